@@ -1,0 +1,170 @@
+"""Accounts and role grants: who could do what, and since when."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from domain.base import LedgerAggregate, current_context, natural_id
+from domain.errors import (
+    AccountDisabled,
+    InvalidValue,
+    NotAllowed,
+    ReasonRequired,
+    RoleAlreadyGranted,
+    RoleNotHeld,
+)
+from domain.values import Role, code, enum_value, text
+
+SYSTEM = "system"  # the pseudo-actor of `sdsi init` (bootstrap of the first administrator)
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,39}$")
+SCOPED_ROLES = {Role.REFERENT}
+
+
+def grant_label(role: Role | str, scope: str | None) -> str:
+    """``referent:DSN`` or ``dsi``: the form roles take in command contexts."""
+    value = role.value if isinstance(role, Role) else role
+    return f"{value}:{scope}" if scope else value
+
+
+def has_role(roles: tuple[str, ...] | list[str], role: Role, scope: str | None = None) -> bool:
+    """Whether ``roles`` (context form) include ``role`` (for ``scope`` if given)."""
+    if scope is None:
+        return any(r == role.value or r.startswith(role.value + ":") for r in roles)
+    return f"{role.value}:{scope}" in roles
+
+
+def require(action: str, *allowed: Role) -> None:
+    """Refuse the running command unless its actor holds one of ``allowed``."""
+    ctx = current_context()
+    if ctx.actor == SYSTEM or any(has_role(ctx.roles, r) for r in allowed):
+        return
+    raise NotAllowed(actor=ctx.actor, action=action, roles=", ".join(ctx.roles) or "aucun")
+
+
+def username(value: Any, field: str = "username") -> str:
+    """Lower-case login: letters, digits, ``. _ -``; 2 to 40 characters."""
+    if not isinstance(value, str) or not _USERNAME.match(value):
+        raise InvalidValue(field, value, "identifiant de 2 à 40 caractères : a-z, 0-9, . _ -")
+    return value
+
+
+class Account(LedgerAggregate):
+    """A person who can sign in, with the roles granted to them."""
+
+    def __init__(self) -> None:
+        self.username = ""
+        self.display_name = ""
+        self.email = ""
+        self.grants: list[str] = []
+        self.active = True
+
+    @staticmethod
+    def id_for(name: str) -> UUID:
+        return natural_id("account", name)
+
+    class Registered(LedgerAggregate.Created):
+        username: str
+        display_name: str
+        email: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 accounts had no e-mail address."""
+            state["email"] = ""
+
+        def apply(self, agg: Account) -> None:
+            agg.username = self.username
+            agg.display_name = self.display_name
+            agg.email = self.email
+
+    class RoleGranted(LedgerAggregate.Event):
+        role: str
+        scope: str | None
+
+        def apply(self, agg: Account) -> None:
+            agg.grants.append(grant_label(self.role, self.scope))
+
+    class RoleRevoked(LedgerAggregate.Event):
+        role: str
+        scope: str | None
+
+        def apply(self, agg: Account) -> None:
+            agg.grants.remove(grant_label(self.role, self.scope))
+
+    class PasswordChanged(LedgerAggregate.Event):
+        def apply(self, agg: Account) -> None:
+            pass
+
+    class Disabled(LedgerAggregate.Event):
+        def apply(self, agg: Account) -> None:
+            agg.active = False
+
+    class Enabled(LedgerAggregate.Event):
+        def apply(self, agg: Account) -> None:
+            agg.active = True
+
+    @classmethod
+    def register(cls, name: str, display_name: str, email: str = "") -> Account:
+        require("créer un compte", Role.ADMIN)
+        name = username(name)
+        display_name = text(display_name, "display_name", max_len=120)
+        email = text(email, "email", max_len=200, required=False)
+        if email and "@" not in email:
+            raise InvalidValue("email", email, "adresse électronique attendue")
+        return cls._create(
+            cls.Registered, id=cls.id_for(name), username=name,
+            display_name=display_name, email=email,
+        )
+
+    def grant(self, role: Any, scope: str | None = None) -> None:
+        require("attribuer un rôle", Role.ADMIN)
+        role = enum_value(Role, role, "role")
+        scope = self._scope(role, scope)
+        if not current_context().reason:
+            raise ReasonRequired("attribuer un rôle")
+        if grant_label(role, scope) in self.grants:
+            raise RoleAlreadyGranted(username=self.username, role=grant_label(role, scope))
+        self.trigger_event(self.RoleGranted, role=role.value, scope=scope)
+
+    def revoke(self, role: Any, scope: str | None = None) -> None:
+        require("retirer un rôle", Role.ADMIN)
+        role = enum_value(Role, role, "role")
+        scope = self._scope(role, scope)
+        if not current_context().reason:
+            raise ReasonRequired("retirer un rôle")
+        if grant_label(role, scope) not in self.grants:
+            raise RoleNotHeld(username=self.username, role=grant_label(role, scope))
+        self.trigger_event(self.RoleRevoked, role=role.value, scope=scope)
+
+    def password_changed(self) -> None:
+        ctx = current_context()
+        if ctx.actor != self.username:
+            require("changer le mot de passe d'un autre compte", Role.ADMIN)
+        self.trigger_event(self.PasswordChanged)
+
+    def disable(self) -> None:
+        require("désactiver un compte", Role.ADMIN)
+        if not current_context().reason:
+            raise ReasonRequired("désactiver un compte")
+        if not self.active:
+            raise AccountDisabled(username=self.username)
+        self.trigger_event(self.Disabled)
+
+    def enable(self) -> None:
+        require("réactiver un compte", Role.ADMIN)
+        if not self.active:
+            self.trigger_event(self.Enabled)
+
+    @staticmethod
+    def _scope(role: Role, scope: str | None) -> str | None:
+        if role in SCOPED_ROLES:
+            if not scope:
+                raise InvalidValue("scope", scope, "le rôle référent exige une direction")
+            return code(scope, "scope")
+        if scope:
+            raise InvalidValue("scope", scope, f"le rôle {role.value} ne prend pas de périmètre")
+        return None

@@ -1,0 +1,161 @@
+"""Value types shared by the aggregates: enums, money, dates and small value objects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
+
+from domain.errors import InvalidValue
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12 €: far above any municipal budget
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+
+
+class DomainEnum(str, Enum):
+    """Base of every domain enum (stored as its value)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Origin(DomainEnum):
+    """Where a command came from."""
+
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    IMPORT = "import"
+
+
+class Role(DomainEnum):
+    """Roles an account may hold; ``referent`` is scoped to a direction."""
+
+    REFERENT = "referent"
+    DSI = "dsi"
+    EVALUATOR = "evaluator"
+    MEMBER = "member"
+    CHAIR = "chair"
+    FINANCE = "finance"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Section(DomainEnum):
+    """Budget section."""
+
+    INVESTMENT = "investissement"
+    OPERATING = "fonctionnement"
+
+
+def enum_value(enum_cls: type[Enum], value: Any, field: str) -> Any:
+    """Coerce ``value`` to a member of ``enum_cls`` or raise :class:`InvalidValue`."""
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in enum_cls)
+        raise InvalidValue(field, value, f"valeurs possibles : {allowed}") from None
+
+
+def money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
+    """Exact euros: a Decimal (or decimal string/int) with at most 2 decimals."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidValue(field, value, "montant en décimal exact, jamais en flottant")
+    if isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            value = Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            raise InvalidValue(field, value, "montant décimal attendu") from None
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidValue(field, value, "montant décimal attendu")
+    if abs(value) > MAX_AMOUNT:
+        raise InvalidValue(field, value, "montant démesuré")
+    if value != value.quantize(CENT, rounding=ROUND_DOWN):
+        raise InvalidValue(field, value, "au plus 2 décimales")
+    if value < 0 and not allow_negative:
+        raise InvalidValue(field, value, "montant négatif")
+    return value.quantize(CENT)
+
+
+def iso_date(value: Any, field: str) -> date:
+    """An ISO date (``YYYY-MM-DD``)."""
+    if isinstance(value, datetime):
+        raise InvalidValue(field, value, "date attendue, pas un horodatage")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidValue(field, value, "date au format AAAA-MM-JJ attendue")
+
+
+def code(value: Any, field: str) -> str:
+    """A short identifier: letters, digits, ``_ . -``, at most 40 characters."""
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise InvalidValue(field, value, "code de 1 à 40 caractères : lettres, chiffres, _ . -")
+    return value
+
+
+def text(value: Any, field: str, *, max_len: int = 200, required: bool = True) -> str:
+    """A trimmed single text value."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, "texte attendu")
+    value = value.strip()
+    if required and not value:
+        raise InvalidValue(field, value, "obligatoire")
+    if len(value) > max_len:
+        raise InvalidValue(field, value[:40] + "…", f"au plus {max_len} caractères")
+    return value
+
+
+def year(value: Any, field: str) -> int:
+    """A calendar year in a plausible range."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
+        raise InvalidValue(field, value, "année entre 2000 et 2100 attendue")
+    return value
+
+
+def positive_int(value: Any, field: str, *, allow_zero: bool = True) -> int:
+    """A non-negative (or positive) integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
+        raise InvalidValue(field, value, "entier positif attendu")
+    return value
+
+
+@dataclass(frozen=True)
+class ValueObject:
+    """Frozen dataclass whose sequence fields are always tuples (stable equality)."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, list):
+                object.__setattr__(self, f.name, tuple(v))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class CommandContext(ValueObject):
+    """Who did what, when, from where and why: carried by every event."""
+
+    actor: str
+    roles: tuple[str, ...]
+    at: datetime
+    origin: str
+    command: str
+    key: str
+    reason: str | None = None

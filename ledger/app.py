@@ -1,0 +1,62 @@
+"""The ledger: the one application that writes events, and how to open it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from ledger.commands.accounts import AccountCommands
+from ledger.config import DatabaseConfig, Settings
+from ledger.errors import NotInitialised, StorageUnavailable
+from ledger.storage import SCHEMA_VERSION
+
+
+class Ledger(AccountCommands):
+    """The SDSI ledger: one method per command, each writing through ``execute``."""
+
+    name = "sdsi"  # PostgreSQL tables are sdsi_events, sdsi_commands, …
+
+
+def probe_postgres(db: DatabaseConfig) -> None:
+    """Fail fast, in one line, when PostgreSQL cannot be reached."""
+    try:
+        with psycopg.connect(**db.libpq_kwargs()) as conn:  # type: ignore[arg-type]
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageUnavailable(f"cannot connect to PostgreSQL at {db.describe()}: {first}") from None
+
+
+def open_ledger(settings: Settings, *, create: bool = False) -> Ledger:
+    """Open the ledger on the configured database.
+
+    ``create=True`` (``sdsi init`` only) creates the tables; otherwise an uninitialised
+    database raises :class:`NotInitialised`, and nothing is created.
+    """
+    db = settings.database
+    if db.is_postgres:
+        probe_postgres(db)
+    else:
+        assert db.sqlite_path is not None
+        path = Path(db.sqlite_path)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise NotInitialised(db.describe())
+    try:
+        env = {**db.eventsourcing_env(create_table=create), **settings.library_env}
+        ledger = Ledger(settings, env=env)
+    except Exception as exc:  # the library wraps driver errors in its own types
+        if type(exc).__module__.startswith(("eventsourcing", "psycopg", "sqlite3")):
+            raise StorageUnavailable(f"cannot open the ledger at {db.describe()}: {exc}") from exc
+        raise
+    if create:
+        if ledger.storage.get_meta("schema_version") is None:
+            ledger.storage.set_meta("schema_version", SCHEMA_VERSION)
+    else:
+        missing = ledger.storage.missing_tables()
+        if missing or ledger.storage.get_meta("schema_version") is None:
+            ledger.close()
+            raise NotInitialised(db.describe())
+    return ledger

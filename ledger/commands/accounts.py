@@ -1,0 +1,133 @@
+"""Commands on accounts: registration, role grants and revocations, passwords."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.accounts import Account, username
+from domain.errors import AlreadyExists
+from domain.values import Role
+from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.passwords import check_strength, hash_password, verify_password
+from ledger.storage import Credential
+
+KIND = "Compte"
+
+
+class AccountCommands(LedgerCore):
+    """Accounts and role grants (each grant is an event with actor and reason)."""
+
+    def _credential(self, name: str, password: str) -> Credential:
+        return Credential(
+            username=name,
+            password_hash=hash_password(password, self.settings.password_hashing),
+            changed_at=datetime.now(UTC).isoformat(),
+        )
+
+    def _new_account(self, unit: Unit, name: str, display_name: str, email: str) -> Account:
+        name = username(name)
+        if unit.find(Account, Account.id_for(name)) is not None:
+            raise AlreadyExists(kind=KIND, id=name)
+        return unit.add(Account.register(name, display_name, email))
+
+    def bootstrap_admin(self, name: str, display_name: str, password: str) -> CommandResult:
+        """Create the first administrator (``sdsi init``), as the system actor."""
+        check_strength(password)
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._new_account(unit, name, display_name, "")
+            account.grant(Role.ADMIN)
+            unit.credential = self._credential(account.username, password)
+            return {"username": account.username}
+
+        return self.execute("bootstrap_admin", Caller.system("initialisation du registre"), body)
+
+    def add_user(
+        self, caller: Caller, name: str, display_name: str, password: str, *,
+        email: str = "", roles: list[tuple[str, str | None]] | None = None,
+    ) -> CommandResult:
+        """Register an account with its password (and optionally its first roles)."""
+        check_strength(password)
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._new_account(unit, name, display_name, email)
+            for role, scope in roles or []:
+                self._check_scope(unit, role, scope)
+                account.grant(role, scope)
+            unit.credential = self._credential(account.username, password)
+            return {"username": account.username, "roles": account.grants}
+
+        return self.execute("add_user", caller, body)
+
+    def grant_role(self, caller: Caller, name: str, role: str, scope: str | None = None) -> CommandResult:
+        """Grant a role (``referent`` needs the direction as scope); reason required."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            self._check_scope(unit, role, scope)
+            account.grant(role, scope)
+            return {"username": account.username, "roles": account.grants}
+
+        return self.execute("grant_role", caller, body)
+
+    def revoke_role(self, caller: Caller, name: str, role: str, scope: str | None = None) -> CommandResult:
+        """Revoke a role; reason required."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            account.revoke(role, scope)
+            return {"username": account.username, "roles": account.grants}
+
+        return self.execute("revoke_role", caller, body)
+
+    def set_password(self, caller: Caller, name: str, password: str) -> CommandResult:
+        """Change a password (one's own, or any as administrator)."""
+        check_strength(password)
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            account.password_changed()
+            unit.credential = self._credential(account.username, password)
+            return {"username": account.username}
+
+        return self.execute("set_password", caller, body)
+
+    def disable_user(self, caller: Caller, name: str) -> CommandResult:
+        """Disable an account: it can no longer sign in nor act; reason required."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            account.disable()
+            return {"username": account.username}
+
+        return self.execute("disable_user", caller, body)
+
+    def enable_user(self, caller: Caller, name: str) -> CommandResult:
+        """Re-enable a disabled account."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            account.enable()
+            return {"username": account.username}
+
+        return self.execute("enable_user", caller, body)
+
+    # --- reads ---------------------------------------------------------------------
+
+    def authenticate(self, name: str, password: str) -> Account | None:
+        """The active account whose password matches, else ``None``."""
+        ok = verify_password(self.storage.password_hash(name), password, self.settings.password_hashing)
+        if not ok:
+            return None
+        account = self.load(Account, Account.id_for(name))
+        return account if account is not None and account.active else None
+
+    def account(self, name: str) -> Account | None:
+        return self.load(Account, Account.id_for(name))
+
+    def _account(self, unit: Unit, name: str) -> Account:
+        return unit.get(Account, Account.id_for(name), kind=KIND, label=name)
+
+    def _check_scope(self, unit: Unit, role: str, scope: str | None) -> None:
+        """Hook: a referent's scope must name an existing direction (domain mixin)."""

@@ -1,0 +1,221 @@
+"""Configuration: every ``SDSI_*`` environment variable is read here, and only here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ledger.errors import ConfigError
+
+DEFAULT_DATA_DIR = "./sdsi-data"
+_SCHEMA_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Where the ledger lives: an embedded SQLite file or a PostgreSQL database."""
+
+    kind: str  # "sqlite" or "postgres"
+    sqlite_path: Path | None = None
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = "public"
+    pool_size: int = 5
+    max_overflow: int = 10
+    lock_timeout: int = 5
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.kind == "postgres"
+
+    def describe(self) -> str:
+        """A printable location without the password."""
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.sqlite_path}"
+        schema = "" if self.schema == "public" else f"?schema={self.schema}"
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
+
+    def eventsourcing_env(self, *, create_table: bool) -> dict[str, str]:
+        """The environment the ``eventsourcing`` library reads for this database."""
+        env = {
+            "CREATE_TABLE": "y" if create_table else "n",
+            "AGGREGATE_CACHE_MAXSIZE": "2000",
+        }
+        if self.kind == "sqlite":
+            assert self.sqlite_path is not None
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(self.sqlite_path),
+                SQLITE_LOCK_TIMEOUT="10",
+                APPLICATION_RECORDER_TOPIC="ledger.storage:SQLiteLedgerRecorder",
+            )
+        else:
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=self.dbname,
+                POSTGRES_HOST=self.host,
+                POSTGRES_PORT=str(self.port),
+                POSTGRES_USER=self.user,
+                POSTGRES_PASSWORD=self.password,
+                POSTGRES_SCHEMA=self.schema,
+                POSTGRES_POOL_SIZE=str(self.pool_size),
+                POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
+                POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout),
+                POSTGRES_CONNECT_TIMEOUT="10",
+                POSTGRES_PRE_PING="y",
+                # Never POSTGRES_ENABLE_DB_FUNCTIONS: its insert skips the table lock
+                # and followers would miss events committed out of order.
+                POSTGRES_ENABLE_DB_FUNCTIONS="n",
+                APPLICATION_RECORDER_TOPIC="ledger.storage:PostgresLedgerRecorder",
+            )
+        return env
+
+    def libpq_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for ``psycopg.connect``."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
+            "connect_timeout": 5,
+        }
+
+
+def parse_database_url(url: str, data_dir: Path) -> DatabaseConfig:
+    """Parse ``sqlite:///PATH`` or ``postgresql://user:pass@host:port/db``."""
+    if not url:
+        return DatabaseConfig(kind="sqlite", sqlite_path=data_dir / "ledger.db")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise ConfigError(f"SDSI_DATABASE_URL is not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        path = unquote(parts.path)
+        if parts.netloc or not path.startswith("/") or path == "/":
+            raise ConfigError(
+                "SDSI_DATABASE_URL: a SQLite URL is sqlite:///relative/path.db "
+                f"or sqlite:////absolute/path.db, not {url!r}"
+            )
+        if ":memory:" in path or "mode=memory" in url:
+            raise ConfigError(
+                "SDSI_DATABASE_URL: in-memory SQLite is not supported "
+                "(each connection would see its own empty database); use a file"
+            )
+        return DatabaseConfig(kind="sqlite", sqlite_path=Path(path[1:]))
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        return _parse_postgres(parts, url)
+    raise ConfigError(
+        f"SDSI_DATABASE_URL: unsupported scheme {parts.scheme!r} "
+        "(expected sqlite:///PATH or postgresql://user:pass@host:port/db)"
+    )
+
+
+def _parse_postgres(parts, url: str) -> DatabaseConfig:  # type: ignore[no-untyped-def]
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise ConfigError(
+            "SDSI_DATABASE_URL: the PostgreSQL URL names no database "
+            "(postgresql://user:pass@host:port/DATABASE)"
+        )
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise ConfigError(f"SDSI_DATABASE_URL: invalid port in {url!r}") from None
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    schema = query.pop("schema", "public")
+    if not schema or not set(schema) <= _SCHEMA_CHARS:
+        raise ConfigError(
+            f"SDSI_DATABASE_URL: schema {schema!r} must be lower-case letters, "
+            "digits and underscores"
+        )
+    ints: dict[str, int] = {}
+    for name, default in (("pool_size", 5), ("max_overflow", 10), ("lock_timeout", 5)):
+        raw = query.pop(name, str(default))
+        if not raw.isdigit():
+            raise ConfigError(f"SDSI_DATABASE_URL: {name} must be an integer, not {raw!r}")
+        ints[name] = int(raw)
+    if query:
+        raise ConfigError(
+            "SDSI_DATABASE_URL: unknown parameter(s) "
+            + ", ".join(sorted(query))
+            + " (known: schema, pool_size, max_overflow, lock_timeout)"
+        )
+    return DatabaseConfig(
+        kind="postgres",
+        host=parts.hostname or "127.0.0.1",
+        port=port,
+        user=unquote(parts.username or "postgres"),
+        password=unquote(parts.password or ""),
+        dbname=dbname,
+        schema=schema,
+        **ints,
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one deployment, from ``SDSI_*`` environment variables."""
+
+    data_dir: Path
+    database: DatabaseConfig
+    secret_key: str | None = None
+    signing_key_path: Path | None = None
+    redis_url: str | None = None
+    password_hashing: str = "standard"
+    checkpoint_every_events: int = 1000
+    checkpoint_every_seconds: int = 3600
+    # Extra settings for the eventsourcing library (tests inject recorders with it).
+    library_env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the configuration from the environment (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SDSI_DATA_DIR") or DEFAULT_DATA_DIR)
+        database = parse_database_url(env.get("SDSI_DATABASE_URL", ""), data_dir)
+        hashing = env.get("SDSI_PASSWORD_HASHING", "standard")
+        if hashing not in ("standard", "fast"):
+            raise ConfigError(
+                f"SDSI_PASSWORD_HASHING must be 'standard' or 'fast', not {hashing!r}"
+            )
+        return cls(
+            data_dir=data_dir,
+            database=database,
+            secret_key=env.get("SDSI_SECRET_KEY") or None,
+            signing_key_path=Path(env["SDSI_SIGNING_KEY"])
+            if env.get("SDSI_SIGNING_KEY")
+            else None,
+            redis_url=env.get("SDSI_REDIS_URL") or None,
+            password_hashing=hashing,
+            checkpoint_every_events=_int(env, "SDSI_CHECKPOINT_EVERY_EVENTS", 1000),
+            checkpoint_every_seconds=_int(env, "SDSI_CHECKPOINT_EVERY_SECONDS", 3600),
+        )
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secret_key"
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.signing_key_path or self.data_dir / "signing_key.pem"
+
+    @property
+    def public_key_file(self) -> Path:
+        return self.signing_key_file.with_name(self.signing_key_file.stem + ".pub")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a positive integer, not {raw!r}")
+    return int(raw)

@@ -1,0 +1,281 @@
+"""The command machinery of the ledger: context, idempotency, retries, unit of work.
+
+Every command of :class:`ledger.app.Ledger` runs through :meth:`LedgerCore.execute`:
+
+1. a client-supplied idempotency key that already landed returns the first result;
+2. the actor's roles are read from their account, and the command context (actor, roles,
+   UTC time, origin, reason, key, command name) is set for every event triggered;
+3. the command body loads aggregates through a :class:`Unit`, checks the rules (raising
+   a named domain error writes nothing) and triggers events;
+4. one save writes all events and the command record in one transaction;
+5. an ``IntegrityError`` is either the same key landing first — including our own commit
+   whose acknowledgement was lost and was retried by the library — or a version conflict
+   with a concurrent command: the first returns the landed result, the second is
+   retried from step 2 a bounded number of times, then reported as a conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+)
+from eventsourcing.utils import Environment, EnvType
+
+from domain.accounts import SYSTEM, Account
+from domain.base import LedgerAggregate, command_context
+from domain.errors import InvalidValue, NotFound, UnknownActor
+from domain.values import CommandContext, Origin, enum_value
+from ledger.config import Settings
+from ledger.errors import ConflictError, IdempotencyKeyReused, StorageUnavailable
+from ledger.storage import CommandRecord, Credential, LedgerStorage
+from ledger.transcodings import register_all
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+MAX_ATTEMPTS = 12
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends a command, from where, why, and under which idempotency key."""
+
+    actor: str
+    origin: Origin = Origin.CLI
+    reason: str | None = None
+    key: str | None = None
+
+    @classmethod
+    def system(cls, reason: str) -> Caller:
+        """The bootstrap pseudo-actor (``sdsi init``); never reachable from the web."""
+        return cls(actor=SYSTEM, origin=Origin.CLI, reason=reason)
+
+    def with_key(self, key: str | None) -> Caller:
+        return Caller(self.actor, self.origin, self.reason, key)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command returned; the same on a repeated idempotency key."""
+
+    command: str
+    key: str
+    data: dict[str, Any]
+    notification_id: int | None
+    replayed: bool = False
+
+    def __getitem__(self, name: str) -> Any:
+        return self.data[name]
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON form of a command result (ids, money and dates as strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+class Unit:
+    """The aggregates one command reads and changes; saved together, atomically."""
+
+    def __init__(self, ledger: LedgerCore) -> None:
+        self._ledger = ledger
+        self._seen: dict[UUID, LedgerAggregate] = {}
+        self.credential: Credential | None = None
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or ``None`` if it does not exist."""
+        if aggregate_id in self._seen:
+            agg = self._seen[aggregate_id]
+        else:
+            try:
+                agg = self._ledger.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            self._seen[aggregate_id] = agg
+        return agg if isinstance(agg, cls) else None
+
+    def get(self, cls: type[A], aggregate_id: UUID, *, kind: str, label: object) -> A:
+        """The aggregate, or :class:`NotFound` naming ``kind`` and ``label``."""
+        agg = self.find(cls, aggregate_id)
+        if agg is None:
+            raise NotFound(kind=kind, id=str(label))
+        return agg
+
+    def add(self, agg: A) -> A:
+        """A newly created aggregate, to be saved with the others."""
+        self._seen[agg.id] = agg
+        return agg
+
+    def pending(self) -> list[LedgerAggregate]:
+        return [a for a in self._seen.values() if a.pending_events]
+
+
+@dataclass
+class _Stats:
+    commands: int = 0
+    conflicts: int = 0
+    replays: int = 0
+    lost_acks: int = 0
+    by_command: dict[str, int] = field(default_factory=dict)
+
+
+class LedgerCore(Application[UUID]):
+    """The only writer of events. Subclasses add one method per command."""
+
+    name = "sdsi"
+
+    def __init__(self, settings: Settings, env: EnvType) -> None:
+        self.settings = settings
+        super().__init__(env=env)
+        self.storage = LedgerStorage(self.recorder)  # type: ignore[arg-type]
+        self.stats = _Stats()
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only the explicit configuration: the process environment must not be able to
+        # switch persistence or enable unsafe options behind the ledger's back.
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_all(transcoder)
+
+    # --- the command loop ----------------------------------------------------------
+
+    def execute(
+        self,
+        command: str,
+        caller: Caller,
+        body: Callable[[Unit], Mapping[str, Any] | None],
+    ) -> CommandResult:
+        """Run ``body`` as the command ``command`` for ``caller``; see module doc."""
+        origin = enum_value(Origin, caller.origin, "origin")
+        key = self._check_key(caller.key)
+        if key is not None:
+            landed = self.storage.get_command(key)
+            if landed is not None:
+                return self._replay(landed, command)
+        else:
+            key = "auto-" + uuid4().hex
+        reason = caller.reason.strip() if caller.reason else None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            ctx = CommandContext(
+                actor=caller.actor,
+                roles=self._roles_of(caller.actor),
+                at=datetime.now(UTC),
+                origin=origin.value,
+                command=command,
+                key=key,
+                reason=reason or None,
+            )
+            unit = Unit(self)
+            with command_context(ctx):
+                data = jsonable(dict(body(unit) or {}))
+            pending = unit.pending()
+            if not pending:
+                return CommandResult(command, key, data, None)
+            record = CommandRecord(key, command, caller.actor, ctx.at.isoformat(), None, None, data)
+            try:
+                recordings = self.save(*pending, sdsi_command=record, sdsi_credential=unit.credential)
+            except IntegrityError:
+                landed = self.storage.get_command(key)
+                if landed is not None:
+                    # Either our own commit, whose acknowledgement was lost and which the
+                    # library retried, or a twin request with the same key that won.
+                    ours = landed.recorded_at == record.recorded_at
+                    self.stats.lost_acks += ours
+                    return self._replay(landed, command, replayed=not ours)
+                self.stats.conflicts += 1
+                time.sleep(random.uniform(0, 0.002 * attempt))
+                continue
+            except (OperationalError, InterfaceError) as exc:
+                landed = self.storage.get_command(key)
+                if landed is not None:
+                    ours = landed.recorded_at == record.recorded_at
+                    self.stats.lost_acks += ours
+                    return self._replay(landed, command, replayed=not ours)
+                raise StorageUnavailable(f"the ledger database did not accept the command: {exc}") from exc
+            self.stats.commands += 1
+            self.stats.by_command[command] = self.stats.by_command.get(command, 0) + 1
+            return CommandResult(command, key, data, recordings[-1].notification.id)
+        raise ConflictError(command=command, attempts=MAX_ATTEMPTS)
+
+    def _check_key(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        if (
+            not isinstance(key, str)
+            or not key.strip()
+            or len(key) > MAX_KEY_LENGTH
+            or not key.isprintable()
+        ):
+            raise InvalidValue("idempotency_key", key, f"1 à {MAX_KEY_LENGTH} caractères imprimables")
+        return key
+
+    def _replay(self, landed: CommandRecord, command: str, *, replayed: bool = True) -> CommandResult:
+        if landed.command != command:
+            raise IdempotencyKeyReused(key=landed.key, previous=landed.command, command=command)
+        self.stats.replays += replayed
+        nid = None
+        if landed.last_originator_id is not None and landed.last_originator_version is not None:
+            nid = self.storage.notification_id_of(landed.last_originator_id, landed.last_originator_version)
+        return CommandResult(landed.command, landed.key, landed.result, nid, replayed=replayed)
+
+    def _roles_of(self, actor: str) -> tuple[str, ...]:
+        if actor == SYSTEM:
+            return (SYSTEM,)
+        try:
+            account = self.repository.get(Account.id_for(actor))
+        except AggregateNotFoundError:
+            raise UnknownActor(actor=actor) from None
+        if not isinstance(account, Account) or not account.active:
+            raise UnknownActor(actor=actor)
+        return tuple(sorted(account.grants))
+
+    # --- reads the write side needs --------------------------------------------------
+
+    def load(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The current state of one aggregate (for the write side and the CLI)."""
+        try:
+            agg = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return agg if isinstance(agg, cls) else None
+
+    def head(self) -> int:
+        """Notification id of the newest event (0 when empty)."""
+        return int(self.recorder.max_notification_id() or 0)
+
+
+def result_json(result: CommandResult) -> str:
+    """A command result as JSON, for the CLI."""
+    return json.dumps(
+        {"command": result.command, "key": result.key, "replayed": result.replayed,
+         "notification_id": result.notification_id, **result.data},
+        ensure_ascii=False, sort_keys=True,
+    )

@@ -1,0 +1,49 @@
+"""Errors of the ledger's infrastructure (configuration, storage, concurrency).
+
+Domain rules raise the errors of ``domain.errors``; these are the ones a rule cannot
+explain: a bad setting, an unreachable or uninitialised database, a conflict that
+outlived its retries, an idempotency key reused for another command.
+"""
+
+from __future__ import annotations
+
+from domain.errors import DomainError
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached; the message says which and why."""
+
+
+class NotInitialised(Exception):
+    """The database has no ledger tables yet."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"the ledger database at {where} is not initialised: run `sdsi init` first"
+        )
+
+
+class ConflictError(DomainError):
+    """Concurrent commands kept changing the same record; retrying did not help."""
+
+    status = 409
+    code = "conflict"
+    template = (
+        "Conflit : « {command} » a été refusée après {attempts} tentatives, "
+        "d'autres modifications concurrentes touchant les mêmes données. Réessayez."
+    )
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same idempotency key was sent with a different command."""
+
+    status = 422
+    code = "idempotency_key_reused"
+    template = (
+        "La clé d'idempotence {key} a déjà servi à la commande « {previous} » ; "
+        "elle ne peut pas servir à « {command} »."
+    )

@@ -1,0 +1,252 @@
+"""Storage of the ledger beside the event table, on SQLite and on PostgreSQL.
+
+The event recorders are the library's, extended so that one save also writes, in the
+same transaction as the events:
+
+- the command record (idempotency key → result), so a command sent twice, or retried
+  after its commit acknowledgement was lost, is recognised as already landed;
+- a credential (password hash), which stays out of the event log: events are exported
+  to auditors, secrets are not.
+
+Tables are created only by ``sdsi init`` (``CREATE_TABLE=y``); opening an uninitialised
+database is detected by :meth:`LedgerStorage.check_initialised`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.sql import SQL, Identifier
+
+SCHEMA_VERSION = "1"
+
+# Extra tables, per backend; ``{p}`` is the table prefix ("" on SQLite, "sdsi_" on
+# PostgreSQL), ``{s}`` the PostgreSQL schema. Other parts of the ledger (sealing)
+# append their own DDL here so that `sdsi init` creates everything at once.
+EXTRA_DDL: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TABLE IF NOT EXISTS commands ("
+        " key TEXT PRIMARY KEY, command TEXT NOT NULL, actor TEXT NOT NULL,"
+        " recorded_at TEXT NOT NULL, last_originator_id TEXT,"
+        " last_originator_version INTEGER, result TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS credentials ("
+        " username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
+        " changed_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+    "postgres": [
+        "CREATE TABLE IF NOT EXISTS {s}.{p}commands ("
+        " key text PRIMARY KEY, command text NOT NULL, actor text NOT NULL,"
+        " recorded_at text NOT NULL, last_originator_id uuid,"
+        " last_originator_version bigint, result text NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {s}.{p}credentials ("
+        " username text PRIMARY KEY, password_hash text NOT NULL,"
+        " changed_at timestamptz NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS {s}.{p}meta (key text PRIMARY KEY, value text NOT NULL)",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """What a landed command returned, under its idempotency key."""
+
+    key: str
+    command: str
+    actor: str
+    recorded_at: str
+    last_originator_id: UUID | None
+    last_originator_version: int | None
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A password hash to store with the events of the same command."""
+
+    username: str
+    password_hash: str
+    changed_at: str
+
+
+class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
+    """SQLite event recorder that also stores command records and credentials."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *EXTRA_DDL["sqlite"]]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        _write_extras(c, "?", "", kwargs, stored_events)
+        return ids
+
+
+class PostgresLedgerRecorder(PostgresApplicationRecorder):
+    """PostgreSQL event recorder that also stores command records and credentials."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.table_prefix = events_table_name.removesuffix("events")
+        for ddl in EXTRA_DDL["postgres"]:
+            self.sql_create_statements.append(
+                SQL(ddl.replace("{s}", "{schema}").replace("{p}", self.table_prefix)).format(
+                    schema=Identifier(self.datastore.schema)
+                )
+            )
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # Runs first in the same pipelined transaction as the event insert: a duplicate
+        # idempotency key makes the whole save fail with IntegrityError.
+        prefix = f'"{self.datastore.schema}".{self.table_prefix}'
+        _write_extras(curs, "%s", prefix, kwargs, stored_events)
+
+
+def _write_extras(
+    c: Any, ph: str, prefix: str, kwargs: dict[str, Any], stored_events: Sequence[StoredEvent]
+) -> None:
+    record: CommandRecord | None = kwargs.get("sdsi_command")
+    if record is not None:
+        last = stored_events[-1] if stored_events else None
+        oid = last.originator_id if last else None
+        if isinstance(oid, UUID) and ph == "?":
+            oid = oid.hex
+        c.execute(
+            f"INSERT INTO {prefix}commands (key, command, actor, recorded_at,"
+            f" last_originator_id, last_originator_version, result)"
+            f" VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+            (
+                record.key, record.command, record.actor, record.recorded_at, oid,
+                last.originator_version if last else None, json.dumps(record.result),
+            ),
+        )
+    cred: Credential | None = kwargs.get("sdsi_credential")
+    if cred is not None:
+        c.execute(
+            f"INSERT INTO {prefix}credentials (username, password_hash, changed_at)"
+            f" VALUES ({ph}, {ph}, {ph}) ON CONFLICT (username) DO UPDATE SET"
+            " password_hash = EXCLUDED.password_hash, changed_at = EXCLUDED.changed_at",
+            (cred.username, cred.password_hash, cred.changed_at),
+        )
+
+
+class LedgerStorage:
+    """Plain SQL on the ledger database, for what the library's API does not cover."""
+
+    def __init__(self, recorder: SQLiteLedgerRecorder | PostgresLedgerRecorder) -> None:
+        self.recorder = recorder
+        self.is_postgres = isinstance(recorder, PostgresLedgerRecorder)
+        if isinstance(recorder, PostgresLedgerRecorder):
+            self.ph = "%s"
+            self.schema = recorder.datastore.schema
+            self.prefix = f'"{self.schema}".{recorder.table_prefix}'
+            self.events_table = f'"{self.schema}".{recorder.events_table_name}'
+            self.position_column = "notification_id"
+        else:
+            self.ph = "?"
+            self.schema = ""
+            self.prefix = ""
+            self.events_table = recorder.events_table_name
+            self.position_column = "rowid"
+
+    def table(self, name: str) -> str:
+        """The qualified name of one of the ledger's own tables."""
+        return f"{self.prefix}{name}"
+
+    def sql(self, statement: str) -> str:
+        """``?`` placeholders and ``{t:name}`` tables, converted for this backend."""
+        statement = statement.replace("{events}", self.events_table)
+        while "{t:" in statement:
+            start = statement.index("{t:")
+            end = statement.index("}", start)
+            statement = statement[:start] + self.table(statement[start + 3 : end]) + statement[end + 1 :]
+        return statement.replace("?", self.ph) if self.is_postgres else statement
+
+    @contextmanager
+    def cursor(self, *, commit: bool = False) -> Iterator[Any]:
+        """A cursor in a transaction, committed at the end if ``commit``."""
+        datastore: Any = self.recorder.datastore
+        with datastore.transaction(commit=commit) as curs:
+            yield curs
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.cursor() as c:
+            c.execute(self.sql(statement), tuple(params))
+            return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in c.fetchall()]
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.fetchall(statement, params)
+        return rows[0] if rows else None
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        with self.cursor(commit=True) as c:
+            c.execute(self.sql(statement), tuple(params))
+
+    # --- initialisation ------------------------------------------------------------
+
+    def missing_tables(self) -> list[str]:
+        """Ledger tables that do not exist yet."""
+        names = [self.recorder.events_table_name, *(self.table(n) for n in ("commands", "credentials", "meta"))]
+        missing = []
+        for name in names:
+            bare = name.split(".")[-1]
+            if self.is_postgres:
+                row = self.fetchone("SELECT to_regclass(?)", (f'"{self.schema}".{bare}',))
+                exists = row is not None and row[0] is not None
+            else:
+                row = self.fetchone("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (bare,))
+                exists = row is not None
+            if not exists:
+                missing.append(bare)
+        return missing
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.fetchone("SELECT value FROM {t:meta} WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute(
+            "INSERT INTO {t:meta} (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (key, value),
+        )
+
+    # --- commands and credentials ----------------------------------------------------
+
+    def get_command(self, key: str) -> CommandRecord | None:
+        row = self.fetchone(
+            "SELECT key, command, actor, recorded_at, last_originator_id,"
+            " last_originator_version, result FROM {t:commands} WHERE key = ?",
+            (key,),
+        )
+        if row is None:
+            return None
+        oid = row[4]
+        return CommandRecord(
+            key=row[0], command=row[1], actor=row[2], recorded_at=str(row[3]),
+            last_originator_id=UUID(str(oid)) if oid else None,
+            last_originator_version=row[5], result=json.loads(row[6]),
+        )
+
+    def notification_id_of(self, originator_id: UUID, version: int) -> int | None:
+        oid: Any = originator_id if self.is_postgres else originator_id.hex
+        row = self.fetchone(
+            f"SELECT {self.position_column} FROM {{events}}"
+            " WHERE originator_id = ? AND originator_version = ?",
+            (oid, version),
+        )
+        return None if row is None else int(row[0])
+
+    def password_hash(self, username: str) -> str | None:
+        row = self.fetchone("SELECT password_hash FROM {t:credentials} WHERE username = ?", (username,))
+        return None if row is None else str(row[0])
+

@@ -1,0 +1,5 @@
+"""``python -m sdsi`` is the ``sdsi`` command."""
+
+from sdsi.cli import main
+
+main()

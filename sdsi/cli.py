@@ -1,0 +1,152 @@
+"""The ``sdsi`` command. Exit codes: 0 success, 1 checked failure, 2 bad usage or input."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from domain.errors import DomainError
+from ledger.config import Settings
+from ledger.errors import ConfigError, NotInitialised, StorageUnavailable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CliContext:
+    """Settings and the ledger, opened on first use and closed at exit."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._ledger: Any = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_env()
+        return self._settings
+
+    @property
+    def ledger(self) -> Any:
+        if self._ledger is None:
+            from ledger.app import open_ledger
+
+            self._ledger = open_ledger(self.settings)
+        return self._ledger
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print one line on stderr and exit with ``code``."""
+    click.echo(f"sdsi: error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected errors into one line on stderr and exit code 2, no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, StorageUnavailable, NotInitialised) as exc:
+            fail(str(exc))
+        except DomainError as exc:
+            fail(f"{exc.message} [{exc.code}]")
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress(iterable_length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silent when stdout is piped."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    with click.progressbar(length=iterable_length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sdsi-ledger")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """SDSI Ledger: the governance ledger of the IT master plan."""
+    cli = ctx.ensure_object(CliContext)
+    ctx.call_on_close(cli.close)
+
+
+@main.command()
+@click.option("--admin", "admin_name", default="admin", show_default=True, help="Login of the first administrator.")
+@click.option("--admin-password", envvar="SDSI_ADMIN_PASSWORD", default=None, help="Its password (generated and printed if omitted).")
+@pass_cli
+@handle_errors
+def init(cli: CliContext, admin_name: str, admin_password: str | None) -> None:
+    """Create the storage, the secret and signing keys, and the first administrator."""
+    from ledger.app import open_ledger
+    from ledger.keys import ensure_secret_key, ensure_signing_key
+
+    from ledger.app import probe_postgres
+
+    settings = cli.settings
+    if settings.database.is_postgres:
+        probe_postgres(settings.database)  # before creating any file
+    created: list[str] = []
+    if not settings.data_dir.exists():
+        settings.data_dir.mkdir(parents=True, mode=0o700)
+        created.append(f"data directory {settings.data_dir}")
+    if ensure_secret_key(settings):
+        created.append(f"secret key {settings.secret_key_path}")
+    if ensure_signing_key(settings):
+        created.append(f"signing key {settings.signing_key_file} (public: {settings.public_key_file})")
+    ledger = open_ledger(settings, create=True)
+    cli._ledger = ledger
+    missing_before = ledger.storage.get_meta("initialised_at") is None
+    if missing_before:
+        from datetime import UTC, datetime
+
+        ledger.storage.set_meta("initialised_at", datetime.now(UTC).isoformat())
+        created.append(f"ledger tables in {settings.database.describe()}")
+    if ledger.account(admin_name) is None:
+        password = admin_password or secrets.token_urlsafe(12)
+        ledger.bootstrap_admin(admin_name, "Administrateur", password)
+        created.append(f"administrator {admin_name!r}")
+        if not admin_password:
+            click.echo(f"administrator login: {admin_name}  password: {password}")
+    if created:
+        for item in created:
+            click.echo(f"created {item}")
+    else:
+        click.echo(f"already initialised ({settings.database.describe()}): nothing changed")
+
+
+@main.command()
+@click.option("--no-serve", is_flag=True, help="Load the demo and exit, without serving the UI.")
+@click.option("--port", default=5000, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, no_serve: bool, port: int) -> None:
+    """`init`, then load the demo municipality and serve the UI."""
+    ctx.invoke(init, admin_name="admin", admin_password=None)
+
+
+def _register_subcommands() -> None:
+    from sdsi import cli_users
+
+    main.add_command(cli_users.users)
+
+
+_register_subcommands()

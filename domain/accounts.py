@@ -17,7 +17,9 @@ from domain.errors import (
 )
 from domain.values import Role, code, enum_value, text
 
-SYSTEM = "system"  # the pseudo-actor of `sdsi init` (bootstrap of the first administrator)
+SYSTEM = (
+    "system"  # the pseudo-actor of `sdsi init` (bootstrap of the first administrator)
+)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,39}$")
 SCOPED_ROLES = {Role.REFERENT}
 
@@ -28,7 +30,9 @@ def grant_label(role: Role | str, scope: str | None) -> str:
     return f"{value}:{scope}" if scope else value
 
 
-def has_role(roles: tuple[str, ...] | list[str], role: Role, scope: str | None = None) -> bool:
+def has_role(
+    roles: tuple[str, ...] | list[str], role: Role, scope: str | None = None
+) -> bool:
     """Whether ``roles`` (context form) include ``role`` (for ``scope`` if given)."""
     if scope is None:
         return any(r == role.value or r.startswith(role.value + ":") for r in roles)
@@ -40,13 +44,17 @@ def require(action: str, *allowed: Role) -> None:
     ctx = current_context()
     if ctx.actor == SYSTEM or any(has_role(ctx.roles, r) for r in allowed):
         return
-    raise NotAllowed(actor=ctx.actor, action=action, roles=", ".join(ctx.roles) or "aucun")
+    raise NotAllowed(
+        actor=ctx.actor, action=action, roles=", ".join(ctx.roles) or "aucun"
+    )
 
 
 def username(value: Any, field: str = "username") -> str:
     """Lower-case login: letters, digits, ``. _ -``; 2 to 40 characters."""
     if not isinstance(value, str) or not _USERNAME.match(value):
-        raise InvalidValue(field, value, "identifiant de 2 à 40 caractères : a-z, 0-9, . _ -")
+        raise InvalidValue(
+            field, value, "identifiant de 2 à 40 caractères : a-z, 0-9, . _ -"
+        )
     return value
 
 
@@ -116,8 +124,11 @@ class Account(LedgerAggregate):
         if email and "@" not in email:
             raise InvalidValue("email", email, "adresse électronique attendue")
         return cls._create(
-            cls.Registered, id=cls.id_for(name), username=name,
-            display_name=display_name, email=email,
+            cls.Registered,
+            id=cls.id_for(name),
+            username=name,
+            display_name=display_name,
+            email=email,
         )
 
     def grant(self, role: Any, scope: str | None = None) -> None:
@@ -127,7 +138,9 @@ class Account(LedgerAggregate):
         if not current_context().reason:
             raise ReasonRequired("attribuer un rôle")
         if grant_label(role, scope) in self.grants:
-            raise RoleAlreadyGranted(username=self.username, role=grant_label(role, scope))
+            raise RoleAlreadyGranted(
+                username=self.username, role=grant_label(role, scope)
+            )
         self.trigger_event(self.RoleGranted, role=role.value, scope=scope)
 
     def revoke(self, role: Any, scope: str | None = None) -> None:
@@ -163,8 +176,12 @@ class Account(LedgerAggregate):
     def _scope(role: Role, scope: str | None) -> str | None:
         if role in SCOPED_ROLES:
             if not scope:
-                raise InvalidValue("scope", scope, "le rôle référent exige une direction")
+                raise InvalidValue(
+                    "scope", scope, "le rôle référent exige une direction"
+                )
             return code(scope, "scope")
         if scope:
-            raise InvalidValue("scope", scope, f"le rôle {role.value} ne prend pas de périmètre")
+            raise InvalidValue(
+                "scope", scope, f"le rôle {role.value} ne prend pas de périmètre"
+            )
         return None

@@ -17,7 +17,9 @@ from eventsourcing.domain import Aggregate
 
 from domain.values import CommandContext
 
-_CONTEXT: ContextVar[CommandContext | None] = ContextVar("sdsi_command_context", default=None)
+_CONTEXT: ContextVar[CommandContext | None] = ContextVar(
+    "sdsi_command_context", default=None
+)
 
 T = TypeVar("T", bound="LedgerAggregate")
 
@@ -59,7 +61,9 @@ class LedgerAggregate(Aggregate):
         pass
 
     @classmethod
-    def _create(cls: type[T], event_class: Any, *, id: UUID | None = None, **kw: Any) -> T:  # noqa: A002
+    def _create(
+        cls: type[T], event_class: Any, *, id: UUID | None = None, **kw: Any
+    ) -> T:
         ctx = current_context()
         kw["context"] = ctx
         kw.setdefault("timestamp", ctx.at)

@@ -28,7 +28,10 @@ class DomainError(Exception):
     def message(self) -> str:
         try:
             return self.template.format(**self.params)
-        except (KeyError, IndexError):  # a template/params mismatch must not hide the error
+        except (
+            KeyError,
+            IndexError,
+        ):  # a template/params mismatch must not hide the error
             return f"{self.template} {self.params}"
 
     @property
@@ -132,3 +135,319 @@ class AccountDisabled(DomainError):
 
     code = "account_disabled"
     template = "Le compte {username} est désactivé."
+
+
+# --- plan and organisation --------------------------------------------------------
+
+
+class PhaseTransitionRefused(DomainError):
+    """A plan phase can only go planned → in progress → done."""
+
+    code = "phase_transition_refused"
+    template = "La phase « {phase} » est « {status} » : impossible de la passer à « {target} »."
+
+
+class YearOutsideHorizon(DomainError):
+    """A year lies outside the plan's horizon."""
+
+    status = 422
+    code = "year_outside_horizon"
+    template = "L'année {year} est hors de l'horizon du plan ({first}–{last})."
+
+
+# --- evaluation grid --------------------------------------------------------------
+
+
+class GridFrozen(DomainError):
+    """An adopted grid version never changes."""
+
+    code = "grid_frozen"
+    template = "La grille v{version} est adoptée : elle ne peut plus être modifiée."
+
+
+class WeightsDoNotSum(DomainError):
+    """The weights of a criteria family must total 100 %."""
+
+    code = "weights_do_not_sum"
+    template = "Les poids de la famille « {family} » de la grille v{version} totalisent {total} %, pas 100 %."
+
+
+class EmptyGrid(DomainError):
+    """A grid needs at least one value criterion to be adopted."""
+
+    code = "empty_grid"
+    template = "La grille v{version} n'a aucun critère de valeur : elle ne peut pas être adoptée."
+
+
+class GridNotAdopted(DomainError):
+    """Scores reference an adopted grid version only."""
+
+    code = "grid_not_adopted"
+    template = "La grille v{version} n'est pas adoptée : on ne peut pas noter avec."
+
+
+class UnknownCriterion(DomainError):
+    """The criterion is not in the grid version."""
+
+    status = 422
+    code = "unknown_criterion"
+    template = "Le critère {criterion} n'existe pas dans la grille v{version}."
+
+
+class LevelOutOfScale(DomainError):
+    """A score level must lie inside the criterion's scale."""
+
+    status = 422
+    code = "level_out_of_scale"
+    template = "Le niveau {level} est hors de l'échelle du critère {criterion} ({low} à {high})."
+
+
+# --- proposals and scores ---------------------------------------------------------
+
+
+class InvalidTransition(DomainError):
+    """A proposal moves only along its lifecycle."""
+
+    code = "invalid_transition"
+    template = "La fiche {proposal} est « {status} » : l'action « {action} » n'est pas possible."
+
+
+class NotReferentOfDirection(DomainError):
+    """Only the referent of a direction (or the DSI) acts for that direction."""
+
+    status = 403
+    code = "not_referent_of_direction"
+    template = (
+        "{actor} n'est pas référent de la direction {direction} (fiche {proposal})."
+    )
+
+
+class MandatoryWithoutLegalBasis(DomainError):
+    """A mandatory proposal states its legal basis."""
+
+    status = 422
+    code = "mandatory_without_legal_basis"
+    template = "La fiche {proposal} est déclarée obligatoire sans base légale."
+
+
+class InvalidDependency(DomainError):
+    """A dependency must name another, existing proposal, once."""
+
+    status = 422
+    code = "invalid_dependency"
+    template = "Dépendance invalide de {proposal} vers {target} : {reason}."
+
+
+class ScoreOnStaleRevision(DomainError):
+    """Only the current revision of a proposal can be scored."""
+
+    code = "score_on_stale_revision"
+    template = "La fiche {proposal} est en révision {current} : la révision {revision} ne peut plus être notée."
+
+
+class JustificationRequired(DomainError):
+    """A judgement needs its justification."""
+
+    status = 422
+    code = "justification_required"
+    template = "Une justification est obligatoire : {what}."
+
+
+# --- committee sessions -----------------------------------------------------------
+
+
+class SessionClosed(DomainError):
+    """Nothing can be added to a closed session."""
+
+    code = "session_closed"
+    template = "La séance {session} est close : rien ne peut y être ajouté."
+
+
+class SessionNotOpen(DomainError):
+    """Votes and decisions happen in an open session."""
+
+    code = "session_not_open"
+    template = "La séance {session} n'est pas ouverte (statut « {status} »)."
+
+
+class SessionAlreadyOpen(DomainError):
+    """The agenda and membership are fixed once the session is open."""
+
+    code = "session_already_open"
+    template = "La séance {session} est déjà ouverte : {what} n'est plus possible."
+
+
+class NotAMember(DomainError):
+    """Attendance and votes concern the session's members only."""
+
+    code = "not_a_member"
+    template = "{member} n'est pas membre de la séance {session}."
+
+
+class NotAVotingMember(DomainError):
+    """Only voting members vote."""
+
+    status = 403
+    code = "not_a_voting_member"
+    template = "{member} n'a pas voix délibérative dans la séance {session}."
+
+
+class MemberAbsent(DomainError):
+    """Only present members vote."""
+
+    code = "member_absent"
+    template = (
+        "{member} n'est pas présent(e) à la séance {session} : pas de vote possible."
+    )
+
+
+class NotOnAgenda(DomainError):
+    """Votes and decisions concern agenda items only."""
+
+    code = "not_on_agenda"
+    template = "La fiche {proposal} n'est pas à l'ordre du jour de la séance {session}."
+
+
+class AlreadyOnAgenda(DomainError):
+    """An item appears once on an agenda."""
+
+    code = "already_on_agenda"
+    template = "La fiche {proposal} est déjà à l'ordre du jour de la séance {session}."
+
+
+class AlreadyDecided(DomainError):
+    """One decision per item per session; corrections are new events elsewhere."""
+
+    code = "already_decided"
+    template = "La fiche {proposal} a déjà fait l'objet d'une décision dans la séance {session}."
+
+
+class QuorumNotMet(DomainError):
+    """Decisions need the quorum of voting members present."""
+
+    code = "quorum_not_met"
+    template = "Quorum non atteint pour la séance {session} : {present} membre(s) votant(s) présent(s), {required} requis."
+
+
+class NotTheChair(DomainError):
+    """Only the chair of the session records decisions."""
+
+    status = 403
+    code = "not_the_chair"
+    template = "{actor} ne préside pas la séance {session}."
+
+
+class DepartsFromMajority(DomainError):
+    """A decision against the vote majority needs a justification."""
+
+    status = 422
+    code = "departs_from_majority"
+    template = (
+        "La décision « {outcome} » sur {proposal} s'écarte de la majorité du vote "
+        "({votes_for} pour, {votes_against} contre) : une justification est obligatoire."
+    )
+
+
+class DepartsFromScenario(DomainError):
+    """A decision against the cited scenario's recommendation needs a justification."""
+
+    status = 422
+    code = "departs_from_scenario"
+    template = (
+        "La décision « {outcome} » sur {proposal} s'écarte de la recommandation du scénario "
+        "{scenario} ({recommendation}) : une justification est obligatoire."
+    )
+
+
+class DecisionAmountsInvalid(DomainError):
+    """AP and CP are granted by approvals only, and the CP schedule totals the AP."""
+
+    status = 422
+    code = "decision_amounts_invalid"
+    template = "Montants de la décision sur {proposal} incohérents : {reason}."
+
+
+class UndecidedItems(DomainError):
+    """A session closes once every agenda item has a decision."""
+
+    code = "undecided_items"
+    template = (
+        "La séance {session} ne peut pas être close : sans décision pour {items}."
+    )
+
+
+# --- budget -----------------------------------------------------------------------
+
+
+class BudgetAlreadyVoted(DomainError):
+    """The primitive budget (BP) of a year and section is voted once."""
+
+    code = "budget_already_voted"
+    template = "Le budget primitif {year} ({section}) est déjà voté ; les ajustements passent par une DM."
+
+
+class BudgetNotVoted(DomainError):
+    """Adjustments and allocations need a voted budget."""
+
+    code = "budget_not_voted"
+    template = "Le budget primitif {year} ({section}) n'est pas voté."
+
+
+class EnvelopeExceeded(DomainError):
+    """Allocations never exceed the year's envelope (unless overridden by the chair)."""
+
+    code = "envelope_exceeded"
+    template = (
+        "Enveloppe {year} ({section}) dépassée pour {proposal} : {requested} € demandés, "
+        "{available} € disponibles. Un dépassement exige un forçage motivé du président."
+    )
+
+
+class EnvelopeBelowAllocated(DomainError):
+    """A DM cannot bring an envelope below what is already allocated."""
+
+    code = "envelope_below_allocated"
+    template = "L'enveloppe {year} ({section}) ne peut pas descendre à {total} € : {allocated} € sont déjà alloués."
+
+
+class CPExceeded(DomainError):
+    """Commitments never exceed the year's CP of the project (unless overridden by finance)."""
+
+    code = "cp_exceeded"
+    template = (
+        "CP {year} ({section}) de {proposal} dépassés : engagement de {requested} €, "
+        "{available} € disponibles. Un dépassement exige un forçage motivé des finances."
+    )
+
+
+class CommitmentExceeded(DomainError):
+    """Payments never exceed their commitment (unless overridden by finance)."""
+
+    code = "commitment_exceeded"
+    template = (
+        "Engagement {commitment} dépassé : mandat de {requested} €, reste {available} €. "
+        "Un dépassement exige un forçage motivé des finances."
+    )
+
+
+class CPBelowCommitted(DomainError):
+    """A revised CP schedule cannot go below what is already committed."""
+
+    code = "cp_below_committed"
+    template = "Les CP {year} ({section}) de {proposal} ne peuvent pas descendre à {cp} € : {committed} € sont engagés."
+
+
+class OverrideNotAllowed(DomainError):
+    """Only the chair overrides an allocation, only finance a commitment or payment."""
+
+    status = 403
+    code = "override_not_allowed"
+    template = "{actor} ne peut pas forcer {what} : réservé au rôle {role}."
+
+
+class DateOutsideYear(DomainError):
+    """A commitment's date lies in the budget year it is charged to."""
+
+    status = 422
+    code = "date_outside_year"
+    template = "La date {date} n'appartient pas à l'exercice {year}."

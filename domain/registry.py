@@ -3,5 +3,27 @@
 from __future__ import annotations
 
 from domain.accounts import Account
+from domain.axes import Axis, Indicator
+from domain.budget import Envelope, ProjectBudget
+from domain.grids import GridVersion
+from domain.organisation import Direction, Pole, Team
+from domain.plan import Plan
+from domain.proposals import Proposal
+from domain.scores import ScoreSheet
+from domain.sessions import Session
 
-AGGREGATES = (Account,)
+AGGREGATES = (
+    Account,
+    Plan,
+    Pole,
+    Direction,
+    Team,
+    Axis,
+    Indicator,
+    GridVersion,
+    Proposal,
+    ScoreSheet,
+    Session,
+    Envelope,
+    ProjectBudget,
+)

@@ -16,8 +16,9 @@ MAX_AMOUNT = Decimal("1000000000000")  # 10^12 €: far above any municipal budg
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
 
-class DomainEnum(str, Enum):
-    """Base of every domain enum (stored as its value)."""
+class DomainEnum(Enum):
+    """Base of every domain enum (stored as its value by a transcoding; not a str
+    subclass, which JSON would encode as a bare string and decode as one)."""
 
     def __str__(self) -> str:
         return str(self.value)
@@ -65,7 +66,7 @@ def enum_value(enum_cls: type[Enum], value: Any, field: str) -> Any:
 
 def money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     """Exact euros: a Decimal (or decimal string/int) with at most 2 decimals."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidValue(field, value, "montant en décimal exact, jamais en flottant")
     if isinstance(value, int):
         value = Decimal(value)
@@ -102,7 +103,9 @@ def iso_date(value: Any, field: str) -> date:
 def code(value: Any, field: str) -> str:
     """A short identifier: letters, digits, ``_ . -``, at most 40 characters."""
     if not isinstance(value, str) or not _CODE.match(value):
-        raise InvalidValue(field, value, "code de 1 à 40 caractères : lettres, chiffres, _ . -")
+        raise InvalidValue(
+            field, value, "code de 1 à 40 caractères : lettres, chiffres, _ . -"
+        )
     return value
 
 
@@ -122,14 +125,22 @@ def text(value: Any, field: str, *, max_len: int = 200, required: bool = True) -
 
 def year(value: Any, field: str) -> int:
     """A calendar year in a plausible range."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 2000 <= value <= 2100
+    ):
         raise InvalidValue(field, value, "année entre 2000 et 2100 attendue")
     return value
 
 
 def positive_int(value: Any, field: str, *, allow_zero: bool = True) -> int:
     """A non-negative (or positive) integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < (0 if allow_zero else 1)
+    ):
         raise InvalidValue(field, value, "entier positif attendu")
     return value
 
@@ -159,3 +170,58 @@ class CommandContext(ValueObject):
     command: str
     key: str
     reason: str | None = None
+
+
+class Family(DomainEnum):
+    """Family of an evaluation criterion."""
+
+    VALUE = "value"
+    RISK = "risk"
+
+
+def decimal_value(value: Any, field: str) -> Decimal:
+    """Any exact decimal (indicator values, weights); never a float."""
+    if isinstance(value, bool | float):
+        raise InvalidValue(
+            field, value, "nombre décimal exact attendu, jamais un flottant"
+        )
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            raise InvalidValue(field, value, "nombre décimal attendu") from None
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidValue(field, value, "nombre décimal attendu")
+    return value
+
+
+def percent(value: Any, field: str) -> Decimal:
+    """A percentage between 0 and 100 with at most 2 decimals."""
+    value = decimal_value(value, field)
+    if not Decimal(0) <= value <= Decimal(100) or value != value.quantize(
+        CENT, rounding=ROUND_DOWN
+    ):
+        raise InvalidValue(
+            field, value, "pourcentage entre 0 et 100, au plus 2 décimales"
+        )
+    return value.quantize(CENT)
+
+
+def as_list(value: Any, field: str) -> list[Any]:
+    """A list (or tuple) of items."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise InvalidValue(field, value, "liste attendue")
+    return list(value)
+
+
+def as_dict(value: Any, field: str) -> dict[str, Any]:
+    """A mapping (for nested records sent by forms or the API)."""
+    if isinstance(value, ValueObject):
+        return value.as_dict()
+    if not isinstance(value, dict):
+        raise InvalidValue(field, value, "objet attendu")
+    return value

@@ -7,12 +7,15 @@ from pathlib import Path
 import psycopg
 
 from ledger.commands.accounts import AccountCommands
+from ledger.commands.budget import BudgetCommands
+from ledger.commands.organisation import OrganisationCommands
+from ledger.commands.proposals import ProposalCommands
 from ledger.config import DatabaseConfig, Settings
 from ledger.errors import NotInitialised, StorageUnavailable
 from ledger.storage import SCHEMA_VERSION
 
 
-class Ledger(AccountCommands):
+class Ledger(OrganisationCommands, ProposalCommands, BudgetCommands, AccountCommands):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 
     name = "sdsi"  # PostgreSQL tables are sdsi_events, sdsi_commands, …
@@ -24,8 +27,12 @@ def probe_postgres(db: DatabaseConfig) -> None:
         with psycopg.connect(**db.libpq_kwargs()) as conn:  # type: ignore[arg-type]
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StorageUnavailable(f"cannot connect to PostgreSQL at {db.describe()}: {first}") from None
+        first = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
+        raise StorageUnavailable(
+            f"cannot connect to PostgreSQL at {db.describe()}: {first}"
+        ) from None
 
 
 def open_ledger(settings: Settings, *, create: bool = False) -> Ledger:
@@ -49,7 +56,9 @@ def open_ledger(settings: Settings, *, create: bool = False) -> Ledger:
         ledger = Ledger(settings, env=env)
     except Exception as exc:  # the library wraps driver errors in its own types
         if type(exc).__module__.startswith(("eventsourcing", "psycopg", "sqlite3")):
-            raise StorageUnavailable(f"cannot open the ledger at {db.describe()}: {exc}") from exc
+            raise StorageUnavailable(
+                f"cannot open the ledger at {db.describe()}: {exc}"
+            ) from exc
         raise
     if create:
         if ledger.storage.get_meta("schema_version") is None:

@@ -140,7 +140,9 @@ def _parse_postgres(parts, url: str) -> DatabaseConfig:  # type: ignore[no-untyp
     for name, default in (("pool_size", 5), ("max_overflow", 10), ("lock_timeout", 5)):
         raw = query.pop(name, str(default))
         if not raw.isdigit():
-            raise ConfigError(f"SDSI_DATABASE_URL: {name} must be an integer, not {raw!r}")
+            raise ConfigError(
+                f"SDSI_DATABASE_URL: {name} must be an integer, not {raw!r}"
+            )
         ints[name] = int(raw)
     if query:
         raise ConfigError(

@@ -155,6 +155,9 @@ class LedgerCore(Application[UUID]):
         super().__init__(env=env)
         self.storage = LedgerStorage(self.recorder)  # type: ignore[arg-type]
         self.stats = _Stats()
+        # The time stamped on commands. Only the demo loader replaces it (to date its
+        # synthetic history along the scenario); no web, API or CLI path can.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only the explicit configuration: the process environment must not be able to
@@ -187,7 +190,7 @@ class LedgerCore(Application[UUID]):
             ctx = CommandContext(
                 actor=caller.actor,
                 roles=self._roles_of(caller.actor),
-                at=datetime.now(UTC),
+                at=self.clock(),
                 origin=origin.value,
                 command=command,
                 key=key,
@@ -199,9 +202,13 @@ class LedgerCore(Application[UUID]):
             pending = unit.pending()
             if not pending:
                 return CommandResult(command, key, data, None)
-            record = CommandRecord(key, command, caller.actor, ctx.at.isoformat(), None, None, data)
+            record = CommandRecord(
+                key, command, caller.actor, ctx.at.isoformat(), None, None, data
+            )
             try:
-                recordings = self.save(*pending, sdsi_command=record, sdsi_credential=unit.credential)
+                recordings = self.save(
+                    *pending, sdsi_command=record, sdsi_credential=unit.credential
+                )
             except IntegrityError:
                 landed = self.storage.get_command(key)
                 if landed is not None:
@@ -219,7 +226,9 @@ class LedgerCore(Application[UUID]):
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours
                     return self._replay(landed, command, replayed=not ours)
-                raise StorageUnavailable(f"the ledger database did not accept the command: {exc}") from exc
+                raise StorageUnavailable(
+                    f"the ledger database did not accept the command: {exc}"
+                ) from exc
             self.stats.commands += 1
             self.stats.by_command[command] = self.stats.by_command.get(command, 0) + 1
             return CommandResult(command, key, data, recordings[-1].notification.id)
@@ -234,17 +243,30 @@ class LedgerCore(Application[UUID]):
             or len(key) > MAX_KEY_LENGTH
             or not key.isprintable()
         ):
-            raise InvalidValue("idempotency_key", key, f"1 à {MAX_KEY_LENGTH} caractères imprimables")
+            raise InvalidValue(
+                "idempotency_key", key, f"1 à {MAX_KEY_LENGTH} caractères imprimables"
+            )
         return key
 
-    def _replay(self, landed: CommandRecord, command: str, *, replayed: bool = True) -> CommandResult:
+    def _replay(
+        self, landed: CommandRecord, command: str, *, replayed: bool = True
+    ) -> CommandResult:
         if landed.command != command:
-            raise IdempotencyKeyReused(key=landed.key, previous=landed.command, command=command)
+            raise IdempotencyKeyReused(
+                key=landed.key, previous=landed.command, command=command
+            )
         self.stats.replays += replayed
         nid = None
-        if landed.last_originator_id is not None and landed.last_originator_version is not None:
-            nid = self.storage.notification_id_of(landed.last_originator_id, landed.last_originator_version)
-        return CommandResult(landed.command, landed.key, landed.result, nid, replayed=replayed)
+        if (
+            landed.last_originator_id is not None
+            and landed.last_originator_version is not None
+        ):
+            nid = self.storage.notification_id_of(
+                landed.last_originator_id, landed.last_originator_version
+            )
+        return CommandResult(
+            landed.command, landed.key, landed.result, nid, replayed=replayed
+        )
 
     def _roles_of(self, actor: str) -> tuple[str, ...]:
         if actor == SYSTEM:
@@ -275,7 +297,13 @@ class LedgerCore(Application[UUID]):
 def result_json(result: CommandResult) -> str:
     """A command result as JSON, for the CLI."""
     return json.dumps(
-        {"command": result.command, "key": result.key, "replayed": result.replayed,
-         "notification_id": result.notification_id, **result.data},
-        ensure_ascii=False, sort_keys=True,
+        {
+            "command": result.command,
+            "key": result.key,
+            "replayed": result.replayed,
+            "notification_id": result.notification_id,
+            **result.data,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
     )

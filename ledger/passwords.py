@@ -33,7 +33,9 @@ def hash_password(password: str, profile: str = "standard") -> str:
     return hasher(profile).hash(password)
 
 
-def verify_password(stored_hash: str | None, password: str, profile: str = "standard") -> bool:
+def verify_password(
+    stored_hash: str | None, password: str, profile: str = "standard"
+) -> bool:
     """Constant-work check; an unknown account still costs one hash."""
     if stored_hash is None:
         hasher(profile).hash(password)

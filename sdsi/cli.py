@@ -137,10 +137,44 @@ def init(cli: CliContext, admin_name: str, admin_password: str | None) -> None:
 @main.command()
 @click.option("--no-serve", is_flag=True, help="Load the demo and exit, without serving the UI.")
 @click.option("--port", default=5000, show_default=True)
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000), help="Multiply the volume (directions, proposals, sessions).")
 @click.pass_context
-def demo(ctx: click.Context, no_serve: bool, port: int) -> None:
+def demo(ctx: click.Context, no_serve: bool, port: int, scale: int) -> None:
     """`init`, then load the demo municipality and serve the UI."""
     ctx.invoke(init, admin_name="admin", admin_password=None)
+    cli = ctx.ensure_object(CliContext)
+    _load_demo(cli, scale)
+    if not no_serve:
+        _serve_demo(cli, port)
+
+
+@handle_errors
+def _load_demo(cli: CliContext, scale: int) -> None:
+    import time
+
+    from domain.plan import Plan
+    from sdsi.demo import data
+    from sdsi.demo.loader import DemoLoader
+
+    ledger = cli.ledger
+    if ledger.load(Plan, Plan.id_for()) is not None:
+        click.echo("demo already loaded: nothing changed")
+    else:
+        quiet = not sys.stderr.isatty()
+        started = time.perf_counter()
+        loader = DemoLoader(ledger, scale=scale, progress=(lambda m: None) if quiet else (lambda m: click.echo(f"  … {m}", err=True)))
+        stats = loader.run()
+        seconds = time.perf_counter() - started
+        click.echo(f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:")
+        click.echo("  " + ", ".join(f"{n} {what}" for what, n in stats.counts.items()))
+    click.echo(f"demo accounts (password: {data.DEMO_PASSWORD}):")
+    for login, name, roles in data.PEOPLE:
+        click.echo(f"  {login:<14} {name:<22} {', '.join(roles)}")
+    click.echo("  ref.<direction> (e.g. ref.dsn, ref.edu): the referent of each direction")
+
+
+def _serve_demo(cli: CliContext, port: int) -> None:
+    click.echo(f"the web UI is not available yet (port {port} unused)")
 
 
 def _register_subcommands() -> None:

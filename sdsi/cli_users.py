@@ -13,10 +13,15 @@ from sdsi.cli import CliContext, handle_errors, pass_cli
 ROLE_NAMES = [r.value for r in Role]
 
 actor_option = click.option(
-    "--actor", envvar="SDSI_ACTOR", default="admin", show_default=True,
+    "--actor",
+    envvar="SDSI_ACTOR",
+    default="admin",
+    show_default=True,
     help="Account on whose behalf the command is recorded (must hold the admin role).",
 )
-reason_option = click.option("--reason", "-r", default=None, help="Why (recorded with the event).")
+reason_option = click.option(
+    "--reason", "-r", default=None, help="Why (recorded with the event)."
+)
 
 
 def _caller(actor: str, reason: str | None):  # type: ignore[no-untyped-def]
@@ -32,24 +37,41 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("username")
-@click.option("--name", "display_name", required=True, help="Full name, as shown in minutes.")
+@click.option(
+    "--name", "display_name", required=True, help="Full name, as shown in minutes."
+)
 @click.option("--email", default="")
-@click.option("--password", default=None, help="Password (generated and printed if omitted).")
-@click.option("--role", "roles", multiple=True, help="ROLE or referent:DIRECTION; repeatable.")
+@click.option(
+    "--password", default=None, help="Password (generated and printed if omitted)."
+)
+@click.option(
+    "--role", "roles", multiple=True, help="ROLE or referent:DIRECTION; repeatable."
+)
 @actor_option
 @click.option("--reason", "-r", default="création du compte", show_default=True)
 @pass_cli
 @handle_errors
 def add(
-    cli: CliContext, username: str, display_name: str, email: str, password: str | None,
-    roles: tuple[str, ...], actor: str, reason: str,
+    cli: CliContext,
+    username: str,
+    display_name: str,
+    email: str,
+    password: str | None,
+    roles: tuple[str, ...],
+    actor: str,
+    reason: str,
 ) -> None:
     """Create an account, optionally with roles."""
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     grants = [_split(r) for r in roles]
     result = cli.ledger.add_user(
-        _caller(actor, reason), username, display_name, password, email=email, roles=grants
+        _caller(actor, reason),
+        username,
+        display_name,
+        password,
+        email=email,
+        roles=grants,
     )
     click.echo(f"created {username} with roles: {', '.join(result['roles']) or 'none'}")
     if generated:
@@ -64,7 +86,14 @@ def add(
 @reason_option
 @pass_cli
 @handle_errors
-def grant(cli: CliContext, username: str, role: str, scope: str | None, actor: str, reason: str | None) -> None:
+def grant(
+    cli: CliContext,
+    username: str,
+    role: str,
+    scope: str | None,
+    actor: str,
+    reason: str | None,
+) -> None:
     """Grant ROLE to USERNAME (referent needs --scope DIRECTION); --reason required."""
     role, scope = _split(role, scope)
     result = cli.ledger.grant_role(_caller(actor, reason), username, role, scope)
@@ -79,7 +108,14 @@ def grant(cli: CliContext, username: str, role: str, scope: str | None, actor: s
 @reason_option
 @pass_cli
 @handle_errors
-def revoke(cli: CliContext, username: str, role: str, scope: str | None, actor: str, reason: str | None) -> None:
+def revoke(
+    cli: CliContext,
+    username: str,
+    role: str,
+    scope: str | None,
+    actor: str,
+    reason: str | None,
+) -> None:
     """Revoke ROLE from USERNAME; --reason required."""
     role, scope = _split(role, scope)
     result = cli.ledger.revoke_role(_caller(actor, reason), username, role, scope)
@@ -111,7 +147,11 @@ def disable(cli: CliContext, username: str, actor: str, reason: str | None) -> N
 
 
 @users.command("list")
-@click.option("--history", is_flag=True, help="Also show every grant and revocation with actor and reason.")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Also show every grant and revocation with actor and reason.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_cli
 @handle_errors
@@ -125,15 +165,21 @@ def list_(cli: CliContext, history: bool, fmt: str) -> None:
         return
     for acc in accounts:
         state = "" if acc["active"] else "  (disabled)"
-        click.echo(f"{acc['username']:<20} {acc['display_name']:<28} {', '.join(acc['roles']) or '-'}{state}")
+        click.echo(
+            f"{acc['username']:<20} {acc['display_name']:<28} {', '.join(acc['roles']) or '-'}{state}"
+        )
         if history:
             for h in acc["history"]:
-                click.echo(f"    {h['at']}  {h['change']:<30} by {h['actor']}: {h['reason'] or ''}")
+                click.echo(
+                    f"    {h['at']}  {h['change']:<30} by {h['actor']}: {h['reason'] or ''}"
+                )
 
 
 def _split(role: str, scope: str | None = None) -> tuple[str, str | None]:
     if ":" in role and scope is None:
         role, scope = role.split(":", 1)
     if role not in ROLE_NAMES:
-        raise click.BadParameter(f"unknown role {role!r}; roles: {', '.join(ROLE_NAMES)}", param_hint="ROLE")
+        raise click.BadParameter(
+            f"unknown role {role!r}; roles: {', '.join(ROLE_NAMES)}", param_hint="ROLE"
+        )
     return role, scope

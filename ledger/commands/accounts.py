@@ -25,13 +25,17 @@ class AccountCommands(LedgerCore):
             changed_at=datetime.now(UTC).isoformat(),
         )
 
-    def _new_account(self, unit: Unit, name: str, display_name: str, email: str) -> Account:
+    def _new_account(
+        self, unit: Unit, name: str, display_name: str, email: str
+    ) -> Account:
         name = username(name)
         if unit.find(Account, Account.id_for(name)) is not None:
             raise AlreadyExists(kind=KIND, id=name)
         return unit.add(Account.register(name, display_name, email))
 
-    def bootstrap_admin(self, name: str, display_name: str, password: str) -> CommandResult:
+    def bootstrap_admin(
+        self, name: str, display_name: str, password: str
+    ) -> CommandResult:
         """Create the first administrator (``sdsi init``), as the system actor."""
         check_strength(password)
 
@@ -41,11 +45,19 @@ class AccountCommands(LedgerCore):
             unit.credential = self._credential(account.username, password)
             return {"username": account.username}
 
-        return self.execute("bootstrap_admin", Caller.system("initialisation du registre"), body)
+        return self.execute(
+            "bootstrap_admin", Caller.system("initialisation du registre"), body
+        )
 
     def add_user(
-        self, caller: Caller, name: str, display_name: str, password: str, *,
-        email: str = "", roles: list[tuple[str, str | None]] | None = None,
+        self,
+        caller: Caller,
+        name: str,
+        display_name: str,
+        password: str,
+        *,
+        email: str = "",
+        roles: list[tuple[str, str | None]] | None = None,
     ) -> CommandResult:
         """Register an account with its password (and optionally its first roles)."""
         check_strength(password)
@@ -60,7 +72,9 @@ class AccountCommands(LedgerCore):
 
         return self.execute("add_user", caller, body)
 
-    def grant_role(self, caller: Caller, name: str, role: str, scope: str | None = None) -> CommandResult:
+    def grant_role(
+        self, caller: Caller, name: str, role: str, scope: str | None = None
+    ) -> CommandResult:
         """Grant a role (``referent`` needs the direction as scope); reason required."""
 
         def body(unit: Unit) -> dict[str, Any]:
@@ -71,7 +85,9 @@ class AccountCommands(LedgerCore):
 
         return self.execute("grant_role", caller, body)
 
-    def revoke_role(self, caller: Caller, name: str, role: str, scope: str | None = None) -> CommandResult:
+    def revoke_role(
+        self, caller: Caller, name: str, role: str, scope: str | None = None
+    ) -> CommandResult:
         """Revoke a role; reason required."""
 
         def body(unit: Unit) -> dict[str, Any]:
@@ -117,7 +133,9 @@ class AccountCommands(LedgerCore):
 
     def authenticate(self, name: str, password: str) -> Account | None:
         """The active account whose password matches, else ``None``."""
-        ok = verify_password(self.storage.password_hash(name), password, self.settings.password_hashing)
+        ok = verify_password(
+            self.storage.password_hash(name), password, self.settings.password_hashing
+        )
         if not ok:
             return None
         account = self.load(Account, Account.id_for(name))

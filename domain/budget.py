@@ -1,0 +1,444 @@
+"""Budget: envelopes per year and section (BP, DM), AP/CP per project, commitments, payments.
+
+Allocations never exceed the year's envelope, commitments never exceed the project's CP
+of the year, payments never exceed their commitment — unless an override with a reason
+is recorded by someone allowed to (the chair for allocations, finance for commitments
+and payments); the override is then on the event, so it shows everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domain.accounts import SYSTEM, has_role, require
+from domain.base import LedgerAggregate, current_context, natural_id
+from domain.errors import (
+    AlreadyExists,
+    BudgetAlreadyVoted,
+    CommitmentExceeded,
+    CPBelowCommitted,
+    CPExceeded,
+    DateOutsideYear,
+    DecisionAmountsInvalid,
+    EnvelopeBelowAllocated,
+    EnvelopeExceeded,
+    InvalidValue,
+    NotFound,
+    OverrideNotAllowed,
+    ReasonRequired,
+)
+from domain.values import (
+    Role,
+    Section,
+    ValueObject,
+    as_dict,
+    as_list,
+    code,
+    enum_value,
+    iso_date,
+    money,
+    text,
+    year,
+)
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class CPLine(ValueObject):
+    """Payment credits (CP) of one year in one section."""
+
+    year: int
+    section: Section
+    amount: Decimal
+
+
+def parse_cp(value: Any, field: str = "cp") -> tuple[CPLine, ...]:
+    """A CP schedule: one positive line per (year, section)."""
+    lines = []
+    for i, raw in enumerate(as_list(value, field)):
+        d = as_dict(raw, f"{field}[{i}]")
+        lines.append(
+            CPLine(
+                year=year(d.get("year"), f"{field}[{i}].year"),
+                section=enum_value(Section, d.get("section"), f"{field}[{i}].section"),
+                amount=money(d.get("amount"), f"{field}[{i}].amount"),
+            )
+        )
+    keys = [(c.year, c.section) for c in lines]
+    if len(set(keys)) != len(keys):
+        raise InvalidValue(
+            field, [f"{y} {s.value}" for y, s in keys], "une ligne par année et section"
+        )
+    return tuple(sorted(lines, key=lambda c: (c.year, c.section.value)))
+
+
+def cp_key(cp_year: int, section: Section | str) -> str:
+    return f"{cp_year}/{section.value if isinstance(section, Section) else section}"
+
+
+def check_schedule(proposal: str, ap: Decimal, cp: tuple[CPLine, ...]) -> None:
+    """The CP schedule of an AP totals the AP exactly."""
+    if ap <= 0:
+        raise DecisionAmountsInvalid(
+            field="ap_amount", proposal=proposal, reason="l'AP doit être positive"
+        )
+    total = sum((c.amount for c in cp), ZERO)
+    if total != ap:
+        raise DecisionAmountsInvalid(
+            field="cp",
+            proposal=proposal,
+            reason=f"le total des CP ({total} €) diffère de l'AP ({ap} €)",
+        )
+
+
+def _override(override_reason: str | None, role: Role, what: str) -> str | None:
+    """Validate an override request: a reason, and the role allowed to override."""
+    if override_reason is None:
+        return None
+    reason = text(override_reason, "override_reason", max_len=2000, required=False)
+    if not reason:
+        raise ReasonRequired("un forçage", field="override_reason")
+    ctx = current_context()
+    if ctx.actor != SYSTEM and not has_role(ctx.roles, role):
+        raise OverrideNotAllowed(actor=ctx.actor, what=what, role=role.value)
+    return reason
+
+
+class Envelope(LedgerAggregate):
+    """The budget envelope of one year and section: BP, DMs, and allocations to projects."""
+
+    def __init__(self) -> None:
+        self.year = 0
+        self.section = Section.INVESTMENT
+        self.voted = ZERO
+        self.adjustments = ZERO
+        self.allocations: dict[str, Decimal] = {}
+        self.overrides = 0
+
+    @staticmethod
+    def id_for(envelope_year: int, section: Section | str) -> UUID:
+        return natural_id("envelope", cp_key(envelope_year, section))
+
+    @property
+    def total(self) -> Decimal:
+        return self.voted + self.adjustments
+
+    @property
+    def allocated(self) -> Decimal:
+        return sum(self.allocations.values(), ZERO)
+
+    @property
+    def available(self) -> Decimal:
+        return self.total - self.allocated
+
+    class BudgetVoted(LedgerAggregate.Created):
+        year: int
+        section: Section
+        amount: Decimal
+        deliberation: str
+        on: date
+
+        def apply(self, agg: Envelope) -> None:
+            agg.year, agg.section, agg.voted = self.year, self.section, self.amount
+
+    class Adjusted(LedgerAggregate.Event):
+        delta: Decimal
+        deliberation: str
+        on: date
+
+        def apply(self, agg: Envelope) -> None:
+            agg.adjustments += self.delta
+
+    class Allocated(LedgerAggregate.Event):
+        proposal: str
+        amount: Decimal
+        previous: Decimal
+        override_reason: str | None
+
+        def apply(self, agg: Envelope) -> None:
+            if self.amount:
+                agg.allocations[self.proposal] = self.amount
+            else:
+                agg.allocations.pop(self.proposal, None)
+            agg.overrides += self.override_reason is not None
+
+    @classmethod
+    def vote(
+        cls,
+        envelope_year: int,
+        section: Any,
+        amount: Any,
+        deliberation: str,
+        on: Any,
+        exists: bool,
+    ) -> Envelope:
+        require("voter le budget primitif", Role.FINANCE)
+        y = year(envelope_year, "year")
+        s = enum_value(Section, section, "section")
+        if exists:
+            raise BudgetAlreadyVoted(year=y, section=s.value)
+        day = iso_date(on, "on")
+        return cls._create(
+            cls.BudgetVoted,
+            id=cls.id_for(y, s),
+            year=y,
+            section=s,
+            amount=money(amount, "amount"),
+            deliberation=text(deliberation, "deliberation", max_len=120),
+            on=day,
+        )
+
+    def adjust(self, delta: Any, deliberation: str, on: Any) -> None:
+        """A DM (décision modificative): positive or negative, never below what is allocated."""
+        require("ajuster une enveloppe (DM)", Role.FINANCE)
+        d = money(delta, "delta", allow_negative=True)
+        if d == 0:
+            raise InvalidValue("delta", d, "une DM modifie le montant")
+        if self.total + d < self.allocated:
+            raise EnvelopeBelowAllocated(
+                field="delta",
+                year=self.year,
+                section=self.section.value,
+                total=self.total + d,
+                allocated=self.allocated,
+            )
+        self.trigger_event(
+            self.Adjusted,
+            delta=d,
+            deliberation=text(deliberation, "deliberation", max_len=120),
+            on=iso_date(on, "on"),
+        )
+
+    def allocate(
+        self, proposal: str, amount: Decimal, override_reason: str | None = None
+    ) -> None:
+        """Set the project's allocation on this envelope (its CP of this year and section)."""
+        previous = self.allocations.get(proposal, ZERO)
+        if amount == previous:
+            return
+        reason = _override(
+            override_reason, Role.CHAIR, "une allocation au-delà de l'enveloppe"
+        )
+        available = self.available + previous
+        if amount > available and reason is None:
+            raise EnvelopeExceeded(
+                field="cp",
+                year=self.year,
+                section=self.section.value,
+                proposal=proposal,
+                requested=amount,
+                available=available,
+            )
+        self.trigger_event(
+            self.Allocated,
+            proposal=proposal,
+            amount=amount,
+            previous=previous,
+            override_reason=reason if amount > available else None,
+        )
+
+
+class ProjectBudget(LedgerAggregate):
+    """The AP of an approved project, its CP schedule, commitments and payments."""
+
+    def __init__(self) -> None:
+        self.proposal = ""
+        self.ap = ZERO
+        self.cp: dict[str, Decimal] = {}
+        self.commitments: dict[str, dict[str, Any]] = {}
+        self.revisions = 0
+
+    @staticmethod
+    def id_for(proposal_code: str) -> UUID:
+        return natural_id("project-budget", proposal_code)
+
+    def committed(self, cp_year: int, section: Section) -> Decimal:
+        return sum(
+            (
+                c["amount"]
+                for c in self.commitments.values()
+                if c["year"] == cp_year and c["section"] == section.value
+            ),
+            ZERO,
+        )
+
+    class APVoted(LedgerAggregate.Created):
+        proposal: str
+        amount: Decimal
+        cp: list[CPLine]
+        session: str
+
+        def apply(self, agg: ProjectBudget) -> None:
+            agg.proposal, agg.ap = self.proposal, self.amount
+            agg.cp = {cp_key(c.year, c.section): c.amount for c in self.cp}
+
+    class APRevised(LedgerAggregate.Event):
+        amount: Decimal
+        cp: list[CPLine]
+        deliberation: str
+
+        def apply(self, agg: ProjectBudget) -> None:
+            agg.ap = self.amount
+            agg.cp = {cp_key(c.year, c.section): c.amount for c in self.cp}
+            agg.revisions += 1
+
+    class Committed(LedgerAggregate.Event):
+        reference: str
+        year: int
+        section: Section
+        amount: Decimal
+        on: date
+        supplier: str
+        override_reason: str | None
+
+        def apply(self, agg: ProjectBudget) -> None:
+            agg.commitments[self.reference] = {
+                "year": self.year,
+                "section": self.section.value,
+                "amount": self.amount,
+                "paid": ZERO,
+                "payments": [],
+            }
+
+    class Paid(LedgerAggregate.Event):
+        reference: str
+        commitment: str
+        amount: Decimal
+        on: date
+        override_reason: str | None
+
+        def apply(self, agg: ProjectBudget) -> None:
+            c = agg.commitments[self.commitment]
+            c["paid"] += self.amount
+            c["payments"].append(self.reference)
+
+    @classmethod
+    def vote_ap(
+        cls, proposal: str, amount: Decimal, cp: tuple[CPLine, ...], session: str
+    ) -> ProjectBudget:
+        check_schedule(proposal, amount, cp)
+        return cls._create(
+            cls.APVoted,
+            id=cls.id_for(proposal),
+            proposal=proposal,
+            amount=amount,
+            cp=list(cp),
+            session=session,
+        )
+
+    def revise(self, amount: Any, cp: tuple[CPLine, ...], deliberation: str) -> None:
+        require("réviser une AP", Role.FINANCE, Role.CHAIR)
+        if not current_context().reason:
+            raise ReasonRequired("réviser une AP")
+        ap = money(amount, "ap_amount")
+        check_schedule(self.proposal, ap, cp)
+        new = {cp_key(c.year, c.section): c for c in cp}
+        for ref in self.commitments.values():
+            key = cp_key(ref["year"], ref["section"])
+            section = Section(ref["section"])
+            committed = self.committed(ref["year"], section)
+            line = new.get(key)
+            if (line.amount if line else ZERO) < committed:
+                raise CPBelowCommitted(
+                    field="cp",
+                    year=ref["year"],
+                    section=section.value,
+                    proposal=self.proposal,
+                    cp=line.amount if line else ZERO,
+                    committed=committed,
+                )
+        self.trigger_event(
+            self.APRevised,
+            amount=ap,
+            cp=list(cp),
+            deliberation=text(deliberation, "deliberation", max_len=120),
+        )
+
+    def commit(
+        self,
+        reference: str,
+        cp_year: Any,
+        section: Any,
+        amount: Any,
+        on: Any,
+        supplier: str,
+        override_reason: str | None = None,
+    ) -> None:
+        require("engager une dépense", Role.FINANCE)
+        ref = code(reference, "reference")
+        if ref in self.commitments:
+            raise AlreadyExists(kind="Engagement", id=ref)
+        y = year(cp_year, "year")
+        s = enum_value(Section, section, "section")
+        value = money(amount, "amount")
+        if value <= 0:
+            raise InvalidValue("amount", value, "montant positif attendu")
+        day = iso_date(on, "on")
+        if day.year != y:
+            raise DateOutsideYear(field="on", date=day.isoformat(), year=y)
+        reason = _override(
+            override_reason, Role.FINANCE, "un engagement au-delà des CP"
+        )
+        available = self.cp.get(cp_key(y, s), ZERO) - self.committed(y, s)
+        if value > available and reason is None:
+            raise CPExceeded(
+                field="amount",
+                year=y,
+                section=s.value,
+                proposal=self.proposal,
+                requested=value,
+                available=available,
+            )
+        self.trigger_event(
+            self.Committed,
+            reference=ref,
+            year=y,
+            section=s,
+            amount=value,
+            on=day,
+            supplier=text(supplier, "supplier", max_len=200),
+            override_reason=reason if value > available else None,
+        )
+
+    def pay(
+        self,
+        reference: str,
+        commitment: str,
+        amount: Any,
+        on: Any,
+        override_reason: str | None = None,
+    ) -> None:
+        require("mandater un paiement", Role.FINANCE)
+        ref = code(reference, "reference")
+        if any(ref in c["payments"] for c in self.commitments.values()):
+            raise AlreadyExists(kind="Mandat", id=ref)
+        c = self.commitments.get(commitment)
+        if c is None:
+            raise NotFound(kind="Engagement", id=f"{self.proposal}/{commitment}")
+        value = money(amount, "amount")
+        if value <= 0:
+            raise InvalidValue("amount", value, "montant positif attendu")
+        reason = _override(
+            override_reason, Role.FINANCE, "un mandat au-delà de l'engagement"
+        )
+        remaining = c["amount"] - c["paid"]
+        if value > remaining and reason is None:
+            raise CommitmentExceeded(
+                field="amount",
+                commitment=commitment,
+                requested=value,
+                available=remaining,
+            )
+        self.trigger_event(
+            self.Paid,
+            reference=ref,
+            commitment=commitment,
+            amount=value,
+            on=iso_date(on, "on"),
+            override_reason=reason if value > remaining else None,
+        )

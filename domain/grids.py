@@ -1,0 +1,231 @@
+"""The evaluation grid, versioned: drafted, then adopted by the chair and frozen for ever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domain.accounts import require
+from domain.base import LedgerAggregate, natural_id
+from domain.errors import (
+    EmptyGrid,
+    GridFrozen,
+    InvalidValue,
+    LevelOutOfScale,
+    NotFound,
+    UnknownCriterion,
+    WeightsDoNotSum,
+)
+from domain.values import (
+    Family,
+    Role,
+    ValueObject,
+    as_dict,
+    as_list,
+    code,
+    enum_value,
+    iso_date,
+    percent,
+    positive_int,
+    text,
+)
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class ScaleLevel(ValueObject):
+    """One level of a criterion's integer scale, with its descriptor."""
+
+    level: int
+    descriptor: str
+
+
+@dataclass(frozen=True)
+class Criterion(ValueObject):
+    """A criterion of the grid: family, weight (%), scale, optional axis/indicator."""
+
+    code: str
+    label: str
+    family: Family
+    weight: Decimal
+    scale: tuple[ScaleLevel, ...]
+    axis: str | None = None
+    indicator: str | None = None
+
+    @property
+    def low(self) -> int:
+        return self.scale[0].level
+
+    @property
+    def high(self) -> int:
+        return self.scale[-1].level
+
+    @classmethod
+    def parse(cls, raw: Any, field: str = "criterion") -> Criterion:
+        """Validate a criterion from plain data (form, API, demo)."""
+        data = as_dict(raw, field)
+        levels = []
+        for i, lv in enumerate(as_list(data.get("scale"), f"{field}.scale")):
+            lv = as_dict(lv, f"{field}.scale[{i}]")
+            levels.append(
+                ScaleLevel(
+                    level=positive_int(lv.get("level"), f"{field}.scale[{i}].level"),
+                    descriptor=text(
+                        lv.get("descriptor"),
+                        f"{field}.scale[{i}].descriptor",
+                        max_len=300,
+                    ),
+                )
+            )
+        numbers = [lv.level for lv in levels]
+        if len(levels) < 2 or numbers != list(
+            range(numbers[0], numbers[0] + len(numbers))
+        ):
+            raise InvalidValue(
+                f"{field}.scale",
+                numbers,
+                "au moins deux niveaux entiers consécutifs, croissants",
+            )
+        weight = percent(data.get("weight"), f"{field}.weight")
+        if weight == 0:
+            raise InvalidValue(f"{field}.weight", weight, "poids nul")
+        return cls(
+            code=code(data.get("code"), f"{field}.code"),
+            label=text(data.get("label"), f"{field}.label"),
+            family=enum_value(Family, data.get("family"), f"{field}.family"),
+            weight=weight,
+            scale=tuple(levels),
+            axis=code(data["axis"], f"{field}.axis") if data.get("axis") else None,
+            indicator=code(data["indicator"], f"{field}.indicator")
+            if data.get("indicator")
+            else None,
+        )
+
+
+class GridVersion(LedgerAggregate):
+    """One version of the evaluation grid; frozen once adopted."""
+
+    def __init__(self) -> None:
+        self.number = 0
+        self.label = ""
+        self.based_on: int | None = None
+        self.criteria: dict[str, Criterion] = {}
+        self.adopted_on: date | None = None
+
+    @staticmethod
+    def id_for(number: int) -> UUID:
+        return natural_id("grid", number)
+
+    @property
+    def adopted(self) -> bool:
+        return self.adopted_on is not None
+
+    class Drafted(LedgerAggregate.Created):
+        number: int
+        label: str
+        based_on: int | None
+        criteria: list[Criterion]
+
+        def apply(self, agg: GridVersion) -> None:
+            agg.number, agg.label, agg.based_on = self.number, self.label, self.based_on
+            agg.criteria = {c.code: c for c in self.criteria}
+
+    class CriterionSet(LedgerAggregate.Event):
+        criterion: Criterion
+
+        def apply(self, agg: GridVersion) -> None:
+            agg.criteria[self.criterion.code] = self.criterion
+
+    class CriterionRemoved(LedgerAggregate.Event):
+        criterion_code: str
+
+        def apply(self, agg: GridVersion) -> None:
+            del agg.criteria[self.criterion_code]
+
+    class Adopted(LedgerAggregate.Event):
+        on: date
+
+        def apply(self, agg: GridVersion) -> None:
+            agg.adopted_on = self.on
+
+    @classmethod
+    def draft(
+        cls, number: int, label: str, based_on: GridVersion | None = None
+    ) -> GridVersion:
+        require("rédiger une grille", Role.DSI, Role.CHAIR)
+        number = positive_int(number, "number", allow_zero=False)
+        return cls._create(
+            cls.Drafted,
+            id=cls.id_for(number),
+            number=number,
+            label=text(label, "label"),
+            based_on=based_on.number if based_on else None,
+            criteria=list(based_on.criteria.values()) if based_on else [],
+        )
+
+    def set_criterion(self, criterion: Criterion) -> None:
+        require("modifier une grille", Role.DSI, Role.CHAIR)
+        self._check_draft()
+        if self.criteria.get(criterion.code) != criterion:
+            self.trigger_event(self.CriterionSet, criterion=criterion)
+
+    def remove_criterion(self, criterion_code: str) -> None:
+        require("modifier une grille", Role.DSI, Role.CHAIR)
+        self._check_draft()
+        if criterion_code not in self.criteria:
+            raise UnknownCriterion(
+                field="criterion", criterion=criterion_code, version=self.number
+            )
+        self.trigger_event(self.CriterionRemoved, criterion_code=criterion_code)
+
+    def adopt(self, on: Any) -> None:
+        require("adopter une grille", Role.CHAIR)
+        self._check_draft()
+        if not any(c.family is Family.VALUE for c in self.criteria.values()):
+            raise EmptyGrid(version=self.number)
+        for family in Family:
+            weights = [c.weight for c in self.criteria.values() if c.family is family]
+            if weights and sum(weights) != HUNDRED:
+                raise WeightsDoNotSum(
+                    version=self.number, family=family.value, total=sum(weights)
+                )
+        self.trigger_event(self.Adopted, on=iso_date(on, "on"))
+
+    def criterion(self, criterion_code: str) -> Criterion:
+        try:
+            return self.criteria[criterion_code]
+        except KeyError:
+            raise UnknownCriterion(
+                field="criterion", criterion=criterion_code, version=self.number
+            ) from None
+
+    def check_level(self, criterion_code: str, level: Any) -> int:
+        """A level inside the scale of the criterion."""
+        crit = self.criterion(criterion_code)
+        if (
+            isinstance(level, bool)
+            or not isinstance(level, int)
+            or not crit.low <= level <= crit.high
+        ):
+            raise LevelOutOfScale(
+                field=f"scores.{criterion_code}.level",
+                level=level,
+                criterion=criterion_code,
+                low=crit.low,
+                high=crit.high,
+            )
+        return level
+
+    def _check_draft(self) -> None:
+        if self.adopted:
+            raise GridFrozen(version=self.number)
+
+
+def require_grid(grid: GridVersion | None, number: int) -> GridVersion:
+    if grid is None:
+        raise NotFound(kind="Grille", id=f"v{number}")
+    return grid

@@ -1,0 +1,474 @@
+"""COPIL sessions: convening, agenda, attendance, votes and the chair's decisions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domain.accounts import require
+from domain.base import LedgerAggregate, current_context, natural_id
+from domain.budget import CPLine, check_schedule
+from domain.errors import (
+    AlreadyDecided,
+    AlreadyOnAgenda,
+    DecisionAmountsInvalid,
+    DepartsFromMajority,
+    DepartsFromScenario,
+    InvalidValue,
+    MemberAbsent,
+    NotAllowed,
+    NotAMember,
+    NotAVotingMember,
+    NotOnAgenda,
+    NotTheChair,
+    QuorumNotMet,
+    SessionAlreadyOpen,
+    SessionClosed,
+    SessionNotOpen,
+    UndecidedItems,
+)
+from domain.proposals import APPROVED, Status, justification
+from domain.values import (
+    DomainEnum,
+    Role,
+    ValueObject,
+    code,
+    enum_value,
+    iso_date,
+    money,
+    text,
+)
+
+
+class SessionStatus(DomainEnum):
+    """Convened → open → closed."""
+
+    CONVENED = "convened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Choice(DomainEnum):
+    """A vote: pour / contre / abstention."""
+
+    FOR = "for"
+    AGAINST = "against"
+    ABSTAIN = "abstain"
+
+
+@dataclass(frozen=True)
+class QuorumRule(ValueObject):
+    """How many voting members must be present: ``majority`` (more than half),
+    ``count`` (at least ``value``) or ``fraction`` (at least ``value`` × members)."""
+
+    kind: str
+    value: Decimal = Decimal(0)
+
+    def required(self, voting_members: int) -> int:
+        if self.kind == "majority":
+            return voting_members // 2 + 1
+        if self.kind == "count":
+            return int(self.value)
+        return math.ceil(self.value * voting_members)
+
+    @classmethod
+    def parse(cls, raw: Any, voting_members: int) -> QuorumRule:
+        if isinstance(raw, QuorumRule):
+            rule = raw
+        elif raw in (None, "majority"):
+            rule = cls("majority")
+        elif isinstance(raw, dict) and raw.get("kind") in (
+            "majority",
+            "count",
+            "fraction",
+        ):
+            try:
+                rule = cls(raw["kind"], Decimal(str(raw.get("value", 0))))
+            except ArithmeticError:
+                raise InvalidValue("quorum", raw, "valeur décimale attendue") from None
+        else:
+            raise InvalidValue(
+                "quorum",
+                raw,
+                "majority, {kind: count, value: N} ou {kind: fraction, value: 0.5}",
+            )
+        if rule.kind == "count" and not (
+            1 <= rule.value <= voting_members and rule.value == int(rule.value)
+        ):
+            raise InvalidValue(
+                "quorum", str(rule.value), f"entier entre 1 et {voting_members}"
+            )
+        if rule.kind == "fraction" and not (0 < rule.value <= 1):
+            raise InvalidValue("quorum", str(rule.value), "fraction entre 0 et 1")
+        return rule
+
+
+@dataclass(frozen=True)
+class Decision(ValueObject):
+    """The chair's decision on one agenda item, with what it rested on."""
+
+    proposal: str
+    outcome: Status
+    rationale: str
+    ap_amount: Decimal | None
+    cp: tuple[CPLine, ...]
+    conditions: str
+    justification: str
+    scenario: str | None
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    present_voting: int
+    quorum_required: int
+    grid_version: int | None
+    revision: int
+    override_reason: str | None = None
+
+
+class Session(LedgerAggregate):
+    """A session of the steering committee (séance du COPIL)."""
+
+    def __init__(self) -> None:
+        self.code = ""
+        self.title = ""
+        self.on = date(2000, 1, 1)
+        self.chair = ""
+        self.voting: list[str] = []
+        self.non_voting: list[str] = []
+        self.quorum = QuorumRule("majority")
+        self.status = SessionStatus.CONVENED
+        self.agenda: list[str] = []
+        self.present: list[str] = []
+        self.votes: dict[str, dict[str, Choice]] = {}
+        self.superseded_votes = 0
+        self.decisions: dict[str, Decision] = {}
+
+    @staticmethod
+    def id_for(session_code: str) -> UUID:
+        return natural_id("session", session_code)
+
+    @property
+    def members(self) -> list[str]:
+        return [*self.voting, *self.non_voting]
+
+    @property
+    def present_voting(self) -> int:
+        return sum(1 for m in self.present if m in self.voting)
+
+    @property
+    def quorum_required(self) -> int:
+        return self.quorum.required(len(self.voting))
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.present_voting >= self.quorum_required
+
+    def tally(self, proposal: str) -> tuple[int, int, int]:
+        votes = self.votes.get(proposal, {}).values()
+        return (
+            sum(v is Choice.FOR for v in votes),
+            sum(v is Choice.AGAINST for v in votes),
+            sum(v is Choice.ABSTAIN for v in votes),
+        )
+
+    # --- events ----------------------------------------------------------------------
+
+    class Convened(LedgerAggregate.Created):
+        code: str
+        title: str
+        on: date
+        chair: str
+        voting: list[str]
+        non_voting: list[str]
+        quorum: QuorumRule
+
+        def apply(self, agg: Session) -> None:
+            agg.code, agg.title, agg.on, agg.chair = (
+                self.code,
+                self.title,
+                self.on,
+                self.chair,
+            )
+            agg.voting, agg.non_voting, agg.quorum = (
+                list(self.voting),
+                list(self.non_voting),
+                self.quorum,
+            )
+
+    class ItemAdded(LedgerAggregate.Event):
+        proposal: str
+
+        def apply(self, agg: Session) -> None:
+            agg.agenda.append(self.proposal)
+
+    class ItemRemoved(LedgerAggregate.Event):
+        proposal: str
+
+        def apply(self, agg: Session) -> None:
+            agg.agenda.remove(self.proposal)
+
+    class Opened(LedgerAggregate.Event):
+        present: list[str]
+
+        def apply(self, agg: Session) -> None:
+            agg.status = SessionStatus.OPEN
+            agg.present = sorted(self.present)
+
+    class AttendanceChanged(LedgerAggregate.Event):
+        member: str
+        present: bool
+
+        def apply(self, agg: Session) -> None:
+            if self.present:
+                agg.present = sorted({*agg.present, self.member})
+            else:
+                agg.present = [m for m in agg.present if m != self.member]
+
+    class VoteCast(LedgerAggregate.Event):
+        proposal: str
+        member: str
+        choice: Choice
+
+        def apply(self, agg: Session) -> None:
+            item = agg.votes.setdefault(self.proposal, {})
+            agg.superseded_votes += self.member in item
+            item[self.member] = self.choice
+
+    class DecisionRecorded(LedgerAggregate.Event):
+        decision: Decision
+
+        def apply(self, agg: Session) -> None:
+            agg.decisions[self.decision.proposal] = self.decision
+
+    class Closed(LedgerAggregate.Event):
+        def apply(self, agg: Session) -> None:
+            agg.status = SessionStatus.CLOSED
+
+    # --- commands --------------------------------------------------------------------
+
+    @classmethod
+    def convene(
+        cls,
+        session_code: str,
+        title: str,
+        on: Any,
+        chair: str,
+        voting: list[str],
+        non_voting: list[str],
+        quorum: Any = None,
+    ) -> Session:
+        require("convoquer une séance", Role.CHAIR)
+        session_code = code(session_code, "code")
+        voting = sorted(set(voting or []))
+        non_voting = sorted(set(non_voting or []))
+        if not voting:
+            raise InvalidValue("voting", voting, "au moins un membre votant")
+        both = set(voting) & set(non_voting)
+        if both:
+            raise InvalidValue(
+                "non_voting",
+                sorted(both),
+                "un membre est votant ou non votant, pas les deux",
+            )
+        return cls._create(
+            cls.Convened,
+            id=cls.id_for(session_code),
+            code=session_code,
+            title=text(title, "title"),
+            on=iso_date(on, "on"),
+            chair=chair,
+            voting=voting,
+            non_voting=non_voting,
+            quorum=QuorumRule.parse(quorum, len(voting)),
+        )
+
+    def add_item(self, proposal: str) -> None:
+        self._require_chair("inscrire une fiche à l'ordre du jour")
+        self._check_not_closed()
+        if proposal in self.agenda:
+            raise AlreadyOnAgenda(proposal=proposal, session=self.code)
+        self.trigger_event(self.ItemAdded, proposal=proposal)
+
+    def remove_item(self, proposal: str) -> None:
+        self._require_chair("retirer une fiche de l'ordre du jour")
+        self._check_not_closed()
+        if self.status is not SessionStatus.CONVENED:
+            raise SessionAlreadyOpen(
+                session=self.code, what="retirer un point de l'ordre du jour"
+            )
+        if proposal not in self.agenda:
+            raise NotOnAgenda(proposal=proposal, session=self.code)
+        self.trigger_event(self.ItemRemoved, proposal=proposal)
+
+    def open(self, present: list[str]) -> None:
+        self._require_chair("ouvrir la séance")
+        self._check_not_closed()
+        if self.status is SessionStatus.OPEN:
+            raise SessionAlreadyOpen(session=self.code, what="l'ouvrir à nouveau")
+        present = sorted(set(present or []))
+        for m in present:
+            self._check_member(m)
+        self.trigger_event(self.Opened, present=present)
+
+    def set_attendance(self, member: str, present: bool) -> None:
+        self._require_chair("modifier les présences")
+        self._check_open()
+        self._check_member(member)
+        if (member in self.present) != present:
+            self.trigger_event(self.AttendanceChanged, member=member, present=present)
+
+    def vote(self, proposal: str, choice: Any) -> None:
+        ctx = current_context()
+        member = ctx.actor
+        self._check_open()
+        if member not in self.members:
+            raise NotAMember(member=member, session=self.code)
+        if member not in self.voting:
+            raise NotAVotingMember(member=member, session=self.code)
+        if member not in self.present:
+            raise MemberAbsent(member=member, session=self.code)
+        if proposal not in self.agenda:
+            raise NotOnAgenda(proposal=proposal, session=self.code)
+        if proposal in self.decisions:
+            raise AlreadyDecided(proposal=proposal, session=self.code)
+        choice = enum_value(Choice, choice, "choice")
+        if self.votes.get(proposal, {}).get(member) is not choice:
+            self.trigger_event(
+                self.VoteCast, proposal=proposal, member=member, choice=choice
+            )
+
+    def decide(
+        self,
+        proposal: str,
+        revision: int,
+        outcome: Any,
+        rationale: str,
+        *,
+        ap_amount: Any = None,
+        cp: tuple[CPLine, ...] = (),
+        conditions: str = "",
+        justification_text: str = "",
+        scenario: str | None = None,
+        scenario_recommends: bool | None = None,
+        grid_version: int | None = None,
+        override_reason: str | None = None,
+    ) -> Decision:
+        """Record the decision on ``proposal``; returns it (the ledger applies its effects)."""
+        self._require_chair("arbitrer")
+        self._check_open()
+        if proposal not in self.agenda:
+            raise NotOnAgenda(proposal=proposal, session=self.code)
+        if proposal in self.decisions:
+            raise AlreadyDecided(proposal=proposal, session=self.code)
+        if not self.quorum_met:
+            raise QuorumNotMet(
+                session=self.code,
+                present=self.present_voting,
+                required=self.quorum_required,
+            )
+        outcome = enum_value(Status, outcome, "outcome")
+        if outcome not in {*APPROVED, Status.DEFERRED, Status.REJECTED}:
+            raise InvalidValue(
+                "outcome",
+                outcome.value,
+                "approved, approved_with_conditions, deferred ou rejected",
+            )
+        why = justification(rationale, "motivation de la décision", field="rationale")
+        conditions = text(conditions, "conditions", max_len=4000, required=False)
+        ap = None
+        if outcome in APPROVED:
+            ap = money(ap_amount, "ap_amount")
+            check_schedule(proposal, ap, cp)
+            if outcome is Status.APPROVED_WITH_CONDITIONS and not conditions:
+                justification(
+                    conditions, "conditions de l'approbation", field="conditions"
+                )
+        elif ap_amount not in (None, "", 0) or cp:
+            raise DecisionAmountsInvalid(
+                field="ap_amount",
+                proposal=proposal,
+                reason=f"une décision « {outcome.value} » n'accorde ni AP ni CP",
+            )
+        votes_for, votes_against, abstentions = self.tally(proposal)
+        favourable = outcome in APPROVED
+        just = text(justification_text, "justification", max_len=4000, required=False)
+        if (
+            (votes_for > votes_against and not favourable)
+            or (votes_against > votes_for and favourable)
+        ) and not just:
+            raise DepartsFromMajority(
+                field="justification",
+                outcome=outcome.value,
+                proposal=proposal,
+                votes_for=votes_for,
+                votes_against=votes_against,
+            )
+        if (
+            scenario is not None
+            and scenario_recommends is not None
+            and scenario_recommends != favourable
+            and not just
+        ):
+            raise DepartsFromScenario(
+                field="justification",
+                outcome=outcome.value,
+                proposal=proposal,
+                scenario=scenario,
+                recommendation="retenue" if scenario_recommends else "non retenue",
+            )
+        decision = Decision(
+            proposal=proposal,
+            outcome=outcome,
+            rationale=why,
+            ap_amount=ap,
+            cp=tuple(cp),
+            conditions=conditions,
+            justification=just,
+            scenario=scenario,
+            votes_for=votes_for,
+            votes_against=votes_against,
+            abstentions=abstentions,
+            present_voting=self.present_voting,
+            quorum_required=self.quorum_required,
+            grid_version=grid_version,
+            revision=revision,
+            override_reason=override_reason,
+        )
+        self.trigger_event(self.DecisionRecorded, decision=decision)
+        return decision
+
+    def close(self) -> None:
+        self._require_chair("clore la séance")
+        self._check_open()
+        undecided = [p for p in self.agenda if p not in self.decisions]
+        if undecided:
+            raise UndecidedItems(session=self.code, items=", ".join(undecided))
+        self.trigger_event(self.Closed)
+
+    # --- checks ------------------------------------------------------------------------
+
+    def _require_chair(self, action: str) -> None:
+        require(action, Role.CHAIR)
+        ctx = current_context()
+        if ctx.actor != self.chair:
+            raise NotTheChair(actor=ctx.actor, session=self.code)
+
+    def _check_not_closed(self) -> None:
+        if self.status is SessionStatus.CLOSED:
+            raise SessionClosed(session=self.code)
+
+    def _check_open(self) -> None:
+        self._check_not_closed()
+        if self.status is not SessionStatus.OPEN:
+            raise SessionNotOpen(session=self.code, status=self.status.value)
+
+    def _check_member(self, member: str) -> None:
+        if member not in self.members:
+            raise NotAMember(field="present", member=member, session=self.code)
+
+
+__all__ = ["Choice", "Decision", "NotAllowed", "QuorumRule", "Session", "SessionStatus"]

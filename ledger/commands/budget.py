@@ -1,0 +1,146 @@
+"""Commands of finance: envelopes (BP, DM), AP revisions, commitments and payments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.budget import Envelope, ProjectBudget, parse_cp
+from domain.values import Section, enum_value, year
+from ledger.commands.organisation import Lookups
+from ledger.commands.sessions import SessionCommands
+from ledger.core import Caller, CommandResult, Unit
+
+
+class BudgetCommands(SessionCommands):
+    """Budget envelopes and the execution of approved projects' AP/CP."""
+
+    def _project_budget(self, unit: Unit, proposal_code: str) -> ProjectBudget:
+        return unit.get(
+            ProjectBudget,
+            ProjectBudget.id_for(str(proposal_code)),
+            kind="AP du projet",
+            label=proposal_code,
+        )
+
+    def vote_budget(
+        self,
+        caller: Caller,
+        budget_year: int,
+        section: str,
+        amount: Any,
+        deliberation: str,
+        on: Any,
+    ) -> CommandResult:
+        """Record the primitive budget (BP) envelope of a year and section."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            y = year(budget_year, "year")
+            s = enum_value(Section, section, "section")
+            plan = Lookups.plan(unit)
+            if plan is not None:
+                plan.check_year(y)
+            exists = unit.find(Envelope, Envelope.id_for(y, s)) is not None
+            env = unit.add(Envelope.vote(y, s, amount, deliberation, on, exists))
+            return {"year": env.year, "section": env.section, "total": env.total}
+
+        return self.execute("vote_budget", caller, body)
+
+    def adjust_budget(
+        self,
+        caller: Caller,
+        budget_year: int,
+        section: str,
+        delta: Any,
+        deliberation: str,
+        on: Any,
+    ) -> CommandResult:
+        """Record a DM (décision modificative) on an envelope, with its deliberation."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            y = year(budget_year, "year")
+            s = enum_value(Section, section, "section")
+            env = self._envelope(unit, y, s)
+            env.adjust(delta, deliberation, on)
+            return {"year": env.year, "section": env.section, "total": env.total}
+
+        return self.execute("adjust_budget", caller, body)
+
+    def revise_ap(
+        self,
+        caller: Caller,
+        proposal_code: str,
+        ap_amount: Any,
+        cp: Any,
+        deliberation: str,
+        override_reason: str | None = None,
+    ) -> CommandResult:
+        """Revise a project's AP and CP schedule (reason required); envelopes follow."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            budget = self._project_budget(unit, proposal_code)
+            schedule = parse_cp(cp)
+            plan = Lookups.plan(unit)
+            if plan is not None:
+                for i, line in enumerate(schedule):
+                    plan.check_year(line.year, f"cp[{i}].year")
+            old = {key: _line(key, amount) for key, amount in budget.cp.items()}
+            budget.revise(ap_amount, schedule, deliberation)
+            self._allocate(unit, budget.proposal, old, schedule, override_reason)
+            return {"proposal": budget.proposal, "ap": budget.ap}
+
+        return self.execute("revise_ap", caller, body)
+
+    def record_commitment(
+        self,
+        caller: Caller,
+        proposal_code: str,
+        reference: str,
+        commitment_year: int,
+        section: str,
+        amount: Any,
+        on: Any,
+        supplier: str,
+        override_reason: str | None = None,
+    ) -> CommandResult:
+        """Record a commitment (engagement) against a year's CP of a project."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            budget = self._project_budget(unit, proposal_code)
+            budget.commit(
+                reference,
+                commitment_year,
+                section,
+                amount,
+                on,
+                supplier,
+                override_reason,
+            )
+            return {"proposal": budget.proposal, "reference": reference}
+
+        return self.execute("record_commitment", caller, body)
+
+    def record_payment(
+        self,
+        caller: Caller,
+        proposal_code: str,
+        reference: str,
+        commitment: str,
+        amount: Any,
+        on: Any,
+        override_reason: str | None = None,
+    ) -> CommandResult:
+        """Record a payment (mandat) against a commitment."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            budget = self._project_budget(unit, proposal_code)
+            budget.pay(reference, commitment, amount, on, override_reason)
+            return {"proposal": budget.proposal, "reference": reference}
+
+        return self.execute("record_payment", caller, body)
+
+
+def _line(key: str, amount: Any) -> Any:
+    from domain.budget import CPLine
+
+    y, s = key.split("/")
+    return CPLine(int(y), Section(s), amount)

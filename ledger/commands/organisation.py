@@ -1,0 +1,381 @@
+"""Commands on the plan, the organisation, axes and indicators, and the grid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.accounts import Account
+from domain.axes import Axis, Indicator
+from domain.errors import AlreadyExists, InvalidValue, NotFound
+from domain.grids import Criterion, GridVersion
+from domain.organisation import Direction, Pole, Team
+from domain.plan import Plan
+from domain.values import Role
+from ledger.core import Caller, CommandResult, LedgerCore, Unit
+
+
+class Lookups:
+    """Loading aggregates by natural key, with French 'not found' messages."""
+
+    @staticmethod
+    def plan(unit: Unit) -> Plan | None:
+        return unit.find(Plan, Plan.id_for())
+
+    @staticmethod
+    def pole(unit: Unit, pole_code: str) -> Pole:
+        return unit.get(Pole, Pole.id_for(pole_code), kind="Pôle", label=pole_code)
+
+    @staticmethod
+    def direction(unit: Unit, direction_code: str) -> Direction:
+        return unit.get(
+            Direction,
+            Direction.id_for(direction_code),
+            kind="Direction",
+            label=direction_code,
+        )
+
+    @staticmethod
+    def team(unit: Unit, team_code: str) -> Team:
+        return unit.get(Team, Team.id_for(team_code), kind="Équipe", label=team_code)
+
+    @staticmethod
+    def axis(unit: Unit, axis_code: str) -> Axis:
+        return unit.get(
+            Axis, Axis.id_for(axis_code), kind="Axe stratégique", label=axis_code
+        )
+
+    @staticmethod
+    def indicator(unit: Unit, indicator_code: str) -> Indicator:
+        return unit.get(
+            Indicator,
+            Indicator.id_for(indicator_code),
+            kind="Indicateur",
+            label=indicator_code,
+        )
+
+    @staticmethod
+    def grid(unit: Unit, number: int) -> GridVersion:
+        return unit.get(
+            GridVersion, GridVersion.id_for(number), kind="Grille", label=f"v{number}"
+        )
+
+    @staticmethod
+    def account(unit: Unit, username: str) -> Account:
+        return unit.get(
+            Account, Account.id_for(username), kind="Compte", label=username
+        )
+
+    @staticmethod
+    def adopted_grid(unit: Unit) -> GridVersion | None:
+        """The adopted grid version in force (the highest adopted number)."""
+        latest = None
+        number = 1
+        while (grid := unit.find(GridVersion, GridVersion.id_for(number))) is not None:
+            if grid.adopted:
+                latest = grid
+            number += 1
+        return latest
+
+    @staticmethod
+    def new(
+        unit: Unit, cls: type[Any], aggregate_id: Any, kind: str, label: str
+    ) -> None:
+        if unit.find(cls, aggregate_id) is not None:
+            raise AlreadyExists(kind=kind, id=label)
+
+
+class OrganisationCommands(LedgerCore):
+    """Plan, pôles, directions, teams, axes, indicators and grid versions."""
+
+    # --- plan ------------------------------------------------------------------------
+
+    def define_plan(
+        self,
+        caller: Caller,
+        name: str,
+        municipality: str,
+        first_year: int,
+        last_year: int,
+    ) -> CommandResult:
+        """Define the SDSI plan (once) with its horizon."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            Lookups.new(unit, Plan, Plan.id_for(), "Plan", name)
+            plan = unit.add(Plan.define(name, municipality, first_year, last_year))
+            return {
+                "name": plan.name,
+                "first_year": plan.first_year,
+                "last_year": plan.last_year,
+            }
+
+        return self.execute("define_plan", caller, body)
+
+    def change_plan_horizon(
+        self, caller: Caller, first_year: int, last_year: int
+    ) -> CommandResult:
+        """Move the plan's horizon."""
+        return self.execute(
+            "change_plan_horizon",
+            caller,
+            lambda u: self._plan(u).change_horizon(first_year, last_year),
+        )
+
+    def schedule_phase(
+        self, caller: Caller, phase: str, planned_start: Any, planned_end: Any
+    ) -> CommandResult:
+        """Plan the dates of one of the six phases."""
+        return self.execute(
+            "schedule_phase",
+            caller,
+            lambda u: self._plan(u).schedule_phase(phase, planned_start, planned_end),
+        )
+
+    def start_phase(self, caller: Caller, phase: str, on: Any) -> CommandResult:
+        """Mark a phase in progress."""
+        return self.execute(
+            "start_phase", caller, lambda u: self._plan(u).start_phase(phase, on)
+        )
+
+    def complete_phase(self, caller: Caller, phase: str, on: Any) -> CommandResult:
+        """Mark a phase done."""
+        return self.execute(
+            "complete_phase", caller, lambda u: self._plan(u).complete_phase(phase, on)
+        )
+
+    def _plan(self, unit: Unit) -> Plan:
+        plan = Lookups.plan(unit)
+        if plan is None:
+            raise NotFound(kind="Plan", id="SDSI")
+        return plan
+
+    # --- organisation ------------------------------------------------------------------
+
+    def create_pole(self, caller: Caller, pole_code: str, name: str) -> CommandResult:
+        """Create a pôle."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            Lookups.new(unit, Pole, Pole.id_for(str(pole_code)), "Pôle", pole_code)
+            pole = unit.add(Pole.create(pole_code, name))
+            return {"code": pole.code}
+
+        return self.execute("create_pole", caller, body)
+
+    def create_direction(
+        self, caller: Caller, direction_code: str, name: str, pole_code: str
+    ) -> CommandResult:
+        """Create a direction in a pôle."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            pole = Lookups.pole(unit, pole_code)
+            Lookups.new(
+                unit,
+                Direction,
+                Direction.id_for(str(direction_code)),
+                "Direction",
+                direction_code,
+            )
+            direction = unit.add(Direction.create(direction_code, name, pole))
+            return {"code": direction.code, "pole": pole.code}
+
+        return self.execute("create_direction", caller, body)
+
+    def move_direction(
+        self, caller: Caller, direction_code: str, pole_code: str
+    ) -> CommandResult:
+        """Attach a direction to another pôle."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            Lookups.direction(unit, direction_code).move(Lookups.pole(unit, pole_code))
+            return {"code": direction_code, "pole": pole_code}
+
+        return self.execute("move_direction", caller, body)
+
+    def create_team(
+        self,
+        caller: Caller,
+        team_code: str,
+        name: str,
+        kind: str,
+        direction_code: str | None = None,
+        capacity: dict[int, int] | None = None,
+    ) -> CommandResult:
+        """Create a DSI or business team, optionally with its yearly capacity."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            direction = (
+                Lookups.direction(unit, direction_code) if direction_code else None
+            )
+            Lookups.new(unit, Team, Team.id_for(str(team_code)), "Équipe", team_code)
+            team = unit.add(Team.create(team_code, name, kind, direction))
+            for capacity_year, days in sorted((capacity or {}).items()):
+                team.set_capacity(capacity_year, days)
+            return {"code": team.code}
+
+        return self.execute("create_team", caller, body)
+
+    def set_team_capacity(
+        self, caller: Caller, team_code: str, capacity_year: int, days: int
+    ) -> CommandResult:
+        """Set a team's capacity in person-days for a year."""
+
+        def body(unit: Unit) -> None:
+            Lookups.team(unit, team_code).set_capacity(capacity_year, days)
+
+        return self.execute("set_team_capacity", caller, body)
+
+    def _check_scope(self, unit: Unit, role: str, scope: str | None) -> None:
+        # A referent's scope names an existing direction.
+        if role == Role.REFERENT.value and scope:
+            Lookups.direction(unit, scope)
+
+    # --- axes and indicators -----------------------------------------------------------
+
+    def create_axis(
+        self, caller: Caller, axis_code: str, label: str, description: str = ""
+    ) -> CommandResult:
+        """Create a strategic axis."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            Lookups.new(
+                unit, Axis, Axis.id_for(str(axis_code)), "Axe stratégique", axis_code
+            )
+            return {"code": unit.add(Axis.create(axis_code, label, description)).code}
+
+        return self.execute("create_axis", caller, body)
+
+    def create_indicator(
+        self,
+        caller: Caller,
+        indicator_code: str,
+        axis_code: str,
+        label: str,
+        unit_label: str,
+        baseline: Any,
+        target: Any,
+        target_year: int,
+    ) -> CommandResult:
+        """Create an indicator of an axis, with baseline and target."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            axis = Lookups.axis(unit, axis_code)
+            Lookups.new(
+                unit,
+                Indicator,
+                Indicator.id_for(str(indicator_code)),
+                "Indicateur",
+                indicator_code,
+            )
+            ind = unit.add(
+                Indicator.create(
+                    indicator_code,
+                    axis,
+                    label,
+                    unit_label,
+                    baseline,
+                    target,
+                    target_year,
+                )
+            )
+            return {"code": ind.code, "axis": axis.code}
+
+        return self.execute("create_indicator", caller, body)
+
+    def measure_indicator(
+        self,
+        caller: Caller,
+        indicator_code: str,
+        on: Any,
+        value: Any,
+        kind: str = "realised",
+        comment: str = "",
+    ) -> CommandResult:
+        """Record a planned or realised value of an indicator."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            Lookups.indicator(unit, indicator_code).measure(on, value, kind, comment)
+            return {"code": indicator_code}
+
+        return self.execute("measure_indicator", caller, body)
+
+    # --- grid ----------------------------------------------------------------------------
+
+    def draft_grid(
+        self,
+        caller: Caller,
+        number: int,
+        label: str,
+        based_on: int | None = None,
+        criteria: list[Any] | None = None,
+    ) -> CommandResult:
+        """Draft grid version ``number``, empty or copied from ``based_on``, plus criteria."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            base = Lookups.grid(unit, based_on) if based_on is not None else None
+            if not isinstance(number, int) or isinstance(number, bool):
+                raise InvalidValue("number", number, "numéro de version entier")
+            Lookups.new(
+                unit, GridVersion, GridVersion.id_for(number), "Grille", f"v{number}"
+            )
+            previous = (
+                unit.find(GridVersion, GridVersion.id_for(number - 1))
+                if number > 1
+                else None
+            )
+            if number > 1 and previous is None:
+                raise InvalidValue(
+                    "number", number, f"la version {number - 1} n'existe pas"
+                )
+            grid = unit.add(GridVersion.draft(number, label, base))
+            for i, raw in enumerate(criteria or []):
+                grid.set_criterion(self._criterion(unit, raw, f"criteria[{i}]"))
+            return {"number": grid.number, "criteria": sorted(grid.criteria)}
+
+        return self.execute("draft_grid", caller, body)
+
+    def set_grid_criterion(
+        self, caller: Caller, number: int, criterion: Any
+    ) -> CommandResult:
+        """Add or replace a criterion of a draft grid version."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            grid = Lookups.grid(unit, number)
+            grid.set_criterion(self._criterion(unit, criterion, "criterion"))
+            return {"number": grid.number, "criteria": sorted(grid.criteria)}
+
+        return self.execute("set_grid_criterion", caller, body)
+
+    def remove_grid_criterion(
+        self, caller: Caller, number: int, criterion_code: str
+    ) -> CommandResult:
+        """Remove a criterion from a draft grid version."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            grid = Lookups.grid(unit, number)
+            grid.remove_criterion(criterion_code)
+            return {"number": grid.number, "criteria": sorted(grid.criteria)}
+
+        return self.execute("remove_grid_criterion", caller, body)
+
+    def adopt_grid(self, caller: Caller, number: int, on: Any) -> CommandResult:
+        """Adopt a grid version (chair): it is frozen for ever."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            grid = Lookups.grid(unit, number)
+            grid.adopt(on)
+            return {"number": grid.number}
+
+        return self.execute("adopt_grid", caller, body)
+
+    def _criterion(self, unit: Unit, raw: Any, field: str) -> Criterion:
+        crit = Criterion.parse(raw, field)
+        if crit.axis:
+            Lookups.axis(unit, crit.axis)
+        if crit.indicator:
+            ind = Lookups.indicator(unit, crit.indicator)
+            if crit.axis and ind.axis != crit.axis:
+                raise InvalidValue(
+                    f"{field}.indicator",
+                    crit.indicator,
+                    f"appartient à l'axe {ind.axis}, pas {crit.axis}",
+                )
+        return crit

@@ -1,0 +1,276 @@
+"""Commands of the steering committee: sessions, agenda, attendance, votes, decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.accounts import has_role
+from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
+from domain.errors import BudgetNotVoted, InvalidValue
+from domain.proposals import APPROVED, Proposal
+from domain.sessions import Session
+from domain.values import Role, money
+from ledger.commands.organisation import Lookups
+from ledger.core import Caller, CommandResult, LedgerCore, Unit
+
+
+class SessionCommands(LedgerCore):
+    """COPIL sessions, from convening to closing, and the effects of decisions."""
+
+    def _session(self, unit: Unit, session_code: str) -> Session:
+        return unit.get(
+            Session,
+            Session.id_for(str(session_code)),
+            kind="Séance",
+            label=session_code,
+        )
+
+    def convene_session(
+        self,
+        caller: Caller,
+        session_code: str,
+        title: str,
+        on: Any,
+        voting: list[str],
+        non_voting: list[str] | None = None,
+        quorum: Any = None,
+    ) -> CommandResult:
+        """Convene a session (the caller chairs it) with its voting and non-voting members."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            for field, members, roles in (
+                ("voting", voting, (Role.MEMBER, Role.CHAIR)),
+                (
+                    "non_voting",
+                    non_voting or [],
+                    (Role.MEMBER, Role.CHAIR, Role.DSI, Role.FINANCE),
+                ),
+            ):
+                if not isinstance(members, list | tuple):
+                    raise InvalidValue(field, members, "liste d'identifiants")
+                for name in members:
+                    account = Lookups.account(unit, str(name))
+                    if not any(has_role(account.grants, r) for r in roles):
+                        raise InvalidValue(
+                            field, name, "ce compte n'est pas membre du COPIL"
+                        )
+            Lookups.new(
+                unit, Session, Session.id_for(str(session_code)), "Séance", session_code
+            )
+            session = unit.add(
+                Session.convene(
+                    session_code,
+                    title,
+                    on,
+                    caller.actor,
+                    list(voting),
+                    list(non_voting or []),
+                    quorum,
+                )
+            )
+            return {"code": session.code, "quorum_required": session.quorum_required}
+
+        return self.execute("convene_session", caller, body)
+
+    def add_agenda_item(
+        self, caller: Caller, session_code: str, proposal_code: str
+    ) -> CommandResult:
+        """Put a qualified (or deferred) proposal on a session's agenda."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            proposal = unit.get(
+                Proposal,
+                Proposal.id_for(str(proposal_code)),
+                kind="Fiche projet",
+                label=proposal_code,
+            )
+            session.add_item(proposal.code)
+            proposal.put_on_agenda(session.code)
+            return {"session": session.code, "agenda": session.agenda}
+
+        return self.execute("add_agenda_item", caller, body)
+
+    def remove_agenda_item(
+        self, caller: Caller, session_code: str, proposal_code: str
+    ) -> CommandResult:
+        """Take a proposal off the agenda of a session not yet open."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            proposal = unit.get(
+                Proposal,
+                Proposal.id_for(str(proposal_code)),
+                kind="Fiche projet",
+                label=proposal_code,
+            )
+            session.remove_item(proposal.code)
+            proposal.take_off_agenda(session.code)
+            return {"session": session.code, "agenda": session.agenda}
+
+        return self.execute("remove_agenda_item", caller, body)
+
+    def open_session(
+        self, caller: Caller, session_code: str, present: list[str]
+    ) -> CommandResult:
+        """Open a session with the attendance."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            session.open(
+                list(present) if isinstance(present, list | tuple) else present
+            )
+            return {
+                "session": session.code,
+                "present_voting": session.present_voting,
+                "quorum_met": session.quorum_met,
+            }
+
+        return self.execute("open_session", caller, body)
+
+    def set_attendance(
+        self, caller: Caller, session_code: str, member: str, present: bool
+    ) -> CommandResult:
+        """A member arrives or leaves during the session."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            if not isinstance(present, bool):
+                raise InvalidValue("present", present, "vrai ou faux")
+            session.set_attendance(member, present)
+            return {
+                "session": session.code,
+                "present_voting": session.present_voting,
+                "quorum_met": session.quorum_met,
+            }
+
+        return self.execute("set_attendance", caller, body)
+
+    def cast_vote(
+        self, caller: Caller, session_code: str, proposal_code: str, choice: str
+    ) -> CommandResult:
+        """A present voting member votes on an item (a changed vote supersedes; both kept)."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            session.vote(proposal_code, choice)
+            votes_for, against, abstain = session.tally(proposal_code)
+            return {
+                "session": session.code,
+                "proposal": proposal_code,
+                "for": votes_for,
+                "against": against,
+                "abstain": abstain,
+            }
+
+        return self.execute("cast_vote", caller, body)
+
+    def record_decision(
+        self,
+        caller: Caller,
+        session_code: str,
+        proposal_code: str,
+        outcome: str,
+        rationale: str,
+        *,
+        ap_amount: Any = None,
+        cp: Any = None,
+        conditions: str = "",
+        justification: str = "",
+        scenario: str | None = None,
+        override_reason: str | None = None,
+    ) -> CommandResult:
+        """The chair's decision on an item; an approval votes the AP and allocates the CP."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            proposal = unit.get(
+                Proposal,
+                Proposal.id_for(str(proposal_code)),
+                kind="Fiche projet",
+                label=proposal_code,
+            )
+            schedule = parse_cp(cp or [])
+            plan = Lookups.plan(unit)
+            if plan is not None:
+                for i, line in enumerate(schedule):
+                    plan.check_year(line.year, f"cp[{i}].year")
+            grid = Lookups.adopted_grid(unit)
+            recommends = self._scenario_recommendation(unit, scenario, proposal.code)
+            decision = session.decide(
+                proposal.code,
+                proposal.revision,
+                outcome,
+                rationale,
+                ap_amount=ap_amount,
+                cp=schedule,
+                conditions=conditions,
+                justification_text=justification,
+                scenario=scenario,
+                scenario_recommends=recommends,
+                grid_version=grid.number if grid else None,
+                override_reason=override_reason,
+            )
+            proposal.decide(session.code, decision.outcome)
+            if decision.outcome in APPROVED:
+                self._allocate(unit, proposal.code, {}, schedule, override_reason)
+                ap = decision.ap_amount or money(
+                    0, "ap_amount"
+                )  # always set for approvals
+                unit.add(
+                    ProjectBudget.vote_ap(proposal.code, ap, schedule, session.code)
+                )
+            return {
+                "session": session.code,
+                "proposal": proposal.code,
+                "outcome": decision.outcome,
+                "votes_for": decision.votes_for,
+                "votes_against": decision.votes_against,
+            }
+
+        return self.execute("record_decision", caller, body)
+
+    def close_session(self, caller: Caller, session_code: str) -> CommandResult:
+        """Close a session once every item has a decision."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            session = self._session(unit, session_code)
+            session.close()
+            return {"session": session.code, "decisions": len(session.decisions)}
+
+        return self.execute("close_session", caller, body)
+
+    def _scenario_recommendation(
+        self, unit: Unit, scenario: str | None, proposal_code: str
+    ) -> bool | None:
+        """Hook for the optimiser: whether a cited scenario selects the proposal."""
+        if scenario is not None:
+            raise InvalidValue("scenario", scenario, "aucun scénario de ce nom")
+        return None
+
+    # --- budget effects ---------------------------------------------------------------
+
+    def _envelope(self, unit: Unit, year: int, section: Any) -> Envelope:
+        envelope = unit.find(Envelope, Envelope.id_for(year, section))
+        if envelope is None:
+            raise BudgetNotVoted(
+                field="cp", year=year, section=getattr(section, "value", section)
+            )
+        return envelope
+
+    def _allocate(
+        self,
+        unit: Unit,
+        proposal_code: str,
+        old: dict[str, CPLine],
+        schedule: tuple[CPLine, ...],
+        override_reason: str | None,
+    ) -> None:
+        """Set the project's allocation on every envelope its old or new CP touches."""
+        new = {f"{c.year}/{c.section.value}": c for c in schedule}
+        for key in sorted(set(old) | set(new)):
+            line = new.get(key) or old[key]
+            amount = new[key].amount if key in new else money(0, "amount")
+            self._envelope(unit, line.year, line.section).allocate(
+                proposal_code, amount, override_reason
+            )

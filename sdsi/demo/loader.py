@@ -1,0 +1,828 @@
+"""Load the demo municipality through the ledger's commands, as its users would.
+
+Deterministic: a seeded random generator drives every choice, and a simulated clock
+dates the commands along the scenario (2020–2026), so two loads produce the same events
+(idempotency keys aside). ``scale`` N replicates the directions, their proposals and the
+sessions N times (``-2``, ``-3``… suffixes) for benchmarks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.budget import Envelope, ProjectBudget
+from domain.sessions import Session
+from domain.values import Origin
+from ledger.app import Ledger
+from ledger.core import Caller
+from sdsi.demo import data as D
+
+CHAIR = "dgs.lefebvre"
+DSI = "dsi.martin"
+FINANCE = "fin.garnier"
+ADMIN = "admin.sdsi"
+K = Decimal(1000)
+
+# (session date, grid version in force)
+SESSIONS = [
+    (date(2021, 3, 18), 1),
+    (date(2021, 11, 16), 1),
+    (date(2022, 6, 21), 1),
+    (date(2023, 3, 14), 2),
+    (date(2023, 11, 21), 2),
+    (date(2024, 6, 18), 2),
+    (date(2025, 5, 20), 2),
+    (date(2026, 3, 17), 2),
+]
+LAST_SESSION = date(2026, 11, 24)  # opened, votes in progress, no decision yet
+
+
+class DemoClock:
+    """A monotonic simulated clock: jumps to scenario dates, a second per command."""
+
+    def __init__(self, start: date) -> None:
+        self.current = datetime.combine(start, time(9, 0), UTC)
+
+    def on(self, day: date) -> None:
+        self.current = max(self.current, datetime.combine(day, time(9, 0), UTC))
+
+    def __call__(self) -> datetime:
+        self.current += timedelta(seconds=1)
+        return self.current
+
+
+@dataclass
+class Stats:
+    """What the load created, for the summary."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        self.counts[what] = self.counts.get(what, 0) + n
+
+
+@dataclass
+class Item:
+    """One proposal of the scenario, with its hidden 'true' value and its fate."""
+
+    code: str
+    title: str
+    direction: str
+    referent: str
+    axis: str
+    cost: int
+    teams: list[str]
+    session: int
+    quality: float
+    costs: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "draft"
+
+
+class DemoLoader:
+    """Runs the scenario against a ledger."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        scale: int = 1,
+        seed: int = 2026,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.scale = scale
+        self.rng = random.Random(seed)
+        self.clock = DemoClock(date(2020, 1, 15))
+        self.progress = progress or (lambda _msg: None)
+        self.stats = Stats()
+        self.items: list[Item] = []
+        self.phases_done = False
+        self.override_done = False
+        self.commitment_override_done = False
+        self.deferrals: dict[str, int] = {}
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def as_(self, actor: str, reason: str | None = None) -> Caller:
+        return Caller(actor=actor, origin=Origin.IMPORT, reason=reason)
+
+    @staticmethod
+    def suffix(copy: int) -> str:
+        return "" if copy == 1 else f"-{copy}"
+
+    def run(self) -> Stats:
+        """Load everything; returns the counts of what was created."""
+        self.ledger.clock = self.clock
+        try:
+            self.people()
+            self.organisation()
+            self.strategy()
+            self.grid_v1()
+            self.budget_envelopes()
+            self.catalogue()
+            for index, (day, grid) in enumerate(SESSIONS):
+                if index == 3:
+                    self.grid_v2()
+                self.progress(f"séance du {day.isoformat()}")
+                for copy in range(1, self.scale + 1):
+                    self.prepare_session(index, day, grid, copy)
+                    self.hold_session(index, day, copy)
+                self.year_end(day)
+            for copy in range(1, self.scale + 1):
+                self.open_last_session(copy)
+            self.cancel_one()
+        finally:
+            self.ledger.clock = lambda: datetime.now(UTC)
+        return self.stats
+
+    # --- actors and organisation ------------------------------------------------------
+
+    def people(self) -> None:
+        self.progress("comptes")
+        admin = Caller(
+            actor="admin", origin=Origin.IMPORT, reason="comptes de la démonstration"
+        )
+        for login, name, roles in D.PEOPLE:
+            self.ledger.add_user(
+                admin, login, name, D.DEMO_PASSWORD, roles=[(r, None) for r in roles]
+            )
+            self.stats.add("comptes")
+
+    def organisation(self) -> None:
+        self.progress("organisation")
+        dsi = self.as_(DSI)
+        self.ledger.define_plan(
+            dsi, D.PLAN_NAME, D.MUNICIPALITY, D.FIRST_YEAR, D.LAST_YEAR
+        )
+        phases = [
+            ("cadrage", date(2020, 1, 20), date(2020, 3, 31)),
+            ("revue_documentaire", date(2020, 3, 1), date(2020, 5, 31)),
+            ("alignement_strategique", date(2020, 5, 1), date(2020, 7, 15)),
+            ("diagnostic_si", date(2020, 6, 1), date(2020, 10, 31)),
+            ("evolutions_demandees", date(2020, 9, 1), date(2021, 1, 31)),
+            ("plan_strategique_numerique", date(2021, 1, 1), date(2021, 3, 18)),
+        ]
+        for phase, start, end in phases:
+            self.ledger.schedule_phase(dsi, phase, start, end)
+        for code, name in D.POLES:
+            self.ledger.create_pole(dsi, code, name)
+            self.stats.add("pôles")
+        admin = Caller(
+            actor="admin",
+            origin=Origin.IMPORT,
+            reason="référent numérique de la direction",
+        )
+        for copy in range(1, self.scale + 1):
+            sfx = self.suffix(copy)
+            for code, name, pole, login, person in D.DIRECTIONS:
+                label = name if copy == 1 else f"{name} ({copy})"
+                self.ledger.create_direction(dsi, code + sfx, label, pole)
+                self.ledger.add_user(
+                    admin,
+                    login + sfx,
+                    person,
+                    D.DEMO_PASSWORD,
+                    roles=[("referent", code + sfx)],
+                )
+                self.stats.add("directions")
+                self.stats.add("comptes")
+        years = range(D.FIRST_YEAR, D.LAST_YEAR + 1)
+        for copy in range(1, self.scale + 1):
+            sfx = self.suffix(copy)
+            for code, name, kind, direction, capacity in D.TEAMS:
+                if kind == "dsi" and copy > 1:
+                    continue
+                days = capacity * (self.scale if kind == "dsi" else 1)
+                self.ledger.create_team(
+                    dsi,
+                    code + (sfx if kind == "business" else ""),
+                    name,
+                    kind,
+                    (direction + sfx) if direction else None,
+                    {y: days for y in years},
+                )
+                self.stats.add("équipes")
+        for phase, start, end in phases[:3]:
+            self.clock.on(start)
+            self.ledger.start_phase(dsi, phase, start)
+            self.clock.on(end)
+            self.ledger.complete_phase(dsi, phase, end)
+
+    def strategy(self) -> None:
+        self.progress("axes et indicateurs")
+        dsi = self.as_(DSI)
+        for code, label, indicators in D.AXES:
+            self.ledger.create_axis(dsi, code, label)
+            self.stats.add("axes")
+            for icode, ilabel, unit, baseline, target, target_year in indicators:
+                self.ledger.create_indicator(
+                    dsi, icode, code, ilabel, unit, baseline, target, target_year
+                )
+                self.stats.add("indicateurs")
+        for phase in ("diagnostic_si", "evolutions_demandees"):
+            self.ledger.start_phase(dsi, phase, self.clock.current.date())
+
+    def _criterion(
+        self, code: str, label: str, family: str, weight: str, axis: str | None
+    ) -> dict[str, Any]:
+        scale = D.SCALE4 if family == "value" else D.RISK4
+        return {
+            "code": code,
+            "label": label,
+            "family": family,
+            "weight": weight,
+            "axis": axis,
+            "scale": [{"level": lv, "descriptor": d} for lv, d in scale],
+        }
+
+    def grid_v1(self) -> None:
+        self.progress("grille v1")
+        self.clock.on(date(2020, 6, 2))
+        criteria = [
+            self._criterion(c, lbl, fam, w1, axis)
+            for c, lbl, fam, w1, _w2, axis in D.CRITERIA
+        ]
+        self.ledger.draft_grid(
+            self.as_(DSI), 1, "Grille de valeur partagée 2020", criteria=criteria
+        )
+        self.clock.on(date(2020, 6, 15))
+        self.ledger.adopt_grid(
+            self.as_(CHAIR, "grille validée par le COPIL de cadrage"),
+            1,
+            date(2020, 6, 15),
+        )
+        self.stats.add("versions de grille")
+
+    def grid_v2(self) -> None:
+        self.progress("grille v2")
+        dsi = self.as_(DSI)
+        self.clock.on(date(2022, 11, 15))
+        self.ledger.draft_grid(
+            dsi, 2, "Grille révisée 2023 (sobriété numérique)", based_on=1
+        )
+        for c, lbl, fam, _w1, w2, axis in D.CRITERIA:
+            if w2 is None:
+                self.ledger.remove_grid_criterion(dsi, 2, c)
+            else:
+                self.ledger.set_grid_criterion(
+                    dsi, 2, self._criterion(c, lbl, fam, w2, axis)
+                )
+        for c, lbl, fam, w, axis in D.CRITERIA_V2_NEW:
+            self.ledger.set_grid_criterion(
+                dsi, 2, self._criterion(c, lbl, fam, w, axis)
+            )
+        self.clock.on(date(2023, 1, 20))
+        self.ledger.adopt_grid(
+            self.as_(CHAIR, "révision annuelle de la grille"), 2, date(2023, 1, 20)
+        )
+        self.stats.add("versions de grille")
+
+    def budget_envelopes(self) -> None:
+        """The PPI envelopes of 2021–2026, voted in December 2020."""
+        self.progress("enveloppes budgétaires")
+        self.clock.on(date(2020, 12, 15))
+        fin = self.as_(FINANCE)
+        per_year = Decimal(D.LAST_YEAR - 2021 + 1)
+        total_inv = sum(Decimal(c[4]) for c in D.CATALOGUE) * K * self.scale
+        for y in range(2021, D.LAST_YEAR + 1):
+            inv = (total_inv * Decimal("0.8") / per_year).quantize(K)
+            ope = (total_inv * Decimal("0.09") / per_year).quantize(K)
+            self.ledger.vote_budget(
+                fin,
+                y,
+                "investissement",
+                inv,
+                f"DCM 2020-12-{y - 2000:02d} (PPI {y})",
+                date(2020, 12, 15),
+            )
+            self.ledger.vote_budget(
+                fin,
+                y,
+                "fonctionnement",
+                ope,
+                f"DCM 2020-12-{y - 2000:02d} (PPI {y})",
+                date(2020, 12, 15),
+            )
+            self.stats.add("enveloppes", 2)
+
+    # --- proposals -----------------------------------------------------------------------
+
+    def catalogue(self) -> None:
+        per_session = len(D.CATALOGUE) / len(SESSIONS)
+        for copy in range(1, self.scale + 1):
+            sfx = self.suffix(copy)
+            for i, (code, title, direction, axis, cost, teams) in enumerate(
+                D.CATALOGUE
+            ):
+                referent = next(d[3] for d in D.DIRECTIONS if d[0] == direction) + sfx
+                self.items.append(
+                    Item(
+                        code=code + sfx,
+                        title=title,
+                        direction=direction + sfx,
+                        referent=referent,
+                        axis=axis,
+                        cost=cost,
+                        teams=[t + (sfx if t.startswith("MET") else "") for t in teams],
+                        session=min(int(i / per_session), len(SESSIONS) - 1),
+                        quality=self.rng.random(),
+                    )
+                )
+
+    def content(
+        self, item: Item, first_year: int, factor: Decimal = Decimal(1)
+    ) -> dict[str, Any]:
+        years = [
+            y
+            for y in range(first_year, first_year + (3 if item.cost > 200 else 2))
+            if y <= D.LAST_YEAR
+        ]
+        inv = (Decimal(item.cost) * K * factor).quantize(Decimal(1))
+        costs = []
+        for n, y in enumerate(years):
+            share = inv / len(years)
+            costs.append(
+                {
+                    "year": y,
+                    "section": "investissement",
+                    "amount": str(share.quantize(Decimal("0.01"))),
+                }
+            )
+            if n:
+                costs.append(
+                    {
+                        "year": y,
+                        "section": "fonctionnement",
+                        "amount": str(
+                            (inv * Decimal("0.08")).quantize(Decimal("0.01"))
+                        ),
+                    }
+                )
+        workloads = [
+            {
+                "team": t,
+                "year": y,
+                "days": max(
+                    5,
+                    int(item.cost * (0.9 if t.startswith("DSI") else 0.4) / len(years)),
+                ),
+            }
+            for t in item.teams
+            for y in years
+        ]
+        base = item.code.split("-")[0]
+        deps = [
+            {"kind": k, "proposal": tgt + item.code[len(base) :]}
+            for src, k, tgt in D.DEPENDENCIES
+            if src == base and self._known(tgt + item.code[len(base) :])
+        ]
+        return {
+            "title": item.title,
+            "description": f"{item.title} : projet porté par la direction {item.direction}, au service de l'axe {item.axis}.",
+            "components": [
+                {
+                    "kind": "organisation",
+                    "description": "Revue des processus et des circuits de validation",
+                    "owner": item.referent,
+                },
+                {
+                    "kind": "si",
+                    "description": "Solution applicative, intégration et reprise des données",
+                    "owner": DSI,
+                },
+                {
+                    "kind": "rh",
+                    "description": "Formation des agents et accompagnement du changement",
+                    "owner": "ref.drh",
+                },
+                {
+                    "kind": "communication",
+                    "description": "Information des usagers et des agents",
+                    "owner": "ref.com",
+                },
+            ],
+            "axes": [
+                {
+                    "axis": item.axis,
+                    "indicator": f"{item.axis}-I1",
+                    "expected_effect": "Contribution directe à l'indicateur",
+                }
+            ],
+            "costs": costs,
+            "workloads": workloads,
+            "dependencies": deps,
+            "mandatory": base in D.MANDATORY,
+            "legal_basis": D.MANDATORY.get(base, ""),
+            "risks": [
+                {
+                    "label": "Disponibilité des équipes métier",
+                    "level": 1 + int(self.rng.random() * 3),
+                }
+            ],
+        }
+
+    def _known(self, code: str) -> bool:
+        return any(i.code == code and i.status != "draft" for i in self.items)
+
+    def prepare_session(self, index: int, day: date, grid: int, copy: int) -> None:
+        sfx = self.suffix(copy)
+        items = [
+            i
+            for i in self.items
+            if i.session == index
+            and i.code.endswith(sfx)
+            and (copy > 1 or "-" not in i.code)
+        ]
+        first_year = max(2021, day.year if day.month < 6 else day.year + 1)
+        self.clock.on(day - timedelta(days=120))
+        for item in items:
+            content = self.content(item, first_year)
+            self.ledger.draft_proposal(
+                self.as_(item.referent), item.code, item.direction, content
+            )
+            item.status = "submitted"
+            self.ledger.submit_proposal(self.as_(item.referent), item.code)
+            self.stats.add("fiches projet")
+        self.clock.on(day - timedelta(days=60))
+        for item in items:
+            factor = Decimal(str(round(1 + self.rng.random() * 0.3, 2)))
+            est = self.content(item, first_year, factor)
+            item.costs = est["costs"]
+            self.ledger.qualify_proposal(
+                self.as_(DSI),
+                item.code,
+                {
+                    "costs": est["costs"],
+                    "workloads": est["workloads"],
+                    "dependencies": est["dependencies"],
+                    "risks": est["risks"],
+                    "note": f"Chiffrage DSI (coefficient {factor})",
+                },
+            )
+            item.status = "qualified"
+        self.clock.on(day - timedelta(days=30))
+        for item in items:
+            self.score(item, grid, revision=1)
+        # one amendment per session after scoring: scores of revision 1 go stale
+        if items:
+            amended = items[len(items) // 2]
+            self.ledger.amend_proposal(
+                self.as_(
+                    amended.referent, "mise à jour du périmètre après l'analyse DSI"
+                ),
+                amended.code,
+                self.content(amended, first_year, Decimal("0.95")),
+            )
+            est = self.content(amended, first_year, Decimal("1.05"))
+            amended.costs = est["costs"]
+            self.ledger.qualify_proposal(
+                self.as_(DSI),
+                amended.code,
+                {
+                    "costs": est["costs"],
+                    "workloads": est["workloads"],
+                    "dependencies": est["dependencies"],
+                    "risks": est["risks"],
+                    "note": "Chiffrage DSI révisé",
+                },
+            )
+            self.score(amended, grid, revision=2, evaluators=D.EVALUATORS[:2])
+        if index == 2 and items:
+            withdrawn = items[-1]
+            self.ledger.withdraw_proposal(
+                self.as_(withdrawn.referent, "projet repris par l'intercommunalité"),
+                withdrawn.code,
+            )
+            withdrawn.status = "withdrawn"
+
+    def score(
+        self, item: Item, grid: int, revision: int, evaluators: list[str] | None = None
+    ) -> None:
+        criteria = [
+            c for c in D.CRITERIA if (c[3] if grid == 1 else c[4]) is not None
+        ] + (
+            []
+            if grid == 1
+            else [(c[0], c[1], c[2], c[3], c[3], c[4]) for c in D.CRITERIA_V2_NEW]
+        )
+        for n, evaluator in enumerate(evaluators or D.EVALUATORS):
+            bias = (
+                -0.25
+                if evaluator == "eval.petit"
+                else (0.2 if evaluator == "dga.roux" else 0.0)
+            )
+            scores = {}
+            for code, label, family, *_rest in criteria:
+                base = item.quality if family == "value" else 1 - item.quality
+                raw = base + bias + (self.rng.random() - 0.5) * 0.5
+                level = min(4, max(1, 1 + int(raw * 4)))
+                scores[code] = {
+                    "level": level,
+                    "justification": f"{label} : niveau {level} selon l'analyse de la fiche {item.code}",
+                }
+            self.ledger.score_proposal(
+                self.as_(evaluator), item.code, revision, grid, scores
+            )
+            self.stats.add("notations")
+            if (
+                n == 0 and item.quality > 0.8
+            ):  # a re-score that supersedes an earlier one
+                first = next(iter(scores))
+                scores = {
+                    first: {
+                        **scores[first],
+                        "level": max(1, scores[first]["level"] - 1),
+                        "justification": "Note revue après échange avec le référent",
+                    }
+                }
+                self.ledger.score_proposal(
+                    self.as_(evaluator), item.code, revision, grid, scores
+                )
+
+    # --- sessions ----------------------------------------------------------------------
+
+    def hold_session(self, index: int, day: date, copy: int) -> None:
+        sfx = self.suffix(copy)
+        code = f"COPIL-{day.isoformat()}{sfx}"
+        chair = self.as_(CHAIR)
+        agenda = [
+            i
+            for i in self.items
+            if i.code.endswith(sfx)
+            and (copy > 1 or "-" not in i.code)
+            and i.status in ("qualified", "deferred")
+            and (i.session <= index)
+        ]
+        self.clock.on(day - timedelta(days=20))
+        self.ledger.convene_session(
+            chair,
+            code,
+            f"Comité de pilotage du SDSI — {day.strftime('%d/%m/%Y')}",
+            day,
+            D.VOTING,
+            D.NON_VOTING,
+        )
+        self.stats.add("séances")
+        for item in agenda:
+            self.ledger.add_agenda_item(chair, code, item.code)
+        self.clock.on(day)
+        absent = {D.VOTING[(index + 3) % len(D.VOTING)]}
+        present = [m for m in D.VOTING + D.NON_VOTING if m not in absent]
+        self.ledger.open_session(chair, code, present)
+        for item in agenda:
+            for member in [m for m in D.VOTING if m not in absent]:
+                p = item.quality + (self.rng.random() - 0.5) * 0.6
+                choice = "for" if p > 0.45 else ("against" if p < 0.3 else "abstain")
+                self.ledger.cast_vote(self.as_(member), code, item.code, choice)
+                self.stats.add("votes")
+            if (
+                index == 1 and item is agenda[0]
+            ):  # a member changes their vote: both kept
+                self.ledger.cast_vote(self.as_(D.VOTING[1]), code, item.code, "abstain")
+        ranked = sorted(agenda, key=lambda i: -i.quality)
+        for rank, item in enumerate(ranked):
+            self.decide(code, index, item, rank, len(ranked))
+        self.ledger.close_session(chair, code)
+
+    def decide(
+        self, session: str, index: int, item: Item, rank: int, count: int
+    ) -> None:
+        chair_reason = self.as_(CHAIR)
+        session_agg = self.ledger.load(Session, Session.id_for(session))
+        votes_for, votes_against, _ = (
+            session_agg.tally(item.code) if session_agg else (0, 0, 0)
+        )
+        base = item.code.split("-")[0]
+        cp = [c for c in item.costs if c["year"] >= 2021]
+        ap = sum(Decimal(c["amount"]) for c in cp)
+        fits = all(self._available(c) >= Decimal(c["amount"]) for c in cp)
+        mandatory = base in D.MANDATORY
+        override = None
+        if mandatory or (item.quality > 0.35 and fits):
+            outcome = (
+                "approved"
+                if item.quality > 0.6 or mandatory
+                else "approved_with_conditions"
+            )
+            if not fits:
+                override = (
+                    f"Projet obligatoire ({D.MANDATORY[base]}) : dépassement accepté"
+                )
+        elif item.quality > 0.35 and index >= 2 and not self.override_done:
+            self.override_done = True
+            outcome, override = (
+                "approved",
+                "Projet prioritaire : dépassement de l'enveloppe accepté, compensé par la prochaine DM",
+            )
+        elif item.quality > 0.2 and self.deferrals.get(item.code, 0) < 2:
+            outcome = "deferred"
+            self.deferrals[item.code] = self.deferrals.get(item.code, 0) + 1
+        else:
+            outcome = "rejected"
+        favourable = outcome.startswith("approved")
+        departs = (votes_for > votes_against and not favourable) or (
+            votes_against > votes_for and favourable
+        )
+        justification = ""
+        if departs:
+            justification = (
+                f"Obligation légale ({D.MANDATORY[base]})"
+                if mandatory and favourable
+                else "Arbitrage budgétaire : enveloppe de l'exercice insuffisante"
+                if not favourable
+                else "Projet jugé prioritaire par la présidence malgré le vote"
+            )
+        rationale = {
+            "approved": f"Valeur élevée pour l'axe {item.axis} ; chiffrage DSI validé.",
+            "approved_with_conditions": f"Intérêt confirmé pour l'axe {item.axis}, sous réserve d'un cadrage détaillé.",
+            "deferred": "Intérêt reconnu mais enveloppe insuffisante : réexamen à la prochaine séance.",
+            "rejected": "Valeur insuffisante au regard de la grille et des autres priorités.",
+        }[outcome]
+        kwargs: dict[str, Any] = {
+            "justification": justification,
+            "override_reason": override,
+        }
+        if favourable:
+            kwargs.update(ap_amount=str(ap), cp=cp)
+        if outcome == "approved_with_conditions":
+            kwargs["conditions"] = (
+                "Présenter un cadrage détaillé et un plan de conduite du changement au prochain COPIL."
+            )
+        self.ledger.record_decision(
+            chair_reason, session, item.code, outcome, rationale, **kwargs
+        )
+        self.stats.add("décisions")
+        item.status = outcome
+        if favourable:
+            self.execute_project(item, index)
+
+    def _available(self, line: dict[str, Any]) -> Decimal:
+        env = self.ledger.load(Envelope, Envelope.id_for(line["year"], line["section"]))
+        return env.available if env else Decimal(0)
+
+    def execute_project(self, item: Item, index: int) -> None:
+        """Plan, run and pay an approved project along the following years."""
+        dsi = self.as_(DSI)
+        years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
+        start, end = date(years[0], 1, 15), date(years[-1], 11, 30)
+        self.ledger.plan_project(dsi, item.code, start, end)
+        self.ledger.set_milestone(
+            dsi,
+            item.code,
+            "CADRAGE",
+            "Cadrage détaillé validé",
+            start + timedelta(days=45),
+        )
+        self.ledger.set_milestone(
+            dsi, item.code, "MEP", "Mise en production", end - timedelta(days=30)
+        )
+        item.status = "planned"
+
+    def year_end(self, day: date) -> None:
+        """Execution, commitments, payments, DMs and measurements up to ``day``."""
+        fin, dsi = self.as_(FINANCE), self.as_(DSI)
+        for item in self.items:
+            if item.status not in ("planned", "in_progress"):
+                continue
+            years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
+            if item.status == "planned" and years[0] <= day.year:
+                self.ledger.start_project(dsi, item.code, date(years[0], 1, 15))
+                self.ledger.reach_milestone(
+                    dsi, item.code, "CADRAGE", date(years[0], 3, 10)
+                )
+                item.status = "in_progress"
+            if item.status != "in_progress":
+                continue
+            done_years = [y for y in years if y < day.year]
+            for y in done_years:
+                for line in [c for c in item.costs if c["year"] == y]:
+                    ref = f"EJ{y}-{item.code}-{line['section'][:3].upper()}"
+                    budget = self.ledger.load(
+                        ProjectBudget, ProjectBudget.id_for(item.code)
+                    )
+                    if budget is None or ref in budget.commitments:
+                        continue
+                    amount = (Decimal(line["amount"]) * Decimal("0.85")).quantize(
+                        Decimal("0.01")
+                    )
+                    override = None
+                    if (
+                        y >= 2023
+                        and line["section"] == "investissement"
+                        and not self.commitment_override_done
+                    ):
+                        self.commitment_override_done = True
+                        amount = Decimal(line["amount"]) + Decimal("12500.00")
+                        override = "Avenant n°1 au marché : fonctionnalités d'accessibilité (RGAA)"
+                    self.ledger.record_commitment(
+                        fin,
+                        item.code,
+                        ref,
+                        y,
+                        line["section"],
+                        amount,
+                        date(y, 4, 2),
+                        "Titulaire du marché",
+                        override,
+                    )
+                    self.ledger.record_payment(
+                        fin,
+                        item.code,
+                        f"MD{y}-{item.code}-{line['section'][:3].upper()}",
+                        ref,
+                        (amount * Decimal("0.7")).quantize(Decimal("0.01")),
+                        date(y, 10, 20),
+                    )
+                    self.stats.add("engagements")
+                    self.stats.add("mandats")
+            progress = min(95, int(100 * len(done_years) / max(1, len(years))))
+            if progress:
+                self.ledger.report_progress(dsi, item.code, progress)
+            if years[-1] < day.year:
+                self.ledger.reach_milestone(
+                    dsi, item.code, "MEP", date(years[-1], 11, 2)
+                )
+                self.ledger.complete_project(dsi, item.code, date(years[-1], 12, 15))
+                item.status = "done"
+        for _code, _label, indicators in D.AXES:
+            for icode, _l, _u, baseline, target, _ty in indicators:
+                b, t = Decimal(baseline), Decimal(target)
+                share = Decimal(min(1, max(0, (day.year - 2020) / 6)))
+                value = (b + (t - b) * share * Decimal("0.9")).quantize(Decimal("0.1"))
+                self.ledger.measure_indicator(
+                    dsi,
+                    icode,
+                    date(day.year, day.month, 1),
+                    value,
+                    "realised",
+                    f"Mesure {day.year}",
+                )
+        if day.year >= 2022 and day.month < 6:
+            self.ledger.adjust_budget(
+                fin,
+                day.year,
+                "investissement",
+                Decimal(150000 * self.scale),
+                f"DM n°1 {day.year}",
+                date(day.year, 6, 28),
+            )
+        if not self.phases_done:
+            self.phases_done = True
+            for phase in ("diagnostic_si", "evolutions_demandees"):
+                self.ledger.complete_phase(dsi, phase, day - timedelta(days=60))
+            self.ledger.start_phase(
+                dsi, "plan_strategique_numerique", day - timedelta(days=50)
+            )
+            self.ledger.complete_phase(dsi, "plan_strategique_numerique", day)
+
+    def cancel_one(self) -> None:
+        """The running project of lowest value is cancelled (with its reason)."""
+        running = sorted(
+            (i for i in self.items if i.status == "in_progress"),
+            key=lambda i: i.quality,
+        )
+        if running:
+            self.ledger.cancel_project(
+                self.as_(
+                    CHAIR,
+                    "abandon : solution mutualisée proposée par l'intercommunalité",
+                ),
+                running[0].code,
+            )
+            running[0].status = "cancelled"
+
+    def open_last_session(self, copy: int) -> None:
+        """A session under way: agenda, attendance, some votes cast, no decision yet."""
+        sfx = self.suffix(copy)
+        code = f"COPIL-{LAST_SESSION.isoformat()}{sfx}"
+        chair = self.as_(CHAIR)
+        agenda = [
+            i
+            for i in self.items
+            if i.code.endswith(sfx)
+            and (copy > 1 or "-" not in i.code)
+            and i.status == "deferred"
+        ]
+        self.clock.on(LAST_SESSION - timedelta(days=20))
+        self.ledger.convene_session(
+            chair,
+            code,
+            f"Comité de pilotage du SDSI — {LAST_SESSION.strftime('%d/%m/%Y')}",
+            LAST_SESSION,
+            D.VOTING,
+            D.NON_VOTING,
+        )
+        for item in agenda:
+            self.ledger.add_agenda_item(chair, code, item.code)
+        self.clock.on(LAST_SESSION)
+        self.ledger.open_session(
+            chair, code, [m for m in D.VOTING + D.NON_VOTING if m != "elu.simon"]
+        )
+        for item in agenda[:1]:
+            for member in D.VOTING[:3]:
+                self.ledger.cast_vote(self.as_(member), code, item.code, "for")
+        self.stats.add("séances")

@@ -289,7 +289,7 @@ class DemoLoader:
         per_year = Decimal(D.LAST_YEAR - 2021 + 1)
         total_inv = sum(Decimal(c[4]) for c in D.CATALOGUE) * K * self.scale
         for y in range(2021, D.LAST_YEAR + 1):
-            inv = (total_inv * Decimal("0.8") / per_year).quantize(K)
+            inv = (total_inv * Decimal("0.95") / per_year).quantize(K)
             ope = (total_inv * Decimal("0.09") / per_year).quantize(K)
             self.ledger.vote_budget(
                 fin,
@@ -437,7 +437,7 @@ class DemoLoader:
             and i.code.endswith(sfx)
             and (copy > 1 or "-" not in i.code)
         ]
-        first_year = max(2021, day.year if day.month < 6 else day.year + 1)
+        first_year = min(day.year + 1, D.LAST_YEAR)
         self.clock.on(day - timedelta(days=120))
         for item in items:
             content = self.content(item, first_year)

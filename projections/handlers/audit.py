@@ -1,0 +1,142 @@
+"""Audit trail: every event with its position, time, actor, roles, origin, command, reason,
+and what changed (old → new). Runs before every other handler, so "old" is the state
+the event found."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from projections.projector import Batch, Meta, document, on_every_event
+
+BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "context", "originator_topic"}
+MAX_VALUE = 400
+
+# Where each aggregate's current state lives in the views: (table, key from its label).
+STATE: dict[str, tuple[str, Any]] = {
+    "Proposal": ("proposals", lambda k: (k,)),
+    "Session": ("sessions", lambda k: (k,)),
+    "Account": ("accounts", lambda k: (k,)),
+    "GridVersion": ("grids", lambda k: (int(k[1:]),)),
+    "Envelope": ("envelopes", lambda k: (int(k.split("/")[0]), k.split("/")[1])),
+    "ProjectBudget": ("project_budgets", lambda k: (k,)),
+    "Team": ("teams", lambda k: (k,)),
+    "Direction": ("directions", lambda k: (k,)),
+    "Pole": ("poles", lambda k: (k,)),
+    "Plan": ("plan", lambda k: ("plan",)),
+}
+
+# Events whose effect on a state field is implied rather than carried.
+IMPLIED: dict[str, list[tuple[str, Any]]] = {
+    "Proposal.Submitted": [("status", "submitted")],
+    "Proposal.Qualified": [("status", "qualified")],
+    "Proposal.PutOnAgenda": [("status", "on_agenda")],
+    "Proposal.Decided": [("status", lambda e: e.outcome.value)],
+    "Proposal.Planned": [("status", "planned")],
+    "Proposal.Started": [("status", "in_progress")],
+    "Proposal.Completed": [("status", "done")],
+    "Proposal.Withdrawn": [("status", "withdrawn")],
+    "Proposal.Cancelled": [("status", "cancelled")],
+    "Proposal.TakenOffAgenda": [("status", lambda e: e.status.value)],
+    "Session.Opened": [("status", "open")],
+    "Session.Closed": [("status", "closed")],
+    "Account.Disabled": [("active", False)],
+    "Account.Enabled": [("active", True)],
+    "GridVersion.Adopted": [("status", "adopted")],
+}
+
+
+def plain(value: Any) -> Any:
+    """A short, JSON-able rendering of an event value."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+    return value
+
+
+def natural_key(event: Any) -> str:
+    """The label an aggregate is searched by (proposal code, login, 2024/investissement…)."""
+    for attr in ("code", "username"):
+        if hasattr(event, attr):
+            return str(getattr(event, attr))
+    if hasattr(event, "number"):
+        return f"v{event.number}"
+    if hasattr(event, "evaluator"):
+        return f"{event.proposal}/{event.evaluator}"
+    if hasattr(event, "year") and hasattr(event, "section"):
+        return f"{event.year}/{event.section.value}"
+    if hasattr(event, "proposal"):
+        return str(event.proposal)
+    if hasattr(event, "municipality"):
+        return "plan"
+    return str(event.originator_id)
+
+
+def aggregate_of(batch: Batch, event: Any, agg_type: str) -> dict[str, Any]:
+    oid = str(event.originator_id)
+    if event.originator_version == 1:
+        doc = {"id": oid, "type": agg_type, "key": natural_key(event)}
+        if agg_type == "ScoreSheet":
+            doc.update(proposal=event.proposal, evaluator=event.evaluator)
+        return batch.put("aggregates", (oid,), doc)
+    doc = batch.doc("aggregates", (oid,))
+    if doc is None:
+        raise KeyError(f"aggregate {oid} has no creation event in the views")
+    return doc
+
+
+def changes(batch: Batch, event: Any, agg_type: str, key: str, event_type: str) -> list[dict[str, Any]]:
+    state = None
+    if agg_type in STATE and event.originator_version > 1:
+        table, key_of = STATE[agg_type]
+        state = batch.doc(table, key_of(key))
+    out = []
+    for name, value in IMPLIED.get(event_type, []):
+        new = value(event) if callable(value) else value
+        old = state.get(name) if state else None
+        out.append({"field": name, "old": old, "new": new})
+    for f in fields(event):
+        if f.name in BASE_FIELDS:
+            continue
+        new = plain(getattr(event, f.name))
+        old = state.get(f.name) if state else None
+        out.append({"field": f.name, "old": _short(old) if not isinstance(old, dict | list) else None, "new": _short(new)})
+    return out
+
+
+@on_every_event
+def record(batch: Batch, event: Any, meta: Meta) -> None:
+    qualname = meta.topic.split(":", 1)[1]
+    agg_type = qualname.split(".")[0]
+    agg = aggregate_of(batch, event, agg_type)
+    ctx = meta.context
+    batch.append("events", (
+        meta.position, meta.notification_id, meta.at, ctx.actor, ",".join(ctx.roles), ctx.origin,
+        ctx.command, ctx.key, ctx.reason, agg_type, agg["id"], agg["key"], event.originator_version,
+        qualname, json.dumps(changes(batch, event, agg_type, agg["key"], qualname), ensure_ascii=False, separators=(",", ":")),
+    ))
+
+
+document("aggregates", lambda d: (d["id"], d["type"], d["key"]))

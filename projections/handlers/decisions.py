@@ -1,0 +1,139 @@
+"""Decision history: sessions (agenda, attendance, quorum), every vote (superseded ones
+too), and each decision with what it rested on — the consolidated scores and grid
+version, the budget state, and the ledger positions of every event involved."""
+
+from __future__ import annotations
+
+import copy
+import json
+from fractions import Fraction
+from math import ceil
+from typing import Any
+
+from domain.sessions import Session
+from projections.handlers.audit import plain
+from projections.handlers.portfolio import consolidate
+from projections.projector import Batch, Meta, cents, document, on
+
+
+def _session(batch: Batch, e: Any) -> dict[str, Any]:
+    code = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    return batch.touch("sessions", (code,))
+
+
+def _required(doc: dict[str, Any]) -> int:
+    q, n = doc["quorum"], len(doc["voting"])
+    if q["kind"] == "majority":
+        return n // 2 + 1
+    if q["kind"] == "count":
+        return int(Fraction(q["value"]))
+    return ceil(Fraction(q["value"]) * n)
+
+
+@on(Session.Convened)
+def convened(batch: Batch, e: Session.Convened, m: Meta) -> None:
+    doc = {
+        "code": e.code, "title": e.title, "on": e.on.isoformat(), "chair": e.chair,
+        "voting": list(e.voting), "non_voting": list(e.non_voting), "quorum": plain(e.quorum),
+        "status": "convened", "agenda": [], "present": [], "votes": {}, "vote_positions": {},
+        "decisions": {}, "positions": {"convened": m.position}, "attendance": [],
+    }
+    doc["quorum_required"] = _required(doc)
+    batch.put("sessions", (e.code,), doc)
+
+
+@on(Session.ItemAdded, Session.ItemRemoved)
+def agenda(batch: Batch, e: Any, m: Meta) -> None:
+    doc = _session(batch, e)
+    if isinstance(e, Session.ItemAdded):
+        doc["agenda"].append(e.proposal)
+    else:
+        doc["agenda"].remove(e.proposal)
+
+
+@on(Session.Opened)
+def opened(batch: Batch, e: Session.Opened, m: Meta) -> None:
+    doc = _session(batch, e)
+    doc.update(status="open", present=sorted(e.present))
+    doc["positions"]["opened"] = m.position
+    doc["attendance"].append({"position": m.position, "at": m.at, "present": sorted(e.present)})
+
+
+@on(Session.AttendanceChanged)
+def attendance(batch: Batch, e: Session.AttendanceChanged, m: Meta) -> None:
+    doc = _session(batch, e)
+    present = set(doc["present"])
+    (present.add if e.present else present.discard)(e.member)
+    doc["present"] = sorted(present)
+    doc["attendance"].append({"position": m.position, "at": m.at, "member": e.member, "present": e.present})
+
+
+@on(Session.VoteCast)
+def vote(batch: Batch, e: Session.VoteCast, m: Meta) -> None:
+    doc = _session(batch, e)
+    doc["votes"].setdefault(e.proposal, {})[e.member] = {"choice": e.choice.value, "position": m.position}
+    doc["vote_positions"].setdefault(e.proposal, []).append(m.position)
+    batch.append("votes", (m.position, doc["code"], e.proposal, e.member, e.choice.value, m.at))
+
+
+@on(Session.DecisionRecorded)
+def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
+    doc = _session(batch, e)
+    d = e.decision
+    doc["decisions"][d.proposal] = m.position
+    proposal = batch.doc("proposals", (d.proposal,)) or {}
+    if proposal:
+        consolidate(batch, proposal)  # current scores, whatever the batch boundaries
+    grid_key = str(d.grid_version) if d.grid_version is not None else None
+    scores = copy.deepcopy(proposal.get("consolidated", {}).get(grid_key)) if grid_key else None
+    score_positions = sorted(
+        s["position"] for k, s in proposal.get("scores", {}).items()
+        if grid_key and k.split("/")[0] == str(d.revision) and k.split("/")[1] == grid_key
+    )
+    budget = []
+    for line in d.cp:
+        env = batch.doc("envelopes", (line.year, line.section.value))
+        if env is not None:
+            total = env["bp_c"] + env["dm_c"]
+            allocated = sum(a["amount_c"] for a in env["allocations"].values())
+            budget.append({"year": line.year, "section": line.section.value, "total_c": total,
+                           "allocated_c": allocated, "available_c": total - allocated,
+                           "requested_c": cents(line.amount), "positions": env["positions"][-5:]})
+    grid = batch.doc("grids", (d.grid_version,)) if d.grid_version is not None else None
+    evidence = {
+        "rationale": d.rationale, "conditions": d.conditions, "justification": d.justification,
+        "override_reason": d.override_reason, "cp": [plain(c) for c in d.cp],
+        "scores": scores, "grid_version": d.grid_version, "grid_adopted_position": grid["adopted_position"] if grid else None,
+        "budget": budget, "revision": d.revision,
+        "votes": copy.deepcopy(doc["votes"].get(d.proposal, {})),
+        "positions": {
+            "decision": m.position, "votes": list(doc["vote_positions"].get(d.proposal, [])),
+            "scores": score_positions, "convened": doc["positions"]["convened"],
+            "opened": doc["positions"].get("opened"),
+            "qualification": (proposal.get("qualification") or {}).get("position"),
+        },
+        "present": list(doc["present"]), "value_x100": proposal.get("value_x100"), "risk_x100": proposal.get("risk_x100"),
+    }
+    favourable = d.outcome.value in ("approved", "approved_with_conditions")
+    departs = (d.votes_for > d.votes_against and not favourable) or (d.votes_against > d.votes_for and favourable)
+    batch.append("decisions", (
+        m.position, doc["code"], d.proposal, doc["on"], m.at, d.outcome.value,
+        cents(d.ap_amount) if d.ap_amount is not None else None, d.grid_version, d.revision, d.scenario,
+        d.votes_for, d.votes_against, d.abstentions, d.present_voting, d.quorum_required,
+        int(departs), int(d.override_reason is not None), m.context.actor,
+        json.dumps(evidence, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+    ))
+
+
+@on(Session.Closed)
+def closed(batch: Batch, e: Session.Closed, m: Meta) -> None:
+    doc = _session(batch, e)
+    doc["status"] = "closed"
+    doc["positions"]["closed"] = m.position
+
+
+def _present_voting(d: dict[str, Any]) -> int:
+    return sum(1 for p in d["present"] if p in d["voting"])
+
+
+document("sessions", lambda d: (d["code"], d["title"], d["on"], d["chair"], d["status"], d["quorum_required"], _present_voting(d)))

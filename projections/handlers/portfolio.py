@@ -1,0 +1,264 @@
+"""Portfolio: each proposal's current revision and status, estimates, scores consolidated
+per criterion and family (mean and spread across evaluators, stale scores flagged),
+value and risk, decisions, execution; plus the capacity rows (workloads)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from domain.proposals import Proposal
+from domain.scores import ScoreSheet
+from projections.handlers.audit import plain
+from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
+
+
+def _content_doc(content: Any) -> dict[str, Any]:
+    c = plain(content)
+    c["costs"] = [{"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)} for x in content.costs]
+    return c  # type: ignore[no-any-return]
+
+
+def _estimates(doc: dict[str, Any]) -> None:
+    """Current estimates: the DSI's for the current revision, else the referent's."""
+    q = doc.get("qualification")
+    source = q if q and q["revision"] == doc["revision"] else doc["content"]
+    doc["costs"] = source["costs"]
+    doc["workloads"] = source["workloads"]
+    doc["dependencies"] = source["dependencies"]
+    doc["risks"] = source["risks"]
+
+
+def _status(doc: dict[str, Any], status: str, m: Meta) -> None:
+    doc["status"] = status
+    doc["history"].append({"position": m.position, "at": m.at, "status": status, "actor": m.context.actor, "reason": m.context.reason})
+    doc["updated_position"] = m.position
+
+
+def _proposal(batch: Batch, e: Any) -> dict[str, Any]:
+    code = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    return batch.touch("proposals", (code,))
+
+
+@on(Proposal.Drafted)
+def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
+    direction = batch.touch("directions", (e.direction,))
+    direction["proposals"].append(e.code)
+    content = _content_doc(e.content)
+    doc = {
+        "code": e.code, "direction": e.direction, "pole": direction["pole"], "referent": e.referent,
+        "status": "draft", "revision": 1, "content": content, "qualification": None, "session": None,
+        "decisions": [], "ap_c": None, "milestones": {}, "progress_x100": 0, "planned_start": None,
+        "planned_end": None, "started_on": None, "done_on": None, "closing_reason": None,
+        "scores": {}, "consolidated": {}, "history": [], "created_position": m.position,
+        "created_at": m.at, "updated_position": m.position,
+    }
+    _estimates(doc)
+    _status(doc, "draft", m)
+    batch.put("proposals", (e.code,), doc)
+    batch.append("revisions", (m.position, e.code, 1, m.at, m.context.actor, m.context.reason, _json(content)))
+
+
+@on(Proposal.Amended)
+def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    doc["content"] = _content_doc(e.content)
+    doc["revision"] = e.revision
+    _estimates(doc)
+    _status(doc, e.status.value, m)
+    batch.append("revisions", (m.position, doc["code"], e.revision, m.at, m.context.actor, m.context.reason, _json(doc["content"])))
+
+
+@on(Proposal.Qualified)
+def qualified(batch: Batch, e: Proposal.Qualified, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    q = plain(e.qualification)
+    q["costs"] = [{"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)} for x in e.qualification.costs]
+    q.update(position=m.position, at=m.at, actor=m.context.actor)
+    doc["qualification"] = q
+    _estimates(doc)
+    _status(doc, "qualified", m)
+
+
+@on(Proposal.PutOnAgenda)
+def put_on_agenda(batch: Batch, e: Proposal.PutOnAgenda, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    doc["session"] = e.session
+    _status(doc, "on_agenda", m)
+
+
+@on(Proposal.TakenOffAgenda)
+def taken_off(batch: Batch, e: Proposal.TakenOffAgenda, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    doc["session"] = None
+    _status(doc, e.status.value, m)
+
+
+@on(Proposal.Decided)
+def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    doc["decisions"].append({"session": e.session, "outcome": e.outcome.value, "position": m.position, "revision": doc["revision"]})
+    doc["session"] = None
+    _status(doc, e.outcome.value, m)
+
+
+@on(Proposal.Submitted, Proposal.Planned, Proposal.Started, Proposal.Completed, Proposal.Withdrawn, Proposal.Cancelled)
+def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    if isinstance(e, Proposal.Submitted):
+        status = "submitted"
+    elif isinstance(e, Proposal.Planned):
+        status = "planned"
+        doc.update(planned_start=e.start.isoformat(), planned_end=e.end.isoformat())
+    elif isinstance(e, Proposal.Started):
+        status = "in_progress"
+        doc["started_on"] = e.on.isoformat()
+    elif isinstance(e, Proposal.Completed):
+        status = "done"
+        doc.update(done_on=e.on.isoformat(), progress_x100=10000)
+    else:
+        status = "withdrawn" if isinstance(e, Proposal.Withdrawn) else "cancelled"
+        doc["closing_reason"] = m.context.reason
+    _status(doc, status, m)
+
+
+@on(Proposal.MilestoneSet)
+def milestone(batch: Batch, e: Proposal.MilestoneSet, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    ms = e.milestone
+    doc["milestones"][ms.code] = {"code": ms.code, "label": ms.label, "planned": ms.planned.isoformat(),
+                                  "actual": ms.actual.isoformat() if ms.actual else None, "position": m.position}
+    doc["updated_position"] = m.position
+
+
+@on(Proposal.ProgressReported)
+def progress(batch: Batch, e: Proposal.ProgressReported, m: Meta) -> None:
+    doc = _proposal(batch, e)
+    doc["progress_x100"] = cents(e.percent)
+    doc["updated_position"] = m.position
+
+
+@on(ScoreSheet.Scored)
+def scored(batch: Batch, e: ScoreSheet.Scored, m: Meta) -> None:
+    sheet = batch.doc("aggregates", (str(e.originator_id),))
+    proposal, evaluator = sheet["proposal"], sheet["evaluator"]  # type: ignore[index]
+    doc = batch.touch("proposals", (proposal,))
+    s = e.score
+    key = f"{e.revision}/{e.grid_version}/{s.criterion}/{evaluator}"
+    previous = doc["scores"].get(key)
+    doc["scores"][key] = {
+        "level": s.level, "justification": s.justification, "position": m.position, "at": m.at,
+        "superseded": (previous["superseded"] + 1) if previous else 0,
+    }
+    doc["updated_position"] = m.position
+    batch.append("score_history", (m.position, proposal, e.revision, e.grid_version, evaluator, s.criterion, s.level, s.justification, m.at))
+
+
+# --- consolidation -----------------------------------------------------------------------
+
+
+def _x100(value: Fraction) -> int:
+    return round(value * 100)
+
+
+def consolidate(batch: Batch, doc: dict[str, Any]) -> None:
+    """Per grid version: each criterion's mean, min, max, spread and stale count on the
+    current revision; value and risk in 0–100 (weighted, normalised to each scale)."""
+    current = doc["revision"]
+    levels: dict[int, dict[str, list[int]]] = {}
+    stale: dict[int, dict[str, int]] = {}
+    evaluators: dict[int, set[str]] = {}
+    for key, s in doc["scores"].items():
+        rev, grid, crit, evaluator = key.split("/", 3)
+        g = int(grid)
+        if int(rev) == current:
+            levels.setdefault(g, {}).setdefault(crit, []).append(s["level"])
+            evaluators.setdefault(g, set()).add(evaluator)
+        else:
+            stale.setdefault(g, {})[crit] = stale.get(g, {}).get(crit, 0) + 1
+    out: dict[str, Any] = {}
+    for g in sorted(set(levels) | set(stale)):
+        grid = batch.doc("grids", (g,))
+        if grid is None:
+            continue
+        per: dict[str, Any] = {}
+        totals = {"value": Fraction(0), "risk": Fraction(0)}
+        weights = {"value": Fraction(0), "risk": Fraction(0)}
+        complete = True
+        for code, c in grid["criteria"].items():
+            lv = levels.get(g, {}).get(code, [])
+            low, high = c["scale"][0]["level"], c["scale"][-1]["level"]
+            w = Fraction(c["weight"])
+            weights[c["family"]] += w
+            entry: dict[str, Any] = {"family": c["family"], "n": len(lv), "stale": stale.get(g, {}).get(code, 0)}
+            if lv:
+                mean = Fraction(sum(lv), len(lv))
+                entry.update(mean_x100=_x100(mean), min=min(lv), max=max(lv), spread=max(lv) - min(lv))
+                totals[c["family"]] += w * (mean - low) / (high - low)
+            else:
+                complete = False
+                entry.update(mean_x100=None, min=None, max=None, spread=None)
+            per[code] = entry
+        out[str(g)] = {
+            "criteria": per, "evaluators": len(evaluators.get(g, set())), "complete": complete and bool(per),
+            "value_x100": _x100(totals["value"] * 100 / weights["value"]) if weights["value"] and evaluators.get(g) else None,
+            "risk_x100": _x100(totals["risk"] * 100 / weights["risk"]) if weights["risk"] and evaluators.get(g) else None,
+            "stale": sum(stale.get(g, {}).values()),
+        }
+    doc["consolidated"] = out
+    scored = [g for g in out if out[g]["evaluators"]]
+    main = max(scored, key=int) if scored else None
+    doc["grid_version"] = int(main) if main else None
+    doc["value_x100"] = out[main]["value_x100"] if main else None
+    doc["risk_x100"] = out[main]["risk_x100"] if main else None
+    doc["evaluators"] = out[main]["evaluators"] if main else 0
+    doc["stale"] = sum(1 for k in doc["scores"] if int(k.split("/", 1)[0]) != current)
+
+
+def _consolidate_dirty(batch: Batch) -> None:
+    for (table, _key), doc in batch.dirty.items():
+        if table == "proposals":
+            consolidate(batch, doc)
+
+
+BEFORE_FLUSH.append(_consolidate_dirty)
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _row(d: dict[str, Any]) -> tuple[Any, ...]:
+    costs = d["costs"]
+    years = sorted({c["year"] for c in costs} | {w["year"] for w in d["workloads"]})
+    axes = d["content"]["axes"]
+    return (
+        d["code"], d["content"]["title"], d["direction"], d["pole"], axes[0]["axis"] if axes else None,
+        d["status"], d["revision"], int(d["content"]["mandatory"]), d["referent"], d["session"],
+        years[0] if years else None, years[-1] if years else None,
+        sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
+        sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
+        sum(w["days"] for w in d["workloads"]),
+        d.get("value_x100"), d.get("risk_x100"), d.get("grid_version"), d.get("evaluators", 0), d.get("stale", 0),
+        d["decisions"][-1]["outcome"] if d["decisions"] else None, d["ap_c"], d["progress_x100"],
+        d["planned_start"], d["planned_end"], d["updated_position"],
+    )
+
+
+def _children(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
+    code = d["code"]
+    years = sorted({c["year"] for c in d["costs"]} | {w["year"] for w in d["workloads"]})
+    return {
+        "proposal_values": [
+            (code, int(g), d["revision"], v["value_x100"], v["risk_x100"], v["evaluators"], int(v["complete"]))
+            for g, v in d["consolidated"].items() if v["evaluators"]
+        ],
+        "proposal_axes": [(code, a["axis"], a["indicator"]) for a in {a["axis"]: a for a in d["content"]["axes"]}.values()],
+        "proposal_years": [(code, y) for y in years],
+        "workloads": [(code, w["team"], w["year"], w["days"]) for w in d["workloads"]],
+    }
+
+
+document("proposals", _row, _children)

@@ -1,0 +1,188 @@
+"""Reference data: the plan, pôles, directions, teams (and capacity), axes, indicators,
+grid versions and accounts with their role grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.accounts import Account, grant_label
+from domain.axes import Axis, Indicator
+from domain.grids import GridVersion
+from domain.organisation import Direction, Pole, Team
+from domain.plan import Plan
+from projections.handlers.audit import plain
+from projections.projector import Batch, Meta, document, on
+
+# --- plan --------------------------------------------------------------------------------
+
+
+@on(Plan.Defined)
+def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
+    batch.put("plan", ("plan",), {
+        "name": e.name, "municipality": e.municipality, "first_year": e.first_year,
+        "last_year": e.last_year, "position": m.position,
+        "phases": {p: {"status": "planned", "planned_start": None, "planned_end": None, "started_on": None, "done_on": None}
+                   for p in ("cadrage", "revue_documentaire", "alignement_strategique", "diagnostic_si",
+                             "evolutions_demandees", "plan_strategique_numerique")},
+    })
+
+
+@on(Plan.HorizonChanged)
+def plan_horizon(batch: Batch, e: Plan.HorizonChanged, m: Meta) -> None:
+    batch.touch("plan", ("plan",)).update(first_year=e.first_year, last_year=e.last_year)
+
+
+@on(Plan.PhaseScheduled, Plan.PhaseStarted, Plan.PhaseCompleted)
+def plan_phase(batch: Batch, e: Any, m: Meta) -> None:
+    phase = batch.touch("plan", ("plan",))["phases"][e.phase.value]
+    if isinstance(e, Plan.PhaseScheduled):
+        phase.update(planned_start=e.planned_start.isoformat(), planned_end=e.planned_end.isoformat())
+    elif isinstance(e, Plan.PhaseStarted):
+        phase.update(status="in_progress", started_on=e.on.isoformat())
+    else:
+        phase.update(status="done", done_on=e.on.isoformat())
+
+
+document("plan", lambda d: ("plan",))
+
+# --- organisation ------------------------------------------------------------------------
+
+
+@on(Pole.Created)
+def pole_created(batch: Batch, e: Pole.Created, m: Meta) -> None:
+    batch.put("poles", (e.code,), {"code": e.code, "name": e.name})
+
+
+@on(Pole.Renamed)
+def pole_renamed(batch: Batch, e: Pole.Renamed, m: Meta) -> None:
+    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    batch.touch("poles", (key,))["name"] = e.name
+
+
+@on(Direction.Created)
+def direction_created(batch: Batch, e: Direction.Created, m: Meta) -> None:
+    batch.put("directions", (e.code,), {"code": e.code, "name": e.name, "pole": e.pole, "proposals": []})
+
+
+@on(Direction.Moved)
+def direction_moved(batch: Batch, e: Direction.Moved, m: Meta) -> None:
+    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    direction = batch.touch("directions", (key,))
+    direction["pole"] = e.pole
+    for code in direction["proposals"]:
+        batch.touch("proposals", (code,))["pole"] = e.pole
+
+
+@on(Team.Created)
+def team_created(batch: Batch, e: Team.Created, m: Meta) -> None:
+    batch.put("teams", (e.code,), {"code": e.code, "name": e.name, "kind": e.kind.value, "direction": e.direction, "capacity": {}})
+
+
+@on(Team.CapacitySet)
+def team_capacity(batch: Batch, e: Team.CapacitySet, m: Meta) -> None:
+    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    batch.touch("teams", (key,))["capacity"][str(e.year)] = e.days
+
+
+document("poles", lambda d: (d["code"], d["name"]))
+document("directions", lambda d: (d["code"], d["name"], d["pole"]))
+document(
+    "teams", lambda d: (d["code"], d["name"], d["kind"], d["direction"]),
+    lambda batch, d: {"team_capacity": [(d["code"], int(y), days) for y, days in d["capacity"].items()]},
+)
+
+# --- axes and indicators -----------------------------------------------------------------
+
+
+@on(Axis.Created)
+def axis_created(batch: Batch, e: Axis.Created, m: Meta) -> None:
+    batch.put("axes", (e.code,), {"code": e.code, "label": e.label, "description": e.description})
+
+
+@on(Indicator.Created)
+def indicator_created(batch: Batch, e: Indicator.Created, m: Meta) -> None:
+    batch.put("indicators", (e.code,), {
+        "code": e.code, "axis": e.axis, "label": e.label, "unit": e.unit,
+        "baseline": plain(e.baseline), "target": plain(e.target), "target_year": e.target_year,
+        "last": {},
+    })
+
+
+@on(Indicator.Measured)
+def indicator_measured(batch: Batch, e: Indicator.Measured, m: Meta) -> None:
+    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    ind = batch.touch("indicators", (key,))
+    ind["last"][e.kind.value] = {"on": e.on.isoformat(), "value": plain(e.value)}
+    batch.append("measurements", (m.position, key, e.on.isoformat(), plain(e.value), e.kind.value, e.comment, m.at))
+
+
+document("axes", lambda d: (d["code"], d["label"]))
+document("indicators", lambda d: (d["code"], d["axis"], d["label"]))
+
+# --- grid ------------------------------------------------------------------------------------
+
+
+def criterion_doc(c: Any) -> dict[str, Any]:
+    return {
+        "code": c.code, "label": c.label, "family": c.family.value, "weight": plain(c.weight),
+        "scale": [{"level": s.level, "descriptor": s.descriptor} for s in c.scale],
+        "axis": c.axis, "indicator": c.indicator,
+    }
+
+
+@on(GridVersion.Drafted)
+def grid_drafted(batch: Batch, e: GridVersion.Drafted, m: Meta) -> None:
+    batch.put("grids", (e.number,), {
+        "number": e.number, "label": e.label, "based_on": e.based_on, "status": "draft",
+        "adopted_on": None, "adopted_position": None, "drafted_position": m.position,
+        "criteria": {c.code: criterion_doc(c) for c in e.criteria}, "positions": [m.position],
+    })
+
+
+@on(GridVersion.CriterionSet, GridVersion.CriterionRemoved, GridVersion.Adopted)
+def grid_changed(batch: Batch, e: Any, m: Meta) -> None:
+    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    grid = batch.touch("grids", (int(key[1:]),))
+    grid["positions"].append(m.position)
+    if isinstance(e, GridVersion.CriterionSet):
+        grid["criteria"][e.criterion.code] = criterion_doc(e.criterion)
+    elif isinstance(e, GridVersion.CriterionRemoved):
+        del grid["criteria"][e.criterion_code]
+    else:
+        grid.update(status="adopted", adopted_on=e.on.isoformat(), adopted_position=m.position)
+
+
+document("grids", lambda d: (d["number"], d["label"], d["status"], d["adopted_on"]))
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+@on(Account.Registered)
+def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
+    batch.put("accounts", (e.username,), {
+        "username": e.username, "display_name": e.display_name, "email": e.email,
+        "roles": [], "active": True, "created_at": m.at, "created_by": m.context.actor,
+    })
+
+
+@on(Account.RoleGranted, Account.RoleRevoked, Account.Disabled, Account.Enabled, Account.PasswordChanged)
+def account_changed(batch: Batch, e: Any, m: Meta) -> None:
+    username = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    account = batch.touch("accounts", (username,))
+    ctx = m.context
+    if isinstance(e, Account.RoleGranted | Account.RoleRevoked):
+        label = grant_label(e.role, e.scope)
+        granted = isinstance(e, Account.RoleGranted)
+        if granted:
+            account["roles"].append(label)
+        else:
+            account["roles"].remove(label)
+        batch.append("grants", (m.position, username, "grant" if granted else "revoke", e.role, e.scope, ctx.actor, ctx.reason, m.at))
+    elif isinstance(e, Account.Disabled | Account.Enabled):
+        account["active"] = isinstance(e, Account.Enabled)
+        batch.append("grants", (m.position, username, "disable" if isinstance(e, Account.Disabled) else "enable", None, None, ctx.actor, ctx.reason, m.at))
+    else:
+        account["password_changed_at"] = m.at
+
+
+document("accounts", lambda d: (d["username"], d["display_name"], int(d["active"]), ",".join(sorted(d["roles"]))))

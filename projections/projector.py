@@ -1,0 +1,335 @@
+"""The one code path of the read side: follow, rebuild and replay as of a position.
+
+A :class:`Projector` reads the log in batches (``ledger.log``), hands every event to the
+handlers registered for its class (``projections.handlers``), and writes everything a
+batch changed — documents, derived rows, appended rows and the tracking position of
+every view — in one transaction. The tracking row must still hold the batch's starting
+position when it commits, so a duplicate or out-of-order batch is refused and rolled
+back: killing the projector at any moment and restarting it loses and duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.values import CommandContext
+from ledger.log import Cursor, LogEntry, read_batch
+from projections.schema import BY_NAME, DERIVED, VIEWS, Table
+from projections.store import ViewStore
+
+Key = tuple[Any, ...]
+_ABSENT = object()
+
+
+class OutOfOrder(Exception):
+    """A batch does not start where the views stand: refused, nothing written."""
+
+
+class ProjectionError(Exception):
+    """A handler failed: processing stops and says which event."""
+
+
+def iso(dt: datetime) -> str:
+    """Fixed-width UTC ISO time (sorts as text)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def cents(amount: Any) -> int:
+    """Exact euros (Decimal with ≤ 2 decimals) as integer cents."""
+    return int(amount * 100)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Where and how an event was recorded."""
+
+    position: int
+    notification_id: int
+    at: str
+    context: CommandContext
+    topic: str
+
+
+# --- handler registry ------------------------------------------------------------------
+
+Handler = Callable[["Batch", Any, Meta], None]
+HANDLERS: dict[type, list[Handler]] = {}
+ANY_EVENT: list[Handler] = []
+ROW_OF: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+CHILDREN_OF: dict[str, Callable[["Batch", dict[str, Any]], dict[str, list[tuple[Any, ...]]]]] = {}
+BEFORE_FLUSH: list[Callable[["Batch"], None]] = []
+
+
+def on(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Register a handler for event classes (the only place each is handled)."""
+
+    def register(func: Handler) -> Handler:
+        for cls in event_classes:
+            HANDLERS.setdefault(cls, []).append(func)
+        return func
+
+    return register
+
+
+def on_every_event(func: Handler) -> Handler:
+    ANY_EVENT.append(func)
+    return func
+
+
+def document(table: str, row: Callable[[dict[str, Any]], tuple[Any, ...]], children: Callable[..., dict[str, list[tuple[Any, ...]]]] | None = None) -> None:
+    """Declare how a document table's row (and derived rows) come from its documents."""
+    ROW_OF[table] = row
+    if children is not None:
+        CHILDREN_OF[table] = children
+
+
+# --- the unit of work ------------------------------------------------------------------
+
+
+class DocCache:
+    """Documents kept between batches (bounded LRU), loaded from the store on a miss."""
+
+    def __init__(self, store: ViewStore, maxsize: int = 50_000) -> None:
+        self.store = store
+        self.maxsize = maxsize
+        self.docs: OrderedDict[tuple[str, Key], Any] = OrderedDict()
+        self.fresh = False  # the store was empty when we started: a miss means absent
+        self.evicted = False
+
+    def get(self, table: str, key: Key) -> dict[str, Any] | None:
+        k = (table, key)
+        if k in self.docs:
+            self.docs.move_to_end(k)
+            value = self.docs[k]
+            return None if value is _ABSENT else value  # type: ignore[no-any-return]
+        if self.fresh and not self.evicted:
+            self.docs[k] = _ABSENT
+            return None
+        t = BY_NAME[table]
+        where = " AND ".join(f"{c} = ?" for c in t.key)
+        row = self.store.fetchone(f"SELECT doc FROM {{{table}}} WHERE {where}", key)
+        doc = json.loads(row[0]) if row else None
+        self.docs[k] = doc if doc is not None else _ABSENT
+        return doc
+
+    def set(self, table: str, key: Key, doc: dict[str, Any]) -> None:
+        self.docs[(table, key)] = doc
+        self.docs.move_to_end((table, key))
+
+    def trim(self) -> None:
+        while len(self.docs) > self.maxsize:
+            self.docs.popitem(last=False)
+            self.evicted = True
+
+    def clear(self) -> None:
+        self.docs.clear()
+        self.evicted = self.fresh
+
+
+class Batch:
+    """What one batch of events changes, written in one transaction by :meth:`flush`."""
+
+    def __init__(self, cache: DocCache, start: Cursor) -> None:
+        self.cache = cache
+        self.start = start
+        self.end = start
+        self.dirty: dict[tuple[str, Key], dict[str, Any]] = {}
+        self.appended: dict[str, list[tuple[Any, ...]]] = {}
+
+    def doc(self, table: str, key: Key) -> dict[str, Any] | None:
+        k = (table, key)
+        if k in self.dirty:
+            return self.dirty[k]
+        return self.cache.get(table, key)
+
+    def put(self, table: str, key: Key, doc: dict[str, Any]) -> dict[str, Any]:
+        self.dirty[(table, key)] = doc
+        self.cache.set(table, key, doc)
+        return doc
+
+    def touch(self, table: str, key: Key) -> dict[str, Any]:
+        """The document, marked changed (it must exist)."""
+        doc = self.doc(table, key)
+        if doc is None:
+            raise KeyError(f"{table} {key} is unknown to the views")
+        return self.put(table, key, doc)
+
+    def append(self, table: str, row: tuple[Any, ...]) -> None:
+        self.appended.setdefault(table, []).append(row)
+
+    def flush(self, store: ViewStore, views: Iterable[str]) -> None:
+        """Write everything, and move the tracking of ``views`` from start to end."""
+        for hook in BEFORE_FLUSH:
+            hook(self)
+        docs: dict[str, list[tuple[Any, ...]]] = {}
+        children: dict[str, list[tuple[Any, ...]]] = {}
+        parents: dict[str, list[tuple[Any, ...]]] = {}
+        for (table, key), doc in self.dirty.items():
+            docs.setdefault(table, []).append(ROW_OF[table](doc) + (json.dumps(doc, separators=(",", ":"), sort_keys=True),))
+            if table in CHILDREN_OF:
+                for child, rows in CHILDREN_OF[table](self, doc).items():
+                    children.setdefault(child, []).extend(rows)
+                for child_table in DERIVED.get(table, []):
+                    parents.setdefault(child_table.name, []).append(key[:1])
+        now = iso(datetime.now(UTC))
+        with store.transaction() as cur:
+            self._check_tracking(store, cur, views)
+            for table, rows in docs.items():
+                store.upsert_many(cur, BY_NAME[table], rows)
+            for child, keys in parents.items():
+                t = BY_NAME[child]
+                store.delete_many(cur, t, t.parent_cols, keys)
+            for child, rows in children.items():
+                store.insert_many(cur, BY_NAME[child], rows)
+            for table, rows in self.appended.items():
+                store.insert_many(cur, BY_NAME[table], rows)
+            for view in views:
+                cur.execute(
+                    store._ph(f"UPDATE {store.name('tracking')} SET position = ?, notification_id = ?, updated_at = ? WHERE view = ?"),
+                    (self.end.position, self.end.notification_id, now, view),
+                )
+
+    def _check_tracking(self, store: ViewStore, cur: Any, views: Iterable[str]) -> None:
+        lock = " FOR UPDATE" if store.kind == "postgres" else ""
+        for view in views:
+            cur.execute(store._ph(f"SELECT position FROM {store.name('tracking')} WHERE view = ?{lock}"), (view,))
+            row = cur.fetchone()
+            position = row[0] if row else None
+            if position != self.start.position:
+                raise OutOfOrder(
+                    f"view {view} stands at position {position}, the batch starts after {self.start.position}: refused"
+                )
+
+
+# --- the projector ------------------------------------------------------------------------
+
+
+class Projector:
+    """Projects the ledger's events into a view store (follow, rebuild or as-of replay)."""
+
+    def __init__(self, ledger: Any, store: ViewStore, *, batch_size: int = 2000, views: tuple[str, ...] = VIEWS) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.batch_size = batch_size
+        self.views = views
+        self.cache = DocCache(store)
+        self._mapper = ledger.mapper
+
+    # --- tracking ------------------------------------------------------------------------
+
+    def ensure_tables(self) -> None:
+        """Create the view tables and tracking rows if missing (``sdsi init`` / temp views)."""
+        self.store.create_tables()
+        with self.store.transaction() as cur:
+            for view in self.views:
+                cur.execute(self.store._ph(f"SELECT 1 FROM {self.store.name('tracking')} WHERE view = ?"), (view,))
+                if cur.fetchone() is None:
+                    cur.execute(
+                        self.store._ph(f"INSERT INTO {self.store.name('tracking')} (view, position, notification_id, updated_at) VALUES (?, 0, 0, ?)"),
+                        (view, iso(datetime.now(UTC))),
+                    )
+
+    def cursor(self) -> Cursor:
+        """Where the views stand (they move together)."""
+        rows = self.store.fetchall("SELECT view, position, notification_id FROM {tracking}")
+        mine = [(p, n) for v, p, n in rows if v in self.views]
+        if len(mine) != len(self.views):
+            raise ProjectionError("the view tables are not initialised: run `sdsi init`")
+        if len(set(mine)) != 1:
+            raise ProjectionError(f"views stand at different positions {sorted(set(mine))}: run `sdsi projections rebuild`")
+        return Cursor(int(mine[0][0]), int(mine[0][1]))
+
+    def reset(self) -> None:
+        """Empty every view (for a rebuild): drop and recreate the tables."""
+        with self.store.transaction() as cur:
+            for table in BY_NAME.values():
+                cur.execute(f"DROP TABLE IF EXISTS {self.store.name(table.name)}")
+        self.ensure_tables()
+        self.cache.clear()
+        self.cache.fresh = True
+        self.cache.evicted = False
+
+    # --- processing ----------------------------------------------------------------------
+
+    def process(self, entries: list[LogEntry], start: Cursor) -> Cursor:
+        """Apply one batch and commit it with the new tracking position."""
+        batch = Batch(self.cache, start)
+        for entry in entries:
+            self._apply(batch, entry)
+        last = entries[-1]
+        batch.end = Cursor(last.position, last.notification_id)
+        try:
+            batch.flush(self.store, self.views)
+        except BaseException:
+            self.cache.clear()  # in-memory documents may hold unwritten changes
+            raise
+        self.cache.trim()
+        return batch.end
+
+    def _apply(self, batch: Batch, entry: LogEntry) -> None:
+        n = entry.notification
+        try:
+            event = self._mapper.to_domain_event(n)
+            meta = Meta(entry.position, entry.notification_id, iso(event.timestamp), event.context, n.topic)
+            for handler in ANY_EVENT:
+                handler(batch, event, meta)
+            for handler in HANDLERS.get(type(event), ()):
+                handler(batch, event, meta)
+        except Exception as exc:
+            raise ProjectionError(
+                f"projecting event at position {entry.position} (notification {entry.notification_id}, "
+                f"{n.topic}, {n.originator_id} v{n.originator_version}) failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def catch_up(self, *, stop_position: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Process events until the head (or ``stop_position``); returns how many."""
+        cursor = self.cursor()
+        done = 0
+        while stop_position is None or cursor.position < stop_position:
+            limit = self.batch_size if stop_position is None else min(self.batch_size, stop_position - cursor.position)
+            entries = read_batch(self.ledger.recorder, cursor, limit)
+            if not entries:
+                break
+            cursor = self.process(entries, cursor)
+            done += len(entries)
+            if progress:
+                progress(len(entries))
+        return done
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Empty the views and project the whole log again."""
+        self.reset()
+        return self.catch_up(progress=progress)
+
+    def follow(self, stop: Any, wait: Callable[[float], None] | None = None, poll: float = 0.2) -> None:
+        """Catch up, then keep following new events until ``stop`` is set."""
+        wait = wait or (lambda seconds: stop.wait(seconds))
+        while not stop.is_set():
+            if self.catch_up() == 0:
+                wait(poll)
+
+
+def load_handlers() -> None:
+    """Import every handler module (registration happens at import)."""
+    from projections import handlers  # noqa: F401
+
+
+def wait_for(store: ViewStore, notification_id: int, timeout: float = 5.0, view: str = "portfolio") -> bool:
+    """Read-your-writes: wait until ``view`` has processed ``notification_id``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        row = store.fetchone("SELECT notification_id FROM {tracking} WHERE view = ?", (view,))
+        if row is not None and row[0] >= notification_id:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+__all__ = ["Batch", "Meta", "Projector", "Table", "cents", "document", "iso", "on", "on_every_event"]

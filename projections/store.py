@@ -1,0 +1,230 @@
+"""Where the views live: one SQL store, on SQLite (a file of its own) or PostgreSQL.
+
+The store knows the tables of every view (``projections.schema``), creates them, and
+offers the few operations the projector and the queries need, with ``?`` placeholders on
+both backends. Money is stored as integer cents and times as fixed-width UTC ISO text,
+so sums are exact and comparisons are textual on both backends.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from ledger.config import DatabaseConfig
+from projections.schema import TABLES, Table
+
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
+class ViewStore:
+    """Base class: tables, transactions, bulk writes and reads."""
+
+    kind = ""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def name(self, table: str) -> str:
+        return f"{self.prefix}{table}"
+
+    def sql(self, statement: str) -> str:
+        """Replace ``{table}`` names by the store's names (and placeholders on PG)."""
+        for t in TABLES:
+            statement = statement.replace("{" + t.name + "}", self.name(t.name))
+        return statement
+
+    # implemented by subclasses
+    def transaction(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def read(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def create_tables(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def insert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cols = ", ".join(table.columns)
+        marks = ", ".join(["?"] * len(table.columns))
+        cur.executemany(self._ph(f"INSERT INTO {self.name(table.name)} ({cols}) VALUES ({marks})"), rows)
+
+    def upsert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cols = ", ".join(table.columns)
+        marks = ", ".join(["?"] * len(table.columns))
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in table.columns if c not in table.key)
+        conflict = f"ON CONFLICT ({', '.join(table.key)}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+        cur.executemany(self._ph(f"INSERT INTO {self.name(table.name)} ({cols}) VALUES ({marks}) {conflict}"), rows)
+
+    def delete_many(self, cur: Any, table: Table, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> None:
+        if not keys:
+            return
+        where = " AND ".join(f"{c} = ?" for c in columns)
+        cur.executemany(self._ph(f"DELETE FROM {self.name(table.name)} WHERE {where}"), keys)
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.read() as cur:
+            cur.execute(self._ph(self.sql(statement)), tuple(params))
+            return [tuple(r) for r in cur.fetchall()]
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.fetchall(statement, params)
+        return rows[0] if rows else None
+
+    def _ph(self, statement: str) -> str:
+        return statement
+
+
+class SQLiteViewStore(ViewStore):
+    """Views in their own SQLite file (WAL): one writer (the projector), many readers."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path | str, *, prefix: str = "") -> None:
+        super().__init__(prefix)
+        self.path = str(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        """A write transaction (BEGIN IMMEDIATE … COMMIT; rolled back on error)."""
+        conn = self._connection()
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            cur.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Cursor]:
+        """A consistent read (one snapshot for all statements inside)."""
+        conn = self._connection()
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        try:
+            yield cur
+        finally:
+            conn.rollback()
+            cur.close()
+
+    def create_tables(self) -> None:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with self.transaction() as cur:
+            for t in TABLES:
+                for ddl in t.ddl(self.name(t.name), postgres=False):
+                    cur.execute(ddl)
+
+    def exists(self) -> bool:
+        if not Path(self.path).exists():
+            return False
+        return self.fetchone("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (self.name("tracking"),)) is not None
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:  # pragma: no cover - closing a broken connection
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+
+class PostgresViewStore(ViewStore):
+    """Views in the ledger's PostgreSQL database (tables ``sdsi_v_*``), with a pool."""
+
+    kind = "postgres"
+
+    def __init__(self, db: DatabaseConfig, *, prefix: str = "sdsi_v_", pool_size: int = 4) -> None:
+        super().__init__(f'"{db.schema}".{prefix}')
+        self.schema = db.schema
+        self.bare_prefix = prefix
+        kwargs = db.libpq_kwargs()
+        self.pool = ConnectionPool(
+            kwargs=kwargs, min_size=1, max_size=pool_size, open=True, name="sdsi-views",
+            configure=_autocommit,
+        )
+
+    def _ph(self, statement: str) -> str:
+        return statement.replace("?", "%s")
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    @contextmanager
+    def read(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self.pool.connection() as conn:
+            with conn.transaction(force_rollback=True), conn.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield cur
+
+    def copy_rows(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Bulk append with COPY (much faster than INSERT for append-only tables)."""
+        if not rows:
+            return
+        with cur.copy(f"COPY {self.name(table.name)} ({', '.join(table.columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def insert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.copy_rows(cur, table, rows)
+
+    def create_tables(self) -> None:
+        with self.transaction() as cur:
+            for t in TABLES:
+                for ddl in t.ddl(self.name(t.name), postgres=True):
+                    cur.execute(ddl)
+
+    def exists(self) -> bool:
+        row = self.fetchone("SELECT to_regclass(?)", (self.name("tracking"),))
+        return row is not None and row[0] is not None
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _autocommit(conn: psycopg.Connection[Any]) -> None:
+    conn.autocommit = True  # transactions are explicit: conn.transaction() issues BEGIN
+
+
+def open_store(db: DatabaseConfig, data_dir: Path) -> ViewStore:
+    """The live view store of a deployment (same kind as the ledger's database)."""
+    if db.is_postgres:
+        return PostgresViewStore(db)
+    ledger_file = Path(db.sqlite_path or data_dir / "ledger.db")
+    return SQLiteViewStore(ledger_file.with_name(ledger_file.stem + "-views.db"))

@@ -1,0 +1,217 @@
+"""The read model of a running process: the live views, as-of views, following, status.
+
+- ``ReadModel.at(as_of)`` gives the store to read: the live views, or a temporary SQLite
+  store into which the same projector replayed the log up to that moment (cached, a few
+  at a time). ``as_of`` is ``position:N`` or an ISO date-time (UTC if no offset): the
+  views as they stood after the longest prefix of the log recorded at or before it.
+- ``ReadModel.wait_for`` gives read-your-writes after a command.
+- ``Follower`` runs the projector in a background thread (embedded mode), waking up on
+  PostgreSQL notifications or polling SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from domain.errors import InvalidValue
+from ledger.config import Settings
+from projections.projector import Projector, ProjectionError, iso, load_handlers, wait_for
+from projections.schema import VIEWS
+from projections.store import SQLiteViewStore, ViewStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+class ViewsNotInitialised(Exception):
+    """The view tables do not exist: ``sdsi init`` creates them."""
+
+
+def parse_as_of(value: str) -> tuple[str, Any]:
+    """``("position", N)`` or ``("time", fixed-width UTC ISO)``; InvalidValue otherwise."""
+    text = value.strip()
+    if text.startswith("position:"):
+        raw = text.split(":", 1)[1]
+        if not raw.isdigit():
+            raise InvalidValue("as_of", value, "position:N avec N entier positif")
+        return "position", int(raw)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidValue("as_of", value, "date-heure ISO 8601 (UTC) ou position:N") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return "time", iso(moment)
+
+
+class ReadModel:
+    """The views one process reads, live or as of a past moment."""
+
+    def __init__(self, ledger: Any, settings: Settings, *, store: ViewStore | None = None, cache_size: int = 4) -> None:
+        load_handlers()
+        self.ledger = ledger
+        self.settings = settings
+        self.store = store or open_store(settings.database, settings.data_dir)
+        if not self.store.exists():
+            raise ViewsNotInitialised("the view tables are not initialised: run `sdsi init` first")
+        self._asof: OrderedDict[int, SQLiteViewStore] = OrderedDict()
+        self._asof_lock = threading.Lock()
+        self._cache_size = cache_size
+        self._tmp = Path(tempfile.mkdtemp(prefix="sdsi-asof-"))
+
+    def projector(self, **kw: Any) -> Projector:
+        return Projector(self.ledger, self.store, **kw)
+
+    # --- as of ------------------------------------------------------------------------------
+
+    def position_of(self, as_of: str) -> int:
+        """The ledger position a moment designates (validated against the head)."""
+        kind, value = parse_as_of(as_of)
+        head = self.head_position()
+        if kind == "position":
+            if value > head:
+                raise InvalidValue("as_of", as_of, f"position au-delà de la dernière ({head})")
+            return int(value)
+        row = self.store.fetchone("SELECT MAX(position) FROM {events} WHERE at <= ?", (value,))
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def at(self, as_of: str | None) -> ViewStore:
+        """The live views (``None``) or the views as of ``as_of``."""
+        if not as_of:
+            return self.store
+        position = self.position_of(as_of)
+        if position == self.current_position():
+            return self.store
+        return self.replay(position)
+
+    def replay(self, position: int) -> SQLiteViewStore:
+        """A temporary store holding the views as of ``position`` (same projector)."""
+        with self._asof_lock:
+            if position in self._asof:
+                self._asof.move_to_end(position)
+                return self._asof[position]
+            store = SQLiteViewStore(self._tmp / f"asof-{position}.db")
+            projector = Projector(self.ledger, store)
+            projector.ensure_tables()
+            projector.cache.fresh = True
+            projector.catch_up(stop_position=position)
+            self._asof[position] = store
+            while len(self._asof) > self._cache_size:
+                _pos, old = self._asof.popitem(last=False)
+                old.close()
+                Path(old.path).unlink(missing_ok=True)
+            return store
+
+    # --- status ------------------------------------------------------------------------------
+
+    def current_position(self) -> int:
+        row = self.store.fetchone("SELECT MIN(position) FROM {tracking}")
+        return int(row[0] or 0) if row else 0
+
+    def head_position(self) -> int:
+        """Number of events in the log: the position of the newest one."""
+        row = self.ledger.storage.fetchone("SELECT count(*) FROM {events}")
+        return int(row[0]) if row else 0
+
+    def status(self) -> list[dict[str, Any]]:
+        head = self.head_position()
+        rows = self.store.fetchall("SELECT view, position, notification_id, updated_at FROM {tracking} ORDER BY view")
+        return [
+            {"view": r[0], "position": r[1], "notification_id": r[2], "updated_at": r[3], "head": head, "lag": head - r[1]}
+            for r in rows if r[0] in VIEWS
+        ]
+
+    def wait_for(self, notification_id: int | None, timeout: float = 5.0) -> bool:
+        """Read-your-writes: True once the views include ``notification_id``."""
+        if not notification_id:
+            return True
+        return wait_for(self.store, notification_id, timeout)
+
+    def close(self) -> None:
+        with self._asof_lock:
+            for store in self._asof.values():
+                store.close()
+            self._asof.clear()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+        self.store.close()
+
+
+def init_views(settings: Settings, ledger: Any) -> bool:
+    """Create the view tables (``sdsi init``); True if they were missing."""
+    load_handlers()
+    store = open_store(settings.database, settings.data_dir)
+    try:
+        existed = store.exists()
+        Projector(ledger, store).ensure_tables()
+        return not existed
+    finally:
+        store.close()
+
+
+class Follower:
+    """Keeps the views (and any extra followers, e.g. sealing) up to date in a thread."""
+
+    def __init__(self, read_model: ReadModel, *, poll: float = 0.2, extra: list[Any] | None = None) -> None:
+        self.read_model = read_model
+        self.poll = poll
+        self.extra = extra or []
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Follower:
+        self._thread = threading.Thread(target=self._run, name="sdsi-follower", daemon=True)
+        self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        """Wake up now (after a command of this process)."""
+        self.wake.set()
+
+    def _run(self) -> None:
+        projector = self.read_model.projector()
+        while not self.stop.is_set():
+            try:
+                moved = projector.catch_up()
+                for follower in self.extra:
+                    follower()
+            except ProjectionError as exc:
+                self.error = exc
+                log.error("projection stopped: %s", exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - transient storage errors: retry later
+                log.warning("follower: %s (retrying)", exc)
+                moved = 0
+                self.stop.wait(1.0)
+            if not moved:
+                self.wake.wait(self.poll)
+                self.wake.clear()
+
+    def close(self, timeout: float = 5.0) -> None:
+        self.stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def listen_wait(settings: Settings) -> Any:
+    """A wait function that wakes on PostgreSQL NOTIFY from the event table's inserts."""
+    db = settings.database
+    conn = psycopg.connect(**db.libpq_kwargs(), autocommit=True)  # type: ignore[arg-type]
+    conn.execute("LISTEN sdsi_events")
+
+    def wait(timeout: float) -> None:
+        for _ in conn.notifies(timeout=timeout, stop_after=1):
+            pass
+
+    wait.connection = conn  # type: ignore[attr-defined]
+    return wait

@@ -1,0 +1,150 @@
+"""``sdsi projections follow|rebuild|status`` and ``sdsi replay``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from sdsi.cli import CliContext, fail, handle_errors, pass_cli, progress
+
+VIEWS_FOR_REPLAY = ("portfolio", "budget", "decisions", "capacity", "audit")
+
+
+def _read_model(cli: CliContext) -> Any:
+    from projections.service import ReadModel, ViewsNotInitialised
+
+    try:
+        return ReadModel(cli.ledger, cli.settings)
+    except ViewsNotInitialised as exc:
+        fail(str(exc))
+
+
+@click.group()
+def projections() -> None:
+    """The read models (views): follow, rebuild, status."""
+
+
+@projections.command()
+@click.option("--once", is_flag=True, help="Catch up to the head and exit.")
+@click.option("--poll", default=0.5, show_default=True, help="Seconds between polls (SQLite; fallback on PostgreSQL).")
+@pass_cli
+@handle_errors
+def follow(cli: CliContext, once: bool, poll: float) -> None:
+    """Keep the views up to date (on PostgreSQL, woken by NOTIFY)."""
+    from projections.service import listen_wait
+
+    rm = _read_model(cli)
+    projector = rm.projector()
+    if once:
+        n = projector.catch_up()
+        click.echo(f"caught up: {n} events projected, views at position {projector.cursor().position}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    signal.signal(signal.SIGINT, lambda *_a: stop.set())
+    wait = listen_wait(cli.settings) if cli.settings.database.is_postgres else None
+    click.echo(f"following {cli.settings.database.describe()} from position {projector.cursor().position}", err=True)
+    projector.follow(stop, wait=wait, poll=poll)
+
+
+@projections.command()
+@click.option("--batch-size", default=2000, show_default=True)
+@pass_cli
+@handle_errors
+def rebuild(cli: CliContext, batch_size: int) -> None:
+    """Empty every view and project the whole log again (stop followers first)."""
+    import time
+
+    rm = _read_model(cli)
+    head = rm.head_position()
+    projector = rm.projector(batch_size=batch_size)
+    started = time.perf_counter()
+    with progress(head, "rebuilding views") as bar:
+        n = projector.rebuild(progress=bar)
+    seconds = time.perf_counter() - started
+    rate = n / seconds if seconds else 0
+    click.echo(f"rebuilt {len(VIEWS_FOR_REPLAY)} views from {n} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+
+
+@projections.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_cli
+@handle_errors
+def status(cli: CliContext, fmt: str) -> None:
+    """Each view's position, the head of the log and the lag."""
+    rm = _read_model(cli)
+    rows = rm.status()
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'view':<10} {'position':>9} {'head':>9} {'lag':>7}  updated")
+    for r in rows:
+        click.echo(f"{r['view']:<10} {r['position']:>9} {r['head']:>9} {r['lag']:>7}  {r['updated_at']}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@click.command()
+@click.option("--as-of", "as_of", required=True, help="ISO date-time (UTC) or position:N.")
+@click.option("--view", type=click.Choice(VIEWS_FOR_REPLAY), default="portfolio", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_cli
+@handle_errors
+def replay(cli: CliContext, as_of: str, view: str, fmt: str) -> None:
+    """Show a view as it stood at a past moment (replayed into a temporary view)."""
+    from projections import queries as q
+
+    rm = _read_model(cli)
+    try:
+        position = rm.position_of(as_of)
+        store = rm.at(as_of)
+        data: Any = {
+            "portfolio": lambda: q.portfolio(store),
+            "budget": lambda: q.budget_consumption(store),
+            "decisions": lambda: q.decision_history(store),
+            "capacity": lambda: q.capacity(store),
+            "audit": lambda: q.audit_trail(store, limit=1000)["events"],
+        }[view]()
+        if fmt == "json":
+            click.echo(json.dumps({"as_of": as_of, "position": position, "view": view, "rows": _jsonable(data)}, ensure_ascii=False, indent=1))
+            return
+        click.echo(f"{view} as of {as_of} (position {position})")
+        _table(view, data)
+    finally:
+        rm.close()
+
+
+def _table(view: str, data: Any) -> None:
+    if view == "portfolio":
+        for r in data:
+            click.echo(f"{r['rank'] or '-':>4} {r['code']:<12} {r['status']:<24} {r['value'] or '':>7} {r['risk'] or '':>7} {r['title']}")
+    elif view == "budget":
+        for e in data["envelopes"]:
+            click.echo(f"{e['year']} {e['section']:<15} total {e['total']:>14} allocated {e['allocated']:>14} available {e['available']:>14}")
+        t = data["total"]
+        click.echo(f"projects: CP {t['cp']} committed {t['committed']} paid {t['paid']} available {t['available']}")
+    elif view == "decisions":
+        for d in data:
+            click.echo(f"{d['position']:>7} {d['session']:<22} {d['proposal']:<12} {d['outcome']:<26} pour {d['votes_for']} contre {d['votes_against']}")
+    elif view == "capacity":
+        for c in data:
+            flag = "  SURCHARGE" if c["overload"] else ""
+            click.echo(f"{c['team']:<12} {c['year']} {c['workload']:>6}/{c['capacity']:<6} {c['load'] or 0:>6}%{flag}")
+    else:
+        for ev in data:
+            click.echo(f"{ev['position']:>7} {ev['at']} {ev['actor']:<14} {ev['event_type']:<28} {ev['aggregate']}")
+    sys.stdout.flush()

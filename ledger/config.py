@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from ledger.errors import ConfigError
 
 DEFAULT_DATA_DIR = "./sdsi-data"
+DEFAULT_LEDGER_ORIGIN = "sdsi-ledger.local/ledger"
 _SCHEMA_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -174,6 +175,8 @@ class Settings:
     password_hashing: str = "standard"
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: int = 3600
+    # Name of the log in its signed checkpoints (C2SP origin line and key name).
+    ledger_origin: str = DEFAULT_LEDGER_ORIGIN
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -199,6 +202,7 @@ class Settings:
             password_hashing=hashing,
             checkpoint_every_events=_int(env, "SDSI_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_seconds=_int(env, "SDSI_CHECKPOINT_EVERY_SECONDS", 3600),
+            ledger_origin=_origin(env.get("SDSI_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN),
         )
 
     @property
@@ -212,6 +216,21 @@ class Settings:
     @property
     def public_key_file(self) -> Path:
         return self.signing_key_file.with_name(self.signing_key_file.stem + ".pub")
+
+    @property
+    def trusted_keys_dir(self) -> Path:
+        """Public keys of earlier signers, accepted for imported checkpoints."""
+        return self.data_dir / "trusted-keys"
+
+
+def _origin(name: str) -> str:
+    """A C2SP origin and key name: non-empty, printable, no spaces, no ``+``."""
+    if "+" in name or not name.isprintable() or any(ch.isspace() for ch in name):
+        raise ConfigError(
+            f"SDSI_LEDGER_ORIGIN {name!r} must be printable, without spaces or '+' "
+            "(e.g. mairie.example.fr/sdsi)"
+        )
+    return name
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -28,6 +28,57 @@ from psycopg.sql import SQL, Identifier
 
 SCHEMA_VERSION = "1"
 
+# Sealing (see docs/integrity.md): one row per sealed event, in log order, and the
+# signed checkpoints. Both tables, and the event table, are append-only: triggers
+# refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) for every role, owner included.
+APPEND_ONLY_SQLITE = ("stored_events", "seals", "checkpoints")
+APPEND_ONLY_POSTGRES = ("events", "seals", "checkpoints")
+SEAL_DDL_SQLITE = [
+    "CREATE TABLE IF NOT EXISTS seals ("
+    " position INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL UNIQUE,"
+    " originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL,"
+    " leaf BLOB NOT NULL, UNIQUE (originator_id, originator_version))",
+    "CREATE TABLE IF NOT EXISTS checkpoints ("
+    " seq INTEGER PRIMARY KEY, tree_size INTEGER NOT NULL UNIQUE, root BLOB NOT NULL,"
+    " issued_at TEXT NOT NULL, reason TEXT NOT NULL, note TEXT NOT NULL,"
+    " frontier BLOB NOT NULL, consistency_proof BLOB NOT NULL)",
+    *(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}"
+        f" BEGIN SELECT RAISE(ABORT, 'the SDSI ledger is append-only:"
+        f" {op} on {table} refused'); END"
+        for table in APPEND_ONLY_SQLITE
+        for op in ("UPDATE", "DELETE")
+    ),
+]
+SEAL_DDL_POSTGRES = [
+    "CREATE TABLE IF NOT EXISTS {s}.{p}seals ("
+    " position bigint PRIMARY KEY, notification_id bigint NOT NULL UNIQUE,"
+    " originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
+    " leaf bytea NOT NULL, UNIQUE (originator_id, originator_version))",
+    "CREATE TABLE IF NOT EXISTS {s}.{p}checkpoints ("
+    " seq bigint PRIMARY KEY, tree_size bigint NOT NULL UNIQUE, root bytea NOT NULL,"
+    " issued_at text NOT NULL, reason text NOT NULL, note text NOT NULL,"
+    " frontier bytea NOT NULL, consistency_proof bytea NOT NULL)",
+    "CREATE OR REPLACE FUNCTION {s}.{p}refuse_change() RETURNS trigger"
+    " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION"
+    " 'the SDSI ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME"
+    " USING ERRCODE = 'insufficient_privilege'; END $$",
+    *(
+        statement
+        for table in APPEND_ONLY_POSTGRES
+        for statement in (
+            f"DROP TRIGGER IF EXISTS {{p}}{table}_append_only ON {{s}}.{{p}}{table}",
+            f"CREATE TRIGGER {{p}}{table}_append_only BEFORE UPDATE OR DELETE"
+            f" ON {{s}}.{{p}}{table} FOR EACH ROW"
+            " EXECUTE FUNCTION {s}.{p}refuse_change()",
+            f"DROP TRIGGER IF EXISTS {{p}}{table}_no_truncate ON {{s}}.{{p}}{table}",
+            f"CREATE TRIGGER {{p}}{table}_no_truncate BEFORE TRUNCATE"
+            f" ON {{s}}.{{p}}{table} FOR EACH STATEMENT"
+            " EXECUTE FUNCTION {s}.{p}refuse_change()",
+        )
+    ),
+]
+
 # Extra tables, per backend; ``{p}`` is the table prefix ("" on SQLite, "sdsi_" on
 # PostgreSQL), ``{s}`` the PostgreSQL schema. Other parts of the ledger (sealing)
 # append their own DDL here so that `sdsi init` creates everything at once.
@@ -41,6 +92,7 @@ EXTRA_DDL: dict[str, list[str]] = {
         " username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
         " changed_at TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        *SEAL_DDL_SQLITE,
     ],
     "postgres": [
         "CREATE TABLE IF NOT EXISTS {s}.{p}commands ("
@@ -51,6 +103,7 @@ EXTRA_DDL: dict[str, list[str]] = {
         " username text PRIMARY KEY, password_hash text NOT NULL,"
         " changed_at timestamptz NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {s}.{p}meta (key text PRIMARY KEY, value text NOT NULL)",
+        *SEAL_DDL_POSTGRES,
     ],
 }
 
@@ -195,7 +248,13 @@ class LedgerStorage:
 
     def missing_tables(self) -> list[str]:
         """Ledger tables that do not exist yet."""
-        names = [self.recorder.events_table_name, *(self.table(n) for n in ("commands", "credentials", "meta"))]
+        names = [
+            self.recorder.events_table_name,
+            *(
+                self.table(n)
+                for n in ("commands", "credentials", "meta", "seals", "checkpoints")
+            ),
+        ]
         missing = []
         for name in names:
             bare = name.split(".")[-1]

@@ -93,9 +93,11 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--admin", "admin_name", default="admin", show_default=True, help="Login of the first administrator.")
 @click.option("--admin-password", envvar="SDSI_ADMIN_PASSWORD", default=None, help="Its password (generated and printed if omitted).")
+@click.option("--app-role", default=None, metavar="NAME", help="PostgreSQL: also create this least-privilege login role for the application.")
+@click.option("--app-password", envvar="SDSI_APP_PASSWORD", default=None, help="Its password (generated and printed if omitted).")
 @pass_cli
 @handle_errors
-def init(cli: CliContext, admin_name: str, admin_password: str | None) -> None:
+def init(cli: CliContext, admin_name: str, admin_password: str | None, app_role: str | None = None, app_password: str | None = None) -> None:
     """Create the storage, the secret and signing keys, and the first administrator."""
     from ledger.app import open_ledger
     from ledger.keys import ensure_secret_key, ensure_signing_key
@@ -127,6 +129,13 @@ def init(cli: CliContext, admin_name: str, admin_password: str | None) -> None:
         created.append(f"administrator {admin_name!r}")
         if not admin_password:
             click.echo(f"administrator login: {admin_name}  password: {password}")
+    if app_role:
+        from ledger.guards import create_app_role
+
+        role_password = create_app_role(ledger, app_role, app_password)
+        created.append(f"least-privilege role {app_role!r} (read and append only)")
+        if not app_password:
+            click.echo(f"application role: {app_role}  password: {role_password}")
     if created:
         for item in created:
             click.echo(f"created {item}")
@@ -181,6 +190,8 @@ def _register_subcommands() -> None:
     from sdsi import cli_users
 
     main.add_command(cli_users.users)
+    from sdsi.cli_integrity import register as register_integrity
+    register_integrity(main)
 
 
 _register_subcommands()

@@ -1,0 +1,87 @@
+"""PostgreSQL guards beyond the append-only triggers: a least-privilege role for the app.
+
+The triggers created by ``sdsi init`` (``ledger/storage.py``) refuse UPDATE, DELETE and
+TRUNCATE on the event, seal and checkpoint tables for every role. They do not stop the
+tables' owner, who may disable them; so the application should not connect as the
+owner but as a role that can only read and append. :func:`create_app_role` makes one.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ledger.errors import ConfigError
+
+_ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
+    """Create (or update) ``role``: login, SELECT+INSERT on the ledger; its password."""
+    db = ledger.settings.database
+    if not db.is_postgres:
+        raise ConfigError("--app-role needs PostgreSQL (SQLite has no roles)")
+    if not _ROLE.match(role):
+        raise ConfigError(
+            f"--app-role {role!r}: lower-case letters, digits and underscores only"
+        )
+    if role == db.user:
+        raise ConfigError(
+            f"--app-role {role!r} is the owner the ledger was created with"
+        )
+    password = password or secrets.token_urlsafe(18)
+    schema = sql.Identifier(ledger.storage.schema)
+    prefix = ledger.recorder.table_prefix
+
+    def table(name: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(schema, sql.Identifier(prefix + name))
+
+    who = sql.Identifier(role)
+    with psycopg.connect(**db.libpq_kwargs(), autocommit=True) as conn:  # type: ignore[arg-type]
+        exists = conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+        ).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(
+            sql.SQL(
+                verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}"
+            ).format(who, sql.Literal(password))
+        )
+        row = conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'notification_id')",
+            (f'"{ledger.storage.schema}".{prefix}events',),
+        ).fetchone()
+        statements = [
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(db.dbname), who
+            ),
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, who),
+            # Append-only tables: read and append, nothing else.
+            sql.SQL("GRANT SELECT, INSERT ON {}, {}, {}, {} TO {}").format(
+                table("events"),
+                table("seals"),
+                table("checkpoints"),
+                table("commands"),
+                who,
+            ),
+            # The library takes LOCK TABLE ... IN EXCLUSIVE MODE on the event table
+            # before each insert (so ids become visible in commit order); PostgreSQL
+            # allows that mode only with UPDATE, DELETE or TRUNCATE privilege. The
+            # append-only trigger refuses any actual UPDATE.
+            sql.SQL("GRANT UPDATE ON {} TO {}").format(table("events"), who),
+            sql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(
+                table("credentials"), who
+            ),
+            sql.SQL("GRANT SELECT ON {} TO {}").format(table("meta"), who),
+        ]
+        if row and row[0]:
+            statements.append(
+                sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(row[0]), who)
+            )
+        for statement in statements:
+            conn.execute(statement)
+    return password

@@ -1,0 +1,529 @@
+"""`sdsi verify`: recompute every leaf, the tree, every checkpoint and their chain.
+
+Trust comes only from the signatures: the seal table tells where each event was sealed
+(to name what went wrong), the signed checkpoints tell what the tree was. Checks:
+
+1. every stored checkpoint is signed by a trusted key for this log's origin, matches
+   its row, and is proven consistent with the previous one (stored proof);
+2. the event log is read in pages, in order; each event's leaf is recomputed and
+   compared with its seal row — the first difference is classified (altered, missing,
+   inserted, reordered) — and appended to a compact range;
+3. at each checkpoint's size the recomputed root must equal the signed root (an event
+   altered *and* re-sealed shows up here), and no checkpoint may cover more events
+   than the log holds.
+
+Memory stays flat: one page of events and seals, and the compact range.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ledger.leaf import LeafError, canonical_id, leaf_hash_of
+from ledger.log import Cursor, read_log
+from ledger.merkle import EMPTY_ROOT, CompactRange, verify_consistency
+from ledger.notes import (
+    Checkpoint,
+    NoteError,
+    NoteVerifier,
+    open_note,
+    trusted_verifiers,
+)
+from ledger.sealstore import CheckpointRow, Identity, SealRow, SealStore
+
+ALTERED = "altered"
+MISSING = "missing"
+INSERTED = "inserted"
+REORDERED = "reordered"
+BAD_SIGNATURE = "bad signature"
+INCONSISTENT = "inconsistent checkpoint"
+
+
+class VerifyUsageError(ValueError):
+    """A verification that cannot start (e.g. an unknown checkpoint number)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One integrity failure: what, where (first position, or a range) and why."""
+
+    kind: str
+    position: int
+    detail: str
+    last: int | None = None
+    checkpoint: int | None = None
+
+    def where(self) -> str:
+        if self.last is None or self.last == self.position:
+            return f"position {self.position}"
+        return f"positions {self.position}..{self.last}"
+
+    def describe(self) -> str:
+        return f"{self.where()}: {self.kind} — {self.detail}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "position": self.position,
+            "last": self.last,
+            "checkpoint": self.checkpoint,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class TrustedCheckpoint:
+    """A checkpoint whose signature verified: its size and root are the log's word."""
+
+    seq: int | None
+    tree_size: int
+    root: bytes
+    label: str
+    issued_at: str = ""
+
+
+@dataclass(frozen=True)
+class EventItem:
+    """A stored event as verification sees it: identity and recomputed leaf."""
+
+    position: int
+    identity: Identity | None
+    leaf: bytes | None
+    error: str | None = None
+
+
+class Lookups(Protocol):
+    """Where an event was sealed, and whether it is still stored (for diagnosis)."""
+
+    def sealed_position(self, identity: Identity) -> int | None: ...
+
+    def event_present(self, identity: Identity) -> bool: ...
+
+
+@dataclass
+class Report:
+    """What a verification found; ``ok`` when there is no problem."""
+
+    start: int = 0
+    checked: int = 0
+    sealed: int = 0
+    root: bytes = EMPTY_ROOT
+    unsealed: int = 0
+    checkpoints: int = 0
+    latest: TrustedCheckpoint | None = None
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return min(self.problems, key=lambda p: p.position) if self.problems else None
+
+    def to_json(self) -> dict[str, Any]:
+        latest = self.latest
+        return {
+            "ok": self.ok,
+            "tree_size": self.sealed,
+            "root": self.root.hex(),
+            "from_position": self.start,
+            "checked": self.checked,
+            "unsealed": self.unsealed,
+            "checkpoints": self.checkpoints,
+            "latest_checkpoint": None
+            if latest is None
+            else {
+                "seq": latest.seq,
+                "tree_size": latest.tree_size,
+                "root": latest.root.hex(),
+                "issued_at": latest.issued_at,
+            },
+            "seconds": round(self.seconds, 3),
+            "first_problem": None if self.first is None else self.first.to_json(),
+            "problems": [p.to_json() for p in sorted(self.problems, key=_order)],
+        }
+
+    def lines(self) -> list[str]:
+        """A human summary, success or failure."""
+        if not self.ok:
+            first = self.first
+            assert first is not None
+            out = [
+                f"LEDGER INTEGRITY BROKEN: first bad {first.where()} ({first.kind})",
+                *(f"  {p.describe()}" for p in sorted(self.problems, key=_order)),
+            ]
+            return out
+        start = f" (from position {self.start + 1})" if self.start else ""
+        out = [
+            f"ledger intact: {self.sealed} events sealed{start}, tree size {self.sealed}",
+            f"root: {self.root.hex()}",
+        ]
+        if self.latest is None:
+            out.append("no signed checkpoint yet (run `sdsi seal --checkpoint`)")
+        else:
+            out.append(
+                f"checkpoints: {self.checkpoints} signed, the latest "
+                f"#{self.latest.seq} at tree size {self.latest.tree_size}"
+                + (
+                    f" (issued {self.latest.issued_at})"
+                    if self.latest.issued_at
+                    else ""
+                )
+            )
+        if self.unsealed:
+            out.append(f"{self.unsealed} events not sealed yet (run `sdsi seal`)")
+        out.append(f"verified in {self.seconds:.2f} s")
+        return out
+
+
+def _order(problem: Problem) -> tuple[int, int]:
+    return (problem.position, problem.checkpoint or 0)
+
+
+# --- checkpoints -------------------------------------------------------------------
+
+
+def check_checkpoints(
+    rows: Iterable[CheckpointRow], verifiers: list[NoteVerifier], origin: str
+) -> tuple[list[TrustedCheckpoint], list[Problem]]:
+    """Signatures, rows and the consistency chain of stored checkpoints, in order."""
+    trusted: list[TrustedCheckpoint] = []
+    problems: list[Problem] = []
+    covered = 0  # tree size the previous row claimed
+    previous: TrustedCheckpoint | None = None
+    for row in rows:
+        label = f"checkpoint #{row.seq} (tree size {row.tree_size})"
+        first = min(covered, row.tree_size) + 1
+        covered = max(covered, row.tree_size)
+
+        def problem(kind: str, detail: str, _row: CheckpointRow = row) -> None:
+            problems.append(Problem(kind, first, detail, _row.tree_size, _row.seq))
+
+        try:
+            signed = Checkpoint.parse(open_note(row.note, verifiers))
+        except NoteError as exc:
+            problem(BAD_SIGNATURE, f"{label}: {exc}")
+            continue
+        if signed.origin != origin:
+            problem(BAD_SIGNATURE, f"{label} is signed for the log {signed.origin!r}")
+            continue
+        current = TrustedCheckpoint(
+            row.seq, signed.tree_size, signed.root, label, row.issued_at
+        )
+        if (signed.tree_size, signed.root) != (row.tree_size, row.root):
+            problem(
+                INCONSISTENT, f"{label}: the stored row differs from its signed note"
+            )
+        elif previous is not None and not verify_consistency(
+            previous.tree_size,
+            signed.tree_size,
+            previous.root,
+            signed.root,
+            row.consistency_proof,
+        ):
+            problem(
+                INCONSISTENT,
+                f"{label} is not proven consistent with {previous.label}: the history "
+                "it signs is not an extension of the previous one",
+            )
+        trusted.append(current)
+        previous = current
+    return trusted, problems
+
+
+def check_known(
+    notes: Iterable[tuple[str, str]], verifiers: list[NoteVerifier], origin: str
+) -> tuple[list[TrustedCheckpoint], list[Problem]]:
+    """Checkpoints an auditor obtained earlier: ``(label, signed note)`` pairs."""
+    trusted: list[TrustedCheckpoint] = []
+    problems: list[Problem] = []
+    for label, note in notes:
+        try:
+            signed = Checkpoint.parse(open_note(note, verifiers))
+        except NoteError as exc:
+            problems.append(Problem(BAD_SIGNATURE, 1, f"{label}: {exc}"))
+            continue
+        if signed.origin != origin:
+            problems.append(
+                Problem(BAD_SIGNATURE, 1, f"{label} is for {signed.origin!r}")
+            )
+            continue
+        trusted.append(TrustedCheckpoint(None, signed.tree_size, signed.root, label))
+    return trusted, problems
+
+
+# --- the log ---------------------------------------------------------------------
+
+
+def _short(identity: Identity | None) -> str:
+    if identity is None:
+        return "an unreadable event"
+    return f"event {identity[0]} version {identity[1]}"
+
+
+def classify(
+    position: int, event: EventItem, seal: SealRow, lookups: Lookups
+) -> Problem:
+    """Why the event at ``position`` differs from the seal there."""
+    if event.identity is None or event.identity == seal.identity:
+        why = (
+            f"cannot be read ({event.error})"
+            if event.error
+            else (
+                "differs from what was sealed (its topic, state, context or time changed)"
+            )
+        )
+        return Problem(ALTERED, position, f"{_short(seal.identity)} {why}")
+    sealed_at = lookups.sealed_position(event.identity)
+    present = lookups.event_present(seal.identity)
+    if sealed_at is None and present:
+        return Problem(
+            INSERTED,
+            position,
+            (
+                f"{_short(event.identity)} was never sealed, yet stands before sealed "
+                f"events ({_short(seal.identity)}, sealed here, now comes later)"
+            ),
+        )
+    if sealed_at is None:
+        return Problem(
+            ALTERED,
+            position,
+            (
+                f"{_short(seal.identity)} was replaced by {_short(event.identity)}, "
+                "which was never sealed"
+            ),
+        )
+    if not present:
+        return Problem(
+            MISSING,
+            position,
+            (f"{_short(seal.identity)}, sealed here, is no longer stored"),
+        )
+    return Problem(
+        REORDERED,
+        position,
+        (
+            f"{_short(event.identity)} was sealed at position {sealed_at}, not here; "
+            f"{_short(seal.identity)} was sealed here"
+        ),
+    )
+
+
+def check_log(
+    events: Iterator[EventItem],
+    seals: Iterator[SealRow],
+    trusted: list[TrustedCheckpoint],
+    start: CompactRange,
+    lookups: Lookups,
+    report: Report,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Stream events and seals from ``start``; record problems in ``report``."""
+    pending = sorted(
+        (t for t in trusted if t.tree_size > start.size), key=lambda t: t.tree_size
+    )
+    frontier = start.copy()
+    matched = start.size  # largest size whose signed root matched
+    roots_broken = False
+    event, seal_row = next(events, None), next(seals, None)
+    report.sealed = start.size
+    report.root = frontier.root()
+    position = start.size
+    broken = False
+    while event is not None or seal_row is not None:
+        position += 1
+        seal = (
+            seal_row if seal_row is not None and seal_row.position == position else None
+        )
+        covered = bool(pending)  # a signed checkpoint covers this position
+        problem: Problem | None = None
+        if event is None:
+            problem = Problem(
+                MISSING,
+                position,
+                (
+                    f"{_short(seal.identity)}, sealed here, is no longer stored"
+                    if seal is not None
+                    else "the event sealed here is no longer stored"
+                )
+                + " (the end of the log was cut)",
+            )
+        elif seal is None and (seal_row is not None or covered):
+            problem = Problem(
+                MISSING,
+                position,
+                "the seal row of this position is missing"
+                + (" although a signed checkpoint covers it" if covered else ""),
+            )
+        elif seal is None:  # beyond the sealed head and every checkpoint
+            report.unsealed = 1 + sum(1 for _ in events)
+            break
+        elif event.leaf != seal.leaf:
+            problem = classify(position, event, seal, lookups)
+        if problem is not None:
+            report.problems.append(problem)
+            broken = True
+            break
+        assert event is not None and event.leaf is not None
+        frontier.append(event.leaf)
+        report.checked += 1
+        report.sealed = position
+        while pending and pending[0].tree_size == position:
+            checkpoint = pending.pop(0)
+            if roots_broken:
+                continue
+            if frontier.root() == checkpoint.root:
+                matched = position
+                continue
+            roots_broken = True
+            report.problems.append(
+                Problem(
+                    ALTERED,
+                    matched + 1,
+                    (
+                        f"the events agree with their seals, but {checkpoint.label} signed "
+                        "another root: an event in this range was altered and re-sealed"
+                    ),
+                    position,
+                    checkpoint.seq,
+                )
+            )
+        if progress is not None and report.checked % 1000 == 0:
+            progress(1000)
+        event = next(events, None)
+        seal_row = next(seals, None)
+        if seal_row is None:
+            report.root = frontier.root()
+    if not broken and pending:
+        checkpoint = pending[0]
+        report.problems.append(
+            Problem(
+                MISSING,
+                position + 1,
+                (
+                    f"{checkpoint.label} covers {checkpoint.tree_size} events but only "
+                    f"{position} are stored (the end of the log was cut)"
+                ),
+                checkpoint.tree_size,
+                checkpoint.seq,
+            )
+        )
+
+
+# --- the ledger database -----------------------------------------------------------
+
+
+def ledger_events(
+    recorder: Any, after: Cursor, page: int = 1000
+) -> Iterator[EventItem]:
+    """The stored events after ``after``, with their recomputed leaves."""
+    for batch in read_log(recorder, after, page):
+        for entry in batch:
+            n = entry.notification
+            try:
+                identity = (canonical_id(n.originator_id), int(n.originator_version))
+            except LeafError:
+                yield EventItem(
+                    entry.position, None, None, "its originator id is not a UUID"
+                )
+                continue
+            try:
+                leaf = leaf_hash_of(
+                    entry.position,
+                    n.originator_id,
+                    n.originator_version,
+                    n.topic,
+                    n.state,
+                )
+            except LeafError as exc:
+                yield EventItem(entry.position, identity, None, str(exc))
+                continue
+            yield EventItem(entry.position, identity, leaf)
+
+
+def verify_ledger(
+    ledger: Any,
+    *,
+    from_checkpoint: int | None = None,
+    known: Iterable[tuple[str, str]] = (),
+    page: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Verify the ledger's events, seals and checkpoints (see module docstring)."""
+    started = time.perf_counter()
+    settings = ledger.settings
+    store = SealStore(ledger.storage)
+    verifiers = trusted_verifiers(settings)
+    rows = store.checkpoints()
+    trusted, problems = check_checkpoints(rows, verifiers, settings.ledger_origin)
+    external, more = check_known(known, verifiers, settings.ledger_origin)
+    problems += more
+    start = CompactRange()
+    if from_checkpoint is not None:
+        start, problem = _starting_point(store, trusted, from_checkpoint)
+        if problem is not None:
+            problems.append(problem)
+    nid = store.notification_id_at(start.size)
+    report = Report(start=start.size, checkpoints=len(trusted))
+    report.latest = max(trusted, key=lambda t: t.seq or 0) if trusted else None
+    if nid is None:
+        stored = store.count_events_after(0)
+        problems.append(
+            Problem(
+                MISSING,
+                stored + 1,
+                (
+                    f"checkpoint #{from_checkpoint} covers {start.size} events but only "
+                    f"{stored} are stored"
+                ),
+            )
+        )
+    else:
+        check_log(
+            ledger_events(ledger.recorder, Cursor(start.size, nid), page),
+            store.iter_seals(after=start.size, page=page),
+            [*trusted, *external],
+            start,
+            store,
+            report,
+            progress,
+        )
+    report.problems = problems + report.problems
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _starting_point(
+    store: SealStore, trusted: list[TrustedCheckpoint], seq: int
+) -> tuple[CompactRange, Problem | None]:
+    row = store.checkpoint(seq)
+    if row is None:
+        raise VerifyUsageError(f"there is no checkpoint #{seq}")
+    signed = next((t for t in trusted if t.seq == seq), None)
+    if signed is None:
+        raise VerifyUsageError(
+            f"checkpoint #{seq} does not verify itself; run a full `sdsi verify`"
+        )
+    try:
+        frontier = CompactRange.from_bytes(row.tree_size, row.frontier)
+    except ValueError:
+        frontier = None
+    if frontier is None or frontier.root() != signed.root:
+        problem = Problem(
+            INCONSISTENT,
+            1,
+            (
+                f"checkpoint #{seq}: its stored compact range does not match its signed "
+                "root; verifying from the first event instead"
+            ),
+            row.tree_size,
+            seq,
+        )
+        return CompactRange(), problem
+    return frontier, None

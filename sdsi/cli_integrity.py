@@ -1,0 +1,317 @@
+"""``sdsi seal``, ``sdsi verify`` and ``sdsi ledger …``: the tamper-evident ledger."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sdsi.cli import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli, progress
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def _checked() -> Iterator[None]:
+    """Integrity failures exit 1, unusable input exits 2; one line, no traceback."""
+    from ledger.bundle import BundleError
+    from ledger.integrity import ProofError
+    from ledger.sealing import SealingError
+    from ledger.verify import VerifyUsageError
+
+    try:
+        yield
+    except SealingError as exc:
+        fail(f"sealing stopped: {exc}", EXIT_FAILED)
+    except ProofError as exc:
+        fail(str(exc), EXIT_FAILED if "sdsi verify" in str(exc) else 2)
+    except (BundleError, VerifyUsageError) as exc:
+        fail(str(exc), EXIT_FAILED if "does not verify" in str(exc) else 2)
+
+
+def _status(sealer: Any) -> str:
+    latest = sealer.latest_checkpoint
+    where = (
+        "no checkpoint yet"
+        if latest is None
+        else f"latest checkpoint #{latest.seq} at tree size {latest.tree_size}"
+    )
+    return f"tree size {sealer.tree_size}, {where}"
+
+
+@click.command("seal")
+@click.option("--follow", is_flag=True, help="Keep sealing new events until stopped.")
+@click.option(
+    "--poll-interval", default=1.0, show_default=True, help="Seconds between polls."
+)
+@click.option(
+    "--checkpoint",
+    "sign_now",
+    is_flag=True,
+    help="Also sign a checkpoint at the head now.",
+)
+@pass_cli
+@handle_errors
+def seal(cli: CliContext, follow: bool, poll_interval: float, sign_now: bool) -> None:
+    """Seal new events into the Merkle tree and sign checkpoints when due."""
+    from ledger.sealing import Sealer
+
+    sealer = Sealer(cli.ledger)
+    with _checked():
+        if not follow:
+            sealed = sealer.run_once()
+            if sign_now:
+                sealer.checkpoint_now("manual")
+            click.echo(f"sealed {sealed} events; {_status(sealer)}")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        if sys.stderr.isatty():
+            click.echo(f"sealing, {_status(sealer)}; Ctrl-C to stop", err=True)
+        sealer.follow(stop, poll_interval)
+        click.echo(f"stopped; {_status(sealer)}")
+
+
+@click.command("verify")
+@click.option(
+    "--from-checkpoint",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Start from checkpoint N (trusting its signed root) instead of event 1.",
+)
+@click.option(
+    "--checkpoint",
+    "known",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed checkpoint obtained earlier (file); the ledger must extend it.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_cli
+@handle_errors
+def verify(
+    cli: CliContext, from_checkpoint: int | None, known: tuple[Path, ...], fmt: str
+) -> None:
+    """Recompute every seal and check every signed checkpoint; exit 1 if broken."""
+    from ledger.sealstore import SealStore
+    from ledger.verify import verify_ledger
+
+    ledger = cli.ledger
+    notes = [(f"checkpoint file {p}", p.read_text(encoding="utf-8")) for p in known]
+    total = (
+        SealStore(ledger.storage).count_events_after(0) if sys.stderr.isatty() else 0
+    )
+    with _checked(), progress(total, "verifying") as advance:
+        report = verify_ledger(
+            ledger, from_checkpoint=from_checkpoint, known=notes, progress=advance
+        )
+    if fmt == "json":
+        _echo_json(report.to_json())
+    else:
+        click.echo("\n".join(report.lines()))
+    first = report.first
+    if first is not None:
+        fail(f"integrity check failed at {first.where()} ({first.kind})", EXIT_FAILED)
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """Bundles, proofs and checkpoints of the tamper-evident ledger."""
+
+
+@ledger_group.command("export")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option(
+    "--seal/--no-seal",
+    "seal_first",
+    default=True,
+    show_default=True,
+    help="Seal up to the head and sign a checkpoint there first.",
+)
+@pass_cli
+@handle_errors
+def export(cli: CliContext, bundle: Path, seal_first: bool) -> None:
+    """Write the whole ledger to BUNDLE (a new directory, or a file ending in .zip)."""
+    from ledger.bundle import export_bundle
+    from ledger.sealing import Sealer
+    from ledger.sealstore import SealStore
+
+    ledger = cli.ledger
+    with _checked():
+        if seal_first:
+            Sealer(ledger).checkpoint_now("export")
+        total = (
+            SealStore(ledger.storage).count_events_after(0)
+            if sys.stderr.isatty()
+            else 0
+        )
+        with progress(total, "exporting") as advance:
+            manifest = export_bundle(ledger, bundle, progress=advance)
+    latest = manifest["latest_checkpoint"]
+    click.echo(
+        f"exported {manifest['events']} events, {manifest['sealed']} seals and "
+        f"{manifest['checkpoints']} checkpoints to {bundle}"
+        + (f" (latest checkpoint at tree size {latest['tree_size']})" if latest else "")
+    )
+    click.echo(f"key fingerprint (SHA-256): {manifest['key_fingerprint']}")
+
+
+@ledger_group.command("import")
+@click.argument("bundle", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--trust-key",
+    is_flag=True,
+    help="Accept the bundle's signing key (check its fingerprint first).",
+)
+@pass_cli
+@handle_errors
+def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
+    """Verify BUNDLE, then load it into an empty database (created if needed)."""
+    from datetime import UTC, datetime
+
+    from ledger.app import open_ledger, probe_postgres
+    from ledger.bundle import import_bundle
+    from ledger.keys import ensure_secret_key, ensure_signing_key
+
+    settings = cli.settings
+    if settings.database.is_postgres:
+        probe_postgres(settings.database)
+    settings.data_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
+    ensure_secret_key(settings)
+    ensure_signing_key(settings)
+    ledger = open_ledger(settings, create=True)
+    cli._ledger = ledger
+    if ledger.storage.get_meta("initialised_at") is None:
+        ledger.storage.set_meta("initialised_at", datetime.now(UTC).isoformat())
+    from ledger.bundle import Bundle
+
+    total = 0
+    if sys.stderr.isatty():
+        with _checked():
+            total = int(Bundle(bundle).manifest.get("events", 0))
+    with _checked(), progress(total, "importing") as advance:
+        result = import_bundle(
+            ledger, bundle, trust_bundle_key=trust_key, progress=advance
+        )
+    click.echo(
+        f"imported {result.events} events, sealed {result.sealed}, "
+        f"{result.checkpoints} checkpoints; the bundle verified in "
+        f"{result.report.seconds:.2f} s"
+    )
+    click.echo("passwords are not part of bundles: set them with `sdsi users passwd`")
+
+
+@ledger_group.command("proof")
+@click.argument("position", type=click.IntRange(min=1))
+@click.option(
+    "--checkpoint",
+    "seq",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Prove against checkpoint N (default: the latest).",
+)
+@pass_cli
+@handle_errors
+def proof(cli: CliContext, position: int, seq: int | None) -> None:
+    """Print the inclusion proof (JSON) of the event at POSITION."""
+    from ledger.integrity import inclusion_proof
+
+    with _checked():
+        _echo_json(inclusion_proof(cli.ledger, position, checkpoint=seq))
+
+
+@ledger_group.command("consistency")
+@click.argument("first", type=click.IntRange(min=1))
+@click.argument("second", type=click.IntRange(min=1), required=False)
+@pass_cli
+@handle_errors
+def consistency(cli: CliContext, first: int, second: int | None) -> None:
+    """Print the consistency proof (JSON) between checkpoints FIRST and SECOND (numbers)."""
+    from ledger.integrity import checkpoint_consistency
+
+    with _checked():
+        _echo_json(checkpoint_consistency(cli.ledger, first, second))
+
+
+@ledger_group.command("checkpoints")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--note",
+    "note_of",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Print only the signed note of checkpoint N (0: the latest).",
+)
+@pass_cli
+@handle_errors
+def checkpoints(cli: CliContext, fmt: str, note_of: int | None) -> None:
+    """List the signed checkpoints (or print one signed note)."""
+    from ledger.integrity import latest_checkpoint, list_checkpoints
+
+    if note_of is not None:
+        rows = (
+            [latest_checkpoint(cli.ledger)]
+            if note_of == 0
+            else [
+                c
+                for c in list_checkpoints(cli.ledger, note_of - 1, 1)
+                if c["seq"] == note_of
+            ]
+        )
+        if not rows or rows[0] is None:
+            fail(f"no checkpoint #{note_of}" if note_of else "no checkpoint yet")
+        click.echo(rows[0]["note"], nl=False)
+        return
+    rows = _all_checkpoints(cli.ledger, list_checkpoints)
+    if fmt == "json":
+        _echo_json(rows)
+        return
+    for c in rows:
+        click.echo(
+            f"#{c['seq']:<5} size {c['tree_size']:<9} {c['root_hex']}  "
+            f"{c['issued_at']}  {c['reason']}"
+        )
+
+
+def _all_checkpoints(
+    ledger: Any, page_of: Callable[..., list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = page_of(ledger, rows[-1]["seq"] if rows else 0, 1000)
+        rows += page
+        if len(page) < 1000:
+            return rows
+
+
+@ledger_group.command("key")
+@pass_cli
+@handle_errors
+def key(cli: CliContext) -> None:
+    """Print the public key that signs checkpoints (to pin in verifiers)."""
+    from ledger.integrity import public_key_json
+
+    info = public_key_json(cli.ledger)
+    click.echo(f"origin:      {info['origin']}")
+    click.echo(f"vkey:        {info['vkey']}")
+    click.echo(f"fingerprint: {info['fingerprint']}")
+    click.echo(info["pem"], nl=False)
+
+
+def register(group: click.Group) -> None:
+    """Add ``seal``, ``verify`` and ``ledger`` to the ``sdsi`` command."""
+    for command in (seal, verify, ledger_group):
+        group.add_command(command)

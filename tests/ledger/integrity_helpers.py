@@ -1,0 +1,224 @@
+"""Helpers for the integrity tests: quick events, and a database owner who tampers.
+
+The tamperer connects like the owner of the database would: on SQLite it drops the
+append-only triggers of the file; on PostgreSQL it connects as the superuser with
+``session_replication_role = replica`` (triggers off for the session).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+
+from domain.accounts import SYSTEM, Account
+from domain.base import command_context
+from domain.values import CommandContext
+from ledger.leaf import leaf_hash_of
+from ledger.sealing import SESSION_CLOSED_TOPIC
+from ledger.storage import APPEND_ONLY_SQLITE
+
+ROOT = Path(__file__).resolve().parents[2]
+VERIFIER = ROOT / "verifier.py"
+
+
+def context(command: str = "bulk") -> CommandContext:
+    return CommandContext(
+        actor=SYSTEM, roles=(SYSTEM,), at=datetime.now(UTC), origin="cli",
+        command=command, key=f"k-{uuid4().hex}", reason="tests",
+    )
+
+
+def bulk_accounts(ledger: Any, count: int, prefix: str = "user") -> None:
+    """``count`` accounts (one event each), saved in one transaction per 500."""
+    for start in range(0, count, 500):
+        with command_context(context()):
+            accounts = [
+                Account.register(f"{prefix}{i:06d}", f"User {i}")
+                for i in range(start, min(count, start + 500))
+            ]
+        ledger.save(*accounts)
+
+
+def session_closed_state(at: datetime | None = None) -> bytes:
+    """A stored state shaped like a domain event's (for a ``Session.Closed`` topic)."""
+    at = at or datetime.now(UTC)
+    stamp = {"_type_": "datetime_iso", "_data_": at.isoformat()}
+    ctx = {"_type_": "vo:CommandContext", "_data_": {
+        "actor": "chair", "roles": ["chair"], "at": stamp, "origin": "web",
+        "command": "close_session", "key": f"k-{uuid4().hex}", "reason": None,
+    }}
+    return json.dumps({"timestamp": stamp, "context": ctx}).encode()
+
+
+def insert_session_closed(ledger: Any) -> None:
+    """A raw ``Session.Closed`` event (the sealer only looks at its topic)."""
+    ledger.recorder.insert_events([StoredEvent(
+        originator_id=uuid4(), originator_version=1, topic=SESSION_CLOSED_TOPIC,
+        state=session_closed_state(),
+    )])
+
+
+def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python ARGS…`` in a fresh process with ``env`` added."""
+    return subprocess.run(
+        [sys.executable, *args], env={**os.environ, **env, "SDSI_PASSWORD_HASHING": "fast"},
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    )
+
+
+def cli_env(settings: Any, database_url: str) -> dict[str, str]:
+    return {"SDSI_DATA_DIR": str(settings.data_dir), "SDSI_DATABASE_URL": database_url}
+
+
+def sdsi_verify(settings: Any, database_url: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    """Run ``python -m sdsi verify --format json``: exit status and report."""
+    result = run("-m", "sdsi", "verify", "--format", "json", *extra,
+                 env=cli_env(settings, database_url))
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def run_verifier(*args: str) -> tuple[int, str]:
+    result = run(str(VERIFIER), *args, env={})
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.returncode, result.stdout
+
+
+def verifier_report(bundle: Path, key: Path) -> tuple[int, dict[str, Any]]:
+    """Run ``verifier.py BUNDLE --key KEY --json``: exit status and report."""
+    code, out = run_verifier(str(bundle), "--key", str(key), "--json")
+    return code, json.loads(out)
+
+
+class Tamperer:
+    """Direct SQL on the ledger's tables, as the database owner could run it."""
+
+    def __init__(self, backend: str, settings: Any, server_url: str | None) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.server_url = server_url
+        db = settings.database
+        if backend == "sqlite":
+            self.events, self.nid, self.ph = "stored_events", "rowid", "?"
+            self.seals, self.checkpoints = "seals", "checkpoints"
+        else:
+            s = f'"{db.schema}"'
+            self.events, self.nid, self.ph = f"{s}.sdsi_events", "notification_id", "%s"
+            self.seals, self.checkpoints = f"{s}.sdsi_seals", f"{s}.sdsi_checkpoints"
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        """A connection with the guards out of the way, committed at the end."""
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.settings.database.sqlite_path)
+            try:
+                for table in APPEND_ONLY_SQLITE:
+                    for op in ("update", "delete"):
+                        conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+                yield conn
+                conn.commit()
+            finally:
+                conn.close()
+        else:
+            assert self.server_url is not None
+            with psycopg.connect(self.server_url, autocommit=False) as conn:
+                conn.execute("SET session_replication_role = replica")
+                yield conn
+                conn.commit()
+
+    def q(self, sql: str) -> str:
+        return sql.replace("{e}", self.events).replace("{nid}", self.nid).replace(
+            "{s}", self.seals).replace("{c}", self.checkpoints).replace("?", self.ph)
+
+    def _db_id(self, originator_id: Any) -> Any:
+        uuid = UUID(str(originator_id))
+        return uuid.hex if self.backend == "sqlite" else uuid
+
+    def row(self, conn: Any, position: int) -> tuple[Any, ...]:
+        """(nid, originator_id, version, topic, state) of the event at ``position``."""
+        cur = conn.execute(self.q(
+            "SELECT {nid}, originator_id, originator_version, topic, state FROM {e}"
+            " ORDER BY {nid} LIMIT 1 OFFSET ?"), (position - 1,))
+        return tuple(cur.fetchone())
+
+    def change_state_byte(self, position: int) -> None:
+        with self.connect() as conn:
+            nid, *_, state = self.row(conn, position)
+            state = bytes(state)
+            i = state.index(b'"actor":"') + len(b'"actor":"')
+            forged = state[:i] + bytes([state[i] ^ 0x20]) + state[i + 1:]  # flip case
+            conn.execute(self.q("UPDATE {e} SET state = ? WHERE {nid} = ?"), (forged, nid))
+
+    def change_topic(self, position: int, topic: str) -> None:
+        with self.connect() as conn:
+            nid = self.row(conn, position)[0]
+            conn.execute(self.q("UPDATE {e} SET topic = ? WHERE {nid} = ?"), (topic, nid))
+
+    def delete(self, position: int) -> None:
+        with self.connect() as conn:
+            nid = self.row(conn, position)[0]
+            conn.execute(self.q("DELETE FROM {e} WHERE {nid} = ?"), (nid,))
+
+    def insert_before(self, position: int, event: StoredEvent) -> None:
+        """Make room at ``position``'s notification id and insert ``event`` there."""
+        with self.connect() as conn:
+            nid = self.row(conn, position)[0]
+            conn.execute(self.q("UPDATE {e} SET {nid} = {nid} + 1000000 WHERE {nid} >= ?"),
+                         (nid,))
+            conn.execute(self.q(
+                "INSERT INTO {e} ({nid}, originator_id, originator_version, topic, state)"
+                " VALUES (?, ?, ?, ?, ?)"),
+                (nid, self._db_id(event.originator_id), event.originator_version,
+                 event.topic, event.state))
+
+    def swap(self, first: int, second: int) -> None:
+        """Exchange the contents of two rows (their notification ids stay)."""
+        with self.connect() as conn:
+            a, b = self.row(conn, first), self.row(conn, second)
+            parking = self._db_id(uuid4())
+            conn.execute(self.q("UPDATE {e} SET originator_id = ? WHERE {nid} = ?"),
+                         (parking, a[0]))
+            for target, source in ((b, a), (a, b)):
+                conn.execute(self.q(
+                    "UPDATE {e} SET originator_id = ?, originator_version = ?, topic = ?,"
+                    " state = ? WHERE {nid} = ?"),
+                    (source[1], source[2], source[3], source[4], target[0]))
+
+    def cut_tail(self, count: int) -> None:
+        with self.connect() as conn:
+            cur = conn.execute(self.q("SELECT {nid} FROM {e} ORDER BY {nid} DESC LIMIT ?"),
+                               (count,))
+            for (nid,) in cur.fetchall():
+                conn.execute(self.q("DELETE FROM {e} WHERE {nid} = ?"), (nid,))
+
+    def reseal(self, position: int) -> None:
+        """Alter the event at ``position`` and rewrite its seal to match."""
+        self.change_state_byte(position)
+        with self.connect() as conn:
+            _, oid, version, topic, state = self.row(conn, position)
+            leaf = leaf_hash_of(position, UUID(str(oid)), version, topic, bytes(state))
+            conn.execute(self.q("UPDATE {s} SET leaf = ? WHERE position = ?"),
+                         (leaf, position))
+
+    def replace_checkpoints(self, from_size: int, rows: list[Any]) -> None:
+        """Delete the checkpoints of size ``from_size`` and up; insert ``rows``."""
+        with self.connect() as conn:
+            conn.execute(self.q("DELETE FROM {c} WHERE tree_size >= ?"), (from_size,))
+            for r in rows:
+                conn.execute(self.q(
+                    "INSERT INTO {c} (seq, tree_size, root, issued_at, reason, note,"
+                    " frontier, consistency_proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                    (r.seq, r.tree_size, r.root, r.issued_at, r.reason, r.note,
+                     r.frontier, b"".join(r.consistency_proof)))

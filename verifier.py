@@ -1,0 +1,776 @@
+#!/usr/bin/env python3
+"""Independent verifier of SDSI ledger bundles and proofs.
+
+One file, the Python standard library and ``cryptography`` only: it imports nothing
+from the SDSI Ledger project, so an auditor can read it whole and run it anywhere.
+Formats: ``docs/integrity.md`` of the project.
+
+Usage::
+
+    python verifier.py BUNDLE [--key PUBKEY]... [--checkpoint NOTE]... [--json]
+    python verifier.py inclusion PROOF.json --key PUBKEY [--checkpoint NOTE]
+    python verifier.py consistency PROOF.json --key PUBKEY
+
+``PUBKEY`` is the ledger's Ed25519 public key: a PEM file, or a note verifier key
+(``name+keyid+base64``, as a string or in a file). Checkpoints signed by any other key
+are refused. ``--checkpoint`` names a signed checkpoint obtained earlier (e.g. printed
+in COPIL minutes): the bundle must contain the tree it signs.
+
+Exit status: 0 verified, 1 verification failed, 2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import re
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+ALTERED, MISSING, INSERTED, REORDERED = "altered", "missing", "inserted", "reordered"
+BAD_SIGNATURE, INCONSISTENT = "bad signature", "inconsistent checkpoint"
+
+
+class InputError(Exception):
+    """Unreadable input (exit 2)."""
+
+
+# --- RFC 8785 canonical JSON, for the values sealed records hold -----------------------
+# Records hold only strings, integers, booleans, null, arrays and objects: never floats
+# (the ledger refuses to seal one), so the number serialisation of RFC 8785 reduces to
+# integers in the IEEE 754 safe range, written in decimal.
+
+_MAX_SAFE_INTEGER = 2**53 - 1
+_STRING_ESCAPES = re.compile(r'[\x00-\x1f"\\]')
+_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def _jcs(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > _MAX_SAFE_INTEGER:
+            raise ValueError(f"integer {value} is outside the JSON safe range")
+        out.append(str(int(value)))
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a string holds an unpaired surrogate") from None
+        out.append('"' + _STRING_ESCAPES.sub(_escape, value) + '"')
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _jcs(item, out)
+        out.append("]")
+    elif isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError("object keys must be strings")
+        # RFC 8785 3.2.3: members sorted by the UTF-16 code units of their names.
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        out.append("{")
+        for i, key in enumerate(keys):
+            if i:
+                out.append(",")
+            _jcs(key, out)
+            out.append(":")
+            _jcs(value[key], out)
+        out.append("}")
+    else:
+        raise ValueError(
+            f"{type(value).__name__} values never appear in sealed records"
+        )
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 (JCS) serialisation of ``value`` (no floats)."""
+    out: list[str] = []
+    _jcs(value, out)
+    return "".join(out).encode("utf-8")
+
+
+# --- records and leaves --------------------------------------------------------------
+
+
+def _flatten(value: Any) -> Any:
+    """Transcoded values ``{"_type_": t, "_data_": d}`` replaced by ``d``."""
+    if isinstance(value, dict):
+        if set(value) == {"_type_", "_data_"}:
+            return _flatten(value["_data_"])
+        return {k: _flatten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_flatten(v) for v in value]
+    return value
+
+
+def leaf_record(position: int, event: dict[str, Any], state: bytes) -> dict[str, Any]:
+    """The record sealed for an event (see docs/integrity.md, "Leaves")."""
+    data = json.loads(state)
+    if not isinstance(data, dict):
+        raise ValueError("the state is not a JSON object")
+    return {
+        "position": position,
+        "originator_id": str(event["originator_id"]),
+        "originator_version": int(event["originator_version"]),
+        "topic": str(event["topic"]),
+        "recorded": _flatten(data.get("timestamp")),
+        "context": _flatten(data.get("context")),
+        "state_sha256": hashlib.sha256(state).hexdigest(),
+    }
+
+
+def hash_leaf(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def hash_children(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def event_leaf(position: int, event: dict[str, Any]) -> bytes:
+    """Leaf hash of an event line (with its base64 ``state``)."""
+    state = base64.b64decode(event["state"], validate=True)
+    return hash_leaf(canonical_json(leaf_record(position, event, state)))
+
+
+# --- RFC 6962 / 9162 Merkle tree -----------------------------------------------------
+
+
+class CompactRange:
+    """Roots of the perfect subtrees covering the first ``size`` leaves."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.hashes: list[bytes] = []
+
+    def append(self, leaf: bytes) -> None:
+        self.hashes.append(leaf)
+        self.size += 1
+        n = self.size
+        while not n & 1:
+            right = self.hashes.pop()
+            self.hashes[-1] = hash_children(self.hashes[-1], right)
+            n >>= 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return hashlib.sha256(b"").digest()
+        node = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            node = hash_children(left, node)
+        return node
+
+
+def _hashes_ok(*hashes: bytes) -> bool:
+    return all(isinstance(h, bytes) and len(h) == 32 for h in hashes)
+
+
+def verify_inclusion(
+    index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes
+) -> bool:
+    """RFC 9162 2.1.3.2."""
+    if not 0 <= index < size or not _hashes_ok(leaf, root, *proof):
+        return False
+    fn, sn, node = index, size - 1, leaf
+    for sibling in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            node = hash_children(sibling, node)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            node = hash_children(node, sibling)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and node == root
+
+
+def verify_consistency(
+    m: int, n: int, root_m: bytes, root_n: bytes, proof: list[bytes]
+) -> bool:
+    """RFC 9162 2.1.4.2."""
+    if not 0 <= m <= n or not _hashes_ok(*proof):
+        return False
+    if m == n:
+        return not proof and root_m == root_n
+    if m == 0:
+        return not proof
+    if not proof or not _hashes_ok(root_m, root_n):
+        return False
+    path = ([root_m] if m & (m - 1) == 0 else []) + list(proof)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for node in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = hash_children(node, fr), hash_children(node, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = hash_children(sr, node)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == root_m and sr == root_n
+
+
+# --- signed checkpoints (C2SP tlog-checkpoint, signed-note) ---------------------------
+
+
+class Key:
+    """A pinned Ed25519 key; ``name`` is None when it came from a PEM file."""
+
+    def __init__(self, public_key: Ed25519PublicKey, name: str | None = None) -> None:
+        self.public_key, self.name = public_key, name
+        self.raw = public_key.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    def key_id(self, name: str) -> bytes:
+        return hashlib.sha256(name.encode() + b"\n\x01" + self.raw).digest()[:4]
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+_PEM = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.S)
+
+
+def pem_keys(text: bytes, source: str) -> list[Key]:
+    """Every Ed25519 public key of a PEM text."""
+    keys = []
+    for block in _PEM.findall(text):
+        try:
+            key = serialization.load_pem_public_key(block)
+        except ValueError as exc:
+            raise InputError(f"{source}: not a PEM public key ({exc})") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise InputError(f"{source}: not an Ed25519 key")
+        keys.append(Key(key))
+    if not keys:
+        raise InputError(f"{source}: no PEM public key")
+    return keys
+
+
+def load_keys(spec: str) -> list[Key]:
+    """A PEM public key file, or a vkey ``name+keyid+base64(0x01||key)`` (or its file)."""
+    path = Path(spec)
+    text = path.read_bytes() if path.is_file() else spec.encode()
+    if b"-----BEGIN" in text:
+        return pem_keys(text, spec)
+    parts = text.decode(errors="replace").strip().split("+", 2)
+    try:
+        name, key_id, blob = (
+            parts[0],
+            bytes.fromhex(parts[1]),
+            base64.b64decode(parts[2]),
+        )
+        if len(parts) != 3 or blob[:1] != b"\x01" or len(blob) != 33:
+            raise ValueError
+        pinned = Key(Ed25519PublicKey.from_public_bytes(blob[1:]), name)
+    except (IndexError, ValueError, binascii.Error):
+        raise InputError(f"{spec}: neither a PEM file nor a vkey") from None
+    if pinned.key_id(name) != key_id:
+        raise InputError(f"{spec}: the vkey's key ID does not match its key")
+    return [pinned]
+
+
+class NoteError(Exception):
+    """A checkpoint note that is malformed or not signed by a pinned key."""
+
+
+def open_checkpoint(note: str, keys: list[Key]) -> tuple[str, int, bytes]:
+    """(origin, tree size, root) of a signed checkpoint, if a pinned key signed it."""
+    if "\n\n" not in note or not note.endswith("\n"):
+        raise NoteError("not a signed note")
+    if any(ord(c) < 0x20 and c != "\n" for c in note):
+        raise NoteError("a signed note holds no control character but newlines")
+    cut = note.rindex("\n\n")
+    text, lines = note[: cut + 1], note[cut + 2 : -1].split("\n")
+    body = text[:-1].split("\n")
+    if len(body) < 3 or not all(body) or not re.fullmatch(r"0|[1-9][0-9]*", body[1]):
+        raise NoteError("malformed checkpoint text")
+    origin, size = body[0], int(body[1])
+    try:
+        root = base64.b64decode(body[2], validate=True)
+    except binascii.Error:
+        raise NoteError("malformed checkpoint root") from None
+    if len(root) != 32:
+        raise NoteError("malformed checkpoint root")
+    verified = False
+    for line in lines:
+        match = re.fullmatch(r"— (\S+) (\S+)", line)
+        if not match:
+            raise NoteError(f"malformed signature line {line[:40]!r}")
+        name = match.group(1)
+        try:
+            blob = base64.b64decode(match.group(2), validate=True)
+        except binascii.Error:
+            raise NoteError("a signature is not base64") from None
+        for key in keys:
+            if (key.name or origin) != name or key.key_id(name) != blob[:4]:
+                continue  # signatures by other keys are ignored (C2SP signed-note)
+            try:
+                key.public_key.verify(blob[4:], text.encode())
+            except InvalidSignature:
+                raise NoteError(f"the signature by {name} does not verify") from None
+            verified = True
+    if not verified:
+        raise NoteError("signed by an unknown key (not the pinned one)")
+    return origin, size, root
+
+
+# --- bundles -------------------------------------------------------------------------
+
+
+class Bundle:
+    """A bundle directory or .zip: manifest.json, events/leaves/checkpoints.jsonl, key."""
+
+    FILES = ("events.jsonl", "leaves.jsonl", "checkpoints.jsonl", "public_key.pem")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.zip = zipfile.ZipFile(path) if path.is_file() else None
+        if self.zip is None and not path.is_dir():
+            raise InputError(f"no bundle at {path}")
+        try:
+            self.manifest = json.loads(self.read("manifest.json"))
+        except ValueError:
+            raise InputError("manifest.json is not JSON") from None
+        if self.manifest.get("format") != "sdsi-ledger-bundle":
+            raise InputError(f"{path} is not an SDSI ledger bundle")
+        if self.manifest.get("version") != 1:
+            raise InputError(
+                f"unsupported bundle version {self.manifest.get('version')}"
+            )
+
+    def open(self, name: str) -> IO[bytes]:
+        try:
+            return self.zip.open(name) if self.zip else (self.path / name).open("rb")
+        except (KeyError, FileNotFoundError):
+            raise InputError(f"the bundle has no {name}") from None
+
+    def read(self, name: str) -> bytes:
+        with self.open(name) as fh:
+            return fh.read()
+
+    def lines(self, name: str) -> Iterator[dict[str, Any]]:
+        with self.open(name) as fh:
+            for number, raw in enumerate(fh, start=1):
+                try:
+                    yield json.loads(raw)
+                except ValueError:
+                    raise InputError(f"{name} line {number} is not JSON") from None
+
+    def altered_files(self) -> list[str]:
+        altered = []
+        for name in self.FILES:
+            digest = hashlib.sha256()
+            with self.open(name) as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            expected = self.manifest.get("files", {}).get(name, {}).get("sha256")
+            if digest.hexdigest() != expected:
+                altered.append(name)
+        return altered
+
+
+class Problem:
+    def __init__(self, kind: str, position: int, detail: str, last: int | None = None):
+        self.kind, self.position, self.detail, self.last = kind, position, detail, last
+
+    def where(self) -> str:
+        if self.last in (None, self.position):
+            return f"position {self.position}"
+        return f"positions {self.position}..{self.last}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "position": self.position,
+            "last": self.last,
+            "detail": self.detail,
+        }
+
+
+def _who(identity: tuple[str, int]) -> str:
+    return f"event {identity[0]} version {identity[1]}"
+
+
+def _identity(line: dict[str, Any]) -> tuple[str, int]:
+    return (str(line["originator_id"]), int(line["originator_version"]))
+
+
+def check_checkpoints(
+    bundle: Bundle, keys: list[Key], origin: str
+) -> tuple[list, list]:
+    """Signed checkpoints (seq, size, root, label) and problems, in order."""
+    trusted: list[tuple[int, int, bytes, str]] = []
+    problems: list[Problem] = []
+    covered, previous = 0, None
+    for c in bundle.lines("checkpoints.jsonl"):
+        seq, size = int(c["seq"]), int(c["tree_size"])
+        label = f"checkpoint #{seq} (tree size {size})"
+        first, covered = min(covered, size) + 1, max(covered, size)
+        try:
+            signed_origin, signed_size, root = open_checkpoint(c["note"], keys)
+        except NoteError as exc:
+            problems.append(Problem(BAD_SIGNATURE, first, f"{label}: {exc}", size))
+            continue
+        if signed_origin != origin:
+            problems.append(
+                Problem(BAD_SIGNATURE, first, f"{label} is for another log", size)
+            )
+            continue
+        proof = [bytes.fromhex(h) for h in c.get("consistency_proof", [])]
+        if signed_size != size or root.hex() != c.get("root"):
+            problems.append(
+                Problem(INCONSISTENT, first, f"{label} differs from its note", size)
+            )
+        elif previous and not verify_consistency(
+            previous[1], size, previous[2], root, proof
+        ):
+            problems.append(
+                Problem(
+                    INCONSISTENT,
+                    first,
+                    (f"{label} is not proven consistent with {previous[3]}"),
+                    size,
+                )
+            )
+        previous = (seq, signed_size, root, label)
+        trusted.append(previous)
+    return trusted, problems
+
+
+def _classify(
+    bundle: Bundle,
+    position: int,
+    event: tuple[str, int] | None,
+    error: str | None,
+    seal: tuple[str, int],
+) -> Problem:
+    if event is None or event == seal:
+        why = f"cannot be read ({error})" if error else "differs from what was sealed"
+        return Problem(ALTERED, position, f"{_who(seal)} {why}")
+    sealed_at = next(
+        (
+            int(s["position"])
+            for s in bundle.lines("leaves.jsonl")
+            if _identity(s) == event
+        ),
+        None,
+    )
+    present = any(_identity(e) == seal for e in bundle.lines("events.jsonl"))
+    if sealed_at is None and present:
+        return Problem(
+            INSERTED, position, f"{_who(event)} was never sealed, yet stands here"
+        )
+    if sealed_at is None:
+        return Problem(ALTERED, position, f"{_who(seal)} was replaced by {_who(event)}")
+    if not present:
+        return Problem(
+            MISSING, position, f"{_who(seal)}, sealed here, is no longer stored"
+        )
+    return Problem(
+        REORDERED, position, f"{_who(event)} was sealed at position {sealed_at}"
+    )
+
+
+def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str, Any]:
+    """Verify everything in a bundle; a JSON-able report."""
+    origin = str(bundle.manifest.get("origin", ""))
+    trusted, problems = check_checkpoints(bundle, keys, origin)
+    for i, note in enumerate(known, start=1):
+        try:
+            signed_origin, size, root = open_checkpoint(note, keys)
+        except NoteError as exc:
+            problems.append(Problem(BAD_SIGNATURE, 1, f"known checkpoint {i}: {exc}"))
+            continue
+        if signed_origin != origin:
+            problems.append(
+                Problem(BAD_SIGNATURE, 1, f"known checkpoint {i} is for another log")
+            )
+            continue
+        trusted.append((0, size, root, f"known checkpoint {i} (tree size {size})"))
+    pending = sorted((t for t in trusted if t[1] > 0), key=lambda t: t[1])
+    due = 0  # pending[due:] are the checkpoints not reached yet
+    compact, matched, roots_broken = CompactRange(), 0, False
+    events = bundle.lines("events.jsonl")
+    seals = bundle.lines("leaves.jsonl")
+    event, seal = next(events, None), next(seals, None)
+    position, sealed, unsealed, root_at_sealed, broken = 0, 0, 0, compact.root(), False
+    while event is not None or seal is not None:
+        position += 1
+        covered = due < len(pending)  # a signed checkpoint covers this position
+        here = seal if seal is not None and int(seal["position"]) == position else None
+        problem = None
+        if event is None:
+            problem = Problem(
+                MISSING,
+                position,
+                "the event sealed here is no longer stored "
+                "(the end of the log was cut)",
+            )
+        elif here is None and (seal is not None or covered):
+            problem = Problem(MISSING, position, "the seal of this position is missing")
+        elif here is None:
+            unsealed = 1 + sum(1 for _ in events)
+            break
+        else:
+            if int(event.get("position", 0)) != position:
+                raise InputError(f"events.jsonl line {position} holds another position")
+            error, leaf = None, None
+            try:
+                leaf = event_leaf(position, event)
+            except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+                error = str(exc)
+            if leaf is None or leaf.hex() != here["leaf"]:
+                problem = _classify(
+                    bundle, position, _identity(event), error, _identity(here)
+                )
+        if problem is not None:
+            problems.append(problem)
+            broken = True
+            break
+        compact.append(leaf)  # type: ignore[arg-type]
+        sealed = position
+        while due < len(pending) and pending[due][1] == position:
+            _seq, size, root, label = pending[due]
+            due += 1
+            if roots_broken:
+                continue
+            if compact.root() == root:
+                matched = position
+            else:
+                roots_broken = True
+                problems.append(
+                    Problem(
+                        ALTERED,
+                        matched + 1,
+                        (
+                            f"the events agree with the leaves, but {label} signed another root: "
+                            "an event in this range was altered and re-sealed"
+                        ),
+                        position,
+                    )
+                )
+        event, seal = next(events, None), next(seals, None)
+        if seal is None:
+            root_at_sealed = compact.root()
+    if not broken:
+        beyond = pending[due:]
+        if beyond:
+            problems.append(
+                Problem(
+                    MISSING,
+                    position + 1,
+                    (
+                        f"{beyond[0][3]} covers {beyond[0][1]} events but the bundle holds "
+                        f"only {position}"
+                    ),
+                    beyond[0][1],
+                )
+            )
+    altered = bundle.altered_files()
+    problems.sort(key=lambda p: p.position)
+    latest = max(trusted, key=lambda t: t[1]) if trusted else None
+    return {
+        "ok": not problems and not altered,
+        "tree_size": sealed,
+        "root": root_at_sealed.hex(),
+        "unsealed": unsealed,
+        "checkpoints": len([t for t in trusted if t[0]]),
+        "latest_checkpoint": None
+        if latest is None
+        else {"tree_size": latest[1], "root": latest[2].hex(), "label": latest[3]},
+        "altered_files": altered,
+        "first_problem": problems[0].to_json() if problems else None,
+        "problems": [p.to_json() for p in problems],
+    }
+
+
+# --- proofs --------------------------------------------------------------------------
+
+
+def _hashes(values: list[str]) -> list[bytes]:
+    return [bytes.fromhex(v) for v in values]
+
+
+def verify_inclusion_file(
+    proof: dict[str, Any], keys: list[Key], known: str | None
+) -> str:
+    """Check an inclusion proof; a success message, or NoteError/ValueError."""
+    origin, size, root = open_checkpoint(known or proof["checkpoint"]["note"], keys)
+    if size != int(proof["tree_size"]):
+        raise ValueError(
+            f"the proof is for tree size {proof['tree_size']}, "
+            f"the checkpoint for {size}"
+        )
+    position = int(proof["position"])
+    leaf = bytes.fromhex(proof["leaf_hash"])
+    if "event" in proof:
+        event = proof["event"]
+        if int(event["position"]) != position or event_leaf(position, event) != leaf:
+            raise ValueError(
+                f"the event does not hash to the leaf of position {position}"
+            )
+    if not verify_inclusion(position - 1, size, leaf, _hashes(proof["proof"]), root):
+        raise ValueError(
+            f"the event at position {position} is NOT in the tree of "
+            f"size {size} signed by {origin}"
+        )
+    return (
+        f"verified: the event at position {position} is in the tree of size {size} "
+        f"(root {root.hex()}) signed by {origin}"
+    )
+
+
+def verify_consistency_file(proof: dict[str, Any], keys: list[Key]) -> str:
+    """Check a consistency proof between two signed checkpoints."""
+    origin1, m, root_m = open_checkpoint(proof["first"]["note"], keys)
+    origin2, n, root_n = open_checkpoint(proof["second"]["note"], keys)
+    if origin1 != origin2:
+        raise ValueError("the two checkpoints are of different logs")
+    if not verify_consistency(m, n, root_m, root_n, _hashes(proof["proof"])):
+        raise ValueError(f"the tree of size {n} does NOT extend the tree of size {m}")
+    return f"verified: the tree of size {n} extends the tree of size {m} ({origin1})"
+
+
+# --- command line --------------------------------------------------------------------
+
+
+def _print_report(report: dict[str, Any], pinned: bool, fingerprint: str) -> None:
+    if not pinned:
+        print(
+            f"warning: key not pinned (--key); trusting the bundle's own key "
+            f"{fingerprint}: compare it with the one the ledger publishes"
+        )
+    for name in report["altered_files"]:
+        print(f"bundle file altered: {name} differs from its SHA-256 in the manifest")
+    if report["problems"]:
+        first = report["first_problem"]
+        print(
+            f"BUNDLE VERIFICATION FAILED: first bad position {first['position']} "
+            f"({first['kind']})"
+        )
+        for p in report["problems"]:
+            where = (
+                f"position {p['position']}"
+                if p["last"] in (None, p["position"])
+                else f"positions {p['position']}..{p['last']}"
+            )
+            print(f"  {where}: {p['kind']} — {p['detail']}")
+        return
+    if report["altered_files"]:
+        print("BUNDLE VERIFICATION FAILED: files differ from the manifest")
+        return
+    latest = report["latest_checkpoint"]
+    print(f"bundle verified: tree size {report['tree_size']}, root {report['root']}")
+    print(
+        f"{report['checkpoints']} signed checkpoints"
+        + (f", the latest {latest['label']}" if latest else "")
+    )
+    if report["unsealed"]:
+        print(f"{report['unsealed']} events after the last seal are not covered")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the verifier; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    mode = (
+        argv.pop(0)
+        if argv and argv[0] in ("bundle", "inclusion", "consistency")
+        else "bundle"
+    )
+    parser = argparse.ArgumentParser(
+        prog=f"verifier.py {mode}",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("path", type=Path, help="the bundle, or the proof (JSON)")
+    parser.add_argument("--key", action="append", default=[], help="pinned public key")
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        type=Path,
+        help="a signed checkpoint file obtained earlier",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_OK
+    try:
+        keys = [key for spec in args.key for key in load_keys(spec)]
+        known = [p.read_text(encoding="utf-8") for p in args.checkpoint]
+        if mode == "bundle":
+            bundle = Bundle(args.path)
+            fingerprint = ""
+            if not keys:
+                keys = pem_keys(bundle.read("public_key.pem"), "public_key.pem")
+                fingerprint = ", ".join(k.fingerprint() for k in keys)
+            report = verify_bundle(bundle, keys, known)
+            if args.json:
+                print(json.dumps(report, indent=2, ensure_ascii=False))
+            else:
+                _print_report(report, bool(args.key), fingerprint)
+            return EXIT_OK if report["ok"] else EXIT_FAILED
+        if not keys:
+            raise InputError("--key is required to verify a proof")
+        proof = json.loads(args.path.read_text(encoding="utf-8"))
+        try:
+            if mode == "inclusion":
+                print(verify_inclusion_file(proof, keys, known[0] if known else None))
+            else:
+                print(verify_consistency_file(proof, keys))
+        except (NoteError, ValueError) as exc:
+            print(f"PROOF VERIFICATION FAILED: {exc}")
+            return EXIT_FAILED
+        return EXIT_OK
+    except (
+        InputError,
+        OSError,
+        KeyError,
+        TypeError,
+        ValueError,
+        zipfile.BadZipFile,
+    ) as exc:
+        print(f"verifier.py: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -259,6 +259,9 @@ class Projector:
 
     def process(self, entries: list[LogEntry], start: Cursor) -> Cursor:
         """Apply one batch and commit it with the new tracking position."""
+        stored = self.cursor()
+        if stored != start or not entries or entries[0].position != start.position + 1:
+            raise OutOfOrder(f"the views stand at position {stored.position}, the batch starts after {start.position}: refused")
         batch = Batch(self.cache, start)
         for entry in entries:
             self._apply(batch, entry)

@@ -33,14 +33,15 @@ def projections() -> None:
 @projections.command()
 @click.option("--once", is_flag=True, help="Catch up to the head and exit.")
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between polls (SQLite; fallback on PostgreSQL).")
+@click.option("--batch-size", default=2000, show_default=True, help="Events per transaction.")
 @pass_cli
 @handle_errors
-def follow(cli: CliContext, once: bool, poll: float) -> None:
+def follow(cli: CliContext, once: bool, poll: float, batch_size: int) -> None:
     """Keep the views up to date (on PostgreSQL, woken by NOTIFY)."""
     from projections.service import listen_wait
 
     rm = _read_model(cli)
-    projector = rm.projector()
+    projector = rm.projector(batch_size=batch_size)
     if once:
         n = projector.catch_up()
         click.echo(f"caught up: {n} events projected, views at position {projector.cursor().position}")

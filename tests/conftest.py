@@ -91,6 +91,39 @@ def pg_schema_url(pg_server_url: str) -> Iterator[str]:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.fixture
+def new_pg_schema_url(pg_server_url: str) -> Iterator[callable]:  # type: ignore[valid-type]
+    """A factory of further fresh schemas (for tests that need two databases)."""
+    made: list[str] = []
+
+    def make() -> str:
+        schema = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        made.append(schema)
+        sep = "&" if "?" in pg_server_url else "?"
+        return f"{pg_server_url}{sep}schema={schema}"
+
+    yield make
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        for schema in made:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="module")
+def pg_module_schema_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh schema shared by the tests of one module (for expensive set-ups)."""
+    schema = "m_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in pg_server_url else "?"
+    try:
+        yield f"{pg_server_url}{sep}schema={schema}"
+    finally:
+        with psycopg.connect(pg_server_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

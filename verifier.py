@@ -46,7 +46,7 @@ class InputError(Exception):
     """Unreadable input (exit 2)."""
 
 
-# --- RFC 8785 canonical JSON, for the values sealed records hold -----------------------
+# --- RFC 8785 canonical JSON, for the values sealed records hold --------------------
 # Records hold only strings, integers, booleans, null, arrays and objects: never floats
 # (the ledger refuses to seal one), so the number serialisation of RFC 8785 reduces to
 # integers in the IEEE 754 safe range, written in decimal.
@@ -284,7 +284,7 @@ def pem_keys(text: bytes, source: str) -> list[Key]:
 
 
 def load_keys(spec: str) -> list[Key]:
-    """A PEM public key file, or a vkey ``name+keyid+base64(0x01||key)`` (or its file)."""
+    """A PEM public key file, or a vkey ``name+keyid+base64(0x01||key)`` or its file."""
     path = Path(spec)
     text = path.read_bytes() if path.is_file() else spec.encode()
     if b"-----BEGIN" in text:
@@ -355,7 +355,7 @@ def open_checkpoint(note: str, keys: list[Key]) -> tuple[str, int, bytes]:
 
 
 class Bundle:
-    """A bundle directory or .zip: manifest.json, events/leaves/checkpoints.jsonl, key."""
+    """A bundle directory or .zip: manifest, events, leaves, checkpoints, key."""
 
     FILES = ("events.jsonl", "leaves.jsonl", "checkpoints.jsonl", "public_key.pem")
 
@@ -580,7 +580,8 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
                         ALTERED,
                         matched + 1,
                         (
-                            f"the events agree with the leaves, but {label} signed another root: "
+                            f"the events agree with the leaves, but {label} signed "
+                            "another root: "
                             "an event in this range was altered and re-sealed"
                         ),
                         position,
@@ -597,7 +598,8 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
                     MISSING,
                     position + 1,
                     (
-                        f"{beyond[0][3]} covers {beyond[0][1]} events but the bundle holds "
+                        f"{beyond[0][3]} covers {beyond[0][1]} events but the bundle"
+                        " holds "
                         f"only {position}"
                     ),
                     beyond[0][1],

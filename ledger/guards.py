@@ -1,4 +1,4 @@
-"""PostgreSQL guards beyond the append-only triggers: a least-privilege role for the app.
+"""PostgreSQL guards beyond the append-only triggers: a least-privilege app role.
 
 The triggers created by ``sdsi init`` (``ledger/storage.py``) refuse UPDATE, DELETE and
 TRUNCATE on the event, seal and checkpoint tables for every role. They do not stop the

@@ -76,7 +76,7 @@ def list_checkpoints(
 
 
 def _known_nodes(store: SealStore) -> dict[Range, bytes]:
-    """Subtree hashes kept with the checkpoints (checked by the proofs' verification)."""
+    """Subtree hashes kept with the checkpoints (each proof is checked anyway)."""
     nodes: dict[Range, bytes] = {}
     for row in store.checkpoints():
         try:

@@ -49,7 +49,7 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
 
 
 class CompactRange:
-    """The Merkle frontier of the first ``size`` leaves: one hash per set bit of size."""
+    """The Merkle frontier of the first ``size`` leaves: a hash per set bit of size."""
 
     __slots__ = ("_hashes", "size")
 
@@ -124,7 +124,7 @@ class CompactRange:
 
 
 def inclusion_ranges(index: int, size: int) -> list[Range]:
-    """Leaf ranges whose hashes form the inclusion proof of leaf ``index`` in ``size``."""
+    """Leaf ranges whose hashes prove leaf ``index`` in the tree of ``size`` leaves."""
     if not 0 <= index < size:
         raise ValueError(f"leaf index {index} is outside a tree of size {size}")
     out: list[Range] = []
@@ -146,7 +146,7 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
 
 
 def consistency_ranges(first: int, second: int) -> list[Range]:
-    """Leaf ranges whose hashes prove the tree of ``first`` leaves a prefix of ``second``."""
+    """Leaf ranges whose hashes prove size ``first`` a prefix of size ``second``."""
     if not 0 <= first <= second:
         raise ValueError(f"no consistency proof from size {first} to size {second}")
     out: list[Range] = []
@@ -209,7 +209,7 @@ def _valid_hashes(*hashes: bytes) -> bool:
 def verify_inclusion(
     index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
 ) -> bool:
-    """Whether ``proof`` shows leaf ``index`` with ``leaf_hash`` in the tree ``root``."""
+    """Whether ``proof`` shows ``leaf_hash`` at ``index`` in the tree ``root``."""
     if not 0 <= index < size or not _valid_hashes(leaf_hash, root, *proof):
         return False
     fn, sn = index, size - 1
@@ -274,7 +274,7 @@ def consistency_proof_from(
 ) -> list[bytes]:
     """Consistency proof from ``old`` to ``old`` + ``new_leaves``, without older leaves.
 
-    Every node of such a proof left of ``old.size`` is a node of ``old``'s compact range.
+    Every node of such a proof left of ``old.size`` is in ``old``'s compact range.
     """
     first = old.size
 

@@ -98,7 +98,7 @@ class NoteVerifier:
         return key_id(self.name, self.public_key)
 
     def vkey(self) -> str:
-        """The ``name+keyid+base64(0x01||key)`` form of Go's ``golang.org/x/mod/sumdb/note``."""
+        """``name+keyid+base64(0x01||key)``, as Go's ``golang.org/x/mod/sumdb/note``."""
         blob = SIGNATURE_TYPE_ED25519 + raw_public_key(self.public_key)
         return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(blob).decode()}"
 
@@ -155,7 +155,7 @@ def open_note(note: str, verifiers: list[NoteVerifier]) -> str:
     return text
 
 
-# --- the deployment's keys -------------------------------------------------------------
+# --- the deployment's keys ----------------------------------------------------------
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:

@@ -140,13 +140,13 @@ class Sealer:
         return total
 
     def follow(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
-        """Seal continuously until ``stop`` is set; errors stop the loop (and propagate)."""
+        """Seal until ``stop`` is set; an error stops the loop and propagates."""
         while not stop.is_set():
             if self.run_once() == 0:
                 stop.wait(poll_interval)
 
     def checkpoint_now(self, reason: str = "manual") -> CheckpointRow | None:
-        """Seal up to the head and sign a checkpoint there, unless one exists already."""
+        """Seal up to the head and sign a checkpoint there (unless one exists)."""
         self.run_once()
         self._retrying(lambda: self._checkpoint_now(reason))
         return self._sync().checkpoint
@@ -214,7 +214,11 @@ class Sealer:
             n = entry.notification
             try:
                 leaf = leaf_hash_of(
-                    entry.position, n.originator_id, n.originator_version, n.topic, n.state
+                    entry.position,
+                    n.originator_id,
+                    n.originator_version,
+                    n.topic,
+                    n.state,
                 )
                 identity = canonical_id(n.originator_id)
             except LeafError as exc:
@@ -227,10 +231,15 @@ class Sealer:
                 break
             frontier.append(leaf)
             tail.append(leaf)
-            seals.append(SealRow(
-                entry.position, entry.notification_id, identity,
-                int(n.originator_version), leaf,
-            ))
+            seals.append(
+                SealRow(
+                    entry.position,
+                    entry.notification_id,
+                    identity,
+                    int(n.originator_version),
+                    leaf,
+                )
+            )
             size = checkpoint.tree_size if checkpoint else 0
             reason = self._reason(entry.position, n.topic, size)
             if reason:
@@ -244,8 +253,13 @@ class Sealer:
             last = seals[-1]
             since = tree.tail_since if tree.tail and tail else time.monotonic()
             self._tree = _Tree(
-                last.position, last.notification_id, frontier, checkpoint,
-                checkpoint_frontier, tail, since,
+                last.position,
+                last.notification_id,
+                frontier,
+                checkpoint,
+                checkpoint_frontier,
+                tail,
+                since,
             )
         if failure is not None:
             raise failure
@@ -344,7 +358,7 @@ class Sealer:
         return _Tree(position, nid, current, checkpoint, frontier, tail)
 
     def _trusted_frontier(self, checkpoint: CheckpointRow) -> CompactRange:
-        """The stored compact range of ``checkpoint``, checked against its signed root."""
+        """The stored compact range of ``checkpoint``, checked with its signed root."""
         problem = None
         try:
             signed = Checkpoint.parse(open_note(checkpoint.note, self.verifiers))

@@ -126,7 +126,7 @@ class SealStore:
     def iter_seals(
         self, after: int = 0, upto: int | None = None, page: int = 2000
     ) -> Iterator[SealRow]:
-        """Every seal row after ``after`` (up to ``upto``), in position order, by pages."""
+        """Every seal row after ``after`` (up to ``upto``), in order, read by pages."""
         while True:
             batch = self.seals(after, page, upto)
             yield from batch
@@ -138,7 +138,8 @@ class SealStore:
         """Leaf hashes of positions ``after+1 .. upto``."""
         while after < upto:
             rows = self._rows(
-                "SELECT position, leaf FROM {t:seals} WHERE position > ? AND position <= ?"
+                "SELECT position, leaf FROM {t:seals}"
+                " WHERE position > ? AND position <= ?"
                 " ORDER BY position LIMIT ?",
                 (after, upto, page),
             )
@@ -169,12 +170,13 @@ class SealStore:
         return bool(rows)
 
     def notification_id_at(self, position: int) -> int | None:
-        """Notification id of the event at ``position`` (counted, not trusted from seals)."""
+        """Notification id of the event at ``position`` (counted, not read in seals)."""
         if position <= 0:
             return 0
         column = self.storage.position_column
         rows = self._rows(
-            f"SELECT {column} AS nid FROM {{events}} ORDER BY {column} LIMIT 1 OFFSET ?",
+            f"SELECT {column} AS nid FROM {{events}}"
+            f" ORDER BY {column} LIMIT 1 OFFSET ?",
             (position - 1,),
         )
         return int(rows[0]["nid"]) if rows else None

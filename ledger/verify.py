@@ -150,17 +150,16 @@ class Report:
 
     def lines(self) -> list[str]:
         """A human summary, success or failure."""
-        if not self.ok:
-            first = self.first
-            assert first is not None
-            out = [
+        first = self.first
+        if first is not None:
+            return [
                 f"LEDGER INTEGRITY BROKEN: first bad {first.where()} ({first.kind})",
                 *(f"  {p.describe()}" for p in sorted(self.problems, key=_order)),
             ]
-            return out
         start = f" (from position {self.start + 1})" if self.start else ""
         out = [
-            f"ledger intact: {self.sealed} events sealed{start}, tree size {self.sealed}",
+            f"ledger intact: {self.sealed} events sealed{start},"
+            f" tree size {self.sealed}",
             f"root: {self.root.hex()}",
         ]
         if self.latest is None:
@@ -200,40 +199,47 @@ def check_checkpoints(
         label = f"checkpoint #{row.seq} (tree size {row.tree_size})"
         first = min(covered, row.tree_size) + 1
         covered = max(covered, row.tree_size)
-
-        def problem(kind: str, detail: str, _row: CheckpointRow = row) -> None:
-            problems.append(Problem(kind, first, detail, _row.tree_size, _row.seq))
-
-        try:
-            signed = Checkpoint.parse(open_note(row.note, verifiers))
-        except NoteError as exc:
-            problem(BAD_SIGNATURE, f"{label}: {exc}")
+        kind, detail = _checkpoint_problem(row, label, previous, verifiers, origin)
+        if kind is not None:
+            problems.append(Problem(kind, first, detail, row.tree_size, row.seq))
+        if kind == BAD_SIGNATURE:
             continue
-        if signed.origin != origin:
-            problem(BAD_SIGNATURE, f"{label} is signed for the log {signed.origin!r}")
-            continue
-        current = TrustedCheckpoint(
+        signed = Checkpoint.parse(open_note(row.note, verifiers))
+        previous = TrustedCheckpoint(
             row.seq, signed.tree_size, signed.root, label, row.issued_at
         )
-        if (signed.tree_size, signed.root) != (row.tree_size, row.root):
-            problem(
-                INCONSISTENT, f"{label}: the stored row differs from its signed note"
-            )
-        elif previous is not None and not verify_consistency(
-            previous.tree_size,
-            signed.tree_size,
-            previous.root,
-            signed.root,
-            row.consistency_proof,
-        ):
-            problem(
-                INCONSISTENT,
-                f"{label} is not proven consistent with {previous.label}: the history "
-                "it signs is not an extension of the previous one",
-            )
-        trusted.append(current)
-        previous = current
+        trusted.append(previous)
     return trusted, problems
+
+
+def _checkpoint_problem(
+    row: CheckpointRow,
+    label: str,
+    previous: TrustedCheckpoint | None,
+    verifiers: list[NoteVerifier],
+    origin: str,
+) -> tuple[str | None, str]:
+    """What is wrong with one stored checkpoint, if anything: (kind, detail)."""
+    try:
+        signed = Checkpoint.parse(open_note(row.note, verifiers))
+    except NoteError as exc:
+        return BAD_SIGNATURE, f"{label}: {exc}"
+    if signed.origin != origin:
+        return BAD_SIGNATURE, f"{label} is signed for the log {signed.origin!r}"
+    if (signed.tree_size, signed.root) != (row.tree_size, row.root):
+        return INCONSISTENT, f"{label}: the stored row differs from its signed note"
+    if previous is not None and not verify_consistency(
+        previous.tree_size,
+        signed.tree_size,
+        previous.root,
+        signed.root,
+        row.consistency_proof,
+    ):
+        return INCONSISTENT, (
+            f"{label} is not proven consistent with {previous.label}: the history "
+            "it signs is not an extension of the previous one"
+        )
+    return None, ""
 
 
 def check_known(
@@ -275,7 +281,8 @@ def classify(
             f"cannot be read ({event.error})"
             if event.error
             else (
-                "differs from what was sealed (its topic, state, context or time changed)"
+                "differs from what was sealed"
+                " (its topic, state, context or time changed)"
             )
         )
         return Problem(ALTERED, position, f"{_short(seal.identity)} {why}")
@@ -370,8 +377,10 @@ def check_log(
             report.problems.append(problem)
             broken = True
             break
-        assert event is not None and event.leaf is not None
-        frontier.append(event.leaf)
+        leaf = event.leaf if event is not None else None
+        if leaf is None:  # excluded by the checks above
+            break
+        frontier.append(leaf)
         report.checked += 1
         report.sealed = position
         while pending and pending[0].tree_size == position:
@@ -387,7 +396,8 @@ def check_log(
                     ALTERED,
                     matched + 1,
                     (
-                        f"the events agree with their seals, but {checkpoint.label} signed "
+                        "the events agree with their seals, but "
+                        f"{checkpoint.label} signed "
                         "another root: an event in this range was altered and re-sealed"
                     ),
                     position,
@@ -479,7 +489,8 @@ def verify_ledger(
                 MISSING,
                 stored + 1,
                 (
-                    f"checkpoint #{from_checkpoint} covers {start.size} events but only "
+                    f"checkpoint #{from_checkpoint} covers {start.size} events"
+                    " but only "
                     f"{stored} are stored"
                 ),
             )
@@ -519,7 +530,8 @@ def _starting_point(
             INCONSISTENT,
             1,
             (
-                f"checkpoint #{seq}: its stored compact range does not match its signed "
+                f"checkpoint #{seq}: its stored compact range does not match its"
+                " signed "
                 "root; verifying from the first event instead"
             ),
             row.tree_size,

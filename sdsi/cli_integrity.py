@@ -238,7 +238,7 @@ def proof(cli: CliContext, position: int, seq: int | None) -> None:
 @pass_cli
 @handle_errors
 def consistency(cli: CliContext, first: int, second: int | None) -> None:
-    """Print the consistency proof (JSON) between checkpoints FIRST and SECOND (numbers)."""
+    """Print the consistency proof (JSON) from checkpoint number FIRST to SECOND."""
     from ledger.integrity import checkpoint_consistency
 
     with _checked():

@@ -35,8 +35,13 @@ VERIFIER = ROOT / "verifier.py"
 
 def context(command: str = "bulk") -> CommandContext:
     return CommandContext(
-        actor=SYSTEM, roles=(SYSTEM,), at=datetime.now(UTC), origin="cli",
-        command=command, key=f"k-{uuid4().hex}", reason="tests",
+        actor=SYSTEM,
+        roles=(SYSTEM,),
+        at=datetime.now(UTC),
+        origin="cli",
+        command=command,
+        key=f"k-{uuid4().hex}",
+        reason="tests",
     )
 
 
@@ -55,26 +60,46 @@ def session_closed_state(at: datetime | None = None) -> bytes:
     """A stored state shaped like a domain event's (for a ``Session.Closed`` topic)."""
     at = at or datetime.now(UTC)
     stamp = {"_type_": "datetime_iso", "_data_": at.isoformat()}
-    ctx = {"_type_": "vo:CommandContext", "_data_": {
-        "actor": "chair", "roles": ["chair"], "at": stamp, "origin": "web",
-        "command": "close_session", "key": f"k-{uuid4().hex}", "reason": None,
-    }}
+    ctx = {
+        "_type_": "vo:CommandContext",
+        "_data_": {
+            "actor": "chair",
+            "roles": ["chair"],
+            "at": stamp,
+            "origin": "web",
+            "command": "close_session",
+            "key": f"k-{uuid4().hex}",
+            "reason": None,
+        },
+    }
     return json.dumps({"timestamp": stamp, "context": ctx}).encode()
 
 
 def insert_session_closed(ledger: Any) -> None:
     """A raw ``Session.Closed`` event (the sealer only looks at its topic)."""
-    ledger.recorder.insert_events([StoredEvent(
-        originator_id=uuid4(), originator_version=1, topic=SESSION_CLOSED_TOPIC,
-        state=session_closed_state(),
-    )])
+    ledger.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=uuid4(),
+                originator_version=1,
+                topic=SESSION_CLOSED_TOPIC,
+                state=session_closed_state(),
+            )
+        ]
+    )
 
 
-def run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """``python ARGS…`` in a fresh process with ``env`` added."""
     return subprocess.run(
-        [sys.executable, *args], env={**os.environ, **env, "SDSI_PASSWORD_HASHING": "fast"},
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        [sys.executable, *args],
+        env={**os.environ, **env, "SDSI_PASSWORD_HASHING": "fast"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
     )
 
 
@@ -82,10 +107,19 @@ def cli_env(settings: Any, database_url: str) -> dict[str, str]:
     return {"SDSI_DATA_DIR": str(settings.data_dir), "SDSI_DATABASE_URL": database_url}
 
 
-def sdsi_verify(settings: Any, database_url: str, *extra: str) -> tuple[int, dict[str, Any]]:
+def sdsi_verify(
+    settings: Any, database_url: str, *extra: str
+) -> tuple[int, dict[str, Any]]:
     """Run ``python -m sdsi verify --format json``: exit status and report."""
-    result = run("-m", "sdsi", "verify", "--format", "json", *extra,
-                 env=cli_env(settings, database_url))
+    result = run(
+        "-m",
+        "sdsi",
+        "verify",
+        "--format",
+        "json",
+        *extra,
+        env=cli_env(settings, database_url),
+    )
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -139,8 +173,13 @@ class Tamperer:
                 conn.commit()
 
     def q(self, sql: str) -> str:
-        return sql.replace("{e}", self.events).replace("{nid}", self.nid).replace(
-            "{s}", self.seals).replace("{c}", self.checkpoints).replace("?", self.ph)
+        return (
+            sql.replace("{e}", self.events)
+            .replace("{nid}", self.nid)
+            .replace("{s}", self.seals)
+            .replace("{c}", self.checkpoints)
+            .replace("?", self.ph)
+        )
 
     def _db_id(self, originator_id: Any) -> Any:
         uuid = UUID(str(originator_id))
@@ -148,9 +187,13 @@ class Tamperer:
 
     def row(self, conn: Any, position: int) -> tuple[Any, ...]:
         """(nid, originator_id, version, topic, state) of the event at ``position``."""
-        cur = conn.execute(self.q(
-            "SELECT {nid}, originator_id, originator_version, topic, state FROM {e}"
-            " ORDER BY {nid} LIMIT 1 OFFSET ?"), (position - 1,))
+        cur = conn.execute(
+            self.q(
+                "SELECT {nid}, originator_id, originator_version, topic, state FROM {e}"
+                " ORDER BY {nid} LIMIT 1 OFFSET ?"
+            ),
+            (position - 1,),
+        )
         return tuple(cur.fetchone())
 
     def change_state_byte(self, position: int) -> None:
@@ -158,13 +201,17 @@ class Tamperer:
             nid, *_, state = self.row(conn, position)
             state = bytes(state)
             i = state.index(b'"actor":"') + len(b'"actor":"')
-            forged = state[:i] + bytes([state[i] ^ 0x20]) + state[i + 1:]  # flip case
-            conn.execute(self.q("UPDATE {e} SET state = ? WHERE {nid} = ?"), (forged, nid))
+            forged = state[:i] + bytes([state[i] ^ 0x20]) + state[i + 1 :]  # flip case
+            conn.execute(
+                self.q("UPDATE {e} SET state = ? WHERE {nid} = ?"), (forged, nid)
+            )
 
     def change_topic(self, position: int, topic: str) -> None:
         with self.connect() as conn:
             nid = self.row(conn, position)[0]
-            conn.execute(self.q("UPDATE {e} SET topic = ? WHERE {nid} = ?"), (topic, nid))
+            conn.execute(
+                self.q("UPDATE {e} SET topic = ? WHERE {nid} = ?"), (topic, nid)
+            )
 
     def delete(self, position: int) -> None:
         with self.connect() as conn:
@@ -175,31 +222,49 @@ class Tamperer:
         """Make room at ``position``'s notification id and insert ``event`` there."""
         with self.connect() as conn:
             nid = self.row(conn, position)[0]
-            conn.execute(self.q("UPDATE {e} SET {nid} = {nid} + 1000000 WHERE {nid} >= ?"),
-                         (nid,))
-            conn.execute(self.q(
-                "INSERT INTO {e} ({nid}, originator_id, originator_version, topic, state)"
-                " VALUES (?, ?, ?, ?, ?)"),
-                (nid, self._db_id(event.originator_id), event.originator_version,
-                 event.topic, event.state))
+            conn.execute(
+                self.q("UPDATE {e} SET {nid} = {nid} + 1000000 WHERE {nid} >= ?"),
+                (nid,),
+            )
+            conn.execute(
+                self.q(
+                    "INSERT INTO {e} ({nid}, originator_id, originator_version, topic,"
+                    " state)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                ),
+                (
+                    nid,
+                    self._db_id(event.originator_id),
+                    event.originator_version,
+                    event.topic,
+                    event.state,
+                ),
+            )
 
     def swap(self, first: int, second: int) -> None:
         """Exchange the contents of two rows (their notification ids stay)."""
         with self.connect() as conn:
             a, b = self.row(conn, first), self.row(conn, second)
             parking = self._db_id(uuid4())
-            conn.execute(self.q("UPDATE {e} SET originator_id = ? WHERE {nid} = ?"),
-                         (parking, a[0]))
+            conn.execute(
+                self.q("UPDATE {e} SET originator_id = ? WHERE {nid} = ?"),
+                (parking, a[0]),
+            )
             for target, source in ((b, a), (a, b)):
-                conn.execute(self.q(
-                    "UPDATE {e} SET originator_id = ?, originator_version = ?, topic = ?,"
-                    " state = ? WHERE {nid} = ?"),
-                    (source[1], source[2], source[3], source[4], target[0]))
+                conn.execute(
+                    self.q(
+                        "UPDATE {e} SET originator_id = ?, originator_version = ?,"
+                        " topic = ?,"
+                        " state = ? WHERE {nid} = ?"
+                    ),
+                    (source[1], source[2], source[3], source[4], target[0]),
+                )
 
     def cut_tail(self, count: int) -> None:
         with self.connect() as conn:
-            cur = conn.execute(self.q("SELECT {nid} FROM {e} ORDER BY {nid} DESC LIMIT ?"),
-                               (count,))
+            cur = conn.execute(
+                self.q("SELECT {nid} FROM {e} ORDER BY {nid} DESC LIMIT ?"), (count,)
+            )
             for (nid,) in cur.fetchall():
                 conn.execute(self.q("DELETE FROM {e} WHERE {nid} = ?"), (nid,))
 
@@ -209,16 +274,71 @@ class Tamperer:
         with self.connect() as conn:
             _, oid, version, topic, state = self.row(conn, position)
             leaf = leaf_hash_of(position, UUID(str(oid)), version, topic, bytes(state))
-            conn.execute(self.q("UPDATE {s} SET leaf = ? WHERE position = ?"),
-                         (leaf, position))
+            conn.execute(
+                self.q("UPDATE {s} SET leaf = ? WHERE position = ?"), (leaf, position)
+            )
 
     def replace_checkpoints(self, from_size: int, rows: list[Any]) -> None:
         """Delete the checkpoints of size ``from_size`` and up; insert ``rows``."""
         with self.connect() as conn:
             conn.execute(self.q("DELETE FROM {c} WHERE tree_size >= ?"), (from_size,))
             for r in rows:
-                conn.execute(self.q(
-                    "INSERT INTO {c} (seq, tree_size, root, issued_at, reason, note,"
-                    " frontier, consistency_proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                    (r.seq, r.tree_size, r.root, r.issued_at, r.reason, r.note,
-                     r.frontier, b"".join(r.consistency_proof)))
+                conn.execute(
+                    self.q(
+                        "INSERT INTO {c} (seq, tree_size, root, issued_at, reason,"
+                        " note,"
+                        " frontier, consistency_proof) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                    (
+                        r.seq,
+                        r.tree_size,
+                        r.root,
+                        r.issued_at,
+                        r.reason,
+                        r.note,
+                        r.frontier,
+                        b"".join(r.consistency_proof),
+                    ),
+                )
+
+
+def forged_checkpoints(ledger: Any, keep: int, sizes: list[int], key: Any) -> list[Any]:
+    """Checkpoints over the (tampered) seal rows, after the one of size ``keep``."""
+    from ledger.merkle import CompactRange, consistency_proof_from
+    from ledger.notes import Checkpoint, sign_note
+    from ledger.sealstore import CheckpointRow, SealStore
+
+    store = SealStore(ledger.storage)
+    origin = ledger.settings.ledger_origin
+    leaves = [s.leaf for s in store.iter_seals()]
+    kept = store.checkpoint_at_size(keep)
+    previous = CompactRange.from_bytes(keep, kept.frontier)
+    rows = []
+    for seq, size in enumerate(sizes, start=kept.seq + 1):
+        compact = CompactRange()
+        compact.extend(leaves[:size])
+        proof = consistency_proof_from(previous, leaves[previous.size : size])
+        note = sign_note(Checkpoint(origin, size, compact.root()).text(), origin, key)
+        rows.append(
+            CheckpointRow(
+                seq,
+                size,
+                compact.root(),
+                "2026-01-01T00:00:00+00:00",
+                "manual",
+                note,
+                compact.to_bytes(),
+                tuple(proof),
+            )
+        )
+        previous = compact
+    return rows
+
+
+def truncate_everything_after(tamperer: Tamperer, size: int) -> None:
+    """Cut events, seals and checkpoints beyond ``size`` consistently."""
+    with tamperer.connect() as conn:
+        nid = tamperer.row(conn, size)[0]
+        conn.execute(tamperer.q("DELETE FROM {e} WHERE {nid} > ?"), (nid,))
+        conn.execute(tamperer.q("DELETE FROM {s} WHERE position > ?"), (size,))
+        conn.execute(tamperer.q("DELETE FROM {c} WHERE tree_size > ?"), (size,))

@@ -41,33 +41,45 @@ def test_the_leaf_record_holds_exactly_the_documented_fields() -> None:
         "topic": "domain.accounts:Account.RoleGranted",
         "recorded": "2026-03-02T09:15:00+00:00",
         "context": {
-            "actor": "admin", "roles": ["admin"], "at": "2026-03-02T09:15:00+00:00",
-            "origin": "cli", "command": "grant_role", "key": "k-1",
+            "actor": "admin",
+            "roles": ["admin"],
+            "at": "2026-03-02T09:15:00+00:00",
+            "origin": "cli",
+            "command": "grant_role",
+            "key": "k-1",
             "reason": "renfort été",
         },
         "state_sha256": hashlib.sha256(STATE).hexdigest(),
     }
-    assert canonical(record) == (
-        '{"context":{"actor":"admin","at":"2026-03-02T09:15:00+00:00","command":'
-        '"grant_role","key":"k-1","origin":"cli","reason":"renfort été","roles":'
-        '["admin"]},"originator_id":"e21bf97f-abd9-561b-89a2-f66cc7d78f86",'
-        '"originator_version":2,"position":3,"recorded":"2026-03-02T09:15:00+00:00",'
-        f'"state_sha256":"{hashlib.sha256(STATE).hexdigest()}",'
-        '"topic":"domain.accounts:Account.RoleGranted"}'
-    ).encode()
+    assert (
+        canonical(record)
+        == (
+            '{"context":{"actor":"admin","at":"2026-03-02T09:15:00+00:00","command":'
+            '"grant_role","key":"k-1","origin":"cli","reason":"renfort été","roles":'
+            '["admin"]},"originator_id":"e21bf97f-abd9-561b-89a2-f66cc7d78f86",'
+            '"originator_version":2,"position":3,"recorded":"2026-03-02T09:15:00+00:00",'
+            f'"state_sha256":"{hashlib.sha256(STATE).hexdigest()}",'
+            '"topic":"domain.accounts:Account.RoleGranted"}'
+        ).encode()
+    )
 
 
 def test_the_verifier_computes_the_same_leaf_as_the_ledger() -> None:
     ours = leaf_hash_of(3, OID, 2, "domain.accounts:Account.RoleGranted", STATE)
-    event = {"originator_id": str(OID), "originator_version": 2,
-             "topic": "domain.accounts:Account.RoleGranted",
-             "state": base64.b64encode(STATE).decode()}
+    event = {
+        "originator_id": str(OID),
+        "originator_version": 2,
+        "topic": "domain.accounts:Account.RoleGranted",
+        "state": base64.b64encode(STATE).decode(),
+    }
     assert verifier.event_leaf(3, event) == ours
 
 
 def test_a_leaf_depends_on_its_position() -> None:
     topic = "domain.accounts:Account.RoleGranted"
-    assert leaf_hash_of(3, OID, 2, topic, STATE) != leaf_hash_of(4, OID, 2, topic, STATE)
+    assert leaf_hash_of(3, OID, 2, topic, STATE) != leaf_hash_of(
+        4, OID, 2, topic, STATE
+    )
 
 
 @pytest.mark.parametrize("state", [b"not json", b"[1, 2]", b'{"context": {"x": 1.5}}'])
@@ -77,16 +89,22 @@ def test_unsealable_states_are_refused_with_a_reason(state: bytes) -> None:
 
 
 def test_transcoded_values_are_flattened_to_their_data() -> None:
-    nested = {"a": {"_type_": "x", "_data_": {"b": {"_type_": "y", "_data_": [1, "z"]}}},
-              "keep": {"_type_": "x", "_data_": 1, "extra": True}}
-    assert flatten(nested) == {"a": {"b": [1, "z"]},
-                               "keep": {"_type_": "x", "_data_": 1, "extra": True}}
+    nested = {
+        "a": {"_type_": "x", "_data_": {"b": {"_type_": "y", "_data_": [1, "z"]}}},
+        "keep": {"_type_": "x", "_data_": 1, "extra": True},
+    }
+    assert flatten(nested) == {
+        "a": {"b": [1, "z"]},
+        "keep": {"_type_": "x", "_data_": 1, "extra": True},
+    }
 
 
 # The verifier implements RFC 8785 for the values records can hold (no floats): it must
 # produce byte-identical output to the rfc8785 package used by the ledger.
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.text(),
+    st.none(),
+    st.booleans(),
+    st.text(),
     st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
 )
 json_values = st.recursive(
@@ -101,14 +119,24 @@ json_values = st.recursive(
 
 @settings(max_examples=400, deadline=None)
 @given(json_values)
-def test_the_verifier_canonical_json_is_byte_identical_to_rfc8785(value: object) -> None:
+def test_the_verifier_canonical_json_is_byte_identical_to_rfc8785(
+    value: object,
+) -> None:
     assert verifier.canonical_json(value) == rfc8785.dumps(value)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.text(alphabet=st.characters(min_codepoint=0xE000), max_size=3),
-                       st.integers(0, 9), min_size=2, max_size=6))
-def test_keys_are_sorted_by_utf16_code_units_like_rfc8785(value: dict[str, int]) -> None:
+@given(
+    st.dictionaries(
+        st.text(alphabet=st.characters(min_codepoint=0xE000), max_size=3),
+        st.integers(0, 9),
+        min_size=2,
+        max_size=6,
+    )
+)
+def test_keys_are_sorted_by_utf16_code_units_like_rfc8785(
+    value: dict[str, int],
+) -> None:
     # Characters above U+FFFF sort before U+E000..U+FFFF in UTF-16, not in code points.
     assert verifier.canonical_json(value) == rfc8785.dumps(value)
 
@@ -152,9 +180,13 @@ def test_a_checkpoint_is_a_c2sp_signed_note(key: Ed25519PrivateKey) -> None:
     blob = base64.b64decode(signature.split(" ")[2])
     verifier_key = NoteVerifier(ORIGIN, key.public_key())
     assert blob[:4] == verifier_key.key_id and len(blob) == 68
-    assert Checkpoint.parse(open_note(note, [verifier_key])) == Checkpoint(ORIGIN, 12, b"\x07" * 32)
-    assert verifier.open_checkpoint(note, verifier.load_keys(verifier_key.vkey())) == (
+    assert Checkpoint.parse(open_note(note, [verifier_key])) == Checkpoint(
         ORIGIN, 12, b"\x07" * 32
+    )
+    assert verifier.open_checkpoint(note, verifier.load_keys(verifier_key.vkey())) == (
+        ORIGIN,
+        12,
+        b"\x07" * 32,
     )
 
 
@@ -168,12 +200,17 @@ def test_a_checkpoint_signed_by_another_key_is_refused(key: Ed25519PrivateKey) -
         verifier.open_checkpoint(note, pinned)
 
 
-@pytest.mark.parametrize("edit", [
-    lambda n: n.replace("\n12\n", "\n13\n"),
-    lambda n: n.replace(ORIGIN + "\n", "evil.example/log\n", 1),
-    lambda n: n[:-10] + ("A" if n[-10] != "A" else "B") + n[-9:],
-])
-def test_an_altered_checkpoint_does_not_verify(key: Ed25519PrivateKey, edit: object) -> None:
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda n: n.replace("\n12\n", "\n13\n"),
+        lambda n: n.replace(ORIGIN + "\n", "evil.example/log\n", 1),
+        lambda n: n[:-10] + ("A" if n[-10] != "A" else "B") + n[-9:],
+    ],
+)
+def test_an_altered_checkpoint_does_not_verify(
+    key: Ed25519PrivateKey, edit: object
+) -> None:
     note = edit(note_for(key))  # type: ignore[operator]
     trusted = NoteVerifier(ORIGIN, key.public_key())
     with pytest.raises(NoteError):
@@ -187,13 +224,19 @@ def test_the_vkey_names_the_key_and_its_id(key: Ed25519PrivateKey) -> None:
     name, key_id, blob = trusted.vkey().split("+", 2)
     assert (name, key_id) == (ORIGIN, trusted.key_id.hex())
     assert base64.b64decode(blob)[0] == 1
-    assert hashlib.sha256(
-        ORIGIN.encode() + b"\n\x01" + base64.b64decode(blob)[1:]
-    ).digest()[:4] == trusted.key_id
+    assert (
+        hashlib.sha256(
+            ORIGIN.encode() + b"\n\x01" + base64.b64decode(blob)[1:]
+        ).digest()[:4]
+        == trusted.key_id
+    )
 
 
 def test_a_leaf_hash_is_rfc6962() -> None:
     assert hash_leaf(b"") == bytes.fromhex(
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
     )
-    assert json.loads(canonical({"b": 1, "a": [None, True]})) == {"a": [None, True], "b": 1}
+    assert json.loads(canonical({"b": 1, "a": [None, True]})) == {
+        "a": [None, True],
+        "b": 1,
+    }

@@ -24,48 +24,104 @@ from ledger.merkle import (
 # github.com/transparency-dev/merkle, proof/verify_test.go (itself from
 # google/certificate-transparency): the 8 leaves, the roots of the trees of 1..8 of
 # them, and the inclusion and consistency proofs listed there (1-based leaf numbers).
-CT_LEAVES = [bytes.fromhex(h) for h in (
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
-)]
-CT_ROOTS = [bytes.fromhex(h) for h in (
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-)]
+CT_LEAVES = [
+    bytes.fromhex(h)
+    for h in (
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    )
+]
+CT_ROOTS = [
+    bytes.fromhex(h)
+    for h in (
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    )
+]
 CT_INCLUSION = [  # (leaf number, tree size, proof)
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
     (3, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-    (2, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    (
+        2,
+        5,
+        [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
 ]
 CT_CONSISTENCY = [  # (size 1, size 2, proof)
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+    (
+        6,
+        7,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
 ]
-SOME_HASH = bytes.fromhex("abacaba000000000000000000000000000000000000000000060061e00123456")
+SOME_HASH = bytes.fromhex(
+    "abacaba000000000000000000000000000000000000000000060061e00123456"
+)
 
 LEAF_HASHES = [hash_leaf(leaf) for leaf in CT_LEAVES]
 
@@ -85,8 +141,12 @@ def test_roots_of_trees_of_1_to_8_leaves_match_the_ct_vectors(size: int) -> None
 
 
 def test_empty_tree_root_is_the_hash_of_nothing() -> None:
-    assert root_of([]) == EMPTY_ROOT == bytes.fromhex(
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert (
+        root_of([])
+        == EMPTY_ROOT
+        == bytes.fromhex(
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
     )
 
 
@@ -96,7 +156,9 @@ def test_inclusion_proofs_match_and_verify_against_the_ct_vectors(
 ) -> None:
     ours = range_hashes(inclusion_ranges(leaf - 1, size), list_leaves(LEAF_HASHES))
     assert ours == ct_proof(proof)
-    assert verify_inclusion(leaf - 1, size, LEAF_HASHES[leaf - 1], ours, CT_ROOTS[size - 1])
+    assert verify_inclusion(
+        leaf - 1, size, LEAF_HASHES[leaf - 1], ours, CT_ROOTS[size - 1]
+    )
 
 
 @pytest.mark.parametrize(("first", "second", "proof"), CT_CONSISTENCY)
@@ -113,8 +175,9 @@ def test_consistency_proofs_match_and_verify_against_the_ct_vectors(
     assert consistency_proof_from(old, LEAF_HASHES[first:second]) == ours
 
 
-def _inclusion_corruptions(index: int, size: int, proof: list[bytes], root: bytes,
-                           leaf: bytes) -> list[tuple[str, tuple[object, ...]]]:
+def _inclusion_corruptions(
+    index: int, size: int, proof: list[bytes], root: bytes, leaf: bytes
+) -> list[tuple[str, tuple[object, ...]]]:
     """The corruptions of transparency-dev/merkle's corruptInclusionProof, and more."""
     cases: list[tuple[str, tuple[object, ...]]] = [
         ("index - 1", (index - 1, size, leaf, proof, root)),
@@ -139,8 +202,18 @@ def _inclusion_corruptions(index: int, size: int, proof: list[bytes], root: byte
         cases.append(("removed node", (index, size, leaf, proof[:-1], root)))
         cases.append(("added node", (index, size, leaf, [*proof, SOME_HASH], root)))
     if len(proof) > 1:
-        cases.append(("inserted node", (index, size, leaf, [proof[0], SOME_HASH, *proof[1:]], root)))
-        cases.append(("swapped nodes", (index, size, leaf, [proof[1], proof[0], *proof[2:]], root)))
+        cases.append(
+            (
+                "inserted node",
+                (index, size, leaf, [proof[0], SOME_HASH, *proof[1:]], root),
+            )
+        )
+        cases.append(
+            (
+                "swapped nodes",
+                (index, size, leaf, [proof[1], proof[0], *proof[2:]], root),
+            )
+        )
     return cases
 
 
@@ -149,13 +222,15 @@ def test_every_corruption_of_an_inclusion_proof_is_rejected(
     leaf: int, size: int, proof: list[str]
 ) -> None:
     args = (leaf - 1, size, ct_proof(proof), CT_ROOTS[size - 1], LEAF_HASHES[leaf - 1])
-    accepted = [name for name, case in _inclusion_corruptions(*args)
-                if verify_inclusion(*case)]  # type: ignore[arg-type]
+    accepted = [
+        name for name, case in _inclusion_corruptions(*args) if verify_inclusion(*case)
+    ]  # type: ignore[arg-type]
     assert accepted == []
 
 
-def _consistency_corruptions(m: int, n: int, root_m: bytes, root_n: bytes,
-                             proof: list[bytes]) -> list[tuple[str, tuple[object, ...]]]:
+def _consistency_corruptions(
+    m: int, n: int, root_m: bytes, root_n: bytes, proof: list[bytes]
+) -> list[tuple[str, tuple[object, ...]]]:
     cases: list[tuple[str, tuple[object, ...]]] = [
         ("size1 - 1", (m - 1, n, root_m, root_n, proof)),
         ("size1 + 1", (m + 1, n, root_m, root_n, proof)),
@@ -182,7 +257,9 @@ def _consistency_corruptions(m: int, n: int, root_m: bytes, root_n: bytes,
         flipped[i] = bytes([proof[i][0] ^ 16]) + proof[i][1:]
         cases.append((f"flipped bit in node {i}", (m, n, root_m, root_n, flipped)))
     if len(proof) > 1:
-        cases.append(("swapped nodes", (m, n, root_m, root_n, [proof[1], proof[0], *proof[2:]])))
+        cases.append(
+            ("swapped nodes", (m, n, root_m, root_n, [proof[1], proof[0], *proof[2:]]))
+        )
     return cases
 
 
@@ -191,8 +268,11 @@ def test_every_corruption_of_a_consistency_proof_is_rejected(
     first: int, second: int, proof: list[str]
 ) -> None:
     args = (first, second, CT_ROOTS[first - 1], CT_ROOTS[second - 1], ct_proof(proof))
-    accepted = [name for name, case in _consistency_corruptions(*args)
-                if verify_consistency(*case)]  # type: ignore[arg-type]
+    accepted = [
+        name
+        for name, case in _consistency_corruptions(*args)
+        if verify_consistency(*case)
+    ]  # type: ignore[arg-type]
     assert accepted == []
 
 
@@ -208,7 +288,9 @@ def test_degenerate_consistency_cases_follow_rfc_9162() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(min_value=1, max_value=70), st.data())
-def test_generated_proofs_verify_for_every_tree_shape(size: int, data: st.DataObject) -> None:
+def test_generated_proofs_verify_for_every_tree_shape(
+    size: int, data: st.DataObject
+) -> None:
     leaves = [hash_leaf(i.to_bytes(4, "big")) for i in range(size)]
     root = root_of(leaves)
     index = data.draw(st.integers(min_value=0, max_value=size - 1))
@@ -219,7 +301,9 @@ def test_generated_proofs_verify_for_every_tree_shape(size: int, data: st.DataOb
     old = CompactRange()
     old.extend(leaves[:first])
     consistency = consistency_proof_from(old, leaves[first:])
-    assert consistency == range_hashes(consistency_ranges(first, size), list_leaves(leaves))
+    assert consistency == range_hashes(
+        consistency_ranges(first, size), list_leaves(leaves)
+    )
     assert verify_consistency(first, size, old.root(), root, consistency)
     if first < size:
         assert not verify_consistency(first, size, root, old.root(), consistency)

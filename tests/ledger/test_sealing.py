@@ -1,4 +1,4 @@
-"""Sealing: every event exactly once, in log order; checkpoints when due, never forked."""
+"""Sealing: every event exactly once, in log order; checkpoints when due."""
 
 from __future__ import annotations
 
@@ -57,8 +57,9 @@ def assert_sealed_exactly_once(ledger: Any) -> int:
     assert [s.notification_id for s in seals] == [e.notification_id for e in entries]
     for seal, entry in zip(seals, entries, strict=True):
         n = entry.notification
-        leaf = leaf_hash_of(entry.position, n.originator_id, n.originator_version,
-                            n.topic, n.state)
+        leaf = leaf_hash_of(
+            entry.position, n.originator_id, n.originator_version, n.topic, n.state
+        )
         assert seal.leaf == leaf, entry.position
     report = verify_ledger(ledger)
     assert report.ok, report.lines()
@@ -86,7 +87,9 @@ def test_checkpoints_come_every_n_events_and_when_a_session_closes(ledger: Any) 
     store = SealStore(ledger.storage)
     rows = store.checkpoints()
     assert [(r.seq, r.tree_size, r.reason) for r in rows] == [
-        (1, 5, "every-events"), (2, 10, "every-events"), (3, 12, "session-closed"),
+        (1, 5, "every-events"),
+        (2, 10, "every-events"),
+        (3, 12, "session-closed"),
     ]
     verifiers = trusted_verifiers(ledger.settings)
     leaves = [s.leaf for s in store.iter_seals()]
@@ -95,16 +98,28 @@ def test_checkpoints_come_every_n_events_and_when_a_session_closes(ledger: Any) 
         compact = CompactRange()
         compact.extend(leaves[: row.tree_size])
         assert (signed.origin, signed.tree_size, signed.root) == (
-            ledger.settings.ledger_origin, row.tree_size, compact.root())
-        assert CompactRange.from_bytes(row.tree_size, row.frontier).root() == signed.root
+            ledger.settings.ledger_origin,
+            row.tree_size,
+            compact.root(),
+        )
+        assert (
+            CompactRange.from_bytes(row.tree_size, row.frontier).root() == signed.root
+        )
         if previous is not None:
-            assert verify_consistency(previous.tree_size, row.tree_size, previous.root,
-                                      row.root, row.consistency_proof)
+            assert verify_consistency(
+                previous.tree_size,
+                row.tree_size,
+                previous.root,
+                row.root,
+                row.consistency_proof,
+            )
     assert sealer.checkpoint_now().tree_size == 15
     assert sealer.checkpoint_now().seq == 4  # nothing new: no second checkpoint
 
 
-def test_a_checkpoint_is_signed_when_the_configured_time_has_passed(ledger: Any) -> None:
+def test_a_checkpoint_is_signed_when_the_configured_time_has_passed(
+    ledger: Any,
+) -> None:
     now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
     sealer = Sealer(ledger, every_events=1000, every_seconds=3600, clock=lambda: now[0])
     sealer.checkpoint_now()  # size 2, at 12:00
@@ -116,7 +131,10 @@ def test_a_checkpoint_is_signed_when_the_configured_time_has_passed(ledger: Any)
     sealer.run_once()
     latest = sealer.latest_checkpoint
     assert (latest.tree_size, latest.reason, latest.issued_at) == (
-        4, "every-seconds", "2026-03-01T13:01:00+00:00")
+        4,
+        "every-seconds",
+        "2026-03-01T13:01:00+00:00",
+    )
 
 
 def test_sealing_refuses_to_extend_a_checkpoint_signed_by_another_key(
@@ -127,18 +145,27 @@ def test_sealing_refuses_to_extend_a_checkpoint_signed_by_another_key(
     forger = Sealer(ledger, signing_key=Ed25519PrivateKey.generate())
     with pytest.raises(SealingError, match="does not match the trusted public key"):
         forger.checkpoint_now()
-    stranger = Sealer(ledger, verifiers=[
-        NoteVerifier(settings.ledger_origin, Ed25519PrivateKey.generate().public_key())
-    ])
-    with pytest.raises(SealingError, match="#1 .*signed by an unknown key"):
+    stranger = Sealer(
+        ledger,
+        verifiers=[
+            NoteVerifier(
+                settings.ledger_origin, Ed25519PrivateKey.generate().public_key()
+            )
+        ],
+    )
+    with pytest.raises(SealingError, match=r"#1 .*signed by an unknown key"):
         stranger.run_once()
     server = request.getfixturevalue("pg_server_url") if backend == "postgres" else None
     row = SealStore(ledger.storage).latest_checkpoint()
     other = Ed25519PrivateKey.generate()
-    forged_note = sign_note(Checkpoint(settings.ledger_origin, row.tree_size, row.root).text(),
-                            settings.ledger_origin, other)
+    forged_note = sign_note(
+        Checkpoint(settings.ledger_origin, row.tree_size, row.root).text(),
+        settings.ledger_origin,
+        other,
+    )
     Tamperer(backend, settings, server).replace_checkpoints(
-        row.tree_size, [type(row)(**{**row.__dict__, "note": forged_note})])
+        row.tree_size, [type(row)(**{**row.__dict__, "note": forged_note})]
+    )
     with pytest.raises(SealingError, match="refusing to extend checkpoint #1"):
         Sealer(ledger).run_once()
 
@@ -148,8 +175,10 @@ def test_sealing_stops_at_an_unreadable_event_and_names_it(ledger: Any) -> None:
 
     from eventsourcing.persistence import StoredEvent
 
-    ledger.recorder.insert_events([StoredEvent(uuid4(), 1, "domain.x:Y", b"\xff not json")])
-    with pytest.raises(SealingError, match="position 3 .*not JSON"):
+    ledger.recorder.insert_events(
+        [StoredEvent(uuid4(), 1, "domain.x:Y", b"\xff not json")]
+    )
+    with pytest.raises(SealingError, match=r"position 3 .*not JSON"):
         Sealer(ledger).run_once()
     assert SealStore(ledger.storage).head() == (2, SealStore(ledger.storage).head()[1])
 
@@ -162,15 +191,20 @@ def test_sealing_keeps_up_with_8_concurrent_writers(ledger: Any) -> None:
     def follow(sealer: Sealer) -> None:
         try:
             sealer.follow(stop, poll_interval=0.005)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     def write(worker: int) -> None:
         try:
             for i in range(12):
-                ledger.add_user(ADMIN, f"w{worker}u{i}", "Writer", PASSWORD,
-                                roles=[("evaluator", None)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+                ledger.add_user(
+                    ADMIN,
+                    f"w{worker}u{i}",
+                    "Writer",
+                    PASSWORD,
+                    roles=[("evaluator", None)],
+                )
+        except BaseException as exc:
             errors.append(exc)
 
     followers = [threading.Thread(target=follow, args=(s,)) for s in sealers]
@@ -195,8 +229,11 @@ def test_a_sealer_killed_mid_batch_resumes_with_the_same_seals(
     marker = tmp_path / "marker"
     env = {**os.environ, **cli_env(settings, database_url)}
     victim = subprocess.Popen(
-        [sys.executable, "-m", "tests.ledger.sealer_victim", str(marker)], cwd=ROOT,
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "tests.ledger.sealer_victim", str(marker)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 60
@@ -213,18 +250,32 @@ def test_a_sealer_killed_mid_batch_resumes_with_the_same_seals(
     sealer = Sealer(ledger, every_events=200)
     assert sealer.run_once() == 1202
     assert assert_sealed_exactly_once(ledger) == 1202
-    assert [r.tree_size for r in store.checkpoints()] == [200, 400, 600, 800, 1000, 1200]
+    assert [r.tree_size for r in store.checkpoints()] == [
+        200,
+        400,
+        600,
+        800,
+        1000,
+        1200,
+    ]
 
 
 def test_a_following_sealer_killed_at_any_time_resumes(
     ledger: Any, settings: Any, database_url: str
 ) -> None:
     bulk_accounts(ledger, 3000)
-    env = {**os.environ, **cli_env(settings, database_url),
-           "SDSI_CHECKPOINT_EVERY_EVENTS": "300"}
-    follower = subprocess.Popen([sys.executable, "-m", "sdsi", "seal", "--follow"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        **cli_env(settings, database_url),
+        "SDSI_CHECKPOINT_EVERY_EVENTS": "300",
+    }
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "sdsi", "seal", "--follow"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     store = SealStore(ledger.storage)
     deadline = time.monotonic() + 60
     while store.head()[0] < 1000 and time.monotonic() < deadline:

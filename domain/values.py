@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
@@ -145,18 +146,28 @@ def positive_int(value: Any, field: str, *, allow_zero: bool = True) -> int:
     return value
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 @dataclass(frozen=True)
 class ValueObject:
     """Frozen dataclass whose sequence fields are always tuples (stable equality)."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            v = getattr(self, f.name)
+        for name in _field_names(type(self)):
+            v = getattr(self, name)
             if isinstance(v, list):
-                object.__setattr__(self, f.name, tuple(v))
+                object.__setattr__(self, name, tuple(v))
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
 
 @dataclass(frozen=True)
@@ -218,10 +229,28 @@ def as_list(value: Any, field: str) -> list[Any]:
     return list(value)
 
 
-def as_dict(value: Any, field: str) -> dict[str, Any]:
-    """A mapping (for nested records sent by forms or the API)."""
+def as_dict(
+    value: Any, field: str, keys: Collection[str] | None = None
+) -> dict[str, Any]:
+    """A mapping (for nested records sent by forms or the API).
+
+    With ``keys``, any other key is refused, naming it: a misspelt field must not be
+    silently dropped from what the ledger records.
+    """
     if isinstance(value, ValueObject):
         return value.as_dict()
     if not isinstance(value, dict):
         raise InvalidValue(field, value, "objet attendu")
+    if keys is not None:
+        for key in value:
+            if key not in keys:
+                known = ", ".join(sorted(keys))
+                raise InvalidValue(
+                    f"{field}.{key}", value[key], f"champ inconnu (champs : {known})"
+                )
     return value
+
+
+def field_names(cls: type[ValueObject]) -> frozenset[str]:
+    """The fields of a value object: the keys its plain-data form may have."""
+    return frozenset(f.name for f in fields(cls))

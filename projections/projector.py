@@ -10,13 +10,16 @@ back: killing the projector at any moment and restarting it loses and duplicates
 
 from __future__ import annotations
 
-import json
+import queue
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from domain.values import CommandContext
 from ledger.log import Cursor, LogEntry, read_batch
@@ -36,8 +39,10 @@ class ProjectionError(Exception):
 
 
 def iso(dt: datetime) -> str:
-    """Fixed-width UTC ISO time (sorts as text)."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC ISO time (sorts as text): ``2026-03-17T09:00:00.000000Z``."""
+    if dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def cents(amount: Any) -> int:
@@ -45,15 +50,17 @@ def cents(amount: Any) -> int:
     return int(amount * 100)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Meta:
-    """Where and how an event was recorded."""
+    """Where and how an event was recorded; ``key`` is its aggregate's natural key."""
 
     position: int
     notification_id: int
     at: str
     context: CommandContext
     topic: str
+    state: bytes
+    key: str = ""
 
 
 # --- handler registry ------------------------------------------------------------------
@@ -114,7 +121,7 @@ class DocCache:
         t = BY_NAME[table]
         where = " AND ".join(f"{c} = ?" for c in t.key)
         row = self.store.fetchone(f"SELECT doc FROM {{{table}}} WHERE {where}", key)
-        doc = json.loads(row[0]) if row else None
+        doc = orjson.loads(row[0]) if row else None
         self.docs[k] = doc if doc is not None else _ABSENT
         return doc
 
@@ -122,9 +129,15 @@ class DocCache:
         self.docs[(table, key)] = doc
         self.docs.move_to_end((table, key))
 
-    def trim(self) -> None:
+    def trim(self, protect: frozenset[tuple[str, Key]] = frozenset()) -> None:
+        """Evict the least recently used documents, never one whose write is pending."""
         while len(self.docs) > self.maxsize:
-            self.docs.popitem(last=False)
+            k, value = self.docs.popitem(last=False)
+            if k in protect:
+                self.docs[k] = value  # re-insert at the recent end
+                if all(key in protect for key in self.docs):
+                    break
+                continue
             self.evicted = True
 
     def clear(self) -> None:
@@ -141,6 +154,18 @@ class Batch:
         self.end = start
         self.dirty: dict[tuple[str, Key], dict[str, Any]] = {}
         self.appended: dict[str, list[tuple[Any, ...]]] = {}
+        self.marks: dict[str, set[Any]] = {}  # work deferred to the flush (e.g. consolidation)
+
+    def mark(self, kind: str, key: Any) -> None:
+        self.marks.setdefault(kind, set()).add(key)
+
+    def take_mark(self, kind: str, key: Any) -> bool:
+        """Whether ``key`` was marked for ``kind`` (and unmark it)."""
+        marked = self.marks.get(kind, set())
+        if key in marked:
+            marked.discard(key)
+            return True
+        return False
 
     def doc(self, table: str, key: Key) -> dict[str, Any] | None:
         k = (table, key)
@@ -165,27 +190,46 @@ class Batch:
 
     def flush(self, store: ViewStore, views: Iterable[str]) -> None:
         """Write everything, and move the tracking of ``views`` from start to end."""
+        self.prepare().write(store, tuple(views))
+
+    def prepare(self) -> Writes:
+        """Serialise what the batch changed (in the caller's thread: documents may keep
+        changing afterwards); :meth:`Writes.write` then needs no Python object."""
         for hook in BEFORE_FLUSH:
             hook(self)
-        docs: dict[str, list[tuple[Any, ...]]] = {}
-        children: dict[str, list[tuple[Any, ...]]] = {}
-        parents: dict[str, list[tuple[Any, ...]]] = {}
+        w = Writes(self.start, self.end, dict(self.appended), frozenset(self.dirty))
         for (table, key), doc in self.dirty.items():
-            docs.setdefault(table, []).append(ROW_OF[table](doc) + (json.dumps(doc, separators=(",", ":"), sort_keys=True),))
+            w.docs.setdefault(table, []).append(ROW_OF[table](doc) + (orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode(),))
             if table in CHILDREN_OF:
                 for child, rows in CHILDREN_OF[table](self, doc).items():
-                    children.setdefault(child, []).extend(rows)
+                    w.children.setdefault(child, []).extend(rows)
                 for child_table in DERIVED.get(table, []):
-                    parents.setdefault(child_table.name, []).append(key[:1])
+                    w.parents.setdefault(child_table.name, []).append(key[:1])
+        return w
+
+
+@dataclass
+class Writes:
+    """The rows one batch writes, ready to go to the store in one transaction."""
+
+    start: Cursor
+    end: Cursor
+    appended: dict[str, list[tuple[Any, ...]]]
+    keys: frozenset[tuple[str, Key]]
+    docs: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    children: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    parents: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+
+    def write(self, store: ViewStore, views: tuple[str, ...]) -> None:
         now = iso(datetime.now(UTC))
         with store.transaction() as cur:
             self._check_tracking(store, cur, views)
-            for table, rows in docs.items():
+            for table, rows in self.docs.items():
                 store.upsert_many(cur, BY_NAME[table], rows)
-            for child, keys in parents.items():
+            for child, keys in self.parents.items():
                 t = BY_NAME[child]
                 store.delete_many(cur, t, t.parent_cols, keys)
-            for child, rows in children.items():
+            for child, rows in self.children.items():
                 store.insert_many(cur, BY_NAME[child], rows)
             for table, rows in self.appended.items():
                 store.insert_many(cur, BY_NAME[table], rows)
@@ -207,6 +251,48 @@ class Batch:
                 )
 
 
+class Writer:
+    """Writes prepared batches in one background thread, one at a time and in order, so
+    the database works while the next batch is being projected (SQLite and psycopg
+    release the GIL while they execute)."""
+
+    def __init__(self, store: ViewStore, views: tuple[str, ...]) -> None:
+        self.store = store
+        self.views = views
+        self._queue: queue.Queue[Writes | None] = queue.Queue(maxsize=1)
+        self._idle = threading.Event()
+        self._idle.set()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sdsi-view-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, writes: Writes) -> None:
+        """Queue ``writes`` once the previous batch is committed (re-raising its error)."""
+        self.wait()
+        self._idle.clear()
+        self._queue.put(writes)
+
+    def _run(self) -> None:
+        while (writes := self._queue.get()) is not None:
+            try:
+                writes.write(self.store, self.views)
+            except BaseException as exc:  # re-raised in the projecting thread by wait()
+                self._error = exc
+            finally:
+                self._idle.set()
+
+    def wait(self) -> None:
+        """Block until the pending batch is committed; re-raise its error."""
+        self._idle.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+
 # --- the projector ------------------------------------------------------------------------
 
 
@@ -223,9 +309,9 @@ class Projector:
 
     # --- tracking ------------------------------------------------------------------------
 
-    def ensure_tables(self) -> None:
+    def ensure_tables(self, *, indexes: bool = True) -> None:
         """Create the view tables and tracking rows if missing (``sdsi init`` / temp views)."""
-        self.store.create_tables()
+        self.store.create_tables(indexes=indexes)
         with self.store.transaction() as cur:
             for view in self.views:
                 cur.execute(self.store._ph(f"SELECT 1 FROM {self.store.name('tracking')} WHERE view = ?"), (view,))
@@ -246,11 +332,12 @@ class Projector:
         return Cursor(int(mine[0][0]), int(mine[0][1]))
 
     def reset(self) -> None:
-        """Empty every view (for a rebuild): drop and recreate the tables."""
+        """Empty every view (for a rebuild): drop and recreate the tables, without their
+        secondary indexes until :meth:`finish_bulk` (bulk loading is faster without)."""
         with self.store.transaction() as cur:
             for table in BY_NAME.values():
                 cur.execute(f"DROP TABLE IF EXISTS {self.store.name(table.name)}")
-        self.ensure_tables()
+        self.ensure_tables(indexes=False)
         self.cache.clear()
         self.cache.fresh = True
         self.cache.evicted = False
@@ -279,7 +366,7 @@ class Projector:
         n = entry.notification
         try:
             event = self._mapper.to_domain_event(n)
-            meta = Meta(entry.position, entry.notification_id, iso(event.timestamp), event.context, n.topic)
+            meta = Meta(entry.position, entry.notification_id, iso(event.timestamp), event.context, n.topic, n.state)
             for handler in ANY_EVENT:
                 handler(batch, event, meta)
             for handler in HANDLERS.get(type(event), ()):
@@ -291,24 +378,47 @@ class Projector:
             ) from exc
 
     def catch_up(self, *, stop_position: int | None = None, progress: Callable[[int], None] | None = None) -> int:
-        """Process events until the head (or ``stop_position``); returns how many."""
+        """Process events until the head (or ``stop_position``); returns how many.
+
+        Pipelined: batch N+1 is read and projected while batch N is being written."""
         cursor = self.cursor()
+        writer = Writer(self.store, self.views)
         done = 0
-        while stop_position is None or cursor.position < stop_position:
-            limit = self.batch_size if stop_position is None else min(self.batch_size, stop_position - cursor.position)
-            entries = read_batch(self.ledger.recorder, cursor, limit)
-            if not entries:
-                break
-            cursor = self.process(entries, cursor)
-            done += len(entries)
-            if progress:
-                progress(len(entries))
+        try:
+            while stop_position is None or cursor.position < stop_position:
+                limit = self.batch_size if stop_position is None else min(self.batch_size, stop_position - cursor.position)
+                entries = read_batch(self.ledger.recorder, cursor, limit)
+                if not entries:
+                    break
+                batch = Batch(self.cache, cursor)
+                for entry in entries:
+                    self._apply(batch, entry)
+                last = entries[-1]
+                batch.end = cursor = Cursor(last.position, last.notification_id)
+                writes = batch.prepare()
+                writer.submit(writes)  # waits for the previous batch first
+                self.cache.trim(protect=writes.keys)
+                done += len(entries)
+                if progress:
+                    progress(len(entries))
+            writer.wait()
+        except BaseException:
+            try:
+                writer.wait()
+            except BaseException:  # noqa: S110 - the first error is the one to report
+                pass
+            self.cache.clear()  # in-memory documents may hold unwritten changes
+            raise
+        finally:
+            writer.close()
         return done
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Empty the views and project the whole log again."""
+    def rebuild(self, progress: Callable[[int], None] | None = None, *, stop_position: int | None = None) -> int:
+        """Empty the views and project the whole log (or up to ``stop_position``) again."""
         self.reset()
-        return self.catch_up(progress=progress)
+        n = self.catch_up(progress=progress, stop_position=stop_position)
+        self.store.create_indexes()
+        return n
 
     def follow(self, stop: Any, wait: Callable[[float], None] | None = None, poll: float = 0.2) -> None:
         """Catch up, then keep following new events until ``stop`` is set."""

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from projections.handlers.audit import payload_changes
 from projections.schema import TABLES
 from projections.store import ViewStore
 
@@ -97,13 +98,17 @@ def proposal(store: ViewStore, code: str) -> dict[str, Any] | None:
         {"position": r[0], "revision": r[1], "at": r[2], "actor": r[3], "reason": r[4], "content": json.loads(r[5])}
         for r in store.fetchall("SELECT position, revision, at, actor, reason, doc FROM {revisions} WHERE proposal = ? ORDER BY position", (code,))
     ]
-    doc["score_history"] = [
-        {"position": r[0], "revision": r[1], "grid_version": r[2], "evaluator": r[3], "criterion": r[4],
-         "level": r[5], "justification": r[6], "at": r[7]}
-        for r in store.fetchall(
-            "SELECT position, revision, grid_version, evaluator, criterion, level, justification, at "
-            "FROM {score_history} WHERE proposal = ? ORDER BY position", (code,))
-    ]
+    history = []
+    for key, s in doc["scores"].items():
+        rev, grid, crit, evaluator = key.split("/", 3)
+        for entry, current in [*((h, False) for h in s["history"]), (s, True)]:
+            history.append({
+                "position": entry["position"], "revision": int(rev), "grid_version": int(grid),
+                "evaluator": evaluator, "criterion": crit, "level": entry["level"],
+                "justification": entry["justification"], "at": entry["at"], "current": current,
+                "stale": int(rev) != doc["revision"],
+            })
+    doc["score_history"] = sorted(history, key=lambda h: h["position"])
     doc["decision_records"] = decision_history(store, proposal=code)
     doc["budget"] = project_budget(store, code)
     doc["timeline"] = audit_trail(store, aggregate=code, limit=500)["events"]
@@ -351,14 +356,15 @@ def audit_trail(
     total = store.fetchone("SELECT count(*) FROM {events}" + clause, params)[0]  # type: ignore[index]
     rows = store.fetchall(
         "SELECT position, notification_id, at, actor, roles, origin, command, idem_key, reason, aggregate_type, "
-        "aggregate_id, aggregate_key, version, event_type, changes FROM {events}" + clause
+        "aggregate_id, aggregate_key, version, event_type, changes, payload FROM {events}" + clause
         + " ORDER BY position DESC LIMIT ? OFFSET ?", [*params, limit, offset])
     return {
         "total": total,
         "events": [
             {"position": r[0], "notification_id": r[1], "at": r[2], "actor": r[3], "roles": r[4].split(",") if r[4] else [],
              "origin": r[5], "command": r[6], "idempotency_key": r[7], "reason": r[8], "aggregate_type": r[9],
-             "aggregate_id": r[10], "aggregate": r[11], "version": r[12], "event_type": r[13], "changes": json.loads(r[14])}
+             "aggregate_id": r[10], "aggregate": r[11], "version": r[12], "event_type": r[13],
+             "changes": payload_changes(json.loads(r[14]), r[15])}
             for r in rows
         ],
     }

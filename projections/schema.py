@@ -34,14 +34,19 @@ class Table:
     def columns(self) -> tuple[str, ...]:
         return tuple(c for c, _t in self.cols)
 
-    def ddl(self, qualified: str, *, postgres: bool) -> list[str]:
+    def ddl(self, qualified: str, *, postgres: bool, indexes: bool = True) -> list[str]:
         types = {"text": "TEXT", "int": "BIGINT" if postgres else "INTEGER"}
         cols = ", ".join(f"{c} {types[t]}" for c, t in self.cols)
         out = [f"CREATE TABLE IF NOT EXISTS {qualified} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"]
+        return out + (self.index_ddl(qualified) if indexes else [])
+
+    def index_ddl(self, qualified: str) -> list[str]:
+        """Secondary indexes (created after a bulk rebuild, which is much faster)."""
         bare = qualified.split(".")[-1].strip('"')
-        for idx in self.indexes:
-            out.append(f"CREATE INDEX IF NOT EXISTS {bare}_{'_'.join(idx)} ON {qualified} ({', '.join(idx)})")
-        return out
+        return [
+            f"CREATE INDEX IF NOT EXISTS {bare}_{'_'.join(idx)} ON {qualified} ({', '.join(idx)})"
+            for idx in self.indexes
+        ]
 
 
 def _t(name: str, kind: str, key: tuple[str, ...], cols: str, indexes: tuple[tuple[str, ...], ...] = (), parent: str | None = None) -> Table:
@@ -81,9 +86,6 @@ TABLES: tuple[Table, ...] = (
     T("proposal_years", "derived", ("proposal", "year"), "proposal year:int", (("year",),), parent="proposals"),
     T("workloads", "derived", ("proposal", "team", "year"), "proposal team year:int days:int", (("team", "year"),), parent="proposals"),
     T("revisions", "append", ("position",), "position:int proposal revision:int at actor reason doc", (("proposal",),)),
-    T("score_history", "append", ("position", "criterion"),
-      "position:int proposal revision:int grid_version:int evaluator criterion level:int justification at",
-      (("proposal",), ("evaluator",))),
     # --- budget ---------------------------------------------------------------------------
     T("envelopes", "doc", ("year", "section"),
       "year:int section bp_c:int dm_c:int total_c:int allocated_c:int overrides:int doc"),
@@ -114,7 +116,7 @@ TABLES: tuple[Table, ...] = (
     # --- audit trail ------------------------------------------------------------------------
     T("events", "append", ("position",),
       "position:int notification_id:int at actor roles origin command idem_key reason "
-      "aggregate_type aggregate_id aggregate_key version:int event_type changes",
+      "aggregate_type aggregate_id aggregate_key version:int event_type changes payload",
       (("actor",), ("aggregate_key",), ("event_type",), ("at",), ("aggregate_id",))),
 )
 

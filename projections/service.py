@@ -99,10 +99,7 @@ class ReadModel:
                 self._asof.move_to_end(position)
                 return self._asof[position]
             store = SQLiteViewStore(self._tmp / f"asof-{position}.db")
-            projector = Projector(self.ledger, store)
-            projector.ensure_tables()
-            projector.cache.fresh = True
-            projector.catch_up(stop_position=position)
+            Projector(self.ledger, store, batch_size=5000).rebuild(stop_position=position)
             self._asof[position] = store
             while len(self._asof) > self._cache_size:
                 _pos, old = self._asof.popitem(last=False)

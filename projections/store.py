@@ -48,8 +48,15 @@ class ViewStore:
     def read(self) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def create_tables(self) -> None:  # pragma: no cover - abstract
+    def create_tables(self, *, indexes: bool = True) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def create_indexes(self) -> None:
+        """The secondary indexes of every table (after a bulk load)."""
+        with self.transaction() as cur:
+            for t in TABLES:
+                for ddl in t.index_ddl(self.name(t.name)):
+                    cur.execute(ddl)
 
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -106,7 +113,11 @@ class SQLiteViewStore(ViewStore):
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT)
             conn.execute("PRAGMA journal_mode=WAL")
+            # Views are rebuildable and written by one projector: commits need atomicity,
+            # not an fsync each (WAL + NORMAL keeps them atomic and consistent).
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-16384")
+            conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -140,11 +151,11 @@ class SQLiteViewStore(ViewStore):
             conn.rollback()
             cur.close()
 
-    def create_tables(self) -> None:
+    def create_tables(self, *, indexes: bool = True) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self.transaction() as cur:
             for t in TABLES:
-                for ddl in t.ddl(self.name(t.name), postgres=False):
+                for ddl in t.ddl(self.name(t.name), postgres=False, indexes=indexes):
                     cur.execute(ddl)
 
     def exists(self) -> bool:
@@ -204,10 +215,10 @@ class PostgresViewStore(ViewStore):
     def insert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         self.copy_rows(cur, table, rows)
 
-    def create_tables(self) -> None:
+    def create_tables(self, *, indexes: bool = True) -> None:
         with self.transaction() as cur:
             for t in TABLES:
-                for ddl in t.ddl(self.name(t.name), postgres=True):
+                for ddl in t.ddl(self.name(t.name), postgres=True, indexes=indexes):
                     cur.execute(ddl)
 
     def exists(self) -> bool:

@@ -4,7 +4,7 @@ the event found."""
 
 from __future__ import annotations
 
-import json
+import orjson
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,28 +50,45 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
 }
 
 
+_SCALARS = (str, int, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """Dataclass field names of ``cls`` (cached: ``dataclasses.fields`` is slow)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def plain(value: Any) -> Any:
     """A short, JSON-able rendering of an event value."""
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    if value is None or isinstance(value, str | int | bool):
-        return value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: plain(getattr(value, name)) for name in field_names(type(value))}
     return str(value)
+
+
+def dumps(value: Any) -> str:
+    """Compact, key-sorted JSON (orjson)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _short(value: Any) -> Any:
     if isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = dumps(value)
         return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
     return value
 
@@ -94,12 +111,9 @@ def natural_key(event: Any) -> str:
     return str(event.originator_id)
 
 
-def aggregate_of(batch: Batch, event: Any, agg_type: str) -> dict[str, Any]:
-    oid = str(event.originator_id)
+def aggregate_of(batch: Batch, event: Any, agg_type: str, oid: str) -> dict[str, Any]:
     if event.originator_version == 1:
         doc = {"id": oid, "type": agg_type, "key": natural_key(event)}
-        if agg_type == "ScoreSheet":
-            doc.update(proposal=event.proposal, evaluator=event.evaluator)
         return batch.put("aggregates", (oid,), doc)
     doc = batch.doc("aggregates", (oid,))
     if doc is None:
@@ -108,34 +122,61 @@ def aggregate_of(batch: Batch, event: Any, agg_type: str) -> dict[str, Any]:
 
 
 def changes(batch: Batch, event: Any, agg_type: str, key: str, event_type: str) -> list[dict[str, Any]]:
+    """Old → new for the fields whose current value the views hold (status, revision…);
+    the event's other fields are its payload (see :func:`payload_changes`)."""
     state = None
     if agg_type in STATE and event.originator_version > 1:
         table, key_of = STATE[agg_type]
         state = batch.doc(table, key_of(key))
     out = []
-    for name, value in IMPLIED.get(event_type, []):
+    for name, value in IMPLIED.get(event_type, ()):
         new = value(event) if callable(value) else value
-        old = state.get(name) if state else None
-        out.append({"field": name, "old": old, "new": new})
-    for f in fields(event):
-        if f.name in BASE_FIELDS:
-            continue
-        new = plain(getattr(event, f.name))
-        old = state.get(f.name) if state else None
-        out.append({"field": f.name, "old": _short(old) if not isinstance(old, dict | list) else None, "new": _short(new)})
+        out.append({"field": name, "old": state.get(name) if state else None, "new": new})
+    if state:
+        for name in field_names(type(event)):
+            old = state.get(name, _MISSING)
+            if old is not _MISSING and name not in BASE_FIELDS and isinstance(old, _SCALARS):
+                out.append({"field": name, "old": old, "new": _short(plain(getattr(event, name)))})
     return out
+
+
+_MISSING = object()
+
+
+def flatten(value: Any) -> Any:
+    """A stored event value without its transcoding wrappers (``_type_``/``_data_``)."""
+    if isinstance(value, dict):
+        if set(value) == {"_type_", "_data_"}:
+            return flatten(value["_data_"])
+        return {k: flatten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [flatten(v) for v in value]
+    return value
+
+
+def payload_changes(tracked: list[dict[str, Any]], payload: str) -> list[dict[str, Any]]:
+    """The full change list of an audit row: tracked old → new, then the other fields."""
+    seen = {c["field"] for c in tracked}
+    state = orjson.loads(payload)
+    extra = [
+        {"field": name, "old": None, "new": _short(flatten(value))}
+        for name, value in state.items() if name not in BASE_FIELDS and name not in seen and name != "class_version"
+    ]
+    return tracked + extra
 
 
 @on_every_event
 def record(batch: Batch, event: Any, meta: Meta) -> None:
     qualname = meta.topic.split(":", 1)[1]
     agg_type = qualname.split(".")[0]
-    agg = aggregate_of(batch, event, agg_type)
+    oid = str(event.originator_id)
+    agg = aggregate_of(batch, event, agg_type, oid)
+    meta.key = agg["key"]
     ctx = meta.context
     batch.append("events", (
         meta.position, meta.notification_id, meta.at, ctx.actor, ",".join(ctx.roles), ctx.origin,
-        ctx.command, ctx.key, ctx.reason, agg_type, agg["id"], agg["key"], event.originator_version,
-        qualname, json.dumps(changes(batch, event, agg_type, agg["key"], qualname), ensure_ascii=False, separators=(",", ":")),
+        ctx.command, ctx.key, ctx.reason, agg_type, oid, meta.key, event.originator_version,
+        qualname, dumps(changes(batch, event, agg_type, meta.key, qualname)), meta.state.decode(),
     ))
 
 

@@ -23,15 +23,15 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
     batch.append("envelope_moves", (m.position, e.year, section, "BP", cents(e.amount), e.deliberation, e.on.isoformat(), m.context.actor, m.at))
 
 
-def _envelope(batch: Batch, e: Any) -> dict[str, Any]:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+def _envelope(batch: Batch, m: Meta) -> dict[str, Any]:
+    key = m.key
     year, section = key.split("/")
     return batch.touch("envelopes", (int(year), section))
 
 
 @on(Envelope.Adjusted)
 def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
-    env = _envelope(batch, e)
+    env = _envelope(batch, m)
     env["dm_c"] += cents(e.delta)
     env["dm_count"] += 1
     env["positions"].append(m.position)
@@ -40,7 +40,7 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
 
 @on(Envelope.Allocated)
 def allocated(batch: Batch, e: Envelope.Allocated, m: Meta) -> None:
-    env = _envelope(batch, e)
+    env = _envelope(batch, m)
     if e.amount:
         env["allocations"][e.proposal] = {"amount_c": cents(e.amount), "override_reason": e.override_reason, "position": m.position}
     else:
@@ -86,14 +86,14 @@ def ap_voted(batch: Batch, e: ProjectBudget.APVoted, m: Meta) -> None:
         batch.touch("proposals", (e.proposal,))["ap_c"] = cents(e.amount)
 
 
-def _project(batch: Batch, e: Any) -> dict[str, Any]:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+def _project(batch: Batch, m: Meta) -> dict[str, Any]:
+    key = m.key
     return batch.touch("project_budgets", (key,))
 
 
 @on(ProjectBudget.APRevised)
 def ap_revised(batch: Batch, e: ProjectBudget.APRevised, m: Meta) -> None:
-    project = _project(batch, e)
+    project = _project(batch, m)
     project["ap_c"] = cents(e.amount)
     project["cp"] = _cp(e.cp)
     project["revisions"].append({"position": m.position, "at": m.at, "ap_c": cents(e.amount), "deliberation": e.deliberation,
@@ -105,7 +105,7 @@ def ap_revised(batch: Batch, e: ProjectBudget.APRevised, m: Meta) -> None:
 
 @on(ProjectBudget.Committed)
 def committed(batch: Batch, e: ProjectBudget.Committed, m: Meta) -> None:
-    project = _project(batch, e)
+    project = _project(batch, m)
     project["commitments"][e.reference] = {
         "year": e.year, "section": e.section.value, "amount_c": cents(e.amount), "paid_c": 0,
         "on": e.on.isoformat(), "supplier": e.supplier, "override_reason": e.override_reason, "position": m.position,
@@ -114,7 +114,7 @@ def committed(batch: Batch, e: ProjectBudget.Committed, m: Meta) -> None:
 
 @on(ProjectBudget.Paid)
 def paid(batch: Batch, e: ProjectBudget.Paid, m: Meta) -> None:
-    project = _project(batch, e)
+    project = _project(batch, m)
     project["commitments"][e.commitment]["paid_c"] += cents(e.amount)
     project["payments"][e.reference] = {
         "commitment": e.commitment, "amount_c": cents(e.amount), "on": e.on.isoformat(),

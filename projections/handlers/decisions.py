@@ -4,20 +4,18 @@ version, the budget state, and the ledger positions of every event involved."""
 
 from __future__ import annotations
 
-import copy
-import json
 from fractions import Fraction
 from math import ceil
 from typing import Any
 
 from domain.sessions import Session
-from projections.handlers.audit import plain
-from projections.handlers.portfolio import consolidate
+from projections.handlers.audit import dumps, plain
+from projections.handlers.portfolio import ensure_consolidated
 from projections.projector import Batch, Meta, cents, document, on
 
 
-def _session(batch: Batch, e: Any) -> dict[str, Any]:
-    code = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+def _session(batch: Batch, m: Meta) -> dict[str, Any]:
+    code = m.key
     return batch.touch("sessions", (code,))
 
 
@@ -44,7 +42,7 @@ def convened(batch: Batch, e: Session.Convened, m: Meta) -> None:
 
 @on(Session.ItemAdded, Session.ItemRemoved)
 def agenda(batch: Batch, e: Any, m: Meta) -> None:
-    doc = _session(batch, e)
+    doc = _session(batch, m)
     if isinstance(e, Session.ItemAdded):
         doc["agenda"].append(e.proposal)
     else:
@@ -53,7 +51,7 @@ def agenda(batch: Batch, e: Any, m: Meta) -> None:
 
 @on(Session.Opened)
 def opened(batch: Batch, e: Session.Opened, m: Meta) -> None:
-    doc = _session(batch, e)
+    doc = _session(batch, m)
     doc.update(status="open", present=sorted(e.present))
     doc["positions"]["opened"] = m.position
     doc["attendance"].append({"position": m.position, "at": m.at, "present": sorted(e.present)})
@@ -61,7 +59,7 @@ def opened(batch: Batch, e: Session.Opened, m: Meta) -> None:
 
 @on(Session.AttendanceChanged)
 def attendance(batch: Batch, e: Session.AttendanceChanged, m: Meta) -> None:
-    doc = _session(batch, e)
+    doc = _session(batch, m)
     present = set(doc["present"])
     (present.add if e.present else present.discard)(e.member)
     doc["present"] = sorted(present)
@@ -70,7 +68,7 @@ def attendance(batch: Batch, e: Session.AttendanceChanged, m: Meta) -> None:
 
 @on(Session.VoteCast)
 def vote(batch: Batch, e: Session.VoteCast, m: Meta) -> None:
-    doc = _session(batch, e)
+    doc = _session(batch, m)
     doc["votes"].setdefault(e.proposal, {})[e.member] = {"choice": e.choice.value, "position": m.position}
     doc["vote_positions"].setdefault(e.proposal, []).append(m.position)
     batch.append("votes", (m.position, doc["code"], e.proposal, e.member, e.choice.value, m.at))
@@ -78,14 +76,14 @@ def vote(batch: Batch, e: Session.VoteCast, m: Meta) -> None:
 
 @on(Session.DecisionRecorded)
 def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
-    doc = _session(batch, e)
+    doc = _session(batch, m)
     d = e.decision
     doc["decisions"][d.proposal] = m.position
     proposal = batch.doc("proposals", (d.proposal,)) or {}
     if proposal:
-        consolidate(batch, proposal)  # current scores, whatever the batch boundaries
+        ensure_consolidated(batch, proposal)  # current scores, whatever the batch boundaries
     grid_key = str(d.grid_version) if d.grid_version is not None else None
-    scores = copy.deepcopy(proposal.get("consolidated", {}).get(grid_key)) if grid_key else None
+    scores = proposal.get("consolidated", {}).get(grid_key) if grid_key else None
     score_positions = sorted(
         s["position"] for k, s in proposal.get("scores", {}).items()
         if grid_key and k.split("/")[0] == str(d.revision) and k.split("/")[1] == grid_key
@@ -105,7 +103,7 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         "override_reason": d.override_reason, "cp": [plain(c) for c in d.cp],
         "scores": scores, "grid_version": d.grid_version, "grid_adopted_position": grid["adopted_position"] if grid else None,
         "budget": budget, "revision": d.revision,
-        "votes": copy.deepcopy(doc["votes"].get(d.proposal, {})),
+        "votes": doc["votes"].get(d.proposal, {}),
         "positions": {
             "decision": m.position, "votes": list(doc["vote_positions"].get(d.proposal, [])),
             "scores": score_positions, "convened": doc["positions"]["convened"],
@@ -121,13 +119,13 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         cents(d.ap_amount) if d.ap_amount is not None else None, d.grid_version, d.revision, d.scenario,
         d.votes_for, d.votes_against, d.abstentions, d.present_voting, d.quorum_required,
         int(departs), int(d.override_reason is not None), m.context.actor,
-        json.dumps(evidence, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        dumps(evidence),
     ))
 
 
 @on(Session.Closed)
 def closed(batch: Batch, e: Session.Closed, m: Meta) -> None:
-    doc = _session(batch, e)
+    doc = _session(batch, m)
     doc["status"] = "closed"
     doc["positions"]["closed"] = m.position
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.proposals import Proposal
 from domain.scores import ScoreSheet
-from projections.handlers.audit import plain
+from projections.handlers.audit import dumps, plain
 from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
 
 
@@ -35,9 +35,8 @@ def _status(doc: dict[str, Any], status: str, m: Meta) -> None:
     doc["updated_position"] = m.position
 
 
-def _proposal(batch: Batch, e: Any) -> dict[str, Any]:
-    code = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
-    return batch.touch("proposals", (code,))
+def _proposal(batch: Batch, m: Meta) -> dict[str, Any]:
+    return batch.touch("proposals", (m.key,))
 
 
 @on(Proposal.Drafted)
@@ -61,9 +60,10 @@ def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
 
 @on(Proposal.Amended)
 def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     doc["content"] = _content_doc(e.content)
     doc["revision"] = e.revision
+    batch.mark("consolidate", doc["code"])
     _estimates(doc)
     _status(doc, e.status.value, m)
     batch.append("revisions", (m.position, doc["code"], e.revision, m.at, m.context.actor, m.context.reason, _json(doc["content"])))
@@ -71,7 +71,7 @@ def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
 
 @on(Proposal.Qualified)
 def qualified(batch: Batch, e: Proposal.Qualified, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     q = plain(e.qualification)
     q["costs"] = [{"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)} for x in e.qualification.costs]
     q.update(position=m.position, at=m.at, actor=m.context.actor)
@@ -82,21 +82,21 @@ def qualified(batch: Batch, e: Proposal.Qualified, m: Meta) -> None:
 
 @on(Proposal.PutOnAgenda)
 def put_on_agenda(batch: Batch, e: Proposal.PutOnAgenda, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     doc["session"] = e.session
     _status(doc, "on_agenda", m)
 
 
 @on(Proposal.TakenOffAgenda)
 def taken_off(batch: Batch, e: Proposal.TakenOffAgenda, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     doc["session"] = None
     _status(doc, e.status.value, m)
 
 
 @on(Proposal.Decided)
 def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     doc["decisions"].append({"session": e.session, "outcome": e.outcome.value, "position": m.position, "revision": doc["revision"]})
     doc["session"] = None
     _status(doc, e.outcome.value, m)
@@ -104,7 +104,7 @@ def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
 
 @on(Proposal.Submitted, Proposal.Planned, Proposal.Started, Proposal.Completed, Proposal.Withdrawn, Proposal.Cancelled)
 def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     if isinstance(e, Proposal.Submitted):
         status = "submitted"
     elif isinstance(e, Proposal.Planned):
@@ -124,7 +124,7 @@ def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
 
 @on(Proposal.MilestoneSet)
 def milestone(batch: Batch, e: Proposal.MilestoneSet, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     ms = e.milestone
     doc["milestones"][ms.code] = {"code": ms.code, "label": ms.label, "planned": ms.planned.isoformat(),
                                   "actual": ms.actual.isoformat() if ms.actual else None, "position": m.position}
@@ -133,25 +133,28 @@ def milestone(batch: Batch, e: Proposal.MilestoneSet, m: Meta) -> None:
 
 @on(Proposal.ProgressReported)
 def progress(batch: Batch, e: Proposal.ProgressReported, m: Meta) -> None:
-    doc = _proposal(batch, e)
+    doc = _proposal(batch, m)
     doc["progress_x100"] = cents(e.percent)
     doc["updated_position"] = m.position
 
 
 @on(ScoreSheet.Scored)
 def scored(batch: Batch, e: ScoreSheet.Scored, m: Meta) -> None:
-    sheet = batch.doc("aggregates", (str(e.originator_id),))
-    proposal, evaluator = sheet["proposal"], sheet["evaluator"]  # type: ignore[index]
+    proposal, evaluator = m.key.split("/", 1)
     doc = batch.touch("proposals", (proposal,))
     s = e.score
     key = f"{e.revision}/{e.grid_version}/{s.criterion}/{evaluator}"
     previous = doc["scores"].get(key)
+    history = []
+    if previous:  # re-scoring supersedes and is kept
+        history = previous.pop("history")
+        history.append(previous)
     doc["scores"][key] = {
         "level": s.level, "justification": s.justification, "position": m.position, "at": m.at,
-        "superseded": (previous["superseded"] + 1) if previous else 0,
+        "history": history,
     }
     doc["updated_position"] = m.position
-    batch.append("score_history", (m.position, proposal, e.revision, e.grid_version, evaluator, s.criterion, s.level, s.justification, m.at))
+    batch.mark("consolidate", proposal)
 
 
 # --- consolidation -----------------------------------------------------------------------
@@ -215,19 +218,23 @@ def consolidate(batch: Batch, doc: dict[str, Any]) -> None:
     doc["stale"] = sum(1 for k in doc["scores"] if int(k.split("/", 1)[0]) != current)
 
 
-def _consolidate_dirty(batch: Batch) -> None:
-    for (table, _key), doc in batch.dirty.items():
-        if table == "proposals":
-            consolidate(batch, doc)
+def ensure_consolidated(batch: Batch, doc: dict[str, Any]) -> None:
+    """Consolidate now if scores or the revision changed since the last consolidation."""
+    if batch.take_mark("consolidate", doc["code"]):
+        consolidate(batch, doc)
 
 
-BEFORE_FLUSH.append(_consolidate_dirty)
+def _consolidate_marked(batch: Batch) -> None:
+    for code in sorted(batch.marks.get("consolidate", ())):
+        consolidate(batch, batch.touch("proposals", (code,)))
+    batch.marks.pop("consolidate", None)
+
+
+BEFORE_FLUSH.append(_consolidate_marked)
 
 
 def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return dumps(value)
 
 
 def _row(d: dict[str, Any]) -> tuple[Any, ...]:

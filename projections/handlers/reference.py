@@ -55,7 +55,7 @@ def pole_created(batch: Batch, e: Pole.Created, m: Meta) -> None:
 
 @on(Pole.Renamed)
 def pole_renamed(batch: Batch, e: Pole.Renamed, m: Meta) -> None:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    key = m.key
     batch.touch("poles", (key,))["name"] = e.name
 
 
@@ -66,7 +66,7 @@ def direction_created(batch: Batch, e: Direction.Created, m: Meta) -> None:
 
 @on(Direction.Moved)
 def direction_moved(batch: Batch, e: Direction.Moved, m: Meta) -> None:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    key = m.key
     direction = batch.touch("directions", (key,))
     direction["pole"] = e.pole
     for code in direction["proposals"]:
@@ -80,7 +80,7 @@ def team_created(batch: Batch, e: Team.Created, m: Meta) -> None:
 
 @on(Team.CapacitySet)
 def team_capacity(batch: Batch, e: Team.CapacitySet, m: Meta) -> None:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    key = m.key
     batch.touch("teams", (key,))["capacity"][str(e.year)] = e.days
 
 
@@ -110,7 +110,7 @@ def indicator_created(batch: Batch, e: Indicator.Created, m: Meta) -> None:
 
 @on(Indicator.Measured)
 def indicator_measured(batch: Batch, e: Indicator.Measured, m: Meta) -> None:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    key = m.key
     ind = batch.touch("indicators", (key,))
     ind["last"][e.kind.value] = {"on": e.on.isoformat(), "value": plain(e.value)}
     batch.append("measurements", (m.position, key, e.on.isoformat(), plain(e.value), e.kind.value, e.comment, m.at))
@@ -141,7 +141,7 @@ def grid_drafted(batch: Batch, e: GridVersion.Drafted, m: Meta) -> None:
 
 @on(GridVersion.CriterionSet, GridVersion.CriterionRemoved, GridVersion.Adopted)
 def grid_changed(batch: Batch, e: Any, m: Meta) -> None:
-    key = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    key = m.key
     grid = batch.touch("grids", (int(key[1:]),))
     grid["positions"].append(m.position)
     if isinstance(e, GridVersion.CriterionSet):
@@ -167,7 +167,7 @@ def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
 
 @on(Account.RoleGranted, Account.RoleRevoked, Account.Disabled, Account.Enabled, Account.PasswordChanged)
 def account_changed(batch: Batch, e: Any, m: Meta) -> None:
-    username = batch.doc("aggregates", (str(e.originator_id),))["key"]  # type: ignore[index]
+    username = m.key
     account = batch.touch("accounts", (username,))
     ctx = m.context
     if isinstance(e, Account.RoleGranted | Account.RoleRevoked):

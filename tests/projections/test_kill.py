@@ -26,14 +26,18 @@ def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(le
     }
     rm = ReadModel(ledger, settings)
     rng = random.Random(7)
+    head = rm.head_position()
     positions = []
-    for _ in range(5):
+    for i in range(5):
         proc = subprocess.Popen(
             [sys.executable, "-m", "sdsi", "projections", "follow", "--batch-size", "40", "--poll", "0.05"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        time.sleep(0.8 + rng.random() * 0.6)
-        proc.send_signal(signal.SIGKILL)
+        target = head * (i + 1) // 7 + rng.randrange(40)
+        deadline = time.monotonic() + 60
+        while rm.current_position() < target and time.monotonic() < deadline:
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGKILL)  # most likely in the middle of the next batch
         proc.wait()
         positions.append(rm.current_position())
     assert positions == sorted(positions)

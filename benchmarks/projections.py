@@ -1,0 +1,186 @@
+"""Read-side benchmark: rebuild of all views, as-of replay, against the raw log rate.
+
+For each backend and demo scale (``--scales``; scale 16 ≈ 100k events, 160 ≈ 1M) it
+loads the demo once (cached under ``--workdir``), then measures, each in a fresh process
+so peak memory is its own:
+
+- ``raw``: reading every notification and decoding it with the library's mapper
+  (``recorder.select_notifications`` + ``mapper.to_domain_event``) — the baseline;
+- ``rebuild``: ``Projector.rebuild()`` of all five views (events/s, peak RSS);
+- ``as-of``: replaying the views as of 90 % of the log into a temporary store, against
+  a rebuild to the same position (the target is ≤ 1.2×);
+- ``stock runner``: the library's ``ProjectionRunner`` on one simple view (PostgreSQL
+  only — it cannot follow SQLite), on the first ``--runner-events`` events.
+
+Run: ``python benchmarks/projections.py --scales 16 --backends sqlite,postgres``.
+PostgreSQL comes from ``SDSI_BENCH_DATABASE_URL`` (default: local server), one schema
+per scale, kept between runs (``--fresh`` drops them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG = os.environ.get("SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def settings_for(backend: str, scale: int, workdir: Path) -> Any:
+    from ledger.config import Settings
+
+    data = workdir / f"{backend}-{scale}"
+    url = f"sqlite:///{data}/ledger.db" if backend == "sqlite" else f"{PG}?schema=bench_{scale}"
+    base = Settings.from_env({"SDSI_DATA_DIR": str(data), "SDSI_DATABASE_URL": url, "SDSI_PASSWORD_HASHING": "fast"})
+    return base
+
+
+def prepare(backend: str, scale: int, workdir: Path, fresh: bool) -> int:
+    """Load the demo at ``scale`` once; returns the number of events."""
+    import psycopg
+
+    from ledger.app import open_ledger
+    from ledger.errors import NotInitialised
+    from projections.service import init_views
+    from sdsi.demo.loader import DemoLoader
+
+    settings = settings_for(backend, scale, workdir)
+    if backend == "postgres":
+        with psycopg.connect(PG, autocommit=True) as conn:
+            if fresh:
+                conn.execute(f"DROP SCHEMA IF EXISTS bench_{scale} CASCADE")
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS bench_{scale}")
+    elif fresh:
+        import shutil
+
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+    try:
+        ledger = open_ledger(settings)
+    except NotInitialised:
+        ledger = open_ledger(settings, create=True)
+        ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        init_views(settings, ledger)
+        started = time.perf_counter()
+        DemoLoader(ledger, scale=scale, progress=lambda m: None).run()
+        print(f"  loaded demo scale {scale} on {backend}: {ledger.head()} events in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    n = int(ledger.storage.fetchone("SELECT count(*) FROM {events}")[0])
+    ledger.close()
+    return n
+
+
+# --- measurements, each run in its own process (``--measure``) -----------------------------
+
+
+def measure(kind: str, backend: str, scale: int, workdir: Path, arg: int) -> dict[str, Any]:
+    from ledger.app import open_ledger
+    from ledger.log import read_log
+    from projections.projector import Projector, load_handlers
+    from projections.service import ReadModel
+    from projections.store import SQLiteViewStore
+
+    settings = settings_for(backend, scale, workdir)
+    ledger = open_ledger(settings)
+    load_handlers()
+    started = time.perf_counter()
+    n = 0
+    if kind == "raw":
+        mapper = ledger.mapper
+        for batch in read_log(ledger.recorder, page=2000):
+            for entry in batch:
+                mapper.to_domain_event(entry.notification)
+            n += len(batch)
+    elif kind == "rebuild":
+        rm = ReadModel(ledger, settings)
+        n = rm.projector().rebuild()
+    elif kind == "rebuild-to":
+        rm = ReadModel(ledger, settings)
+        projector = rm.projector()
+        projector.reset()
+        n = projector.catch_up(stop_position=arg)
+    elif kind == "as-of":
+        store = SQLiteViewStore(workdir / f"asof-{backend}-{scale}.db")
+        projector = Projector(ledger, store)
+        projector.reset()
+        n = projector.catch_up(stop_position=arg)
+        store.close()
+    elif kind == "runner":
+        n = stock_runner(settings, arg)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ledger.close()
+    return {"events": n, "seconds": seconds, "rate": n / seconds if seconds else 0.0, "peak_mb": peak}
+
+
+def stock_runner(settings: Any, limit: int) -> int:
+    """The library's ProjectionRunner on one view counting events per topic (PostgreSQL)."""
+    from bench_runner import run_stock_runner  # type: ignore[import-not-found]
+
+    return int(run_stock_runner(settings, limit))
+
+
+def run_measure(kind: str, backend: str, scale: int, workdir: Path, arg: int = 0) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", kind, "--backends", backend, "--scales", str(scale),
+         "--workdir", str(workdir), "--arg", str(arg)],
+        capture_output=True, text=True, check=False, cwd=str(ROOT),
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}"},
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"measurement {kind} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="16")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--workdir", default="/tmp/sdsi-bench-projections")
+    parser.add_argument("--runner-events", type=int, default=5000)
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--arg", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    workdir = Path(args.workdir)
+    backends = args.backends.split(",")
+    scales = [int(s) for s in args.scales.split(",")]
+    if args.measure:
+        print(json.dumps(measure(args.measure, backends[0], scales[0], workdir, args.arg)))
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for backend in backends:
+        for scale in scales:
+            n = prepare(backend, scale, workdir, args.fresh)
+            raw = run_measure("raw", backend, scale, workdir)
+            rebuild = run_measure("rebuild", backend, scale, workdir)
+            target = int(n * 0.9)
+            to = run_measure("rebuild-to", backend, scale, workdir, target)
+            asof = run_measure("as-of", backend, scale, workdir, target)
+            runner = run_measure("runner", backend, scale, workdir, args.runner_events) if backend == "postgres" else None
+            rows.append((backend, scale, n, raw, rebuild, to, asof, runner))
+    print()
+    print(f"{'backend':<9} {'events':>9} {'raw read+decode':>16} {'rebuild':>10} {'ratio':>6} {'peak MB':>8} "
+          f"{'as-of 90%':>10} {'rebuild 90%':>12} {'ratio':>6} {'stock runner':>13} {'ratio':>7}")
+    for backend, _scale, n, raw, rebuild, to, asof, runner in rows:
+        runner_rate = f"{runner['rate']:>10,.0f}/s" if runner else "n/a (SQLite)"
+        runner_ratio = f"{runner['rate'] / raw['rate']:>7.3f}" if runner else "      -"
+        print(
+            f"{backend:<9} {n:>9,} {raw['rate']:>14,.0f}/s {rebuild['rate']:>8,.0f}/s {rebuild['rate'] / raw['rate']:>6.2f} "
+            f"{rebuild['peak_mb']:>8.0f} {asof['seconds']:>9.1f}s {to['seconds']:>11.1f}s {asof['seconds'] / to['seconds']:>6.2f} "
+            f"{runner_rate:>13} {runner_ratio}"
+        )
+    print("\nratios: rebuild / raw (target ≥ 0.5), as-of / rebuild to the same position (target ≤ 1.2),"
+          " stock runner / raw (peer); peak MB is the rebuild process's maximum RSS (target < 500 at 1M).")
+
+
+if __name__ == "__main__":
+    main()

@@ -69,7 +69,9 @@ class DatabaseConfig:
                 POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
                 POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout),
                 POSTGRES_CONNECT_TIMEOUT="10",
-                POSTGRES_PRE_PING="y",
+                # No ping per checkout: it costs a round trip on every query, and the
+                # library (and LedgerStorage) retry a query whose connection dropped.
+                POSTGRES_PRE_PING="n",
                 # Never POSTGRES_ENABLE_DB_FUNCTIONS: its insert skips the table lock
                 # and followers would miss events committed out of order.
                 POSTGRES_ENABLE_DB_FUNCTIONS="n",

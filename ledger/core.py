@@ -2,7 +2,8 @@
 
 Every command of :class:`ledger.app.Ledger` runs through :meth:`LedgerCore.execute`:
 
-1. a client-supplied idempotency key that already landed returns the first result;
+1. a client-supplied idempotency key that already landed returns the first result
+   (detected when the repeat is refused, writes nothing, or fails to save);
 2. the actor's roles are read from their account, and the command context (actor, roles,
    UTC time, origin, reason, key, command name) is set for every event triggered;
 3. the command body loads aggregates through a :class:`Unit`, checks the rules (raising
@@ -38,7 +39,7 @@ from eventsourcing.utils import Environment, EnvType
 
 from domain.accounts import SYSTEM, Account
 from domain.base import LedgerAggregate, command_context
-from domain.errors import InvalidValue, NotFound, UnknownActor
+from domain.errors import DomainError, InvalidValue, NotFound, UnknownActor
 from domain.values import CommandContext, Origin, enum_value
 from ledger.config import Settings
 from ledger.errors import ConflictError, IdempotencyKeyReused, StorageUnavailable
@@ -178,13 +179,12 @@ class LedgerCore(Application[UUID]):
     ) -> CommandResult:
         """Run ``body`` as the command ``command`` for ``caller``; see module doc."""
         origin = enum_value(Origin, caller.origin, "origin")
-        key = self._check_key(caller.key)
-        if key is not None:
-            landed = self.storage.get_command(key)
-            if landed is not None:
-                return self._replay(landed, command)
-        else:
-            key = "auto-" + uuid4().hex
+        client_key = self._check_key(caller.key)
+        # No lookup of the key up front (it would cost a read on every command): the
+        # command record's primary key makes a repeated key's save fail atomically, and
+        # every way a repeat can end — refused by a rule, writing nothing, or failing to
+        # save — first checks whether the key already landed.
+        key = client_key or "auto-" + uuid4().hex
         reason = caller.reason.strip() if caller.reason else None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             ctx = CommandContext(
@@ -197,23 +197,28 @@ class LedgerCore(Application[UUID]):
                 reason=reason or None,
             )
             unit = Unit(self)
-            with command_context(ctx):
-                data = jsonable(dict(body(unit) or {}))
+            try:
+                with command_context(ctx):
+                    data = jsonable(dict(body(unit) or {}))
+            except DomainError:
+                landed = self.storage.get_command(key) if client_key else None
+                if landed is not None:
+                    return self._replay(landed, command)
+                raise
             pending = unit.pending()
             if not pending:
+                landed = self.storage.get_command(key) if client_key else None
+                if landed is not None:
+                    return self._replay(landed, command)
                 return CommandResult(command, key, data, None)
-            record = CommandRecord(
-                key, command, caller.actor, ctx.at.isoformat(), None, None, data
-            )
+            record = CommandRecord(key, command, caller.actor, ctx.at.isoformat(), None, None, data)
             try:
-                recordings = self.save(
-                    *pending, sdsi_command=record, sdsi_credential=unit.credential
-                )
+                recordings = self.save(*pending, sdsi_command=record, sdsi_credential=unit.credential)
             except IntegrityError:
                 landed = self.storage.get_command(key)
                 if landed is not None:
                     # Either our own commit, whose acknowledgement was lost and which the
-                    # library retried, or a twin request with the same key that won.
+                    # library retried, or an earlier or twin request with the same key.
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours
                     return self._replay(landed, command, replayed=not ours)
@@ -226,9 +231,7 @@ class LedgerCore(Application[UUID]):
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours
                     return self._replay(landed, command, replayed=not ours)
-                raise StorageUnavailable(
-                    f"the ledger database did not accept the command: {exc}"
-                ) from exc
+                raise StorageUnavailable(f"the ledger database did not accept the command: {exc}") from exc
             self.stats.commands += 1
             self.stats.by_command[command] = self.stats.by_command.get(command, 0) + 1
             return CommandResult(command, key, data, recordings[-1].notification.id)
@@ -271,8 +274,8 @@ class LedgerCore(Application[UUID]):
     def _roles_of(self, actor: str) -> tuple[str, ...]:
         if actor == SYSTEM:
             return (SYSTEM,)
-        try:
-            account = self.repository.get(Account.id_for(actor))
+        try:  # read-only use: no deep copy of the cached account
+            account = self.repository.get(Account.id_for(actor), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor(actor=actor) from None
         if not isinstance(account, Account) or not account.active:

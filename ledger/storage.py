@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.utils import retry
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg.sql import SQL, Identifier
@@ -226,11 +227,17 @@ class LedgerStorage:
 
     @contextmanager
     def cursor(self, *, commit: bool = False) -> Iterator[Any]:
-        """A cursor in a transaction, committed at the end if ``commit``."""
+        """A cursor in a transaction, committed at the end if ``commit``; a read on
+        PostgreSQL runs as one autocommit statement (no BEGIN/ROLLBACK round trips)."""
         datastore: Any = self.recorder.datastore
+        if self.is_postgres and not commit:
+            with datastore.get_connection() as conn, conn.cursor() as curs:
+                yield curs
+            return
         with datastore.transaction(commit=commit) as curs:
             yield curs
 
+    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
     def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.cursor() as c:
             c.execute(self.sql(statement), tuple(params))

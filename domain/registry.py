@@ -9,6 +9,7 @@ from domain.grids import GridVersion
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
 from domain.proposals import Proposal
+from domain.scenarios import Scenario
 from domain.scores import ScoreSheet
 from domain.sessions import Session
 
@@ -26,4 +27,5 @@ AGGREGATES = (
     Session,
     Envelope,
     ProjectBudget,
+    Scenario,
 )

@@ -10,12 +10,19 @@ from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
+from ledger.commands.scenarios import ScenarioCommands
 from ledger.config import DatabaseConfig, Settings
 from ledger.errors import NotInitialised, StorageUnavailable
 from ledger.storage import SCHEMA_VERSION
 
 
-class Ledger(OrganisationCommands, ProposalCommands, BudgetCommands, AccountCommands):
+class Ledger(
+    OrganisationCommands,
+    ProposalCommands,
+    BudgetCommands,
+    ScenarioCommands,
+    AccountCommands,
+):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 
     name = "sdsi"  # PostgreSQL tables are sdsi_events, sdsi_commands, …

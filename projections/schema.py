@@ -113,6 +113,7 @@ TABLES: tuple[Table, ...] = (
       "scenario votes_for:int votes_against:int abstentions:int present_voting:int quorum_required:int "
       "departs:int override:int chair doc",
       (("session",), ("proposal",))),
+    T("scenarios", "doc", ("code",), "code label status objective input_hash actor at position:int doc"),
     # --- audit trail ------------------------------------------------------------------------
     T("events", "append", ("position",),
       "position:int notification_id:int at actor roles origin command idem_key reason "

@@ -192,6 +192,7 @@ def _register_subcommands() -> None:
     main.add_command(cli_users.users)
     from sdsi.cli_integrity import register as register_integrity
     register_integrity(main)
+    import sdsi.cli_optimise  # noqa: F401  (registers `sdsi optimise`)
 
 
 _register_subcommands()

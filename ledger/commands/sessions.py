@@ -8,6 +8,7 @@ from domain.accounts import has_role
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
 from domain.errors import BudgetNotVoted, InvalidValue
 from domain.proposals import APPROVED, Proposal
+from domain.scenarios import Scenario
 from domain.sessions import Session
 from domain.values import Role, money
 from ledger.commands.organisation import Lookups
@@ -243,10 +244,19 @@ class SessionCommands(LedgerCore):
     def _scenario_recommendation(
         self, unit: Unit, scenario: str | None, proposal_code: str
     ) -> bool | None:
-        """Hook for the optimiser: whether a cited scenario selects the proposal."""
-        if scenario is not None:
-            raise InvalidValue("scenario", scenario, "aucun scénario de ce nom")
-        return None
+        """Whether a cited scenario selects the proposal (None: no recommendation,
+        the proposal was not among its candidates); a scenario without a plan cannot
+        be cited."""
+        if scenario is None:
+            return None
+        found = unit.get(
+            Scenario, Scenario.id_for(str(scenario)), kind="Scénario", label=scenario
+        )
+        if not found.has_plan:
+            raise InvalidValue(
+                "scenario", scenario, f"scénario sans plan (statut {found.status})"
+            )
+        return found.recommends(proposal_code)
 
     # --- budget effects ---------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+"""Optimisation scenarios: a proposed selection with its inputs, kept for ever.
+
+A scenario is recorded once, with everything it rested on: the optimiser's inputs as
+plain data and their SHA-256 (canonical JSON), the solver and its version, the status
+and remaining gap, the selection with start years and the greedy fill beside it. There
+is no event to change or delete one: a new computation is a new scenario.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from uuid import UUID
+
+from domain.accounts import require
+from domain.base import LedgerAggregate, natural_id
+from domain.errors import InvalidValue
+from domain.values import Role, code, text
+
+STATUSES = ("optimal", "time_limit", "infeasible", "no_solution")
+WITH_PLAN = ("optimal", "time_limit")
+
+
+def input_hash(inputs: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of the inputs (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(
+        inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class Scenario(LedgerAggregate):
+    """An optimiser's proposed selection under budget, capacity and dependencies."""
+
+    def __init__(self) -> None:
+        self.code = ""
+        self.label = ""
+        self.status = ""
+        self.input_hash = ""
+        self.candidates: set[str] = set()
+        self.selection: dict[str, int] = {}
+
+    @staticmethod
+    def id_for(scenario_code: str) -> UUID:
+        return natural_id("scenario", scenario_code)
+
+    class Computed(LedgerAggregate.Created):
+        code: str
+        label: str
+        parameters: dict[str, Any]
+        source: dict[str, Any]
+        inputs: dict[str, Any]
+        input_hash: str
+        solver: str
+        solver_version: str
+        status: str
+        gap: str | None
+        objective: str | None
+        result: dict[str, Any]
+        greedy: dict[str, Any]
+
+        def apply(self, agg: Scenario) -> None:
+            agg.code, agg.label, agg.status = self.code, self.label, self.status
+            agg.input_hash = self.input_hash
+            agg.candidates = {c["code"] for c in self.inputs["candidates"]}
+            agg.selection = {s["code"]: s["start"] for s in self.result["selection"]}
+
+    @classmethod
+    def compute(
+        cls,
+        scenario_code: str,
+        label: str,
+        *,
+        parameters: dict[str, Any],
+        source: dict[str, Any],
+        inputs: dict[str, Any],
+        digest: str,
+        result: dict[str, Any],
+        greedy: dict[str, Any],
+    ) -> Scenario:
+        """Record a computed scenario (DSI or chair); its hash must match its inputs."""
+        require("lancer un scénario d'optimisation", Role.DSI, Role.CHAIR)
+        scenario_code = code(scenario_code, "code")
+        if digest != input_hash(inputs):
+            raise InvalidValue("input_hash", digest, "ne correspond pas aux entrées")
+        status = result.get("status")
+        if status not in STATUSES:
+            raise InvalidValue("status", status, "statut de résolution inconnu")
+        candidates = {c["code"] for c in inputs.get("candidates", [])}
+        for line in result.get("selection", []):
+            if line["code"] not in candidates:
+                raise InvalidValue(
+                    "selection", line["code"], "projet absent des entrées du scénario"
+                )
+        return cls._create(
+            cls.Computed,
+            id=cls.id_for(scenario_code),
+            code=scenario_code,
+            label=text(label, "label", max_len=200, required=False),
+            parameters=parameters,
+            source=source,
+            inputs=inputs,
+            input_hash=digest,
+            solver=str(result.get("solver", "")),
+            solver_version=str(result.get("solver_version", "")),
+            status=status,
+            gap=result.get("gap"),
+            objective=result.get("objective"),
+            result=result,
+            greedy=greedy,
+        )
+
+    def recommends(self, proposal: str) -> bool | None:
+        """Whether the scenario retains ``proposal`` (None if it was no candidate)."""
+        if proposal not in self.candidates:
+            return None
+        return proposal in self.selection
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in WITH_PLAN

@@ -1,0 +1,53 @@
+"""Scenarios: one document per optimisation scenario, as recorded (never changed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.scenarios import Scenario
+from projections.handlers.audit import flatten
+from projections.projector import Batch, Meta, document, on
+
+
+@on(Scenario.Computed)
+def computed(batch: Batch, e: Scenario.Computed, m: Meta) -> None:
+    """The whole scenario: inputs, hash, solver, status, result and greedy fill."""
+    batch.put(
+        "scenarios",
+        (e.code,),
+        {
+            "code": e.code,
+            "label": e.label,
+            "status": e.status,
+            "objective": e.objective,
+            "gap": e.gap,
+            "input_hash": e.input_hash,
+            "solver": e.solver,
+            "solver_version": e.solver_version,
+            "parameters": flatten(e.parameters),
+            "source": flatten(e.source),
+            "inputs": flatten(e.inputs),
+            "result": flatten(e.result),
+            "greedy": flatten(e.greedy),
+            "actor": m.context.actor,
+            "reason": m.context.reason,
+            "at": m.at,
+            "position": m.position,
+        },
+    )
+
+
+def _row(d: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        d["code"],
+        d["label"],
+        d["status"],
+        d["objective"],
+        d["input_hash"],
+        d["actor"],
+        d["at"],
+        d["position"],
+    )
+
+
+document("scenarios", _row)

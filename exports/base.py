@@ -1,0 +1,163 @@
+"""What every export shares: the request, the source it reads, the exporter contract.
+
+An exporter (pretix-style) is one class per document with a ``name``, a French
+``label``, the ``formats`` it writes, the ``roles`` allowed to download it, and
+``filename()``, ``mime_type()`` and ``render()``. It reads only the views, through
+``projections.queries`` on the store that ``ReadModel.at(as_of)`` gives, so every
+export can be produced as of any past moment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from projections import queries as q
+from projections.store import ViewStore
+
+MIME_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "zip": "application/zip",
+}
+
+ALL_ROLES = frozenset(
+    {"referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"}
+)
+
+
+class ExportError(Exception):
+    """An export that cannot be produced as asked (bad usage: exit code 2, HTTP 4xx)."""
+
+
+class UnknownExport(ExportError):
+    """No exporter has this name."""
+
+
+class UnsupportedFormat(ExportError):
+    """The exporter does not write this format."""
+
+
+class MissingParameter(ExportError):
+    """A required parameter (e.g. the session of the minutes) is missing."""
+
+
+class NotFound(ExportError):
+    """The thing to export (e.g. a session) does not exist at that moment."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export: the format, the moment (``as_of``), for minutes a session."""
+
+    format: str
+    as_of: str | None = None
+    session: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The views as of one moment, with that moment's ledger position and time."""
+
+    store: ViewStore
+    position: int
+    at: str | None
+
+    @property
+    def municipality(self) -> str:
+        """The municipality's name (from the plan), or a neutral placeholder."""
+        plan = q.plan(self.store)
+        return str(plan["municipality"]) if plan else "Collectivité"
+
+
+class ExportSource:
+    """Where exports read: the read model (views as of any moment) and its ledger."""
+
+    def __init__(self, read_model: Any) -> None:
+        self.read_model = read_model
+
+    @property
+    def ledger(self) -> Any:
+        return self.read_model.ledger
+
+    @property
+    def settings(self) -> Any:
+        return self.read_model.settings
+
+    def snapshot(self, as_of: str | None) -> Snapshot:
+        """The views as of ``as_of`` (``None``: as they stand), with their position."""
+        rm = self.read_model
+        position = rm.position_of(as_of) if as_of else rm.current_position()
+        store = rm.at(as_of) if as_of else rm.store
+        latest = q.audit_trail(store, limit=1)["events"]
+        return Snapshot(store, position, latest[0]["at"] if latest else None)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered export: bytes, the file name to offer and the MIME type."""
+
+    content: bytes
+    filename: str
+    mime_type: str
+
+
+def slug(text: str) -> str:
+    """A file-name-safe fragment (ASCII letters, digits, dashes)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "export"
+
+
+class Exporter:
+    """One exported document, in one or more formats."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    formats: ClassVar[tuple[str, ...]] = ()
+    roles: ClassVar[frozenset[str]] = ALL_ROLES
+    needs_session: ClassVar[bool] = False
+
+    def filename(self, request: ExportRequest, snapshot: Snapshot) -> str:
+        """The file name to offer: name, session, position and extension."""
+        parts = [self.name]
+        if request.session:
+            parts.append(slug(request.session))
+        if request.as_of:
+            parts.append(f"position-{snapshot.position}")
+        return "-".join(parts) + f".{self.extension(request.format)}"
+
+    def extension(self, fmt: str) -> str:
+        return fmt
+
+    def mime_type(self, fmt: str) -> str:
+        return MIME_TYPES[self.extension(fmt)]
+
+    def check(self, request: ExportRequest) -> None:
+        """Refuse a format or a missing parameter before reading anything."""
+        if request.format not in self.formats:
+            raise UnsupportedFormat(
+                f"l'export {self.name!r} ne propose pas le format {request.format!r} "
+                f"(formats : {', '.join(self.formats)})"
+            )
+        if self.needs_session and not request.session:
+            raise MissingParameter(
+                f"l'export {self.name!r} demande une séance (--session CODE)"
+            )
+
+    def render(self, source: ExportSource, request: ExportRequest) -> Rendered:
+        """Check the request, take the snapshot, write the bytes."""
+        self.check(request)
+        snapshot = source.snapshot(request.as_of)
+        content = self.write(source, snapshot, request)
+        return Rendered(
+            content, self.filename(request, snapshot), self.mime_type(request.format)
+        )
+
+    def write(
+        self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
+    ) -> bytes:  # pragma: no cover - abstract
+        """The document's bytes in ``request.format``."""
+        raise NotImplementedError

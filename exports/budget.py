@@ -1,0 +1,45 @@
+"""Finance export: budget consumption per project × year × section (CSV and XLSX)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
+from exports.rows import Names, budget_table, envelope_table, summary_table
+from exports.tabular import french_csv, xlsx
+from projections import queries as q
+
+
+def _moment(snapshot: Snapshot) -> datetime | None:
+    if not snapshot.at:
+        return None
+    return datetime.fromisoformat(snapshot.at.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class BudgetExporter(Exporter):
+    """AP, CP, allocations, commitments and payments, with subtotals and totals."""
+
+    name = "budget"
+    label = "Consommation budgétaire (AP/CP, engagements, mandats)"
+    description = (
+        "Une ligne par projet, exercice et section : AP votée et révisions, CP de "
+        "l'exercice, alloué, engagé, mandaté, disponible, dérogations ; sous-totaux "
+        "par exercice et section, total général."
+    )
+    formats = ("csv", "xlsx")
+    roles = frozenset({"finance", "dsi", "chair", "member", "auditor"})
+
+    def write(
+        self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
+    ) -> bytes:
+        data = q.budget_consumption(snapshot.store)
+        names = Names.read(snapshot.store)
+        table = budget_table(data, names)
+        if request.format == "csv":
+            return french_csv(table)
+        return xlsx(
+            [table, envelope_table(data), summary_table(data, names)],
+            title=f"Consommation budgétaire — {snapshot.municipality}",
+            subject=f"Registre SDSI, position {snapshot.position}",
+            created=_moment(snapshot),
+        )

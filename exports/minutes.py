@@ -1,0 +1,507 @@
+"""COPIL minutes (PDF): attendance, quorum, evidence, named votes, decisions, seal."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Any
+
+from exports import pdf
+from exports.base import Exporter, ExportRequest, ExportSource, NotFound, Snapshot
+from exports.french import (
+    CHOICES,
+    NBSP,
+    OUTCOMES,
+    label,
+    long_date,
+    long_datetime,
+    money,
+    number,
+)
+from exports.integrity import SignedNote, checkpoint_covering, key_info
+from exports.rows import Names
+from projections import queries as q
+
+W = pdf.CONTENT_WIDTH
+SESSION_STATUSES = {"convened": "convoquée", "open": "ouverte", "closed": "close"}
+FAMILIES = {"value": "valeur", "risk": "risque"}
+VERIFY_COMMAND = (
+    "python verifier.py REGISTRE.zip --key signing_key.pub "
+    "--checkpoint point-de-controle.txt"
+)
+
+
+def quorum_rule(rule: dict[str, Any]) -> str:
+    """The quorum rule in words."""
+    kind, value = rule.get("kind"), Decimal(str(rule.get("value") or 0))
+    if kind == "count":
+        return f"{int(value)} membres votants"
+    if kind == "fraction":
+        return f"{number(value * 100, 0)}{NBSP}% des membres votants"
+    return "majorité des membres votants"
+
+
+class MinutesExporter(Exporter):
+    """The minutes of one COPIL session, ready to sign."""
+
+    name = "minutes"
+    label = "Procès-verbal de séance du COPIL"
+    description = (
+        "Présences et quorum, ordre du jour, évaluation consolidée et grille, votes "
+        "nominatifs, décisions, AP et CP accordés, point de contrôle signé du registre."
+    )
+    formats = ("pdf",)
+    roles = frozenset({"chair", "member", "dsi", "finance", "auditor", "evaluator"})
+    needs_session = True
+
+    def write(
+        self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
+    ) -> bytes:
+        store = snapshot.store
+        code = str(request.session)
+        session = q.session(store, code)
+        if session is None:
+            known = ", ".join(s["code"] for s in q.sessions(store)) or "aucune"
+            raise NotFound(f"séance inconnue : {code!r} (séances : {known})")
+        names = Names.read(store)
+        closed_at = session["positions"].get("closed")
+        checkpoint = (
+            checkpoint_covering(source.ledger, closed_at) if closed_at else None
+        )
+        key = key_info(source.ledger) if checkpoint else None
+        minutes = _Minutes(store, session, names, snapshot.municipality)
+        story = minutes.story(checkpoint, key)
+        return pdf.build(
+            story,
+            title=f"Procès-verbal — {session['title']}",
+            municipality=snapshot.municipality,
+            footer=f"Registre SDSI — données à la position {snapshot.position}",
+            subject=f"Séance {code}",
+        )
+
+
+class _Minutes:
+    """Builds the story of one session's minutes."""
+
+    def __init__(
+        self, store: Any, session: dict[str, Any], names: Names, municipality: str
+    ) -> None:
+        self.store = store
+        self.session = session
+        self.names = names
+        self.municipality = municipality
+        self.st = pdf.styles()
+        self.grids = {g["number"]: g for g in q.grids(store)}
+        self.projects = {p["code"]: p for p in q.portfolio(store)}
+        self.decisions = {d["proposal"]: d for d in session["decision_records"]}
+        self.votes: dict[str, list[dict[str, Any]]] = {}
+        for v in session["vote_records"]:
+            self.votes.setdefault(v["proposal"], []).append(v)
+
+    def story(
+        self, checkpoint: dict[str, Any] | None, key: dict[str, str] | None
+    ) -> list[Any]:
+        s = self.session
+        st = self.st
+        closed = s["status"] == "closed"
+        title = (
+            "Procès-verbal de la séance du comité de pilotage"
+            if closed
+            else "Projet de procès-verbal (séance non close)"
+        )
+        out: list[Any] = [
+            pdf.para(title, st.title),
+            pdf.para(f"{s['title']} — séance du {long_date(s['on'])}", st.subtitle),
+            pdf.key_values(
+                [
+                    ("Collectivité", self.municipality),
+                    ("Séance", s["code"]),
+                    ("Date", long_date(s["on"])),
+                    ("Présidence", self.names.person(s["chair"])),
+                    ("Statut", label(SESSION_STATUSES, s["status"])),
+                    ("Ordre du jour", f"{len(s['agenda'])} point(s)"),
+                    ("Décisions", f"{len(self.decisions)} décision(s)"),
+                ],
+                [4 * pdf.cm, W - 4 * pdf.cm],
+            ),
+        ]
+        out += self.attendance()
+        out += self.agenda()
+        out.append(pdf.para("Délibérations", st.h1))
+        for n, item in enumerate(s["agenda"], 1):
+            out += self.item(n, item)
+        out += self.seal(checkpoint, key)
+        out += self.signature()
+        return out
+
+    # --- attendance -------------------------------------------------------------------
+
+    def attendance(self) -> list[Any]:
+        s, st = self.session, self.st
+        present = set(s["present"])
+        rows = []
+        for member in s["voting"] + s["non_voting"]:
+            quality = (
+                "membre votant"
+                if member in s["voting"]
+                else "membre sans voix délibérative"
+            )
+            if member == s["chair"]:
+                quality += " — présidence"
+            status = "présent" if member in present else "absent"
+            if s["status"] == "convened":
+                status = "—"
+            rows.append([self.names.person(member), quality, status])
+        out = [
+            pdf.para("Présences et quorum", st.h1),
+            pdf.grid(
+                ["Membre", "Qualité", "Présence"],
+                rows,
+                [6.5 * pdf.cm, 7 * pdf.cm, W - 13.5 * pdf.cm],
+            ),
+            pdf.space(4),
+        ]
+        voting_present = sorted(m for m in s["voting"] if m in present)
+        met = "Quorum atteint." if s["quorum_met"] else "Quorum non atteint."
+        out.append(
+            pdf.para(
+                f"Quorum : {s['quorum_required']} membres votants requis "
+                f"({quorum_rule(s['quorum'])}) ; {len(voting_present)} membres votants "
+                f"présents sur {len(s['voting'])}. {met}",
+                st.body,
+            )
+        )
+        moves = self.attendance_changes()
+        if moves:
+            out.append(pdf.para("Arrivées et départs en cours de séance :", st.body))
+            out.append(
+                pdf.grid(
+                    ["Horodatage", "Membre", "Mouvement"],
+                    moves,
+                    [5.5 * pdf.cm, 6.5 * pdf.cm, W - 12 * pdf.cm],
+                )
+            )
+        return out
+
+    def attendance_changes(self) -> list[list[str]]:
+        entries = self.session.get("attendance") or []
+        rows = []
+        for before, after in itertools.pairwise(entries):
+            old, new = set(before["present"]), set(after["present"])
+            for m in sorted(new - old):
+                rows.append(
+                    [long_datetime(after["at"]), self.names.person(m), "arrivée"]
+                )
+            for m in sorted(old - new):
+                rows.append(
+                    [long_datetime(after["at"]), self.names.person(m), "départ"]
+                )
+        return rows
+
+    # --- agenda -----------------------------------------------------------------------
+
+    def agenda(self) -> list[Any]:
+        rows = []
+        for n, code in enumerate(self.session["agenda"], 1):
+            p = self.projects.get(code, {})
+            d = self.decisions.get(code)
+            rows.append(
+                [
+                    str(n),
+                    code,
+                    p.get("title", ""),
+                    p.get("direction", ""),
+                    label(OUTCOMES, d["outcome"]) if d else "sans décision",
+                ]
+            )
+        return [
+            pdf.para("Ordre du jour", self.st.h1),
+            pdf.grid(
+                ["N°", "Projet", "Intitulé", "Direction", "Décision"],
+                rows,
+                [
+                    1 * pdf.cm,
+                    2.6 * pdf.cm,
+                    W - 10.6 * pdf.cm,
+                    2.4 * pdf.cm,
+                    4.6 * pdf.cm,
+                ],
+            ),
+        ]
+
+    # --- one item ---------------------------------------------------------------------
+
+    def item(self, n: int, code: str) -> list[Any]:
+        st = self.st
+        p = self.projects.get(code, {})
+        d = self.decisions.get(code)
+        direction = p.get("direction", "")
+        pole = p.get("pole", "")
+        out: list[Any] = [
+            pdf.para(f"Point n°{n} — {code} — {p.get('title', '')}", st.h2),
+            pdf.para(
+                f"Direction : {direction} — {self.names.directions.get(direction, '')}"
+                f" (pôle {pole} — {self.names.poles.get(pole, '')})."
+                + (f" Révision de la fiche examinée : {d['revision']}." if d else ""),
+                st.body,
+            ),
+        ]
+        out += self.scores(code, d)
+        out += self.item_votes(code)
+        out += self.decision(d)
+        return out
+
+    def scores(self, code: str, d: dict[str, Any] | None) -> list[Any]:
+        st = self.st
+        if d is not None:
+            version, scores = d["grid_version"], d["scores"]
+            value, risk = d["value"], d["risk"]
+        else:
+            p = self.projects.get(code, {})
+            version = p.get("grid_version")
+            doc = q.proposal(self.store, code) or {}
+            scores = (doc.get("consolidated") or {}).get(str(version)) or {}
+            value, risk = p.get("value"), p.get("risk")
+        grid = self.grids.get(version) if version is not None else None
+        if not scores or grid is None:
+            return [
+                pdf.para(
+                    "Aucune évaluation consolidée sur une grille adoptée.", st.note
+                )
+            ]
+        adopted = (
+            f", adoptée le {long_date(grid['adopted_on'])}"
+            if grid.get("adopted_on")
+            else ""
+        )
+        out: list[Any] = [
+            pdf.para(
+                f"Évaluation consolidée sur la grille v{version}{adopted} : valeur "
+                f"{number(value)} / 100, risque {number(risk)} / 100, "
+                f"{scores.get('evaluators', 0)} évaluateur(s)"
+                + (
+                    f", dont {scores['stale']} note(s) sur une révision antérieure"
+                    if scores.get("stale")
+                    else ""
+                )
+                + ".",
+                st.body,
+            )
+        ]
+        rows = []
+        for crit_code, c in sorted(scores.get("criteria", {}).items()):
+            crit = grid["criteria"].get(crit_code, {})
+            top = max((lv["level"] for lv in crit.get("scale", [])), default=0)
+            rows.append(
+                [
+                    crit_code,
+                    crit.get("label", ""),
+                    label(FAMILIES, c.get("family")),
+                    number(crit.get("weight"), 2),
+                    f"{number(Decimal(c['mean_x100']) / 100)} / {top}",
+                    f"{c['min']}–{c['max']}",
+                    str(c["spread"]),
+                    str(c["n"]),
+                ]
+            )
+        out.append(
+            pdf.grid(
+                [
+                    "Critère",
+                    "Libellé",
+                    "Famille",
+                    "Poids",
+                    "Moyenne",
+                    "Min–max",
+                    "Écart",
+                    "Notes",
+                ],
+                rows,
+                [
+                    1.7 * pdf.cm,
+                    W - 11.3 * pdf.cm,
+                    1.6 * pdf.cm,
+                    1.6 * pdf.cm,
+                    2.2 * pdf.cm,
+                    1.7 * pdf.cm,
+                    1.3 * pdf.cm,
+                    1.2 * pdf.cm,
+                ],
+                right=(3, 4, 5, 6, 7),
+            )
+        )
+        return out
+
+    def item_votes(self, code: str) -> list[Any]:
+        st = self.st
+        votes = self.votes.get(code, [])
+        if not votes:
+            return [pdf.para("Aucun vote exprimé.", st.note)]
+        rows = []
+        tally = {"for": 0, "against": 0, "abstain": 0}
+        for v in votes:
+            if v["current"]:
+                tally[v["choice"]] += 1
+            rows.append(
+                [
+                    self.names.person(v["member"]),
+                    label(CHOICES, v["choice"]),
+                    str(v["position"]),
+                    "" if v["current"] else "vote remplacé par un vote ultérieur",
+                ]
+            )
+        return [
+            pdf.space(3),
+            pdf.grid(
+                ["Membre", "Vote", "Position", "Remarque"],
+                rows,
+                [6 * pdf.cm, 2.6 * pdf.cm, 2 * pdf.cm, W - 10.6 * pdf.cm],
+                right=(2,),
+            ),
+            pdf.para(
+                f"Votes en vigueur : pour {tally['for']}, contre {tally['against']}, "
+                f"abstention {tally['abstain']}.",
+                st.body,
+            ),
+        ]
+
+    def decision(self, d: dict[str, Any] | None) -> list[Any]:
+        st = self.st
+        if d is None:
+            return [pdf.para("Pas encore de décision sur ce point.", st.note)]
+        pairs = [("Décision", label(OUTCOMES, d["outcome"])), ("Motif", d["rationale"])]
+        if d["conditions"]:
+            pairs.append(("Conditions", d["conditions"]))
+        if d["departs_from_majority"]:
+            pairs.append(
+                (
+                    "Écart au vote",
+                    "la décision s'écarte de la majorité des "
+                    "votes ; justification : " + (d["justification"] or ""),
+                )
+            )
+        if d["scenario"]:
+            pairs.append(("Scénario", d["scenario"]))
+        if d["ap"] is not None:
+            pairs.append(("AP accordée", money(d["ap"])))
+        if d["override"]:
+            pairs.append(
+                ("Dérogation budgétaire", "oui — " + (d["override_reason"] or ""))
+            )
+        pairs.append(
+            (
+                "Position dans le registre",
+                f"{d['position']} (décision enregistrée le "
+                f"{long_datetime(d['decided_at'])})",
+            )
+        )
+        flow: list[Any] = [pdf.key_values(pairs, [4 * pdf.cm, W - 4.4 * pdf.cm])]
+        if d["cp"]:
+            rows = [
+                [str(c["year"]), c["section"], money(c["amount"])]
+                for c in sorted(d["cp"], key=lambda c: (c["year"], c["section"]))
+            ]
+            total = sum((Decimal(c["amount"]) for c in d["cp"]), Decimal("0.00"))
+            rows.append(["Total", "", money(total)])
+            flow += [
+                pdf.space(3),
+                pdf.para("Crédits de paiement accordés :", st.body),
+                pdf.grid(
+                    ["Exercice", "Section", "CP"],
+                    rows,
+                    [3 * pdf.cm, 5 * pdf.cm, 4 * pdf.cm],
+                    right=(2,),
+                    bold_rows=(len(rows) - 1,),
+                ),
+            ]
+        colour = pdf.GREEN if d["outcome"].startswith("approved") else pdf.GREY
+        return [pdf.space(4), pdf.boxed(flow, colour), pdf.space(6)]
+
+    # --- seal and signature -----------------------------------------------------------
+
+    def seal(
+        self, checkpoint: dict[str, Any] | None, key: dict[str, str] | None
+    ) -> list[Any]:
+        st = self.st
+        out: list[Any] = [pdf.para("Scellement du registre", st.h1)]
+        closed = self.session["positions"].get("closed")
+        if checkpoint is None or key is None:
+            out.append(
+                pdf.para(
+                    "Aucun point de contrôle signé ne couvre encore la clôture de "
+                    "cette "
+                    "séance : le procès-verbal ne peut pas encore être scellé "
+                    "(exécuter « sdsi seal »).",
+                    st.body,
+                )
+            )
+            return out
+        note = SignedNote.parse(checkpoint["note"])
+        out.append(
+            pdf.para(
+                f"La clôture de la séance est l'événement n°{closed} du registre. Le "
+                "point "
+                f"de contrôle n°{checkpoint['seq']}, signé par la clé du registre, "
+                "couvre "
+                f"les {checkpoint['tree_size']} premiers événements : toute "
+                "modification, "
+                "suppression ou insertion d'un événement antérieur, notamment des "
+                "votes et "
+                "décisions ci-dessus, serait détectée.",
+                st.body,
+            )
+        )
+        out.append(
+            pdf.key_values(
+                [
+                    ("Point de contrôle", f"n°{checkpoint['seq']}"),
+                    ("Taille de l'arbre", str(checkpoint["tree_size"])),
+                    ("Racine (base64)", pdf.hashed(checkpoint["root"])),
+                    ("Racine (hexadécimal)", pdf.hashed(checkpoint["root_hex"])),
+                    ("Origine du journal", note.origin),
+                    (
+                        "Empreinte de la clé publique (SHA-256)",
+                        pdf.hashed(key["fingerprint"]),
+                    ),
+                ],
+                [5 * pdf.cm, W - 5.4 * pdf.cm],
+            )
+        )
+        out += [
+            pdf.space(4),
+            pdf.together(
+                pdf.para(
+                    "Point de contrôle signé (texte exact, à conserver) :", st.body
+                ),
+                pdf.boxed([pdf.mono_block(note.text)]),
+                pdf.space(4),
+                pdf.para(
+                    "Vérification indépendante : enregistrer le texte ci-dessus dans "
+                    "point-de-controle.txt, obtenir l'export du registre (« sdsi "
+                    "ledger export REGISTRE.zip ») et la clé publique, puis exécuter :",
+                    st.body,
+                ),
+                pdf.code(VERIFY_COMMAND),
+            ),
+        ]
+        return out
+
+    def signature(self) -> list[Any]:
+        st = self.st
+        s = self.session
+        return [
+            pdf.space(14),
+            pdf.together(
+                pdf.para(
+                    f"Fait le {long_date(s['on'])}, pour la collectivité : "
+                    f"{self.municipality}.",
+                    st.body,
+                ),
+                pdf.space(6),
+                pdf.para(
+                    f"Le président de séance, {self.names.person(s['chair'])}", st.body
+                ),
+                pdf.space(40),
+                pdf.para("(signature)", st.note),
+            ),
+        ]

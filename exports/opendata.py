@@ -1,0 +1,218 @@
+"""Open data: decisions, budget and named votes in CSV or JSON, each with its schema.
+
+Each dataset has a Table Schema (frictionless) file: columns, types, meaning; budget
+columns take the names of the national SCDL budget schema (``scdl/budget``) where they
+mean the same thing. Personal data is limited to officials acting in office: the chair
+and the voting members of the COPIL (public minutes name them). Referents, evaluators
+and their justifications are never published.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any, ClassVar
+
+from exports.base import ALL_ROLES, Exporter, ExportRequest, ExportSource, Snapshot
+from exports.rows import (
+    SCHEMA_TYPES,
+    Names,
+    Table,
+    open_budget_table,
+    open_decision_table,
+    open_vote_table,
+)
+from exports.tabular import dumps, open_csv, open_json
+
+LICENCE = {
+    "name": "etalab-2.0",
+    "title": "Licence Ouverte / Open Licence version 2.0",
+    "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+}
+SCDL_BUDGET = {
+    "title": "SCDL — Budget (schéma national des données essentielles du budget)",
+    "path": "https://schema.data.gouv.fr/scdl/budget/",
+}
+SCDL_PROPERTY = "scdl/budget 0.8.1"
+DATASETS = ("decisions", "budget", "votes")
+_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+def table_for(dataset: str, snapshot: Snapshot, names: Names) -> Table:
+    """The open-data table of one dataset, as of the snapshot."""
+    store = snapshot.store
+    if dataset == "budget":
+        return open_budget_table(store, names, snapshot.municipality)
+    if dataset == "decisions":
+        return open_decision_table(store, names)
+    return open_vote_table(store, names)
+
+
+def schema(table: Table) -> dict[str, Any]:
+    """The Table Schema of a dataset: every column's name, type and meaning."""
+    fields = []
+    for c in table.columns:
+        field: dict[str, Any] = {
+            "name": c.key,
+            "title": c.header,
+            "type": SCHEMA_TYPES[c.kind],
+            "description": c.description,
+        }
+        if c.kind in ("money", "decimal"):
+            field["decimalChar"] = "."
+            field["groupChar"] = ""
+        if c.kind == "bool":
+            field["trueValues"] = ["true"]
+            field["falseValues"] = ["false"]
+        if c.kind == "datetime":
+            field["format"] = "any"
+        constraints: dict[str, Any] = {}
+        if c.required:
+            constraints["required"] = True
+        if c.enum:
+            constraints["enum"] = list(c.enum)
+        if constraints:
+            field["constraints"] = constraints
+        if c.scdl:
+            field["scdl"] = SCDL_PROPERTY  # the SCDL budget property of this name
+        fields.append(field)
+    out: dict[str, Any] = {
+        "$schema": "https://specs.frictionlessdata.io/schemas/table-schema.json",
+        "name": table.name,
+        "title": table.title,
+        "description": table.description,
+        "fields": fields,
+        "missingValues": [""],
+    }
+    if table.name == "budget":
+        out["sources"] = [SCDL_BUDGET]
+    return out
+
+
+def schema_bytes(table: Table) -> bytes:
+    return (dumps(schema(table), indent=2) + "\n").encode("utf-8")
+
+
+def _meta(snapshot: Snapshot, table: Table) -> dict[str, Any]:
+    return {
+        "dataset": table.name,
+        "title": table.title,
+        "publisher": snapshot.municipality,
+        "licence": LICENCE["title"],
+        "ledger_position": snapshot.position,
+        "data_as_of": snapshot.at,
+        "schema": f"{table.name}.schema.json",
+    }
+
+
+def dataset_bytes(table: Table, fmt: str, snapshot: Snapshot) -> bytes:
+    """One dataset in CSV (``,``, UTF-8) or JSON (``meta`` and ``data``)."""
+    return open_csv(table) if fmt == "csv" else open_json(table, _meta(snapshot, table))
+
+
+class OpenDataExporter(Exporter):
+    """The whole open-data publication: every dataset, its schema, a data package."""
+
+    name = "opendata"
+    label = "Données ouvertes (décisions, budget, votes)"
+    description = (
+        "Archive ZIP : décisions, budget (noms SCDL) et votes nominatifs en CSV ou "
+        "JSON, avec le schéma de chaque fichier et un descripteur datapackage.json."
+    )
+    formats = ("csv", "json")
+    roles = ALL_ROLES
+
+    def extension(self, fmt: str) -> str:
+        return "zip"
+
+    def filename(self, request: ExportRequest, snapshot: Snapshot) -> str:
+        base = super().filename(request, snapshot)
+        return base.replace("opendata", f"opendata-{request.format}", 1)
+
+    def write(
+        self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
+    ) -> bytes:
+        names = Names.read(snapshot.store)
+        fmt = request.format
+        out = io.BytesIO()
+        resources = []
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for dataset in DATASETS:
+                table = table_for(dataset, snapshot, names)
+                data = dataset_bytes(table, fmt, snapshot)
+                _add(zf, f"{dataset}.{fmt}", data)
+                _add(zf, f"{dataset}.schema.json", schema_bytes(table))
+                resources.append(
+                    {
+                        "name": dataset,
+                        "title": table.title,
+                        "path": f"{dataset}.{fmt}",
+                        "format": fmt,
+                        "encoding": "utf-8",
+                        "schema": f"{dataset}.schema.json",
+                        **(
+                            {"dialect": {"delimiter": ",", "header": True}}
+                            if fmt == "csv"
+                            else {}
+                        ),
+                    }
+                )
+            package = {
+                "profile": "tabular-data-package" if fmt == "csv" else "data-package",
+                "name": "sdsi-donnees-ouvertes",
+                "title": f"Schéma directeur des SI — {snapshot.municipality}",
+                "licenses": [LICENCE],
+                "sources": [SCDL_BUDGET],
+                "ledger_position": snapshot.position,
+                "data_as_of": snapshot.at,
+                "resources": resources,
+            }
+            _add(zf, "datapackage.json", (dumps(package, indent=2) + "\n").encode())
+        return out.getvalue()
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)  # same data, same bytes
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+class _OneDataset(Exporter):
+    """One open-data dataset as a single file."""
+
+    dataset: ClassVar[str] = ""
+    formats = ("csv", "json")
+    roles = ALL_ROLES
+
+    def write(
+        self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
+    ) -> bytes:
+        table = table_for(self.dataset, snapshot, Names.read(snapshot.store))
+        return dataset_bytes(table, request.format, snapshot)
+
+
+class OpenDataDecisionsExporter(_OneDataset):
+    """The decisions dataset alone."""
+
+    name = "opendata-decisions"
+    dataset = "decisions"
+    label = "Données ouvertes : décisions du COPIL"
+    description = "Une ligne par décision : votes, motif, AP et CP accordés."
+
+
+class OpenDataBudgetExporter(_OneDataset):
+    """The budget dataset alone."""
+
+    name = "opendata-budget"
+    dataset = "budget"
+    label = "Données ouvertes : budget des projets (SCDL)"
+    description = "Une ligne par projet, exercice et section, colonnes SCDL budget."
+
+
+class OpenDataVotesExporter(_OneDataset):
+    """The named votes dataset alone."""
+
+    name = "opendata-votes"
+    dataset = "votes"
+    label = "Données ouvertes : votes nominatifs du COPIL"
+    description = "Une ligne par vote exprimé en séance, votes remplacés compris."

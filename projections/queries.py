@@ -419,6 +419,11 @@ def accounts(store: ViewStore) -> list[dict[str, Any]]:
     return _docs(store.fetchall("SELECT doc FROM {accounts} ORDER BY username"))
 
 
+def account(store: ViewStore, username: str) -> dict[str, Any] | None:
+    row = store.fetchone("SELECT doc FROM {accounts} WHERE username = ?", (username,))
+    return None if row is None else json.loads(row[0])
+
+
 def grants(store: ViewStore, username: str | None = None) -> list[dict[str, Any]]:
     rows = store.fetchall(
         "SELECT position, username, action, role, scope, actor, reason, at FROM {grants}"

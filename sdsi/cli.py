@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -123,6 +124,10 @@ def init(cli: CliContext, admin_name: str, admin_password: str | None, app_role:
 
         ledger.storage.set_meta("initialised_at", datetime.now(UTC).isoformat())
         created.append(f"ledger tables in {settings.database.describe()}")
+    from projections.service import init_views
+
+    if init_views(settings, ledger):
+        created.append("view tables")
     if ledger.account(admin_name) is None:
         password = admin_password or secrets.token_urlsafe(12)
         ledger.bootstrap_admin(admin_name, "Administrateur", password)
@@ -183,15 +188,57 @@ def _load_demo(cli: CliContext, scale: int) -> None:
 
 
 def _serve_demo(cli: CliContext, port: int) -> None:
-    click.echo(f"the web UI is not available yet (port {port} unused)")
+    from web.app import create_app
+
+    app = create_app(settings=cli.settings, ledger=cli.ledger)
+    click.echo(f"serving the demo on http://127.0.0.1:{port} (Ctrl+C to stop)")
+    try:
+        app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+    finally:
+        app.extensions["sdsi"].follower and app.extensions["sdsi"].follower.close()
+        cli._ledger = None  # closed with the app's state below
+        app.extensions["sdsi"].close()
+
+
+@main.command()
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--timeout", default=60, show_default=True)
+@pass_cli
+@handle_errors
+def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
+    """Production server: gunicorn, several workers, each building its app after fork."""
+    import shutil
+    import subprocess
+
+    from ledger.app import probe_postgres
+
+    settings = cli.settings
+    if settings.database.is_postgres:
+        probe_postgres(settings.database)
+    cli.ledger  # fails early, in one line, if the database is not initialised
+    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
+    cmd = [gunicorn, "--workers", str(workers), "--bind", bind, "--timeout", str(timeout),
+           "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "web.app:create_app()"]
+    if not settings.database.is_postgres and workers > 1:
+        click.echo("note: on the embedded SQLite default each worker follows the views itself; "
+                   "use PostgreSQL with `sdsi projections follow` for several workers", err=True)
+    click.echo(f"serving {settings.database.describe()} on http://{bind} with {workers} worker(s)", err=True)
+    cli.close()
+    sys.exit(subprocess.call(cmd))
 
 
 def _register_subcommands() -> None:
     from sdsi import cli_users
 
     main.add_command(cli_users.users)
+    from sdsi import cli_projections
+
+    main.add_command(cli_projections.projections)
+    main.add_command(cli_projections.replay)
     from sdsi.cli_integrity import register as register_integrity
     register_integrity(main)
+    main.add_command(__import__("sdsi.cli_exports", fromlist=["export"]).export)
     import sdsi.cli_optimise  # noqa: F401  (registers `sdsi optimise`)
 
 

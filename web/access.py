@@ -1,0 +1,89 @@
+"""The access matrix: what each role may see and do, in one place.
+
+Every UI route and API endpoint names one permission (``@requires("…")``); the
+generated access-matrix test walks the route table, so a new route cannot be missed.
+Referents act only for their own direction: a permission listed in ``SCOPED`` is
+granted to a referent only for proposals of the direction in their grant.
+The ledger enforces the domain rules again on every command; this matrix decides what
+the UI shows and what the web layer lets through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+ALL = frozenset({"referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"})
+READERS = ALL - {"referent"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # everyone signed in
+    "home": ALL,
+    "grid.view": ALL,
+    "session.view": ALL,
+    "plan.view": ALL,
+    "export.opendata": ALL,
+    "export.plan": ALL,
+    # proposals
+    "proposal.view": ALL,  # referents: their direction only (SCOPED)
+    "proposal.draft": frozenset({"referent", "dsi"}),
+    "proposal.amend": frozenset({"referent", "dsi"}),
+    "proposal.submit": frozenset({"referent", "dsi"}),
+    "proposal.withdraw": frozenset({"referent", "dsi"}),
+    "proposal.qualify": frozenset({"dsi"}),
+    "proposal.execute": frozenset({"dsi"}),
+    "proposal.cancel": frozenset({"dsi", "chair"}),
+    "proposal.score": frozenset({"evaluator"}),
+    # portfolio, capacity, arbitration history
+    "portfolio.view": READERS,
+    "decisions.view": READERS,
+    # grid
+    "grid.edit": frozenset({"dsi", "chair"}),
+    "grid.adopt": frozenset({"chair"}),
+    # committee sessions
+    "session.manage": frozenset({"chair"}),
+    "session.vote": frozenset({"member"}),
+    # budget
+    "budget.view": frozenset({"finance", "dsi", "chair", "member", "auditor"}),
+    "budget.edit": frozenset({"finance"}),
+    "budget.revise_ap": frozenset({"finance", "chair"}),
+    "export.budget": frozenset({"finance", "dsi", "chair", "auditor"}),
+    "export.minutes": frozenset({"chair", "member", "auditor", "dsi"}),
+    "export.certificate": frozenset({"auditor", "chair", "admin"}),
+    # audit and integrity
+    "audit.view": frozenset({"auditor", "admin"}),
+    "integrity.view": ALL,
+    # scenarios (optimiser)
+    "scenario.view": frozenset({"dsi", "chair", "member", "finance", "auditor"}),
+    "scenario.run": frozenset({"dsi", "chair"}),
+    # administration
+    "admin.accounts": frozenset({"admin"}),
+    "organisation.edit": frozenset({"dsi", "admin"}),
+}
+
+# Permissions a referent holds only for proposals of their own direction.
+SCOPED = frozenset({"proposal.view", "proposal.amend", "proposal.submit", "proposal.withdraw"})
+
+
+def role_names(grants: Iterable[str]) -> set[str]:
+    """``referent:DSN`` → ``referent``."""
+    return {g.split(":", 1)[0] for g in grants}
+
+
+def referent_directions(grants: Iterable[str]) -> set[str]:
+    return {g.split(":", 1)[1] for g in grants if g.startswith("referent:")}
+
+
+def allowed(grants: Iterable[str], permission: str, direction: str | None = None) -> bool:
+    """Whether an account with ``grants`` holds ``permission`` (for ``direction``)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    grants = list(grants)
+    roles = role_names(grants)
+    holders = PERMISSIONS[permission]
+    if roles & (holders - {"referent"}):
+        return True
+    if "referent" in holders and "referent" in roles:
+        if permission in SCOPED and direction is not None:
+            return direction in referent_directions(grants)
+        return True
+    return False

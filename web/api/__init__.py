@@ -1,0 +1,43 @@
+"""The JSON API ``/api/v1``: every command and read, OpenAPI 3 from the schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+
+class SdsiApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, with the errors handled by web.errors (one shape)."""
+
+    def _register_error_handlers(self) -> None:
+        pass
+
+
+def init_api(app: Flask) -> None:
+    from web.api import commands, reads
+
+    app.config.update(
+        API_TITLE="SDSI Ledger API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="v1/openapi.json",
+    )
+    spec: dict[str, Any] = {
+        "info": {"description": (
+            "API du registre SDSI. Authentification : POST /api/v1/auth/token puis "
+            "`Authorization: Bearer <jeton>`. Chaque commande accepte l'en-tête "
+            "`Idempotency-Key` ; chaque lecture accepte `as_of` (date-heure ISO UTC ou "
+            "position:N). Montants : chaînes décimales (\"125000.00\") ; dates AAAA-MM-JJ."
+        )},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+    }
+    api = SdsiApi(app, spec_kwargs=spec)
+    for blp in (*reads.BLUEPRINTS, *commands.BLUEPRINTS):
+        api.register_blueprint(blp)
+    app.extensions["sdsi_api"] = api
+    # the OpenAPI document is public: its views (bound methods) are listed here
+    app.config["PUBLIC_ENDPOINTS"] = {e for e in app.view_functions if e.startswith("api-docs.")} | {"static", "ui.static"}

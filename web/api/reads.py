@@ -1,0 +1,269 @@
+"""Read endpoints: every projection, with ``as_of``; never the event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from projections import queries as q
+from web.access import allowed
+from web.api import schemas as s
+from web.auth import proposal_direction, public, requires
+from web.state import state
+
+views = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Lectures (portefeuille, budget, décisions, capacité, audit)")
+reference = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Référentiels (plan, organisation, axes, grilles, comptes)")
+integrity = Blueprint("api_integrity", __name__, url_prefix="/api/v1", description="Intégrité du registre (points de contrôle, preuves)")
+BLUEPRINTS = (views, reference, integrity)
+
+
+def _store(args: dict[str, Any]) -> Any:
+    return state().read_model.at(args.pop("as_of", None))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@views.route("/health")
+@views.response(200)
+@public
+def health() -> dict[str, Any]:
+    """Liveness: the views' position and the head of the log."""
+    rm = state().read_model
+    return {"status": "ok", "views_position": rm.current_position()}
+
+
+@views.route("/me")
+@views.response(200)
+@requires("home")
+def me() -> dict[str, Any]:
+    """The signed-in account and its roles."""
+    return {"username": current_user.username, "display_name": current_user.display_name, "roles": current_user.grants}
+
+
+@views.route("/portfolio")
+@views.arguments(s.PortfolioQuery, location="query")
+@views.response(200)
+@requires("portfolio.view")
+def portfolio(args: dict[str, Any]) -> dict[str, Any]:
+    """Proposals with status, value, risk and rank (filters: status, pôle, direction, axe, année, grille)."""
+    store = _store(args)
+    return {"proposals": q.portfolio(store, **args)}
+
+
+@views.route("/proposals/<code>")
+@views.arguments(s.AsOf, location="query")
+@views.response(200)
+@requires("proposal.view", direction_of=proposal_direction)
+def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """One proposal: revisions, scores, decisions with evidence, budget, timeline."""
+    doc = q.proposal(_store(args), code)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+@views.route("/budget")
+@views.arguments(s.BudgetQuery, location="query")
+@views.response(200)
+@requires("budget.view")
+def budget(args: dict[str, Any]) -> dict[str, Any]:
+    """Budget consumption per project × year × section, with envelopes and totals."""
+    store = _store(args)
+    return q.budget_consumption(store, **args)
+
+
+@views.route("/budget/moves")
+@views.arguments(s.AsOf, location="query")
+@views.response(200)
+@requires("budget.view")
+def budget_moves(args: dict[str, Any]) -> dict[str, Any]:
+    """BP and DM movements."""
+    return {"moves": q.budget_moves(_store(args))}
+
+
+@views.route("/projects/<code>/budget")
+@views.arguments(s.AsOf, location="query")
+@views.response(200)
+@requires("budget.view")
+def project_budget(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """A project's AP, CP lines, commitments and payments."""
+    doc = q.project_budget(_store(args), code)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+@views.route("/decisions")
+@views.arguments(s.DecisionQuery, location="query")
+@views.response(200)
+@requires("decisions.view")
+def decisions(args: dict[str, Any]) -> dict[str, Any]:
+    """Decision history with votes, quorum, grid version, scores, budget state, positions."""
+    store = _store(args)
+    return {"decisions": q.decision_history(
+        store, session=args["session"], proposal=args["proposal"], outcome=args["outcome"],
+        since=_iso(args["since"]), until=_iso(args["until"]),
+    )}
+
+
+@views.route("/sessions")
+@views.arguments(s.AsOf, location="query")
+@views.response(200)
+@requires("session.view")
+def sessions(args: dict[str, Any]) -> dict[str, Any]:
+    """COPIL sessions."""
+    return {"sessions": q.sessions(_store(args))}
+
+
+@views.route("/sessions/<code>")
+@views.arguments(s.AsOf, location="query")
+@views.response(200)
+@requires("session.view")
+def session(args: dict[str, Any], code: str) -> dict[str, Any]:
+    """A session: agenda, attendance, quorum, votes, decisions."""
+    doc = q.session(_store(args), code)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+@views.route("/capacity")
+@views.arguments(s.CapacityQuery, location="query")
+@views.response(200)
+@requires("portfolio.view")
+def capacity(args: dict[str, Any]) -> dict[str, Any]:
+    """Capacity per team × year against the workload of approved and planned projects."""
+    store = _store(args)
+    return {"capacity": q.capacity(store, **args)}
+
+
+@views.route("/audit")
+@views.arguments(s.AuditQuery, location="query")
+@views.response(200)
+@requires("audit.view")
+def audit(args: dict[str, Any]) -> dict[str, Any]:
+    """Audit trail: every event with position, actor, roles, origin, command, reason, changes."""
+    store = _store(args)
+    return q.audit_trail(
+        store, actor=args["actor"], aggregate=args["aggregate"], event_type=args["event_type"],
+        since=_iso(args["since"]), until=_iso(args["until"]), limit=args["limit"], offset=args["offset"],
+    )
+
+
+@views.route("/views/status")
+@views.response(200)
+@requires("audit.view")
+def views_status() -> dict[str, Any]:
+    """Each view's position, the head of the log and the lag."""
+    return {"views": state().read_model.status()}
+
+
+# --- reference ---------------------------------------------------------------------------------
+
+
+@reference.route("/plan")
+@reference.arguments(s.AsOf, location="query")
+@reference.response(200)
+@requires("plan.view")
+def plan(args: dict[str, Any]) -> dict[str, Any]:
+    """The SDSI plan and its phases."""
+    return {"plan": q.plan(_store(args))}
+
+
+@reference.route("/organisation")
+@reference.arguments(s.AsOf, location="query")
+@reference.response(200)
+@requires("plan.view")
+def organisation(args: dict[str, Any]) -> dict[str, Any]:
+    """Pôles, directions and teams."""
+    return q.organisation(_store(args))
+
+
+@reference.route("/axes")
+@reference.arguments(s.AsOf, location="query")
+@reference.response(200)
+@requires("plan.view")
+def axes(args: dict[str, Any]) -> dict[str, Any]:
+    """Strategic axes with their indicators."""
+    return {"axes": q.axes(_store(args))}
+
+
+@reference.route("/grids")
+@reference.arguments(s.AsOf, location="query")
+@reference.response(200)
+@requires("grid.view")
+def grids(args: dict[str, Any]) -> dict[str, Any]:
+    """Every version of the evaluation grid."""
+    return {"grids": q.grids(_store(args))}
+
+
+@reference.route("/grids/diff")
+@reference.arguments(s.GridDiffQuery, location="query")
+@reference.response(200)
+@requires("grid.view")
+def grid_diff(args: dict[str, Any]) -> dict[str, Any]:
+    """Criteria added, removed and changed between two versions."""
+    diff = q.grid_diff(_store(args), args["a"], args["b"])
+    if diff is None:
+        abort(404)
+    return diff
+
+
+@reference.route("/accounts")
+@reference.arguments(s.AsOf, location="query")
+@reference.response(200)
+@requires("admin.accounts")
+def accounts(args: dict[str, Any]) -> dict[str, Any]:
+    """Accounts and the history of role grants."""
+    store = _store(args)
+    return {"accounts": q.accounts(store), "grants": q.grants(store)}
+
+
+# --- integrity --------------------------------------------------------------------------------------
+
+
+@integrity.route("/integrity/checkpoint")
+@integrity.response(200)
+@requires("integrity.view")
+def checkpoint() -> dict[str, Any]:
+    """The latest signed checkpoint and the public key."""
+    from ledger.integrity import latest_checkpoint, public_key_json
+
+    ledger = state().ledger
+    return {"checkpoint": latest_checkpoint(ledger), "public_key": public_key_json(ledger)}
+
+
+@integrity.route("/integrity/proof/<int:position>")
+@integrity.response(200)
+@requires("integrity.view")
+def proof(position: int) -> dict[str, Any]:
+    """Inclusion proof of one event against the latest checkpoint."""
+    from ledger.integrity import ProofError, inclusion_proof
+
+    try:
+        return inclusion_proof(state().ledger, position)  # type: ignore[no-any-return]
+    except ProofError as exc:
+        abort(404, message=str(exc))
+
+
+@integrity.route("/integrity/consistency")
+@integrity.arguments(s.ConsistencyQuery, location="query")
+@integrity.response(200)
+@requires("integrity.view")
+def consistency(args: dict[str, Any]) -> dict[str, Any]:
+    """Consistency proof between two tree sizes (of signed checkpoints)."""
+    from ledger.integrity import ProofError, consistency_proof
+
+    try:
+        return consistency_proof(state().ledger, args["old"], args["new"])  # type: ignore[no-any-return]
+    except ProofError as exc:
+        abort(404, message=str(exc))
+
+
+def can_view_proposal(code: str) -> bool:
+    return allowed(current_user.grants, "proposal.view", proposal_direction(code))

@@ -1,0 +1,403 @@
+"""Marshmallow schemas of the JSON API (unknown fields refused), shared with UI forms."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from domain.errors import InvalidValue
+from domain.values import money
+
+
+class Money(fields.Field):
+    """Exact euros as a decimal string (``"125000.00"``); floats refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValidationError("Montant en chaîne décimale attendu (ex. \"125000.00\"), jamais un nombre flottant.")
+        try:
+            return money(value, attr or "amount", allow_negative=self.metadata.get("signed", False))
+        except InvalidValue as exc:
+            raise ValidationError(exc.params.get("reason", "montant invalide")) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+
+class Base(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class ReasonMixin(Base):
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={"description": "Motif (enregistré avec l'événement)"})
+
+
+# --- auth ----------------------------------------------------------------------------------
+
+
+class TokenRequest(Base):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenResponse(Base):
+    token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+    username = fields.String()
+    roles = fields.List(fields.String())
+
+
+# --- common command response -----------------------------------------------------------------
+
+
+class CommandResponse(Base):
+    command = fields.String()
+    key = fields.String(metadata={"description": "Clé d'idempotence (celle envoyée, ou générée)"})
+    replayed = fields.Boolean(metadata={"description": "Vrai si cette clé avait déjà servi : rien n'a été écrit"})
+    notification_id = fields.Integer(allow_none=True)
+    views_updated = fields.Boolean(metadata={"description": "Les vues incluent déjà ce changement"})
+    result = fields.Dict()
+
+
+class ErrorDetail(Base):
+    code = fields.String()
+    message = fields.String()
+    details = fields.Dict()
+
+
+class ErrorResponse(Base):
+    error = fields.Nested(ErrorDetail)
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+class AsOf(Base):
+    as_of = fields.String(load_default=None, metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"})
+
+
+class PortfolioQuery(AsOf):
+    status = fields.String(load_default=None)
+    pole = fields.String(load_default=None)
+    direction = fields.String(load_default=None)
+    axis = fields.String(load_default=None)
+    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    grid_version = fields.Integer(load_default=None, validate=validate.Range(1, 10_000))
+
+
+class BudgetQuery(AsOf):
+    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+    section = fields.String(load_default=None, validate=validate.OneOf(["investissement", "fonctionnement"]))
+    pole = fields.String(load_default=None)
+    axis = fields.String(load_default=None)
+    direction = fields.String(load_default=None)
+
+
+class DecisionQuery(AsOf):
+    session = fields.String(load_default=None)
+    proposal = fields.String(load_default=None)
+    outcome = fields.String(load_default=None)
+    since = fields.Date(load_default=None)
+    until = fields.Date(load_default=None)
+
+
+class CapacityQuery(AsOf):
+    team = fields.String(load_default=None)
+    year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
+
+
+class AuditQuery(AsOf):
+    actor = fields.String(load_default=None)
+    aggregate = fields.String(load_default=None)
+    event_type = fields.String(load_default=None)
+    since = fields.DateTime(load_default=None)
+    until = fields.DateTime(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
+
+
+class GridDiffQuery(AsOf):
+    a = fields.Integer(required=True, validate=validate.Range(1, 10_000))
+    b = fields.Integer(required=True, validate=validate.Range(1, 10_000))
+
+
+class ConsistencyQuery(Base):
+    old = fields.Integer(required=True, data_key="from", validate=validate.Range(0, 10**12))
+    new = fields.Integer(required=True, data_key="to", validate=validate.Range(0, 10**12))
+
+
+# --- commands: proposals --------------------------------------------------------------------------
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="Code de 1 à 40 caractères : lettres, chiffres, _ . -")
+YEAR = validate.Range(2000, 2100)
+SECTION = validate.OneOf(["investissement", "fonctionnement"])
+
+
+class CostLine(Base):
+    year = fields.Integer(required=True, validate=YEAR)
+    section = fields.String(required=True, validate=SECTION)
+    amount = Money(required=True)
+
+
+class WorkloadLine(Base):
+    team = fields.String(required=True, validate=CODE)
+    year = fields.Integer(required=True, validate=YEAR)
+    days = fields.Integer(required=True, validate=validate.Range(0, 100_000))
+
+
+class Component(Base):
+    kind = fields.String(required=True, validate=validate.OneOf(["organisation", "si", "rh", "communication"]))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    owner = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class AxisLink(Base):
+    axis = fields.String(required=True, validate=CODE)
+    indicator = fields.String(load_default=None, allow_none=True)
+    expected_effect = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class Dependency(Base):
+    kind = fields.String(required=True, validate=validate.OneOf(["requires", "excludes"]))
+    proposal = fields.String(required=True, validate=CODE)
+
+
+class Risk(Base):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    level = fields.Integer(required=True, validate=validate.Range(1, 4))
+
+
+class ProposalContent(Base):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    components = fields.List(fields.Nested(Component), load_default=list)
+    axes = fields.List(fields.Nested(AxisLink), load_default=list)
+    costs = fields.List(fields.Nested(CostLine), load_default=list)
+    workloads = fields.List(fields.Nested(WorkloadLine), load_default=list)
+    dependencies = fields.List(fields.Nested(Dependency), load_default=list)
+    mandatory = fields.Boolean(load_default=False)
+    legal_basis = fields.String(load_default="", validate=validate.Length(max=500))
+    risks = fields.List(fields.Nested(Risk), load_default=list)
+
+
+class DraftProposal(ProposalContent):
+    code = fields.String(required=True, validate=CODE)
+    direction = fields.String(required=True, validate=CODE)
+
+
+class AmendProposal(ProposalContent):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class Qualification(Base):
+    costs = fields.List(fields.Nested(CostLine), load_default=list)
+    workloads = fields.List(fields.Nested(WorkloadLine), load_default=list)
+    risks = fields.List(fields.Nested(Risk), load_default=list)
+    dependencies = fields.List(fields.Nested(Dependency), load_default=list)
+    note = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class Reason(Base):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class NoBody(Base):
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class PlanProject(Base):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+
+class OnDate(Base):
+    on = fields.Date(required=True)
+
+
+class MilestoneIn(Base):
+    code = fields.String(required=True, validate=CODE)
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    planned = fields.Date(required=True)
+    actual = fields.Date(load_default=None, allow_none=True)
+
+
+class ReachMilestone(Base):
+    on = fields.Date(required=True)
+
+
+class Progress(Base):
+    percent = fields.Decimal(required=True, places=2, validate=validate.Range(0, 100), as_string=True)
+
+
+class ScoreEntry(Base):
+    level = fields.Integer(required=True, strict=True)
+    justification = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class Scores(Base):
+    revision = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
+    grid_version = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
+    scores = fields.Dict(keys=fields.String(validate=CODE), values=fields.Nested(ScoreEntry), required=True, validate=validate.Length(min=1))
+
+
+# --- commands: sessions ------------------------------------------------------------------------------
+
+
+class Quorum(Base):
+    kind = fields.String(required=True, validate=validate.OneOf(["majority", "count", "fraction"]))
+    value = fields.Decimal(load_default=Decimal(0), as_string=True)
+
+
+class Convene(Base):
+    code = fields.String(required=True, validate=CODE)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    on = fields.Date(required=True)
+    voting = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    non_voting = fields.List(fields.String(), load_default=list)
+    quorum = fields.Nested(Quorum, load_default=None, allow_none=True)
+
+
+class AgendaItem(Base):
+    proposal = fields.String(required=True, validate=CODE)
+
+
+class OpenSession(Base):
+    present = fields.List(fields.String(), required=True)
+
+
+class Attendance(Base):
+    member = fields.String(required=True)
+    present = fields.Boolean(required=True)
+
+
+class Vote(Base):
+    proposal = fields.String(required=True, validate=CODE)
+    choice = fields.String(required=True, validate=validate.OneOf(["for", "against", "abstain"]))
+
+
+class CPLine(Base):
+    year = fields.Integer(required=True, validate=YEAR)
+    section = fields.String(required=True, validate=SECTION)
+    amount = Money(required=True)
+
+
+class DecisionIn(Base):
+    proposal = fields.String(required=True, validate=CODE)
+    outcome = fields.String(required=True, validate=validate.OneOf(["approved", "approved_with_conditions", "deferred", "rejected"]))
+    rationale = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    ap_amount = Money(load_default=None, allow_none=True)
+    cp = fields.List(fields.Nested(CPLine), load_default=list)
+    conditions = fields.String(load_default="", validate=validate.Length(max=4000))
+    justification = fields.String(load_default="", validate=validate.Length(max=4000))
+    scenario = fields.String(load_default=None, allow_none=True)
+    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+# --- commands: budget ---------------------------------------------------------------------------------
+
+
+class VoteBudget(Base):
+    year = fields.Integer(required=True, validate=YEAR)
+    section = fields.String(required=True, validate=SECTION)
+    amount = Money(required=True)
+    deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    on = fields.Date(required=True)
+
+
+class AdjustBudget(Base):
+    year = fields.Integer(required=True, validate=YEAR)
+    section = fields.String(required=True, validate=SECTION)
+    delta = Money(required=True, metadata={"signed": True})
+    deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    on = fields.Date(required=True)
+
+
+class ReviseAP(Base):
+    ap_amount = Money(required=True)
+    cp = fields.List(fields.Nested(CPLine), required=True)
+    deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class Commitment(Base):
+    reference = fields.String(required=True, validate=CODE)
+    year = fields.Integer(required=True, validate=YEAR)
+    section = fields.String(required=True, validate=SECTION)
+    amount = Money(required=True)
+    on = fields.Date(required=True)
+    supplier = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class Payment(Base):
+    reference = fields.String(required=True, validate=CODE)
+    commitment = fields.String(required=True, validate=CODE)
+    amount = Money(required=True)
+    on = fields.Date(required=True)
+    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+# --- commands: grid, organisation, accounts ------------------------------------------------------------
+
+
+class ScaleLevel(Base):
+    level = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
+    descriptor = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class CriterionIn(Base):
+    code = fields.String(required=True, validate=CODE)
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    family = fields.String(required=True, validate=validate.OneOf(["value", "risk"]))
+    weight = fields.String(required=True, metadata={"description": "Poids en % (décimal, ex. \"20\")"})
+    scale = fields.List(fields.Nested(ScaleLevel), required=True, validate=validate.Length(min=2, max=20))
+    axis = fields.String(load_default=None, allow_none=True)
+    indicator = fields.String(load_default=None, allow_none=True)
+
+
+class DraftGrid(Base):
+    number = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    based_on = fields.Integer(load_default=None, allow_none=True, strict=True)
+    criteria = fields.List(fields.Nested(CriterionIn), load_default=list)
+
+
+class RemoveCriterion(Base):
+    criterion = fields.String(required=True, validate=CODE)
+
+
+class AdoptGrid(Base):
+    on = fields.Date(required=True)
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class AccountIn(Base):
+    username = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    email = fields.String(load_default="", validate=validate.Length(max=200))
+    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+    roles = fields.List(fields.String(), load_default=list)
+    reason = fields.String(load_default="création du compte", validate=validate.Length(max=2000))
+
+
+class GrantIn(Base):
+    role = fields.String(required=True, validate=validate.OneOf(["referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"]))
+    scope = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class PasswordIn(Base):
+    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+
+
+class MeasureIn(Base):
+    on = fields.Date(required=True)
+    value = fields.String(required=True, metadata={"description": "Valeur décimale"})
+    kind = fields.String(load_default="realised", validate=validate.OneOf(["planned", "realised"]))
+    comment = fields.String(load_default="", validate=validate.Length(max=500))

@@ -1,0 +1,79 @@
+"""The Flask application factory. Nothing is created at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from ledger.config import Settings
+from ledger.keys import secret_key
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+
+def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None, ledger: Any = None) -> Flask:
+    """Build the app: ledger, read model, embedded follower (SQLite), UI and ``/api/v1``.
+
+    ``config`` overrides Flask settings (``TESTING``, ``FOLLOW``…); ``settings`` the
+    deployment's (read from ``SDSI_*`` by default); ``ledger`` an already opened ledger.
+    """
+    from ledger.app import open_ledger
+    from projections.service import Follower, ReadModel
+    from web.api import init_api
+    from web.auth import login_manager
+    from web.errors import register_error_handlers
+    from web.formatting import init_formatting
+    from web.security import secure_headers
+    from web.state import WebState
+    from web.throttle import make_throttle
+    from web.ui import bp as ui_bp
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("SDSI_HTTPS", "") in ("1", "true", "yes"),
+        SESSION_COOKIE_NAME="sdsi_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked for the UI only (web.ui), not for bearer-token API calls
+        FOLLOW=not settings.database.is_postgres,
+        SEAL=not settings.database.is_postgres,
+    )
+    app.config.update(config or {})
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+    ledger = ledger or open_ledger(settings)
+    read_model = ReadModel(ledger, settings)
+    follower = None
+    if app.config["FOLLOW"]:
+        extra = []
+        if app.config["SEAL"]:
+            from ledger.sealing import Sealer
+
+            extra.append(Sealer(ledger).run_once)
+        follower = Follower(read_model, poll=0.5, extra=extra).start()
+    web_state = WebState(settings=settings, ledger=ledger, read_model=read_model, follower=follower)
+    web_state.extra["throttle"] = make_throttle(settings.redis_url)
+    app.extensions["sdsi"] = web_state
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_formatting(app)
+    secure_headers(app)
+    register_error_handlers(app)
+    app.register_blueprint(ui_bp)
+    init_api(app)
+    return app

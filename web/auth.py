@@ -1,0 +1,145 @@
+"""Who is asking: session cookies for the UI, bearer tokens for the API, permissions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, request
+from flask_login import LoginManager, UserMixin, current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from domain.values import Origin
+from ledger.core import Caller
+from projections import queries as q
+from web.access import allowed, referent_directions, role_names
+from web.state import state
+
+F = TypeVar("F", bound=Callable[..., Any])
+TOKEN_MAX_AGE = 8 * 3600
+denied_log = logging.getLogger("sdsi.access")
+login_manager = LoginManager()
+login_manager.login_view = "ui.login"
+login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.login_message_category = "info"
+
+
+@dataclass
+class User(UserMixin):
+    """A signed-in account, as the views know it."""
+
+    username: str
+    display_name: str
+    grants: list[str]
+    active: bool = True
+    via_token: bool = False
+
+    def get_id(self) -> str:
+        return self.username
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[str]:
+        return role_names(self.grants)
+
+    @property
+    def directions(self) -> set[str]:
+        return referent_directions(self.grants)
+
+    def can(self, permission: str, direction: str | None = None) -> bool:
+        return allowed(self.grants, permission, direction)
+
+    def caller(self, reason: str | None = None, key: str | None = None) -> Caller:
+        """The ledger caller for a command sent by this user."""
+        return Caller(actor=self.username, origin=Origin.API if self.via_token else Origin.WEB, reason=reason or None, key=key or None)
+
+
+def load_user(username: str, *, via_token: bool = False) -> User | None:
+    account = q.account(state().read_model.store, username)
+    if account is None or not account["active"]:
+        return None
+    return User(account["username"], account["display_name"], list(account["roles"]), True, via_token)
+
+
+@login_manager.user_loader
+def _user_loader(username: str) -> User | None:
+    return load_user(username)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sdsi-api-token")
+
+
+def _stamp(username: str) -> str:
+    """Changes when the password changes, so tokens issued before are refused."""
+    stored = state().ledger.storage.password_hash(username) or ""
+    return hashlib.sha256(stored.encode()).hexdigest()[:16]
+
+
+def issue_token(username: str) -> str:
+    return _serializer().dumps({"u": username, "s": _stamp(username)})
+
+
+@login_manager.request_loader
+def _token_loader(req: Any) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    try:
+        data = _serializer().loads(header[7:].strip(), max_age=TOKEN_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    username = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(username, str) or data.get("s") != _stamp(username):
+        return None
+    return load_user(username, via_token=True)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def requires(permission: str, direction_of: Callable[..., str | None] | None = None) -> Callable[[F], F]:
+    """Allow the view only to users holding ``permission`` (for the proposal's direction)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if is_api_request():
+                    abort(401)
+                return login_manager.unauthorized()
+            direction = direction_of(**kwargs) if direction_of else None
+            if not current_user.can(permission, direction):
+                denied_log.warning(
+                    "denied: %s (%s) asked %s %s needing %s%s", current_user.username,
+                    ",".join(current_user.grants), request.method, request.path, permission,
+                    f" for direction {direction}" if direction else "",
+                )
+                g.denied_permission = permission
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in (login page, health, OpenAPI)."""
+    view.permission = None  # type: ignore[attr-defined]
+    return view
+
+
+def proposal_direction(code: str, **_: Any) -> str | None:
+    """The direction of a proposal (for referents' scoped permissions)."""
+    row = state().read_model.store.fetchone("SELECT direction FROM {proposals} WHERE code = ?", (code,))
+    return row[0] if row else None

@@ -1,0 +1,105 @@
+"""One error shape for the API, readable pages for people; never a 500 for client input.
+
+API errors are ``{"error": {"code", "message", "details"}}`` with 400 malformed, 401
+unauthenticated, 403 forbidden, 404 unknown, 409 conflict or rule violated, 422 invalid
+fields (details keyed by field).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import DomainError
+from ledger.errors import StorageUnavailable
+from projections.projector import ProjectionError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: ("bad_request", "Requête mal formée."),
+    401: ("unauthenticated", "Authentification requise."),
+    403: ("forbidden", "Accès refusé : votre rôle ne permet pas cette action."),
+    404: ("not_found", "Ressource introuvable."),
+    405: ("method_not_allowed", "Méthode non autorisée."),
+    409: ("conflict", "Conflit."),
+    413: ("too_large", "Requête trop volumineuse."),
+    415: ("unsupported_media_type", "Type de contenu non pris en charge (JSON attendu)."),
+    422: ("invalid_fields", "Champs invalides."),
+    429: ("too_many_requests", "Trop de tentatives : réessayez plus tard."),
+    503: ("unavailable", "Service momentanément indisponible."),
+}
+
+
+def error_body(status: int, code: str | None = None, message: str | None = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    default_code, default_message = HTTP_CODES.get(status, ("error", "Erreur."))
+    return {"error": {"code": code or default_code, "message": message or default_message, "details": details or {}}}
+
+
+def api_error(status: int, code: str | None = None, message: str | None = None, details: dict[str, Any] | None = None) -> Response:
+    response = jsonify(error_body(status, code, message, details))
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sdsi"'
+    return response
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(status: int, message: str, details: dict[str, Any] | None = None) -> tuple[str, int]:
+    return render_template("error.html", status=status, message=message, details=details or {}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """The handler table: domain errors → their status; HTTP errors; validation errors."""
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Any:
+        if _is_api():
+            return api_error(exc.status, exc.code, exc.message, exc.details)
+        return _page(exc.status, exc.message, exc.details)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError) -> Any:
+        details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        if _is_api():
+            return api_error(422, details=details)
+        return _page(422, "Champs invalides.", details)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if _is_api():
+            data = getattr(exc, "data", None) or {}
+            messages = data.get("messages") if isinstance(data, dict) else None
+            if messages and status in (400, 422):
+                flat: dict[str, Any] = {}
+                for location in messages.values():  # webargs: {"json": {...}, "query": {...}}
+                    if isinstance(location, dict):
+                        flat.update(location)
+                return api_error(422, details=flat or messages)
+            return api_error(status)
+        default = HTTP_CODES.get(status, ("error", exc.description or "Erreur."))[1]
+        if status == 403 and g.get("denied_permission"):
+            default = "Accès refusé : votre rôle ne permet pas d'accéder à cette page."
+        return _page(status, default)
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage(exc: StorageUnavailable) -> Any:
+        log.error("storage unavailable: %s", exc)
+        if _is_api():
+            return api_error(503, message="Base de données indisponible ; réessayez dans un instant.")
+        return _page(503, "Base de données indisponible ; réessayez dans un instant.")
+
+    @app.errorhandler(ProjectionError)
+    def _projection(exc: ProjectionError) -> Any:
+        log.error("views unavailable: %s", exc)
+        if _is_api():
+            return api_error(503, message="Les vues sont en cours de reconstruction.")
+        return _page(503, "Les vues sont en cours de reconstruction.")

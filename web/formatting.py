@@ -1,0 +1,94 @@
+"""French by default: euros, dates and labels for templates (English available)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel, format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+LANGUAGES = ("fr", "en")
+
+STATUS = {
+    "draft": _l("Brouillon"), "submitted": _l("Soumise"), "qualified": _l("Qualifiée"),
+    "on_agenda": _l("À l'ordre du jour"), "approved": _l("Approuvée"),
+    "approved_with_conditions": _l("Approuvée sous conditions"), "deferred": _l("Ajournée"),
+    "rejected": _l("Rejetée"), "planned": _l("Prévue"), "in_progress": _l("En cours"),
+    "done": _l("Réalisée"), "withdrawn": _l("Retirée"), "cancelled": _l("Annulée"),
+    # sessions, grids, phases
+    "convened": _l("Convoquée"), "open": _l("Ouverte"), "closed": _l("Close"),
+    "adopted": _l("Adoptée"),
+}
+CHOICE = {"for": _l("Pour"), "against": _l("Contre"), "abstain": _l("Abstention")}
+SECTION = {"investissement": _l("Investissement"), "fonctionnement": _l("Fonctionnement")}
+ROLE = {
+    "referent": _l("Référent numérique"), "dsi": _l("DSI"), "evaluator": _l("Évaluateur"),
+    "member": _l("Membre du COPIL"), "chair": _l("Président de séance"), "finance": _l("Finances"),
+    "auditor": _l("Auditeur"), "admin": _l("Administrateur"),
+}
+FAMILY = {"value": _l("Valeur"), "risk": _l("Risque")}
+PHASE = {
+    "cadrage": _l("Cadrage"), "revue_documentaire": _l("Revue documentaire"),
+    "alignement_strategique": _l("Alignement stratégique"), "diagnostic_si": _l("Diagnostic SI"),
+    "evolutions_demandees": _l("Évolutions demandées"),
+    "plan_strategique_numerique": _l("Définition du plan stratégique numérique"),
+}
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    stored = session.get("lang")
+    return stored if stored in LANGUAGES else "fr"
+
+
+def eur(value: Decimal | int | None, cents: bool = False) -> str:
+    """``1 234 567,89 €`` (French) — amounts are exact Decimals."""
+    if value is None:
+        return "—"
+    amount = Decimal(value) / 100 if cents else Decimal(value)
+    return str(format_currency(amount, "EUR", locale=str(get_locale())))
+
+
+def num(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return str(format_decimal(Decimal(value), format="#,##0." + "0" * digits if digits else "#,##0", locale=str(get_locale())))
+
+
+def day(value: str | date | None) -> str:
+    """``17 mars 2026``."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return str(format_date(value, "long", locale=str(get_locale())))
+
+
+def moment(value: str | datetime | None) -> str:
+    """A UTC time, shown with its date and time (UTC)."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return str(format_datetime(value, "d MMM y HH:mm:ss", locale=str(get_locale()))) + " UTC"
+
+
+def label(mapping: dict[str, Any], value: Any) -> str:
+    return str(mapping.get(value, value)) if value is not None else "—"
+
+
+def init_formatting(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale, default_timezone="UTC")
+    app.jinja_env.filters.update(
+        eur=eur, num=num, day=day, moment=moment,
+        status=lambda v: label(STATUS, v), choice=lambda v: label(CHOICE, v),
+        section=lambda v: label(SECTION, v), role=lambda v: label(ROLE, v.split(":")[0]) + (f" ({v.split(':')[1]})" if ":" in v else ""),
+        family=lambda v: label(FAMILY, v), phase=lambda v: label(PHASE, v),
+    )
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

@@ -1,0 +1,1 @@
+"""UI pages: budget (being written)."""

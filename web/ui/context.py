@@ -1,0 +1,147 @@
+"""What every page shares: the store to read (live or as of a date), the navigation,
+and running a command from a form (errors shown next to the field concerned)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from flask import flash, g, request
+from flask_login import current_user
+from marshmallow import Schema, ValidationError
+
+from domain.errors import DomainError, InvalidValue
+from web.access import allowed
+from web.state import state
+from web.ui import bp
+
+NAV = [
+    ("ui.home", "Accueil", "home"),
+    ("ui.portfolio", "Portefeuille", "portfolio.view"),
+    ("ui.sessions", "Séances du COPIL", "session.view"),
+    ("ui.decisions", "Arbitrages", "decisions.view"),
+    ("ui.budget", "Budget", "budget.view"),
+    ("ui.grids", "Grille d'évaluation", "grid.view"),
+    ("ui.scenarios", "Scénarios", "scenario.view"),
+    ("ui.audit", "Audit", "audit.view"),
+    ("ui.exports", "Exports", "export.opendata"),
+    ("ui.accounts", "Administration", "admin.accounts"),
+]
+
+
+def as_of() -> str | None:
+    """The moment a read page shows (``?as_of=``), or None for now."""
+    value = request.args.get("as_of", "").strip()
+    return value or None
+
+
+def store() -> Any:
+    """The views to read for this request (validated ``as_of``)."""
+    if "store" not in g:
+        moment = as_of()
+        try:
+            g.store = state().read_model.at(moment)
+            g.as_of_position = state().read_model.position_of(moment) if moment else None
+        except InvalidValue as exc:
+            flash(exc.message, "error")
+            g.store, g.as_of_position = state().read_model.store, None
+            g.as_of_invalid = True
+    return g.store
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    def can(permission: str, direction: str | None = None) -> bool:
+        return current_user.is_authenticated and allowed(current_user.grants, permission, direction)
+
+    def nav() -> list[tuple[str, str]]:
+        from flask import current_app
+
+        return [(endpoint, label) for endpoint, label, perm in NAV if endpoint in current_app.view_functions and can(perm)]
+
+    from web.ui.forms import rows
+
+    return {
+        "rows_from": rows, "can": can, "nav": nav, "as_of": as_of() if not g.get("as_of_invalid") else None,
+        "as_of_position": g.get("as_of_position"), "new_key": lambda: uuid.uuid4().hex,
+    }
+
+
+@bp.app_template_filter("plain_costs")
+def plain_costs(costs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cost lines in cents as form rows with decimal-string amounts."""
+    return [{"year": c["year"], "section": c["section"], "amount": format(Decimal(c["amount_c"]) / 100, ".2f")} for c in costs]
+
+
+class FormErrors(dict[str, str]):
+    """Field → message, for the form to show next to each field."""
+
+    message: str | None = None
+
+
+def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str, Any]], Any], *, reason_field: str = "reason") -> tuple[Any, FormErrors]:
+    """Validate ``data`` with ``schema``, then ``send(caller, loaded)`` one command.
+
+    Returns ``(result, {})`` on success (the views are waited for), or ``(None, errors)``
+    with a French message per field and nothing written.
+    """
+    errors = FormErrors()
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        for field, messages in _flatten(exc.messages).items():
+            errors[field] = "; ".join(messages)
+        errors.message = "Le formulaire contient des erreurs : rien n'a été enregistré."
+        return None, errors
+    caller = current_user.caller(reason=loaded.get(reason_field), key=request.form.get("idempotency_key") or None)
+    try:
+        result = send(caller, loaded)
+    except DomainError as exc:
+        if exc.field:
+            errors[exc.field] = exc.message
+        errors.message = exc.message
+        return None, errors
+    if not state().after_command(result.notification_id):
+        flash("Action enregistrée ; l'affichage sera à jour dans un instant.", "info")
+    return result, errors
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "_"] = [_french(m) for m in messages]
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            out.update(_flatten(value, f"{prefix}[{i}]"))
+    else:
+        out[prefix or "_"] = [_french(str(messages))]
+    return out
+
+
+_FR = {
+    "Missing data for required field.": "Champ obligatoire.",
+    "Not a valid integer.": "Entier attendu.",
+    "Not a valid date.": "Date attendue (AAAA-MM-JJ).",
+    "Not a valid string.": "Texte attendu.",
+    "Not a valid number.": "Nombre attendu.",
+    "Not a valid boolean.": "Vrai ou faux attendu.",
+    "Unknown field.": "Champ inconnu.",
+    "Field may not be null.": "Champ obligatoire.",
+}
+
+
+def _french(message: str) -> str:
+    if message in _FR:
+        return _FR[message]
+    if message.startswith("Must be one of"):
+        return "Valeur non autorisée (" + message.split(":", 1)[-1].strip().rstrip(".") + ")."
+    if message.startswith("Shorter than minimum length"):
+        return "Champ obligatoire."
+    if message.startswith("Must be greater than or equal") or message.startswith("Must be less than"):
+        return "Valeur hors des bornes autorisées."
+    return message

@@ -1,0 +1,1 @@
+"""UI pages: exports (being written)."""

@@ -1,0 +1,1 @@
+"""UI pages: grids (being written)."""

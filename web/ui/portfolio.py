@@ -1,0 +1,54 @@
+"""Portfolio (DSI): filterable table, value ranking, value/risk chart, capacity, budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request, url_for
+
+from projections import queries as q
+from web.auth import requires
+from web.charts import scatter
+from web.ui import bp
+from web.ui.context import store
+
+FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")
+
+
+def _filters() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in FILTERS:
+        value = request.args.get(name, "").strip()
+        if value:
+            out[name] = int(value) if name in ("year", "grid_version") and value.isdigit() else value
+    return {k: v for k, v in out.items() if not (k in ("year", "grid_version") and not isinstance(v, int))}
+
+
+@bp.route("/portefeuille")
+@requires("portfolio.view")
+def portfolio() -> str:
+    """The whole portfolio, filterable, ranked by value."""
+    st = store()
+    filters = _filters()
+    rows = q.portfolio(st, **filters)
+    org = q.organisation(st)
+    chart = scatter(
+        [{"x": r["value"], "y": r["risk"], "label": f"{r['code']} {r['title']}", "status": r["status"],
+          "href": url_for("ui.proposal", code=r["code"])} for r in rows],
+        title="Valeur et risque des fiches notées", x_label="Valeur (0–100)", y_label="Risque (0–100)",
+    )
+    capacity = [c for c in q.capacity(st) if c["overload"]]
+    return render_template(
+        "portfolio.html", rows=rows, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
+        chart=chart, overloads=capacity, envelopes=q.envelopes(st),
+        statuses=["draft", "submitted", "qualified", "on_agenda", "approved", "approved_with_conditions",
+                  "deferred", "rejected", "planned", "in_progress", "done", "withdrawn", "cancelled"],
+    )
+
+
+@bp.route("/capacite")
+@requires("portfolio.view")
+def capacity() -> str:
+    """Capacity per team and year against the workload of approved and planned projects."""
+    st = store()
+    return render_template("capacity.html", rows=q.capacity(st))

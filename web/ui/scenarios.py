@@ -1,0 +1,1 @@
+"""UI pages: scenarios (being written)."""

@@ -1,0 +1,1 @@
+"""UI pages: sessions (being written)."""

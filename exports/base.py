@@ -98,11 +98,13 @@ class ExportSource:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered export: bytes, the file name to offer and the MIME type."""
+    """A rendered export: bytes, file name, MIME type; ``ok`` False if it reports a
+    failure (a certificate of a broken ledger)."""
 
     content: bytes
     filename: str
     mime_type: str
+    ok: bool = True
 
 
 def slug(text: str) -> str:

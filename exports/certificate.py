@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from exports import pdf
-from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
+from exports.base import Exporter, ExportRequest, ExportSource, Rendered, Snapshot
 from exports.french import long_datetime, number
 from exports.integrity import SignedNote, Verification, checkpoint_at, key_info, verify
 
@@ -25,11 +25,33 @@ class CertificateExporter(Exporter):
     formats = ("pdf",)
     roles = frozenset({"auditor", "chair", "dsi", "admin", "finance"})
 
+    def render(self, source: ExportSource, request: ExportRequest) -> Rendered:
+        """Verify, then write the certificate; ``ok`` is the verification's result."""
+        self.check(request)
+        snapshot = source.snapshot(request.as_of)
+        result = verify(source.ledger)
+        content = self.certify(source, snapshot, request, result)
+        return Rendered(
+            content,
+            self.filename(request, snapshot),
+            self.mime_type(request.format),
+            ok=result.ok,
+        )
+
     def write(
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
+        return self.certify(source, snapshot, request, verify(source.ledger))
+
+    def certify(
+        self,
+        source: ExportSource,
+        snapshot: Snapshot,
+        request: ExportRequest,
+        result: Verification,
+    ) -> bytes:
+        """The certificate of ``result``."""
         ledger = source.ledger
-        result = verify(ledger)
         latest = result.report.latest
         position = snapshot.position if request.as_of else None
         checkpoint = (

@@ -1,0 +1,101 @@
+"""``sdsi export``: budget tables, COPIL minutes, plan, audit certificate, open data."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sdsi.cli import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli
+
+
+@click.command("export")
+@click.argument("kind", metavar="KIND")
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    metavar="FORMAT",
+    help="csv, xlsx, pdf or json (default: the export's first format).",
+)
+@click.option(
+    "--as-of", "as_of", default=None, help="ISO date-time (UTC) or position:N."
+)
+@click.option("--session", default=None, metavar="CODE", help="The session (minutes).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write ('-' for stdout; default: the export's file name).",
+)
+@click.option(
+    "--catch-up/--no-catch-up",
+    default=True,
+    show_default=True,
+    help="Bring the views up to the head of the log first.",
+)
+@pass_cli
+@handle_errors
+def export(
+    cli: CliContext,
+    kind: str,
+    fmt: str | None,
+    as_of: str | None,
+    session: str | None,
+    output: Path | None,
+    catch_up: bool,
+) -> None:
+    """Write export KIND: budget, minutes, plan, certificate or opendata.
+
+    Also opendata-decisions, opendata-budget and opendata-votes (one dataset each).
+    """
+    from exports.base import ExportError, ExportRequest, ExportSource
+    from exports.registry import exporter
+
+    try:
+        chosen = exporter(kind)
+        request = ExportRequest(fmt or chosen.formats[0], as_of, session)
+        chosen.check(request)  # bad usage fails before the storage is even opened
+    except ExportError as exc:
+        fail(str(exc))
+    read_model = _read_model(cli, catch_up)
+    try:
+        rendered = chosen.render(ExportSource(read_model), request)
+    except ExportError as exc:
+        fail(str(exc))
+    finally:
+        read_model.close()
+    if output is not None and str(output) == "-":
+        sys.stdout.buffer.write(rendered.content)
+        sys.stdout.flush()
+    else:
+        target = output or Path(rendered.filename)
+        target.write_bytes(rendered.content)
+        click.echo(
+            f"wrote {target} ({len(rendered.content):,} bytes, {kind}, "
+            f"{request.format})"
+        )
+    if not rendered.ok:
+        fail(
+            f"{kind}: the ledger's integrity check failed (see the document)",
+            EXIT_FAILED,
+        )
+
+
+def _read_model(cli: CliContext, catch_up: bool) -> Any:
+    from projections.projector import OutOfOrder
+    from projections.service import ReadModel, ViewsNotInitialised
+
+    try:
+        read_model = ReadModel(cli.ledger, cli.settings)
+    except ViewsNotInitialised as exc:
+        fail(str(exc))
+    if catch_up:
+        # OutOfOrder: a follower moved the views on meanwhile, so they are current.
+        with contextlib.suppress(OutOfOrder):
+            read_model.projector().catch_up()
+    return read_model

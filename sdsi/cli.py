@@ -239,7 +239,6 @@ def _register_subcommands() -> None:
     from sdsi.cli_integrity import register as register_integrity
     register_integrity(main)
     main.add_command(__import__("sdsi.cli_exports", fromlist=["export"]).export)
-    main.add_command(__import__("sdsi.cli_exports", fromlist=["export"]).export)
     import sdsi.cli_optimise  # noqa: F401  (registers `sdsi optimise`)
 
 

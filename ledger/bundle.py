@@ -62,6 +62,10 @@ class BundleError(ValueError):
     """A bundle that cannot be written, read or imported; the message says why."""
 
 
+class BundleInvalid(BundleError):
+    """A bundle whose contents do not verify (refused by the import)."""
+
+
 def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
@@ -488,7 +492,7 @@ def import_bundle(
         verifiers = [*verifiers, *new]
         report = verify_bundle(bundle, verifiers)
         if not report.ok:
-            raise BundleError(
+            raise BundleInvalid(
                 "the bundle does not verify: " + "; ".join(report.lines()[:2])
             )
         store = SealStore(ledger.storage)

@@ -11,11 +11,12 @@ import base64
 from typing import Any
 from uuid import UUID
 
-from ledger.leaf import LeafError, leaf_hash_of, leaf_record
+from ledger.leaf import LeafError, canonical, leaf_record
 from ledger.merkle import (
     CompactRange,
     Range,
     consistency_ranges,
+    hash_leaf,
     inclusion_ranges,
     range_hashes,
     verify_consistency,
@@ -34,6 +35,10 @@ from ledger.sealstore import CheckpointRow, SealStore
 
 class ProofError(ValueError):
     """A proof that cannot be given: unknown position or checkpoint, or broken seals."""
+
+
+class IntegrityBroken(ProofError):
+    """The stored events, seals or checkpoints no longer verify: run `sdsi verify`."""
 
 
 def checkpoint_json(row: CheckpointRow) -> dict[str, Any]:
@@ -86,11 +91,19 @@ def _known_nodes(store: SealStore) -> dict[Range, bytes]:
     return nodes
 
 
+def _proof(store: SealStore, ranges: list[Range]) -> list[bytes]:
+    """The subtree hashes of ``ranges``, from checkpoints' nodes and seal rows."""
+    try:
+        return range_hashes(ranges, store.iter_leaves, _known_nodes(store))
+    except ValueError as exc:
+        raise IntegrityBroken(f"{exc}; run `sdsi verify`") from None
+
+
 def _signed(row: CheckpointRow, verifiers: list[NoteVerifier]) -> Checkpoint:
     try:
         return Checkpoint.parse(open_note(row.note, verifiers))
     except NoteError as exc:
-        raise ProofError(
+        raise IntegrityBroken(
             f"checkpoint #{row.seq} does not verify ({exc}); run `sdsi verify`"
         ) from None
 
@@ -130,7 +143,10 @@ def inclusion_proof(
         limit=1,
     )
     if not stored:
-        raise ProofError(f"the event sealed at position {position} is no longer stored")
+        raise IntegrityBroken(
+            f"the event sealed at position {position} is no longer stored; "
+            "run `sdsi verify`"
+        )
     event = stored[0]
     try:
         record = leaf_record(
@@ -140,21 +156,16 @@ def inclusion_proof(
             event.topic,
             event.state,
         )
-        leaf = leaf_hash_of(
-            position,
-            event.originator_id,
-            event.originator_version,
-            event.topic,
-            event.state,
-        )
+        leaf = hash_leaf(canonical(record))
     except LeafError as exc:
-        raise ProofError(f"the event at position {position}: {exc}") from None
-    ranges = inclusion_ranges(position - 1, row.tree_size)
-    proof = range_hashes(ranges, store.iter_leaves, _known_nodes(store))
+        raise IntegrityBroken(
+            f"the event at position {position}: {exc}; run `sdsi verify`"
+        ) from None
+    proof = _proof(store, inclusion_ranges(position - 1, row.tree_size))
     if leaf != seal.leaf or not verify_inclusion(
         position - 1, row.tree_size, leaf, proof, signed.root
     ):
-        raise ProofError(
+        raise IntegrityBroken(
             f"the event at position {position} no longer matches checkpoint "
             f"#{row.seq}; run `sdsi verify`"
         )
@@ -203,12 +214,11 @@ def consistency_proof(
         )
     verifiers = trusted_verifiers(ledger.settings)
     old_signed, new_signed = _signed(old, verifiers), _signed(new, verifiers)
-    ranges = consistency_ranges(old.tree_size, new.tree_size)
-    proof = range_hashes(ranges, store.iter_leaves, _known_nodes(store))
+    proof = _proof(store, consistency_ranges(old.tree_size, new.tree_size))
     if not verify_consistency(
         old.tree_size, new.tree_size, old_signed.root, new_signed.root, proof
     ):
-        raise ProofError(
+        raise IntegrityBroken(
             f"checkpoints #{old.seq} and #{new.seq} are not consistent with the stored "
             "seals; run `sdsi verify`"
         )

@@ -23,8 +23,8 @@ def _echo_json(data: Any) -> None:
 @contextmanager
 def _checked() -> Iterator[None]:
     """Integrity failures exit 1, unusable input exits 2; one line, no traceback."""
-    from ledger.bundle import BundleError
-    from ledger.integrity import ProofError
+    from ledger.bundle import BundleError, BundleInvalid
+    from ledger.integrity import IntegrityBroken, ProofError
     from ledger.sealing import SealingError
     from ledger.verify import VerifyUsageError
 
@@ -32,10 +32,10 @@ def _checked() -> Iterator[None]:
         yield
     except SealingError as exc:
         fail(f"sealing stopped: {exc}", EXIT_FAILED)
-    except ProofError as exc:
-        fail(str(exc), EXIT_FAILED if "sdsi verify" in str(exc) else 2)
-    except (BundleError, VerifyUsageError) as exc:
-        fail(str(exc), EXIT_FAILED if "does not verify" in str(exc) else 2)
+    except (IntegrityBroken, BundleInvalid) as exc:
+        fail(str(exc), EXIT_FAILED)
+    except (ProofError, BundleError, VerifyUsageError) as exc:
+        fail(str(exc))
 
 
 def _status(sealer: Any) -> str:

@@ -64,6 +64,14 @@ def test_the_leaf_record_holds_exactly_the_documented_fields() -> None:
     )
 
 
+def test_the_leaf_of_the_documented_example_never_changes() -> None:
+    """docs/integrity.md shows this example: sealed ledgers depend on the format."""
+    leaf = leaf_hash_of(3, OID, 2, "domain.accounts:Account.RoleGranted", STATE)
+    assert leaf.hex() == (
+        "4ffc637ffb7a5da849f636cbab9b847c15df1bdc82225f164fbb77b1f888694b"
+    )
+
+
 def test_the_verifier_computes_the_same_leaf_as_the_ledger() -> None:
     ours = leaf_hash_of(3, OID, 2, "domain.accounts:Account.RoleGranted", STATE)
     event = {

@@ -1,0 +1,327 @@
+"""`sdsi verify` throughput and memory, beside the raw cost of hashing the same records.
+
+For each backend (a SQLite file, PostgreSQL) and each size, one run:
+
+1. creates a fresh ledger (``open_ledger(create=True)`` and the signing key) and fills
+   it with realistic events: accounts registered, granted a role and changing their
+   password twice, each event carrying a full command context, made by the domain
+   aggregates, mapped by the ledger's own mapper and stored through the library's
+   recorder in batches of 5,000 (generation time is not measured);
+2. seals them (``Sealer.run_once``, checkpoints every 1,000 events) — reported;
+3. baseline, in a fresh process: read the log in pages of 1,000 (``ledger.log``) and
+   compute every event's record, its RFC 8785 form and its leaf hash, nothing else;
+4. ``python -m sdsi verify --format json`` in a fresh process: the same reading and
+   hashing, plus the seal rows, the Merkle tree, every checkpoint's signature and
+   consistency proof. Its events/s use the time the report gives (the verification
+   itself, not the interpreter's start-up);
+5. with ``--bundle``: ``export_bundle`` to a directory, then ``verifier.py`` on it.
+
+Each fresh process's peak RSS comes from ``wait4``: flat memory means about the same
+peak at every size. The ratio column is each rate over the baseline's (target for
+``sdsi verify``: >= 0.5).
+
+PostgreSQL comes from ``SDSI_BENCH_DATABASE_URL`` (default
+postgresql://postgres@127.0.0.1:5432/postgres), in a fresh schema dropped afterwards;
+SQLite files live in a temporary directory.
+
+    python benchmarks/verify.py --sizes 100000,1000000 --backends sqlite,postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BATCH = 5000
+
+
+@dataclass
+class Measure:
+    """One timed run: events, seconds, peak RSS (MiB)."""
+
+    events: int
+    seconds: float
+    rss_mib: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+# --- worker processes ----------------------------------------------------------------
+
+
+def worker_baseline() -> None:
+    """Read the log and hash every record; print {"events", "seconds"}."""
+    from ledger.app import open_ledger
+    from ledger.config import Settings
+    from ledger.leaf import leaf_hash_of
+    from ledger.log import read_log
+
+    ledger = open_ledger(Settings.from_env())
+    started = time.perf_counter()
+    count = 0
+    for batch in read_log(ledger.recorder, page=1000):
+        for entry in batch:
+            n = entry.notification
+            leaf_hash_of(
+                entry.position, n.originator_id, n.originator_version, n.topic, n.state
+            )
+            count += 1
+    print(json.dumps({"events": count, "seconds": time.perf_counter() - started}))
+    ledger.close()
+
+
+_PEAK_HOOK = (
+    "import atexit, re, runpy, sys\n"
+    "def _peak():\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    kib = re.search(r'VmHWM:\\s+(\\d+)', status).group(1)\n"
+    "    print(f'\\nPEAK_RSS_KIB={kib}', file=sys.stderr)\n"
+    "atexit.register(_peak)\n"
+    "target, sys.argv = sys.argv[1], sys.argv[1:]\n"
+    "if target.endswith('.py'):\n"
+    "    runpy.run_path(target, run_name='__main__')\n"
+    "else:\n"
+    "    runpy.run_module(target, run_name='__main__', alter_sys=True)\n"
+)
+
+
+def run_measured(target: list[str], env: dict[str, str]) -> tuple[str, float, float]:
+    """(stdout, wall seconds, peak RSS MiB) of ``python TARGET…`` in a new process.
+
+    The peak is the child's own ``VmHWM`` (Linux), read as it exits: the rusage of a
+    child would also count the memory of this process, which it starts as a copy of.
+    """
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK_HOOK, *target],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    wall = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        raise RuntimeError(
+            f"{target} failed ({result.returncode}): {result.stderr[-2000:]}"
+        )
+    peak = [
+        line for line in result.stderr.splitlines() if line.startswith("PEAK_RSS_KIB=")
+    ]
+    rss = int(peak[-1].split("=")[1]) / 1024 if peak else 0.0
+    return result.stdout, wall, rss
+
+
+# --- data ----------------------------------------------------------------------------
+
+
+def generate(ledger: Any, total: int, progress: bool) -> None:
+    """``total`` realistic events through the domain, the mapper and the recorder."""
+    from domain.accounts import Account
+    from domain.base import command_context
+    from domain.values import CommandContext
+
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    made, account = 0, 0
+    batch: list[Any] = []
+
+    def ctx(command: str, i: int, reason: str | None) -> CommandContext:
+        return CommandContext(
+            actor="admin",
+            roles=("admin",),
+            at=start + timedelta(seconds=i),
+            origin="web",
+            command=command,
+            key=f"bench-{uuid.uuid4().hex}",
+            reason=reason,
+        )
+
+    while made < total:
+        with command_context(ctx("add_user", made, "création du compte")):
+            acc = Account.register(
+                f"agent{account:07d}", f"Agent n° {account}", f"a{account}@ville.fr"
+            )
+            acc.grant("evaluator")
+        with command_context(ctx("set_password", made, None)):
+            acc.password_changed()
+            acc.password_changed()
+        for event in acc.collect_events()[: total - made]:
+            batch.append(ledger.mapper.to_stored_event(event))
+            made += 1
+        account += 1
+        if len(batch) >= BATCH or made >= total:
+            ledger.recorder.insert_events(batch)
+            batch = []
+            if progress:
+                print(f"\r  generated {made:,}/{total:,}", end="", file=sys.stderr)
+    if progress:
+        print(file=sys.stderr)
+
+
+@contextmanager
+def fresh_database(backend: str, workdir: Path) -> Iterator[str]:
+    """The URL of an empty database (a SQLite file, or a new PostgreSQL schema)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir}/ledger.db"
+        return
+    import psycopg
+
+    server = os.environ.get("SDSI_BENCH_DATABASE_URL", DEFAULT_PG_URL)
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{sep}schema={schema}&pool_size=2"
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def bench(backend: str, size: int, with_bundle: bool, progress: bool) -> dict[str, Any]:
+    """All the measures of one backend and size."""
+    from ledger.app import open_ledger
+    from ledger.bundle import export_bundle
+    from ledger.config import Settings
+    from ledger.keys import ensure_signing_key
+    from ledger.sealing import Sealer
+
+    with tempfile.TemporaryDirectory(prefix="sdsi-bench-") as tmp:
+        workdir = Path(tmp)
+        with fresh_database(backend, workdir) as url:
+            env = {
+                "SDSI_DATA_DIR": str(workdir / "data"),
+                "SDSI_DATABASE_URL": url,
+                "SDSI_CHECKPOINT_EVERY_EVENTS": "1000",
+            }
+            settings = Settings.from_env(env)
+            settings.data_dir.mkdir(parents=True)
+            ensure_signing_key(settings)
+            ledger = open_ledger(settings, create=True)
+            try:
+                generate(ledger, size, progress)
+                started = time.perf_counter()
+                sealed = Sealer(ledger, page=BATCH).run_once()
+                sealing = Measure(sealed, time.perf_counter() - started)
+            finally:
+                ledger.close()
+            out, _, rss = run_measured([__file__, "--worker", "baseline"], env)
+            data = json.loads(out)
+            baseline = Measure(data["events"], data["seconds"], rss)
+            out, wall, rss = run_measured(["sdsi", "verify", "--format", "json"], env)
+            report = json.loads(out)
+            if not report["ok"] or report["tree_size"] != size:
+                raise RuntimeError(f"verification failed: {report['first_problem']}")
+            verify = Measure(size, report["seconds"], rss)
+            result = {
+                "backend": backend,
+                "size": size,
+                "sealing": sealing,
+                "baseline": baseline,
+                "verify": verify,
+                "verify_wall": wall,
+            }
+            if with_bundle:
+                ledger = open_ledger(settings)
+                try:
+                    started = time.perf_counter()
+                    export_bundle(ledger, workdir / "bundle")
+                    result["export"] = Measure(size, time.perf_counter() - started)
+                finally:
+                    ledger.close()
+                out, wall, rss = run_measured(
+                    [
+                        str(ROOT / "verifier.py"),
+                        str(workdir / "bundle"),
+                        "--key",
+                        str(settings.public_key_file),
+                        "--json",
+                    ],
+                    {},
+                )
+                if not json.loads(out)["ok"]:
+                    raise RuntimeError("verifier.py failed on the bundle")
+                result["verifier"] = Measure(size, wall, rss)
+            return result
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """The results as a Markdown table (rates in events/s)."""
+    head = (
+        "| backend | events | what | events/s | ratio to baseline | peak RSS |\n"
+        "|---|---:|---|---:|---:|---:|\n"
+    )
+    rows = []
+    for r in results:
+        base = r["baseline"].rate
+        for name, label in (
+            ("baseline", "baseline: read + canonicalise + hash"),
+            ("verify", "`sdsi verify`"),
+            ("sealing", "sealing (`Sealer.run_once`)"),
+            ("export", "`sdsi ledger export` (directory)"),
+            ("verifier", "`verifier.py` on the bundle (wall time)"),
+        ):
+            m = r.get(name)
+            if m is None:
+                continue
+            rss = f"{m.rss_mib:.0f} MiB" if m.rss_mib else "—"
+            rows.append(
+                f"| {r['backend']} | {r['size']:,} | {label} | {m.rate:,.0f} | "
+                f"{m.rate / base:.2f} | {rss} |"
+            )
+    return head + "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--bundle",
+        action="store_true",
+        help="also export a bundle and run verifier.py on it",
+    )
+    parser.add_argument("--worker", choices=["baseline"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker == "baseline":
+        worker_baseline()
+        return
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - {"sqlite", "postgres"}
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
+    print(
+        f"# sdsi verify benchmark — {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        file=sys.stderr,
+    )
+    results = []
+    for backend in backends:
+        for size in sizes:
+            print(f"{backend}, {size:,} events…", file=sys.stderr)
+            results.append(bench(backend, size, args.bundle, sys.stderr.isatty()))
+            print(table(results[-1:]), file=sys.stderr)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -40,6 +40,8 @@ class Scenario(LedgerAggregate):
         self.input_hash = ""
         self.candidates: set[str] = set()
         self.selection: dict[str, int] = {}
+        self.inputs: dict[str, Any] = {}
+        self.result: dict[str, Any] = {}
 
     @staticmethod
     def id_for(scenario_code: str) -> UUID:
@@ -65,6 +67,7 @@ class Scenario(LedgerAggregate):
             agg.input_hash = self.input_hash
             agg.candidates = {c["code"] for c in self.inputs["candidates"]}
             agg.selection = {s["code"]: s["start"] for s in self.result["selection"]}
+            agg.inputs, agg.result = self.inputs, self.result
 
     @classmethod
     def compute(

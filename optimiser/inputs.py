@@ -184,7 +184,7 @@ def from_views(store: ViewStore, params: Parameters) -> Inputs:
         for e in q.envelopes(store)
     )
     capacities = tuple(
-        TeamCapacity(c["team"], c["year"], c["capacity"] - c["workload"])
+        TeamCapacity(c["team"], c["year"], int(c["capacity"]) - int(c["workload"]))
         for c in q.capacity(store)
     )
     problem = Problem(

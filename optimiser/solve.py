@@ -187,7 +187,7 @@ class Model:
             if key in skipped:
                 continue
             for r in group:
-                hi = r.hi - tighten.get(key, 0.0)
+                hi = float(r.hi) - tighten.get(key, 0.0)
                 if key == elastic:
                     slack_of.append(len(rows))
                 rows.append(Row(r.coefs, r.lo, hi))

@@ -152,6 +152,10 @@ def scenario(store: ViewStore, code: str) -> dict[str, Any] | None:
             }
             for c in doc["inputs"]["candidates"]
         ],
+        "kept": [
+            {"code": code, "start": start, "status": status}
+            for code, start, status in doc["inputs"]["existing"]
+        ],
         "inputs": doc["inputs"],
     }
 

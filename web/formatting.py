@@ -52,13 +52,13 @@ def eur(value: Decimal | int | None, cents: bool = False) -> str:
     if value is None:
         return "—"
     amount = Decimal(value) / 100 if cents else Decimal(value)
-    return str(format_currency(amount, "EUR", locale=str(get_locale())))
+    return str(format_currency(amount, "EUR"))
 
 
 def num(value: Any, digits: int = 2) -> str:
     if value is None:
         return "—"
-    return str(format_decimal(Decimal(value), format="#,##0." + "0" * digits if digits else "#,##0", locale=str(get_locale())))
+    return str(format_decimal(Decimal(value), format="#,##0." + "0" * digits if digits else "#,##0"))
 
 
 def day(value: str | date | None) -> str:
@@ -67,7 +67,7 @@ def day(value: str | date | None) -> str:
         return "—"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return str(format_date(value, "long", locale=str(get_locale())))
+    return str(format_date(value, "long"))
 
 
 def moment(value: str | datetime | None) -> str:
@@ -76,7 +76,7 @@ def moment(value: str | datetime | None) -> str:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return str(format_datetime(value, "d MMM y HH:mm:ss", locale=str(get_locale()))) + " UTC"
+    return str(format_datetime(value, "d MMM y HH:mm:ss")) + " UTC"
 
 
 def label(mapping: dict[str, Any], value: Any) -> str:

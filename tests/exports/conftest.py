@@ -94,21 +94,36 @@ def add_injected_project(ledger: Ledger) -> None:
     ledger.draft_proposal(ref, INJECTED_CODE, "DSN", content)
     ledger.submit_proposal(ref, INJECTED_CODE)
     ledger.qualify_proposal(
-        dsi, INJECTED_CODE,
-        {"costs": costs, "workloads": workloads, "dependencies": [], "risks": [],
-         "note": "Chiffrage de test"},
+        dsi,
+        INJECTED_CODE,
+        {
+            "costs": costs,
+            "workloads": workloads,
+            "dependencies": [],
+            "risks": [],
+            "note": "Chiffrage de test",
+        },
     )
     ledger.convene_session(
-        chair, TEST_SESSION, "Comité de pilotage du SDSI — séance de test",
-        date(2026, 12, 1), D.VOTING, D.NON_VOTING,
+        chair,
+        TEST_SESSION,
+        "Comité de pilotage du SDSI — séance de test",
+        date(2026, 12, 1),
+        D.VOTING,
+        D.NON_VOTING,
     )
     ledger.add_agenda_item(chair, TEST_SESSION, INJECTED_CODE)
     ledger.open_session(chair, TEST_SESSION, D.VOTING + D.NON_VOTING)
     for member in D.VOTING:
         ledger.cast_vote(Caller(member), TEST_SESSION, INJECTED_CODE, "for")
     ledger.record_decision(
-        chair, TEST_SESSION, INJECTED_CODE, "approved", INJECTED_RATIONALE,
-        ap_amount="1234.56", cp=costs,
+        chair,
+        TEST_SESSION,
+        INJECTED_CODE,
+        "approved",
+        INJECTED_RATIONALE,
+        ap_amount="1234.56",
+        cp=costs,
     )
     ledger.close_session(chair, TEST_SESSION)
 
@@ -158,7 +173,7 @@ def pdf_pages(content: bytes) -> list[str]:
     reader = pypdf.PdfReader(io.BytesIO(content))
     pages = []
     for page in reader.pages:
-        lines = [_norm(line) for line in page.extract_text().split("\n")]
+        lines = [norm(line) for line in page.extract_text().split("\n")]
         pages.append("\n".join(line for line in lines if line))
     return pages
 
@@ -182,7 +197,8 @@ def raw_text(content: bytes) -> str:
     return "\n".join(p.extract_text() for p in reader.pages)
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """Typographic no-break spaces as plain spaces (as text comparisons want them)."""
     return text.replace("\u202f", " ").replace("\u00a0", " ").strip()
 
 
@@ -190,4 +206,4 @@ def fr_money(value: Decimal | str) -> str:
     """Euros as the PDFs print them, spaces normalised: ``1 234,56 €``."""
     from exports.french import money
 
-    return _norm(money(value))
+    return norm(money(value))

@@ -1,4 +1,4 @@
-"""The finance export: French CSV and XLSX from one row generator, figures to the cent."""
+"""Finance export: French CSV and XLSX from one row generator, to the cent."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def test_budget_csv_follows_the_french_convention(demo_env: DemoEnv) -> None:
         assert len(first[INDEX[key]].split(",")[1]) == 2  # always two decimals
         assert "." not in first[INDEX[key]]
     assert {r[INDEX["override_allocation"]] for r in rows[1:] if r[0] == LINE} == {
-        "oui", "non"}
+        "oui",
+        "non",
+    }
 
 
 def test_budget_csv_lines_and_totals_equal_the_projection_to_the_cent(
@@ -55,13 +57,16 @@ def test_budget_csv_lines_and_totals_equal_the_projection_to_the_cent(
     lines = [r for r in rows if r[0] == LINE]
     assert len(lines) == len(data["lines"]) > 100
     for row, line in zip(lines, data["lines"], strict=True):
-        assert (row[INDEX["proposal"]], int(row[INDEX["year"]]),
-                row[INDEX["section"]]) == (line["proposal"], line["year"],
-                                           line["section"])
+        assert (
+            row[INDEX["proposal"]],
+            int(row[INDEX["year"]]),
+            row[INDEX["section"]],
+        ) == (line["proposal"], line["year"], line["section"])
         for key in MONEY:
             assert _fr(row[INDEX[key]]) == line[key], (line["proposal"], key)
         assert row[INDEX["override_commitment"]] == (
-            "oui" if line["override_commitment"] else "non")
+            "oui" if line["override_commitment"] else "non"
+        )
     subtotals = [r for r in rows if r[0] == SUBTOTAL]
     assert len(subtotals) == len(data["totals"]["year_section"])
     for row in subtotals:
@@ -72,8 +77,9 @@ def test_budget_csv_lines_and_totals_equal_the_projection_to_the_cent(
     assert rows[-1] == total
     for key in q.MONEY_FIELDS:
         assert _fr(total[INDEX[key]]) == data["total"][key]
-        assert sum((_fr(r[INDEX[key]]) for r in lines), Decimal(0)) == data[
-            "total"][key]
+        assert (
+            sum((_fr(r[INDEX[key]]) for r in lines), Decimal(0)) == data["total"][key]
+        )
 
 
 def test_budget_xlsx_has_real_euro_cells_a_frozen_header_and_filters(
@@ -116,8 +122,9 @@ def test_text_cells_that_look_like_formulas_are_escaped(demo_env: DemoEnv) -> No
     (row,) = [r for r in rows if r[INDEX["proposal"]] == INJECTED_CODE]
     assert row[INDEX["title"]] == "'" + INJECTED_TITLE
     assert _fr(row[INDEX["cp"]]) == Decimal("1234.56")
-    ws = openpyxl.load_workbook(
-        io.BytesIO(demo_env.render("budget", "xlsx")))["Consommation budgétaire"]
+    ws = openpyxl.load_workbook(io.BytesIO(demo_env.render("budget", "xlsx")))[
+        "Consommation budgétaire"
+    ]
     (cell,) = [
         ws.cell(row=r, column=INDEX["title"] + 1)
         for r in range(2, ws.max_row + 1)

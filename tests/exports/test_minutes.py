@@ -1,4 +1,4 @@
-"""COPIL minutes: exactly the session's attendance, votes and decisions, and its seal."""
+"""COPIL minutes: exactly the session's attendance, votes, decisions and seal."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def test_minutes_list_exactly_the_attendance(demo_env: DemoEnv) -> None:
     expected = []
     for member in session["voting"] + session["non_voting"]:
         quality = (
-            "membre votant" if member in session["voting"]
+            "membre votant"
+            if member in session["voting"]
             else "membre sans voix délibérative"
         )
         if member == session["chair"]:
@@ -94,7 +95,8 @@ def test_minutes_list_exactly_the_attendance(demo_env: DemoEnv) -> None:
     quorum = next(line for line in lines if line.startswith("Quorum"))
     assert f"{session['quorum_required']} membres votants requis" in quorum
     assert f"{session['present_voting']} membres votants présents" in " ".join(
-        lines[lines.index(quorum) : lines.index(quorum) + 2])
+        lines[lines.index(quorum) : lines.index(quorum) + 2]
+    )
 
 
 def test_minutes_list_exactly_the_votes_and_decisions(demo_env: DemoEnv) -> None:
@@ -105,9 +107,14 @@ def test_minutes_list_exactly_the_votes_and_decisions(demo_env: DemoEnv) -> None
     superseded = 0
     for code, section in sections.items():
         expected = [
-            (names.person(v["member"]), CHOICES[v["choice"]], v["position"],
-             not v["current"])
-            for v in session["vote_records"] if v["proposal"] == code
+            (
+                names.person(v["member"]),
+                CHOICES[v["choice"]],
+                v["position"],
+                not v["current"],
+            )
+            for v in session["vote_records"]
+            if v["proposal"] == code
         ]
         assert _votes(section) == expected, code
         superseded += sum(1 for *_, s in expected if s)
@@ -116,8 +123,10 @@ def test_minutes_list_exactly_the_votes_and_decisions(demo_env: DemoEnv) -> None
         assert f"Décision\n{OUTCOMES[d['outcome']]}\n" in text
         assert f"{d['position']} (décision enregistrée le" in text
         assert f"grille v{d['grid_version']}" in text
-        tally = (f"Votes en vigueur : pour {d['votes_for']}, contre "
-                 f"{d['votes_against']}, abstention {d['abstentions']}.")
+        tally = (
+            f"Votes en vigueur : pour {d['votes_for']}, contre "
+            f"{d['votes_against']}, abstention {d['abstentions']}."
+        )
         assert tally in text
         if d["ap"] is not None:
             assert f"AP accordée\n{fr_money(d['ap'])}" in text
@@ -156,7 +165,10 @@ def _printed_checkpoint(lines: list[str]) -> str:
 def _verifier(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "verifier.py"), *args],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
 
 
@@ -176,19 +188,22 @@ def test_minutes_print_the_checkpoint_in_force_at_closure_and_the_verifier_accep
     export_bundle(demo_env.ledger, bundle)
     (tmp_path / "note.txt").write_text(note, encoding="utf-8")
     key = str(demo_env.settings.public_key_file)
-    ok = _verifier(str(bundle), "--key", key, "--checkpoint", str(tmp_path / "note.txt"))
+    ok = _verifier(
+        str(bundle), "--key", key, "--checkpoint", str(tmp_path / "note.txt")
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     forged = note.replace(f"\n{closed}\n", f"\n{closed - 1}\n")
     (tmp_path / "forged.txt").write_text(forged, encoding="utf-8")
-    bad = _verifier(str(bundle), "--key", key, "--checkpoint",
-                    str(tmp_path / "forged.txt"))
+    bad = _verifier(
+        str(bundle), "--key", key, "--checkpoint", str(tmp_path / "forged.txt")
+    )
     assert bad.returncode == 1, bad.stdout + bad.stderr
 
 
 def test_minutes_of_the_injected_session_show_its_single_decision(
     demo_env: DemoEnv,
 ) -> None:
-    lines, session, _names = _minutes(demo_env, TEST_SESSION)
+    lines, _session, _names = _minutes(demo_env, TEST_SESSION)
     assert list(_item_sections(lines)) == ["INJECT"]
     assert "Point de contrôle signé (texte exact, à conserver) :" in lines
 
@@ -196,7 +211,7 @@ def test_minutes_of_the_injected_session_show_its_single_decision(
 def test_minutes_of_an_open_session_are_a_draft_without_seal(demo_env: DemoEnv) -> None:
     store = demo_env.read_model.store
     (open_session,) = [s for s in q.sessions(store) if s["status"] == "open"]
-    lines, session, _names = _minutes(demo_env, open_session["code"])
+    lines, _session, _names = _minutes(demo_env, open_session["code"])
     assert "Projet de procès-verbal (séance non close)" in lines
     assert any("Pas encore de décision" in line for line in lines)
     assert not any(line.startswith("— ") for line in lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 
 from web.app import csrf
 
@@ -11,8 +11,10 @@ bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="..
 
 @bp.before_request
 def _csrf() -> None:
-    """Every form of the UI carries a CSRF token (the API uses bearer tokens instead)."""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    """Every form of the UI carries a CSRF token (the API uses bearer tokens instead);
+    ``WTF_CSRF_ENABLED = False`` (tests only) turns the check off."""
+    enabled = current_app.config.get("WTF_CSRF_ENABLED", True)
+    if enabled and request.method in ("POST", "PUT", "PATCH", "DELETE"):
         csrf.protect()
 
 

@@ -419,6 +419,24 @@ def accounts(store: ViewStore) -> list[dict[str, Any]]:
     return _docs(store.fetchall("SELECT doc FROM {accounts} ORDER BY username"))
 
 
+COMMITTEE_ROLES = ("member", "chair", "dsi", "finance")
+VOTING_ROLES = ("member", "chair")
+
+
+def committee(store: ViewStore) -> list[dict[str, Any]]:
+    """Active accounts that may sit on the COPIL: members and chairs (who may vote),
+    the DSI and finance (who may attend without voting)."""
+    out = []
+    for a in accounts(store):
+        roles = sorted({g.split(":", 1)[0] for g in a["roles"]} & set(COMMITTEE_ROLES))
+        if a["active"] and roles:
+            out.append({
+                "username": a["username"], "display_name": a["display_name"], "roles": roles,
+                "can_vote": any(r in VOTING_ROLES for r in roles),
+            })
+    return out
+
+
 def account(store: ViewStore, username: str) -> dict[str, Any] | None:
     row = store.fetchone("SELECT doc FROM {accounts} WHERE username = ?", (username,))
     return None if row is None else json.loads(row[0])

@@ -132,6 +132,15 @@ def session(args: dict[str, Any], code: str) -> dict[str, Any]:
     return doc
 
 
+@views.route("/committee")
+@views.arguments(s.AsOf, location="query")
+@views.response(200)
+@requires("session.manage")
+def committee(args: dict[str, Any]) -> dict[str, Any]:
+    """Accounts that may be convened to a session (``can_vote``: members and chairs)."""
+    return {"members": q.committee(_store(args))}
+
+
 @views.route("/capacity")
 @views.arguments(s.CapacityQuery, location="query")
 @views.response(200)

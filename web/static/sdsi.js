@@ -13,6 +13,10 @@
           if (!out) { return; }
           out.textContent = s.present_voting + " / " + s.quorum_required;
           out.className = "quorum " + (s.quorum_met ? "met" : "unmet");
+          // The words beside the figures say whether the quorum is met (not colour alone).
+          var met = live.querySelector("[data-quorum-met]");
+          var unmet = live.querySelector("[data-quorum-unmet]");
+          if (met && unmet) { met.hidden = !s.quorum_met; unmet.hidden = !!s.quorum_met; }
         })
         .catch(function () {});
     }, 10000);

@@ -1,1 +1,423 @@
-"""UI pages: sessions (being written)."""
+"""COPIL pages: the sessions, one session (agenda, attendance and live quorum, votes,
+the chair's actions), the decision form, and the arbitration history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from projections import queries as q
+from projections import scenario_queries as sq
+from web.api import schemas as s
+from web.auth import requires
+from web.state import state
+from web.ui import bp
+from web.ui.actions import run_action
+from web.ui.context import FormErrors, _flatten, as_of, store
+from web.ui.forms import rows, scalars
+
+SCHEDULABLE = ("qualified", "deferred")
+OUTCOMES = ("approved", "approved_with_conditions", "deferred", "rejected")
+CHOICES = ("for", "against", "abstain")
+Page = tuple[str, int]
+
+
+def _tally(votes: dict[str, Any]) -> dict[str, int]:
+    choices = [v["choice"] for v in votes.values()]
+    return {c: choices.count(c) for c in CHOICES}
+
+
+def _majority(tally: dict[str, int]) -> str | None:
+    """``for`` or ``against`` when the current votes lean one way, else None."""
+    if tally["for"] > tally["against"]:
+        return "for"
+    if tally["against"] > tally["for"]:
+        return "against"
+    return None
+
+
+def _session_doc(st: Any, code: str) -> dict[str, Any]:
+    doc = q.session(st, code)
+    if doc is None:
+        abort(404)
+    return doc
+
+
+# --- the list of sessions, and convening one ------------------------------------------
+
+
+def _convene_data(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Flat form → the ``Convene`` schema: each account is voting, non-voting or not."""
+    data = scalars(form, "code", "title", "on")
+    seats = {
+        key[len("seat-") :]: value
+        for key, value in form.items()
+        if key.startswith("seat-")
+    }
+    data["voting"] = sorted(u for u, seat in seats.items() if seat == "voting")
+    data["non_voting"] = sorted(u for u, seat in seats.items() if seat == "non_voting")
+    kind = form.get("quorum_kind", "").strip() or "majority"
+    quorum: dict[str, Any] = {"kind": kind}
+    value = form.get("quorum_value", "").strip().replace(",", ".")
+    if kind != "majority" and value:
+        quorum["value"] = value
+    data["quorum"] = quorum
+    return data
+
+
+def _sessions_page(errors: FormErrors | None = None, status: int = 200) -> Page:
+    st = store()
+    members = q.committee(state().read_model.store) if not as_of() else []
+    if request.method == "POST":
+        seats = {
+            m["username"]: request.form.get(f"seat-{m['username']}", "")
+            for m in members
+        }
+    else:
+        seats = {
+            m["username"]: "voting" if m["can_vote"] else "non_voting" for m in members
+        }
+    return render_template(
+        "sessions.html",
+        sessions=list(reversed(q.sessions(st))),
+        members=members,
+        seats=seats,
+        form=request.form,
+        errors=errors if errors is not None else FormErrors(),
+    ), status
+
+
+@bp.route("/seances")
+@requires("session.view")
+def sessions() -> Page:
+    """The COPIL sessions, newest first; the chair convenes a new one here."""
+    return _sessions_page()
+
+
+@bp.route("/seances/convoquer", methods=["POST"])
+@requires("session.manage")
+def convene_session() -> Response | Page:
+    """Convene a session (the signed-in chair presides over it)."""
+    led = state().ledger
+    result, errors, status = run_action(
+        s.Convene(),
+        _convene_data(request.form),
+        lambda c, d: led.convene_session(
+            c, d["code"], d["title"], d["on"], d["voting"], d["non_voting"], d["quorum"]
+        ),
+    )
+    if result is None:
+        return _sessions_page(errors, status)
+    flash(_("Séance %(code)s convoquée.", code=result["code"]), "success")
+    return redirect(url_for("ui.session", code=result["code"]))
+
+
+# --- one session ----------------------------------------------------------------------
+
+
+def _session_page(
+    code: str,
+    failed: str | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Page:
+    st = store()
+    doc = _session_doc(st, code)
+    portfolio = {p["code"]: p for p in q.portfolio(st)}
+    decisions = {d["proposal"]: d for d in doc["decision_records"]}
+    me = current_user.username
+    items = []
+    for code_ in doc["agenda"]:
+        votes = doc["votes"].get(code_, {})
+        tally = _tally(votes)
+        items.append(
+            {
+                "code": code_,
+                "proposal": portfolio.get(code_, {}),
+                "tally": tally,
+                "majority": _majority(tally),
+                "decision": decisions.get(code_),
+                "my_vote": votes.get(me),
+                "votes": votes,
+            }
+        )
+    is_chair = current_user.can("session.manage") and doc["chair"] == me
+    may_vote = (
+        current_user.can("session.vote")
+        and doc["status"] == "open"
+        and me in doc["voting"]
+        and me in doc["present"]
+    )
+    schedulable = (
+        [
+            p
+            for p in portfolio.values()
+            if p["status"] in SCHEDULABLE and p["code"] not in doc["agenda"]
+        ]
+        if is_chair
+        else []
+    )
+    members = {a["username"]: a["display_name"] for a in q.accounts(st)}
+    return render_template(
+        "session.html",
+        s=doc,
+        items=items,
+        is_chair=is_chair,
+        may_vote=may_vote,
+        schedulable=schedulable,
+        names=members,
+        failed=failed,
+        errors=errors if errors is not None else FormErrors(),
+        form=request.form,
+    ), status
+
+
+@bp.route("/seances/<code>")
+@requires("session.view")
+def session(code: str) -> Page:
+    """A session: agenda, attendance and live quorum, votes, the chair's decisions."""
+    return _session_page(code)
+
+
+def _session_action(
+    code: str, form_id: str, schema: Any, data: dict[str, Any], send: Any, done: str
+) -> Response | Page:
+    """One command from a form of the session page; on refusal, the page again."""
+    result, errors, status = run_action(schema, data, send)
+    if result is None:
+        return _session_page(code, form_id, errors, status)
+    flash(done, "success")
+    kind, _sep, item = form_id.partition(":")
+    anchor = f"item-{item}" if kind == "vote" else kind
+    return redirect(url_for("ui.session", code=code, _anchor=anchor))
+
+
+@bp.route("/seances/<code>/ordre-du-jour", methods=["POST"])
+@requires("session.manage")
+def add_agenda_item(code: str) -> Response | Page:
+    """Put a qualified or deferred proposal on the agenda."""
+    led = state().ledger
+    data = scalars(request.form, "proposal")
+    return _session_action(
+        code,
+        "agenda",
+        s.AgendaItem(),
+        data,
+        lambda c, d: led.add_agenda_item(c, code, d["proposal"]),
+        _("Fiche %(p)s inscrite à l'ordre du jour.", p=data.get("proposal", "")),
+    )
+
+
+@bp.route("/seances/<code>/ordre-du-jour/retirer", methods=["POST"])
+@requires("session.manage")
+def remove_agenda_item(code: str) -> Response | Page:
+    """Take a proposal off the agenda (before the session opens)."""
+    led = state().ledger
+    data = scalars(request.form, "proposal")
+    return _session_action(
+        code,
+        f"agenda:{data.get('proposal', '')}",
+        s.AgendaItem(),
+        data,
+        lambda c, d: led.remove_agenda_item(c, code, d["proposal"]),
+        _("Fiche %(p)s retirée de l'ordre du jour.", p=data.get("proposal", "")),
+    )
+
+
+@bp.route("/seances/<code>/ouvrir", methods=["POST"])
+@requires("session.manage")
+def open_session(code: str) -> Response | Page:
+    """Open the session with the attendance checklist."""
+    led = state().ledger
+    data = {"present": [m for m in request.form.getlist("present") if m]}
+    return _session_action(
+        code,
+        "presences",
+        s.OpenSession(),
+        data,
+        lambda c, d: led.open_session(c, code, d["present"]),
+        _("Séance ouverte."),
+    )
+
+
+@bp.route("/seances/<code>/presences", methods=["POST"])
+@requires("session.manage")
+def set_attendance(code: str) -> Response | Page:
+    """A member arrives or leaves during the session."""
+    led = state().ledger
+    data = scalars(request.form, "member", "present")
+    member = data.get("member", "")
+    return _session_action(
+        code,
+        f"presences:{member}",
+        s.Attendance(),
+        data,
+        lambda c, d: led.set_attendance(c, code, d["member"], d["present"]),
+        _("Présence de %(m)s mise à jour.", m=member),
+    )
+
+
+@bp.route("/seances/<code>/votes", methods=["POST"])
+@requires("session.vote")
+def cast_vote(code: str) -> Response | Page:
+    """A present voting member votes on an item; a new vote supersedes the last one."""
+    led = state().ledger
+    data = scalars(request.form, "proposal", "choice")
+    proposal = data.get("proposal", "")
+    return _session_action(
+        code,
+        f"vote:{proposal}",
+        s.Vote(),
+        data,
+        lambda c, d: led.cast_vote(c, code, d["proposal"], d["choice"]),
+        _("Vote enregistré sur %(p)s.", p=proposal),
+    )
+
+
+@bp.route("/seances/<code>/clore", methods=["POST"])
+@requires("session.manage")
+def close_session(code: str) -> Response | Page:
+    """Close the session once every item has a decision."""
+    led = state().ledger
+    return _session_action(
+        code,
+        "clore",
+        s.NoBody(),
+        scalars(request.form, "reason"),
+        lambda c, d: led.close_session(c, code),
+        _("Séance close."),
+    )
+
+
+# --- the chair's decision on one item -------------------------------------------------
+
+
+def _decision_data(form: MultiDict[str, str], proposal: str) -> dict[str, Any]:
+    data = scalars(
+        form,
+        "outcome",
+        "rationale",
+        "ap_amount",
+        "conditions",
+        "justification",
+        "scenario",
+        "override_reason",
+    )
+    if "ap_amount" in data:
+        data["ap_amount"] = data["ap_amount"].replace(" ", "").replace(",", ".")
+    cp = rows(form, "cp")
+    for line in cp:
+        if isinstance(line.get("amount"), str):
+            line["amount"] = line["amount"].replace(" ", "").replace(",", ".")
+    return {"proposal": proposal, **data, "cp": cp}
+
+
+@bp.route("/seances/<code>/arbitrer/<proposal>", methods=["GET", "POST"])
+@requires("session.manage")
+def decide(code: str, proposal: str) -> Response | Page:
+    """The chair's decision on one agenda item, with the tally and the evidence."""
+    st = state().read_model.store
+    doc = _session_doc(st, code)
+    p = q.proposal(st, proposal)
+    if p is None or proposal not in doc["agenda"]:
+        abort(404)
+    errors, status = FormErrors(), 200
+    if request.method == "POST":
+        led = state().ledger
+        result, errors, status = run_action(
+            s.DecisionIn(),
+            _decision_data(request.form, proposal),
+            lambda c, d: led.record_decision(
+                c,
+                code,
+                d["proposal"],
+                d["outcome"],
+                d["rationale"],
+                ap_amount=d["ap_amount"],
+                cp=d["cp"],
+                conditions=d["conditions"],
+                justification=d["justification"],
+                scenario=d["scenario"],
+                override_reason=d["override_reason"],
+            ),
+        )
+        if result is not None:
+            flash(_("Décision enregistrée sur %(p)s.", p=proposal), "success")
+            return redirect(
+                url_for("ui.session", code=code, _anchor=f"item-{proposal}")
+            )
+    tally = _tally(doc["votes"].get(proposal, {}))
+    return render_template(
+        "decide.html",
+        s=doc,
+        p=p,
+        tally=tally,
+        majority=_majority(tally),
+        outcomes=OUTCOMES,
+        form=request.form,
+        scenarios=[
+            (x["code"], f"{x['code']} — {x['label']}") for x in sq.scenarios(st)
+        ],
+        errors=errors,
+        cp_rows=rows(request.form, "cp"),
+    ), status
+
+
+# --- the arbitration history ----------------------------------------------------------
+
+
+DECISION_FILTERS = ("session", "proposal", "outcome", "since", "until")
+PAGE_SIZE = 20
+
+
+@bp.route("/arbitrages")
+@requires("decisions.view")
+def decisions() -> Page:
+    """Each decision with its votes, scores, grid version, budget state, positions."""
+    st = store()
+    raw = {k: request.args.get(k, "").strip() for k in DECISION_FILTERS}
+    errors = FormErrors()
+    try:
+        loaded = s.DecisionQuery().load({k: v for k, v in raw.items() if v})
+    except ValidationError as exc:
+        for field, messages in _flatten(exc.messages).items():
+            errors[field] = "; ".join(messages)
+        loaded = s.DecisionQuery().load(
+            {k: v for k, v in raw.items() if v and k not in errors}
+        )
+    found = q.decision_history(
+        st,
+        session=loaded["session"],
+        proposal=loaded["proposal"],
+        outcome=loaded["outcome"],
+        since=loaded["since"].isoformat() if loaded["since"] else None,
+        until=loaded["until"].isoformat() if loaded["until"] else None,
+    )
+    found.reverse()
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(max(1, _int(request.args.get("page"), 1)), pages)
+    grids = {g["number"]: g for g in q.grids(st)}
+    titles = {p["code"]: p["title"] for p in q.portfolio(st)}
+    return render_template(
+        "decisions.html",
+        decisions=found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(found),
+        page=page,
+        pages=pages,
+        filters=raw,
+        errors=errors,
+        sessions=q.sessions(st),
+        grids=grids,
+        titles=titles,
+        outcomes=OUTCOMES,
+    ), (422 if errors else 200)
+
+
+def _int(raw: str | None, default: int) -> int:
+    return int(raw) if raw and raw.isdigit() else default

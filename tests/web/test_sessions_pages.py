@@ -1,0 +1,521 @@
+"""COPIL pages on both backends: sessions, one session and its forms, the decision
+form, the arbitration history; roles, read-your-writes, refusals, CSRF."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ledger.app import open_ledger
+from ledger.core import Caller
+from projections import queries as q
+from sdsi.demo.loader import DemoLoader
+from tests.conftest import make_settings
+from tests.web.ui_client import Site, open_site, post_forms, text
+
+OPEN = "COPIL-2026-11-24"  # the demo's last session: open, votes in progress
+CLOSED = "COPIL-2021-03-18"
+CHAIR = "dgs.lefebvre"
+EVERYONE = [
+    CHAIR,
+    "elu.dubois",
+    "dsi.martin",
+    "eval.petit",
+    "fin.garnier",
+    "audit.crc",
+    "admin.sdsi",
+    "ref.dsn",
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site]:
+    """The demo municipality behind a running app (once per backend for this module)."""
+    tmp = tmp_path_factory.mktemp(f"sessions-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp}/ledger.db"
+    else:
+        url = request.getfixturevalue("pg_module_schema_url")
+    settings = make_settings(tmp / "data", url)
+    led = open_ledger(settings, create=True)
+    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+    running = open_site(settings, led)
+    DemoLoader(led).run()
+    running.caught_up()
+    yield running
+    running.close()
+
+
+def as_(actor: str) -> Caller:
+    return Caller(actor=actor, reason="préparation du test")
+
+
+def qualified(site: Site, code: str, amount: str = "10000.00") -> str:
+    """A fresh proposal, submitted and qualified by the DSI (2026 investment)."""
+    dsi = as_("dsi.martin")
+    costs = [{"year": 2026, "section": "investissement", "amount": amount}]
+    site.ledger.draft_proposal(
+        dsi,
+        code,
+        "DSN",
+        {
+            "title": f"Projet {code}",
+            "description": "Projet de démonstration des tests.",
+            "costs": costs,
+        },
+    )
+    site.ledger.submit_proposal(dsi, code)
+    site.ledger.qualify_proposal(dsi, code, {"costs": costs, "note": "Chiffrage test"})
+    return code
+
+
+def open_session(
+    site: Site, code: str, items: list[str], voting: list[str], present: list[str]
+) -> str:
+    """A session convened by the chair with ``items``, opened with ``present``."""
+    chair = as_(CHAIR)
+    site.ledger.convene_session(
+        chair, code, f"Séance {code}", "2026-12-01", voting, ["dsi.martin"]
+    )
+    for item in items:
+        site.ledger.add_agenda_item(chair, code, item)
+    site.ledger.open_session(chair, code, present)
+    site.caught_up()
+    return code
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The error message tied to an input by aria-describedby (empty if none)."""
+    tag = re.search(rf'<(?:input|textarea|select)[^>]*id="{field_id}"[^>]*>', page)
+    assert tag, f"no field {field_id}"
+    described = re.search(r'aria-describedby="([^"]+)"', tag.group(0))
+    if not described:
+        return ""
+    message = re.search(
+        rf'<p class="error" id="{described.group(1)}">([^<]*)</p>', page
+    )
+    return html.unescape(message.group(1)) if message else ""
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def test_sessions_list_renders_for_every_role_with_the_convene_form_for_the_chair(
+    site: Site,
+) -> None:
+    for user in EVERYONE:
+        response = site.client(user).get("/seances")
+        assert response.status_code == 200, user
+        assert "Comité de pilotage du SDSI — 24/11/2026" in text(response)
+        assert ("/seances/convoquer" in post_forms(response)) == (user == CHAIR), user
+
+
+def test_sessions_pages_send_anonymous_visitors_to_the_login_page(site: Site) -> None:
+    for url in ("/seances", f"/seances/{OPEN}", "/arbitrages"):
+        response = site.client().get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/connexion")
+
+
+def test_session_page_shows_agenda_live_quorum_and_a_vote_form_per_undecided_item(
+    site: Site,
+) -> None:
+    response = site.client("elu.dubois").get(f"/seances/{OPEN}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'data-live-url="/api/v1/sessions/{OPEN}"' in page
+    assert re.search(r"<strong data-quorum class=\"quorum met\">6 / 4</strong>", page)
+    agenda = q.session(site.read_model.store, OPEN)["agenda"]  # type: ignore[index]
+    assert len(agenda) == 6
+    assert post_forms(response) == [f"/seances/{OPEN}/votes"] * 6
+    assert "3 pour, 0 contre, 0 abstention(s)" in text(response)  # the demo's votes
+
+
+def test_live_quorum_source_answers_the_fields_the_script_reads(site: Site) -> None:
+    data = site.client("elu.dubois").get(f"/api/v1/sessions/{OPEN}").get_json()
+    assert (data["present_voting"], data["quorum_required"], data["quorum_met"]) == (
+        6,
+        4,
+        True,
+    )
+
+
+def test_absent_member_and_non_members_get_no_vote_form(site: Site) -> None:
+    absent = site.client("elu.simon").get(f"/seances/{OPEN}")
+    assert post_forms(absent) == []
+    assert "Vous êtes noté(e) absent(e) : vous ne pouvez pas voter." in text(absent)
+    for user in ("dsi.martin", "audit.crc", "ref.dsn"):
+        response = site.client(user).get(f"/seances/{OPEN}")
+        assert response.status_code == 200
+        assert post_forms(response) == [], user
+
+
+def test_chair_sees_decision_links_attendance_and_a_confirmed_close_form(
+    site: Site,
+) -> None:
+    response = site.client(CHAIR).get(f"/seances/{OPEN}")
+    page = response.get_data(as_text=True)
+    forms = post_forms(response)
+    assert forms.count(f"/seances/{OPEN}/presences") == 9  # one per convened member
+    assert f"/seances/{OPEN}/ordre-du-jour" in forms
+    assert f"/seances/{OPEN}/clore" in forms
+    assert 'data-confirm="Clore définitivement la séance ?"' in page
+    assert page.count(f'href="/seances/{OPEN}/arbitrer/') == 6
+
+
+def test_session_page_as_of_shows_the_older_state_without_any_form(site: Site) -> None:
+    opened = q.session(site.read_model.store, OPEN)["positions"]["opened"]  # type: ignore[index]
+    response = site.client(CHAIR).get(f"/seances/{OPEN}?as_of=position:{opened}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert post_forms(response) == []
+    assert "data-live-url" not in page
+    assert "0 pour, 0 contre, 0 abstention(s)" in text(response)  # votes came later
+
+
+def test_closed_session_lists_its_decisions_with_votes(site: Site) -> None:
+    doc = q.session(site.read_model.store, CLOSED)
+    response = site.client("audit.crc").get(f"/seances/{CLOSED}")
+    body = text(response)
+    assert response.status_code == 200
+    assert post_forms(response) == []
+    assert body.count("Motivation :") == len(doc["decision_records"])  # type: ignore[index]
+    first = doc["decision_records"][0]  # type: ignore[index]
+    assert f"#{first['position']}" in body
+
+
+def test_decisions_page_renders_for_readers_and_is_refused_to_referents(
+    site: Site,
+) -> None:
+    for user in EVERYONE:
+        response = site.client(user).get("/arbitrages")
+        assert response.status_code == (403 if user == "ref.dsn" else 200), user
+
+
+def test_decisions_page_filters_and_links_each_decision_to_its_evidence(
+    site: Site,
+) -> None:
+    store = site.read_model.store
+    expected = q.decision_history(store, session=CLOSED, outcome="deferred")
+    response = site.client(CHAIR).get(f"/arbitrages?session={CLOSED}&outcome=deferred")
+    page, body = response.get_data(as_text=True), text(response)
+    assert response.status_code == 200
+    assert f"{len(expected)} décision(s)." in body
+    assert page.count('<article class="card"') == len(expected)
+    d = expected[0]
+    for position in [
+        d["position"],
+        *d["positions"]["votes"],
+        *d["positions"]["scores"],
+    ]:
+        assert f'href="/audit?position={position}"' in page
+    grid = {g["number"]: g for g in q.grids(store)}[d["grid_version"]]
+    assert f'href="/audit?position={grid["adopted_position"]}"' in page
+    assert f'href="/grille?v={d["grid_version"]}"' in page
+    assert "Notes consolidées par critère" in body
+
+
+def test_decisions_page_refuses_a_malformed_date_next_to_its_field(site: Site) -> None:
+    response = site.client(CHAIR).get("/arbitrages?since=demain")
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "df-since") == (
+        "Date attendue (AAAA-MM-JJ)."
+    )
+
+
+def test_decisions_page_as_of_shows_only_the_decisions_taken_by_then(
+    site: Site,
+) -> None:
+    first = q.decision_history(site.read_model.store)[0]["position"]
+    response = site.client("audit.crc").get(f"/arbitrages?as_of=position:{first}")
+    assert "1 décision(s)." in text(response)
+
+
+# --- forms: roles ---------------------------------------------------------------------
+
+
+def test_session_forms_are_refused_to_roles_without_the_permission(site: Site) -> None:
+    head = site.head()
+    member, dsi = site.client("elu.dubois"), site.client("dsi.martin")
+    assert member.post("/seances/convoquer", data={"code": "X"}).status_code == 403
+    assert member.post(f"/seances/{OPEN}/clore").status_code == 403
+    assert member.get(f"/seances/{OPEN}/arbitrer/FIBRE").status_code == 403
+    vote = {"proposal": "FIBRE", "choice": "for"}
+    assert dsi.post(f"/seances/{OPEN}/votes", data=vote).status_code == 403
+    assert site.head() == head
+
+
+# --- forms: refusals ------------------------------------------------------------------
+
+
+def test_vote_by_an_absent_member_is_refused_and_writes_nothing(site: Site) -> None:
+    head = site.head()
+    response = site.client("elu.simon").post(
+        f"/seances/{OPEN}/votes", data={"proposal": "FIBRE", "choice": "for"}
+    )
+    assert response.status_code == 409
+    assert (
+        f"elu.simon n'est pas présent(e) à la séance {OPEN} : pas de vote possible."
+        in text(response)
+    )
+    assert site.head() == head
+
+
+def test_vote_without_a_choice_is_refused_next_to_the_choices(site: Site) -> None:
+    head = site.head()
+    response = site.client("elu.dubois").post(
+        f"/seances/{OPEN}/votes", data={"proposal": "FIBRE"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    index = q.session(site.read_model.store, OPEN)["agenda"].index("FIBRE") + 1  # type: ignore[index]
+    assert f'<p class="error" id="e-vote-{index}">Champ obligatoire.</p>' in page
+    assert f'aria-describedby="e-vote-{index}"' in page
+    assert site.head() == head
+
+
+def test_closing_with_undecided_items_is_refused_and_writes_nothing(site: Site) -> None:
+    head = site.head()
+    response = site.client(CHAIR).post(f"/seances/{OPEN}/clore")
+    assert response.status_code == 409
+    assert (
+        f"La séance {OPEN} ne peut pas être close : sans décision pour TABLETTE, FIBRE"
+    ) in text(response)
+    assert '<p class="error" id="e-close">' in response.get_data(as_text=True)
+    assert site.head() == head
+
+
+def test_decision_without_quorum_is_refused_and_writes_nothing(site: Site) -> None:
+    item = qualified(site, "T-QUORUM")
+    code = open_session(
+        site,
+        "T-QUORUM",
+        [item],
+        [CHAIR, "elu.dubois", "elu.moreau"],
+        [CHAIR, "dsi.martin"],
+    )
+    head = site.head()
+    response = site.client(CHAIR).post(
+        f"/seances/{code}/arbitrer/{item}",
+        data={"outcome": "rejected", "rationale": "Valeur insuffisante."},
+    )
+    assert response.status_code == 409
+    assert (
+        f"Quorum non atteint pour la séance {code} : 1 membre(s) votant(s) "
+        "présent(s), 2 requis."
+    ) in text(response)
+    assert site.head() == head
+
+
+def test_decision_against_the_majority_needs_a_justification(site: Site) -> None:
+    item = qualified(site, "T-MAJ")
+    code = open_session(
+        site,
+        "T-MAJ",
+        [item],
+        [CHAIR, "elu.dubois", "elu.moreau"],
+        [CHAIR, "elu.dubois", "elu.moreau"],
+    )
+    for member in ("elu.dubois", "elu.moreau"):
+        site.ledger.cast_vote(as_(member), code, item, "against")
+    site.caught_up()
+    chair = site.client(CHAIR)
+    form = chair.get(f"/seances/{code}/arbitrer/{item}")
+    assert "0 pour, 2 contre, 0 abstention(s)" in text(form)
+    assert "majorité défavorable : une approbation doit être justifiée" in text(form)
+    approval = {
+        "outcome": "approved",
+        "rationale": "Projet structurant.",
+        "ap_amount": "10000.00",
+        "cp-0-year": "2026",
+        "cp-0-section": "investissement",
+        "cp-0-amount": "10000.00",
+    }
+    head = site.head()
+    refused = chair.post(f"/seances/{code}/arbitrer/{item}", data=approval)
+    assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), "f-justification") == (
+        f"La décision « approuvée » sur {item} s'écarte de la majorité du vote "
+        "(0 pour, 2 contre) : une justification est obligatoire."
+    )
+    assert 'value="10000.00"' in refused.get_data(as_text=True)  # the form is kept
+    assert site.head() == head
+
+    done = chair.post(
+        f"/seances/{code}/arbitrer/{item}",
+        follow_redirects=True,
+        data={**approval, "justification": "Obligation de sécurité."},
+    )
+    assert done.status_code == 200 and done.history[0].status_code == 302
+    assert "Session.DecisionRecorded" in site.events_since(head)
+    assert f"Décision enregistrée sur {item}." in text(done)
+    history = site.client(CHAIR).get(f"/arbitrages?session={code}")
+    assert "contraire à la majorité du vote : Obligation de sécurité." in text(history)
+
+
+def test_convening_without_title_or_voting_member_is_refused_next_to_the_fields(
+    site: Site,
+) -> None:
+    head = site.head()
+    response = site.client(CHAIR).post(
+        "/seances/convoquer",
+        data={
+            "code": "T-BAD",
+            "on": "2027-01-12",
+            "seat-elu.dubois": "",
+            "seat-dsi.martin": "non_voting",
+            "quorum_kind": "majority",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_error(page, "cv-title") == "Champ obligatoire."
+    assert '<p class="error" id="cv-e-seats">Champ obligatoire.</p>' in page
+    assert 'value="T-BAD"' in page
+    assert site.head() == head
+
+
+# --- forms: the happy path, end to end ------------------------------------------------
+
+
+def test_chair_and_members_run_a_session_through_every_form(site: Site) -> None:
+    first, second = qualified(site, "T-RUN-1"), qualified(site, "T-RUN-2")
+    site.caught_up()
+    chair = site.client(CHAIR)
+    code = "T-RUN"
+
+    def step(client: Any, url: str, data: dict[str, Any], event: str) -> str:
+        head = site.head()
+        response = client.post(url, data=data, follow_redirects=True)
+        assert response.status_code == 200, text(response)
+        assert response.history and response.history[0].status_code == 302
+        assert event in site.events_since(head)
+        return text(response)
+
+    page = step(
+        chair,
+        "/seances/convoquer",
+        {
+            "code": code,
+            "title": "Séance de test",
+            "on": "2026-12-15",
+            "seat-dgs.lefebvre": "voting",
+            "seat-elu.dubois": "voting",
+            "seat-elu.moreau": "voting",
+            "seat-dsi.martin": "non_voting",
+            "quorum_kind": "count",
+            "quorum_value": "2",
+        },
+        "Session.Convened",
+    )
+    assert f"Séance {code} convoquée." in page
+    assert "au moins 2 membre(s) votant(s) présent(s) — 2 requis sur 3" in page
+
+    page = step(
+        chair,
+        f"/seances/{code}/ordre-du-jour",
+        {"proposal": first},
+        "Session.ItemAdded",
+    )
+    step(
+        chair,
+        f"/seances/{code}/ordre-du-jour",
+        {"proposal": second},
+        "Session.ItemAdded",
+    )
+    page = step(
+        chair,
+        f"/seances/{code}/ordre-du-jour/retirer",
+        {"proposal": second},
+        "Session.ItemRemoved",
+    )
+    assert f"Fiche {second} retirée de l'ordre du jour." in page
+    assert q.session(site.read_model.store, code)["agenda"] == [first]  # type: ignore[index]
+
+    page = step(
+        chair,
+        f"/seances/{code}/ouvrir",
+        {"present": [CHAIR, "elu.dubois", "dsi.martin"]},
+        "Session.Opened",
+    )
+    assert "Membres votants présents / quorum requis : 2 / 2 quorum atteint" in page
+    page = step(
+        chair,
+        f"/seances/{code}/presences",
+        {"member": "elu.moreau", "present": "true"},
+        "Session.AttendanceChanged",
+    )
+    assert "3 / 2" in page
+
+    dubois, moreau = site.client("elu.dubois"), site.client("elu.moreau")
+    url = f"/seances/{code}/votes"
+    step(dubois, url, {"proposal": first, "choice": "against"}, "Session.VoteCast")
+    page = step(dubois, url, {"proposal": first, "choice": "for"}, "Session.VoteCast")
+    assert "Votre vote actuel : Pour" in page
+    step(moreau, url, {"proposal": first, "choice": "abstain"}, "Session.VoteCast")
+    votes = q.votes(site.read_model.store, session=code)
+    assert [(v["member"], v["choice"], v["current"]) for v in votes] == [
+        ("elu.dubois", "against", False),
+        ("elu.dubois", "for", True),
+        ("elu.moreau", "abstain", True),
+    ]
+
+    page = step(
+        chair,
+        f"/seances/{code}/arbitrer/{first}",
+        {
+            "outcome": "approved",
+            "rationale": "Valeur élevée, coût maîtrisé.",
+            "ap_amount": "10000.00",
+            "cp-0-year": "2026",
+            "cp-0-section": "investissement",
+            "cp-0-amount": "10000.00",
+        },
+        "Session.DecisionRecorded",
+    )
+    assert "Valeur élevée, coût maîtrisé." in page
+    assert "10 000,00 €" in page
+
+    page = step(chair, f"/seances/{code}/clore", {}, "Session.Closed")
+    assert "Séance close." in page
+    assert q.session(site.read_model.store, code)["status"] == "closed"  # type: ignore[index]
+
+    history = site.client("audit.crc").get(f"/arbitrages?session={code}")
+    body = text(history)
+    assert "1 décision(s)." in body
+    assert "elu.dubois Contre remplacé" in body
+    assert "elu.dubois Pour en vigueur" in body
+
+
+# --- CSRF -----------------------------------------------------------------------------
+
+
+def test_a_vote_without_the_csrf_token_is_refused(site: Site) -> None:
+    head = site.head()
+    site.app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        member = site.client("elu.dubois")
+        refused = member.post(
+            f"/seances/{OPEN}/votes", data={"proposal": "FIBRE", "choice": "for"}
+        )
+        assert refused.status_code == 400
+        assert site.head() == head
+        page = member.get(f"/seances/{OPEN}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token
+        accepted = member.post(
+            f"/seances/{OPEN}/votes",
+            data={
+                "proposal": "FIBRE",
+                "choice": "abstain",
+                "csrf_token": token.group(1),
+            },
+        )
+        assert accepted.status_code == 302
+        assert site.events_since(head) == ["Session.VoteCast"]
+    finally:
+        site.app.config["WTF_CSRF_ENABLED"] = False

@@ -78,6 +78,19 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
             ),
             sql.SQL("GRANT SELECT ON {} TO {}").format(table("meta"), who),
         ]
+        # The read models (projections' ``<prefix>v_*`` tables in the same schema)
+        # are rewritten by their followers, which run in the application's processes.
+        views = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s"
+            " AND tablename LIKE %s ORDER BY tablename",
+            (ledger.storage.schema, prefix.replace("_", "\\_") + "v\\_%"),
+        ).fetchall()
+        for (name,) in views:
+            statements.append(
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO {}").format(
+                    schema, sql.Identifier(name), who
+                )
+            )
         if row and row[0]:
             statements.append(
                 sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(row[0]), who)

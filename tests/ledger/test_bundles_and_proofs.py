@@ -278,6 +278,10 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
                     conn.execute(statement)
                 except psycopg.Error as exc:
                     refusals[statement.split()[0]] = str(exc).splitlines()[0]
+        with psycopg.connect(
+            server.replace("postgres@", f"{role}:role-password-1@", 1), autocommit=True
+        ) as conn:  # the read models, kept by followers in the app's processes
+            conn.execute(f"UPDATE {schema}.sdsi_v_tracking SET view = view")
         assert "append-only" in refusals["UPDATE"]
         assert "permission denied" in refusals["DELETE"]
         assert "permission denied" in refusals["TRUNCATE"]

@@ -11,10 +11,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.persistence import StoredEvent
 
+import ledger.sealing as sealing
 from ledger.keys import ensure_signing_key
 from ledger.leaf import leaf_hash_of
 from ledger.log import read_log
@@ -171,16 +174,12 @@ def test_sealing_refuses_to_extend_a_checkpoint_signed_by_another_key(
 
 
 def test_sealing_stops_at_an_unreadable_event_and_names_it(ledger: Any) -> None:
-    from uuid import uuid4
-
-    from eventsourcing.persistence import StoredEvent
-
     ledger.recorder.insert_events(
         [StoredEvent(uuid4(), 1, "domain.x:Y", b"\xff not json")]
     )
     with pytest.raises(SealingError, match=r"position 3 .*not JSON"):
         Sealer(ledger).run_once()
-    assert SealStore(ledger.storage).head() == (2, SealStore(ledger.storage).head()[1])
+    assert SealStore(ledger.storage).head()[0] == 2  # the events before it are sealed
 
 
 def test_sealing_keeps_up_with_8_concurrent_writers(ledger: Any) -> None:
@@ -287,3 +286,31 @@ def test_a_following_sealer_killed_at_any_time_resumes(
     assert assert_sealed_exactly_once(ledger) == 3002
     sizes = [r.tree_size for r in store.checkpoints()]
     assert sizes == list(range(300, 3001, 300))
+
+
+def test_a_checkpoint_inconsistent_with_the_previous_one_is_never_signed(
+    ledger: Any,
+    backend: str,
+    settings: Any,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sealer = Sealer(ledger)
+    first = sealer.checkpoint_now()
+    bulk_accounts(ledger, 3)
+    # A stored compact range that does not match its signed root: refused on load.
+    server = request.getfixturevalue("pg_server_url") if backend == "postgres" else None
+    forged = type(first)(**{**first.__dict__, "frontier": bytes(32)})
+    Tamperer(backend, settings, server).replace_checkpoints(first.tree_size, [forged])
+    with pytest.raises(SealingError, match="differ from the signed root"):
+        Sealer(ledger).run_once()
+    Tamperer(backend, settings, server).replace_checkpoints(first.tree_size, [first])
+    # A proof that does not link the new root to the previous one: refused on signing.
+    monkeypatch.setattr(sealing, "consistency_proof_from", lambda old, new: [bytes(32)])
+    with pytest.raises(
+        SealingError, match="would not be consistent with checkpoint #1"
+    ):
+        Sealer(ledger).checkpoint_now()
+    monkeypatch.undo()
+    assert SealStore(ledger.storage).last_checkpoint_seq() == 1
+    assert Sealer(ledger).checkpoint_now().seq == 2

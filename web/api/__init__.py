@@ -16,7 +16,7 @@ class SdsiApi(Api):  # type: ignore[misc]
 
 
 def init_api(app: Flask) -> None:
-    from web.api import commands, reads
+    from web.api import commands, reads, scenarios
 
     app.config.update(
         API_TITLE="SDSI Ledger API",
@@ -36,7 +36,7 @@ def init_api(app: Flask) -> None:
         "security": [{"bearer": []}],
     }
     api = SdsiApi(app, spec_kwargs=spec)
-    for blp in (*reads.BLUEPRINTS, *commands.BLUEPRINTS):
+    for blp in (*reads.BLUEPRINTS, *commands.BLUEPRINTS, *scenarios.BLUEPRINTS):
         api.register_blueprint(blp)
     app.extensions["sdsi_api"] = api
     # the OpenAPI document is public: its views (bound methods) are listed here

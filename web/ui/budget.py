@@ -1,1 +1,533 @@
-"""UI pages: budget (being written)."""
+"""Budget pages (finance): envelopes, BP/DM movements, AP/CP per project, consumption
+by year, section, pôle and axis with charts; the forms of finance (BP, DM,
+commitments, payments) and the AP revision (finance, chair).
+
+The pages read only ``projections.queries``; each form sends one ledger command and,
+refused, is shown again with the French message next to the field concerned.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields
+
+from domain.errors import (
+    AlreadyExists,
+    BudgetAlreadyVoted,
+    BudgetNotVoted,
+    DecisionAmountsInvalid,
+    NotFound,
+    OverrideNotAllowed,
+)
+from projections import queries as q
+from web.api import schemas as s
+from web.auth import requires
+from web.charts import bars
+from web.state import state
+from web.ui import bp
+from web.ui.context import FormErrors, store
+from web.ui.formhelp import amount, amounts, on_fields, run
+from web.ui.forms import rows, scalars
+
+MONEY = q.MONEY_FIELDS
+SECTIONS = ("investissement", "fonctionnement")
+SERIES = [
+    ("Enveloppe", "#123f73"),
+    ("Alloué", "#5b8fd1"),
+    ("Engagé", "#8a4b00"),
+    ("Mandaté", "#15603a"),
+]
+ZERO = Decimal("0.00")
+
+
+class CommitmentForm(s.Commitment):
+    """A commitment, and the project it is charged to."""
+
+    proposal = fields.String(required=True, validate=s.CODE)
+
+
+class PaymentForm(s.Payment):
+    """A payment, and the project of its commitment."""
+
+    proposal = fields.String(required=True, validate=s.CODE)
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+def _zero() -> dict[str, Decimal]:
+    return {f: ZERO for f in MONEY}
+
+
+def _add(into: dict[str, Decimal], row: dict[str, Any]) -> None:
+    for f in MONEY:
+        into[f] += row[f]
+
+
+def by_year_section(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per year: a row per section (with its envelope), then the year's subtotal."""
+    envelopes = {(e["year"], e["section"]): e["total"] for e in data["envelopes"]}
+    sums = {
+        (int(k.split("/")[0]), k.split("/")[1]): v
+        for k, v in data["totals"]["year_section"].items()
+    }
+    out = []
+    for y in sorted({y for y, _s in envelopes} | {y for y, _s in sums}):
+        subtotal, envelope = _zero(), ZERO
+        for section in SECTIONS:
+            if (y, section) not in envelopes and (y, section) not in sums:
+                continue
+            row = {"year": y, "section": section, **sums.get((y, section), _zero())}
+            row["envelope"] = envelopes.get((y, section))
+            out.append({**row, "kind": "line"})
+            _add(subtotal, row)
+            envelope += row["envelope"] or ZERO
+        out.append({"kind": "subtotal", "year": y, **subtotal, "envelope": envelope})
+    return out
+
+
+def by_key(
+    totals: dict[str, dict[str, Decimal]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One row per pôle (or axis), with its name."""
+    return [{"key": k, "name": names.get(k, k), **v} for k, v in sorted(totals.items())]
+
+
+def reconciled(data: dict[str, Any]) -> bool:
+    """Whether every breakdown adds up, to the cent, to the overall total."""
+    total = data["total"]
+    for level in ("year_section", "pole", "axis", "direction"):
+        sums = _zero()
+        for bucket in data["totals"][level].values():
+            _add(sums, bucket)
+        if sums != total:
+            return False
+    lines = _zero()
+    for line in data["lines"]:
+        _add(lines, line)
+    return lines == total
+
+
+def grouped_lines(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lines, year × section by year × section, each group with its subtotal."""
+    out: list[dict[str, Any]] = []
+    current: tuple[int, str] | None = None
+    for line in data["lines"]:
+        key = (line["year"], line["section"])
+        if key != current:
+            if current is not None:
+                out.append(_subtotal(data, current))
+            current = key
+            out.append({"kind": "group", "year": key[0], "section": key[1]})
+        out.append({**line, "kind": "line"})
+    if current is not None:
+        out.append(_subtotal(data, current))
+    return out
+
+
+def _subtotal(data: dict[str, Any], key: tuple[int, str]) -> dict[str, Any]:
+    sums = data["totals"]["year_section"][f"{key[0]}/{key[1]}"]
+    return {"kind": "subtotal", "year": key[0], "section": key[1], **sums}
+
+
+def projects(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """AP/CP per project: AP voted and current, CP, committed, paid, overrides."""
+    out: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        p = out.get(line["proposal"])
+        if p is None:
+            p = out[line["proposal"]] = {
+                "proposal": line["proposal"],
+                "title": line["title"],
+                "status": line["status"],
+                "pole": line["pole"],
+                "direction": line["direction"],
+                "ap_voted": line["ap_voted"],
+                "ap_current": line["ap_current"],
+                "overrides": set(),
+                **_zero(),
+            }
+        _add(p, line)
+        for kind in ("allocation", "commitment", "payment"):
+            if line[f"override_{kind}"]:
+                p["overrides"].add(kind)
+    return sorted(out.values(), key=lambda p: p["proposal"])
+
+
+def year_chart(data: dict[str, Any], section: str) -> Any:
+    """Per year of one section: envelope, allocated, committed, paid."""
+    years: dict[int, list[Decimal]] = {}
+    for e in data["envelopes"]:
+        if e["section"] == section:
+            years[e["year"]] = [e["total"], e["allocated"], ZERO, ZERO]
+    for key, sums in data["totals"]["year_section"].items():
+        y, sct = key.split("/")
+        if sct == section:
+            row = years.setdefault(int(y), [ZERO, ZERO, ZERO, ZERO])
+            row[2], row[3] = sums["committed"], sums["paid"]
+    groups = [
+        (str(y), [(name, v) for (name, _c), v in zip(SERIES, years[y], strict=True)])
+        for y in sorted(years)
+    ]
+    label = {
+        "investissement": _("Investissement"),
+        "fonctionnement": _("Fonctionnement"),
+    }[section]
+    return bars(
+        groups,
+        title=_(
+            "%(section)s : enveloppe, alloué, engagé et mandaté par exercice",
+            section=label,
+        ),
+        series=[(_(n), c) for n, c in SERIES],
+        ident=f"chart-{section[:3]}",
+    )
+
+
+def _filters() -> tuple[dict[str, Any], FormErrors]:
+    """The page's filters (``as_of`` is read by ``store()``), or what is wrong."""
+    raw = scalars(request.args, "year", "section", "pole", "axis", "direction")
+    errors = FormErrors()
+    try:
+        loaded = s.BudgetQuery().load(raw)
+    except ValidationError as exc:
+        for field in exc.messages:
+            errors[str(field)] = _("Valeur non autorisée : filtre ignoré.")
+        return {}, errors
+    return {k: v for k, v in loaded.items() if v is not None and k != "as_of"}, errors
+
+
+@bp.route("/budget")
+@requires("budget.view")
+def budget() -> Any:
+    """Envelopes, movements, AP/CP per project and consumption with subtotals, totals
+    and charts; live or as of a past moment."""
+    st = store()
+    chosen, filter_errors = _filters()
+    data = q.budget_consumption(st, **chosen)
+    org = q.organisation(st)
+    axes = q.axes(st)
+    moves = [
+        m
+        for m in q.budget_moves(st)
+        if chosen.get("year") in (None, m["year"])
+        and chosen.get("section") in (None, m["section"])
+    ]
+    envelope_total = {
+        k: sum((e[k] for e in data["envelopes"]), ZERO)
+        for k in ("bp", "dm", "total", "allocated", "available")
+    }
+    sections = [chosen["section"]] if chosen.get("section") else list(SECTIONS)
+    return render_template(
+        "budget.html",
+        data=data,
+        filters=chosen,
+        filter_errors=filter_errors,
+        org=org,
+        axes=axes,
+        moves=moves,
+        envelope_total=envelope_total,
+        by_year=by_year_section(data),
+        by_pole=by_key(
+            data["totals"]["pole"], {p["code"]: p["name"] for p in org["poles"]}
+        ),
+        by_axis=by_key(
+            data["totals"]["axis"],
+            {a["code"]: a["label"] for a in axes} | {"-": _("Sans axe")},
+        ),
+        lines=grouped_lines(data),
+        projects=projects(data["lines"]),
+        reconciled=reconciled(data),
+        charts=[year_chart(data, sct) for sct in sections],
+    ), (422 if filter_errors else 200)
+
+
+@bp.route("/budget/projets/<code>")
+@requires("budget.view")
+def project_budget(code: str) -> str:
+    """A project's AP and its revisions, CP lines, commitments and payments."""
+    doc = q.project_budget(store(), code)
+    if doc is None:
+        abort(404)
+    head = (
+        doc["lines"][0]
+        if doc["lines"]
+        else {"proposal": code, "title": "", "status": None}
+    )
+    return render_template("budget_project.html", code=code, b=doc, head=head)
+
+
+# --- forms -----------------------------------------------------------------------
+
+
+def _years() -> list[int]:
+    plan = q.plan(state().read_model.store) or {"first_year": 2020, "last_year": 2030}
+    return list(range(plan["first_year"], plan["last_year"] + 1))
+
+
+def _project_choices() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for line in q.budget_lines(state().read_model.store):
+        seen.setdefault(line["proposal"], f"{line['proposal']} — {line['title']}")
+    return sorted(seen.items())
+
+
+def _form(kind: str, errors: FormErrors, status: int = 200, **extra: Any) -> Any:
+    return render_template(
+        "budget_form.html",
+        kind=kind,
+        form=request.form,
+        errors=errors,
+        year_options=[(y, y) for y in _years()],
+        **extra,
+    ), status
+
+
+@bp.route("/budget/bp", methods=["GET", "POST"])
+@requires("budget.edit")
+def vote_budget() -> Any:
+    """Vote the primitive budget (BP) envelope of a year and section."""
+    errors, status = FormErrors(), 200
+    if request.method == "POST":
+        data = amounts(
+            scalars(
+                request.form,
+                "year",
+                "section",
+                "amount",
+                "deliberation",
+                "on",
+                integers=("year",),
+            ),
+            "amount",
+        )
+        led = state().ledger
+        send = on_fields(
+            lambda c, d: led.vote_budget(
+                c, d["year"], d["section"], d["amount"], d["deliberation"], d["on"]
+            ),
+            {BudgetAlreadyVoted: "year"},
+        )
+        result, errors, status = run(s.VoteBudget(), data, send)
+        if result is not None:
+            flash(
+                _(
+                    "Budget primitif %(year)s (%(section)s) enregistré.",
+                    year=data["year"],
+                    section=data["section"],
+                ),
+                "success",
+            )
+            return redirect(url_for("ui.budget", _anchor="enveloppes"))
+    return _form("bp", errors, status)
+
+
+@bp.route("/budget/dm", methods=["GET", "POST"])
+@requires("budget.edit")
+def adjust_budget() -> Any:
+    """Record a DM (décision modificative) on an envelope, with its deliberation."""
+    errors, status = FormErrors(), 200
+    if request.method == "POST":
+        data = amounts(
+            scalars(
+                request.form,
+                "year",
+                "section",
+                "delta",
+                "deliberation",
+                "on",
+                integers=("year",),
+            ),
+            "delta",
+        )
+        led = state().ledger
+        send = on_fields(
+            lambda c, d: led.adjust_budget(
+                c, d["year"], d["section"], d["delta"], d["deliberation"], d["on"]
+            ),
+            {BudgetNotVoted: "year", NotFound: "year"},
+        )
+        result, errors, status = run(s.AdjustBudget(), data, send)
+        if result is not None:
+            flash(
+                _(
+                    "DM enregistrée sur l'enveloppe %(year)s (%(section)s).",
+                    year=data["year"],
+                    section=data["section"],
+                ),
+                "success",
+            )
+            return redirect(url_for("ui.budget", _anchor="mouvements"))
+    envelopes = q.envelopes(state().read_model.store)
+    return _form("dm", errors, status, envelopes=envelopes)
+
+
+@bp.route("/budget/engagements", methods=["GET", "POST"])
+@requires("budget.edit")
+def record_commitment() -> Any:
+    """Record a commitment against a year's CP of a project (overrides flagged)."""
+    errors, status = FormErrors(), 200
+    if request.method == "POST":
+        data = amounts(
+            scalars(
+                request.form,
+                "proposal",
+                "reference",
+                "year",
+                "section",
+                "amount",
+                "on",
+                "supplier",
+                "override_reason",
+                integers=("year",),
+            ),
+            "amount",
+        )
+        led = state().ledger
+        send = on_fields(
+            lambda c, d: led.record_commitment(
+                c,
+                d["proposal"],
+                d["reference"],
+                d["year"],
+                d["section"],
+                d["amount"],
+                d["on"],
+                d["supplier"],
+                d["override_reason"],
+            ),
+            {
+                AlreadyExists: "reference",
+                NotFound: "proposal",
+                OverrideNotAllowed: "override_reason",
+            },
+        )
+        result, errors, status = run(CommitmentForm(), data, send)
+        if result is not None:
+            flash(_("Engagement %(ref)s enregistré.", ref=data["reference"]), "success")
+            return redirect(
+                url_for(
+                    "ui.project_budget", code=data["proposal"], _anchor="engagements"
+                )
+            )
+    return _form(
+        "commitment",
+        errors,
+        status,
+        projects=_project_choices(),
+        chosen=request.form.get("proposal") or request.args.get("proposal"),
+    )
+
+
+@bp.route("/budget/mandats", methods=["GET", "POST"])
+@requires("budget.edit")
+def record_payment() -> Any:
+    """Record a payment (mandat) against a commitment (override: reason, flagged)."""
+    errors, status = FormErrors(), 200
+    chosen = request.form.get("proposal") or request.args.get("proposal")
+    if request.method == "POST":
+        data = amounts(
+            scalars(
+                request.form,
+                "reference",
+                "commitment",
+                "amount",
+                "on",
+                "override_reason",
+            ),
+            "amount",
+        )
+        if "/" in data.get("commitment", ""):
+            data["proposal"], data["commitment"] = data["commitment"].split("/", 1)
+        led = state().ledger
+        send = on_fields(
+            lambda c, d: led.record_payment(
+                c,
+                d["proposal"],
+                d["reference"],
+                d["commitment"],
+                d["amount"],
+                d["on"],
+                d["override_reason"],
+            ),
+            {
+                AlreadyExists: "reference",
+                NotFound: "commitment",
+                OverrideNotAllowed: "override_reason",
+            },
+        )
+        result, errors, status = run(PaymentForm(), data, send)
+        if "proposal" in errors:
+            errors["commitment"] = errors.pop("proposal")
+        if result is not None:
+            flash(_("Mandat %(ref)s enregistré.", ref=data["reference"]), "success")
+            return redirect(
+                url_for("ui.project_budget", code=data["proposal"], _anchor="mandats")
+            )
+        chosen = chosen or data.get("proposal")
+    codes = [chosen] if chosen else [c for c, _label in _project_choices()]
+    live = state().read_model.store
+    commitments = []
+    for code in codes:
+        doc = q.project_budget(live, code)
+        for c in (doc or {}).get("commitments", []):
+            commitments.append(
+                {**c, "proposal": code, "remaining": c["amount"] - c["paid"]}
+            )
+    return _form("payment", errors, status, commitments=commitments, chosen=chosen)
+
+
+@bp.route("/budget/projets/<code>/ap", methods=["GET", "POST"])
+@requires("budget.revise_ap")
+def revise_ap(code: str) -> Any:
+    """Revise a project's AP and CP schedule: deliberation and reason required."""
+    doc = q.project_budget(state().read_model.store, code)
+    if doc is None:
+        abort(404)
+    errors, status = FormErrors(), 200
+    if request.method == "POST":
+        data = scalars(
+            request.form, "ap_amount", "deliberation", "reason", "override_reason"
+        )
+        data["ap_amount"] = amount(data.get("ap_amount"))
+        data = {k: v for k, v in data.items() if v is not None}
+        data["cp"] = [amounts(r, "amount") for r in rows(request.form, "cp")]
+        led = state().ledger
+        send = on_fields(
+            lambda c, d: led.revise_ap(
+                c,
+                code,
+                d["ap_amount"],
+                d["cp"],
+                d["deliberation"],
+                d["override_reason"],
+            ),
+            {
+                DecisionAmountsInvalid: "ap_amount",
+                OverrideNotAllowed: "override_reason",
+            },
+        )
+        result, errors, status = run(s.ReviseAP(), data, send)
+        if result is not None:
+            flash(_("AP de %(code)s révisée.", code=code), "success")
+            return redirect(url_for("ui.project_budget", code=code))
+    current = [
+        {
+            "year": line["year"],
+            "section": line["section"],
+            "amount": format(line["cp"], "f"),
+        }
+        for line in doc["lines"]
+    ]
+    return _form(
+        "ap",
+        errors,
+        status,
+        code=code,
+        b=doc,
+        cp_rows=rows(request.form, "cp") if request.method == "POST" else current,
+    )

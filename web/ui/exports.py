@@ -1,1 +1,138 @@
-"""UI pages: exports (being written)."""
+"""Exports: every document the exports package registers, offered to the roles the
+access matrix allows, in each of its formats, as of any moment.
+
+Each export has its own download route (``/exports/<name>.<format>``, and
+``/exports/<name>`` taking ``?format=`` for the page's forms) guarded by its own
+permission, so the route table says who may download what. The file is rendered by
+``exports.registry.render`` from the views as of ``as_of``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from flask import render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from domain.errors import InvalidValue
+from exports import registry
+from exports.base import ExportError, MissingParameter, NotFound, UnsupportedFormat
+from projections import queries as q
+from web.access import PERMISSIONS
+from web.auth import requires
+from web.state import state
+from web.ui import bp
+from web.ui.context import as_of, store
+
+FORMAT_LABELS = {
+    "csv": "CSV (;)",
+    "xlsx": "Excel (XLSX)",
+    "pdf": "PDF",
+    "json": "JSON",
+    "zip": "ZIP",
+}
+
+
+def permission_for(name: str) -> str | None:
+    """The access-matrix permission of export ``name`` (``opendata-votes`` falls
+    under ``export.opendata``); None if the matrix has none."""
+    for candidate in (f"export.{name}", f"export.{name.split('-', 1)[0]}"):
+        if candidate in PERMISSIONS:
+            return candidate
+    return None
+
+
+def endpoint_for(name: str) -> str:
+    return "export_" + name.replace("-", "_")
+
+
+def offered() -> list[registry.ExportInfo]:
+    """The exports the signed-in user may download (access matrix and exporter)."""
+    out = []
+    for info in registry.available(current_user.roles):
+        permission = permission_for(info.name)
+        if permission is not None and current_user.can(permission):
+            out.append(info)
+    return out
+
+
+def _page(errors: dict[str, dict[str, str]] | None = None, status: int = 200) -> Any:
+    st = store()
+    exports = offered()
+    sessions = q.sessions(st) if any(e.needs_session for e in exports) else []
+    return render_template(
+        "exports.html",
+        exports=exports,
+        sessions=sessions,
+        errors=errors or {},
+        endpoint_for=endpoint_for,
+        format_labels=FORMAT_LABELS,
+        chosen=request.args if errors else {},
+    ), status
+
+
+@bp.route("/exports")
+@requires("export.opendata")
+def exports() -> Any:
+    """Download links for every export this user may have, by format, as of a moment."""
+    return _page()
+
+
+def _download(name: str) -> Callable[..., Any]:
+    def view(fmt: str | None = None) -> Any:
+        fmt = fmt or request.args.get("format", "").strip()
+        moment = as_of()
+        session = request.args.get("session", "").strip() or None
+        try:
+            rendered = registry.render(
+                state().read_model, name, fmt, as_of=moment, session=session
+            )
+        except UnsupportedFormat:
+            return _page(
+                {name: {"format": _("Format non proposé pour cet export.")}},
+                404 if fmt else 422,
+            )
+        except MissingParameter:
+            return _page({name: {"session": _("Choisissez une séance.")}}, 422)
+        except NotFound:
+            return _page(
+                {name: {"session": _("Séance inconnue à ce moment du registre.")}}, 404
+            )
+        except InvalidValue as exc:
+            return _page({name: {"as_of": exc.message}}, 422)
+        except ExportError as exc:  # any other refusal of the exports package
+            return _page({name: {"format": str(exc)}}, 422)
+        response: Response = send_file(
+            io.BytesIO(rendered.content),
+            mimetype=rendered.mime_type,
+            as_attachment=True,
+            download_name=rendered.filename,
+            max_age=0,
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        if not rendered.ok:
+            response.headers["X-SDSI-Verification"] = "failed"
+        return response
+
+    view.__name__ = endpoint_for(name)
+    view.__doc__ = f"Download the export {name!r} (as of ``as_of``)."
+    return view
+
+
+def _register() -> None:
+    """One download route per registered export, guarded by its own permission."""
+    for info in registry.available():
+        permission = permission_for(info.name)
+        if permission is None:
+            continue  # not in the access matrix: not offered by the web
+        view = requires(permission)(_download(info.name))
+        endpoint = endpoint_for(info.name)
+        bp.add_url_rule(f"/exports/{info.name}.<fmt>", endpoint, view)
+        bp.add_url_rule(f"/exports/{info.name}", endpoint, view)
+
+
+_register()

@@ -1,0 +1,86 @@
+"""Small helpers of the finance, administration and scenario forms.
+
+A refusal that names no field (an existing reference, an unknown commitment…) is
+still shown next to the field it concerns: ``on_fields`` attaches it before
+``run_form`` sorts the errors; ``run`` makes sure any other refusal still shows at
+the top of its form, in French. Amounts typed the French way ("1 234,56 €") are
+normalised before the schema (which refuses floats and anything inexact) reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import gettext as _
+from marshmallow import Schema
+
+from domain.errors import DomainError
+from web.ui.actions import run_action
+from web.ui.context import FormErrors
+
+Send = Callable[[Any, dict[str, Any]], Any]
+SPACES = re.compile(r"[\s\u00a0\u202f€]")
+ENGLISH = (
+    (
+        re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
+        "De {0} à {1} caractères.",
+    ),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), "Au plus {0} caractères."),
+    (re.compile(r"^Not a valid email address\.$"), "Adresse électronique invalide."),
+    (re.compile(r"^Not a valid list\.$"), "Liste attendue."),
+    (re.compile(r"^String does not match expected pattern\.$"), "Format invalide."),
+)
+
+
+def run(
+    schema: Schema, data: dict[str, Any], send: Send
+) -> tuple[Any, FormErrors, int]:
+    """``run_action``, with every refusal visible and in French.
+
+    A refusal that names no field keeps its message at the top of the form (the
+    ``"_"`` entry makes the errors non-empty); the few marshmallow messages the
+    shared translation table misses are translated here.
+    """
+    result, errors, status = run_action(schema, data, send)
+    for field, message in list(errors.items()):
+        for pattern, french in ENGLISH:
+            match = pattern.match(message)
+            if match:
+                errors[field] = _(french).format(*match.groups())
+    if result is None and not errors:
+        errors["_"] = errors.message or _("Action refusée : rien n'a été enregistré.")
+    return result, errors, status
+
+
+def on_fields(send: Send, fields: dict[type[DomainError], str]) -> Send:
+    """``send``, with the refusals of the given types attached to a form field."""
+
+    def guarded(caller: Any, loaded: dict[str, Any]) -> Any:
+        try:
+            return send(caller, loaded)
+        except DomainError as exc:
+            if not exc.field:
+                for kind, field in fields.items():
+                    if isinstance(exc, kind):
+                        exc.field = field
+                        break
+            raise
+
+    return guarded
+
+
+def amount(value: str | None) -> str | None:
+    """``"1 234,56 €"`` → ``"1234,56"`` (the schema reads the decimal comma)."""
+    if value is None:
+        return None
+    return SPACES.sub("", value)
+
+
+def amounts(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    """``data`` with its amount fields normalised."""
+    return {
+        k: amount(v) if k in names and isinstance(v, str) else v
+        for k, v in data.items()
+    }

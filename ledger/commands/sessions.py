@@ -249,9 +249,9 @@ class SessionCommands(LedgerCore):
         be cited."""
         if scenario is None:
             return None
-        found = unit.get(
-            Scenario, Scenario.id_for(str(scenario)), kind="Scénario", label=scenario
-        )
+        found = unit.find(Scenario, Scenario.id_for(str(scenario)))
+        if found is None:
+            raise InvalidValue("scenario", scenario, "aucun scénario de ce nom")
         if not found.has_plan:
             raise InvalidValue(
                 "scenario", scenario, f"scénario sans plan (statut {found.status})"

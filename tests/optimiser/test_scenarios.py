@@ -14,7 +14,6 @@ from domain.errors import (
     DepartsFromScenario,
     InvalidValue,
     NotAllowed,
-    NotFound,
 )
 from domain.scenarios import Scenario, input_hash
 from ledger.core import Caller
@@ -284,7 +283,7 @@ def test_a_decision_departing_from_the_cited_scenario_needs_a_justification(
             scenario="S1",
         )
     assert refused.value.params["recommendation"] == "non retenue"
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidValue, match="aucun scénario de ce nom"):
         ledger.record_decision(
             CHAIR, "COPIL-1", "A", "deferred", "Plus tard.", scenario="S9"
         )

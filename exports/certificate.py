@@ -10,6 +10,13 @@ from exports.french import long_datetime, number
 from exports.integrity import SignedNote, Verification, checkpoint_at, key_info, verify
 
 W = pdf.CONTENT_WIDTH
+REASONS = {
+    "session-closed": "clôture d'une séance du COPIL",
+    "every-events": "nombre d'événements depuis le précédent",
+    "every-seconds": "délai écoulé depuis le précédent",
+    "manual": "demande manuelle (sdsi seal --checkpoint)",
+    "export": "export du registre",
+}
 
 
 class CertificateExporter(Exporter):
@@ -159,7 +166,7 @@ def _story(
                 [
                     ("Point de contrôle", f"n°{checkpoint['seq']}"),
                     ("Signé le", long_datetime(checkpoint["issued_at"])),
-                    ("Motif", checkpoint["reason"]),
+                    ("Motif", REASONS.get(checkpoint["reason"], checkpoint["reason"])),
                     ("Taille de l'arbre", str(checkpoint["tree_size"])),
                     ("Racine (base64)", pdf.hashed(checkpoint["root"])),
                     ("Racine (hexadécimal)", pdf.hashed(checkpoint["root_hex"])),

@@ -4,7 +4,7 @@ Files (formats in docs/integrity.md): ``events.jsonl`` (position, identity, topi
 base64 state of every event), ``leaves.jsonl`` (the seal rows), ``checkpoints.jsonl``
 (the signed notes verbatim, with their consistency proofs), ``public_key.pem`` and
 ``manifest.json`` (counts and the SHA-256 of each file). ``verifier.py`` checks a
-bundle without this package; :func:`import_bundle` loads one into an empty database
+bundle without this package; ``ledger.bundle_import`` loads one into an empty database
 after verifying it, reproducing identical events, seals and checkpoints.
 """
 
@@ -22,25 +22,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
-from uuid import UUID
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.persistence import StoredEvent
 
-from ledger.leaf import LEAF_FORMAT, LeafError, canonical_id, leaf_hash_of
-from ledger.log import read_log
-from ledger.merkle import CompactRange
-from ledger.notes import NoteVerifier, public_pem, trust_key, trusted_verifiers
-from ledger.sealing import Sealer, SealingError
-from ledger.sealstore import CheckpointRow, Identity, SealRow, SealStore
-from ledger.verify import (
+from ledger.checks import (
     EventItem,
     Report,
     check_checkpoints,
     check_known,
     check_log,
 )
+from ledger.leaf import LEAF_FORMAT, LeafError, canonical_id, leaf_hash_of
+from ledger.log import read_log
+from ledger.merkle import CompactRange
+from ledger.notes import NoteVerifier, public_pem, trusted_verifiers
+from ledger.sealstore import CheckpointRow, Identity, SealRow, SealStore
 
 BUNDLE_FORMAT = "sdsi-ledger-bundle"
 BUNDLE_VERSION = 1
@@ -419,115 +416,3 @@ def verify_bundle(
     report.problems = problems + more + report.problems
     report.seconds = time.perf_counter() - started
     return report
-
-
-# --- import --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import loaded."""
-
-    events: int
-    sealed: int
-    checkpoints: int
-    report: BundleReport
-
-
-class _ImportSealer(Sealer):
-    """Seals imported events, storing the bundle's own checkpoints at their sizes."""
-
-    def __init__(
-        self,
-        ledger: Any,
-        checkpoints: list[CheckpointRow],
-        verifiers: list[NoteVerifier],
-    ) -> None:
-        super().__init__(ledger, page=2000, verifiers=verifiers)
-        self._bundle_checkpoints = {row.tree_size: row for row in checkpoints}
-
-    def _reason(self, position: int, topic: str, checkpoint_size: int) -> str | None:
-        return "import" if position in self._bundle_checkpoints else None
-
-    def _time_due(self, tree: Any) -> bool:
-        return False
-
-    def _signed(self, size: int, root: bytes, reason: str) -> tuple[str, str, str]:
-        row = self._bundle_checkpoints[size]
-        if row.root != root:
-            raise SealingError(
-                f"imported checkpoint #{row.seq} does not match the events"
-            )
-        return row.note, row.issued_at, row.reason
-
-
-def import_bundle(
-    ledger: Any,
-    path: Path,
-    *,
-    trust_bundle_key: bool = False,
-    progress: Progress | None = None,
-) -> ImportResult:
-    """Verify the bundle at ``path``, then load it into this (empty) ledger."""
-    settings = ledger.settings
-    bundle = Bundle(path)
-    try:
-        origin = bundle.manifest.get("origin")
-        if origin != settings.ledger_origin:
-            raise BundleError(
-                f"the bundle is the log {origin!r}, this ledger is "
-                f"{settings.ledger_origin!r}: set SDSI_LEDGER_ORIGIN={origin}"
-            )
-        verifiers = trusted_verifiers(settings)
-        signers = [
-            NoteVerifier(settings.ledger_origin, k) for k in bundle.public_keys()
-        ]
-        new = [s for s in signers if s not in verifiers]
-        if new and not trust_bundle_key:
-            raise BundleError(
-                f"the bundle is signed by key {new[0].fingerprint()[:16]}, which this "
-                "deployment does not trust: use its signing key (SDSI_SIGNING_KEY), "
-                "or pass --trust-key after checking the fingerprint"
-            )
-        verifiers = [*verifiers, *new]
-        report = verify_bundle(bundle, verifiers)
-        if not report.ok:
-            raise BundleInvalid(
-                "the bundle does not verify: " + "; ".join(report.lines()[:2])
-            )
-        store = SealStore(ledger.storage)
-        if not store.is_empty():
-            raise BundleError(
-                "the ledger database is not empty: import needs a fresh one"
-            )
-        for signer in new:
-            trust_key(settings, signer.public_key)
-        count = 0
-        batch: list[StoredEvent] = []
-        for e in bundle.lines(EVENTS):
-            batch.append(
-                StoredEvent(
-                    originator_id=UUID(e["originator_id"]),
-                    originator_version=int(e["originator_version"]),
-                    topic=e["topic"],
-                    state=base64.b64decode(e["state"]),
-                )
-            )
-            if len(batch) == 2000:
-                ledger.recorder.insert_events(batch)
-                count += len(batch)
-                batch = []
-                if progress:
-                    progress(2000)
-        if batch:
-            ledger.recorder.insert_events(batch)
-            count += len(batch)
-        checkpoints = bundle.checkpoints()
-        sealer = _ImportSealer(ledger, checkpoints, verifiers)
-        sealed = sealer.run_once()
-        latest = sealer.latest_checkpoint
-        if len(checkpoints) != (latest.seq if latest else 0):
-            raise BundleError("the bundle's checkpoints could not all be stored")
-        return ImportResult(count, sealed, len(checkpoints), report)
-    finally:
-        bundle.close()

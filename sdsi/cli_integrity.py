@@ -181,7 +181,7 @@ def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
     from datetime import UTC, datetime
 
     from ledger.app import open_ledger, probe_postgres
-    from ledger.bundle import import_bundle
+    from ledger.bundle_import import import_bundle
     from ledger.keys import ensure_secret_key, ensure_signing_key
 
     settings = cli.settings

@@ -121,7 +121,10 @@ class _Plan:
         return [
             pdf.para(plan.get("name") or "Schéma directeur", st.title),
             pdf.para(
-                f"{self.snapshot.municipality} — horizon {first}–{last}", st.subtitle
+                f"{self.snapshot.municipality} — horizon {first}–{last}"
+                if first
+                else f"{self.snapshot.municipality} — plan non encore défini",
+                st.subtitle,
             ),
             pdf.para(situation, st.note),
             pdf.space(6),
@@ -471,6 +474,8 @@ class _Plan:
         years = sorted(
             {y for y, _s in envelopes} | {int(k.split("/")[0]) for k in spent}
         )
+        if not years:
+            return [*out, pdf.para("Aucune enveloppe votée.", st.note)]
         rows = []
         for section in ("investissement", "fonctionnement"):
             values: dict[str, list[Decimal]] = {k: [] for k, _l, _c in SERIES}

@@ -126,3 +126,21 @@ def test_sdsi_export_refuses_bad_usage_with_exit_2_and_one_line(
     lines = out.strip().split("\n")
     assert len(lines) == 1 and lines[0].startswith("sdsi: error: ") and message in out
     assert not (tmp_path / "x").exists()
+
+
+def test_every_export_renders_on_a_ledger_without_data(ledger, settings) -> None:  # type: ignore[no-untyped-def]
+    from ledger.keys import ensure_signing_key
+    from projections.service import ReadModel, init_views
+
+    ensure_signing_key(settings)
+    init_views(settings, ledger)
+    rm = ReadModel(ledger, settings)
+    try:
+        rm.projector().catch_up()
+        for info in registry.available():
+            if info.needs_session:
+                continue
+            for fmt in info.formats:
+                assert registry.render(rm, info.name, fmt).content, (info.name, fmt)
+    finally:
+        rm.close()

@@ -39,6 +39,7 @@ from domain.values import (
     as_list,
     code,
     enum_value,
+    field_names,
     iso_date,
     money,
     text,
@@ -61,7 +62,7 @@ def parse_cp(value: Any, field: str = "cp") -> tuple[CPLine, ...]:
     """A CP schedule: one positive line per (year, section)."""
     lines = []
     for i, raw in enumerate(as_list(value, field)):
-        d = as_dict(raw, f"{field}[{i}]")
+        d = as_dict(raw, f"{field}[{i}]", field_names(CPLine))
         lines.append(
             CPLine(
                 year=year(d.get("year"), f"{field}[{i}].year"),
@@ -199,7 +200,9 @@ class Envelope(LedgerAggregate):
         d = money(delta, "delta", allow_negative=True)
         if d == 0:
             raise InvalidValue("delta", d, "une DM modifie le montant")
-        if self.total + d < self.allocated:
+        # Only a cut must respect what is allocated: raising an envelope that an
+        # override overdrew reduces the overrun, and is how the overrun is compensated.
+        if d < 0 and self.total + d < self.allocated:
             raise EnvelopeBelowAllocated(
                 field="delta",
                 year=self.year,
@@ -225,7 +228,10 @@ class Envelope(LedgerAggregate):
             override_reason, Role.CHAIR, "une allocation au-delà de l'enveloppe"
         )
         available = self.available + previous
-        if amount > available and reason is None:
+        # Only an increase can overdraw the envelope: lowering the allocation of an
+        # envelope that an earlier override overdrew needs no new override.
+        exceeds = amount > previous and amount > available
+        if exceeds and reason is None:
             raise EnvelopeExceeded(
                 field="cp",
                 year=self.year,
@@ -239,7 +245,7 @@ class Envelope(LedgerAggregate):
             proposal=proposal,
             amount=amount,
             previous=previous,
-            override_reason=reason if amount > available else None,
+            override_reason=reason if exceeds else None,
         )
 
 
@@ -417,6 +423,7 @@ class ProjectBudget(LedgerAggregate):
         ref = code(reference, "reference")
         if any(ref in c["payments"] for c in self.commitments.values()):
             raise AlreadyExists(kind="Mandat", id=ref)
+        commitment = code(commitment, "commitment")
         c = self.commitments.get(commitment)
         if c is None:
             raise NotFound(kind="Engagement", id=f"{self.proposal}/{commitment}")

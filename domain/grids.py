@@ -27,6 +27,7 @@ from domain.values import (
     as_list,
     code,
     enum_value,
+    field_names,
     iso_date,
     percent,
     positive_int,
@@ -67,10 +68,10 @@ class Criterion(ValueObject):
     @classmethod
     def parse(cls, raw: Any, field: str = "criterion") -> Criterion:
         """Validate a criterion from plain data (form, API, demo)."""
-        data = as_dict(raw, field)
+        data = as_dict(raw, field, field_names(cls))
         levels = []
         for i, lv in enumerate(as_list(data.get("scale"), f"{field}.scale")):
-            lv = as_dict(lv, f"{field}.scale[{i}]")
+            lv = as_dict(lv, f"{field}.scale[{i}]", field_names(ScaleLevel))
             levels.append(
                 ScaleLevel(
                     level=positive_int(lv.get("level"), f"{field}.scale[{i}].level"),
@@ -176,6 +177,7 @@ class GridVersion(LedgerAggregate):
     def remove_criterion(self, criterion_code: str) -> None:
         require("modifier une grille", Role.DSI, Role.CHAIR)
         self._check_draft()
+        criterion_code = code(criterion_code, "criterion")
         if criterion_code not in self.criteria:
             raise UnknownCriterion(
                 field="criterion", criterion=criterion_code, version=self.number

@@ -30,6 +30,7 @@ from domain.values import (
     as_list,
     code,
     enum_value,
+    field_names,
     iso_date,
     money,
     percent,
@@ -163,7 +164,7 @@ class ProposalContent(ValueObject):
     @classmethod
     def parse(cls, raw: Any, proposal_code: str) -> ProposalContent:
         """Validate plain data (form, API, demo) into a content value."""
-        data = as_dict(raw, "content")
+        data = as_dict(raw, "content", field_names(cls))
         content = cls(
             title=text(data.get("title"), "title", max_len=200),
             description=text(data.get("description"), "description", max_len=10_000),
@@ -181,7 +182,7 @@ class ProposalContent(ValueObject):
                         required=False,
                     ),
                 )
-                for i, d in enumerate(_dicts(data.get("axes"), "axes"))
+                for i, d in enumerate(_dicts(data.get("axes"), "axes", AxisLink))
             ),
             costs=parse_costs(data.get("costs")),
             workloads=parse_workloads(data.get("workloads")),
@@ -221,8 +222,12 @@ class Milestone(ValueObject):
     actual: date | None = None
 
 
-def _dicts(value: Any, field: str) -> list[dict[str, Any]]:
-    return [as_dict(v, f"{field}[{i}]") for i, v in enumerate(as_list(value, field))]
+def _dicts(value: Any, field: str, cls: type[ValueObject]) -> list[dict[str, Any]]:
+    """A list of records with the fields of ``cls`` (and no other)."""
+    keys = field_names(cls)
+    return [
+        as_dict(v, f"{field}[{i}]", keys) for i, v in enumerate(as_list(value, field))
+    ]
 
 
 def _bool(value: Any, field: str) -> bool:
@@ -245,7 +250,7 @@ def _parse_components(value: Any) -> list[Component]:
                 d.get("owner"), f"components[{i}].owner", max_len=120, required=False
             ),
         )
-        for i, d in enumerate(_dicts(value, "components"))
+        for i, d in enumerate(_dicts(value, "components", Component))
     ]
     kinds = [c.kind for c in comps]
     if len(set(kinds)) != len(kinds):
@@ -263,7 +268,7 @@ def parse_costs(value: Any) -> tuple[CostLine, ...]:
             section=enum_value(Section, d.get("section"), f"costs[{i}].section"),
             amount=money(d.get("amount"), f"costs[{i}].amount"),
         )
-        for i, d in enumerate(_dicts(value, "costs"))
+        for i, d in enumerate(_dicts(value, "costs", CostLine))
     ]
     keys = [(c.year, c.section) for c in lines]
     if len(set(keys)) != len(keys):
@@ -283,7 +288,7 @@ def parse_workloads(value: Any) -> tuple[WorkloadLine, ...]:
             year=year(d.get("year"), f"workloads[{i}].year"),
             days=positive_int(d.get("days"), f"workloads[{i}].days"),
         )
-        for i, d in enumerate(_dicts(value, "workloads"))
+        for i, d in enumerate(_dicts(value, "workloads", WorkloadLine))
     ]
     keys = [(w.team, w.year) for w in lines]
     if len(set(keys)) != len(keys):
@@ -300,7 +305,7 @@ def parse_dependencies(value: Any, proposal_code: str) -> tuple[Dependency, ...]
             kind=enum_value(DependencyKind, d.get("kind"), f"dependencies[{i}].kind"),
             proposal=code(d.get("proposal"), f"dependencies[{i}].proposal"),
         )
-        for i, d in enumerate(_dicts(value, "dependencies"))
+        for i, d in enumerate(_dicts(value, "dependencies", Dependency))
     ]
     targets = [d.proposal for d in deps]
     if proposal_code in targets:
@@ -322,7 +327,7 @@ def parse_dependencies(value: Any, proposal_code: str) -> tuple[Dependency, ...]
 
 def parse_risks(value: Any) -> tuple[Risk, ...]:
     risks = []
-    for i, d in enumerate(_dicts(value, "risks")):
+    for i, d in enumerate(_dicts(value, "risks", Risk)):
         level = d.get("level")
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 4:
             raise InvalidValue(

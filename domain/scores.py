@@ -11,7 +11,9 @@ from domain.base import LedgerAggregate, current_context, natural_id
 from domain.errors import InvalidValue
 from domain.grids import GridVersion
 from domain.proposals import Proposal, justification
-from domain.values import Role, ValueObject, text
+from domain.values import Role, ValueObject, as_dict, text
+
+SCORE_KEYS = ("level", "justification")  # what an evaluator sends per criterion
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ScoreSheet(LedgerAggregate):
                     raw,
                     "objet {level, justification} attendu",
                 )
+            as_dict(raw, f"scores.{criterion_code}", SCORE_KEYS)
             level = grid.check_level(criterion_code, raw.get("level"))
             why = justification(
                 text(

@@ -36,6 +36,8 @@ from domain.values import (
     DomainEnum,
     Role,
     ValueObject,
+    as_dict,
+    as_list,
     code,
     enum_value,
     iso_date,
@@ -60,6 +62,9 @@ class Choice(DomainEnum):
     ABSTAIN = "abstain"
 
 
+QUORUM_KEYS = ("kind", "value")
+
+
 @dataclass(frozen=True)
 class QuorumRule(ValueObject):
     """How many voting members must be present: ``majority`` (more than half),
@@ -77,6 +82,8 @@ class QuorumRule(ValueObject):
 
     @classmethod
     def parse(cls, raw: Any, voting_members: int) -> QuorumRule:
+        if isinstance(raw, dict):
+            as_dict(raw, "quorum", QUORUM_KEYS)  # refuses any other key, naming it
         if isinstance(raw, QuorumRule):
             rule = raw
         elif raw in (None, "majority"):
@@ -309,7 +316,7 @@ class Session(LedgerAggregate):
         self._check_not_closed()
         if self.status is SessionStatus.OPEN:
             raise SessionAlreadyOpen(session=self.code, what="l'ouvrir à nouveau")
-        present = sorted(set(present or []))
+        present = sorted(set(as_list(present, "present")))
         for m in present:
             self._check_member(m)
         self.trigger_event(self.Opened, present=present)

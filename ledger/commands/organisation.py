@@ -10,7 +10,7 @@ from domain.errors import AlreadyExists, InvalidValue, NotFound
 from domain.grids import Criterion, GridVersion
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
-from domain.values import Role
+from domain.values import Role, as_dict, as_list
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 
 
@@ -207,7 +207,10 @@ class OrganisationCommands(LedgerCore):
             )
             Lookups.new(unit, Team, Team.id_for(str(team_code)), "Équipe", team_code)
             team = unit.add(Team.create(team_code, name, kind, direction))
-            for capacity_year, days in sorted((capacity or {}).items()):
+            days_by_year = as_dict(capacity, "capacity") if capacity is not None else {}
+            for capacity_year, days in sorted(
+                days_by_year.items(), key=lambda item: str(item[0])
+            ):
                 team.set_capacity(capacity_year, days)
             return {"code": team.code}
 
@@ -326,7 +329,7 @@ class OrganisationCommands(LedgerCore):
                     "number", number, f"la version {number - 1} n'existe pas"
                 )
             grid = unit.add(GridVersion.draft(number, label, base))
-            for i, raw in enumerate(criteria or []):
+            for i, raw in enumerate(as_list(criteria, "criteria")):
                 grid.set_criterion(self._criterion(unit, raw, f"criteria[{i}]"))
             return {"number": grid.number, "criteria": sorted(grid.criteria)}
 

@@ -22,6 +22,9 @@ from domain.values import as_dict, text
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 
+# What the DSI sends to qualify a proposal (the revision is the current one).
+QUALIFICATION_KEYS = ("costs", "workloads", "risks", "dependencies", "note")
+
 
 class ProposalCommands(LedgerCore):
     """Proposals through their lifecycle, and the evaluators' scores."""
@@ -135,7 +138,7 @@ class ProposalCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             proposal = self._proposal(unit, proposal_code)
-            data = as_dict(qualification, "qualification")
+            data = as_dict(qualification, "qualification", QUALIFICATION_KEYS)
             q = Qualification(
                 revision=proposal.revision,
                 costs=parse_costs(data.get("costs")),

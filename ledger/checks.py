@@ -155,7 +155,10 @@ class Report:
                 )
             )
         if self.unsealed:
-            out.append(f"{self.unsealed} events not sealed yet (run `sdsi seal`)")
+            plural = "s" if self.unsealed > 1 else ""
+            out.append(
+                f"{self.unsealed} event{plural} not sealed yet (run `sdsi seal`)"
+            )
         out.append(f"verified in {self.seconds:.2f} s")
         return out
 

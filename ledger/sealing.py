@@ -126,12 +126,14 @@ class Sealer:
 
     # --- public API ------------------------------------------------------------------
 
-    def run_once(self) -> int:
+    def run_once(self, progress: Callable[[int], None] | None = None) -> int:
         """Seal every event up to the head of the log; return how many were sealed."""
         total = 0
         while True:
             sealed = self._retrying(self._seal_batch)
             total += sealed
+            if progress is not None:
+                progress(sealed)
             if sealed < self.page:
                 break
         tree = self._sync()

@@ -64,11 +64,18 @@ def _status(sealer: Any) -> str:
 def seal(cli: CliContext, follow: bool, poll_interval: float, sign_now: bool) -> None:
     """Seal new events into the Merkle tree and sign checkpoints when due."""
     from ledger.sealing import Sealer
+    from ledger.sealstore import SealStore
 
-    sealer = Sealer(cli.ledger)
+    ledger = cli.ledger
+    sealer = Sealer(ledger)
     with _checked():
         if not follow:
-            sealed = sealer.run_once()
+            store = SealStore(ledger.storage)
+            todo = (
+                store.count_events_after(store.head()[1]) if sys.stderr.isatty() else 0
+            )
+            with progress(todo, "sealing") as advance:
+                sealed = sealer.run_once(progress=advance)
             if sign_now:
                 sealer.checkpoint_now("manual")
             click.echo(f"sealed {sealed} events; {_status(sealer)}")

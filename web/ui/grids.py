@@ -52,7 +52,9 @@ def weight(value: Any) -> str:
         amount = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    return f"{num(amount, 0 if amount == amount.to_integral_value() else 2)} %"
+    exponent = amount.normalize().as_tuple().exponent
+    digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{num(amount, digits)} %"
 
 
 def _number(raw: str | None) -> int | None:
@@ -120,6 +122,15 @@ def grids() -> Page:
     return _grids_page()
 
 
+def _criterion_errors(errors: FormErrors, data: dict[str, Any]) -> FormErrors:
+    """The schema's "too short" on a scale that has rows means "too few levels"."""
+    if data.get("scale") and "scale" in errors:
+        errors["scale"] = _(
+            "Au moins deux niveaux entiers consécutifs, chacun avec son descripteur."
+        )
+    return errors
+
+
 def _grid_action(
     failed: str,
     number: int | None,
@@ -134,6 +145,8 @@ def _grid_action(
     if result is None:
         if prefix:
             errors = strip_prefix(errors, prefix)
+        if failed == "criterion":
+            errors = _criterion_errors(errors, data)
         return _grids_page(failed, errors, status, number)
     flash(done(result), "success")
     return redirect(url_for("ui.grids", v=number or result["number"]))

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from domain.values import Origin
 from ledger.core import Caller
 from projections import queries as q
-from web.access import allowed, referent_directions, role_names
+from web.access import PERMISSIONS, allowed, referent_directions, role_names
 from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,30 +107,69 @@ def is_api_request() -> bool:
 
 
 def requires(permission: str, direction_of: Callable[..., str | None] | None = None) -> Callable[[F], F]:
-    """Allow the view only to users holding ``permission`` (for the proposal's direction)."""
+    """Allow the view only to users holding ``permission`` (for the proposal's
+    direction).
+
+    The check runs before anything reads the request (:func:`authorise_request`), so a
+    refused caller learns nothing from validation errors; the wrapper checks again for
+    views called another way.
+    """
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                if is_api_request():
-                    abort(401)
-                return login_manager.unauthorized()
-            direction = direction_of(**kwargs) if direction_of else None
-            if not current_user.can(permission, direction):
-                denied_log.warning(
-                    "denied: %s (%s) asked %s %s needing %s%s", current_user.username,
-                    ",".join(current_user.grants), request.method, request.path, permission,
-                    f" for direction {direction}" if direction else "",
-                )
-                g.denied_permission = permission
-                abort(403)
+            refusal = authorise(permission, direction_of, kwargs)
+            if refusal is not None:
+                return refusal
             return view(*args, **kwargs)
 
         wrapper.permission = permission  # type: ignore[attr-defined]
+        wrapper.direction_of = direction_of  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def authorise(
+    permission: str,
+    direction_of: Callable[..., str | None] | None,
+    view_args: dict[str, Any],
+) -> Any:
+    """``None`` when the current user holds ``permission``; else the refusal.
+
+    Anonymous: 401 on the API, the login page in the UI. Signed in without the
+    permission: 403, logged on ``sdsi.access``. Checked once per request and permission.
+    """
+    checked: set[str] = g.setdefault("authorised", set())
+    if permission in checked:
+        return None
+    if not current_user.is_authenticated:
+        if is_api_request():
+            abort(401)
+        return login_manager.unauthorized()
+    direction = direction_of(**view_args) if direction_of else None
+    if not current_user.can(permission, direction):
+        denied_log.warning(
+            "denied: %s (%s) asked %s %s needing %s%s", current_user.username,
+            ",".join(current_user.grants), request.method, request.path, permission,
+            f" for direction {direction}" if direction else "",
+        )
+        g.denied_permission = permission
+        abort(403)
+    checked.add(permission)
+    return None
+
+
+def authorise_request() -> Any:
+    """Before every request: the matched view's permission, before CSRF or parsing."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    permission = getattr(view, "permission", None)
+    if permission is None:
+        return None
+    direction_of = getattr(view, "direction_of", None)
+    return authorise(permission, direction_of, dict(request.view_args or {}))
 
 
 def public(view: F) -> F:

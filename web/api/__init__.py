@@ -7,16 +7,21 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Api
 
+from web.api.schemas import ErrorResponse
+
 
 class SdsiApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, with the errors handled by web.errors (one shape)."""
+
+    ERROR_SCHEMA = ErrorResponse  # documented errors: the one shape of web.errors
 
     def _register_error_handlers(self) -> None:
         pass
 
 
 def init_api(app: Flask) -> None:
-    from web.api import commands, reads, scenarios
+    from web.api import audit, commands, reads, scenarios
+    from web.auth import authorise_request
 
     app.config.update(
         API_TITLE="SDSI Ledger API",
@@ -36,8 +41,11 @@ def init_api(app: Flask) -> None:
         "security": [{"bearer": []}],
     }
     api = SdsiApi(app, spec_kwargs=spec)
-    for blp in (*reads.BLUEPRINTS, *commands.BLUEPRINTS, *scenarios.BLUEPRINTS):
+    blueprints = (*reads.BLUEPRINTS, *commands.BLUEPRINTS, *scenarios.BLUEPRINTS)
+    for blp in (*blueprints, *audit.BLUEPRINTS):
         api.register_blueprint(blp)
     app.extensions["sdsi_api"] = api
+    # every request is authorised before CSRF checks or body parsing see it
+    app.before_request(authorise_request)
     # the OpenAPI document is public: its views (bound methods) are listed here
     app.config["PUBLIC_ENDPOINTS"] = {e for e in app.view_functions if e.startswith("api-docs.")} | {"static", "ui.static"}

@@ -10,7 +10,9 @@ from flask_smorest import Blueprint
 
 from projections import queries as q
 from web.access import allowed
+from web.api import responses as r
 from web.api import schemas as s
+from web.api.responses import errors
 from web.auth import proposal_direction, public, requires
 from web.state import state
 
@@ -29,7 +31,8 @@ def _iso(value: Any) -> str | None:
 
 
 @views.route("/health")
-@views.response(200)
+@views.response(200, r.Health)
+@errors(views, 503)
 @public
 def health() -> dict[str, Any]:
     """Liveness: the views' position and the head of the log."""
@@ -38,7 +41,8 @@ def health() -> dict[str, Any]:
 
 
 @views.route("/me")
-@views.response(200)
+@views.response(200, r.Me)
+@errors(views, 401, 403, 503)
 @requires("home")
 def me() -> dict[str, Any]:
     """The signed-in account and its roles."""
@@ -47,7 +51,8 @@ def me() -> dict[str, Any]:
 
 @views.route("/portfolio")
 @views.arguments(s.PortfolioQuery, location="query")
-@views.response(200)
+@views.response(200, r.Portfolio)
+@errors(views, *r.READ_ERRORS)
 @requires("portfolio.view")
 def portfolio(args: dict[str, Any]) -> dict[str, Any]:
     """Proposals with status, value, risk and rank (filters: status, pôle, direction, axe, année, grille)."""
@@ -57,7 +62,8 @@ def portfolio(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/proposals/<code>")
 @views.arguments(s.AsOf, location="query")
-@views.response(200)
+@views.response(200, r.Proposal)
+@errors(views, *r.READ_ERRORS, 404)
 @requires("proposal.view", direction_of=proposal_direction)
 def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
     """One proposal: revisions, scores, decisions with evidence, budget, timeline."""
@@ -69,7 +75,8 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 
 @views.route("/budget")
 @views.arguments(s.BudgetQuery, location="query")
-@views.response(200)
+@views.response(200, r.Budget)
+@errors(views, *r.READ_ERRORS)
 @requires("budget.view")
 def budget(args: dict[str, Any]) -> dict[str, Any]:
     """Budget consumption per project × year × section, with envelopes and totals."""
@@ -79,7 +86,8 @@ def budget(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/budget/moves")
 @views.arguments(s.AsOf, location="query")
-@views.response(200)
+@views.response(200, r.Moves)
+@errors(views, *r.READ_ERRORS)
 @requires("budget.view")
 def budget_moves(args: dict[str, Any]) -> dict[str, Any]:
     """BP and DM movements."""
@@ -88,7 +96,8 @@ def budget_moves(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/projects/<code>/budget")
 @views.arguments(s.AsOf, location="query")
-@views.response(200)
+@views.response(200, r.ProjectBudget)
+@errors(views, *r.READ_ERRORS, 404)
 @requires("budget.view")
 def project_budget(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A project's AP, CP lines, commitments and payments."""
@@ -100,7 +109,8 @@ def project_budget(args: dict[str, Any], code: str) -> dict[str, Any]:
 
 @views.route("/decisions")
 @views.arguments(s.DecisionQuery, location="query")
-@views.response(200)
+@views.response(200, r.Decisions)
+@errors(views, *r.READ_ERRORS)
 @requires("decisions.view")
 def decisions(args: dict[str, Any]) -> dict[str, Any]:
     """Decision history with votes, quorum, grid version, scores, budget state, positions."""
@@ -113,7 +123,8 @@ def decisions(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/sessions")
 @views.arguments(s.AsOf, location="query")
-@views.response(200)
+@views.response(200, r.Sessions)
+@errors(views, *r.READ_ERRORS)
 @requires("session.view")
 def sessions(args: dict[str, Any]) -> dict[str, Any]:
     """COPIL sessions."""
@@ -122,7 +133,8 @@ def sessions(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/sessions/<code>")
 @views.arguments(s.AsOf, location="query")
-@views.response(200)
+@views.response(200, r.SessionDetail)
+@errors(views, *r.READ_ERRORS, 404)
 @requires("session.view")
 def session(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A session: agenda, attendance, quorum, votes, decisions."""
@@ -134,7 +146,8 @@ def session(args: dict[str, Any], code: str) -> dict[str, Any]:
 
 @views.route("/committee")
 @views.arguments(s.AsOf, location="query")
-@views.response(200)
+@views.response(200, r.Committee)
+@errors(views, *r.READ_ERRORS)
 @requires("session.manage")
 def committee(args: dict[str, Any]) -> dict[str, Any]:
     """Accounts that may be convened to a session (``can_vote``: members and chairs)."""
@@ -143,7 +156,8 @@ def committee(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/capacity")
 @views.arguments(s.CapacityQuery, location="query")
-@views.response(200)
+@views.response(200, r.Capacity)
+@errors(views, *r.READ_ERRORS)
 @requires("portfolio.view")
 def capacity(args: dict[str, Any]) -> dict[str, Any]:
     """Capacity per team × year against the workload of approved and planned projects."""
@@ -153,7 +167,8 @@ def capacity(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/audit")
 @views.arguments(s.AuditQuery, location="query")
-@views.response(200)
+@views.response(200, r.AuditTrail)
+@errors(views, *r.READ_ERRORS)
 @requires("audit.view")
 def audit(args: dict[str, Any]) -> dict[str, Any]:
     """Audit trail: every event with position, actor, roles, origin, command, reason, changes."""
@@ -165,7 +180,8 @@ def audit(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @views.route("/views/status")
-@views.response(200)
+@views.response(200, r.ViewsStatus)
+@errors(views, 401, 403, 503)
 @requires("audit.view")
 def views_status() -> dict[str, Any]:
     """Each view's position, the head of the log and the lag."""
@@ -177,7 +193,8 @@ def views_status() -> dict[str, Any]:
 
 @reference.route("/plan")
 @reference.arguments(s.AsOf, location="query")
-@reference.response(200)
+@reference.response(200, r.PlanResponse)
+@errors(reference, *r.READ_ERRORS)
 @requires("plan.view")
 def plan(args: dict[str, Any]) -> dict[str, Any]:
     """The SDSI plan and its phases."""
@@ -186,7 +203,8 @@ def plan(args: dict[str, Any]) -> dict[str, Any]:
 
 @reference.route("/organisation")
 @reference.arguments(s.AsOf, location="query")
-@reference.response(200)
+@reference.response(200, r.Organisation)
+@errors(reference, *r.READ_ERRORS)
 @requires("plan.view")
 def organisation(args: dict[str, Any]) -> dict[str, Any]:
     """Pôles, directions and teams."""
@@ -195,7 +213,8 @@ def organisation(args: dict[str, Any]) -> dict[str, Any]:
 
 @reference.route("/axes")
 @reference.arguments(s.AsOf, location="query")
-@reference.response(200)
+@reference.response(200, r.Axes)
+@errors(reference, *r.READ_ERRORS)
 @requires("plan.view")
 def axes(args: dict[str, Any]) -> dict[str, Any]:
     """Strategic axes with their indicators."""
@@ -204,7 +223,8 @@ def axes(args: dict[str, Any]) -> dict[str, Any]:
 
 @reference.route("/grids")
 @reference.arguments(s.AsOf, location="query")
-@reference.response(200)
+@reference.response(200, r.Grids)
+@errors(reference, *r.READ_ERRORS)
 @requires("grid.view")
 def grids(args: dict[str, Any]) -> dict[str, Any]:
     """Every version of the evaluation grid."""
@@ -213,7 +233,8 @@ def grids(args: dict[str, Any]) -> dict[str, Any]:
 
 @reference.route("/grids/diff")
 @reference.arguments(s.GridDiffQuery, location="query")
-@reference.response(200)
+@reference.response(200, r.GridDiff)
+@errors(reference, *r.READ_ERRORS, 404)
 @requires("grid.view")
 def grid_diff(args: dict[str, Any]) -> dict[str, Any]:
     """Criteria added, removed and changed between two versions."""
@@ -225,7 +246,8 @@ def grid_diff(args: dict[str, Any]) -> dict[str, Any]:
 
 @reference.route("/accounts")
 @reference.arguments(s.AsOf, location="query")
-@reference.response(200)
+@reference.response(200, r.Accounts)
+@errors(reference, *r.READ_ERRORS)
 @requires("admin.accounts")
 def accounts(args: dict[str, Any]) -> dict[str, Any]:
     """Accounts and the history of role grants."""
@@ -237,7 +259,8 @@ def accounts(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @integrity.route("/integrity/checkpoint")
-@integrity.response(200)
+@integrity.response(200, r.CheckpointResponse)
+@errors(integrity, 401, 403, 503)
 @requires("integrity.view")
 def checkpoint() -> dict[str, Any]:
     """The latest signed checkpoint and the public key."""
@@ -248,7 +271,8 @@ def checkpoint() -> dict[str, Any]:
 
 
 @integrity.route("/integrity/proof/<int:position>")
-@integrity.response(200)
+@integrity.response(200, r.InclusionProof)
+@errors(integrity, 401, 403, 404, 409, 503)
 @requires("integrity.view")
 def proof(position: int) -> dict[str, Any]:
     """Inclusion proof of one event against the latest checkpoint."""
@@ -257,12 +281,13 @@ def proof(position: int) -> dict[str, Any]:
     try:
         return inclusion_proof(state().ledger, position)  # type: ignore[no-any-return]
     except ProofError as exc:
-        abort(404, message=str(exc))
+        return _proof_error(exc)
 
 
 @integrity.route("/integrity/consistency")
 @integrity.arguments(s.ConsistencyQuery, location="query")
-@integrity.response(200)
+@integrity.response(200, r.ConsistencyProof)
+@errors(integrity, *r.READ_ERRORS, 404, 409)
 @requires("integrity.view")
 def consistency(args: dict[str, Any]) -> dict[str, Any]:
     """Consistency proof between two tree sizes (of signed checkpoints)."""
@@ -271,7 +296,17 @@ def consistency(args: dict[str, Any]) -> dict[str, Any]:
     try:
         return consistency_proof(state().ledger, args["old"], args["new"])  # type: ignore[no-any-return]
     except ProofError as exc:
-        abort(404, message=str(exc))
+        return _proof_error(exc)
+
+
+def _proof_error(exc: Exception) -> Any:
+    """No such position or checkpoint: 404; seals that no longer verify: 409."""
+    from ledger.integrity import IntegrityBroken
+    from web.errors import api_error
+
+    if isinstance(exc, IntegrityBroken):
+        return api_error(409, code="integrity_broken", message=str(exc))
+    return api_error(404, message=str(exc))
 
 
 def can_view_proposal(code: str) -> bool:

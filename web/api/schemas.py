@@ -65,13 +65,19 @@ class CommandResponse(Base):
 
 
 class ErrorDetail(Base):
-    code = fields.String()
-    message = fields.String()
-    details = fields.Dict()
+    code = fields.String(
+        required=True, metadata={"description": "Code stable (ex. not_found, invalid_fields)"}
+    )
+    message = fields.String(required=True, metadata={"description": "Message en français"})
+    details = fields.Dict(
+        required=True, metadata={"description": "Détails (par champ pour 422)"}
+    )
 
 
 class ErrorResponse(Base):
-    error = fields.Nested(ErrorDetail)
+    """The one error shape of the API."""
+
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 # --- reads ---------------------------------------------------------------------------------------

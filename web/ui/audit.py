@@ -1,1 +1,296 @@
-"""UI pages: audit (being written)."""
+"""Audit (auditor): the event browser with seals and command context, the latest signed
+checkpoint and verification, proofs, the "as of" picker and the diff of two moments."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from domain.errors import InvalidValue
+from ledger.integrity import latest_checkpoint, public_key_json
+from ledger.sealstore import SealStore
+from projections import queries as q
+from projections.projector import iso
+from web import auditing
+from web.auth import requires
+from web.state import state
+from web.ui import bp
+from web.ui.context import as_of, store
+
+PER_PAGE = (25, 50, 100, 200)
+TEXT_FILTERS = ("actor", "aggregate", "event_type")
+AGGREGATE_TYPES = (
+    "Account",
+    "Axis",
+    "Direction",
+    "Envelope",
+    "GridVersion",
+    "Indicator",
+    "Plan",
+    "Pole",
+    "ProjectBudget",
+    "Proposal",
+    "Scenario",
+    "ScoreSheet",
+    "Session",
+    "Team",
+)
+# The read pages an auditor replays as of a moment: (endpoint, label, permission).
+READ_PAGES = (
+    ("ui.portfolio", "Portefeuille", "portfolio.view"),
+    ("ui.budget", "Budget", "budget.view"),
+    ("ui.decisions", "Arbitrages", "decisions.view"),
+    ("ui.sessions", "Séances du COPIL", "session.view"),
+    ("ui.grids", "Grille d'évaluation", "grid.view"),
+    ("ui.capacity", "Capacité", "portfolio.view"),
+)
+
+
+def _moment(value: str, *, end: bool) -> str:
+    """A period bound as the views' fixed-width UTC text (a date: its whole day)."""
+    text = value.strip()
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        if end:
+            return iso(
+                datetime.combine(day + timedelta(days=1), time())
+                - timedelta(microseconds=1)
+            )
+        return iso(datetime.combine(day, time()))
+    return iso(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+def _filters() -> tuple[dict[str, Any], dict[str, str]]:
+    """The event browser's filters from the query string, and a message per bad one."""
+    args = request.args
+    filters: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in TEXT_FILTERS:
+        value = args.get(name, "").strip()[:200]
+        if value:
+            filters[name] = value
+    for name in ("since", "until"):
+        value = args.get(name, "").strip()
+        if value:
+            try:
+                filters[name] = _moment(value, end=name == "until")
+            except ValueError:
+                errors[name] = "Date attendue (AAAA-MM-JJ, ou AAAA-MM-JJTHH:MM en UTC)."
+    return filters, errors
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "").strip()
+    return min(max(int(raw), low), high) if raw.isdigit() else default
+
+
+def _read_pages(moment: str | None) -> list[dict[str, str]]:
+    """Links to every read page this user may see, as of ``moment``."""
+    views = current_app.view_functions
+    return [
+        {
+            "label": label,
+            "href": url_for(endpoint, as_of=moment) if moment else url_for(endpoint),
+        }
+        for endpoint, label, permission in READ_PAGES
+        if endpoint in views and current_user.can(permission)
+    ]
+
+
+@bp.route("/audit")
+@requires("audit.view")
+def audit() -> Any:
+    """The event browser, the latest checkpoint, verification, as-of picker and diff."""
+    position_as_of = request.args.get("as_of_position", "").strip()
+    if position_as_of:
+        if not position_as_of.isdigit():
+            flash("Position attendue : un entier positif.", "error")
+            return redirect(url_for("ui.audit"))
+        return redirect(url_for("ui.audit", as_of=f"position:{int(position_as_of)}"))
+    st = store()
+    web = state()
+    filters, errors = _filters()
+    per_page = _int_arg("per_page", 50, 1, 200)
+    per_page = per_page if per_page in PER_PAGE else 50
+    page = _int_arg("page", 1, 1, 10**9)
+    focus = None
+    wanted = request.args.get("position", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        focus = auditing.event_at(st, int(wanted))
+        if focus is None:
+            flash(
+                f"Aucun événement à la position {int(wanted)} dans cette vue.", "error"
+            )
+        elif not filters and "page" not in request.args:
+            total = q.audit_trail(st, limit=1)["total"]
+            page = (total - focus["position"]) // per_page + 1
+    trail = q.audit_trail(st, limit=per_page, offset=(page - 1) * per_page, **filters)
+    events = trail["events"]
+    if focus is not None:
+        events_positions = [e["position"] for e in events] + [focus["position"]]
+    else:
+        events_positions = [e["position"] for e in events]
+    leaves = auditing.seals(web.ledger, events_positions)
+    checkpoint = latest_checkpoint(web.ledger)
+    pages = max(1, -(-trail["total"] // per_page))
+    kept = {
+        k: v
+        for k, v in request.args.items()
+        if k in (*TEXT_FILTERS, "since", "until", "as_of", "per_page") and v
+    }
+
+    def page_url(n: int) -> str:
+        return url_for("ui.audit") + "?" + urlencode({**kept, "page": n})
+
+    return render_template(
+        "audit.html",
+        events=events,
+        total=trail["total"],
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        per_page_choices=PER_PAGE,
+        page_url=page_url,
+        form=request.args,
+        errors=errors,
+        filtered=bool(filters),
+        focus=focus,
+        leaves=leaves,
+        checkpoint=checkpoint,
+        key=public_key_json(web.ledger),
+        sealed=SealStore(web.ledger.storage).head()[0],
+        head=web.read_model.head_position(),
+        views=web.read_model.status(),
+        verification=auditing.last_verification(web),
+        read_pages=_read_pages(as_of()),
+        aggregate_types=AGGREGATE_TYPES,
+        can_verify=not as_of(),
+    )
+
+
+@bp.route("/audit/verifier", methods=["POST"])
+@requires("audit.view")
+def audit_verify() -> Response:
+    """Verify the whole ledger now: every seal, every checkpoint; keep the result."""
+    result = auditing.run_verification(state(), current_user.username)
+    if result["ok"]:
+        flash(
+            f"Registre intègre : {result['checked']} événement(s) vérifié(s) "
+            f"en {result['seconds']:.2f} s.",
+            "success",
+        )
+    else:
+        first = result["first_problem"] or {}
+        flash(
+            f"Intégrité rompue : première position en défaut {first.get('position')} "
+            f"({first.get('kind')}).",
+            "error",
+        )
+    return redirect(url_for("ui.audit") + "#verification")
+
+
+@bp.route("/audit/diff")
+@requires("audit.view")
+def audit_diff() -> Any:
+    """What changed between two moments: proposals, envelopes, decisions."""
+    a, b = request.args.get("a", "").strip(), request.args.get("b", "").strip()
+    errors: dict[str, str] = {}
+    diff = None
+    if a or b:
+        for name, value in (("a", a), ("b", b)):
+            if not value:
+                errors[name] = "Champ obligatoire."
+        if not errors:
+            try:
+                diff = auditing.views_diff(state().read_model, a, b)
+            except InvalidValue as exc:
+                field = "a" if exc.params.get("value") == a else "b"
+                errors[field] = exc.message
+    status = 422 if errors else 200
+    return render_template(
+        "audit_diff.html", diff=diff, a=a, b=b, errors=errors
+    ), status
+
+
+@bp.route("/audit/preuve/<int:position>")
+@requires("audit.view")
+def audit_proof(position: int) -> Any:
+    """The inclusion proof of one event, and how to check it with verifier.py."""
+    web = state()
+    event = auditing.event_at(web.read_model.store, position)
+    if event is None and position > web.read_model.head_position():
+        abort(404)
+    proof, problem = auditing.proof_of(web.ledger, position)
+    return render_template(
+        "audit_proof.html",
+        position=position,
+        event=event,
+        proof=proof,
+        problem=problem,
+        proof_text=json.dumps(proof, indent=2, ensure_ascii=False) if proof else None,
+        leaf=auditing.seals(web.ledger, [position]).get(position),
+        key=public_key_json(web.ledger),
+        checkpoint=latest_checkpoint(web.ledger),
+    )
+
+
+@bp.route("/audit/preuve/<int:position>/preuve.json")
+@requires("audit.view")
+def audit_proof_json(position: int) -> Response:
+    """The inclusion proof as a file, for ``verifier.py inclusion``."""
+    proof, _problem = auditing.proof_of(state().ledger, position)
+    if proof is None:
+        abort(404)
+    body = json.dumps(proof, indent=2, ensure_ascii=False) + "\n"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="preuve-{position}.json"'
+        },
+    )
+
+
+@bp.route("/audit/cle-publique.pem")
+@requires("audit.view")
+def audit_public_key() -> Response:
+    """The public key that signs checkpoints (PEM), for ``verifier.py --key``."""
+    key = public_key_json(state().ledger)
+    return Response(
+        key["pem"],
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": 'attachment; filename="sdsi-cle-publique.pem"'},
+    )
+
+
+@bp.route("/audit/fiche")
+@requires("audit.view")
+def audit_goto_proposal() -> Response:
+    """From the as-of picker to one proposal's page as of that moment."""
+    code = request.args.get("code", "").strip()
+    moment = as_of()
+    if not code:
+        flash("Indiquez le code d'une fiche.", "error")
+        return redirect(
+            url_for("ui.audit", as_of=moment) if moment else url_for("ui.audit")
+        )
+    target = (
+        url_for("ui.proposal", code=code, as_of=moment)
+        if moment
+        else url_for("ui.proposal", code=code)
+    )
+    return redirect(target)

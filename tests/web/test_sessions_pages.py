@@ -157,11 +157,14 @@ def test_absent_member_and_non_members_get_no_vote_form(site: Site) -> None:
 def test_chair_sees_decision_links_attendance_and_a_confirmed_close_form(
     site: Site,
 ) -> None:
+    item = qualified(site, "T-SEE")
+    site.caught_up()
     response = site.client(CHAIR).get(f"/seances/{OPEN}")
     page = response.get_data(as_text=True)
     forms = post_forms(response)
     assert forms.count(f"/seances/{OPEN}/presences") == 9  # one per convened member
     assert f"/seances/{OPEN}/ordre-du-jour" in forms
+    assert f'<option value="{item}">{item} — Projet {item} (Qualifiée)</option>' in page
     assert f"/seances/{OPEN}/clore" in forms
     assert 'data-confirm="Clore définitivement la séance ?"' in page
     assert page.count(f'href="/seances/{OPEN}/arbitrer/') == 6

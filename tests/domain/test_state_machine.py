@@ -1,0 +1,901 @@
+"""Random command sequences keep the ledger's invariants, on SQLite and PostgreSQL.
+
+A hypothesis state machine sends random commands — proposals drafted, submitted,
+qualified, scored, withdrawn; sessions convened, agendas, attendance, votes, decisions,
+closing; budgets voted and adjusted, AP revised, commitments and payments, with random
+amounts and occasional overrides, by actors who may or may not be allowed to. Most
+commands target something in a state where they make sense, some do not, so both the
+accepted and the refused paths run. After every step it checks, from the ledger's
+stored events and from the aggregates:
+
+- a refused command wrote nothing;
+- budget: per envelope, allocations stay within BP + DM unless an ``Allocated`` event of
+  that envelope carries an override; per project and year/section, commitments stay
+  within the CP unless a flagged ``Committed``; per commitment, payments stay within it
+  unless a flagged ``Paid``; and every envelope allocation is its project's CP;
+- at most one current vote per member and item, the last one cast, each cast by a
+  voting member present in the open session; superseded votes are all kept;
+- an adopted grid version never changes (no event after ``Adopted``, same criteria);
+- every proposal's status history follows the lifecycle of PRODUCT.md;
+- every stored event carries its full command context: the actor, the actor's roles at
+  that moment, UTC time, origin, command, idempotency key (shared by the events of one
+  command), and a reason where the action is a judgement.
+
+Sized for CI (both backends well under two minutes); ``HYPOTHESIS_PROFILE=long`` runs
+many more and longer sequences locally.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from domain.accounts import SYSTEM, Account, grant_label
+from domain.base import LedgerAggregate
+from domain.budget import Envelope, ProjectBudget, cp_key
+from domain.errors import DomainError
+from domain.grids import GridVersion
+from domain.proposals import Proposal
+from domain.sessions import Session, SessionStatus
+from domain.values import CommandContext, Origin
+from ledger.app import Ledger, open_ledger
+from tests.conftest import make_settings
+from tests.domain.builders import (
+    CHAIR,
+    INV,
+    OPE,
+    Town,
+    by,
+    criterion,
+)
+
+T = TypeVar("T")
+A = TypeVar("A", bound=LedgerAggregate)
+
+settings.register_profile(
+    "sdsi-ci",
+    max_examples=25,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.register_profile(
+    "sdsi-long",
+    max_examples=1000,
+    stateful_step_count=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+PROFILE = settings.get_profile(
+    "sdsi-long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "sdsi-ci"
+)
+
+CODES = ("P1", "P2", "P3", "P4")
+SESSIONS = ("S1", "S2", "S3")
+YEARS = (2025, 2026)
+SECTIONS = (INV, OPE)
+COPIL = ("chair", "m1", "m2", "m3")
+ANYONE = ("chair", "chair2", "m1", "m2", "m3", "fin", "dsi", "eval1", "ref.fin")
+REFERENT = {"FIN": "ref.fin", "EDU": "ref.edu"}
+
+# The lifecycle of PRODUCT.md, written independently of domain.proposals.TRANSITIONS:
+# which status each status may move to (a status to itself: amendments of a draft,
+# re-qualification, milestones and progress of a running project).
+D = "draft"
+LIFECYCLE: dict[str | None, set[str]] = {
+    None: {D},
+    D: {D, "submitted", "withdrawn"},
+    "submitted": {"submitted", "qualified", "withdrawn"},
+    "qualified": {"qualified", "submitted", "on_agenda", "withdrawn"},
+    "on_agenda": {
+        "qualified",
+        "deferred",
+        "approved",
+        "approved_with_conditions",
+        "rejected",
+    },
+    "deferred": {"on_agenda", "submitted", "withdrawn"},
+    "approved": {"planned", "cancelled"},
+    "approved_with_conditions": {"planned", "cancelled"},
+    "planned": {"planned", "in_progress", "cancelled"},
+    "in_progress": {"in_progress", "done", "cancelled"},
+    "rejected": set(),
+    "withdrawn": set(),
+    "cancelled": set(),
+    "done": set(),
+}
+# Events that are judgements: their command context must carry a reason.
+JUDGEMENTS = {
+    "Proposal.Amended",
+    "Proposal.Withdrawn",
+    "Proposal.Cancelled",
+    "ProjectBudget.APRevised",
+    "Account.RoleGranted",
+    "Account.RoleRevoked",
+    "Account.Disabled",
+}
+ORIGINS = {o.value for o in Origin}
+# Creation events, and the natural key they give their aggregate.
+CREATED_KEYS: dict[type, str] = {
+    Account.Registered: "username",
+    Proposal.Drafted: "code",
+    Session.Convened: "code",
+    ProjectBudget.APVoted: "proposal",
+}
+
+
+def money_between(low: int, high: int) -> st.SearchStrategy[Decimal]:
+    """Euros with cents between ``low`` and ``high``, often a round amount among
+    ``low``, the middle and ``high`` (hypothesis favours small values otherwise, and
+    large ones are what overdraws an envelope)."""
+    exact = st.integers(low * 100, high * 100).map(lambda n: Decimal(n) / 100)
+    landmarks = [Decimal(low), Decimal((low + high) // 2), Decimal(high)]
+    return st.one_of(st.sampled_from(landmarks), exact)
+
+
+OVERRIDE = st.sampled_from([None, None, None, "forçage motivé", "  "])
+
+
+@dataclass
+class LogAudit:
+    """What the stored events say so far, read incrementally in log order."""
+
+    last_id: int = 0
+    events: int = 0
+    grants: dict[str, list[str]] = field(default_factory=dict)
+    last_key: str | None = None
+    last_context: CommandContext | None = None
+    statuses: dict[str, str | None] = field(default_factory=dict)
+    adopted_grids: set[Any] = field(default_factory=set)
+    overdrawn_by_override: set[Any] = field(default_factory=set)  # envelope ids
+    cp_override: set[tuple[str, str]] = field(default_factory=set)  # (project, y/s)
+    payment_override: set[tuple[str, str]] = field(default_factory=set)
+    last_votes: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    votes_cast: dict[str, int] = field(default_factory=dict)  # per session
+    present: dict[str, set[str]] = field(default_factory=dict)
+    voting: dict[str, set[str]] = field(default_factory=dict)
+    open_sessions: set[str] = field(default_factory=set)
+    names: dict[Any, str] = field(default_factory=dict)  # aggregate id -> natural key
+    created: dict[str, list[Any]] = field(default_factory=dict)  # class -> ids
+
+    def read(self, ledger: Ledger) -> None:
+        while True:
+            batch = ledger.recorder.select_notifications(
+                start=self.last_id, limit=500, inclusive_of_start=False
+            )
+            for n in batch:
+                self.check(ledger.mapper.to_domain_event(n))
+                self.last_id = n.id
+                self.events += 1
+            if len(batch) < 500:
+                return
+
+    def check(self, ev: Any) -> None:
+        name = type(ev).__qualname__
+        self.check_context(ev, name)
+        agg = ev.originator_id
+        if isinstance(ev, LedgerAggregate.Created):
+            self.created.setdefault(name.split(".")[0], []).append(agg)
+        for created, key in CREATED_KEYS.items():
+            if isinstance(ev, created):
+                self.names[agg] = getattr(ev, key)
+        if isinstance(ev, Account.Event):
+            if isinstance(ev, Account.Registered):
+                self.grants[ev.username] = []
+            elif isinstance(ev, Account.RoleGranted):
+                self.grants[self.names[agg]].append(grant_label(ev.role, ev.scope))
+            elif isinstance(ev, Account.RoleRevoked):
+                self.grants[self.names[agg]].remove(grant_label(ev.role, ev.scope))
+        elif isinstance(ev, GridVersion.Event):
+            assert agg not in self.adopted_grids, f"{name} on an adopted grid"
+            if isinstance(ev, GridVersion.Adopted):
+                self.adopted_grids.add(agg)
+        elif isinstance(ev, Proposal.Event):
+            self.check_lifecycle(ev, name)
+        elif isinstance(ev, Session.Event):
+            self.check_session(ev)
+        elif isinstance(ev, Envelope.Allocated) and ev.override_reason:
+            self.overdrawn_by_override.add(agg)
+        elif isinstance(ev, ProjectBudget.Committed) and ev.override_reason:
+            self.cp_override.add((self.names[agg], cp_key(ev.year, ev.section)))
+        elif isinstance(ev, ProjectBudget.Paid) and ev.override_reason:
+            self.payment_override.add((self.names[agg], ev.commitment))
+
+    def check_context(self, ev: Any, name: str) -> None:
+        ctx = ev.context
+        assert isinstance(ctx, CommandContext), name
+        assert ctx.key and ctx.command and ctx.actor, ctx
+        assert callable(getattr(Ledger, ctx.command, None)), ctx.command
+        assert ctx.origin in ORIGINS, ctx.origin
+        assert ctx.at.utcoffset() == timedelta(0), ctx.at
+        assert ev.timestamp == ctx.at, (ev.timestamp, ctx.at)
+        if ctx.key == self.last_key:  # the events of one command share its context
+            assert ctx == self.last_context, (ctx, self.last_context)
+        else:
+            expected = (
+                (SYSTEM,)
+                if ctx.actor == SYSTEM
+                else tuple(sorted(self.grants[ctx.actor]))
+            )
+            assert ctx.roles == expected, (name, ctx.roles, expected)
+        self.last_key, self.last_context = ctx.key, ctx
+        if name in JUDGEMENTS:
+            assert ctx.reason and ctx.reason.strip(), f"{name} without a reason"
+
+    def check_lifecycle(self, ev: Any, name: str) -> None:
+        code = self.names[ev.originator_id]
+        before = self.statuses.get(code)
+        after = {
+            "Proposal.Drafted": D,
+            "Proposal.Submitted": "submitted",
+            "Proposal.Qualified": "qualified",
+            "Proposal.PutOnAgenda": "on_agenda",
+            "Proposal.Planned": "planned",
+            "Proposal.Started": "in_progress",
+            "Proposal.Completed": "done",
+            "Proposal.Withdrawn": "withdrawn",
+            "Proposal.Cancelled": "cancelled",
+            "Proposal.MilestoneSet": before,
+            "Proposal.ProgressReported": before,
+        }.get(name)
+        if after is None:  # Amended, TakenOffAgenda, Decided name their status
+            after = (ev.outcome if name == "Proposal.Decided" else ev.status).value
+        assert after in LIFECYCLE[before], f"{code}: {before} -> {after} ({name})"
+        if name in ("Proposal.MilestoneSet", "Proposal.ProgressReported"):
+            assert before in ("planned", "in_progress"), (code, name, before)
+        self.statuses[code] = after
+
+    def check_session(self, ev: Any) -> None:
+        code = self.names[ev.originator_id]
+        if isinstance(ev, Session.Convened):
+            self.voting[code] = set(ev.voting)
+        elif isinstance(ev, Session.Opened):
+            self.present[code] = set(ev.present)
+            self.open_sessions.add(code)
+        elif isinstance(ev, Session.AttendanceChanged):
+            (self.present[code].add if ev.present else self.present[code].discard)(
+                ev.member
+            )
+        elif isinstance(ev, Session.Closed):
+            self.open_sessions.discard(code)
+        elif isinstance(ev, Session.VoteCast):
+            assert ev.member == ev.context.actor, "a vote is cast by its member"
+            assert code in self.open_sessions, f"vote in {code}, not open"
+            assert ev.member in self.present[code], f"{ev.member} absent from {code}"
+            assert ev.member in self.voting[code], f"{ev.member} not voting in {code}"
+            self.last_votes[(code, ev.proposal, ev.member)] = ev.choice.value
+            self.votes_cast[code] = self.votes_cast.get(code, 0) + 1
+
+
+@dataclass
+class View:
+    """Proposals, sessions and project budgets by code, as last read."""
+
+    proposals: dict[str, Proposal]
+    sessions: dict[str, Session]
+    budgets: dict[str, ProjectBudget]
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random commands against a fresh ledger holding the minimal town.
+
+    Commands are grouped in a few rules (proposals, sessions, budget, execution, grid)
+    whose action is drawn from a weighted list, so that sequences of a few dozen steps
+    reach decisions, commitments and payments. Each action mostly targets something in
+    a state where it makes sense (``pick``), sometimes anything.
+    """
+
+    database: Callable[[], tuple[str, Callable[[], None]]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        url, self.drop = type(self).database()
+        self.tmp = Path(f"/tmp/sdsi-sm-{uuid.uuid4().hex[:8]}")
+        self.ledger = open_ledger(make_settings(self.tmp, url), create=True)
+        self.ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        self.town = Town(self.ledger)
+        self.town.adopt_grid()
+        self.audit = LogAudit()
+        self.audit.read(self.ledger)
+        self.view = self.load_view()
+        self.adopted: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self.refs = 0
+        self.grid_changes = 0
+        self.budget_moves = 0
+
+    def teardown(self) -> None:
+        try:
+            # nothing is deleted or rewritten: the log read again, from the start,
+            # holds every event the steps saw, and passes the same checks
+            self.audit.read(self.ledger)
+            again = LogAudit()
+            again.read(self.ledger)
+            assert (again.events, again.last_id) == (
+                self.audit.events,
+                self.audit.last_id,
+            )
+        finally:
+            self.ledger.close()
+            self.drop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def send(self, command: Callable[[], Any]) -> bool:
+        """Run one command; a refusal must write nothing."""
+        head = self.ledger.head()
+        try:
+            result = command()
+        except DomainError as exc:
+            assert self.ledger.head() == head, f"refused ({exc!r}) but wrote events"
+            event(f"refused: {type(exc).__name__}")
+            return False
+        event(f"accepted: {result.command}")
+        return True
+
+    @staticmethod
+    def pick(data: st.DataObject, sensible: Sequence[T], anything: Sequence[T]) -> T:
+        """Mostly something the command makes sense for, sometimes anything."""
+        if sensible and data.draw(st.integers(0, 9), label="sensible") < 8:
+            return data.draw(st.sampled_from(sorted(sensible)))  # type: ignore[type-var]
+        return data.draw(st.sampled_from(list(anything)))
+
+    def load(self, cls: type[A]) -> dict[str, A]:
+        """Every aggregate of ``cls`` the log has created, by natural key."""
+        out = {}
+        for agg_id in self.audit.created.get(cls.__name__, []):
+            agg = self.ledger.load(cls, agg_id)
+            assert agg is not None, f"{cls.__name__} {agg_id} created but not loaded"
+            out[self.audit.names.get(agg_id, str(agg_id))] = agg
+        return out
+
+    def load_view(self) -> View:
+        """The proposals, sessions and project budgets as the ledger has them."""
+        return View(
+            proposals=self.load(Proposal),
+            sessions=self.load(Session),
+            budgets=self.load(ProjectBudget),
+        )
+
+    def in_status(self, *statuses: str) -> list[str]:
+        return [c for c, p in self.view.proposals.items() if p.status.value in statuses]
+
+    def sessions_in(self, *statuses: SessionStatus) -> list[str]:
+        return [c for c, s in self.view.sessions.items() if s.status in statuses]
+
+    def owner(self, data: st.DataObject, code: str) -> str:
+        """The proposal's referent or the DSI, sometimes someone else."""
+        p = self.view.proposals.get(code)
+        right = REFERENT[p.direction] if p else "ref.fin"
+        return self.pick(data, [right, "dsi"], ["ref.fin", "ref.edu", "m1"])
+
+    def chair_of(self, data: st.DataObject, session: str) -> str:
+        s = self.view.sessions.get(session)
+        return self.pick(data, [s.chair if s else "chair"], ["chair", "chair2", "fin"])
+
+    @staticmethod
+    def costs() -> st.SearchStrategy[list[dict[str, Any]]]:
+        line = st.fixed_dictionaries(
+            {
+                "year": st.sampled_from(YEARS),
+                "section": st.sampled_from(SECTIONS),
+                "amount": money_between(1_000, 200_000).map(str),
+            }
+        )
+        return st.lists(
+            line, min_size=1, max_size=2, unique_by=lambda c: (c["year"], c["section"])
+        )
+
+    # --- a random starting point, so sequences reach decisions and the budget ---------
+
+    @initialize(
+        data=st.data(),
+        envelopes=st.lists(money_between(20_000, 400_000), min_size=3, max_size=3),
+        absent=st.sampled_from([(), (), ("m3",), ("m1",), ("m1", "m2")]),
+        ap=money_between(5_000, 20_000),
+    )
+    def start(
+        self,
+        data: st.DataObject,
+        envelopes: list[Decimal],
+        absent: tuple[str, ...],
+        ap: Decimal,
+    ) -> None:
+        """Budgets voted (investment in both years, operating in 2025), P1–P3
+        qualified, S1 open with P1 approved (an AP within the 2025 envelope), P2 and
+        P3 to decide, some members gone."""
+        led = self.ledger
+        voted = ((2025, INV), (2026, INV), (2025, OPE))
+        for (year, section), amount in zip(voted, envelopes, strict=True):
+            led.vote_budget(by("fin"), year, section, amount, "BP", "2024-12-15")
+        for code, direction in (("P1", "FIN"), ("P2", "EDU"), ("P3", "FIN")):
+            referent = by(REFERENT[direction])
+            costs = data.draw(self.costs(), label=f"costs of {code}")
+            led.draft_proposal(referent, code, direction, Town.content(costs=costs))
+            led.submit_proposal(referent, code)
+            q = Town.qualification(costs=data.draw(self.costs()))
+            led.qualify_proposal(by("dsi"), code, q)
+        led.convene_session(CHAIR, "S1", "COPIL S1", "2025-03-20", list(COPIL), ["fin"])
+        for code in ("P1", "P2", "P3"):
+            led.add_agenda_item(CHAIR, "S1", code)
+        led.open_session(CHAIR, "S1", [*COPIL, "fin"])
+        cp = [{"year": 2025, "section": INV, "amount": str(ap)}]
+        led.record_decision(CHAIR, "S1", "P1", "approved", "r", ap_amount=ap, cp=cp)
+        for member in absent:
+            led.set_attendance(CHAIR, "S1", member, False)
+
+    # --- proposals --------------------------------------------------------------------
+
+    @rule(
+        action=st.sampled_from(
+            ["draft", "submit", "submit", "amend", "qualify", "qualify", "withdraw"]
+            + ["score"] * 2
+        ),
+        data=st.data(),
+    )
+    def proposal_step(self, action: str, data: st.DataObject) -> None:
+        """A referent, the DSI or an evaluator acts on a proposal."""
+        led = self.ledger
+        if action == "draft":
+            free = [c for c in CODES if c not in self.view.proposals]
+            code = self.pick(data, free, CODES)
+            direction = data.draw(st.sampled_from(["FIN", "EDU"]))
+            actor = self.pick(data, [REFERENT[direction], "dsi"], ANYONE)
+            content = Town.content(costs=data.draw(self.costs()))
+            self.send(lambda: led.draft_proposal(by(actor), code, direction, content))
+        elif action == "submit":
+            code = self.pick(data, self.in_status(D), CODES)
+            actor = self.owner(data, code)
+            self.send(lambda: led.submit_proposal(by(actor), code))
+        elif action == "amend":
+            sensible = self.in_status(D, "submitted", "qualified", "deferred")
+            code = self.pick(data, sensible, CODES)
+            actor = self.owner(data, code)
+            reason = data.draw(st.sampled_from([None, "périmètre revu", "précisions"]))
+            content = Town.content(costs=data.draw(self.costs()))
+            self.send(lambda: led.amend_proposal(by(actor, reason), code, content))
+        elif action == "qualify":
+            code = self.pick(data, self.in_status("submitted", "qualified"), CODES)
+            actor = self.pick(data, ["dsi"], ANYONE)
+            q = Town.qualification(costs=data.draw(self.costs()))
+            self.send(lambda: led.qualify_proposal(by(actor), code, q))
+        elif action == "withdraw":
+            code = self.pick(data, self.in_status(D, "submitted", "deferred"), CODES)
+            actor = self.owner(data, code)
+            reason = data.draw(st.sampled_from([None, "repris ailleurs"]))
+            self.send(lambda: led.withdraw_proposal(by(actor, reason), code))
+        else:
+            self.score(data)
+
+    def score(self, data: st.DataObject) -> None:
+        sensible = self.in_status("submitted", "qualified", "on_agenda", "deferred")
+        code = self.pick(data, sensible, CODES)
+        p = self.view.proposals.get(code)
+        stale = data.draw(st.integers(0, 4)) == 0
+        revision = (p.revision if p else 1) - stale
+        evaluator = self.pick(data, ["eval1", "eval2"], ANYONE)
+        grid = self.pick(data, [1], [1, 2, 3])
+        crit = data.draw(st.sampled_from(["VAL1", "VAL2", "RISK1", "VAL9"]))
+        level = data.draw(st.integers(0, 5))
+        why = data.draw(st.sampled_from(["analyse de la fiche", " "]))
+        scores = {crit: {"level": level, "justification": why}}
+        self.send(
+            lambda: self.ledger.score_proposal(
+                by(evaluator), code, revision, grid, scores
+            )
+        )
+
+    # --- sessions ---------------------------------------------------------------------
+
+    @rule(
+        action=st.sampled_from(
+            ["convene", "add_item", "add_item", "remove_item", "open", "attendance"]
+            + ["close"] * 2
+        ),
+        data=st.data(),
+    )
+    def session_step(self, action: str, data: st.DataObject) -> None:
+        """The chair prepares, runs or closes a COPIL session."""
+        getattr(self, action)(data)
+
+    @precondition(lambda self: bool(self.undecided_items()))
+    @rule(
+        action=st.sampled_from(["vote", "vote", "decide", "decide", "decide"]),
+        data=st.data(),
+    )
+    def deliberation_step(self, action: str, data: st.DataObject) -> None:
+        """Members vote and the chair decides on an item of an open session."""
+        getattr(self, action)(data)
+
+    def convene(self, data: st.DataObject) -> None:
+        code = self.pick(
+            data, [c for c in SESSIONS if c not in self.view.sessions], SESSIONS
+        )
+        actor = self.pick(data, ["chair", "chair2"], ANYONE)
+        voting = data.draw(
+            st.lists(st.sampled_from(COPIL), min_size=1, max_size=4, unique=True)
+        )
+        non_voting = data.draw(st.sampled_from([[], ["fin"]]))
+        self.send(
+            lambda: self.ledger.convene_session(
+                by(actor), code, f"COPIL {code}", "2025-03-20", voting, non_voting
+            )
+        )
+
+    def add_item(self, data: st.DataObject) -> None:
+        proposal = self.pick(data, self.in_status("qualified", "deferred"), CODES)
+        sessions = [
+            c
+            for c, s in self.view.sessions.items()
+            if s.status is not SessionStatus.CLOSED and proposal not in s.agenda
+        ]
+        code = self.pick(data, sessions, SESSIONS)
+        actor = self.chair_of(data, code)
+        self.send(lambda: self.ledger.add_agenda_item(by(actor), code, proposal))
+
+    def remove_item(self, data: st.DataObject) -> None:
+        code = self.pick(data, self.sessions_in(SessionStatus.CONVENED), SESSIONS)
+        s = self.view.sessions.get(code)
+        proposal = self.pick(data, s.agenda if s else [], CODES)
+        actor = self.chair_of(data, code)
+        self.send(lambda: self.ledger.remove_agenda_item(by(actor), code, proposal))
+
+    def open(self, data: st.DataObject) -> None:
+        code = self.pick(data, self.sessions_in(SessionStatus.CONVENED), SESSIONS)
+        s = self.view.sessions.get(code)
+        everyone = data.draw(st.lists(st.sampled_from(ANYONE), max_size=6, unique=True))
+        members = data.draw(st.sampled_from([s.members, s.voting])) if s else []
+        present = self.pick(data, [tuple(members)], [tuple(everyone)])
+        actor = self.chair_of(data, code)
+        self.send(lambda: self.ledger.open_session(by(actor), code, list(present)))
+
+    def attendance(self, data: st.DataObject) -> None:
+        code = self.pick(data, self.sessions_in(SessionStatus.OPEN), SESSIONS)
+        s = self.view.sessions.get(code)
+        member = self.pick(data, s.members if s else [], ANYONE)
+        present = data.draw(st.sampled_from([True, True, False]))
+        actor = self.chair_of(data, code)
+        self.send(lambda: self.ledger.set_attendance(by(actor), code, member, present))
+
+    def undecided_items(self) -> list[tuple[str, str]]:
+        """(session, proposal) on the agenda of an open session, not decided yet."""
+        return [
+            (c, p)
+            for c, s in self.view.sessions.items()
+            if s.status is SessionStatus.OPEN
+            for p in s.agenda
+            if p not in s.decisions
+        ]
+
+    def open_item(self, data: st.DataObject) -> tuple[str, str]:
+        """Mostly an undecided item of an open session, sometimes anything."""
+        anything = [(c, p) for c in SESSIONS for p in CODES]
+        return self.pick(data, self.undecided_items(), anything)
+
+    def vote(self, data: st.DataObject) -> None:
+        code, proposal = self.open_item(data)
+        member = data.draw(st.sampled_from((*COPIL, *COPIL, "fin", "eval1")))
+        choice = data.draw(st.sampled_from(["for", "for", "against", "abstain", "x"]))
+        self.send(lambda: self.ledger.cast_vote(by(member), code, proposal, choice))
+
+    def decide(self, data: st.DataObject) -> None:
+        code, proposal = self.open_item(data)
+        actor = self.chair_of(data, code)
+        outcome = data.draw(
+            st.sampled_from(
+                ["approved"] * 3 + ["approved_with_conditions", "deferred", "rejected"]
+            )
+        )
+        ap = data.draw(money_between(5_000, 250_000))
+        keys = data.draw(
+            st.lists(
+                st.tuples(st.sampled_from(YEARS), st.sampled_from((INV, INV, OPE))),
+                min_size=1,
+                max_size=2,
+                unique=True,
+            )
+        )
+        first = (ap / 2).quantize(Decimal("0.01")) if len(keys) == 2 else ap
+        cp = [
+            {"year": y, "section": s, "amount": str(a)}
+            for (y, s), a in zip(keys, [first, ap - first], strict=False)
+        ]
+        kwargs: dict[str, Any] = {
+            "conditions": data.draw(st.sampled_from(["", "cadrage", "cadrage"])),
+            "justification": data.draw(st.sampled_from(["", "arbitrage budgétaire"])),
+            "override_reason": data.draw(OVERRIDE),
+        }
+        if outcome.startswith("approved") or data.draw(st.integers(0, 4)) == 0:
+            kwargs.update(ap_amount=str(ap), cp=cp)
+        self.send(
+            lambda: self.ledger.record_decision(
+                by(actor), code, proposal, outcome, "arbitrage du COPIL", **kwargs
+            )
+        )
+
+    def close(self, data: st.DataObject) -> None:
+        decided = [
+            c
+            for c, s in self.view.sessions.items()
+            if s.status is SessionStatus.OPEN and set(s.agenda) <= set(s.decisions)
+        ]
+        code = self.pick(data, decided, SESSIONS)
+        actor = self.chair_of(data, code)
+        self.send(lambda: self.ledger.close_session(by(actor), code))
+
+    # --- budget -----------------------------------------------------------------------
+
+    @precondition(lambda self: self.budget_moves < 6)
+    @rule(action=st.sampled_from(["vote_budget", "adjust_budget"]), data=st.data())
+    def budget_step(self, action: str, data: st.DataObject) -> None:
+        """Finance (or someone else) votes a BP or a DM (a few per sequence)."""
+        self.budget_moves += 1
+        getattr(self, action)(data)
+
+    @precondition(lambda self: bool(self.view.budgets))
+    @rule(action=st.sampled_from(["revise_ap"] + ["commit", "pay"] * 3), data=st.data())
+    def spending_step(self, action: str, data: st.DataObject) -> None:
+        """Approved projects: AP revisions, commitments and payments."""
+        getattr(self, action)(data)
+
+    def vote_budget(self, data: st.DataObject) -> None:
+        year = data.draw(st.sampled_from(YEARS))
+        section = data.draw(st.sampled_from(SECTIONS))
+        amount = data.draw(money_between(10_000, 400_000))
+        actor = self.pick(data, ["fin"], ANYONE)
+        self.send(
+            lambda: self.ledger.vote_budget(
+                by(actor), year, section, amount, f"BP {year}", f"{year - 1}-12-15"
+            )
+        )
+
+    def adjust_budget(self, data: st.DataObject) -> None:
+        year = data.draw(st.sampled_from(YEARS))
+        section = data.draw(st.sampled_from((INV, INV, OPE)))
+        delta = data.draw(money_between(-150_000, 150_000))
+        self.send(
+            lambda: self.ledger.adjust_budget(
+                by("fin"), year, section, delta, "DM", f"{year}-06-28"
+            )
+        )
+
+    def revise_ap(self, data: st.DataObject) -> None:
+        code = self.pick(data, list(self.view.budgets), CODES)
+        budget = self.view.budgets.get(code)
+        factor = Decimal(data.draw(st.sampled_from(["0.5", "0.9", "1.2", "1.5"])))
+        lines = budget.cp if budget else {"2025/investissement": Decimal(1000)}
+        cp = [
+            {
+                "year": int(key.split("/")[0]),
+                "section": key.split("/")[1],
+                "amount": str((amount * factor).quantize(Decimal("0.01"))),
+            }
+            for key, amount in lines.items()
+        ]
+        ap = sum(Decimal(line["amount"]) for line in cp)
+        actor = self.pick(data, ["fin", "chair"], ANYONE)
+        reason = data.draw(st.sampled_from([None, "avenant", "avenant"]))
+        override = data.draw(OVERRIDE)
+        self.send(
+            lambda: self.ledger.revise_ap(
+                by(actor, reason), code, ap, cp, "DCM", override_reason=override
+            )
+        )
+
+    def commit(self, data: st.DataObject) -> None:
+        code = self.pick(data, list(self.view.budgets), CODES)
+        budget = self.view.budgets.get(code)
+        key = self.pick(
+            data,
+            list(budget.cp) if budget else [],
+            [cp_key(2025, INV), cp_key(2026, OPE)],
+        )
+        year, section = int(key.split("/")[0]), key.split("/")[1]
+        available = budget.cp.get(key, Decimal(0)) if budget else Decimal(0)
+        share = Decimal(data.draw(st.sampled_from(["0.3", "0.6", "1", "1.2"])))
+        amount = max(Decimal("0.01"), (available * share).quantize(Decimal("0.01")))
+        self.refs += data.draw(st.integers(0, 9)) > 0  # sometimes a reference twice
+        ref = f"EJ{self.refs}"
+        day = f"{year + (data.draw(st.integers(0, 9)) == 0)}-04-02"
+        actor = self.pick(data, ["fin"], ANYONE)
+        override = data.draw(OVERRIDE)
+        self.send(
+            lambda: self.ledger.record_commitment(
+                by(actor), code, ref, year, section, amount, day, "Titulaire", override
+            )
+        )
+
+    def pay(self, data: st.DataObject) -> None:
+        with_commitments = [c for c, b in self.view.budgets.items() if b.commitments]
+        if not with_commitments:
+            return self.commit(data)  # nothing to pay yet: commit first
+        code = self.pick(data, with_commitments, CODES)
+        budget = self.view.budgets.get(code)
+        commitments = budget.commitments if budget else {}
+        ref = self.pick(data, list(commitments), ["EJ1"])
+        c = commitments.get(ref)
+        remaining = (c["amount"] - c["paid"]) if c else Decimal(100)
+        share = Decimal(data.draw(st.sampled_from(["0.3", "0.7", "1", "1.1"])))
+        amount = (remaining * share).quantize(Decimal("0.01"))
+        override = data.draw(OVERRIDE)
+        self.refs += 1
+        self.send(
+            lambda: self.ledger.record_payment(
+                by("fin"), code, f"MD{self.refs}", ref, amount, "2025-10-20", override
+            )
+        )
+
+    # --- execution and the grid -------------------------------------------------------
+
+    @precondition(lambda self: bool(self.view.budgets))
+    @rule(
+        action=st.sampled_from(["plan", "start", "progress", "complete", "cancel"]),
+        data=st.data(),
+    )
+    def execution_step(self, action: str, data: st.DataObject) -> None:
+        """The DSI runs approved projects; the chair may cancel one."""
+        led, dsi = self.ledger, by("dsi")
+        source = {
+            "plan": ("approved", "approved_with_conditions"),
+            "start": ("planned",),
+            "progress": ("planned", "in_progress"),
+            "complete": ("in_progress",),
+            "cancel": ("approved", "planned", "in_progress"),
+        }[action]
+        code = self.pick(data, self.in_status(*source), CODES)
+        commands: dict[str, Callable[[], Any]] = {
+            "plan": lambda: led.plan_project(dsi, code, "2025-02-01", "2025-12-01"),
+            "start": lambda: led.start_project(dsi, code, "2025-02-03"),
+            "progress": lambda: led.report_progress(dsi, code, 40),
+            "complete": lambda: led.complete_project(dsi, code, "2025-12-01"),
+            "cancel": lambda: led.cancel_project(by("chair", "abandon"), code),
+        }
+        self.send(commands[action])
+
+    @precondition(lambda self: self.grid_changes < 4)
+    @rule(
+        action=st.sampled_from(["change v1", "draft v2", "change v2", "adopt v2"]),
+        weight=st.sampled_from(["40", "60", "100"]),
+        actor=st.sampled_from(["dsi", "chair", "chair"]),
+    )
+    def grid_step(self, action: str, weight: str, actor: str) -> None:
+        """Someone tries to change the adopted v1, or drafts and adopts v2."""
+        led = self.ledger
+        self.grid_changes += 1
+        if action == "change v1":
+            crit = criterion("VAL1", "value", weight)
+            self.send(lambda: led.set_grid_criterion(by(actor), 1, crit))
+        elif action == "draft v2":
+            self.send(lambda: led.draft_grid(by(actor), 2, "Grille 2", based_on=1))
+        elif action == "change v2":
+            crit = criterion("VAL2", "value", weight)
+            self.send(lambda: led.set_grid_criterion(by(actor), 2, crit))
+        else:
+            self.send(lambda: led.adopt_grid(by(actor), 2, "2025-06-01"))
+
+    # --- invariants -------------------------------------------------------------------
+
+    @invariant()
+    def the_log_keeps_every_rule(self) -> None:
+        self.audit.read(self.ledger)
+        self.view = self.load_view()
+        self.check_budget()
+        self.check_votes()
+        self.check_grids()
+        self.check_statuses()
+
+    def check_budget(self) -> None:
+        budgets = self.view.budgets
+        allocations: dict[tuple[str, str], Decimal] = {}
+        for env in self.load(Envelope).values():
+            assert env.allocated <= env.total or env.id in (
+                self.audit.overdrawn_by_override
+            ), f"envelope {env.year} {env.section} overdrawn without flagged override"
+            for proposal, amount in env.allocations.items():
+                allocations[(proposal, cp_key(env.year, env.section))] = amount
+        expected = {
+            (code, key): amount
+            for code, b in budgets.items()
+            for key, amount in b.cp.items()
+            if amount
+        }
+        assert allocations == expected, "envelope allocations differ from the CP"
+        for code, b in budgets.items():
+            for key in b.cp:
+                committed = sum(
+                    (
+                        c["amount"]
+                        for c in b.commitments.values()
+                        if cp_key(c["year"], c["section"]) == key
+                    ),
+                    Decimal(0),
+                )
+                assert (
+                    committed <= b.cp[key] or (code, key) in self.audit.cp_override
+                ), f"{code} {key}: {committed} committed > CP {b.cp[key]}, no override"
+            for ref, c in b.commitments.items():
+                assert c["paid"] <= c["amount"] or (code, ref) in (
+                    self.audit.payment_override
+                ), f"{code} {ref}: paid {c['paid']} > {c['amount']}, no override"
+
+    def check_votes(self) -> None:
+        for code, s in self.view.sessions.items():
+            current = {
+                (p, m): choice.value
+                for p, votes in s.votes.items()
+                for m, choice in votes.items()
+            }
+            cast = {
+                (p, m): choice
+                for (sc, p, m), choice in self.audit.last_votes.items()
+                if sc == code
+            }
+            assert current == cast, f"{code}: current votes are not the last cast"
+            assert s.superseded_votes == self.audit.votes_cast.get(code, 0) - len(cast)
+
+    def check_grids(self) -> None:
+        for grid_id in self.audit.adopted_grids:
+            grid = self.ledger.load(GridVersion, grid_id)
+            assert grid is not None and grid.adopted
+            frozen = (grid.adopted_on, dict(grid.criteria))
+            assert self.adopted.setdefault(grid.number, frozen) == frozen, (
+                f"adopted grid v{grid.number} changed"
+            )
+
+    def check_statuses(self) -> None:
+        """Each proposal's status is where its history of events led."""
+        statuses = {c: p.status.value for c, p in self.view.proposals.items()}
+        assert statuses == self.audit.statuses
+
+
+def test_random_command_sequences_keep_the_ledger_invariants(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgres":
+        server = request.getfixturevalue("pg_server_url")
+
+        def database() -> tuple[str, Callable[[], None]]:
+            schema = "sm_" + uuid.uuid4().hex[:12]
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f"CREATE SCHEMA {schema}")
+
+            def drop() -> None:
+                with psycopg.connect(server, autocommit=True) as conn:
+                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+            sep = "&" if "?" in server else "?"
+            return f"{server}{sep}schema={schema}", drop
+
+    else:
+
+        def database() -> tuple[str, Callable[[], None]]:
+            directory = Path(f"/tmp/sdsi-sm-db-{uuid.uuid4().hex[:8]}")
+            directory.mkdir()
+            return f"sqlite:///{directory}/ledger.db", lambda: shutil.rmtree(directory)
+
+    machine = type(
+        f"LedgerMachine_{backend}",
+        (LedgerMachine,),
+        {"database": staticmethod(database)},
+    )
+    run_state_machine_as_test(machine, settings=PROFILE)

@@ -170,6 +170,8 @@ def test_the_robustness_table_shows_intervals_frequencies_and_disagreement(
     assert "Intervalles de poids qui gardent la sélection" in body
     assert "Fréquence de sélection" in body and "noyau" in body
     assert "Où les évaluateurs divergent" in body
+    just_opened = text(site.client(DSI).get("/scenarios/robustesse"))
+    assert "Intervalles de poids" not in just_opened  # nothing solved until asked
 
 
 def test_scenarios_as_of_before_a_run_do_not_show_it(site: Site) -> None:

@@ -289,7 +289,12 @@ def _analysis_args(parameters: dict[str, Any]) -> dict[str, Any]:
 def _computed(
     schema: Schema, extra: tuple[str, ...], compute: Any
 ) -> tuple[Any, FormErrors]:
-    """Load the page's query parameters and compute; refusals next to their field."""
+    """Load the page's query parameters and compute; refusals next to their field.
+
+    Nothing is computed until the form is sent (or a scenario's link gives the
+    parameters): merely opening the page never starts a series of solves."""
+    if not set(request.args) - {"as_of", "lang"}:
+        return None, FormErrors()
     data = _parameters(request.args, *extra)
     loaded, errors = _load(schema, data)
     if errors:

@@ -394,6 +394,8 @@ def scenario_robustness() -> Any:
     result, errors = _computed(
         sc.RobustnessForm(), ("draws", "seed", "spread", "tolerance"), compute
     )
+    if bounds and "parameters" in errors:  # the optimiser's word for a bad bound
+        errors["bounds"] = errors.pop("parameters")
     return render_template(
         "scenario_robustness.html",
         result=result,

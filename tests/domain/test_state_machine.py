@@ -15,6 +15,9 @@ stored events and from the aggregates:
   unless a flagged ``Paid``; and every envelope allocation is its project's CP;
 - at most one current vote per member and item, the last one cast, each cast by a
   voting member present in the open session; superseded votes are all kept;
+- every decision was recorded by the session's chair, with the quorum present, on the
+  votes as cast, justified when against the majority, with an AP totalled by its CP
+  for approvals only, and conditions when conditional;
 - an adopted grid version never changes (no event after ``Adopted``, same criteria);
 - every proposal's status history follows the lifecycle of PRODUCT.md;
 - every stored event carries its full command context: the actor, the actor's roles at
@@ -174,6 +177,8 @@ class LogAudit:
     votes_cast: dict[str, int] = field(default_factory=dict)  # per session
     present: dict[str, set[str]] = field(default_factory=dict)
     voting: dict[str, set[str]] = field(default_factory=dict)
+    chair: dict[str, str] = field(default_factory=dict)
+    quorum: dict[str, int] = field(default_factory=dict)
     open_sessions: set[str] = field(default_factory=set)
     names: dict[Any, str] = field(default_factory=dict)  # aggregate id -> natural key
     created: dict[str, list[Any]] = field(default_factory=dict)  # class -> ids
@@ -269,6 +274,8 @@ class LogAudit:
         code = self.names[ev.originator_id]
         if isinstance(ev, Session.Convened):
             self.voting[code] = set(ev.voting)
+            self.chair[code] = ev.chair
+            self.quorum[code] = ev.quorum.required(len(ev.voting))
         elif isinstance(ev, Session.Opened):
             self.present[code] = set(ev.present)
             self.open_sessions.add(code)
@@ -285,6 +292,37 @@ class LogAudit:
             assert ev.member in self.voting[code], f"{ev.member} not voting in {code}"
             self.last_votes[(code, ev.proposal, ev.member)] = ev.choice.value
             self.votes_cast[code] = self.votes_cast.get(code, 0) + 1
+        elif isinstance(ev, Session.DecisionRecorded):
+            self.check_decision(code, ev.decision, ev.context)
+
+    def check_decision(self, code: str, d: Any, ctx: CommandContext) -> None:
+        """A decision: by the session's chair, with quorum, on the votes as cast."""
+        assert code in self.open_sessions, f"decision in {code}, not open"
+        assert ctx.actor == self.chair[code], f"{ctx.actor} decided in {code}"
+        present = len(self.present[code] & self.voting[code])
+        assert present >= self.quorum[code], f"{code}: decided without quorum"
+        assert (d.present_voting, d.quorum_required) == (present, self.quorum[code])
+        votes = [
+            c
+            for (s, p, _m), c in self.last_votes.items()
+            if (s, p) == (code, d.proposal)
+        ]
+        tally = (votes.count("for"), votes.count("against"), votes.count("abstain"))
+        assert (d.votes_for, d.votes_against, d.abstentions) == tally, (d, tally)
+        favourable = d.outcome.value.startswith("approved")
+        against_majority = (d.votes_for > d.votes_against) != favourable and (
+            d.votes_for != d.votes_against
+        )
+        assert d.rationale.strip(), "a decision without rationale"
+        assert d.justification.strip() or not against_majority, (
+            f"{d.proposal}: against the majority without justification"
+        )
+        if favourable:
+            assert d.ap_amount > 0 and sum(c.amount for c in d.cp) == d.ap_amount
+        else:
+            assert (d.ap_amount, d.cp) == (None, ()), "amounts on a refusal"
+        if d.outcome.value == "approved_with_conditions":
+            assert d.conditions.strip(), "conditional approval without conditions"
 
 
 @dataclass

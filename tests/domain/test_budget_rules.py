@@ -14,6 +14,7 @@ from domain.errors import (
     CPBelowCommitted,
     CPExceeded,
     DateOutsideYear,
+    DecisionAmountsInvalid,
     EnvelopeBelowAllocated,
     EnvelopeExceeded,
     InvalidValue,
@@ -306,6 +307,21 @@ def test_ap_revision_without_reason_is_refused(ledger: Ledger, town: Town) -> No
     with refused(ledger, ReasonRequired) as err:
         ledger.revise_ap(FIN, "P1", "90000.00", cp((YEAR, INV, "90000.00")), "DCM")
     assert err.value.params == {"action": "réviser une AP"}
+
+
+def test_ap_revision_whose_cp_does_not_total_the_ap_is_refused(
+    ledger: Ledger, town: Town
+) -> None:
+    town.approved_budget("P1")
+    with refused(ledger, DecisionAmountsInvalid) as err:
+        ledger.revise_ap(
+            by("fin", "avenant"), "P1", "90000.00", cp((YEAR, INV, "80000.00")), "DCM"
+        )
+    assert err.value.field == "cp"
+    assert err.value.params == {
+        "proposal": "P1",
+        "reason": "le total des CP (80000.00 €) diffère de l'AP (90000.00 €)",
+    }
 
 
 def test_ap_revision_is_refused_to_the_dsi(ledger: Ledger, town: Town) -> None:

@@ -144,6 +144,21 @@ def test_live_quorum_source_answers_the_fields_the_script_reads(site: Site) -> N
     )
 
 
+def test_committee_api_lists_who_may_be_convened_for_the_chair_only(site: Site) -> None:
+    response = site.client(CHAIR).get("/api/v1/committee")
+    members = {m["username"]: m for m in response.get_json()["members"]}
+    assert response.status_code == 200
+    assert members[CHAIR] == {
+        "username": CHAIR,
+        "display_name": "Hélène Lefebvre",
+        "roles": ["chair", "member"],
+        "can_vote": True,
+    }
+    assert members["fin.garnier"]["can_vote"] is False
+    assert {"eval.petit", "audit.crc", "ref.dsn"}.isdisjoint(members)
+    assert site.client("elu.dubois").get("/api/v1/committee").status_code == 403
+
+
 def test_absent_member_and_non_members_get_no_vote_form(site: Site) -> None:
     absent = site.client("elu.simon").get(f"/seances/{OPEN}")
     assert post_forms(absent) == []

@@ -496,6 +496,8 @@ def test_chair_and_members_run_a_session_through_every_form(site: Site) -> None:
         "Session.DecisionRecorded",
     )
     assert "Valeur élevée, coût maîtrisé." in page
+    again = chair.get(f"/seances/{code}/arbitrer/{first}")
+    assert again.status_code == 302  # decided: back to the session page
     assert "10 000,00 €" in page
 
     page = step(chair, f"/seances/{code}/clore", {}, "Session.Closed")

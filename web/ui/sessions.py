@@ -327,6 +327,17 @@ def decide(code: str, proposal: str) -> Response | Page:
     p = q.proposal(st, proposal)
     if p is None or proposal not in doc["agenda"]:
         abort(404)
+    if request.method == "GET" and (
+        proposal in doc["decisions"] or doc["status"] != "open"
+    ):
+        flash(
+            _(
+                "Ce point ne peut plus être arbitré : séance non ouverte ou "
+                "décision déjà enregistrée."
+            ),
+            "info",
+        )
+        return redirect(url_for("ui.session", code=code, _anchor=f"item-{proposal}"))
     errors, status = FormErrors(), 200
     if request.method == "POST":
         led = state().ledger

@@ -43,7 +43,7 @@ from domain.errors import DomainError, InvalidValue, NotFound, UnknownActor
 from domain.values import CommandContext, Origin, enum_value
 from ledger.config import Settings
 from ledger.errors import ConflictError, IdempotencyKeyReused, StorageUnavailable
-from ledger.storage import CommandRecord, Credential, LedgerStorage
+from ledger.storage import ActorCheck, CommandRecord, Credential, LedgerStorage
 from ledger.transcodings import register_all
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -156,6 +156,8 @@ class LedgerCore(Application[UUID]):
         super().__init__(env=env)
         self.storage = LedgerStorage(self.recorder)  # type: ignore[arg-type]
         self.stats = _Stats()
+        # actor → (account version, roles): read once, re-checked by every save
+        self._actors: dict[str, tuple[UUID, int, tuple[str, ...]]] = {}
         # The time stamped on commands. Only the demo loader replaces it (to date its
         # synthetic history along the scenario); no web, API or CLI path can.
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -187,9 +189,11 @@ class LedgerCore(Application[UUID]):
         key = client_key or "auto-" + uuid4().hex
         reason = caller.reason.strip() if caller.reason else None
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            cached = caller.actor in self._actors
+            actor = self._actor(caller.actor)
             ctx = CommandContext(
                 actor=caller.actor,
-                roles=self._roles_of(caller.actor),
+                roles=actor[2] if actor else (SYSTEM,),
                 at=self.clock(),
                 origin=origin.value,
                 command=command,
@@ -204,6 +208,9 @@ class LedgerCore(Application[UUID]):
                 landed = self.storage.get_command(key) if client_key else None
                 if landed is not None:
                     return self._replay(landed, command)
+                if cached:  # refused with cached roles: re-check once with fresh ones
+                    self._actors.pop(caller.actor, None)
+                    continue
                 raise
             pending = unit.pending()
             if not pending:
@@ -212,8 +219,13 @@ class LedgerCore(Application[UUID]):
                     return self._replay(landed, command)
                 return CommandResult(command, key, data, None)
             record = CommandRecord(key, command, caller.actor, ctx.at.isoformat(), None, None, data)
+            # The roles came from a cached account: the save checks it did not change
+            # (unless the command writes that account itself: its version key checks it).
+            check = None
+            if actor is not None and all(a.id != actor[0] for a in pending):
+                check = ActorCheck(actor[0], actor[1])
             try:
-                recordings = self.save(*pending, sdsi_command=record, sdsi_credential=unit.credential)
+                recordings = self.save(*pending, sdsi_command=record, sdsi_credential=unit.credential, sdsi_actor=check)
             except IntegrityError:
                 landed = self.storage.get_command(key)
                 if landed is not None:
@@ -223,6 +235,7 @@ class LedgerCore(Application[UUID]):
                     self.stats.lost_acks += ours
                     return self._replay(landed, command, replayed=not ours)
                 self.stats.conflicts += 1
+                self._actors.pop(caller.actor, None)  # maybe the actor's roles changed
                 time.sleep(random.uniform(0, 0.002 * attempt))
                 continue
             except (OperationalError, InterfaceError) as exc:
@@ -232,6 +245,9 @@ class LedgerCore(Application[UUID]):
                     self.stats.lost_acks += ours
                     return self._replay(landed, command, replayed=not ours)
                 raise StorageUnavailable(f"the ledger database did not accept the command: {exc}") from exc
+            for agg in pending:  # accounts changed here: their cached roles are stale
+                if isinstance(agg, Account):
+                    self._actors.pop(agg.username, None)
             self.stats.commands += 1
             self.stats.by_command[command] = self.stats.by_command.get(command, 0) + 1
             return CommandResult(command, key, data, recordings[-1].notification.id)
@@ -271,16 +287,26 @@ class LedgerCore(Application[UUID]):
             landed.command, landed.key, landed.result, nid, replayed=replayed
         )
 
-    def _roles_of(self, actor: str) -> tuple[str, ...]:
+    def _actor(self, actor: str) -> tuple[UUID, int, tuple[str, ...]] | None:
+        """(account id, version, roles) of an actor; ``None`` for the system actor."""
         if actor == SYSTEM:
-            return (SYSTEM,)
+            return None
+        cached = self._actors.get(actor)
+        if cached is not None:
+            return cached
         try:  # read-only use: no deep copy of the cached account
             account = self.repository.get(Account.id_for(actor), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor(actor=actor) from None
         if not isinstance(account, Account) or not account.active:
             raise UnknownActor(actor=actor)
-        return tuple(sorted(account.grants))
+        entry = (account.id, account.version, tuple(sorted(account.grants)))
+        self._actors[actor] = entry
+        return entry
+
+    def _roles_of(self, actor: str) -> tuple[str, ...]:
+        entry = self._actor(actor)
+        return entry[2] if entry else (SYSTEM,)
 
     # --- reads the write side needs --------------------------------------------------
 

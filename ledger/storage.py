@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.utils import retry
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -104,6 +104,15 @@ EXTRA_DDL: dict[str, list[str]] = {
         " username text PRIMARY KEY, password_hash text NOT NULL,"
         " changed_at timestamptz NOT NULL)",
         "CREATE TABLE IF NOT EXISTS {s}.{p}meta (key text PRIMARY KEY, value text NOT NULL)",
+        # Refuses (as an integrity conflict, so the command is retried with fresh roles)
+        # a save whose actor's account changed after the roles were read: checked after
+        # the events table lock, with no extra round trip.
+        "CREATE OR REPLACE FUNCTION {s}.{p}check_actor(actor uuid, expected bigint)"
+        " RETURNS integer LANGUAGE plpgsql AS $$ BEGIN"
+        " IF (SELECT max(originator_version) FROM {s}.{p}events WHERE originator_id = actor)"
+        " IS DISTINCT FROM expected THEN"
+        " RAISE EXCEPTION 'the account of the actor changed' USING ERRCODE = '23P99';"
+        " END IF; RETURN 1; END $$",
         *SEAL_DDL_POSTGRES,
     ],
 }
@@ -120,6 +129,14 @@ class CommandRecord:
     last_originator_id: UUID | None
     last_originator_version: int | None
     result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ActorCheck:
+    """The actor's account version whose roles the command used (checked at save)."""
+
+    originator_id: UUID
+    version: int
 
 
 @dataclass(frozen=True)
@@ -142,6 +159,14 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         _write_extras(c, "?", "", kwargs, stored_events)
+        check: ActorCheck | None = kwargs.get("sdsi_actor")
+        if check is not None:  # inside the write transaction: serialised with every writer
+            c.execute(
+                f"SELECT MAX(originator_version) FROM {self.events_table_name} WHERE originator_id = ?",
+                (check.originator_id.hex,),
+            )
+            if c.fetchone()[0] != check.version:
+                raise IntegrityError("the account of the actor changed since its roles were read")
         return ids
 
 
@@ -163,6 +188,16 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         # idempotency key makes the whole save fail with IntegrityError.
         prefix = f'"{self.datastore.schema}".{self.table_prefix}'
         _write_extras(curs, "%s", prefix, kwargs, stored_events)
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        check: ActorCheck | None = kwargs.get("sdsi_actor")
+        if check is not None:  # after the table lock, in the same pipeline: fails the commit
+            curs.execute(
+                f'SELECT "{self.datastore.schema}".{self.table_prefix}check_actor(%s, %s)',
+                (check.originator_id, check.version),
+            )
+        return ids
 
 
 def _write_extras(

@@ -162,7 +162,7 @@ UNKNOWN_FIELDS: list[tuple[str, Send, str]] = [
         _draft(risks=[{"label": "r", "level": 2, "owner": "x"}]),
         "risks[0].owner",
     ),
-    ("qualification", _qualify(comment="x"), "qualification.comment"),  # submitted
+    ("qualification", _qualify(comment="x"), "qualification.comment"),
     (
         "criterion",
         lambda led, town: led.draft_grid(

@@ -1,0 +1,98 @@
+"""Browser tests: the demo municipality behind a real server, driven by real Chromium.
+
+One server per backend and module (SQLite, then PostgreSQL through the suite's
+``pg_module_schema_url``): the demo is loaded into a fresh data directory, the app is
+built as ``sdsi serve`` builds it (embedded follower and sealer) and served by werkzeug
+on a free port of 127.0.0.1 from a background thread. One Chromium per test session.
+
+Chromium is Debian's (``/usr/bin/chromium``, or ``SDSI_CHROMIUM``); Playwright only
+drives it. Without it these tests skip on a laptop, and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import make_settings
+from tests.web.e2e.live import (
+    CHROMIUM_ARGS,
+    STORY_START,
+    LiveServer,
+    ScenarioClock,
+    chromium_path,
+    unavailable,
+)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session."""
+    executable = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The demo municipality served on 127.0.0.1 (once per backend for the module)."""
+    from werkzeug.serving import make_server
+
+    from ledger.app import open_ledger
+    from ledger.keys import ensure_secret_key, ensure_signing_key
+    from ledger.sealing import Sealer
+    from projections.service import init_views
+    from sdsi.demo.loader import DemoLoader
+    from web.app import create_app
+
+    backend = str(request.param)
+    tmp = tmp_path_factory.mktemp(f"e2e-{backend}")
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp}/ledger.db"
+    else:
+        url = str(request.getfixturevalue("pg_module_schema_url"))
+    settings = make_settings(tmp / "data", url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_secret_key(settings)
+    ensure_signing_key(settings)
+    ledger = open_ledger(settings, create=True)
+    ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+    init_views(settings, ledger)
+    DemoLoader(ledger).run()
+    Sealer(ledger).run_once()
+    clock = ScenarioClock(STORY_START)
+    ledger.clock = clock
+    # As `sdsi demo` serves it, CSRF and all: an embedded follower keeps the views and
+    # the seals up to date (on PostgreSQL too, since no other process runs here).
+    app = create_app({"FOLLOW": True, "SEAL": True}, settings=settings, ledger=ledger)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, name=f"e2e-{backend}", daemon=True
+    )
+    thread.start()
+    live = LiveServer(
+        backend, f"http://127.0.0.1:{httpd.server_port}", app, ledger, clock
+    )
+    try:
+        live.caught_up()
+        yield live
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+        httpd.server_close()
+        app.extensions["sdsi"].close()

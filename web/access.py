@@ -46,9 +46,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "budget.view": frozenset({"finance", "dsi", "chair", "member", "auditor"}),
     "budget.edit": frozenset({"finance"}),
     "budget.revise_ap": frozenset({"finance", "chair"}),
-    "export.budget": frozenset({"finance", "dsi", "chair", "auditor"}),
-    "export.minutes": frozenset({"chair", "member", "auditor", "dsi"}),
-    "export.certificate": frozenset({"auditor", "chair", "admin"}),
+    # the same roles as the exporters declare (exports/*.py), which the CLI reports
+    "export.budget": frozenset({"finance", "dsi", "chair", "member", "auditor"}),
+    "export.minutes": frozenset({"chair", "member", "dsi", "finance", "auditor", "evaluator"}),
+    "export.certificate": frozenset({"auditor", "chair", "dsi", "admin", "finance"}),
     # audit and integrity
     "audit.view": frozenset({"auditor", "admin"}),
     "integrity.view": ALL,

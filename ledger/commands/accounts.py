@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.accounts import Account, username
-from domain.errors import AlreadyExists
+from domain.errors import AlreadyExists, LastAdministrator
 from domain.values import Role
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.passwords import check_strength, hash_password, verify_password
@@ -92,6 +92,8 @@ class AccountCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
+            if role == Role.ADMIN.value and account.active and "admin" in account.grants:
+                self._keep_an_administrator(account.username)
             account.revoke(role, scope)
             return {"username": account.username, "roles": account.grants}
 
@@ -114,6 +116,8 @@ class AccountCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
+            if account.active and "admin" in account.grants:
+                self._keep_an_administrator(account.username)
             account.disable()
             return {"username": account.username}
 
@@ -146,6 +150,17 @@ class AccountCommands(LedgerCore):
 
     def _account(self, unit: Unit, name: str) -> Account:
         return unit.get(Account, Account.id_for(name), kind=KIND, label=name)
+
+    def _keep_an_administrator(self, username: str) -> None:
+        """Refuse to leave the ledger without an active administrator."""
+        from ledger.queries import account_history
+
+        others = [
+            a for a in account_history(self)
+            if a["active"] and "admin" in a["roles"] and a["username"] != username
+        ]
+        if not others:
+            raise LastAdministrator(username=username)
 
     def _check_scope(self, unit: Unit, role: str, scope: str | None) -> None:
         """Hook: a referent's scope must name an existing direction (domain mixin)."""

@@ -179,3 +179,17 @@ def test_unknown_actor_and_missing_role_are_refused_and_write_nothing(ledger) ->
         ledger.grant_role(Caller(actor="henri", reason="moi"), "henri", "admin")
     assert "henri" in err.value.message and "attribuer un rôle" in err.value.message
     assert ledger.head() == head
+
+
+def test_the_last_administrator_keeps_the_admin_role(ledger) -> None:  # type: ignore[no-untyped-def]
+    from domain.errors import LastAdministrator
+
+    head = ledger.head()
+    with pytest.raises(LastAdministrator):
+        ledger.revoke_role(Caller("admin", reason="départ"), "admin", "admin")
+    with pytest.raises(LastAdministrator):
+        ledger.disable_user(Caller("admin", reason="départ"), "admin")
+    assert ledger.head() == head
+    ledger.add_user(ADMIN, "second", "Second admin", "second-password", roles=[("admin", None)])
+    ledger.revoke_role(Caller("second", reason="passation"), "admin", "admin")
+    assert ledger.account("admin").grants == []

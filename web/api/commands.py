@@ -413,6 +413,24 @@ def revoke(data: dict[str, Any], username: str) -> Any:
     return run(ledger().revoke_role, username, data["role"], data["scope"], reason=data["reason"])
 
 
+@admin.route("/accounts/<username>/disable", methods=["POST"])
+@admin.arguments(s.Reason)
+@documented(admin)
+@requires("admin.accounts")
+def disable(data: dict[str, Any], username: str) -> Any:
+    """Disable an account (reason required); the last administrator cannot be."""
+    return run(ledger().disable_user, username, reason=data["reason"])
+
+
+@admin.route("/accounts/<username>/enable", methods=["POST"])
+@admin.arguments(s.NoBody)
+@documented(admin)
+@requires("admin.accounts")
+def enable(data: dict[str, Any], username: str) -> Any:
+    """Re-enable a disabled account."""
+    return run(ledger().enable_user, username, reason=data["reason"])
+
+
 @admin.route("/accounts/<username>/password", methods=["POST"])
 @admin.arguments(s.PasswordIn)
 @documented(admin)

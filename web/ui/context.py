@@ -69,6 +69,12 @@ def _inject() -> dict[str, Any]:
     }
 
 
+@bp.app_template_global("new_key")
+def new_key() -> str:
+    """A fresh idempotency key for a form (a double submission writes once)."""
+    return uuid.uuid4().hex
+
+
 @bp.app_template_filter("plain_costs")
 def plain_costs(costs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Cost lines in cents as form rows with decimal-string amounts."""

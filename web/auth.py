@@ -159,7 +159,26 @@ def authorise(
         g.denied_permission = permission
         abort(403)
     checked.add(permission)
+    _csrf_for_cookies()
     return None
+
+
+def _csrf_for_cookies() -> None:
+    """A browser's session cookie writing to the API needs the CSRF token too.
+
+    Bearer-token calls need none (a cross-site page cannot send the header); a write
+    authenticated by the session cookie is checked like a UI form
+    (``X-CSRFToken`` header). ``WTF_CSRF_ENABLED = False`` (tests) turns it off.
+    """
+    if (
+        is_api_request()
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        and not current_user.via_token
+        and current_app.config.get("WTF_CSRF_ENABLED", True)
+    ):
+        from web.app import csrf
+
+        csrf.protect()
 
 
 def authorise_request() -> Any:

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -71,6 +72,13 @@ def register_error_handlers(app: Flask) -> None:
         if _is_api():
             return api_error(422, details=details)
         return _page(422, "Champs invalides.", details)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        message = "Jeton CSRF absent ou invalide : rechargez la page et recommencez."
+        if _is_api():
+            return api_error(400, code="csrf", message=message)
+        return _page(400, message)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

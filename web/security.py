@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from typing import Any
+
+from flask import Flask, Response, abort, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -11,8 +13,56 @@ CSP = (
 )
 
 
+def unstorable(value: Any, where: str = "") -> dict[str, list[str]]:
+    """Where ``value`` holds text no database can store: NUL characters (PostgreSQL
+    refuses them) or lone surrogates (not UTF-8). Field → message; empty if none."""
+    found: dict[str, list[str]] = {}
+    if isinstance(value, str):
+        if "\x00" in value or not _utf8(value):
+            found[where or "_"] = ["Caractère interdit (NUL ou Unicode invalide)."]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            found.update(unstorable(key, name) if isinstance(key, str) else {})
+            found.update(unstorable(item, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found.update(unstorable(item, f"{where}[{i}]"))
+    return found
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def refuse_unstorable_text() -> Any:
+    """Before every request: text a database cannot store is refused (422), so it can
+    neither raise a 500 nor reach the ledger, where it would stall the views."""
+    found = unstorable(dict(request.view_args or {}))
+    for source in (request.args, request.form):
+        for key in source:
+            found.update(unstorable(key, key))
+            for value in source.getlist(key):
+                found.update(unstorable(value, key))
+    if request.is_json:
+        found.update(unstorable(request.get_json(silent=True)))
+    if not found:
+        return None
+    from web.errors import api_error
+
+    if request.path.startswith("/api/"):
+        return api_error(422, details=found)
+    abort(422)
+
+
 def secure_headers(app: Flask) -> None:
-    """CSP without inline scripts, nosniff, no framing, no referrer leaks, HSTS on HTTPS."""
+    """CSP without inline scripts, nosniff, no framing, no referrer leaks, HSTS on
+    HTTPS; text no database can store refused before any view sees it."""
+    app.before_request(refuse_unstorable_text)
 
     @app.after_request
     def _headers(response: Response) -> Response:

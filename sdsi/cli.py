@@ -178,6 +178,9 @@ def _load_demo(cli: CliContext, scale: int) -> None:
         started = time.perf_counter()
         loader = DemoLoader(ledger, scale=scale, progress=(lambda m: None) if quiet else (lambda m: click.echo(f"  … {m}", err=True)))
         stats = loader.run()
+        from ledger.sealing import Sealer
+
+        Sealer(ledger).run_once()  # seal the history: checkpoints at each session closure
         seconds = time.perf_counter() - started
         click.echo(f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:")
         click.echo("  " + ", ".join(f"{n} {what}" for what, n in stats.counts.items()))

@@ -34,24 +34,35 @@ def projections() -> None:
 @click.option("--once", is_flag=True, help="Catch up to the head and exit.")
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between polls (SQLite; fallback on PostgreSQL).")
 @click.option("--batch-size", default=2000, show_default=True, help="Events per transaction.")
+@click.option("--seal/--no-seal", default=True, show_default=True, help="Also seal new events and sign checkpoints.")
 @pass_cli
 @handle_errors
-def follow(cli: CliContext, once: bool, poll: float, batch_size: int) -> None:
-    """Keep the views up to date (on PostgreSQL, woken by NOTIFY)."""
+def follow(cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool) -> None:
+    """Keep the views up to date, and seal the log (on PostgreSQL, woken by NOTIFY)."""
     from projections.service import listen_wait
 
     rm = _read_model(cli)
     projector = rm.projector(batch_size=batch_size)
+    sealer = None
+    if seal:
+        from ledger.sealing import Sealer
+
+        sealer = Sealer(cli.ledger)
     if once:
         n = projector.catch_up()
-        click.echo(f"caught up: {n} events projected, views at position {projector.cursor().position}")
+        sealed = sealer.run_once() if sealer else 0
+        click.echo(f"caught up: {n} events projected, views at position {projector.cursor().position}"
+                   + (f", {sealed} events sealed" if sealer else ""))
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
     signal.signal(signal.SIGINT, lambda *_a: stop.set())
-    wait = listen_wait(cli.settings) if cli.settings.database.is_postgres else None
+    wait = listen_wait(cli.settings) if cli.settings.database.is_postgres else (lambda seconds: stop.wait(seconds))
     click.echo(f"following {cli.settings.database.describe()} from position {projector.cursor().position}", err=True)
-    projector.follow(stop, wait=wait, poll=poll)
+    while not stop.is_set():
+        moved = projector.catch_up() + (sealer.run_once() if sealer else 0)
+        if not moved:
+            wait(poll)
 
 
 @projections.command()

@@ -778,3 +778,104 @@ class VerificationStatus(Out):
             "(null avant la première)"
         },
     )
+
+
+# --- scenarios ------------------------------------------------------------------------
+
+
+class Source(Out):
+    grid_version = OptInt()
+    statuses = Strs()
+    views_position = OptInt()
+    ledger_head = OptInt()
+
+
+class ScenarioSummary(Out):
+    code = Str()
+    label = Opt()
+    position = Int()
+    at = Opt(metadata=TIME)
+    actor = Opt()
+    status = Opt()
+    objective = Dec(allow_none=True)
+    greedy_objective = Dec(allow_none=True)
+    value = Dec(allow_none=True)
+    gap = Dec(allow_none=True)
+    candidates = OptInt()
+    selected = OptInt()
+    grid_version = OptInt()
+    input_hash = Opt()
+    parameters = AnyDict(allow_none=True)
+
+
+class Scenarios(Out):
+    scenarios = fields.List(fields.Nested(ScenarioSummary))
+
+
+class Scenario(Out):
+    code = Str()
+    label = Opt()
+    position = Int()
+    at = Opt(metadata=TIME)
+    actor = Opt()
+    reason = Opt()
+    status = Opt()
+    objective = Dec(allow_none=True)
+    gap = Dec(allow_none=True)
+    input_hash = Opt()
+    solver = Opt()
+    solver_version = Opt()
+    parameters = AnyDict(allow_none=True)
+    source = fields.Nested(Source, allow_none=True)
+    inputs = AnyDict(
+        allow_none=True, metadata={"description": "Entrées exactes du calcul"}
+    )
+    candidates = fields.List(AnyDict())
+    kept = fields.List(AnyDict())
+    optimum = AnyDict(allow_none=True)
+    greedy = AnyDict(allow_none=True)
+    contrast = AnyDict(allow_none=True)
+
+
+class Comparison(Out):
+    columns = Strs()
+    missing = Strs()
+    projects = fields.List(AnyDict())
+    totals = fields.List(AnyDict())
+    budget = fields.List(AnyDict())
+    capacity = fields.List(AnyDict())
+
+
+class FrontierPoint(Out):
+    scale = Dec()
+    envelope = Dec(allow_none=True)
+    envelope_c = OptInt()
+    status = Opt()
+    objective = Dec(allow_none=True)
+    value = Dec(allow_none=True)
+    cost = Dec(allow_none=True)
+    cost_c = OptInt()
+    available = Dec(allow_none=True)
+    available_c = OptInt()
+    greedy_objective = Dec(allow_none=True)
+    greedy_status = Opt()
+    selection = Strs()
+    diagnosis = Opt()
+
+
+class Frontier(Out):
+    points = fields.List(fields.Nested(FrontierPoint))
+    source = fields.Nested(Source, allow_none=True)
+
+
+class Robustness(Out):
+    grid_version = OptInt()
+    baseline = AnyDict(allow_none=True)
+    intervals = AnyDict(
+        allow_none=True, metadata={"description": "Intervalles de poids"}
+    )
+    monte_carlo = AnyDict(allow_none=True, metadata={"description": "Tirages de poids"})
+    disagreement = AnyDict(
+        allow_none=True, metadata={"description": "Écarts entre évaluateurs"}
+    )
+    source = fields.Nested(Source, allow_none=True)

@@ -16,8 +16,10 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from optimiser import api as optimiser
+from web.api import responses as r
 from web.api import schemas as s
 from web.api.commands import documented, ledger, run
+from web.api.responses import errors
 from web.auth import requires
 from web.state import state
 
@@ -189,7 +191,8 @@ def split_codes(values: list[str]) -> list[str]:
 
 @scenarios.route("/scenarios")
 @scenarios.arguments(s.AsOf, location="query")
-@scenarios.response(200)
+@scenarios.response(200, r.Scenarios)
+@errors(scenarios, *r.READ_ERRORS)
 @requires("scenario.view")
 def list_scenarios(args: dict[str, Any]) -> dict[str, Any]:
     """Every recorded scenario, newest first, with its headline figures."""
@@ -198,7 +201,8 @@ def list_scenarios(args: dict[str, Any]) -> dict[str, Any]:
 
 @scenarios.route("/scenarios/compare")
 @scenarios.arguments(CompareQuery, location="query")
-@scenarios.response(200)
+@scenarios.response(200, r.Comparison)
+@errors(scenarios, *r.READ_ERRORS, 404)
 @requires("scenario.view")
 def compare(args: dict[str, Any]) -> dict[str, Any]:
     """Scenarios side by side: projects, value, budget per year, capacity per team."""
@@ -211,7 +215,8 @@ def compare(args: dict[str, Any]) -> dict[str, Any]:
 
 @scenarios.route("/scenarios/frontier")
 @scenarios.arguments(FrontierQuery, location="query")
-@scenarios.response(200)
+@scenarios.response(200, r.Frontier)
+@errors(scenarios, *r.READ_ERRORS)
 @requires("scenario.view")
 def frontier(args: dict[str, Any]) -> dict[str, Any]:
     """Best value (and greedy value) against the total envelope."""
@@ -227,7 +232,8 @@ def frontier(args: dict[str, Any]) -> dict[str, Any]:
 
 @scenarios.route("/scenarios/robustness")
 @scenarios.arguments(RobustnessQuery, location="query")
-@scenarios.response(200)
+@scenarios.response(200, r.Robustness)
+@errors(scenarios, *r.READ_ERRORS)
 @requires("scenario.view")
 def robustness(args: dict[str, Any]) -> dict[str, Any]:
     """Weight intervals, selection frequencies and where evaluators disagree."""
@@ -238,7 +244,8 @@ def robustness(args: dict[str, Any]) -> dict[str, Any]:
 
 @scenarios.route("/scenarios/<code>")
 @scenarios.arguments(s.AsOf, location="query")
-@scenarios.response(200)
+@scenarios.response(200, r.Scenario)
+@errors(scenarios, *r.READ_ERRORS, 404)
 @requires("scenario.view")
 def scenario(args: dict[str, Any], code: str) -> dict[str, Any]:
     """One scenario: inputs, parameters, optimum, greedy fill and their contrast."""

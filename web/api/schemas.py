@@ -237,7 +237,10 @@ class ReachMilestone(Base):
 
 
 class Progress(Base):
-    percent = fields.Decimal(required=True, places=2, validate=validate.Range(0, 100), as_string=True)
+    percent = fields.Decimal(
+        required=True, places=2, validate=validate.Range(0, 100), as_string=True,
+        metadata={"minimum": 0, "maximum": 100},  # numbers in the OpenAPI document
+    )
 
 
 class ScoreEntry(Base):

@@ -39,7 +39,11 @@ class Persona:
     """One user's browser tab (own cookies), on the live server."""
 
     def __init__(
-        self, browser: Browser, server: LiveServer, username: str | None
+        self,
+        browser: Browser,
+        server: LiveServer,
+        username: str | None,
+        state: Any = None,
     ) -> None:
         self.server = server
         self.username = username
@@ -48,6 +52,7 @@ class Persona:
             locale="fr-FR",
             timezone_id="UTC",
             accept_downloads=True,
+            storage_state=state,
         )
         self.context.set_default_timeout(20_000)
         self.page = self.context.new_page()
@@ -127,11 +132,19 @@ class Persona:
 def person(
     browser: Browser, server: LiveServer, username: str | None
 ) -> Iterator[Persona]:
-    """``username`` signed in (anonymous if None) for the length of a ``with`` block."""
-    who = Persona(browser, server, username)
+    """``username`` signed in (anonymous if None) for the length of a ``with`` block.
+
+    The first time, through the login form; afterwards with the cookies that login
+    left (a returning user), which keeps the run short.
+    """
+    cookies = server.story.setdefault("cookies", {})
+    who = Persona(browser, server, username, cookies.get(username))
     try:
-        if username is not None:
+        if username is not None and username not in cookies:
             who.login()
+            cookies[username] = who.context.storage_state()
+        elif username is not None:
+            who.open("/")
         yield who
     finally:
         who.close()

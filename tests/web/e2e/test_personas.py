@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -348,6 +349,10 @@ def test_finance_records_a_commitment_and_downloads_the_budget_export(
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Budget : enveloppes, AP/CP, engagements et mandats"
         )
+        filters = fin.main.get_by_role("form", name="Filtres")
+        filters.get_by_label("Direction").select_option("EDU")
+        filters.get_by_role("button", name="Filtrer").click()
+        expect(page.locator("#projets + table")).to_contain_text(f"{CODE} — {TITLE}")
         fin.look("budget")
         fin.click("Enregistrer un engagement", role="link")
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -421,6 +426,12 @@ def test_auditor_replays_a_date_before_the_decision_then_comes_back_to_now(
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Journal d'audit et intégrité du registre"
         )
+        # the proposal's events, newest first, each with its command context
+        events = auditor.main.get_by_role("form", name="Filtres des événements")
+        events.get_by_label("Objet (code, identifiant)").fill(CODE)
+        events.get_by_role("button", name="Filtrer").click()
+        decided = page.locator("table.events tbody tr").filter(has_text="dgs.lefebvre")
+        expect(decided.first).to_contain_text("10 déc. 2026 15:00")
         auditor.look("audit")
         replay = auditor.main.get_by_role(
             "region", name="Revoir le registre à une date"
@@ -454,3 +465,187 @@ def test_auditor_replays_a_date_before_the_decision_then_comes_back_to_now(
             f"{SESSION} (10 décembre 2026) : Approuvée"
         )
         auditor.look()
+
+
+# --- every other page, as each persona finds it after the story ----------------------
+
+
+def heading(who: Any) -> Any:
+    return who.page.get_by_role("heading", level=1)
+
+
+def test_a_visitor_signs_in_with_the_keyboard_and_sees_refused_credentials(
+    browser: Any, server: Any
+) -> None:
+    with person(browser, server, None) as visitor:
+        page = visitor.page
+        visitor.open("/portefeuille")
+        expect(page).to_have_url(re.compile(r"/connexion\?next=%2Fportefeuille$"))
+        expect(heading(visitor)).to_have_text("Connexion")
+        expect(page.get_by_label("Identifiant")).to_be_focused()
+        visitor.look("login")
+
+        visitor.fill("Identifiant", "personne")
+        visitor.fill("Mot de passe", "pas-le-bon")
+        page.keyboard.press("Enter")
+        expect(visitor.main.get_by_role("alert")).to_have_text(
+            "Identifiant ou mot de passe incorrect."
+        )
+        visitor.look("login-refused")
+
+        visitor.open("/api/docs")
+        expect(heading(visitor)).to_contain_text("API")
+        # the first Tab reaches the skip link, shown while it has the focus
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Aller au contenu")
+        expect(skip).to_be_focused()
+        expect(skip).to_be_in_viewport()
+        page.keyboard.press("Enter")
+        expect(visitor.main).to_be_focused()
+        visitor.look("api-docs")
+
+
+def test_a_referent_meets_readable_refusals(browser: Any, server: Any) -> None:
+    with person(browser, server, "ref.edu") as ref:
+        assert ref.open("/budget") == 403
+        expect(heading(ref)).to_have_text("Accès refusé")
+        expect(ref.main.get_by_role("alert")).to_have_text(
+            "Accès refusé : votre rôle ne permet pas d'accéder à cette page."
+        )
+        ref.look("error-403")
+        assert ref.open("/fiches/INCONNUE") == 404
+        expect(heading(ref)).to_have_text("Introuvable")
+        ref.look("error-404")
+        # another direction's proposal cannot be amended by this referent
+        assert ref.open("/fiches/PORTAIL/amender") == 403
+
+
+def test_the_dsi_pages(browser: Any, server: Any) -> None:
+    with person(browser, server, "dsi.martin") as dsi:
+        page = dsi.page
+        dsi.nav("Portefeuille")
+        expect(heading(dsi)).to_have_text("Portefeuille des projets")
+        expect(page.get_by_role("row").filter(has_text=CODE)).to_contain_text(VALUE)
+        dsi.look("portfolio")
+        dsi.click("Détail par équipe et par année", role="link")
+        expect(heading(dsi)).to_contain_text("Capacité")
+        dsi.look("capacity")
+        dsi.nav("Grille d'évaluation")
+        expect(heading(dsi)).to_contain_text("Grille")
+        dsi.look("grid")
+        dsi.open("/plan")
+        expect(heading(dsi)).to_contain_text("Schéma directeur")
+        dsi.look("plan")
+        runs = (("SC-E2E-01", "Enveloppes votées", "1"), ("SC-E2E-02", "+10 %", "1.1"))
+        for number, (scenario, label, scale) in enumerate(runs):
+            dsi.nav("Scénarios")
+            dsi.click("Lancer un scénario", role="link")
+            expect(heading(dsi)).to_have_text("Lancer un scénario")
+            dsi.look(None if number else "scenario-run")
+            dsi.fill("Code du scénario *", scenario)
+            dsi.fill("Intitulé", label)
+            dsi.fill("Facteur d'enveloppe", scale)
+            dsi.click("Calculer et enregistrer")
+            dsi.flash(f"Scénario {scenario} calculé et enregistré.")
+            dsi.look(None if number else "scenario")
+        dsi.nav("Scénarios")
+        expect(heading(dsi)).to_have_text("Scénarios d'optimisation")
+        dsi.look("scenarios")
+        for scenario, _label, _scale in runs:
+            page.get_by_label(f"Comparer {scenario}").check()
+        dsi.click("Comparer les scénarios cochés")
+        expect(dsi.main).to_contain_text("SC-E2E-02")
+        dsi.look("scenario-compare")
+        for link, shot in (
+            ("Frontière efficace", "scenario-frontier"),
+            ("Robustesse de la sélection", "scenario-robustness"),
+        ):
+            dsi.nav("Scénarios")
+            dsi.click(link, role="link")
+            expect(heading(dsi)).to_be_visible()
+            dsi.look(shot)
+        dsi.open(f"/fiches/{CODE}/amender")
+        expect(heading(dsi)).to_have_text(f"Amender la fiche {CODE}")
+        dsi.look("proposal-amend")
+
+
+def test_the_chair_and_members_pages(browser: Any, server: Any) -> None:
+    with person(browser, server, "dgs.lefebvre") as chair:
+        chair.look("home-chair")
+        chair.nav("Arbitrages")
+        expect(heading(chair)).to_have_text("Historique des arbitrages")
+        expect(chair.main).to_contain_text(CODE)
+        chair.look("decisions")
+        chair.open(f"/budget/projets/{CODE}/ap")
+        expect(heading(chair)).to_have_text(f"Réviser l'AP du projet {CODE}")
+        chair.look("ap-revision")
+    with person(browser, server, "elu.dubois") as member:
+        expect(
+            member.main.get_by_role("region", name="Séances où voter")
+        ).to_be_visible()
+        member.look("home-member")
+        member.open("/seances/COPIL-2026-11-24")
+        expect(
+            member.main.get_by_role("region", name="Présences et quorum")
+        ).to_be_visible()
+        member.look("session-demo-open")
+    with person(browser, server, "eval.petit") as evaluator:
+        expect(
+            evaluator.main.get_by_role("region", name="Fiches à noter")
+        ).to_be_visible()
+        evaluator.look("home-evaluator")
+
+
+def test_the_finance_pages(browser: Any, server: Any) -> None:
+    with person(browser, server, "fin.garnier") as fin:
+        fin.look("home-finance")
+        for path, title, shot in (
+            ("/budget/bp", "Voter un budget primitif (BP)", "budget-bp"),
+            ("/budget/dm", "Enregistrer une décision modificative (DM)", "budget-dm"),
+            ("/budget/mandats", "Enregistrer un mandat", "payment-form"),
+        ):
+            assert fin.open(path) == 200
+            expect(heading(fin)).to_have_text(title)
+            fin.look(shot)
+        # a commitment over the CP left is refused next to its field, nothing written
+        fin.open(f"/budget/engagements?proposal={CODE}")
+        fin.fill("Référence de l'engagement *", "ENG-2026-E2E-02")
+        fin.select("Exercice des CP *", "2026")
+        fin.select("Section *", "investissement")
+        fin.fill("Montant (€) *", "25000.00")
+        fin.fill("Date de l'engagement *", "2026-12-15")
+        fin.fill("Fournisseur *", "UGAP")
+        fin.click("Enregistrer l'engagement")
+        expect(fin.main.get_by_role("alert").first).to_have_text(
+            "CP 2026 (investissement) de E2E-TABLETTES dépassés : engagement de "
+            "25000.00 €, 20000.00 € disponibles. Un dépassement exige un forçage "
+            "motivé des finances."
+        )
+        fin.look("commitment-refused")
+
+
+def test_the_auditor_and_administrator_pages(browser: Any, server: Any) -> None:
+    with person(browser, server, "audit.crc") as auditor:
+        auditor.look("home-auditor")
+        auditor.open("/audit")
+        diff = auditor.main.get_by_role("region", name="Comparer deux dates")
+        diff.get_by_label("Du (date, date-heure UTC ou position:N)").fill("2026-12-09")
+        diff.get_by_label("Au").fill("2026-12-15")
+        diff.get_by_role("button", name="Comparer").click()
+        expect(auditor.main).to_contain_text(CODE)
+        auditor.look("audit-diff")
+        auditor.open("/audit")
+        auditor.page.locator("table.events a.pos").first.click()
+        auditor.page.get_by_role(
+            "link", name="Preuve d'inclusion de cet événement"
+        ).click()
+        auditor.look("audit-proof")
+    with person(browser, server, "admin.sdsi") as admin:
+        admin.nav("Administration")
+        expect(admin.main.get_by_role("link", name="ref.edu")).to_be_visible()
+        admin.look("accounts")
+        admin.main.get_by_role("link", name="ref.edu").click()
+        expect(heading(admin)).to_contain_text("ref.edu")
+        admin.look("account")
+        admin.open("/admin/comptes/nouveau")
+        admin.look("account-new")

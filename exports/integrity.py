@@ -57,6 +57,11 @@ class SignedNote:
     signatures: tuple[str, ...]
     text: str
 
+    @property
+    def signature(self) -> str:
+        """The first signature: base64 of the key ID and the Ed25519 signature."""
+        return self.signatures[0].rsplit(" ", 1)[-1] if self.signatures else ""
+
     @classmethod
     def parse(cls, note: str) -> SignedNote:
         body, _, sigs = note.partition("\n\n")

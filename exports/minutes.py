@@ -459,6 +459,7 @@ class _Minutes:
                     ("Racine (base64)", pdf.hashed(checkpoint["root"])),
                     ("Racine (hexadécimal)", pdf.hashed(checkpoint["root_hex"])),
                     ("Origine du journal", note.origin),
+                    ("Signature (Ed25519, base64)", pdf.hashed(note.signature)),
                     (
                         "Empreinte de la clé publique (SHA-256)",
                         pdf.hashed(key["fingerprint"]),

@@ -24,6 +24,7 @@ NAV = [
     ("ui.decisions", "Arbitrages", "decisions.view"),
     ("ui.budget", "Budget", "budget.view"),
     ("ui.grids", "Grille d'évaluation", "grid.view"),
+    ("ui.plan", "Plan", "plan.view"),
     ("ui.scenarios", "Scénarios", "scenario.view"),
     ("ui.audit", "Audit", "audit.view"),
     ("ui.exports", "Exports", "export.opendata"),

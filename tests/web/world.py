@@ -73,13 +73,18 @@ def populate(ledger: Any) -> None:
 
 
 def open_world(
-    request: pytest.FixtureRequest, tmp_path_factory: Any, backend: str, **config: Any
+    request: pytest.FixtureRequest,
+    tmp_path_factory: Any,
+    backend: str,
+    url: str | None = None,
+    **config: Any,
 ) -> Site:
-    """The world on ``backend`` behind an app (``config`` overrides the test config)."""
+    """The world on ``backend`` behind an app (``config`` overrides the test config);
+    on PostgreSQL, in ``url`` or else the module's schema."""
     tmp: Path = tmp_path_factory.mktemp(f"world-{backend}")
     if backend == "sqlite":
         url = f"sqlite:///{tmp}/ledger.db"
-    else:
+    elif url is None:
         url = str(request.getfixturevalue("pg_module_schema_url"))
     settings = make_settings(tmp / "data", url)
     ensure_signing_key(settings)

@@ -1,0 +1,400 @@
+"""The audit page and its API twins on both backends: the event browser with command
+context and seals, proofs that verifier.py accepts, verification on demand, the as-of
+picker and the diff between two moments."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from markupsafe import escape
+
+from ledger.core import Caller
+from ledger.sealing import Sealer
+from ledger.sealstore import SealStore
+from projections import queries as q
+from tests.web.ui_client import Site, text
+from tests.web.world import OTHER, OWN, bearer, login, open_world
+
+VERIFIER = Path(__file__).resolve().parents[2] / "verifier.py"
+AUDITOR = login("auditor")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site]:
+    """The small world, sealed up to its head under a signed checkpoint."""
+    running = open_world(request, tmp_path_factory, request.param)
+    dsi = Caller(actor=login("dsi"), reason="plus d'événements que n'en tient une page")
+    for n in range(12):
+        running.ledger.create_pole(dsi, f"P{n:02}", f"Pôle {n}")
+    running.caught_up()
+    Sealer(running.ledger).checkpoint_now("tests")
+    yield running
+    running.close()
+
+
+def events(site: Site, **filters: Any) -> dict[str, Any]:
+    return q.audit_trail(site.read_model.store, limit=1000, **filters)
+
+
+def leaf(site: Site, position: int) -> str:
+    rows = SealStore(site.ledger.storage).seals(position - 1, 1)
+    return rows[0].leaf.hex()
+
+
+def rows_shown(page: Any) -> list[int]:
+    """Positions of the event rows of the browser, in order."""
+    body = page.get_data(as_text=True)
+    return [int(p) for p in re.findall(r'<tr id="e-(\d+)"', body)]
+
+
+def as_(role: str) -> Caller:
+    return Caller(actor=login(role), reason="test de l'audit")
+
+
+# --- the event browser ----------------------------------------------------------------
+
+
+def test_each_event_shows_its_position_time_actor_roles_command_key_reason_and_changes(
+    site: Site,
+) -> None:
+    page = site.client(AUDITOR).get("/audit")
+    assert page.status_code == 200
+    shown = text(page)
+    newest = events(site, aggregate=OTHER, event_type="Proposal.Drafted")["events"][0]
+    row = re.search(
+        rf'<tr id="e-{newest["position"]}".*?</tr>', page.get_data(as_text=True), re.S
+    )
+    assert row
+    cells = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row.group(0))))
+    for expected in (
+        f"#{newest['position']}",
+        login("dsi"),
+        "DSI",
+        "draft_proposal",
+        newest["idempotency_key"],
+        "préparation des tests",
+        OTHER,
+        "Proposal.Drafted",
+        "direction : EDU",
+        '"title":"Projet de test"',
+    ):
+        assert expected in cells, expected
+    assert leaf(site, newest["position"])[:12] in cells
+    assert f"/audit/preuve/{newest['position']}" in row.group(0)
+    assert f"{events(site)['total']} événement(s)" in shown
+
+
+def test_an_amendment_shows_what_changed_old_to_new(site: Site) -> None:
+    site.ledger.amend_proposal(
+        as_("referent"),
+        OWN,
+        {"title": "Titre amendé", "description": "Nouvelle version."},
+    )
+    site.caught_up()
+    newest = events(site)["events"][0]
+    page = site.client(AUDITOR).get(f"/audit?position={newest['position']}")
+    detail = re.search(
+        r'<section id="evenement".*?</section>', page.get_data(as_text=True), re.S
+    )
+    assert detail
+    shown = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", detail.group(0))))
+    assert "revision : 1 → 2" in shown
+    assert "Titre amendé" in shown
+    assert "non scellé" in shown  # written after the checkpoint, not sealed yet
+    Sealer(site.ledger).checkpoint_now("tests")
+
+
+def test_filters_by_actor_object_type_and_period(site: Site) -> None:
+    client = site.client(AUDITOR)
+    by_referent = client.get(f"/audit?actor={login('referent')}")
+    expected = [e["position"] for e in events(site, actor=login("referent"))["events"]]
+    assert rows_shown(by_referent) == expected and expected
+    own = client.get(f"/audit?aggregate={OWN}")
+    assert rows_shown(own) == [
+        e["position"] for e in events(site, aggregate=OWN)["events"]
+    ]
+    accounts = client.get("/audit?event_type=Account&per_page=200")
+    assert rows_shown(accounts) == [
+        e["position"] for e in events(site, event_type="Account")["events"]
+    ]
+    assert client.get("/audit?since=2000-01-01&until=2000-12-31").status_code == 200
+    assert rows_shown(client.get("/audit?since=2000-01-01&until=2000-12-31")) == []
+    today = events(site)["events"][0]["at"][:10]
+    assert len(
+        rows_shown(client.get(f"/audit?since={today}&until={today}&per_page=200"))
+    ) == min(events(site)["total"], 200)
+    bad = client.get("/audit?since=hier")
+    assert bad.status_code == 200
+    assert "Date attendue (AAAA-MM-JJ" in bad.get_data(as_text=True)
+
+
+def test_pages_run_from_newest_to_oldest(site: Site) -> None:
+    total = events(site)["total"]
+    client = site.client(AUDITOR)
+    first = client.get("/audit?per_page=25")
+    second = client.get("/audit?per_page=25&page=2")
+    assert rows_shown(first) == list(range(total, total - 25, -1))
+    assert rows_shown(second) == list(range(total - 25, max(total - 50, 0), -1))
+    assert 'href="/audit?per_page=25&amp;page=2"' in first.get_data(as_text=True)
+
+
+def test_a_position_link_opens_the_page_holding_that_event(site: Site) -> None:
+    page = site.client(AUDITOR).get("/audit?position=3&per_page=25")
+    total = events(site)["total"]
+    assert 3 in rows_shown(page)
+    assert '<tr id="e-3" class="focus">' in page.get_data(as_text=True)
+    assert f"page {(total - 3) // 25 + 1} /" in text(page)
+    assert leaf(site, 3) in page.get_data(as_text=True)
+    missing = site.client(AUDITOR).get("/audit?position=99999")
+    assert "Aucun événement à la position 99999" in missing.get_data(as_text=True)
+
+
+def test_the_latest_checkpoint_and_the_key_are_shown(site: Site) -> None:
+    from ledger.integrity import latest_checkpoint, public_key_json
+
+    checkpoint = latest_checkpoint(site.ledger)
+    key = public_key_json(site.ledger)
+    assert checkpoint is not None
+    body = site.client(AUDITOR).get("/audit").get_data(as_text=True)
+    for expected in (
+        checkpoint["root_hex"],
+        key["fingerprint"],
+        key["vkey"],
+        f"{checkpoint['tree_size']} événements",
+        f"#{checkpoint['seq']}",
+    ):
+        assert expected in body, expected
+    assert html.escape(checkpoint["note"].splitlines()[-1]) in body
+    pem = site.client(AUDITOR).get("/audit/cle-publique.pem")
+    assert pem.get_data(as_text=True) == key["pem"]
+
+
+# --- verification ---------------------------------------------------------------------
+
+
+def test_the_auditor_verifies_the_whole_ledger_on_demand(site: Site) -> None:
+    client = site.client(AUDITOR)
+    assert "Aucune vérification complète" in text(client.get("/audit"))
+    response = client.post("/audit/verifier")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/audit#verification")
+    page = client.get("/audit")
+    shown = text(page)
+    assert "Registre intègre" in shown and "Durée" in shown
+    kept = site.app.extensions["sdsi"].extra["verification"]
+    assert kept["ok"] is True and kept["verified_by"] == AUDITOR
+    assert kept["checked"] == site.head()
+    assert f"Événements vérifiés {kept['checked']}" in shown
+    api = site.app.test_client()
+    last = api.get("/api/v1/audit/verification", headers=bearer(site, login("admin")))
+    assert last.get_json()["verification"]["verified_at"] == kept["verified_at"]
+    again = api.post("/api/v1/audit/verification", headers=bearer(site, login("admin")))
+    assert again.status_code == 200
+    assert again.get_json()["ok"] is True and again.get_json()["verified_by"] == "admin"
+    assert again.get_json()["seconds"] >= 0
+
+
+def test_a_tampered_event_is_reported_with_its_position(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: Any,
+    new_pg_schema_url: Any,
+    backend: str,
+) -> None:
+    from tests.ledger.integrity_helpers import Tamperer
+
+    url = new_pg_schema_url() if backend == "postgres" else None
+    world = open_world(request, tmp_path_factory, backend, url=url)
+    try:
+        Sealer(world.ledger).checkpoint_now("tests")
+        server = (
+            request.getfixturevalue("pg_server_url") if backend == "postgres" else None
+        )
+        Tamperer(
+            backend, world.app.extensions["sdsi"].settings, server
+        ).change_state_byte(3)
+        client = world.client(AUDITOR)
+        response = client.post("/audit/verifier")
+        assert response.status_code == 302
+        page = text(client.get("/audit"))
+        assert "Intégrité rompue" in page
+        assert "Première position en défaut 3" in page
+        assert (
+            world.app.extensions["sdsi"].extra["verification"]["first_problem"][
+                "position"
+            ]
+            == 3
+        )
+    finally:
+        world.close()
+
+
+# --- proofs ---------------------------------------------------------------------------
+
+
+def test_the_proof_page_gives_the_proof_and_how_to_check_it_with_verifier_py(
+    site: Site, tmp_path: Path
+) -> None:
+    client = site.client(AUDITOR)
+    page = client.get("/audit/preuve/3")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert (
+        "python verifier.py inclusion preuve-3.json --key sdsi-cle-publique.pem" in body
+    )
+    assert leaf(site, 3) in body
+    proof = client.get("/audit/preuve/3/preuve.json")
+    assert "attachment" in proof.headers["Content-Disposition"]
+    document = json.loads(proof.get_data(as_text=True))
+    assert document["position"] == 3 and document["leaf_hash"] == leaf(site, 3)
+    assert str(escape(json.dumps(document, indent=2, ensure_ascii=False))) in body
+    (tmp_path / "preuve-3.json").write_bytes(proof.get_data())
+    (tmp_path / "cle.pem").write_bytes(client.get("/audit/cle-publique.pem").get_data())
+    verify = [
+        sys.executable,
+        str(VERIFIER),
+        "inclusion",
+        str(tmp_path / "preuve-3.json"),
+        "--key",
+        str(tmp_path / "cle.pem"),
+    ]
+    ok = subprocess.run(verify, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    document["event"]["topic"] += "x"  # a forged event no longer verifies
+    (tmp_path / "preuve-3.json").write_text(json.dumps(document))
+    forged = subprocess.run(verify, capture_output=True, text=True, check=False)
+    assert forged.returncode == 1
+
+
+def test_an_event_after_the_latest_checkpoint_has_no_proof_yet(site: Site) -> None:
+    site.ledger.submit_proposal(as_("referent"), OWN)
+    site.caught_up()
+    Sealer(site.ledger).run_once()
+    head = site.head()
+    client = site.client(AUDITOR)
+    page = client.get(f"/audit?position={head}")
+    assert "pas encore sous point de contrôle" in text(page)
+    proof = client.get(f"/audit/preuve/{head}")
+    assert proof.status_code == 200
+    assert "Pas de preuve pour cette position" in text(proof)
+    assert client.get(f"/audit/preuve/{head}/preuve.json").status_code == 404
+    assert client.get(f"/audit/preuve/{head + 50}").status_code == 404
+    api = (
+        site.app.test_client()
+        .get(f"/api/v1/audit/events/{head}", headers=bearer(site, AUDITOR))
+        .get_json()
+    )
+    assert api["leaf_hash"] == leaf(site, head) and api["covered"] is False
+    assert api["command"] == "submit_proposal" and api["position"] == head
+    Sealer(site.ledger).checkpoint_now("tests")
+    api = (
+        site.app.test_client()
+        .get(f"/api/v1/audit/events/{head}", headers=bearer(site, AUDITOR))
+        .get_json()
+    )
+    assert api["covered"] is True
+    assert (
+        site.app.test_client()
+        .get(f"/api/v1/audit/events/{head + 1}", headers=bearer(site, AUDITOR))
+        .status_code
+        == 404
+    )
+
+
+# --- as of, and the diff of two moments -----------------------------------------------
+
+
+def test_the_as_of_picker_links_every_read_page_as_of_that_moment(site: Site) -> None:
+    client = site.client(AUDITOR)
+    moment = f"position:{site.head() - 3}"
+    picked = client.get(f"/audit?as_of_position={site.head() - 3}")
+    assert unquote(picked.headers["Location"]) == f"/audit?as_of={moment}"
+    page = client.get(f"/audit?as_of={moment}")
+    body = unquote(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert max(rows_shown(page)) == site.head() - 3
+    links = 0
+    for endpoint in ("/portefeuille", "/budget", "/arbitrages", "/seances", "/grille"):
+        if any(r.rule == endpoint for r in site.app.url_map.iter_rules()):
+            assert f'href="{endpoint}?as_of={moment}"' in body, endpoint
+            links += 1
+    assert links >= 3
+    goto = client.get(f"/audit/fiche?code={OWN}&as_of={moment}")
+    assert unquote(goto.headers["Location"]) == f"/fiches/{OWN}?as_of={moment}"
+    assert client.get(goto.headers["Location"]).status_code == 200
+
+
+def test_the_diff_lists_changed_proposals_envelopes_and_decisions(site: Site) -> None:
+    site.caught_up()
+    start = site.head()
+    site.ledger.submit_proposal(as_("dsi"), OTHER)
+    site.ledger.qualify_proposal(
+        as_("dsi"),
+        OTHER,
+        {"costs": [{"year": 2026, "section": "investissement", "amount": "1200.00"}]},
+    )
+    site.ledger.vote_budget(
+        as_("finance"), 2026, "investissement", "500000.00", "DEL-2026-01", "2026-01-15"
+    )
+    site.caught_up()
+    end = site.head()
+    api = site.app.test_client()
+    answer = api.get(
+        f"/api/v1/audit/diff?a=position:{end}&b=position:{start}",
+        headers=bearer(site, AUDITOR),
+    )
+    assert answer.status_code == 200
+    diff = answer.get_json()
+    assert diff["a"] == {"as_of": f"position:{start}", "position": start}
+    assert diff["b"] == {"as_of": f"position:{end}", "position": end}
+    assert diff["proposals"] == [
+        {
+            "code": OTHER,
+            "title": "Projet de test",
+            "direction": "EDU",
+            "added": False,
+            "changes": {"status": {"old": "draft", "new": "qualified"}},
+        }
+    ]
+    assert diff["envelopes"] == [
+        {
+            "year": 2026,
+            "section": "investissement",
+            "added": True,
+            "changes": {
+                "bp": {"old": None, "new": "500000.00"},
+                "dm": {"old": None, "new": "0.00"},
+                "total": {"old": None, "new": "500000.00"},
+                "allocated": {"old": None, "new": "0.00"},
+                "available": {"old": None, "new": "500000.00"},
+            },
+        }
+    ]
+    assert diff["decisions"] == []
+    page = site.client(AUDITOR).get(f"/audit/diff?a=position:{start}&b=position:{end}")
+    shown = text(page)
+    assert page.status_code == 200
+    assert "statut : Brouillon → Qualifiée" in shown
+    assert "BP : — → 500 000,00 €" in shown
+    assert "Aucune décision entre ces deux dates." in shown
+
+
+def test_a_bad_moment_is_shown_next_to_its_field(site: Site) -> None:
+    page = site.client(AUDITOR).get("/audit/diff?a=hier&b=position:1")
+    assert page.status_code == 422
+    assert 'aria-invalid="true" aria-describedby="e-a"' in page.get_data(as_text=True)
+    assert site.client(AUDITOR).get("/audit/diff?a=position:1").status_code == 422
+    assert site.client(AUDITOR).get("/audit/diff").status_code == 200
+    api = site.app.test_client().get(
+        "/api/v1/audit/diff?a=hier&b=position:1", headers=bearer(site, AUDITOR)
+    )
+    assert api.status_code == 422
+    assert api.get_json()["error"]["code"] == "invalid_value"

@@ -10,7 +10,6 @@ match the documented response schema.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,7 +65,6 @@ EXPENSIVE = {
     "GET /api/v1/scenarios/frontier": 2,
     "POST /api/v1/scenarios": 3,
 }
-BUDGET_SECONDS = 150  # the whole file, both backends, stays under about 3 minutes
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -186,7 +184,6 @@ def exercise(strategy: Any, examples: int, who: list[list[Any]]) -> None:
 def test_every_operation_conforms_to_the_openapi_document_for_every_role(
     site: Site,
 ) -> None:
-    started = time.monotonic()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", site.app)
     tokens = {role: bearer(site, login) for role, login in ACCOUNTS.items()}
     values = real_values(site)
@@ -215,7 +212,6 @@ def test_every_operation_conforms_to_the_openapi_document_for_every_role(
     assert not failures, f"{len(failures)} operation(s) fail:\n\n" + "\n\n".join(
         failures
     )
-    assert time.monotonic() - started < BUDGET_SECONDS
 
 
 def test_the_document_describes_real_responses_and_the_one_error_shape(

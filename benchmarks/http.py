@@ -1,0 +1,464 @@
+"""HTTP benchmark: the read pages and their API twins beside a trivial endpoint.
+
+The demo municipality at ``--scale`` (16 gives about 93,000 events) is loaded once into
+PostgreSQL, one schema per scale (``bench_http_<scale>``, kept between runs; ``--fresh``
+reloads; the first load takes several minutes, progress on stderr), its views projected
+and its log sealed. Then, as in production, ``sdsi serve --workers N`` (gunicorn) serves
+it with ``sdsi projections follow`` running beside it, and wrk drives it with
+``--connections`` keep-alive connections for ``--seconds`` per endpoint:
+
+- the trivial endpoint, ``GET /api/v1/health`` (no authentication, one indexed read);
+- the portfolio, one proposal (``--proposal``), the budget and the audit pages,
+  signed in with a session cookie, and their API twins with a bearer token — all as
+  the auditor, who may read all four.
+
+The trivial endpoint is measured before the first read and after each page's API
+twin; each read is compared with the median of those runs (their spread shows how noisy
+the machine was): the target is **req/s ≥ 0.5 × trivial** and **p99 ≤ 3 × trivial**.
+Every endpoint is checked first (status 200, expected content); non-2xx answers during
+a measurement are reported. ``--profile`` then runs each read that missed its target
+under cProfile in this process, on the same database, and prints where the time goes.
+
+Run: ``python benchmarks/http.py`` (needs ``wrk``: ``apt-get install wrk``).
+PostgreSQL comes from ``SDSI_BENCH_DATABASE_URL`` (default: the local server).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file's name shadows the standard library's ``http`` package when the script is
+# run as ``python benchmarks/http.py``: take its directory off the path first.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+
+import argparse  # noqa: E402
+import http.cookiejar  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+PG = os.environ.get(
+    "SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+USER, PASSWORD = "audit.crc", "sdsi-demo-2026"
+TRIVIAL = "/api/v1/health"
+PROJECT_CODE = re.escape(str(HERE.parent)) + r"/(web|projections)/"
+
+
+@dataclass
+class Endpoint:
+    """One URL to drive, how to authenticate, and what a good answer contains."""
+
+    label: str
+    path: str
+    auth: str  # "none", "cookie" or "bearer"
+    expect: str
+
+
+def endpoints(proposal: str) -> list[Endpoint]:
+    return [
+        Endpoint(
+            "portfolio page", "/portefeuille", "cookie", "Portefeuille des projets"
+        ),
+        Endpoint("  API twin", "/api/v1/portfolio", "bearer", '"proposals"'),
+        Endpoint("proposal page", f"/fiches/{proposal}", "cookie", f"{proposal} —"),
+        Endpoint("  API twin", f"/api/v1/proposals/{proposal}", "bearer", '"timeline"'),
+        Endpoint("budget page", "/budget", "cookie", "Budget : enveloppes"),
+        Endpoint("  API twin", "/api/v1/budget", "bearer", '"envelopes"'),
+        Endpoint("audit page", "/audit", "cookie", "Journal d'audit"),
+        Endpoint("  API twin", "/api/v1/audit", "bearer", '"events"'),
+    ]
+
+
+def log(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+# --- the data: loaded once per scale, then reused -------------------------------------
+
+
+def environment(scale: int, workdir: Path) -> dict[str, str]:
+    """The ``SDSI_*`` variables of the benchmark's deployment at ``scale``."""
+    return {
+        "SDSI_DATA_DIR": str(workdir / f"postgres-{scale}"),
+        "SDSI_DATABASE_URL": f"{PG}?schema=bench_http_{scale}",
+        "SDSI_PASSWORD_HASHING": "fast",
+    }
+
+
+def settings_for(scale: int, workdir: Path) -> Any:
+    from ledger.config import Settings
+
+    return Settings.from_env(environment(scale, workdir))
+
+
+def prepare(scale: int, workdir: Path, fresh: bool) -> tuple[Any, int]:
+    """The demo at ``scale``: loaded, projected and sealed; returns (settings, head)."""
+    import psycopg
+
+    from ledger.app import open_ledger
+    from ledger.errors import NotInitialised
+    from ledger.keys import ensure_secret_key, ensure_signing_key
+    from ledger.sealing import Sealer
+    from projections.service import ReadModel, init_views
+    from sdsi.demo.loader import DemoLoader
+
+    settings = settings_for(scale, workdir)
+    schema = f"bench_http_{scale}"
+    marker = settings.data_dir / "loaded"
+    if fresh or not marker.exists():  # never loaded, or a load was interrupted
+        with psycopg.connect(PG, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"CREATE SCHEMA {schema}")
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_secret_key(settings)
+    ensure_signing_key(settings)
+    try:
+        ledger = open_ledger(settings)
+    except NotInitialised:
+        ledger = open_ledger(settings, create=True)
+        ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        init_views(settings, ledger)
+        started = time.perf_counter()
+        DemoLoader(ledger, scale=scale, progress=log).run()
+        log(
+            f"demo scale {scale}: {ledger.head()} events in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+    try:
+        started = time.perf_counter()
+        read_model = ReadModel(ledger, settings)
+        read_model.projector(batch_size=5000).catch_up()
+        read_model.close()
+        Sealer(ledger).run_once()
+        marker.write_text(f"scale {scale}\n")
+        log(f"views and seals up to date in {time.perf_counter() - started:.0f} s")
+        return settings, int(ledger.head())
+    finally:
+        ledger.close()
+
+
+# --- the servers ----------------------------------------------------------------------
+
+
+def start_servers(
+    deployment: dict[str, str], workers: int, port: int
+) -> list[subprocess.Popen[bytes]]:
+    """``sdsi projections follow`` and ``sdsi serve --workers N`` on 127.0.0.1:port."""
+    sdsi = shutil.which("sdsi") or str(Path(sys.executable).with_name("sdsi"))
+    env = {**os.environ, **deployment}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    follower = subprocess.Popen([sdsi, "projections", "follow"], env=env, **quiet)
+    server = subprocess.Popen(
+        [sdsi, "serve", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        start_new_session=True,  # so the whole gunicorn tree can be stopped at once
+        **quiet,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{TRIVIAL}") as r:
+                if r.status == 200:
+                    return [follower, server]
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            stop_servers([follower, server])
+            raise SystemExit("the server did not start (run `sdsi serve` by hand?)")
+        time.sleep(0.25)
+
+
+def stop_servers(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in reversed(processes):
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except (PermissionError, ProcessLookupError):
+                process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --- credentials and checks -----------------------------------------------------------
+
+
+def credentials(base: str) -> dict[str, str]:
+    """Headers per kind of authentication: a session cookie and a bearer token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/connexion") as r:
+        page = r.read().decode()
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token on the login page"
+    form = {"csrf_token": match.group(1), "username": USER, "password": PASSWORD}
+    with opener.open(f"{base}/connexion", urllib.parse.urlencode(form).encode()) as r:
+        assert "Bonjour" in r.read().decode(), "login failed"
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token",
+        json.dumps({"username": USER, "password": PASSWORD}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as r:
+        token = json.loads(r.read())["token"]
+    return {
+        "none": "",
+        "cookie": f"Cookie: {cookie}",
+        "bearer": f"Authorization: Bearer {token}",
+    }
+
+
+def check(base: str, endpoint: Endpoint, header: str) -> int:
+    """Fetch once: status 200 and the expected content; returns the body's size."""
+    headers = dict([header.split(": ", 1)]) if header else {}
+    with urllib.request.urlopen(
+        urllib.request.Request(base + endpoint.path, headers=headers)
+    ) as r:
+        body = r.read().decode()
+        status = r.status
+    if status != 200 or endpoint.expect not in body:
+        raise SystemExit(
+            f"{endpoint.path}: status {status}, {endpoint.expect!r} missing"
+        )
+    return len(body.encode())
+
+
+# --- wrk ------------------------------------------------------------------------------
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(
+    url: str, header: str, connections: int, threads: int, seconds: int
+) -> dict[str, Any]:
+    """One wrk run: req/s, p50 and p99 in ms, errors."""
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "30s",
+    ]
+    if header:
+        cmd += ["-H", header]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    latency = {
+        p: float(v) * UNITS[u]
+        for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: (.*)", out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rate is None or "50" not in latency or "99" not in latency:
+        raise SystemExit(f"could not read wrk's output:\n{out}")
+    return {
+        "rps": float(rate.group(1)),
+        "p50": latency["50"],
+        "p99": latency["99"],
+        "errors": int(errors.group(1)) if errors else 0,
+        "sockets": sockets.group(1).strip() if sockets else "",
+    }
+
+
+# --- profiling ------------------------------------------------------------------------
+
+
+# Where a function's own time goes, by the file it is in (first match wins).
+KINDS = (
+    ("PostgreSQL round trips (psycopg)", ("psycopg",)),
+    ("templates (Jinja2)", ("jinja2", "/templates/", "markupsafe")),
+    ("French formatting (Babel)", ("babel", "web/formatting.py")),
+    (
+        "API schemas (marshmallow, smorest)",
+        ("marshmallow", "smorest", "webargs", "/api/"),
+    ),
+    ("JSON", ("json",)),
+    ("queries (projections/)", ("projections/",)),
+    ("charts (web/charts.py)", ("web/charts.py",)),
+)
+
+
+def breakdown(stats: Any, requests: int) -> list[tuple[str, float]]:
+    """Milliseconds per request spent in each kind of code (own time)."""
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (
+        _cc,
+        _nc,
+        own,
+        _cum,
+        _callers,
+    ) in stats.stats.items():
+        kind = next(
+            (k for k, marks in KINDS if any(m in filename for m in marks)),
+            "the rest (Flask, Werkzeug, Python)",
+        )
+        totals[kind] = totals.get(kind, 0.0) + own
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+    return [(kind, seconds * 1000 / requests) for kind, seconds in ranked]
+
+
+def profile(settings: Any, paths: list[str], requests: int) -> None:
+    """Each path ``requests`` times under cProfile, in-process on the same database:
+    time per kind of code, then the project's functions by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    from web.app import create_app
+
+    app = create_app({"FOLLOW": False, "SEAL": False}, settings=settings)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = USER
+        session["_fresh"] = True
+    for path in paths:
+        client.get(path)  # warm caches and connections
+        started = time.perf_counter()
+        for _ in range(requests):
+            client.get(path)
+        each = (time.perf_counter() - started) / requests * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(path)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        print(f"\n--- GET {path}: {each:.1f} ms per request in-process (no profiler)")
+        for kind, ms in breakdown(stats, requests):
+            print(f"  {kind:<40}{ms:>9.1f} ms")
+        stats.sort_stats("cumulative").print_stats(PROJECT_CODE, 12)
+        lines = out.getvalue().splitlines()
+        table = lines[next(i for i, x in enumerate(lines) if "ncalls" in x) :]
+        print("\n".join("  " + x for x in table if x.strip()))
+    app.extensions["sdsi"].close()
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--proposal", default="PORTAIL")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/sdsi-bench-http"))
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the reads that miss"
+    )
+    parser.add_argument("--profile-requests", type=int, default=20)
+    parser.add_argument(
+        "--profile-only",
+        action="store_true",
+        help="no server, no wrk: profile each read",
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk")
+
+    settings, head = prepare(args.scale, args.workdir, args.fresh)
+    if args.profile_only:
+        profile(
+            settings, [e.path for e in endpoints(args.proposal)], args.profile_requests
+        )
+        return
+    url = f"http://127.0.0.1:{args.port}"
+    deployment = environment(args.scale, args.workdir)
+    processes = start_servers(deployment, args.workers, args.port)
+    try:
+        headers = credentials(url)
+        trivial = Endpoint("trivial", TRIVIAL, "none", '"status"')
+        targets = endpoints(args.proposal)
+        sizes = {e.path: check(url, e, headers[e.auth]) for e in [trivial, *targets]}
+
+        def run(endpoint: Endpoint) -> dict[str, Any]:
+            log(f"wrk {endpoint.path} ({args.seconds} s)")
+            return wrk(
+                url + endpoint.path,
+                headers[endpoint.auth],
+                args.connections,
+                args.threads,
+                args.seconds,
+            )
+
+        # The trivial endpoint before the first read and after each page's API twin:
+        # each read is compared with the median, and the spread shows the noise.
+        trivials = [run(trivial)]
+        measured = []
+        for endpoint in targets:
+            measured.append((endpoint, run(endpoint)))
+            if endpoint.auth == "bearer":
+                trivials.append(run(trivial))
+    finally:
+        stop_servers(processes)
+
+    base = {
+        key: statistics.median(t[key] for t in trivials)
+        for key in ("rps", "p50", "p99")
+    }
+    base.update(errors=sum(t["errors"] for t in trivials), sockets="")
+    print(
+        f"\nHTTP reads — demo scale {args.scale} on PostgreSQL ({head:,} events), "
+        f"gunicorn {args.workers} workers + projections follower, wrk "
+        f"{args.connections} connections × {args.seconds} s, {os.cpu_count()} CPU(s)\n"
+    )
+    title = (
+        f"{'endpoint':<16}{'path':<30}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'KiB':>8}{'req/s ×':>9}{'p99 ×':>8}  target"
+    )
+    print(title)
+    print("-" * len(title))
+    missed: list[str] = []
+    rows = [(f"trivial ({len(trivials)} runs)", trivial, base)]
+    rows += [(e.label, e, r) for e, r in measured]
+    for label, endpoint, r in rows:
+        rps_ratio, p99_ratio = r["rps"] / base["rps"], r["p99"] / base["p99"]
+        verdict = ""
+        if endpoint is not trivial:
+            ok = rps_ratio >= 0.5 and p99_ratio <= 3
+            verdict = "met" if ok else "MISSED"
+            if not ok:
+                missed.append(endpoint.path)
+        if r["errors"] or r["sockets"]:
+            verdict += f" ({r['errors']} non-2xx; sockets {r['sockets'] or 'ok'})"
+        print(
+            f"{label:<16}{endpoint.path:<30}{r['rps']:>8.0f}{r['p50']:>9.1f}"
+            f"{r['p99']:>9.1f}{sizes[endpoint.path] / 1024:>8.1f}"
+            f"{rps_ratio:>9.2f}{p99_ratio:>8.2f}  {verdict}"
+        )
+    spread = ", ".join(f"{t['rps']:.0f}" for t in trivials)
+    print(
+        f"\nTrivial: the median of {len(trivials)} runs ({spread} req/s). Targets: "
+        "req/s × ≥ 0.50 and p99 × ≤ 3.00. KiB: one response body."
+    )
+    if args.profile and missed:
+        profile(settings, missed, args.profile_requests)
+
+
+if __name__ == "__main__":
+    main()

@@ -44,7 +44,10 @@ def follow(cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool
     rm = _read_model(cli)
     projector = rm.projector(batch_size=batch_size)
     sealer = None
-    if seal:
+    if seal and not cli.settings.signing_key_file.exists():
+        click.echo(f"warning: no signing key at {cli.settings.signing_key_file}: not sealing "
+                   "(run `sdsi init`, or pass --no-seal)", err=True)
+    elif seal:
         from ledger.sealing import Sealer
 
         sealer = Sealer(cli.ledger)

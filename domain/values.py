@@ -14,6 +14,9 @@ from domain.errors import InvalidValue
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12 €: far above any municipal budget
+# C0 control characters other than tab, new line and carriage return (NUL included:
+# PostgreSQL text cannot hold it, and nothing a person types contains them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
 
@@ -121,6 +124,8 @@ def text(value: Any, field: str, *, max_len: int = 200, required: bool = True) -
         raise InvalidValue(field, value, "obligatoire")
     if len(value) > max_len:
         raise InvalidValue(field, value[:40] + "…", f"au plus {max_len} caractères")
+    if _CONTROL.search(value):
+        raise InvalidValue(field, value[:40], "caractère de contrôle interdit")
     return value
 
 

@@ -40,7 +40,7 @@ from eventsourcing.utils import Environment, EnvType
 from domain.accounts import SYSTEM, Account
 from domain.base import LedgerAggregate, command_context
 from domain.errors import DomainError, InvalidValue, NotFound, UnknownActor
-from domain.values import CommandContext, Origin, enum_value
+from domain.values import CommandContext, Origin, enum_value, text
 from ledger.config import Settings
 from ledger.errors import ConflictError, IdempotencyKeyReused, StorageUnavailable
 from ledger.storage import ActorCheck, CommandRecord, Credential, LedgerStorage
@@ -187,7 +187,7 @@ class LedgerCore(Application[UUID]):
         # every way a repeat can end — refused by a rule, writing nothing, or failing to
         # save — first checks whether the key already landed.
         key = client_key or "auto-" + uuid4().hex
-        reason = caller.reason.strip() if caller.reason else None
+        reason = text(caller.reason, "reason", max_len=4000, required=False) if caller.reason else None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             cached = caller.actor in self._actors
             actor = self._actor(caller.actor)

@@ -193,3 +193,17 @@ def test_the_last_administrator_keeps_the_admin_role(ledger) -> None:  # type: i
     ledger.add_user(ADMIN, "second", "Second admin", "second-password", roles=[("admin", None)])
     ledger.revoke_role(Caller("second", reason="passation"), "admin", "admin")
     assert ledger.account("admin").grants == []
+
+
+@pytest.mark.parametrize("bad", ["Titre\x00nul", "Bip\x07", "Esc\x1b[0m"])
+def test_control_characters_are_refused_in_text_and_reasons(ledger, bad: str) -> None:  # type: ignore[no-untyped-def]
+    from domain.errors import InvalidValue
+
+    head = ledger.head()
+    with pytest.raises(InvalidValue) as err:
+        ledger.add_user(ADMIN, "nul", bad, "nul-password-1")
+    assert err.value.field == "display_name"
+    with pytest.raises(InvalidValue) as err:
+        ledger.add_user(Caller("admin", reason=bad), "nul", "Nul", "nul-password-1")
+    assert err.value.field == "reason"
+    assert ledger.head() == head

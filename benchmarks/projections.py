@@ -32,15 +32,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG = os.environ.get("SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG = os.environ.get(
+    "SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def settings_for(backend: str, scale: int, workdir: Path) -> Any:
     from ledger.config import Settings
 
     data = workdir / f"{backend}-{scale}"
-    url = f"sqlite:///{data}/ledger.db" if backend == "sqlite" else f"{PG}?schema=bench_{scale}"
-    base = Settings.from_env({"SDSI_DATA_DIR": str(data), "SDSI_DATABASE_URL": url, "SDSI_PASSWORD_HASHING": "fast"})
+    url = (
+        f"sqlite:///{data}/ledger.db"
+        if backend == "sqlite"
+        else f"{PG}?schema=bench_{scale}"
+    )
+    base = Settings.from_env(
+        {
+            "SDSI_DATA_DIR": str(data),
+            "SDSI_DATABASE_URL": url,
+            "SDSI_PASSWORD_HASHING": "fast",
+        }
+    )
     return base
 
 
@@ -71,7 +83,10 @@ def prepare(backend: str, scale: int, workdir: Path, fresh: bool) -> int:
         init_views(settings, ledger)
         started = time.perf_counter()
         DemoLoader(ledger, scale=scale, progress=lambda m: None).run()
-        print(f"  loaded demo scale {scale} on {backend}: {ledger.head()} events in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(
+            f"  loaded demo scale {scale} on {backend}: {ledger.head()} events in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
     n = int(ledger.storage.fetchone("SELECT count(*) FROM {events}")[0])
     ledger.close()
     return n
@@ -80,7 +95,9 @@ def prepare(backend: str, scale: int, workdir: Path, fresh: bool) -> int:
 # --- measurements, each run in its own process (``--measure``) -----------------------------
 
 
-def measure(kind: str, backend: str, scale: int, workdir: Path, arg: int) -> dict[str, Any]:
+def measure(
+    kind: str, backend: str, scale: int, workdir: Path, arg: int
+) -> dict[str, Any]:
     from ledger.app import open_ledger
     from ledger.log import read_log
     from projections.projector import Projector, load_handlers
@@ -117,7 +134,12 @@ def measure(kind: str, backend: str, scale: int, workdir: Path, arg: int) -> dic
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ledger.close()
-    return {"events": n, "seconds": seconds, "rate": n / seconds if seconds else 0.0, "peak_mb": peak}
+    return {
+        "events": n,
+        "seconds": seconds,
+        "rate": n / seconds if seconds else 0.0,
+        "peak_mb": peak,
+    }
 
 
 def stock_runner(settings: Any, limit: int) -> int:
@@ -127,11 +149,28 @@ def stock_runner(settings: Any, limit: int) -> int:
     return int(run_stock_runner(settings, limit))
 
 
-def run_measure(kind: str, backend: str, scale: int, workdir: Path, arg: int = 0) -> dict[str, Any]:
+def run_measure(
+    kind: str, backend: str, scale: int, workdir: Path, arg: int = 0
+) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, "--backends", backend, "--scales", str(scale),
-         "--workdir", str(workdir), "--arg", str(arg)],
-        capture_output=True, text=True, check=False, cwd=str(ROOT),
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            kind,
+            "--backends",
+            backend,
+            "--scales",
+            str(scale),
+            "--workdir",
+            str(workdir),
+            "--arg",
+            str(arg),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=str(ROOT),
         env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}"},
     )
     if out.returncode != 0:
@@ -140,7 +179,9 @@ def run_measure(kind: str, backend: str, scale: int, workdir: Path, arg: int = 0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default="16")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--workdir", default="/tmp/sdsi-bench-projections")
@@ -153,7 +194,9 @@ def main() -> None:
     backends = args.backends.split(",")
     scales = [int(s) for s in args.scales.split(",")]
     if args.measure:
-        print(json.dumps(measure(args.measure, backends[0], scales[0], workdir, args.arg)))
+        print(
+            json.dumps(measure(args.measure, backends[0], scales[0], workdir, args.arg))
+        )
         return
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -165,11 +208,17 @@ def main() -> None:
             target = int(n * 0.9)
             to = run_measure("rebuild-to", backend, scale, workdir, target)
             asof = run_measure("as-of", backend, scale, workdir, target)
-            runner = run_measure("runner", backend, scale, workdir, args.runner_events) if backend == "postgres" else None
+            runner = (
+                run_measure("runner", backend, scale, workdir, args.runner_events)
+                if backend == "postgres"
+                else None
+            )
             rows.append((backend, scale, n, raw, rebuild, to, asof, runner))
     print()
-    print(f"{'backend':<9} {'events':>9} {'raw read+decode':>16} {'rebuild':>10} {'ratio':>6} {'peak MB':>8} "
-          f"{'as-of 90%':>10} {'rebuild 90%':>12} {'ratio':>6} {'stock runner':>13} {'ratio':>7}")
+    print(
+        f"{'backend':<9} {'events':>9} {'raw read+decode':>16} {'rebuild':>10} {'ratio':>6} {'peak MB':>8} "
+        f"{'as-of 90%':>10} {'rebuild 90%':>12} {'ratio':>6} {'stock runner':>13} {'ratio':>7}"
+    )
     for backend, _scale, n, raw, rebuild, to, asof, runner in rows:
         runner_rate = f"{runner['rate']:>10,.0f}/s" if runner else "n/a (SQLite)"
         runner_ratio = f"{runner['rate'] / raw['rate']:>7.3f}" if runner else "      -"
@@ -178,8 +227,10 @@ def main() -> None:
             f"{rebuild['peak_mb']:>8.0f} {asof['seconds']:>9.1f}s {to['seconds']:>11.1f}s {asof['seconds'] / to['seconds']:>6.2f} "
             f"{runner_rate:>13} {runner_ratio}"
         )
-    print("\nratios: rebuild / raw (target ≥ 0.5), as-of / rebuild to the same position (target ≤ 1.2),"
-          " stock runner / raw (peer); peak MB is the rebuild process's maximum RSS (target < 500 at 1M).")
+    print(
+        "\nratios: rebuild / raw (target ≥ 0.5), as-of / rebuild to the same position (target ≤ 1.2),"
+        " stock runner / raw (peer); peak MB is the rebuild process's maximum RSS (target < 500 at 1M)."
+    )
 
 
 if __name__ == "__main__":

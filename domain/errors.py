@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-
 # French labels of the codes a message may name (statuses, actions, outcomes).
 LABELS = {
     "draft": "brouillon", "submitted": "soumise", "qualified": "qualifiée", "on_agenda": "à l'ordre du jour",

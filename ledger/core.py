@@ -187,7 +187,11 @@ class LedgerCore(Application[UUID]):
         # every way a repeat can end — refused by a rule, writing nothing, or failing to
         # save — first checks whether the key already landed.
         key = client_key or "auto-" + uuid4().hex
-        reason = text(caller.reason, "reason", max_len=4000, required=False) if caller.reason else None
+        reason = (
+            text(caller.reason, "reason", max_len=4000, required=False)
+            if caller.reason
+            else None
+        )
         for attempt in range(1, MAX_ATTEMPTS + 1):
             cached = caller.actor in self._actors
             actor = self._actor(caller.actor)
@@ -218,14 +222,21 @@ class LedgerCore(Application[UUID]):
                 if landed is not None:
                     return self._replay(landed, command)
                 return CommandResult(command, key, data, None)
-            record = CommandRecord(key, command, caller.actor, ctx.at.isoformat(), None, None, data)
+            record = CommandRecord(
+                key, command, caller.actor, ctx.at.isoformat(), None, None, data
+            )
             # The roles came from a cached account: the save checks it did not change
             # (unless the command writes that account itself: its version key checks it).
             check = None
             if actor is not None and all(a.id != actor[0] for a in pending):
                 check = ActorCheck(actor[0], actor[1])
             try:
-                recordings = self.save(*pending, sdsi_command=record, sdsi_credential=unit.credential, sdsi_actor=check)
+                recordings = self.save(
+                    *pending,
+                    sdsi_command=record,
+                    sdsi_credential=unit.credential,
+                    sdsi_actor=check,
+                )
             except IntegrityError:
                 landed = self.storage.get_command(key)
                 if landed is not None:
@@ -244,7 +255,9 @@ class LedgerCore(Application[UUID]):
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours
                     return self._replay(landed, command, replayed=not ours)
-                raise StorageUnavailable(f"the ledger database did not accept the command: {exc}") from exc
+                raise StorageUnavailable(
+                    f"the ledger database did not accept the command: {exc}"
+                ) from exc
             for agg in pending:  # accounts changed here: their cached roles are stale
                 if isinstance(agg, Account):
                     self._actors.pop(agg.username, None)
@@ -295,7 +308,9 @@ class LedgerCore(Application[UUID]):
         if cached is not None:
             return cached
         try:  # read-only use: no deep copy of the cached account
-            account = self.repository.get(Account.id_for(actor), deepcopy_from_cache=False)
+            account = self.repository.get(
+                Account.id_for(actor), deepcopy_from_cache=False
+            )
         except AggregateNotFoundError:
             raise UnknownActor(actor=actor) from None
         if not isinstance(account, Account) or not account.active:

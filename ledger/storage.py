@@ -21,10 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
-from eventsourcing.utils import retry
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 SCHEMA_VERSION = "1"
@@ -160,39 +165,51 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
         ids = super()._insert_events(c, stored_events, **kwargs)
         _write_extras(c, "?", "", kwargs, stored_events)
         check: ActorCheck | None = kwargs.get("sdsi_actor")
-        if check is not None:  # inside the write transaction: serialised with every writer
+        if (
+            check is not None
+        ):  # inside the write transaction: serialised with every writer
             c.execute(
                 f"SELECT MAX(originator_version) FROM {self.events_table_name} WHERE originator_id = ?",
                 (check.originator_id.hex,),
             )
             if c.fetchone()[0] != check.version:
-                raise IntegrityError("the account of the actor changed since its roles were read")
+                raise IntegrityError(
+                    "the account of the actor changed since its roles were read"
+                )
         return ids
 
 
 class PostgresLedgerRecorder(PostgresApplicationRecorder):
     """PostgreSQL event recorder that also stores command records and credentials."""
 
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ):
         super().__init__(datastore, events_table_name=events_table_name)
         self.table_prefix = events_table_name.removesuffix("events")
         for ddl in EXTRA_DDL["postgres"]:
             self.sql_create_statements.append(
-                SQL(ddl.replace("{s}", "{schema}").replace("{p}", self.table_prefix)).format(
-                    schema=Identifier(self.datastore.schema)
-                )
+                SQL(
+                    ddl.replace("{s}", "{schema}").replace("{p}", self.table_prefix)
+                ).format(schema=Identifier(self.datastore.schema))
             )
 
-    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
         # Runs first in the same pipelined transaction as the event insert: a duplicate
         # idempotency key makes the whole save fail with IntegrityError.
         prefix = f'"{self.datastore.schema}".{self.table_prefix}'
         _write_extras(curs, "%s", prefix, kwargs, stored_events)
 
-    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         check: ActorCheck | None = kwargs.get("sdsi_actor")
-        if check is not None:  # after the table lock, in the same pipeline: fails the commit
+        if (
+            check is not None
+        ):  # after the table lock, in the same pipeline: fails the commit
             curs.execute(
                 f'SELECT "{self.datastore.schema}".{self.table_prefix}check_actor(%s, %s)',
                 (check.originator_id, check.version),
@@ -201,7 +218,11 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
 
 
 def _write_extras(
-    c: Any, ph: str, prefix: str, kwargs: dict[str, Any], stored_events: Sequence[StoredEvent]
+    c: Any,
+    ph: str,
+    prefix: str,
+    kwargs: dict[str, Any],
+    stored_events: Sequence[StoredEvent],
 ) -> None:
     record: CommandRecord | None = kwargs.get("sdsi_command")
     if record is not None:
@@ -214,8 +235,13 @@ def _write_extras(
             f" last_originator_id, last_originator_version, result)"
             f" VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
             (
-                record.key, record.command, record.actor, record.recorded_at, oid,
-                last.originator_version if last else None, json.dumps(record.result),
+                record.key,
+                record.command,
+                record.actor,
+                record.recorded_at,
+                oid,
+                last.originator_version if last else None,
+                json.dumps(record.result),
             ),
         )
     cred: Credential | None = kwargs.get("sdsi_credential")
@@ -257,7 +283,11 @@ class LedgerStorage:
         while "{t:" in statement:
             start = statement.index("{t:")
             end = statement.index("}", start)
-            statement = statement[:start] + self.table(statement[start + 3 : end]) + statement[end + 1 :]
+            statement = (
+                statement[:start]
+                + self.table(statement[start + 3 : end])
+                + statement[end + 1 :]
+            )
         return statement.replace("?", self.ph) if self.is_postgres else statement
 
     @contextmanager
@@ -273,12 +303,19 @@ class LedgerStorage:
             yield curs
 
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
         with self.cursor() as c:
             c.execute(self.sql(statement), tuple(params))
-            return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in c.fetchall()]
+            return [
+                tuple(row.values()) if isinstance(row, dict) else tuple(row)
+                for row in c.fetchall()
+            ]
 
-    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    def fetchone(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> tuple[Any, ...] | None:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
 
@@ -301,10 +338,15 @@ class LedgerStorage:
         for name in names:
             bare = name.split(".")[-1]
             if self.is_postgres:
-                row = self.fetchone("SELECT to_regclass(?)", (f'"{self.schema}".{bare}',))
+                row = self.fetchone(
+                    "SELECT to_regclass(?)", (f'"{self.schema}".{bare}',)
+                )
                 exists = row is not None and row[0] is not None
             else:
-                row = self.fetchone("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (bare,))
+                row = self.fetchone(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name=?",
+                    (bare,),
+                )
                 exists = row is not None
             if not exists:
                 missing.append(bare)
@@ -333,9 +375,13 @@ class LedgerStorage:
             return None
         oid = row[4]
         return CommandRecord(
-            key=row[0], command=row[1], actor=row[2], recorded_at=str(row[3]),
+            key=row[0],
+            command=row[1],
+            actor=row[2],
+            recorded_at=str(row[3]),
             last_originator_id=UUID(str(oid)) if oid else None,
-            last_originator_version=row[5], result=json.loads(row[6]),
+            last_originator_version=row[5],
+            result=json.loads(row[6]),
         )
 
     def notification_id_of(self, originator_id: UUID, version: int) -> int | None:
@@ -348,6 +394,7 @@ class LedgerStorage:
         return None if row is None else int(row[0])
 
     def password_hash(self, username: str) -> str | None:
-        row = self.fetchone("SELECT password_hash FROM {t:credentials} WHERE username = ?", (username,))
+        row = self.fetchone(
+            "SELECT password_hash FROM {t:credentials} WHERE username = ?", (username,)
+        )
         return None if row is None else str(row[0])
-

@@ -10,6 +10,7 @@ back: killing the projector at any moment and restarting it loses and duplicates
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -69,8 +70,10 @@ Handler = Callable[["Batch", Any, Meta], None]
 HANDLERS: dict[type, list[Handler]] = {}
 ANY_EVENT: list[Handler] = []
 ROW_OF: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
-CHILDREN_OF: dict[str, Callable[["Batch", dict[str, Any]], dict[str, list[tuple[Any, ...]]]]] = {}
-BEFORE_FLUSH: list[Callable[["Batch"], None]] = []
+CHILDREN_OF: dict[
+    str, Callable[[Batch, dict[str, Any]], dict[str, list[tuple[Any, ...]]]]
+] = {}
+BEFORE_FLUSH: list[Callable[[Batch], None]] = []
 
 
 def on(*event_classes: type) -> Callable[[Handler], Handler]:
@@ -89,7 +92,11 @@ def on_every_event(func: Handler) -> Handler:
     return func
 
 
-def document(table: str, row: Callable[[dict[str, Any]], tuple[Any, ...]], children: Callable[..., dict[str, list[tuple[Any, ...]]]] | None = None) -> None:
+def document(
+    table: str,
+    row: Callable[[dict[str, Any]], tuple[Any, ...]],
+    children: Callable[..., dict[str, list[tuple[Any, ...]]]] | None = None,
+) -> None:
     """Declare how a document table's row (and derived rows) come from its documents."""
     ROW_OF[table] = row
     if children is not None:
@@ -154,7 +161,9 @@ class Batch:
         self.end = start
         self.dirty: dict[tuple[str, Key], dict[str, Any]] = {}
         self.appended: dict[str, list[tuple[Any, ...]]] = {}
-        self.marks: dict[str, set[Any]] = {}  # work deferred to the flush (e.g. consolidation)
+        self.marks: dict[
+            str, set[Any]
+        ] = {}  # work deferred to the flush (e.g. consolidation)
 
     def mark(self, kind: str, key: Any) -> None:
         self.marks.setdefault(kind, set()).add(key)
@@ -199,7 +208,8 @@ class Batch:
             hook(self)
         w = Writes(self.start, self.end, dict(self.appended), frozenset(self.dirty))
         for (table, key), doc in self.dirty.items():
-            w.docs.setdefault(table, []).append(ROW_OF[table](doc) + (orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode(),))
+            serialised = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
+            w.docs.setdefault(table, []).append((*ROW_OF[table](doc), serialised))
             if table in CHILDREN_OF:
                 for child, rows in CHILDREN_OF[table](self, doc).items():
                     w.children.setdefault(child, []).extend(rows)
@@ -235,14 +245,21 @@ class Writes:
                 store.insert_many(cur, BY_NAME[table], rows)
             for view in views:
                 cur.execute(
-                    store._ph(f"UPDATE {store.name('tracking')} SET position = ?, notification_id = ?, updated_at = ? WHERE view = ?"),
+                    store._ph(
+                        f"UPDATE {store.name('tracking')} SET position = ?, notification_id = ?, updated_at = ? WHERE view = ?"
+                    ),
                     (self.end.position, self.end.notification_id, now, view),
                 )
 
     def _check_tracking(self, store: ViewStore, cur: Any, views: Iterable[str]) -> None:
         lock = " FOR UPDATE" if store.kind == "postgres" else ""
         for view in views:
-            cur.execute(store._ph(f"SELECT position FROM {store.name('tracking')} WHERE view = ?{lock}"), (view,))
+            cur.execute(
+                store._ph(
+                    f"SELECT position FROM {store.name('tracking')} WHERE view = ?{lock}"
+                ),
+                (view,),
+            )
             row = cur.fetchone()
             position = row[0] if row else None
             if position != self.start.position:
@@ -263,7 +280,9 @@ class Writer:
         self._idle = threading.Event()
         self._idle.set()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="sdsi-view-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="sdsi-view-writer", daemon=True
+        )
         self._thread.start()
 
     def submit(self, writes: Writes) -> None:
@@ -299,7 +318,14 @@ class Writer:
 class Projector:
     """Projects the ledger's events into a view store (follow, rebuild or as-of replay)."""
 
-    def __init__(self, ledger: Any, store: ViewStore, *, batch_size: int = 2000, views: tuple[str, ...] = VIEWS) -> None:
+    def __init__(
+        self,
+        ledger: Any,
+        store: ViewStore,
+        *,
+        batch_size: int = 2000,
+        views: tuple[str, ...] = VIEWS,
+    ) -> None:
         self.ledger = ledger
         self.store = store
         self.batch_size = batch_size
@@ -314,21 +340,34 @@ class Projector:
         self.store.create_tables(indexes=indexes)
         with self.store.transaction() as cur:
             for view in self.views:
-                cur.execute(self.store._ph(f"SELECT 1 FROM {self.store.name('tracking')} WHERE view = ?"), (view,))
+                cur.execute(
+                    self.store._ph(
+                        f"SELECT 1 FROM {self.store.name('tracking')} WHERE view = ?"
+                    ),
+                    (view,),
+                )
                 if cur.fetchone() is None:
                     cur.execute(
-                        self.store._ph(f"INSERT INTO {self.store.name('tracking')} (view, position, notification_id, updated_at) VALUES (?, 0, 0, ?)"),
+                        self.store._ph(
+                            f"INSERT INTO {self.store.name('tracking')} (view, position, notification_id, updated_at) VALUES (?, 0, 0, ?)"
+                        ),
                         (view, iso(datetime.now(UTC))),
                     )
 
     def cursor(self) -> Cursor:
         """Where the views stand (they move together)."""
-        rows = self.store.fetchall("SELECT view, position, notification_id FROM {tracking}")
+        rows = self.store.fetchall(
+            "SELECT view, position, notification_id FROM {tracking}"
+        )
         mine = [(p, n) for v, p, n in rows if v in self.views]
         if len(mine) != len(self.views):
-            raise ProjectionError("the view tables are not initialised: run `sdsi init`")
+            raise ProjectionError(
+                "the view tables are not initialised: run `sdsi init`"
+            )
         if len(set(mine)) != 1:
-            raise ProjectionError(f"views stand at different positions {sorted(set(mine))}: run `sdsi projections rebuild`")
+            raise ProjectionError(
+                f"views stand at different positions {sorted(set(mine))}: run `sdsi projections rebuild`"
+            )
         return Cursor(int(mine[0][0]), int(mine[0][1]))
 
     def reset(self) -> None:
@@ -348,7 +387,9 @@ class Projector:
         """Apply one batch and commit it with the new tracking position."""
         stored = self.cursor()
         if stored != start or not entries or entries[0].position != start.position + 1:
-            raise OutOfOrder(f"the views stand at position {stored.position}, the batch starts after {start.position}: refused")
+            raise OutOfOrder(
+                f"the views stand at position {stored.position}, the batch starts after {start.position}: refused"
+            )
         batch = Batch(self.cache, start)
         for entry in entries:
             self._apply(batch, entry)
@@ -366,7 +407,14 @@ class Projector:
         n = entry.notification
         try:
             event = self._mapper.to_domain_event(n)
-            meta = Meta(entry.position, entry.notification_id, iso(event.timestamp), event.context, n.topic, n.state)
+            meta = Meta(
+                entry.position,
+                entry.notification_id,
+                iso(event.timestamp),
+                event.context,
+                n.topic,
+                n.state,
+            )
             for handler in ANY_EVENT:
                 handler(batch, event, meta)
             for handler in HANDLERS.get(type(event), ()):
@@ -377,7 +425,12 @@ class Projector:
                 f"{n.topic}, {n.originator_id} v{n.originator_version}) failed: {type(exc).__name__}: {exc}"
             ) from exc
 
-    def catch_up(self, *, stop_position: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(
+        self,
+        *,
+        stop_position: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Process events until the head (or ``stop_position``); returns how many.
 
         Pipelined: batch N+1 is read and projected while batch N is being written."""
@@ -386,7 +439,11 @@ class Projector:
         done = 0
         try:
             while stop_position is None or cursor.position < stop_position:
-                limit = self.batch_size if stop_position is None else min(self.batch_size, stop_position - cursor.position)
+                limit = (
+                    self.batch_size
+                    if stop_position is None
+                    else min(self.batch_size, stop_position - cursor.position)
+                )
                 entries = read_batch(self.ledger.recorder, cursor, limit)
                 if not entries:
                     break
@@ -403,24 +460,29 @@ class Projector:
                     progress(len(entries))
             writer.wait()
         except BaseException:
-            try:
+            with contextlib.suppress(BaseException):  # the first error is the one to report
                 writer.wait()
-            except BaseException:  # noqa: S110 - the first error is the one to report
-                pass
             self.cache.clear()  # in-memory documents may hold unwritten changes
             raise
         finally:
             writer.close()
         return done
 
-    def rebuild(self, progress: Callable[[int], None] | None = None, *, stop_position: int | None = None) -> int:
+    def rebuild(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        stop_position: int | None = None,
+    ) -> int:
         """Empty the views and project the whole log (or up to ``stop_position``) again."""
         self.reset()
         n = self.catch_up(progress=progress, stop_position=stop_position)
         self.store.create_indexes()
         return n
 
-    def follow(self, stop: Any, wait: Callable[[float], None] | None = None, poll: float = 0.2) -> None:
+    def follow(
+        self, stop: Any, wait: Callable[[float], None] | None = None, poll: float = 0.2
+    ) -> None:
         """Catch up, then keep following new events until ``stop`` is set."""
         wait = wait or (lambda seconds: stop.wait(seconds))
         while not stop.is_set():
@@ -433,11 +495,18 @@ def load_handlers() -> None:
     from projections import handlers  # noqa: F401
 
 
-def wait_for(store: ViewStore, notification_id: int, timeout: float = 5.0, view: str = "portfolio") -> bool:
+def wait_for(
+    store: ViewStore,
+    notification_id: int,
+    timeout: float = 5.0,
+    view: str = "portfolio",
+) -> bool:
     """Read-your-writes: wait until ``view`` has processed ``notification_id``."""
     deadline = time.monotonic() + timeout
     while True:
-        row = store.fetchone("SELECT notification_id FROM {tracking} WHERE view = ?", (view,))
+        row = store.fetchone(
+            "SELECT notification_id FROM {tracking} WHERE view = ?", (view,)
+        )
         if row is not None and row[0] >= notification_id:
             return True
         if time.monotonic() >= deadline:
@@ -445,4 +514,14 @@ def wait_for(store: ViewStore, notification_id: int, timeout: float = 5.0, view:
         time.sleep(0.02)
 
 
-__all__ = ["Batch", "Meta", "Projector", "Table", "cents", "document", "iso", "on", "on_every_event"]
+__all__ = [
+    "Batch",
+    "Meta",
+    "Projector",
+    "Table",
+    "cents",
+    "document",
+    "iso",
+    "on",
+    "on_every_event",
+]

@@ -36,8 +36,14 @@ def _docs(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 
 def portfolio(
-    store: ViewStore, *, status: str | None = None, pole: str | None = None, direction: str | None = None,
-    axis: str | None = None, year: int | None = None, grid_version: int | None = None,
+    store: ViewStore,
+    *,
+    status: str | None = None,
+    pole: str | None = None,
+    direction: str | None = None,
+    axis: str | None = None,
+    year: int | None = None,
+    grid_version: int | None = None,
 ) -> list[dict[str, Any]]:
     """Proposals with status, estimates, value, risk and rank; filters combine (AND)."""
     if grid_version is None:
@@ -72,17 +78,37 @@ def portfolio(
     if year is not None:
         where.append("q.code IN (SELECT proposal FROM {proposal_years} WHERE year = ?)")
         wp.append(year)
-    sql = f"SELECT * FROM ({ranked}) q" + (" WHERE " + " AND ".join(where) if where else "")
+    sql = f"SELECT * FROM ({ranked}) q" + (
+        " WHERE " + " AND ".join(where) if where else ""
+    )
     sql += " ORDER BY CASE WHEN q.value_x100 IS NULL THEN 1 ELSE 0 END, q.value_x100 DESC, q.code"
     rows = store.fetchall(sql, params + wp)
     return [
         {
-            "code": r[0], "title": r[1], "direction": r[2], "pole": r[3], "axis": r[4], "status": r[5],
-            "revision": r[6], "mandatory": bool(r[7]), "value": score(r[8]), "risk": score(r[9]),
-            "grid_version": r[10], "evaluators": r[11], "stale_scores": r[12], "outcome": r[13],
-            "ap": eur(r[14]), "progress": score(r[15]), "cost_investment": eur(r[16]),
-            "cost_operating": eur(r[17]), "workload_days": r[18], "first_year": r[19], "last_year": r[20],
-            "session": r[21], "position": r[22], "rank": r[23],
+            "code": r[0],
+            "title": r[1],
+            "direction": r[2],
+            "pole": r[3],
+            "axis": r[4],
+            "status": r[5],
+            "revision": r[6],
+            "mandatory": bool(r[7]),
+            "value": score(r[8]),
+            "risk": score(r[9]),
+            "grid_version": r[10],
+            "evaluators": r[11],
+            "stale_scores": r[12],
+            "outcome": r[13],
+            "ap": eur(r[14]),
+            "progress": score(r[15]),
+            "cost_investment": eur(r[16]),
+            "cost_operating": eur(r[17]),
+            "workload_days": r[18],
+            "first_year": r[19],
+            "last_year": r[20],
+            "session": r[21],
+            "position": r[22],
+            "rank": r[23],
         }
         for r in rows
     ]
@@ -95,19 +121,37 @@ def proposal(store: ViewStore, code: str) -> dict[str, Any] | None:
         return None
     doc = json.loads(row[0])
     doc["revisions"] = [
-        {"position": r[0], "revision": r[1], "at": r[2], "actor": r[3], "reason": r[4], "content": json.loads(r[5])}
-        for r in store.fetchall("SELECT position, revision, at, actor, reason, doc FROM {revisions} WHERE proposal = ? ORDER BY position", (code,))
+        {
+            "position": r[0],
+            "revision": r[1],
+            "at": r[2],
+            "actor": r[3],
+            "reason": r[4],
+            "content": json.loads(r[5]),
+        }
+        for r in store.fetchall(
+            "SELECT position, revision, at, actor, reason, doc FROM {revisions} WHERE proposal = ? ORDER BY position",
+            (code,),
+        )
     ]
     history = []
     for key, s in doc["scores"].items():
         rev, grid, crit, evaluator = key.split("/", 3)
         for entry, current in [*((h, False) for h in s["history"]), (s, True)]:
-            history.append({
-                "position": entry["position"], "revision": int(rev), "grid_version": int(grid),
-                "evaluator": evaluator, "criterion": crit, "level": entry["level"],
-                "justification": entry["justification"], "at": entry["at"], "current": current,
-                "stale": int(rev) != doc["revision"],
-            })
+            history.append(
+                {
+                    "position": entry["position"],
+                    "revision": int(rev),
+                    "grid_version": int(grid),
+                    "evaluator": evaluator,
+                    "criterion": crit,
+                    "level": entry["level"],
+                    "justification": entry["justification"],
+                    "at": entry["at"],
+                    "current": current,
+                    "stale": int(rev) != doc["revision"],
+                }
+            )
     doc["score_history"] = sorted(history, key=lambda h: h["position"])
     doc["decision_records"] = decision_history(store, proposal=code)
     doc["budget"] = project_budget(store, code)
@@ -121,17 +165,36 @@ def proposal(store: ViewStore, code: str) -> dict[str, Any] | None:
 def envelopes(store: ViewStore, year: int | None = None) -> list[dict[str, Any]]:
     """Envelopes per year and section: BP, DM, total, allocated, available, overrides."""
     sql = "SELECT year, section, bp_c, dm_c, total_c, allocated_c, overrides FROM {envelopes}"
-    rows = store.fetchall(sql + (" WHERE year = ?" if year is not None else "") + " ORDER BY year, section", (year,) if year is not None else ())
+    rows = store.fetchall(
+        sql
+        + (" WHERE year = ?" if year is not None else "")
+        + " ORDER BY year, section",
+        (year,) if year is not None else (),
+    )
     return [
-        {"year": r[0], "section": r[1], "bp": eur(r[2]), "dm": eur(r[3]), "total": eur(r[4]),
-         "allocated": eur(r[5]), "available": eur(r[4] - r[5]), "overrides": r[6]}
+        {
+            "year": r[0],
+            "section": r[1],
+            "bp": eur(r[2]),
+            "dm": eur(r[3]),
+            "total": eur(r[4]),
+            "allocated": eur(r[5]),
+            "available": eur(r[4] - r[5]),
+            "overrides": r[6],
+        }
         for r in rows
     ]
 
 
 def budget_lines(
-    store: ViewStore, *, year: int | None = None, section: str | None = None, pole: str | None = None,
-    axis: str | None = None, direction: str | None = None, proposal: str | None = None,
+    store: ViewStore,
+    *,
+    year: int | None = None,
+    section: str | None = None,
+    pole: str | None = None,
+    axis: str | None = None,
+    direction: str | None = None,
+    proposal: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per project × year × section, with pôle, direction and axis."""
     sql = (
@@ -142,20 +205,44 @@ def budget_lines(
     )
     where, params = [], []
     for col, value in (
-        ("l.year", year), ("l.section", section), ("p.pole", pole), ("p.axis", axis),
-        ("p.direction", direction), ("l.proposal", proposal),
+        ("l.year", year),
+        ("l.section", section),
+        ("p.pole", pole),
+        ("p.axis", axis),
+        ("p.direction", direction),
+        ("l.proposal", proposal),
     ):
         if value is not None:
             where.append(f"{col} = ?")
             params.append(value)
-    rows = store.fetchall(sql + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY l.year, l.section, p.pole, p.axis, l.proposal", params)
+    rows = store.fetchall(
+        sql
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY l.year, l.section, p.pole, p.axis, l.proposal",
+        params,
+    )
     return [
         {
-            "proposal": r[0], "title": r[1], "pole": r[2], "direction": r[3], "axis": r[4], "year": r[5],
-            "section": r[6], "ap_voted": eur(r[7]), "ap_current": eur(r[8]), "ap_revisions": eur(r[8] - r[7]),
-            "cp_initial": eur(r[9]), "cp": eur(r[10]), "allocated": eur(r[10]), "committed": eur(r[11]),
-            "paid": eur(r[12]), "available": eur(r[10] - r[11]), "override_allocation": bool(r[13]),
-            "override_commitment": bool(r[14]), "override_payment": bool(r[15]), "status": r[16],
+            "proposal": r[0],
+            "title": r[1],
+            "pole": r[2],
+            "direction": r[3],
+            "axis": r[4],
+            "year": r[5],
+            "section": r[6],
+            "ap_voted": eur(r[7]),
+            "ap_current": eur(r[8]),
+            "ap_revisions": eur(r[8] - r[7]),
+            "cp_initial": eur(r[9]),
+            "cp": eur(r[10]),
+            "allocated": eur(r[10]),
+            "committed": eur(r[11]),
+            "paid": eur(r[12]),
+            "available": eur(r[10] - r[11]),
+            "override_allocation": bool(r[13]),
+            "override_commitment": bool(r[14]),
+            "override_payment": bool(r[15]),
+            "status": r[16],
         }
         for r in rows
     ]
@@ -167,15 +254,24 @@ MONEY_FIELDS = ("cp", "allocated", "committed", "paid", "available")
 def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
     """Lines, envelopes and totals per year × section, pôle, axis and overall (to the cent)."""
     lines = budget_lines(store, **filters)
-    totals: dict[str, dict[str, dict[str, Decimal]]] = {"year_section": {}, "pole": {}, "axis": {}, "direction": {}}
+    totals: dict[str, dict[str, dict[str, Decimal]]] = {
+        "year_section": {},
+        "pole": {},
+        "axis": {},
+        "direction": {},
+    }
     overall = {f: Decimal("0.00") for f in MONEY_FIELDS}
     for line in lines:
         keys = {
-            "year_section": f"{line['year']}/{line['section']}", "pole": line["pole"],
-            "axis": line["axis"] or "-", "direction": line["direction"],
+            "year_section": f"{line['year']}/{line['section']}",
+            "pole": line["pole"],
+            "axis": line["axis"] or "-",
+            "direction": line["direction"],
         }
         for level, key in keys.items():
-            bucket = totals[level].setdefault(key, {f: Decimal("0.00") for f in MONEY_FIELDS})
+            bucket = totals[level].setdefault(
+                key, {f: Decimal("0.00") for f in MONEY_FIELDS}
+            )
             for f in MONEY_FIELDS:
                 bucket[f] += line[f]
         for f in MONEY_FIELDS:
@@ -189,23 +285,41 @@ def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
 
 def project_budget(store: ViewStore, code: str) -> dict[str, Any] | None:
     """A project's AP, CP lines, commitments and payments."""
-    row = store.fetchone("SELECT doc FROM {project_budgets} WHERE proposal = ?", (code,))
+    row = store.fetchone(
+        "SELECT doc FROM {project_budgets} WHERE proposal = ?", (code,)
+    )
     if row is None:
         return None
     doc = json.loads(row[0])
     return {
-        "ap_voted": eur(doc["ap_initial_c"]), "ap": eur(doc["ap_c"]), "session": doc["session"],
+        "ap_voted": eur(doc["ap_initial_c"]),
+        "ap": eur(doc["ap_c"]),
+        "session": doc["session"],
         "revisions": [{**r, "ap": eur(r["ap_c"])} for r in doc["revisions"]],
         "lines": budget_lines(store, proposal=code),
         "commitments": [
-            {"reference": ref, "year": c["year"], "section": c["section"], "amount": eur(c["amount_c"]),
-             "paid": eur(c["paid_c"]), "on": c["on"], "supplier": c["supplier"],
-             "override_reason": c["override_reason"], "position": c["position"]}
+            {
+                "reference": ref,
+                "year": c["year"],
+                "section": c["section"],
+                "amount": eur(c["amount_c"]),
+                "paid": eur(c["paid_c"]),
+                "on": c["on"],
+                "supplier": c["supplier"],
+                "override_reason": c["override_reason"],
+                "position": c["position"],
+            }
             for ref, c in sorted(doc["commitments"].items())
         ],
         "payments": [
-            {"reference": ref, "commitment": x["commitment"], "amount": eur(x["amount_c"]), "on": x["on"],
-             "override_reason": x["override_reason"], "position": x["position"]}
+            {
+                "reference": ref,
+                "commitment": x["commitment"],
+                "amount": eur(x["amount_c"]),
+                "on": x["on"],
+                "override_reason": x["override_reason"],
+                "position": x["position"],
+            }
             for ref, x in sorted(doc["payments"].items())
         ],
     }
@@ -214,8 +328,19 @@ def project_budget(store: ViewStore, code: str) -> dict[str, Any] | None:
 def budget_moves(store: ViewStore) -> list[dict[str, Any]]:
     """BP and DM movements, in ledger order."""
     return [
-        {"position": r[0], "year": r[1], "section": r[2], "kind": r[3], "amount": eur(r[4]), "deliberation": r[5], "on": r[6], "actor": r[7]}
-        for r in store.fetchall("SELECT position, year, section, kind, amount_c, deliberation, on_date, actor FROM {envelope_moves} ORDER BY position")
+        {
+            "position": r[0],
+            "year": r[1],
+            "section": r[2],
+            "kind": r[3],
+            "amount": eur(r[4]),
+            "deliberation": r[5],
+            "on": r[6],
+            "actor": r[7],
+        }
+        for r in store.fetchall(
+            "SELECT position, year, section, kind, amount_c, deliberation, on_date, actor FROM {envelope_moves} ORDER BY position"
+        )
     ]
 
 
@@ -242,7 +367,9 @@ def session(store: ViewStore, code: str) -> dict[str, Any] | None:
     return doc  # type: ignore[no-any-return]
 
 
-def votes(store: ViewStore, *, session: str | None = None, proposal: str | None = None) -> list[dict[str, Any]]:
+def votes(
+    store: ViewStore, *, session: str | None = None, proposal: str | None = None
+) -> list[dict[str, Any]]:
     """Every vote, superseded ones too (``current`` is False for those)."""
     where, params = [], []
     if session:
@@ -253,24 +380,43 @@ def votes(store: ViewStore, *, session: str | None = None, proposal: str | None 
         params.append(proposal)
     rows = store.fetchall(
         "SELECT position, session, proposal, member, choice, at FROM {votes}"
-        + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY position", params)
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY position",
+        params,
+    )
     latest: dict[tuple[str, str, str], int] = {}
     for r in rows:
         latest[(r[1], r[2], r[3])] = r[0]
     return [
-        {"position": r[0], "session": r[1], "proposal": r[2], "member": r[3], "choice": r[4], "at": r[5],
-         "current": latest[(r[1], r[2], r[3])] == r[0]}
+        {
+            "position": r[0],
+            "session": r[1],
+            "proposal": r[2],
+            "member": r[3],
+            "choice": r[4],
+            "at": r[5],
+            "current": latest[(r[1], r[2], r[3])] == r[0],
+        }
         for r in rows
     ]
 
 
 def decision_history(
-    store: ViewStore, *, session: str | None = None, proposal: str | None = None, outcome: str | None = None,
-    since: str | None = None, until: str | None = None,
+    store: ViewStore,
+    *,
+    session: str | None = None,
+    proposal: str | None = None,
+    outcome: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
     """Decisions with rationale, votes, quorum, grid version, scores, budget state, positions."""
     where, params = [], []
-    for col, value in (("session", session), ("proposal", proposal), ("outcome", outcome)):
+    for col, value in (
+        ("session", session),
+        ("proposal", proposal),
+        ("outcome", outcome),
+    ):
         if value:
             where.append(f"{col} = ?")
             params.append(value)
@@ -283,28 +429,56 @@ def decision_history(
     rows = store.fetchall(
         "SELECT position, session, proposal, session_date, decided_at, outcome, ap_c, grid_version, revision, scenario, "
         "votes_for, votes_against, abstentions, present_voting, quorum_required, departs, override, chair, doc "
-        "FROM {decisions}" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY position", params)
+        "FROM {decisions}"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY position",
+        params,
+    )
     out = []
     for r in rows:
         evidence = json.loads(r[18])
-        out.append({
-            "position": r[0], "session": r[1], "proposal": r[2], "session_date": r[3], "decided_at": r[4],
-            "outcome": r[5], "ap": eur(r[6]), "grid_version": r[7], "revision": r[8], "scenario": r[9],
-            "votes_for": r[10], "votes_against": r[11], "abstentions": r[12], "present_voting": r[13],
-            "quorum_required": r[14], "departs_from_majority": bool(r[15]), "override": bool(r[16]), "chair": r[17],
-            "rationale": evidence["rationale"], "justification": evidence["justification"],
-            "conditions": evidence["conditions"], "override_reason": evidence["override_reason"],
-            "cp": evidence["cp"], "scores": evidence["scores"], "budget_state": evidence["budget"],
-            "votes": votes(store, session=r[1], proposal=r[2]), "positions": evidence["positions"],
-            "value": score(evidence["value_x100"]), "risk": score(evidence["risk_x100"]),
-        })
+        out.append(
+            {
+                "position": r[0],
+                "session": r[1],
+                "proposal": r[2],
+                "session_date": r[3],
+                "decided_at": r[4],
+                "outcome": r[5],
+                "ap": eur(r[6]),
+                "grid_version": r[7],
+                "revision": r[8],
+                "scenario": r[9],
+                "votes_for": r[10],
+                "votes_against": r[11],
+                "abstentions": r[12],
+                "present_voting": r[13],
+                "quorum_required": r[14],
+                "departs_from_majority": bool(r[15]),
+                "override": bool(r[16]),
+                "chair": r[17],
+                "rationale": evidence["rationale"],
+                "justification": evidence["justification"],
+                "conditions": evidence["conditions"],
+                "override_reason": evidence["override_reason"],
+                "cp": evidence["cp"],
+                "scores": evidence["scores"],
+                "budget_state": evidence["budget"],
+                "votes": votes(store, session=r[1], proposal=r[2]),
+                "positions": evidence["positions"],
+                "value": score(evidence["value_x100"]),
+                "risk": score(evidence["risk_x100"]),
+            }
+        )
     return out
 
 
 # --- capacity --------------------------------------------------------------------------------
 
 
-def capacity(store: ViewStore, *, team: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+def capacity(
+    store: ViewStore, *, team: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
     """Per team × year: capacity against the workload of approved and planned projects."""
     marks = ", ".join("?" * len(ACTIVE_STATUSES))
     sql = (
@@ -320,10 +494,25 @@ def capacity(store: ViewStore, *, team: str | None = None, year: int | None = No
     if year is not None:
         where.append("c.year = ?")
         params.append(year)
-    rows = store.fetchall(sql + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.team, c.year", params)
+    rows = store.fetchall(
+        sql
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY c.team, c.year",
+        params,
+    )
     return [
-        {"team": r[0], "name": r[1], "kind": r[2], "year": r[3], "capacity": r[4], "workload": r[5],
-         "load": (Decimal(r[5] * 100) / r[4]).quantize(Decimal("0.1")) if r[4] else None, "overload": r[5] > r[4]}
+        {
+            "team": r[0],
+            "name": r[1],
+            "kind": r[2],
+            "year": r[3],
+            "capacity": r[4],
+            "workload": r[5],
+            "load": (Decimal(r[5] * 100) / r[4]).quantize(Decimal("0.1"))
+            if r[4]
+            else None,
+            "overload": r[5] > r[4],
+        }
         for r in rows
     ]
 
@@ -332,8 +521,15 @@ def capacity(store: ViewStore, *, team: str | None = None, year: int | None = No
 
 
 def audit_trail(
-    store: ViewStore, *, actor: str | None = None, aggregate: str | None = None, event_type: str | None = None,
-    since: str | None = None, until: str | None = None, limit: int = 100, offset: int = 0,
+    store: ViewStore,
+    *,
+    actor: str | None = None,
+    aggregate: str | None = None,
+    event_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> dict[str, Any]:
     """Events with position, time, actor, roles, origin, command, reason and changes."""
     where, params = [], []
@@ -356,15 +552,31 @@ def audit_trail(
     total = store.fetchone("SELECT count(*) FROM {events}" + clause, params)[0]  # type: ignore[index]
     rows = store.fetchall(
         "SELECT position, notification_id, at, actor, roles, origin, command, idem_key, reason, aggregate_type, "
-        "aggregate_id, aggregate_key, version, event_type, changes, payload FROM {events}" + clause
-        + " ORDER BY position DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+        "aggregate_id, aggregate_key, version, event_type, changes, payload FROM {events}"
+        + clause
+        + " ORDER BY position DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
     return {
         "total": total,
         "events": [
-            {"position": r[0], "notification_id": r[1], "at": r[2], "actor": r[3], "roles": r[4].split(",") if r[4] else [],
-             "origin": r[5], "command": r[6], "idempotency_key": r[7], "reason": r[8], "aggregate_type": r[9],
-             "aggregate_id": r[10], "aggregate": r[11], "version": r[12], "event_type": r[13],
-             "changes": payload_changes(json.loads(r[14]), r[15])}
+            {
+                "position": r[0],
+                "notification_id": r[1],
+                "at": r[2],
+                "actor": r[3],
+                "roles": r[4].split(",") if r[4] else [],
+                "origin": r[5],
+                "command": r[6],
+                "idempotency_key": r[7],
+                "reason": r[8],
+                "aggregate_type": r[9],
+                "aggregate_id": r[10],
+                "aggregate": r[11],
+                "version": r[12],
+                "event_type": r[13],
+                "changes": payload_changes(json.loads(r[14]), r[15]),
+            }
             for r in rows
         ],
     }
@@ -381,7 +593,9 @@ def plan(store: ViewStore) -> dict[str, Any] | None:
 def organisation(store: ViewStore) -> dict[str, Any]:
     return {
         "poles": _docs(store.fetchall("SELECT doc FROM {poles} ORDER BY code")),
-        "directions": _docs(store.fetchall("SELECT doc FROM {directions} ORDER BY pole, code")),
+        "directions": _docs(
+            store.fetchall("SELECT doc FROM {directions} ORDER BY pole, code")
+        ),
         "teams": _docs(store.fetchall("SELECT doc FROM {teams} ORDER BY code")),
     }
 
@@ -406,12 +620,19 @@ def grid_diff(store: ViewStore, a: int, b: int) -> dict[str, Any] | None:
     ca, cb = docs[a]["criteria"], docs[b]["criteria"]
     changed = {}
     for code in sorted(set(ca) & set(cb)):
-        diffs = {k: {"old": ca[code][k], "new": cb[code][k]} for k in ca[code] if ca[code][k] != cb[code].get(k)}
+        diffs = {
+            k: {"old": ca[code][k], "new": cb[code][k]}
+            for k in ca[code]
+            if ca[code][k] != cb[code].get(k)
+        }
         if diffs:
             changed[code] = diffs
     return {
-        "from": a, "to": b, "added": [cb[c] for c in sorted(set(cb) - set(ca))],
-        "removed": [ca[c] for c in sorted(set(ca) - set(cb))], "changed": changed,
+        "from": a,
+        "to": b,
+        "added": [cb[c] for c in sorted(set(cb) - set(ca))],
+        "removed": [ca[c] for c in sorted(set(ca) - set(cb))],
+        "changed": changed,
     }
 
 
@@ -430,10 +651,14 @@ def committee(store: ViewStore) -> list[dict[str, Any]]:
     for a in accounts(store):
         roles = sorted({g.split(":", 1)[0] for g in a["roles"]} & set(COMMITTEE_ROLES))
         if a["active"] and roles:
-            out.append({
-                "username": a["username"], "display_name": a["display_name"], "roles": roles,
-                "can_vote": any(r in VOTING_ROLES for r in roles),
-            })
+            out.append(
+                {
+                    "username": a["username"],
+                    "display_name": a["display_name"],
+                    "roles": roles,
+                    "can_vote": any(r in VOTING_ROLES for r in roles),
+                }
+            )
     return out
 
 
@@ -445,15 +670,45 @@ def account(store: ViewStore, username: str) -> dict[str, Any] | None:
 def grants(store: ViewStore, username: str | None = None) -> list[dict[str, Any]]:
     rows = store.fetchall(
         "SELECT position, username, action, role, scope, actor, reason, at FROM {grants}"
-        + (" WHERE username = ?" if username else "") + " ORDER BY position", (username,) if username else ())
-    return [{"position": r[0], "username": r[1], "action": r[2], "role": r[3], "scope": r[4], "actor": r[5], "reason": r[6], "at": r[7]} for r in rows]
+        + (" WHERE username = ?" if username else "")
+        + " ORDER BY position",
+        (username,) if username else (),
+    )
+    return [
+        {
+            "position": r[0],
+            "username": r[1],
+            "action": r[2],
+            "role": r[3],
+            "scope": r[4],
+            "actor": r[5],
+            "reason": r[6],
+            "at": r[7],
+        }
+        for r in rows
+    ]
 
 
-def measurements(store: ViewStore, indicator: str | None = None) -> list[dict[str, Any]]:
+def measurements(
+    store: ViewStore, indicator: str | None = None
+) -> list[dict[str, Any]]:
     rows = store.fetchall(
         "SELECT position, indicator, on_date, value, kind, comment FROM {measurements}"
-        + (" WHERE indicator = ?" if indicator else "") + " ORDER BY indicator, on_date, position", (indicator,) if indicator else ())
-    return [{"position": r[0], "indicator": r[1], "on": r[2], "value": Decimal(r[3]), "kind": r[4], "comment": r[5]} for r in rows]
+        + (" WHERE indicator = ?" if indicator else "")
+        + " ORDER BY indicator, on_date, position",
+        (indicator,) if indicator else (),
+    )
+    return [
+        {
+            "position": r[0],
+            "indicator": r[1],
+            "on": r[2],
+            "value": Decimal(r[3]),
+            "kind": r[4],
+            "comment": r[5],
+        }
+        for r in rows
+    ]
 
 
 # --- tracking and dumps ---------------------------------------------------------------------------
@@ -462,18 +717,29 @@ def measurements(store: ViewStore, indicator: str | None = None) -> list[dict[st
 def tracking(store: ViewStore) -> list[dict[str, Any]]:
     return [
         {"view": r[0], "position": r[1], "notification_id": r[2], "updated_at": r[3]}
-        for r in store.fetchall("SELECT view, position, notification_id, updated_at FROM {tracking} ORDER BY view")
+        for r in store.fetchall(
+            "SELECT view, position, notification_id, updated_at FROM {tracking} ORDER BY view"
+        )
     ]
 
 
-def dump(store: ViewStore, *, positions_only: bool = False) -> dict[str, list[tuple[Any, ...]]]:
+def dump(
+    store: ViewStore, *, positions_only: bool = False
+) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every view, canonically ordered (to compare two builds)."""
     out = {}
     for t in TABLES:
         if t.name == "tracking":
-            out[t.name] = [r[:2] for r in store.fetchall("SELECT view, position FROM {tracking} ORDER BY view")]
+            out[t.name] = [
+                r[:2]
+                for r in store.fetchall(
+                    "SELECT view, position FROM {tracking} ORDER BY view"
+                )
+            ]
             continue
         cols = [c for c in t.columns if c != "notification_id"]
         rows = store.fetchall(f"SELECT {', '.join(cols)} FROM {{{t.name}}}")
-        out[t.name] = sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+        out[t.name] = sorted(
+            rows, key=lambda r: tuple("" if v is None else str(v) for v in r)
+        )
     return out

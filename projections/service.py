@@ -24,7 +24,13 @@ import psycopg
 
 from domain.errors import InvalidValue
 from ledger.config import Settings
-from projections.projector import Projector, ProjectionError, iso, load_handlers, wait_for
+from projections.projector import (
+    ProjectionError,
+    Projector,
+    iso,
+    load_handlers,
+    wait_for,
+)
 from projections.schema import VIEWS
 from projections.store import SQLiteViewStore, ViewStore, open_store
 
@@ -46,7 +52,9 @@ def parse_as_of(value: str) -> tuple[str, Any]:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidValue("as_of", value, "date-heure ISO 8601 (UTC) ou position:N") from None
+        raise InvalidValue(
+            "as_of", value, "date-heure ISO 8601 (UTC) ou position:N"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return "time", iso(moment)
@@ -55,13 +63,22 @@ def parse_as_of(value: str) -> tuple[str, Any]:
 class ReadModel:
     """The views one process reads, live or as of a past moment."""
 
-    def __init__(self, ledger: Any, settings: Settings, *, store: ViewStore | None = None, cache_size: int = 4) -> None:
+    def __init__(
+        self,
+        ledger: Any,
+        settings: Settings,
+        *,
+        store: ViewStore | None = None,
+        cache_size: int = 4,
+    ) -> None:
         load_handlers()
         self.ledger = ledger
         self.settings = settings
         self.store = store or open_store(settings.database, settings.data_dir)
         if not self.store.exists():
-            raise ViewsNotInitialised("the view tables are not initialised: run `sdsi init` first")
+            raise ViewsNotInitialised(
+                "the view tables are not initialised: run `sdsi init` first"
+            )
         self._asof: OrderedDict[int, SQLiteViewStore] = OrderedDict()
         self._asof_lock = threading.Lock()
         self._cache_size = cache_size
@@ -78,9 +95,13 @@ class ReadModel:
         head = self.head_position()
         if kind == "position":
             if value > head:
-                raise InvalidValue("as_of", as_of, f"position au-delà de la dernière ({head})")
+                raise InvalidValue(
+                    "as_of", as_of, f"position au-delà de la dernière ({head})"
+                )
             return int(value)
-        row = self.store.fetchone("SELECT MAX(position) FROM {events} WHERE at <= ?", (value,))
+        row = self.store.fetchone(
+            "SELECT MAX(position) FROM {events} WHERE at <= ?", (value,)
+        )
         return int(row[0]) if row and row[0] is not None else 0
 
     def at(self, as_of: str | None) -> ViewStore:
@@ -99,7 +120,9 @@ class ReadModel:
                 self._asof.move_to_end(position)
                 return self._asof[position]
             store = SQLiteViewStore(self._tmp / f"asof-{position}.db")
-            Projector(self.ledger, store, batch_size=5000).rebuild(stop_position=position)
+            Projector(self.ledger, store, batch_size=5000).rebuild(
+                stop_position=position
+            )
             self._asof[position] = store
             while len(self._asof) > self._cache_size:
                 _pos, old = self._asof.popitem(last=False)
@@ -120,10 +143,20 @@ class ReadModel:
 
     def status(self) -> list[dict[str, Any]]:
         head = self.head_position()
-        rows = self.store.fetchall("SELECT view, position, notification_id, updated_at FROM {tracking} ORDER BY view")
+        rows = self.store.fetchall(
+            "SELECT view, position, notification_id, updated_at FROM {tracking} ORDER BY view"
+        )
         return [
-            {"view": r[0], "position": r[1], "notification_id": r[2], "updated_at": r[3], "head": head, "lag": head - r[1]}
-            for r in rows if r[0] in VIEWS
+            {
+                "view": r[0],
+                "position": r[1],
+                "notification_id": r[2],
+                "updated_at": r[3],
+                "head": head,
+                "lag": head - r[1],
+            }
+            for r in rows
+            if r[0] in VIEWS
         ]
 
     def wait_for(self, notification_id: int | None, timeout: float = 5.0) -> bool:
@@ -156,7 +189,13 @@ def init_views(settings: Settings, ledger: Any) -> bool:
 class Follower:
     """Keeps the views (and any extra followers, e.g. sealing) up to date in a thread."""
 
-    def __init__(self, read_model: ReadModel, *, poll: float = 0.2, extra: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        read_model: ReadModel,
+        *,
+        poll: float = 0.2,
+        extra: list[Any] | None = None,
+    ) -> None:
         self.read_model = read_model
         self.poll = poll
         self.extra = extra or []
@@ -166,7 +205,9 @@ class Follower:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Follower:
-        self._thread = threading.Thread(target=self._run, name="sdsi-follower", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="sdsi-follower", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -185,7 +226,7 @@ class Follower:
                 self.error = exc
                 log.error("projection stopped: %s", exc)
                 return
-            except Exception as exc:  # noqa: BLE001 - transient storage errors: retry later
+            except Exception as exc:
                 log.warning("follower: %s (retrying)", exc)
                 moved = 0
                 self.stop.wait(1.0)

@@ -8,6 +8,7 @@ so sums are exact and comparisons are textual on both backends.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -48,7 +49,9 @@ class ViewStore:
     def read(self) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def create_tables(self, *, indexes: bool = True) -> None:  # pragma: no cover - abstract
+    def create_tables(
+        self, *, indexes: bool = True
+    ) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def create_indexes(self) -> None:
@@ -61,34 +64,62 @@ class ViewStore:
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def insert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    def insert_many(
+        self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         if not rows:
             return
         cols = ", ".join(table.columns)
         marks = ", ".join(["?"] * len(table.columns))
-        cur.executemany(self._ph(f"INSERT INTO {self.name(table.name)} ({cols}) VALUES ({marks})"), rows)
+        cur.executemany(
+            self._ph(f"INSERT INTO {self.name(table.name)} ({cols}) VALUES ({marks})"),
+            rows,
+        )
 
-    def upsert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    def upsert_many(
+        self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         if not rows:
             return
         cols = ", ".join(table.columns)
         marks = ", ".join(["?"] * len(table.columns))
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in table.columns if c not in table.key)
-        conflict = f"ON CONFLICT ({', '.join(table.key)}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
-        cur.executemany(self._ph(f"INSERT INTO {self.name(table.name)} ({cols}) VALUES ({marks}) {conflict}"), rows)
+        updates = ", ".join(
+            f"{c} = EXCLUDED.{c}" for c in table.columns if c not in table.key
+        )
+        conflict = f"ON CONFLICT ({', '.join(table.key)}) DO " + (
+            f"UPDATE SET {updates}" if updates else "NOTHING"
+        )
+        cur.executemany(
+            self._ph(
+                f"INSERT INTO {self.name(table.name)} ({cols}) VALUES ({marks}) {conflict}"
+            ),
+            rows,
+        )
 
-    def delete_many(self, cur: Any, table: Table, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> None:
+    def delete_many(
+        self,
+        cur: Any,
+        table: Table,
+        columns: Sequence[str],
+        keys: Sequence[tuple[Any, ...]],
+    ) -> None:
         if not keys:
             return
         where = " AND ".join(f"{c} = ?" for c in columns)
-        cur.executemany(self._ph(f"DELETE FROM {self.name(table.name)} WHERE {where}"), keys)
+        cur.executemany(
+            self._ph(f"DELETE FROM {self.name(table.name)} WHERE {where}"), keys
+        )
 
-    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
         with self.read() as cur:
             cur.execute(self._ph(self.sql(statement)), tuple(params))
             return [tuple(r) for r in cur.fetchall()]
 
-    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    def fetchone(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> tuple[Any, ...] | None:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
 
@@ -111,7 +142,12 @@ class SQLiteViewStore(ViewStore):
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT)
+            conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=SQLITE_BUSY_TIMEOUT,
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             # Views are rebuildable and written by one projector: commits need atomicity,
             # not an fsync each (WAL + NORMAL keeps them atomic and consistent).
@@ -161,15 +197,19 @@ class SQLiteViewStore(ViewStore):
     def exists(self) -> bool:
         if not Path(self.path).exists():
             return False
-        return self.fetchone("SELECT name FROM sqlite_master WHERE type='table' AND name=?", (self.name("tracking"),)) is not None
+        return (
+            self.fetchone(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name=?",
+                (self.name("tracking"),),
+            )
+            is not None
+        )
 
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
-                try:
+                with contextlib.suppress(sqlite3.Error):  # a broken connection
                     conn.close()
-                except sqlite3.Error:  # pragma: no cover - closing a broken connection
-                    pass
             self._all.clear()
         self._local = threading.local()
 
@@ -179,13 +219,19 @@ class PostgresViewStore(ViewStore):
 
     kind = "postgres"
 
-    def __init__(self, db: DatabaseConfig, *, prefix: str = "sdsi_v_", pool_size: int = 4) -> None:
+    def __init__(
+        self, db: DatabaseConfig, *, prefix: str = "sdsi_v_", pool_size: int = 4
+    ) -> None:
         super().__init__(f'"{db.schema}".{prefix}')
         self.schema = db.schema
         self.bare_prefix = prefix
         kwargs = db.libpq_kwargs()
         self.pool = ConnectionPool(
-            kwargs=kwargs, min_size=1, max_size=pool_size, open=True, name="sdsi-views",
+            kwargs=kwargs,
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            name="sdsi-views",
             configure=_autocommit,
         )
 
@@ -199,20 +245,29 @@ class PostgresViewStore(ViewStore):
 
     @contextmanager
     def read(self) -> Iterator[psycopg.Cursor[Any]]:
-        with self.pool.connection() as conn:
-            with conn.transaction(force_rollback=True), conn.cursor() as cur:
-                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                yield cur
+        with (
+            self.pool.connection() as conn,
+            conn.transaction(force_rollback=True),
+            conn.cursor() as cur,
+        ):
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cur
 
-    def copy_rows(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    def copy_rows(
+        self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         """Bulk append with COPY (much faster than INSERT for append-only tables)."""
         if not rows:
             return
-        with cur.copy(f"COPY {self.name(table.name)} ({', '.join(table.columns)}) FROM STDIN") as copy:
+        with cur.copy(
+            f"COPY {self.name(table.name)} ({', '.join(table.columns)}) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
 
-    def insert_many(self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    def insert_many(
+        self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         self.copy_rows(cur, table, rows)
 
     def create_tables(self, *, indexes: bool = True) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 import sys
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -92,18 +92,43 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--admin", "admin_name", default="admin", show_default=True, help="Login of the first administrator.")
-@click.option("--admin-password", envvar="SDSI_ADMIN_PASSWORD", default=None, help="Its password (generated and printed if omitted).")
-@click.option("--app-role", default=None, metavar="NAME", help="PostgreSQL: also create this least-privilege login role for the application.")
-@click.option("--app-password", envvar="SDSI_APP_PASSWORD", default=None, help="Its password (generated and printed if omitted).")
+@click.option(
+    "--admin",
+    "admin_name",
+    default="admin",
+    show_default=True,
+    help="Login of the first administrator.",
+)
+@click.option(
+    "--admin-password",
+    envvar="SDSI_ADMIN_PASSWORD",
+    default=None,
+    help="Its password (generated and printed if omitted).",
+)
+@click.option(
+    "--app-role",
+    default=None,
+    metavar="NAME",
+    help="PostgreSQL: also create this least-privilege login role for the application.",
+)
+@click.option(
+    "--app-password",
+    envvar="SDSI_APP_PASSWORD",
+    default=None,
+    help="Its password (generated and printed if omitted).",
+)
 @pass_cli
 @handle_errors
-def init(cli: CliContext, admin_name: str, admin_password: str | None, app_role: str | None = None, app_password: str | None = None) -> None:
+def init(
+    cli: CliContext,
+    admin_name: str,
+    admin_password: str | None,
+    app_role: str | None = None,
+    app_password: str | None = None,
+) -> None:
     """Create the storage, the secret and signing keys, and the first administrator."""
-    from ledger.app import open_ledger
+    from ledger.app import open_ledger, probe_postgres
     from ledger.keys import ensure_secret_key, ensure_signing_key
-
-    from ledger.app import probe_postgres
 
     settings = cli.settings
     if settings.database.is_postgres:
@@ -115,7 +140,9 @@ def init(cli: CliContext, admin_name: str, admin_password: str | None, app_role:
     if ensure_secret_key(settings):
         created.append(f"secret key {settings.secret_key_path}")
     if ensure_signing_key(settings):
-        created.append(f"signing key {settings.signing_key_file} (public: {settings.public_key_file})")
+        created.append(
+            f"signing key {settings.signing_key_file} (public: {settings.public_key_file})"
+        )
     ledger = open_ledger(settings, create=True)
     cli._ledger = ledger
     missing_before = ledger.storage.get_meta("initialised_at") is None
@@ -145,13 +172,23 @@ def init(cli: CliContext, admin_name: str, admin_password: str | None, app_role:
         for item in created:
             click.echo(f"created {item}")
     else:
-        click.echo(f"already initialised ({settings.database.describe()}): nothing changed")
+        click.echo(
+            f"already initialised ({settings.database.describe()}): nothing changed"
+        )
 
 
 @main.command()
-@click.option("--no-serve", is_flag=True, help="Load the demo and exit, without serving the UI.")
+@click.option(
+    "--no-serve", is_flag=True, help="Load the demo and exit, without serving the UI."
+)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000), help="Multiply the volume (directions, proposals, sessions).")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Multiply the volume (directions, proposals, sessions).",
+)
 @click.pass_context
 def demo(ctx: click.Context, no_serve: bool, port: int, scale: int) -> None:
     """`init`, then load the demo municipality and serve the UI."""
@@ -176,18 +213,30 @@ def _load_demo(cli: CliContext, scale: int) -> None:
     else:
         quiet = not sys.stderr.isatty()
         started = time.perf_counter()
-        loader = DemoLoader(ledger, scale=scale, progress=(lambda m: None) if quiet else (lambda m: click.echo(f"  … {m}", err=True)))
+        loader = DemoLoader(
+            ledger,
+            scale=scale,
+            progress=(lambda m: None)
+            if quiet
+            else (lambda m: click.echo(f"  … {m}", err=True)),
+        )
         stats = loader.run()
         from ledger.sealing import Sealer
 
-        Sealer(ledger).run_once()  # seal the history: checkpoints at each session closure
+        Sealer(
+            ledger
+        ).run_once()  # seal the history: checkpoints at each session closure
         seconds = time.perf_counter() - started
-        click.echo(f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:")
+        click.echo(
+            f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:"
+        )
         click.echo("  " + ", ".join(f"{n} {what}" for what, n in stats.counts.items()))
     click.echo(f"demo accounts (password: {data.DEMO_PASSWORD}):")
     for login, name, roles in data.PEOPLE:
         click.echo(f"  {login:<14} {name:<22} {', '.join(roles)}")
-    click.echo("  ref.<direction> (e.g. ref.dsn, ref.edu): the referent of each direction")
+    click.echo(
+        "  ref.<direction> (e.g. ref.dsn, ref.edu): the referent of each direction"
+    )
 
 
 def _serve_demo(cli: CliContext, port: int) -> None:
@@ -219,14 +268,34 @@ def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
     settings = cli.settings
     if settings.database.is_postgres:
         probe_postgres(settings.database)
-    cli.ledger  # fails early, in one line, if the database is not initialised
-    gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [gunicorn, "--workers", str(workers), "--bind", bind, "--timeout", str(timeout),
-           "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", "web.app:create_app()"]
+    _ = cli.ledger  # fails early, in one line, if the database is not initialised
+    gunicorn = shutil.which("gunicorn") or str(
+        Path(sys.executable).with_name("gunicorn")
+    )
+    cmd = [
+        gunicorn,
+        "--workers",
+        str(workers),
+        "--bind",
+        bind,
+        "--timeout",
+        str(timeout),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        "127.0.0.1",
+        "web.app:create_app()",
+    ]
     if not settings.database.is_postgres and workers > 1:
-        click.echo("note: on the embedded SQLite default each worker follows the views itself; "
-                   "use PostgreSQL with `sdsi projections follow` for several workers", err=True)
-    click.echo(f"serving {settings.database.describe()} on http://{bind} with {workers} worker(s)", err=True)
+        click.echo(
+            "note: on the embedded SQLite default each worker follows the views itself; "
+            "use PostgreSQL with `sdsi projections follow` for several workers",
+            err=True,
+        )
+    click.echo(
+        f"serving {settings.database.describe()} on http://{bind} with {workers} worker(s)",
+        err=True,
+    )
     cli.close()
     sys.exit(subprocess.call(cmd))
 
@@ -240,6 +309,7 @@ def _register_subcommands() -> None:
     main.add_command(cli_projections.projections)
     main.add_command(cli_projections.replay)
     from sdsi.cli_integrity import register as register_integrity
+
     register_integrity(main)
     main.add_command(__import__("sdsi.cli_exports", fromlist=["export"]).export)
     import sdsi.cli_optimise  # noqa: F401  (registers `sdsi optimise`)

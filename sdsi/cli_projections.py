@@ -32,12 +32,26 @@ def projections() -> None:
 
 @projections.command()
 @click.option("--once", is_flag=True, help="Catch up to the head and exit.")
-@click.option("--poll", default=0.5, show_default=True, help="Seconds between polls (SQLite; fallback on PostgreSQL).")
-@click.option("--batch-size", default=2000, show_default=True, help="Events per transaction.")
-@click.option("--seal/--no-seal", default=True, show_default=True, help="Also seal new events and sign checkpoints.")
+@click.option(
+    "--poll",
+    default=0.5,
+    show_default=True,
+    help="Seconds between polls (SQLite; fallback on PostgreSQL).",
+)
+@click.option(
+    "--batch-size", default=2000, show_default=True, help="Events per transaction."
+)
+@click.option(
+    "--seal/--no-seal",
+    default=True,
+    show_default=True,
+    help="Also seal new events and sign checkpoints.",
+)
 @pass_cli
 @handle_errors
-def follow(cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool) -> None:
+def follow(
+    cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool
+) -> None:
     """Keep the views up to date, and seal the log (on PostgreSQL, woken by NOTIFY)."""
     from projections.service import listen_wait
 
@@ -45,8 +59,11 @@ def follow(cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool
     projector = rm.projector(batch_size=batch_size)
     sealer = None
     if seal and not cli.settings.signing_key_file.exists():
-        click.echo(f"warning: no signing key at {cli.settings.signing_key_file}: not sealing "
-                   "(run `sdsi init`, or pass --no-seal)", err=True)
+        click.echo(
+            f"warning: no signing key at {cli.settings.signing_key_file}: not sealing "
+            "(run `sdsi init`, or pass --no-seal)",
+            err=True,
+        )
     elif seal:
         from ledger.sealing import Sealer
 
@@ -54,14 +71,23 @@ def follow(cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool
     if once:
         n = projector.catch_up()
         sealed = sealer.run_once() if sealer else 0
-        click.echo(f"caught up: {n} events projected, views at position {projector.cursor().position}"
-                   + (f", {sealed} events sealed" if sealer else ""))
+        click.echo(
+            f"caught up: {n} events projected, views at position {projector.cursor().position}"
+            + (f", {sealed} events sealed" if sealer else "")
+        )
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
     signal.signal(signal.SIGINT, lambda *_a: stop.set())
-    wait = listen_wait(cli.settings) if cli.settings.database.is_postgres else (lambda seconds: stop.wait(seconds))
-    click.echo(f"following {cli.settings.database.describe()} from position {projector.cursor().position}", err=True)
+    wait = (
+        listen_wait(cli.settings)
+        if cli.settings.database.is_postgres
+        else (lambda seconds: stop.wait(seconds))
+    )
+    click.echo(
+        f"following {cli.settings.database.describe()} from position {projector.cursor().position}",
+        err=True,
+    )
     while not stop.is_set():
         moved = projector.catch_up() + (sealer.run_once() if sealer else 0)
         if not moved:
@@ -84,7 +110,9 @@ def rebuild(cli: CliContext, batch_size: int) -> None:
         n = projector.rebuild(progress=bar)
     seconds = time.perf_counter() - started
     rate = n / seconds if seconds else 0
-    click.echo(f"rebuilt {len(VIEWS_FOR_REPLAY)} views from {n} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+    click.echo(
+        f"rebuilt {len(VIEWS_FOR_REPLAY)} views from {n} events in {seconds:.1f} s ({rate:,.0f} events/s)"
+    )
 
 
 @projections.command()
@@ -100,7 +128,9 @@ def status(cli: CliContext, fmt: str) -> None:
         return
     click.echo(f"{'view':<10} {'position':>9} {'head':>9} {'lag':>7}  updated")
     for r in rows:
-        click.echo(f"{r['view']:<10} {r['position']:>9} {r['head']:>9} {r['lag']:>7}  {r['updated_at']}")
+        click.echo(
+            f"{r['view']:<10} {r['position']:>9} {r['head']:>9} {r['lag']:>7}  {r['updated_at']}"
+        )
 
 
 def _jsonable(value: Any) -> Any:
@@ -114,8 +144,15 @@ def _jsonable(value: Any) -> Any:
 
 
 @click.command()
-@click.option("--as-of", "as_of", required=True, help="ISO date-time (UTC) or position:N.")
-@click.option("--view", type=click.Choice(VIEWS_FOR_REPLAY), default="portfolio", show_default=True)
+@click.option(
+    "--as-of", "as_of", required=True, help="ISO date-time (UTC) or position:N."
+)
+@click.option(
+    "--view",
+    type=click.Choice(VIEWS_FOR_REPLAY),
+    default="portfolio",
+    show_default=True,
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_cli
 @handle_errors
@@ -135,7 +172,18 @@ def replay(cli: CliContext, as_of: str, view: str, fmt: str) -> None:
             "audit": lambda: q.audit_trail(store, limit=1000)["events"],
         }[view]()
         if fmt == "json":
-            click.echo(json.dumps({"as_of": as_of, "position": position, "view": view, "rows": _jsonable(data)}, ensure_ascii=False, indent=1))
+            click.echo(
+                json.dumps(
+                    {
+                        "as_of": as_of,
+                        "position": position,
+                        "view": view,
+                        "rows": _jsonable(data),
+                    },
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
             return
         click.echo(f"{view} as of {as_of} (position {position})")
         _table(view, data)
@@ -146,20 +194,32 @@ def replay(cli: CliContext, as_of: str, view: str, fmt: str) -> None:
 def _table(view: str, data: Any) -> None:
     if view == "portfolio":
         for r in data:
-            click.echo(f"{r['rank'] or '-':>4} {r['code']:<12} {r['status']:<24} {r['value'] or '':>7} {r['risk'] or '':>7} {r['title']}")
+            click.echo(
+                f"{r['rank'] or '-':>4} {r['code']:<12} {r['status']:<24} {r['value'] or '':>7} {r['risk'] or '':>7} {r['title']}"
+            )
     elif view == "budget":
         for e in data["envelopes"]:
-            click.echo(f"{e['year']} {e['section']:<15} total {e['total']:>14} allocated {e['allocated']:>14} available {e['available']:>14}")
+            click.echo(
+                f"{e['year']} {e['section']:<15} total {e['total']:>14} allocated {e['allocated']:>14} available {e['available']:>14}"
+            )
         t = data["total"]
-        click.echo(f"projects: CP {t['cp']} committed {t['committed']} paid {t['paid']} available {t['available']}")
+        click.echo(
+            f"projects: CP {t['cp']} committed {t['committed']} paid {t['paid']} available {t['available']}"
+        )
     elif view == "decisions":
         for d in data:
-            click.echo(f"{d['position']:>7} {d['session']:<22} {d['proposal']:<12} {d['outcome']:<26} pour {d['votes_for']} contre {d['votes_against']}")
+            click.echo(
+                f"{d['position']:>7} {d['session']:<22} {d['proposal']:<12} {d['outcome']:<26} pour {d['votes_for']} contre {d['votes_against']}"
+            )
     elif view == "capacity":
         for c in data:
             flag = "  SURCHARGE" if c["overload"] else ""
-            click.echo(f"{c['team']:<12} {c['year']} {c['workload']:>6}/{c['capacity']:<6} {c['load'] or 0:>6}%{flag}")
+            click.echo(
+                f"{c['team']:<12} {c['year']} {c['workload']:>6}/{c['capacity']:<6} {c['load'] or 0:>6}%{flag}"
+            )
     else:
         for ev in data:
-            click.echo(f"{ev['position']:>7} {ev['at']} {ev['actor']:<14} {ev['event_type']:<28} {ev['aggregate']}")
+            click.echo(
+                f"{ev['position']:>7} {ev['at']} {ev['actor']:<14} {ev['event_type']:<28} {ev['aggregate']}"
+            )
     sys.stdout.flush()

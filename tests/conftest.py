@@ -37,17 +37,39 @@ def _free_port() -> int:
 
 
 def _start_throwaway_cluster() -> tuple[str, callable]:  # type: ignore[valid-type]
-    bindir = Path(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip())
+    bindir = Path(
+        subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
     workdir = Path(tempfile.mkdtemp(prefix="sdsi-pg-"))
     port = _free_port()
-    subprocess.run([bindir / "initdb", "-D", workdir / "data", "-U", "postgres", "-A", "trust"],
-                   check=True, capture_output=True)
-    subprocess.run([bindir / "pg_ctl", "-D", workdir / "data", "-l", workdir / "log", "-w", "-o",
-                    f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [bindir / "initdb", "-D", workdir / "data", "-U", "postgres", "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            bindir / "pg_ctl",
+            "-D",
+            workdir / "data",
+            "-l",
+            workdir / "log",
+            "-w",
+            "-o",
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
     def stop() -> None:
-        subprocess.run([bindir / "pg_ctl", "-D", workdir / "data", "-m", "immediate", "stop"], capture_output=True)
+        subprocess.run(
+            [bindir / "pg_ctl", "-D", workdir / "data", "-m", "immediate", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
     return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
@@ -137,11 +159,13 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 
 def make_settings(data_dir: Path, database_url: str, **library_env: str) -> Settings:
-    base = Settings.from_env({
-        "SDSI_DATA_DIR": str(data_dir),
-        "SDSI_DATABASE_URL": database_url,
-        "SDSI_PASSWORD_HASHING": "fast",
-    })
+    base = Settings.from_env(
+        {
+            "SDSI_DATA_DIR": str(data_dir),
+            "SDSI_DATABASE_URL": database_url,
+            "SDSI_PASSWORD_HASHING": "fast",
+        }
+    )
     return Settings(**{**base.__dict__, "library_env": library_env})
 
 

@@ -9,7 +9,15 @@ from typing import Any
 from markupsafe import Markup
 
 
-def scatter(points: list[dict[str, Any]], *, title: str, x_label: str, y_label: str, width: int = 560, height: int = 360) -> Markup:
+def scatter(
+    points: list[dict[str, Any]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    width: int = 560,
+    height: int = 360,
+) -> Markup:
     """Value (x) against risk (y), 0–100 each; each point links to its proposal."""
     left, bottom, top, right = 48, 40, 12, 12
     w, h = width - left - right, height - top - bottom
@@ -22,26 +30,55 @@ def scatter(points: list[dict[str, Any]], *, title: str, x_label: str, y_label: 
     for tick in range(0, 101, 25):
         x = left + w * tick / 100
         y = top + h - h * tick / 100
-        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + h}" stroke="#dde1e7"/>')
-        out.append(f'<text x="{x:.1f}" y="{top + h + 16}" text-anchor="middle">{tick}</text>')
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="#dde1e7"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
-    out.append(f'<text x="{left + w / 2}" y="{height - 4}" text-anchor="middle">{escape(x_label)}</text>')
-    out.append(f'<text x="12" y="{top + h / 2}" text-anchor="middle" transform="rotate(-90 12 {top + h / 2})">{escape(y_label)}</text>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + h}" stroke="#dde1e7"/>'
+        )
+        out.append(
+            f'<text x="{x:.1f}" y="{top + h + 16}" text-anchor="middle">{tick}</text>'
+        )
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="#dde1e7"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>'
+        )
+    out.append(
+        f'<text x="{left + w / 2}" y="{height - 4}" text-anchor="middle">{escape(x_label)}</text>'
+    )
+    out.append(
+        f'<text x="12" y="{top + h / 2}" text-anchor="middle" transform="rotate(-90 12 {top + h / 2})">{escape(y_label)}</text>'
+    )
     for p in points:
         if p.get("x") is None or p.get("y") is None:
             continue
         x = left + w * float(p["x"]) / 100
         y = top + h - h * float(p["y"]) / 100
-        color = {"approved": "#15603a", "approved_with_conditions": "#15603a", "done": "#15603a", "in_progress": "#0b4f9c",
-                 "planned": "#0b4f9c", "rejected": "#a11b1b", "deferred": "#8a4b00"}.get(p.get("status", ""), "#4a5360")
+        color = {
+            "approved": "#15603a",
+            "approved_with_conditions": "#15603a",
+            "done": "#15603a",
+            "in_progress": "#0b4f9c",
+            "planned": "#0b4f9c",
+            "rejected": "#a11b1b",
+            "deferred": "#8a4b00",
+        }.get(p.get("status", ""), "#4a5360")
         label = escape(f"{p['label']} : {p['x']} / {p['y']}")
-        out.append(f'<a href="{escape(p["href"])}" aria-label="{label}"><circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}" fill-opacity="0.8"><title>{label}</title></circle></a>')
+        out.append(
+            f'<a href="{escape(p["href"])}" aria-label="{label}"><circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}" fill-opacity="0.8"><title>{label}</title></circle></a>'
+        )
     out.append("</svg>")
     return Markup("".join(out))
 
 
-def bars(groups: list[tuple[str, list[tuple[str, Decimal]]]], *, title: str, series: list[tuple[str, str]], width: int = 640, height: int = 300, ident: str = "bar") -> Markup:
+def bars(
+    groups: list[tuple[str, list[tuple[str, Decimal]]]],
+    *,
+    title: str,
+    series: list[tuple[str, str]],
+    width: int = 640,
+    height: int = 300,
+    ident: str = "bar",
+) -> Markup:
     """Grouped bars (e.g. per year: total, allocated, committed, paid), amounts in €.
 
     ``ident`` names the chart's title element: give each chart of a page its own.
@@ -57,8 +94,14 @@ def bars(groups: list[tuple[str, list[tuple[str, Decimal]]]], *, title: str, ser
     for i in range(5):
         value = peak * i / 4
         y = top + h - h * i / 4
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="#dde1e7"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value / 1000:,.0f} k€</text>'.replace(",", "\u202f"))
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="#dde1e7"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value / 1000:,.0f} k€</text>'.replace(
+                ",", "\u202f"
+            )
+        )
     n = max(len(groups), 1)
     group_w = w / n
     bar_w = group_w * 0.8 / max(len(series), 1)
@@ -67,14 +110,19 @@ def bars(groups: list[tuple[str, list[tuple[str, Decimal]]]], *, title: str, ser
         for si, (_name, value) in enumerate(vals):
             bh = h * float(value) / peak
             color = series[si][1] if si < len(series) else "#4a5360"
-            out.append(f'<rect x="{x0 + si * bar_w:.1f}" y="{top + h - bh:.1f}" width="{bar_w - 2:.1f}" height="{bh:.1f}" fill="{color}"><title>{escape(label)} — {escape(series[si][0] if si < len(series) else "")} : {value} €</title></rect>')
-        out.append(f'<text x="{x0 + group_w * 0.4:.1f}" y="{top + h + 16}" text-anchor="middle">{escape(label)}</text>')
+            out.append(
+                f'<rect x="{x0 + si * bar_w:.1f}" y="{top + h - bh:.1f}" width="{bar_w - 2:.1f}" height="{bh:.1f}" fill="{color}"><title>{escape(label)} — {escape(series[si][0] if si < len(series) else "")} : {value} €</title></rect>'
+            )
+        out.append(
+            f'<text x="{x0 + group_w * 0.4:.1f}" y="{top + h + 16}" text-anchor="middle">{escape(label)}</text>'
+        )
     for si, (name, color) in enumerate(series):
         x = left + si * 150
-        out.append(f'<rect x="{x}" y="{height - 18}" width="12" height="12" fill="{color}"/><text x="{x + 16}" y="{height - 8}">{escape(name)}</text>')
+        out.append(
+            f'<rect x="{x}" y="{height - 18}" width="12" height="12" fill="{color}"/><text x="{x + 16}" y="{height - 8}">{escape(name)}</text>'
+        )
     out.append("</svg>")
     return Markup("".join(out))
-
 
 
 def lines(

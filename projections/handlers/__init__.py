@@ -3,5 +3,11 @@
 The audit trail goes first so it sees the state each event found ("old" values).
 """
 
-from projections.handlers import audit, budget, decisions, portfolio, reference  # noqa: F401
-from projections.handlers import scenarios  # noqa: F401
+from projections.handlers import (  # noqa: F401
+    audit,
+    budget,
+    decisions,
+    portfolio,
+    reference,
+    scenarios,
+)

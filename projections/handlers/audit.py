@@ -4,16 +4,23 @@ the event found."""
 
 from __future__ import annotations
 
-import orjson
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import orjson
+
 from projections.projector import Batch, Meta, document, on_every_event
 
-BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "context", "originator_topic"}
+BASE_FIELDS = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "context",
+    "originator_topic",
+}
 MAX_VALUE = 400
 
 # Where each aggregate's current state lives in the views: (table, key from its label).
@@ -121,7 +128,9 @@ def aggregate_of(batch: Batch, event: Any, agg_type: str, oid: str) -> dict[str,
     return doc
 
 
-def changes(batch: Batch, event: Any, agg_type: str, key: str, event_type: str) -> list[dict[str, Any]]:
+def changes(
+    batch: Batch, event: Any, agg_type: str, key: str, event_type: str
+) -> list[dict[str, Any]]:
     """Old → new for the fields whose current value the views hold (status, revision…);
     the event's other fields are its payload (see :func:`payload_changes`)."""
     state = None
@@ -131,12 +140,24 @@ def changes(batch: Batch, event: Any, agg_type: str, key: str, event_type: str) 
     out = []
     for name, value in IMPLIED.get(event_type, ()):
         new = value(event) if callable(value) else value
-        out.append({"field": name, "old": state.get(name) if state else None, "new": new})
+        out.append(
+            {"field": name, "old": state.get(name) if state else None, "new": new}
+        )
     if state:
         for name in field_names(type(event)):
             old = state.get(name, _MISSING)
-            if old is not _MISSING and name not in BASE_FIELDS and isinstance(old, _SCALARS):
-                out.append({"field": name, "old": old, "new": _short(plain(getattr(event, name)))})
+            if (
+                old is not _MISSING
+                and name not in BASE_FIELDS
+                and isinstance(old, _SCALARS)
+            ):
+                out.append(
+                    {
+                        "field": name,
+                        "old": old,
+                        "new": _short(plain(getattr(event, name))),
+                    }
+                )
     return out
 
 
@@ -154,13 +175,16 @@ def flatten(value: Any) -> Any:
     return value
 
 
-def payload_changes(tracked: list[dict[str, Any]], payload: str) -> list[dict[str, Any]]:
+def payload_changes(
+    tracked: list[dict[str, Any]], payload: str
+) -> list[dict[str, Any]]:
     """The full change list of an audit row: tracked old → new, then the other fields."""
     seen = {c["field"] for c in tracked}
     state = orjson.loads(payload)
     extra = [
         {"field": name, "old": None, "new": _short(flatten(value))}
-        for name, value in state.items() if name not in BASE_FIELDS and name not in seen and name != "class_version"
+        for name, value in state.items()
+        if name not in BASE_FIELDS and name not in seen and name != "class_version"
     ]
     return tracked + extra
 
@@ -173,11 +197,27 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
     agg = aggregate_of(batch, event, agg_type, oid)
     meta.key = agg["key"]
     ctx = meta.context
-    batch.append("events", (
-        meta.position, meta.notification_id, meta.at, ctx.actor, ",".join(ctx.roles), ctx.origin,
-        ctx.command, ctx.key, ctx.reason, agg_type, oid, meta.key, event.originator_version,
-        qualname, dumps(changes(batch, event, agg_type, meta.key, qualname)), meta.state.decode(),
-    ))
+    batch.append(
+        "events",
+        (
+            meta.position,
+            meta.notification_id,
+            meta.at,
+            ctx.actor,
+            ",".join(ctx.roles),
+            ctx.origin,
+            ctx.command,
+            ctx.key,
+            ctx.reason,
+            agg_type,
+            oid,
+            meta.key,
+            event.originator_version,
+            qualname,
+            dumps(changes(batch, event, agg_type, meta.key, qualname)),
+            meta.state.decode(),
+        ),
+    )
 
 
 document("aggregates", lambda d: (d["id"], d["type"], d["key"]))

@@ -16,11 +16,34 @@ def _key(year: int, section: str) -> str:
 @on(Envelope.BudgetVoted)
 def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
     section = e.section.value
-    batch.put("envelopes", (e.year, section), {
-        "year": e.year, "section": section, "bp_c": cents(e.amount), "dm_c": 0, "dm_count": 0,
-        "allocations": {}, "overrides": 0, "positions": [m.position],
-    })
-    batch.append("envelope_moves", (m.position, e.year, section, "BP", cents(e.amount), e.deliberation, e.on.isoformat(), m.context.actor, m.at))
+    batch.put(
+        "envelopes",
+        (e.year, section),
+        {
+            "year": e.year,
+            "section": section,
+            "bp_c": cents(e.amount),
+            "dm_c": 0,
+            "dm_count": 0,
+            "allocations": {},
+            "overrides": 0,
+            "positions": [m.position],
+        },
+    )
+    batch.append(
+        "envelope_moves",
+        (
+            m.position,
+            e.year,
+            section,
+            "BP",
+            cents(e.amount),
+            e.deliberation,
+            e.on.isoformat(),
+            m.context.actor,
+            m.at,
+        ),
+    )
 
 
 def _envelope(batch: Batch, m: Meta) -> dict[str, Any]:
@@ -35,31 +58,72 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
     env["dm_c"] += cents(e.delta)
     env["dm_count"] += 1
     env["positions"].append(m.position)
-    batch.append("envelope_moves", (m.position, env["year"], env["section"], "DM", cents(e.delta), e.deliberation, e.on.isoformat(), m.context.actor, m.at))
+    batch.append(
+        "envelope_moves",
+        (
+            m.position,
+            env["year"],
+            env["section"],
+            "DM",
+            cents(e.delta),
+            e.deliberation,
+            e.on.isoformat(),
+            m.context.actor,
+            m.at,
+        ),
+    )
 
 
 @on(Envelope.Allocated)
 def allocated(batch: Batch, e: Envelope.Allocated, m: Meta) -> None:
     env = _envelope(batch, m)
     if e.amount:
-        env["allocations"][e.proposal] = {"amount_c": cents(e.amount), "override_reason": e.override_reason, "position": m.position}
+        env["allocations"][e.proposal] = {
+            "amount_c": cents(e.amount),
+            "override_reason": e.override_reason,
+            "position": m.position,
+        }
     else:
         env["allocations"].pop(e.proposal, None)
     env["overrides"] += e.override_reason is not None
     env["positions"].append(m.position)
-    batch.append("allocations", (m.position, env["year"], env["section"], e.proposal, cents(e.amount), cents(e.previous), e.override_reason, m.context.actor, m.at))
+    batch.append(
+        "allocations",
+        (
+            m.position,
+            env["year"],
+            env["section"],
+            e.proposal,
+            cents(e.amount),
+            cents(e.previous),
+            e.override_reason,
+            m.context.actor,
+            m.at,
+        ),
+    )
     project = batch.doc("project_budgets", (e.proposal,))
     if project is not None and e.override_reason is not None:
-        batch.touch("project_budgets", (e.proposal,))["alloc_overrides"][_key(env["year"], env["section"])] = e.override_reason
+        batch.touch("project_budgets", (e.proposal,))["alloc_overrides"][
+            _key(env["year"], env["section"])
+        ] = e.override_reason
 
 
 def _alloc_total(env: dict[str, Any]) -> int:
     return sum(a["amount_c"] for a in env["allocations"].values())
 
 
-document("envelopes", lambda d: (
-    d["year"], d["section"], d["bp_c"], d["dm_c"], d["bp_c"] + d["dm_c"], _alloc_total(d), d["overrides"],
-))
+document(
+    "envelopes",
+    lambda d: (
+        d["year"],
+        d["section"],
+        d["bp_c"],
+        d["dm_c"],
+        d["bp_c"] + d["dm_c"],
+        _alloc_total(d),
+        d["overrides"],
+    ),
+)
 
 
 def _cp(lines: Any) -> dict[str, int]:
@@ -73,14 +137,30 @@ def ap_voted(batch: Batch, e: ProjectBudget.APVoted, m: Meta) -> None:
     for key in cp:
         year, section = key.split("/")
         env = batch.doc("envelopes", (int(year), section))
-        reason = env["allocations"].get(e.proposal, {}).get("override_reason") if env else None
+        reason = (
+            env["allocations"].get(e.proposal, {}).get("override_reason")
+            if env
+            else None
+        )
         if reason:
             overrides[key] = reason
-    batch.put("project_budgets", (e.proposal,), {
-        "proposal": e.proposal, "ap_initial_c": cents(e.amount), "ap_c": cents(e.amount), "session": e.session,
-        "cp_initial": cp, "cp": cp, "revisions": [], "commitments": {}, "payments": {},
-        "alloc_overrides": overrides, "position": m.position,
-    })
+    batch.put(
+        "project_budgets",
+        (e.proposal,),
+        {
+            "proposal": e.proposal,
+            "ap_initial_c": cents(e.amount),
+            "ap_c": cents(e.amount),
+            "session": e.session,
+            "cp_initial": cp,
+            "cp": cp,
+            "revisions": [],
+            "commitments": {},
+            "payments": {},
+            "alloc_overrides": overrides,
+            "position": m.position,
+        },
+    )
     proposal = batch.doc("proposals", (e.proposal,))
     if proposal is not None:
         batch.touch("proposals", (e.proposal,))["ap_c"] = cents(e.amount)
@@ -96,8 +176,16 @@ def ap_revised(batch: Batch, e: ProjectBudget.APRevised, m: Meta) -> None:
     project = _project(batch, m)
     project["ap_c"] = cents(e.amount)
     project["cp"] = _cp(e.cp)
-    project["revisions"].append({"position": m.position, "at": m.at, "ap_c": cents(e.amount), "deliberation": e.deliberation,
-                                 "reason": m.context.reason, "actor": m.context.actor})
+    project["revisions"].append(
+        {
+            "position": m.position,
+            "at": m.at,
+            "ap_c": cents(e.amount),
+            "deliberation": e.deliberation,
+            "reason": m.context.reason,
+            "actor": m.context.actor,
+        }
+    )
     proposal = batch.doc("proposals", (project["proposal"],))
     if proposal is not None:
         batch.touch("proposals", (project["proposal"],))["ap_c"] = cents(e.amount)
@@ -107,8 +195,14 @@ def ap_revised(batch: Batch, e: ProjectBudget.APRevised, m: Meta) -> None:
 def committed(batch: Batch, e: ProjectBudget.Committed, m: Meta) -> None:
     project = _project(batch, m)
     project["commitments"][e.reference] = {
-        "year": e.year, "section": e.section.value, "amount_c": cents(e.amount), "paid_c": 0,
-        "on": e.on.isoformat(), "supplier": e.supplier, "override_reason": e.override_reason, "position": m.position,
+        "year": e.year,
+        "section": e.section.value,
+        "amount_c": cents(e.amount),
+        "paid_c": 0,
+        "on": e.on.isoformat(),
+        "supplier": e.supplier,
+        "override_reason": e.override_reason,
+        "position": m.position,
     }
 
 
@@ -117,36 +211,88 @@ def paid(batch: Batch, e: ProjectBudget.Paid, m: Meta) -> None:
     project = _project(batch, m)
     project["commitments"][e.commitment]["paid_c"] += cents(e.amount)
     project["payments"][e.reference] = {
-        "commitment": e.commitment, "amount_c": cents(e.amount), "on": e.on.isoformat(),
-        "override_reason": e.override_reason, "position": m.position,
+        "commitment": e.commitment,
+        "amount_c": cents(e.amount),
+        "on": e.on.isoformat(),
+        "override_reason": e.override_reason,
+        "position": m.position,
     }
 
 
 def _lines(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
     p = d["proposal"]
-    keys = set(d["cp"]) | set(d["cp_initial"]) | {_key(c["year"], c["section"]) for c in d["commitments"].values()}
+    keys = (
+        set(d["cp"])
+        | set(d["cp_initial"])
+        | {_key(c["year"], c["section"]) for c in d["commitments"].values()}
+    )
     lines = []
     for key in sorted(keys):
         year, section = key.split("/")
-        mine = [c for c in d["commitments"].values() if c["year"] == int(year) and c["section"] == section]
-        pays = [x for x in d["payments"].values() if d["commitments"][x["commitment"]] in mine]
-        lines.append((
-            p, int(year), section, d["cp_initial"].get(key, 0), d["cp"].get(key, 0),
-            sum(c["amount_c"] for c in mine), sum(c["paid_c"] for c in mine),
-            int(key in d["alloc_overrides"]), int(any(c["override_reason"] for c in mine)),
-            int(any(x["override_reason"] for x in pays)),
-        ))
+        mine = [
+            c
+            for c in d["commitments"].values()
+            if c["year"] == int(year) and c["section"] == section
+        ]
+        pays = [
+            x
+            for x in d["payments"].values()
+            if d["commitments"][x["commitment"]] in mine
+        ]
+        lines.append(
+            (
+                p,
+                int(year),
+                section,
+                d["cp_initial"].get(key, 0),
+                d["cp"].get(key, 0),
+                sum(c["amount_c"] for c in mine),
+                sum(c["paid_c"] for c in mine),
+                int(key in d["alloc_overrides"]),
+                int(any(c["override_reason"] for c in mine)),
+                int(any(x["override_reason"] for x in pays)),
+            )
+        )
     return {
         "project_lines": lines,
         "commitments": [
-            (p, ref, c["year"], c["section"], c["amount_c"], c["paid_c"], c["on"], c["supplier"], c["override_reason"], c["position"])
+            (
+                p,
+                ref,
+                c["year"],
+                c["section"],
+                c["amount_c"],
+                c["paid_c"],
+                c["on"],
+                c["supplier"],
+                c["override_reason"],
+                c["position"],
+            )
             for ref, c in d["commitments"].items()
         ],
         "payments": [
-            (p, ref, x["commitment"], x["amount_c"], x["on"], x["override_reason"], x["position"])
+            (
+                p,
+                ref,
+                x["commitment"],
+                x["amount_c"],
+                x["on"],
+                x["override_reason"],
+                x["position"],
+            )
             for ref, x in d["payments"].items()
         ],
     }
 
 
-document("project_budgets", lambda d: (d["proposal"], d["ap_initial_c"], d["ap_c"], len(d["revisions"]), d["session"]), _lines)
+document(
+    "project_budgets",
+    lambda d: (
+        d["proposal"],
+        d["ap_initial_c"],
+        d["ap_c"],
+        len(d["revisions"]),
+        d["session"],
+    ),
+    _lines,
+)

@@ -31,10 +31,21 @@ def _required(doc: dict[str, Any]) -> int:
 @on(Session.Convened)
 def convened(batch: Batch, e: Session.Convened, m: Meta) -> None:
     doc = {
-        "code": e.code, "title": e.title, "on": e.on.isoformat(), "chair": e.chair,
-        "voting": list(e.voting), "non_voting": list(e.non_voting), "quorum": plain(e.quorum),
-        "status": "convened", "agenda": [], "present": [], "votes": {}, "vote_positions": {},
-        "decisions": {}, "positions": {"convened": m.position}, "attendance": [],
+        "code": e.code,
+        "title": e.title,
+        "on": e.on.isoformat(),
+        "chair": e.chair,
+        "voting": list(e.voting),
+        "non_voting": list(e.non_voting),
+        "quorum": plain(e.quorum),
+        "status": "convened",
+        "agenda": [],
+        "present": [],
+        "votes": {},
+        "vote_positions": {},
+        "decisions": {},
+        "positions": {"convened": m.position},
+        "attendance": [],
     }
     doc["quorum_required"] = _required(doc)
     batch.put("sessions", (e.code,), doc)
@@ -54,7 +65,9 @@ def opened(batch: Batch, e: Session.Opened, m: Meta) -> None:
     doc = _session(batch, m)
     doc.update(status="open", present=sorted(e.present))
     doc["positions"]["opened"] = m.position
-    doc["attendance"].append({"position": m.position, "at": m.at, "present": sorted(e.present)})
+    doc["attendance"].append(
+        {"position": m.position, "at": m.at, "present": sorted(e.present)}
+    )
 
 
 @on(Session.AttendanceChanged)
@@ -63,15 +76,22 @@ def attendance(batch: Batch, e: Session.AttendanceChanged, m: Meta) -> None:
     present = set(doc["present"])
     (present.add if e.present else present.discard)(e.member)
     doc["present"] = sorted(present)
-    doc["attendance"].append({"position": m.position, "at": m.at, "member": e.member, "present": e.present})
+    doc["attendance"].append(
+        {"position": m.position, "at": m.at, "member": e.member, "present": e.present}
+    )
 
 
 @on(Session.VoteCast)
 def vote(batch: Batch, e: Session.VoteCast, m: Meta) -> None:
     doc = _session(batch, m)
-    doc["votes"].setdefault(e.proposal, {})[e.member] = {"choice": e.choice.value, "position": m.position}
+    doc["votes"].setdefault(e.proposal, {})[e.member] = {
+        "choice": e.choice.value,
+        "position": m.position,
+    }
     doc["vote_positions"].setdefault(e.proposal, []).append(m.position)
-    batch.append("votes", (m.position, doc["code"], e.proposal, e.member, e.choice.value, m.at))
+    batch.append(
+        "votes", (m.position, doc["code"], e.proposal, e.member, e.choice.value, m.at)
+    )
 
 
 @on(Session.DecisionRecorded)
@@ -81,12 +101,17 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
     doc["decisions"][d.proposal] = m.position
     proposal = batch.doc("proposals", (d.proposal,)) or {}
     if proposal:
-        ensure_consolidated(batch, proposal)  # current scores, whatever the batch boundaries
+        ensure_consolidated(
+            batch, proposal
+        )  # current scores, whatever the batch boundaries
     grid_key = str(d.grid_version) if d.grid_version is not None else None
     scores = proposal.get("consolidated", {}).get(grid_key) if grid_key else None
     score_positions = sorted(
-        s["position"] for k, s in proposal.get("scores", {}).items()
-        if grid_key and k.split("/")[0] == str(d.revision) and k.split("/")[1] == grid_key
+        s["position"]
+        for k, s in proposal.get("scores", {}).items()
+        if grid_key
+        and k.split("/")[0] == str(d.revision)
+        and k.split("/")[1] == grid_key
     )
     budget = []
     for line in d.cp:
@@ -94,33 +119,70 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         if env is not None:
             total = env["bp_c"] + env["dm_c"]
             allocated = sum(a["amount_c"] for a in env["allocations"].values())
-            budget.append({"year": line.year, "section": line.section.value, "total_c": total,
-                           "allocated_c": allocated, "available_c": total - allocated,
-                           "requested_c": cents(line.amount), "positions": env["positions"][-5:]})
+            budget.append(
+                {
+                    "year": line.year,
+                    "section": line.section.value,
+                    "total_c": total,
+                    "allocated_c": allocated,
+                    "available_c": total - allocated,
+                    "requested_c": cents(line.amount),
+                    "positions": env["positions"][-5:],
+                }
+            )
     grid = batch.doc("grids", (d.grid_version,)) if d.grid_version is not None else None
     evidence = {
-        "rationale": d.rationale, "conditions": d.conditions, "justification": d.justification,
-        "override_reason": d.override_reason, "cp": [plain(c) for c in d.cp],
-        "scores": scores, "grid_version": d.grid_version, "grid_adopted_position": grid["adopted_position"] if grid else None,
-        "budget": budget, "revision": d.revision,
+        "rationale": d.rationale,
+        "conditions": d.conditions,
+        "justification": d.justification,
+        "override_reason": d.override_reason,
+        "cp": [plain(c) for c in d.cp],
+        "scores": scores,
+        "grid_version": d.grid_version,
+        "grid_adopted_position": grid["adopted_position"] if grid else None,
+        "budget": budget,
+        "revision": d.revision,
         "votes": doc["votes"].get(d.proposal, {}),
         "positions": {
-            "decision": m.position, "votes": list(doc["vote_positions"].get(d.proposal, [])),
-            "scores": score_positions, "convened": doc["positions"]["convened"],
+            "decision": m.position,
+            "votes": list(doc["vote_positions"].get(d.proposal, [])),
+            "scores": score_positions,
+            "convened": doc["positions"]["convened"],
             "opened": doc["positions"].get("opened"),
             "qualification": (proposal.get("qualification") or {}).get("position"),
         },
-        "present": list(doc["present"]), "value_x100": proposal.get("value_x100"), "risk_x100": proposal.get("risk_x100"),
+        "present": list(doc["present"]),
+        "value_x100": proposal.get("value_x100"),
+        "risk_x100": proposal.get("risk_x100"),
     }
     favourable = d.outcome.value in ("approved", "approved_with_conditions")
-    departs = (d.votes_for > d.votes_against and not favourable) or (d.votes_against > d.votes_for and favourable)
-    batch.append("decisions", (
-        m.position, doc["code"], d.proposal, doc["on"], m.at, d.outcome.value,
-        cents(d.ap_amount) if d.ap_amount is not None else None, d.grid_version, d.revision, d.scenario,
-        d.votes_for, d.votes_against, d.abstentions, d.present_voting, d.quorum_required,
-        int(departs), int(d.override_reason is not None), m.context.actor,
-        dumps(evidence),
-    ))
+    departs = (d.votes_for > d.votes_against and not favourable) or (
+        d.votes_against > d.votes_for and favourable
+    )
+    batch.append(
+        "decisions",
+        (
+            m.position,
+            doc["code"],
+            d.proposal,
+            doc["on"],
+            m.at,
+            d.outcome.value,
+            cents(d.ap_amount) if d.ap_amount is not None else None,
+            d.grid_version,
+            d.revision,
+            d.scenario,
+            d.votes_for,
+            d.votes_against,
+            d.abstentions,
+            d.present_voting,
+            d.quorum_required,
+            int(departs),
+            int(d.override_reason is not None),
+            m.context.actor,
+            dumps(evidence),
+        ),
+    )
 
 
 @on(Session.Closed)
@@ -134,4 +196,15 @@ def _present_voting(d: dict[str, Any]) -> int:
     return sum(1 for p in d["present"] if p in d["voting"])
 
 
-document("sessions", lambda d: (d["code"], d["title"], d["on"], d["chair"], d["status"], d["quorum_required"], _present_voting(d)))
+document(
+    "sessions",
+    lambda d: (
+        d["code"],
+        d["title"],
+        d["on"],
+        d["chair"],
+        d["status"],
+        d["quorum_required"],
+        _present_voting(d),
+    ),
+)

@@ -15,7 +15,10 @@ from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
 
 def _content_doc(content: Any) -> dict[str, Any]:
     c = plain(content)
-    c["costs"] = [{"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)} for x in content.costs]
+    c["costs"] = [
+        {"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)}
+        for x in content.costs
+    ]
     return c  # type: ignore[no-any-return]
 
 
@@ -31,7 +34,15 @@ def _estimates(doc: dict[str, Any]) -> None:
 
 def _status(doc: dict[str, Any], status: str, m: Meta) -> None:
     doc["status"] = status
-    doc["history"].append({"position": m.position, "at": m.at, "status": status, "actor": m.context.actor, "reason": m.context.reason})
+    doc["history"].append(
+        {
+            "position": m.position,
+            "at": m.at,
+            "status": status,
+            "actor": m.context.actor,
+            "reason": m.context.reason,
+        }
+    )
     doc["updated_position"] = m.position
 
 
@@ -45,17 +56,46 @@ def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
     direction["proposals"].append(e.code)
     content = _content_doc(e.content)
     doc = {
-        "code": e.code, "direction": e.direction, "pole": direction["pole"], "referent": e.referent,
-        "status": "draft", "revision": 1, "content": content, "qualification": None, "session": None,
-        "decisions": [], "ap_c": None, "milestones": {}, "progress_x100": 0, "planned_start": None,
-        "planned_end": None, "started_on": None, "done_on": None, "closing_reason": None,
-        "scores": {}, "consolidated": {}, "history": [], "created_position": m.position,
-        "created_at": m.at, "updated_position": m.position,
+        "code": e.code,
+        "direction": e.direction,
+        "pole": direction["pole"],
+        "referent": e.referent,
+        "status": "draft",
+        "revision": 1,
+        "content": content,
+        "qualification": None,
+        "session": None,
+        "decisions": [],
+        "ap_c": None,
+        "milestones": {},
+        "progress_x100": 0,
+        "planned_start": None,
+        "planned_end": None,
+        "started_on": None,
+        "done_on": None,
+        "closing_reason": None,
+        "scores": {},
+        "consolidated": {},
+        "history": [],
+        "created_position": m.position,
+        "created_at": m.at,
+        "updated_position": m.position,
     }
     _estimates(doc)
     _status(doc, "draft", m)
     batch.put("proposals", (e.code,), doc)
-    batch.append("revisions", (m.position, e.code, 1, m.at, m.context.actor, m.context.reason, _json(content)))
+    batch.append(
+        "revisions",
+        (
+            m.position,
+            e.code,
+            1,
+            m.at,
+            m.context.actor,
+            m.context.reason,
+            _json(content),
+        ),
+    )
 
 
 @on(Proposal.Amended)
@@ -66,14 +106,28 @@ def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
     batch.mark("consolidate", doc["code"])
     _estimates(doc)
     _status(doc, e.status.value, m)
-    batch.append("revisions", (m.position, doc["code"], e.revision, m.at, m.context.actor, m.context.reason, _json(doc["content"])))
+    batch.append(
+        "revisions",
+        (
+            m.position,
+            doc["code"],
+            e.revision,
+            m.at,
+            m.context.actor,
+            m.context.reason,
+            _json(doc["content"]),
+        ),
+    )
 
 
 @on(Proposal.Qualified)
 def qualified(batch: Batch, e: Proposal.Qualified, m: Meta) -> None:
     doc = _proposal(batch, m)
     q = plain(e.qualification)
-    q["costs"] = [{"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)} for x in e.qualification.costs]
+    q["costs"] = [
+        {"year": x.year, "section": x.section.value, "amount_c": cents(x.amount)}
+        for x in e.qualification.costs
+    ]
     q.update(position=m.position, at=m.at, actor=m.context.actor)
     doc["qualification"] = q
     _estimates(doc)
@@ -97,12 +151,26 @@ def taken_off(batch: Batch, e: Proposal.TakenOffAgenda, m: Meta) -> None:
 @on(Proposal.Decided)
 def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
     doc = _proposal(batch, m)
-    doc["decisions"].append({"session": e.session, "outcome": e.outcome.value, "position": m.position, "revision": doc["revision"]})
+    doc["decisions"].append(
+        {
+            "session": e.session,
+            "outcome": e.outcome.value,
+            "position": m.position,
+            "revision": doc["revision"],
+        }
+    )
     doc["session"] = None
     _status(doc, e.outcome.value, m)
 
 
-@on(Proposal.Submitted, Proposal.Planned, Proposal.Started, Proposal.Completed, Proposal.Withdrawn, Proposal.Cancelled)
+@on(
+    Proposal.Submitted,
+    Proposal.Planned,
+    Proposal.Started,
+    Proposal.Completed,
+    Proposal.Withdrawn,
+    Proposal.Cancelled,
+)
 def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
     doc = _proposal(batch, m)
     if isinstance(e, Proposal.Submitted):
@@ -126,8 +194,13 @@ def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
 def milestone(batch: Batch, e: Proposal.MilestoneSet, m: Meta) -> None:
     doc = _proposal(batch, m)
     ms = e.milestone
-    doc["milestones"][ms.code] = {"code": ms.code, "label": ms.label, "planned": ms.planned.isoformat(),
-                                  "actual": ms.actual.isoformat() if ms.actual else None, "position": m.position}
+    doc["milestones"][ms.code] = {
+        "code": ms.code,
+        "label": ms.label,
+        "planned": ms.planned.isoformat(),
+        "actual": ms.actual.isoformat() if ms.actual else None,
+        "position": m.position,
+    }
     doc["updated_position"] = m.position
 
 
@@ -150,7 +223,10 @@ def scored(batch: Batch, e: ScoreSheet.Scored, m: Meta) -> None:
         history = previous.pop("history")
         history.append(previous)
     doc["scores"][key] = {
-        "level": s.level, "justification": s.justification, "position": m.position, "at": m.at,
+        "level": s.level,
+        "justification": s.justification,
+        "position": m.position,
+        "at": m.at,
         "history": history,
     }
     doc["updated_position"] = m.position
@@ -193,19 +269,34 @@ def consolidate(batch: Batch, doc: dict[str, Any]) -> None:
             low, high = c["scale"][0]["level"], c["scale"][-1]["level"]
             w = Fraction(c["weight"])
             weights[c["family"]] += w
-            entry: dict[str, Any] = {"family": c["family"], "n": len(lv), "stale": stale.get(g, {}).get(code, 0)}
+            entry: dict[str, Any] = {
+                "family": c["family"],
+                "n": len(lv),
+                "stale": stale.get(g, {}).get(code, 0),
+            }
             if lv:
                 mean = Fraction(sum(lv), len(lv))
-                entry.update(mean_x100=_x100(mean), min=min(lv), max=max(lv), spread=max(lv) - min(lv))
+                entry.update(
+                    mean_x100=_x100(mean),
+                    min=min(lv),
+                    max=max(lv),
+                    spread=max(lv) - min(lv),
+                )
                 totals[c["family"]] += w * (mean - low) / (high - low)
             else:
                 complete = False
                 entry.update(mean_x100=None, min=None, max=None, spread=None)
             per[code] = entry
         out[str(g)] = {
-            "criteria": per, "evaluators": len(evaluators.get(g, set())), "complete": complete and bool(per),
-            "value_x100": _x100(totals["value"] * 100 / weights["value"]) if weights["value"] and evaluators.get(g) else None,
-            "risk_x100": _x100(totals["risk"] * 100 / weights["risk"]) if weights["risk"] and evaluators.get(g) else None,
+            "criteria": per,
+            "evaluators": len(evaluators.get(g, set())),
+            "complete": complete and bool(per),
+            "value_x100": _x100(totals["value"] * 100 / weights["value"])
+            if weights["value"] and evaluators.get(g)
+            else None,
+            "risk_x100": _x100(totals["risk"] * 100 / weights["risk"])
+            if weights["risk"] and evaluators.get(g)
+            else None,
             "stale": sum(stale.get(g, {}).values()),
         }
     doc["consolidated"] = out
@@ -242,27 +333,58 @@ def _row(d: dict[str, Any]) -> tuple[Any, ...]:
     years = sorted({c["year"] for c in costs} | {w["year"] for w in d["workloads"]})
     axes = d["content"]["axes"]
     return (
-        d["code"], d["content"]["title"], d["direction"], d["pole"], axes[0]["axis"] if axes else None,
-        d["status"], d["revision"], int(d["content"]["mandatory"]), d["referent"], d["session"],
-        years[0] if years else None, years[-1] if years else None,
+        d["code"],
+        d["content"]["title"],
+        d["direction"],
+        d["pole"],
+        axes[0]["axis"] if axes else None,
+        d["status"],
+        d["revision"],
+        int(d["content"]["mandatory"]),
+        d["referent"],
+        d["session"],
+        years[0] if years else None,
+        years[-1] if years else None,
         sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
         sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
         sum(w["days"] for w in d["workloads"]),
-        d.get("value_x100"), d.get("risk_x100"), d.get("grid_version"), d.get("evaluators", 0), d.get("stale", 0),
-        d["decisions"][-1]["outcome"] if d["decisions"] else None, d["ap_c"], d["progress_x100"],
-        d["planned_start"], d["planned_end"], d["updated_position"],
+        d.get("value_x100"),
+        d.get("risk_x100"),
+        d.get("grid_version"),
+        d.get("evaluators", 0),
+        d.get("stale", 0),
+        d["decisions"][-1]["outcome"] if d["decisions"] else None,
+        d["ap_c"],
+        d["progress_x100"],
+        d["planned_start"],
+        d["planned_end"],
+        d["updated_position"],
     )
 
 
 def _children(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
     code = d["code"]
-    years = sorted({c["year"] for c in d["costs"]} | {w["year"] for w in d["workloads"]})
+    years = sorted(
+        {c["year"] for c in d["costs"]} | {w["year"] for w in d["workloads"]}
+    )
     return {
         "proposal_values": [
-            (code, int(g), d["revision"], v["value_x100"], v["risk_x100"], v["evaluators"], int(v["complete"]))
-            for g, v in d["consolidated"].items() if v["evaluators"]
+            (
+                code,
+                int(g),
+                d["revision"],
+                v["value_x100"],
+                v["risk_x100"],
+                v["evaluators"],
+                int(v["complete"]),
+            )
+            for g, v in d["consolidated"].items()
+            if v["evaluators"]
         ],
-        "proposal_axes": [(code, a["axis"], a["indicator"]) for a in {a["axis"]: a for a in d["content"]["axes"]}.values()],
+        "proposal_axes": [
+            (code, a["axis"], a["indicator"])
+            for a in {a["axis"]: a for a in d["content"]["axes"]}.values()
+        ],
         "proposal_years": [(code, y) for y in years],
         "workloads": [(code, w["team"], w["year"], w["days"]) for w in d["workloads"]],
     }

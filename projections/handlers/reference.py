@@ -18,25 +18,51 @@ from projections.projector import Batch, Meta, document, on
 
 @on(Plan.Defined)
 def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
-    batch.put("plan", ("plan",), {
-        "name": e.name, "municipality": e.municipality, "first_year": e.first_year,
-        "last_year": e.last_year, "position": m.position,
-        "phases": {p: {"status": "planned", "planned_start": None, "planned_end": None, "started_on": None, "done_on": None}
-                   for p in ("cadrage", "revue_documentaire", "alignement_strategique", "diagnostic_si",
-                             "evolutions_demandees", "plan_strategique_numerique")},
-    })
+    batch.put(
+        "plan",
+        ("plan",),
+        {
+            "name": e.name,
+            "municipality": e.municipality,
+            "first_year": e.first_year,
+            "last_year": e.last_year,
+            "position": m.position,
+            "phases": {
+                p: {
+                    "status": "planned",
+                    "planned_start": None,
+                    "planned_end": None,
+                    "started_on": None,
+                    "done_on": None,
+                }
+                for p in (
+                    "cadrage",
+                    "revue_documentaire",
+                    "alignement_strategique",
+                    "diagnostic_si",
+                    "evolutions_demandees",
+                    "plan_strategique_numerique",
+                )
+            },
+        },
+    )
 
 
 @on(Plan.HorizonChanged)
 def plan_horizon(batch: Batch, e: Plan.HorizonChanged, m: Meta) -> None:
-    batch.touch("plan", ("plan",)).update(first_year=e.first_year, last_year=e.last_year)
+    batch.touch("plan", ("plan",)).update(
+        first_year=e.first_year, last_year=e.last_year
+    )
 
 
 @on(Plan.PhaseScheduled, Plan.PhaseStarted, Plan.PhaseCompleted)
 def plan_phase(batch: Batch, e: Any, m: Meta) -> None:
     phase = batch.touch("plan", ("plan",))["phases"][e.phase.value]
     if isinstance(e, Plan.PhaseScheduled):
-        phase.update(planned_start=e.planned_start.isoformat(), planned_end=e.planned_end.isoformat())
+        phase.update(
+            planned_start=e.planned_start.isoformat(),
+            planned_end=e.planned_end.isoformat(),
+        )
     elif isinstance(e, Plan.PhaseStarted):
         phase.update(status="in_progress", started_on=e.on.isoformat())
     else:
@@ -61,7 +87,11 @@ def pole_renamed(batch: Batch, e: Pole.Renamed, m: Meta) -> None:
 
 @on(Direction.Created)
 def direction_created(batch: Batch, e: Direction.Created, m: Meta) -> None:
-    batch.put("directions", (e.code,), {"code": e.code, "name": e.name, "pole": e.pole, "proposals": []})
+    batch.put(
+        "directions",
+        (e.code,),
+        {"code": e.code, "name": e.name, "pole": e.pole, "proposals": []},
+    )
 
 
 @on(Direction.Moved)
@@ -75,7 +105,17 @@ def direction_moved(batch: Batch, e: Direction.Moved, m: Meta) -> None:
 
 @on(Team.Created)
 def team_created(batch: Batch, e: Team.Created, m: Meta) -> None:
-    batch.put("teams", (e.code,), {"code": e.code, "name": e.name, "kind": e.kind.value, "direction": e.direction, "capacity": {}})
+    batch.put(
+        "teams",
+        (e.code,),
+        {
+            "code": e.code,
+            "name": e.name,
+            "kind": e.kind.value,
+            "direction": e.direction,
+            "capacity": {},
+        },
+    )
 
 
 @on(Team.CapacitySet)
@@ -87,8 +127,13 @@ def team_capacity(batch: Batch, e: Team.CapacitySet, m: Meta) -> None:
 document("poles", lambda d: (d["code"], d["name"]))
 document("directions", lambda d: (d["code"], d["name"], d["pole"]))
 document(
-    "teams", lambda d: (d["code"], d["name"], d["kind"], d["direction"]),
-    lambda batch, d: {"team_capacity": [(d["code"], int(y), days) for y, days in d["capacity"].items()]},
+    "teams",
+    lambda d: (d["code"], d["name"], d["kind"], d["direction"]),
+    lambda batch, d: {
+        "team_capacity": [
+            (d["code"], int(y), days) for y, days in d["capacity"].items()
+        ]
+    },
 )
 
 # --- axes and indicators -----------------------------------------------------------------
@@ -96,16 +141,29 @@ document(
 
 @on(Axis.Created)
 def axis_created(batch: Batch, e: Axis.Created, m: Meta) -> None:
-    batch.put("axes", (e.code,), {"code": e.code, "label": e.label, "description": e.description})
+    batch.put(
+        "axes",
+        (e.code,),
+        {"code": e.code, "label": e.label, "description": e.description},
+    )
 
 
 @on(Indicator.Created)
 def indicator_created(batch: Batch, e: Indicator.Created, m: Meta) -> None:
-    batch.put("indicators", (e.code,), {
-        "code": e.code, "axis": e.axis, "label": e.label, "unit": e.unit,
-        "baseline": plain(e.baseline), "target": plain(e.target), "target_year": e.target_year,
-        "last": {},
-    })
+    batch.put(
+        "indicators",
+        (e.code,),
+        {
+            "code": e.code,
+            "axis": e.axis,
+            "label": e.label,
+            "unit": e.unit,
+            "baseline": plain(e.baseline),
+            "target": plain(e.target),
+            "target_year": e.target_year,
+            "last": {},
+        },
+    )
 
 
 @on(Indicator.Measured)
@@ -113,7 +171,18 @@ def indicator_measured(batch: Batch, e: Indicator.Measured, m: Meta) -> None:
     key = m.key
     ind = batch.touch("indicators", (key,))
     ind["last"][e.kind.value] = {"on": e.on.isoformat(), "value": plain(e.value)}
-    batch.append("measurements", (m.position, key, e.on.isoformat(), plain(e.value), e.kind.value, e.comment, m.at))
+    batch.append(
+        "measurements",
+        (
+            m.position,
+            key,
+            e.on.isoformat(),
+            plain(e.value),
+            e.kind.value,
+            e.comment,
+            m.at,
+        ),
+    )
 
 
 document("axes", lambda d: (d["code"], d["label"]))
@@ -124,19 +193,33 @@ document("indicators", lambda d: (d["code"], d["axis"], d["label"]))
 
 def criterion_doc(c: Any) -> dict[str, Any]:
     return {
-        "code": c.code, "label": c.label, "family": c.family.value, "weight": plain(c.weight),
+        "code": c.code,
+        "label": c.label,
+        "family": c.family.value,
+        "weight": plain(c.weight),
         "scale": [{"level": s.level, "descriptor": s.descriptor} for s in c.scale],
-        "axis": c.axis, "indicator": c.indicator,
+        "axis": c.axis,
+        "indicator": c.indicator,
     }
 
 
 @on(GridVersion.Drafted)
 def grid_drafted(batch: Batch, e: GridVersion.Drafted, m: Meta) -> None:
-    batch.put("grids", (e.number,), {
-        "number": e.number, "label": e.label, "based_on": e.based_on, "status": "draft",
-        "adopted_on": None, "adopted_position": None, "drafted_position": m.position,
-        "criteria": {c.code: criterion_doc(c) for c in e.criteria}, "positions": [m.position],
-    })
+    batch.put(
+        "grids",
+        (e.number,),
+        {
+            "number": e.number,
+            "label": e.label,
+            "based_on": e.based_on,
+            "status": "draft",
+            "adopted_on": None,
+            "adopted_position": None,
+            "drafted_position": m.position,
+            "criteria": {c.code: criterion_doc(c) for c in e.criteria},
+            "positions": [m.position],
+        },
+    )
 
 
 @on(GridVersion.CriterionSet, GridVersion.CriterionRemoved, GridVersion.Adopted)
@@ -149,7 +232,9 @@ def grid_changed(batch: Batch, e: Any, m: Meta) -> None:
     elif isinstance(e, GridVersion.CriterionRemoved):
         del grid["criteria"][e.criterion_code]
     else:
-        grid.update(status="adopted", adopted_on=e.on.isoformat(), adopted_position=m.position)
+        grid.update(
+            status="adopted", adopted_on=e.on.isoformat(), adopted_position=m.position
+        )
 
 
 document("grids", lambda d: (d["number"], d["label"], d["status"], d["adopted_on"]))
@@ -159,13 +244,28 @@ document("grids", lambda d: (d["number"], d["label"], d["status"], d["adopted_on
 
 @on(Account.Registered)
 def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
-    batch.put("accounts", (e.username,), {
-        "username": e.username, "display_name": e.display_name, "email": e.email,
-        "roles": [], "active": True, "created_at": m.at, "created_by": m.context.actor,
-    })
+    batch.put(
+        "accounts",
+        (e.username,),
+        {
+            "username": e.username,
+            "display_name": e.display_name,
+            "email": e.email,
+            "roles": [],
+            "active": True,
+            "created_at": m.at,
+            "created_by": m.context.actor,
+        },
+    )
 
 
-@on(Account.RoleGranted, Account.RoleRevoked, Account.Disabled, Account.Enabled, Account.PasswordChanged)
+@on(
+    Account.RoleGranted,
+    Account.RoleRevoked,
+    Account.Disabled,
+    Account.Enabled,
+    Account.PasswordChanged,
+)
 def account_changed(batch: Batch, e: Any, m: Meta) -> None:
     username = m.key
     account = batch.touch("accounts", (username,))
@@ -177,12 +277,44 @@ def account_changed(batch: Batch, e: Any, m: Meta) -> None:
             account["roles"].append(label)
         else:
             account["roles"].remove(label)
-        batch.append("grants", (m.position, username, "grant" if granted else "revoke", e.role, e.scope, ctx.actor, ctx.reason, m.at))
+        batch.append(
+            "grants",
+            (
+                m.position,
+                username,
+                "grant" if granted else "revoke",
+                e.role,
+                e.scope,
+                ctx.actor,
+                ctx.reason,
+                m.at,
+            ),
+        )
     elif isinstance(e, Account.Disabled | Account.Enabled):
         account["active"] = isinstance(e, Account.Enabled)
-        batch.append("grants", (m.position, username, "disable" if isinstance(e, Account.Disabled) else "enable", None, None, ctx.actor, ctx.reason, m.at))
+        batch.append(
+            "grants",
+            (
+                m.position,
+                username,
+                "disable" if isinstance(e, Account.Disabled) else "enable",
+                None,
+                None,
+                ctx.actor,
+                ctx.reason,
+                m.at,
+            ),
+        )
     else:
         account["password_changed_at"] = m.at
 
 
-document("accounts", lambda d: (d["username"], d["display_name"], int(d["active"]), ",".join(sorted(d["roles"]))))
+document(
+    "accounts",
+    lambda d: (
+        d["username"],
+        d["display_name"],
+        int(d["active"]),
+        ",".join(sorted(d["roles"])),
+    ),
+)

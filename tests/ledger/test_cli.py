@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 
 
-def sdsi(*args: str, env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess[str]:  # noqa: A002
+def sdsi(
+    *args: str, env: dict[str, str], input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sdsi", *args],
         env={**os.environ, **env, "SDSI_PASSWORD_HASHING": "fast"},
-        capture_output=True, text=True, timeout=120, input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input,
     )
 
 
@@ -24,7 +29,9 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     return {"SDSI_DATA_DIR": str(tmp_path / "data"), "SDSI_DATABASE_URL": database_url}
 
 
-def test_init_twice_creates_once_and_says_nothing_changed(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_init_twice_creates_once_and_says_nothing_changed(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     first = sdsi("init", "--admin-password", "first-admin-pass", env=cli_env)
     assert first.returncode == 0, first.stderr
     assert "created administrator 'admin'" in first.stdout
@@ -43,30 +50,71 @@ def test_init_twice_creates_once_and_says_nothing_changed(cli_env: dict[str, str
 
     listed = sdsi("users", "list", "--format", "json", env=cli_env)
     assert listed.returncode == 0, listed.stderr
-    assert '"username": "admin"' in listed.stdout and '"roles": [\n      "admin"\n    ]' in listed.stdout
+    assert (
+        '"username": "admin"' in listed.stdout
+        and '"roles": [\n      "admin"\n    ]' in listed.stdout
+    )
 
 
-def test_users_add_grant_revoke_are_events_with_actor_and_reason(cli_env: dict[str, str]) -> None:
-    assert sdsi("init", "--admin-password", "first-admin-pass", env=cli_env).returncode == 0
-    added = sdsi("users", "add", "marie", "--name", "Marie Curie", "--password", "marie-password", "--role", "evaluator", env=cli_env)
+def test_users_add_grant_revoke_are_events_with_actor_and_reason(
+    cli_env: dict[str, str],
+) -> None:
+    assert (
+        sdsi("init", "--admin-password", "first-admin-pass", env=cli_env).returncode
+        == 0
+    )
+    added = sdsi(
+        "users",
+        "add",
+        "marie",
+        "--name",
+        "Marie Curie",
+        "--password",
+        "marie-password",
+        "--role",
+        "evaluator",
+        env=cli_env,
+    )
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "created marie with roles: evaluator"
 
     refused = sdsi("users", "grant", "marie", "dsi", env=cli_env)
     assert refused.returncode == 2
-    assert refused.stderr.strip() == "sdsi: error: Un motif est obligatoire pour attribuer un rôle. [reason_required]"
+    assert (
+        refused.stderr.strip()
+        == "sdsi: error: Un motif est obligatoire pour attribuer un rôle. [reason_required]"
+    )
 
-    assert sdsi("users", "grant", "marie", "dsi", "-r", "renfort DSI", env=cli_env).returncode == 0
-    assert sdsi("users", "revoke", "marie", "evaluator", "-r", "fin de mission", env=cli_env).returncode == 0
+    assert (
+        sdsi(
+            "users", "grant", "marie", "dsi", "-r", "renfort DSI", env=cli_env
+        ).returncode
+        == 0
+    )
+    assert (
+        sdsi(
+            "users", "revoke", "marie", "evaluator", "-r", "fin de mission", env=cli_env
+        ).returncode
+        == 0
+    )
     history = sdsi("users", "list", "--history", env=cli_env)
-    lines = [ln.split(maxsplit=1)[1] for ln in history.stdout.splitlines() if ln.startswith("    ")]
+    lines = [
+        ln.split(maxsplit=1)[1]
+        for ln in history.stdout.splitlines()
+        if ln.startswith("    ")
+    ]
     assert [ln.split(" by ")[1] for ln in lines if "marie" not in ln][-4:] == [
-        "admin: création du compte", "admin: création du compte", "admin: renfort DSI", "admin: fin de mission",
+        "admin: création du compte",
+        "admin: création du compte",
+        "admin: renfort DSI",
+        "admin: fin de mission",
     ]
     assert "marie                Marie Curie                  dsi" in history.stdout
 
 
-def test_opening_an_uninitialised_database_says_how_to_fix_it(cli_env: dict[str, str]) -> None:
+def test_opening_an_uninitialised_database_says_how_to_fix_it(
+    cli_env: dict[str, str],
+) -> None:
     result = sdsi("users", "list", env=cli_env)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
@@ -82,11 +130,18 @@ def test_opening_an_uninitialised_database_says_how_to_fix_it(cli_env: dict[str,
         ("sqlite:///:memory:", "in-memory SQLite is not supported"),
         ("postgresql://postgres@127.0.0.1:5432/", "names no database"),
         ("postgresql://postgres@127.0.0.1:5432/db?pool=3", "unknown parameter(s) pool"),
-        ("postgresql://postgres@127.0.0.1:1/sdsi", "cannot connect to PostgreSQL at postgresql://postgres@127.0.0.1:1/sdsi"),
+        (
+            "postgresql://postgres@127.0.0.1:1/sdsi",
+            "cannot connect to PostgreSQL at postgresql://postgres@127.0.0.1:1/sdsi",
+        ),
     ],
 )
-def test_bad_database_url_is_one_line_and_exit_2(tmp_path: Path, url: str, expected: str) -> None:
-    result = sdsi("init", env={"SDSI_DATA_DIR": str(tmp_path / "d"), "SDSI_DATABASE_URL": url})
+def test_bad_database_url_is_one_line_and_exit_2(
+    tmp_path: Path, url: str, expected: str
+) -> None:
+    result = sdsi(
+        "init", env={"SDSI_DATA_DIR": str(tmp_path / "d"), "SDSI_DATABASE_URL": url}
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1, result.stderr

@@ -25,17 +25,25 @@ def all_events(ledger):  # type: ignore[no-untyped-def]
     return [ev for _nid, ev in iter_events(ledger)]
 
 
-def test_same_idempotency_key_twice_writes_once_and_returns_the_first_result(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_same_idempotency_key_twice_writes_once_and_returns_the_first_result(
+    ledger,
+) -> None:  # type: ignore[no-untyped-def]
     caller = ADMIN.with_key("req-42")
-    first = ledger.add_user(caller, "alice", "Alice Martin", "alice-password", roles=[("dsi", None)])
+    first = ledger.add_user(
+        caller, "alice", "Alice Martin", "alice-password", roles=[("dsi", None)]
+    )
     head = ledger.head()
-    second = ledger.add_user(caller, "alice", "Alice Martin", "alice-password", roles=[("dsi", None)])
+    second = ledger.add_user(
+        caller, "alice", "Alice Martin", "alice-password", roles=[("dsi", None)]
+    )
 
     assert ledger.head() == head
     assert first.replayed is False and second.replayed is True
     assert second.data == first.data == {"username": "alice", "roles": ["dsi"]}
     assert second.notification_id == first.notification_id == head
-    assert [type(e).__name__ for e in all_events(ledger)].count("Registered") == 2  # admin + alice
+    assert [type(e).__name__ for e in all_events(ledger)].count(
+        "Registered"
+    ) == 2  # admin + alice
 
 
 def test_idempotency_key_reused_for_another_command_is_refused(ledger) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +51,11 @@ def test_idempotency_key_reused_for_another_command_is_refused(ledger) -> None: 
     head = ledger.head()
     with pytest.raises(IdempotencyKeyReused) as err:
         ledger.grant_role(ADMIN.with_key("k-1"), "bob", "dsi")
-    assert err.value.params == {"key": "k-1", "previous": "add_user", "command": "grant_role"}
+    assert err.value.params == {
+        "key": "k-1",
+        "previous": "add_user",
+        "command": "grant_role",
+    }
     assert ledger.head() == head
 
 
@@ -56,15 +68,25 @@ def test_malformed_idempotency_key_is_refused(ledger, bad_key: str) -> None:  # 
     assert ledger.head() == head
 
 
-def test_lost_commit_acknowledgement_is_reported_as_success(tmp_path: Path, database_url: str, backend: str) -> None:
-    recorder = flaky.FlakySQLiteRecorder if backend == "sqlite" else flaky.FlakyPostgresRecorder
-    settings = make_settings(tmp_path, database_url, APPLICATION_RECORDER_TOPIC=get_topic(recorder))
+def test_lost_commit_acknowledgement_is_reported_as_success(
+    tmp_path: Path, database_url: str, backend: str
+) -> None:
+    recorder = (
+        flaky.FlakySQLiteRecorder
+        if backend == "sqlite"
+        else flaky.FlakyPostgresRecorder
+    )
+    settings = make_settings(
+        tmp_path, database_url, APPLICATION_RECORDER_TOPIC=get_topic(recorder)
+    )
     led = open_ledger(settings, create=True)
     try:
         led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
         before = led.head()
         recorder.lose_next, recorder.lost = 1, 0
-        result = led.add_user(ADMIN, "dora", "Dora", "dora-password", roles=[("finance", None)])
+        result = led.add_user(
+            ADMIN, "dora", "Dora", "dora-password", roles=[("finance", None)]
+        )
         assert recorder.lost == 1
         assert result.replayed is False
         assert result.data == {"username": "dora", "roles": ["finance"]}
@@ -92,7 +114,7 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(ledger) -> None:  #
             except ConflictError as exc:
                 with lock:
                     refused.append(exc)
-            except Exception as exc:  # noqa: BLE001 - any other failure fails the test
+            except Exception as exc:
                 with lock:
                     others.append(exc)
             else:
@@ -108,7 +130,9 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(ledger) -> None:  #
     assert others == []
     assert len(applied) + len(refused) == 1000
     eve = ledger.account("eve")
-    assert eve.version == 1 + len(applied)  # Registered + one PasswordChanged per applied
+    assert eve.version == 1 + len(
+        applied
+    )  # Registered + one PasswordChanged per applied
     changes = [e for e in all_events(ledger) if isinstance(e, Account.PasswordChanged)]
     assert len(changes) == len(applied)
     assert len({e.context.key for e in changes}) == len(applied)
@@ -116,14 +140,29 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(ledger) -> None:  #
 
 def test_every_event_carries_the_full_command_context(ledger) -> None:  # type: ignore[no-untyped-def]
     caller = Caller(actor="admin", origin="api", reason="nouvelle DSI", key="key-ctx")
-    ledger.add_user(caller, "fred", "Fred", "fred-password", roles=[("dsi", None), ("evaluator", None)])
+    ledger.add_user(
+        caller,
+        "fred",
+        "Fred",
+        "fred-password",
+        roles=[("dsi", None), ("evaluator", None)],
+    )
     events = all_events(ledger)[-3:]
-    assert [type(e).__name__ for e in events] == ["Registered", "RoleGranted", "RoleGranted"]
+    assert [type(e).__name__ for e in events] == [
+        "Registered",
+        "RoleGranted",
+        "RoleGranted",
+    ]
     for ev in events:
         ctx = ev.context
         assert isinstance(ctx, CommandContext)
         assert (ctx.actor, ctx.roles, ctx.origin, ctx.reason, ctx.key, ctx.command) == (
-            "admin", ("admin",), "api", "nouvelle DSI", "key-ctx", "add_user",
+            "admin",
+            ("admin",),
+            "api",
+            "nouvelle DSI",
+            "key-ctx",
+            "add_user",
         )
         assert ctx.at.utcoffset().total_seconds() == 0
         assert ev.timestamp == ctx.at
@@ -133,12 +172,18 @@ def test_events_survive_a_restart(settings) -> None:  # type: ignore[no-untyped-
     led = open_ledger(settings, create=True)
     led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
     led.add_user(ADMIN, "gina", "Gina", "gina-password", roles=[("auditor", None)])
-    before = [(type(e).__name__, e.originator_id, e.originator_version, e.context) for e in all_events(led)]
+    before = [
+        (type(e).__name__, e.originator_id, e.originator_version, e.context)
+        for e in all_events(led)
+    ]
     led.close()
 
     reopened = open_ledger(settings)
     try:
-        after = [(type(e).__name__, e.originator_id, e.originator_version, e.context) for e in all_events(reopened)]
+        after = [
+            (type(e).__name__, e.originator_id, e.originator_version, e.context)
+            for e in all_events(reopened)
+        ]
         assert after == before
         assert reopened.account("gina").grants == ["auditor"]
         assert reopened.authenticate("gina", "gina-password") is not None
@@ -150,20 +195,41 @@ def test_events_survive_a_restart(settings) -> None:  # type: ignore[no-untyped-
 def test_event_stored_by_an_older_class_version_still_loads(ledger) -> None:  # type: ignore[no-untyped-def]
     """Account.Registered v1 had no e-mail; the v2 upcast fills it in."""
     account_id = Account.id_for("legacy")
-    ctx = {"_type_": "vo:CommandContext", "_data_": {
-        "actor": "system", "roles": ["system"], "at": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
-        "origin": "import", "command": "add_user", "key": "legacy-1", "reason": None}}
+    ctx = {
+        "_type_": "vo:CommandContext",
+        "_data_": {
+            "actor": "system",
+            "roles": ["system"],
+            "at": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
+            "origin": "import",
+            "command": "add_user",
+            "key": "legacy-1",
+            "reason": None,
+        },
+    }
     v1_state = {
         "timestamp": {"_type_": "datetime_iso", "_data_": "2020-01-01T00:00:00+00:00"},
-        "originator_topic": get_topic(Account), "context": ctx,
-        "username": "legacy", "display_name": "Ancien compte",
+        "originator_topic": get_topic(Account),
+        "context": ctx,
+        "username": "legacy",
+        "display_name": "Ancien compte",
     }
-    ledger.recorder.insert_events([StoredEvent(
-        originator_id=account_id, originator_version=1,
-        topic=get_topic(Account.Registered), state=json.dumps(v1_state).encode(),
-    )])
+    ledger.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=account_id,
+                originator_version=1,
+                topic=get_topic(Account.Registered),
+                state=json.dumps(v1_state).encode(),
+            )
+        ]
+    )
     account = ledger.account("legacy")
-    assert (account.username, account.display_name, account.email) == ("legacy", "Ancien compte", "")
+    assert (account.username, account.display_name, account.email) == (
+        "legacy",
+        "Ancien compte",
+        "",
+    )
     # new events of that class are stored as version 2
     ledger.add_user(ADMIN, "newer", "Nouveau", "newer-password", email="n@example.org")
     stored = ledger.recorder.select_events(Account.id_for("newer"))[0]
@@ -190,7 +256,9 @@ def test_the_last_administrator_keeps_the_admin_role(ledger) -> None:  # type: i
     with pytest.raises(LastAdministrator):
         ledger.disable_user(Caller("admin", reason="départ"), "admin")
     assert ledger.head() == head
-    ledger.add_user(ADMIN, "second", "Second admin", "second-password", roles=[("admin", None)])
+    ledger.add_user(
+        ADMIN, "second", "Second admin", "second-password", roles=[("admin", None)]
+    )
     ledger.revoke_role(Caller("second", reason="passation"), "admin", "admin")
     assert ledger.account("admin").grants == []
 

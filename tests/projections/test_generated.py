@@ -24,18 +24,49 @@ CHAIR, DSI, REF, FIN = Caller("chair"), Caller("dsi"), Caller("ref"), Caller("fi
 EVALUATORS = [Caller("ev1"), Caller("ev2")]
 MEMBERS = ["chair", "m1", "m2"]
 CRITERIA = [
-    {"code": "V1", "label": "Valeur", "family": "value", "weight": "60", "scale": [{"level": i, "descriptor": f"n{i}"} for i in range(1, 5)]},
-    {"code": "V2", "label": "Usagers", "family": "value", "weight": "40", "scale": [{"level": i, "descriptor": f"n{i}"} for i in range(1, 5)]},
-    {"code": "R1", "label": "Risque", "family": "risk", "weight": "100", "scale": [{"level": i, "descriptor": f"n{i}"} for i in range(1, 4)]},
+    {
+        "code": "V1",
+        "label": "Valeur",
+        "family": "value",
+        "weight": "60",
+        "scale": [{"level": i, "descriptor": f"n{i}"} for i in range(1, 5)],
+    },
+    {
+        "code": "V2",
+        "label": "Usagers",
+        "family": "value",
+        "weight": "40",
+        "scale": [{"level": i, "descriptor": f"n{i}"} for i in range(1, 5)],
+    },
+    {
+        "code": "R1",
+        "label": "Risque",
+        "family": "risk",
+        "weight": "100",
+        "scale": [{"level": i, "descriptor": f"n{i}"} for i in range(1, 4)],
+    },
 ]
 
 
 def setup(led) -> None:  # type: ignore[no-untyped-def]
     admin = Caller("admin", reason="tests")
     led.bootstrap_admin("admin", "Admin", "admin-password-1")
-    for name, roles in (("chair", ["chair", "member"]), ("dsi", ["dsi"]), ("fin", ["finance"]), ("ev1", ["evaluator"]),
-                        ("ev2", ["evaluator"]), ("m1", ["member"]), ("m2", ["member"])):
-        led.add_user(admin, name, name.upper(), "password-" + name + "-1", roles=[(r, None) for r in roles])
+    for name, roles in (
+        ("chair", ["chair", "member"]),
+        ("dsi", ["dsi"]),
+        ("fin", ["finance"]),
+        ("ev1", ["evaluator"]),
+        ("ev2", ["evaluator"]),
+        ("m1", ["member"]),
+        ("m2", ["member"]),
+    ):
+        led.add_user(
+            admin,
+            name,
+            name.upper(),
+            "password-" + name + "-1",
+            roles=[(r, None) for r in roles],
+        )
     led.define_plan(DSI, "SDSI", "Ville", 2024, 2026)
     led.create_pole(DSI, "P", "Pôle")
     led.create_direction(DSI, "D", "Direction", "P")
@@ -50,10 +81,18 @@ def setup(led) -> None:  # type: ignore[no-untyped-def]
 
 def content(i: int, amount: int) -> dict:  # type: ignore[type-arg]
     return {
-        "title": f"Projet {i}", "description": "…", "components": [], "axes": [{"axis": "A", "indicator": None, "expected_effect": "+"}],
-        "costs": [{"year": 2025, "section": "investissement", "amount": f"{amount}.00"}],
-        "workloads": [{"team": "T", "year": 2025, "days": amount // 1000}], "dependencies": [], "mandatory": False,
-        "legal_basis": "", "risks": [],
+        "title": f"Projet {i}",
+        "description": "…",
+        "components": [],
+        "axes": [{"axis": "A", "indicator": None, "expected_effect": "+"}],
+        "costs": [
+            {"year": 2025, "section": "investissement", "amount": f"{amount}.00"}
+        ],
+        "workloads": [{"team": "T", "year": 2025, "days": amount // 1000}],
+        "dependencies": [],
+        "mandatory": False,
+        "legal_basis": "",
+        "risks": [],
     }
 
 
@@ -66,14 +105,37 @@ def step(led, action: str, i: int, n: int) -> None:  # type: ignore[no-untyped-d
         elif action == "submit":
             led.submit_proposal(REF, code)
         elif action == "amend":
-            led.amend_proposal(Caller("ref", reason="mise à jour"), code, content(i, amount))
+            led.amend_proposal(
+                Caller("ref", reason="mise à jour"), code, content(i, amount)
+            )
         elif action == "qualify":
-            led.qualify_proposal(DSI, code, {"costs": [{"year": 2025, "section": "investissement", "amount": f"{amount}.00"}],
-                                             "workloads": [{"team": "T", "year": 2025, "days": n}]})
+            led.qualify_proposal(
+                DSI,
+                code,
+                {
+                    "costs": [
+                        {
+                            "year": 2025,
+                            "section": "investissement",
+                            "amount": f"{amount}.00",
+                        }
+                    ],
+                    "workloads": [{"team": "T", "year": 2025, "days": n}],
+                },
+            )
         elif action == "score":
             p = led.load(Proposal, Proposal.id_for(code))
             rev = p.revision if p else 1
-            led.score_proposal(EVALUATORS[n % 2], code, rev, 1, {c["code"]: {"level": 1 + (n + k) % 3, "justification": "ok"} for k, c in enumerate(CRITERIA)})
+            led.score_proposal(
+                EVALUATORS[n % 2],
+                code,
+                rev,
+                1,
+                {
+                    c["code"]: {"level": 1 + (n + k) % 3, "justification": "ok"}
+                    for k, c in enumerate(CRITERIA)
+                },
+            )
         elif action == "convene":
             led.convene_session(CHAIR, session, "Séance", "2025-01-20", MEMBERS)
         elif action == "agenda":
@@ -81,28 +143,87 @@ def step(led, action: str, i: int, n: int) -> None:  # type: ignore[no-untyped-d
         elif action == "open":
             led.open_session(CHAIR, session, MEMBERS[: 2 + n % 2])
         elif action == "vote":
-            led.cast_vote(Caller(MEMBERS[n % 3]), session, code, ["for", "against", "abstain"][n % 3])
+            led.cast_vote(
+                Caller(MEMBERS[n % 3]),
+                session,
+                code,
+                ["for", "against", "abstain"][n % 3],
+            )
         elif action == "decide":
             outcome = ["approved", "deferred", "rejected"][n % 3]
-            extra = {"ap_amount": f"{amount}.00", "cp": [{"year": 2025, "section": "investissement", "amount": f"{amount}.00"}]} if outcome == "approved" else {}
-            led.record_decision(CHAIR, session, code, outcome, "motif", justification="arbitrage", **extra)
+            extra = (
+                {
+                    "ap_amount": f"{amount}.00",
+                    "cp": [
+                        {
+                            "year": 2025,
+                            "section": "investissement",
+                            "amount": f"{amount}.00",
+                        }
+                    ],
+                }
+                if outcome == "approved"
+                else {}
+            )
+            led.record_decision(
+                CHAIR,
+                session,
+                code,
+                outcome,
+                "motif",
+                justification="arbitrage",
+                **extra,
+            )
         elif action == "close":
             led.close_session(CHAIR, session)
         elif action == "commit":
-            led.record_commitment(FIN, code, f"E{i}{n}", 2025, "investissement", f"{1000 * (n + 1)}.00", "2025-03-01", "Fournisseur")
+            led.record_commitment(
+                FIN,
+                code,
+                f"E{i}{n}",
+                2025,
+                "investissement",
+                f"{1000 * (n + 1)}.00",
+                "2025-03-01",
+                "Fournisseur",
+            )
         elif action == "pay":
-            led.record_payment(FIN, code, f"M{i}{n}", f"E{i}{n}", f"{500 * (n + 1)}.00", "2025-04-01")
+            led.record_payment(
+                FIN, code, f"M{i}{n}", f"E{i}{n}", f"{500 * (n + 1)}.00", "2025-04-01"
+            )
         elif action == "dm":
-            led.adjust_budget(FIN, 2025, "investissement", f"{1000 * (n - 4)}.00", "DM", "2025-06-01")
+            led.adjust_budget(
+                FIN, 2025, "investissement", f"{1000 * (n - 4)}.00", "DM", "2025-06-01"
+            )
     except DomainError:
         pass  # refused: nothing written
 
 
-ACTIONS = ["draft", "submit", "amend", "qualify", "score", "convene", "agenda", "open", "vote", "decide", "close", "commit", "pay", "dm"]
+ACTIONS = [
+    "draft",
+    "submit",
+    "amend",
+    "qualify",
+    "score",
+    "convene",
+    "agenda",
+    "open",
+    "vote",
+    "decide",
+    "close",
+    "commit",
+    "pay",
+    "dm",
+]
 NEXT = {
-    None: ["draft"], "draft": ["submit"], "submitted": ["qualify"], "qualified": ["score", "score", "convene", "agenda"],
-    "on_agenda": ["open", "vote", "vote", "decide"], "deferred": ["convene", "agenda"],
-    "approved": ["commit", "pay", "close"], "rejected": ["close"],
+    None: ["draft"],
+    "draft": ["submit"],
+    "submitted": ["qualify"],
+    "qualified": ["score", "score", "convene", "agenda"],
+    "on_agenda": ["open", "vote", "vote", "decide"],
+    "deferred": ["convene", "agenda"],
+    "approved": ["commit", "pay", "close"],
+    "rejected": ["close"],
 }
 
 
@@ -113,11 +234,27 @@ def advance(led, i: int, n: int) -> None:  # type: ignore[no-untyped-def]
     step(led, choices[n % len(choices)], i, n)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(steps=st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3), st.integers(0, 9)), min_size=15, max_size=60))
-def test_random_sequences_follow_rebuild_and_as_of_agree(steps, backend: str, tmp_path_factory, request) -> None:  # type: ignore[no-untyped-def]
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(ACTIONS), st.integers(0, 3), st.integers(0, 9)),
+        min_size=15,
+        max_size=60,
+    )
+)
+def test_random_sequences_follow_rebuild_and_as_of_agree(
+    steps, backend: str, tmp_path_factory, request
+) -> None:  # type: ignore[no-untyped-def]
     tmp: Path = tmp_path_factory.mktemp("gen")
-    url = f"sqlite:///{tmp}/ledger.db" if backend == "sqlite" else request.getfixturevalue("new_pg_schema_url")()
+    url = (
+        f"sqlite:///{tmp}/ledger.db"
+        if backend == "sqlite"
+        else request.getfixturevalue("new_pg_schema_url")()
+    )
     cfg = make_settings(tmp / "data", url)
     led = open_ledger(cfg, create=True)
     try:
@@ -126,7 +263,16 @@ def test_random_sequences_follow_rebuild_and_as_of_agree(steps, backend: str, tm
         projector = rm.projector(batch_size=3)
         setup(led)
         for action, i, n in steps:
-            if action in ("draft", "submit", "qualify", "score", "agenda", "vote", "decide", "commit"):
+            if action in (
+                "draft",
+                "submit",
+                "qualify",
+                "score",
+                "agenda",
+                "vote",
+                "decide",
+                "commit",
+            ):
                 advance(led, i, n)  # most steps move a proposal forward
             else:
                 step(led, action, i, n)

@@ -17,12 +17,16 @@ from projections.store import SQLiteViewStore
 from sdsi.demo.loader import DemoLoader
 
 
-def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(ledger, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(
+    ledger, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     init_views(settings, ledger)
     DemoLoader(ledger).run()
     env = {
-        **os.environ, "SDSI_DATA_DIR": str(settings.data_dir),
-        "SDSI_DATABASE_URL": _url(settings), "SDSI_PASSWORD_HASHING": "fast",
+        **os.environ,
+        "SDSI_DATA_DIR": str(settings.data_dir),
+        "SDSI_DATABASE_URL": _url(settings),
+        "SDSI_PASSWORD_HASHING": "fast",
     }
     rm = ReadModel(ledger, settings)
     rng = random.Random(7)
@@ -30,8 +34,21 @@ def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(le
     positions = []
     for i in range(5):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sdsi", "projections", "follow", "--no-seal", "--batch-size", "40", "--poll", "0.05"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "sdsi",
+                "projections",
+                "follow",
+                "--no-seal",
+                "--batch-size",
+                "40",
+                "--poll",
+                "0.05",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         target = head * (i + 1) // 7 + rng.randrange(40)
         deadline = time.monotonic() + 60
@@ -41,8 +58,16 @@ def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(le
         proc.wait()
         positions.append(rm.current_position())
     assert positions == sorted(positions)
-    assert 0 < positions[0] < rm.head_position(), "killed before the end: the test must kill mid-stream"
-    done = subprocess.run([sys.executable, "-m", "sdsi", "projections", "follow", "--once", "--no-seal"], env=env, capture_output=True, text=True, timeout=300)
+    assert 0 < positions[0] < rm.head_position(), (
+        "killed before the end: the test must kill mid-stream"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "sdsi", "projections", "follow", "--once", "--no-seal"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert rm.current_position() == rm.head_position()
 
@@ -58,5 +83,7 @@ def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(le
 def _url(settings) -> str:  # type: ignore[no-untyped-def]
     db = settings.database
     if db.is_postgres:
-        return f"postgresql://{db.user}@{db.host}:{db.port}/{db.dbname}?schema={db.schema}"
+        return (
+            f"postgresql://{db.user}@{db.host}:{db.port}/{db.dbname}?schema={db.schema}"
+        )
     return f"sqlite:///{db.sqlite_path}"

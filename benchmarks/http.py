@@ -157,10 +157,13 @@ def prepare(scale: int, workdir: Path, fresh: bool) -> tuple[Any, int]:
 def start_servers(
     deployment: dict[str, str], workers: int, port: int
 ) -> list[subprocess.Popen[bytes]]:
-    """``sdsi projections follow`` and ``sdsi serve --workers N`` on 127.0.0.1:port."""
+    """``sdsi projections follow`` and ``sdsi serve --workers N`` on 127.0.0.1:port;
+    their output goes to ``serve.log`` in the data directory (access log included)."""
     sdsi = shutil.which("sdsi") or str(Path(sys.executable).with_name("sdsi"))
     env = {**os.environ, **deployment}
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    logfile = Path(deployment["SDSI_DATA_DIR"]) / "serve.log"
+    out = logfile.open("wb")
+    quiet = {"stdout": out, "stderr": subprocess.STDOUT}
     follower = subprocess.Popen([sdsi, "projections", "follow"], env=env, **quiet)
     server = subprocess.Popen(
         [sdsi, "serve", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
@@ -168,6 +171,7 @@ def start_servers(
         start_new_session=True,  # so the whole gunicorn tree can be stopped at once
         **quiet,
     )
+    out.close()
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -178,7 +182,8 @@ def start_servers(
             pass
         if time.monotonic() > deadline or server.poll() is not None:
             stop_servers([follower, server])
-            raise SystemExit("the server did not start (run `sdsi serve` by hand?)")
+            tail = "\n".join(logfile.read_text(errors="replace").splitlines()[-15:])
+            raise SystemExit(f"the server did not start ({logfile}):\n{tail}")
         time.sleep(0.25)
 
 
@@ -298,8 +303,8 @@ KINDS = (
 )
 
 
-def breakdown(stats: Any, requests: int) -> list[tuple[str, float]]:
-    """Milliseconds per request spent in each kind of code (own time)."""
+def breakdown(stats: Any) -> list[tuple[str, float]]:
+    """The share of the own time spent in each kind of code, largest first."""
     totals: dict[str, float] = {}
     for (filename, _line, _name), (
         _cc,
@@ -313,8 +318,9 @@ def breakdown(stats: Any, requests: int) -> list[tuple[str, float]]:
             "the rest (Flask, Werkzeug, Python)",
         )
         totals[kind] = totals.get(kind, 0.0) + own
+    whole = sum(totals.values()) or 1.0
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])
-    return [(kind, seconds * 1000 / requests) for kind, seconds in ranked]
+    return [(kind, 100 * seconds / whole) for kind, seconds in ranked]
 
 
 def profile(settings: Any, paths: list[str], requests: int) -> None:
@@ -345,8 +351,9 @@ def profile(settings: Any, paths: list[str], requests: int) -> None:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         print(f"\n--- GET {path}: {each:.1f} ms per request in-process (no profiler)")
-        for kind, ms in breakdown(stats, requests):
-            print(f"  {kind:<40}{ms:>9.1f} ms")
+        print("  share of the time under cProfile (builtins count in 'the rest'):")
+        for kind, share in breakdown(stats):
+            print(f"  {kind:<40}{share:>6.0f} %")
         stats.sort_stats("cumulative").print_stats(PROJECT_CODE, 12)
         lines = out.getvalue().splitlines()
         table = lines[next(i for i, x in enumerate(lines) if "ncalls" in x) :]

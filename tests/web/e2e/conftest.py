@@ -5,8 +5,13 @@ One server per backend and module (SQLite, then PostgreSQL through the suite's
 built as ``sdsi serve`` builds it (embedded follower and sealer) and served by werkzeug
 on a free port of 127.0.0.1 from a background thread. One Chromium per test session.
 
+The ledger stamps the story's commands with a scenario clock (as the demo loader dates
+the demo's history), so the flows happen on days of December 2026 whatever the date of
+the run: the auditor's "as of" date and the screenshots do not depend on it.
+
 Chromium is Debian's (``/usr/bin/chromium``, or ``SDSI_CHROMIUM``); Playwright only
 drives it. Without it these tests skip on a laptop, and fail under ``CI=true``.
+axe-core checks and screenshots are taken on the SQLite run (same templates on both).
 """
 
 from __future__ import annotations

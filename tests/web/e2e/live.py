@@ -77,7 +77,7 @@ class LiveServer:
     app: Any
     ledger: Any
     clock: ScenarioClock
-    # what the flows learn and later flows need (codes, positions)
+    # shared by the tests of one run (the cookies of those who already signed in)
     story: dict[str, Any] = field(default_factory=dict)
 
     @property

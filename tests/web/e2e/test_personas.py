@@ -6,6 +6,12 @@ chair convenes a session, puts it on the agenda, opens the session, the members 
 the chair approves it with its AP and CP and closes the session, finance records a
 commitment and downloads the budget export, and the auditor looks at the ledger as it
 stood before the decision. The tests run in this order and share the server's state.
+
+Then every other page, as each persona finds it after the story (some opened by their
+address, as from a bookmark): the refusals (403, 404, a refused sign-in, a refused
+commitment), the keyboard's skip link, and the pages of the DSI, chair, members,
+finance, auditor and administrator. Every page a persona looks at is checked by
+axe-core and shot into docs/screenshots (browsing.Persona.look).
 """
 
 from __future__ import annotations

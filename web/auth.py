@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, g, request
+from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -17,6 +18,7 @@ from domain.values import Origin
 from ledger.core import Caller
 from projections import queries as q
 from web.access import PERMISSIONS, allowed, referent_directions, role_names
+from web.i18n import N_
 from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +26,8 @@ TOKEN_MAX_AGE = 8 * 3600
 denied_log = logging.getLogger("sdsi.access")
 login_manager = LoginManager()
 login_manager.login_view = "ui.login"
-login_manager.login_message = "Connectez-vous pour accéder à cette page."
+login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")
+login_manager.localize_callback = gettext  # flashed in the language of the page asked
 login_manager.login_message_category = "info"
 
 

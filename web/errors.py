@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -18,21 +19,23 @@ from werkzeug.exceptions import HTTPException
 from domain.errors import DomainError
 from ledger.errors import StorageUnavailable
 from projections.projector import ProjectionError
+from web.domain_messages import localised
+from web.i18n import N_
 
 log = logging.getLogger(__name__)
 
 HTTP_CODES = {
-    400: ("bad_request", "Requête mal formée."),
-    401: ("unauthenticated", "Authentification requise."),
-    403: ("forbidden", "Accès refusé : votre rôle ne permet pas cette action."),
-    404: ("not_found", "Ressource introuvable."),
-    405: ("method_not_allowed", "Méthode non autorisée."),
-    409: ("conflict", "Conflit."),
-    413: ("too_large", "Requête trop volumineuse."),
-    415: ("unsupported_media_type", "Type de contenu non pris en charge (JSON attendu)."),
-    422: ("invalid_fields", "Champs invalides."),
-    429: ("too_many_requests", "Trop de tentatives : réessayez plus tard."),
-    503: ("unavailable", "Service momentanément indisponible."),
+    400: ("bad_request", N_("Requête mal formée.")),
+    401: ("unauthenticated", N_("Authentification requise.")),
+    403: ("forbidden", N_("Accès refusé : votre rôle ne permet pas cette action.")),
+    404: ("not_found", N_("Ressource introuvable.")),
+    405: ("method_not_allowed", N_("Méthode non autorisée.")),
+    409: ("conflict", N_("Conflit.")),
+    413: ("too_large", N_("Requête trop volumineuse.")),
+    415: ("unsupported_media_type", N_("Type de contenu non pris en charge (JSON attendu).")),
+    422: ("invalid_fields", N_("Champs invalides.")),
+    429: ("too_many_requests", N_("Trop de tentatives : réessayez plus tard.")),
+    503: ("unavailable", N_("Service momentanément indisponible.")),
 }
 
 
@@ -64,21 +67,21 @@ def register_error_handlers(app: Flask) -> None:
     def _domain(exc: DomainError) -> Any:
         if _is_api():
             return api_error(exc.status, exc.code, exc.message, exc.details)
-        return _page(exc.status, exc.message, exc.details)
+        return _page(exc.status, localised(exc), exc.details)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Any:
         details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         if _is_api():
             return api_error(422, details=details)
-        return _page(422, "Champs invalides.", details)
+        return _page(422, _("Champs invalides."), details)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
-        message = "Jeton CSRF absent ou invalide : rechargez la page et recommencez."
+        message = N_("Jeton CSRF absent ou invalide : rechargez la page et recommencez.")
         if _is_api():
             return api_error(400, code="csrf", message=message)
-        return _page(400, message)
+        return _page(400, _(message))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
@@ -95,19 +98,19 @@ def register_error_handlers(app: Flask) -> None:
             return api_error(status)
         default = HTTP_CODES.get(status, ("error", exc.description or "Erreur."))[1]
         if status == 403 and g.get("denied_permission"):
-            default = "Accès refusé : votre rôle ne permet pas d'accéder à cette page."
-        return _page(status, default)
+            default = N_("Accès refusé : votre rôle ne permet pas d'accéder à cette page.")
+        return _page(status, _(default))
 
     @app.errorhandler(StorageUnavailable)
     def _storage(exc: StorageUnavailable) -> Any:
         log.error("storage unavailable: %s", exc)
         if _is_api():
             return api_error(503, message="Base de données indisponible ; réessayez dans un instant.")
-        return _page(503, "Base de données indisponible ; réessayez dans un instant.")
+        return _page(503, _("Base de données indisponible ; réessayez dans un instant."))
 
     @app.errorhandler(ProjectionError)
     def _projection(exc: ProjectionError) -> Any:
         log.error("views unavailable: %s", exc)
         if _is_api():
             return api_error(503, message="Les vues sont en cours de reconstruction.")
-        return _page(503, "Les vues sont en cours de reconstruction.")
+        return _page(503, _("Les vues sont en cours de reconstruction."))

@@ -7,10 +7,22 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request, session
-from flask_babel import Babel, format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    Babel,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+)
 from flask_babel import lazy_gettext as _l
 
+from web.i18n import init_translations
+
 LANGUAGES = ("fr", "en")
+# The locale of each language: British English writes "17 March 2026" and "€1,234.50"
+# (its translations are those of "en").
+LOCALES = {"fr": "fr", "en": "en_GB"}
 
 STATUS = {
     "draft": _l("Brouillon"), "submitted": _l("Soumise"), "qualified": _l("Qualifiée"),
@@ -42,9 +54,9 @@ def select_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen
-        return chosen
+        return LOCALES[chosen]
     stored = session.get("lang")
-    return stored if stored in LANGUAGES else "fr"
+    return LOCALES[stored] if stored in LANGUAGES else "fr"
 
 
 def eur(value: Decimal | int | None, cents: bool = False) -> str:
@@ -84,6 +96,7 @@ def label(mapping: dict[str, Any], value: Any) -> str:
 
 
 def init_formatting(app: Flask) -> None:
+    init_translations(app)  # the .po catalogs, compiled to a cache before Babel reads them
     Babel(app, locale_selector=select_locale, default_timezone="UTC")
     app.jinja_env.filters.update(
         eur=eur, num=num, day=day, moment=moment,

@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.errors import InvalidValue
@@ -27,6 +28,8 @@ from projections import queries as q
 from projections.projector import iso
 from web import auditing
 from web.auth import requires
+from web.domain_messages import localised
+from web.i18n import N_
 from web.state import state
 from web.ui import bp
 from web.ui.context import as_of, store
@@ -51,12 +54,12 @@ AGGREGATE_TYPES = (
 )
 # The read pages an auditor replays as of a moment: (endpoint, label, permission).
 READ_PAGES = (
-    ("ui.portfolio", "Portefeuille", "portfolio.view"),
-    ("ui.budget", "Budget", "budget.view"),
-    ("ui.decisions", "Arbitrages", "decisions.view"),
-    ("ui.sessions", "Séances du COPIL", "session.view"),
-    ("ui.grids", "Grille d'évaluation", "grid.view"),
-    ("ui.capacity", "Capacité", "portfolio.view"),
+    ("ui.portfolio", N_("Portefeuille"), "portfolio.view"),
+    ("ui.budget", N_("Budget"), "budget.view"),
+    ("ui.decisions", N_("Arbitrages"), "decisions.view"),
+    ("ui.sessions", N_("Séances du COPIL"), "session.view"),
+    ("ui.grids", N_("Grille d'évaluation"), "grid.view"),
+    ("ui.capacity", N_("Capacité"), "portfolio.view"),
 )
 
 
@@ -89,7 +92,9 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
             try:
                 filters[name] = _moment(value, end=name == "until")
             except ValueError:
-                errors[name] = "Date attendue (AAAA-MM-JJ, ou AAAA-MM-JJTHH:MM en UTC)."
+                errors[name] = _(
+                    "Date attendue (AAAA-MM-JJ, ou AAAA-MM-JJTHH:MM en UTC)."
+                )
     return filters, errors
 
 
@@ -118,7 +123,7 @@ def audit() -> Any:
     position_as_of = request.args.get("as_of_position", "").strip()
     if position_as_of:
         if not position_as_of.isdigit():
-            flash("Position attendue : un entier positif.", "error")
+            flash(_("Position attendue : un entier positif."), "error")
             return redirect(url_for("ui.audit"))
         return redirect(url_for("ui.audit", as_of=f"position:{int(position_as_of)}"))
     st = store()
@@ -133,7 +138,11 @@ def audit() -> Any:
         focus = auditing.event_at(st, int(wanted))
         if focus is None:
             flash(
-                f"Aucun événement à la position {int(wanted)} dans cette vue.", "error"
+                _(
+                    "Aucun événement à la position %(position)s dans cette vue.",
+                    position=int(wanted),
+                ),
+                "error",
             )
         elif not filters and "page" not in request.args:
             total = q.audit_trail(st, limit=1)["total"]
@@ -189,15 +198,23 @@ def audit_verify() -> Response:
     result = auditing.run_verification(state(), current_user.username)
     if result["ok"]:
         flash(
-            f"Registre intègre : {result['checked']} événement(s) vérifié(s) "
-            f"en {result['seconds']:.2f} s.",
+            _(
+                "Registre intègre : %(checked)s événement(s) vérifié(s) "
+                "en %(seconds).2f s.",
+                checked=result["checked"],
+                seconds=result["seconds"],
+            ),
             "success",
         )
     else:
         first = result["first_problem"] or {}
         flash(
-            f"Intégrité rompue : première position en défaut {first.get('position')} "
-            f"({first.get('kind')}).",
+            _(
+                "Intégrité rompue : première position en défaut %(position)s "
+                "(%(kind)s).",
+                position=first.get("position"),
+                kind=first.get("kind"),
+            ),
             "error",
         )
     return redirect(url_for("ui.audit") + "#verification")
@@ -213,13 +230,13 @@ def audit_diff() -> Any:
     if a or b:
         for name, value in (("a", a), ("b", b)):
             if not value:
-                errors[name] = "Champ obligatoire."
+                errors[name] = _("Champ obligatoire.")
         if not errors:
             try:
                 diff = auditing.views_diff(state().read_model, a, b)
             except InvalidValue as exc:
                 field = "a" if exc.params.get("value") == a else "b"
-                errors[field] = exc.message
+                errors[field] = localised(exc)
     status = 422 if errors else 200
     return render_template(
         "audit_diff.html", diff=diff, a=a, b=b, errors=errors
@@ -284,7 +301,7 @@ def audit_goto_proposal() -> Response:
     code = request.args.get("code", "").strip()
     moment = as_of()
     if not code:
-        flash("Indiquez le code d'une fiche.", "error")
+        flash(_("Indiquez le code d'une fiche."), "error")
         return redirect(
             url_for("ui.audit", as_of=moment) if moment else url_for("ui.audit")
         )

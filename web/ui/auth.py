@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -51,11 +52,14 @@ def login() -> Any:
     if request.method == "POST":
         user, wait = check_password(username, request.form.get("password", ""))
         if wait:
-            error, status = f"Trop de tentatives : réessayez dans {wait // 60 + 1} minute(s).", 429
+            error, status = _("Trop de tentatives : réessayez dans %(minutes)s minute(s).", minutes=wait // 60 + 1), 429
         elif user is None:
-            error, status = "Identifiant ou mot de passe incorrect.", 401
+            error, status = _("Identifiant ou mot de passe incorrect."), 401
         else:
+            lang = session.get("lang")  # the language chosen survives signing in
             session.clear()
+            if lang:
+                session["lang"] = lang
             login_user(user)
             session.permanent = True
             target = request.args.get("next", "")
@@ -70,6 +74,9 @@ def login() -> Any:
 def logout() -> Response:
     """Sign out."""
     logout_user()
+    lang = session.get("lang")  # ... and signing out
     session.clear()
-    flash("Vous êtes déconnecté(e).", "info")
+    if lang:
+        session["lang"] = lang
+    flash(_("Vous êtes déconnecté(e)."), "info")
     return redirect(url_for("ui.login"))

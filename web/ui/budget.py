@@ -27,6 +27,7 @@ from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
 from web.charts import bars
+from web.i18n import N_
 from web.state import state
 from web.ui import bp
 from web.ui.context import FormErrors, store
@@ -36,10 +37,10 @@ from web.ui.forms import rows, scalars
 MONEY = q.MONEY_FIELDS
 SECTIONS = ("investissement", "fonctionnement")
 SERIES = [
-    ("Enveloppe", "#123f73"),
-    ("Alloué", "#5b8fd1"),
-    ("Engagé", "#8a4b00"),
-    ("Mandaté", "#15603a"),
+    (N_("Enveloppe"), "#123f73"),
+    (N_("Alloué"), "#5b8fd1"),
+    (N_("Engagé"), "#8a4b00"),
+    (N_("Mandaté"), "#15603a"),
 ]
 ZERO = Decimal("0.00")
 

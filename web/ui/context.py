@@ -9,26 +9,29 @@ from decimal import Decimal
 from typing import Any
 
 from flask import flash, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
 from domain.errors import DomainError, InvalidValue
 from web.access import allowed
+from web.domain_messages import localised, phrase
+from web.i18n import N_
 from web.state import state
 from web.ui import bp
 
 NAV = [
-    ("ui.home", "Accueil", "home"),
-    ("ui.portfolio", "Portefeuille", "portfolio.view"),
-    ("ui.sessions", "Séances du COPIL", "session.view"),
-    ("ui.decisions", "Arbitrages", "decisions.view"),
-    ("ui.budget", "Budget", "budget.view"),
-    ("ui.grids", "Grille d'évaluation", "grid.view"),
-    ("ui.plan", "Plan", "plan.view"),
-    ("ui.scenarios", "Scénarios", "scenario.view"),
-    ("ui.audit", "Audit", "audit.view"),
-    ("ui.exports", "Exports", "export.opendata"),
-    ("ui.accounts", "Administration", "admin.accounts"),
+    ("ui.home", N_("Accueil"), "home"),
+    ("ui.portfolio", N_("Portefeuille"), "portfolio.view"),
+    ("ui.sessions", N_("Séances du COPIL"), "session.view"),
+    ("ui.decisions", N_("Arbitrages"), "decisions.view"),
+    ("ui.budget", N_("Budget"), "budget.view"),
+    ("ui.grids", N_("Grille d'évaluation"), "grid.view"),
+    ("ui.plan", N_("Plan"), "plan.view"),
+    ("ui.scenarios", N_("Scénarios"), "scenario.view"),
+    ("ui.audit", N_("Audit"), "audit.view"),
+    ("ui.exports", N_("Exports"), "export.opendata"),
+    ("ui.accounts", N_("Administration"), "admin.accounts"),
 ]
 
 
@@ -46,7 +49,7 @@ def store() -> Any:
             g.store = state().read_model.at(moment)
             g.as_of_position = state().read_model.position_of(moment) if moment else None
         except InvalidValue as exc:
-            flash(exc.message, "error")
+            flash(localised(exc), "error")
             g.store, g.as_of_position = state().read_model.store, None
             g.as_of_invalid = True
     return g.store
@@ -100,18 +103,19 @@ def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str
     except ValidationError as exc:
         for field, messages in _flatten(exc.messages).items():
             errors[field] = "; ".join(messages)
-        errors.message = "Le formulaire contient des erreurs : rien n'a été enregistré."
+        errors.message = _("Le formulaire contient des erreurs : rien n'a été enregistré.")
         return None, errors
     caller = current_user.caller(reason=loaded.get(reason_field), key=request.form.get("idempotency_key") or None)
     try:
         result = send(caller, loaded)
     except DomainError as exc:
+        message = localised(exc)
         if exc.field:
-            errors[exc.field] = exc.message
-        errors.message = exc.message
+            errors[exc.field] = message
+        errors.message = message
         return None, errors
     if not state().after_command(result.notification_id):
-        flash("Action enregistrée ; l'affichage sera à jour dans un instant.", "info")
+        flash(_("Action enregistrée ; l'affichage sera à jour dans un instant."), "info")
     return result, errors
 
 
@@ -131,24 +135,25 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 _FR = {
-    "Missing data for required field.": "Champ obligatoire.",
-    "Not a valid integer.": "Entier attendu.",
-    "Not a valid date.": "Date attendue (AAAA-MM-JJ).",
-    "Not a valid string.": "Texte attendu.",
-    "Not a valid number.": "Nombre attendu.",
-    "Not a valid boolean.": "Vrai ou faux attendu.",
-    "Unknown field.": "Champ inconnu.",
-    "Field may not be null.": "Champ obligatoire.",
+    "Missing data for required field.": N_("Champ obligatoire."),
+    "Not a valid integer.": N_("Entier attendu."),
+    "Not a valid date.": N_("Date attendue (AAAA-MM-JJ)."),
+    "Not a valid string.": N_("Texte attendu."),
+    "Not a valid number.": N_("Nombre attendu."),
+    "Not a valid boolean.": N_("Vrai ou faux attendu."),
+    "Unknown field.": N_("Champ inconnu."),
+    "Field may not be null.": N_("Champ obligatoire."),
 }
 
 
 def _french(message: str) -> str:
     if message in _FR:
-        return _FR[message]
+        return _(_FR[message])
     if message.startswith("Must be one of"):
-        return "Valeur non autorisée (" + message.split(":", 1)[-1].strip().rstrip(".") + ")."
+        choices = message.split(":", 1)[-1].strip().rstrip(".")
+        return _("Valeur non autorisée (%(choices)s).", choices=choices)
     if message.startswith("Shorter than minimum length"):
-        return "Champ obligatoire."
+        return _("Champ obligatoire.")
     if message.startswith("Must be greater than or equal") or message.startswith("Must be less than"):
-        return "Valeur hors des bornes autorisées."
-    return message
+        return _("Valeur hors des bornes autorisées.")
+    return phrase(message)

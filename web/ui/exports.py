@@ -9,6 +9,7 @@ permission, so the route table says who may download what. The file is rendered 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from exports.base import ExportError, MissingParameter, NotFound, UnsupportedFor
 from projections import queries as q
 from web.access import PERMISSIONS
 from web.auth import requires
+from web.domain_messages import is_french, localised
 from web.state import state
 from web.ui import bp
 from web.ui.context import as_of, store
@@ -34,6 +36,49 @@ FORMAT_LABELS = {
     "pdf": "PDF",
     "json": "JSON",
     "zip": "ZIP",
+}
+# The English of each export's label and description (the exports package writes
+# them in French), shown when the page is not in French.
+ENGLISH = {
+    "budget": (
+        "Budget consumption (AP/CP, commitments, payment orders)",
+        "One line per project, financial year and section: AP voted and its "
+        "revisions, CP of the year, allocated, committed, paid, available, "
+        "overrides; subtotals by financial year and section, grand total.",
+    ),
+    "minutes": (
+        "Minutes of a steering committee (COPIL) session",
+        "Attendance and quorum, agenda, consolidated evaluation and grid, roll-call "
+        "votes, decisions, AP and CP granted, signed checkpoint of the ledger.",
+    ),
+    "plan": (
+        "IT master plan (SDSI): plan and execution",
+        "Axes and indicators (baseline, target, latest measurement), adopted "
+        "portfolio by axis and by division, multi-year roadmap, budget by financial "
+        "year and section, state of execution.",
+    ),
+    "certificate": (
+        "Ledger integrity certificate",
+        "Result of a full verification of the ledger, size and root of the tree, "
+        "signed checkpoint, public key fingerprint, and how to check it yourself.",
+    ),
+    "opendata": (
+        "Open data (decisions, budget, votes)",
+        "ZIP archive: decisions, budget (SCDL names) and roll-call votes in CSV or "
+        "JSON, with the schema of each file and a datapackage.json descriptor.",
+    ),
+    "opendata-decisions": (
+        "Open data: COPIL decisions",
+        "One line per decision: votes, reason, AP and CP granted.",
+    ),
+    "opendata-budget": (
+        "Open data: project budgets (SCDL)",
+        "One line per project, financial year and section, SCDL budget columns.",
+    ),
+    "opendata-votes": (
+        "Open data: COPIL roll-call votes",
+        "One line per vote cast in session, replaced votes included.",
+    ),
 }
 
 
@@ -64,6 +109,15 @@ def _page(errors: dict[str, dict[str, str]] | None = None, status: int = 200) ->
     st = store()
     exports = offered()
     sessions = q.sessions(st) if any(e.needs_session for e in exports) else []
+    if not is_french():
+        exports = [
+            dataclasses.replace(
+                e, label=ENGLISH[e.name][0], description=ENGLISH[e.name][1]
+            )
+            if e.name in ENGLISH
+            else e
+            for e in exports
+        ]
     return render_template(
         "exports.html",
         exports=exports,
@@ -103,7 +157,7 @@ def _download(name: str) -> Callable[..., Any]:
                 {name: {"session": _("Séance inconnue à ce moment du registre.")}}, 404
             )
         except InvalidValue as exc:
-            return _page({name: {"as_of": exc.message}}, 422)
+            return _page({name: {"as_of": localised(exc)}}, 422)
         except ExportError as exc:  # any other refusal of the exports package
             return _page({name: {"format": str(exc)}}, 422)
         response: Response = send_file(

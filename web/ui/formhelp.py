@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema
 
 from domain.errors import DomainError
+from web.i18n import N_
 from web.ui.actions import run_action
 from web.ui.context import FormErrors
 
@@ -25,12 +26,18 @@ SPACES = re.compile(r"[\s\u00a0\u202f€]")
 ENGLISH = (
     (
         re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
-        "De {0} à {1} caractères.",
+        N_("De {0} à {1} caractères."),
     ),
-    (re.compile(r"^Longer than maximum length (\d+)\.$"), "Au plus {0} caractères."),
-    (re.compile(r"^Not a valid email address\.$"), "Adresse électronique invalide."),
-    (re.compile(r"^Not a valid list\.$"), "Liste attendue."),
-    (re.compile(r"^String does not match expected pattern\.$"), "Format invalide."),
+    (
+        re.compile(r"^Longer than maximum length (\d+)\.$"),
+        N_("Au plus {0} caractères."),
+    ),
+    (
+        re.compile(r"^Not a valid email address\.$"),
+        N_("Adresse électronique invalide."),
+    ),
+    (re.compile(r"^Not a valid list\.$"), N_("Liste attendue.")),
+    (re.compile(r"^String does not match expected pattern\.$"), N_("Format invalide.")),
 )
 
 

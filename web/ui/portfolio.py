@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 
 from projections import queries as q
 from web.auth import requires
@@ -35,7 +36,7 @@ def portfolio() -> str:
     chart = scatter(
         [{"x": r["value"], "y": r["risk"], "label": f"{r['code']} {r['title']}", "status": r["status"],
           "href": url_for("ui.proposal", code=r["code"])} for r in rows],
-        title="Valeur et risque des fiches notées", x_label="Valeur (0–100)", y_label="Risque (0–100)",
+        title=_("Valeur et risque des fiches notées"), x_label=_("Valeur (0–100)"), y_label=_("Risque (0–100)"),
     )
     capacity = [c for c in q.capacity(st) if c["overload"]]
     return render_template(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -53,7 +54,7 @@ def new_proposal() -> Any:
         result, errors = run_form(s.DraftProposal(), data, lambda c, d: led.draft_proposal(
             c, d["code"], d["direction"], {k: v for k, v in d.items() if k not in ("code", "direction")}))
         if result is not None:
-            flash(f"Fiche {result['code']} enregistrée (brouillon).", "success")
+            flash(_("Fiche %(code)s enregistrée (brouillon).", code=result["code"]), "success")
             return redirect(url_for("ui.proposal", code=result["code"]))
     directions = sorted(current_user.directions) if "dsi" not in current_user.roles else None
     return render_template("proposal_form.html", mode="new", p=None, form=request.form, errors=errors,
@@ -72,7 +73,7 @@ def amend_proposal(code: str) -> Any:
         result, errors = run_form(s.AmendProposal(), data, lambda c, d: led.amend_proposal(
             c, code, {k: v for k, v in d.items() if k != "reason"}))
         if result is not None:
-            flash(f"Révision {result['revision']} enregistrée.", "success")
+            flash(_("Révision %(revision)s enregistrée.", revision=result["revision"]), "success")
             return redirect(url_for("ui.proposal", code=code))
     return render_template("proposal_form.html", mode="amend", p=doc, form=request.form, errors=errors,
                            own_directions=None, **_choices()), (422 if errors else 200)
@@ -85,7 +86,7 @@ def _simple(code: str, schema: Any, send: Any, done: str) -> Response:
         for field, message in errors.items():
             flash(f"{message}" if field in ("_", "reason") else f"{field} : {message}", "error")
         if not errors:
-            flash(errors.message or "Action refusée.", "error")
+            flash(errors.message or _("Action refusée."), "error")
         elif errors.message and errors.message not in errors.values():
             flash(errors.message, "error")
     else:
@@ -96,43 +97,43 @@ def _simple(code: str, schema: Any, send: Any, done: str) -> Response:
 @bp.route("/fiches/<code>/soumettre", methods=["POST"])
 @requires("proposal.submit", direction_of=proposal_direction)
 def submit_proposal(code: str) -> Response:
-    return _simple(code, s.NoBody(), lambda c, d: state().ledger.submit_proposal(c, code), "Fiche soumise.")
+    return _simple(code, s.NoBody(), lambda c, d: state().ledger.submit_proposal(c, code), _("Fiche soumise."))
 
 
 @bp.route("/fiches/<code>/retirer", methods=["POST"])
 @requires("proposal.withdraw", direction_of=proposal_direction)
 def withdraw_proposal(code: str) -> Response:
-    return _simple(code, s.Reason(), lambda c, d: state().ledger.withdraw_proposal(c, code), "Fiche retirée.")
+    return _simple(code, s.Reason(), lambda c, d: state().ledger.withdraw_proposal(c, code), _("Fiche retirée."))
 
 
 @bp.route("/fiches/<code>/annuler", methods=["POST"])
 @requires("proposal.cancel")
 def cancel_project(code: str) -> Response:
-    return _simple(code, s.Reason(), lambda c, d: state().ledger.cancel_project(c, code), "Projet annulé.")
+    return _simple(code, s.Reason(), lambda c, d: state().ledger.cancel_project(c, code), _("Projet annulé."))
 
 
 @bp.route("/fiches/<code>/planifier", methods=["POST"])
 @requires("proposal.execute")
 def plan_project(code: str) -> Response:
-    return _simple(code, s.PlanProject(), lambda c, d: state().ledger.plan_project(c, code, d["start"], d["end"]), "Projet planifié.")
+    return _simple(code, s.PlanProject(), lambda c, d: state().ledger.plan_project(c, code, d["start"], d["end"]), _("Projet planifié."))
 
 
 @bp.route("/fiches/<code>/demarrer", methods=["POST"])
 @requires("proposal.execute")
 def start_project(code: str) -> Response:
-    return _simple(code, s.OnDate(), lambda c, d: state().ledger.start_project(c, code, d["on"]), "Projet démarré.")
+    return _simple(code, s.OnDate(), lambda c, d: state().ledger.start_project(c, code, d["on"]), _("Projet démarré."))
 
 
 @bp.route("/fiches/<code>/terminer", methods=["POST"])
 @requires("proposal.execute")
 def complete_project(code: str) -> Response:
-    return _simple(code, s.OnDate(), lambda c, d: state().ledger.complete_project(c, code, d["on"]), "Projet réalisé.")
+    return _simple(code, s.OnDate(), lambda c, d: state().ledger.complete_project(c, code, d["on"]), _("Projet réalisé."))
 
 
 @bp.route("/fiches/<code>/avancement", methods=["POST"])
 @requires("proposal.execute")
 def report_progress(code: str) -> Response:
-    return _simple(code, s.Progress(), lambda c, d: state().ledger.report_progress(c, code, d["percent"]), "Avancement enregistré.")
+    return _simple(code, s.Progress(), lambda c, d: state().ledger.report_progress(c, code, d["percent"]), _("Avancement enregistré."))
 
 
 @bp.route("/fiches/<code>/jalons", methods=["POST"])
@@ -141,7 +142,7 @@ def set_milestone(code: str) -> Response:
     data = scalars(request.form, "code", "label", "planned", "actual")
     result, errors = run_form(s.MilestoneIn(), data, lambda c, d: state().ledger.set_milestone(
         c, code, d["code"], d["label"], d["planned"], d["actual"]))
-    flash("Jalon enregistré." if result else (errors.message or "Action refusée."), "success" if result else "error")
+    flash(_("Jalon enregistré.") if result else (errors.message or _("Action refusée.")), "success" if result else "error")
     for field, message in errors.items():
         flash(f"{field} : {message}", "error")
     return redirect(url_for("ui.proposal", code=code))
@@ -159,7 +160,7 @@ def qualify(code: str) -> Any:
                 **scalars(request.form, "note")}
         result, errors = run_form(s.Qualification(), data, lambda c, d: state().ledger.qualify_proposal(c, code, d))
         if result is not None:
-            flash("Qualification enregistrée.", "success")
+            flash(_("Qualification enregistrée."), "success")
             return redirect(url_for("ui.proposal", code=code))
     return render_template("qualify.html", p=doc, form=request.form, errors=errors, **_choices()), (422 if errors else 200)
 
@@ -171,7 +172,7 @@ def score(code: str) -> Any:
     doc = _doc(code)
     grids = [g for g in q.grids(state().read_model.store) if g["status"] == "adopted"]
     if not grids:
-        flash("Aucune grille adoptée : la notation n'est pas encore possible.", "error")
+        flash(_("Aucune grille adoptée : la notation n'est pas encore possible."), "error")
         return redirect(url_for("ui.proposal", code=code))
     grid = max(grids, key=lambda g: g["number"])
     errors: FormErrors = FormErrors()
@@ -188,6 +189,6 @@ def score(code: str) -> Any:
         result, errors = run_form(s.Scores(), data, lambda c, d: state().ledger.score_proposal(
             c, code, d["revision"], d["grid_version"], d["scores"]))
         if result is not None:
-            flash(f"{result['changed']} note(s) enregistrée(s).", "success")
+            flash(_("%(count)s note(s) enregistrée(s).", count=result["changed"]), "success")
             return redirect(url_for("ui.proposal", code=code))
     return render_template("score.html", p=doc, grid=grid, mine=mine, form=request.form, errors=errors), (422 if errors else 200)

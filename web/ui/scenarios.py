@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -23,6 +24,7 @@ from projections import queries as q
 from web.api import scenarios as sc
 from web.auth import requires
 from web.charts import lines
+from web.domain_messages import localised, phrase
 from web.state import state
 from web.ui import bp
 from web.ui.context import FormErrors, store
@@ -30,13 +32,13 @@ from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
 
 STATUS = {
-    "optimal": "optimal",
-    "time_limit": "limite de temps atteinte",
-    "infeasible": "infaisable",
-    "no_solution": "sans solution",
-    "feasible": "réalisable",
+    "optimal": _l("optimal"),
+    "time_limit": _l("limite de temps atteinte"),
+    "infeasible": _l("infaisable"),
+    "no_solution": _l("sans solution"),
+    "feasible": _l("réalisable"),
 }
-CLASSES = {"core": "noyau", "borderline": "à la marge", "out": "écarté"}
+CLASSES = {"core": _l("noyau"), "borderline": _l("à la marge"), "out": _l("écarté")}
 PARAMETERS = ("risk_weight", "window", "grid_version", "budget_scale", "time_limit")
 
 
@@ -84,7 +86,7 @@ def _french(message: str) -> str:
         return _("Entier attendu.")
     if message == "Missing data for required field.":
         return _("Champ obligatoire.")
-    return message
+    return phrase(message)
 
 
 def _choices() -> dict[str, Any]:
@@ -303,8 +305,8 @@ def _computed(
     try:
         return compute(loaded), errors
     except DomainError as exc:
-        errors[exc.field or "_"] = exc.message
-        errors.message = _("Calcul refusé : %(message)s", message=exc.message)
+        errors[exc.field or "_"] = localised(exc)
+        errors.message = _("Calcul refusé : %(message)s", message=localised(exc))
         return None, errors
 
 

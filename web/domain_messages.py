@@ -1,0 +1,478 @@
+"""Domain errors in the language of the page.
+
+``domain.errors`` writes every refusal in French (its ``template`` filled with its
+``params``); the API keeps that French message. Pages in another language show the
+English template of the same ``code``, filled with the same params, the French texts
+a param may carry (an action, a reason, a kind of record…) put into English too.
+A text with no English version stays as the domain wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import get_locale, gettext
+
+from domain.errors import LABELLED, DomainError
+
+# code → English template (same placeholders as the French one).
+ENGLISH: dict[str, str] = {
+    "rule_violated": "A rule was not respected.",
+    "invalid_value": "Invalid value for “{field_label}”: {value!r} ({reason}).",
+    "not_found": "{kind} not found: {id}.",
+    "already_exists": "{kind} already exists: {id}.",
+    "forbidden": "{actor} is not allowed to {action} (roles: {roles}).",
+    "unknown_actor": "Unknown or disabled account: {actor}.",
+    "reason_required": "A reason is required to {action}.",
+    "role_already_granted": "{username} already has the {role} role.",
+    "role_not_held": "{username} does not have the {role} role.",
+    "last_administrator": (
+        "{username} is the last administrator: the admin role cannot be taken "
+        "away from them."
+    ),
+    "account_disabled": "The account {username} is disabled.",
+    "phase_transition_refused": (
+        "The phase “{phase}” is “{status}”: it cannot be moved to “{target}”."
+    ),
+    "year_outside_horizon": (
+        "The year {year} is outside the plan's horizon ({first}–{last})."
+    ),
+    "grid_frozen": "Grid v{version} is adopted: it can no longer be changed.",
+    "weights_do_not_sum": (
+        "The weights of the “{family}” family in grid v{version} total {total}%, "
+        "not 100%."
+    ),
+    "empty_grid": "Grid v{version} has no value criterion: it cannot be adopted.",
+    "grid_not_adopted": "Grid v{version} is not adopted: it cannot be used to score.",
+    "unknown_criterion": "Criterion {criterion} does not exist in grid v{version}.",
+    "level_out_of_scale": (
+        "Level {level} is outside the scale of criterion {criterion} ({low} to {high})."
+    ),
+    "invalid_transition": (
+        "Proposal {proposal} is “{status}”: the action “{action}” is not possible."
+    ),
+    "not_referent_of_direction": (
+        "{actor} is not the digital referent of the {direction} department "
+        "(proposal {proposal})."
+    ),
+    "mandatory_without_legal_basis": (
+        "Proposal {proposal} is declared mandatory without a legal basis."
+    ),
+    "invalid_dependency": "Invalid dependency from {proposal} on {target}: {reason}.",
+    "score_on_stale_revision": (
+        "Proposal {proposal} is at revision {current}: revision {revision} can no "
+        "longer be scored."
+    ),
+    "justification_required": "A justification is required: {what}.",
+    "session_closed": "Session {session} is closed: nothing more can be added to it.",
+    "session_not_open": "Session {session} is not open (status “{status}”).",
+    "session_already_open": (
+        "Session {session} is already open: {what} is no longer possible."
+    ),
+    "not_a_member": "{member} is not a member of session {session}.",
+    "not_a_voting_member": "{member} has no vote in session {session}.",
+    "member_absent": (
+        "{member} is not present at session {session}: voting is not possible."
+    ),
+    "not_on_agenda": "Proposal {proposal} is not on the agenda of session {session}.",
+    "already_on_agenda": (
+        "Proposal {proposal} is already on the agenda of session {session}."
+    ),
+    "already_decided": (
+        "A decision has already been taken on proposal {proposal} in session {session}."
+    ),
+    "quorum_not_met": (
+        "Quorum not reached for session {session}: {present} voting member(s) "
+        "present, {required} required."
+    ),
+    "not_the_chair": "{actor} does not chair session {session}.",
+    "departs_from_majority": (
+        "The decision “{outcome}” on {proposal} departs from the majority of the vote "
+        "({votes_for} for, {votes_against} against): a justification is required."
+    ),
+    "departs_from_scenario": (
+        "The decision “{outcome}” on {proposal} departs from the recommendation of "
+        "scenario {scenario} ({recommendation}): a justification is required."
+    ),
+    "decision_amounts_invalid": (
+        "Inconsistent amounts in the decision on {proposal}: {reason}."
+    ),
+    "undecided_items": (
+        "Session {session} cannot be closed: there is no decision yet for {items}."
+    ),
+    "budget_already_voted": (
+        "The {year} primitive budget (BP) ({section}) has already been voted; "
+        "adjustments go through a budget amendment (DM)."
+    ),
+    "budget_not_voted": (
+        "The {year} primitive budget (BP) ({section}) has not been voted."
+    ),
+    "envelope_exceeded": (
+        "Envelope {year} ({section}) exceeded for {proposal}: €{requested} "
+        "requested, €{available} available. Going beyond it requires a justified "
+        "override by the chair."
+    ),
+    "envelope_below_allocated": (
+        "Envelope {year} ({section}) cannot go down to €{total}: €{allocated} is "
+        "already allocated."
+    ),
+    "cp_exceeded": (
+        "CP {year} ({section}) of {proposal} exceeded: commitment of €{requested}, "
+        "€{available} available. Going beyond them requires a justified override "
+        "by finance."
+    ),
+    "commitment_exceeded": (
+        "Commitment {commitment} exceeded: payment order of €{requested}, "
+        "€{available} remaining. Going beyond it requires a justified override by "
+        "finance."
+    ),
+    "cp_below_committed": (
+        "The {year} CP ({section}) of {proposal} cannot go down to €{cp}: "
+        "€{committed} is already committed."
+    ),
+    "override_not_allowed": (
+        "{actor} cannot force {what}: this is reserved for the {role} role."
+    ),
+    "date_outside_year": "The date {date} is not in the {year} financial year.",
+    "conflict": (
+        "Conflict: “{command}” was refused after {attempts} attempts, as other "
+        "concurrent changes touched the same data. Please try again."
+    ),
+    "idempotency_key_reused": (
+        "The idempotency key {key} was already used for the command “{previous}”; "
+        "it cannot be used for “{command}”."
+    ),
+}
+
+# The English of the codes ``domain.errors.LABELS`` names (statuses, actions, outcomes).
+LABELS: dict[str, str] = {
+    "draft": "draft",
+    "submitted": "submitted",
+    "qualified": "qualified",
+    "on_agenda": "on the agenda",
+    "approved": "approved",
+    "approved_with_conditions": "approved with conditions",
+    "deferred": "deferred",
+    "rejected": "rejected",
+    "planned": "planned",
+    "in_progress": "in progress",
+    "done": "done",
+    "withdrawn": "withdrawn",
+    "cancelled": "cancelled",
+    "convened": "convened",
+    "open": "open",
+    "closed": "closed",
+    "submit": "submit",
+    "amend": "amend",
+    "qualify": "qualify",
+    "put_on_agenda": "put on the agenda",
+    "take_off_agenda": "take off the agenda",
+    "decide": "decide",
+    "plan": "plan",
+    "start": "start",
+    "complete": "complete",
+    "withdraw": "withdraw",
+    "cancel": "cancel",
+    "score": "score",
+    "track": "track the execution",
+}
+
+# Params whose French text is put into English (the others are codes, names, values).
+TRANSLATED = LABELLED | {
+    "kind",
+    "reason",
+    "what",
+    "roles",
+    "recommendation",
+    "section",
+    "phase",
+}
+
+# Exact French texts the domain puts in params: kinds of record, actions (after "to"),
+# what a refusal concerns, reasons.
+PHRASES: dict[str, str] = {
+    # kinds of record
+    "Fiche projet": "Project proposal",
+    "Séance": "Session",
+    "Compte": "Account",
+    "Pôle": "Division",
+    "Direction": "Department",
+    "Équipe": "Team",
+    "Axe stratégique": "Strategic axis",
+    "Indicateur": "Indicator",
+    "Grille": "Grid",
+    "AP du projet": "Project AP",
+    "Jalon": "Milestone",
+    "Engagement": "Commitment",
+    "Mandat": "Payment order",
+    "Plan": "Plan",
+    "Scénario": "Scenario",
+    # sections, phases, recommendations, roles
+    "investissement": "investment",
+    "fonctionnement": "operating",
+    "cadrage": "scoping",
+    "revue_documentaire": "document review",
+    "alignement_strategique": "strategic alignment",
+    "diagnostic_si": "IS assessment",
+    "evolutions_demandees": "requested changes",
+    "plan_strategique_numerique": "digital strategy plan",
+    "retenue": "selected",
+    "non retenue": "not selected",
+    "aucun": "none",
+    # actions (a role is needed to…)
+    "rattacher une direction": "attach a department",
+    "définir le plan": "define the plan",
+    "modifier l'horizon du plan": "change the plan's horizon",
+    "créer un compte": "create an account",
+    "planifier une phase": "schedule a phase",
+    "créer un indicateur": "create an indicator",
+    "attribuer un rôle": "grant a role",
+    "démarrer une phase": "start a phase",
+    "créer une équipe": "create a team",
+    "terminer une phase": "complete a phase",
+    "retirer un rôle": "revoke a role",
+    "mesurer un indicateur": "measure an indicator",
+    "changer le mot de passe d'un autre compte": "change another account's password",
+    "rédiger une grille": "draft a grid",
+    "fixer la capacité d'une équipe": "set a team's capacity",
+    "désactiver un compte": "disable an account",
+    "réactiver un compte": "re-enable an account",
+    "modifier une grille": "change a grid",
+    "voter le budget primitif": "vote the primitive budget (BP)",
+    "adopter une grille": "adopt a grid",
+    "ajuster une enveloppe (DM)": "adjust an envelope (budget amendment, DM)",
+    "convoquer une séance": "convene a session",
+    "réviser une AP": "revise an AP",
+    "engager une dépense": "commit an expense",
+    "mandater un paiement": "issue a payment order",
+    "créer un pôle": "create a division",
+    "renommer un pôle": "rename a division",
+    "créer une direction": "create a department",
+    "créer un axe stratégique": "create a strategic axis",
+    "qualifier une fiche": "qualify a proposal",
+    "planifier un projet": "schedule a project",
+    "démarrer un projet": "start a project",
+    "clore un projet": "close a project",
+    "annuler un projet": "cancel a project",
+    "suivre un projet": "track a project",
+    "noter une fiche": "score a proposal",
+    "rédiger une fiche": "draft a proposal",
+    "amender une fiche": "amend a proposal",
+    "amender une fiche (nouvelle révision)": "amend a proposal (new revision)",
+    "soumettre une fiche": "submit a proposal",
+    "retirer une fiche": "withdraw a proposal",
+    "lancer un scénario d'optimisation": "run an optimisation scenario",
+    "inscrire une fiche à l'ordre du jour": "put a proposal on the agenda",
+    "retirer une fiche de l'ordre du jour": "take a proposal off the agenda",
+    "ouvrir la séance": "open the session",
+    "modifier les présences": "change the attendance",
+    "arbitrer": "decide",
+    "clore la séance": "close the session",
+    "un forçage": "override",
+    # what a refusal concerns
+    "retirer un point de l'ordre du jour": "taking an item off the agenda",
+    "l'ouvrir à nouveau": "opening it again",
+    "motivation de la décision": "the grounds for the decision",
+    "conditions de l'approbation": "the conditions of the approval",
+    "une allocation au-delà de l'enveloppe": "an allocation beyond the envelope",
+    "un engagement au-delà des CP": "a commitment beyond the CP",
+    "un mandat au-delà de l'engagement": "a payment order beyond the commitment",
+    # reasons
+    "identifiant de 2 à 40 caractères : a-z, 0-9, . _ -": (
+        "username of 2 to 40 characters: a-z, 0-9, . _ -"
+    ),
+    "adresse électronique attendue": "email address expected",
+    "le rôle référent exige une direction": "the referent role requires a department",
+    "valeur décimale attendue": "decimal value expected",
+    "majority, {kind: count, value: N} ou {kind: fraction, value: 0.5}": (
+        "majority, {kind: count, value: N} or {kind: fraction, value: 0.5}"
+    ),
+    "fraction entre 0 et 1": "fraction between 0 and 1",
+    "au moins un membre votant": "at least one voting member",
+    "un membre est votant ou non votant, pas les deux": (
+        "a member is either voting or non-voting, not both"
+    ),
+    "approved, approved_with_conditions, deferred ou rejected": (
+        "approved, approved_with_conditions, deferred or rejected"
+    ),
+    "ne correspond pas aux entrées": "does not match the inputs",
+    "statut de résolution inconnu": "unknown solver status",
+    "projet absent des entrées du scénario": "project not among the scenario's inputs",
+    "montant en décimal exact, jamais en flottant": (
+        "amount as an exact decimal, never a float"
+    ),
+    "montant décimal attendu": "decimal amount expected",
+    "montant démesuré": "amount far too large",
+    "au plus 2 décimales": "at most 2 decimal places",
+    "montant négatif": "negative amount",
+    "montant invalide": "invalid amount",
+    "date attendue, pas un horodatage": "a date expected, not a timestamp",
+    "date au format AAAA-MM-JJ attendue": "date expected in YYYY-MM-DD format",
+    "code de 1 à 40 caractères : lettres, chiffres, _ . -": (
+        "code of 1 to 40 characters: letters, digits, _ . -"
+    ),
+    "texte attendu": "text expected",
+    "obligatoire": "required",
+    "caractère de contrôle interdit": "control characters are not allowed",
+    "année entre 2000 et 2100 attendue": "year between 2000 and 2100 expected",
+    "entier positif attendu": "positive integer expected",
+    "nombre décimal exact attendu, jamais un flottant": (
+        "exact decimal number expected, never a float"
+    ),
+    "nombre décimal attendu": "decimal number expected",
+    "pourcentage entre 0 et 100, au plus 2 décimales": (
+        "percentage between 0 and 100, at most 2 decimal places"
+    ),
+    "liste attendue": "list expected",
+    "objet attendu": "object expected",
+    "la fin précède le début": "the end precedes the start",
+    "la dernière année précède la première": "the last year precedes the first",
+    "horizon de 16 ans au plus": "horizon of 16 years at most",
+    "vrai ou faux attendu": "true or false expected",
+    "vrai ou faux": "true or false",
+    "chaque volet une seule fois": "each component once only",
+    "une ligne par année et section": "one line per year and section",
+    "une ligne par équipe et année": "one line per team and year",
+    "niveau de 1 (faible) à 4 (critique)": "level from 1 (low) to 4 (critical)",
+    "approuvé, approuvé sous conditions, ajourné ou rejeté": (
+        "approved, approved with conditions, deferred or rejected"
+    ),
+    "au moins deux niveaux entiers consécutifs, croissants": (
+        "at least two consecutive whole-number levels, in increasing order"
+    ),
+    "poids nul": "zero weight",
+    "une DM modifie le montant": "a budget amendment (DM) changes the amount",
+    "montant positif attendu": "positive amount expected",
+    "numéro de révision attendu": "revision number expected",
+    "au moins une note par critère": "at least one score per criterion",
+    "objet {level, justification} attendu": "{level, justification} object expected",
+    "une équipe métier appartient à une direction": (
+        "a business team belongs to a department"
+    ),
+    "capacité démesurée (jours-personne par an)": (
+        "capacity far too large (person-days per year)"
+    ),
+    "mot de passe trop simple": "password too simple",
+    "liste d'identifiants": "list of usernames",
+    "ce compte n'est pas membre du COPIL": (
+        "this account is not a member of the steering committee (COPIL)"
+    ),
+    "aucun scénario de ce nom": "no scenario of that name",
+    "entrée du scénario refusée": "scenario input refused",
+    "numéro de version entier": "whole version number expected",
+    "position:N avec N entier positif": "position:N with N a positive integer",
+    "date-heure ISO 8601 (UTC) ou position:N": "ISO 8601 date-time (UTC) or position:N",
+    "paramètre refusé": "parameter refused",
+    "une fiche ne dépend pas d'elle-même": "a proposal cannot depend on itself",
+    "cible en double": "duplicate target",
+    "fiche inconnue": "unknown proposal",
+    "l'AP doit être positive": "the AP must be positive",
+    # messages of the API schemas the forms share
+    (
+        'Montant en chaîne décimale attendu (ex. "125000.00"), '
+        "jamais un nombre flottant."
+    ): 'Amount expected as a decimal string (e.g. "125000.00"), never a float.',
+    "Code de 1 à 40 caractères : lettres, chiffres, _ . -": (
+        "Code of 1 to 40 characters: letters, digits, _ . -"
+    ),
+    "Nombre décimal positif attendu (ex. 1,1).": (
+        "Positive decimal number expected (e.g. 1.1)."
+    ),
+    "CODE=MOTIF attendu.": "CODE=REASON expected.",
+}
+
+# French texts with a variable part: the groups are kept (codes put into English).
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), english)
+    for pattern, english in (
+        (
+            r"le rôle (?P<role>.+) ne prend pas de périmètre",
+            "the {role} role takes no scope",
+        ),
+        (r"entier entre 1 et (?P<n>.+)", "integer between 1 and {n}"),
+        (r"valeurs possibles : (?P<values>.+)", "possible values: {values}"),
+        (r"au plus (?P<n>\d+) caractères", "at most {n} characters"),
+        (r"au moins (?P<n>\d+) caractères", "at least {n} characters"),
+        (r"1 à (?P<n>\d+) caractères imprimables", "1 to {n} printable characters"),
+        (
+            r"champ inconnu \(champs : (?P<known>.*)\)",
+            "unknown field (fields: {known})",
+        ),
+        (r"antérieure au démarrage \((?P<day>.+)\)", "before the start ({day})"),
+        (r"la révision courante est (?P<n>.+)", "the current revision is {n}"),
+        (r"noter à la place de (?P<who>.+)", "score on behalf of {who}"),
+        (r"note du critère (?P<code>.+)", "the score of criterion {code}"),
+        (
+            r"une décision « (?P<outcome>.+) » n'accorde ni AP ni CP",
+            "a “{outcome}” decision grants neither AP nor CP",
+        ),
+        (
+            r"le total des CP \((?P<total>.+) €\) diffère de l'AP \((?P<ap>.+) €\)",
+            "the CP total (€{total}) differs from the AP (€{ap})",
+        ),
+        (
+            r"scénario sans plan \(statut (?P<status>.+)\)",
+            "scenario without a plan (status {status})",
+        ),
+        (
+            r"l'indicateur appartient à l'axe (?P<axis>.+)",
+            "the indicator belongs to axis {axis}",
+        ),
+        (r"la version (?P<n>.+) n'existe pas", "version {n} does not exist"),
+        (
+            r"appartient à l'axe (?P<axis>.+), pas (?P<other>.+)",
+            "belongs to axis {axis}, not {other}",
+        ),
+        (
+            r"position au-delà de la dernière \((?P<head>.+)\)",
+            "position beyond the last one ({head})",
+        ),
+    )
+)
+
+
+def is_french() -> bool:
+    """Whether the page is in French (the default, and outside any request)."""
+    locale = get_locale()
+    return locale is None or locale.language == "fr"
+
+
+def english_phrase(text: str) -> str:
+    """A French text of the domain in English (else the catalog's, else as is)."""
+    if text in PHRASES:
+        return PHRASES[text]
+    if text in LABELS:
+        return LABELS[text]
+    for pattern, english in PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            groups = {k: LABELS.get(v, v) for k, v in match.groupdict().items()}
+            return english.format(**groups)
+    return gettext(text)
+
+
+def phrase(text: str) -> str:
+    """A French text of the domain in the language of the page."""
+    return text if is_french() else english_phrase(text)
+
+
+def english(exc: DomainError) -> str:
+    """The error's English message: its code's English template, same params."""
+    template = ENGLISH.get(exc.code)
+    if template is None:
+        return exc.message
+    shown: dict[str, Any] = {}
+    for key, value in exc.params.items():
+        if key in TRANSLATED and isinstance(value, str):
+            value = english_phrase(value)
+        shown[key] = value
+    try:
+        return template.format(**shown)
+    except (KeyError, IndexError, ValueError):  # never hide the error itself
+        return exc.message
+
+
+def localised(exc: DomainError) -> str:
+    """The error's message in the language of the page (French: the domain's)."""
+    return exc.message if is_french() else english(exc)

@@ -536,9 +536,9 @@ def audit_trail(
     if actor:
         where.append("actor = ?")
         params.append(actor)
-    if aggregate:
-        where.append("(aggregate_key = ? OR aggregate_key LIKE ?)")
-        params += [aggregate, aggregate + "/%"]
+    if aggregate:  # the aggregate and its sub-records ("CODE/evaluator"): index ranges
+        where.append("(aggregate_key = ? OR (aggregate_key > ? AND aggregate_key < ?))")
+        params += [aggregate, aggregate + "/", aggregate + "0"]
     if event_type:
         where.append("(event_type = ? OR aggregate_type = ?)")
         params += [event_type, event_type]
@@ -549,7 +549,10 @@ def audit_trail(
         where.append("at <= ?")
         params.append(until)
     clause = " WHERE " + " AND ".join(where) if where else ""
-    total = store.fetchone("SELECT count(*) FROM {events}" + clause, params)[0]  # type: ignore[index]
+    if clause:
+        total = store.fetchone("SELECT count(*) FROM {events}" + clause, params)[0]  # type: ignore[index]
+    else:  # positions are gap-free: the newest one is the count
+        total = store.fetchone("SELECT COALESCE(MAX(position), 0) FROM {events}")[0]  # type: ignore[index]
     rows = store.fetchall(
         "SELECT position, notification_id, at, actor, roles, origin, command, idem_key, reason, aggregate_type, "
         "aggregate_id, aggregate_key, version, event_type, changes, payload FROM {events}"

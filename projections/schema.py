@@ -241,7 +241,14 @@ TABLES: tuple[Table, ...] = (
         ("position",),
         "position:int notification_id:int at actor roles origin command idem_key reason "
         "aggregate_type aggregate_id aggregate_key version:int event_type changes payload",
-        (("actor",), ("aggregate_key",), ("event_type",), ("at",), ("aggregate_id",)),
+        (
+            ("actor",),
+            ("aggregate_key",),
+            ("event_type",),
+            ("aggregate_type",),
+            ("at",),
+            ("aggregate_id",),
+        ),
     ),
 )
 

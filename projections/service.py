@@ -137,9 +137,18 @@ class ReadModel:
         return int(row[0] or 0) if row else 0
 
     def head_position(self) -> int:
-        """Number of events in the log: the position of the newest one."""
-        row = self.ledger.storage.fetchone("SELECT count(*) FROM {events}")
-        return int(row[0]) if row else 0
+        """Number of events in the log: the position of the newest one (the views'
+        position plus the events after it — an index range, not a full count)."""
+        row = self.store.fetchone(
+            "SELECT MIN(position), MIN(notification_id) FROM {tracking}"
+        )
+        position, nid = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+        storage = self.ledger.storage
+        after = storage.fetchone(
+            f"SELECT count(*) FROM {{events}} WHERE {storage.position_column} > ?",
+            (nid,),
+        )
+        return position + (int(after[0]) if after else 0)
 
     def status(self) -> list[dict[str, Any]]:
         head = self.head_position()

@@ -101,8 +101,11 @@ class Out(Schema):
         self, data: dict[str, Any], original: Any, **_: Any
     ) -> dict[str, Any]:
         if isinstance(original, Mapping):
-            declared = {f.data_key or name for name, f in self.dump_fields.items()}
-            declared |= {f.attribute or name for name, f in self.dump_fields.items()}
+            declared = self.__dict__.get("_declared")
+            if declared is None:  # once per schema instance, not once per item
+                declared = {f.data_key or n for n, f in self.dump_fields.items()}
+                declared |= {f.attribute or n for n, f in self.dump_fields.items()}
+                self.__dict__["_declared"] = declared
             for key, value in original.items():
                 if key not in declared and key not in data:
                     data[key] = value

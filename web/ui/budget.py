@@ -113,6 +113,9 @@ def reconciled(data: dict[str, Any]) -> bool:
     return lines == total
 
 
+DETAIL_INLINE = 300  # lines shown without asking
+
+
 def grouped_lines(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The lines, year × section by year × section, each group with its subtotal."""
     out: list[dict[str, Any]] = []
@@ -240,7 +243,10 @@ def budget() -> Any:
             data["totals"]["axis"],
             {a["code"]: a["label"] for a in axes} | {"-": _("Sans axe")},
         ),
-        lines=grouped_lines(data),
+        # the detail (thousands of lines at large scale) is rendered on request only
+        lines=grouped_lines(data)
+        if request.args.get("detail") == "1" or len(data["lines"]) <= DETAIL_INLINE
+        else None,
         projects=projects(data["lines"]),
         reconciled=reconciled(data),
         charts=[year_chart(data, sct) for sct in sections],

@@ -14,6 +14,7 @@ from web.ui import bp
 from web.ui.context import store
 
 FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")
+PAGE_SIZE = 100  # rows per page of the table (the chart shows every scored proposal)
 
 
 def _filters() -> dict[str, Any]:
@@ -32,6 +33,9 @@ def portfolio() -> str:
     st = store()
     filters = _filters()
     rows = q.portfolio(st, **filters)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     org = q.organisation(st)
     chart = scatter(
         [{"x": r["value"], "y": r["risk"], "label": f"{r['code']} {r['title']}", "status": r["status"],
@@ -40,7 +44,7 @@ def portfolio() -> str:
     )
     capacity = [c for c in q.capacity(st) if c["overload"]]
     return render_template(
-        "portfolio.html", rows=rows, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
+        "portfolio.html", rows=shown, total=len(rows), page=page, pages=pages, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
         chart=chart, overloads=capacity, envelopes=q.envelopes(st),
         statuses=["draft", "submitted", "qualified", "on_agenda", "approved", "approved_with_conditions",
                   "deferred", "rejected", "planned", "in_progress", "done", "withdrawn", "cancelled"],

@@ -77,8 +77,8 @@ A = TypeVar("A", bound=LedgerAggregate)
 
 settings.register_profile(
     "sdsi-ci",
-    max_examples=25,
-    stateful_step_count=40,
+    max_examples=50,
+    stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

@@ -174,6 +174,7 @@ class Settings:
     secret_key: str | None = None
     signing_key_path: Path | None = None
     redis_url: str | None = None
+    https: bool = False  # served over HTTPS (behind a TLS proxy): Secure cookies, HSTS
     password_hashing: str = "standard"
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: int = 3600
@@ -201,6 +202,7 @@ class Settings:
             if env.get("SDSI_SIGNING_KEY")
             else None,
             redis_url=env.get("SDSI_REDIS_URL") or None,
+            https=env.get("SDSI_HTTPS", "").lower() in ("1", "true", "yes"),
             password_hashing=hashing,
             checkpoint_every_events=_int(env, "SDSI_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_seconds=_int(env, "SDSI_CHECKPOINT_EVERY_SECONDS", 3600),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -40,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("SDSI_HTTPS", "") in ("1", "true", "yes"),
+        SESSION_COOKIE_SECURE=settings.https,
         SESSION_COOKIE_NAME="sdsi_session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
         REMEMBER_COOKIE_HTTPONLY=True,

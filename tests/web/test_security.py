@@ -195,8 +195,11 @@ def test_the_session_cookie_is_httponly_and_samesite_lax_and_not_secure_over_htt
 def test_over_https_the_cookie_is_secure_and_hsts_is_sent(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from ledger.config import Settings
+
     monkeypatch.setenv("SDSI_HTTPS", "1")
-    app = another_app(site)
+    assert Settings.from_env().https is True  # the variable is read by Settings
+    app = another_app(site, https=True)
     try:
         client = app.test_client()
         response = client.post(

@@ -194,16 +194,14 @@ class DemoLoader:
         for copy in range(1, self.scale + 1):
             sfx = self.suffix(copy)
             for code, name, kind, direction, capacity in D.TEAMS:
-                if kind == "dsi" and copy > 1:
-                    continue
-                days = capacity * (self.scale if kind == "dsi" else 1)
+                # each copy of the municipality has its own teams (DSI ones included)
                 self.ledger.create_team(
                     dsi,
-                    code + (sfx if kind == "business" else ""),
-                    name,
+                    code + sfx,
+                    name if copy == 1 else f"{name} ({copy})",
                     kind,
                     (direction + sfx) if direction else None,
-                    {y: days for y in years},
+                    {y: capacity for y in years},
                 )
                 self.stats.add("équipes")
         for phase, start, end in phases[:3]:
@@ -327,7 +325,7 @@ class DemoLoader:
                         referent=referent,
                         axis=axis,
                         cost=cost,
-                        teams=[t + (sfx if t.startswith("MET") else "") for t in teams],
+                        teams=[t + sfx for t in teams],
                         session=min(int(i / per_session), len(SESSIONS) - 1),
                         quality=self.rng.random(),
                     )

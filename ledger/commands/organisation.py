@@ -10,6 +10,7 @@ from domain.errors import AlreadyExists, InvalidValue, NotFound
 from domain.grids import Criterion, GridVersion
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
+from domain.proposals import Proposal
 from domain.values import Role, as_dict, as_list
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 
@@ -63,6 +64,12 @@ class Lookups:
     def account(unit: Unit, username: str) -> Account:
         return unit.get(
             Account, Account.id_for(username), kind="Compte", label=username
+        )
+
+    @staticmethod
+    def proposal(unit: Unit, proposal_code: str) -> Proposal:
+        return unit.get(
+            Proposal, Proposal.id_for(str(proposal_code)), kind="Fiche projet", label=proposal_code
         )
 
     @staticmethod

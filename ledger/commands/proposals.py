@@ -30,12 +30,7 @@ class ProposalCommands(LedgerCore):
     """Proposals through their lifecycle, and the evaluators' scores."""
 
     def _proposal(self, unit: Unit, proposal_code: str) -> Proposal:
-        return unit.get(
-            Proposal,
-            Proposal.id_for(str(proposal_code)),
-            kind="Fiche projet",
-            label=proposal_code,
-        )
+        return Lookups.proposal(unit, proposal_code)
 
     def _check_references(
         self,

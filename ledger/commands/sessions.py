@@ -7,7 +7,7 @@ from typing import Any
 from domain.accounts import has_role
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
 from domain.errors import BudgetNotVoted, InvalidValue
-from domain.proposals import APPROVED, Proposal
+from domain.proposals import APPROVED
 from domain.scenarios import Scenario
 from domain.sessions import Session
 from domain.values import Role, money
@@ -80,12 +80,7 @@ class SessionCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             session = self._session(unit, session_code)
-            proposal = unit.get(
-                Proposal,
-                Proposal.id_for(str(proposal_code)),
-                kind="Fiche projet",
-                label=proposal_code,
-            )
+            proposal = Lookups.proposal(unit, proposal_code)
             session.add_item(proposal.code)
             proposal.put_on_agenda(session.code)
             return {"session": session.code, "agenda": session.agenda}
@@ -99,12 +94,7 @@ class SessionCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             session = self._session(unit, session_code)
-            proposal = unit.get(
-                Proposal,
-                Proposal.id_for(str(proposal_code)),
-                kind="Fiche projet",
-                label=proposal_code,
-            )
+            proposal = Lookups.proposal(unit, proposal_code)
             session.remove_item(proposal.code)
             proposal.take_off_agenda(session.code)
             return {"session": session.code, "agenda": session.agenda}
@@ -185,12 +175,7 @@ class SessionCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             session = self._session(unit, session_code)
-            proposal = unit.get(
-                Proposal,
-                Proposal.id_for(str(proposal_code)),
-                kind="Fiche projet",
-                label=proposal_code,
-            )
+            proposal = Lookups.proposal(unit, proposal_code)
             schedule = parse_cp(cp or [])
             plan = Lookups.plan(unit)
             if plan is not None:

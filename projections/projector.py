@@ -107,12 +107,19 @@ def document(
 
 
 class DocCache:
-    """Documents kept between batches (bounded LRU), loaded from the store on a miss."""
+    """Documents kept between batches, loaded from the store on a miss.
 
-    def __init__(self, store: ViewStore, maxsize: int = 50_000) -> None:
+    Bounded both in count and in size (the length of each document's JSON, a fair
+    proxy of its memory), least recently used first: memory stays flat however many
+    events and entities the log holds."""
+
+    def __init__(self, store: ViewStore, maxsize: int = 20_000, max_bytes: int = 24 * 1024 * 1024) -> None:
         self.store = store
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self.docs: OrderedDict[tuple[str, Key], Any] = OrderedDict()
+        self.sizes: dict[tuple[str, Key], int] = {}
+        self.total = 0
         self.fresh = False  # the store was empty when we started: a miss means absent
         self.evicted = False
 
@@ -130,25 +137,36 @@ class DocCache:
         row = self.store.fetchone(f"SELECT doc FROM {{{table}}} WHERE {where}", key)
         doc = orjson.loads(row[0]) if row else None
         self.docs[k] = doc if doc is not None else _ABSENT
+        if row:
+            self.weigh(k, len(row[0]))
         return doc
 
     def set(self, table: str, key: Key, doc: dict[str, Any]) -> None:
         self.docs[(table, key)] = doc
         self.docs.move_to_end((table, key))
 
+    def weigh(self, k: tuple[str, Key], size: int) -> None:
+        """Record the serialised size of a cached document."""
+        self.total += size - self.sizes.get(k, 0)
+        self.sizes[k] = size
+
     def trim(self, protect: frozenset[tuple[str, Key]] = frozenset()) -> None:
         """Evict the least recently used documents, never one whose write is pending."""
-        while len(self.docs) > self.maxsize:
+        kept: list[tuple[tuple[str, Key], Any]] = []
+        while self.docs and (len(self.docs) > self.maxsize or self.total > self.max_bytes):
             k, value = self.docs.popitem(last=False)
             if k in protect:
-                self.docs[k] = value  # re-insert at the recent end
-                if all(key in protect for key in self.docs):
-                    break
+                kept.append((k, value))
                 continue
+            self.total -= self.sizes.pop(k, 0)
             self.evicted = True
+        for k, value in kept:  # back at the recent end, in their order
+            self.docs[k] = value
 
     def clear(self) -> None:
         self.docs.clear()
+        self.sizes.clear()
+        self.total = 0
         self.evicted = self.fresh
 
 
@@ -210,6 +228,7 @@ class Batch:
         for (table, key), doc in self.dirty.items():
             serialised = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
             w.docs.setdefault(table, []).append((*ROW_OF[table](doc), serialised))
+            self.cache.weigh((table, key), len(serialised))
             if table in CHILDREN_OF:
                 for child, rows in CHILDREN_OF[table](self, doc).items():
                     w.children.setdefault(child, []).extend(rows)

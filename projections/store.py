@@ -153,7 +153,6 @@ class SQLiteViewStore(ViewStore):
             # not an fsync each (WAL + NORMAL keeps them atomic and consistent).
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-16384")
-            conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

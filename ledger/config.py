@@ -178,6 +178,8 @@ class Settings:
     password_hashing: str = "standard"
     checkpoint_every_events: int = 1000
     checkpoint_every_seconds: int = 3600
+    # Size of each web worker's cache of read responses (web.cache); 0 turns it off.
+    page_cache_mb: int = 32
     # Name of the log in its signed checkpoints (C2SP origin line and key name).
     ledger_origin: str = DEFAULT_LEDGER_ORIGIN
     # Extra settings for the eventsourcing library (tests inject recorders with it).
@@ -206,6 +208,7 @@ class Settings:
             password_hashing=hashing,
             checkpoint_every_events=_int(env, "SDSI_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_seconds=_int(env, "SDSI_CHECKPOINT_EVERY_SECONDS", 3600),
+            page_cache_mb=_int(env, "SDSI_PAGE_CACHE_MB", 32, minimum=0),
             ledger_origin=_origin(env.get("SDSI_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN),
         )
 
@@ -237,10 +240,11 @@ def _origin(name: str) -> str:
     return name
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) <= 0:
-        raise ConfigError(f"{name} must be a positive integer, not {raw!r}")
+    if not raw.isdigit() or int(raw) < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+        raise ConfigError(f"{name} must be {kind}, not {raw!r}")
     return int(raw)

@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     from projections.service import Follower, ReadModel
     from web.api import init_api
     from web.auth import login_manager
+    from web.cache import init_cache
     from web.errors import register_error_handlers
     from web.formatting import init_formatting
     from web.security import secure_headers
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         WTF_CSRF_CHECK_DEFAULT=False,  # checked for the UI only (web.ui), not for bearer-token API calls
         FOLLOW=not settings.database.is_postgres,
         SEAL=not settings.database.is_postgres,
+        PAGE_CACHE_BYTES=settings.page_cache_mb * 1024 * 1024,
     )
     app.config.update(config or {})
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
@@ -75,4 +77,5 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     register_error_handlers(app)
     app.register_blueprint(ui_bp)
     init_api(app)
+    init_cache(app, app.config["PAGE_CACHE_BYTES"])  # after authorisation (init_api)
     return app

@@ -12,7 +12,6 @@ from flask import Flask, request, session
 from flask_babel import (
     Babel,
     format_currency,
-    format_date,
     format_datetime,
     format_decimal,
     get_locale,

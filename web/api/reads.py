@@ -14,6 +14,7 @@ from web.api import responses as r
 from web.api import schemas as s
 from web.api.responses import errors
 from web.auth import proposal_direction, public, requires
+from web.cache import cached_read
 from web.state import state
 
 views = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Lectures (portefeuille, budget, décisions, capacité, audit)")
@@ -54,6 +55,7 @@ def me() -> dict[str, Any]:
 @views.response(200, r.Portfolio)
 @errors(views, *r.READ_ERRORS)
 @requires("portfolio.view")
+@cached_read()
 def portfolio(args: dict[str, Any]) -> dict[str, Any]:
     """Proposals with status, value, risk and rank (filters: status, pôle, direction, axe, année, grille)."""
     store = _store(args)
@@ -65,6 +67,7 @@ def portfolio(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.Proposal)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("proposal.view", direction_of=proposal_direction)
+@cached_read()
 def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
     """One proposal: revisions, scores, decisions with evidence, budget, timeline."""
     doc = q.proposal(_store(args), code)
@@ -78,6 +81,7 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 @views.response(200, r.Budget)
 @errors(views, *r.READ_ERRORS)
 @requires("budget.view")
+@cached_read()
 def budget(args: dict[str, Any]) -> dict[str, Any]:
     """Budget consumption per project × year × section, with envelopes and totals."""
     store = _store(args)
@@ -89,6 +93,7 @@ def budget(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.Moves)
 @errors(views, *r.READ_ERRORS)
 @requires("budget.view")
+@cached_read()
 def budget_moves(args: dict[str, Any]) -> dict[str, Any]:
     """BP and DM movements."""
     return {"moves": q.budget_moves(_store(args))}
@@ -99,6 +104,7 @@ def budget_moves(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.ProjectBudget)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("budget.view")
+@cached_read()
 def project_budget(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A project's AP, CP lines, commitments and payments."""
     doc = q.project_budget(_store(args), code)
@@ -112,6 +118,7 @@ def project_budget(args: dict[str, Any], code: str) -> dict[str, Any]:
 @views.response(200, r.Decisions)
 @errors(views, *r.READ_ERRORS)
 @requires("decisions.view")
+@cached_read()
 def decisions(args: dict[str, Any]) -> dict[str, Any]:
     """Decision history with votes, quorum, grid version, scores, budget state, positions."""
     store = _store(args)
@@ -126,6 +133,7 @@ def decisions(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.Sessions)
 @errors(views, *r.READ_ERRORS)
 @requires("session.view")
+@cached_read()
 def sessions(args: dict[str, Any]) -> dict[str, Any]:
     """COPIL sessions."""
     return {"sessions": q.sessions(_store(args))}
@@ -136,6 +144,7 @@ def sessions(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.SessionDetail)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("session.view")
+@cached_read()
 def session(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A session: agenda, attendance, quorum, votes, decisions."""
     doc = q.session(_store(args), code)
@@ -159,6 +168,7 @@ def committee(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.Capacity)
 @errors(views, *r.READ_ERRORS)
 @requires("portfolio.view")
+@cached_read()
 def capacity(args: dict[str, Any]) -> dict[str, Any]:
     """Capacity per team × year against the workload of approved and planned projects."""
     store = _store(args)
@@ -170,6 +180,7 @@ def capacity(args: dict[str, Any]) -> dict[str, Any]:
 @views.response(200, r.AuditTrail)
 @errors(views, *r.READ_ERRORS)
 @requires("audit.view")
+@cached_read()
 def audit(args: dict[str, Any]) -> dict[str, Any]:
     """Audit trail: every event with position, actor, roles, origin, command, reason, changes."""
     store = _store(args)
@@ -196,6 +207,7 @@ def views_status() -> dict[str, Any]:
 @reference.response(200, r.PlanResponse)
 @errors(reference, *r.READ_ERRORS)
 @requires("plan.view")
+@cached_read()
 def plan(args: dict[str, Any]) -> dict[str, Any]:
     """The SDSI plan and its phases."""
     return {"plan": q.plan(_store(args))}
@@ -206,6 +218,7 @@ def plan(args: dict[str, Any]) -> dict[str, Any]:
 @reference.response(200, r.Organisation)
 @errors(reference, *r.READ_ERRORS)
 @requires("plan.view")
+@cached_read()
 def organisation(args: dict[str, Any]) -> dict[str, Any]:
     """Pôles, directions and teams."""
     return q.organisation(_store(args))
@@ -216,6 +229,7 @@ def organisation(args: dict[str, Any]) -> dict[str, Any]:
 @reference.response(200, r.Axes)
 @errors(reference, *r.READ_ERRORS)
 @requires("plan.view")
+@cached_read()
 def axes(args: dict[str, Any]) -> dict[str, Any]:
     """Strategic axes with their indicators."""
     return {"axes": q.axes(_store(args))}
@@ -226,6 +240,7 @@ def axes(args: dict[str, Any]) -> dict[str, Any]:
 @reference.response(200, r.Grids)
 @errors(reference, *r.READ_ERRORS)
 @requires("grid.view")
+@cached_read()
 def grids(args: dict[str, Any]) -> dict[str, Any]:
     """Every version of the evaluation grid."""
     return {"grids": q.grids(_store(args))}
@@ -236,6 +251,7 @@ def grids(args: dict[str, Any]) -> dict[str, Any]:
 @reference.response(200, r.GridDiff)
 @errors(reference, *r.READ_ERRORS, 404)
 @requires("grid.view")
+@cached_read()
 def grid_diff(args: dict[str, Any]) -> dict[str, Any]:
     """Criteria added, removed and changed between two versions."""
     diff = q.grid_diff(_store(args), args["a"], args["b"])

@@ -15,7 +15,7 @@ class Money(fields.Field):
     """Exact euros as a decimal string (``"125000.00"``); floats refused."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise ValidationError("Montant en chaîne décimale attendu (ex. \"125000.00\"), jamais un nombre flottant.")
         try:
             return money(value, attr or "amount", allow_negative=self.metadata.get("signed", False))

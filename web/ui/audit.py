@@ -28,6 +28,7 @@ from projections import queries as q
 from projections.projector import iso
 from web import auditing
 from web.auth import requires
+from web.cache import cached_read
 from web.domain_messages import localised
 from web.i18n import N_
 from web.state import state
@@ -116,8 +117,23 @@ def _read_pages(moment: str | None) -> list[dict[str, str]]:
     ]
 
 
+def audit_state() -> tuple[Any, ...]:
+    """What the audit page shows from outside the views (part of its cache key)."""
+    web = state()
+    verification = auditing.last_verification(web) or {}
+    seals = SealStore(web.ledger.storage)
+    checkpoint = seals.latest_checkpoint()
+    return (
+        web.read_model.head_position(),
+        seals.head()[0],
+        None if checkpoint is None else checkpoint.seq,
+        verification.get("verified_at"),
+    )
+
+
 @bp.route("/audit")
 @requires("audit.view")
+@cached_read(audit_state)
 def audit() -> Any:
     """The event browser, the latest checkpoint, verification, as-of picker and diff."""
     position_as_of = request.args.get("as_of_position", "").strip()

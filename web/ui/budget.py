@@ -26,6 +26,7 @@ from domain.errors import (
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
+from web.cache import cached_read
 from web.charts import bars
 from web.i18n import N_
 from web.state import state
@@ -207,6 +208,7 @@ def _filters() -> tuple[dict[str, Any], FormErrors]:
 
 @bp.route("/budget")
 @requires("budget.view")
+@cached_read()
 def budget() -> Any:
     """Envelopes, movements, AP/CP per project and consumption with subtotals, totals
     and charts; live or as of a past moment."""
@@ -255,6 +257,7 @@ def budget() -> Any:
 
 @bp.route("/budget/projets/<code>")
 @requires("budget.view")
+@cached_read()
 def project_budget(code: str) -> str:
     """A project's AP and its revisions, CP lines, commitments and payments."""
     doc = q.project_budget(store(), code)

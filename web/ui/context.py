@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError
 
 from domain.errors import DomainError, InvalidValue
 from web.access import allowed
+from web.cache import note_key
 from web.domain_messages import localised, phrase
 from web.i18n import N_
 from web.state import state
@@ -69,14 +70,15 @@ def _inject() -> dict[str, Any]:
 
     return {
         "rows_from": rows, "can": can, "nav": nav, "as_of": as_of() if not g.get("as_of_invalid") else None,
-        "as_of_position": g.get("as_of_position"), "new_key": lambda: uuid.uuid4().hex,
+        "as_of_position": g.get("as_of_position"), "new_key": new_key,
     }
 
 
 @bp.app_template_global("new_key")
 def new_key() -> str:
-    """A fresh idempotency key for a form (a double submission writes once)."""
-    return uuid.uuid4().hex
+    """A fresh idempotency key for a form (a double submission writes once; a cached
+    copy of the page gets new ones, :mod:`web.cache`)."""
+    return note_key(uuid.uuid4().hex)
 
 
 @bp.app_template_filter("plain_costs")

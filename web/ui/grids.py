@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
+from web.cache import cached_read
 from web.state import state
 from web.ui import bp
 from web.ui.actions import run_action, strip_prefix
@@ -117,6 +118,7 @@ def _grids_page(
 
 @bp.route("/grille")
 @requires("grid.view")
+@cached_read()
 def grids() -> Page:
     """Grid versions with their criteria and weights; the diff between two versions."""
     return _grids_page()
@@ -236,6 +238,7 @@ def adopt_grid(number: int) -> Response | Page:
 
 @bp.route("/plan")
 @requires("plan.view")
+@cached_read()
 def plan() -> str:
     """The SDSI: its six phases, strategic axes with indicators, the organisation."""
     st = store()

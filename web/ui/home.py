@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from projections import queries as q
 from web.auth import requires
+from web.cache import cached_read
 from web.ui import bp
 from web.ui.context import store
 
@@ -64,6 +65,7 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
 
 @bp.route("/")
 @requires("home")
+@cached_read()
 def home() -> str:
     """What this user can do now."""
     return render_template("home.html", tasks=tasks_for(current_user, store()))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from projections import queries as q
 from web.auth import requires
+from web.cache import cached_read
 from web.charts import scatter
 from web.ui import bp
 from web.ui.context import store
@@ -28,6 +29,7 @@ def _filters() -> dict[str, Any]:
 
 @bp.route("/portefeuille")
 @requires("portfolio.view")
+@cached_read()
 def portfolio() -> str:
     """The whole portfolio, filterable, ranked by value."""
     st = store()
@@ -53,6 +55,7 @@ def portfolio() -> str:
 
 @bp.route("/capacite")
 @requires("portfolio.view")
+@cached_read()
 def capacity() -> str:
     """Capacity per team and year against the workload of approved and planned projects."""
     st = store()

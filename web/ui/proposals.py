@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import proposal_direction, requires
+from web.cache import cached_read
 from web.state import state
 from web.ui import bp
 from web.ui.context import FormErrors, run_form, store
@@ -35,6 +36,7 @@ def _choices() -> dict[str, Any]:
 
 @bp.route("/fiches/<code>")
 @requires("proposal.view", direction_of=proposal_direction)
+@cached_read()
 def proposal(code: str) -> str:
     """Everything about a proposal: revisions, scores, decisions with evidence, budget, timeline."""
     doc = _doc(code)

@@ -16,6 +16,7 @@ from projections import queries as q
 from projections import scenario_queries as sq
 from web.api import schemas as s
 from web.auth import requires
+from web.cache import cached_read
 from web.state import state
 from web.ui import bp
 from web.ui.actions import run_action
@@ -95,6 +96,7 @@ def _sessions_page(errors: FormErrors | None = None, status: int = 200) -> Page:
 
 @bp.route("/seances")
 @requires("session.view")
+@cached_read()
 def sessions() -> Page:
     """The COPIL sessions, newest first; the chair convenes a new one here."""
     return _sessions_page()
@@ -180,6 +182,7 @@ def _session_page(
 
 @bp.route("/seances/<code>")
 @requires("session.view")
+@cached_read()
 def session(code: str) -> Page:
     """A session: agenda, attendance and live quorum, votes, the chair's decisions."""
     return _session_page(code)
@@ -389,6 +392,7 @@ PAGE_SIZE = 20
 
 @bp.route("/arbitrages")
 @requires("decisions.view")
+@cached_read()
 def decisions() -> Page:
     """Each decision with its votes, scores, grid version, budget state, positions."""
     st = store()

@@ -1,0 +1,193 @@
+"""A per-process cache of read responses, keyed by what they were computed from.
+
+A read page or API read depends only on the views at their current position (or as of
+a past one), on who asks (account, roles, language) and on what was asked (path and
+query). The views change only when their position moves, so a response computed at
+position P stays right until the position moves past P: the cache key includes the
+position, and a write (read-your-writes waits for the views) makes the next read miss.
+Pages that also show something kept outside the views (the audit page: head of the log,
+seals, checkpoints, last verification) add it to their key.
+
+What is never shared between two responses: the CSRF token of the session (put back
+per request) and the idempotency keys of forms (fresh on every response), so a cached
+page is as safe to submit as a fresh one. Only ``200`` answers to ``GET`` by a signed-in
+user, with no flash message shown, are kept; authorisation runs before the cache is
+consulted (:func:`web.auth.authorise_request`), so a revoked role is refused at once.
+
+The cache is bounded in bytes (``SDSI_PAGE_CACHE_MB``, 32 by default; 0 turns it off),
+least recently used first out; each worker has its own.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, request, session
+from flask.globals import request_ctx
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+CSRF = b"\x00sdsi-csrf\x00"
+HOLE = re.compile(rb"\x00sdsi-(?:csrf|key)\x00")
+MAX_ENTRY = 4 * 1024 * 1024  # larger responses are not kept
+
+
+def cached_read(extra: Callable[[], Any] | None = None) -> Callable[[F], F]:
+    """Mark a ``GET`` view whose response the cache may keep (``extra()`` adds to the key
+    whatever the response shows from outside the views)."""
+
+    def mark(view: F) -> F:
+        view.cache_extra = extra or _nothing  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    mimetype: str
+    holes: bool  # placeholders to fill (CSRF token, idempotency keys)
+
+
+class ResponseCache:
+    """Least recently used entries, bounded by their total size in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple[Any, ...], entry: Entry) -> None:
+        if len(entry.body) > min(MAX_ENTRY, self.max_bytes):
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old.body)
+            self._entries[key] = entry
+            self._size += len(entry.body)
+            while self._size > self.max_bytes:
+                _key, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_cache(app: Flask, max_bytes: int) -> None:
+    """Serve marked reads from the cache; keep their fresh responses."""
+    app.extensions["sdsi_cache"] = ResponseCache(max_bytes)
+    if max_bytes <= 0:
+        return
+    app.before_request(_lookup)
+    app.after_request(_keep)
+
+
+def response_cache() -> ResponseCache:
+    return current_app.extensions["sdsi_cache"]  # type: ignore[no-any-return]
+
+
+def note_key(value: str) -> str:
+    """Remember an idempotency key put in this response (so a cached copy gets new ones)."""
+    g.setdefault("form_keys", []).append(value)
+    return value
+
+
+def _key() -> tuple[Any, ...] | None:
+    if request.method != "GET" or "_flashes" in session:
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    extra = getattr(view, "cache_extra", None)
+    if extra is None or not current_user.is_authenticated:
+        return None
+    from web.formatting import select_locale
+    from web.state import state
+
+    return (
+        request.endpoint,
+        request.path,
+        tuple(sorted(request.args.items(multi=True))),
+        current_user.username,
+        tuple(current_user.grants),
+        current_user.via_token,
+        select_locale(),
+        datetime.now(UTC).date(),  # pages may say what is due "today"
+        state().read_model.current_position(),
+        extra(),
+    )
+
+
+def _lookup() -> Response | None:
+    key = _key()
+    if key is None:
+        return None
+    g.cache_key = key
+    entry = response_cache().get(key)
+    if entry is None:
+        return None
+    body = _fill(entry.body) if entry.holes else entry.body
+    g.cache_hit = True
+    return Response(body, status=200, mimetype=entry.mimetype)
+
+
+def _keep(response: Response) -> Response:
+    key = g.get("cache_key")
+    if (
+        key is None
+        or g.get("cache_hit")
+        or response.status_code != 200
+        or response.direct_passthrough
+        or response.is_streamed
+        or g.get("as_of_invalid")
+        or request_ctx.flashes
+        or "_flashes" in session
+    ):
+        return response
+    body = response.get_data()
+    holes = False
+    token = g.get("csrf_token")
+    if token:
+        body = body.replace(token.encode(), CSRF)
+        holes = True
+    for value in g.get("form_keys", ()):
+        body = body.replace(value.encode(), b"\x00sdsi-key\x00")
+        holes = True
+    response_cache().put(key, Entry(body, response.mimetype or "text/html", holes))
+    return response
+
+
+def _fill(body: bytes) -> bytes:
+    """The session's CSRF token and fresh idempotency keys in place of the holes."""
+    from flask_wtf.csrf import generate_csrf
+
+    token = generate_csrf().encode()
+    return HOLE.sub(lambda m: token if m.group(0) == CSRF else uuid.uuid4().hex.encode(), body)

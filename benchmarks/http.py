@@ -16,7 +16,11 @@ The trivial endpoint is measured before the first read and after each page's API
 twin; each read is compared with the median of those runs (their spread shows how noisy
 the machine was): the target is **req/s ≥ 0.5 × trivial** and **p99 ≤ 3 × trivial**.
 Every endpoint is checked first (status 200, expected content); non-2xx answers during
-a measurement are reported. ``--profile`` then runs each read that missed its target
+a measurement are reported. Two passes, each with its own servers and trivial runs: the
+response cache on (``--page-cache-mb``, as deployed: wrk repeats the same request, so
+this measures a read served again while the views have not moved), then off (every read
+computed from the views: what the first reader after a write pays; ``--cache-only``
+skips it). ``--profile`` then runs each read that missed its target
 under cProfile in this process, on the same database, and prints where the time goes.
 
 Run: ``python benchmarks/http.py`` (needs ``wrk``: ``apt-get install wrk``).
@@ -327,12 +331,15 @@ def profile(settings: Any, paths: list[str], requests: int) -> None:
     """Each path ``requests`` times under cProfile, in-process on the same database:
     time per kind of code, then the project's functions by cumulative time."""
     import cProfile
+    import dataclasses
     import io
     import pstats
 
     from web.app import create_app
 
-    app = create_app({"FOLLOW": False, "SEAL": False}, settings=settings)
+    # the cache off: what each read costs when it is computed
+    uncached = dataclasses.replace(settings, page_cache_mb=0)
+    app = create_app({"FOLLOW": False, "SEAL": False}, settings=uncached)
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = USER
@@ -380,6 +387,14 @@ def main() -> None:
     )
     parser.add_argument("--profile-requests", type=int, default=20)
     parser.add_argument(
+        "--page-cache-mb", type=int, default=32, help="each worker's response cache"
+    )
+    parser.add_argument(
+        "--cache-only",
+        action="store_true",
+        help="skip the second pass with the response cache off",
+    )
+    parser.add_argument(
         "--profile-only",
         action="store_true",
         help="no server, no wrk: profile each read",
@@ -395,7 +410,28 @@ def main() -> None:
         )
         return
     url = f"http://127.0.0.1:{args.port}"
-    deployment = environment(args.scale, args.workdir)
+    missed: list[str] = []
+    passes = [args.page_cache_mb] + ([] if args.cache_only else [0])
+    for megabytes in passes:
+        deployment = {
+            **environment(args.scale, args.workdir),
+            "SDSI_PAGE_CACHE_MB": str(megabytes),
+        }
+        trivials, measured, sizes = measure(url, deployment, args)
+        label = (
+            f"response cache on ({megabytes} MiB per worker): repeated reads"
+            if megabytes
+            else "response cache off: every read computed"
+        )
+        missed += report(trivials, measured, sizes, args, head, label)
+    if args.profile and missed:
+        profile(settings, sorted(set(missed)), args.profile_requests)
+
+
+def measure(
+    url: str, deployment: dict[str, str], args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], list[tuple[Endpoint, dict[str, Any]]], dict[str, int]]:
+    """Start the servers with ``deployment``, drive every endpoint, stop them."""
     processes = start_servers(deployment, args.workers, args.port)
     try:
         headers = credentials(url)
@@ -423,7 +459,19 @@ def main() -> None:
                 trivials.append(run(trivial))
     finally:
         stop_servers(processes)
+    return trivials, measured, sizes
 
+
+def report(
+    trivials: list[dict[str, Any]],
+    measured: list[tuple[Endpoint, dict[str, Any]]],
+    sizes: dict[str, int],
+    args: argparse.Namespace,
+    head: int,
+    label: str,
+) -> list[str]:
+    """Print one pass's table; return the paths that missed their target."""
+    trivial = Endpoint("trivial", TRIVIAL, "none", '"status"')
     base = {
         key: statistics.median(t[key] for t in trivials)
         for key in ("rps", "p50", "p99")
@@ -433,6 +481,7 @@ def main() -> None:
         f"\nHTTP reads — demo scale {args.scale} on PostgreSQL ({head:,} events), "
         f"gunicorn {args.workers} workers + projections follower, wrk "
         f"{args.connections} connections × {args.seconds} s, {os.cpu_count()} CPU(s)\n"
+        f"{label}\n"
     )
     title = (
         f"{'endpoint':<16}{'path':<30}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
@@ -443,7 +492,7 @@ def main() -> None:
     missed: list[str] = []
     rows = [(f"trivial ({len(trivials)} runs)", trivial, base)]
     rows += [(e.label, e, r) for e, r in measured]
-    for label, endpoint, r in rows:
+    for name, endpoint, r in rows:
         rps_ratio, p99_ratio = r["rps"] / base["rps"], r["p99"] / base["p99"]
         verdict = ""
         if endpoint is not trivial:
@@ -454,7 +503,7 @@ def main() -> None:
         if r["errors"] or r["sockets"]:
             verdict += f" ({r['errors']} non-2xx; sockets {r['sockets'] or 'ok'})"
         print(
-            f"{label:<16}{endpoint.path:<30}{r['rps']:>8.0f}{r['p50']:>9.1f}"
+            f"{name:<16}{endpoint.path:<30}{r['rps']:>8.0f}{r['p50']:>9.1f}"
             f"{r['p99']:>9.1f}{sizes[endpoint.path] / 1024:>8.1f}"
             f"{rps_ratio:>9.2f}{p99_ratio:>8.2f}  {verdict}"
         )
@@ -463,8 +512,7 @@ def main() -> None:
         f"\nTrivial: the median of {len(trivials)} runs ({spread} req/s). Targets: "
         "req/s × ≥ 0.50 and p99 × ≤ 3.00. KiB: one response body."
     )
-    if args.profile and missed:
-        profile(settings, missed, args.profile_requests)
+    return missed
 
 
 if __name__ == "__main__":

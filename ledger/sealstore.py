@@ -182,12 +182,7 @@ class SealStore:
         return int(rows[0]["nid"]) if rows else None
 
     def count_events_after(self, notification_id: int) -> int:
-        column = self.storage.position_column
-        rows = self._rows(
-            f"SELECT count(*) AS n FROM {{events}} WHERE {column} > ?",
-            (notification_id,),
-        )
-        return int(rows[0]["n"])
+        return int(self.storage.count_events_after(notification_id))
 
     # --- checkpoints -----------------------------------------------------------------
 

@@ -143,12 +143,7 @@ class ReadModel:
             "SELECT MIN(position), MIN(notification_id) FROM {tracking}"
         )
         position, nid = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
-        storage = self.ledger.storage
-        after = storage.fetchone(
-            f"SELECT count(*) FROM {{events}} WHERE {storage.position_column} > ?",
-            (nid,),
-        )
-        return position + (int(after[0]) if after else 0)
+        return position + int(self.ledger.storage.count_events_after(nid))
 
     def status(self) -> list[dict[str, Any]]:
         head = self.head_position()

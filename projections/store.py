@@ -252,6 +252,15 @@ class PostgresViewStore(ViewStore):
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield cur
 
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """One statement in autocommit: one round trip (a statement reads one snapshot;
+        ``read()`` is for several statements that must agree)."""
+        with self.pool.connection() as conn:
+            cur = conn.execute(self._ph(self.sql(statement)), tuple(params))
+            return [tuple(r) for r in cur.fetchall()]
+
     def copy_rows(
         self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]
     ) -> None:

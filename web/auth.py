@@ -65,10 +65,27 @@ class User(UserMixin):
 
 
 def load_user(username: str, *, via_token: bool = False) -> User | None:
-    account = q.account(state().read_model.store, username)
+    account = _account(username)
     if account is None or not account["active"]:
         return None
     return User(account["username"], account["display_name"], list(account["roles"]), True, via_token)
+
+
+def _account(username: str) -> dict[str, Any] | None:
+    """The account as the views hold it, read once per views position (accounts,
+    roles and deactivations are events: the position moves when any changes)."""
+    from web.cache import views_position
+
+    position = views_position()
+    known: dict[str, tuple[int, Any]] = state().extra.setdefault("accounts", {})
+    found = known.get(username)
+    if found is not None and found[0] == position:
+        return found[1]  # type: ignore[no-any-return]
+    account = q.account(state().read_model.store, username)
+    if len(known) > 10_000:  # a bound, whatever names are tried
+        known.clear()
+    known[username] = (position, account)
+    return account
 
 
 @login_manager.user_loader

@@ -34,8 +34,7 @@ from flask.globals import request_ctx
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
-CSRF = b"\x00sdsi-csrf\x00"
-HOLE = re.compile(rb"\x00sdsi-(?:csrf|key)\x00")
+CSRF, KEY = b"csrf", b"key"  # the kinds of holes
 MAX_ENTRY = 4 * 1024 * 1024  # larger responses are not kept
 
 
@@ -56,9 +55,37 @@ def _nothing() -> None:
 
 @dataclass(frozen=True)
 class Entry:
-    body: bytes
+    """A kept response: its body cut around the holes to fill on each hit (the CSRF
+    token and idempotency keys, in ``holes`` order)."""
+
+    parts: tuple[bytes, ...]
+    holes: tuple[bytes, ...]
     mimetype: str
-    holes: bool  # placeholders to fill (CSRF token, idempotency keys)
+
+    @classmethod
+    def of(cls, body: bytes, mimetype: str, token: bytes | None = None, keys: tuple[bytes, ...] = ()) -> Entry:
+        marks = {k: KEY for k in keys if k}
+        if token:
+            marks[token] = CSRF
+        if not marks:
+            return cls((body,), (), mimetype)
+        found = re.split(b"(" + b"|".join(re.escape(m) for m in marks) + b")", body)
+        return cls(tuple(found[0::2]), tuple(marks[m] for m in found[1::2]), mimetype)
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def body(self, token: Callable[[], bytes]) -> bytes:
+        """The response with this request's token and fresh keys in the holes."""
+        if not self.holes:
+            return self.parts[0]
+        csrf = token() if CSRF in self.holes else b""
+        out = [self.parts[0]]
+        for hole, part in zip(self.holes, self.parts[1:], strict=True):
+            out.append(csrf if hole == CSRF else uuid.uuid4().hex.encode())
+            out.append(part)
+        return b"".join(out)
 
 
 class ResponseCache:
@@ -82,17 +109,17 @@ class ResponseCache:
             return entry
 
     def put(self, key: tuple[Any, ...], entry: Entry) -> None:
-        if len(entry.body) > min(MAX_ENTRY, self.max_bytes):
+        if entry.size > min(MAX_ENTRY, self.max_bytes):
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old.body)
+                self._size -= old.size
             self._entries[key] = entry
-            self._size += len(entry.body)
+            self._size += entry.size
             while self._size > self.max_bytes:
                 _key, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped.body)
+                self._size -= dropped.size
 
     def clear(self) -> None:
         with self._lock:
@@ -130,7 +157,6 @@ def _key() -> tuple[Any, ...] | None:
     if extra is None or not current_user.is_authenticated:
         return None
     from web.formatting import select_locale
-    from web.state import state
 
     return (
         request.endpoint,
@@ -141,7 +167,7 @@ def _key() -> tuple[Any, ...] | None:
         current_user.via_token,
         select_locale(),
         datetime.now(UTC).date(),  # pages may say what is due "today"
-        state().read_model.current_position(),
+        views_position(),
         extra(),
     )
 
@@ -154,9 +180,8 @@ def _lookup() -> Response | None:
     entry = response_cache().get(key)
     if entry is None:
         return None
-    body = _fill(entry.body) if entry.holes else entry.body
     g.cache_hit = True
-    return Response(body, status=200, mimetype=entry.mimetype)
+    return Response(entry.body(_token), status=200, mimetype=entry.mimetype)
 
 
 def _keep(response: Response) -> Response:
@@ -172,22 +197,28 @@ def _keep(response: Response) -> Response:
         or "_flashes" in session
     ):
         return response
-    body = response.get_data()
-    holes = False
     token = g.get("csrf_token")
-    if token:
-        body = body.replace(token.encode(), CSRF)
-        holes = True
-    for value in g.get("form_keys", ()):
-        body = body.replace(value.encode(), b"\x00sdsi-key\x00")
-        holes = True
-    response_cache().put(key, Entry(body, response.mimetype or "text/html", holes))
+    entry = Entry.of(
+        response.get_data(),
+        response.mimetype or "text/html",
+        token.encode() if token else None,
+        tuple(value.encode() for value in g.get("form_keys", ())),
+    )
+    response_cache().put(key, entry)
     return response
 
 
-def _fill(body: bytes) -> bytes:
-    """The session's CSRF token and fresh idempotency keys in place of the holes."""
+def _token() -> bytes:
+    """This session's CSRF token."""
     from flask_wtf.csrf import generate_csrf
 
-    token = generate_csrf().encode()
-    return HOLE.sub(lambda m: token if m.group(0) == CSRF else uuid.uuid4().hex.encode(), body)
+    return str(generate_csrf()).encode()
+
+
+def views_position() -> int:
+    """The live views' position, read once per request (before any view reads them)."""
+    if "views_position" not in g:
+        from web.state import state
+
+        g.views_position = state().read_model.current_position()
+    return int(g.views_position)

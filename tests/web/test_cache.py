@@ -136,14 +136,24 @@ def test_api_reads_are_cached_per_token_holder(site: Site) -> None:
 def test_the_cache_is_bounded_in_bytes_least_recently_used_first() -> None:
     cache = ResponseCache(max_bytes=250)
     for n in range(3):
-        cache.put(("page", n), Entry(b"x" * 100, "text/html", False))
+        cache.put(("page", n), Entry.of(b"x" * 100, "text/html"))
     assert cache.get(("page", 0)) is None  # 300 bytes > 250: the oldest went
     assert cache.get(("page", 1)) is not None
-    cache.put(("page", 3), Entry(b"y" * 100, "text/html", False))
+    cache.put(("page", 3), Entry.of(b"y" * 100, "text/html"))
     assert cache.get(("page", 2)) is None  # page 1 was read more recently
     assert cache.get(("page", 1)) is not None and len(cache) == 2
-    cache.put(("big",), Entry(b"z" * 300, "text/html", False))
+    cache.put(("big",), Entry.of(b"z" * 300, "text/html"))
     assert cache.get(("big",)) is None  # larger than the whole cache: not kept
+
+
+def test_an_entry_fills_its_holes_afresh_on_each_use() -> None:
+    entry = Entry.of(b"<a>TOKEN</a><k>KEY1</k><k>KEY2</k><a>TOKEN</a>", "text/html", b"TOKEN", (b"KEY1", b"KEY2"))
+    assert entry.parts == (b"<a>", b"</a><k>", b"</k><k>", b"</k><a>", b"</a>")
+    first, second = entry.body(lambda: b"T1"), entry.body(lambda: b"T2")
+    assert first.startswith(b"<a>T1</a><k>") and first.endswith(b"<a>T1</a>")
+    keys = re.findall(rb"<k>([0-9a-f]{32})</k>", first) + re.findall(rb"<k>([0-9a-f]{32})</k>", second)
+    assert len(set(keys)) == 4  # never the same key twice
+    assert Entry.of(b"plain", "text/html").body(lambda: b"unused") == b"plain"
 
 
 def test_the_cache_can_be_turned_off(site: Site) -> None:

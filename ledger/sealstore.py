@@ -184,6 +184,20 @@ class SealStore:
     def count_events_after(self, notification_id: int) -> int:
         return int(self.storage.count_events_after(notification_id))
 
+    def progress(self, notification_id: int) -> tuple[int, int, int]:
+        """In one statement: the events recorded after ``notification_id``, the last
+        sealed position and the last checkpoint's number (0 when none)."""
+        column = self.storage.position_column
+        rows = self._rows(
+            "SELECT (SELECT count(*) FROM (SELECT 1 FROM {events}"
+            f" WHERE {column} > ? ORDER BY {column} LIMIT 9223372036854775807) p) AS pending,"
+            " (SELECT COALESCE(MAX(position), 0) FROM {t:seals}) AS sealed,"
+            " (SELECT COALESCE(MAX(seq), 0) FROM {t:checkpoints}) AS seq",
+            (notification_id,),
+        )
+        row = rows[0]
+        return int(row["pending"]), int(row["sealed"]), int(row["seq"])
+
     # --- checkpoints -----------------------------------------------------------------
 
     _CHECKPOINT_COLUMNS = (

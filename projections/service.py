@@ -133,16 +133,19 @@ class ReadModel:
     # --- status ------------------------------------------------------------------------------
 
     def current_position(self) -> int:
-        row = self.store.fetchone("SELECT MIN(position) FROM {tracking}")
-        return int(row[0] or 0) if row else 0
+        return self.mark()[0]
+
+    def mark(self) -> tuple[int, int]:
+        """The views' (position, notification id): how far every view has got."""
+        row = self.store.fetchone(
+            "SELECT MIN(position), MIN(notification_id) FROM {tracking}"
+        )
+        return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
 
     def head_position(self) -> int:
         """Number of events in the log: the position of the newest one (the views'
         position plus the events after it — an index range, not a full count)."""
-        row = self.store.fetchone(
-            "SELECT MIN(position), MIN(notification_id) FROM {tracking}"
-        )
-        position, nid = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+        position, nid = self.mark()
         return position + int(self.ledger.storage.count_events_after(nid))
 
     def status(self) -> list[dict[str, Any]]:

@@ -217,8 +217,13 @@ def _token() -> bytes:
 
 def views_position() -> int:
     """The live views' position, read once per request (before any view reads them)."""
-    if "views_position" not in g:
+    return views_mark()[0]
+
+
+def views_mark() -> tuple[int, int]:
+    """The live views' (position, notification id), read once per request."""
+    if "views_mark" not in g:
         from web.state import state
 
-        g.views_position = state().read_model.current_position()
-    return int(g.views_position)
+        g.views_mark = state().read_model.mark()
+    return g.views_mark  # type: ignore[no-any-return]

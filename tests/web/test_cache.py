@@ -5,6 +5,7 @@ flash message or a page to someone whose role was revoked."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -32,6 +33,10 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site
 def hits(site: Site) -> int:
     with site.app.app_context():
         return response_cache().hits
+
+
+def html_text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", page))
 
 
 def body(response: Any) -> str:
@@ -85,6 +90,22 @@ def test_a_write_by_anyone_is_visible_on_the_next_read(site: Site) -> None:
     site.ledger.draft_proposal(dsi, "P-CACHE", "EDU", {"title": "Écrit ailleurs", "description": "Par un autre processus."})
     site.caught_up()
     assert "P-CACHE" in body(client.get("/portefeuille"))
+
+
+def test_the_audit_page_follows_the_seals_although_the_views_did_not_move(site: Site) -> None:
+    from ledger.sealing import Sealer
+
+    client = signed_in(site, "auditor")
+    counts = re.compile(r"registre : <strong>(\d+)</strong> — scellés : <strong>(\d+)</strong>")
+    before = counts.search(html_text(body(client.get("/audit"))))
+    assert before is not None
+    body(client.get("/audit"))
+    position = site.read_model.current_position()
+    Sealer(site.ledger).run_once()
+    assert site.read_model.current_position() == position
+    after = counts.search(html_text(body(client.get("/audit"))))
+    assert after is not None and after.group(1) == before.group(1)
+    assert int(after.group(2)) == site.head() > int(before.group(2))
 
 
 def test_each_user_gets_their_own_page(site: Site) -> None:

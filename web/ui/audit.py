@@ -28,7 +28,7 @@ from projections import queries as q
 from projections.projector import iso
 from web import auditing
 from web.auth import requires
-from web.cache import cached_read
+from web.cache import cached_read, views_mark
 from web.domain_messages import localised
 from web.i18n import N_
 from web.state import state
@@ -118,17 +118,13 @@ def _read_pages(moment: str | None) -> list[dict[str, str]]:
 
 
 def audit_state() -> tuple[Any, ...]:
-    """What the audit page shows from outside the views (part of its cache key)."""
+    """What the audit page shows from outside the views (part of its cache key): the
+    head of the log, the last seal and checkpoint, the last verification."""
     web = state()
+    position, nid = views_mark()
+    pending, sealed, checkpoint = SealStore(web.ledger.storage).progress(nid)
     verification = auditing.last_verification(web) or {}
-    seals = SealStore(web.ledger.storage)
-    checkpoint = seals.latest_checkpoint()
-    return (
-        web.read_model.head_position(),
-        seals.head()[0],
-        None if checkpoint is None else checkpoint.seq,
-        verification.get("verified_at"),
-    )
+    return (position + pending, sealed, checkpoint, verification.get("verified_at"))
 
 
 @bp.route("/audit")

@@ -15,8 +15,9 @@ it with ``sdsi projections follow`` running beside it, and wrk drives it with
 The trivial endpoint is measured before the first read and after each page's API
 twin; each read is compared with the median of those runs (their spread shows how noisy
 the machine was): the target is **req/s ≥ 0.5 × trivial** and **p99 ≤ 3 × trivial**.
-Every endpoint is checked first (status 200, expected content); non-2xx answers during
-a measurement are reported. Two passes, each with its own servers and trivial runs: the
+Every endpoint is checked first (status 200, expected content), then loaded unmeasured
+for ``--warmup`` seconds so that every worker has answered it once; non-2xx answers
+during a measurement are reported. Two passes, each with its own servers and trivial runs: the
 response cache on (``--page-cache-mb``, as deployed: wrk repeats the same request, so
 this measures a read served again while the views have not moved), then off (every read
 computed from the views: what the first reader after a write pays; ``--cache-only``
@@ -379,6 +380,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of unmeasured load first"
+    )
     parser.add_argument("--proposal", default="PORTAIL")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sdsi-bench-http"))
     parser.add_argument("--fresh", action="store_true")
@@ -440,6 +444,14 @@ def measure(
         sizes = {e.path: check(url, e, headers[e.auth]) for e in [trivial, *targets]}
 
         def run(endpoint: Endpoint) -> dict[str, Any]:
+            if args.warmup:  # every worker has answered once (its cache, its pool)
+                wrk(
+                    url + endpoint.path,
+                    headers[endpoint.auth],
+                    args.connections,
+                    args.threads,
+                    args.warmup,
+                )
             log(f"wrk {endpoint.path} ({args.seconds} s)")
             return wrk(
                 url + endpoint.path,

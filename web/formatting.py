@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import (
     Babel,
     format_currency,
@@ -78,12 +78,21 @@ def _grouped(value: Decimal, digits: int, locale: str) -> str | None:
     return text
 
 
+def _locale() -> str:
+    """This request's locale as text, looked up once (a page formats thousands of
+    amounts; Babel's lookup goes through several context objects each time)."""
+    found = g.get("sdsi_locale")
+    if found is None:
+        found = g.sdsi_locale = str(get_locale())
+    return str(found)
+
+
 def eur(value: Decimal | int | None, cents: bool = False) -> str:
     """``1 234 567,89 €`` (French) — amounts are exact Decimals."""
     if value is None:
         return "—"
     amount = Decimal(value) / 100 if cents else Decimal(value)
-    locale = str(get_locale())
+    locale = _locale()
     body = _grouped(amount.quantize(Decimal("0.01")), 2, locale)
     if body is None:
         return str(format_currency(amount, "EUR"))
@@ -95,7 +104,7 @@ def num(value: Any, digits: int = 2) -> str:
     if value is None:
         return "—"
     number = Decimal(value)
-    body = _grouped(number, digits, str(get_locale()))
+    body = _grouped(number, digits, _locale())
     if body is None:
         return str(format_decimal(number, format="#,##0." + "0" * digits if digits else "#,##0"))
     return ("-" if number < 0 else "") + body  # as Babel: -0.4 shows as "-0"
@@ -112,7 +121,7 @@ def day(value: str | date | None) -> str:
         return "—"
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return _long_date(value, str(get_locale()))
+    return _long_date(value, _locale())
 
 
 def moment(value: str | datetime | None) -> str:

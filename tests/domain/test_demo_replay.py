@@ -194,3 +194,36 @@ def test_demo_gives_the_same_events_on_sqlite_and_postgresql(
 ) -> None:
     sqlite, postgres = demo_loads.get("sqlite"), demo_loads.get("postgres")
     assert sqlite.events == postgres.events
+
+
+def test_the_aggregate_copy_equals_a_generic_deep_copy_and_shares_nothing_mutable(
+    demo_loads: DemoLoads,
+) -> None:
+    """``LedgerAggregate.__deepcopy__`` (the aggregate cache copies every command's
+    aggregate with it) gives what the generic ``copy.deepcopy`` gives, on every
+    aggregate of the demo, and no list, dict or set is shared with the original."""
+    saved = demo_loads.get("sqlite").saved
+    kinds = set()
+    for aggregate in saved.values():
+        fast = copy.deepcopy(aggregate)
+        generic = copy.deepcopy(aggregate.__dict__)  # no __deepcopy__ of ours involved
+        assert type(fast) is type(aggregate)
+        assert fast.__dict__ == generic and repr(fast.__dict__) == repr(generic)
+        for name, value in aggregate.__dict__.items():
+            kinds.add(type(aggregate).__name__)
+            for original, copied in zip(
+                _containers(value), _containers(fast.__dict__[name]), strict=True
+            ):
+                assert copied is not original, (type(aggregate).__name__, name)
+    assert len(kinds) >= 10  # every kind of aggregate the demo has
+
+
+def _containers(value: Any) -> Iterator[Any]:
+    """Every list, dict and set inside ``value``, depth first."""
+    if isinstance(value, (list, dict, set)):
+        yield value
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _containers(item)

@@ -160,6 +160,7 @@ def _key() -> tuple[Any, ...] | None:
 
     return (
         request.endpoint,
+        request.host_url,  # pages may hold absolute links
         request.path,
         tuple(sorted(request.args.items(multi=True))),
         current_user.username,

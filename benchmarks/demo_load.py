@@ -47,7 +47,9 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# benchmarks/http.py must not shadow the standard library's ``http``: the repository
+# root goes on the path in place of this directory.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 from benchmarks.write import (  # noqa: E402 - needs the repository on sys.path
     DEFAULT_PG_URL,

@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# benchmarks/http.py must not shadow the standard library's ``http``: the repository
+# root goes on the path in place of this directory.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 PG = os.environ.get(
     "SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -71,12 +73,10 @@ def prepare(
     """The loaded ledger and its views (loaded once, then reused)."""
     import psycopg
 
-    from ledger.app import open_ledger
-    from ledger.errors import NotInitialised
+    from benchmarks.demo_data import open_demo
     from ledger.keys import ensure_signing_key
     from ledger.sealing import Sealer
-    from projections.service import ReadModel, init_views
-    from sdsi.demo.loader import DemoLoader
+    from projections.service import ReadModel
 
     settings = settings_for(backend, scale, workdir)
     schema = f"bench_exports_{scale}"
@@ -91,18 +91,7 @@ def prepare(
         shutil.rmtree(settings.data_dir, ignore_errors=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_signing_key(settings)
-    try:
-        ledger = open_ledger(settings)
-    except NotInitialised:
-        ledger = open_ledger(settings, create=True)
-        ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
-        init_views(settings, ledger)
-        started = time.perf_counter()
-        DemoLoader(ledger, scale=scale, progress=log).run()
-        log(
-            f"demo scale {scale} on {backend}: {ledger.head()} events in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
+    ledger = open_demo(settings, scale, log)
     from projections import queries as q
 
     rm = ReadModel(ledger, settings)

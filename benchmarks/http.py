@@ -113,12 +113,10 @@ def prepare(scale: int, workdir: Path, fresh: bool) -> tuple[Any, int]:
     """The demo at ``scale``: loaded, projected and sealed; returns (settings, head)."""
     import psycopg
 
-    from ledger.app import open_ledger
-    from ledger.errors import NotInitialised
+    from benchmarks.demo_data import open_demo
     from ledger.keys import ensure_secret_key, ensure_signing_key
     from ledger.sealing import Sealer
-    from projections.service import ReadModel, init_views
-    from sdsi.demo.loader import DemoLoader
+    from projections.service import ReadModel
 
     settings = settings_for(scale, workdir)
     schema = f"bench_http_{scale}"
@@ -131,18 +129,7 @@ def prepare(scale: int, workdir: Path, fresh: bool) -> tuple[Any, int]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_secret_key(settings)
     ensure_signing_key(settings)
-    try:
-        ledger = open_ledger(settings)
-    except NotInitialised:
-        ledger = open_ledger(settings, create=True)
-        ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
-        init_views(settings, ledger)
-        started = time.perf_counter()
-        DemoLoader(ledger, scale=scale, progress=log).run()
-        log(
-            f"demo scale {scale}: {ledger.head()} events in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
+    ledger = open_demo(settings, scale, log)
     try:
         started = time.perf_counter()
         read_model = ReadModel(ledger, settings)

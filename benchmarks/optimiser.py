@@ -21,9 +21,12 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+# benchmarks/http.py must not shadow the standard library's ``http``: the repository
+# root goes on the path in place of this directory.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
-from optimiser import (
+from optimiser import (  # noqa: E402 - after the path is set
     Budget,
     Candidate,
     CostLine,
@@ -34,7 +37,7 @@ from optimiser import (
     greedy,
     solve,
 )
-from optimiser.solve import Model
+from optimiser.solve import Model  # noqa: E402
 
 YEARS = tuple(range(2025, 2031))
 SECTIONS = ("investissement", "fonctionnement")

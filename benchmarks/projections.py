@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# benchmarks/http.py must not shadow the standard library's ``http``: the repository
+# root goes on the path in place of this directory.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
 
 PG = os.environ.get(
     "SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -60,10 +62,7 @@ def prepare(backend: str, scale: int, workdir: Path, fresh: bool) -> int:
     """Load the demo at ``scale`` once; returns the number of events."""
     import psycopg
 
-    from ledger.app import open_ledger
-    from ledger.errors import NotInitialised
-    from projections.service import init_views
-    from sdsi.demo.loader import DemoLoader
+    from benchmarks.demo_data import open_demo
 
     settings = settings_for(backend, scale, workdir)
     if backend == "postgres":
@@ -75,18 +74,9 @@ def prepare(backend: str, scale: int, workdir: Path, fresh: bool) -> int:
         import shutil
 
         shutil.rmtree(settings.data_dir, ignore_errors=True)
-    try:
-        ledger = open_ledger(settings)
-    except NotInitialised:
-        ledger = open_ledger(settings, create=True)
-        ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
-        init_views(settings, ledger)
-        started = time.perf_counter()
-        DemoLoader(ledger, scale=scale, progress=lambda m: None).run()
-        print(
-            f"  loaded demo scale {scale} on {backend}: {ledger.head()} events in {time.perf_counter() - started:.0f} s",
-            file=sys.stderr,
-        )
+    ledger = open_demo(
+        settings, scale, lambda m: print(f"  {m}", file=sys.stderr), quiet=True
+    )
     n = int(ledger.storage.fetchone("SELECT count(*) FROM {events}")[0])
     ledger.close()
     return n

@@ -187,10 +187,8 @@ class SealStore:
     def progress(self, notification_id: int) -> tuple[int, int, int]:
         """In one statement: the events recorded after ``notification_id``, the last
         sealed position and the last checkpoint's number (0 when none)."""
-        column = self.storage.position_column
         rows = self._rows(
-            "SELECT (SELECT count(*) FROM (SELECT 1 FROM {events}"
-            f" WHERE {column} > ? ORDER BY {column} LIMIT 9223372036854775807) p) AS pending,"
+            f"SELECT ({self.storage.pending_events_sql}) AS pending,"
             " (SELECT COALESCE(MAX(position), 0) FROM {t:seals}) AS sealed,"
             " (SELECT COALESCE(MAX(seq), 0) FROM {t:checkpoints}) AS seq",
             (notification_id,),

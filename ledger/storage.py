@@ -319,19 +319,23 @@ class LedgerStorage:
         rows = self.fetchall(statement, params)
         return rows[0] if rows else None
 
-    def count_events_after(self, notification_id: int) -> int:
-        """How many events were recorded after ``notification_id`` (an index range).
+    @property
+    def pending_events_sql(self) -> str:
+        """``SELECT count(*)`` of the events recorded after the notification id ``?``.
 
         The ``ORDER BY … LIMIT`` keeps PostgreSQL on the index when the statement is
         prepared: its generic plan otherwise expects a third of the table and starts a
         parallel scan, ~6 ms instead of ~0.1 ms when nothing is pending.
         """
         column = self.position_column
-        row = self.fetchone(
+        return (
             f"SELECT count(*) FROM (SELECT {column} FROM {{events}} WHERE {column} > ?"
-            f" ORDER BY {column} LIMIT 9223372036854775807) pending",
-            (notification_id,),
+            f" ORDER BY {column} LIMIT 9223372036854775807) pending"
         )
+
+    def count_events_after(self, notification_id: int) -> int:
+        """How many events were recorded after ``notification_id`` (an index range)."""
+        row = self.fetchone(self.pending_events_sql, (notification_id,))
         return int(row[0]) if row else 0
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> None:

@@ -46,9 +46,6 @@ class ViewStore:
     def transaction(self) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def read(self) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     def create_tables(
         self, *, indexes: bool = True
     ) -> None:  # pragma: no cover - abstract
@@ -112,10 +109,9 @@ class ViewStore:
 
     def fetchall(
         self, statement: str, params: Sequence[Any] = ()
-    ) -> list[tuple[Any, ...]]:
-        with self.read() as cur:
-            cur.execute(self._ph(self.sql(statement)), tuple(params))
-            return [tuple(r) for r in cur.fetchall()]
+    ) -> list[tuple[Any, ...]]:  # pragma: no cover - abstract
+        """The rows of one statement, run on its own (a statement reads one snapshot)."""
+        raise NotImplementedError
 
     def fetchone(
         self, statement: str, params: Sequence[Any] = ()
@@ -174,16 +170,13 @@ class SQLiteViewStore(ViewStore):
         finally:
             cur.close()
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Cursor]:
-        """A consistent read (one snapshot for all statements inside)."""
-        conn = self._connection()
-        cur = conn.cursor()
-        cur.execute("BEGIN")
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        cur = self._connection().execute(self.sql(statement), tuple(params))
         try:
-            yield cur
+            return [tuple(r) for r in cur.fetchall()]
         finally:
-            conn.rollback()
             cur.close()
 
     def create_tables(self, *, indexes: bool = True) -> None:
@@ -242,21 +235,10 @@ class PostgresViewStore(ViewStore):
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
-    @contextmanager
-    def read(self) -> Iterator[psycopg.Cursor[Any]]:
-        with (
-            self.pool.connection() as conn,
-            conn.transaction(force_rollback=True),
-            conn.cursor() as cur,
-        ):
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield cur
-
     def fetchall(
         self, statement: str, params: Sequence[Any] = ()
     ) -> list[tuple[Any, ...]]:
-        """One statement in autocommit: one round trip (a statement reads one snapshot;
-        ``read()`` is for several statements that must agree)."""
+        """In autocommit: one round trip, no BEGIN / ROLLBACK around it."""
         with self.pool.connection() as conn:
             cur = conn.execute(self._ph(self.sql(statement)), tuple(params))
             return [tuple(r) for r in cur.fetchall()]

@@ -18,6 +18,7 @@ from domain.values import Origin
 from ledger.core import Caller
 from projections import queries as q
 from web.access import PERMISSIONS, allowed, referent_directions, role_names
+from web.cache import views_position
 from web.i18n import N_
 from web.state import state
 
@@ -74,8 +75,6 @@ def load_user(username: str, *, via_token: bool = False) -> User | None:
 def _account(username: str) -> dict[str, Any] | None:
     """The account as the views hold it, read once per views position (accounts,
     roles and deactivations are events: the position moves when any changes)."""
-    from web.cache import views_position
-
     position = views_position()
     known: dict[str, tuple[int, Any]] = state().extra.setdefault("accounts", {})
     found = known.get(username)

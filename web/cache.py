@@ -32,6 +32,10 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request, session
 from flask.globals import request_ctx
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from web.formatting import select_locale
+from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
 CSRF, KEY = b"csrf", b"key"  # the kinds of holes
@@ -156,8 +160,6 @@ def _key() -> tuple[Any, ...] | None:
     extra = getattr(view, "cache_extra", None)
     if extra is None or not current_user.is_authenticated:
         return None
-    from web.formatting import select_locale
-
     return (
         request.endpoint,
         request.host_url,  # pages may hold absolute links
@@ -211,8 +213,6 @@ def _keep(response: Response) -> Response:
 
 def _token() -> bytes:
     """This session's CSRF token."""
-    from flask_wtf.csrf import generate_csrf
-
     return str(generate_csrf()).encode()
 
 
@@ -224,7 +224,5 @@ def views_position() -> int:
 def views_mark() -> tuple[int, int]:
     """The live views' (position, notification id), read once per request."""
     if "views_mark" not in g:
-        from web.state import state
-
         g.views_mark = state().read_model.mark()
     return g.views_mark  # type: ignore[no-any-return]

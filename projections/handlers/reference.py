@@ -9,9 +9,11 @@ from domain.accounts import Account, grant_label
 from domain.axes import Axis, Indicator
 from domain.grids import GridVersion
 from domain.organisation import Direction, Pole, Team
-from domain.plan import Plan
+from domain.plan import Phase, Plan
 from projections.handlers.audit import plain
 from projections.projector import Batch, Meta, document, on
+
+PHASES = tuple(p.value for p in Phase)  # the six phases, in their order
 
 # --- plan --------------------------------------------------------------------------------
 
@@ -35,14 +37,7 @@ def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
                     "started_on": None,
                     "done_on": None,
                 }
-                for p in (
-                    "cadrage",
-                    "revue_documentaire",
-                    "alignement_strategique",
-                    "diagnostic_si",
-                    "evolutions_demandees",
-                    "plan_strategique_numerique",
-                )
+                for p in PHASES
             },
         },
     )

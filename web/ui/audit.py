@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -119,12 +120,15 @@ def _read_pages(moment: str | None) -> list[dict[str, str]]:
 
 def audit_state() -> tuple[Any, ...]:
     """What the audit page shows from outside the views (part of its cache key): the
-    head of the log, the last seal and checkpoint, the last verification."""
-    web = state()
-    position, nid = views_mark()
-    pending, sealed, checkpoint = SealStore(web.ledger.storage).progress(nid)
-    verification = auditing.last_verification(web) or {}
-    return (position + pending, sealed, checkpoint, verification.get("verified_at"))
+    head of the log, the last seal and checkpoint, the last verification. Read once
+    per request."""
+    if "audit_state" not in g:
+        web = state()
+        position, nid = views_mark()
+        pending, sealed, checkpoint = SealStore(web.ledger.storage).progress(nid)
+        verification = auditing.last_verification(web) or {}
+        g.audit_state = (position + pending, sealed, checkpoint, verification.get("verified_at"))
+    return g.audit_state  # type: ignore[no-any-return]
 
 
 @bp.route("/audit")
@@ -193,8 +197,8 @@ def audit() -> Any:
         leaves=leaves,
         checkpoint=checkpoint,
         key=public_key_json(web.ledger),
-        sealed=SealStore(web.ledger.storage).head()[0],
-        head=web.read_model.head_position(),
+        head=audit_state()[0],
+        sealed=audit_state()[1],
         views=web.read_model.status(),
         verification=auditing.last_verification(web),
         read_pages=_read_pages(as_of()),

@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from domain.plan import Phase
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
@@ -22,14 +23,7 @@ from web.ui.context import FormErrors, store
 from web.ui.forms import rows, scalars
 
 FAMILIES = ("value", "risk")
-PHASES = (
-    "cadrage",
-    "revue_documentaire",
-    "alignement_strategique",
-    "diagnostic_si",
-    "evolutions_demandees",
-    "plan_strategique_numerique",
-)
+PHASES = tuple(p.value for p in Phase)  # in their order
 Page = tuple[str, int]
 
 

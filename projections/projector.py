@@ -24,11 +24,13 @@ import orjson
 
 from domain.values import CommandContext
 from ledger.log import Cursor, LogEntry, read_batch
+from projections.election import election_for
 from projections.schema import BY_NAME, DERIVED, VIEWS, Table
 from projections.store import ViewStore
 
 Key = tuple[Any, ...]
 _ABSENT = object()
+LOCK_WAIT = 120.0  # seconds a rebuild waits for the followers' current catch-up
 
 
 class OutOfOrder(Exception):
@@ -168,6 +170,12 @@ class DocCache:
         self.sizes.clear()
         self.total = 0
         self.evicted = self.fresh
+
+    def invalidate(self) -> None:
+        """Forget everything, including that the store was empty: another writer may
+        have written documents since they were cached."""
+        self.fresh = False
+        self.clear()
 
 
 class Batch:
@@ -351,6 +359,10 @@ class Projector:
         self.views = views
         self.cache = DocCache(store)
         self._mapper = ledger.mapper
+        self.election = election_for(store)
+        # The views' position the cached documents reflect: the cache is valid only
+        # while the stored position is the one this projector last wrote or read.
+        self._synced: Cursor | None = None
 
     # --- tracking ------------------------------------------------------------------------
 
@@ -399,12 +411,29 @@ class Projector:
         self.cache.clear()
         self.cache.fresh = True
         self.cache.evicted = False
+        self._synced = Cursor()
+
+    def _sync_cache(self, stored: Cursor) -> None:
+        """Drop the cached documents unless the views stand where this projector left
+        them: another process (or a rebuild) wrote newer documents meanwhile."""
+        if self._synced != stored:
+            self.cache.invalidate()
+        self._synced = stored
+
+    def close(self) -> None:
+        """Release the views' lock if held (the store stays open)."""
+        self.election.close()
 
     # --- processing ----------------------------------------------------------------------
 
     def process(self, entries: list[LogEntry], start: Cursor) -> Cursor:
         """Apply one batch and commit it with the new tracking position."""
+        with self.election.held(wait=LOCK_WAIT):
+            return self._process(entries, start)
+
+    def _process(self, entries: list[LogEntry], start: Cursor) -> Cursor:
         stored = self.cursor()
+        self._sync_cache(stored)
         if stored != start or not entries or entries[0].position != start.position + 1:
             raise OutOfOrder(
                 f"the views stand at position {stored.position}, the batch starts after {start.position}: refused"
@@ -417,8 +446,10 @@ class Projector:
         try:
             batch.flush(self.store, self.views)
         except BaseException:
-            self.cache.clear()  # in-memory documents may hold unwritten changes
+            self._synced = None  # in-memory documents may hold unwritten changes
+            self.cache.invalidate()
             raise
+        self._synced = batch.end
         self.cache.trim()
         return batch.end
 
@@ -449,11 +480,25 @@ class Projector:
         *,
         stop_position: int | None = None,
         progress: Callable[[int], None] | None = None,
+        wait: float | None = LOCK_WAIT,
     ) -> int:
         """Process events until the head (or ``stop_position``); returns how many.
 
-        Pipelined: batch N+1 is read and projected while batch N is being written."""
+        Only the process that holds the views' lock projects (``projections.election``):
+        the lock is waited for ``wait`` seconds (:class:`ElectionTimeout` after), or with
+        ``wait=None`` (followers) not at all: another process is projecting, so nothing
+        is done and 0 returned at once."""
+        with self.election.held(wait=wait) as won:
+            if not won:
+                return 0
+            return self._catch_up(stop_position, progress)
+
+    def _catch_up(
+        self, stop_position: int | None, progress: Callable[[int], None] | None
+    ) -> int:
+        """Pipelined: batch N+1 is read and projected while batch N is being written."""
         cursor = self.cursor()
+        self._sync_cache(cursor)
         writer = Writer(self.store, self.views)
         done = 0
         try:
@@ -473,6 +518,7 @@ class Projector:
                 batch.end = cursor = Cursor(last.position, last.notification_id)
                 writes = batch.prepare()
                 writer.submit(writes)  # waits for the previous batch first
+                self._synced = cursor  # once written (an error resets it below)
                 self.cache.trim(protect=writes.keys)
                 done += len(entries)
                 if progress:
@@ -481,7 +527,8 @@ class Projector:
         except BaseException:
             with contextlib.suppress(BaseException):  # the first error is the one to report
                 writer.wait()
-            self.cache.clear()  # in-memory documents may hold unwritten changes
+            self._synced = None  # in-memory documents may hold unwritten changes
+            self.cache.invalidate()
             raise
         finally:
             writer.close()
@@ -493,10 +540,12 @@ class Projector:
         *,
         stop_position: int | None = None,
     ) -> int:
-        """Empty the views and project the whole log (or up to ``stop_position``) again."""
-        self.reset()
-        n = self.catch_up(progress=progress, stop_position=stop_position)
-        self.store.create_indexes()
+        """Empty the views and project the whole log (or up to ``stop_position``) again,
+        holding the views' lock throughout (followers wait for the end)."""
+        with self.election.held(wait=LOCK_WAIT):
+            self.reset()
+            n = self._catch_up(stop_position, progress)
+            self.store.create_indexes()
         return n
 
     def follow(
@@ -505,7 +554,7 @@ class Projector:
         """Catch up, then keep following new events until ``stop`` is set."""
         wait = wait or (lambda seconds: stop.wait(seconds))
         while not stop.is_set():
-            if self.catch_up() == 0:
+            if self.catch_up(wait=None) == 0:
                 wait(poll)
 
 

@@ -24,6 +24,7 @@ import psycopg
 
 from domain.errors import InvalidValue
 from ledger.config import Settings
+from projections.election import ElectionTimeout
 from projections.projector import (
     ProjectionError,
     Projector,
@@ -224,11 +225,23 @@ class Follower:
 
     def _run(self) -> None:
         projector = self.read_model.projector()
+        try:
+            self._loop(projector)
+        finally:
+            projector.close()
+
+    def _loop(self, projector: Projector) -> None:
+        woken = False
         while not self.stop.is_set():
             try:
-                moved = projector.catch_up()
+                # Woken by a command of this process: wait a little for the views' lock
+                # if another process is projecting, so the command's event is projected
+                # promptly (by whichever process gets there first).
+                moved = projector.catch_up(wait=1.0 if woken else None)
                 for follower in self.extra:
                     follower()
+            except ElectionTimeout:
+                moved = 0
             except ProjectionError as exc:
                 self.error = exc
                 log.error("projection stopped: %s", exc)
@@ -237,8 +250,9 @@ class Follower:
                 log.warning("follower: %s (retrying)", exc)
                 moved = 0
                 self.stop.wait(1.0)
+            woken = False
             if not moved:
-                self.wake.wait(self.poll)
+                woken = self.wake.wait(self.poll)
                 self.wake.clear()
 
     def close(self, timeout: float = 5.0) -> None:

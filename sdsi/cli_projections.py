@@ -88,10 +88,13 @@ def follow(
         f"following {cli.settings.database.describe()} from position {projector.cursor().position}",
         err=True,
     )
-    while not stop.is_set():
-        moved = projector.catch_up() + (sealer.run_once() if sealer else 0)
-        if not moved:
-            wait(poll)
+    try:
+        while not stop.is_set():
+            moved = projector.catch_up(wait=None) + (sealer.run_once() if sealer else 0)
+            if not moved:
+                wait(poll)
+    finally:
+        projector.close()
 
 
 @projections.command()

@@ -288,3 +288,58 @@ def test_random_sequences_follow_rebuild_and_as_of_agree(
         rm.close()
     finally:
         led.close()
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(ACTIONS),
+            st.integers(0, 3),
+            st.integers(0, 9),
+            st.integers(0, 2),  # which process catches up after the command
+        ),
+        min_size=15,
+        max_size=60,
+    )
+)
+def test_several_processes_taking_turns_at_projecting_equal_a_rebuild(
+    steps, backend: str, tmp_path_factory, request
+) -> None:  # type: ignore[no-untyped-def]
+    """Three followers, each with its own connections and document cache (as three
+    `sdsi serve` workers have), project in turns: none may write from a stale cache."""
+    tmp: Path = tmp_path_factory.mktemp("turns")
+    url = (
+        f"sqlite:///{tmp}/ledger.db"
+        if backend == "sqlite"
+        else request.getfixturevalue("new_pg_schema_url")()
+    )
+    cfg = make_settings(tmp / "data", url)
+    led = open_ledger(cfg, create=True)
+    models = []
+    try:
+        init_views(cfg, led)
+        models = [ReadModel(led, cfg) for _ in range(3)]
+        projectors = [rm.projector(batch_size=2) for rm in models]
+        setup(led)
+        for action, i, n, who in steps:
+            advance(led, i, n) if action != "close" else step(led, action, i, n)
+            projectors[who].catch_up()
+        projectors[0].catch_up()
+        followed = q.dump(models[0].store)
+        fresh = SQLiteViewStore(tmp / "fresh.db")
+        rebuild = Projector(led, fresh, batch_size=5000)
+        rebuild.ensure_tables()
+        rebuild.rebuild()
+        assert followed == q.dump(fresh)
+        fresh.close()
+        for p in projectors:
+            p.close()
+    finally:
+        for rm in models:
+            rm.close()
+        led.close()

@@ -507,13 +507,14 @@ def capacity(
             "kind": r[2],
             "year": r[3],
             "capacity": r[4],
-            "workload": r[5],
-            "load": (Decimal(r[5] * 100) / r[4]).quantize(Decimal("0.1"))
+            "workload": workload,
+            "load": (Decimal(workload * 100) / r[4]).quantize(Decimal("0.1"))
             if r[4]
             else None,
-            "overload": r[5] > r[4],
+            "overload": workload > r[4],
         }
         for r in rows
+        for workload in [int(r[5])]  # SUM is numeric on PostgreSQL, an int on SQLite
     ]
 
 

@@ -3,7 +3,8 @@
 - ``ReadModel.at(as_of)`` gives the store to read: the live views, or a temporary SQLite
   store into which the same projector replayed the log up to that moment (cached, a few
   at a time). ``as_of`` is ``position:N`` or an ISO date-time (UTC if no offset): the
-  views as they stood after the longest prefix of the log recorded at or before it.
+  views as they stood after the last event recorded at or before it (resolved from
+  the log itself, whatever the views' lag).
 - ``ReadModel.wait_for`` gives read-your-writes after a command.
 - ``Follower`` runs the projector in a background thread (embedded mode), waking up on
   PostgreSQL notifications or polling SQLite.
@@ -24,11 +25,11 @@ import psycopg
 
 from domain.errors import InvalidValue
 from ledger.config import Settings
+from ledger.log import TimeIndex
 from projections.election import ElectionTimeout
 from projections.projector import (
     ProjectionError,
     Projector,
-    iso,
     load_handlers,
     wait_for,
 )
@@ -43,7 +44,7 @@ class ViewsNotInitialised(Exception):
 
 
 def parse_as_of(value: str) -> tuple[str, Any]:
-    """``("position", N)`` or ``("time", fixed-width UTC ISO)``; InvalidValue otherwise."""
+    """``("position", N)`` or ``("time", aware UTC datetime)``; InvalidValue otherwise."""
     text = value.strip()
     if text.startswith("position:"):
         raw = text.split(":", 1)[1]
@@ -58,7 +59,7 @@ def parse_as_of(value: str) -> tuple[str, Any]:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return "time", iso(moment)
+    return "time", moment.astimezone(UTC)
 
 
 class ReadModel:
@@ -84,6 +85,7 @@ class ReadModel:
         self._asof_lock = threading.Lock()
         self._cache_size = cache_size
         self._tmp = Path(tempfile.mkdtemp(prefix="sdsi-asof-"))
+        self.times = TimeIndex(ledger.recorder, ledger.mapper)
 
     def projector(self, **kw: Any) -> Projector:
         return Projector(self.ledger, self.store, **kw)
@@ -91,19 +93,18 @@ class ReadModel:
     # --- as of ------------------------------------------------------------------------------
 
     def position_of(self, as_of: str) -> int:
-        """The ledger position a moment designates (validated against the head)."""
+        """The ledger position a moment designates, resolved from the log itself
+        (never from the views, which may lag): a position is checked against the
+        head; a time gives the position of the last event recorded at or before it."""
         kind, value = parse_as_of(as_of)
-        head = self.head_position()
         if kind == "position":
+            head = self.head_position()
             if value > head:
                 raise InvalidValue(
                     "as_of", as_of, f"position au-delà de la dernière ({head})"
                 )
             return int(value)
-        row = self.store.fetchone(
-            "SELECT MAX(position) FROM {events} WHERE at <= ?", (value,)
-        )
-        return int(row[0]) if row and row[0] is not None else 0
+        return self.times.position_at(value)
 
     def at(self, as_of: str | None) -> ViewStore:
         """The live views (``None``) or the views as of ``as_of``."""

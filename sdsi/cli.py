@@ -286,12 +286,6 @@ def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
         "127.0.0.1",
         "web.app:create_app()",
     ]
-    if not settings.database.is_postgres and workers > 1:
-        click.echo(
-            "note: on the embedded SQLite default each worker follows the views itself; "
-            "use PostgreSQL with `sdsi projections follow` for several workers",
-            err=True,
-        )
     click.echo(
         f"serving {settings.database.describe()} on http://{bind} with {workers} worker(s)",
         err=True,

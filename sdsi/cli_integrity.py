@@ -216,7 +216,30 @@ def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
         f"{result.checkpoints} checkpoints; the bundle verified in "
         f"{result.report.seconds:.2f} s"
     )
+    # The views, as `sdsi init` makes them, projected from the imported log: replays,
+    # rebuilds and the web then work at once.
+    from projections.projector import ProjectionError
+    from projections.service import ReadModel, init_views
+
     click.echo("passwords are not part of bundles: set them with `sdsi users passwd`")
+    init_views(settings, ledger)
+    read_model = ReadModel(ledger, settings)
+    try:
+        with progress(result.events, "projecting") as advance:
+            projected = read_model.projector(batch_size=5000).catch_up(
+                progress=advance
+            )
+    except ProjectionError as exc:
+        # The import itself succeeded (and verified): say loudly what did not.
+        click.echo(
+            f"sdsi: warning: the ledger is imported, but its views could not be "
+            f"projected: {exc}; `sdsi projections rebuild` projects them again",
+            err=True,
+        )
+        return
+    finally:
+        read_model.close()
+    click.echo(f"projected {projected} events into the views")
 
 
 @ledger_group.command("proof")

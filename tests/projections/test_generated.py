@@ -48,9 +48,10 @@ CRITERIA = [
 ]
 
 
-def setup(led) -> None:  # type: ignore[no-untyped-def]
+def setup(led, *, bootstrap: bool = True) -> None:  # type: ignore[no-untyped-def]
     admin = Caller("admin", reason="tests")
-    led.bootstrap_admin("admin", "Admin", "admin-password-1")
+    if bootstrap:  # else `sdsi init` made the administrator
+        led.bootstrap_admin("admin", "Admin", "admin-password-1")
     for name, roles in (
         ("chair", ["chair", "member"]),
         ("dsi", ["dsi"]),

@@ -172,9 +172,7 @@ def test_portfolio_filters_and_ranks(demo) -> None:  # type: ignore[no-untyped-d
     ranked = [p for p in allp if p["value"] is not None]
     for p in ranked:
         assert p["rank"] == 1 + sum(1 for o in ranked if o["value"] > p["value"])
-    assert all(
-        a["value"] >= b["value"] for a, b in itertools.pairwise(ranked)
-    )
+    assert all(a["value"] >= b["value"] for a, b in itertools.pairwise(ranked))
     pole = q.portfolio(demo.store, pole="PRS")
     assert pole and all(p["pole"] == "PRS" for p in pole)
     axis = q.portfolio(demo.store, axis="A3")

@@ -43,6 +43,7 @@ from domain.errors import DomainError, InvalidValue, NotFound, UnknownActor
 from domain.values import CommandContext, Origin, enum_value, text
 from ledger.config import Settings
 from ledger.errors import ConflictError, IdempotencyKeyReused, StorageUnavailable
+from ledger.outage import install_idle_check
 from ledger.storage import ActorCheck, CommandRecord, Credential, LedgerStorage
 from ledger.transcodings import register_all
 
@@ -155,6 +156,9 @@ class LedgerCore(Application[UUID]):
         self.settings = settings
         super().__init__(env=env)
         self.storage = LedgerStorage(self.recorder)  # type: ignore[arg-type]
+        datastore = getattr(self.recorder, "datastore", None)
+        if hasattr(datastore, "pool"):  # PostgreSQL: no dead connection after a restart
+            install_idle_check(datastore.pool)
         self.stats = _Stats()
         # actor → (account version, roles): read once, re-checked by every save
         self._actors: dict[str, tuple[UUID, int, tuple[str, ...]]] = {}

@@ -18,6 +18,11 @@ class StorageUnavailable(Exception):
     """The database cannot be reached; the message says which and why."""
 
 
+class CommitOutcomeUnknown(StorageUnavailable):
+    """The database went away while a command was being saved, and could not be asked
+    whether the save landed: the client retries with the same idempotency key."""
+
+
 class NotInitialised(Exception):
     """The database has no ledger tables yet."""
 

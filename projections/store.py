@@ -20,6 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from ledger.config import DatabaseConfig
+from ledger.outage import check_idle_connection
 from projections.schema import TABLES, Table
 
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -225,6 +226,8 @@ class PostgresViewStore(ViewStore):
             open=True,
             name="sdsi-views",
             configure=_autocommit,
+            check=check_idle_connection,  # no dead connection after a restart
+            timeout=10,
         )
 
     def _ph(self, statement: str) -> str:

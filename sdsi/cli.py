@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -240,16 +239,11 @@ def _load_demo(cli: CliContext, scale: int) -> None:
 
 
 def _serve_demo(cli: CliContext, port: int) -> None:
-    from web.app import create_app
+    from sdsi.server import serve
 
-    app = create_app(settings=cli.settings, ledger=cli.ledger)
+    cli.close()  # each worker opens its own ledger after the fork
     click.echo(f"serving the demo on http://127.0.0.1:{port} (Ctrl+C to stop)")
-    try:
-        app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
-    finally:
-        app.extensions["sdsi"].follower and app.extensions["sdsi"].follower.close()
-        cli._ledger = None  # closed with the app's state below
-        app.extensions["sdsi"].close()
+    serve(f"127.0.0.1:{port}", workers=2, timeout=60)
 
 
 @main.command()
@@ -259,39 +253,21 @@ def _serve_demo(cli: CliContext, port: int) -> None:
 @pass_cli
 @handle_errors
 def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
-    """Production server: gunicorn, several workers, each building its app after fork."""
-    import shutil
-    import subprocess
-
+    """Production server: gunicorn in this process, each worker building its app after
+    the fork; SIGTERM or Ctrl+C stop it gracefully (in-flight requests finish)."""
     from ledger.app import probe_postgres
+    from sdsi.server import serve as run_server
 
     settings = cli.settings
     if settings.database.is_postgres:
         probe_postgres(settings.database)
     _ = cli.ledger  # fails early, in one line, if the database is not initialised
-    gunicorn = shutil.which("gunicorn") or str(
-        Path(sys.executable).with_name("gunicorn")
-    )
-    cmd = [
-        gunicorn,
-        "--workers",
-        str(workers),
-        "--bind",
-        bind,
-        "--timeout",
-        str(timeout),
-        "--access-logfile",
-        "-",
-        "--forwarded-allow-ips",
-        "127.0.0.1",
-        "web.app:create_app()",
-    ]
     click.echo(
         f"serving {settings.database.describe()} on http://{bind} with {workers} worker(s)",
         err=True,
     )
     cli.close()
-    sys.exit(subprocess.call(cmd))
+    run_server(bind, workers=workers, timeout=timeout)
 
 
 def _register_subcommands() -> None:

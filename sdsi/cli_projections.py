@@ -53,8 +53,6 @@ def follow(
     cli: CliContext, once: bool, poll: float, batch_size: int, seal: bool
 ) -> None:
     """Keep the views up to date, and seal the log (on PostgreSQL, woken by NOTIFY)."""
-    from projections.service import listen_wait
-
     rm = _read_model(cli)
     projector = rm.projector(batch_size=batch_size)
     sealer = None
@@ -79,22 +77,82 @@ def follow(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
     signal.signal(signal.SIGINT, lambda *_a: stop.set())
-    wait = (
-        listen_wait(cli.settings)
-        if cli.settings.database.is_postgres
-        else (lambda seconds: stop.wait(seconds))
-    )
     click.echo(
         f"following {cli.settings.database.describe()} from position {projector.cursor().position}",
         err=True,
     )
     try:
-        while not stop.is_set():
-            moved = projector.catch_up(wait=None) + (sealer.run_once() if sealer else 0)
-            if not moved:
-                wait(poll)
+        _follow(cli, projector, sealer, stop, poll)
     finally:
         projector.close()
+
+
+def _follow(cli: CliContext, projector: Any, sealer: Any, stop: Any, poll: float) -> None:
+    """Catch up and seal until stopped; through a database outage, wait and retry
+    with a growing delay (never exit), saying so once when it starts and ends."""
+    import time
+
+    from ledger.outage import Backoff, first_line, is_outage
+    from projections.service import listen_wait
+
+    backoff = Backoff()
+    wait: Any = None
+    while not stop.is_set():
+        try:
+            if wait is None:
+                wait = (
+                    listen_wait(cli.settings)
+                    if cli.settings.database.is_postgres
+                    else (lambda seconds: stop.wait(seconds))
+                )
+            moved = projector.catch_up(wait=None) + (
+                sealer.run_once() if sealer else 0
+            )
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            wait = _close_wait(wait)
+            first = backoff.failures == 0
+            delay = backoff.next(time.monotonic())
+            if first or backoff.failures % 10 == 0:
+                click.echo(
+                    f"{_now()} database unavailable ({first_line(exc)}): "
+                    f"retrying every {delay:.0f}–{backoff.cap:.0f} s",
+                    err=True,
+                )
+            stop.wait(delay)
+            continue
+        since = backoff.reset()
+        if since is not None:
+            click.echo(
+                f"{_now()} database back after {time.monotonic() - since:.1f} s: "
+                f"views at position {projector.cursor().position}",
+                err=True,
+            )
+        if not moved:
+            try:
+                wait(poll)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                wait = _close_wait(wait)
+
+
+def _close_wait(wait: Any) -> None:
+    """Drop the LISTEN connection of ``wait`` (if any); a new one is made later."""
+    import contextlib
+
+    conn = getattr(wait, "connection", None)
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.close()
+    return None
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @projections.command()

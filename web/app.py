@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     from web.cache import init_cache
     from web.errors import register_error_handlers
     from web.formatting import init_formatting
+    from web.limits import init_limits
     from web.security import secure_headers
     from web.state import WebState
     from web.throttle import make_throttle
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     web_state.extra["throttle"] = make_throttle(settings.redis_url)
     app.extensions["sdsi"] = web_state
 
+    init_limits(app)  # first: nothing decodes a body before it is bounded
     csrf.init_app(app)
     login_manager.init_app(app)
     init_formatting(app)

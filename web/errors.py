@@ -17,12 +17,14 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from domain.errors import DomainError
-from ledger.errors import StorageUnavailable
+from ledger.errors import CommitOutcomeUnknown
+from ledger.outage import OUTAGE_ERRORS, first_line, is_outage
 from projections.projector import ProjectionError
 from web.domain_messages import localised
 from web.i18n import N_
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 HTTP_CODES = {
     400: ("bad_request", N_("Requête mal formée.")),
@@ -101,12 +103,31 @@ def register_error_handlers(app: Flask) -> None:
             default = N_("Accès refusé : votre rôle ne permet pas d'accéder à cette page.")
         return _page(status, _(default))
 
-    @app.errorhandler(StorageUnavailable)
-    def _storage(exc: StorageUnavailable) -> Any:
-        log.error("storage unavailable: %s", exc)
+    def _unavailable(exc: Exception) -> Any:
+        if not is_outage(exc):
+            raise exc  # not an outage: a bug, reported as such
+        log.error("database unavailable: %s", first_line(exc))
+        unknown = isinstance(exc, CommitOutcomeUnknown)
+        message = (
+            N_("La base de données a été perdue pendant l'enregistrement : la commande "
+               "a peut-être été enregistrée. Renvoyez-la avec la même clé d'idempotence "
+               "(le formulaire le fait) : elle ne sera pas enregistrée deux fois.")
+            if unknown
+            else N_("Base de données indisponible ; réessayez dans un instant.")
+        )
         if _is_api():
-            return api_error(503, message="Base de données indisponible ; réessayez dans un instant.")
-        return _page(503, _("Base de données indisponible ; réessayez dans un instant."))
+            response = api_error(
+                503, code="commit_outcome_unknown" if unknown else "unavailable",
+                message=message,
+            )
+        else:
+            body, status = _page(503, _(message))
+            response = Response(body, status=status, mimetype="text/html")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    for outage in OUTAGE_ERRORS:
+        app.register_error_handler(outage, _unavailable)
 
     @app.errorhandler(ProjectionError)
     def _projection(exc: ProjectionError) -> Any:

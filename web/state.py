@@ -9,10 +9,12 @@ from typing import Any
 from flask import current_app
 
 from ledger.config import Settings
+from ledger.outage import is_outage
 from projections.service import Follower, ReadModel
 
 log = logging.getLogger(__name__)
 READ_YOUR_WRITES_TIMEOUT = 5.0
+LAGGING_PROBE = 0.05  # how long a command waits for views known to be lagging
 
 
 @dataclass
@@ -25,11 +27,26 @@ class WebState:
     follower: Follower | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    views_lagging: bool = False
+
     def after_command(self, notification_id: int | None) -> bool:
-        """Read-your-writes: wake the follower and wait until the views include it."""
+        """Read-your-writes: wake the follower and wait until the views include it.
+
+        When the views did not follow last time (the follower is down or far behind),
+        commands answer at once — with the position they wrote, the views flagged as
+        catching up — rather than each waiting the full timeout; the first command
+        that finds the views caught up again restores the wait."""
         if self.follower is not None:
             self.follower.notify()
-        return self.read_model.wait_for(notification_id, READ_YOUR_WRITES_TIMEOUT)
+        timeout = LAGGING_PROBE if self.views_lagging else READ_YOUR_WRITES_TIMEOUT
+        try:
+            updated = self.read_model.wait_for(notification_id, timeout)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            updated = False  # the command landed; only the views cannot be read
+        self.views_lagging = not updated
+        return updated
 
     def close(self) -> None:
         if self.follower is not None:

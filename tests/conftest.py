@@ -1,22 +1,20 @@
 """Fixtures shared by the whole suite: the same cases on SQLite and on PostgreSQL.
 
 PostgreSQL comes from ``SDSI_TEST_DATABASE_URL`` (each test gets its own schema, dropped
-afterwards), else from a throw-away cluster started here when the PostgreSQL binaries
-exist and we are not root; otherwise PostgreSQL cases skip — except under ``CI=true``,
-where they fail, so CI can never pass without really running them.
+afterwards), else from a local server on 127.0.0.1:5432, else from a throw-away cluster
+started here when the PostgreSQL binaries exist (as an unprivileged user when run as
+root); otherwise PostgreSQL cases skip — and the summary line says so — except under
+``CI=true``, where they fail, so CI can never pass without really running them.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -24,6 +22,7 @@ import pytest
 from ledger.app import Ledger, open_ledger
 from ledger.config import Settings
 from ledger.core import Caller
+from tests.pgcluster import free_port, local_server, start_cluster
 
 BACKENDS = ("sqlite", "postgres")
 ADMIN = Caller(actor="admin", reason="tests")
@@ -31,72 +30,57 @@ ADMIN_PASSWORD = "admin-password-1"
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
-def _start_throwaway_cluster() -> tuple[str, callable]:  # type: ignore[valid-type]
-    bindir = Path(
-        subprocess.run(
-            ["pg_config", "--bindir"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    )
-    workdir = Path(tempfile.mkdtemp(prefix="sdsi-pg-"))
-    port = _free_port()
-    subprocess.run(
-        [bindir / "initdb", "-D", workdir / "data", "-U", "postgres", "-A", "trust"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            bindir / "pg_ctl",
-            "-D",
-            workdir / "data",
-            "-l",
-            workdir / "log",
-            "-w",
-            "-o",
-            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-
-    def stop() -> None:
-        subprocess.run(
-            [bindir / "pg_ctl", "-D", workdir / "data", "-m", "immediate", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+# How the PostgreSQL cases run, for the summary line (`pytest_terminal_summary`).
+PG_SOURCE: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
-    """URL of a PostgreSQL server the tests may create schemas in."""
+    """URL of a PostgreSQL server the tests may create schemas in: the one named by
+    ``SDSI_TEST_DATABASE_URL``, else a local server on 127.0.0.1:5432, else a
+    throw-away cluster started here (as an unprivileged user when run as root);
+    otherwise the PostgreSQL cases skip — except under ``CI=true``, where they fail."""
     url = os.environ.get("SDSI_TEST_DATABASE_URL")
     if url:
+        PG_SOURCE["where"] = "SDSI_TEST_DATABASE_URL"
         yield url
         return
-    reason = "no PostgreSQL for the tests: set SDSI_TEST_DATABASE_URL"
-    if shutil.which("pg_config") and os.geteuid() != 0:
+    local = os.environ.get(
+        "SDSI_TEST_LOCAL_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    url = local_server(local) if local != "none" else None
+    if url:
+        PG_SOURCE["where"] = f"the local server ({url})"
+        yield url
+        return
+    try:
+        cluster = start_cluster()
+    except RuntimeError as exc:
+        reason = f"no PostgreSQL for the tests: {exc}; set SDSI_TEST_DATABASE_URL"
+    else:
+        PG_SOURCE["where"] = f"a throw-away cluster on port {cluster.port}"
         try:
-            url, stop = _start_throwaway_cluster()
-        except (OSError, subprocess.CalledProcessError) as exc:
-            reason = f"could not start a throw-away PostgreSQL cluster: {exc}"
-        else:
-            try:
-                yield url
-            finally:
-                stop()
-            return
+            yield cluster.url
+        finally:
+            cluster.destroy()
+        return
+    PG_SOURCE["skipped"] = reason
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (PostgreSQL tests never skip under CI=true)")
     pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say where the PostgreSQL cases ran, or why they were skipped."""
+    if "skipped" in PG_SOURCE:
+        terminalreporter.write_line(
+            f"PostgreSQL cases SKIPPED: {PG_SOURCE['skipped']}", yellow=True, bold=True
+        )
+    elif "where" in PG_SOURCE:
+        terminalreporter.write_line(f"PostgreSQL cases ran on {PG_SOURCE['where']}")
 
 
 @pytest.fixture

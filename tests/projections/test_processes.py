@@ -5,6 +5,7 @@ the processes followed equal a fresh rebuild, and hold every concurrent write.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -26,7 +27,8 @@ from projections import queries as q
 from projections.projector import Projector
 from projections.service import ReadModel
 from projections.store import SQLiteViewStore
-from tests.conftest import _free_port, make_settings
+from tests.conftest import make_settings
+from tests.pgcluster import free_port
 from tests.projections.test_generated import CRITERIA, DSI, REF, content, setup
 
 EVALUATORS = [f"ev{i}" for i in range(1, 6)]
@@ -134,10 +136,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
     # whatever the process started goes with it
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 WRITER = textwrap.dedent(
@@ -173,7 +173,7 @@ def test_serve_with_four_workers_and_other_writers_keeps_views_equal_to_a_rebuil
     )
     _prepare(tmp_path, url)
     env = _env(tmp_path, url)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     procs = [
         subprocess.Popen(

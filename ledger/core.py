@@ -42,8 +42,13 @@ from domain.base import LedgerAggregate, command_context
 from domain.errors import DomainError, InvalidValue, NotFound, UnknownActor
 from domain.values import CommandContext, Origin, enum_value, text
 from ledger.config import Settings
-from ledger.errors import ConflictError, IdempotencyKeyReused, StorageUnavailable
-from ledger.outage import install_idle_check
+from ledger.errors import (
+    CommitOutcomeUnknown,
+    ConflictError,
+    IdempotencyKeyReused,
+    StorageUnavailable,
+)
+from ledger.outage import OUTAGE_ERRORS, install_idle_check
 from ledger.storage import ActorCheck, CommandRecord, Credential, LedgerStorage
 from ledger.transcodings import register_all
 
@@ -254,7 +259,14 @@ class LedgerCore(Application[UUID]):
                 time.sleep(random.uniform(0, 0.002 * attempt))
                 continue
             except (OperationalError, InterfaceError) as exc:
-                landed = self.storage.get_command(key)
+                try:
+                    landed = self.storage.get_command(key)
+                except (OperationalError, InterfaceError, *OUTAGE_ERRORS) as again:
+                    raise CommitOutcomeUnknown(
+                        f"the database went away while {command!r} was being saved "
+                        f"and cannot say whether it landed ({again}): send it again "
+                        f"with the same idempotency key ({key})"
+                    ) from exc
                 if landed is not None:
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours

@@ -20,7 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from ledger.config import DatabaseConfig
-from ledger.outage import check_idle_connection
+from ledger.outage import install_idle_check
 from projections.schema import TABLES, Table
 
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -226,9 +226,9 @@ class PostgresViewStore(ViewStore):
             open=True,
             name="sdsi-views",
             configure=_autocommit,
-            check=check_idle_connection,  # no dead connection after a restart
             timeout=10,
         )
+        install_idle_check(self.pool)  # no dead connection after a restart
 
     def _ph(self, statement: str) -> str:
         return statement.replace("?", "%s")

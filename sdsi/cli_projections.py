@@ -108,6 +108,15 @@ def _follow(cli: CliContext, projector: Any, sealer: Any, stop: Any, poll: float
             moved = projector.catch_up(wait=None) + (
                 sealer.run_once() if sealer else 0
             )
+            since = backoff.reset()
+            if since is not None:
+                click.echo(
+                    f"{_now()} database back after {time.monotonic() - since:.1f} s: "
+                    f"views at position {projector.cursor().position}",
+                    err=True,
+                )
+            if not moved:
+                wait(poll)
         except Exception as exc:
             if not is_outage(exc):
                 raise
@@ -117,25 +126,10 @@ def _follow(cli: CliContext, projector: Any, sealer: Any, stop: Any, poll: float
             if first or backoff.failures % 10 == 0:
                 click.echo(
                     f"{_now()} database unavailable ({first_line(exc)}): "
-                    f"retrying every {delay:.0f}–{backoff.cap:.0f} s",
+                    f"reconnecting with backoff ({delay:.1f} s, up to {backoff.cap:.0f} s)",
                     err=True,
                 )
             stop.wait(delay)
-            continue
-        since = backoff.reset()
-        if since is not None:
-            click.echo(
-                f"{_now()} database back after {time.monotonic() - since:.1f} s: "
-                f"views at position {projector.cursor().position}",
-                err=True,
-            )
-        if not moved:
-            try:
-                wait(poll)
-            except Exception as exc:
-                if not is_outage(exc):
-                    raise
-                wait = _close_wait(wait)
 
 
 def _close_wait(wait: Any) -> None:

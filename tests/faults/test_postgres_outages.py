@@ -89,7 +89,7 @@ def test_two_database_crashes_under_load_lose_and_duplicate_nothing(
     assert not outcome.refused, outcome.refused[:5]
     assert not outcome.unanswered, outcome.unanswered[:5]
     late = [
-        t - back
+        round(t - max(back for _down, back in outages if back <= t), 1)
         for t, status, _key in outcome.statuses
         if status == 503
         and not any(down <= t <= back + RECOVERY_SECONDS for down, back in outages)

@@ -560,3 +560,31 @@ def test_the_reader_refuses_what_is_not_an_amount(
     with pytest.raises(AmountError) as err:
         parse_form_amount(text, signed=signed)
     assert err.value.message == MESSAGES[(kind, signed)]
+
+
+def test_amount_errors_are_in_the_language_of_the_page(world: World) -> None:
+    form = FORMS["ui.record_commitment"]
+    client = world.site.client(login(form.role))
+    client.get("/?lang=en")
+    head = world.site.head()
+    for text, message in (
+        (
+            "12,500.50",
+            "Amount in euros expected: digits (thousands separated by a space), a "
+            "point or a comma, at most two decimal places (e.g. 12 500.50 or "
+            "12500.50).",
+        ),
+        (
+            "12.500",
+            "At most two decimal places; thousands are separated by a "
+            "space (e.g. 12 500.50).",
+        ),
+        ("9 999 999 999 999", "amount far too large"),
+    ):
+        target = form.target(world)
+        response = client.post(
+            form.url(target), data={**form.data(target), "amount": text}
+        )
+        assert response.status_code == 422
+        assert shown_error(page(response), "amount") == message
+    assert world.site.head() == head

@@ -87,6 +87,8 @@ def money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     if isinstance(value, bool | float):
         raise InvalidValue(field, shown, "montant en décimal exact, jamais en flottant")
     if isinstance(value, str):
+        if value.startswith("-") and not allow_negative:
+            raise InvalidValue(field, shown, "montant négatif")
         if not AMOUNT_TEXT.fullmatch(value):
             reason = (
                 "au plus 2 décimales"

@@ -68,26 +68,46 @@ def enum_value(enum_cls: type[Enum], value: Any, field: str) -> Any:
         raise InvalidValue(field, value, f"valeurs possibles : {allowed}") from None
 
 
+# The one grammar of amounts written as text (the API, the CLI, imports): ASCII digits,
+# an optional point and at most two decimals, a minus only where a negative amount is
+# allowed. Nothing else: no exponent, underscore, plus sign, space or other digits
+# (``Decimal()`` would take them all). Forms accept French writing and convert it to
+# this (``web.ui.amounts``).
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+AMOUNT_PATTERN = "^" + AMOUNT_TEXT.pattern + "$"
+UNSIGNED_AMOUNT_PATTERN = "^" + AMOUNT_TEXT.pattern.removeprefix("-?") + "$"
+AMOUNT_EXPECTED = "chaîne décimale attendue : chiffres, point, au plus 2 décimales"
+_MORE_DECIMALS = re.compile(r"-?[0-9]+\.[0-9]{3,}")
+
+
 def money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
-    """Exact euros: a Decimal (or decimal string/int) with at most 2 decimals."""
+    """Exact euros: a ``Decimal``, an ``int``, or text matching :data:`AMOUNT_TEXT`
+    (``"125000.00"``, ``"-2500"`` where negative amounts are allowed)."""
+    shown = value[:40] + "…" if isinstance(value, str) and len(value) > 40 else value
     if isinstance(value, bool | float):
-        raise InvalidValue(field, value, "montant en décimal exact, jamais en flottant")
-    if isinstance(value, int):
+        raise InvalidValue(field, shown, "montant en décimal exact, jamais en flottant")
+    if isinstance(value, str):
+        if value.startswith("-") and not allow_negative:
+            raise InvalidValue(field, shown, "montant négatif")
+        if not AMOUNT_TEXT.fullmatch(value):
+            reason = (
+                "au plus 2 décimales"
+                if _MORE_DECIMALS.fullmatch(value)
+                else AMOUNT_EXPECTED
+            )
+            raise InvalidValue(field, shown, reason)
         value = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            value = Decimal(value.strip().replace(",", "."))
-        except InvalidOperation:
-            raise InvalidValue(field, value, "montant décimal attendu") from None
+    elif isinstance(value, int):
+        value = Decimal(value)
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise InvalidValue(field, value, "montant décimal attendu")
+        raise InvalidValue(field, shown, "montant décimal attendu")
     if abs(value) > MAX_AMOUNT:
-        raise InvalidValue(field, value, "montant démesuré")
+        raise InvalidValue(field, shown, "montant démesuré")
     if value != value.quantize(CENT, rounding=ROUND_DOWN):
-        raise InvalidValue(field, value, "au plus 2 décimales")
+        raise InvalidValue(field, shown, "au plus 2 décimales")
     if value < 0 and not allow_negative:
-        raise InvalidValue(field, value, "montant négatif")
-    return value.quantize(CENT)
+        raise InvalidValue(field, shown, "montant négatif")
+    return value.quantize(CENT) if value else Decimal("0.00")  # never "-0.00"
 
 
 def iso_date(value: Any, field: str) -> date:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,9 @@ from projections import queries as q
 W = pdf.CONTENT_WIDTH
 SESSION_STATUSES = {"convened": "convoquée", "open": "ouverte", "closed": "close"}
 FAMILIES = {"value": "valeur", "risk": "risque"}
+MOVES = {"arrived": "arrivée", "left": "départ"}
+SUPERSEDED = "vote remplacé par un vote ultérieur"
+LEFT_BEFORE_DECISION = "parti avant la décision"
 VERIFY_COMMAND = (
     "python verifier.py REGISTRE.zip --key signing_key.pub "
     "--checkpoint point-de-controle.txt"
@@ -39,6 +41,32 @@ def quorum_rule(rule: dict[str, Any]) -> str:
     if kind == "fraction":
         return f"{number(value * 100, 0)}{NBSP}% des membres votants"
     return "majorité des membres votants"
+
+
+def presence(journal: list[dict[str, Any]], member: str) -> str:
+    """A member's presence in a few words (the times are in the table of arrivals and
+    departures): ``présent`` or ``absent`` throughout, ``arrivé`` or ``parti`` en cours
+    de séance, or ``présent par intermittence``; ``—`` before the opening."""
+    if not journal:
+        return "—"
+    moves = [e["kind"] for e in journal[1:] if e["member"] == member]
+    if not moves:
+        return "présent" if member in journal[0]["present"] else "absent"
+    if moves == ["arrived"]:
+        return "arrivé en cours de séance"
+    if moves == ["left"]:
+        return "parti en cours de séance"
+    return "présent par intermittence"
+
+
+def vote_remark(vote: dict[str, Any], d: dict[str, Any] | None) -> str:
+    """What the minutes say beside a vote: superseded, or cast by a member who had
+    left when the decision was taken (the vote still counts in the tally)."""
+    if not vote["current"]:
+        return SUPERSEDED
+    if d is not None and vote["member"] not in d["present"]:
+        return LEFT_BEFORE_DECISION
+    return ""
 
 
 class MinutesExporter(Exporter):
@@ -138,7 +166,7 @@ class _Minutes:
 
     def attendance(self) -> list[Any]:
         s, st = self.session, self.st
-        present = set(s["present"])
+        journal = s["attendance"]
         rows = []
         for member in s["voting"] + s["non_voting"]:
             quality = (
@@ -148,55 +176,72 @@ class _Minutes:
             )
             if member == s["chair"]:
                 quality += " — présidence"
-            status = "présent" if member in present else "absent"
-            if s["status"] == "convened":
-                status = "—"
-            rows.append([self.names.person(member), quality, status])
+            rows.append([self.names.person(member), quality, presence(journal, member)])
         out = [
             pdf.para("Présences et quorum", st.h1),
             pdf.grid(
                 ["Membre", "Qualité", "Présence"],
                 rows,
-                [6.5 * pdf.cm, 7 * pdf.cm, W - 13.5 * pdf.cm],
+                [5.8 * pdf.cm, 6.2 * pdf.cm, W - 12 * pdf.cm],
             ),
             pdf.space(4),
+            pdf.para(self.quorum_text(), st.body),
         ]
-        voting_present = sorted(m for m in s["voting"] if m in present)
-        met = "Quorum atteint." if s["quorum_met"] else "Quorum non atteint."
-        out.append(
-            pdf.para(
-                f"Quorum : {s['quorum_required']} membres votants requis "
-                f"({quorum_rule(s['quorum'])}) ; {len(voting_present)} membres votants "
-                f"présents sur {len(s['voting'])}. {met}",
-                st.body,
-            )
-        )
         moves = self.attendance_changes()
         if moves:
             out.append(pdf.para("Arrivées et départs en cours de séance :", st.body))
             out.append(
                 pdf.grid(
-                    ["Horodatage", "Membre", "Mouvement"],
+                    ["Horodatage", "Membre", "Mouvement", "Votants présents"],
                     moves,
-                    [5.5 * pdf.cm, 6.5 * pdf.cm, W - 12 * pdf.cm],
+                    [5.5 * pdf.cm, 5.5 * pdf.cm, 2.5 * pdf.cm, W - 13.5 * pdf.cm],
+                    right=(3,),
                 )
             )
         return out
 
+    def quorum_text(self) -> str:
+        """The quorum rule, and how many voting members were there (at the opening
+        and, when people came and went, at the closure or now)."""
+        s = self.session
+        journal = s["attendance"]
+        rule = (
+            f"Quorum : {s['quorum_required']} membres votants requis "
+            f"({quorum_rule(s['quorum'])}) ; "
+        )
+        if not journal:
+            return rule + "séance non encore ouverte."
+        total = len(s["voting"])
+        at_opening = self.voting_present(journal[0]["present"])
+        if len(journal) == 1:
+            met = at_opening >= s["quorum_required"]
+            return rule + (
+                f"{at_opening} membres votants présents sur {total}. "
+                + ("Quorum atteint." if met else "Quorum non atteint.")
+            )
+        now = self.voting_present(journal[-1]["present"])
+        when = "à la clôture" if s["status"] == "closed" else "à ce stade"
+        return rule + (
+            f"{at_opening} membres votants présents sur {total} à l'ouverture, "
+            f"{now} {when}. Le quorum de chaque décision est indiqué avec elle."
+        )
+
+    def voting_present(self, present: list[str]) -> int:
+        return sum(1 for m in self.session["voting"] if m in present)
+
     def attendance_changes(self) -> list[list[str]]:
-        entries = self.session.get("attendance") or []
-        rows = []
-        for before, after in itertools.pairwise(entries):
-            old, new = set(before["present"]), set(after["present"])
-            for m in sorted(new - old):
-                rows.append(
-                    [long_datetime(after["at"]), self.names.person(m), "arrivée"]
-                )
-            for m in sorted(old - new):
-                rows.append(
-                    [long_datetime(after["at"]), self.names.person(m), "départ"]
-                )
-        return rows
+        """One row per arrival or departure after the opening, in ledger order."""
+        total = len(self.session["voting"])
+        return [
+            [
+                long_datetime(entry["at"]),
+                self.names.person(entry["member"]),
+                MOVES[entry["kind"]],
+                f"{self.voting_present(entry['present'])} / {total}",
+            ]
+            for entry in self.session["attendance"]
+            if entry["kind"] != "opened"
+        ]
 
     # --- agenda -----------------------------------------------------------------------
 
@@ -214,7 +259,7 @@ class _Minutes:
                     label(OUTCOMES, d["outcome"]) if d else "sans décision",
                 ]
             )
-        return [
+        out: list[Any] = [
             pdf.para("Ordre du jour", self.st.h1),
             pdf.grid(
                 ["N°", "Projet", "Intitulé", "Direction", "Décision"],
@@ -228,6 +273,20 @@ class _Minutes:
                 ],
             ),
         ]
+        for removed in self.session["removed"]:
+            code = removed["proposal"]
+            if code in self.session["agenda"]:
+                continue  # put back on the agenda afterwards
+            title = self.projects.get(code, {}).get("title", "")
+            out.append(
+                pdf.para(
+                    f"Retiré de l'ordre du jour avant l'ouverture : {code} — {title} "
+                    f"(position {removed['position']} du registre, le "
+                    f"{long_datetime(removed['at'])}).",
+                    self.st.body,
+                )
+            )
+        return out
 
     # --- one item ---------------------------------------------------------------------
 
@@ -247,7 +306,8 @@ class _Minutes:
             ),
         ]
         out += self.scores(code, d)
-        out += self.item_votes(code)
+        out += self.present_for(d)
+        out += self.item_votes(code, d)
         out += self.decision(d)
         return out
 
@@ -332,7 +392,27 @@ class _Minutes:
         )
         return out
 
-    def item_votes(self, code: str) -> list[Any]:
+    def present_for(self, d: dict[str, Any] | None) -> list[Any]:
+        """The voting members present for the item: at its decision, or (no decision
+        yet) at this stage of the session."""
+        s = self.session
+        if not s["attendance"]:
+            return []
+        if d is not None:
+            present = d["present"]
+            head = (
+                f"Membres votants présents lors de la décision ({d['present_voting']}"
+                f", quorum requis {d['quorum_required']})"
+            )
+        else:
+            present = s["present"]
+            head = (
+                f"Membres votants présents à ce stade ({self.voting_present(present)})"
+            )
+        voters = [self.names.person(m) for m in s["voting"] if m in present]
+        return [pdf.para(f"{head} : {', '.join(voters) or 'aucun'}.", self.st.body)]
+
+    def item_votes(self, code: str, d: dict[str, Any] | None) -> list[Any]:
         st = self.st
         votes = self.votes.get(code, [])
         if not votes:
@@ -347,7 +427,7 @@ class _Minutes:
                     self.names.person(v["member"]),
                     label(CHOICES, v["choice"]),
                     str(v["position"]),
-                    "" if v["current"] else "vote remplacé par un vote ultérieur",
+                    vote_remark(v, d),
                 ]
             )
         return [
@@ -376,10 +456,12 @@ class _Minutes:
             pairs.append(
                 (
                     "Écart au vote",
-                    "la décision s'écarte de la majorité des "
-                    "votes ; justification : " + (d["justification"] or ""),
+                    "la décision s'écarte de la majorité des votes (pour "
+                    f"{d['votes_for']}, contre {d['votes_against']})",
                 )
             )
+        if d["justification"]:
+            pairs.append(("Justification", d["justification"]))
         if d["scenario"]:
             pairs.append(("Scénario", d["scenario"]))
         if d["ap"] is not None:

@@ -347,21 +347,56 @@ def budget_moves(store: ViewStore) -> list[dict[str, Any]]:
 # --- decisions -----------------------------------------------------------------------------
 
 
+def _session_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["attendance"] = attendance_journal(doc["attendance"])
+    doc.setdefault("removed", [])  # views built before it was kept: rebuild to fill
+    doc["present_voting"] = sum(1 for m in doc["present"] if m in doc["voting"])
+    doc["quorum_met"] = doc["present_voting"] >= doc["quorum_required"]
+    return doc
+
+
+def attendance_journal(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A session's attendance, one entry per event in ledger order: ``kind`` is
+    ``opened`` (``member`` None), ``arrived`` or ``left``; ``present`` is always the
+    list of members present just after the entry.
+
+    Views built before this shape stored a change as ``{"member", "present": bool}``;
+    they are read the same way (a rebuild rewrites them).
+    """
+    out: list[dict[str, Any]] = []
+    present: list[str] = []
+    for entry in entries:
+        if isinstance(entry["present"], bool):
+            member, arrived = entry["member"], entry["present"]
+            now = (
+                sorted({*present, member})
+                if arrived
+                else [m for m in present if m != member]
+            )
+            entry = {
+                "position": entry["position"],
+                "at": entry["at"],
+                "kind": "arrived" if arrived else "left",
+                "member": member,
+                "present": now,
+            }
+        elif "kind" not in entry:
+            entry = {**entry, "kind": "opened", "member": None}
+        present = entry["present"]
+        out.append(entry)
+    return out
+
+
 def sessions(store: ViewStore) -> list[dict[str, Any]]:
     docs = _docs(store.fetchall("SELECT doc FROM {sessions} ORDER BY on_date, code"))
-    for d in docs:
-        d["present_voting"] = sum(1 for m in d["present"] if m in d["voting"])
-        d["quorum_met"] = d["present_voting"] >= d["quorum_required"]
-    return docs
+    return [_session_doc(d) for d in docs]
 
 
 def session(store: ViewStore, code: str) -> dict[str, Any] | None:
     row = store.fetchone("SELECT doc FROM {sessions} WHERE code = ?", (code,))
     if row is None:
         return None
-    doc = json.loads(row[0])
-    doc["present_voting"] = sum(1 for m in doc["present"] if m in doc["voting"])
-    doc["quorum_met"] = doc["present_voting"] >= doc["quorum_required"]
+    doc = _session_doc(json.loads(row[0]))
     doc["decision_records"] = decision_history(store, session=code)
     doc["vote_records"] = votes(store, session=code)
     return doc  # type: ignore[no-any-return]
@@ -466,6 +501,7 @@ def decision_history(
                 "budget_state": evidence["budget"],
                 "votes": votes(store, session=r[1], proposal=r[2]),
                 "positions": evidence["positions"],
+                "present": evidence["present"],
                 "value": score(evidence["value_x100"]),
                 "risk": score(evidence["risk_x100"]),
             }

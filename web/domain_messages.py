@@ -303,6 +303,9 @@ PHRASES: dict[str, str] = {
         "amount as an exact decimal, never a float"
     ),
     "montant décimal attendu": "decimal amount expected",
+    "chaîne décimale attendue : chiffres, point, au plus 2 décimales": (
+        "decimal string expected: digits, a point, at most 2 decimal places"
+    ),
     "montant démesuré": "amount far too large",
     "au plus 2 décimales": "at most 2 decimal places",
     "montant négatif": "negative amount",
@@ -373,6 +376,9 @@ PHRASES: dict[str, str] = {
         'Montant en chaîne décimale attendu (ex. "125000.00"), '
         "jamais un nombre flottant."
     ): 'Amount expected as a decimal string (e.g. "125000.00"), never a float.',
+    'Montant en chaîne décimale attendu (ex. "125000.00").': (
+        'Amount expected as a decimal string (e.g. "125000.00").'
+    ),
     "Code de 1 à 40 caractères : lettres, chiffres, _ . -": (
         "Code of 1 to 40 characters: letters, digits, _ . -"
     ),

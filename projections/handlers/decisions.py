@@ -46,6 +46,7 @@ def convened(batch: Batch, e: Session.Convened, m: Meta) -> None:
         "decisions": {},
         "positions": {"convened": m.position},
         "attendance": [],
+        "removed": [],
     }
     doc["quorum_required"] = _required(doc)
     batch.put("sessions", (e.code,), doc)
@@ -58,6 +59,9 @@ def agenda(batch: Batch, e: Any, m: Meta) -> None:
         doc["agenda"].append(e.proposal)
     else:
         doc["agenda"].remove(e.proposal)
+        doc.setdefault("removed", []).append(
+            {"proposal": e.proposal, "position": m.position, "at": m.at}
+        )
 
 
 @on(Session.Opened)
@@ -66,7 +70,13 @@ def opened(batch: Batch, e: Session.Opened, m: Meta) -> None:
     doc.update(status="open", present=sorted(e.present))
     doc["positions"]["opened"] = m.position
     doc["attendance"].append(
-        {"position": m.position, "at": m.at, "present": sorted(e.present)}
+        {
+            "position": m.position,
+            "at": m.at,
+            "kind": "opened",
+            "member": None,
+            "present": sorted(e.present),
+        }
     )
 
 
@@ -77,7 +87,13 @@ def attendance(batch: Batch, e: Session.AttendanceChanged, m: Meta) -> None:
     (present.add if e.present else present.discard)(e.member)
     doc["present"] = sorted(present)
     doc["attendance"].append(
-        {"position": m.position, "at": m.at, "member": e.member, "present": e.present}
+        {
+            "position": m.position,
+            "at": m.at,
+            "kind": "arrived" if e.present else "left",
+            "member": e.member,
+            "present": list(doc["present"]),
+        }
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from domain.budget import Envelope
 from domain.errors import InvalidValue
-from domain.values import Section
+from domain.values import AMOUNT_EXPECTED, Section
 from ledger.app import Ledger
 from tests.domain.builders import (
     CHAIR,
@@ -37,9 +37,13 @@ from tests.domain.builders import (
         ("1000.005", "au plus 2 décimales"),
         (Decimal("0.001"), "au plus 2 décimales"),
         ("-5.00", "montant négatif"),
-        ("mille", "montant décimal attendu"),
-        ("NaN", "montant décimal attendu"),
-        ("1e13", "montant démesuré"),
+        ("mille", AMOUNT_EXPECTED),
+        ("NaN", AMOUNT_EXPECTED),
+        ("1e3", AMOUNT_EXPECTED),
+        ("1000,50", AMOUNT_EXPECTED),
+        ("10000000000000", "montant démesuré"),
+        (10**13, "montant démesuré"),
+        ([1000], "montant décimal attendu"),
     ],
 )
 def test_amount_that_is_not_exact_euros_is_refused(
@@ -52,7 +56,7 @@ def test_amount_that_is_not_exact_euros_is_refused(
 
 
 @pytest.mark.parametrize(
-    "amount", [Decimal("1000.50"), "1000.5", "1000,50", 1000, Decimal("1000.500")]
+    "amount", [Decimal("1000.50"), "1000.5", "1000.50", 1000, Decimal("1000.500")]
 )
 def test_exact_amounts_are_kept_to_the_cent(
     ledger: Ledger, town: Town, amount: Any

@@ -198,7 +198,10 @@ def test_commitment_form_refusals_are_french_and_write_nothing(site: Site) -> No
     assert field_error(body, "f-reference") == "Champ obligatoire."
     assert field_error(body, "f-on") == "Date attendue (AAAA-MM-JJ)."
     assert field_error(body, "f-supplier") == "Champ obligatoire."
-    assert "montant décimal attendu" in field_error(body, "f-amount")
+    assert field_error(body, "f-amount") == (
+        "Montant en euros attendu : chiffres (milliers séparés par une espace), "
+        "virgule ou point, au plus deux décimales (ex. 12 500,50 ou 12500.50)."
+    )
     wrong_year = client.post(
         "/budget/engagements", data=commitment("ENG-T4", "10", on="2025-12-31")
     )

@@ -19,6 +19,7 @@ from projections import queries as q
 from tests.web.demo_site import (
     AUDITOR,
     BY_ROLE,
+    CHAIR,
     FINANCE,
     REFERENT,
     field_error,
@@ -78,8 +79,13 @@ def test_each_role_is_offered_exactly_the_exports_the_access_matrix_allows(
 
 def test_downloads_outside_ones_role_are_refused(site: Site) -> None:
     assert site.client(REFERENT).get("/exports/budget.csv").status_code == 403
-    assert site.client(BY_ROLE["evaluator"]).get("/exports/budget.xlsx").status_code == 403
-    assert site.client(BY_ROLE["member"]).get("/exports/certificate.pdf").status_code == 403
+    assert (
+        site.client(BY_ROLE["evaluator"]).get("/exports/budget.xlsx").status_code == 403
+    )
+    assert (
+        site.client(BY_ROLE["member"]).get("/exports/certificate.pdf").status_code
+        == 403
+    )
     assert site.client().get("/exports/plan.pdf").status_code == 302  # to login
 
 
@@ -125,6 +131,41 @@ def test_minutes_plan_and_certificate_are_pdfs(site: Site) -> None:
         assert response.status_code == 200, url
         assert response.mimetype == "application/pdf"
         assert len(pypdf.PdfReader(io.BytesIO(response.data)).pages) >= 1
+
+
+def test_minutes_of_a_session_with_arrivals_and_departures_download(
+    site: Site,
+) -> None:
+    """A member leaving and coming back used to make this download answer 500."""
+    from datetime import date
+
+    from ledger.core import Caller
+    from sdsi.demo import data as D
+
+    led, code, item = site.ledger, "COPIL-MOVES", "MOVES"
+    ref, dsi, chair = Caller("ref.dsn"), Caller("dsi.martin"), Caller(CHAIR)
+    costs = [{"year": 2026, "section": "investissement", "amount": "1000.00"}]
+    led.draft_proposal(
+        ref, item, "DSN", {"title": "Présences", "description": "d", "costs": costs}
+    )
+    led.submit_proposal(ref, item)
+    led.qualify_proposal(dsi, item, {"costs": costs})
+    led.convene_session(chair, code, "Séance mouvementée", date(2026, 12, 2), D.VOTING)
+    led.add_agenda_item(chair, code, item)
+    led.open_session(chair, code, D.VOTING)
+    gone = D.VOTING[-1]
+    led.set_attendance(chair, code, gone, False)
+    led.set_attendance(chair, code, gone, True)
+    led.record_decision(chair, code, item, "rejected", "hors priorités")
+    led.close_session(chair, code)
+    site.caught_up()
+    minutes = site.client(AUDITOR).get(f"/exports/minutes.pdf?session={code}")
+    assert minutes.status_code == 200 and minutes.mimetype == "application/pdf"
+    text = "\n".join(
+        p.extract_text() for p in pypdf.PdfReader(io.BytesIO(minutes.data)).pages
+    )
+    assert "Arrivées et départs en cours de séance" in text
+    assert "présent par intermittence" in text
 
 
 def test_open_data_comes_as_json_and_as_a_zip_of_csv(site: Site) -> None:

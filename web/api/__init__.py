@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 
 from web.api.schemas import ErrorResponse
+from web.errors import api_error
 
 
 class SdsiApi(Api):  # type: ignore[misc]
@@ -34,8 +36,10 @@ def init_api(app: Flask) -> None:
         "info": {"description": (
             "API du registre SDSI. Authentification : POST /api/v1/auth/token puis "
             "`Authorization: Bearer <jeton>`. Chaque commande accepte l'en-tête "
-            "`Idempotency-Key` ; chaque lecture accepte `as_of` (date-heure ISO UTC ou "
-            "position:N). Montants : chaînes décimales (\"125000.00\") ; dates AAAA-MM-JJ."
+            "`Idempotency-Key` ; chaque lecture des vues accepte `as_of` (date-heure ISO UTC "
+            "ou position:N) ; un paramètre de requête non documenté est refusé (422). "
+            "Montants : chaînes décimales (\"125000.00\", au plus 2 décimales) ou "
+            "entiers ; dates AAAA-MM-JJ."
         )},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
@@ -47,5 +51,41 @@ def init_api(app: Flask) -> None:
     app.extensions["sdsi_api"] = api
     # every request is authorised before CSRF checks or body parsing see it
     app.before_request(authorise_request)
+    app.before_request(refuse_unknown_query)
     # the OpenAPI document is public: its views (bound methods) are listed here
     app.config["PUBLIC_ENDPOINTS"] = {e for e in app.view_functions if e.startswith("api-docs.")} | {"static", "ui.static"}
+
+
+@cache
+def documented_query(view: Any) -> frozenset[str]:
+    """The query parameters an API view documents: the fields of the schemas its
+    ``arguments(..., location="query")`` declare (as the OpenAPI document lists them)."""
+    names: set[str] = set()
+    for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+        if parameter.get("in") == "query":
+            schema = parameter["schema"]
+            schema = schema() if isinstance(schema, type) else schema
+            names.update(f.data_key or n for n, f in schema.fields.items() if not f.dump_only)
+    return frozenset(names)
+
+
+def refuse_unknown_query() -> Response | None:
+    """Refuse, naming it, any query parameter an API operation does not document: a
+    misspelt filter (``?stauts=approved``) must not answer the unfiltered list."""
+    if not request.args or not request.path.startswith("/api/v1/"):
+        return None
+    endpoint = request.endpoint or ""
+    view = current_app.view_functions.get(endpoint)
+    if view is None or endpoint.startswith("api-docs."):
+        return None  # no such route (404/405 follow), or the OpenAPI document itself
+    known = documented_query(view)
+    unknown = sorted(name for name in request.args if name not in known)
+    if not unknown:
+        return None
+    accepted = ", ".join(sorted(known)) or "aucun"
+    reason = f"Paramètre inconnu (paramètres acceptés : {accepted})."
+    return api_error(
+        422,
+        message="Paramètre de requête inconnu : " + ", ".join(unknown) + ".",
+        details={name: [reason] for name in unknown},
+    )

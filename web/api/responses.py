@@ -239,6 +239,7 @@ class Decision(Out):
         allow_none=True,
         metadata={"description": "Positions au registre des éléments de preuve"},
     )
+    present = Strs(metadata={"description": "Membres présents lors de la décision"})
     value = Dec(allow_none=True)
     risk = Dec(allow_none=True)
 
@@ -425,6 +426,26 @@ class Moves(Out):
 # --- sessions, capacity ---------------------------------------------------------------
 
 
+class AttendanceEntry(Out):
+    """One entry of a session's attendance: the opening, an arrival or a departure."""
+
+    position = Int()
+    at = Str(metadata=TIME)
+    kind = Str(
+        metadata={"enum": ["opened", "arrived", "left"], "description": "opened, arrived ou left"}
+    )
+    member = Opt(metadata={"description": "Le membre arrivé ou parti (null à l'ouverture)"})
+    present = Strs(metadata={"description": "Les membres présents juste après"})
+
+
+class RemovedItem(Out):
+    """A proposal taken off the agenda before the opening."""
+
+    proposal = Str()
+    position = Int()
+    at = Str(metadata=TIME)
+
+
 class Session(Out):
     code = Str()
     title = Str()
@@ -436,7 +457,8 @@ class Session(Out):
     quorum = AnyDict(allow_none=True)
     agenda = Strs()
     present = Strs()
-    attendance = fields.List(AnyDict())
+    attendance = fields.List(fields.Nested(AttendanceEntry))
+    removed = fields.List(fields.Nested(RemovedItem))
     present_voting = OptInt()
     quorum_required = OptInt()
     quorum_met = fields.Boolean()

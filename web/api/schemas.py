@@ -8,22 +8,47 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from domain.errors import InvalidValue
-from domain.values import money
+from domain.values import AMOUNT_PATTERN, UNSIGNED_AMOUNT_PATTERN, money
 
 
 class Money(fields.Field):
-    """Exact euros as a decimal string (``"125000.00"``); floats refused."""
+    """Exact euros: a decimal string (``"125000.00"``: ASCII digits, a point, at most
+    two decimals; a minus sign only where ``signed``) or an integer; floats refused.
+    The grammar is the domain's (:func:`domain.values.money`); forms convert French
+    writing to it first (:mod:`web.ui.amounts`)."""
+
+    def __init__(self, *, signed: bool = False, **kwargs: Any) -> None:
+        pattern = AMOUNT_PATTERN if signed else UNSIGNED_AMOUNT_PATTERN
+        metadata = {
+            "type": "string",
+            "pattern": pattern,
+            "example": "-2500.00" if signed else "125000.00",
+            "description": (
+                "Montant en euros : chaîne décimale ("
+                + ("signe moins pour une réduction, " if signed else "")
+                + 'point décimal, au plus 2 décimales, ex. "125000.00") ou entier ; '
+                "jamais un nombre flottant"
+            ),
+            "x-sdsi-money": True,
+            "signed": signed,
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, (bool, float)):
-            raise ValidationError("Montant en chaîne décimale attendu (ex. \"125000.00\"), jamais un nombre flottant.")
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(FLOAT_REFUSED if isinstance(value, float) else NOT_AN_AMOUNT)
         try:
-            return money(value, attr or "amount", allow_negative=self.metadata.get("signed", False))
+            return money(value, attr or "amount", allow_negative=self.metadata["signed"])
         except InvalidValue as exc:
             raise ValidationError(exc.params.get("reason", "montant invalide")) from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(Decimal(value), "f")
+
+
+FLOAT_REFUSED = 'Montant en chaîne décimale attendu (ex. "125000.00"), jamais un nombre flottant.'
+NOT_AN_AMOUNT = 'Montant en chaîne décimale attendu (ex. "125000.00").'
 
 
 class Base(Schema):
@@ -321,7 +346,7 @@ class VoteBudget(Base):
 class AdjustBudget(Base):
     year = fields.Integer(required=True, validate=YEAR)
     section = fields.String(required=True, validate=SECTION)
-    delta = Money(required=True, metadata={"signed": True})
+    delta = Money(required=True, signed=True)
     deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
     on = fields.Date(required=True)
 

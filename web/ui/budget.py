@@ -32,7 +32,7 @@ from web.i18n import N_
 from web.state import state
 from web.ui import bp
 from web.ui.context import FormErrors, store
-from web.ui.formhelp import amount, amounts, on_fields, run
+from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
 
 MONEY = q.MONEY_FIELDS
@@ -303,17 +303,14 @@ def vote_budget() -> Any:
     """Vote the primitive budget (BP) envelope of a year and section."""
     errors, status = FormErrors(), 200
     if request.method == "POST":
-        data = amounts(
-            scalars(
-                request.form,
-                "year",
-                "section",
-                "amount",
-                "deliberation",
-                "on",
-                integers=("year",),
-            ),
+        data = scalars(
+            request.form,
+            "year",
+            "section",
             "amount",
+            "deliberation",
+            "on",
+            integers=("year",),
         )
         led = state().ledger
         send = on_fields(
@@ -342,17 +339,14 @@ def adjust_budget() -> Any:
     """Record a DM (décision modificative) on an envelope, with its deliberation."""
     errors, status = FormErrors(), 200
     if request.method == "POST":
-        data = amounts(
-            scalars(
-                request.form,
-                "year",
-                "section",
-                "delta",
-                "deliberation",
-                "on",
-                integers=("year",),
-            ),
+        data = scalars(
+            request.form,
+            "year",
+            "section",
             "delta",
+            "deliberation",
+            "on",
+            integers=("year",),
         )
         led = state().ledger
         send = on_fields(
@@ -382,20 +376,17 @@ def record_commitment() -> Any:
     """Record a commitment against a year's CP of a project (overrides flagged)."""
     errors, status = FormErrors(), 200
     if request.method == "POST":
-        data = amounts(
-            scalars(
-                request.form,
-                "proposal",
-                "reference",
-                "year",
-                "section",
-                "amount",
-                "on",
-                "supplier",
-                "override_reason",
-                integers=("year",),
-            ),
+        data = scalars(
+            request.form,
+            "proposal",
+            "reference",
+            "year",
+            "section",
             "amount",
+            "on",
+            "supplier",
+            "override_reason",
+            integers=("year",),
         )
         led = state().ledger
         send = on_fields(
@@ -440,16 +431,13 @@ def record_payment() -> Any:
     errors, status = FormErrors(), 200
     chosen = request.form.get("proposal") or request.args.get("proposal")
     if request.method == "POST":
-        data = amounts(
-            scalars(
-                request.form,
-                "reference",
-                "commitment",
-                "amount",
-                "on",
-                "override_reason",
-            ),
+        data = scalars(
+            request.form,
+            "reference",
+            "commitment",
             "amount",
+            "on",
+            "override_reason",
         )
         if "/" in data.get("commitment", ""):
             data["proposal"], data["commitment"] = data["commitment"].split("/", 1)
@@ -503,9 +491,7 @@ def revise_ap(code: str) -> Any:
         data = scalars(
             request.form, "ap_amount", "deliberation", "reason", "override_reason"
         )
-        data["ap_amount"] = amount(data.get("ap_amount"))
-        data = {k: v for k, v in data.items() if v is not None}
-        data["cp"] = [amounts(r, "amount") for r in rows(request.form, "cp")]
+        data["cp"] = rows(request.form, "cp")
         led = state().ledger
         send = on_fields(
             lambda c, d: led.revise_ap(

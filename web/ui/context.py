@@ -20,6 +20,7 @@ from web.domain_messages import localised, phrase
 from web.i18n import N_
 from web.state import state
 from web.ui import bp
+from web.ui.amounts import form_amounts
 
 NAV = [
     ("ui.home", N_("Accueil"), "home"),
@@ -100,11 +101,14 @@ def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str
     with a French message per field and nothing written.
     """
     errors = FormErrors()
+    data, unreadable = form_amounts(schema, data)  # French amounts → the API's form
     try:
         loaded = schema.load(data)
     except ValidationError as exc:
         for field, messages in _flatten(exc.messages).items():
             errors[field] = "; ".join(messages)
+    errors.update(unreadable)
+    if errors:
         errors.message = _("Le formulaire contient des erreurs : rien n'a été enregistré.")
         return None, errors
     caller = current_user.caller(reason=loaded.get(reason_field), key=request.form.get("idempotency_key") or None)

@@ -3,8 +3,8 @@
 A refusal that names no field (an existing reference, an unknown commitment…) is
 still shown next to the field it concerns: ``on_fields`` attaches it before
 ``run_form`` sorts the errors; ``run`` makes sure any other refusal still shows at
-the top of its form, in French. Amounts typed the French way ("1 234,56 €") are
-normalised before the schema (which refuses floats and anything inexact) reads them.
+the top of its form, in French. Amounts typed the French way are read by
+``web.ui.amounts`` inside ``run_form``, for every form alike.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from web.ui.actions import run_action
 from web.ui.context import FormErrors
 
 Send = Callable[[Any, dict[str, Any]], Any]
-SPACES = re.compile(r"[\s\u00a0\u202f€]")
 ENGLISH = (
     (
         re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
@@ -76,18 +75,3 @@ def on_fields(send: Send, fields: dict[type[DomainError], str]) -> Send:
             raise
 
     return guarded
-
-
-def amount(value: str | None) -> str | None:
-    """``"1 234,56 €"`` → ``"1234,56"`` (the schema reads the decimal comma)."""
-    if value is None:
-        return None
-    return SPACES.sub("", value)
-
-
-def amounts(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    """``data`` with its amount fields normalised."""
-    return {
-        k: amount(v) if k in names and isinstance(v, str) else v
-        for k, v in data.items()
-    }

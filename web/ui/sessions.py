@@ -312,13 +312,7 @@ def _decision_data(form: MultiDict[str, str], proposal: str) -> dict[str, Any]:
         "scenario",
         "override_reason",
     )
-    if "ap_amount" in data:
-        data["ap_amount"] = data["ap_amount"].replace(" ", "").replace(",", ".")
-    cp = rows(form, "cp")
-    for line in cp:
-        if isinstance(line.get("amount"), str):
-            line["amount"] = line["amount"].replace(" ", "").replace(",", ".")
-    return {"proposal": proposal, **data, "cp": cp}
+    return {"proposal": proposal, **data, "cp": rows(form, "cp")}
 
 
 @bp.route("/seances/<code>/arbitrer/<proposal>", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from enum import Enum
 from typing import Any
 
@@ -215,8 +215,14 @@ class Family(DomainEnum):
     RISK = "risk"
 
 
+DECIMAL_TEXT = re.compile(r"-?[0-9]{1,15}(?:[.,][0-9]{1,10})?", re.ASCII)
+
+
 def decimal_value(value: Any, field: str) -> Decimal:
-    """Any exact decimal (indicator values, weights); never a float."""
+    """An exact decimal (indicator values, weights): a ``Decimal``, an ``int``, or text
+    of ASCII digits with an optional sign and decimal point or comma (``"12.5"``,
+    ``"-3,75"``) — never a float, an exponent, underscores, spaces or other digits,
+    which ``Decimal()`` would all accept."""
     if isinstance(value, bool | float):
         raise InvalidValue(
             field, value, "nombre décimal exact attendu, jamais un flottant"
@@ -224,10 +230,10 @@ def decimal_value(value: Any, field: str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
-        try:
-            value = Decimal(value.strip().replace(",", "."))
-        except InvalidOperation:
-            raise InvalidValue(field, value, "nombre décimal attendu") from None
+        if not DECIMAL_TEXT.fullmatch(value):
+            shown = value[:40] + "…" if len(value) > 40 else value
+            raise InvalidValue(field, shown, "nombre décimal attendu (ex. 12.5)")
+        value = Decimal(value.replace(",", "."))
     if not isinstance(value, Decimal) or not value.is_finite():
         raise InvalidValue(field, value, "nombre décimal attendu")
     return value

@@ -324,6 +324,7 @@ PHRASES: dict[str, str] = {
         "exact decimal number expected, never a float"
     ),
     "nombre décimal attendu": "decimal number expected",
+    "nombre décimal attendu (ex. 12.5)": "decimal number expected (e.g. 12.5)",
     "pourcentage entre 0 et 100, au plus 2 décimales": (
         "percentage between 0 and 100, at most 2 decimal places"
     ),

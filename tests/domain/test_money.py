@@ -5,6 +5,7 @@ texts are refused naming the field, and a refused command writes nothing."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from domain.budget import Envelope
 from domain.errors import InvalidValue
-from domain.values import AMOUNT_EXPECTED, MAX_AMOUNT, Section, money
+from domain.values import AMOUNT_EXPECTED, MAX_AMOUNT, Section, decimal_value, money
 from ledger.app import Ledger
 from tests.amounts import (
     DECIMALS,
@@ -105,3 +106,49 @@ def test_a_refused_amount_writes_nothing(ledger: Ledger, bad: tuple[str, str]) -
     with refused(ledger, InvalidValue) as err:
         ledger.adjust_budget(FIN, YEAR, INV, text, "DM", f"{YEAR}-06-30")
     assert (err.value.field, err.value.params["reason"]) == ("delta", REASONS[kind])
+
+
+@given(
+    text=st.one_of(
+        st.sampled_from(
+            [
+                "1e3",
+                "1_000",
+                " 5",
+                "5 ",
+                "+5",
+                "١٢٣",
+                "Infinity",
+                "NaN",
+                "",
+                "1.2.3",
+                "--1",
+                "0x10",
+                "½",
+                "1" * 16,
+            ]
+        ),
+        st.text(max_size=8).filter(
+            lambda t: not re.fullmatch(r"-?[0-9]{1,15}([.,][0-9]{1,10})?", t)
+        ),
+    )
+)
+def test_decimal_values_refuse_what_decimal_would_take(text: str) -> None:
+    """Weights and indicator values: the same class of bug as amounts (Decimal()
+    takes exponents, underscores, spaces, signs and any script's digits)."""
+    with pytest.raises(InvalidValue) as refused:
+        decimal_value(text, "weight")
+    assert refused.value.details["field"] == "weight"
+
+
+@given(
+    whole=st.integers(-(10**14), 10**14),
+    fraction=st.text(alphabet="0123456789", max_size=10),
+    comma=st.booleans(),
+)
+def test_decimal_values_take_plain_decimals_exactly(
+    whole: int, fraction: str, comma: bool
+) -> None:
+    text = str(whole) + ((("," if comma else ".") + fraction) if fraction else "")
+    expected = Decimal(str(whole) + ("." + fraction if fraction else ""))
+    assert decimal_value(text, "weight") == expected

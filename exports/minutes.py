@@ -256,12 +256,15 @@ class _Minutes:
         if d is not None:
             version, scores = d["grid_version"], d["scores"]
             value, risk = d["value"], d["risk"]
-        else:
-            p = self.projects.get(code, {})
-            version = p.get("grid_version")
-            doc = q.proposal(self.store, code) or {}
-            scores = (doc.get("consolidated") or {}).get(str(version)) or {}
-            value, risk = p.get("value"), p.get("risk")
+        else:  # not decided yet: what the COPIL sees on the session's grid version
+            version = self.session.get("grid_version")
+            scores = (self.session.get("evidence") or {}).get(code) or {}
+            value, risk = (
+                q.score(scores.get("value_x100")),
+                q.score(scores.get("risk_x100")),
+            )
+            if not scores.get("evaluators"):
+                scores = {}
         grid = self.grids.get(version) if version is not None else None
         if not scores or grid is None:
             return [

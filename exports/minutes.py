@@ -253,8 +253,8 @@ class _Minutes:
 
     def scores(self, code: str, d: dict[str, Any] | None) -> list[Any]:
         st = self.st
-        if d is not None:
-            version, scores = d["grid_version"], d["scores"]
+        if d is not None:  # what the decision recorded
+            version, scores = d["grid_version"], d["scores"] or {}
             value, risk = d["value"], d["risk"]
         else:  # not decided yet: what the COPIL sees on the session's grid version
             version = self.session.get("grid_version")
@@ -263,8 +263,8 @@ class _Minutes:
                 q.score(scores.get("value_x100")),
                 q.score(scores.get("risk_x100")),
             )
-            if not scores.get("evaluators"):
-                scores = {}
+        if not scores.get("evaluators"):
+            scores = {}
         grid = self.grids.get(version) if version is not None else None
         if not scores or grid is None:
             return [
@@ -301,9 +301,11 @@ class _Minutes:
                     crit.get("label", ""),
                     label(FAMILIES, c.get("family")),
                     number(crit.get("weight"), 2),
-                    f"{number(Decimal(c['mean_x100']) / 100)} / {top}",
-                    f"{c['min']}–{c['max']}",
-                    str(c["spread"]),
+                    f"{number(Decimal(c['mean_x100']) / 100)} / {top}"
+                    if c.get("mean_x100") is not None
+                    else "non noté",
+                    f"{c['min']}–{c['max']}" if c.get("min") is not None else "—",
+                    str(c["spread"]) if c.get("spread") is not None else "—",
                     str(c["n"]),
                 ]
             )

@@ -629,7 +629,7 @@ def approval_conflicts(
                 line["section"],
                 env["total"],
                 env["allocated"],
-                Decimal(str(line["amount"])),
+                Decimal(str(line["amount"])).quantize(CENT),
             )
             if conflict is not None:
                 conflicts.append(conflict)

@@ -16,6 +16,7 @@ from projections import queries as q
 from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
 from tests.web.ui_client import Site, open_site, post_forms, text
+from web.formatting import num
 
 OPEN = "COPIL-2026-11-24"  # the demo's last session: open, votes in progress
 CLOSED = "COPIL-2021-03-18"
@@ -539,3 +540,97 @@ def test_a_vote_without_the_csrf_token_is_refused(site: Site) -> None:
         assert site.events_since(head) == ["Session.VoteCast"]
     finally:
         site.app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_session_page_shows_the_grid_of_the_session_and_the_evidence_on_it(
+    site: Site,
+) -> None:
+    """The open session was convened on v2, the first ones on v1; each item's value is
+    its evidence on the session's version (what a decision will record)."""
+    for code, version in ((OPEN, 2), (CLOSED, 1)):
+        page = site.client(CHAIR).get(f"/seances/{code}").get_data(as_text=True)
+        assert f'<dd id="grid-version">v{version} (' in page, code
+    doc = q.session(site.read_model.store, OPEN)
+    assert doc is not None
+    evidence = doc["evidence"]["TABLETTE"]
+    assert (evidence["grid_version"], evidence["complete"]) == (2, True)
+    with site.app.test_request_context():
+        shown = num(q.score(evidence["value_x100"]))
+    row = re.search(
+        r'<td><a href="/fiches/TABLETTE">TABLETTE</a>.*?</tr>',
+        site.client(CHAIR).get(f"/seances/{OPEN}").get_data(as_text=True),
+        re.S,
+    )
+    assert row and f'<td class="num">{shown}</td>' in row.group(0)
+
+
+def test_decision_form_shows_a_broken_dependency_and_the_override_is_listed(
+    site: Site,
+) -> None:
+    """An item requiring a proposal the COPIL rejected: the form says so before the
+    chair submits, the approval is refused without override and recorded, flagged,
+    with one."""
+    dsi = as_("dsi.martin")
+    item = qualified(site, "T-DEP")
+    costs = [{"year": 2026, "section": "investissement", "amount": "10000.00"}]
+    site.ledger.qualify_proposal(
+        dsi,
+        item,
+        {
+            "costs": costs,
+            "dependencies": [{"kind": "requires", "proposal": "MOBIL"}],
+            "note": "Chiffrage test",
+        },
+    )
+    members = [CHAIR, "elu.dubois", "elu.moreau"]
+    code = open_session(site, "T-DEP", [item], members, members)
+    chair = site.client(CHAIR)
+    broken = (
+        f"{item} requiert la fiche MOBIL, qui est rejetée : l'approuver exige un "
+        "forçage motivé du président."
+    )
+    form = chair.get(f"/seances/{code}/arbitrer/{item}")
+    assert broken in text(form)
+    assert "Règles qu'une approbation enfreindrait" in text(form)
+    approval = {
+        "outcome": "approved",
+        "rationale": "Projet structurant.",
+        "ap_amount": "10000.00",
+        "cp-0-year": "2026",
+        "cp-0-section": "investissement",
+        "cp-0-amount": "10000.00",
+    }
+    head = site.head()
+    refused = chair.post(f"/seances/{code}/arbitrer/{item}", data=approval)
+    assert refused.status_code == 409
+    assert broken in text(refused)
+    assert site.head() == head
+    done = chair.post(
+        f"/seances/{code}/arbitrer/{item}",
+        data={**approval, "override_reason": "Obligation légale de 2026."},
+    )
+    assert done.status_code == 302
+    site.caught_up()
+    history = text(chair.get(f"/arbitrages?session={code}"))
+    assert (
+        "Approbation forcée Obligation légale de 2026. — règles enfreintes : "
+        "requiert la fiche MOBIL, rejetée"
+    ) in history
+    api = chair.get(f"/api/v1/decisions?session={code}").get_json()["decisions"]
+    assert [(d["override"], d["conflicts"]) for d in api] == [
+        (
+            True,
+            [
+                {
+                    "rule": "requires",
+                    "target": "MOBIL",
+                    "status": "rejected",
+                    "year": None,
+                    "limit": None,
+                    "used": None,
+                    "requested": None,
+                    "available": None,
+                }
+            ],
+        )
+    ]

@@ -15,6 +15,7 @@ from ledger.core import Caller
 from projections import queries as q
 from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.web.demo_site import token
 from tests.web.ui_client import Site, open_site, post_forms, text
 from web.formatting import num
 
@@ -634,3 +635,22 @@ def test_decision_form_shows_a_broken_dependency_and_the_override_is_listed(
             ],
         )
     ]
+
+
+def test_a_milestone_reached_in_the_future_is_refused_by_the_api_naming_the_field(
+    site: Site,
+) -> None:
+    headers = token(site, "dsi.martin")
+    head = site.head()
+    response = site.client().post(
+        "/api/v1/proposals/SITEWEB/milestones/CADRAGE/reached",
+        json={"on": "2999-01-01"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], error["details"]["field"]) == ("date_in_future", "on")
+    assert error["message"].startswith(
+        "La date 2999-01-01 est postérieure au jour de l'enregistrement ("
+    )
+    assert site.head() == head

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.errors import (
+    LABELS,
     CapacityExceeded,
     DomainError,
     EnvelopeExceeded,
@@ -93,6 +94,23 @@ class Conflict(ValueObject):
             limit=dec("limit"),
             used=dec("used"),
             requested=dec("requested"),
+        )
+
+    def describe(self) -> str:
+        """The broken rule in a few French words (minutes, override reasons)."""
+        if self.rule is Rule.REQUIRES:
+            return f"requiert la fiche {self.target} ({LABELS.get(self.status or '', self.status)})"
+        if self.rule is Rule.EXCLUDES:
+            return f"exclusive de la fiche {self.target} ({LABELS.get(self.status or '', self.status)})"
+        if self.rule is Rule.CAPACITY:
+            return (
+                f"capacité de l'équipe {self.target} en {self.year} : {self.used} j "
+                f"réservés + {self.requested} demandés pour {self.limit}"
+            )
+        year, section = self.target.split("/", 1)
+        return (
+            f"enveloppe {year} ({section}) : {self.requested} € demandés, "
+            f"{self.available} € disponibles"
         )
 
     def error(self, proposal: str) -> DomainError:

@@ -6,6 +6,7 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+from domain.arbitration import Conflict
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, NotFound, Snapshot
 from exports.french import (
@@ -390,8 +391,16 @@ class _Minutes:
         if d["ap"] is not None:
             pairs.append(("AP accordée", money(d["ap"])))
         if d["override"]:
+            broken = "; ".join(
+                Conflict.from_plain(c).describe() for c in d.get("conflicts") or []
+            )
             pairs.append(
-                ("Dérogation budgétaire", "oui — " + (d["override_reason"] or ""))
+                (
+                    "Dérogation" if broken else "Dérogation budgétaire",
+                    "oui — "
+                    + (d["override_reason"] or "")
+                    + (f" (règles enfreintes : {broken})" if broken else ""),
+                )
             )
         pairs.append(
             (

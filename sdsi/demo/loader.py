@@ -17,7 +17,6 @@ from typing import Any
 
 from domain.arbitration import Conflict, Rule, dependency_conflicts
 from domain.budget import Envelope, ProjectBudget
-from domain.errors import LABELS
 from domain.organisation import Team
 from domain.proposals import Proposal
 from domain.sessions import Session
@@ -44,19 +43,6 @@ SESSIONS = [
     (date(2026, 3, 17), 2),
 ]
 LAST_SESSION = date(2026, 11, 24)  # opened, votes in progress, no decision yet
-
-
-def _rule_label(c: Conflict) -> str:
-    """A broken rule, as the demo's override reasons name it."""
-    if c.rule is Rule.REQUIRES:
-        return (
-            f"la dépendance envers {c.target} ({LABELS.get(c.status or '', c.status)})"
-        )
-    if c.rule is Rule.EXCLUDES:
-        return f"l'exclusion avec {c.target}"
-    if c.rule is Rule.CAPACITY:
-        return f"la capacité de {c.target} en {c.year}"
-    return f"l'enveloppe {c.target}"
 
 
 class DemoClock:
@@ -655,14 +641,15 @@ class DemoLoader:
         reason = ""  # why an approvable project is not approved
         if mandatory:
             outcome = "approved"
-            broken = [_rule_label(c) for c in conflicts] + (
-                [] if fits else ["enveloppe de l'exercice"]
+            broken = [c.describe() for c in conflicts] + (
+                [] if fits else ["enveloppe de l'exercice insuffisante"]
             )
             if broken:
                 override = (
-                    f"Projet obligatoire ({D.MANDATORY[base]}) : approuvé malgré "
-                    + ", ".join(broken)
-                    + " ; renfort par un prestataire et compensation à la prochaine DM"
+                    f"Projet obligatoire ({D.MANDATORY[base]}) : approuvé malgré les "
+                    "règles enfreintes ("
+                    + " ; ".join(broken)
+                    + "), renfort par un prestataire et compensation à la prochaine DM"
                 )
         elif Rule.EXCLUDES in blocked and item.quality > 0.35:
             outcome, reason = "rejected", "exclusion"

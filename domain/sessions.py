@@ -222,8 +222,8 @@ class Session(LedgerAggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # Convened before sessions fixed their grid: the grid in force when it was
-            # convened is found from the adoption times (``grid_in_force``).
+            # Convened before sessions fixed their grid: the ledger and the views find
+            # the version in force when it was convened from when grids were adopted.
             state["grid_version"] = None
 
         def apply(self, agg: Session) -> None:

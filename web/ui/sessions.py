@@ -371,9 +371,7 @@ def decide(code: str, proposal: str) -> Response | Page:
                 url_for("ui.session", code=code, _anchor=f"item-{proposal}")
             )
     tally = _tally(doc["votes"].get(proposal, {}))
-    grid = next(
-        (g for g in q.grids(st) if g["number"] == doc["grid_version"]), None
-    )
+    grid = next((g for g in q.grids(st) if g["number"] == doc["grid_version"]), None)
     return render_template(
         "decide.html",
         s=doc,

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.accounts import SYSTEM, has_role, require
+from domain.arbitration import Conflict, envelope_conflict
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.errors import (
     AlreadyExists,
@@ -97,7 +98,7 @@ def check_schedule(proposal: str, ap: Decimal, cp: tuple[CPLine, ...]) -> None:
         )
 
 
-def _override(override_reason: str | None, role: Role, what: str) -> str | None:
+def check_override(override_reason: str | None, role: Role, what: str) -> str | None:
     """Validate an override request: a reason, and the role allowed to override."""
     if override_reason is None:
         return None
@@ -136,6 +137,16 @@ class Envelope(LedgerAggregate):
     @property
     def available(self) -> Decimal:
         return self.total - self.allocated
+
+    def conflict(self, proposal: str, amount: Decimal) -> Conflict | None:
+        """Allocating ``amount`` to ``proposal`` here exceeds the envelope (only an
+        increase can: lowering an allocation of an overdrawn envelope is allowed)."""
+        previous = self.allocations.get(proposal, ZERO)
+        if amount <= previous:
+            return None
+        return envelope_conflict(
+            self.year, self.section.value, self.total, self.allocated - previous, amount
+        )
 
     class BudgetVoted(LedgerAggregate.Created):
         year: int
@@ -224,7 +235,7 @@ class Envelope(LedgerAggregate):
         previous = self.allocations.get(proposal, ZERO)
         if amount == previous:
             return
-        reason = _override(
+        reason = check_override(
             override_reason, Role.CHAIR, "une allocation au-delà de l'enveloppe"
         )
         available = self.available + previous
@@ -387,7 +398,7 @@ class ProjectBudget(LedgerAggregate):
         day = iso_date(on, "on")
         if day.year != y:
             raise DateOutsideYear(field="on", date=day.isoformat(), year=y)
-        reason = _override(
+        reason = check_override(
             override_reason, Role.FINANCE, "un engagement au-delà des CP"
         )
         available = self.cp.get(cp_key(y, s), ZERO) - self.committed(y, s)
@@ -430,7 +441,7 @@ class ProjectBudget(LedgerAggregate):
         value = money(amount, "amount")
         if value <= 0:
             raise InvalidValue("amount", value, "montant positif attendu")
-        reason = _override(
+        reason = check_override(
             override_reason, Role.FINANCE, "un mandat au-delà de l'engagement"
         )
         remaining = c["amount"] - c["paid"]

@@ -464,3 +464,51 @@ class DateOutsideYear(DomainError):
     status = 422
     code = "date_outside_year"
     template = "La date {date} n'appartient pas à l'exercice {year}."
+
+
+# --- approvals: dependencies and team capacity -------------------------------------------
+
+
+class RequiredProposalNotApproved(DomainError):
+    """A proposal that requires another is approved only once the other is (unless
+    the chair overrides)."""
+
+    code = "required_proposal_not_approved"
+    template = (
+        "{proposal} requiert la fiche {required}, qui est {status} : l'approuver "
+        "exige un forçage motivé du président."
+    )
+
+
+class ExcludedProposalApproved(DomainError):
+    """Two proposals that exclude each other are never both approved (unless the chair
+    overrides)."""
+
+    code = "excluded_proposal_approved"
+    template = (
+        "{proposal} et {other} s'excluent, et la fiche {other} est {status} : "
+        "approuver {proposal} exige un forçage motivé du président."
+    )
+
+
+class CapacityExceeded(DomainError):
+    """Approvals never take a team beyond its capacity of the year (unless the chair
+    overrides)."""
+
+    code = "capacity_exceeded"
+    template = (
+        "Capacité de l'équipe {team} dépassée en {year} par {proposal} : {reserved} "
+        "jours-personne déjà réservés + {requested} demandés pour une capacité de "
+        "{capacity}. Un dépassement exige un forçage motivé du président."
+    )
+
+
+class DateInFuture(DomainError):
+    """What is recorded as done (a milestone reached) is not dated after the command."""
+
+    status = 422
+    code = "date_in_future"
+    template = (
+        "La date {date} est postérieure au jour de l'enregistrement ({today}) : "
+        "{what} ne peut pas être daté dans le futur."
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -116,6 +116,7 @@ class GridVersion(LedgerAggregate):
         self.based_on: int | None = None
         self.criteria: dict[str, Criterion] = {}
         self.adopted_on: date | None = None
+        self.adopted_at: datetime | None = None  # when the adoption was recorded
 
     @staticmethod
     def id_for(number: int) -> UUID:
@@ -152,6 +153,7 @@ class GridVersion(LedgerAggregate):
 
         def apply(self, agg: GridVersion) -> None:
             agg.adopted_on = self.on
+            agg.adopted_at = self.timestamp
 
     @classmethod
     def draft(

@@ -1,4 +1,10 @@
-"""The municipality's organisation: pôles, directions, and teams with their capacity."""
+"""The municipality's organisation: pôles, directions, and teams with their capacity.
+
+A team's capacity is also what approvals reserve: each approved project reserves its
+workload of each year on the team (``WorkloadReserved``), and only the chair's
+motivated override lets a reservation go beyond the capacity. Concurrent approvals
+both write the team, so the second is retried on the first's reservation.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.accounts import require
+from domain.arbitration import Conflict, capacity_conflict
 from domain.base import LedgerAggregate, natural_id
+from domain.budget import check_override
 from domain.errors import InvalidValue
 from domain.values import DomainEnum, Role, code, enum_value, positive_int, text, year
 
@@ -111,6 +119,8 @@ class Team(LedgerAggregate):
         self.kind = TeamKind.DSI
         self.direction: str | None = None
         self.capacity: dict[int, int] = {}
+        # proposal -> year -> person-days reserved by its approval
+        self.reservations: dict[str, dict[int, int]] = {}
 
     @staticmethod
     def id_for(team_code: str) -> UUID:
@@ -136,6 +146,62 @@ class Team(LedgerAggregate):
 
         def apply(self, agg: Team) -> None:
             agg.capacity[self.year] = self.days
+
+    class WorkloadReserved(LedgerAggregate.Event):
+        proposal: str
+        year: int
+        days: int
+        override_reason: str | None
+
+        def apply(self, agg: Team) -> None:
+            agg.reservations.setdefault(self.proposal, {})[self.year] = self.days
+
+    class WorkloadReleased(LedgerAggregate.Event):
+        proposal: str
+
+        def apply(self, agg: Team) -> None:
+            agg.reservations.pop(self.proposal, None)
+
+    def reserved(self, year: int) -> int:
+        """Person-days of ``year`` reserved by approved projects."""
+        return sum(r.get(year, 0) for r in self.reservations.values())
+
+    def conflict(self, proposal: str, year: int, days: int) -> Conflict | None:
+        """Reserving ``days`` of ``year`` for ``proposal`` exceeds the capacity."""
+        already = self.reservations.get(proposal, {}).get(year, 0)
+        return capacity_conflict(
+            self.code,
+            year,
+            self.capacity.get(year),
+            self.reserved(year) - already,
+            days,
+        )
+
+    def reserve(
+        self, proposal: str, year: int, days: int, override_reason: str | None
+    ) -> None:
+        """Reserve the workload of an approved project (the approval's command);
+        beyond the capacity only with the chair's override, flagged on the event."""
+        if days <= 0 or self.reservations.get(proposal, {}).get(year) == days:
+            return
+        reason = check_override(
+            override_reason, Role.CHAIR, "une réservation au-delà de la capacité"
+        )
+        conflict = self.conflict(proposal, year, days)
+        if conflict is not None and reason is None:
+            raise conflict.error(proposal)
+        self.trigger_event(
+            self.WorkloadReserved,
+            proposal=proposal,
+            year=year,
+            days=days,
+            override_reason=reason if conflict is not None else None,
+        )
+
+    def release(self, proposal: str) -> None:
+        """Give back what a project reserved (it was cancelled)."""
+        if proposal in self.reservations:
+            self.trigger_event(self.WorkloadReleased, proposal=proposal)
 
     @classmethod
     def create(

@@ -11,6 +11,7 @@ from uuid import UUID
 from domain.accounts import has_role, require
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.errors import (
+    DateInFuture,
     InvalidDependency,
     InvalidTransition,
     InvalidValue,
@@ -357,6 +358,11 @@ class Proposal(LedgerAggregate):
         self.milestones: dict[str, Milestone] = {}
         self.progress = Decimal(0)
         self.closing_reason: str | None = None
+        # Who has a score sheet on it (the decision's evidence reads every sheet);
+        # ``None`` for a proposal drafted before the list was kept.
+        self.evaluators: list[str] | None = []
+        # Proposals that declared excluding this one (checked when it is approved).
+        self.excluded_by: list[str] = []
 
     @staticmethod
     def id_for(proposal_code: str) -> UUID:
@@ -392,6 +398,15 @@ class Proposal(LedgerAggregate):
         direction: str
         referent: str
         content: ProposalContent
+        evaluators_listed: bool  # v2: the proposal lists its evaluators
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Drafted before proposals listed their evaluators (EvaluatorAdded):
+            # the ledger finds the score sheets of such a proposal another way.
+            state["evaluators_listed"] = False
 
         def apply(self, agg: Proposal) -> None:
             agg.code, agg.direction, agg.referent = (
@@ -400,6 +415,7 @@ class Proposal(LedgerAggregate):
                 self.referent,
             )
             agg.revisions = [self.content]
+            agg.evaluators = [] if self.evaluators_listed else None
 
     class Amended(LedgerAggregate.Event):
         revision: int
@@ -493,6 +509,19 @@ class Proposal(LedgerAggregate):
         def apply(self, agg: Proposal) -> None:
             agg.progress = self.percent
 
+    class EvaluatorAdded(LedgerAggregate.Event):
+        evaluator: str
+
+        def apply(self, agg: Proposal) -> None:
+            if agg.evaluators is not None:
+                agg.evaluators.append(self.evaluator)
+
+    class ExcludedBy(LedgerAggregate.Event):
+        proposal: str
+
+        def apply(self, agg: Proposal) -> None:
+            agg.excluded_by.append(self.proposal)
+
     # --- commands --------------------------------------------------------------------
 
     @classmethod
@@ -508,6 +537,7 @@ class Proposal(LedgerAggregate):
             direction=direction,
             referent=current_context().actor,
             content=content,
+            evaluators_listed=True,
         )
 
     def amend(self, content: ProposalContent) -> None:
@@ -600,7 +630,7 @@ class Proposal(LedgerAggregate):
             code=code(milestone_code, "milestone"),
             label=text(label, "label"),
             planned=iso_date(planned, "planned"),
-            actual=iso_date(actual, "actual") if actual else None,
+            actual=_not_future(actual, "actual") if actual else None,
         )
         if self.milestones.get(m.code) != m:
             self.trigger_event(self.MilestoneSet, milestone=m)
@@ -613,13 +643,24 @@ class Proposal(LedgerAggregate):
             raise NotFound(kind="Jalon", id=f"{self.code}/{milestone_code}")
         self.trigger_event(
             self.MilestoneSet,
-            milestone=Milestone(m.code, m.label, m.planned, iso_date(on, "on")),
+            milestone=Milestone(m.code, m.label, m.planned, _not_future(on, "on")),
         )
 
     def report_progress(self, value: Any) -> None:
         require("suivre un projet", Role.DSI)
         self._check("track")
         self.trigger_event(self.ProgressReported, percent=percent(value, "progress"))
+
+    def add_evaluator(self, evaluator: str) -> None:
+        """``evaluator`` opened a score sheet on this proposal."""
+        if self.evaluators is not None and evaluator not in self.evaluators:
+            self.trigger_event(self.EvaluatorAdded, evaluator=evaluator)
+
+    def note_excluded_by(self, proposal_code: str) -> None:
+        """``proposal_code`` declared excluding this proposal (so approving this one
+        checks it too)."""
+        if proposal_code not in self.excluded_by:
+            self.trigger_event(self.ExcludedBy, proposal=proposal_code)
 
     def check_scorable(self, revision: int) -> None:
         """Scores concern the current revision of a proposal under evaluation."""
@@ -649,6 +690,20 @@ def _require_direction(direction: str, proposal_code: str, action: str) -> None:
     raise NotReferentOfDirection(
         actor=ctx.actor, direction=direction, proposal=proposal_code
     )
+
+
+def _not_future(value: Any, field: str) -> date:
+    """A date of something already done: not after the day the command is recorded."""
+    day = iso_date(value, field)
+    today = current_context().at.date()
+    if day > today:
+        raise DateInFuture(
+            field=field,
+            date=day.isoformat(),
+            today=today.isoformat(),
+            what="un jalon atteint",
+        )
+    return day
 
 
 def justification(value: Any, what: str, field: str = "justification") -> str:

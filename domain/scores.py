@@ -61,6 +61,15 @@ class ScoreSheet(LedgerAggregate):
             agg.superseded += key in agg.current
             agg.current[key] = self.score
 
+    def levels(self, revision: int, grid_version: int) -> dict[str, int]:
+        """The current level of each criterion scored on ``revision`` and that grid."""
+        prefix = f"{revision}/{grid_version}/"
+        return {
+            key[len(prefix) :]: score.level
+            for key, score in self.current.items()
+            if key.startswith(prefix)
+        }
+
     @classmethod
     def open(cls, proposal: Proposal) -> ScoreSheet:
         require("noter une fiche", Role.EVALUATOR)

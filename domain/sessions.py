@@ -1,17 +1,29 @@
-"""COPIL sessions: convening, agenda, attendance, votes and the chair's decisions."""
+"""COPIL sessions: convening, agenda, attendance, votes and the chair's decisions.
+
+The grid version in force for a session is fixed when it is convened (the highest
+adopted version at that moment): the agenda shows the proposals' scores on it, and each
+decision records exactly that evidence — the grid version, the consolidated scores of
+the proposal's current revision by every evaluator, the value and risk
+(``domain.scoring``: none unless every criterion of the family is scored) and the votes.
+An approval that breaks a dependency, a team's capacity or an envelope
+(``domain.arbitration``) is refused unless the chair records a motivated override; the
+decision then lists what it overrode.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domain.accounts import require
+from domain.arbitration import Conflict, ordered
 from domain.base import LedgerAggregate, current_context, natural_id
-from domain.budget import CPLine, check_schedule
+from domain.budget import CPLine, check_override, check_schedule
 from domain.errors import (
     AlreadyDecided,
     AlreadyOnAgenda,
@@ -31,7 +43,10 @@ from domain.errors import (
     SessionNotOpen,
     UndecidedItems,
 )
+from domain.grids import GridVersion
 from domain.proposals import APPROVED, Status, justification
+from domain.scores import ScoreSheet
+from domain.scoring import Evidence, consolidate
 from domain.values import (
     DomainEnum,
     Role,
@@ -116,7 +131,13 @@ class QuorumRule(ValueObject):
 
 @dataclass(frozen=True)
 class Decision(ValueObject):
-    """The chair's decision on one agenda item, with what it rested on."""
+    """The chair's decision on one agenda item, with what it rested on.
+
+    ``evidence`` is what the COPIL saw on the session's grid version (``None`` for a
+    decision recorded before the evidence was: the views then show what they can
+    recompute, flagged as such); ``conflicts`` the rules an approval broke under the
+    chair's ``override_reason``.
+    """
 
     proposal: str
     outcome: Status
@@ -134,6 +155,8 @@ class Decision(ValueObject):
     grid_version: int | None
     revision: int
     override_reason: str | None = None
+    evidence: Evidence | None = None
+    conflicts: tuple[Conflict, ...] = ()
 
 
 class Session(LedgerAggregate):
@@ -144,6 +167,7 @@ class Session(LedgerAggregate):
         self.title = ""
         self.on = date(2000, 1, 1)
         self.chair = ""
+        self.grid_version: int | None = None
         self.voting: list[str] = []
         self.non_voting: list[str] = []
         self.quorum = QuorumRule("majority")
@@ -192,6 +216,15 @@ class Session(LedgerAggregate):
         voting: list[str]
         non_voting: list[str]
         quorum: QuorumRule
+        grid_version: int | None  # v2: the grid version in force, fixed here
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Convened before sessions fixed their grid: the ledger and the views find
+            # the version in force when it was convened from when grids were adopted.
+            state["grid_version"] = None
 
         def apply(self, agg: Session) -> None:
             agg.code, agg.title, agg.on, agg.chair = (
@@ -200,6 +233,7 @@ class Session(LedgerAggregate):
                 self.on,
                 self.chair,
             )
+            agg.grid_version = self.grid_version
             agg.voting, agg.non_voting, agg.quorum = (
                 list(self.voting),
                 list(self.non_voting),
@@ -248,6 +282,15 @@ class Session(LedgerAggregate):
     class DecisionRecorded(LedgerAggregate.Event):
         decision: Decision
 
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Recorded before decisions kept their evidence and overridden conflicts:
+            # none is claimed (the v1 grid version was the newest adopted one, not
+            # necessarily the session's).
+            state["decision"] = replace(state["decision"], evidence=None, conflicts=())
+
         def apply(self, agg: Session) -> None:
             agg.decisions[self.decision.proposal] = self.decision
 
@@ -267,8 +310,13 @@ class Session(LedgerAggregate):
         voting: list[str],
         non_voting: list[str],
         quorum: Any = None,
+        grid: GridVersion | None = None,
     ) -> Session:
+        """Convene a session; ``grid`` is the grid version in force (the highest
+        adopted one), which the session keeps whatever is adopted later."""
         require("convoquer une séance", Role.CHAIR)
+        if grid is not None and not grid.adopted:
+            raise InvalidValue("grid_version", grid.number, "grille non adoptée")
         session_code = code(session_code, "code")
         voting = sorted(set(voting or []))
         non_voting = sorted(set(non_voting or []))
@@ -291,6 +339,7 @@ class Session(LedgerAggregate):
             voting=voting,
             non_voting=non_voting,
             quorum=QuorumRule.parse(quorum, len(voting)),
+            grid_version=grid.number if grid is not None else None,
         )
 
     def add_item(self, proposal: str) -> None:
@@ -361,10 +410,16 @@ class Session(LedgerAggregate):
         justification_text: str = "",
         scenario: str | None = None,
         scenario_recommends: bool | None = None,
-        grid_version: int | None = None,
+        grid: GridVersion | None = None,
+        sheets: Sequence[ScoreSheet] = (),
+        conflicts: Sequence[Conflict] = (),
         override_reason: str | None = None,
     ) -> Decision:
-        """Record the decision on ``proposal``; returns it (the ledger applies its effects)."""
+        """Record the decision on ``proposal``; returns it (the ledger applies its
+        effects). ``grid`` is the session's grid version, ``sheets`` every score sheet
+        of the proposal: the decision records their evidence. ``conflicts`` are the
+        rules an approval would break (``domain.arbitration``): refused unless the
+        chair gives a motivated ``override_reason``."""
         self._require_chair("arbitrer")
         self._check_open()
         if proposal not in self.agenda:
@@ -427,6 +482,13 @@ class Session(LedgerAggregate):
                 scenario=scenario,
                 recommendation="retenue" if scenario_recommends else "non retenue",
             )
+        evidence = self.evidence(proposal, revision, grid, sheets)
+        reason = check_override(
+            override_reason, Role.CHAIR, "une approbation malgré une règle enfreinte"
+        )
+        broken = ordered(conflicts) if outcome in APPROVED else ()
+        if broken and reason is None:
+            raise broken[0].error(proposal)
         decision = Decision(
             proposal=proposal,
             outcome=outcome,
@@ -441,12 +503,62 @@ class Session(LedgerAggregate):
             abstentions=abstentions,
             present_voting=self.present_voting,
             quorum_required=self.quorum_required,
-            grid_version=grid_version,
+            grid_version=evidence.grid_version,
             revision=revision,
-            override_reason=override_reason,
+            override_reason=reason if broken else None,
+            evidence=evidence,
+            conflicts=broken,
         )
         self.trigger_event(self.DecisionRecorded, decision=decision)
         return decision
+
+    def evidence(
+        self,
+        proposal: str,
+        revision: int,
+        grid: GridVersion | None,
+        sheets: Sequence[ScoreSheet],
+    ) -> Evidence:
+        """The scores of ``revision`` on the session's grid version, consolidated over
+        every evaluator's sheet (``grid``: the session's version, or for a session
+        convened before sessions kept it, the version in force when it was)."""
+        if grid is not None and not grid.adopted:
+            raise InvalidValue("grid_version", grid.number, "grille non adoptée")
+        if self.grid_version is not None:
+            if grid is None or grid.number != self.grid_version:
+                raise InvalidValue(
+                    "grid_version",
+                    grid.number if grid else None,
+                    f"la séance {self.code} se tient sur la grille v{self.grid_version}",
+                )
+        elif grid is not None and (
+            grid.adopted_at is None or grid.adopted_at > self.created_on
+        ):
+            raise InvalidValue(
+                "grid_version",
+                grid.number,
+                f"grille adoptée après la convocation de la séance {self.code}",
+            )
+        levels: dict[str, list[int]] = {}
+        evaluators, seen = set(), set()
+        for sheet in sheets:
+            if sheet.proposal != proposal or sheet.evaluator in seen:
+                raise InvalidValue(
+                    "scores", sheet.evaluator, f"fiche de notes étrangère à {proposal}"
+                )
+            seen.add(sheet.evaluator)
+            given = sheet.levels(revision, grid.number) if grid is not None else {}
+            if given:
+                evaluators.add(sheet.evaluator)
+            for criterion, level in given.items():
+                levels.setdefault(criterion, []).append(level)
+        return consolidate(
+            grid.number if grid is not None else None,
+            revision,
+            grid.criteria.values() if grid is not None else (),
+            levels,
+            len(evaluators),
+        )
 
     def close(self) -> None:
         self._require_chair("clore la séance")

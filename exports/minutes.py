@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.arbitration import Conflict
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, NotFound, Snapshot
 from exports.french import (
@@ -313,15 +314,18 @@ class _Minutes:
 
     def scores(self, code: str, d: dict[str, Any] | None) -> list[Any]:
         st = self.st
-        if d is not None:
-            version, scores = d["grid_version"], d["scores"]
+        if d is not None:  # what the decision recorded
+            version, scores = d["grid_version"], d["scores"] or {}
             value, risk = d["value"], d["risk"]
-        else:
-            p = self.projects.get(code, {})
-            version = p.get("grid_version")
-            doc = q.proposal(self.store, code) or {}
-            scores = (doc.get("consolidated") or {}).get(str(version)) or {}
-            value, risk = p.get("value"), p.get("risk")
+        else:  # not decided yet: what the COPIL sees on the session's grid version
+            version = self.session.get("grid_version")
+            scores = (self.session.get("evidence") or {}).get(code) or {}
+            value, risk = (
+                q.score(scores.get("value_x100")),
+                q.score(scores.get("risk_x100")),
+            )
+        if not scores.get("evaluators"):
+            scores = {}
         grid = self.grids.get(version) if version is not None else None
         if not scores or grid is None:
             return [
@@ -358,9 +362,11 @@ class _Minutes:
                     crit.get("label", ""),
                     label(FAMILIES, c.get("family")),
                     number(crit.get("weight"), 2),
-                    f"{number(Decimal(c['mean_x100']) / 100)} / {top}",
-                    f"{c['min']}–{c['max']}",
-                    str(c["spread"]),
+                    f"{number(Decimal(c['mean_x100']) / 100)} / {top}"
+                    if c.get("mean_x100") is not None
+                    else "non noté",
+                    f"{c['min']}–{c['max']}" if c.get("min") is not None else "—",
+                    str(c["spread"]) if c.get("spread") is not None else "—",
                     str(c["n"]),
                 ]
             )
@@ -467,8 +473,16 @@ class _Minutes:
         if d["ap"] is not None:
             pairs.append(("AP accordée", money(d["ap"])))
         if d["override"]:
+            broken = "; ".join(
+                Conflict.from_plain(c).describe() for c in d.get("conflicts") or []
+            )
             pairs.append(
-                ("Dérogation budgétaire", "oui — " + (d["override_reason"] or ""))
+                (
+                    "Dérogation" if broken else "Dérogation budgétaire",
+                    "oui — "
+                    + (d["override_reason"] or "")
+                    + (f" (règles enfreintes : {broken})" if broken else ""),
+                )
             )
         pairs.append(
             (

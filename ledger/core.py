@@ -113,6 +113,7 @@ class Unit:
     def __init__(self, ledger: LedgerCore) -> None:
         self._ledger = ledger
         self._seen: dict[UUID, LedgerAggregate] = {}
+        self._guarded: dict[UUID, int] = {}
         self.credential: Credential | None = None
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
@@ -139,8 +140,25 @@ class Unit:
         self._seen[agg.id] = agg
         return agg
 
+    def guard(self, agg: A) -> A:
+        """A rule of the command relies on ``agg`` as read: if a concurrent command
+        changes it before this one is saved, the save fails and the command is retried
+        on the new state (the aggregate need not be written)."""
+        self._guarded.setdefault(agg.id, agg.version)
+        return agg
+
     def pending(self) -> list[LedgerAggregate]:
         return [a for a in self._seen.values() if a.pending_events]
+
+    def reads(self) -> list[ActorCheck]:
+        """The guarded versions to check at save (those not written: a write checks
+        its own version)."""
+        written = {a.id for a in self.pending()}
+        return [
+            ActorCheck(agg_id, version)
+            for agg_id, version in self._guarded.items()
+            if agg_id not in written
+        ]
 
 
 @dataclass
@@ -245,6 +263,7 @@ class LedgerCore(Application[UUID]):
                     sdsi_command=record,
                     sdsi_credential=unit.credential,
                     sdsi_actor=check,
+                    sdsi_reads=unit.reads(),
                 )
             except IntegrityError:
                 landed = self.storage.get_command(key)

@@ -138,7 +138,9 @@ class CommandRecord:
 
 @dataclass(frozen=True)
 class ActorCheck:
-    """The actor's account version whose roles the command used (checked at save)."""
+    """An aggregate version a command relied on without changing it, checked at save
+    (the actor's account whose roles it used, or what a rule read, such as the other
+    proposal of a dependency): a concurrent change fails the save, which is retried."""
 
     originator_id: UUID
     version: int
@@ -164,17 +166,15 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         _write_extras(c, "?", "", kwargs, stored_events)
-        check: ActorCheck | None = kwargs.get("sdsi_actor")
-        if (
-            check is not None
-        ):  # inside the write transaction: serialised with every writer
+        # inside the write transaction: serialised with every writer
+        for check in _checks(kwargs):
             c.execute(
                 f"SELECT MAX(originator_version) FROM {self.events_table_name} WHERE originator_id = ?",
                 (check.originator_id.hex,),
             )
             if c.fetchone()[0] != check.version:
                 raise IntegrityError(
-                    "the account of the actor changed since its roles were read"
+                    "a record the command relied on changed since it was read"
                 )
         return ids
 
@@ -206,15 +206,20 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        check: ActorCheck | None = kwargs.get("sdsi_actor")
-        if (
-            check is not None
-        ):  # after the table lock, in the same pipeline: fails the commit
+        # after the table lock, in the same pipeline: fails the commit
+        for check in _checks(kwargs):
             curs.execute(
                 f'SELECT "{self.datastore.schema}".{self.table_prefix}check_actor(%s, %s)',
                 (check.originator_id, check.version),
             )
         return ids
+
+
+def _checks(kwargs: dict[str, Any]) -> list[ActorCheck]:
+    """The versions to check at save: the actor's account, then what rules read."""
+    actor: ActorCheck | None = kwargs.get("sdsi_actor")
+    reads: Sequence[ActorCheck] = kwargs.get("sdsi_reads") or ()
+    return ([actor] if actor is not None else []) + list(reads)
 
 
 def _write_extras(
@@ -411,6 +416,15 @@ class LedgerStorage:
             (oid, version),
         )
         return None if row is None else int(row[0])
+
+    def usernames(self) -> list[str]:
+        """Every account that has a password (every account ever registered)."""
+        return [
+            str(r[0])
+            for r in self.fetchall(
+                "SELECT username FROM {t:credentials} ORDER BY username"
+            )
+        ]
 
     def password_hash(self, username: str) -> str | None:
         row = self.fetchone(

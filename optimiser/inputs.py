@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from domain.scoring import rounded, share
 from optimiser.model import (
     Budget,
     Candidate,
@@ -273,13 +275,19 @@ def _grid(
                 continue
             low, high = scale[code]
             width = Decimal(high - low) or Decimal(1)
-            mean = (Decimal(s["mean_x100"]) / 100 - low) / width
+            # the exact mean (sum / n) where the views have it, as the value's formula
+            exact = (
+                Fraction(s["sum"], s["n"])
+                if s.get("sum") is not None and s.get("n")
+                else Fraction(s["mean_x100"], 100)
+            )
+            mean = rounded(share(exact, low, high), Decimal("0.000001"))
             spread = Decimal(s["spread"]) / width
             scores.append(
                 CriterionScore(
                     proposal,
                     code,
-                    mean.quantize(Decimal("0.000001")),
+                    mean,
                     spread.quantize(Decimal("0.000001")),
                     int(s["n"]),
                 )

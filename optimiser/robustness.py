@@ -17,8 +17,10 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from domain.scoring import family_score, rounded
 from optimiser.model import Problem
 from optimiser.solve import solve
 
@@ -62,27 +64,31 @@ class Grid:
     def values(
         self, weights: Mapping[str, Decimal]
     ) -> dict[str, tuple[Decimal, Decimal]]:
-        """(value, risk) on 0–100 of every scored proposal under ``weights``."""
-        family = {c.code: c.family for c in self.criteria}
-        totals = {"value": Decimal(0), "risk": Decimal(0)}
-        for c in self.criteria:
-            totals[c.family] += weights[c.code]
-        acc: dict[str, dict[str, Decimal]] = {}
+        """(value, risk) on 0–100 of every scored proposal under ``weights``: the
+        formula of ``domain.scoring`` (no value unless every criterion of the family
+        is scored: 0 here), to a millionth."""
+        shares: dict[str, dict[str, Decimal]] = {}
+        known = {c.code for c in self.criteria}
         for s in self.scores:
-            if s.criterion not in family:
-                continue
-            fam = family[s.criterion]
-            a = acc.setdefault(s.proposal, {"value": Decimal(0), "risk": Decimal(0)})
-            a[fam] += weights[s.criterion] * s.mean
+            if s.criterion in known:
+                shares.setdefault(s.proposal, {})[s.criterion] = s.mean
         out = {}
-        for proposal, a in sorted(acc.items()):
+        for proposal, per in sorted(shares.items()):
             value, risk = (
-                (100 * a[f] / totals[f]).quantize(SCORE_QUANTUM)
-                if totals[f]
-                else Decimal(0)
+                family_score(
+                    (
+                        Fraction(weights[c.code]),
+                        Fraction(per[c.code]) if c.code in per else None,
+                    )
+                    for c in self.criteria
+                    if c.family == f
+                )
                 for f in ("value", "risk")
             )
-            out[proposal] = (value, risk)
+            out[proposal] = (
+                rounded(value, SCORE_QUANTUM) if value is not None else Decimal(0),
+                rounded(risk, SCORE_QUANTUM) if risk is not None else Decimal(0),
+            )
         return out
 
 

@@ -11,11 +11,20 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from domain.arbitration import ACTIVE, Conflict, dependency_conflicts, ordered
+from domain.arbitration import capacity_conflict as capacity_rule
+from domain.arbitration import envelope_conflict as envelope_rule
+from domain.proposals import Dependency, DependencyKind, Status
+from domain.scoring import Evidence
+from domain.scoring import consolidate as consolidate_scores
 from projections.handlers.audit import payload_changes
+from projections.handlers.portfolio import evidence_doc, grid_criteria
 from projections.schema import TABLES
 from projections.store import ViewStore
 
-ACTIVE_STATUSES = ("approved", "approved_with_conditions", "planned", "in_progress")
+# Projects whose approval reserved their workload: from approval to the end (a
+# cancelled one gave it back) — the statuses of domain.arbitration.ACTIVE.
+ACTIVE_STATUSES = tuple(sorted(s.value for s in ACTIVE))
 CENT = Decimal("0.01")
 
 
@@ -393,13 +402,47 @@ def sessions(store: ViewStore) -> list[dict[str, Any]]:
 
 
 def session(store: ViewStore, code: str) -> dict[str, Any] | None:
+    """A session, with per agenda item the evidence the COPIL sees on the session's
+    grid version (``evidence``) and the decisions with what they recorded."""
     row = store.fetchone("SELECT doc FROM {sessions} WHERE code = ?", (code,))
     if row is None:
         return None
     doc = _session_doc(json.loads(row[0]))
     doc["decision_records"] = decision_history(store, session=code)
     doc["vote_records"] = votes(store, session=code)
+    doc.setdefault("grid_version", None)  # views built before sessions kept it
+    doc["evidence"] = {
+        p: agenda_evidence(store, p, doc["grid_version"]) for p in doc["agenda"]
+    }
     return doc  # type: ignore[no-any-return]
+
+
+def agenda_evidence(
+    store: ViewStore, proposal: str, grid_version: int | None
+) -> dict[str, Any] | None:
+    """What the COPIL sees of ``proposal`` on a session's grid version: the scores of
+    its current revision by every evaluator, consolidated (``domain.scoring``), the
+    value and risk — exactly what a decision taken now records."""
+    row = store.fetchone("SELECT doc FROM {proposals} WHERE code = ?", (proposal,))
+    if row is None:
+        return None
+    doc = json.loads(row[0])
+    revision = doc["revision"]
+    if grid_version is None:
+        return evidence_doc(Evidence(None, revision, 0, (), None, None))
+    entry = (doc.get("consolidated") or {}).get(str(grid_version))
+    if entry is None:  # nobody scored on that version
+        grid = store.fetchone(
+            "SELECT doc FROM {grids} WHERE number = ?", (grid_version,)
+        )
+        criteria = grid_criteria(json.loads(grid[0])) if grid else []
+        return evidence_doc(consolidate_scores(grid_version, revision, criteria, {}, 0))
+    shown = {k: v for k, v in entry.items() if k != "stale"}
+    shown["criteria"] = {
+        code: {k: v for k, v in c.items() if k != "stale"}
+        for code, c in entry["criteria"].items()
+    }
+    return shown
 
 
 def votes(
@@ -497,7 +540,9 @@ def decision_history(
                 "conditions": evidence["conditions"],
                 "override_reason": evidence["override_reason"],
                 "cp": evidence["cp"],
+                "conflicts": evidence.get("conflicts", []),
                 "scores": evidence["scores"],
+                "evidence_recorded": not evidence.get("recomputed", True),
                 "budget_state": evidence["budget"],
                 "votes": votes(store, session=r[1], proposal=r[2]),
                 "positions": evidence["positions"],
@@ -515,7 +560,9 @@ def decision_history(
 def capacity(
     store: ViewStore, *, team: str | None = None, year: int | None = None
 ) -> list[dict[str, Any]]:
-    """Per team × year: capacity against the workload of approved and planned projects."""
+    """Per team × year: capacity against the workload approved projects reserved (from
+    their approval to their end; ``overrides``: the projects an approval took beyond
+    the capacity under the chair's override)."""
     marks = ", ".join("?" * len(ACTIVE_STATUSES))
     sql = (
         "SELECT c.team, t.name, t.kind, c.year, c.days, "
@@ -536,6 +583,11 @@ def capacity(
         + " ORDER BY c.team, c.year",
         params,
     )
+    overrides: dict[tuple[str, int], list[str]] = {}
+    for t in _docs(store.fetchall("SELECT doc FROM {teams}")):
+        for proposal, years in t.get("overrides", {}).items():
+            for y in years:
+                overrides.setdefault((t["code"], int(y)), []).append(proposal)
     return [
         {
             "team": r[0],
@@ -548,10 +600,82 @@ def capacity(
             if r[4]
             else None,
             "overload": workload > r[4],
+            "overrides": sorted(overrides.get((r[0], r[3]), [])),
         }
         for r in rows
         for workload in [int(r[5])]  # SUM is numeric on PostgreSQL, an int on SQLite
     ]
+
+
+def approval_conflicts(
+    store: ViewStore, code: str, cp: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The rules approving ``code`` now would break (``domain.arbitration``, on the
+    views): its dependencies, its teams' capacity, and — for a CP schedule
+    (``year``, ``section``, ``amount`` in euros) — the envelopes. The decision form
+    shows them before the chair submits; the ledger enforces the same rules."""
+    doc = _doc(store, "proposals", "code", code)
+    if doc is None:
+        return []
+
+    def deps(d: dict[str, Any]) -> list[Dependency]:
+        return [
+            Dependency(DependencyKind(x["kind"]), x["proposal"])
+            for x in d.get("dependencies", [])
+        ]
+
+    excluders = list(doc.get("excluded_by", []))
+    others = {
+        c: _doc(store, "proposals", "code", c)
+        for c in sorted({d.proposal for d in deps(doc)} | set(excluders))
+    }
+    found = {c: o for c, o in others.items() if o is not None}
+    conflicts: list[Conflict] = dependency_conflicts(
+        code,
+        [d for d in deps(doc) if d.proposal in found],
+        {c: Status(o["status"]) for c, o in found.items()},
+        {c: deps(found[c]) for c in excluders if c in found},
+    )
+    marks = ", ".join("?" * len(ACTIVE_STATUSES))
+    for w in doc.get("workloads", []):
+        row = store.fetchone(
+            "SELECT days FROM {team_capacity} WHERE team = ? AND year = ?",
+            (w["team"], w["year"]),
+        )
+        reserved = store.fetchone(
+            "SELECT COALESCE(SUM(w.days), 0) FROM {workloads} w JOIN {proposals} p "
+            f"ON p.code = w.proposal WHERE w.team = ? AND w.year = ? AND p.code <> ? "
+            f"AND p.status IN ({marks})",
+            (w["team"], w["year"], code, *ACTIVE_STATUSES),
+        )
+        conflict = capacity_rule(
+            w["team"],
+            w["year"],
+            row[0] if row else None,
+            int(reserved[0]) if reserved else 0,
+            w["days"],
+        )
+        if conflict is not None:
+            conflicts.append(conflict)
+    envelopes_by_key = {(e["year"], e["section"]): e for e in envelopes(store)}
+    for line in cp or []:
+        env = envelopes_by_key.get((line["year"], line["section"]))
+        if env is not None:
+            conflict = envelope_rule(
+                line["year"],
+                line["section"],
+                env["total"],
+                env["allocated"],
+                Decimal(str(line["amount"])).quantize(CENT),
+            )
+            if conflict is not None:
+                conflicts.append(conflict)
+    return [c.as_plain() for c in ordered(conflicts)]
+
+
+def _doc(store: ViewStore, table: str, key: str, value: Any) -> dict[str, Any] | None:
+    row = store.fetchone(f"SELECT doc FROM {{{table}}} WHERE {key} = ?", (value,))
+    return None if row is None else json.loads(row[0])  # type: ignore[no-any-return]
 
 
 # --- audit trail -------------------------------------------------------------------------------

@@ -113,6 +113,23 @@ ENGLISH: dict[str, str] = {
         "requested, €{available} available. Going beyond it requires a justified "
         "override by the chair."
     ),
+    "required_proposal_not_approved": (
+        "{proposal} requires proposal {required}, which is {status}: approving it "
+        "requires a justified override by the chair."
+    ),
+    "excluded_proposal_approved": (
+        "{proposal} and {other} exclude each other, and proposal {other} is "
+        "{status}: approving {proposal} requires a justified override by the chair."
+    ),
+    "capacity_exceeded": (
+        "Capacity of team {team} exceeded in {year} by {proposal}: {reserved} "
+        "person-days already reserved + {requested} requested for a capacity of "
+        "{capacity}. Going beyond it requires a justified override by the chair."
+    ),
+    "date_in_future": (
+        "The date {date} is after the day of recording ({today}): {what} cannot be "
+        "dated in the future."
+    ),
     "envelope_below_allocated": (
         "Envelope {year} ({section}) cannot go down to €{total}: €{allocated} is "
         "already allocated."
@@ -276,6 +293,10 @@ PHRASES: dict[str, str] = {
     "motivation de la décision": "the grounds for the decision",
     "conditions de l'approbation": "the conditions of the approval",
     "une allocation au-delà de l'enveloppe": "an allocation beyond the envelope",
+    "une réservation au-delà de la capacité": "a reservation beyond the capacity",
+    "une approbation malgré une règle enfreinte": "an approval breaking a rule",
+    "un jalon atteint": "a milestone reached",
+    "grille non adoptée": "grid not adopted",
     "un engagement au-delà des CP": "a commitment beyond the CP",
     "un mandat au-delà de l'engagement": "a payment order beyond the commitment",
     # reasons

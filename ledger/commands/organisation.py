@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain.accounts import Account
@@ -69,16 +70,22 @@ class Lookups:
     @staticmethod
     def proposal(unit: Unit, proposal_code: str) -> Proposal:
         return unit.get(
-            Proposal, Proposal.id_for(str(proposal_code)), kind="Fiche projet", label=proposal_code
+            Proposal,
+            Proposal.id_for(str(proposal_code)),
+            kind="Fiche projet",
+            label=proposal_code,
         )
 
     @staticmethod
-    def adopted_grid(unit: Unit) -> GridVersion | None:
-        """The adopted grid version in force (the highest adopted number)."""
+    def adopted_grid(unit: Unit, at: datetime | None = None) -> GridVersion | None:
+        """The adopted grid version in force (the highest adopted number), now or as
+        it was at ``at`` (adopted at or before it)."""
         latest = None
         number = 1
         while (grid := unit.find(GridVersion, GridVersion.id_for(number))) is not None:
-            if grid.adopted:
+            if grid.adopted and (
+                at is None or (grid.adopted_at is not None and grid.adopted_at <= at)
+            ):
                 latest = grid
             number += 1
         return latest

@@ -8,6 +8,7 @@ from domain.errors import InvalidDependency, InvalidValue
 from domain.proposals import (
     CostLine,
     Dependency,
+    DependencyKind,
     Proposal,
     ProposalContent,
     Qualification,
@@ -40,7 +41,8 @@ class ProposalCommands(LedgerCore):
         workloads: tuple[WorkloadLine, ...],
         dependencies: tuple[Dependency, ...],
     ) -> None:
-        """Years inside the plan's horizon; teams and dependency targets exist."""
+        """Years inside the plan's horizon; teams and dependency targets exist; a
+        proposal this one excludes notes it (approving either checks the other)."""
         plan = Lookups.plan(unit)
         if plan is not None:
             for i, c in enumerate(costs):
@@ -50,13 +52,16 @@ class ProposalCommands(LedgerCore):
         for w in workloads:
             Lookups.team(unit, w.team)
         for d in dependencies:
-            if unit.find(Proposal, Proposal.id_for(d.proposal)) is None:
+            target = unit.find(Proposal, Proposal.id_for(d.proposal))
+            if target is None:
                 raise InvalidDependency(
                     field="dependencies",
                     proposal=proposal_code,
                     target=d.proposal,
                     reason="fiche inconnue",
                 )
+            if d.kind is DependencyKind.EXCLUDES:
+                target.note_excluded_by(proposal_code)
 
     def _content(self, unit: Unit, proposal_code: str, raw: Any) -> ProposalContent:
         content = ProposalContent.parse(raw, proposal_code)
@@ -163,10 +168,21 @@ class ProposalCommands(LedgerCore):
         )
 
     def cancel_project(self, caller: Caller, proposal_code: str) -> CommandResult:
-        """Cancel an approved, planned or running project (reason required)."""
-        return self._transition(
-            "cancel_project", caller, proposal_code, lambda p: p.cancel()
-        )
+        """Cancel an approved, planned or running project (reason required); its
+        teams get back the workload its approval reserved."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            proposal = self._proposal(unit, proposal_code)
+            proposal.cancel()
+            for team in sorted({w.team for w in proposal.estimates[1]}):
+                Lookups.team(unit, team).release(proposal.code)
+            return {
+                "code": proposal.code,
+                "revision": proposal.revision,
+                "status": proposal.status,
+            }
+
+        return self.execute("cancel_project", caller, body)
 
     def plan_project(
         self, caller: Caller, proposal_code: str, start: Any, end: Any
@@ -266,6 +282,8 @@ class ProposalCommands(LedgerCore):
             if sheet is None:
                 sheet = unit.add(ScoreSheet.open(proposal))
             changed = sheet.score(proposal, revision, grid, scores)
+            if changed:  # the decision's evidence reads every evaluator's sheet
+                proposal.add_evaluator(sheet.evaluator)
             return {
                 "code": proposal.code,
                 "revision": revision,

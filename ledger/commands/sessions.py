@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from domain.accounts import has_role
+from domain.arbitration import Conflict, dependency_conflicts
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
 from domain.errors import BudgetNotVoted, InvalidValue
-from domain.proposals import APPROVED
+from domain.grids import GridVersion
+from domain.proposals import APPROVED, Proposal
 from domain.scenarios import Scenario
+from domain.scores import ScoreSheet
 from domain.sessions import Session
 from domain.values import Role, money
 from ledger.commands.organisation import Lookups
@@ -67,9 +70,14 @@ class SessionCommands(LedgerCore):
                     list(voting),
                     list(non_voting or []),
                     quorum,
+                    Lookups.adopted_grid(unit),
                 )
             )
-            return {"code": session.code, "quorum_required": session.quorum_required}
+            return {
+                "code": session.code,
+                "quorum_required": session.quorum_required,
+                "grid_version": session.grid_version,
+            }
 
         return self.execute("convene_session", caller, body)
 
@@ -181,8 +189,10 @@ class SessionCommands(LedgerCore):
             if plan is not None:
                 for i, line in enumerate(schedule):
                     plan.check_year(line.year, f"cp[{i}].year")
-            grid = Lookups.adopted_grid(unit)
             recommends = self._scenario_recommendation(unit, scenario, proposal.code)
+            approval = str(getattr(outcome, "value", outcome)) in {
+                s.value for s in APPROVED
+            }
             decision = session.decide(
                 proposal.code,
                 proposal.revision,
@@ -194,24 +204,37 @@ class SessionCommands(LedgerCore):
                 justification_text=justification,
                 scenario=scenario,
                 scenario_recommends=recommends,
-                grid_version=grid.number if grid else None,
+                grid=self._session_grid(unit, session),
+                sheets=self._score_sheets(unit, proposal),
+                conflicts=self._conflicts(unit, proposal, schedule) if approval else (),
                 override_reason=override_reason,
             )
             proposal.decide(session.code, decision.outcome)
             if decision.outcome in APPROVED:
-                self._allocate(unit, proposal.code, {}, schedule, override_reason)
+                reason = decision.override_reason  # set only when a rule was broken
+                self._allocate(unit, proposal.code, {}, schedule, reason)
                 ap = decision.ap_amount or money(
                     0, "ap_amount"
                 )  # always set for approvals
                 unit.add(
                     ProjectBudget.vote_ap(proposal.code, ap, schedule, session.code)
                 )
+                for line in proposal.estimates[1]:
+                    Lookups.team(unit, line.team).reserve(
+                        proposal.code, line.year, line.days, reason
+                    )
+            evidence = decision.evidence
             return {
                 "session": session.code,
                 "proposal": proposal.code,
                 "outcome": decision.outcome,
                 "votes_for": decision.votes_for,
                 "votes_against": decision.votes_against,
+                "grid_version": decision.grid_version,
+                "value": evidence.value if evidence else None,
+                "conflicts": [
+                    c.rule.value + ":" + c.target for c in decision.conflicts
+                ],
             }
 
         return self.execute("record_decision", caller, body)
@@ -225,6 +248,67 @@ class SessionCommands(LedgerCore):
             return {"session": session.code, "decisions": len(session.decisions)}
 
         return self.execute("close_session", caller, body)
+
+    # --- the evidence and the rules of an approval -------------------------------------
+
+    def _session_grid(self, unit: Unit, session: Session) -> GridVersion | None:
+        """The session's grid version (for a session convened before sessions kept
+        it, the one in force when it was convened)."""
+        if session.grid_version is not None:
+            return Lookups.grid(unit, session.grid_version)
+        return Lookups.adopted_grid(unit, at=session.created_on)
+
+    def _score_sheets(self, unit: Unit, proposal: Proposal) -> list[ScoreSheet]:
+        """Every evaluator's score sheet on ``proposal``, guarded: a score landing
+        while the decision is recorded makes it start again on the new evidence.
+        (A proposal drafted before proposals listed their evaluators: every account
+        is looked at.)"""
+        evaluators = (
+            proposal.evaluators
+            if proposal.evaluators is not None
+            else self.storage.usernames()
+        )
+        sheets = []
+        for evaluator in sorted(evaluators):
+            sheet = unit.find(ScoreSheet, ScoreSheet.id_for(proposal.code, evaluator))
+            if sheet is not None:
+                sheets.append(unit.guard(sheet))
+        return sheets
+
+    def _conflicts(
+        self, unit: Unit, proposal: Proposal, schedule: tuple[CPLine, ...]
+    ) -> list[Conflict]:
+        """The rules approving ``proposal`` with ``schedule`` would break: its
+        dependencies (the other proposals guarded, so that a concurrent decision on
+        one of them makes this one start again), the capacity of its teams (they are
+        written by the approval, so concurrent approvals serialise) and its envelopes."""
+        workloads = proposal.estimates[1]
+        others = {
+            code: unit.guard(Lookups.proposal(unit, code))
+            for code in sorted(
+                {d.proposal for d in proposal.dependencies} | set(proposal.excluded_by)
+            )
+        }
+        out = dependency_conflicts(
+            proposal.code,
+            proposal.dependencies,
+            {code: other.status for code, other in others.items()},
+            {code: others[code].dependencies for code in proposal.excluded_by},
+        )
+        for w in workloads:
+            conflict = Lookups.team(unit, w.team).conflict(
+                proposal.code, w.year, w.days
+            )
+            if conflict is not None:
+                out.append(conflict)
+        for line in schedule:
+            envelope = unit.find(Envelope, Envelope.id_for(line.year, line.section))
+            conflict = (
+                envelope.conflict(proposal.code, line.amount) if envelope else None
+            )
+            if conflict is not None:
+                out.append(conflict)
+        return out
 
     def _scenario_recommendation(
         self, unit: Unit, scenario: str | None, proposal_code: str

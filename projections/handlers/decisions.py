@@ -1,6 +1,8 @@
-"""Decision history: sessions (agenda, attendance, quorum), every vote (superseded ones
-too), and each decision with what it rested on — the consolidated scores and grid
-version, the budget state, and the ledger positions of every event involved."""
+"""Decision history: sessions (agenda, attendance, quorum, the grid version fixed at
+convening), every vote (superseded ones too), and each decision with what it rested
+on — the evidence it recorded (grid version, consolidated scores, value and risk), the
+rules it overrode, the budget state, and the ledger positions of every event involved.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +12,23 @@ from typing import Any
 
 from domain.sessions import Session
 from projections.handlers.audit import dumps, plain
-from projections.handlers.portfolio import ensure_consolidated
+from projections.handlers.portfolio import ensure_consolidated, evidence_doc, x100
 from projections.projector import Batch, Meta, cents, document, on
 
 
 def _session(batch: Batch, m: Meta) -> dict[str, Any]:
     code = m.key
     return batch.touch("sessions", (code,))
+
+
+def grid_in_force(batch: Batch) -> int | None:
+    """The highest adopted grid version at this point of the log."""
+    latest, number = None, 1
+    while (grid := batch.doc("grids", (number,))) is not None:
+        if grid["status"] == "adopted":
+            latest = number
+        number += 1
+    return latest
 
 
 def _required(doc: dict[str, Any]) -> int:
@@ -38,6 +50,11 @@ def convened(batch: Batch, e: Session.Convened, m: Meta) -> None:
         "voting": list(e.voting),
         "non_voting": list(e.non_voting),
         "quorum": plain(e.quorum),
+        # fixed at convening (a session convened before sessions kept it: the
+        # version in force at that point of the log)
+        "grid_version": e.grid_version
+        if e.grid_version is not None
+        else grid_in_force(batch),
         "status": "convened",
         "agenda": [],
         "present": [],
@@ -116,12 +133,16 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
     d = e.decision
     doc["decisions"][d.proposal] = m.position
     proposal = batch.doc("proposals", (d.proposal,)) or {}
-    if proposal:
-        ensure_consolidated(
-            batch, proposal
-        )  # current scores, whatever the batch boundaries
     grid_key = str(d.grid_version) if d.grid_version is not None else None
-    scores = proposal.get("consolidated", {}).get(grid_key) if grid_key else None
+    if d.evidence is not None:  # what the COPIL saw, as the decision recorded it
+        scores: dict[str, Any] | None = evidence_doc(d.evidence)
+        value_x100, risk_x100 = x100(d.evidence.value), x100(d.evidence.risk)
+    else:  # recorded before decisions kept their evidence: recomputed, and said so
+        if proposal:
+            ensure_consolidated(batch, proposal)  # whatever the batch boundaries
+        scores = proposal.get("consolidated", {}).get(grid_key) if grid_key else None
+        value_x100 = scores["value_x100"] if scores else None
+        risk_x100 = scores["risk_x100"] if scores else None
     score_positions = sorted(
         s["position"]
         for k, s in proposal.get("scores", {}).items()
@@ -152,8 +173,10 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         "conditions": d.conditions,
         "justification": d.justification,
         "override_reason": d.override_reason,
+        "conflicts": [c.as_plain() for c in d.conflicts],
         "cp": [plain(c) for c in d.cp],
         "scores": scores,
+        "recomputed": d.evidence is None,
         "grid_version": d.grid_version,
         "grid_adopted_position": grid["adopted_position"] if grid else None,
         "budget": budget,
@@ -168,8 +191,8 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
             "qualification": (proposal.get("qualification") or {}).get("position"),
         },
         "present": list(doc["present"]),
-        "value_x100": proposal.get("value_x100"),
-        "risk_x100": proposal.get("risk_x100"),
+        "value_x100": value_x100,
+        "risk_x100": risk_x100,
     }
     favourable = d.outcome.value in ("approved", "approved_with_conditions")
     departs = (d.votes_for > d.votes_against and not favourable) or (

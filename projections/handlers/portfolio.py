@@ -1,14 +1,19 @@
 """Portfolio: each proposal's current revision and status, estimates, scores consolidated
-per criterion and family (mean and spread across evaluators, stale scores flagged),
-value and risk, decisions, execution; plus the capacity rows (workloads)."""
+per grid version, criterion and family (``domain.scoring``: mean and spread across
+evaluators, stale scores flagged; a value only when every criterion of its family is
+scored), decisions, execution; plus the capacity rows (workloads)."""
 
 from __future__ import annotations
 
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
+from domain.grids import Criterion, ScaleLevel
 from domain.proposals import Proposal
 from domain.scores import ScoreSheet
+from domain.scoring import Evidence
+from domain.scoring import consolidate as consolidate_scores
+from domain.values import Family
 from projections.handlers.audit import dumps, plain
 from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
 
@@ -76,6 +81,7 @@ def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
         "closing_reason": None,
         "scores": {},
         "consolidated": {},
+        "excluded_by": [],
         "history": [],
         "created_position": m.position,
         "created_at": m.at,
@@ -211,6 +217,12 @@ def progress(batch: Batch, e: Proposal.ProgressReported, m: Meta) -> None:
     doc["updated_position"] = m.position
 
 
+@on(Proposal.ExcludedBy)
+def excluded_by(batch: Batch, e: Proposal.ExcludedBy, m: Meta) -> None:
+    doc = _proposal(batch, m)
+    doc.setdefault("excluded_by", []).append(e.proposal)
+
+
 @on(ScoreSheet.Scored)
 def scored(batch: Batch, e: ScoreSheet.Scored, m: Meta) -> None:
     proposal, evaluator = m.key.split("/", 1)
@@ -236,13 +248,54 @@ def scored(batch: Batch, e: ScoreSheet.Scored, m: Meta) -> None:
 # --- consolidation -----------------------------------------------------------------------
 
 
-def _x100(value: Fraction) -> int:
-    return round(value * 100)
+def x100(value: Decimal | None) -> int | None:
+    """A score (two decimals) as integer hundredths."""
+    return None if value is None else int(value * 100)
+
+
+def grid_criteria(grid: dict[str, Any]) -> list[Criterion]:
+    """The criteria of a grid version's document, as the domain has them."""
+    return [
+        Criterion(
+            code=c["code"],
+            label=c["label"],
+            family=Family(c["family"]),
+            weight=Decimal(c["weight"]),
+            scale=tuple(ScaleLevel(lv["level"], lv["descriptor"]) for lv in c["scale"]),
+        )
+        for c in grid["criteria"].values()
+    ]
+
+
+def evidence_doc(ev: Evidence) -> dict[str, Any]:
+    """The evidence of a revision on a grid version as the views show it (the agenda
+    of a session, and what its decisions recorded)."""
+    return {
+        "grid_version": ev.grid_version,
+        "revision": ev.revision,
+        "evaluators": ev.evaluators,
+        "complete": ev.complete,
+        "criteria": {
+            c.criterion: {
+                "family": c.family.value,
+                "n": c.evaluators,
+                "sum": c.total,
+                "mean_x100": x100(c.mean),
+                "min": c.lowest,
+                "max": c.highest,
+                "spread": c.spread,
+            }
+            for c in ev.criteria
+        },
+        "value_x100": x100(ev.value),
+        "risk_x100": x100(ev.risk),
+    }
 
 
 def consolidate(batch: Batch, doc: dict[str, Any]) -> None:
-    """Per grid version: each criterion's mean, min, max, spread and stale count on the
-    current revision; value and risk in 0–100 (weighted, normalised to each scale)."""
+    """Per grid version: the evidence of the current revision (``domain.scoring``),
+    plus how many scores of older revisions each criterion has (stale). The row shows
+    the newest grid version with a value (else the newest scored)."""
     current = doc["revision"]
     levels: dict[int, dict[str, list[int]]] = {}
     stale: dict[int, dict[str, int]] = {}
@@ -260,48 +313,23 @@ def consolidate(batch: Batch, doc: dict[str, Any]) -> None:
         grid = batch.doc("grids", (g,))
         if grid is None:
             continue
-        per: dict[str, Any] = {}
-        totals = {"value": Fraction(0), "risk": Fraction(0)}
-        weights = {"value": Fraction(0), "risk": Fraction(0)}
-        complete = True
-        for code, c in grid["criteria"].items():
-            lv = levels.get(g, {}).get(code, [])
-            low, high = c["scale"][0]["level"], c["scale"][-1]["level"]
-            w = Fraction(c["weight"])
-            weights[c["family"]] += w
-            entry: dict[str, Any] = {
-                "family": c["family"],
-                "n": len(lv),
-                "stale": stale.get(g, {}).get(code, 0),
-            }
-            if lv:
-                mean = Fraction(sum(lv), len(lv))
-                entry.update(
-                    mean_x100=_x100(mean),
-                    min=min(lv),
-                    max=max(lv),
-                    spread=max(lv) - min(lv),
-                )
-                totals[c["family"]] += w * (mean - low) / (high - low)
-            else:
-                complete = False
-                entry.update(mean_x100=None, min=None, max=None, spread=None)
-            per[code] = entry
-        out[str(g)] = {
-            "criteria": per,
-            "evaluators": len(evaluators.get(g, set())),
-            "complete": complete and bool(per),
-            "value_x100": _x100(totals["value"] * 100 / weights["value"])
-            if weights["value"] and evaluators.get(g)
-            else None,
-            "risk_x100": _x100(totals["risk"] * 100 / weights["risk"])
-            if weights["risk"] and evaluators.get(g)
-            else None,
-            "stale": sum(stale.get(g, {}).values()),
-        }
+        entry = evidence_doc(
+            consolidate_scores(
+                g,
+                current,
+                grid_criteria(grid),
+                levels.get(g, {}),
+                len(evaluators.get(g, ())),
+            )
+        )
+        for code, c in entry["criteria"].items():
+            c["stale"] = stale.get(g, {}).get(code, 0)
+        entry["stale"] = sum(stale.get(g, {}).values())
+        out[str(g)] = entry
     doc["consolidated"] = out
     scored = [g for g in out if out[g]["evaluators"]]
-    main = max(scored, key=int) if scored else None
+    valued = [g for g in scored if out[g]["value_x100"] is not None]
+    main = max(valued or scored, key=int) if scored else None
     doc["grid_version"] = int(main) if main else None
     doc["value_x100"] = out[main]["value_x100"] if main else None
     doc["risk_x100"] = out[main]["risk_x100"] if main else None

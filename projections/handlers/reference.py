@@ -109,6 +109,8 @@ def team_created(batch: Batch, e: Team.Created, m: Meta) -> None:
             "kind": e.kind.value,
             "direction": e.direction,
             "capacity": {},
+            "reserved": {},
+            "overrides": {},
         },
     )
 
@@ -117,6 +119,27 @@ def team_created(batch: Batch, e: Team.Created, m: Meta) -> None:
 def team_capacity(batch: Batch, e: Team.CapacitySet, m: Meta) -> None:
     key = m.key
     batch.touch("teams", (key,))["capacity"][str(e.year)] = e.days
+
+
+@on(Team.WorkloadReserved, Team.WorkloadReleased)
+def team_reservation(batch: Batch, e: Any, m: Meta) -> None:
+    """What approvals reserved of the team (and which went beyond its capacity under
+    the chair's override, with its reason and position)."""
+    team = batch.touch("teams", (m.key,))
+    reserved, overrides = (
+        team.setdefault("reserved", {}),
+        team.setdefault("overrides", {}),
+    )
+    if isinstance(e, Team.WorkloadReleased):
+        reserved.pop(e.proposal, None)
+        overrides.pop(e.proposal, None)
+        return
+    reserved.setdefault(e.proposal, {})[str(e.year)] = e.days
+    if e.override_reason is not None:
+        overrides.setdefault(e.proposal, {})[str(e.year)] = {
+            "reason": e.override_reason,
+            "position": m.position,
+        }
 
 
 document("poles", lambda d: (d["code"], d["name"]))

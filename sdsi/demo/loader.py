@@ -15,7 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from domain.arbitration import Conflict, Rule, dependency_conflicts
 from domain.budget import Envelope, ProjectBudget
+from domain.organisation import Team
+from domain.proposals import Proposal
 from domain.sessions import Session
 from domain.values import Origin
 from ledger.app import Ledger
@@ -81,6 +84,8 @@ class Item:
     quality: float
     costs: list[dict[str, Any]] = field(default_factory=list)
     status: str = "draft"
+    revision: int = 1
+    grids: set[int] = field(default_factory=set)  # versions scored on (current rev.)
 
 
 class DemoLoader:
@@ -475,6 +480,7 @@ class DemoLoader:
                 amended.code,
                 self.content(amended, first_year, Decimal("0.95")),
             )
+            amended.revision, amended.grids = 2, set()
             est = self.content(amended, first_year, Decimal("1.05"))
             amended.costs = est["costs"]
             self.ledger.qualify_proposal(
@@ -489,6 +495,7 @@ class DemoLoader:
                 },
             )
             self.score(amended, grid, revision=2, evaluators=D.EVALUATORS[:2])
+        self.rescore_carried_over(sfx, copy, index, grid)
         if index == 2 and items:
             withdrawn = items[-1]
             self.ledger.withdraw_proposal(
@@ -496,6 +503,20 @@ class DemoLoader:
                 withdrawn.code,
             )
             withdrawn.status = "withdrawn"
+
+    def rescore_carried_over(self, sfx: str, copy: int, index: int, grid: int) -> None:
+        """Deferred proposals going back on an agenda after a new grid version was
+        adopted are scored on it: a session's evidence is on the version in force
+        when it is convened, and a value needs every criterion scored."""
+        for item in self.items:
+            if (
+                item.code.endswith(sfx)
+                and (copy > 1 or "-" not in item.code)
+                and item.status == "deferred"
+                and item.session <= index
+                and grid not in item.grids
+            ):
+                self.score(item, grid, revision=item.revision)
 
     def score(
         self, item: Item, grid: int, revision: int, evaluators: list[str] | None = None
@@ -525,6 +546,7 @@ class DemoLoader:
             self.ledger.score_proposal(
                 self.as_(evaluator), item.code, revision, grid, scores
             )
+            item.grids.add(grid)
             self.stats.add("notations")
             if (
                 n == 0 and item.quality > 0.8
@@ -581,7 +603,15 @@ class DemoLoader:
                 index == 1 and item is agenda[0]
             ):  # a member changes their vote: both kept
                 self.ledger.cast_vote(self.as_(D.VOTING[1]), code, item.code, "abstain")
-        ranked = sorted(agenda, key=lambda i: -i.quality)
+        # a proposal is decided after those it requires (if on the same agenda)
+        on_agenda = {i.code for i in agenda}
+        ranked = sorted(
+            agenda,
+            key=lambda i: (
+                any(t in on_agenda for t in self._required(i.code)),
+                -i.quality,
+            ),
+        )
         for rank, item in enumerate(ranked):
             self.decide(code, index, item, rank, len(ranked))
         self.ledger.close_session(chair, code)
@@ -589,6 +619,11 @@ class DemoLoader:
     def decide(
         self, session: str, index: int, item: Item, rank: int, count: int
     ) -> None:
+        """The chair's decision, as a chair who reads the decision form would take it:
+        an approval that would break a dependency or a team's capacity is deferred
+        (or rejected), except a mandatory project, approved under a motivated override
+        of every rule it breaks; one priority project is approved beyond its envelope
+        under an override, compensated by the next DM."""
         chair_reason = self.as_(CHAIR)
         session_agg = self.ledger.load(Session, Session.id_for(session))
         votes_for, votes_against, _ = (
@@ -599,40 +634,65 @@ class DemoLoader:
         ap = sum(Decimal(c["amount"]) for c in cp)
         fits = all(self._available(c) >= Decimal(c["amount"]) for c in cp)
         mandatory = base in D.MANDATORY
+        conflicts = self._conflicts(item.code)
+        blocked = {c.rule for c in conflicts}
         override = None
-        if mandatory or (item.quality > 0.35 and fits):
-            outcome = (
-                "approved"
-                if item.quality > 0.6 or mandatory
-                else "approved_with_conditions"
+        deferrable = self.deferrals.get(item.code, 0) < 2
+        reason = ""  # why an approvable project is not approved
+        if mandatory:
+            outcome = "approved"
+            broken = [c.describe() for c in conflicts] + (
+                [] if fits else ["enveloppe de l'exercice insuffisante"]
             )
-            if not fits:
+            if broken:
                 override = (
-                    f"Projet obligatoire ({D.MANDATORY[base]}) : dépassement accepté"
+                    f"Projet obligatoire ({D.MANDATORY[base]}) : approuvé malgré les "
+                    "règles enfreintes ("
+                    + " ; ".join(broken)
+                    + "), renfort par un prestataire et compensation à la prochaine DM"
                 )
+        elif Rule.EXCLUDES in blocked and item.quality > 0.35:
+            outcome, reason = "rejected", "exclusion"
+        elif blocked and item.quality > 0.35 and deferrable:
+            outcome = "deferred"
+            reason = "requires" if Rule.REQUIRES in blocked else "capacity"
+        elif blocked and item.quality > 0.35:
+            outcome, reason = "rejected", "blocked"
+        elif item.quality > 0.35 and fits:
+            outcome = "approved" if item.quality > 0.6 else "approved_with_conditions"
         elif item.quality > 0.35 and index >= 2 and not self.override_done:
             self.override_done = True
             outcome, override = (
                 "approved",
                 "Projet prioritaire : dépassement de l'enveloppe accepté, compensé par la prochaine DM",
             )
-        elif item.quality > 0.2 and self.deferrals.get(item.code, 0) < 2:
+        elif item.quality > 0.2 and deferrable:
             outcome = "deferred"
-            self.deferrals[item.code] = self.deferrals.get(item.code, 0) + 1
         else:
             outcome = "rejected"
+        if outcome == "deferred":
+            self.deferrals[item.code] = self.deferrals.get(item.code, 0) + 1
         favourable = outcome.startswith("approved")
         departs = (votes_for > votes_against and not favourable) or (
             votes_against > votes_for and favourable
         )
+        others = ", ".join(sorted({c.target for c in conflicts}))
         justification = ""
         if departs:
             justification = (
                 f"Obligation légale ({D.MANDATORY[base]})"
                 if mandatory and favourable
-                else "Arbitrage budgétaire : enveloppe de l'exercice insuffisante"
-                if not favourable
                 else "Projet jugé prioritaire par la présidence malgré le vote"
+                if favourable
+                else {
+                    "requires": f"Dépend de {others}, pas encore approuvé : approbation impossible avant",
+                    "capacity": f"Capacité des équipes insuffisante ({others}) : report à l'exercice suivant",
+                    "exclusion": f"Exclusif de {others}, déjà retenu",
+                    "blocked": f"Dépendances ou capacité ({others}) toujours bloquantes",
+                }.get(
+                    reason,
+                    "Arbitrage budgétaire : enveloppe de l'exercice insuffisante",
+                )
             )
         rationale = {
             "approved": f"Valeur élevée pour l'axe {item.axis} ; chiffrage DSI validé.",
@@ -640,6 +700,12 @@ class DemoLoader:
             "deferred": "Intérêt reconnu mais enveloppe insuffisante : réexamen à la prochaine séance.",
             "rejected": "Valeur insuffisante au regard de la grille et des autres priorités.",
         }[outcome]
+        rationale = {
+            "requires": f"Intérêt reconnu, mais la fiche dépend de {others}, non encore approuvée : réexamen après sa décision.",
+            "capacity": f"Intérêt reconnu, mais la charge dépasserait la capacité des équipes ({others}) : réexamen à la prochaine séance.",
+            "exclusion": f"Solution exclusive de {others}, déjà retenu par le COPIL.",
+            "blocked": f"Dépendances ou capacité ({others}) toujours bloquantes après deux ajournements.",
+        }.get(reason, rationale)
         kwargs: dict[str, Any] = {
             "justification": justification,
             "override_reason": override,
@@ -657,6 +723,36 @@ class DemoLoader:
         item.status = outcome
         if favourable:
             self.execute_project(item, index)
+
+    def _required(self, code: str) -> list[str]:
+        """The proposals ``code`` requires (its current estimates)."""
+        p = self.ledger.load(Proposal, Proposal.id_for(code))
+        return (
+            [d.proposal for d in p.dependencies if d.kind.value == "requires"]
+            if p
+            else []
+        )
+
+    def _conflicts(self, code: str) -> list[Conflict]:
+        """What approving ``code`` would break (dependencies, team capacity), as the
+        decision form shows it (``domain.arbitration``)."""
+        p = self.ledger.load(Proposal, Proposal.id_for(code))
+        if p is None:
+            return []
+        targets = {d.proposal for d in p.dependencies} | set(p.excluded_by)
+        others = {c: self.ledger.load(Proposal, Proposal.id_for(c)) for c in targets}
+        out = dependency_conflicts(
+            code,
+            p.dependencies,
+            {c: o.status for c, o in others.items() if o is not None},
+            {c: o.dependencies for c, o in others.items() if o and c in p.excluded_by},
+        )
+        for w in p.estimates[1]:
+            team = self.ledger.load(Team, Team.id_for(w.team))
+            conflict = team.conflict(code, w.year, w.days) if team else None
+            if conflict is not None:
+                out.append(conflict)
+        return out
 
     def _available(self, line: dict[str, Any]) -> Decimal:
         env = self.ledger.load(Envelope, Envelope.id_for(line["year"], line["section"]))

@@ -194,6 +194,11 @@ class Town:
         self.ledger.add_agenda_item(CHAIR, session, code)
         return session
 
+    def on_agenda_only(self, code: str, session: str) -> str:
+        """``code`` (already qualified or deferred) put on ``session``; returns it."""
+        self.ledger.add_agenda_item(CHAIR, session, code)
+        return session
+
     def decided(
         self,
         code: str = "P1",

@@ -23,6 +23,7 @@ from domain.errors import (
     WeightsDoNotSum,
 )
 from domain.grids import Criterion, GridVersion, ScaleLevel
+from domain.proposals import Proposal
 from domain.scores import Score, ScoreSheet
 from domain.values import Family
 from ledger.app import Ledger
@@ -285,10 +286,13 @@ def test_evaluator_scores_the_current_revision_on_the_adopted_grid(
     )
     assert result.data["changed"] == 2
     assert names_since(ledger, head) == [
+        "Proposal.EvaluatorAdded",  # the decision's evidence reads every sheet
         "ScoreSheet.Opened",
         "ScoreSheet.Scored",
         "ScoreSheet.Scored",
     ]
+    proposal = ledger.load(Proposal, Proposal.id_for("P1"))
+    assert proposal is not None and proposal.evaluators == ["eval1"]
     sheet = ledger.load(ScoreSheet, ScoreSheet.id_for("P1", "eval1"))
     assert sheet is not None
     assert (sheet.proposal, sheet.evaluator, sheet.superseded) == ("P1", "eval1", 0)

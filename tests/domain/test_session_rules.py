@@ -34,8 +34,9 @@ from domain.errors import (
     YearOutsideHorizon,
 )
 from domain.proposals import Proposal, Status
+from domain.scoring import CriterionScore, Evidence
 from domain.sessions import Choice, Decision, QuorumRule, Session, SessionStatus
-from domain.values import Section
+from domain.values import Family, Section
 from ledger.app import Ledger
 from tests.domain.builders import (
     CHAIR,
@@ -418,6 +419,21 @@ def test_chair_approves_with_quorum_and_the_ap_cp_follow(
         quorum_required=3,
         grid_version=1,
         revision=1,
+        evidence=Evidence(
+            grid_version=1,
+            revision=1,
+            evaluators=0,
+            criteria=tuple(
+                CriterionScore(code, family, 0, 0, None, None, None)
+                for code, family in (
+                    ("RISK1", Family.RISK),
+                    ("VAL1", Family.VALUE),
+                    ("VAL2", Family.VALUE),
+                )
+            ),
+            value=None,
+            risk=None,
+        ),
     )
     assert status_of(ledger) is Status.APPROVED
     budget = ledger.load(ProjectBudget, ProjectBudget.id_for("P1"))

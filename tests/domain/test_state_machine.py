@@ -22,7 +22,23 @@ stored events and from the aggregates:
 - every proposal's status history follows the lifecycle of PRODUCT.md;
 - every stored event carries its full command context: the actor, the actor's roles at
   that moment, UTC time, origin, command, idempotency key (shared by the events of one
-  command), and a reason where the action is a judgement.
+  command), and a reason where the action is a judgement;
+- a session keeps the grid version in force (the highest adopted) when it was convened,
+  whatever is adopted later;
+- no approval breaks a dependency (requires: the other approved; excludes: never both,
+  whoever declared it) or takes a team beyond its capacity of the year without the
+  chair's recorded override naming it; a team's reservations are exactly the workloads
+  of its approved, not cancelled, projects.
+
+Along the way the views (the projections, caught up, read through
+``projections.queries``) are checked against the ledger: every decision records exactly
+the evidence the session page showed just before — the session's grid version, the
+consolidated scores of the current revision, the value and risk, the votes and the
+attendance — and exactly the conflicts the decision form showed (an approval without
+override goes through only when the form showed none, and is refused with the named
+error of the first one otherwise). Grid versions get adopted between scorings and
+sessions, evaluators score some or all criteria, members come and go, proposals
+require or exclude each other and load a team with a yearly capacity.
 
 Sized for CI (both backends well under two minutes); ``HYPOTHESIS_PROFILE=long`` runs
 many more and longer sequences locally.
@@ -56,12 +72,22 @@ from hypothesis.stateful import (
 from domain.accounts import SYSTEM, Account, grant_label
 from domain.base import LedgerAggregate
 from domain.budget import Envelope, ProjectBudget, cp_key
-from domain.errors import DomainError
+from domain.errors import (
+    CapacityExceeded,
+    DomainError,
+    EnvelopeExceeded,
+    ExcludedProposalApproved,
+    RequiredProposalNotApproved,
+)
 from domain.grids import GridVersion
+from domain.organisation import Team
 from domain.proposals import Proposal
 from domain.sessions import Session, SessionStatus
 from domain.values import CommandContext, Origin
 from ledger.app import Ledger, open_ledger
+from projections import queries as q
+from projections.projector import Projector, load_handlers
+from projections.store import SQLiteViewStore, ViewStore
 from tests.conftest import make_settings
 from tests.domain.builders import (
     CHAIR,
@@ -93,13 +119,23 @@ PROFILE = settings.get_profile(
     "sdsi-long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "sdsi-ci"
 )
 
-CODES = ("P1", "P2", "P3", "P4")
+CODES = ("P1", "P2", "P3", "P4", "P5", "P6")
 SESSIONS = ("S1", "S2", "S3")
 YEARS = (2025, 2026)
 SECTIONS = (INV, OPE)
 COPIL = ("chair", "m1", "m2", "m3")
 ANYONE = ("chair", "chair2", "m1", "m2", "m3", "fin", "dsi", "eval1", "ref.fin")
 REFERENT = {"FIN": "ref.fin", "EDU": "ref.edu"}
+TEAM = "DSI-APPS"
+# Approved from their approval to their end: what reserves a team's workload and what
+# a ``requires`` waits for (written independently of domain.arbitration.ACTIVE).
+RESERVING = {"approved", "approved_with_conditions", "planned", "in_progress", "done"}
+CONFLICT_ERRORS = {
+    "requires": RequiredProposalNotApproved,
+    "excludes": ExcludedProposalApproved,
+    "capacity": CapacityExceeded,
+    "envelope": EnvelopeExceeded,
+}
 
 # The lifecycle of PRODUCT.md, written independently of domain.proposals.TRANSITIONS:
 # which status each status may move to (a status to itself: amendments of a draft,
@@ -157,6 +193,9 @@ def money_between(low: int, high: int) -> st.SearchStrategy[Decimal]:
 
 
 OVERRIDE = st.sampled_from([None, None, None, "forçage motivé", "  "])
+DECISION_OVERRIDE = st.sampled_from(
+    [None, None, "forçage motivé", "forçage motivé", "  "]
+)
 
 
 @dataclass
@@ -182,6 +221,17 @@ class LogAudit:
     open_sessions: set[str] = field(default_factory=set)
     names: dict[Any, str] = field(default_factory=dict)  # aggregate id -> natural key
     created: dict[str, list[Any]] = field(default_factory=dict)  # class -> ids
+    versions: dict[Any, int] = field(default_factory=dict)  # aggregate -> newest
+    grid_numbers: dict[Any, int] = field(default_factory=dict)  # grid id -> number
+    adopted_numbers: set[int] = field(default_factory=set)
+    # per proposal: revision, the content's and the qualification's dependencies and
+    # workloads (the current estimates are the DSI's for the current revision)
+    revision: dict[str, int] = field(default_factory=dict)
+    content: dict[str, Any] = field(default_factory=dict)
+    qualification: dict[str, Any] = field(default_factory=dict)
+    capacity: dict[tuple[str, int], int] = field(default_factory=dict)
+    reserved: dict[str, dict[tuple[str, int], int]] = field(default_factory=dict)
+    decisions: int = 0
 
     def read(self, ledger: Ledger) -> None:
         while True:
@@ -192,6 +242,7 @@ class LogAudit:
                 self.check(ledger.mapper.to_domain_event(n))
                 self.last_id = n.id
                 self.events += 1
+                self.versions[n.originator_id] = n.originator_version
             if len(batch) < 500:
                 return
 
@@ -213,8 +264,13 @@ class LogAudit:
                 self.grants[self.names[agg]].remove(grant_label(ev.role, ev.scope))
         elif isinstance(ev, GridVersion.Event):
             assert agg not in self.adopted_grids, f"{name} on an adopted grid"
+            if isinstance(ev, GridVersion.Drafted):
+                self.grid_numbers[agg] = ev.number
             if isinstance(ev, GridVersion.Adopted):
                 self.adopted_grids.add(agg)
+                self.adopted_numbers.add(self.grid_numbers[agg])
+        elif isinstance(ev, Team.Event):
+            self.check_team(ev)
         elif isinstance(ev, Proposal.Event):
             self.check_lifecycle(ev, name)
         elif isinstance(ev, Session.Event):
@@ -247,8 +303,49 @@ class LogAudit:
         if name in JUDGEMENTS:
             assert ctx.reason and ctx.reason.strip(), f"{name} without a reason"
 
+    def estimates(self, code: str) -> Any:
+        """The current estimates of a proposal: the DSI's for its current revision,
+        else the referent's (dependencies and workloads)."""
+        q_ = self.qualification.get(code)
+        if q_ is not None and q_.revision == self.revision[code]:
+            return q_
+        return self.content[code]
+
+    def check_team(self, ev: Any) -> None:
+        team = self.names.get(ev.originator_id) or ev.code
+        if isinstance(ev, Team.Created):
+            self.names[ev.originator_id] = ev.code
+        elif isinstance(ev, Team.CapacitySet):
+            self.capacity[(team, ev.year)] = ev.days
+        elif isinstance(ev, Team.WorkloadReleased):
+            for key in [k for k in self.reserved.get(ev.proposal, {}) if k[0] == team]:
+                del self.reserved[ev.proposal][key]
+        elif isinstance(ev, Team.WorkloadReserved):
+            others = sum(
+                days
+                for p, lines in self.reserved.items()
+                if p != ev.proposal
+                for (t, y), days in lines.items()
+                if (t, y) == (team, ev.year)
+            )
+            beyond = others + ev.days > self.capacity.get((team, ev.year), 0)
+            assert beyond == (ev.override_reason is not None), (
+                f"{team} {ev.year}: {others} + {ev.days} reserved for {ev.proposal}, "
+                f"capacity {self.capacity.get((team, ev.year))}, override "
+                f"{ev.override_reason!r}"
+            )
+            self.reserved.setdefault(ev.proposal, {})[(team, ev.year)] = ev.days
+
     def check_lifecycle(self, ev: Any, name: str) -> None:
         code = self.names[ev.originator_id]
+        if isinstance(ev, Proposal.Drafted):
+            self.revision[code], self.content[code] = 1, ev.content
+        elif isinstance(ev, Proposal.Amended):
+            self.revision[code], self.content[code] = ev.revision, ev.content
+        elif isinstance(ev, Proposal.Qualified):
+            self.qualification[code] = ev.qualification
+        if name in ("Proposal.EvaluatorAdded", "Proposal.ExcludedBy"):
+            return  # what the proposal's rules read; its status does not move
         before = self.statuses.get(code)
         after = {
             "Proposal.Drafted": D,
@@ -273,6 +370,8 @@ class LogAudit:
     def check_session(self, ev: Any) -> None:
         code = self.names[ev.originator_id]
         if isinstance(ev, Session.Convened):
+            in_force = max(self.adopted_numbers) if self.adopted_numbers else None
+            assert ev.grid_version == in_force, (code, ev.grid_version, in_force)
             self.voting[code] = set(ev.voting)
             self.chair[code] = ev.chair
             self.quorum[code] = ev.quorum.required(len(ev.voting))
@@ -323,6 +422,42 @@ class LogAudit:
             assert (d.ap_amount, d.cp) == (None, ()), "amounts on a refusal"
         if d.outcome.value == "approved_with_conditions":
             assert d.conditions.strip(), "conditional approval without conditions"
+        self.decisions += 1
+        if favourable:
+            self.check_approval(d)
+
+    def check_approval(self, d: Any) -> None:
+        """No dependency nor capacity broken without the chair's override naming it."""
+        code = d.proposal
+        broken: set[tuple[str, str]] = set()
+        for dep in self.estimates(code).dependencies:
+            active = self.statuses.get(dep.proposal) in RESERVING
+            if (dep.kind.value == "requires") != active:
+                broken.add((dep.kind.value, dep.proposal))
+        for other, status in self.statuses.items():
+            if (
+                status in RESERVING
+                and other != code
+                and any(
+                    dep.kind.value == "excludes" and dep.proposal == code
+                    for dep in self.estimates(other).dependencies
+                )
+            ):
+                broken.add(("excludes", other))
+        for w in self.estimates(code).workloads:
+            reserved = sum(
+                days
+                for lines in self.reserved.values()
+                for key, days in lines.items()
+                if key == (w.team, w.year)
+            )
+            if w.days and reserved + w.days > self.capacity.get((w.team, w.year), 0):
+                broken.add(("capacity", w.team))
+        recorded = {(c.rule.value, c.target) for c in d.conflicts}
+        assert {c for c in recorded if c[0] != "envelope"} == broken, (
+            f"{code}: broke {broken}, the decision recorded {recorded}"
+        )
+        assert not recorded or (d.override_reason or "").strip(), f"{code}: no reason"
 
 
 @dataclass
@@ -351,15 +486,26 @@ class LedgerMachine(RuleBasedStateMachine):
         self.tmp = Path(f"/tmp/sdsi-sm-{uuid.uuid4().hex[:8]}")
         self.ledger = open_ledger(make_settings(self.tmp, url), create=True)
         self.ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        # The views in a SQLite file whatever the ledger's backend (as the as-of
+        # replays have them): their own tests cover both stores, and creating every
+        # view table in a fresh PostgreSQL schema per example would double the time.
+        load_handlers()
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.store: ViewStore = SQLiteViewStore(self.tmp / "views.db")
+        self.projector = Projector(self.ledger, self.store)
+        self.projector.ensure_tables()
         self.town = Town(self.ledger)
         self.town.adopt_grid()
         self.audit = LogAudit()
+        self.loaded: dict[Any, LedgerAggregate] = {}
         self.audit.read(self.ledger)
         self.view = self.load_view()
         self.adopted: dict[int, tuple[Any, dict[str, Any]]] = {}
         self.refs = 0
         self.grid_changes = 0
         self.budget_moves = 0
+        self.grids_adopted = 0
+        self.cycles = 0
 
     def teardown(self) -> None:
         try:
@@ -373,20 +519,26 @@ class LedgerMachine(RuleBasedStateMachine):
                 self.audit.last_id,
             )
         finally:
+            self.store.close()
             self.ledger.close()
             self.drop()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     # --- helpers ----------------------------------------------------------------------
 
-    def send(self, command: Callable[[], Any]) -> bool:
-        """Run one command; a refusal must write nothing."""
+    def send(
+        self, command: Callable[[], Any], refusal: list[DomainError] | None = None
+    ) -> bool:
+        """Run one command; a refusal must write nothing (and is kept in
+        ``refusal`` when given)."""
         head = self.ledger.head()
         try:
             result = command()
         except DomainError as exc:
             assert self.ledger.head() == head, f"refused ({exc!r}) but wrote events"
             event(f"refused: {type(exc).__name__}")
+            if refusal is not None:
+                refusal.append(exc)
             return False
         event(f"accepted: {result.command}")
         return True
@@ -399,13 +551,18 @@ class LedgerMachine(RuleBasedStateMachine):
         return data.draw(st.sampled_from(list(anything)))
 
     def load(self, cls: type[A]) -> dict[str, A]:
-        """Every aggregate of ``cls`` the log has created, by natural key."""
+        """Every aggregate of ``cls`` the log has created, by natural key (loaded
+        again only when the log shows a newer event of it)."""
         out = {}
         for agg_id in self.audit.created.get(cls.__name__, []):
-            agg = self.ledger.load(cls, agg_id)
-            assert agg is not None, f"{cls.__name__} {agg_id} created but not loaded"
+            agg = self.loaded.get(agg_id)
+            if agg is None or agg.version != self.audit.versions[agg_id]:
+                agg = self.ledger.load(cls, agg_id)
+                assert agg is not None, f"{cls.__name__} {agg_id} created, not loaded"
+                assert agg.version == self.audit.versions[agg_id], "log and aggregate"
+                self.loaded[agg_id] = agg
             out[self.audit.names.get(agg_id, str(agg_id))] = agg
-        return out
+        return out  # type: ignore[return-value]
 
     def load_view(self) -> View:
         """The proposals, sessions and project budgets as the ledger has them."""
@@ -444,6 +601,29 @@ class LedgerMachine(RuleBasedStateMachine):
             line, min_size=1, max_size=2, unique_by=lambda c: (c["year"], c["section"])
         )
 
+    @staticmethod
+    def workloads() -> st.SearchStrategy[list[dict[str, Any]]]:
+        """Days of the team in a year or two (sometimes none)."""
+        line = st.fixed_dictionaries(
+            {
+                "team": st.just(TEAM),
+                "year": st.sampled_from(YEARS),
+                "days": st.sampled_from([0, 10, 25, 40]),
+            }
+        )
+        return st.lists(line, max_size=2, unique_by=lambda w: w["year"])
+
+    @staticmethod
+    def dependencies(targets: Sequence[str]) -> st.SearchStrategy[list[dict[str, str]]]:
+        """Often none, else one ``requires`` or ``excludes`` on one of ``targets``."""
+        dep = st.fixed_dictionaries(
+            {
+                "kind": st.sampled_from(["requires", "excludes"]),
+                "proposal": st.sampled_from(list(targets)),
+            }
+        )
+        return st.one_of(st.just([]), st.lists(dep, min_size=1, max_size=1))
+
     # --- a random starting point, so sequences reach decisions and the budget ---------
 
     @initialize(
@@ -451,6 +631,7 @@ class LedgerMachine(RuleBasedStateMachine):
         envelopes=st.lists(money_between(20_000, 400_000), min_size=3, max_size=3),
         absent=st.sampled_from([(), (), ("m3",), ("m1",), ("m1", "m2")]),
         ap=money_between(5_000, 20_000),
+        capacity=st.lists(st.sampled_from([30, 50, 80]), min_size=2, max_size=2),
     )
     def start(
         self,
@@ -458,21 +639,30 @@ class LedgerMachine(RuleBasedStateMachine):
         envelopes: list[Decimal],
         absent: tuple[str, ...],
         ap: Decimal,
+        capacity: list[int],
     ) -> None:
-        """Budgets voted (investment in both years, operating in 2025), P1–P3
-        qualified, S1 open with P1 approved (an AP within the 2025 envelope), P2 and
-        P3 to decide, some members gone."""
+        """Budgets voted (investment in both years, operating in 2025), the team's
+        capacity of both years, P1–P3 qualified (P2 and P3 with workloads and maybe a
+        dependency), S1 open with P1 approved (an AP within the 2025 envelope), P2
+        and P3 to decide, some members gone."""
         led = self.ledger
         voted = ((2025, INV), (2026, INV), (2025, OPE))
         for (year, section), amount in zip(voted, envelopes, strict=True):
             led.vote_budget(by("fin"), year, section, amount, "BP", "2024-12-15")
+        for year, days in zip(YEARS, capacity, strict=True):
+            led.set_team_capacity(by("dsi"), TEAM, year, days)
         for code, direction in (("P1", "FIN"), ("P2", "EDU"), ("P3", "FIN")):
             referent = by(REFERENT[direction])
             costs = data.draw(self.costs(), label=f"costs of {code}")
             led.draft_proposal(referent, code, direction, Town.content(costs=costs))
             led.submit_proposal(referent, code)
-            q = Town.qualification(costs=data.draw(self.costs()))
-            led.qualify_proposal(by("dsi"), code, q)
+        for code in ("P1", "P2", "P3"):
+            estimates: dict[str, Any] = {"costs": data.draw(self.costs())}
+            if code != "P1":
+                others = [c for c in ("P1", "P2", "P3") if c != code]
+                estimates["workloads"] = data.draw(self.workloads())
+                estimates["dependencies"] = data.draw(self.dependencies(others))
+            led.qualify_proposal(by("dsi"), code, Town.qualification(**estimates))
         led.convene_session(CHAIR, "S1", "COPIL S1", "2025-03-20", list(COPIL), ["fin"])
         for code in ("P1", "P2", "P3"):
             led.add_agenda_item(CHAIR, "S1", code)
@@ -487,7 +677,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         action=st.sampled_from(
             ["draft", "submit", "submit", "amend", "qualify", "qualify", "withdraw"]
-            + ["score"] * 2
+            + ["score"] * 4
         ),
         data=st.data(),
     )
@@ -499,7 +689,7 @@ class LedgerMachine(RuleBasedStateMachine):
             code = self.pick(data, free, CODES)
             direction = data.draw(st.sampled_from(["FIN", "EDU"]))
             actor = self.pick(data, [REFERENT[direction], "dsi"], ANYONE)
-            content = Town.content(costs=data.draw(self.costs()))
+            content = self.estimates(data, code, Town.content)
             self.send(lambda: led.draft_proposal(by(actor), code, direction, content))
         elif action == "submit":
             code = self.pick(data, self.in_status(D), CODES)
@@ -510,13 +700,13 @@ class LedgerMachine(RuleBasedStateMachine):
             code = self.pick(data, sensible, CODES)
             actor = self.owner(data, code)
             reason = data.draw(st.sampled_from([None, "périmètre revu", "précisions"]))
-            content = Town.content(costs=data.draw(self.costs()))
+            content = self.estimates(data, code, Town.content)
             self.send(lambda: led.amend_proposal(by(actor, reason), code, content))
         elif action == "qualify":
             code = self.pick(data, self.in_status("submitted", "qualified"), CODES)
             actor = self.pick(data, ["dsi"], ANYONE)
-            q = Town.qualification(costs=data.draw(self.costs()))
-            self.send(lambda: led.qualify_proposal(by(actor), code, q))
+            estimates = self.estimates(data, code, Town.qualification)
+            self.send(lambda: led.qualify_proposal(by(actor), code, estimates))
         elif action == "withdraw":
             code = self.pick(data, self.in_status(D, "submitted", "deferred"), CODES)
             actor = self.owner(data, code)
@@ -525,18 +715,40 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             self.score(data)
 
+    def estimates(
+        self, data: st.DataObject, code: str, make: Callable[..., dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Costs, workloads of the team and maybe a dependency on another proposal
+        (mostly an existing one: a few name itself or an unknown one, refused)."""
+        others = [c for c in self.view.proposals if c != code]
+        targets = self.pick(data, [tuple(others)], [tuple(CODES)]) or tuple(CODES)
+        return make(
+            costs=data.draw(self.costs()),
+            workloads=data.draw(self.workloads()),
+            dependencies=data.draw(self.dependencies(targets)),
+        )
+
     def score(self, data: st.DataObject) -> None:
+        """An evaluator scores one criterion, or every criterion, of an adopted grid
+        version (sometimes a stale revision, a grid not adopted, a bad level)."""
         sensible = self.in_status("submitted", "qualified", "on_agenda", "deferred")
         code = self.pick(data, sensible, CODES)
         p = self.view.proposals.get(code)
         stale = data.draw(st.integers(0, 4)) == 0
         revision = (p.revision if p else 1) - stale
         evaluator = self.pick(data, ["eval1", "eval2"], ANYONE)
-        grid = self.pick(data, [1], [1, 2, 3])
-        crit = data.draw(st.sampled_from(["VAL1", "VAL2", "RISK1", "VAL9"]))
-        level = data.draw(st.integers(0, 5))
-        why = data.draw(st.sampled_from(["analyse de la fiche", " "]))
-        scores = {crit: {"level": level, "justification": why}}
+        grid = self.pick(data, sorted(self.audit.adopted_numbers), [1, 2, 3])
+        every = data.draw(st.booleans(), label="every criterion")
+        crits = (
+            ["VAL1", "VAL2", "RISK1"]
+            if every
+            else [data.draw(st.sampled_from(["VAL1", "VAL2", "RISK1", "VAL9"]))]
+        )
+        why = data.draw(st.sampled_from(["analyse de la fiche", "analyse", " "]))
+        levels = st.sampled_from([1, 2, 3, 4] * 3 + [0, 5])
+        scores = {
+            crit: {"level": data.draw(levels), "justification": why} for crit in crits
+        }
         self.send(
             lambda: self.ledger.score_proposal(
                 by(evaluator), code, revision, grid, scores
@@ -661,15 +873,95 @@ class LedgerMachine(RuleBasedStateMachine):
         kwargs: dict[str, Any] = {
             "conditions": data.draw(st.sampled_from(["", "cadrage", "cadrage"])),
             "justification": data.draw(st.sampled_from(["", "arbitrage budgétaire"])),
-            "override_reason": data.draw(OVERRIDE),
+            "override_reason": data.draw(DECISION_OVERRIDE),
         }
         if outcome.startswith("approved") or data.draw(st.integers(0, 4)) == 0:
             kwargs.update(ap_amount=str(ap), cp=cp)
-        self.send(
+        shown = self.shown(code, proposal, cp if outcome.startswith("approved") else [])
+        refusal: list[DomainError] = []
+        accepted = self.send(
             lambda: self.ledger.record_decision(
                 by(actor), code, proposal, outcome, "arbitrage du COPIL", **kwargs
-            )
+            ),
+            refusal,
         )
+        if shown is not None:
+            self.check_decision_against_views(
+                code, proposal, outcome, kwargs, shown, accepted, refusal
+            )
+
+    def catch_up(self) -> None:
+        """The views follow the ledger (as the follower does after each command)."""
+        self.projector.catch_up()
+
+    def shown(
+        self, code: str, proposal: str, cp: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """What the session page and the decision form show of an item right now."""
+        self.catch_up()
+        doc = q.session(self.store, code)
+        if doc is None or proposal not in doc["agenda"]:
+            return None
+        current = [v["choice"] for v in doc["votes"].get(proposal, {}).values()]
+        return {
+            "grid_version": doc["grid_version"],
+            "evidence": doc["evidence"][proposal],
+            "tally": tuple(current.count(c) for c in ("for", "against", "abstain")),
+            "present_voting": doc["present_voting"],
+            "conflicts": q.approval_conflicts(self.store, proposal, cp),
+        }
+
+    def check_decision_against_views(
+        self,
+        code: str,
+        proposal: str,
+        outcome: str,
+        kwargs: dict[str, Any],
+        shown: dict[str, Any],
+        accepted: bool,
+        refusal: list[DomainError],
+    ) -> None:
+        """The decision recorded exactly what the views showed; an approval went
+        through without override only when the form showed no conflict, and was
+        refused by the first one's named error otherwise."""
+        approving = outcome.startswith("approved")
+        conflicts = shown["conflicts"] if approving else []
+        override = kwargs.get("override_reason")
+        if not accepted:
+            error = refusal[0] if refusal else None
+            if (
+                conflicts
+                and override is None
+                and type(error) in CONFLICT_ERRORS.values()
+            ):
+                assert type(error) is CONFLICT_ERRORS[conflicts[0]["rule"]], (
+                    error,
+                    conflicts,
+                )
+            elif type(error) in CONFLICT_ERRORS.values():
+                assert conflicts and override is None, (error, conflicts, override)
+            return
+        assert not conflicts or override is not None, (
+            f"{proposal} approved despite {conflicts} without override"
+        )
+        self.catch_up()
+        record = q.decision_history(self.store, session=code, proposal=proposal)[-1]
+        evidence = shown["evidence"]
+        assert (
+            record["grid_version"] == shown["grid_version"] == evidence["grid_version"]
+        )
+        assert record["scores"] == evidence, (record["scores"], evidence)
+        assert record["evidence_recorded"]
+        assert (record["value"], record["risk"]) == (
+            q.score(evidence["value_x100"]),
+            q.score(evidence["risk_x100"]),
+        )
+        votes = (record["votes_for"], record["votes_against"], record["abstentions"])
+        assert votes == shown["tally"], (votes, shown["tally"])
+        assert record["present_voting"] == shown["present_voting"]
+        assert record["conflicts"] == conflicts, (record["conflicts"], conflicts)
+        assert (record["override_reason"] is not None) == bool(conflicts)
+        event(f"decided: {len(conflicts)} conflict(s) overridden")
 
     def close(self, data: st.DataObject) -> None:
         decided = [
@@ -831,6 +1123,85 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             self.send(lambda: led.adopt_grid(by(actor), 2, "2025-06-01"))
 
+    @precondition(lambda self: self.grids_adopted < 2)
+    @rule(weights=st.sampled_from([("50", "50"), ("70", "30"), ("20", "80")]))
+    def new_grid_version(self, weights: tuple[str, str]) -> None:
+        """The chair adopts a new grid version (the value weights moved), between
+        scorings and sessions: only sessions convened afterwards use it."""
+        led = self.ledger
+        number = max(self.audit.grid_numbers.values()) + 1
+        based_on = max(self.audit.adopted_numbers)
+        criteria = [
+            criterion("VAL1", "value", weights[0]),
+            criterion("VAL2", "value", weights[1]),
+        ]
+        if self.send(
+            lambda: led.draft_grid(
+                by("dsi"), number, f"Grille {number}", based_on, criteria
+            )
+        ):
+            self.grids_adopted += self.send(
+                lambda: led.adopt_grid(by("chair"), number, "2025-06-01")
+            )
+
+    @precondition(lambda self: self.cycles < 4)
+    @rule(data=st.data(), absent=st.sampled_from([(), (), ("m3",), ("m1", "m2")]))
+    def session_cycle(self, data: st.DataObject, absent: tuple[str, ...]) -> None:
+        """A COPIL cycle: the proposals under way are submitted and qualified
+        (workloads, dependencies), some scored in full on the grid in force, and the
+        chair convenes a session (on that version), puts every qualified or deferred
+        proposal on its agenda and opens it."""
+        self.cycles += 1
+        code, led = f"C{self.cycles}", self.ledger
+        free = [c for c in CODES if c not in self.view.proposals]
+        if free:
+            direction = data.draw(st.sampled_from(["FIN", "EDU"]))
+            content = self.estimates(data, free[0], Town.content)
+            self.send(
+                lambda: led.draft_proposal(
+                    by(REFERENT[direction]), free[0], direction, content
+                )
+            )
+            self.view = self.load_view()
+        for proposal in self.in_status(D, "submitted"):
+            p = self.view.proposals[proposal]
+            self.send(
+                lambda p=p: led.submit_proposal(by(REFERENT[p.direction]), p.code)
+            )
+            estimates = self.estimates(data, proposal, Town.qualification)
+            self.send(
+                lambda c=proposal, e=estimates: led.qualify_proposal(by("dsi"), c, e)
+            )
+        self.view = self.load_view()
+        grid = max(self.audit.adopted_numbers)
+        for proposal in self.in_status("qualified", "deferred"):
+            for evaluator in data.draw(
+                st.sampled_from([(), ("eval1",), ("eval1", "eval2")])
+            ):
+                levels = data.draw(st.lists(st.integers(1, 4), min_size=3, max_size=3))
+                scores = {
+                    crit: {"level": level, "justification": "analyse"}
+                    for crit, level in zip(
+                        ("VAL1", "VAL2", "RISK1"), levels, strict=True
+                    )
+                }
+                revision = self.view.proposals[proposal].revision
+                self.send(
+                    lambda e=evaluator, c=proposal, r=revision, s=scores: (
+                        led.score_proposal(by(e), c, r, grid, s)
+                    )
+                )
+        if not self.send(
+            lambda: led.convene_session(
+                CHAIR, code, f"COPIL {code}", "2025-06-20", list(COPIL), ["fin"]
+            )
+        ):
+            return
+        for proposal in self.in_status("qualified", "deferred"):
+            self.send(lambda p=proposal: led.add_agenda_item(CHAIR, code, p))
+        present = [m for m in COPIL if m not in absent] + ["fin"]
+        self.send(lambda: led.open_session(CHAIR, code, present))
+
     # --- invariants -------------------------------------------------------------------
 
     @invariant()
@@ -841,6 +1212,22 @@ class LedgerMachine(RuleBasedStateMachine):
         self.check_votes()
         self.check_grids()
         self.check_statuses()
+        self.check_reservations()
+
+    def check_reservations(self) -> None:
+        """The team's reservations are the workloads of the approved projects (from
+        approval to the end; a cancelled one gave them back)."""
+        team = self.ledger.load(Team, Team.id_for(TEAM))
+        assert team is not None
+        expected = {
+            code: {w.year: w.days for w in p.estimates[1] if w.team == TEAM and w.days}
+            for code, p in self.view.proposals.items()
+            if p.status.value in RESERVING
+        }
+        assert team.reservations == {c: r for c, r in expected.items() if r}, (
+            team.reservations,
+            expected,
+        )
 
     def check_budget(self) -> None:
         budgets = self.view.budgets

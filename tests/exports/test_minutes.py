@@ -222,3 +222,16 @@ def test_minutes_need_a_known_session(demo_env: DemoEnv) -> None:
         demo_env.render("minutes", "pdf")
     with pytest.raises(NotFound, match="COPIL-1999"):
         demo_env.render("minutes", "pdf", session="COPIL-1999")
+
+
+def test_minutes_name_the_rules_an_approval_overrode(demo_env: DemoEnv) -> None:
+    """ADS (mandatory) was approved while SIG, which it requires, was deferred: the
+    minutes say so next to the chair's reason."""
+    store = demo_env.read_model.store
+    (d,) = q.decision_history(store, proposal="ADS", outcome="approved")
+    assert [c["rule"] for c in d["conflicts"]] == ["requires"]
+    lines, _session, _names = _minutes(demo_env, d["session"])
+    text = "\n".join(_item_sections(lines)["ADS"])
+    flat = " ".join(text.split())
+    assert "Dérogation" in text
+    assert "(règles enfreintes : requiert la fiche SIG (ajournée))" in flat, flat

@@ -22,7 +22,7 @@ from tests.web.ui_client import Site, post_forms, text
 from web.formatting import eur
 from web.ui.budget import by_key, by_year_section, grouped_lines, projects, reconciled
 
-PROJECT = "CLOUD"  # in progress in the demo: 2026 investment CP, nothing committed yet
+PROJECT = "SITEWEB"  # in progress in the demo: 2026 investment CP, nothing committed yet
 PAYEE = "WIFI"  # another one, for the payments
 VIEWERS = {"finance", "dsi", "chair", "member", "auditor"}
 

@@ -46,7 +46,7 @@ from web.ui import exports as exports_ui
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "web" / "translations"
 CATALOG = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
-PROJECT = "CLOUD"  # in progress in the demo, with AP/CP and commitments
+PROJECT = "SITEWEB"  # in progress in the demo, with its AP/CP
 
 # What the navigation, headings and buttons of the main pages say in English, and
 # the French they must no longer say (checked on the page's visible labels).

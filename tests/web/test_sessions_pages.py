@@ -15,7 +15,9 @@ from ledger.core import Caller
 from projections import queries as q
 from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.web.demo_site import token
 from tests.web.ui_client import Site, open_site, post_forms, text
+from web.formatting import num
 
 OPEN = "COPIL-2026-11-24"  # the demo's last session: open, votes in progress
 CLOSED = "COPIL-2021-03-18"
@@ -130,8 +132,8 @@ def test_session_page_shows_agenda_live_quorum_and_a_vote_form_per_undecided_ite
     assert f'data-live-url="/api/v1/sessions/{OPEN}"' in page
     assert re.search(r"<strong data-quorum class=\"quorum met\">6 / 4</strong>", page)
     agenda = q.session(site.read_model.store, OPEN)["agenda"]  # type: ignore[index]
-    assert len(agenda) == 6
-    assert post_forms(response) == [f"/seances/{OPEN}/votes"] * 6
+    assert agenda == ["TABLETTE", "FIBRE", "CLOUD", "SIGNAL", "ARCHIVE"]
+    assert post_forms(response) == [f"/seances/{OPEN}/votes"] * 5
     assert "3 pour, 0 contre, 0 abstention(s)" in text(response)  # the demo's votes
 
 
@@ -182,7 +184,7 @@ def test_chair_sees_decision_links_attendance_and_a_confirmed_close_form(
     assert f'<option value="{item}">{item} — Projet {item} (Qualifiée)</option>' in page
     assert f"/seances/{OPEN}/clore" in forms
     assert 'data-confirm="Clore définitivement la séance ?"' in page
-    assert page.count(f'href="/seances/{OPEN}/arbitrer/') == 6
+    assert page.count(f'href="/seances/{OPEN}/arbitrer/') == 5
 
 
 def test_session_page_as_of_shows_the_older_state_without_any_form(site: Site) -> None:
@@ -539,3 +541,116 @@ def test_a_vote_without_the_csrf_token_is_refused(site: Site) -> None:
         assert site.events_since(head) == ["Session.VoteCast"]
     finally:
         site.app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_session_page_shows_the_grid_of_the_session_and_the_evidence_on_it(
+    site: Site,
+) -> None:
+    """The open session was convened on v2, the first ones on v1; each item's value is
+    its evidence on the session's version (what a decision will record)."""
+    for code, version in ((OPEN, 2), (CLOSED, 1)):
+        page = site.client(CHAIR).get(f"/seances/{code}").get_data(as_text=True)
+        assert f'<dd id="grid-version">v{version} (' in page, code
+    doc = q.session(site.read_model.store, OPEN)
+    assert doc is not None
+    evidence = doc["evidence"]["TABLETTE"]
+    assert (evidence["grid_version"], evidence["complete"]) == (2, True)
+    with site.app.test_request_context():
+        shown = num(q.score(evidence["value_x100"]))
+    row = re.search(
+        r'<td><a href="/fiches/TABLETTE">TABLETTE</a>.*?</tr>',
+        site.client(CHAIR).get(f"/seances/{OPEN}").get_data(as_text=True),
+        re.S,
+    )
+    assert row and f'<td class="num">{shown}</td>' in row.group(0)
+
+
+def test_decision_form_shows_a_broken_dependency_and_the_override_is_listed(
+    site: Site,
+) -> None:
+    """An item requiring a proposal the COPIL rejected: the form says so before the
+    chair submits, the approval is refused without override and recorded, flagged,
+    with one."""
+    dsi = as_("dsi.martin")
+    item = qualified(site, "T-DEP")
+    costs = [{"year": 2026, "section": "investissement", "amount": "10000.00"}]
+    site.ledger.qualify_proposal(
+        dsi,
+        item,
+        {
+            "costs": costs,
+            "dependencies": [{"kind": "requires", "proposal": "MOBIL"}],
+            "note": "Chiffrage test",
+        },
+    )
+    members = [CHAIR, "elu.dubois", "elu.moreau"]
+    code = open_session(site, "T-DEP", [item], members, members)
+    chair = site.client(CHAIR)
+    broken = (
+        f"{item} requiert la fiche MOBIL, qui est rejetée : l'approuver exige un "
+        "forçage motivé du président."
+    )
+    form = chair.get(f"/seances/{code}/arbitrer/{item}")
+    assert broken in text(form)
+    assert "Règles qu'une approbation enfreindrait" in text(form)
+    approval = {
+        "outcome": "approved",
+        "rationale": "Projet structurant.",
+        "ap_amount": "10000.00",
+        "cp-0-year": "2026",
+        "cp-0-section": "investissement",
+        "cp-0-amount": "10000.00",
+    }
+    head = site.head()
+    refused = chair.post(f"/seances/{code}/arbitrer/{item}", data=approval)
+    assert refused.status_code == 409
+    assert broken in text(refused)
+    assert site.head() == head
+    done = chair.post(
+        f"/seances/{code}/arbitrer/{item}",
+        data={**approval, "override_reason": "Obligation légale de 2026."},
+    )
+    assert done.status_code == 302
+    site.caught_up()
+    history = text(chair.get(f"/arbitrages?session={code}"))
+    assert (
+        "Approbation forcée Obligation légale de 2026. — règles enfreintes : "
+        "requiert la fiche MOBIL, rejetée"
+    ) in history
+    api = chair.get(f"/api/v1/decisions?session={code}").get_json()["decisions"]
+    assert [(d["override"], d["conflicts"]) for d in api] == [
+        (
+            True,
+            [
+                {
+                    "rule": "requires",
+                    "target": "MOBIL",
+                    "status": "rejected",
+                    "year": None,
+                    "limit": None,
+                    "used": None,
+                    "requested": None,
+                    "available": None,
+                }
+            ],
+        )
+    ]
+
+
+def test_a_milestone_reached_in_the_future_is_refused_by_the_api_naming_the_field(
+    site: Site,
+) -> None:
+    headers = token(site, "dsi.martin")
+    head = site.head()
+    response = site.client().post(
+        "/api/v1/proposals/SITEWEB/milestones/CADRAGE/reached",
+        json={"on": "2999-01-01"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], error["details"]["field"]) == ("date_in_future", "on")
+    assert error["message"].startswith(
+        "La date 2999-01-01 est postérieure au jour de l'enregistrement ("
+    )
+    assert site.head() == head

@@ -242,6 +242,19 @@ class Decision(Out):
     present = Strs(metadata={"description": "Membres présents lors de la décision"})
     value = Dec(allow_none=True)
     risk = Dec(allow_none=True)
+    conflicts = fields.List(
+        AnyDict(),
+        metadata={
+            "description": "Règles enfreintes sous forçage motivé du président "
+            "(dépendance, capacité d'équipe, enveloppe)"
+        },
+    )
+    evidence_recorded = fields.Boolean(
+        metadata={
+            "description": "Faux pour une décision antérieure à l'enregistrement des "
+            "preuves : les notes affichées sont recalculées"
+        }
+    )
 
 
 class Decisions(Out):
@@ -466,6 +479,9 @@ class Session(Out):
     vote_positions = AnyDict()
     decisions = AnyDict()
     positions = AnyDict()
+    grid_version = OptInt(
+        metadata={"description": "Version de grille en vigueur à la convocation"}
+    )
 
 
 class Sessions(Out):
@@ -475,6 +491,12 @@ class Sessions(Out):
 class SessionDetail(Session):
     vote_records = fields.List(fields.Nested(VoteRecord))
     decision_records = fields.List(fields.Nested(Decision))
+    evidence = AnyDict(
+        metadata={
+            "description": "fiche → notes consolidées, valeur et risque sur la grille "
+            "de la séance : ce qu'une décision enregistre"
+        }
+    )
 
 
 class CommitteeMember(Out):
@@ -497,6 +519,11 @@ class CapacityRow(Out):
     workload = Int()
     load = Dec(allow_none=True)
     overload = fields.Boolean()
+    overrides = Strs(
+        metadata={
+            "description": "Projets approuvés au-delà de la capacité (forçage motivé)"
+        }
+    )
 
 
 class Capacity(Out):

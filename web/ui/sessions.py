@@ -3,6 +3,7 @@ the chair's actions), the decision form, and the arbitration history."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,11 +13,13 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from domain.arbitration import Conflict
 from projections import queries as q
 from projections import scenario_queries as sq
 from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
+from web.domain_messages import localised
 from web.state import state
 from web.ui import bp
 from web.ui.actions import run_action
@@ -145,6 +148,7 @@ def _session_page(
                 "tally": tally,
                 "majority": _majority(tally),
                 "decision": decisions.get(code_),
+                "evidence": doc["evidence"].get(code_),
                 "my_vote": votes.get(me),
                 "votes": votes,
             }
@@ -361,10 +365,14 @@ def decide(code: str, proposal: str) -> Response | Page:
                 url_for("ui.session", code=code, _anchor=f"item-{proposal}")
             )
     tally = _tally(doc["votes"].get(proposal, {}))
+    grid = next((g for g in q.grids(st) if g["number"] == doc["grid_version"]), None)
     return render_template(
         "decide.html",
         s=doc,
         p=p,
+        evidence=doc["evidence"].get(proposal),
+        grid=grid,
+        conflicts=conflict_messages(st, proposal, rows(request.form, "cp")),
         tally=tally,
         majority=_majority(tally),
         outcomes=OUTCOMES,
@@ -375,6 +383,31 @@ def decide(code: str, proposal: str) -> Response | Page:
         errors=errors,
         cp_rows=rows(request.form, "cp"),
     ), status
+
+
+def conflict_messages(
+    st: Any, proposal: str, cp_rows: list[dict[str, Any]]
+) -> list[str]:
+    """The rules an approval of ``proposal`` would break now, in the page's language:
+    its dependencies and its teams' capacity, and the envelopes of the CP the chair
+    entered (rows that do not parse yet are left out)."""
+    cp = []
+    for row in cp_rows:
+        try:
+            year = int(str(row.get("year", "")).strip())
+            amount = Decimal(
+                str(row.get("amount", "")).replace(" ", "").replace(",", ".")
+            )
+        except (ValueError, TypeError, ArithmeticError):
+            continue
+        if amount.is_finite() and amount > 0:
+            cp.append(
+                {"year": year, "section": str(row.get("section", "")), "amount": amount}
+            )
+    return [
+        localised(Conflict.from_plain(c).error(proposal))
+        for c in q.approval_conflicts(st, proposal, cp)
+    ]
 
 
 # --- the arbitration history ----------------------------------------------------------

@@ -325,10 +325,7 @@ def check_stored(data_dir: Path, url: str, outcome: Outcome) -> dict[str, int]:
             )
         rm = ReadModel(led, cfg)
         try:
-            deadline = time.monotonic() + 90
-            while rm.current_position() < rm.head_position():
-                assert time.monotonic() < deadline, "the views did not catch up"
-                time.sleep(0.2)
+            rm.projector().catch_up()  # whatever the stopped followers left (if any)
             fresh = SQLiteViewStore(data_dir.parent / "fresh-views.db")
             rebuild = Projector(led, fresh, batch_size=5000)
             rebuild.ensure_tables()
@@ -345,6 +342,23 @@ def check_stored(data_dir: Path, url: str, outcome: Outcome) -> dict[str, int]:
             "events": led.head(),
         }
     finally:
+        led.close()
+
+
+def wait_caught_up(data_dir: Path, url: str, timeout: float = 90) -> None:
+    """Until the views (followed by the running processes) reach the head of the log."""
+    cfg = make_settings(data_dir, url)
+    led = open_ledger(cfg)
+    rm = ReadModel(led, cfg)
+    try:
+        deadline = time.monotonic() + timeout
+        while rm.current_position() < rm.head_position():
+            assert time.monotonic() < deadline, (
+                "the views did not catch up on their own"
+            )
+            time.sleep(0.2)
+    finally:
+        rm.close()
         led.close()
 
 

@@ -25,6 +25,7 @@ from tests.faults.harness import (
     prepare,
     serve,
     verify,
+    wait_caught_up,
 )
 from tests.pgcluster import Cluster, start_cluster
 
@@ -76,6 +77,7 @@ def test_two_database_crashes_under_load_lose_and_duplicate_nothing(
             outages.append((down, time.monotonic()))
         time.sleep(4)
         outcome = clients.finish()
+        wait_caught_up(data, url)  # the follower came back on its own
         assert follower.alive(), follower.output()[-3000:]
         assert server.alive(), server.output()[-3000:]
         assert "database unavailable" in follower.output()
@@ -136,6 +138,7 @@ def test_follower_and_workers_killed_at_random_moments(
                 os.kill(rng.choice(workers), signal.SIGKILL)  # the master respawns it
         time.sleep(3)
         outcome = clients.finish()
+        wait_caught_up(data, url)
         assert server.alive(), server.output()[-3000:]
     finally:
         clients.stop.set()

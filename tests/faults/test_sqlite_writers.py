@@ -24,6 +24,7 @@ from tests.faults.harness import (
     prepare,
     serve,
     verify,
+    wait_caught_up,
 )
 
 WRITER = textwrap.dedent(
@@ -96,6 +97,7 @@ def test_writers_killed_mid_command_lose_and_duplicate_nothing(tmp_path: Path) -
             writers[w] = start(w)
             started[w] = time.monotonic()
         outcome = clients.finish()
+        wait_caught_up(data, url)  # the web workers follow the views themselves
     finally:
         clients.stop.set()
         for proc in writers.values():

@@ -97,6 +97,9 @@ def test_writers_killed_mid_command_lose_and_duplicate_nothing(tmp_path: Path) -
             writers[w] = start(w)
             started[w] = time.monotonic()
         outcome = clients.finish()
+        for proc in writers.values():
+            proc.kill()
+            proc.wait(10)
         wait_caught_up(data, url)  # the web workers follow the views themselves
     finally:
         clients.stop.set()

@@ -27,6 +27,11 @@ class NotInitialised(Exception):
         )
 
 
+class SchemaOutdated(Exception):
+    """The database's schema is not the one this program needs, and could not be
+    brought to it (e.g. the least-privilege role may not alter tables)."""
+
+
 class ConflictError(DomainError):
     """Concurrent commands kept changing the same record; retrying did not help."""
 
@@ -46,4 +51,18 @@ class IdempotencyKeyReused(DomainError):
     template = (
         "La clé d'idempotence {key} a déjà servi à la commande « {previous} » ; "
         "elle ne peut pas servir à « {command} »."
+    )
+
+
+class EventOutsideLog(DomainError):
+    """A stored event row lies outside the log (id <= 0): nothing reads it but the
+    write side would, so the write side refuses it (docs/integrity.md)."""
+
+    status = 409
+    code = "event_outside_log"
+    template = (
+        "Le registre contient un événement hors de son journal (agrégat "
+        "{originator_id}, version {version}, identifiant {notification_id}) : ni "
+        "scellé, ni exporté, ni visible, il ne peut pas compter ; rien n'a été fait. "
+        "Faites lancer « sdsi verify »."
     )

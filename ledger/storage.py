@@ -32,7 +32,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-SCHEMA_VERSION = "1"
+from ledger.errors import EventOutsideLog
 
 # Sealing (see docs/integrity.md): one row per sealed event, in log order, and the
 # signed checkpoints. Both tables, and the event table, are append-only: triggers
@@ -134,6 +134,9 @@ class CommandRecord:
     last_originator_id: UUID | None
     last_originator_version: int | None
     result: dict[str, Any]
+    # SHA-256 of the command's canonical arguments (``ledger.idempotency``); None in
+    # records written before schema version 3, whose keys keep the old behaviour.
+    arguments_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,11 +156,85 @@ class Credential:
     changed_at: str
 
 
+def _events_query(
+    base: str,
+    ph: str,
+    gt: int | None,
+    lte: int | None,
+    desc: bool,
+    limit: int | None,
+) -> tuple[str, list[Any]]:
+    """The tail of the library's ``select_events`` statement, and its parameters."""
+    params: list[Any] = []
+    if gt is not None:
+        base += f" AND originator_version > {ph}"
+        params.append(gt)
+    if lte is not None:
+        base += f" AND originator_version <= {ph}"
+        params.append(lte)
+    base += " ORDER BY originator_version " + ("DESC" if desc else "ASC")
+    if limit is not None:
+        base += f" LIMIT {ph}"
+        params.append(limit)
+    return base, params
+
+
+def _in_log(rows: Sequence[Any], id_column: str) -> None:
+    """Refuse to load an aggregate one of whose stored events lies outside the log.
+
+    Sealing, verification, exports and the views read the log (ids > 0, in order);
+    a row with id <= 0 is none of theirs. Ignoring it here would also be wrong — its
+    version would still collide with the next one written — so the write side stops,
+    naming the row, and ``sdsi verify`` reports it (docs/integrity.md).
+    """
+    for row in rows:
+        nid = row[id_column]
+        if nid is None or nid <= 0:
+            raise EventOutsideLog(
+                originator_id=str(UUID(str(row["originator_id"]))),
+                version=row["originator_version"],
+                notification_id=nid,
+            )
+
+
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     """SQLite event recorder that also stores command records and credentials."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *EXTRA_DDL["sqlite"]]
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's query, with each row's id checked (:func:`_in_log`)."""
+        statement, params = _events_query(
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id = ?",
+            "?",
+            gt,
+            lte,
+            desc,
+            limit,
+        )
+        oid = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [oid, *params])
+            rows = c.fetchall()
+        _in_log(rows, "rowid")
+        return [
+            StoredEvent(
+                originator_id=self.convert_originator_id(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -193,6 +270,40 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                     ddl.replace("{s}", "{schema}").replace("{p}", self.table_prefix)
                 ).format(schema=Identifier(self.datastore.schema))
             )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's query, with each row's id checked (:func:`_in_log`)."""
+        statement, params = _events_query(
+            f'SELECT * FROM "{self.datastore.schema}".{self.events_table_name}'
+            " WHERE originator_id = %s",
+            "%s",
+            gt,
+            lte,
+            desc,
+            limit,
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [originator_id, *params], prepare=True)
+            rows = curs.fetchall()
+        _in_log(rows, "notification_id")
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -232,8 +343,8 @@ def _write_extras(
             oid = oid.hex
         c.execute(
             f"INSERT INTO {prefix}commands (key, command, actor, recorded_at,"
-            f" last_originator_id, last_originator_version, result)"
-            f" VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+            f" last_originator_id, last_originator_version, result, arguments_hash)"
+            f" VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
             (
                 record.key,
                 record.command,
@@ -242,6 +353,7 @@ def _write_extras(
                 oid,
                 last.originator_version if last else None,
                 json.dumps(record.result),
+                record.arguments_hash,
             ),
         )
     cred: Credential | None = kwargs.get("sdsi_credential")
@@ -387,7 +499,8 @@ class LedgerStorage:
     def get_command(self, key: str) -> CommandRecord | None:
         row = self.fetchone(
             "SELECT key, command, actor, recorded_at, last_originator_id,"
-            " last_originator_version, result FROM {t:commands} WHERE key = ?",
+            " last_originator_version, result, arguments_hash FROM {t:commands}"
+            " WHERE key = ?",
             (key,),
         )
         if row is None:
@@ -401,6 +514,7 @@ class LedgerStorage:
             last_originator_id=UUID(str(oid)) if oid else None,
             last_originator_version=row[5],
             result=json.loads(row[6]),
+            arguments_hash=row[7],
         )
 
     def notification_id_of(self, originator_id: UUID, version: int) -> int | None:

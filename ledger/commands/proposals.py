@@ -21,6 +21,7 @@ from domain.scores import ScoreSheet
 from domain.values import as_dict, text
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import command
 
 # What the DSI sends to qualify a proposal (the revision is the current one).
 QUALIFICATION_KEYS = ("costs", "workloads", "risks", "dependencies", "note")
@@ -75,6 +76,7 @@ class ProposalCommands(LedgerCore):
         )
         return content
 
+    @command()
     def draft_proposal(
         self, caller: Caller, proposal_code: str, direction_code: str, content: Any
     ) -> CommandResult:
@@ -104,6 +106,7 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("draft_proposal", caller, body)
 
+    @command()
     def amend_proposal(
         self, caller: Caller, proposal_code: str, content: Any
     ) -> CommandResult:
@@ -120,12 +123,14 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("amend_proposal", caller, body)
 
+    @command()
     def submit_proposal(self, caller: Caller, proposal_code: str) -> CommandResult:
         """Submit a draft proposal."""
         return self._transition(
             "submit_proposal", caller, proposal_code, lambda p: p.submit()
         )
 
+    @command()
     def qualify_proposal(
         self, caller: Caller, proposal_code: str, qualification: Any
     ) -> CommandResult:
@@ -156,18 +161,21 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("qualify_proposal", caller, body)
 
+    @command()
     def withdraw_proposal(self, caller: Caller, proposal_code: str) -> CommandResult:
         """Withdraw a proposal (reason required)."""
         return self._transition(
             "withdraw_proposal", caller, proposal_code, lambda p: p.withdraw()
         )
 
+    @command()
     def cancel_project(self, caller: Caller, proposal_code: str) -> CommandResult:
         """Cancel an approved, planned or running project (reason required)."""
         return self._transition(
             "cancel_project", caller, proposal_code, lambda p: p.cancel()
         )
 
+    @command()
     def plan_project(
         self, caller: Caller, proposal_code: str, start: Any, end: Any
     ) -> CommandResult:
@@ -176,6 +184,7 @@ class ProposalCommands(LedgerCore):
             "plan_project", caller, proposal_code, lambda p: p.plan(start, end)
         )
 
+    @command()
     def start_project(
         self, caller: Caller, proposal_code: str, on: Any
     ) -> CommandResult:
@@ -184,6 +193,7 @@ class ProposalCommands(LedgerCore):
             "start_project", caller, proposal_code, lambda p: p.start(on)
         )
 
+    @command()
     def complete_project(
         self, caller: Caller, proposal_code: str, on: Any
     ) -> CommandResult:
@@ -192,6 +202,7 @@ class ProposalCommands(LedgerCore):
             "complete_project", caller, proposal_code, lambda p: p.complete(on)
         )
 
+    @command()
     def set_milestone(
         self,
         caller: Caller,
@@ -209,6 +220,7 @@ class ProposalCommands(LedgerCore):
             lambda p: p.set_milestone(milestone, label, planned, actual),
         )
 
+    @command()
     def reach_milestone(
         self, caller: Caller, proposal_code: str, milestone: str, on: Any
     ) -> CommandResult:
@@ -220,6 +232,7 @@ class ProposalCommands(LedgerCore):
             lambda p: p.reach_milestone(milestone, on),
         )
 
+    @command()
     def report_progress(
         self, caller: Caller, proposal_code: str, percent: Any
     ) -> CommandResult:
@@ -247,6 +260,7 @@ class ProposalCommands(LedgerCore):
 
     # --- scores ---------------------------------------------------------------------------
 
+    @command()
     def score_proposal(
         self,
         caller: Caller,

@@ -26,6 +26,7 @@ from domain.accounts import SYSTEM, Account
 from domain.base import command_context
 from domain.values import CommandContext
 from ledger.leaf import leaf_hash_of
+from ledger.migrations import SQLITE_ID_GUARD
 from ledger.sealing import SESSION_CLOSED_TOPIC
 from ledger.storage import APPEND_ONLY_SQLITE
 
@@ -161,6 +162,7 @@ class Tamperer:
                 for table in APPEND_ONLY_SQLITE:
                     for op in ("update", "delete"):
                         conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+                conn.execute(f"DROP TRIGGER IF EXISTS {SQLITE_ID_GUARD}")
                 yield conn
                 conn.commit()
             finally:

@@ -201,11 +201,17 @@ class LedgerCore(Application[UUID]):
         # every way a repeat can end — refused by a rule, writing nothing, or failing to
         # save — first checks whether the key already landed.
         key = client_key or "auto-" + uuid4().hex
-        reason = (
-            text(caller.reason, "reason", max_len=4000, required=False)
-            if caller.reason
-            else None
-        )
+        try:
+            reason = (
+                text(caller.reason, "reason", max_len=4000, required=False)
+                if caller.reason
+                else None
+            )
+        except DomainError:
+            landed = self.storage.get_command(key) if client_key else None
+            if landed is not None:  # a landed key sent again with another reason
+                return self._replay(landed, call, digest)
+            raise
         for attempt in range(1, MAX_ATTEMPTS + 1):
             cached = caller.actor in self._actors
             actor = self._actor(caller.actor)

@@ -39,9 +39,9 @@ class AccountCommands(LedgerCore):
         self, name: str, display_name: str, password: str
     ) -> CommandResult:
         """Create the first administrator (``sdsi init``), as the system actor."""
-        check_strength(password)
 
         def body(unit: Unit) -> dict[str, Any]:
+            check_strength(password)  # in the body: a repeated key is checked first
             account = self._new_account(unit, name, display_name, "")
             account.grant(Role.ADMIN)
             unit.credential = self._credential(account.username, password)
@@ -63,9 +63,9 @@ class AccountCommands(LedgerCore):
         roles: list[tuple[str, str | None]] | None = None,
     ) -> CommandResult:
         """Register an account with its password (and optionally its first roles)."""
-        check_strength(password)
 
         def body(unit: Unit) -> dict[str, Any]:
+            check_strength(password)  # in the body: a repeated key is checked first
             account = self._new_account(unit, name, display_name, email)
             for role, scope in roles or []:
                 self._check_scope(unit, role, scope)
@@ -111,9 +111,9 @@ class AccountCommands(LedgerCore):
     @command(secret=("password",))
     def set_password(self, caller: Caller, name: str, password: str) -> CommandResult:
         """Change a password (one's own, or any as administrator)."""
-        check_strength(password)
 
         def body(unit: Unit) -> dict[str, Any]:
+            check_strength(password)  # in the body: a repeated key is checked first
             account = self._account(unit, name)
             account.password_changed()
             unit.credential = self._credential(account.username, password)

@@ -108,6 +108,30 @@ def cli_env(settings: Any, database_url: str) -> dict[str, str]:
     return {"SDSI_DATA_DIR": str(settings.data_dir), "SDSI_DATABASE_URL": database_url}
 
 
+def sdsi_cli(
+    settings: Any, database_url: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m sdsi ARGS…`` on the ledger of ``settings``."""
+    return run("-m", "sdsi", *args, env=cli_env(settings, database_url))
+
+
+def ledger_at_version(settings: Any, version: int) -> Any:
+    """A new database whose schema stops at ``version`` (1: as the first release's
+    ``sdsi init`` left it), as the Ledger object of that version would open it."""
+    from ledger.app import Ledger
+    from ledger.migrations import migrate
+
+    db = settings.database
+    if not db.is_postgres:
+        Path(db.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    env = {**db.eventsourcing_env(create_table=True), **settings.library_env}
+    old = Ledger(settings, env=env)
+    old.storage.set_meta("schema_version", "1")
+    if version > 1:
+        migrate(old, target=version)
+    return old
+
+
 def sdsi_verify(
     settings: Any, database_url: str, *extra: str
 ) -> tuple[int, dict[str, Any]]:

@@ -461,21 +461,25 @@ def check_checkpoints(
     for c in bundle.lines("checkpoints.jsonl"):
         seq, size = int(c["seq"]), int(c["tree_size"])
         label = f"checkpoint #{seq} (tree size {size})"
-        first, covered = min(covered, size) + 1, max(covered, size)
+        # The positions it vouches for beyond the sizes before it; all of its tree
+        # if it adds none (a tampered size): never an empty range.
+        first = covered + 1 if size > covered else 1
+        last = size if size >= first else None
+        covered = max(covered, size)
         try:
             signed_origin, signed_size, root = open_checkpoint(c["note"], keys)
         except NoteError as exc:
-            problems.append(Problem(BAD_SIGNATURE, first, f"{label}: {exc}", size))
+            problems.append(Problem(BAD_SIGNATURE, first, f"{label}: {exc}", last))
             continue
         if signed_origin != origin:
             problems.append(
-                Problem(BAD_SIGNATURE, first, f"{label} is for another log", size)
+                Problem(BAD_SIGNATURE, first, f"{label} is for another log", last)
             )
             continue
         proof = [bytes.fromhex(h) for h in c.get("consistency_proof", [])]
         if signed_size != size or root.hex() != c.get("root"):
             problems.append(
-                Problem(INCONSISTENT, first, f"{label} differs from its note", size)
+                Problem(INCONSISTENT, first, f"{label} differs from its note", last)
             )
         elif previous and not verify_consistency(
             previous[1], size, previous[2], root, proof
@@ -485,7 +489,7 @@ def check_checkpoints(
                     INCONSISTENT,
                     first,
                     (f"{label} is not proven consistent with {previous[3]}"),
-                    size,
+                    last,
                 )
             )
         previous = (seq, signed_size, root, label)
@@ -666,7 +670,10 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
             )
     altered = bundle.altered_files()
     problems.sort(key=lambda p: p.position)
-    latest = max(trusted, key=lambda t: t[1]) if trusted else None
+    # The latest of the bundle's own checkpoints (as counted above), by number: never
+    # a kept one passed with --checkpoint, which the bundle may not even hold.
+    own = [t for t in trusted if t[0]]
+    latest = max(own, key=lambda t: t[0]) if own else None
     return {
         "ok": not problems and not altered,
         "tree_size": sealed,

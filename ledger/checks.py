@@ -172,11 +172,21 @@ class Report:
         return out
 
 
-def _order(problem: Problem) -> tuple[int, int]:
-    return (problem.position, problem.checkpoint or 0)
+def _order(problem: Problem) -> int:
+    # By position only, keeping the order they were found in: the first listed is
+    # ``Report.first``, as in verifier.py.
+    return problem.position
 
 
 # --- checkpoints -------------------------------------------------------------------
+
+
+def vouched(covered: int, size: int) -> tuple[int, int | None]:
+    """The positions a stored checkpoint of ``size`` vouches for beyond the sizes
+    before it (``covered``): the new ones; all of its tree if it adds none (a row
+    whose size was tampered with). Never an empty range."""
+    first = covered + 1 if size > covered else 1
+    return first, (size if size >= first else None)
 
 
 def check_checkpoints(
@@ -189,11 +199,11 @@ def check_checkpoints(
     previous: TrustedCheckpoint | None = None
     for row in rows:
         label = f"checkpoint #{row.seq} (tree size {row.tree_size})"
-        first = min(covered, row.tree_size) + 1
+        first, last = vouched(covered, row.tree_size)
         covered = max(covered, row.tree_size)
         kind, detail = _checkpoint_problem(row, label, previous, verifiers, origin)
         if kind is not None:
-            problems.append(Problem(kind, first, detail, row.tree_size, row.seq))
+            problems.append(Problem(kind, first, detail, last, row.seq))
         if kind == BAD_SIGNATURE:
             continue
         signed = Checkpoint.parse(open_note(row.note, verifiers))

@@ -169,7 +169,7 @@ def check_frontiers(
                         if row.seq == from_checkpoint
                         else ""
                     ),
-                    row.tree_size,
+                    row.tree_size or None,
                     row.seq,
                 )
             )

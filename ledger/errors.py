@@ -44,13 +44,15 @@ class ConflictError(DomainError):
 
 
 class IdempotencyKeyReused(DomainError):
-    """The same idempotency key was sent with a different command."""
+    """The same idempotency key was sent with another request: another command, or
+    the same one by another actor, with another reason or other arguments."""
 
     status = 422
     code = "idempotency_key_reused"
     template = (
-        "La clé d'idempotence {key} a déjà servi à la commande « {previous} » ; "
-        "elle ne peut pas servir à « {command} »."
+        "La clé d'idempotence {key} a déjà servi à une autre requête (« {previous} ») :"
+        " elle ne sert qu'à répéter la même commande avec les mêmes arguments, pas à"
+        " envoyer « {command} » avec ceux-ci. Prenez une nouvelle clé."
     )
 
 

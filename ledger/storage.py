@@ -9,7 +9,8 @@ same transaction as the events:
   to auditors, secrets are not.
 
 Tables are created only by ``sdsi init`` (``CREATE_TABLE=y``); opening an uninitialised
-database is detected by :meth:`LedgerStorage.check_initialised`.
+database is detected by :meth:`LedgerStorage.missing_tables`. The DDL below is schema
+version 1, frozen: later changes are steps of ``ledger/migrations.py``.
 """
 
 from __future__ import annotations

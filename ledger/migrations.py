@@ -38,7 +38,7 @@ from psycopg import sql
 from ledger.errors import SchemaOutdated
 
 BASELINE = 1
-LOCK_KEY = 0x5D5113D6  # the advisory lock of schema changes (PostgreSQL)
+LOCK_KEY = 0x5D5113D6  # advisory lock of schema changes, with the schema (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,10 @@ def _locked(ledger: Any) -> Iterator[Any]:
     db = ledger.settings.database
     if db.is_postgres:
         with psycopg.connect(**db.libpq_kwargs()) as conn:  # type: ignore[arg-type]
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            conn.execute(  # per schema: ledgers in other schemas do not wait
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                (LOCK_KEY, db.schema),
+            )
             yield conn  # committed on leaving the block, rolled back on error
         return
     conn = sqlite3.connect(db.sqlite_path, isolation_level=None, timeout=30)

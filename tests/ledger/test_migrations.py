@@ -191,8 +191,9 @@ def test_a_first_release_database_is_upgraded_by_sdsi_init_keeping_its_rows(
             hidden_row(ledger, -2)
         if backend == "postgres":  # guards new rows; the old one stays reported
             validated = ledger.storage.fetchone(
-                "SELECT convalidated FROM pg_constraint WHERE conname = ?",
-                ("sdsi_" + PG_ID_CHECK,),
+                "SELECT convalidated FROM pg_constraint"
+                " WHERE conrelid = ?::regclass AND conname = ?",
+                (ledger.storage.events_table, "sdsi_" + PG_ID_CHECK),
             )
             assert validated == (False,)
         # A key of the first release keeps the first release's rule; new keys, the new.

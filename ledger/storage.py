@@ -306,25 +306,30 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
             for row in rows
         ]
 
-    def _insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # Runs first in the same pipelined transaction as the event insert: a duplicate
-        # idempotency key makes the whole save fail with IntegrityError.
-        prefix = f'"{self.datastore.schema}".{self.table_prefix}'
-        _write_extras(curs, "%s", prefix, kwargs, stored_events)
-
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """The command record, the credential and the actor check, after the events,
+        in the same pipelined transaction: a duplicate idempotency key or a changed
+        account fails the whole save (IntegrityError).
+
+        After the events, and never prepared: in a pipeline, the statements queued
+        after one that fails are skipped by the server, and psycopg 3.3 records a
+        statement it meant to prepare there (at its 5th use) as prepared although it
+        never was — the connection then fails every later save with "prepared
+        statement … does not exist". A duplicate key used to fail first, before the
+        library's NOTIFY and INSERT. Now the events INSERT is the last statement of
+        its segment, and nothing after a failure here is a prepared one.
+        """
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        prefix = f'"{self.datastore.schema}".{self.table_prefix}'
+        _write_extras(curs, "%s", prefix, kwargs, stored_events, prepare=False)
         check: ActorCheck | None = kwargs.get("sdsi_actor")
-        if (
-            check is not None
-        ):  # after the table lock, in the same pipeline: fails the commit
+        if check is not None:  # after the table lock: serialised with every writer
             curs.execute(
-                f'SELECT "{self.datastore.schema}".{self.table_prefix}check_actor(%s, %s)',
+                f"SELECT {prefix}check_actor(%s, %s)",
                 (check.originator_id, check.version),
+                prepare=False,
             )
         return ids
 
@@ -335,7 +340,10 @@ def _write_extras(
     prefix: str,
     kwargs: dict[str, Any],
     stored_events: Sequence[StoredEvent],
+    **execute: Any,
 ) -> None:
+    """Insert the command record and the credential (``execute``: options of the
+    cursor's ``execute``, e.g. ``prepare=False`` on PostgreSQL)."""
     record: CommandRecord | None = kwargs.get("sdsi_command")
     if record is not None:
         last = stored_events[-1] if stored_events else None
@@ -356,6 +364,7 @@ def _write_extras(
                 json.dumps(record.result),
                 record.arguments_hash,
             ),
+            **execute,
         )
     cred: Credential | None = kwargs.get("sdsi_credential")
     if cred is not None:
@@ -364,6 +373,7 @@ def _write_extras(
             f" VALUES ({ph}, {ph}, {ph}) ON CONFLICT (username) DO UPDATE SET"
             " password_hash = EXCLUDED.password_hash, changed_at = EXCLUDED.changed_at",
             (cred.username, cred.password_hash, cred.changed_at),
+            **execute,
         )
 
 

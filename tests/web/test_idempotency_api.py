@@ -121,7 +121,7 @@ def test_the_same_key_on_another_resource_or_command_is_refused(site: Site) -> N
 
 @given(data=st.data())
 @settings(
-    max_examples=80,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

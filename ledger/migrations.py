@@ -74,11 +74,6 @@ class Upgrade:
     applied: list[Migration] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)  # guards re-installed
 
-    def lines(self) -> list[str]:
-        out = [f"schema version {m.version}: {m.summary}" for m in self.applied]
-        out += [f"guard {name} (it was missing)" for name in self.restored]
-        return out
-
 
 # --- the steps ---------------------------------------------------------------------
 

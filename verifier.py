@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ALTERED, MISSING, INSERTED, REORDERED = "altered", "missing", "inserted", "reordered"
 BAD_SIGNATURE, INCONSISTENT = "bad signature", "inconsistent checkpoint"
+OUTSIDE, OUTSIDE_LISTED = "outside the log", 100
 
 
 class InputError(Exception):
@@ -358,6 +359,7 @@ class Bundle:
     """A bundle directory or .zip: manifest, events, leaves, checkpoints, key."""
 
     FILES = ("events.jsonl", "leaves.jsonl", "checkpoints.jsonl", "public_key.pem")
+    OUTSIDE = "outside.jsonl"  # rows outside the log; absent from older bundles
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -393,9 +395,13 @@ class Bundle:
                 except ValueError:
                     raise InputError(f"{name} line {number} is not JSON") from None
 
+    def files(self) -> tuple[str, ...]:
+        listed = self.manifest.get("files", {})
+        return self.FILES + ((self.OUTSIDE,) if self.OUTSIDE in listed else ())
+
     def altered_files(self) -> list[str]:
         altered = []
-        for name in self.FILES:
+        for name in self.files():
             digest = hashlib.sha256()
             with self.open(name) as fh:
                 for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
@@ -407,21 +413,34 @@ class Bundle:
 
 
 class Problem:
-    def __init__(self, kind: str, position: int, detail: str, last: int | None = None):
+    def __init__(
+        self,
+        kind: str,
+        position: int,
+        detail: str,
+        last: int | None = None,
+        notification_id: int | None = None,
+    ):
         self.kind, self.position, self.detail, self.last = kind, position, detail, last
+        self.notification_id = notification_id  # of a row outside the log
 
     def where(self) -> str:
+        if self.kind == OUTSIDE:
+            return f"row id {self.notification_id}"
         if self.last in (None, self.position):
             return f"position {self.position}"
         return f"positions {self.position}..{self.last}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "position": self.position,
             "last": self.last,
             "detail": self.detail,
         }
+        if self.kind == OUTSIDE:
+            out["notification_id"] = self.notification_id
+        return out
 
 
 def _who(identity: tuple[str, int]) -> str:
@@ -442,21 +461,25 @@ def check_checkpoints(
     for c in bundle.lines("checkpoints.jsonl"):
         seq, size = int(c["seq"]), int(c["tree_size"])
         label = f"checkpoint #{seq} (tree size {size})"
-        first, covered = min(covered, size) + 1, max(covered, size)
+        # The positions it vouches for beyond the sizes before it; all of its tree
+        # if it adds none (a tampered size): never an empty range.
+        first = covered + 1 if size > covered else 1
+        last = size if size >= first else None
+        covered = max(covered, size)
         try:
             signed_origin, signed_size, root = open_checkpoint(c["note"], keys)
         except NoteError as exc:
-            problems.append(Problem(BAD_SIGNATURE, first, f"{label}: {exc}", size))
+            problems.append(Problem(BAD_SIGNATURE, first, f"{label}: {exc}", last))
             continue
         if signed_origin != origin:
             problems.append(
-                Problem(BAD_SIGNATURE, first, f"{label} is for another log", size)
+                Problem(BAD_SIGNATURE, first, f"{label} is for another log", last)
             )
             continue
         proof = [bytes.fromhex(h) for h in c.get("consistency_proof", [])]
         if signed_size != size or root.hex() != c.get("root"):
             problems.append(
-                Problem(INCONSISTENT, first, f"{label} differs from its note", size)
+                Problem(INCONSISTENT, first, f"{label} differs from its note", last)
             )
         elif previous and not verify_consistency(
             previous[1], size, previous[2], root, proof
@@ -466,7 +489,7 @@ def check_checkpoints(
                     INCONSISTENT,
                     first,
                     (f"{label} is not proven consistent with {previous[3]}"),
-                    size,
+                    last,
                 )
             )
         previous = (seq, signed_size, root, label)
@@ -508,10 +531,46 @@ def _classify(
     )
 
 
+def outside_problems(bundle: Bundle) -> list[Problem]:
+    """Rows the database held outside the log (ids <= 0), which the export lists:
+    never part of the signed log, and never something an intact ledger holds."""
+    if bundle.OUTSIDE not in bundle.files():
+        return []
+    problems: list[Problem] = []
+    total = 0
+    for row in bundle.lines(bundle.OUTSIDE):
+        total += 1
+        if len(problems) < OUTSIDE_LISTED:
+            nid = row["notification_id"]
+            problems.append(
+                Problem(
+                    OUTSIDE,
+                    0,
+                    (
+                        f"event {row['originator_id']} version "
+                        f"{int(row['originator_version'])} ({row['topic']}) is stored"
+                        f" with id {nid}, outside the log"
+                    ),
+                    notification_id=None if nid is None else int(nid),
+                )
+            )
+    if total > len(problems):
+        problems.append(
+            Problem(
+                OUTSIDE,
+                0,
+                f"and {total - len(problems)} more rows outside the log",
+                notification_id=problems[-1].notification_id,
+            )
+        )
+    return problems
+
+
 def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str, Any]:
     """Verify everything in a bundle; a JSON-able report."""
     origin = str(bundle.manifest.get("origin", ""))
     trusted, problems = check_checkpoints(bundle, keys, origin)
+    problems = outside_problems(bundle) + problems
     for i, note in enumerate(known, start=1):
         try:
             signed_origin, size, root = open_checkpoint(note, keys)
@@ -526,7 +585,10 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
         trusted.append((0, size, root, f"known checkpoint {i} (tree size {size})"))
     pending = sorted((t for t in trusted if t[1] > 0), key=lambda t: t[1])
     due = 0  # pending[due:] are the checkpoints not reached yet
-    compact, matched, roots_broken = CompactRange(), 0, False
+    # The last size at which a checkpoint matched the events, per kind (stored:
+    # proven consistent with each other; kept: linked to nothing but the events): a
+    # checkpoint that does not match points after the last match of its own kind.
+    compact, matched, roots_broken = CompactRange(), {True: 0, False: 0}, False
     events = bundle.lines("events.jsonl")
     seals = bundle.lines("leaves.jsonl")
     event, seal = next(events, None), next(seals, None)
@@ -566,19 +628,20 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
             break
         compact.append(leaf)  # type: ignore[arg-type]
         sealed = position
+        before = dict(matched)  # matches at smaller sizes only
         while due < len(pending) and pending[due][1] == position:
-            _seq, size, root, label = pending[due]
+            seq, size, root, label = pending[due]
             due += 1
             if roots_broken:
                 continue
             if compact.root() == root:
-                matched = position
+                matched[seq != 0] = position
             else:
                 roots_broken = True
                 problems.append(
                     Problem(
                         ALTERED,
-                        matched + 1,
+                        before[seq != 0] + 1,
                         (
                             f"the events agree with the leaves, but {label} signed "
                             "another root: "
@@ -607,7 +670,10 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
             )
     altered = bundle.altered_files()
     problems.sort(key=lambda p: p.position)
-    latest = max(trusted, key=lambda t: t[1]) if trusted else None
+    # The latest of the bundle's own checkpoints (as counted above), by number: never
+    # a kept one passed with --checkpoint, which the bundle may not even hold.
+    own = [t for t in trusted if t[0]]
+    latest = max(own, key=lambda t: t[0]) if own else None
     return {
         "ok": not problems and not altered,
         "tree_size": sealed,
@@ -673,6 +739,14 @@ def verify_consistency_file(proof: dict[str, Any], keys: list[Key]) -> str:
 # --- command line --------------------------------------------------------------------
 
 
+def _where(problem: dict[str, Any], first: bool = False) -> str:
+    if problem["kind"] == OUTSIDE:
+        return f"row id {problem['notification_id']}"
+    if first or problem["last"] in (None, problem["position"]):
+        return f"position {problem['position']}"
+    return f"positions {problem['position']}..{problem['last']}"
+
+
 def _print_report(report: dict[str, Any], pinned: bool, fingerprint: str) -> None:
     if not pinned:
         print(
@@ -684,15 +758,11 @@ def _print_report(report: dict[str, Any], pinned: bool, fingerprint: str) -> Non
     if report["problems"]:
         first = report["first_problem"]
         print(
-            f"BUNDLE VERIFICATION FAILED: first bad position {first['position']} "
+            f"BUNDLE VERIFICATION FAILED: first bad {_where(first, True)} "
             f"({first['kind']})"
         )
         for p in report["problems"]:
-            where = (
-                f"position {p['position']}"
-                if p["last"] in (None, p["position"])
-                else f"positions {p['position']}..{p['last']}"
-            )
+            where = _where(p)
             print(f"  {where}: {p['kind']} — {p['detail']}")
         return
     if report["altered_files"]:

@@ -13,7 +13,7 @@ from ledger.commands.proposals import ProposalCommands
 from ledger.commands.scenarios import ScenarioCommands
 from ledger.config import DatabaseConfig, Settings
 from ledger.errors import NotInitialised, StorageUnavailable
-from ledger.storage import SCHEMA_VERSION
+from ledger.migrations import Upgrade, ensure_guards, migrate, schema_version
 
 
 class Ledger(
@@ -26,6 +26,9 @@ class Ledger(
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 
     name = "sdsi"  # PostgreSQL tables are sdsi_events, sdsi_commands, …
+
+    # What opening changed in the schema (``sdsi init`` reports it).
+    upgrade: Upgrade | None = None
 
 
 def probe_postgres(db: DatabaseConfig) -> None:
@@ -46,7 +49,9 @@ def open_ledger(settings: Settings, *, create: bool = False) -> Ledger:
     """Open the ledger on the configured database.
 
     ``create=True`` (``sdsi init`` only) creates the tables; otherwise an uninitialised
-    database raises :class:`NotInitialised`, and nothing is created.
+    database raises :class:`NotInitialised`, and nothing is created. Either way the
+    schema is brought to the current version (``ledger.migrations``): a role that may
+    not do it gets :class:`~ledger.errors.SchemaOutdated`.
     """
     db = settings.database
     if db.is_postgres:
@@ -67,12 +72,16 @@ def open_ledger(settings: Settings, *, create: bool = False) -> Ledger:
                 f"cannot open the ledger at {db.describe()}: {exc}"
             ) from exc
         raise
-    if create:
-        if ledger.storage.get_meta("schema_version") is None:
-            ledger.storage.set_meta("schema_version", SCHEMA_VERSION)
-    else:
-        missing = ledger.storage.missing_tables()
-        if missing or ledger.storage.get_meta("schema_version") is None:
-            ledger.close()
-            raise NotInitialised(db.describe())
+    try:
+        if create:
+            ledger.upgrade = migrate(ledger, fresh=True)
+            ledger.upgrade.restored = ensure_guards(ledger)
+        else:
+            missing = ledger.storage.missing_tables()
+            if missing or schema_version(ledger) is None:
+                raise NotInitialised(db.describe())
+            ledger.upgrade = migrate(ledger)
+    except BaseException:
+        ledger.close()
+        raise
     return ledger

@@ -2,7 +2,8 @@
 
 Files (formats in docs/integrity.md): ``events.jsonl`` (position, identity, topic and
 base64 state of every event), ``leaves.jsonl`` (the seal rows), ``checkpoints.jsonl``
-(the signed notes verbatim, with their consistency proofs), ``public_key.pem`` and
+(the signed notes verbatim, with their consistency proofs), ``outside.jsonl`` (event
+rows outside the log, if the database holds any), ``public_key.pem`` and
 ``manifest.json`` (counts and the SHA-256 of each file). ``verifier.py`` checks a
 bundle without this package; ``ledger.bundle_import`` loads one into an empty database
 after verifying it, reproducing identical events, seals and checkpoints.
@@ -32,12 +33,13 @@ from ledger.checks import (
     check_checkpoints,
     check_known,
     check_log,
+    outside_problems,
 )
 from ledger.leaf import LEAF_FORMAT, LeafError, canonical_id, leaf_hash_of
 from ledger.log import read_log
 from ledger.merkle import CompactRange
 from ledger.notes import NoteVerifier, public_pem, trusted_verifiers
-from ledger.sealstore import CheckpointRow, Identity, SealRow, SealStore
+from ledger.sealstore import CheckpointRow, Identity, OutsideRow, SealRow, SealStore
 
 BUNDLE_FORMAT = "sdsi-ledger-bundle"
 BUNDLE_VERSION = 1
@@ -49,6 +51,10 @@ EVENTS, LEAVES, CHECKPOINTS, PUBLIC_KEY, MANIFEST = (
     "manifest.json",
 )
 DATA_FILES = (EVENTS, LEAVES, CHECKPOINTS, PUBLIC_KEY)
+# Rows of the event table outside the log (ids <= 0): not part of the signed log, but
+# an honest export lists them so that every verifier reports them. Optional (bundles
+# written before it have none); hashed in the manifest like the others.
+OUTSIDE = "outside.jsonl"
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----\s*", re.S
 )
@@ -146,6 +152,21 @@ def export_bundle(
                     )
                 )
             files[LEAVES] = out.summary()
+        with open_member(OUTSIDE) as raw:
+            out = _Counted(raw)
+            for row in store.iter_outside_log():
+                out.write(
+                    _line(
+                        {
+                            "notification_id": row.notification_id,
+                            "originator_id": row.originator_id,
+                            "originator_version": row.originator_version,
+                            "topic": row.topic,
+                            "state": base64.b64encode(row.state).decode(),
+                        }
+                    )
+                )
+            files[OUTSIDE] = out.summary()
         checkpoints = store.checkpoints()
         with open_member(CHECKPOINTS) as raw:
             out = _Counted(raw)
@@ -184,6 +205,7 @@ def export_bundle(
             "keys": [v.vkey() for v in verifiers],
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "events": files[EVENTS]["lines"],
+            "outside_log": files[OUTSIDE]["lines"],
             "sealed": files[LEAVES]["lines"],
             "checkpoints": len(checkpoints),
             "latest_checkpoint": None
@@ -264,7 +286,7 @@ class Bundle:
     def file_errors(self) -> list[str]:
         """Files that differ from the SHA-256 the manifest gives."""
         errors = []
-        for name in DATA_FILES:
+        for name in self.data_files():
             expected = self.manifest.get("files", {}).get(name, {}).get("sha256")
             digest = hashlib.sha256()
             with self.open(name) as fh:
@@ -273,6 +295,30 @@ class Bundle:
             if digest.hexdigest() != expected:
                 errors.append(f"{name} does not match the SHA-256 in the manifest")
         return errors
+
+    def data_files(self) -> tuple[str, ...]:
+        """The members the manifest hashes (``outside.jsonl`` only when listed)."""
+        listed = self.manifest.get("files", {})
+        return DATA_FILES + ((OUTSIDE,) if OUTSIDE in listed else ())
+
+    def outside(self) -> Iterator[OutsideRow]:
+        """The rows outside the log the bundle lists (none in older bundles)."""
+        if OUTSIDE not in self.data_files():
+            return
+        for number, o in enumerate(self.lines(OUTSIDE), start=1):
+            try:
+                nid = o["notification_id"]
+                yield OutsideRow(
+                    None if nid is None else int(nid),
+                    canonical_id(o["originator_id"]),
+                    int(o["originator_version"]),
+                    str(o["topic"]),
+                    base64.b64decode(o["state"], validate=True),
+                )
+            except (KeyError, TypeError, ValueError, LeafError) as exc:
+                raise BundleError(
+                    f"{OUTSIDE} line {number} is malformed: {exc}"
+                ) from None
 
     def public_keys(self) -> list[Ed25519PublicKey]:
         """The keys in ``public_key.pem``: the signing key first, then earlier ones."""
@@ -413,6 +459,9 @@ def verify_bundle(
         report,
         progress,
     )
-    report.problems = problems + more + report.problems
+    outside = list(bundle.outside())
+    report.problems = (
+        outside_problems(outside, len(outside)) + problems + more + report.problems
+    )
     report.seconds = time.perf_counter() - started
     return report

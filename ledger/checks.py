@@ -24,6 +24,8 @@ INSERTED = "inserted"
 REORDERED = "reordered"
 BAD_SIGNATURE = "bad signature"
 INCONSISTENT = "inconsistent checkpoint"
+OUTSIDE = "outside the log"
+OUTSIDE_LISTED = 100  # rows outside the log named one by one; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,12 @@ class Problem:
     detail: str
     last: int | None = None
     checkpoint: int | None = None
+    # A row outside the log has no position (0): its stored id names it.
+    notification_id: int | None = None
 
     def where(self) -> str:
+        if self.kind == OUTSIDE:
+            return f"row id {self.notification_id}"
         if self.last is None or self.last == self.position:
             return f"position {self.position}"
         return f"positions {self.position}..{self.last}"
@@ -45,13 +51,16 @@ class Problem:
         return f"{self.where()}: {self.kind} — {self.detail}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "position": self.position,
             "last": self.last,
             "checkpoint": self.checkpoint,
             "detail": self.detail,
         }
+        if self.kind == OUTSIDE:
+            out["notification_id"] = self.notification_id
+        return out
 
 
 @dataclass(frozen=True)
@@ -163,11 +172,21 @@ class Report:
         return out
 
 
-def _order(problem: Problem) -> tuple[int, int]:
-    return (problem.position, problem.checkpoint or 0)
+def _order(problem: Problem) -> int:
+    # By position only, keeping the order they were found in: the first listed is
+    # ``Report.first``, as in verifier.py.
+    return problem.position
 
 
 # --- checkpoints -------------------------------------------------------------------
+
+
+def vouched(covered: int, size: int) -> tuple[int, int | None]:
+    """The positions a stored checkpoint of ``size`` vouches for beyond the sizes
+    before it (``covered``): the new ones; all of its tree if it adds none (a row
+    whose size was tampered with). Never an empty range."""
+    first = covered + 1 if size > covered else 1
+    return first, (size if size >= first else None)
 
 
 def check_checkpoints(
@@ -180,11 +199,11 @@ def check_checkpoints(
     previous: TrustedCheckpoint | None = None
     for row in rows:
         label = f"checkpoint #{row.seq} (tree size {row.tree_size})"
-        first = min(covered, row.tree_size) + 1
+        first, last = vouched(covered, row.tree_size)
         covered = max(covered, row.tree_size)
         kind, detail = _checkpoint_problem(row, label, previous, verifiers, origin)
         if kind is not None:
-            problems.append(Problem(kind, first, detail, row.tree_size, row.seq))
+            problems.append(Problem(kind, first, detail, last, row.seq))
         if kind == BAD_SIGNATURE:
             continue
         signed = Checkpoint.parse(open_note(row.note, verifiers))
@@ -244,6 +263,46 @@ def check_known(
             continue
         trusted.append(TrustedCheckpoint(None, signed.tree_size, signed.root, label))
     return trusted, problems
+
+
+# --- rows outside the log ------------------------------------------------------------
+
+
+class OutsideLike(Protocol):
+    """A stored row outside the log, as the database or a bundle gives it."""
+
+    notification_id: int | None
+
+    def describe(self) -> str: ...
+
+
+def outside_problems(rows: Iterable[OutsideLike], total: int) -> list[Problem]:
+    """One problem per row outside the log (the first :data:`OUTSIDE_LISTED`), then
+    one for the rest: no row of the event table goes unaccounted for."""
+    problems = []
+    for row in rows:
+        if len(problems) == OUTSIDE_LISTED:
+            break
+        problems.append(
+            Problem(
+                OUTSIDE,
+                0,
+                row.describe()
+                + ": sealing, bundles and the views never read it; the write side"
+                " refuses to load its aggregate",
+                notification_id=row.notification_id,
+            )
+        )
+    if total > len(problems):
+        problems.append(
+            Problem(
+                OUTSIDE,
+                0,
+                f"and {total - len(problems)} more rows outside the log",
+                notification_id=problems[-1].notification_id if problems else None,
+            )
+        )
+    return problems
 
 
 # --- the log ---------------------------------------------------------------------
@@ -319,7 +378,13 @@ def check_log(
         (t for t in trusted if t.tree_size > start.size), key=lambda t: t.tree_size
     )
     frontier = start.copy()
-    matched = start.size  # largest size whose signed root matched
+    # The last size at which a checkpoint matched the events, per kind: stored
+    # checkpoints (seq set) are proven consistent with each other, so a stored one that
+    # does not match points after the last stored match; a kept one (an auditor's
+    # file) is linked to the others by nothing but the events, so it narrows the
+    # range only by the kept ones that matched (a rewrite re-signed with the key makes
+    # the stored ones match, and proves nothing about where the kept tree differs).
+    matched = {True: start.size, False: 0}
     roots_broken = False
     event, seal_row = next(events, None), next(seals, None)
     report.sealed = start.size
@@ -366,18 +431,20 @@ def check_log(
         frontier.append(leaf)
         report.checked += 1
         report.sealed = position
+        before = dict(matched)  # matches at smaller sizes only
         while pending and pending[0].tree_size == position:
             checkpoint = pending.pop(0)
+            stored = checkpoint.seq is not None
             if roots_broken:
                 continue
             if frontier.root() == checkpoint.root:
-                matched = position
+                matched[stored] = position
                 continue
             roots_broken = True
             report.problems.append(
                 Problem(
                     ALTERED,
-                    matched + 1,
+                    before[stored] + 1,
                     (
                         "the events agree with their seals, but "
                         f"{checkpoint.label} signed "

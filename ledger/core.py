@@ -3,7 +3,9 @@
 Every command of :class:`ledger.app.Ledger` runs through :meth:`LedgerCore.execute`:
 
 1. a client-supplied idempotency key that already landed returns the first result
-   (detected when the repeat is refused, writes nothing, or fails to save);
+   (detected when the repeat is refused, writes nothing, or fails to save) if the
+   same actor sent the same command with the same arguments and reason (compared by
+   the hash of :mod:`ledger.idempotency`), and is refused otherwise;
 2. the actor's roles are read from their account, and the command context (actor, roles,
    UTC time, origin, reason, key, command name) is set for every event triggered;
 3. the command body loads aggregates through a :class:`Unit`, checks the rules (raising
@@ -48,6 +50,7 @@ from ledger.errors import (
     IdempotencyKeyReused,
     StorageUnavailable,
 )
+from ledger.idempotency import Call, arguments_hash, current_call
 from ledger.outage import OUTAGE_ERRORS, install_idle_check
 from ledger.storage import ActorCheck, CommandRecord, Credential, LedgerStorage
 from ledger.transcodings import register_all
@@ -206,7 +209,18 @@ class LedgerCore(Application[UUID]):
         caller: Caller,
         body: Callable[[Unit], Mapping[str, Any] | None],
     ) -> CommandResult:
-        """Run ``body`` as the command ``command`` for ``caller``; see module doc."""
+        """Run ``body`` as the command ``command`` for ``caller``; see module doc.
+
+        Only from a method decorated with :func:`~ledger.idempotency.command` (named
+        ``command``), whose arguments make the idempotency hash.
+        """
+        call = current_call()
+        if call is None or call.command != command:
+            raise TypeError(
+                f"the command {command!r} must run from a method decorated with"
+                " @command, which captures its arguments for idempotency"
+            )
+        digest = arguments_hash(caller.actor, caller.reason, call.arguments)
         origin = enum_value(Origin, caller.origin, "origin")
         client_key = self._check_key(caller.key)
         # No lookup of the key up front (it would cost a read on every command): the
@@ -214,11 +228,17 @@ class LedgerCore(Application[UUID]):
         # every way a repeat can end — refused by a rule, writing nothing, or failing to
         # save — first checks whether the key already landed.
         key = client_key or "auto-" + uuid4().hex
-        reason = (
-            text(caller.reason, "reason", max_len=4000, required=False)
-            if caller.reason
-            else None
-        )
+        try:
+            reason = (
+                text(caller.reason, "reason", max_len=4000, required=False)
+                if caller.reason
+                else None
+            )
+        except DomainError:
+            landed = self.storage.get_command(key) if client_key else None
+            if landed is not None:  # a landed key sent again with another reason
+                return self._replay(landed, call, digest)
+            raise
         for attempt in range(1, MAX_ATTEMPTS + 1):
             cached = caller.actor in self._actors
             actor = self._actor(caller.actor)
@@ -238,7 +258,7 @@ class LedgerCore(Application[UUID]):
             except DomainError:
                 landed = self.storage.get_command(key) if client_key else None
                 if landed is not None:
-                    return self._replay(landed, command)
+                    return self._replay(landed, call, digest)
                 if cached:  # refused with cached roles: re-check once with fresh ones
                     self._actors.pop(caller.actor, None)
                     continue
@@ -247,10 +267,10 @@ class LedgerCore(Application[UUID]):
             if not pending:
                 landed = self.storage.get_command(key) if client_key else None
                 if landed is not None:
-                    return self._replay(landed, command)
+                    return self._replay(landed, call, digest)
                 return CommandResult(command, key, data, None)
             record = CommandRecord(
-                key, command, caller.actor, ctx.at.isoformat(), None, None, data
+                key, command, caller.actor, ctx.at.isoformat(), None, None, data, digest
             )
             # The roles came from a cached account: the save checks it did not change
             # (unless the command writes that account itself: its version key checks it).
@@ -272,7 +292,7 @@ class LedgerCore(Application[UUID]):
                     # library retried, or an earlier or twin request with the same key.
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours
-                    return self._replay(landed, command, replayed=not ours)
+                    return self._replay(landed, call, digest, replayed=not ours)
                 self.stats.conflicts += 1
                 self._actors.pop(caller.actor, None)  # maybe the actor's roles changed
                 time.sleep(random.uniform(0, 0.002 * attempt))
@@ -289,7 +309,7 @@ class LedgerCore(Application[UUID]):
                 if landed is not None:
                     ours = landed.recorded_at == record.recorded_at
                     self.stats.lost_acks += ours
-                    return self._replay(landed, command, replayed=not ours)
+                    return self._replay(landed, call, digest, replayed=not ours)
                 raise StorageUnavailable(
                     f"the ledger database did not accept the command: {exc}"
                 ) from exc
@@ -315,12 +335,35 @@ class LedgerCore(Application[UUID]):
             )
         return key
 
+    def landed(self, caller: Caller) -> CommandResult | None:
+        """Inside a command method: the first result if ``caller``'s key already
+        landed and this call repeats it (``IdempotencyKeyReused`` if it differs)."""
+        call = current_call()
+        if caller.key is None or call is None:
+            return None
+        record = self.storage.get_command(caller.key)
+        if record is None:
+            return None
+        digest = arguments_hash(caller.actor, caller.reason, call.arguments)
+        return self._replay(record, call, digest)
+
     def _replay(
-        self, landed: CommandRecord, command: str, *, replayed: bool = True
+        self,
+        landed: CommandRecord,
+        call: Call,
+        digest: str,
+        *,
+        replayed: bool = True,
     ) -> CommandResult:
-        if landed.command != command:
+        same = landed.command == call.command and (
+            # Records written before schema version 3 have no hash: for those keys
+            # only, the command name is all that is compared (the old behaviour).
+            landed.arguments_hash is None
+            or (landed.arguments_hash == digest and self._secrets_match(call))
+        )
+        if not same:
             raise IdempotencyKeyReused(
-                key=landed.key, previous=landed.command, command=command
+                key=landed.key, previous=landed.command, command=call.command
             )
         self.stats.replays += replayed
         nid = None
@@ -334,6 +377,11 @@ class LedgerCore(Application[UUID]):
         return CommandResult(
             landed.command, landed.key, landed.result, nid, replayed=replayed
         )
+
+    def _secrets_match(self, call: Call) -> bool:
+        """Whether a repeat's secret arguments (never hashed) are the first send's:
+        commands with secrets override it (accounts: the password stored)."""
+        return not call.secrets
 
     def _actor(self, actor: str) -> tuple[UUID, int, tuple[str, ...]] | None:
         """(account id, version, roles) of an actor; ``None`` for the system actor."""

@@ -32,6 +32,11 @@ class NotInitialised(Exception):
         )
 
 
+class SchemaOutdated(Exception):
+    """The database's schema is not the one this program needs, and could not be
+    brought to it (e.g. the least-privilege role may not alter tables)."""
+
+
 class ConflictError(DomainError):
     """Concurrent commands kept changing the same record; retrying did not help."""
 
@@ -44,11 +49,27 @@ class ConflictError(DomainError):
 
 
 class IdempotencyKeyReused(DomainError):
-    """The same idempotency key was sent with a different command."""
+    """The same idempotency key was sent with another request: another command, or
+    the same one by another actor, with another reason or other arguments."""
 
     status = 422
     code = "idempotency_key_reused"
     template = (
-        "La clé d'idempotence {key} a déjà servi à la commande « {previous} » ; "
-        "elle ne peut pas servir à « {command} »."
+        "La clé d'idempotence {key} a déjà servi à une autre requête (« {previous} ») :"
+        " elle ne sert qu'à répéter la même commande avec les mêmes arguments, pas à"
+        " envoyer « {command} » avec ceux-ci. Prenez une nouvelle clé."
+    )
+
+
+class EventOutsideLog(DomainError):
+    """A stored event row lies outside the log (id <= 0): nothing reads it but the
+    write side would, so the write side refuses it (docs/integrity.md)."""
+
+    status = 409
+    code = "event_outside_log"
+    template = (
+        "Le registre contient un événement hors de son journal (agrégat "
+        "{originator_id}, version {version}, identifiant {notification_id}) : ni "
+        "scellé, ni exporté, ni visible, il ne peut pas compter ; rien n'a été fait. "
+        "Faites lancer « sdsi verify »."
     )

@@ -50,6 +50,24 @@ class CheckpointRow:
     consistency_proof: tuple[bytes, ...]
 
 
+@dataclass(frozen=True)
+class OutsideRow:
+    """An event row outside the log: its id (<= 0) and what it holds."""
+
+    notification_id: int | None
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+    def describe(self) -> str:
+        return (
+            f"event {self.originator_id} version {self.originator_version}"
+            f" ({self.topic}) is stored with id {self.notification_id},"
+            " outside the log"
+        )
+
+
 def split_hashes(blob: bytes) -> tuple[bytes, ...]:
     """Concatenated 32-byte hashes, split."""
     blob = bytes(blob)
@@ -161,10 +179,11 @@ class SealStore:
     # --- events ----------------------------------------------------------------------
 
     def event_present(self, identity: Identity) -> bool:
-        """Whether the event table holds the event ``identity``."""
+        """Whether the log (ids > 0) holds the event ``identity``."""
         rows = self._rows(
             "SELECT originator_version FROM {events}"
-            " WHERE originator_id = ? AND originator_version = ?",
+            " WHERE originator_id = ? AND originator_version = ?"
+            f" AND {self.storage.position_column} > 0",
             (self._event_db_id(identity[0]), identity[1]),
         )
         return bool(rows)
@@ -175,11 +194,55 @@ class SealStore:
             return 0
         column = self.storage.position_column
         rows = self._rows(
-            f"SELECT {column} AS nid FROM {{events}}"
+            f"SELECT {column} AS nid FROM {{events}} WHERE {column} > 0"
             f" ORDER BY {column} LIMIT 1 OFFSET ?",
             (position - 1,),
         )
         return int(rows[0]["nid"]) if rows else None
+
+    def events_outside_log(self, offset: int = 0, limit: int = 100) -> list[OutsideRow]:
+        """Event rows the log does not hold (id <= 0), by id.
+
+        The log — what sealing, verification, bundles and the views read — is the rows
+        with ids > 0 in id order; the guards of ``ledger.migrations`` refuse any other
+        id, but a database older than them, or whose owner removed them, may hold some.
+        """
+        column = self.storage.position_column
+        rows = self._rows(
+            f"SELECT {column} AS nid, originator_id, originator_version, topic, state"
+            f" FROM {{events}} WHERE {column} IS NULL OR {column} <= 0"
+            f" ORDER BY {column} NULLS FIRST, originator_id, originator_version"
+            " LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [
+            OutsideRow(
+                None if r["nid"] is None else int(r["nid"]),
+                str(UUID(str(r["originator_id"]))),
+                int(r["originator_version"]),
+                str(r["topic"]),
+                bytes(r["state"]),
+            )
+            for r in rows
+        ]
+
+    def iter_outside_log(self, page: int = 1000) -> Iterator[OutsideRow]:
+        """Every row of :meth:`events_outside_log`, read by pages."""
+        offset = 0
+        while True:
+            batch = self.events_outside_log(offset, page)
+            yield from batch
+            if len(batch) < page:
+                return
+            offset += page
+
+    def count_outside_log(self) -> int:
+        column = self.storage.position_column
+        rows = self._rows(
+            f"SELECT count(*) AS n FROM {{events}}"
+            f" WHERE {column} IS NULL OR {column} <= 0"
+        )
+        return int(rows[0]["n"])
 
     def count_events_after(self, notification_id: int) -> int:
         return int(self.storage.count_events_after(notification_id))

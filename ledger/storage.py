@@ -9,7 +9,8 @@ same transaction as the events:
   to auditors, secrets are not.
 
 Tables are created only by ``sdsi init`` (``CREATE_TABLE=y``); opening an uninitialised
-database is detected by :meth:`LedgerStorage.check_initialised`.
+database is detected by :meth:`LedgerStorage.missing_tables`. The DDL below is schema
+version 1, frozen: later changes are steps of ``ledger/migrations.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-SCHEMA_VERSION = "1"
+from ledger.errors import EventOutsideLog
 
 # Sealing (see docs/integrity.md): one row per sealed event, in log order, and the
 # signed checkpoints. Both tables, and the event table, are append-only: triggers
@@ -134,6 +135,9 @@ class CommandRecord:
     last_originator_id: UUID | None
     last_originator_version: int | None
     result: dict[str, Any]
+    # SHA-256 of the command's canonical arguments (``ledger.idempotency``); None in
+    # records written before schema version 3, whose keys keep the old behaviour.
+    arguments_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,11 +159,85 @@ class Credential:
     changed_at: str
 
 
+def _events_query(
+    base: str,
+    ph: str,
+    gt: int | None,
+    lte: int | None,
+    desc: bool,
+    limit: int | None,
+) -> tuple[str, list[Any]]:
+    """The tail of the library's ``select_events`` statement, and its parameters."""
+    params: list[Any] = []
+    if gt is not None:
+        base += f" AND originator_version > {ph}"
+        params.append(gt)
+    if lte is not None:
+        base += f" AND originator_version <= {ph}"
+        params.append(lte)
+    base += " ORDER BY originator_version " + ("DESC" if desc else "ASC")
+    if limit is not None:
+        base += f" LIMIT {ph}"
+        params.append(limit)
+    return base, params
+
+
+def _in_log(rows: Sequence[Any], id_column: str) -> None:
+    """Refuse to load an aggregate one of whose stored events lies outside the log.
+
+    Sealing, verification, exports and the views read the log (ids > 0, in order);
+    a row with id <= 0 is none of theirs. Ignoring it here would also be wrong — its
+    version would still collide with the next one written — so the write side stops,
+    naming the row, and ``sdsi verify`` reports it (docs/integrity.md).
+    """
+    for row in rows:
+        nid = row[id_column]
+        if nid is None or nid <= 0:
+            raise EventOutsideLog(
+                originator_id=str(UUID(str(row["originator_id"]))),
+                version=row["originator_version"],
+                notification_id=nid,
+            )
+
+
 class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
     """SQLite event recorder that also stores command records and credentials."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *EXTRA_DDL["sqlite"]]
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's query, with each row's id checked (:func:`_in_log`)."""
+        statement, params = _events_query(
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id = ?",
+            "?",
+            gt,
+            lte,
+            desc,
+            limit,
+        )
+        oid = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [oid, *params])
+            rows = c.fetchall()
+        _in_log(rows, "rowid")
+        return [
+            StoredEvent(
+                originator_id=self.convert_originator_id(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -194,23 +272,64 @@ class PostgresLedgerRecorder(PostgresApplicationRecorder):
                 ).format(schema=Identifier(self.datastore.schema))
             )
 
-    def _insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # Runs first in the same pipelined transaction as the event insert: a duplicate
-        # idempotency key makes the whole save fail with IntegrityError.
-        prefix = f'"{self.datastore.schema}".{self.table_prefix}'
-        _write_extras(curs, "%s", prefix, kwargs, stored_events)
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's query, with each row's id checked (:func:`_in_log`)."""
+        statement, params = _events_query(
+            f'SELECT * FROM "{self.datastore.schema}".{self.events_table_name}'
+            " WHERE originator_id = %s",
+            "%s",
+            gt,
+            lte,
+            desc,
+            limit,
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [originator_id, *params], prepare=True)
+            rows = curs.fetchall()
+        _in_log(rows, "notification_id")
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """The command record, the credential and the actor check, after the events,
+        in the same pipelined transaction: a duplicate idempotency key or a changed
+        account fails the whole save (IntegrityError).
+
+        After the events, and never prepared: in a pipeline, the statements queued
+        after one that fails are skipped by the server, and psycopg 3.3 records a
+        statement it meant to prepare there (at its 5th use) as prepared although it
+        never was — the connection then fails every later save with "prepared
+        statement … does not exist". A duplicate key used to fail first, before the
+        library's NOTIFY and INSERT. Now the events INSERT is the last statement of
+        its segment, and nothing after a failure here is a prepared one.
+        """
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        prefix = f'"{self.datastore.schema}".{self.table_prefix}'
+        _write_extras(curs, "%s", prefix, kwargs, stored_events, prepare=False)
         # after the table lock, in the same pipeline: fails the commit
         for check in _checks(kwargs):
             curs.execute(
-                f'SELECT "{self.datastore.schema}".{self.table_prefix}check_actor(%s, %s)',
+                f"SELECT {prefix}check_actor(%s, %s)",
                 (check.originator_id, check.version),
+                prepare=False,
             )
         return ids
 
@@ -228,7 +347,10 @@ def _write_extras(
     prefix: str,
     kwargs: dict[str, Any],
     stored_events: Sequence[StoredEvent],
+    **execute: Any,
 ) -> None:
+    """Insert the command record and the credential (``execute``: options of the
+    cursor's ``execute``, e.g. ``prepare=False`` on PostgreSQL)."""
     record: CommandRecord | None = kwargs.get("sdsi_command")
     if record is not None:
         last = stored_events[-1] if stored_events else None
@@ -237,8 +359,8 @@ def _write_extras(
             oid = oid.hex
         c.execute(
             f"INSERT INTO {prefix}commands (key, command, actor, recorded_at,"
-            f" last_originator_id, last_originator_version, result)"
-            f" VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
+            f" last_originator_id, last_originator_version, result, arguments_hash)"
+            f" VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})",
             (
                 record.key,
                 record.command,
@@ -247,7 +369,9 @@ def _write_extras(
                 oid,
                 last.originator_version if last else None,
                 json.dumps(record.result),
+                record.arguments_hash,
             ),
+            **execute,
         )
     cred: Credential | None = kwargs.get("sdsi_credential")
     if cred is not None:
@@ -256,6 +380,7 @@ def _write_extras(
             f" VALUES ({ph}, {ph}, {ph}) ON CONFLICT (username) DO UPDATE SET"
             " password_hash = EXCLUDED.password_hash, changed_at = EXCLUDED.changed_at",
             (cred.username, cred.password_hash, cred.changed_at),
+            **execute,
         )
 
 
@@ -392,7 +517,8 @@ class LedgerStorage:
     def get_command(self, key: str) -> CommandRecord | None:
         row = self.fetchone(
             "SELECT key, command, actor, recorded_at, last_originator_id,"
-            " last_originator_version, result FROM {t:commands} WHERE key = ?",
+            " last_originator_version, result, arguments_hash FROM {t:commands}"
+            " WHERE key = ?",
             (key,),
         )
         if row is None:
@@ -406,6 +532,7 @@ class LedgerStorage:
             last_originator_id=UUID(str(oid)) if oid else None,
             last_originator_version=row[5],
             result=json.loads(row[6]),
+            arguments_hash=row[7],
         )
 
     def notification_id_of(self, originator_id: UUID, version: int) -> int | None:

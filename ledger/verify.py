@@ -10,7 +10,10 @@ Trust comes only from the signatures: the seal table tells where each event was 
    inserted, reordered) — and appended to a compact range;
 3. at each checkpoint's size the recomputed root must equal the signed root (an event
    altered *and* re-sealed shows up here), and no checkpoint may cover more events
-   than the log holds.
+   than the log holds;
+4. every row of the event table is accounted for: the log is the rows with ids > 0,
+   and any other row is reported by originator and version (the write side refuses
+   to load them, nothing else reads them).
 
 Memory stays flat: one page of events and seals, and the compact range.
 """
@@ -31,12 +34,13 @@ from ledger.checks import (
     check_checkpoints,
     check_known,
     check_log,
+    outside_problems,
 )
 from ledger.leaf import LeafError, canonical_id, leaf_hash_of
 from ledger.log import Cursor, read_log
 from ledger.merkle import CompactRange
 from ledger.notes import trusted_verifiers
-from ledger.sealstore import SealStore
+from ledger.sealstore import CheckpointRow, SealStore
 
 
 class VerifyUsageError(ValueError):
@@ -91,11 +95,10 @@ def verify_ledger(
     trusted, problems = check_checkpoints(rows, verifiers, settings.ledger_origin)
     external, more = check_known(known, verifiers, settings.ledger_origin)
     problems += more
+    problems += check_frontiers(rows, trusted, from_checkpoint)
     start = CompactRange()
     if from_checkpoint is not None:
-        start, problem = _starting_point(store, trusted, from_checkpoint)
-        if problem is not None:
-            problems.append(problem)
+        start = _starting_point(store, trusted, from_checkpoint)
     nid = store.notification_id_at(start.size)
     report = Report(start=start.size, checkpoints=len(trusted))
     report.latest = max(trusted, key=lambda t: t.seq or 0) if trusted else None
@@ -122,35 +125,71 @@ def verify_ledger(
             report,
             progress,
         )
-    report.problems = problems + report.problems
+    outside = outside_problems(store.iter_outside_log(), store.count_outside_log())
+    report.problems = outside + problems + report.problems
     report.seconds = time.perf_counter() - started
     return report
 
 
+def check_frontiers(
+    rows: Iterable[CheckpointRow],
+    trusted: list[TrustedCheckpoint],
+    from_checkpoint: int | None = None,
+) -> list[Problem]:
+    """Every stored compact range must give its checkpoint's signed root.
+
+    Sealing resumes from the latest one and ``--from-checkpoint N`` from checkpoint
+    ``N``: a full verification checks them all, so that both modes report the same.
+    """
+    signed = {t.seq: t for t in trusted if t.seq is not None}
+    problems = []
+    for row in rows:
+        checkpoint = signed.get(row.seq)
+        if checkpoint is None or (row.tree_size, row.root) != (
+            checkpoint.tree_size,
+            checkpoint.root,
+        ):
+            continue  # a bad signature or a row unlike its note: reported already
+        try:
+            ok = (
+                CompactRange.from_bytes(row.tree_size, row.frontier).root()
+                == checkpoint.root
+            )
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(
+                Problem(
+                    INCONSISTENT,
+                    1,
+                    f"checkpoint #{row.seq}: its stored compact range does not match"
+                    " its signed root"
+                    + (
+                        "; verifying from the first event instead"
+                        if row.seq == from_checkpoint
+                        else ""
+                    ),
+                    row.tree_size or None,
+                    row.seq,
+                )
+            )
+    return problems
+
+
 def _starting_point(
     store: SealStore, trusted: list[TrustedCheckpoint], seq: int
-) -> tuple[CompactRange, Problem | None]:
+) -> CompactRange:
+    """The compact range of checkpoint ``seq``, or the empty one (verify from the
+    first event) when it is not signed or its stored range is wrong — each reported
+    by the checks of every checkpoint."""
     row = store.checkpoint(seq)
     if row is None:
         raise VerifyUsageError(f"there is no checkpoint #{seq}")
     signed = next((t for t in trusted if t.seq == seq), None)
-    if signed is None:  # its own problem is reported: verify from the first event
-        return CompactRange(), None
+    if signed is None or (row.tree_size, row.root) != (signed.tree_size, signed.root):
+        return CompactRange()
     try:
         frontier = CompactRange.from_bytes(row.tree_size, row.frontier)
     except ValueError:
-        frontier = None
-    if frontier is None or frontier.root() != signed.root:
-        problem = Problem(
-            INCONSISTENT,
-            1,
-            (
-                f"checkpoint #{seq}: its stored compact range does not match its"
-                " signed "
-                "root; verifying from the first event instead"
-            ),
-            row.tree_size,
-            seq,
-        )
-        return CompactRange(), problem
-    return frontier, None
+        return CompactRange()
+    return frontier if frontier.root() == signed.root else CompactRange()

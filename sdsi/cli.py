@@ -13,7 +13,12 @@ import click
 
 from domain.errors import DomainError
 from ledger.config import Settings
-from ledger.errors import ConfigError, NotInitialised, StorageUnavailable
+from ledger.errors import (
+    ConfigError,
+    NotInitialised,
+    SchemaOutdated,
+    StorageUnavailable,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,7 +65,12 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, StorageUnavailable, NotInitialised) as exc:
+        except (
+            ConfigError,
+            StorageUnavailable,
+            NotInitialised,
+            SchemaOutdated,
+        ) as exc:
             fail(str(exc))
         except DomainError as exc:
             fail(f"{exc.message} [{exc.code}]")
@@ -150,6 +160,7 @@ def init(
 
         ledger.storage.set_meta("initialised_at", datetime.now(UTC).isoformat())
         created.append(f"ledger tables in {settings.database.describe()}")
+    changed = _schema_changes(ledger)
     from projections.service import init_views
 
     if init_views(settings, ledger):
@@ -167,12 +178,46 @@ def init(
         created.append(f"least-privilege role {app_role!r} (read and append only)")
         if not app_password:
             click.echo(f"application role: {app_role}  password: {role_password}")
-    if created:
+    if created or changed:
         for item in created:
             click.echo(f"created {item}")
+        for item in changed:
+            click.echo(item)
     else:
         click.echo(
             f"already initialised ({settings.database.describe()}): nothing changed"
+        )
+    _warn_outside_log(ledger)
+
+
+def _schema_changes(ledger: Any) -> list[str]:
+    """What opening changed in an existing database's schema, one line each."""
+    upgrade = ledger.upgrade
+    if upgrade is None:
+        return []
+    lines = []
+    if upgrade.applied and not upgrade.created:
+        lines.append(
+            f"upgraded the ledger schema from version {upgrade.before}"
+            f" to {upgrade.after}:"
+        )
+        lines += [f"  {m.version}: {m.summary}" for m in upgrade.applied]
+    lines += [
+        f"restored the guard {name} (it was missing)" for name in upgrade.restored
+    ]
+    return lines
+
+
+def _warn_outside_log(ledger: Any) -> None:
+    """Rows no guard stopped (stored before the guards, or with them removed)."""
+    from ledger.sealstore import SealStore
+
+    outside = SealStore(ledger.storage).events_outside_log(limit=1)
+    if outside:
+        click.echo(
+            "warning: the event table holds rows outside the ledger's log (ids <= 0);"
+            " run `sdsi verify`",
+            err=True,
         )
 
 

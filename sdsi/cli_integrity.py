@@ -172,6 +172,12 @@ def export(cli: CliContext, bundle: Path, seal_first: bool) -> None:
         + (f" (latest checkpoint at tree size {latest['tree_size']})" if latest else "")
     )
     click.echo(f"key fingerprint (SHA-256): {manifest['key_fingerprint']}")
+    if manifest["outside_log"]:
+        click.echo(
+            f"warning: {manifest['outside_log']} event rows lie outside the log (ids"
+            " <= 0), listed in outside.jsonl: run `sdsi verify`",
+            err=True,
+        )
 
 
 @ledger_group.command("import")

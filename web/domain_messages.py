@@ -157,8 +157,14 @@ ENGLISH: dict[str, str] = {
         "concurrent changes touched the same data. Please try again."
     ),
     "idempotency_key_reused": (
-        "The idempotency key {key} was already used for the command “{previous}”; "
-        "it cannot be used for “{command}”."
+        "The idempotency key {key} was already used for another request "
+        "(“{previous}”): it only repeats the same command with the same arguments, "
+        "not “{command}” with these. Use a new key."
+    ),
+    "event_outside_log": (
+        "The ledger holds an event outside its log (aggregate {originator_id}, "
+        "version {version}, id {notification_id}): neither sealed, exported nor "
+        "shown, it cannot count; nothing was done. Have `sdsi verify` run."
     ),
 }
 

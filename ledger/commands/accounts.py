@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.accounts import Account, username
-from domain.errors import AlreadyExists, LastAdministrator
+from domain.errors import AlreadyExists, DomainError, LastAdministrator
 from domain.values import Role
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import Call, command
 from ledger.passwords import check_strength, hash_password, verify_password
 from ledger.storage import Credential
 
@@ -33,13 +34,14 @@ class AccountCommands(LedgerCore):
             raise AlreadyExists(kind=KIND, id=name)
         return unit.add(Account.register(name, display_name, email))
 
+    @command(secret=("password",))
     def bootstrap_admin(
         self, name: str, display_name: str, password: str
     ) -> CommandResult:
         """Create the first administrator (``sdsi init``), as the system actor."""
-        check_strength(password)
 
         def body(unit: Unit) -> dict[str, Any]:
+            check_strength(password)  # in the body: a repeated key is checked first
             account = self._new_account(unit, name, display_name, "")
             account.grant(Role.ADMIN)
             unit.credential = self._credential(account.username, password)
@@ -49,6 +51,7 @@ class AccountCommands(LedgerCore):
             "bootstrap_admin", Caller.system("initialisation du registre"), body
         )
 
+    @command(secret=("password",))
     def add_user(
         self,
         caller: Caller,
@@ -60,9 +63,9 @@ class AccountCommands(LedgerCore):
         roles: list[tuple[str, str | None]] | None = None,
     ) -> CommandResult:
         """Register an account with its password (and optionally its first roles)."""
-        check_strength(password)
 
         def body(unit: Unit) -> dict[str, Any]:
+            check_strength(password)  # in the body: a repeated key is checked first
             account = self._new_account(unit, name, display_name, email)
             for role, scope in roles or []:
                 self._check_scope(unit, role, scope)
@@ -72,6 +75,7 @@ class AccountCommands(LedgerCore):
 
         return self.execute("add_user", caller, body)
 
+    @command()
     def grant_role(
         self, caller: Caller, name: str, role: str, scope: str | None = None
     ) -> CommandResult:
@@ -85,6 +89,7 @@ class AccountCommands(LedgerCore):
 
         return self.execute("grant_role", caller, body)
 
+    @command()
     def revoke_role(
         self, caller: Caller, name: str, role: str, scope: str | None = None
     ) -> CommandResult:
@@ -92,18 +97,23 @@ class AccountCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
-            if role == Role.ADMIN.value and account.active and "admin" in account.grants:
+            if (
+                role == Role.ADMIN.value
+                and account.active
+                and "admin" in account.grants
+            ):
                 self._keep_an_administrator(account.username)
             account.revoke(role, scope)
             return {"username": account.username, "roles": account.grants}
 
         return self.execute("revoke_role", caller, body)
 
+    @command(secret=("password",))
     def set_password(self, caller: Caller, name: str, password: str) -> CommandResult:
         """Change a password (one's own, or any as administrator)."""
-        check_strength(password)
 
         def body(unit: Unit) -> dict[str, Any]:
+            check_strength(password)  # in the body: a repeated key is checked first
             account = self._account(unit, name)
             account.password_changed()
             unit.credential = self._credential(account.username, password)
@@ -111,6 +121,7 @@ class AccountCommands(LedgerCore):
 
         return self.execute("set_password", caller, body)
 
+    @command()
     def disable_user(self, caller: Caller, name: str) -> CommandResult:
         """Disable an account: it can no longer sign in nor act; reason required."""
 
@@ -123,6 +134,7 @@ class AccountCommands(LedgerCore):
 
         return self.execute("disable_user", caller, body)
 
+    @command()
     def enable_user(self, caller: Caller, name: str) -> CommandResult:
         """Re-enable a disabled account."""
 
@@ -132,6 +144,22 @@ class AccountCommands(LedgerCore):
             return {"username": account.username}
 
         return self.execute("enable_user", caller, body)
+
+    def _secrets_match(self, call: Call) -> bool:
+        """A repeated password command must carry the password the first one stored
+        (passwords are never hashed into the command record, see
+        ``ledger.idempotency``); a later change of that password makes it differ."""
+        if set(call.secrets) != {"password"}:
+            return super()._secrets_match(call)
+        try:
+            name = username(call.arguments["name"])
+        except (DomainError, KeyError):
+            return False
+        return verify_password(
+            self.storage.password_hash(name),
+            call.secrets["password"],
+            self.settings.password_hashing,
+        )
 
     # --- reads ---------------------------------------------------------------------
 
@@ -156,7 +184,8 @@ class AccountCommands(LedgerCore):
         from ledger.queries import account_history
 
         others = [
-            a for a in account_history(self)
+            a
+            for a in account_history(self)
             if a["active"] and "admin" in a["roles"] and a["username"] != username
         ]
         if not others:

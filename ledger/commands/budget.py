@@ -9,6 +9,7 @@ from domain.values import Section, enum_value, year
 from ledger.commands.organisation import Lookups
 from ledger.commands.sessions import SessionCommands
 from ledger.core import Caller, CommandResult, Unit
+from ledger.idempotency import command
 
 
 class BudgetCommands(SessionCommands):
@@ -22,6 +23,7 @@ class BudgetCommands(SessionCommands):
             label=proposal_code,
         )
 
+    @command()
     def vote_budget(
         self,
         caller: Caller,
@@ -45,6 +47,7 @@ class BudgetCommands(SessionCommands):
 
         return self.execute("vote_budget", caller, body)
 
+    @command()
     def adjust_budget(
         self,
         caller: Caller,
@@ -65,6 +68,7 @@ class BudgetCommands(SessionCommands):
 
         return self.execute("adjust_budget", caller, body)
 
+    @command()
     def revise_ap(
         self,
         caller: Caller,
@@ -90,6 +94,7 @@ class BudgetCommands(SessionCommands):
 
         return self.execute("revise_ap", caller, body)
 
+    @command()
     def record_commitment(
         self,
         caller: Caller,
@@ -119,6 +124,7 @@ class BudgetCommands(SessionCommands):
 
         return self.execute("record_commitment", caller, body)
 
+    @command()
     def record_payment(
         self,
         caller: Caller,

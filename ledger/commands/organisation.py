@@ -14,6 +14,7 @@ from domain.plan import Plan
 from domain.proposals import Proposal
 from domain.values import Role, as_dict, as_list
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import command
 
 
 class Lookups:
@@ -103,6 +104,7 @@ class OrganisationCommands(LedgerCore):
 
     # --- plan ------------------------------------------------------------------------
 
+    @command()
     def define_plan(
         self,
         caller: Caller,
@@ -124,6 +126,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("define_plan", caller, body)
 
+    @command()
     def change_plan_horizon(
         self, caller: Caller, first_year: int, last_year: int
     ) -> CommandResult:
@@ -134,6 +137,7 @@ class OrganisationCommands(LedgerCore):
             lambda u: self._plan(u).change_horizon(first_year, last_year),
         )
 
+    @command()
     def schedule_phase(
         self, caller: Caller, phase: str, planned_start: Any, planned_end: Any
     ) -> CommandResult:
@@ -144,12 +148,14 @@ class OrganisationCommands(LedgerCore):
             lambda u: self._plan(u).schedule_phase(phase, planned_start, planned_end),
         )
 
+    @command()
     def start_phase(self, caller: Caller, phase: str, on: Any) -> CommandResult:
         """Mark a phase in progress."""
         return self.execute(
             "start_phase", caller, lambda u: self._plan(u).start_phase(phase, on)
         )
 
+    @command()
     def complete_phase(self, caller: Caller, phase: str, on: Any) -> CommandResult:
         """Mark a phase done."""
         return self.execute(
@@ -164,6 +170,7 @@ class OrganisationCommands(LedgerCore):
 
     # --- organisation ------------------------------------------------------------------
 
+    @command()
     def create_pole(self, caller: Caller, pole_code: str, name: str) -> CommandResult:
         """Create a pôle."""
 
@@ -174,6 +181,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("create_pole", caller, body)
 
+    @command()
     def create_direction(
         self, caller: Caller, direction_code: str, name: str, pole_code: str
     ) -> CommandResult:
@@ -193,6 +201,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("create_direction", caller, body)
 
+    @command()
     def move_direction(
         self, caller: Caller, direction_code: str, pole_code: str
     ) -> CommandResult:
@@ -204,6 +213,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("move_direction", caller, body)
 
+    @command()
     def create_team(
         self,
         caller: Caller,
@@ -230,6 +240,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("create_team", caller, body)
 
+    @command()
     def set_team_capacity(
         self, caller: Caller, team_code: str, capacity_year: int, days: int
     ) -> CommandResult:
@@ -247,6 +258,7 @@ class OrganisationCommands(LedgerCore):
 
     # --- axes and indicators -----------------------------------------------------------
 
+    @command()
     def create_axis(
         self, caller: Caller, axis_code: str, label: str, description: str = ""
     ) -> CommandResult:
@@ -260,6 +272,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("create_axis", caller, body)
 
+    @command()
     def create_indicator(
         self,
         caller: Caller,
@@ -297,6 +310,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("create_indicator", caller, body)
 
+    @command()
     def measure_indicator(
         self,
         caller: Caller,
@@ -316,6 +330,7 @@ class OrganisationCommands(LedgerCore):
 
     # --- grid ----------------------------------------------------------------------------
 
+    @command()
     def draft_grid(
         self,
         caller: Caller,
@@ -349,6 +364,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("draft_grid", caller, body)
 
+    @command()
     def set_grid_criterion(
         self, caller: Caller, number: int, criterion: Any
     ) -> CommandResult:
@@ -361,6 +377,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("set_grid_criterion", caller, body)
 
+    @command()
     def remove_grid_criterion(
         self, caller: Caller, number: int, criterion_code: str
     ) -> CommandResult:
@@ -373,6 +390,7 @@ class OrganisationCommands(LedgerCore):
 
         return self.execute("remove_grid_criterion", caller, body)
 
+    @command()
     def adopt_grid(self, caller: Caller, number: int, on: Any) -> CommandResult:
         """Adopt a grid version (chair): it is frozen for ever."""
 

@@ -22,6 +22,7 @@ from domain.scores import ScoreSheet
 from domain.values import as_dict, text
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import command
 
 # What the DSI sends to qualify a proposal (the revision is the current one).
 QUALIFICATION_KEYS = ("costs", "workloads", "risks", "dependencies", "note")
@@ -80,6 +81,7 @@ class ProposalCommands(LedgerCore):
         )
         return content
 
+    @command()
     def draft_proposal(
         self, caller: Caller, proposal_code: str, direction_code: str, content: Any
     ) -> CommandResult:
@@ -109,6 +111,7 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("draft_proposal", caller, body)
 
+    @command()
     def amend_proposal(
         self, caller: Caller, proposal_code: str, content: Any
     ) -> CommandResult:
@@ -125,12 +128,14 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("amend_proposal", caller, body)
 
+    @command()
     def submit_proposal(self, caller: Caller, proposal_code: str) -> CommandResult:
         """Submit a draft proposal."""
         return self._transition(
             "submit_proposal", caller, proposal_code, lambda p: p.submit()
         )
 
+    @command()
     def qualify_proposal(
         self, caller: Caller, proposal_code: str, qualification: Any
     ) -> CommandResult:
@@ -161,12 +166,14 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("qualify_proposal", caller, body)
 
+    @command()
     def withdraw_proposal(self, caller: Caller, proposal_code: str) -> CommandResult:
         """Withdraw a proposal (reason required)."""
         return self._transition(
             "withdraw_proposal", caller, proposal_code, lambda p: p.withdraw()
         )
 
+    @command()
     def cancel_project(self, caller: Caller, proposal_code: str) -> CommandResult:
         """Cancel an approved, planned or running project (reason required); its
         teams get back the workload its approval reserved."""
@@ -184,6 +191,7 @@ class ProposalCommands(LedgerCore):
 
         return self.execute("cancel_project", caller, body)
 
+    @command()
     def plan_project(
         self, caller: Caller, proposal_code: str, start: Any, end: Any
     ) -> CommandResult:
@@ -192,6 +200,7 @@ class ProposalCommands(LedgerCore):
             "plan_project", caller, proposal_code, lambda p: p.plan(start, end)
         )
 
+    @command()
     def start_project(
         self, caller: Caller, proposal_code: str, on: Any
     ) -> CommandResult:
@@ -200,6 +209,7 @@ class ProposalCommands(LedgerCore):
             "start_project", caller, proposal_code, lambda p: p.start(on)
         )
 
+    @command()
     def complete_project(
         self, caller: Caller, proposal_code: str, on: Any
     ) -> CommandResult:
@@ -208,6 +218,7 @@ class ProposalCommands(LedgerCore):
             "complete_project", caller, proposal_code, lambda p: p.complete(on)
         )
 
+    @command()
     def set_milestone(
         self,
         caller: Caller,
@@ -225,6 +236,7 @@ class ProposalCommands(LedgerCore):
             lambda p: p.set_milestone(milestone, label, planned, actual),
         )
 
+    @command()
     def reach_milestone(
         self, caller: Caller, proposal_code: str, milestone: str, on: Any
     ) -> CommandResult:
@@ -236,6 +248,7 @@ class ProposalCommands(LedgerCore):
             lambda p: p.reach_milestone(milestone, on),
         )
 
+    @command()
     def report_progress(
         self, caller: Caller, proposal_code: str, percent: Any
     ) -> CommandResult:
@@ -263,6 +276,7 @@ class ProposalCommands(LedgerCore):
 
     # --- scores ---------------------------------------------------------------------------
 
+    @command()
     def score_proposal(
         self,
         caller: Caller,

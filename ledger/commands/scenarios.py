@@ -10,6 +10,7 @@ from domain.scenarios import Scenario
 from domain.values import Role
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import command
 
 MAY_RUN = (Role.DSI, Role.CHAIR)
 
@@ -19,6 +20,7 @@ class ScenarioCommands(LedgerCore):
 
     _scenario_views: Any = None
 
+    @command(exclude=("store",))
     def run_scenario(
         self,
         caller: Caller,
@@ -44,10 +46,9 @@ class ScenarioCommands(LedgerCore):
         from optimiser.model import ProblemError
         from optimiser.solve import solve
 
-        if caller.key:  # a repeated request: the first result, before any new solve
-            landed = self.storage.get_command(caller.key)
-            if landed is not None:
-                return self._replay(landed, "run_scenario")
+        landed = self.landed(caller)  # a repeated request: before any new solve
+        if landed is not None:
+            return landed
         self._check_may_run(caller)
         if self.load(Scenario, Scenario.id_for(str(scenario_code))) is not None:
             raise AlreadyExists(kind="Scénario", id=str(scenario_code))

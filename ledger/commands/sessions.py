@@ -16,6 +16,7 @@ from domain.sessions import Session
 from domain.values import Role, money
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import command
 
 
 class SessionCommands(LedgerCore):
@@ -29,6 +30,7 @@ class SessionCommands(LedgerCore):
             label=session_code,
         )
 
+    @command()
     def convene_session(
         self,
         caller: Caller,
@@ -81,6 +83,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("convene_session", caller, body)
 
+    @command()
     def add_agenda_item(
         self, caller: Caller, session_code: str, proposal_code: str
     ) -> CommandResult:
@@ -95,6 +98,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("add_agenda_item", caller, body)
 
+    @command()
     def remove_agenda_item(
         self, caller: Caller, session_code: str, proposal_code: str
     ) -> CommandResult:
@@ -109,6 +113,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("remove_agenda_item", caller, body)
 
+    @command()
     def open_session(
         self, caller: Caller, session_code: str, present: list[str]
     ) -> CommandResult:
@@ -127,6 +132,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("open_session", caller, body)
 
+    @command()
     def set_attendance(
         self, caller: Caller, session_code: str, member: str, present: bool
     ) -> CommandResult:
@@ -145,6 +151,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("set_attendance", caller, body)
 
+    @command()
     def cast_vote(
         self, caller: Caller, session_code: str, proposal_code: str, choice: str
     ) -> CommandResult:
@@ -164,6 +171,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("cast_vote", caller, body)
 
+    @command()
     def record_decision(
         self,
         caller: Caller,
@@ -239,6 +247,7 @@ class SessionCommands(LedgerCore):
 
         return self.execute("record_decision", caller, body)
 
+    @command()
     def close_session(self, caller: Caller, session_code: str) -> CommandResult:
         """Close a session once every item has a decision."""
 

@@ -26,6 +26,7 @@ from domain.accounts import SYSTEM, Account
 from domain.base import command_context
 from domain.values import CommandContext
 from ledger.leaf import leaf_hash_of
+from ledger.migrations import SQLITE_ID_GUARD
 from ledger.sealing import SESSION_CLOSED_TOPIC
 from ledger.storage import APPEND_ONLY_SQLITE
 
@@ -107,6 +108,30 @@ def cli_env(settings: Any, database_url: str) -> dict[str, str]:
     return {"SDSI_DATA_DIR": str(settings.data_dir), "SDSI_DATABASE_URL": database_url}
 
 
+def sdsi_cli(
+    settings: Any, database_url: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m sdsi ARGS…`` on the ledger of ``settings``."""
+    return run("-m", "sdsi", *args, env=cli_env(settings, database_url))
+
+
+def ledger_at_version(settings: Any, version: int) -> Any:
+    """A new database whose schema stops at ``version`` (1: as the first release's
+    ``sdsi init`` left it), as the Ledger object of that version would open it."""
+    from ledger.app import Ledger
+    from ledger.migrations import migrate
+
+    db = settings.database
+    if not db.is_postgres:
+        Path(db.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    env = {**db.eventsourcing_env(create_table=True), **settings.library_env}
+    old = Ledger(settings, env=env)
+    old.storage.set_meta("schema_version", "1")
+    if version > 1:
+        migrate(old, target=version)
+    return old
+
+
 def sdsi_verify(
     settings: Any, database_url: str, *extra: str
 ) -> tuple[int, dict[str, Any]]:
@@ -136,6 +161,15 @@ def verifier_report(bundle: Path, key: Path) -> tuple[int, dict[str, Any]]:
     return code, json.loads(out)
 
 
+def outside_event(ledger: Any, username: str) -> StoredEvent:
+    """The next event of ``username``'s account (it is disabled), well formed, as the
+    write side would load it: what a row slipped outside the log would hold."""
+    account = ledger.account(username)
+    with command_context(context("disable_user")):
+        account.disable()
+    return ledger.mapper.to_stored_event(account.collect_events()[0])
+
+
 class Tamperer:
     """Direct SQL on the ledger's tables, as the database owner could run it."""
 
@@ -161,6 +195,7 @@ class Tamperer:
                 for table in APPEND_ONLY_SQLITE:
                     for op in ("update", "delete"):
                         conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+                conn.execute(f"DROP TRIGGER IF EXISTS {SQLITE_ID_GUARD}")
                 yield conn
                 conn.commit()
             finally:
@@ -171,6 +206,81 @@ class Tamperer:
                 conn.execute("SET session_replication_role = replica")
                 yield conn
                 conn.commit()
+
+    @contextmanager
+    def guarded(self, url: str | None = None) -> Iterator[Any]:
+        """A plain connection, every guard in place: as the owner (or as ``url``, the
+        app role on PostgreSQL) would get one; committed at the end."""
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.settings.database.sqlite_path)
+            try:
+                yield conn
+                conn.commit()
+            finally:
+                conn.close()
+        else:
+            target = url or self.server_url
+            assert target is not None
+            with psycopg.connect(target, autocommit=False) as conn:
+                yield conn
+                conn.commit()
+
+    def insert_row(self, conn: Any, nid: int | None, event: StoredEvent) -> None:
+        """``event`` with the id ``nid`` (``None``: the one the database gives)."""
+        columns, values = (
+            "originator_id, originator_version, topic, state",
+            [
+                self._db_id(event.originator_id),
+                event.originator_version,
+                event.topic,
+                event.state,
+            ],
+        )
+        if nid is not None:
+            columns, values = "{nid}, " + columns, [nid, *values]
+        marks = ", ".join("?" for _ in values)
+        conn.execute(self.q(f"INSERT INTO {{e}} ({columns}) VALUES ({marks})"), values)
+
+    def remove_id_guards(self) -> None:
+        """What an owner set on hiding a row would do first (or a database older than
+        the guards): no CHECK, no id trigger."""
+        from ledger.migrations import PG_ID_CHECK, PG_ID_TRIGGER
+
+        with self.guarded() as conn:
+            if self.backend == "sqlite":
+                conn.execute(f"DROP TRIGGER IF EXISTS {SQLITE_ID_GUARD}")
+            else:
+                conn.execute(
+                    f"ALTER TABLE {self.events} DROP CONSTRAINT IF EXISTS sdsi_{PG_ID_CHECK}"
+                )
+                conn.execute(
+                    f"ALTER TABLE {self.events} DISABLE TRIGGER sdsi_{PG_ID_TRIGGER}"
+                )
+
+    def count(self) -> int:
+        """Rows of the event table, whatever their ids."""
+        with self.guarded() as conn:
+            return int(conn.execute(self.q("SELECT count(*) FROM {e}")).fetchone()[0])
+
+    def next_free_id(self) -> int:
+        """An id above every one the database issued (SQLite: not max + 1, which is
+        what it gives itself)."""
+        with self.guarded() as conn:
+            if self.backend == "sqlite":
+                return (
+                    int(
+                        conn.execute("SELECT max(rowid) FROM stored_events").fetchone()[
+                            0
+                        ]
+                    )
+                    + 2
+                )
+            issued = conn.execute(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s,"
+                " 'notification_id'))",
+                (self.events,),
+            ).fetchone()[0]
+            return int(issued) + 1
 
     def q(self, sql: str) -> str:
         return (
@@ -303,7 +413,8 @@ class Tamperer:
 
 
 def forged_checkpoints(ledger: Any, keep: int, sizes: list[int], key: Any) -> list[Any]:
-    """Checkpoints over the (tampered) seal rows, after the one of size ``keep``."""
+    """Checkpoints over the (tampered) seal rows, after the one of size ``keep``
+    (0: from the empty tree, every checkpoint replaced)."""
     from ledger.merkle import CompactRange, consistency_proof_from
     from ledger.notes import Checkpoint, sign_note
     from ledger.sealstore import CheckpointRow, SealStore
@@ -311,10 +422,10 @@ def forged_checkpoints(ledger: Any, keep: int, sizes: list[int], key: Any) -> li
     store = SealStore(ledger.storage)
     origin = ledger.settings.ledger_origin
     leaves = [s.leaf for s in store.iter_seals()]
-    kept = store.checkpoint_at_size(keep)
-    previous = CompactRange.from_bytes(keep, kept.frontier)
+    kept = store.checkpoint_at_size(keep) if keep else None
+    previous = CompactRange.from_bytes(keep, kept.frontier) if kept else CompactRange()
     rows = []
-    for seq, size in enumerate(sizes, start=kept.seq + 1):
+    for seq, size in enumerate(sizes, start=(kept.seq if kept else 0) + 1):
         compact = CompactRange()
         compact.extend(leaves[:size])
         proof = consistency_proof_from(previous, leaves[previous.size : size])

@@ -275,3 +275,29 @@ def test_control_characters_are_refused_in_text_and_reasons(ledger, bad: str) ->
         ledger.add_user(Caller("admin", reason=bad), "nul", "Nul", "nul-password-1")
     assert err.value.field == "reason"
     assert ledger.head() == head
+
+
+def test_saves_refused_for_a_landed_key_never_break_the_connection(
+    tmp_path: Path, database_url: str, backend: str
+) -> None:
+    """On PostgreSQL the save is one pipeline: a duplicate key that failed before the
+    library's NOTIFY and INSERT made psycopg record, at their fifth use, statements
+    as prepared that the server skipped — every later save on that connection then
+    failed ("prepared statement _pg3_9 does not exist"). One connection, many
+    refused repeats, then ordinary commands: all answer as they should."""
+    url = (
+        f"{database_url}&pool_size=1&max_overflow=0"
+        if backend == "postgres"
+        else database_url
+    )
+    led = open_ledger(make_settings(tmp_path / "one", url), create=True)
+    try:
+        led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        for i in range(30):
+            led.create_pole(ADMIN.with_key(f"k-{i}"), f"P{i}", "Pôle")
+            with pytest.raises(IdempotencyKeyReused):  # saved, then refused by the key
+                led.create_pole(ADMIN.with_key(f"k-{i}"), f"Q{i}", "Autre pôle")
+        assert led.create_pole(ADMIN, "LAST", "Dernier").data == {"code": "LAST"}
+        assert [type(e).__name__ for e in all_events(led)].count("Created") == 31
+    finally:
+        led.close()

@@ -237,6 +237,62 @@ def test_a_tampered_event_is_reported_with_its_position(
         world.close()
 
 
+def test_a_row_outside_the_log_is_reported_by_its_id(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: Any,
+    new_pg_schema_url: Any,
+    backend: str,
+) -> None:
+    """Issue 12: a row with id <= 0 (guards removed) is named on the page, in the
+    flash and by the API, in both languages; its account is refused, not shown."""
+    from tests.ledger.integrity_helpers import Tamperer, outside_event
+
+    url = new_pg_schema_url() if backend == "postgres" else None
+    world = open_world(request, tmp_path_factory, backend, url=url)
+    try:
+        Sealer(world.ledger).checkpoint_now("tests")
+        server = (
+            request.getfixturevalue("pg_server_url") if backend == "postgres" else None
+        )
+        tamper = Tamperer(backend, world.app.extensions["sdsi"].settings, server)
+        event = outside_event(world.ledger, login("member"))
+        tamper.remove_id_guards()
+        with tamper.guarded() as conn:
+            tamper.insert_row(conn, -7, event)
+        client = world.client(AUDITOR)
+        flashed = client.post("/audit/verifier", follow_redirects=True)
+        assert (
+            "Intégrité rompue : une ligne de la table des événements est hors du"
+            " journal (identifiant -7)." in text(flashed)
+        )
+        page = text(client.get("/audit"))
+        assert (
+            f"Ligne hors du journal identifiant -7 — event {event.originator_id}"
+            f" version {event.originator_version} (domain.accounts:Account.Disabled)"
+            " is stored with id -7, outside the log" in page
+        )
+        english = text(client.get("/audit?lang=en"))
+        assert "Row outside the log id -7 — event" in english
+        api = world.app.test_client().post(
+            "/api/v1/audit/verification", headers=bearer(world, login("admin"))
+        )
+        first = api.get_json()["first_problem"]
+        assert (first["kind"], first["position"], first["notification_id"]) == (
+            "outside the log",
+            0,
+            -7,
+        )
+        refused = world.app.test_client().post(
+            f"/api/v1/accounts/{login('member')}/grants",
+            headers=bearer(world, login("admin")),
+            json={"role": "auditor", "reason": "renfort"},
+        )
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["code"] == "event_outside_log"
+    finally:
+        world.close()
+
+
 # --- proofs ---------------------------------------------------------------------------
 
 

@@ -36,10 +36,12 @@ def init_api(app: Flask) -> None:
         "info": {"description": (
             "API du registre SDSI. Authentification : POST /api/v1/auth/token puis "
             "`Authorization: Bearer <jeton>`. Chaque commande accepte l'en-tête "
-            "`Idempotency-Key` ; chaque lecture des vues accepte `as_of` (date-heure ISO UTC "
-            "ou position:N) ; un paramètre de requête non documenté est refusé (422). "
-            "Montants : chaînes décimales (\"125000.00\", au plus 2 décimales) ou "
-            "entiers ; dates AAAA-MM-JJ."
+            "`Idempotency-Key` : la même clé avec la même requête rend le premier "
+            "résultat sans rien écrire, avec une autre requête elle est refusée (422 "
+            "`idempotency_key_reused`) ; chaque lecture des vues accepte `as_of` "
+            "(date-heure ISO UTC ou position:N) ; un paramètre de requête non documenté "
+            "est refusé (422). Montants : chaînes décimales (\"125000.00\", au plus 2 "
+            "décimales) ou entiers ; dates AAAA-MM-JJ."
         )},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],

@@ -791,9 +791,12 @@ class AuditDiff(Out):
 
 class Problem(Out):
     kind = Str()
-    position = Int()
+    position = Int(metadata={"description": "0 pour une ligne hors du journal"})
     last = OptInt()
     checkpoint = OptInt()
+    notification_id = OptInt(
+        metadata={"description": "Identifiant d'une ligne hors du journal (≤ 0)"}
+    )
     detail = Str()
 
 

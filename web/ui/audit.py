@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.errors import InvalidValue
+from ledger.checks import OUTSIDE
 from ledger.integrity import latest_checkpoint, public_key_json
 from ledger.sealstore import SealStore
 from projections import queries as q
@@ -222,8 +223,16 @@ def audit_verify() -> Response:
             ),
             "success",
         )
+    elif (first := result["first_problem"] or {}).get("kind") == OUTSIDE:
+        flash(
+            _(
+                "Intégrité rompue : une ligne de la table des événements est hors du "
+                "journal (identifiant %(id)s).",
+                id=first.get("notification_id"),
+            ),
+            "error",
+        )
     else:
-        first = result["first_problem"] or {}
         flash(
             _(
                 "Intégrité rompue : première position en défaut %(position)s "

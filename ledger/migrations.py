@@ -1,0 +1,350 @@
+"""Versioned changes of the ledger's schema: one path for new and existing databases.
+
+The tables ``sdsi init`` first creates (the library's event table and
+``storage.EXTRA_DDL``) are **schema version 1**, and stay frozen: every later change of
+the ledger's tables is a :class:`Migration` appended to :data:`MIGRATIONS`, with the
+version it produces. The ``meta`` table's ``schema_version`` says which steps a
+database has had.
+
+:func:`migrate` brings a database to :data:`SCHEMA_VERSION`: in one transaction,
+holding a lock that serialises concurrent openers (``BEGIN IMMEDIATE`` on SQLite, an
+advisory lock on PostgreSQL), it re-reads the version, applies the missing steps in
+order and records the new version — all or nothing. A fresh ``sdsi init`` takes the
+same path from version 1, so a new database and an upgraded one have the same schema
+(a test checks it). It runs on ``sdsi init`` and whenever the ledger is opened; a role
+that may not alter the tables (the least-privilege app role) gets
+:class:`~ledger.errors.SchemaOutdated`, naming ``sdsi init``.
+
+Guards (triggers, constraints) may be removed by the tables' owner: ``sdsi init``
+re-installs them every time (:func:`ensure_guards`), as it does the append-only
+triggers.
+
+To add a migration: write ``_step(conn, names)`` running its statements for both
+backends (``names.postgres`` tells which), append ``Migration(N + 1, "what", _step)``,
+and never edit an earlier step or the version-1 DDL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ledger.errors import SchemaOutdated
+
+BASELINE = 1
+LOCK_KEY = 0x5D5113D6  # advisory lock of schema changes, with the schema (PostgreSQL)
+
+
+@dataclass(frozen=True)
+class Names:
+    """The qualified names a migration needs, for one database."""
+
+    postgres: bool
+    events: str  # the event table, quoted and qualified on PostgreSQL
+    prefix: str  # prefix of the ledger's own tables, qualified on PostgreSQL
+    bare_prefix: str  # the same, unqualified (for constraint and trigger names)
+    schema: str  # PostgreSQL schema ("" on SQLite)
+
+    def table(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One change of the schema, producing ``version``."""
+
+    version: int
+    summary: str
+    apply: Callable[[Any, Names], None]
+
+
+@dataclass
+class Upgrade:
+    """What opening the ledger changed in its schema."""
+
+    before: int
+    after: int
+    created: bool = False  # the schema was new (``sdsi init`` on an empty database)
+    applied: list[Migration] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)  # guards re-installed
+
+
+# --- the steps ---------------------------------------------------------------------
+
+# Version 2. Every event row must be in the log that sealing, verification, exports
+# and the views read (notification id > 0, in the order ids were issued): a row with
+# id <= 0 was loaded by the write side while everything else skipped it (issue 12).
+SQLITE_ID_GUARD = "stored_events_id_in_log"
+PG_ID_CHECK = "events_id_positive"  # prefixed by the table prefix
+PG_ID_TRIGGER = "events_id_in_log"
+PG_ID_FUNCTION = "check_event_id"
+
+
+def _sqlite_id_guard(names: Names) -> list[str]:
+    # AFTER INSERT: in a BEFORE trigger SQLite has not chosen the rowid yet. Ids the
+    # recorder does not give explicitly are max + 1: anything else is refused.
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {SQLITE_ID_GUARD} AFTER INSERT ON {names.events}"
+        " WHEN NEW.rowid <= 0"
+        f" OR NEW.rowid <> COALESCE((SELECT rowid FROM {names.events}"
+        " WHERE rowid < NEW.rowid ORDER BY rowid DESC LIMIT 1), 0) + 1"
+        f" OR EXISTS (SELECT 1 FROM {names.events} WHERE rowid > NEW.rowid)"
+        " BEGIN SELECT RAISE(ABORT, 'the SDSI ledger refuses an event id outside its"
+        " log: ids are positive and follow the last one'); END"
+    ]
+
+
+def _postgres_id_guard(conn: Any, names: Names) -> list[sql.Composable]:
+    row = conn.execute(
+        "SELECT pg_get_serial_sequence(%s, 'notification_id')", (names.events,)
+    ).fetchone()
+    if not row or not row[0]:
+        raise SchemaOutdated(f"{names.events} has no notification id sequence")
+    sequence = row[0]
+    schema = sql.Identifier(names.schema)
+    check = sql.Identifier(names.bare_prefix + PG_ID_CHECK)
+    events = sql.SQL(names.events)
+    function = sql.SQL("{}.{}").format(
+        schema, sql.Identifier(names.bare_prefix + PG_ID_FUNCTION)
+    )
+    trigger = sql.Identifier(names.bare_prefix + PG_ID_TRIGGER)
+    return [
+        # The CHECK holds even with triggers disabled (session_replication_role).
+        sql.SQL(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint"
+            " WHERE conrelid = {rel}::regclass AND conname = {name}) THEN"
+            " ALTER TABLE {events} ADD CONSTRAINT {check}"
+            " CHECK (notification_id > 0) NOT VALID; END IF; END $$"
+        ).format(
+            rel=sql.Literal(names.events),
+            name=sql.Literal(names.bare_prefix + PG_ID_CHECK),
+            events=events,
+            check=check,
+        ),
+        # Ids from the sequence only, each after the last stored one: no row slipped
+        # above the head (later rows would then get smaller ids, which followers
+        # skip) nor into a gap below it.
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger"
+            " LANGUAGE plpgsql AS $$ BEGIN"
+            " IF NEW.notification_id IS NULL OR NEW.notification_id <= 0"
+            " OR NEW.notification_id > COALESCE(pg_sequence_last_value({seq}::regclass), 0)"
+            " OR EXISTS (SELECT 1 FROM {events}"
+            " WHERE notification_id >= NEW.notification_id) THEN"
+            " RAISE EXCEPTION 'the SDSI ledger refuses event % version % with id %:"
+            " ids come from its sequence, after the last one',"
+            " NEW.originator_id, NEW.originator_version, NEW.notification_id"
+            " USING ERRCODE = 'insufficient_privilege'; END IF; RETURN NEW; END $$"
+        ).format(function=function, seq=sql.Literal(sequence), events=events),
+        sql.SQL("DROP TRIGGER IF EXISTS {trigger} ON {events}").format(
+            trigger=trigger, events=events
+        ),
+        sql.SQL(
+            "CREATE TRIGGER {trigger} BEFORE INSERT ON {events}"
+            " FOR EACH ROW EXECUTE FUNCTION {function}()"
+        ).format(trigger=trigger, events=events, function=function),
+    ]
+
+
+def _validate_id_check(conn: Any, names: Names) -> None:
+    """Validate the CHECK if no stored row breaks it (else it guards new rows only,
+    and ``sdsi verify`` reports the old ones)."""
+    row = conn.execute(
+        "SELECT convalidated FROM pg_constraint"
+        " WHERE conrelid = %s::regclass AND conname = %s",
+        (names.events, names.bare_prefix + PG_ID_CHECK),
+    ).fetchone()
+    if row is None or row[0]:
+        return
+    outside = conn.execute(
+        sql.SQL("SELECT 1 FROM {} WHERE notification_id <= 0 LIMIT 1").format(
+            sql.SQL(names.events)
+        )
+    ).fetchone()
+    if outside is None:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
+                sql.SQL(names.events),
+                sql.Identifier(names.bare_prefix + PG_ID_CHECK),
+            )
+        )
+
+
+def install_id_guard(conn: Any, names: Names) -> None:
+    """Version 2, also re-run by every ``sdsi init``: event ids stay in the log."""
+    if names.postgres:
+        for statement in _postgres_id_guard(conn, names):
+            conn.execute(statement)
+        _validate_id_check(conn, names)
+    else:
+        for statement in _sqlite_id_guard(names):
+            conn.execute(statement)
+
+
+def _arguments_hash(conn: Any, names: Names) -> None:
+    """Version 3: a command record keeps the hash of the command's arguments."""
+    if names.postgres:
+        conn.execute(
+            sql.SQL(
+                "ALTER TABLE {} ADD COLUMN IF NOT EXISTS arguments_hash text"
+            ).format(sql.SQL(names.table("commands")))
+        )
+        return
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(commands)").fetchall()]
+    if "arguments_hash" not in columns:
+        conn.execute("ALTER TABLE commands ADD COLUMN arguments_hash TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        2,
+        "event ids are positive, from the sequence and after the last one",
+        install_id_guard,
+    ),
+    Migration(3, "command records keep the hash of their arguments", _arguments_hash),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+# --- running them ------------------------------------------------------------------
+
+
+def names_of(ledger: Any) -> Names:
+    storage = ledger.storage
+    if storage.is_postgres:
+        bare = ledger.recorder.table_prefix
+        return Names(True, storage.events_table, storage.prefix, bare, storage.schema)
+    return Names(False, storage.events_table, "", "", "")
+
+
+@contextmanager
+def _locked(ledger: Any) -> Iterator[Any]:
+    """A connection in a transaction that holds the schema-change lock; committed at
+    the end, rolled back on error. Its own connection: not the library's pool."""
+    db = ledger.settings.database
+    if db.is_postgres:
+        with psycopg.connect(**db.libpq_kwargs()) as conn:  # type: ignore[arg-type]
+            conn.execute(  # per schema: ledgers in other schemas do not wait
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                (LOCK_KEY, db.schema),
+            )
+            yield conn  # committed on leaving the block, rolled back on error
+        return
+    conn = sqlite3.connect(db.sqlite_path, isolation_level=None, timeout=30)
+    try:
+        conn.execute("BEGIN IMMEDIATE")  # the write lock first: versions read are final
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _read_version(conn: Any, names: Names) -> int | None:
+    ph = "%s" if names.postgres else "?"
+    row = conn.execute(
+        f"SELECT value FROM {names.table('meta')} WHERE key = {ph}",
+        ("schema_version",),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _write_version(conn: Any, names: Names, version: int) -> None:
+    ph = "%s" if names.postgres else "?"
+    conn.execute(
+        f"INSERT INTO {names.table('meta')} (key, value) VALUES ({ph}, {ph})"
+        " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        ("schema_version", str(version)),
+    )
+
+
+def schema_version(ledger: Any) -> int | None:
+    """The version recorded in ``meta`` (``None``: not initialised)."""
+    value = ledger.storage.get_meta("schema_version")
+    return None if value is None else int(value)
+
+
+def migrate(
+    ledger: Any, *, fresh: bool = False, target: int = SCHEMA_VERSION
+) -> Upgrade:
+    """Apply the missing steps up to ``target`` (``fresh``: tables just created by
+    ``sdsi init``, version 1 when ``meta`` has none yet)."""
+    current = schema_version(ledger)
+    if current is None and not fresh:
+        raise SchemaOutdated("the ledger has no schema version: run `sdsi init`")
+    if current is not None and current > SCHEMA_VERSION:
+        raise SchemaOutdated(
+            f"the ledger database is at schema version {current}, newer than this "
+            f"program knows ({SCHEMA_VERSION}): upgrade sdsi-ledger"
+        )
+    if current is not None and current >= target:
+        return Upgrade(current, current)  # the usual case: one read, no lock
+    names = names_of(ledger)
+    before = BASELINE if current is None else current
+    try:
+        with _locked(ledger) as conn:
+            current = _read_version(conn, names)
+            before = BASELINE if current is None else current
+            upgrade = Upgrade(before, before, created=current is None)
+            if current is None:
+                _write_version(conn, names, BASELINE)
+            for step in MIGRATIONS:
+                if before < step.version <= target:
+                    step.apply(conn, names)
+                    _write_version(conn, names, step.version)
+                    upgrade.applied.append(step)
+                    upgrade.after = step.version
+    except (psycopg.Error, sqlite3.Error) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        raise SchemaOutdated(
+            f"the ledger schema is at version {before} and needs version {target}"
+            f", which could not be applied ({first}): run"
+            " `sdsi init` as the owner of the database"
+        ) from exc
+    return upgrade
+
+
+def ensure_guards(ledger: Any) -> list[str]:
+    """Re-install the guards the tables' owner may have removed; names restored."""
+    names = names_of(ledger)
+    before = _guards_present(ledger, names)
+    if all(before.values()):
+        return []
+    with _locked(ledger) as conn:
+        if (_read_version(conn, names) or 0) >= 2:
+            install_id_guard(conn, names)
+    after = _guards_present(ledger, names)
+    return sorted(name for name, ok in after.items() if ok and not before[name])
+
+
+def _guards_present(ledger: Any, names: Names) -> dict[str, bool]:
+    storage = ledger.storage
+    if names.postgres:
+        check = storage.fetchone(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = ?::regclass"
+            " AND conname = ?",
+            (names.events, names.bare_prefix + PG_ID_CHECK),
+        )
+        trigger = storage.fetchone(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = ?::regclass"
+            " AND tgname = ? AND tgenabled <> 'D'",
+            (names.events, names.bare_prefix + PG_ID_TRIGGER),
+        )
+        return {
+            names.bare_prefix + PG_ID_CHECK: bool(check and check[0]),
+            names.bare_prefix + PG_ID_TRIGGER: bool(trigger and trigger[0]),
+        }
+    row = storage.fetchone(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+        (SQLITE_ID_GUARD,),
+    )
+    return {SQLITE_ID_GUARD: bool(row and row[0])}

@@ -9,13 +9,14 @@ from uuid import UUID
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.errors import (
     AccountDisabled,
+    CurrentPasswordRequired,
     InvalidValue,
     NotAllowed,
     ReasonRequired,
     RoleAlreadyGranted,
     RoleNotHeld,
 )
-from domain.values import Role, code, enum_value, text
+from domain.values import Origin, Role, code, enum_value, text
 
 SYSTEM = (
     "system"  # the pseudo-actor of `sdsi init` (bootstrap of the first administrator)
@@ -67,6 +68,8 @@ class Account(LedgerAggregate):
         self.email = ""
         self.grants: list[str] = []
         self.active = True
+        # An administrator reset the password and asked for a new one at next sign-in.
+        self.must_change_password = False
 
     @staticmethod
     def id_for(name: str) -> UUID:
@@ -104,8 +107,20 @@ class Account(LedgerAggregate):
             agg.grants.remove(grant_label(self.role, self.scope))
 
     class PasswordChanged(LedgerAggregate.Event):
+        """The account changed its own password (giving the current one). Events
+        stored before issue 13 were also administrators' changes of others'."""
+
         def apply(self, agg: Account) -> None:
-            pass
+            agg.must_change_password = False
+
+    class PasswordReset(LedgerAggregate.Event):
+        """An administrator set a new password, with a reason; ``force_change``: the
+        account must choose its own at its next sign-in."""
+
+        force_change: bool
+
+        def apply(self, agg: Account) -> None:
+            agg.must_change_password = self.force_change
 
     class Disabled(LedgerAggregate.Event):
         def apply(self, agg: Account) -> None:
@@ -153,11 +168,30 @@ class Account(LedgerAggregate):
             raise RoleNotHeld(username=self.username, role=grant_label(role, scope))
         self.trigger_event(self.RoleRevoked, role=role.value, scope=scope)
 
-    def password_changed(self) -> None:
+    def change_password(self) -> None:
+        """The account's own change (the ledger has checked the current password)."""
         ctx = current_context()
         if ctx.actor != self.username:
-            require("changer le mot de passe d'un autre compte", Role.ADMIN)
+            raise NotAllowed(
+                actor=ctx.actor,
+                action="changer le mot de passe d'un autre compte",
+                roles=", ".join(ctx.roles) or "aucun",
+            )
         self.trigger_event(self.PasswordChanged)
+
+    def reset_password(self, force_change: bool) -> None:
+        """An administrator's reset, with a reason. One's own password is changed
+        with the current one; only the operator's command line (which has the
+        database anyway) may reset its own account: the break-glass path."""
+        require("réinitialiser le mot de passe d'un compte", Role.ADMIN)
+        ctx = current_context()
+        if not ctx.reason:
+            raise ReasonRequired("réinitialiser un mot de passe")
+        if ctx.actor == self.username and ctx.origin != Origin.CLI.value:
+            raise CurrentPasswordRequired(username=self.username)
+        if not isinstance(force_change, bool):
+            raise InvalidValue("force_change", force_change, "vrai ou faux")
+        self.trigger_event(self.PasswordReset, force_change=force_change)
 
     def disable(self) -> None:
         require("désactiver un compte", Role.ADMIN)

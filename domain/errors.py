@@ -150,6 +150,40 @@ class AccountDisabled(DomainError):
     template = "Le compte {username} est désactivé."
 
 
+class WrongPassword(DomainError):
+    """A password change gave a current password that is not the account's."""
+
+    status = 422
+    code = "current_password_wrong"
+    template = "Le mot de passe actuel de {username} est incorrect."
+
+    def __init__(self, username: str) -> None:
+        super().__init__(field="current_password", username=username)
+
+
+class CurrentPasswordRequired(DomainError):
+    """One's own password is changed with the current one, never reset (but by the
+    operator's command line, with access to the database anyway)."""
+
+    status = 403
+    code = "current_password_required"
+    template = (
+        "{username} change son propre mot de passe en donnant le mot de passe actuel :"
+        " une réinitialisation est réservée aux autres comptes."
+    )
+
+
+class PasswordUnchanged(DomainError):
+    """The new password is the current one (a reset must lead to a new password)."""
+
+    status = 422
+    code = "password_unchanged"
+    template = "Le nouveau mot de passe de {username} est identique à l'actuel."
+
+    def __init__(self, username: str) -> None:
+        super().__init__(field="password", username=username)
+
+
 # --- plan and organisation --------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -182,6 +183,9 @@ class Settings:
     page_cache_mb: int = 32
     # Name of the log in its signed checkpoints (C2SP origin line and key name).
     ledger_origin: str = DEFAULT_LEDGER_ORIGIN
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (addresses or CIDR networks, normalised); nobody's by default (web.proxies).
+    trusted_proxies: tuple[str, ...] = ()
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -210,6 +214,7 @@ class Settings:
             checkpoint_every_seconds=_int(env, "SDSI_CHECKPOINT_EVERY_SECONDS", 3600),
             page_cache_mb=_int(env, "SDSI_PAGE_CACHE_MB", 32, minimum=0),
             ledger_origin=_origin(env.get("SDSI_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN),
+            trusted_proxies=_networks(env.get("SDSI_TRUSTED_PROXIES", "")),
         )
 
     @property
@@ -238,6 +243,24 @@ def _origin(name: str) -> str:
             "(e.g. mairie.example.fr/sdsi)"
         )
     return name
+
+
+def _networks(raw: str) -> tuple[str, ...]:
+    """``SDSI_TRUSTED_PROXIES``: comma-separated addresses or CIDR networks."""
+    found: list[str] = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"SDSI_TRUSTED_PROXIES: {item!r} is not an IP address or a CIDR "
+                "network (e.g. 127.0.0.1, 10.0.0.0/24, ::1)"
+            ) from None
+        found.append(str(network))
+    return tuple(dict.fromkeys(found))
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

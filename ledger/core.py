@@ -52,7 +52,13 @@ from ledger.errors import (
 )
 from ledger.idempotency import Call, arguments_hash, current_call
 from ledger.outage import OUTAGE_ERRORS, install_idle_check
-from ledger.storage import ActorCheck, CommandRecord, Credential, LedgerStorage
+from ledger.storage import (
+    ActorCheck,
+    CommandRecord,
+    Credential,
+    EndSessions,
+    LedgerStorage,
+)
 from ledger.transcodings import register_all
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -118,6 +124,7 @@ class Unit:
         self._seen: dict[UUID, LedgerAggregate] = {}
         self._guarded: dict[UUID, int] = {}
         self.credential: Credential | None = None
+        self.end_sessions: EndSessions | None = None
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or ``None`` if it does not exist."""
@@ -282,6 +289,7 @@ class LedgerCore(Application[UUID]):
                     *pending,
                     sdsi_command=record,
                     sdsi_credential=unit.credential,
+                    sdsi_end_sessions=unit.end_sessions,
                     sdsi_actor=check,
                     sdsi_reads=unit.reads(),
                 )

@@ -77,6 +77,10 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                 table("credentials"), who
             ),
             sql.SQL("GRANT SELECT ON {} TO {}").format(table("meta"), who),
+            # Sessions and failed-login counters are rewritten as people sign in.
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}, {} TO {}").format(
+                table("auth_sessions"), table("login_throttle"), who
+            ),
         ]
         # The read models (projections' ``<prefix>v_*`` tables in the same schema)
         # are rewritten by their followers, which run in the application's processes.

@@ -201,6 +201,94 @@ def _arguments_hash(conn: Any, names: Names) -> None:
         conn.execute("ALTER TABLE commands ADD COLUMN arguments_hash TEXT")
 
 
+# Version 4. Signing in (issue 13): sessions and API tokens are rows of the database
+# (so a logout, a password change or a disabled account ends them in every worker),
+# failed logins are counted there when Redis is not configured, and a password reset
+# by an administrator may force a change at the next sign-in.
+SESSIONS_TABLE = "auth_sessions"
+THROTTLE_TABLE = "login_throttle"
+THROTTLE_FUNCTION = "login_attempt"
+
+
+def _login_attempt_function(names: Names) -> sql.Composable:
+    """PostgreSQL: one failed-login attempt over several counters, in one round trip
+    (``ledger.throttle`` has the same algorithm for SQLite and Redis): unless one of
+    them makes the caller wait, each counter gets one more failure, now."""
+    table = sql.SQL(names.table(THROTTLE_TABLE))
+    function = sql.SQL("{}.{}").format(
+        sql.Identifier(names.schema),
+        sql.Identifier(names.bare_prefix + THROTTLE_FUNCTION),
+    )
+    return sql.SQL(
+        "CREATE OR REPLACE FUNCTION {function}(keys text[], frees integer[],"
+        " caps integer[], windows integer[], now double precision)"
+        " RETURNS double precision LANGUAGE plpgsql AS $$"
+        " DECLARE i integer; n integer; t double precision;"
+        " wait double precision := 0; counts integer[] := '{{}}';"
+        " BEGIN"
+        " INSERT INTO {table} (key, failures, last_at)"
+        " SELECT k, 0, 0 FROM unnest(keys) AS k ON CONFLICT (key) DO NOTHING;"
+        " FOR i IN 1 .. array_length(keys, 1) LOOP"
+        " SELECT failures, last_at INTO n, t FROM {table}"
+        " WHERE key = keys[i] FOR UPDATE;"
+        " IF n > 0 AND now - t >= windows[i] THEN n := 0; END IF;"
+        " IF n >= frees[i] THEN"
+        " wait := greatest(wait, t + least(caps[i], power(2, n - frees[i])) - now);"
+        " END IF;"
+        " counts := counts || n;"
+        " END LOOP;"
+        " IF wait > 0 THEN RETURN wait; END IF;"
+        " FOR i IN 1 .. array_length(keys, 1) LOOP"
+        " UPDATE {table} SET failures = counts[i] + 1, last_at = now"
+        " WHERE key = keys[i];"
+        " END LOOP;"
+        " RETURN 0; END $$"
+    ).format(function=function, table=table)
+
+
+def _logins(conn: Any, names: Names) -> None:
+    """Version 4: sessions and tokens, failed-login counters, forced changes."""
+    sessions, throttle = names.table(SESSIONS_TABLE), names.table(THROTTLE_TABLE)
+    if names.postgres:
+        statements: list[Any] = [
+            f"CREATE TABLE IF NOT EXISTS {sessions} ("
+            " id text PRIMARY KEY, username text NOT NULL, kind text NOT NULL,"
+            " created_at double precision NOT NULL,"
+            " expires_at double precision NOT NULL,"
+            " last_seen double precision NOT NULL,"
+            " ended_at double precision, ended_why text)",
+            f"CREATE INDEX IF NOT EXISTS {names.bare_prefix}{SESSIONS_TABLE}_username"
+            f" ON {sessions} (username)",
+            f"CREATE TABLE IF NOT EXISTS {throttle} ("
+            " key text PRIMARY KEY, failures integer NOT NULL,"
+            " last_at double precision NOT NULL)",
+            f"ALTER TABLE {names.table('credentials')} ADD COLUMN IF NOT EXISTS"
+            " must_change boolean NOT NULL DEFAULT false",
+            _login_attempt_function(names),
+        ]
+        for statement in statements:
+            conn.execute(statement)
+        return
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {sessions} ("
+        " id TEXT PRIMARY KEY, username TEXT NOT NULL, kind TEXT NOT NULL,"
+        " created_at REAL NOT NULL, expires_at REAL NOT NULL, last_seen REAL NOT NULL,"
+        " ended_at REAL, ended_why TEXT)"
+    )
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS {SESSIONS_TABLE}_username ON {sessions} (username)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {throttle} ("
+        " key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at REAL NOT NULL)"
+    )
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(credentials)").fetchall()]
+    if "must_change" not in columns:
+        conn.execute(
+            "ALTER TABLE credentials ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0"
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -208,6 +296,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         install_id_guard,
     ),
     Migration(3, "command records keep the hash of their arguments", _arguments_hash),
+    Migration(
+        4,
+        "sessions and tokens, failed-login counters, forced password changes",
+        _logins,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

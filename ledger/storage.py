@@ -157,6 +157,20 @@ class Credential:
     username: str
     password_hash: str
     changed_at: str
+    # Set by an administrator's reset: the account must choose a new password at its
+    # next sign-in before it can do anything else (schema version 4).
+    must_change: bool = False
+
+
+@dataclass(frozen=True)
+class EndSessions:
+    """End the sessions and API tokens of an account with the events of the same
+    command (a password change or reset, a disabled account), but ``keep``."""
+
+    username: str
+    why: str
+    at: float
+    keep: str | None = None  # the id of the session that made the change
 
 
 def _events_query(
@@ -376,10 +390,20 @@ def _write_extras(
     cred: Credential | None = kwargs.get("sdsi_credential")
     if cred is not None:
         c.execute(
-            f"INSERT INTO {prefix}credentials (username, password_hash, changed_at)"
-            f" VALUES ({ph}, {ph}, {ph}) ON CONFLICT (username) DO UPDATE SET"
-            " password_hash = EXCLUDED.password_hash, changed_at = EXCLUDED.changed_at",
-            (cred.username, cred.password_hash, cred.changed_at),
+            f"INSERT INTO {prefix}credentials"
+            " (username, password_hash, changed_at, must_change)"
+            f" VALUES ({ph}, {ph}, {ph}, {ph}) ON CONFLICT (username) DO UPDATE SET"
+            " password_hash = EXCLUDED.password_hash, changed_at = EXCLUDED.changed_at,"
+            " must_change = EXCLUDED.must_change",
+            (cred.username, cred.password_hash, cred.changed_at, cred.must_change),
+            **execute,
+        )
+    end: EndSessions | None = kwargs.get("sdsi_end_sessions")
+    if end is not None:
+        c.execute(
+            f"UPDATE {prefix}auth_sessions SET ended_at = {ph}, ended_why = {ph}"
+            f" WHERE username = {ph} AND ended_at IS NULL AND id <> {ph}",
+            (end.at, end.why, end.username, end.keep or ""),
             **execute,
         )
 
@@ -558,3 +582,11 @@ class LedgerStorage:
             "SELECT password_hash FROM {t:credentials} WHERE username = ?", (username,)
         )
         return None if row is None else str(row[0])
+
+    def must_change_password(self, username: str) -> bool:
+        """Whether an administrator's reset obliges ``username`` to choose a new
+        password before doing anything else."""
+        row = self.fetchone(
+            "SELECT must_change FROM {t:credentials} WHERE username = ?", (username,)
+        )
+        return bool(row and row[0])

@@ -312,7 +312,12 @@ def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
         err=True,
     )
     cli.close()
-    run_server(bind, workers=workers, timeout=timeout)
+    run_server(
+        bind,
+        workers=workers,
+        timeout=timeout,
+        trusted_proxies=settings.trusted_proxies,
+    )
 
 
 def _register_subcommands() -> None:

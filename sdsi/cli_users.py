@@ -126,12 +126,52 @@ def revoke(
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @actor_option
+@click.option(
+    "--reason", "-r", required=True, help="Why (recorded with the reset event)."
+)
+@click.option(
+    "--no-force-change",
+    is_flag=True,
+    help="Do not oblige USERNAME to choose a new password at its next sign-in "
+    "(for the operator's own account, with a password only they know).",
+)
 @pass_cli
 @handle_errors
-def passwd(cli: CliContext, username: str, password: str, actor: str) -> None:
-    """Set the password of USERNAME."""
-    cli.ledger.set_password(_caller(actor, None), username, password)
-    click.echo(f"password of {username} changed")
+def passwd(
+    cli: CliContext,
+    username: str,
+    password: str,
+    actor: str,
+    reason: str,
+    no_force_change: bool,
+) -> None:
+    """Reset the password of USERNAME (the break-glass path): an event with actor
+    and reason; every session and token of the account ends; unless
+    --no-force-change, the account must choose a new password at its next
+    sign-in. The operator may reset their own account here, and only here."""
+    result = cli.ledger.reset_password(
+        _caller(actor, reason), username, password, force_change=not no_force_change
+    )
+    forced = " (a new one must be chosen at the next sign-in)" if result["force_change"] else ""
+    click.echo(f"password of {username} reset{forced}; its sessions and tokens ended")
+
+
+@users.command("logout")
+@click.argument("username", required=False)
+@click.option("--all", "everyone", is_flag=True, help="End every account's sessions.")
+@pass_cli
+@handle_errors
+def logout(cli: CliContext, username: str | None, everyone: bool) -> None:
+    """End the web sessions and API tokens of USERNAME (or of everyone, --all)."""
+    from ledger.sessions import SessionStore
+
+    if bool(username) == everyone:
+        raise click.UsageError("name one account, or --all")
+    store = SessionStore(cli.ledger.storage)
+    ended = store.end_everyone("operator") if everyone else store.end_all(
+        str(username), "operator"
+    )
+    click.echo(f"{ended} session(s) ended")
 
 
 @users.command("disable")

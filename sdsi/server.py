@@ -67,8 +67,16 @@ class Server(BaseApplication):  # type: ignore[misc]
         GracefulArbiter(self).run()
 
 
-def serve(bind: str, workers: int, timeout: int, graceful_timeout: int = 30) -> None:
-    """Serve until SIGTERM or SIGINT (then gracefully)."""
+def serve(
+    bind: str,
+    workers: int,
+    timeout: int,
+    graceful_timeout: int = 30,
+    trusted_proxies: tuple[str, ...] = (),
+) -> None:
+    """Serve until SIGTERM or SIGINT (then gracefully). Gunicorn believes the
+    forwarded scheme only from ``SDSI_TRUSTED_PROXIES`` (none by default), as the
+    app does the forwarded client address (``web.proxies``)."""
     Server(
         {
             "bind": bind,
@@ -76,7 +84,7 @@ def serve(bind: str, workers: int, timeout: int, graceful_timeout: int = 30) -> 
             "timeout": timeout,
             "graceful_timeout": graceful_timeout,
             "accesslog": "-",
-            "forwarded_allow_ips": "127.0.0.1",
+            "forwarded_allow_ips": ",".join(trusted_proxies),
             "control_socket_disable": True,
         }
     ).run()

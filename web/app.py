@@ -23,13 +23,15 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     deployment's (read from ``SDSI_*`` by default); ``ledger`` an already opened ledger.
     """
     from ledger.app import open_ledger
+    from ledger.sessions import WEB_LIFETIME, SessionStore
     from projections.service import Follower, ReadModel
     from web.api import init_api
-    from web.auth import login_manager
+    from web.auth import login_manager, require_password_change
     from web.cache import init_cache
     from web.errors import register_error_handlers
     from web.formatting import init_formatting
     from web.limits import init_limits
+    from web.proxies import TrustedProxies
     from web.security import secure_headers
     from web.state import WebState
     from web.throttle import make_throttle
@@ -43,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.https,
         SESSION_COOKIE_NAME="sdsi_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=WEB_LIFETIME),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
@@ -68,14 +70,18 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
             extra.append(Sealer(ledger).run_once)
         follower = Follower(read_model, poll=0.5, extra=extra).start()
     web_state = WebState(settings=settings, ledger=ledger, read_model=read_model, follower=follower)
-    web_state.extra["throttle"] = make_throttle(settings.redis_url)
+    web_state.extra["throttle"] = make_throttle(settings.redis_url, ledger.storage)
+    web_state.extra["sessions"] = SessionStore(ledger.storage)
     app.extensions["sdsi"] = web_state
+    # the client's address as the trusted proxies say, and only they (web.proxies)
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
 
     init_limits(app)  # first: nothing decodes a body before it is bounded
     csrf.init_app(app)
     login_manager.init_app(app)
     init_formatting(app)
     secure_headers(app)
+    app.before_request(require_password_change)  # before authorisation and the cache
     register_error_handlers(app)
     app.register_blueprint(ui_bp)
     init_api(app)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from domain.values import Origin
 from ledger.core import Caller
+from ledger.sessions import API_LIFETIME, OpenSession, SessionStore
 from projections import queries as q
 from web.access import PERMISSIONS, allowed, referent_directions, role_names
 from web.cache import views_position
@@ -23,7 +23,7 @@ from web.i18n import N_
 from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
-TOKEN_MAX_AGE = 8 * 3600
+TOKEN_MAX_AGE = API_LIFETIME
 denied_log = logging.getLogger("sdsi.access")
 login_manager = LoginManager()
 login_manager.login_view = "ui.login"
@@ -87,8 +87,25 @@ def _account(username: str) -> dict[str, Any] | None:
     return account
 
 
+def sessions() -> SessionStore:
+    """The running app's sessions and tokens (rows of the ledger database)."""
+    return state().extra["sessions"]  # type: ignore[no-any-return]
+
+
+def current_session() -> OpenSession | None:
+    """The session or token this request is signed in with, if any."""
+    return g.get("sdsi_session")  # type: ignore[no-any-return]
+
+
 @login_manager.user_loader
 def _user_loader(username: str) -> User | None:
+    """A browser's session: its cookie names the account and carries the session's
+    secret, which must still be open in the database (not logged out, expired, idle
+    or ended by a password change or a deactivation)."""
+    found = sessions().check(session.get("sid"), username)
+    if found is None or found.kind != "web":
+        return None
+    g.sdsi_session = found
     return load_user(username)
 
 
@@ -96,14 +113,15 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sdsi-api-token")
 
 
-def _stamp(username: str) -> str:
-    """Changes when the password changes, so tokens issued before are refused."""
-    stored = state().ledger.storage.password_hash(username) or ""
-    return hashlib.sha256(stored.encode()).hexdigest()[:16]
-
-
 def issue_token(username: str) -> str:
-    return _serializer().dumps({"u": username, "s": _stamp(username)})
+    """A new API token for ``username``: signed, and open in the database until it
+    expires or ends (its secret is stored hashed)."""
+    return _serializer().dumps({"u": username, "t": sessions().open(username, "api")})
+
+
+def open_web_session(username: str) -> str:
+    """A new browser session for ``username`` (its secret goes in the cookie)."""
+    return sessions().open(username, "web")
 
 
 @login_manager.request_loader
@@ -116,9 +134,49 @@ def _token_loader(req: Any) -> User | None:
     except (SignatureExpired, BadSignature):
         return None
     username = data.get("u") if isinstance(data, dict) else None
-    if not isinstance(username, str) or data.get("s") != _stamp(username):
+    if not isinstance(username, str):
         return None
+    found = sessions().check(data.get("t"), username)
+    if found is None or found.kind != "api":
+        return None
+    g.sdsi_session = found
     return load_user(username, via_token=True)
+
+
+# While an administrator's reset obliges the account to choose a new password, only
+# these (and public pages) answer: the change itself, and signing out.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"ui.password", "ui.logout", "api_admin.password", "api_auth.logout"}
+)
+
+
+def require_password_change() -> Any:
+    """Before every request: an account whose password was reset with a forced
+    change is sent to the change-password page (the API answers 403
+    ``password_change_required``) for anything but the change and signing out."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "permission", None) is None:
+        return None  # public: sign in, health, the API's document, static files
+    if not current_user.is_authenticated:
+        return None
+    found = current_session()
+    if found is None or not found.must_change_password:
+        return None
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
+        return None
+    if is_api_request():
+        from web.errors import api_error
+
+        return api_error(
+            403,
+            code="password_change_required",
+            message=(
+                "Mot de passe réinitialisé par un administrateur : choisissez-en un "
+                "nouveau (POST /api/v1/accounts/<vous>/password) avant toute autre "
+                "opération."
+            ),
+        )
+    return redirect(url_for("ui.password"))
 
 
 def is_api_request() -> bool:

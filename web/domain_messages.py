@@ -32,6 +32,12 @@ ENGLISH: dict[str, str] = {
         "away from them."
     ),
     "account_disabled": "The account {username} is disabled.",
+    "current_password_wrong": "The current password of {username} is wrong.",
+    "current_password_required": (
+        "{username} changes their own password by giving the current one: a reset "
+        "is for other accounts."
+    ),
+    "password_unchanged": "The new password of {username} is the current one.",
     "phase_transition_refused": (
         "The phase “{phase}” is “{status}”: it cannot be moved to “{target}”."
     ),
@@ -257,6 +263,8 @@ PHRASES: dict[str, str] = {
     "retirer un rôle": "revoke a role",
     "mesurer un indicateur": "measure an indicator",
     "changer le mot de passe d'un autre compte": "change another account's password",
+    "réinitialiser le mot de passe d'un compte": "reset an account's password",
+    "réinitialiser un mot de passe": "reset a password",
     "rédiger une grille": "draft a grid",
     "fixer la capacité d'une équipe": "set a team's capacity",
     "désactiver un compte": "disable an account",

@@ -22,6 +22,7 @@ from ledger.outage import OUTAGE_ERRORS, first_line, is_outage
 from projections.projector import ProjectionError
 from web.domain_messages import localised
 from web.i18n import N_
+from web.throttle import TooManyAttempts
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -128,6 +129,17 @@ def register_error_handlers(app: Flask) -> None:
 
     for outage in OUTAGE_ERRORS:
         app.register_error_handler(outage, _unavailable)
+
+    @app.errorhandler(TooManyAttempts)
+    def _throttled(exc: TooManyAttempts) -> Any:
+        message = _("Trop de tentatives : réessayez dans %(seconds)s s.", seconds=exc.wait)
+        if _is_api():
+            response = api_error(429, message=message, details={"retry_after": exc.wait})
+        else:
+            body, status = _page(429, message)
+            response = Response(body, status=status, mimetype="text/html")
+        response.headers["Retry-After"] = str(exc.wait)
+        return response
 
     @app.errorhandler(ProjectionError)
     def _projection(exc: ProjectionError) -> Any:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from domain.accounts import Account, username
-from domain.errors import AlreadyExists, DomainError, LastAdministrator
+from domain.errors import (
+    AlreadyExists,
+    DomainError,
+    LastAdministrator,
+    PasswordUnchanged,
+    WrongPassword,
+)
 from domain.values import Role
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import Call, command
 from ledger.passwords import check_strength, hash_password, verify_password
-from ledger.storage import Credential
+from ledger.storage import Credential, EndSessions
 
 KIND = "Compte"
 
@@ -19,11 +26,14 @@ KIND = "Compte"
 class AccountCommands(LedgerCore):
     """Accounts and role grants (each grant is an event with actor and reason)."""
 
-    def _credential(self, name: str, password: str) -> Credential:
+    def _credential(
+        self, name: str, password: str, *, must_change: bool = False
+    ) -> Credential:
         return Credential(
             username=name,
             password_hash=hash_password(password, self.settings.password_hashing),
             changed_at=datetime.now(UTC).isoformat(),
+            must_change=must_change,
         )
 
     def _new_account(
@@ -108,18 +118,61 @@ class AccountCommands(LedgerCore):
 
         return self.execute("revoke_role", caller, body)
 
+    @command(secret=("current_password", "password"), exclude=("keep_session",))
+    def change_password(
+        self,
+        caller: Caller,
+        name: str,
+        current_password: str,
+        password: str,
+        *,
+        keep_session: str | None = None,
+    ) -> CommandResult:
+        """Change one's own password, giving the current one. Every other session
+        and API token of the account ends with it (``keep_session``: the id of the
+        one making the change, which stays valid)."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            account.change_password()  # one's own only: checked before any hashing
+            # first: whatever else is wrong, a wrong current password is what counts
+            stored = self.storage.password_hash(account.username)
+            if not isinstance(current_password, str) or not verify_password(
+                stored, current_password, self.settings.password_hashing
+            ):
+                raise WrongPassword(account.username)
+            check_strength(password)
+            if password == current_password:
+                raise PasswordUnchanged(account.username)
+            unit.credential = self._credential(account.username, password)
+            unit.end_sessions = EndSessions(
+                account.username, "password_changed", time.time(), keep_session
+            )
+            return {"username": account.username}
+
+        return self.execute("change_password", caller, body)
+
     @command(secret=("password",))
-    def set_password(self, caller: Caller, name: str, password: str) -> CommandResult:
-        """Change a password (one's own, or any as administrator)."""
+    def reset_password(
+        self, caller: Caller, name: str, password: str, *, force_change: bool = True
+    ) -> CommandResult:
+        """An administrator sets another account's password (reason required); with
+        ``force_change`` the account must choose its own at its next sign-in. Every
+        session and API token of the account ends with it."""
 
         def body(unit: Unit) -> dict[str, Any]:
             check_strength(password)  # in the body: a repeated key is checked first
             account = self._account(unit, name)
-            account.password_changed()
-            unit.credential = self._credential(account.username, password)
-            return {"username": account.username}
+            account.reset_password(force_change)
+            unit.credential = self._credential(
+                account.username, password, must_change=force_change
+            )
+            unit.end_sessions = EndSessions(
+                account.username, "password_reset", time.time()
+            )
+            return {"username": account.username, "force_change": force_change}
 
-        return self.execute("set_password", caller, body)
+        return self.execute("reset_password", caller, body)
 
     @command()
     def disable_user(self, caller: Caller, name: str) -> CommandResult:
@@ -130,6 +183,7 @@ class AccountCommands(LedgerCore):
             if account.active and "admin" in account.grants:
                 self._keep_an_administrator(account.username)
             account.disable()
+            unit.end_sessions = EndSessions(account.username, "disabled", time.time())
             return {"username": account.username}
 
         return self.execute("disable_user", caller, body)
@@ -148,8 +202,10 @@ class AccountCommands(LedgerCore):
     def _secrets_match(self, call: Call) -> bool:
         """A repeated password command must carry the password the first one stored
         (passwords are never hashed into the command record, see
-        ``ledger.idempotency``); a later change of that password makes it differ."""
-        if set(call.secrets) != {"password"}:
+        ``ledger.idempotency``); a later change of that password makes it differ.
+        (A repeated change carries the current password of the first send, which
+        the first send replaced: only the new one can be compared.)"""
+        if "password" not in call.secrets:
             return super()._secrets_match(call)
         try:
             name = username(call.arguments["name"])

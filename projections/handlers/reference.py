@@ -283,6 +283,7 @@ def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
     Account.Disabled,
     Account.Enabled,
     Account.PasswordChanged,
+    Account.PasswordReset,
 )
 def account_changed(batch: Batch, e: Any, m: Meta) -> None:
     username = m.key

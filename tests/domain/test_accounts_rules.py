@@ -5,15 +5,20 @@ from __future__ import annotations
 from domain.errors import (
     AccountDisabled,
     AlreadyExists,
+    CurrentPasswordRequired,
     InvalidValue,
     NotAllowed,
     NotFound,
+    PasswordUnchanged,
     ReasonRequired,
     RoleAlreadyGranted,
     RoleNotHeld,
     UnknownActor,
+    WrongPassword,
 )
+from domain.values import Origin
 from ledger.app import Ledger
+from ledger.core import Caller
 from tests.domain.builders import (
     ADMIN,
     DSI,
@@ -217,16 +222,69 @@ def test_unknown_actor_is_refused(ledger: Ledger, town: Town) -> None:
     assert err.value.params == {"actor": "intrus"}
 
 
-def test_changing_another_account_password_is_refused_to_a_non_administrator(
+def test_changing_another_account_password_is_refused_even_to_an_administrator(
+    ledger: Ledger, town: Town
+) -> None:
+    for actor in ("m1", "admin"):
+        with refused(ledger, NotAllowed) as err:
+            ledger.change_password(by(actor), "m2", PASSWORD, "another-password-1")
+        assert err.value.params["action"] == "changer le mot de passe d'un autre compte"
+
+
+def test_resetting_a_password_is_refused_to_a_non_administrator(
     ledger: Ledger, town: Town
 ) -> None:
     with refused(ledger, NotAllowed) as err:
-        ledger.set_password(by("m1"), "m2", "another-password-1")
-    assert err.value.params["action"] == "changer le mot de passe d'un autre compte"
+        ledger.reset_password(by("m1"), "m2", "another-password-1")
+    assert err.value.params["action"] == "réinitialiser le mot de passe d'un compte"
 
 
-def test_one_changes_ones_own_password(ledger: Ledger, town: Town) -> None:
+def test_one_changes_ones_own_password_giving_the_current_one(
+    ledger: Ledger, town: Town
+) -> None:
+    with refused(ledger, WrongPassword) as wrong:
+        ledger.change_password(by("m1"), "m1", "not-the-password", "another-password-1")
+    assert (wrong.value.field, wrong.value.status) == ("current_password", 422)
+    with refused(ledger, PasswordUnchanged):
+        ledger.change_password(by("m1"), "m1", PASSWORD, PASSWORD)
     head = ledger.head()
-    ledger.set_password(by("m1"), "m1", "another-password-1")
+    ledger.change_password(by("m1"), "m1", PASSWORD, "another-password-1")
     assert names_since(ledger, head) == ["Account.PasswordChanged"]
     assert ledger.authenticate("m1", "another-password-1") is not None
+    assert ledger.authenticate("m1", PASSWORD) is None
+
+
+def test_a_reset_needs_a_reason_and_forces_a_change_unless_told_not_to(
+    ledger: Ledger, town: Town
+) -> None:
+    with refused(ledger, ReasonRequired):
+        ledger.reset_password(Caller(actor="admin"), "m2", "temporary-pass-1")
+    head = ledger.head()
+    ledger.reset_password(ADMIN, "m2", "temporary-pass-1")
+    assert names_since(ledger, head) == ["Account.PasswordReset"]
+    assert ledger.account("m2").must_change_password is True
+    assert ledger.storage.must_change_password("m2") is True
+    ledger.change_password(by("m2"), "m2", "temporary-pass-1", "my-own-pass-22")
+    assert ledger.account("m2").must_change_password is False
+    assert ledger.storage.must_change_password("m2") is False
+    ledger.reset_password(ADMIN, "m2", "temporary-pass-2", force_change=False)
+    assert ledger.storage.must_change_password("m2") is False
+
+
+def test_an_administrator_resets_their_own_password_only_from_the_command_line(
+    ledger: Ledger, town: Town
+) -> None:
+    for origin in (Origin.WEB, Origin.API):
+        with refused(ledger, CurrentPasswordRequired):
+            ledger.reset_password(
+                Caller(actor="admin", origin=origin, reason="oubli"),
+                "admin",
+                "new-admin-pass-1",
+            )
+    ledger.reset_password(
+        Caller(actor="admin", origin=Origin.CLI, reason="bris de glace"),
+        "admin",
+        "new-admin-pass-1",
+        force_change=False,
+    )
+    assert ledger.authenticate("admin", "new-admin-pass-1") is not None

@@ -43,7 +43,7 @@ def populated(ledger: Any, settings: Any) -> Any:
         ledger.add_user(
             ADMIN, f"user{i}", f"User {i}", PASSWORD, roles=[("evaluator", None)]
         )
-    ledger.set_password(ADMIN, "user0", "another-password-1")
+    ledger.reset_password(ADMIN, "user0", "another-password-1")
     Sealer(ledger, every_events=5).checkpoint_now()
     return ledger
 

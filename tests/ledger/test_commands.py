@@ -110,7 +110,7 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(ledger) -> None:  #
     def worker() -> None:
         for _ in range(50):
             try:
-                ledger.set_password(ADMIN, "eve", "eve-password-2")
+                ledger.reset_password(ADMIN, "eve", "eve-password-2")
             except ConflictError as exc:
                 with lock:
                     refused.append(exc)
@@ -132,8 +132,8 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(ledger) -> None:  #
     eve = ledger.account("eve")
     assert eve.version == 1 + len(
         applied
-    )  # Registered + one PasswordChanged per applied
-    changes = [e for e in all_events(ledger) if isinstance(e, Account.PasswordChanged)]
+    )  # Registered + one PasswordReset per applied
+    changes = [e for e in all_events(ledger) if isinstance(e, Account.PasswordReset)]
     assert len(changes) == len(applied)
     assert len({e.context.key for e in changes}) == len(applied)
 

@@ -306,10 +306,19 @@ def test_passwords_are_never_hashed_but_a_repeat_must_carry_the_same(
     again = ledger.add_user(caller, "zoe", "Zoé", PASSWORD, **kwargs)
     assert again.replayed and again.data == first.data and ledger.head() == head
 
-    ledger.set_password(ADMIN.with_key("k-pw"), "zoe", "zoe-password-22")
+    ledger.reset_password(ADMIN.with_key("k-pw"), "zoe", "zoe-password-22")
     with pytest.raises(IdempotencyKeyReused):
-        ledger.set_password(ADMIN.with_key("k-pw"), "zoe", "zoe-password-23")
-    assert ledger.set_password(
+        ledger.reset_password(ADMIN.with_key("k-pw"), "zoe", "zoe-password-23")
+    assert ledger.reset_password(
         ADMIN.with_key("k-pw"), "zoe", "zoe-password-22"
     ).replayed
     assert ledger.authenticate("zoe", "zoe-password-22") is not None
+    # a change repeats with the new password it stored (not the current one it
+    # replaced), from the account itself
+    zoe = Caller(actor="zoe", key="k-change")
+    ledger.change_password(zoe, "zoe", "zoe-password-22", "zoe-password-33")
+    with pytest.raises(IdempotencyKeyReused):
+        ledger.change_password(zoe, "zoe", "zoe-password-22", "zoe-password-34")
+    again = ledger.change_password(zoe, "zoe", "zoe-password-22", "zoe-password-33")
+    assert again.replayed
+    assert ledger.authenticate("zoe", "zoe-password-33") is not None

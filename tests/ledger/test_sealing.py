@@ -75,7 +75,7 @@ def test_every_event_is_sealed_once_in_log_order(ledger: Any) -> None:
     sealer = Sealer(ledger)
     assert sealer.run_once() == 4
     assert sealer.run_once() == 0
-    ledger.set_password(ADMIN, "alice", "other-password-2")
+    ledger.reset_password(ADMIN, "alice", "other-password-2")
     assert Sealer(ledger).run_once() == 1  # a second sealer resumes from the seal table
     assert sealer.run_once() == 0  # and the first one notices
     assert assert_sealed_exactly_once(ledger) == 5

@@ -75,8 +75,8 @@ def seal_fourteen_events(
     ensure_signing_key(settings)
     for i in range(5):
         ledger.add_user(ADMIN, f"user{i}", f"User {i}", PASSWORD, roles=[("dsi", None)])
-    ledger.set_password(ADMIN, "user0", "another-password-1")
-    ledger.set_password(ADMIN, "user1", "another-password-2")
+    ledger.reset_password(ADMIN, "user0", "another-password-1")
+    ledger.reset_password(ADMIN, "user1", "another-password-2")
     Sealer(ledger, every_events=4).checkpoint_now()
     return Sealed(ledger, settings, url, Tamperer(backend, settings, server), tmp_path)
 

@@ -252,8 +252,8 @@ def base_bundle(ledger: Any, settings: Any, tmp_path: Path) -> Iterator[Path]:
         ledger.add_user(
             ADMIN, f"user{i}", f"User {i}", "secret-password-1", roles=[("dsi", None)]
         )
-    ledger.set_password(ADMIN, "user0", "another-password-1")
-    ledger.set_password(ADMIN, "user1", "another-password-2")
+    ledger.reset_password(ADMIN, "user0", "another-password-1")
+    ledger.reset_password(ADMIN, "user1", "another-password-2")
     Sealer(ledger, every_events=4).checkpoint_now()
     path = tmp_path / "base"
     export_bundle(ledger, path)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from web.api import schemas as s
-from web.auth import issue_token, proposal_direction, public, requires
+from web.auth import TOKEN_MAX_AGE, issue_token, proposal_direction, public, requires
 from web.state import state
 
 auth = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Authentification")
@@ -77,13 +77,27 @@ def token(data: dict[str, Any]) -> Any:
 
     account, retry_after = check_password(data["username"], data["password"])
     if retry_after:
-        response = api_error(429, message=f"Trop de tentatives : réessayez dans {retry_after} s.")
+        response = api_error(429, message=f"Trop de tentatives : réessayez dans {retry_after} s.", details={"retry_after": retry_after})
         response.headers["Retry-After"] = str(retry_after)
         return response
     if account is None:
         return api_error(401, code="bad_credentials", message="Identifiant ou mot de passe incorrect.")
-    return {"token": issue_token(account.username), "token_type": "Bearer", "expires_in": 8 * 3600,
+    return {"token": issue_token(account.username), "token_type": "Bearer", "expires_in": TOKEN_MAX_AGE,
             "username": account.username, "roles": account.grants}
+
+
+@auth.route("/auth/logout", methods=["POST"])
+@auth.response(204)
+@auth.alt_response(401, schema=s.ErrorResponse)
+@requires("home")
+def logout() -> Any:
+    """End the token (or session) sending this: it is refused from now on."""
+    from web.auth import current_session, sessions
+
+    found = current_session()
+    if found is not None:
+        sessions().end_id(found.id, "logout")
+    return "", 204
 
 
 # --- proposals ----------------------------------------------------------------------------------
@@ -432,9 +446,49 @@ def enable(data: dict[str, Any], username: str) -> Any:
 
 
 @admin.route("/accounts/<username>/password", methods=["POST"])
-@admin.arguments(s.PasswordIn)
+@admin.arguments(s.PasswordChangeIn)
 @documented(admin)
+@admin.alt_response(429, schema=s.ErrorResponse)
 @requires("home")
 def password(data: dict[str, Any], username: str) -> Any:
-    """Change a password (one's own; any as administrator)."""
-    return run(ledger().set_password, username, data["password"])
+    """Change one's own password, giving the current one (checked under the sign-in
+    throttle: a wrong one is a failed login, 422 ``current_password_wrong``). Every
+    other session and token of the account ends; the token (or session) sending
+    this stays valid. Another account's password is reset by an administrator
+    (``/password-reset``)."""
+    from web.auth import current_session
+    from web.errors import api_error
+    from web.ui.auth import change_own_password
+
+    if username != current_user.username:
+        return api_error(
+            403,
+            message=(
+                "Seul son propre mot de passe se change ici ; celui d'un autre compte "
+                "est réinitialisé par un administrateur : POST "
+                "/api/v1/accounts/<identifiant>/password-reset."
+            ),
+        )
+    found = current_session()
+    key = request.headers.get("Idempotency-Key")
+    result = change_own_password(
+        current_user.caller(key=key), data["current_password"], data["password"],
+        keep=found.id if found else None,
+    )
+    updated = state().after_command(result.notification_id)
+    body = {
+        "command": result.command, "key": result.key, "replayed": result.replayed,
+        "notification_id": result.notification_id, "views_updated": updated, "result": result.data,
+    }
+    return body, 200 if result.replayed else 201
+
+
+@admin.route("/accounts/<username>/password-reset", methods=["POST"])
+@admin.arguments(s.PasswordResetIn)
+@documented(admin)
+@requires("admin.accounts")
+def password_reset(data: dict[str, Any], username: str) -> Any:
+    """Reset another account's password (reason required); with ``force_change``
+    (the default) it must choose a new one at its next sign-in, and can do nothing
+    else until then. Every session and token of the account ends."""
+    return run(ledger().reset_password, username, data["password"], force_change=data["force_change"], reason=data["reason"])

@@ -426,8 +426,15 @@ class GrantIn(Base):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class PasswordIn(Base):
-    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+class PasswordChangeIn(Base):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True, metadata={"description": "Le mot de passe actuel (compté comme une connexion : une erreur est un échec)"})
+    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True, metadata={"description": "Le nouveau mot de passe"})
+
+
+class PasswordResetIn(Base):
+    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True, metadata={"description": "Mot de passe provisoire, à communiquer à la personne"})
+    force_change = fields.Boolean(load_default=True, metadata={"description": "Obliger à choisir un nouveau mot de passe à la prochaine connexion"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class MeasureIn(Base):

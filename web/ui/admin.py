@@ -36,7 +36,7 @@ ROLES = (
     "auditor",
     "admin",
 )
-FORMS = ("grant", "revoke", "disable", "enable")
+FORMS = ("grant", "revoke", "disable", "enable", "reset")
 
 
 def _split(grant: str) -> tuple[str, str | None]:
@@ -66,9 +66,10 @@ def new_account() -> Any:
     """Create an account with its first roles (``ROLE`` or ``referent:DIRECTION``)."""
     errors, status = FormErrors(), 200
     if request.method == "POST":
-        data = scalars(
-            request.form, "username", "display_name", "email", "password", "reason"
-        )
+        data = scalars(request.form, "username", "display_name", "email", "reason")
+        # a password is kept exactly as typed (spaces included): never stripped
+        if request.form.get("password"):
+            data["password"] = request.form["password"]
         roles = [r for r in request.form.getlist("roles") if r != "referent"]
         if request.form.get("referent"):
             roles.append(f"referent:{request.form['referent'].strip()}")
@@ -220,4 +221,26 @@ def enable_account(username: str) -> Any:
         scalars(request.form, "reason"),
         lambda c, d: led.enable_user(c, username),
         _("Compte %(name)s réactivé.", name=username),
+    )
+
+
+@bp.route("/admin/comptes/<username>/mot-de-passe", methods=["POST"])
+@requires("admin.accounts")
+def reset_password(username: str) -> Any:
+    """Reset another account's password (reason required); by default the account
+    must choose a new one at its next sign-in. Its sessions and tokens end."""
+    data = scalars(request.form, "reason")
+    if request.form.get("password"):
+        data["password"] = request.form["password"]  # exactly as typed
+    data["force_change"] = request.form.get("force_change") in ("on", "true", "1")
+    led = state().ledger
+    return _act(
+        username,
+        "reset",
+        s.PasswordResetIn(),
+        data,
+        lambda c, d: led.reset_password(
+            c, username, d["password"], force_change=d["force_change"]
+        ),
+        _("Mot de passe de %(name)s réinitialisé ; ses sessions ont été fermées.", name=username),
     )

@@ -1,4 +1,6 @@
-"""Sign in and out; failed attempts are throttled (shared across workers with Redis)."""
+"""Sign in and out, and change one's password; failed attempts are throttled per
+account, per account and client, and per client, with counters every worker shares
+(``ledger.throttle``: Redis or the ledger database)."""
 
 from __future__ import annotations
 
@@ -10,35 +12,71 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from web.auth import User, load_user, public
+from domain.errors import WrongPassword
+from ledger.core import Caller, CommandResult
+from web.api import schemas as s
+from web.auth import (
+    User,
+    current_session,
+    load_user,
+    open_web_session,
+    public,
+    requires,
+    sessions,
+)
 from web.state import state
+from web.throttle import TooManyAttempts, client_address, throttle
 from web.ui import bp
+from web.ui.context import FormErrors
+from web.ui.formhelp import run
 
 log = logging.getLogger("sdsi.access")
 
 
-def _throttle_keys(username: str) -> list[str]:
-    ip = request.remote_addr or "?"
-    return [f"user:{username.lower()}", f"ip:{ip}"]
-
-
 def check_password(username: str, password: str) -> tuple[User | None, int]:
-    """(account, 0) on success; (None, 0) on bad credentials; (None, seconds) when throttled."""
-    throttle = state().extra["throttle"]
-    keys = _throttle_keys(username)
-    wait = max(throttle.blocked(k) for k in keys)
+    """(account, 0) on success; (None, 0) on bad credentials; (None, seconds) when
+    throttled — the same whether the login exists or not."""
+    limiter, client = throttle(), client_address()
+    wait = limiter.attempt(username, client)
     if wait:
-        log.warning("login throttled for %s from %s", username, request.remote_addr)
+        log.warning("login throttled for %r from %s (%s s)", username, client, wait)
         return None, wait
-    account = state().ledger.authenticate(username, password)
-    user = load_user(username) if account is not None else None
+    try:
+        account = state().ledger.authenticate(username, password)
+        user = load_user(username) if account is not None else None
+    except BaseException:
+        limiter.withdrawn(username, client)  # no answer: the attempt does not count
+        raise
     if user is None:
-        for k in keys:
-            throttle.fail(k)
-        log.warning("failed login for %r from %s", username, request.remote_addr)
+        log.warning("failed login for %r from %s", username, client)
         return None, 0
-    throttle.reset(keys[0])
+    limiter.succeeded(username, client)
     return user, 0
+
+
+def change_own_password(
+    caller: Caller, current: str, password: str, *, keep: str | None
+) -> CommandResult:
+    """The signed-in account changes its password: the current one is checked under
+    the same throttle as a sign-in (a wrong one is a failed login)."""
+    username = caller.actor
+    limiter, client = throttle(), client_address()
+    wait = limiter.attempt(username, client)
+    if wait:
+        log.warning("password change throttled for %r from %s", username, client)
+        raise TooManyAttempts(wait)
+    try:
+        result = state().ledger.change_password(
+            caller, username, current, password, keep_session=keep
+        )
+    except WrongPassword:
+        log.warning("wrong current password for %r from %s", username, client)
+        raise
+    except BaseException:
+        limiter.withdrawn(username, client)  # refused before the password was checked
+        raise
+    limiter.succeeded(username, client)
+    return result
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -47,32 +85,48 @@ def login() -> Any:
     """Sign in."""
     if current_user.is_authenticated:
         return redirect(url_for("ui.home"))
-    error, status = None, 200
+    error, status, wait = None, 200, 0
     username = request.form.get("username", "").strip()
     if request.method == "POST":
         user, wait = check_password(username, request.form.get("password", ""))
         if wait:
-            error, status = _("Trop de tentatives : réessayez dans %(minutes)s minute(s).", minutes=wait // 60 + 1), 429
+            error = _("Trop de tentatives : réessayez dans %(seconds)s s.", seconds=wait)
+            status = 429
         elif user is None:
             error, status = _("Identifiant ou mot de passe incorrect."), 401
         else:
-            lang = session.get("lang")  # the language chosen survives signing in
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            session.permanent = True
+            _start_session(user)
             target = request.args.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("ui.home")
             return redirect(target)
-    return render_template("login.html", error=error, username=username), status
+    response = Response(
+        render_template("login.html", error=error, username=username),
+        status=status,
+        mimetype="text/html",
+    )
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _start_session(user: User) -> None:
+    """A new session (a new secret) for ``user``; the browser's previous one ends."""
+    sessions().end(session.get("sid"), "replaced")
+    lang = session.get("lang")  # the language chosen survives signing in
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+    session["sid"] = open_web_session(user.username)
+    session.permanent = True
 
 
 @bp.route("/deconnexion", methods=["POST"])
 @public
 def logout() -> Response:
-    """Sign out."""
+    """Sign out: the session ends in the database too (its cookie is worth nothing)."""
+    sessions().end(session.get("sid"), "logout")
     logout_user()
     lang = session.get("lang")  # ... and signing out
     session.clear()
@@ -80,3 +134,60 @@ def logout() -> Response:
         session["lang"] = lang
     flash(_("Vous êtes déconnecté(e)."), "info")
     return redirect(url_for("ui.login"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@requires("home")
+def password() -> Any:
+    """Change one's own password: the current one, then the new one twice. Every
+    other session and API token of the account ends; this browser gets a new
+    session."""
+    found = current_session()
+    forced = bool(found and found.must_change_password)
+    errors, status, wait = FormErrors(), 200, 0
+    if request.method == "POST":
+        # exactly as typed: never stripped nor changed (docs/security.md)
+        current = request.form.get("current_password", "")
+        new = request.form.get("password", "")
+        if new != request.form.get("password_confirm", ""):
+            errors["password_confirm"] = _(
+                "Les deux saisies du nouveau mot de passe diffèrent."
+            )
+            errors.message = _(
+                "Le formulaire contient des erreurs : rien n'a été enregistré."
+            )
+            status = 422
+        else:
+            try:
+                result, errors, status = run(
+                    s.PasswordChangeIn(),
+                    {"current_password": current, "password": new},
+                    lambda caller, d: change_own_password(
+                        caller, d["current_password"], d["password"], keep=None
+                    ),
+                )
+            except TooManyAttempts as exc:
+                wait, status = exc.wait, 429
+                errors.message = _(
+                    "Trop de tentatives : réessayez dans %(seconds)s s.", seconds=wait
+                )
+                errors["_"] = errors.message
+            else:
+                if result is not None:
+                    _start_session(current_user._get_current_object())  # type: ignore[attr-defined]
+                    flash(
+                        _(
+                            "Mot de passe changé. Vos autres sessions et jetons "
+                            "d'accès ont été fermés."
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("ui.home"))
+    response = Response(
+        render_template("password.html", errors=errors, forced=forced),
+        status=status,
+        mimetype="text/html",
+    )
+    if wait:
+        response.headers["Retry-After"] = str(wait)
+    return response

@@ -329,9 +329,13 @@ def profile(settings: Any, paths: list[str], requests: int) -> None:
     uncached = dataclasses.replace(settings, page_cache_mb=0)
     app = create_app({"FOLLOW": False, "SEAL": False}, settings=uncached)
     client = app.test_client()
+    from ledger.sessions import SessionStore
+
+    secret = SessionStore(app.extensions["sdsi"].ledger.storage).open(USER, "web")
     with client.session_transaction() as session:
         session["_user_id"] = USER
         session["_fresh"] = True
+        session["sid"] = secret
     for path in paths:
         client.get(path)  # warm caches and connections
         started = time.perf_counter()

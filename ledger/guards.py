@@ -77,11 +77,19 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                 table("credentials"), who
             ),
             sql.SQL("GRANT SELECT ON {} TO {}").format(table("meta"), who),
-            # Sessions and failed-login counters are rewritten as people sign in.
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}, {} TO {}").format(
-                table("auth_sessions"), table("login_throttle"), who
-            ),
         ]
+        # Sessions and failed-login counters are rewritten as people sign in (schema
+        # version 4; a database being upgraded gets them from that migration).
+        for name in ("auth_sessions", "login_throttle"):
+            found = conn.execute(
+                "SELECT to_regclass(%s)", (f'"{ledger.storage.schema}".{prefix}{name}',)
+            ).fetchone()
+            if found and found[0]:
+                statements.append(
+                    sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                        table(name), who
+                    )
+                )
         # The read models (projections' ``<prefix>v_*`` tables in the same schema)
         # are rewritten by their followers, which run in the application's processes.
         views = conn.execute(

@@ -268,6 +268,20 @@ def _logins(conn: Any, names: Names) -> None:
         ]
         for statement in statements:
             conn.execute(statement)
+        # The app role (``sdsi init --app-role``), which may write credentials, may
+        # write sessions and counters too: an upgrade keeps it working.
+        roles = conn.execute(
+            "SELECT DISTINCT grantee FROM information_schema.role_table_grants"
+            " WHERE table_schema = %s AND table_name = %s AND privilege_type = 'UPDATE'"
+            " AND grantee <> current_user",
+            (names.schema, names.bare_prefix + "credentials"),
+        ).fetchall()
+        for (role,) in roles:
+            conn.execute(
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}, {} TO {}").format(
+                    sql.SQL(sessions), sql.SQL(throttle), sql.Identifier(role)
+                )
+            )
         return
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {sessions} ("

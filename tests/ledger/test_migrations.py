@@ -275,13 +275,23 @@ def test_the_app_role_cannot_upgrade_and_is_told_to_run_sdsi_init(
         owner = open_ledger(settings)
         try:
             assert owner.upgrade is not None
-            assert [m.version for m in owner.upgrade.applied] == [2, 3]
+            assert [m.version for m in owner.upgrade.applied] == [
+                m.version for m in MIGRATIONS
+            ]
         finally:
             owner.close()
         app = open_ledger(make_settings(tmp_path / "data", f"{as_role}?{query}"))
         try:
             assert app.upgrade is not None and app.upgrade.applied == []
             app.bootstrap_admin("admin", "Administrateur", ADMIN_PASSWORD)
+            # the upgrade let the role it found write sessions and counters
+            from ledger.sessions import SessionStore
+            from ledger.throttle import ACCOUNT, DatabaseCounters
+
+            store = SessionStore(app.storage)
+            assert store.check(store.open("admin", "web"), "admin") is not None
+            counters = DatabaseCounters(app.storage)
+            assert counters.attempt([("k", ACCOUNT)]) == 0.0
         finally:
             app.close()
     finally:

@@ -15,7 +15,7 @@ from flask import Flask
 
 from ledger.core import Caller
 from tests.web.test_security import csrf_token, signed_in
-from tests.web.ui_client import Site
+from tests.web.ui_client import Site, sign_in
 from tests.web.world import OWN, PASSWORD, bearer, login, open_world
 from web.app import create_app
 from web.cache import Entry, ResponseCache, response_cache
@@ -182,8 +182,7 @@ def test_the_cache_can_be_turned_off(site: Site) -> None:
     app: Flask = create_app({"TESTING": True, "FOLLOW": False, "WTF_CSRF_ENABLED": False}, settings=settings, ledger=site.ledger)
     try:
         client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = login("dsi")
+        sign_in(client, app, login("dsi"))
         for _ in range(2):
             assert client.get("/portefeuille").status_code == 200
         with app.app_context():

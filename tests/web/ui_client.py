@@ -39,9 +39,7 @@ class Site:
         """A browser signed in as ``username`` (anonymous if None)."""
         client = self.app.test_client()
         if username is not None:
-            with client.session_transaction() as session:
-                session["_user_id"] = username
-                session["_fresh"] = True
+            sign_in(client, self.app, username)
         return client
 
     def head(self) -> int:
@@ -62,6 +60,18 @@ class Site:
 
     def close(self) -> None:
         self.app.extensions["sdsi"].close()
+
+
+def sign_in(client: FlaskClient, app: Flask, username: str) -> None:
+    """Put in ``client``'s cookie a session opened for ``username`` (as the login
+    form does, without its password check)."""
+    from ledger.sessions import SessionStore
+
+    secret = SessionStore(app.extensions["sdsi"].ledger.storage).open(username, "web")
+    with client.session_transaction() as session:
+        session["_user_id"] = username
+        session["_fresh"] = True
+        session["sid"] = secret
 
 
 def open_site(settings: Any, ledger: Any, **config: Any) -> Site:

@@ -173,8 +173,7 @@ class SessionStore:
         with self.storage.cursor(commit=True) as c:
             c.execute(
                 self.storage.sql(
-                    "DELETE FROM {t:auth_sessions} WHERE expires_at < ?"
-                    " OR ended_at < ?"
+                    "DELETE FROM {t:auth_sessions} WHERE expires_at < ? OR ended_at < ?"
                 ),
                 (limit, limit),
             )

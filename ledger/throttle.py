@@ -278,7 +278,9 @@ class LoginThrottle:
 
 
 def make_counters(
-    redis_url: str | None, storage: LedgerStorage, clock: Callable[[], float] = time.time
+    redis_url: str | None,
+    storage: LedgerStorage,
+    clock: Callable[[], float] = time.time,
 ) -> Counters:
     """Redis when configured, else the ledger database: never a process's memory."""
     if redis_url:

@@ -152,7 +152,11 @@ def passwd(
     result = cli.ledger.reset_password(
         _caller(actor, reason), username, password, force_change=not no_force_change
     )
-    forced = " (a new one must be chosen at the next sign-in)" if result["force_change"] else ""
+    forced = (
+        " (a new one must be chosen at the next sign-in)"
+        if result["force_change"]
+        else ""
+    )
     click.echo(f"password of {username} reset{forced}; its sessions and tokens ended")
 
 
@@ -168,8 +172,10 @@ def logout(cli: CliContext, username: str | None, everyone: bool) -> None:
     if bool(username) == everyone:
         raise click.UsageError("name one account, or --all")
     store = SessionStore(cli.ledger.storage)
-    ended = store.end_everyone("operator") if everyone else store.end_all(
-        str(username), "operator"
+    ended = (
+        store.end_everyone("operator")
+        if everyone
+        else store.end_all(str(username), "operator")
     )
     click.echo(f"{ended} session(s) ended")
 

@@ -87,7 +87,9 @@ class Model:
                 self.counts[key] = (max(n - 1, 0), t)
 
 
-def machine(make: Callable[[Callable[[], float]], Any], policy: tuple[Rule, ...]) -> type:
+def machine(
+    make: Callable[[Callable[[], float]], Any], policy: tuple[Rule, ...]
+) -> type:
     """A state machine over two throttles made by ``make(clock)`` on one store."""
 
     class Logins(RuleBasedStateMachine):
@@ -112,7 +114,9 @@ def machine(make: Callable[[Callable[[], float]], Any], policy: tuple[Rule, ...]
                 self.pending.append((login, client))
 
         @precondition(lambda self: self.pending)
-        @rule(worker=st.integers(0, 1), which=st.integers(0, 100), success=st.booleans())
+        @rule(
+            worker=st.integers(0, 1), which=st.integers(0, 100), success=st.booleans()
+        )
         def settle(self, worker: int, which: int, success: bool) -> None:
             login, client = self.pending.pop(which % len(self.pending))
             if success:

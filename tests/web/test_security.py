@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -29,7 +28,6 @@ from tests.web.world import (
 )
 from web.app import create_app
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 SCRIPT_SRC = re.compile(r"script-src ([^;]*)")
 
 
@@ -267,116 +265,7 @@ def test_pages_load_no_inline_script(site: Site) -> None:
         assert " on" + "click=" not in html and "javascript:" not in html, url
 
 
-# --- throttling -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_db() -> Iterator[Any]:
-    """Redis database 15, flushed before and after (no Redis: skipped, except on CI)."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    client.flushdb()
-    yield client
-    client.flushdb()
-
-
-def ui_login(app: Flask, username: str, password: str) -> Any:
-    return app.test_client().post(
-        "/connexion", data={"username": username, "password": password}
-    )
-
-
-def api_login(app: Flask, username: str, password: str) -> Any:
-    return app.test_client().post(
-        "/api/v1/auth/token", json={"username": username, "password": password}
-    )
-
-
-def test_the_sixth_ui_login_after_five_failures_is_throttled_across_instances(
-    site: Site, redis_db: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    first, second = (
-        another_app(site, redis_url=REDIS_URL),
-        another_app(site, redis_url=REDIS_URL),
-    )
-    try:
-        with caplog.at_level(logging.WARNING, logger="sdsi.access"):
-            for attempt in range(5):
-                app = first if attempt % 2 == 0 else second
-                assert (
-                    ui_login(app, login("finance"), "mauvais-mot-de-passe").status_code
-                    == 401
-                )
-            refused = ui_login(second, login("finance"), PASSWORD)  # even the right one
-        assert refused.status_code == 429
-        assert "Trop de tentatives" in refused.get_data(as_text=True)
-        assert ui_login(first, login("finance"), PASSWORD).status_code == 429
-        assert redis_db.keys("sdsi:login-failures:*")
-        failures = [r for r in caplog.records if "failed login" in r.getMessage()]
-        assert len(failures) == 5
-        assert any("throttled" in r.getMessage() for r in caplog.records)
-    finally:
-        release(first)
-        release(second)
-
-
-def test_the_sixth_api_login_after_five_failures_is_throttled_across_instances(
-    site: Site, redis_db: Any
-) -> None:
-    first, second = (
-        another_app(site, redis_url=REDIS_URL),
-        another_app(site, redis_url=REDIS_URL),
-    )
-    try:
-        for attempt in range(5):
-            app = second if attempt % 2 else first
-            response = api_login(app, login("member"), "mauvais-mot-de-passe")
-            assert response.status_code == 401
-            assert response.get_json()["error"]["code"] == "bad_credentials"
-        refused = api_login(second, login("member"), PASSWORD)
-        assert refused.status_code == 429
-        assert refused.get_json()["error"]["code"] == "too_many_requests"
-        assert int(refused.headers["Retry-After"]) > 0
-    finally:
-        release(first)
-        release(second)
-
-
-def test_without_redis_each_instance_throttles_on_its_own(site: Site) -> None:
-    first, second = another_app(site), another_app(site)
-    try:
-        for _ in range(5):
-            assert (
-                api_login(first, login("chair"), "mauvais-mot-de-passe").status_code
-                == 401
-            )
-        assert api_login(first, login("chair"), PASSWORD).status_code == 429
-        assert api_login(second, login("chair"), PASSWORD).status_code == 200
-    finally:
-        release(first)
-        release(second)
-
-
-def test_a_successful_login_before_the_limit_resets_the_count(site: Site) -> None:
-    app = another_app(site)
-    try:
-        for _ in range(4):
-            assert (
-                api_login(app, login("evaluator"), "mauvais-mot-de-passe").status_code
-                == 401
-            )
-        assert api_login(app, login("evaluator"), PASSWORD).status_code == 200
-        throttle = app.extensions["sdsi"].extra["throttle"]
-        assert throttle.blocked(f"user:{login('evaluator')}") == 0
-    finally:
-        release(app)
+# --- throttling: tests/web/test_logins.py and tests/ledger/test_throttle.py -----------
 
 
 # --- refusals are logged --------------------------------------------------------------
@@ -408,13 +297,21 @@ def test_denied_attempts_are_logged_with_who_what_and_why(
 # --- bearer tokens --------------------------------------------------------------------
 
 
+def api_login(app: Flask, username: str, password: str) -> Any:
+    return app.test_client().post(
+        "/api/v1/auth/token", json={"username": username, "password": password}
+    )
+
+
 def test_a_token_is_refused_once_the_password_changes(site: Site) -> None:
     client = site.app.test_client()
     issued = api_login(site.app, SPARE, PASSWORD)
     assert issued.status_code == 200
     headers = {"Authorization": f"Bearer {issued.get_json()['token']}"}
     assert client.get("/api/v1/me", headers=headers).get_json()["username"] == SPARE
-    site.ledger.set_password(Caller(actor=SPARE), SPARE, "un-tout-nouveau-mot-2")
+    site.ledger.change_password(
+        Caller(actor=SPARE), SPARE, PASSWORD, "un-tout-nouveau-mot-2"
+    )
     refused = client.get("/api/v1/me", headers=headers)
     assert refused.status_code == 401
     assert refused.get_json()["error"]["code"] == "unauthenticated"

@@ -90,7 +90,9 @@ def login() -> Any:
     if request.method == "POST":
         user, wait = check_password(username, request.form.get("password", ""))
         if wait:
-            error = _("Trop de tentatives : réessayez dans %(seconds)s s.", seconds=wait)
+            error = _(
+                "Trop de tentatives : réessayez dans %(seconds)s s.", seconds=wait
+            )
             status = 429
         elif user is None:
             error, status = _("Identifiant ou mot de passe incorrect."), 401

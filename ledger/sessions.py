@@ -31,6 +31,7 @@ WEB_IDLE = 60 * 60
 API_LIFETIME = 8 * 3600
 MAX_PER_ACCOUNT = 20
 TOUCH_EVERY = 60  # seconds between two writes of a session's last use
+PURGE_EVERY = 3600  # seconds between two purges of long-ended rows, per process
 KINDS = {"web": (WEB_LIFETIME, WEB_IDLE), "api": (API_LIFETIME, None)}
 
 
@@ -58,12 +59,16 @@ class SessionStore:
     ) -> None:
         self.storage = storage
         self.clock = clock
+        self._purged = float("-inf")
 
     def open(self, username: str, kind: str) -> str:
         """A new session or token for ``username``: its secret (never stored)."""
         lifetime, _idle = KINDS[kind]
         secret = secrets.token_urlsafe(32)
         now = self.clock()
+        if now - self._purged >= PURGE_EVERY:  # now and then, forget old rows
+            self._purged = now
+            self.purge()
         with self.storage.cursor(commit=True) as c:
             c.execute(
                 self.storage.sql(
@@ -139,7 +144,7 @@ class SessionStore:
                 ),
                 (self.clock(), why, username, keep or ""),
             )
-            return int(c.rowcount or 0)
+            return _rowcount(c)
 
     def end_everyone(self, why: str) -> int:
         """End every open session and token of every account."""
@@ -151,21 +156,7 @@ class SessionStore:
                 ),
                 (self.clock(), why),
             )
-            return int(c.rowcount or 0)
-
-    def open_sessions(self, username: str) -> list[dict[str, Any]]:
-        """The account's sessions and tokens not ended nor expired, newest first."""
-        now = self.clock()
-        rows = self.storage.fetchall(
-            "SELECT id, kind, created_at, expires_at, last_seen FROM {t:auth_sessions}"
-            " WHERE username = ? AND ended_at IS NULL AND expires_at > ?"
-            " ORDER BY created_at DESC, id",
-            (username, now),
-        )
-        return [
-            dict(zip(("id", "kind", "created_at", "expires_at", "last_seen"), r))
-            for r in rows
-        ]
+            return _rowcount(c)
 
     def purge(self, older_than: float = 7 * 24 * 3600) -> int:
         """Forget sessions ended or expired more than ``older_than`` seconds ago."""
@@ -177,7 +168,7 @@ class SessionStore:
                 ),
                 (limit, limit),
             )
-            return int(c.rowcount or 0)
+            return _rowcount(c)
 
     def _end(self, sid: str, why: str, now: float) -> None:
         self.storage.execute(
@@ -185,3 +176,9 @@ class SessionStore:
             " WHERE id = ? AND ended_at IS NULL",
             (now, why, sid),
         )
+
+
+def _rowcount(cursor: Any) -> int:
+    """Rows the last statement changed (the library wraps SQLite's cursor)."""
+    raw = getattr(cursor, "sqlite_cursor", cursor)
+    return max(int(raw.rowcount or 0), 0)

@@ -148,3 +148,67 @@ def test_bad_database_url_is_one_line_and_exit_2(
     assert result.stderr.startswith("sdsi: error: ")
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_users_passwd_is_a_reset_with_a_reason_forcing_a_change_unless_told(
+    cli_env: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    """The operator's break-glass path: a reset event with its reason; every session
+    of the account ends; a new password is required at the next sign-in unless
+    --no-force-change (the operator's own account, with a password only they know)."""
+    from ledger.app import open_ledger
+    from ledger.sessions import SessionStore
+    from tests.conftest import make_settings
+
+    assert (
+        sdsi("init", "--admin-password", "first-admin-pass", env=cli_env).returncode
+        == 0
+    )
+    added = sdsi(
+        "users", "add", "marie", "--name", "Marie", "--password", "marie-password",
+        env=cli_env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    settings = make_settings(tmp_path / "data", database_url)
+    ledger = open_ledger(settings)
+    try:
+        secret = SessionStore(ledger.storage).open("marie", "web")
+    finally:
+        ledger.close()
+    no_reason = sdsi(
+        "users", "passwd", "marie", "--password", "temp-pass-123", env=cli_env
+    )
+    assert no_reason.returncode == 2 and "--reason" in no_reason.stderr
+    reset = sdsi(
+        "users", "passwd", "marie", "--password", "temp-pass-123", "-r", "oubli",
+        env=cli_env,
+    )  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.strip() == (
+        "password of marie reset (a new one must be chosen at the next sign-in);"
+        " its sessions and tokens ended"
+    )
+    own = sdsi(
+        "users", "passwd", "admin", "--password", "admin-pass-new", "-r", "bris de glace",
+        "--no-force-change", env=cli_env,
+    )  # fmt: skip
+    assert own.returncode == 0, own.stderr
+    assert (
+        own.stdout.strip() == "password of admin reset; its sessions and tokens ended"
+    )
+    ledger = open_ledger(settings)
+    try:
+        assert SessionStore(ledger.storage).check(secret) is None
+        assert ledger.storage.must_change_password("marie") is True
+        assert ledger.storage.must_change_password("admin") is False
+        assert ledger.authenticate("admin", "admin-pass-new") is not None
+        events = [
+            (e.context.actor, e.context.reason, e.context.origin, e.force_change)
+            for e in ledger.events.get(ledger.account("marie").id)
+            if type(e).__name__ == "PasswordReset"
+        ]
+        assert events == [("admin", "oubli", "cli", True)]
+        ended = sdsi("users", "logout", "--all", env=cli_env)
+        assert ended.returncode == 0 and ended.stdout.strip() == "0 session(s) ended"
+    finally:
+        ledger.close()

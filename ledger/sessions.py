@@ -59,15 +59,15 @@ class SessionStore:
     ) -> None:
         self.storage = storage
         self.clock = clock
-        self._purged = float("-inf")
+        self.next_purge = float("-inf")  # when ``open`` next forgets old rows
 
     def open(self, username: str, kind: str) -> str:
         """A new session or token for ``username``: its secret (never stored)."""
         lifetime, _idle = KINDS[kind]
         secret = secrets.token_urlsafe(32)
         now = self.clock()
-        if now - self._purged >= PURGE_EVERY:  # now and then, forget old rows
-            self._purged = now
+        if now >= self.next_purge:  # now and then, forget old rows
+            self.next_purge = now + PURGE_EVERY
             self.purge()
         with self.storage.cursor(commit=True) as c:
             c.execute(

@@ -97,6 +97,9 @@ def make_app(site: Site, clock: Clock, **changes: Any) -> Flask:
     extra = app.extensions["sdsi"].extra
     extra["throttle"].counters.clock = clock
     extra["sessions"].clock = clock
+    # this clock runs years ahead of the site's: its purge must not forget the
+    # site's sessions (ledger/sessions.py purges what ended a week before "now")
+    extra["sessions"].next_purge = float("inf")
     return app
 
 
@@ -498,6 +501,47 @@ def test_sessions_end_when_idle_or_too_old_and_tokens_when_too_old(
     assert idle.get("/").status_code == 302
 
 
+def test_an_account_keeps_at_most_twenty_open_sessions_the_oldest_ending(
+    site: Site, worker: Flask
+) -> None:
+    clock = worker.extensions["sdsi"].extra["sessions"].clock
+    tokens = []
+    for _ in range(21):
+        clock.now += 1
+        tokens.append(bearer_of(api_login(worker, SPARE, PASSWORD)))
+    answers = [
+        worker.test_client().get("/api/v1/me", headers=t).status_code for t in tokens
+    ]
+    assert answers == [401] + [200] * 20
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    password=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        min_size=10,
+        max_size=200,
+    ).filter(lambda p: not p.isdigit() and len(set(p)) >= 4 and p != PASSWORD)
+)
+def test_passwords_of_any_composition_up_to_200_characters_are_kept_exactly(
+    site: Site, worker: Flask, password: str
+) -> None:
+    """Spaces, accents, emoji, 64 characters and more: the password works as typed,
+    and only as typed."""
+    site.ledger.storage.execute("DELETE FROM {t:login_throttle}")
+    mine = bearer_of(api_login(worker, SPARE, PASSWORD))
+    done = change(worker, mine, {"current_password": PASSWORD, "password": password})
+    assert done.status_code == 201, done.get_json()
+    try:
+        assert api_login(worker, SPARE, password).status_code == 200
+        if password != password.strip():
+            assert api_login(worker, SPARE, password.strip()).status_code == 401
+    finally:
+        site.ledger.reset_password(
+            Caller(actor="admin", reason="test"), SPARE, PASSWORD, force_change=False
+        )
+
+
 def test_disabling_an_account_ends_its_sessions_at_once(
     site: Site, worker: Flask
 ) -> None:
@@ -521,6 +565,8 @@ def test_the_change_form_needs_the_current_password_and_ends_other_sessions(
     other = browser(worker, SPARE, PASSWORD)
     token = bearer_of(api_login(worker, SPARE, PASSWORD))
     page = client.get("/compte/mot-de-passe")
+    before = client.get_cookie("sdsi_session")
+    assert before is not None
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     for name in ("current_password", "password", "password_confirm"):
@@ -558,6 +604,9 @@ def test_the_change_form_needs_the_current_password_and_ends_other_sessions(
     )
     assert done.status_code == 302 and done.headers["Location"] == "/"
     assert client.get("/").status_code == 200  # still signed in, on a new session
+    replayed = site.app.test_client()  # the cookie from before the change
+    replayed.set_cookie("sdsi_session", before.value)
+    assert replayed.get("/").status_code == 302
     assert other.get("/").status_code == 302
     assert worker.test_client().get("/api/v1/me", headers=token).status_code == 401
     assert site.events_since(head) == ["Account.PasswordChanged"]
@@ -614,3 +663,23 @@ def test_after_a_reset_in_the_ui_the_account_can_only_change_its_password(
     own = admin.get("/admin/comptes/admin").get_data(as_text=True)
     assert "/admin/comptes/admin/mot-de-passe" not in own
     assert 'href="/compte/mot-de-passe"' in own
+
+
+def test_sessions_ended_or_expired_a_week_ago_are_forgotten(site: Site) -> None:
+    from ledger.sessions import SessionStore, session_id
+
+    clock = Clock()
+    store = SessionStore(site.ledger.storage, clock)
+    old, ended = store.open("u.vieux", "api"), store.open("u.vieux", "api")
+    store.end(ended)
+    clock.now += 7 * 24 * 3600 + 1  # ended a week ago; ``old`` expired 6 d 16 h ago
+    recent = store.open("u.vieux", "api")  # the first opening purges
+    clock.now += 8 * 3600  # ``old`` too is a week past its end now
+    store.next_purge = clock.now  # (at most once an hour otherwise)
+    fresh = store.open("u.vieux", "api")
+    rows = site.ledger.storage.fetchall(
+        "SELECT id FROM {t:auth_sessions} WHERE username = 'u.vieux'"
+    )
+    assert sorted(r[0] for r in rows) == sorted(map(session_id, (recent, fresh)))
+    assert store.check(fresh, "u.vieux") is not None
+    assert store.check(old) is None

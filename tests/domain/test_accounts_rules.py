@@ -288,3 +288,16 @@ def test_an_administrator_resets_their_own_password_only_from_the_command_line(
         force_change=False,
     )
     assert ledger.authenticate("admin", "new-admin-pass-1") is not None
+
+
+def test_a_new_password_too_short_or_too_simple_is_refused_naming_the_field(
+    ledger: Ledger, town: Town
+) -> None:
+    for weak in ("court-9ch", "0123456789", "abababababab"):
+        with refused(ledger, InvalidValue) as err:
+            ledger.reset_password(ADMIN, "m2", weak)
+        assert err.value.field == "password"
+        with refused(ledger, InvalidValue) as err:
+            ledger.change_password(by("m1"), "m1", PASSWORD, weak)
+        assert err.value.field == "password"
+    ledger.reset_password(ADMIN, "m2", "dix-caract")  # 10 characters: enough

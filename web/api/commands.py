@@ -87,7 +87,7 @@ def token(data: dict[str, Any]) -> Any:
 
 
 @auth.route("/auth/logout", methods=["POST"])
-@auth.response(204)
+@auth.response(200, s.LogoutResponse)
 @auth.alt_response(401, schema=s.ErrorResponse)
 @requires("home")
 def logout() -> Any:
@@ -97,7 +97,7 @@ def logout() -> Any:
     found = current_session()
     if found is not None:
         sessions().end_id(found.id, "logout")
-    return "", 204
+    return {"ended": True}
 
 
 # --- proposals ----------------------------------------------------------------------------------

@@ -69,6 +69,10 @@ class TokenRequest(Base):
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class LogoutResponse(Base):
+    ended = fields.Boolean(metadata={"description": "Le jeton (ou la session) est désormais refusé"})
+
+
 class TokenResponse(Base):
     token = fields.String()
     token_type = fields.String()

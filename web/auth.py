@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
+from eventsourcing.application import AggregateNotFoundError
 from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from domain.accounts import Account
 from domain.values import Origin
 from ledger.core import Caller
 from ledger.sessions import API_LIFETIME, OpenSession, SessionStore
-from projections import queries as q
 from web.access import PERMISSIONS, allowed, referent_directions, role_names
-from web.cache import views_position
 from web.i18n import N_
 from web.state import state
 
@@ -34,7 +34,7 @@ login_manager.login_message_category = "info"
 
 @dataclass
 class User(UserMixin):
-    """A signed-in account, as the views know it."""
+    """A signed-in account, as the log knows it."""
 
     username: str
     display_name: str
@@ -73,18 +73,24 @@ def load_user(username: str, *, via_token: bool = False) -> User | None:
 
 
 def _account(username: str) -> dict[str, Any] | None:
-    """The account as the views hold it, read once per views position (accounts,
-    roles and deactivations are events: the position moves when any changes)."""
-    position = views_position()
-    known: dict[str, tuple[int, Any]] = state().extra.setdefault("accounts", {})
-    found = known.get(username)
-    if found is not None and found[0] == position:
-        return found[1]  # type: ignore[no-any-return]
-    account = q.account(state().read_model.store, username)
-    if len(known) > 10_000:  # a bound, whatever names are tried
-        known.clear()
-    known[username] = (position, account)
-    return account
+    """The account as the log holds it now, not as the views do: a revoked role or a
+    deactivation takes effect at the next request whatever the views' lag, and signing
+    in works while the views are rebuilt or behind (read-only: no copy of the
+    library's cached aggregate; one query for any newer event)."""
+    try:
+        account = state().ledger.repository.get(
+            Account.id_for(username), deepcopy_from_cache=False
+        )
+    except AggregateNotFoundError:
+        return None
+    if not isinstance(account, Account):
+        return None
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "roles": list(account.grants),
+        "active": account.active,
+    }
 
 
 def sessions() -> SessionStore:

@@ -370,3 +370,39 @@ def test_a_token_signed_with_another_secret_is_refused(site: Site) -> None:
         "/api/v1/accounts", headers={"Authorization": f"Bearer {forged}"}
     )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_revoked_role_takes_effect_at_once_while_the_views_lag(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: Any
+) -> None:
+    """Who may do what is read from the log, not from the views: a role revoked (or an
+    account disabled) while nobody follows the views is refused at the next request
+    (it used to keep reading until the views caught up)."""
+    site = open_world(request, tmp_path_factory, backend)
+    web = site.app.extensions["sdsi"]
+    if web.follower is not None:  # nobody follows the views from now on
+        web.follower.close()
+        web.follower = None
+    try:
+        auditor = bearer(site, login("auditor"))
+        assert (
+            site.client().get("/api/v1/portfolio", headers=auditor).status_code == 200
+        )
+        read_model = site.app.extensions["sdsi"].read_model
+        site.ledger.revoke_role(
+            Caller("admin", reason="départ"), login("auditor"), "auditor", None
+        )
+        assert read_model.current_position() < read_model.head_position()  # lagging
+        refused = site.client().get("/api/v1/portfolio", headers=auditor)
+        assert refused.status_code == 403
+        dsi = bearer(site, login("dsi"))
+        assert site.client().get("/api/v1/me", headers=dsi).status_code == 200
+        site.ledger.grant_role(
+            Caller("admin", reason="intérim"), login("dsi"), "auditor", None
+        )
+        me = site.client().get("/api/v1/me", headers=dsi).get_json()
+        assert "auditor" in me["roles"]  # a grant too, before the views know it
+        assert read_model.current_position() < read_model.head_position()
+    finally:
+        site.close()

@@ -69,7 +69,9 @@ class DatabaseConfig:
                 POSTGRES_POOL_SIZE=str(self.pool_size),
                 POSTGRES_MAX_OVERFLOW=str(self.max_overflow),
                 POSTGRES_LOCK_TIMEOUT=str(self.lock_timeout),
-                POSTGRES_CONNECT_TIMEOUT="10",
+                # How long a request waits for a pooled connection: during an outage the
+                # pool has none, and a 503 should come in seconds, not tens of them.
+                POSTGRES_CONNECT_TIMEOUT="3",
                 # No ping per checkout: it costs a round trip on every query, and the
                 # library (and LedgerStorage) retry a query whose connection dropped.
                 POSTGRES_PRE_PING="n",

@@ -226,7 +226,7 @@ class PostgresViewStore(ViewStore):
             open=True,
             name="sdsi-views",
             configure=_autocommit,
-            timeout=10,
+            timeout=3,  # as the ledger's pool: a 503 in seconds during an outage
         )
         install_idle_check(self.pool)  # no dead connection after a restart
 

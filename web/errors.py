@@ -122,6 +122,11 @@ def register_error_handlers(app: Flask) -> None:
                 message=message,
             )
         else:
+            # The page is rendered as for a visitor: who is signed in is read from the
+            # database, which is away (reading it here turned the 503 into a bare 500).
+            from web.auth import login_manager
+
+            g._login_user = login_manager.anonymous_user()
             body, status = _page(503, _(message))
             response = Response(body, status=status, mimetype="text/html")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

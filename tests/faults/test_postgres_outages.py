@@ -23,11 +23,13 @@ from tests.faults.harness import (
     check_stored,
     follow,
     prepare,
+    request,
     serve,
     verify,
     wait_caught_up,
 )
 from tests.pgcluster import Cluster, start_cluster
+from tests.projections.test_generated import content
 
 # A request sent this long after the database accepts connections again must not get
 # 503: the pools' idle check replaces every dead connection at the first one found,
@@ -150,3 +152,75 @@ def test_follower_and_workers_killed_at_random_moments(
     check_stored(data, url, outcome)
     checked = verify(data, url)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_pages_and_api_answer_503_while_the_database_is_down(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """A signed-in page, the sign-in page, an API read and a command: 503 with
+    Retry-After while the database is down (the page as for a visitor: who is signed
+    in cannot be read), the same requests answered normally once it is back."""
+    import http.cookiejar
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    url = _url(cluster)
+    data = tmp_path / "data"
+    prepare(data, url)
+    follower = follow(data, url)
+    server, base = serve(data, url, workers=2)
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def get(path: str, **headers: str) -> tuple[int, str, str | None]:
+        req = urllib.request.Request(base + path, headers=headers)
+        try:
+            with browser.open(req, timeout=60) as response:
+                return response.status, response.read().decode(), None
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), exc.headers.get("Retry-After")
+
+    try:
+        clients = Clients(base, n=1)
+        token = clients.token("dsi", "password-dsi-1")
+        page = get("/connexion")[1]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        form = urllib.parse.urlencode(
+            {"username": "dsi", "password": "password-dsi-1", "csrf_token": csrf}
+        ).encode()
+        with browser.open(
+            urllib.request.Request(base + "/connexion", data=form), timeout=60
+        ) as signed_in:
+            assert signed_in.status == 200
+        assert get("/portefeuille")[0] == 200
+        cluster.crash()
+        for path in ("/portefeuille", "/connexion", "/"):
+            status, body, retry = get(path)
+            assert (status, retry) == (503, "5"), (path, status, body[:300])
+            assert "Base de données indisponible" in body
+        status, body = request(base, "/api/v1/portfolio", None, token)
+        assert status == 503 and body["error"]["code"] == "unavailable"
+        status, body = request(
+            base,
+            "/api/v1/proposals",
+            {"code": "X1", "direction": "D", **content(1, 1000)},
+            token,
+            key="k-x1",
+        )
+        assert status == 503, body
+        cluster.start()
+        cluster.wait_up()
+        assert get("/portefeuille")[0] == 200
+        status, body = request(
+            base,
+            "/api/v1/proposals",
+            {"code": "X1", "direction": "D", **content(1, 1000)},
+            token,
+            key="k-x1",
+        )
+        assert status in (200, 201), body
+    finally:
+        server.terminate()
+        follower.terminate()

@@ -166,4 +166,5 @@ def init_formatting(app: Flask) -> None:
         family=lambda v: label(FAMILY, v), phase=lambda v: label(PHASE, v),
         event=lambda v: label(EVENT, v.split(".")[-1]), member_kind=lambda v: label(MEMBER_KIND, v),
     )
+    app.jinja_env.tests["unchanged"] = lambda c: c.get("old") is not None and c.get("old") == c.get("new")
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

@@ -671,6 +671,20 @@ def set_indicator_target(code: str) -> Any:
     )
 
 
+@bp.route("/referentiel/indicateurs/<code>/mesures", methods=["POST"])
+@requires("proposal.execute")
+def measure_indicator(code: str) -> Any:
+    """Record a planned or realised value of the indicator (DSI)."""
+    data = scalars(request.form, "on", "value", "kind", "comment")
+    if "value" in data:
+        data["value"] = data["value"].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    return _act(
+        _indicator_page(code), "measure", s.MeasureIn(), data,
+        on_fields(lambda c, d: led().measure_indicator(c, code, d["on"], d["value"], d["kind"], d["comment"]), _closed("value")),
+        _("Mesure enregistrée."), url_for("ui.ref_indicator", code=code, _anchor="mesures"),
+    )
+
+
 @bp.route("/referentiel/indicateurs/<code>/renommer", methods=["POST"])
 @requires("strategy.edit")
 def rename_indicator(code: str) -> Any:

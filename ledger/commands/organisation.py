@@ -127,12 +127,13 @@ class OrganisationCommands(LedgerCore):
         plan is the municipality's as defined (``define_municipality``)."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            Lookups.new(unit, Plan, Plan.id_for(), "Plan", name)
             town = municipality
             if town in (None, ""):
                 defined = Lookups.municipality(unit)
                 town = defined.name if defined is not None else town
-            plan = unit.add(Plan.define(name, town, first_year, last_year))
+            plan = Plan.define(name, town, first_year, last_year)  # checks the fields
+            Lookups.new(unit, Plan, Plan.id_for(), "Plan", plan.name)
+            unit.add(plan)
             return {
                 "name": plan.name,
                 "first_year": plan.first_year,

@@ -40,10 +40,10 @@ class ReferenceCommands(LedgerCore):
         """Define the municipality (once): its name, SIREN, INSEE code and SIRET."""
 
         def body(unit: Unit) -> dict[str, Any]:
+            town = Municipality.define(name, siren, siret, insee)  # checks the fields
             if Lookups.municipality(unit) is not None:
-                raise AlreadyExists(kind="Collectivité", id=str(name))
-            town = unit.add(Municipality.define(name, siren, siret, insee))
-            return self._municipality(town)
+                raise AlreadyExists(kind="Collectivité", id=town.name)
+            return self._municipality(unit.add(town))
 
         return self.execute("define_municipality", caller, body)
 

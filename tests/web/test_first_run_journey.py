@@ -14,6 +14,9 @@ first run ends all done; closing a direction keeps its proposal and refuses new 
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,12 +128,21 @@ def set_up_the_municipality(api: Api) -> None:
         api.post(
             "admin",
             "/accounts",
-            {"username": login, "display_name": name, "password": PASSWORD, "roles": roles},
+            {
+                "username": login,
+                "display_name": name,
+                "password": PASSWORD,
+                "roles": roles,
+            },
         )
     plan = api.post(
         "admin",
         "/plan",
-        {"name": "Schéma directeur numérique", "first_year": YEAR, "last_year": YEAR + 5},
+        {
+            "name": "Schéma directeur numérique",
+            "first_year": YEAR,
+            "last_year": YEAR + 5,
+        },
     )
     assert plan["result"] == {
         "name": "Schéma directeur numérique",
@@ -157,9 +169,18 @@ def set_up_the_municipality(api: Api) -> None:
     api.post(
         "admin",
         "/organisation/teams",
-        {"code": "DSI-APP", "name": "Applications", "kind": "dsi", "capacity": capacity},
+        {
+            "code": "DSI-APP",
+            "name": "Applications",
+            "kind": "dsi",
+            "capacity": capacity,
+        },
     )
-    api.put("admin", f"/organisation/teams/DSI-APP/capacity/{YEAR + 1}", {"days": 180, "reason": "départ en retraite"})
+    api.put(
+        "admin",
+        f"/organisation/teams/DSI-APP/capacity/{YEAR + 1}",
+        {"days": 180, "reason": "départ en retraite"},
+    )
     api.post("admin", "/axes", {"code": "A1", "label": "Services en ligne"})
     api.post(
         "admin",
@@ -238,7 +259,9 @@ def reach_a_first_decision(api: Api) -> None:
             "title": "Espace numérique de travail",
             "description": "Un ENT pour les écoles élémentaires.",
             "axes": [{"axis": "A1", "indicator": "A1-I1", "expected_effect": "+5 %"}],
-            "costs": [{"year": YEAR, "section": "investissement", "amount": "120000.00"}],
+            "costs": [
+                {"year": YEAR, "section": "investissement", "amount": "120000.00"}
+            ],
         },
     )
     api.post("ref.edu", "/proposals/EDU-ENT/submit", {})
@@ -246,7 +269,9 @@ def reach_a_first_decision(api: Api) -> None:
         "dsi.moreau",
         "/proposals/EDU-ENT/qualify",
         {
-            "costs": [{"year": YEAR, "section": "investissement", "amount": "120000.00"}],
+            "costs": [
+                {"year": YEAR, "section": "investissement", "amount": "120000.00"}
+            ],
             "workloads": [{"team": "DSI-APP", "year": YEAR, "days": 60}],
             "risks": [{"label": "Adhésion des écoles", "level": 2}],
         },
@@ -337,6 +362,19 @@ def test_a_municipality_from_zero_reaches_its_first_decision_through_the_api(
             "45000,00", "0,00", "75000,00",
         ]  # fmt: skip
 
+        opendata = api.get("ref.edu", "/exports/opendata.json").get_data()
+        with zipfile.ZipFile(io.BytesIO(opendata)) as bundle:
+            meta = json.loads(bundle.read("budget.json"))["meta"]
+        assert (
+            meta["publisher"],
+            meta["publisher_siren"],
+            meta["publisher_insee"],
+        ) == (
+            "Ville de Paris",
+            "217500016",
+            "75056",
+        )
+
         checklist = rq.setup_checklist(site.read_model.store)
         assert {k: v["state"] for k, v in checklist.items()} == {
             k: "done" for k in checklist
@@ -348,7 +386,14 @@ def test_a_municipality_from_zero_reaches_its_first_decision_through_the_api(
         assert direction["proposals"] == ["EDU-ENT"]
         team = api.get("admin", "/api/v1/organisation/teams/DSI-APP").get_json()
         assert team["capacity"][str(YEAR + 1)] == 180
-        assert team["history"][1]["reason"] == "départ en retraite"
+        changed = [
+            (c["field"], c["new"], e["reason"], e["actor"])
+            for e in team["history"]
+            if e["event_type"] == "Team.CapacitySet"
+            for c in e["changes"]
+            if c["field"] == "days"
+        ]
+        assert changed[0] == ("days", 180, "départ en retraite", "admin")
 
         # Closing a direction keeps its proposal and its history; it takes no new one.
         api.post("admin", "/organisation/directions/EDU/close", {"reason": "fusion"})

@@ -43,9 +43,9 @@ class Axis(LedgerAggregate):
         self.label = ""
         self.description = ""
         self.closed_at: datetime | None = None
-        # The open indicators of the axis; None for an axis created before axes
-        # listed them (its indicators are then found in the log).
-        self.indicators: set[str] | None = set()
+        # The open indicators of the axis, sorted; None for an axis created before
+        # axes listed them (its indicators are then found in the log).
+        self.indicators: list[str] | None = []
 
     @staticmethod
     def id_for(axis_code: str) -> UUID:
@@ -70,7 +70,7 @@ class Axis(LedgerAggregate):
                 self.label,
                 self.description,
             )
-            agg.indicators = set() if self.indicators_listed else None
+            agg.indicators = [] if self.indicators_listed else None
 
     class Renamed(LedgerAggregate.Event):
         label: str
@@ -83,15 +83,15 @@ class Axis(LedgerAggregate):
         indicator: str
 
         def apply(self, agg: Axis) -> None:
-            if agg.indicators is not None:
-                agg.indicators.add(self.indicator)
+            if agg.indicators is not None and self.indicator not in agg.indicators:
+                agg.indicators = sorted([*agg.indicators, self.indicator])
 
     class IndicatorDetached(LedgerAggregate.Event):
         indicator: str
 
         def apply(self, agg: Axis) -> None:
-            if agg.indicators is not None:
-                agg.indicators.discard(self.indicator)
+            if agg.indicators is not None and self.indicator in agg.indicators:
+                agg.indicators.remove(self.indicator)
 
     class Closed(LedgerAggregate.Event):
         def apply(self, agg: Axis) -> None:

@@ -36,9 +36,9 @@ class Pole(LedgerAggregate):
         self.code = ""
         self.name = ""
         self.closed_at: datetime | None = None
-        # The open directions attached to the pôle; None for a pôle created before
-        # pôles listed them (its directions are then found in the log).
-        self.directions: set[str] | None = set()
+        # The open directions attached to the pôle, sorted; None for a pôle created
+        # before pôles listed them (its directions are then found in the log).
+        self.directions: list[str] | None = []
 
     @staticmethod
     def id_for(pole_code: str) -> UUID:
@@ -58,7 +58,7 @@ class Pole(LedgerAggregate):
 
         def apply(self, agg: Pole) -> None:
             agg.code, agg.name = self.code, self.name
-            agg.directions = set() if self.directions_listed else None
+            agg.directions = [] if self.directions_listed else None
 
     class Renamed(LedgerAggregate.Event):
         name: str
@@ -70,15 +70,15 @@ class Pole(LedgerAggregate):
         direction: str
 
         def apply(self, agg: Pole) -> None:
-            if agg.directions is not None:
-                agg.directions.add(self.direction)
+            if agg.directions is not None and self.direction not in agg.directions:
+                agg.directions = sorted([*agg.directions, self.direction])
 
     class DirectionDetached(LedgerAggregate.Event):
         direction: str
 
         def apply(self, agg: Pole) -> None:
-            if agg.directions is not None:
-                agg.directions.discard(self.direction)
+            if agg.directions is not None and self.direction in agg.directions:
+                agg.directions.remove(self.direction)
 
     class Closed(LedgerAggregate.Event):
         def apply(self, agg: Pole) -> None:

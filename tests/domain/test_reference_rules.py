@@ -196,10 +196,10 @@ def test_a_pole_is_closed_once_its_directions_are_closed_or_moved(
     ledger.close_pole(why(), "PRS")
     assert names_since(ledger, head) == ["Pole.Closed"]
     pole = ledger.load(Pole, Pole.id_for("PRS"))
-    assert pole is not None and pole.directions == set()
+    assert pole is not None and pole.directions == []
     assert pole.closed_at is not None
     other = ledger.load(Pole, Pole.id_for("PSP"))
-    assert other is not None and other.directions == {"EDU"}
+    assert other is not None and other.directions == ["EDU"]
 
 
 def test_a_closed_pole_receives_no_direction_and_is_not_renamed(

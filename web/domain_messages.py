@@ -452,8 +452,7 @@ PHRASES: dict[str, str] = {
     "SIREN invalide (clé de contrôle de Luhn)": "invalid SIREN (Luhn check digit)",
     "SIRET invalide (clé de contrôle de Luhn)": "invalid SIRET (Luhn check digit)",
     "code commune INSEE : 5 caractères (département, dont 2A/2B, et numéro)": (
-        "INSEE municipality code: 5 characters (department, 2A/2B included, and "
-        "number)"
+        "INSEE municipality code: 5 characters (department, 2A/2B included, and number)"
     ),
     "un expert invité ne vote pas": "an invited expert does not vote",
     "un membre votant a le rôle membre du COPIL ou président": (

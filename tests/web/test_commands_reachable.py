@@ -40,7 +40,9 @@ NOT_IN_UI = {
         "with the account security work of issue 13"
     ),
 }
-CALL = re.compile(r"\b(?:ledger\(\)|led\(\)|led|state\(\)\.ledger|self\.ledger)\.(\w+)\b")
+CALL = re.compile(
+    r"\b(?:ledger\(\)|led\(\)|led|state\(\)\.ledger|self\.ledger)\.(\w+)\b"
+)
 
 
 def commands() -> set[str]:
@@ -84,7 +86,11 @@ def operations(site: Site, *, api: bool) -> dict[str, list[str]]:
 def test_the_ledger_has_its_commands() -> None:
     found = commands()
     assert len(found) >= 68
-    assert {"define_municipality", "close_direction", "appoint_committee_member"} <= found
+    assert {
+        "define_municipality",
+        "close_direction",
+        "appoint_committee_member",
+    } <= found
 
 
 def test_every_command_has_an_api_operation(site: Site) -> None:

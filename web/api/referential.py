@@ -68,8 +68,12 @@ def define_municipality(data: dict[str, Any]) -> Any:
     """Define the municipality (once): SIREN with its Luhn key, INSEE code (2A/2B for
     Corsica), optional SIRET of the same SIREN."""
     return run(
-        ledger().define_municipality, data["name"], data["siren"], data["insee"],
-        data["siret"], reason=data["reason"],
+        ledger().define_municipality,
+        data["name"],
+        data["siren"],
+        data["insee"],
+        data["siret"],
+        reason=data["reason"],
     )
 
 
@@ -80,8 +84,12 @@ def define_municipality(data: dict[str, Any]) -> Any:
 def change_municipality(data: dict[str, Any]) -> Any:
     """Change the municipality's name or identifiers (reason required)."""
     return run(
-        ledger().change_municipality, data["name"], data["siren"], data["insee"],
-        data["siret"], reason=data["reason"],
+        ledger().change_municipality,
+        data["name"],
+        data["siren"],
+        data["insee"],
+        data["siret"],
+        reason=data["reason"],
     )
 
 
@@ -95,8 +103,12 @@ def change_municipality(data: dict[str, Any]) -> Any:
 def define_plan(data: dict[str, Any]) -> Any:
     """Define the SDSI plan (once): title and horizon; the municipality's by default."""
     return run(
-        ledger().define_plan, data["name"], data["municipality"], data["first_year"],
-        data["last_year"], reason=data["reason"],
+        ledger().define_plan,
+        data["name"],
+        data["municipality"],
+        data["first_year"],
+        data["last_year"],
+        reason=data["reason"],
     )
 
 
@@ -117,7 +129,10 @@ def schedule_phase(data: dict[str, Any], phase: str) -> Any:
     """Plan the dates of a phase (cadrage, revue_documentaire, alignement_strategique,
     diagnostic_si, evolutions_demandees, plan_strategique_numerique)."""
     return run(
-        ledger().schedule_phase, phase, data["planned_start"], data["planned_end"],
+        ledger().schedule_phase,
+        phase,
+        data["planned_start"],
+        data["planned_end"],
         reason=data["reason"],
     )
 
@@ -191,7 +206,10 @@ def close_pole(data: dict[str, Any], code: str) -> Any:
 def create_direction(data: dict[str, Any]) -> Any:
     """Create a direction in an open pôle."""
     return run(
-        ledger().create_direction, data["code"], data["name"], data["pole"],
+        ledger().create_direction,
+        data["code"],
+        data["name"],
+        data["pole"],
         reason=data["reason"],
     )
 
@@ -247,8 +265,13 @@ def create_team(data: dict[str, Any]) -> Any:
     its capacity per year if given."""
     capacity = {int(y): days for y, days in data["capacity"].items()}
     return run(
-        ledger().create_team, data["code"], data["name"], data["kind"],
-        data["direction"], capacity, reason=data["reason"],
+        ledger().create_team,
+        data["code"],
+        data["name"],
+        data["kind"],
+        data["direction"],
+        capacity,
+        reason=data["reason"],
     )
 
 
@@ -288,7 +311,9 @@ def close_team(data: dict[str, Any], code: str) -> Any:
 def set_capacity(data: dict[str, Any], code: str, year: int) -> Any:
     """A team's capacity of a year in person-days (reason required to change one
     already set; the same value writes nothing)."""
-    return run(ledger().set_team_capacity, code, year, data["days"], reason=data["reason"])
+    return run(
+        ledger().set_team_capacity, code, year, data["days"], reason=data["reason"]
+    )
 
 
 # --- axes and indicators ----------------------------------------------------------------
@@ -301,7 +326,10 @@ def set_capacity(data: dict[str, Any], code: str, year: int) -> Any:
 def create_axis(data: dict[str, Any]) -> Any:
     """Create a strategic axis."""
     return run(
-        ledger().create_axis, data["code"], data["label"], data["description"],
+        ledger().create_axis,
+        data["code"],
+        data["label"],
+        data["description"],
         reason=data["reason"],
     )
 
@@ -324,7 +352,10 @@ def axis(args: dict[str, Any], code: str) -> dict[str, Any]:
 def rename_axis(data: dict[str, Any], code: str) -> Any:
     """Give an axis a new label (and description); reason required."""
     return run(
-        ledger().rename_axis, code, data["label"], data["description"],
+        ledger().rename_axis,
+        code,
+        data["label"],
+        data["description"],
         reason=data["reason"],
     )
 
@@ -345,8 +376,15 @@ def close_axis(data: dict[str, Any], code: str) -> Any:
 def create_indicator(data: dict[str, Any], code: str) -> Any:
     """Create an indicator of an open axis: unit, baseline, a first target and year."""
     return run(
-        ledger().create_indicator, data["code"], code, data["label"], data["unit"],
-        data["baseline"], data["target"], data["target_year"], reason=data["reason"],
+        ledger().create_indicator,
+        data["code"],
+        code,
+        data["label"],
+        data["unit"],
+        data["baseline"],
+        data["target"],
+        data["target_year"],
+        reason=data["reason"],
     )
 
 
@@ -414,8 +452,11 @@ def appoint(data: dict[str, Any]) -> Any:
     """Seat an account on the COPIL (élu, DGS, DGA, DSI or invited expert), voting
     or not; once a composition exists, sessions are convened from it."""
     return run(
-        ledger().appoint_committee_member, data["username"], data["kind"],
-        data["voting"], reason=data["reason"],
+        ledger().appoint_committee_member,
+        data["username"],
+        data["kind"],
+        data["voting"],
+        reason=data["reason"],
     )
 
 
@@ -426,7 +467,10 @@ def appoint(data: dict[str, Any]) -> Any:
 def change_member(data: dict[str, Any], username: str) -> Any:
     """Change what a member sits as, or whether they vote (reason required)."""
     return run(
-        ledger().change_committee_member, username, data["kind"], data["voting"],
+        ledger().change_committee_member,
+        username,
+        data["kind"],
+        data["voting"],
         reason=data["reason"],
     )
 

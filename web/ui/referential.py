@@ -68,7 +68,13 @@ class Errors(dict[str, FormErrors]):
 Page = tuple[str, int]
 
 
-def _render(template: str, errors: dict[str, FormErrors] | None, status: int, sent: str | None, **context: Any) -> Page:
+def _render(
+    template: str,
+    errors: dict[str, FormErrors] | None,
+    status: int,
+    sent: str | None,
+    **context: Any,
+) -> Page:
     return render_template(
         template, errors=Errors(errors or {}), sent=sent, form=request.form, **context
     ), status
@@ -138,8 +144,14 @@ def referential() -> str:
 # --- the municipality ------------------------------------------------------------------
 
 
-def _municipality_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
-    return _render("ref_municipality.html", errors, status, sent, **rq.municipality_record(store()))
+def _municipality_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
+    return _render(
+        "ref_municipality.html", errors, status, sent, **rq.municipality_record(store())
+    )
 
 
 @bp.route("/referentiel/collectivite")
@@ -159,12 +171,18 @@ def _municipality_form() -> dict[str, Any]:
 def define_municipality() -> Any:
     """Define the municipality (once)."""
     return _act(
-        _municipality_page, "define", s.MunicipalityIn(), _municipality_form(),
+        _municipality_page,
+        "define",
+        s.MunicipalityIn(),
+        _municipality_form(),
         on_fields(
-            lambda c, d: led().define_municipality(c, d["name"], d["siren"], d["insee"], d["siret"]),
+            lambda c, d: led().define_municipality(
+                c, d["name"], d["siren"], d["insee"], d["siret"]
+            ),
             {AlreadyExists: "name"},
         ),
-        _("Collectivité enregistrée."), url_for("ui.ref_municipality"),
+        _("Collectivité enregistrée."),
+        url_for("ui.ref_municipality"),
     )
 
 
@@ -173,20 +191,35 @@ def define_municipality() -> Any:
 def change_municipality() -> Any:
     """Change the municipality's name or identifiers (reason required)."""
     return _act(
-        _municipality_page, "change", s.MunicipalityChange(), _municipality_form(),
-        lambda c, d: led().change_municipality(c, d["name"], d["siren"], d["insee"], d["siret"]),
-        _("Collectivité modifiée."), url_for("ui.ref_municipality"),
+        _municipality_page,
+        "change",
+        s.MunicipalityChange(),
+        _municipality_form(),
+        lambda c, d: led().change_municipality(
+            c, d["name"], d["siren"], d["insee"], d["siret"]
+        ),
+        _("Collectivité modifiée."),
+        url_for("ui.ref_municipality"),
     )
 
 
 # --- the plan and its phases -----------------------------------------------------------
 
 
-def _plan_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+def _plan_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
     st = store()
     return _render(
-        "ref_plan.html", errors, status, sent, municipality=rq.municipality(st),
-        today=datetime.now(UTC).date().isoformat(), **rq.plan_record(st),
+        "ref_plan.html",
+        errors,
+        status,
+        sent,
+        municipality=rq.municipality(st),
+        today=datetime.now(UTC).date().isoformat(),
+        **rq.plan_record(st),
     )
 
 
@@ -202,14 +235,28 @@ def ref_plan() -> Page:
 @requires("plan.edit")
 def define_plan() -> Any:
     """Define the plan (once): its title and horizon."""
-    data = scalars(request.form, "name", "municipality", "first_year", "last_year", "reason", integers=("first_year", "last_year"))
+    data = scalars(
+        request.form,
+        "name",
+        "municipality",
+        "first_year",
+        "last_year",
+        "reason",
+        integers=("first_year", "last_year"),
+    )
     return _act(
-        _plan_page, "define", s.PlanIn(), data,
+        _plan_page,
+        "define",
+        s.PlanIn(),
+        data,
         on_fields(
-            lambda c, d: led().define_plan(c, d["name"], d["municipality"], d["first_year"], d["last_year"]),
+            lambda c, d: led().define_plan(
+                c, d["name"], d["municipality"], d["first_year"], d["last_year"]
+            ),
             {AlreadyExists: "name"},
         ),
-        _("Plan défini."), url_for("ui.ref_plan"),
+        _("Plan défini."),
+        url_for("ui.ref_plan"),
     )
 
 
@@ -218,9 +265,13 @@ def define_plan() -> Any:
 def rename_plan() -> Any:
     """Give the plan a new title (reason required)."""
     return _act(
-        _plan_page, "rename", s.Rename(), scalars(request.form, "name", "reason"),
+        _plan_page,
+        "rename",
+        s.Rename(),
+        scalars(request.form, "name", "reason"),
         on_fields(lambda c, d: led().rename_plan(c, d["name"]), {NotFound: "name"}),
-        _("Plan renommé."), url_for("ui.ref_plan"),
+        _("Plan renommé."),
+        url_for("ui.ref_plan"),
     )
 
 
@@ -236,10 +287,18 @@ def schedule_phase(phase: str) -> Any:
     """Plan the dates of a phase."""
     _phase(phase)
     return _act(
-        _plan_page, f"schedule-{phase}", s.PhaseSchedule(),
+        _plan_page,
+        f"schedule-{phase}",
+        s.PhaseSchedule(),
         scalars(request.form, "planned_start", "planned_end", "reason"),
-        on_fields(lambda c, d: led().schedule_phase(c, phase, d["planned_start"], d["planned_end"]), {NotFound: "planned_start"}),
-        _("Phase planifiée."), url_for("ui.ref_plan", _anchor="phases"),
+        on_fields(
+            lambda c, d: led().schedule_phase(
+                c, phase, d["planned_start"], d["planned_end"]
+            ),
+            {NotFound: "planned_start"},
+        ),
+        _("Phase planifiée."),
+        url_for("ui.ref_plan", _anchor="phases"),
     )
 
 
@@ -249,9 +308,13 @@ def start_phase(phase: str) -> Any:
     """A phase starts (its actual date)."""
     _phase(phase)
     return _act(
-        _plan_page, f"start-{phase}", s.PhaseDate(), scalars(request.form, "on", "reason"),
+        _plan_page,
+        f"start-{phase}",
+        s.PhaseDate(),
+        scalars(request.form, "on", "reason"),
         on_fields(lambda c, d: led().start_phase(c, phase, d["on"]), {NotFound: "on"}),
-        _("Phase démarrée."), url_for("ui.ref_plan", _anchor="phases"),
+        _("Phase démarrée."),
+        url_for("ui.ref_plan", _anchor="phases"),
     )
 
 
@@ -261,22 +324,34 @@ def complete_phase(phase: str) -> Any:
     """A phase is done (its actual date)."""
     _phase(phase)
     return _act(
-        _plan_page, f"complete-{phase}", s.PhaseDate(), scalars(request.form, "on", "reason"),
-        on_fields(lambda c, d: led().complete_phase(c, phase, d["on"]), {NotFound: "on"}),
-        _("Phase terminée."), url_for("ui.ref_plan", _anchor="phases"),
+        _plan_page,
+        f"complete-{phase}",
+        s.PhaseDate(),
+        scalars(request.form, "on", "reason"),
+        on_fields(
+            lambda c, d: led().complete_phase(c, phase, d["on"]), {NotFound: "on"}
+        ),
+        _("Phase terminée."),
+        url_for("ui.ref_plan", _anchor="phases"),
     )
 
 
 # --- pôles -----------------------------------------------------------------------------
 
 
-def _poles_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+def _poles_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
     org = rq.organisation(store())
     counts: dict[str, int] = {}
     for d in org["directions"]:
         if d["status"] == "open":
             counts[d["pole"]] = counts.get(d["pole"], 0) + 1
-    return _render("ref_poles.html", errors, status, sent, poles=org["poles"], counts=counts)
+    return _render(
+        "ref_poles.html", errors, status, sent, poles=org["poles"], counts=counts
+    )
 
 
 @bp.route("/referentiel/poles")
@@ -293,15 +368,25 @@ def create_pole() -> Any:
     """Create a pôle."""
     data = scalars(request.form, "code", "name", "reason")
     return _act(
-        _poles_page, "create", s.PoleIn(), data,
-        on_fields(lambda c, d: led().create_pole(c, d["code"], d["name"]), {AlreadyExists: "code"}),
+        _poles_page,
+        "create",
+        s.PoleIn(),
+        data,
+        on_fields(
+            lambda c, d: led().create_pole(c, d["code"], d["name"]),
+            {AlreadyExists: "code"},
+        ),
         _("Pôle %(code)s créé.", code=data.get("code", "")),
         lambda: url_for("ui.ref_pole", code=data["code"]),
     )
 
 
 def _pole_page(code: str) -> Callable[..., Page]:
-    def page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+    def page(
+        errors: dict[str, FormErrors] | None = None,
+        status: int = 200,
+        sent: str | None = None,
+    ) -> Page:
         doc = rq.pole(store(), code)
         if doc is None:
             abort(404)
@@ -323,9 +408,13 @@ def ref_pole(code: str) -> Page:
 def rename_pole(code: str) -> Any:
     """Rename a pôle (reason required)."""
     return _act(
-        _pole_page(code), "rename", s.Rename(), scalars(request.form, "name", "reason"),
+        _pole_page(code),
+        "rename",
+        s.Rename(),
+        scalars(request.form, "name", "reason"),
         on_fields(lambda c, d: led().rename_pole(c, code, d["name"]), _closed("name")),
-        _("Pôle renommé."), url_for("ui.ref_pole", code=code),
+        _("Pôle renommé."),
+        url_for("ui.ref_pole", code=code),
     )
 
 
@@ -334,9 +423,16 @@ def rename_pole(code: str) -> Any:
 def close_pole(code: str) -> Any:
     """Close a pôle (reason required) once its directions are closed or moved."""
     return _act(
-        _pole_page(code), "close", s.RequiredReason(), scalars(request.form, "reason"),
-        on_fields(lambda c, d: led().close_pole(c, code), {**_closed(), PoleHasOpenDirections: "reason"}),
-        _("Pôle fermé."), url_for("ui.ref_pole", code=code),
+        _pole_page(code),
+        "close",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
+        on_fields(
+            lambda c, d: led().close_pole(c, code),
+            {**_closed(), PoleHasOpenDirections: "reason"},
+        ),
+        _("Pôle fermé."),
+        url_for("ui.ref_pole", code=code),
     )
 
 
@@ -344,14 +440,27 @@ def close_pole(code: str) -> Any:
 
 
 def _open_poles(org: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(p["code"], f"{p['code']} — {p['name']}") for p in org["poles"] if p["status"] == "open"]
+    return [
+        (p["code"], f"{p['code']} — {p['name']}")
+        for p in org["poles"]
+        if p["status"] == "open"
+    ]
 
 
-def _directions_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+def _directions_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
     org = rq.organisation(store())
     return _render(
-        "ref_directions.html", errors, status, sent, directions=org["directions"],
-        poles={p["code"]: p for p in org["poles"]}, pole_options=_open_poles(org),
+        "ref_directions.html",
+        errors,
+        status,
+        sent,
+        directions=org["directions"],
+        poles={p["code"]: p for p in org["poles"]},
+        pole_options=_open_poles(org),
     )
 
 
@@ -369,7 +478,10 @@ def create_direction() -> Any:
     """Create a direction in an open pôle."""
     data = scalars(request.form, "code", "name", "pole", "reason")
     return _act(
-        _directions_page, "create", s.DirectionIn(), data,
+        _directions_page,
+        "create",
+        s.DirectionIn(),
+        data,
         on_fields(
             lambda c, d: led().create_direction(c, d["code"], d["name"], d["pole"]),
             {AlreadyExists: "code", NotFound: "pole", RecordClosed: "pole"},
@@ -380,14 +492,22 @@ def create_direction() -> Any:
 
 
 def _direction_page(code: str) -> Callable[..., Page]:
-    def page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+    def page(
+        errors: dict[str, FormErrors] | None = None,
+        status: int = 200,
+        sent: str | None = None,
+    ) -> Page:
         st = store()
         doc = rq.direction(st, code)
         if doc is None:
             abort(404)
         org = rq.organisation(st)
         return _render(
-            "ref_direction.html", errors, status, sent, d=doc,
+            "ref_direction.html",
+            errors,
+            status,
+            sent,
+            d=doc,
             pole_options=[o for o in _open_poles(org) if o[0] != doc["pole"]],
         )
 
@@ -407,9 +527,15 @@ def ref_direction(code: str) -> Page:
 def rename_direction(code: str) -> Any:
     """Rename a direction (reason required)."""
     return _act(
-        _direction_page(code), "rename", s.Rename(), scalars(request.form, "name", "reason"),
-        on_fields(lambda c, d: led().rename_direction(c, code, d["name"]), _closed("name")),
-        _("Direction renommée."), url_for("ui.ref_direction", code=code),
+        _direction_page(code),
+        "rename",
+        s.Rename(),
+        scalars(request.form, "name", "reason"),
+        on_fields(
+            lambda c, d: led().rename_direction(c, code, d["name"]), _closed("name")
+        ),
+        _("Direction renommée."),
+        url_for("ui.ref_direction", code=code),
     )
 
 
@@ -418,9 +544,15 @@ def rename_direction(code: str) -> Any:
 def move_direction(code: str) -> Any:
     """Attach a direction to another open pôle (reason required)."""
     return _act(
-        _direction_page(code), "move", s.MoveDirection(), scalars(request.form, "pole", "reason"),
-        on_fields(lambda c, d: led().move_direction(c, code, d["pole"]), {NotFound: "pole"}),
-        _("Direction rattachée à son nouveau pôle."), url_for("ui.ref_direction", code=code),
+        _direction_page(code),
+        "move",
+        s.MoveDirection(),
+        scalars(request.form, "pole", "reason"),
+        on_fields(
+            lambda c, d: led().move_direction(c, code, d["pole"]), {NotFound: "pole"}
+        ),
+        _("Direction rattachée à son nouveau pôle."),
+        url_for("ui.ref_direction", code=code),
     )
 
 
@@ -429,9 +561,13 @@ def move_direction(code: str) -> Any:
 def close_direction(code: str) -> Any:
     """Close a direction (reason required): its proposals and history stay."""
     return _act(
-        _direction_page(code), "close", s.RequiredReason(), scalars(request.form, "reason"),
+        _direction_page(code),
+        "close",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
         on_fields(lambda c, d: led().close_direction(c, code), _closed()),
-        _("Direction fermée."), url_for("ui.ref_direction", code=code),
+        _("Direction fermée."),
+        url_for("ui.ref_direction", code=code),
     )
 
 
@@ -443,12 +579,30 @@ def _plan_years(st: Any) -> list[int]:
     return list(range(plan["first_year"], plan["last_year"] + 1)) if plan else []
 
 
-def _teams_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+def _teams_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
     st = store()
     org = rq.organisation(st)
-    years = _plan_years(st) or sorted({int(y) for t in org["teams"] for y in t["capacity"]})
-    directions = [(d["code"], f"{d['code']} — {d['name']}") for d in org["directions"] if d["status"] == "open"]
-    return _render("ref_teams.html", errors, status, sent, teams=org["teams"], years=years, direction_options=directions)
+    years = _plan_years(st) or sorted(
+        {int(y) for t in org["teams"] for y in t["capacity"]}
+    )
+    directions = [
+        (d["code"], f"{d['code']} — {d['name']}")
+        for d in org["directions"]
+        if d["status"] == "open"
+    ]
+    return _render(
+        "ref_teams.html",
+        errors,
+        status,
+        sent,
+        teams=org["teams"],
+        years=years,
+        direction_options=directions,
+    )
 
 
 @bp.route("/referentiel/equipes")
@@ -468,13 +622,22 @@ def create_team() -> Any:
     for key, value in request.form.items():
         if key.startswith("capacity-") and value.strip():
             raw = value.strip()
-            capacity[key[len("capacity-"):]] = int(raw) if raw.isdigit() and raw.isascii() else raw
+            capacity[key[len("capacity-") :]] = (
+                int(raw) if raw.isdigit() and raw.isascii() else raw
+            )
     data["capacity"] = capacity
     return _act(
-        _teams_page, "create", s.TeamIn(), data,
+        _teams_page,
+        "create",
+        s.TeamIn(),
+        data,
         on_fields(
             lambda c, d: led().create_team(
-                c, d["code"], d["name"], d["kind"], d["direction"],
+                c,
+                d["code"],
+                d["name"],
+                d["kind"],
+                d["direction"],
                 {int(y): days for y, days in d["capacity"].items()},
             ),
             {AlreadyExists: "code", NotFound: "direction", RecordClosed: "direction"},
@@ -485,7 +648,11 @@ def create_team() -> Any:
 
 
 def _team_page(code: str) -> Callable[..., Page]:
-    def page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+    def page(
+        errors: dict[str, FormErrors] | None = None,
+        status: int = 200,
+        sent: str | None = None,
+    ) -> Page:
         st = store()
         doc = rq.team(st, code)
         if doc is None:
@@ -513,12 +680,21 @@ def set_team_capacity(code: str) -> Any:
     page = _team_page(code)
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors = FormErrors({"year": _("Année entre 2000 et 2100 attendue.")})
-        errors.message = _("Le formulaire contient des erreurs : rien n'a été enregistré.")
+        errors.message = _(
+            "Le formulaire contient des erreurs : rien n'a été enregistré."
+        )
         return page(errors={"capacity": errors}, status=422, sent="capacity")
     return _act(
-        page, "capacity", s.CapacityIn(), data,
-        on_fields(lambda c, d: led().set_team_capacity(c, code, year, d["days"]), _closed("days")),
-        _("Capacité %(year)s enregistrée.", year=year), url_for("ui.ref_team", code=code),
+        page,
+        "capacity",
+        s.CapacityIn(),
+        data,
+        on_fields(
+            lambda c, d: led().set_team_capacity(c, code, year, d["days"]),
+            _closed("days"),
+        ),
+        _("Capacité %(year)s enregistrée.", year=year),
+        url_for("ui.ref_team", code=code),
     )
 
 
@@ -527,9 +703,13 @@ def set_team_capacity(code: str) -> Any:
 def rename_team(code: str) -> Any:
     """Rename a team (reason required)."""
     return _act(
-        _team_page(code), "rename", s.Rename(), scalars(request.form, "name", "reason"),
+        _team_page(code),
+        "rename",
+        s.Rename(),
+        scalars(request.form, "name", "reason"),
         on_fields(lambda c, d: led().rename_team(c, code, d["name"]), _closed("name")),
-        _("Équipe renommée."), url_for("ui.ref_team", code=code),
+        _("Équipe renommée."),
+        url_for("ui.ref_team", code=code),
     )
 
 
@@ -538,16 +718,24 @@ def rename_team(code: str) -> Any:
 def close_team(code: str) -> Any:
     """Close a team (reason required)."""
     return _act(
-        _team_page(code), "close", s.RequiredReason(), scalars(request.form, "reason"),
+        _team_page(code),
+        "close",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
         on_fields(lambda c, d: led().close_team(c, code), _closed()),
-        _("Équipe fermée."), url_for("ui.ref_team", code=code),
+        _("Équipe fermée."),
+        url_for("ui.ref_team", code=code),
     )
 
 
 # --- axes and indicators ---------------------------------------------------------------
 
 
-def _axes_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+def _axes_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
     return _render("ref_axes.html", errors, status, sent, axes=rq.axes(store()))
 
 
@@ -565,15 +753,25 @@ def create_axis() -> Any:
     """Create a strategic axis."""
     data = scalars(request.form, "code", "label", "description", "reason")
     return _act(
-        _axes_page, "create", s.AxisIn(), data,
-        on_fields(lambda c, d: led().create_axis(c, d["code"], d["label"], d["description"]), {AlreadyExists: "code"}),
+        _axes_page,
+        "create",
+        s.AxisIn(),
+        data,
+        on_fields(
+            lambda c, d: led().create_axis(c, d["code"], d["label"], d["description"]),
+            {AlreadyExists: "code"},
+        ),
         _("Axe %(code)s créé.", code=data.get("code", "")),
         lambda: url_for("ui.ref_axis", code=data["code"]),
     )
 
 
 def _axis_page(code: str) -> Callable[..., Page]:
-    def page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+    def page(
+        errors: dict[str, FormErrors] | None = None,
+        status: int = 200,
+        sent: str | None = None,
+    ) -> Page:
         doc = rq.axis(store(), code)
         if doc is None:
             abort(404)
@@ -597,9 +795,16 @@ def rename_axis(code: str) -> Any:
     data = scalars(request.form, "label", "reason")
     data["description"] = request.form.get("description", "").strip()
     return _act(
-        _axis_page(code), "rename", s.RenameAxis(), data,
-        on_fields(lambda c, d: led().rename_axis(c, code, d["label"], d["description"]), _closed("label")),
-        _("Axe renommé."), url_for("ui.ref_axis", code=code),
+        _axis_page(code),
+        "rename",
+        s.RenameAxis(),
+        data,
+        on_fields(
+            lambda c, d: led().rename_axis(c, code, d["label"], d["description"]),
+            _closed("label"),
+        ),
+        _("Axe renommé."),
+        url_for("ui.ref_axis", code=code),
     )
 
 
@@ -608,9 +813,16 @@ def rename_axis(code: str) -> Any:
 def close_axis(code: str) -> Any:
     """Close an axis (reason required) once its indicators are closed."""
     return _act(
-        _axis_page(code), "close", s.RequiredReason(), scalars(request.form, "reason"),
-        on_fields(lambda c, d: led().close_axis(c, code), {**_closed(), AxisHasOpenIndicators: "reason"}),
-        _("Axe fermé."), url_for("ui.ref_axis", code=code),
+        _axis_page(code),
+        "close",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
+        on_fields(
+            lambda c, d: led().close_axis(c, code),
+            {**_closed(), AxisHasOpenIndicators: "reason"},
+        ),
+        _("Axe fermé."),
+        url_for("ui.ref_axis", code=code),
     )
 
 
@@ -618,14 +830,38 @@ def close_axis(code: str) -> Any:
 @requires("strategy.edit")
 def create_indicator(code: str) -> Any:
     """Create an indicator of the axis."""
-    data = scalars(request.form, "code", "label", "unit", "baseline", "target", "target_year", "reason", integers=("target_year",))
+    data = scalars(
+        request.form,
+        "code",
+        "label",
+        "unit",
+        "baseline",
+        "target",
+        "target_year",
+        "reason",
+        integers=("target_year",),
+    )
     for name in ("baseline", "target"):
         if name in data:
-            data[name] = data[name].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+            data[name] = (
+                data[name].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+            )
     return _act(
-        _axis_page(code), "indicator", s.IndicatorIn(), data,
+        _axis_page(code),
+        "indicator",
+        s.IndicatorIn(),
+        data,
         on_fields(
-            lambda c, d: led().create_indicator(c, d["code"], code, d["label"], d["unit"], d["baseline"], d["target"], d["target_year"]),
+            lambda c, d: led().create_indicator(
+                c,
+                d["code"],
+                code,
+                d["label"],
+                d["unit"],
+                d["baseline"],
+                d["target"],
+                d["target_year"],
+            ),
             {AlreadyExists: "code", RecordClosed: "code"},
         ),
         _("Indicateur %(code)s créé.", code=data.get("code", "")),
@@ -634,7 +870,11 @@ def create_indicator(code: str) -> Any:
 
 
 def _indicator_page(code: str) -> Callable[..., Page]:
-    def page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+    def page(
+        errors: dict[str, FormErrors] | None = None,
+        status: int = 200,
+        sent: str | None = None,
+    ) -> Page:
         doc = rq.indicator(store(), code)
         if doc is None:
             abort(404)
@@ -660,14 +900,25 @@ def set_indicator_target(code: str) -> Any:
     page = _indicator_page(code)
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors = FormErrors({"year": _("Année entre 2000 et 2100 attendue.")})
-        errors.message = _("Le formulaire contient des erreurs : rien n'a été enregistré.")
+        errors.message = _(
+            "Le formulaire contient des erreurs : rien n'a été enregistré."
+        )
         return page(errors={"target": errors}, status=422, sent="target")
     if "value" in data:
-        data["value"] = data["value"].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        data["value"] = (
+            data["value"].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        )
     return _act(
-        page, "target", s.TargetIn(), data,
-        on_fields(lambda c, d: led().set_indicator_target(c, code, year, d["value"]), _closed("value")),
-        _("Cible %(year)s enregistrée.", year=year), url_for("ui.ref_indicator", code=code),
+        page,
+        "target",
+        s.TargetIn(),
+        data,
+        on_fields(
+            lambda c, d: led().set_indicator_target(c, code, year, d["value"]),
+            _closed("value"),
+        ),
+        _("Cible %(year)s enregistrée.", year=year),
+        url_for("ui.ref_indicator", code=code),
     )
 
 
@@ -677,11 +928,22 @@ def measure_indicator(code: str) -> Any:
     """Record a planned or realised value of the indicator (DSI)."""
     data = scalars(request.form, "on", "value", "kind", "comment")
     if "value" in data:
-        data["value"] = data["value"].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        data["value"] = (
+            data["value"].replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        )
     return _act(
-        _indicator_page(code), "measure", s.MeasureIn(), data,
-        on_fields(lambda c, d: led().measure_indicator(c, code, d["on"], d["value"], d["kind"], d["comment"]), _closed("value")),
-        _("Mesure enregistrée."), url_for("ui.ref_indicator", code=code, _anchor="mesures"),
+        _indicator_page(code),
+        "measure",
+        s.MeasureIn(),
+        data,
+        on_fields(
+            lambda c, d: led().measure_indicator(
+                c, code, d["on"], d["value"], d["kind"], d["comment"]
+            ),
+            _closed("value"),
+        ),
+        _("Mesure enregistrée."),
+        url_for("ui.ref_indicator", code=code, _anchor="mesures"),
     )
 
 
@@ -690,9 +952,15 @@ def measure_indicator(code: str) -> Any:
 def rename_indicator(code: str) -> Any:
     """Give an indicator a new label (reason required)."""
     return _act(
-        _indicator_page(code), "rename", s.RenameIndicator(), scalars(request.form, "label", "reason"),
-        on_fields(lambda c, d: led().rename_indicator(c, code, d["label"]), _closed("label")),
-        _("Indicateur renommé."), url_for("ui.ref_indicator", code=code),
+        _indicator_page(code),
+        "rename",
+        s.RenameIndicator(),
+        scalars(request.form, "label", "reason"),
+        on_fields(
+            lambda c, d: led().rename_indicator(c, code, d["label"]), _closed("label")
+        ),
+        _("Indicateur renommé."),
+        url_for("ui.ref_indicator", code=code),
     )
 
 
@@ -701,25 +969,42 @@ def rename_indicator(code: str) -> Any:
 def close_indicator(code: str) -> Any:
     """Close an indicator (reason required)."""
     return _act(
-        _indicator_page(code), "close", s.RequiredReason(), scalars(request.form, "reason"),
+        _indicator_page(code),
+        "close",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
         on_fields(lambda c, d: led().close_indicator(c, code), _closed()),
-        _("Indicateur fermé."), url_for("ui.ref_indicator", code=code),
+        _("Indicateur fermé."),
+        url_for("ui.ref_indicator", code=code),
     )
 
 
 # --- the COPIL's composition -----------------------------------------------------------
 
 
-def _committee_page(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Page:
+def _committee_page(
+    errors: dict[str, FormErrors] | None = None,
+    status: int = 200,
+    sent: str | None = None,
+) -> Page:
     st = store()
     record = rq.committee_record(st)
     sitting = {m["username"] for m in record["members"] if m["sitting"]}
     candidates = [
         (a["username"], f"{a['username']} — {a['display_name']}")
-        for a in q.accounts(st) if a["active"] and a["username"] not in sitting
+        for a in q.accounts(st)
+        if a["active"] and a["username"] not in sitting
     ]
     kinds = [(k, str(MEMBER_KIND[k])) for k in KINDS]
-    return _render("ref_committee.html", errors, status, sent, candidates=candidates, kinds=kinds, **record)
+    return _render(
+        "ref_committee.html",
+        errors,
+        status,
+        sent,
+        candidates=candidates,
+        kinds=kinds,
+        **record,
+    )
 
 
 @bp.route("/referentiel/copil")
@@ -736,10 +1021,19 @@ def appoint_committee_member() -> Any:
     """Seat an account on the COPIL."""
     data = scalars(request.form, "username", "kind", "reason", booleans=("voting",))
     return _act(
-        _committee_page, "appoint", s.CommitteeMemberIn(), data,
+        _committee_page,
+        "appoint",
+        s.CommitteeMemberIn(),
+        data,
         on_fields(
-            lambda c, d: led().appoint_committee_member(c, d["username"], d["kind"], d["voting"]),
-            {NotFound: "username", AlreadyExists: "username", AccountDisabled: "username"},
+            lambda c, d: led().appoint_committee_member(
+                c, d["username"], d["kind"], d["voting"]
+            ),
+            {
+                NotFound: "username",
+                AlreadyExists: "username",
+                AccountDisabled: "username",
+            },
         ),
         _("%(name)s siège désormais au COPIL.", name=data.get("username", "")),
         url_for("ui.ref_committee"),
@@ -752,12 +1046,18 @@ def change_committee_member(username: str) -> Any:
     """Change what a member sits as, or whether they vote (reason required)."""
     data = scalars(request.form, "kind", "reason", booleans=("voting",))
     return _act(
-        _committee_page, f"change-{username}", s.CommitteeMemberChange(), data,
+        _committee_page,
+        f"change-{username}",
+        s.CommitteeMemberChange(),
+        data,
         on_fields(
-            lambda c, d: led().change_committee_member(c, username, d["kind"], d["voting"]),
+            lambda c, d: led().change_committee_member(
+                c, username, d["kind"], d["voting"]
+            ),
             {NotFound: "kind", AccountDisabled: "kind"},
         ),
-        _("Siège de %(name)s modifié.", name=username), url_for("ui.ref_committee"),
+        _("Siège de %(name)s modifié.", name=username),
+        url_for("ui.ref_committee"),
     )
 
 
@@ -766,7 +1066,14 @@ def change_committee_member(username: str) -> Any:
 def remove_committee_member(username: str) -> Any:
     """A member leaves the COPIL (reason required)."""
     return _act(
-        _committee_page, f"remove-{username}", s.RequiredReason(), scalars(request.form, "reason"),
-        on_fields(lambda c, d: led().remove_committee_member(c, username), {NotFound: "reason"}),
-        _("%(name)s ne siège plus au COPIL.", name=username), url_for("ui.ref_committee"),
+        _committee_page,
+        f"remove-{username}",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
+        on_fields(
+            lambda c, d: led().remove_committee_member(c, username),
+            {NotFound: "reason"},
+        ),
+        _("%(name)s ne siège plus au COPIL.", name=username),
+        url_for("ui.ref_committee"),
     )

@@ -384,6 +384,12 @@ def test_a_municipality_from_zero_reaches_its_first_decision_through_the_api(
             {"username": "ref.edu", "display_name": "Léa Martin"}
         ]
         assert direction["proposals"] == ["EDU-ENT"]
+        assert [
+            (g["username"], g["action"], g["actor"])
+            for g in direction["referent_grants"]
+        ] == [("ref.edu", "grant", "admin")]
+        seen_by_referent = api.get("ref.edu", "/api/v1/organisation/directions/EDU")
+        assert seen_by_referent.get_json()["referent_grants"] == []
         team = api.get("admin", "/api/v1/organisation/teams/DSI-APP").get_json()
         assert team["capacity"][str(YEAR + 1)] == 180
         changed = [

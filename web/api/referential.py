@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort
+from flask_login import current_user
 from flask_smorest import Blueprint
 
 from projections import reference_queries as rq
@@ -221,8 +222,12 @@ def create_direction(data: dict[str, Any]) -> Any:
 @requires("reference.view")
 @cached_read()
 def direction(args: dict[str, Any], code: str) -> dict[str, Any]:
-    """A direction, its referents (and their grants), teams, proposals and history."""
-    return _found(rq.direction(_store(args), code))
+    """A direction, its referents, teams, proposals and history (and the history of
+    its referent grants, for administrators and auditors)."""
+    doc = _found(rq.direction(_store(args), code))
+    if not (current_user.can("admin.accounts") or current_user.can("audit.view")):
+        doc["referent_grants"] = []
+    return doc
 
 
 @referential.route("/organisation/directions/<code>/rename", methods=["POST"])

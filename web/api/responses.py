@@ -641,7 +641,10 @@ class DirectionRecord(DirectionOut):
     teams = fields.List(fields.Nested(TeamOut))
     referent_grants = fields.List(
         fields.Nested(GrantOut),
-        metadata={"description": "Attributions et retraits du rôle de référent"},
+        metadata={
+            "description": "Attributions et retraits du rôle de référent "
+            "(administrateurs et auditeurs ; vide sinon)"
+        },
     )
     history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
 

@@ -77,10 +77,10 @@ class SessionCommands(LedgerCore):
         finance without a vote). A voting seat always needs the member's or chair's
         role."""
         committee = Lookups.committee(unit)
-        if committee is not None and not committee.members:
-            committee = None  # every member left: as before any composition
         if committee is not None:
             unit.guard(committee)  # a concurrent change of the composition: again
+            if not committee.members:
+                committee = None  # every member left: as before any composition
         for field, members, roles in (
             ("voting", voting, (Role.MEMBER, Role.CHAIR)),
             (

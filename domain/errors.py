@@ -202,6 +202,37 @@ class YearOutsideHorizon(DomainError):
     template = "L'année {year} est hors de l'horizon du plan ({first}–{last})."
 
 
+class RecordClosed(DomainError):
+    """A closed record (pôle, direction, team, axis, indicator) keeps its history but
+    receives nothing new."""
+
+    code = "record_closed"
+    template = (
+        "{kind} {id} n'est plus en service depuis le {closed_on} : impossible de "
+        "{action}."
+    )
+
+
+class PoleHasOpenDirections(DomainError):
+    """A pôle is closed only once its directions are closed or attached elsewhere."""
+
+    code = "pole_has_open_directions"
+    template = (
+        "Le pôle {pole} a encore des directions ouvertes ({directions}) : "
+        "rattachez-les à un autre pôle ou fermez-les d'abord."
+    )
+
+
+class AxisHasOpenIndicators(DomainError):
+    """An axis is closed only once its indicators are closed."""
+
+    code = "axis_has_open_indicators"
+    template = (
+        "L'axe {axis} a encore des indicateurs ouverts ({indicators}) : "
+        "fermez-les d'abord."
+    )
+
+
 # --- evaluation grid --------------------------------------------------------------
 
 

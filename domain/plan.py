@@ -7,8 +7,14 @@ from typing import Any
 from uuid import UUID
 
 from domain.accounts import require
-from domain.base import LedgerAggregate, natural_id
-from domain.errors import InvalidValue, PhaseTransitionRefused, YearOutsideHorizon
+from domain.base import LedgerAggregate, current_context, natural_id
+from domain.errors import (
+    DateInFuture,
+    InvalidValue,
+    PhaseTransitionRefused,
+    YearOutsideHorizon,
+)
+from domain.records import reason_for
 from domain.values import DomainEnum, Role, enum_value, iso_date, text, year
 
 
@@ -65,6 +71,12 @@ class Plan(LedgerAggregate):
                 for p in Phase
             }
 
+    class Renamed(LedgerAggregate.Event):
+        name: str
+
+        def apply(self, agg: Plan) -> None:
+            agg.name = self.name
+
     class HorizonChanged(LedgerAggregate.Event):
         first_year: int
         last_year: int
@@ -115,13 +127,21 @@ class Plan(LedgerAggregate):
             last_year=last,
         )
 
+    def rename(self, name: str) -> None:
+        """A new title for the plan (reason required)."""
+        require("renommer le plan", Role.DSI, Role.CHAIR, Role.ADMIN)
+        new = text(name, "name")
+        reason_for("renommer le plan")
+        if new != self.name:
+            self.trigger_event(self.Renamed, name=new)
+
     def change_horizon(self, first_year: int, last_year: int) -> None:
         require("modifier l'horizon du plan", Role.DSI, Role.CHAIR)
         first, last = _horizon(first_year, last_year)
         self.trigger_event(self.HorizonChanged, first_year=first, last_year=last)
 
     def schedule_phase(self, phase: Any, planned_start: Any, planned_end: Any) -> None:
-        require("planifier une phase", Role.DSI, Role.CHAIR)
+        require("planifier une phase", Role.DSI, Role.CHAIR, Role.ADMIN)
         phase = enum_value(Phase, phase, "phase")
         start, end = (
             iso_date(planned_start, "planned_start"),
@@ -139,13 +159,13 @@ class Plan(LedgerAggregate):
         require("démarrer une phase", Role.DSI, Role.CHAIR)
         phase = enum_value(Phase, phase, "phase")
         self._move(phase, PhaseStatus.PLANNED, PhaseStatus.IN_PROGRESS)
-        self.trigger_event(self.PhaseStarted, phase=phase, on=iso_date(on, "on"))
+        self.trigger_event(self.PhaseStarted, phase=phase, on=_actual(on))
 
     def complete_phase(self, phase: Any, on: Any) -> None:
         require("terminer une phase", Role.DSI, Role.CHAIR)
         phase = enum_value(Phase, phase, "phase")
         self._move(phase, PhaseStatus.IN_PROGRESS, PhaseStatus.DONE)
-        day = iso_date(on, "on")
+        day = _actual(on)
         started = self.phases[phase.value]["started_on"]
         if started and day < started:
             raise InvalidValue(
@@ -170,6 +190,20 @@ class Plan(LedgerAggregate):
             raise PhaseTransitionRefused(
                 phase=phase.value, status=status, target=target.value
             )
+
+
+def _actual(value: Any) -> date:
+    """The actual date of a phase's start or end: not after the day it is recorded."""
+    day = iso_date(value, "on")
+    today = current_context().at.date()
+    if day > today:
+        raise DateInFuture(
+            field="on",
+            date=day.isoformat(),
+            today=today.isoformat(),
+            what="une phase démarrée ou terminée",
+        )
+    return day
 
 
 def _horizon(first_year: Any, last_year: Any) -> tuple[int, int]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from domain.accounts import Account
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
+from domain.committee import Committee
 from domain.grids import GridVersion
+from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
 from domain.proposals import Proposal
@@ -15,6 +17,7 @@ from domain.sessions import Session
 
 AGGREGATES = (
     Account,
+    Municipality,
     Plan,
     Pole,
     Direction,
@@ -28,4 +31,5 @@ AGGREGATES = (
     Envelope,
     ProjectBudget,
     Scenario,
+    Committee,
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from projections import queries as q
+from projections import reference_queries as rq
 from projections.store import ViewStore
 
 MIME_TYPES = {
@@ -68,9 +69,18 @@ class Snapshot:
 
     @property
     def municipality(self) -> str:
-        """The municipality's name (from the plan), or a neutral placeholder."""
+        """The municipality's name (as defined, else the plan's), or a placeholder."""
+        town = rq.municipality(self.store)
+        if town is not None:
+            return str(town["name"])
         plan = q.plan(self.store)
         return str(plan["municipality"]) if plan else "Collectivité"
+
+    @property
+    def identifiers(self) -> dict[str, str]:
+        """The municipality's SIREN, SIRET and INSEE code, those defined."""
+        town = rq.municipality(self.store) or {}
+        return {k: town[k] for k in ("siren", "siret", "insee") if town.get(k)}
 
 
 class ExportSource:

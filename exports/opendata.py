@@ -98,6 +98,7 @@ def _meta(snapshot: Snapshot, table: Table) -> dict[str, Any]:
         "dataset": table.name,
         "title": table.title,
         "publisher": snapshot.municipality,
+        **{f"publisher_{k}": v for k, v in snapshot.identifiers.items()},
         "licence": LICENCE["title"],
         "ledger_position": snapshot.position,
         "data_as_of": snapshot.at,

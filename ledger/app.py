@@ -10,6 +10,7 @@ from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
+from ledger.commands.reference import ReferenceCommands
 from ledger.commands.scenarios import ScenarioCommands
 from ledger.config import DatabaseConfig, Settings
 from ledger.errors import NotInitialised, StorageUnavailable
@@ -17,6 +18,7 @@ from ledger.migrations import Upgrade, ensure_guards, migrate, schema_version
 
 
 class Ledger(
+    ReferenceCommands,
     OrganisationCommands,
     ProposalCommands,
     BudgetCommands,

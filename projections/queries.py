@@ -809,8 +809,33 @@ VOTING_ROLES = ("member", "chair")
 
 
 def committee(store: ViewStore) -> list[dict[str, Any]]:
-    """Active accounts that may sit on the COPIL: members and chairs (who may vote),
-    the DSI and finance (who may attend without voting)."""
+    """Who may be convened to a session: the COPIL's sitting members once its
+    composition is recorded (``can_vote``: its voting members holding the member's or
+    chair's role); before, active accounts that may sit on it: members and chairs
+    (who may vote), the DSI and finance (who may attend without voting)."""
+    seats = {
+        json.loads(r[0])["username"]: json.loads(r[0])
+        for r in store.fetchall("SELECT doc FROM {committee} WHERE sitting = 1")
+    }
+    if seats:
+        out = []
+        for a in accounts(store):
+            seat = seats.get(a["username"])
+            if seat is None or not a["active"]:
+                continue
+            roles = sorted({g.split(":", 1)[0] for g in a["roles"]})
+            out.append(
+                {
+                    "username": a["username"],
+                    "display_name": a["display_name"],
+                    "roles": roles,
+                    "kind": seat["kind"],
+                    "voting": seat["voting"],
+                    "can_vote": seat["voting"]
+                    and any(r in VOTING_ROLES for r in roles),
+                }
+            )
+        return out
     out = []
     for a in accounts(store):
         roles = sorted({g.split(":", 1)[0] for g in a["roles"]} & set(COMMITTEE_ROLES))

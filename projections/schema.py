@@ -76,7 +76,8 @@ TABLES: tuple[Table, ...] = (
         "view position:int notification_id:int updated_at",
     ),
     T("aggregates", "doc", ("id",), "id type key doc"),
-    # --- reference: plan, organisation, axes, grid, accounts ----------------------------
+    # --- reference: municipality, plan, organisation, axes, grid, accounts, COPIL --------
+    T("municipality", "doc", ("id",), "id doc"),
     T("plan", "doc", ("id",), "id doc"),
     T("poles", "doc", ("code",), "code name doc"),
     T("directions", "doc", ("code",), "code name pole doc", (("pole",),)),
@@ -106,6 +107,7 @@ TABLES: tuple[Table, ...] = (
         "position:int username action role scope actor reason at",
         (("username",),),
     ),
+    T("committee", "doc", ("username",), "username kind voting:int sitting:int doc"),
     # --- portfolio ------------------------------------------------------------------------
     T(
         "proposals",

@@ -58,7 +58,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scenario.run": frozenset({"dsi", "chair"}),
     # administration
     "admin.accounts": frozenset({"admin"}),
-    "organisation.edit": frozenset({"dsi", "admin"}),
+    # reference data (the "Référentiel"): who sets the municipality up and keeps it
+    "reference.view": ALL,
+    "municipality.edit": frozenset({"admin"}),
+    "plan.edit": frozenset({"admin", "dsi", "chair"}),  # define, retitle, schedule
+    "plan.phases": frozenset({"dsi", "chair"}),  # a phase starts, a phase is done
+    "organisation.edit": frozenset({"dsi", "admin"}),  # pôles, directions, teams
+    "strategy.edit": frozenset({"dsi", "chair", "admin"}),  # axes, indicators
+    "committee.edit": frozenset({"admin", "chair"}),  # the COPIL's composition
 }
 
 # Permissions a referent holds only for proposals of their own direction.

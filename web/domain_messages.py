@@ -167,6 +167,17 @@ ENGLISH: dict[str, str] = {
         "(“{previous}”): it only repeats the same command with the same arguments, "
         "not “{command}” with these. Use a new key."
     ),
+    "record_closed": (
+        "{kind} {id} has been out of service since {closed_on}: it is not possible "
+        "to {action}."
+    ),
+    "pole_has_open_directions": (
+        "Division {pole} still has open departments ({directions}): attach them to "
+        "another division or close them first."
+    ),
+    "axis_has_open_indicators": (
+        "Axis {axis} still has open indicators ({indicators}): close them first."
+    ),
     "event_outside_log": (
         "The ledger holds an event outside its log (aggregate {originator_id}, "
         "version {version}, id {notification_id}): neither sealed, exported nor "
@@ -237,6 +248,8 @@ PHRASES: dict[str, str] = {
     "Mandat": "Payment order",
     "Plan": "Plan",
     "Scénario": "Scenario",
+    "Collectivité": "Local authority",
+    "Membre du COPIL": "Steering committee (COPIL) member",
     # sections, phases, recommendations, roles
     "investissement": "investment",
     "fonctionnement": "operating",
@@ -301,6 +314,40 @@ PHRASES: dict[str, str] = {
     "arbitrer": "decide",
     "clore la séance": "close the session",
     "un forçage": "override",
+    # reference data: who may act, and what a closed record no longer does
+    "fermer un pôle": "close a division",
+    "renommer une direction": "rename a department",
+    "fermer une direction": "close a department",
+    "rattacher une direction à un autre pôle": "attach a department to another division",
+    "renommer une équipe": "rename a team",
+    "fermer une équipe": "close a team",
+    "modifier la capacité d'une équipe": "change a team's capacity",
+    "renommer un axe stratégique": "rename a strategic axis",
+    "fermer un axe stratégique": "close a strategic axis",
+    "fixer la cible d'un indicateur": "set an indicator's target",
+    "modifier la cible d'un indicateur": "change an indicator's target",
+    "renommer un indicateur": "rename an indicator",
+    "fermer un indicateur": "close an indicator",
+    "renommer le plan": "rename the plan",
+    "définir la collectivité": "define the local authority",
+    "modifier la collectivité": "change the local authority",
+    "composer le COPIL": "set the membership of the steering committee (COPIL)",
+    "modifier un membre du COPIL": "change a steering committee (COPIL) member",
+    "retirer un membre du COPIL": "remove a steering committee (COPIL) member",
+    "renommer": "rename it",
+    "fermer": "close it",
+    "recevoir une direction": "receive a department",
+    "rattacher à un autre pôle": "attach it to another division",
+    "recevoir une nouvelle équipe": "receive a new team",
+    "fixer sa capacité": "set its capacity",
+    "recevoir un nouvel indicateur": "receive a new indicator",
+    "fixer une cible": "set a target",
+    "mesurer": "measure it",
+    "recevoir un référent": "receive a referent",
+    "être lié à un critère": "be linked to a criterion",
+    "être lié à une fiche": "be linked to a proposal",
+    "recevoir une nouvelle fiche": "receive a new proposal",
+    "recevoir une charge de travail": "receive a workload",
     # what a refusal concerns
     "retirer un point de l'ordre du jour": "taking an item off the agenda",
     "l'ouvrir à nouveau": "opening it again",
@@ -313,6 +360,7 @@ PHRASES: dict[str, str] = {
     "grille non adoptée": "grid not adopted",
     "un engagement au-delà des CP": "a commitment beyond the CP",
     "un mandat au-delà de l'engagement": "a payment order beyond the commitment",
+    "une phase démarrée ou terminée": "a phase started or completed",
     # reasons
     "identifiant de 2 à 40 caractères : a-z, 0-9, . _ -": (
         "username of 2 to 40 characters: a-z, 0-9, . _ -"
@@ -407,6 +455,21 @@ PHRASES: dict[str, str] = {
     "cible en double": "duplicate target",
     "fiche inconnue": "unknown proposal",
     "l'AP doit être positive": "the AP must be positive",
+    "SIREN : 9 chiffres attendus": "SIREN: 9 digits expected",
+    "SIRET : 14 chiffres attendus": "SIRET: 14 digits expected",
+    "SIREN invalide (clé de contrôle de Luhn)": "invalid SIREN (Luhn check digit)",
+    "SIRET invalide (clé de contrôle de Luhn)": "invalid SIRET (Luhn check digit)",
+    "code commune INSEE : 5 caractères (département, dont 2A/2B, et numéro)": (
+        "INSEE municipality code: 5 characters (department, 2A/2B included, and number)"
+    ),
+    "un expert invité ne vote pas": "an invited expert does not vote",
+    "un membre votant a le rôle membre du COPIL ou président": (
+        "a voting member holds the COPIL member or chair role"
+    ),
+    "ne siège pas au COPIL avec voix délibérative": (
+        "does not sit on the steering committee (COPIL) with a vote"
+    ),
+    "ne siège pas au COPIL": "does not sit on the steering committee (COPIL)",
     # messages of the API schemas the forms share
     (
         'Montant en chaîne décimale attendu (ex. "125000.00"), '
@@ -422,6 +485,10 @@ PHRASES: dict[str, str] = {
         "Positive decimal number expected (e.g. 1.1)."
     ),
     "CODE=MOTIF attendu.": "CODE=REASON expected.",
+    "Année entre 2000 et 2100.": "A year between 2000 and 2100.",
+    'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.': (
+        'Decimal number expected (e.g. "12.5"), never a float.'
+    ),
 }
 
 # French texts with a variable part: the groups are kept (codes put into English).
@@ -465,6 +532,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"appartient à l'axe (?P<axis>.+), pas (?P<other>.+)",
             "belongs to axis {axis}, not {other}",
+        ),
+        (
+            r"le SIRET n'appartient pas au SIREN (?P<siren>.+)",
+            "the SIRET does not belong to SIREN {siren}",
         ),
         (
             r"position au-delà de la dernière \((?P<head>.+)\)",

@@ -50,6 +50,25 @@ PHASE = {
     "plan_strategique_numerique": _l("Définition du plan stratégique numérique"),
 }
 
+# What each event of the reference data did (the part of its type after the dot).
+EVENT = {
+    "Created": _l("Création"), "Defined": _l("Création"), "Registered": _l("Création"),
+    "Renamed": _l("Renommage"), "Closed": _l("Fermeture"), "Changed": _l("Modification"),
+    "Moved": _l("Rattachement à un autre pôle"), "DirectionAttached": _l("Direction rattachée"),
+    "DirectionDetached": _l("Direction détachée"), "CapacitySet": _l("Capacité fixée"),
+    "WorkloadReserved": _l("Charge réservée par une approbation"),
+    "WorkloadReleased": _l("Charge libérée"), "IndicatorAttached": _l("Indicateur ajouté"),
+    "IndicatorDetached": _l("Indicateur fermé"), "TargetSet": _l("Cible fixée"),
+    "Measured": _l("Mesure"), "HorizonChanged": _l("Horizon modifié"),
+    "PhaseScheduled": _l("Phase planifiée"), "PhaseStarted": _l("Phase démarrée"),
+    "PhaseCompleted": _l("Phase terminée"), "MemberAppointed": _l("Nomination"),
+    "MemberChanged": _l("Siège modifié"), "MemberLeft": _l("Départ"),
+}
+MEMBER_KIND = {
+    "elu": _l("Élu"), "dgs": _l("DGS"), "dga": _l("DGA"), "dsi": _l("DSI"),
+    "expert": _l("Expert invité"),
+}
+
 
 def select_locale() -> str:
     chosen = request.args.get("lang")
@@ -145,5 +164,7 @@ def init_formatting(app: Flask) -> None:
         status=lambda v: label(STATUS, v), choice=lambda v: label(CHOICE, v),
         section=lambda v: label(SECTION, v), role=lambda v: label(ROLE, v.split(":")[0]) + (f" ({v.split(':')[1]})" if ":" in v else ""),
         family=lambda v: label(FAMILY, v), phase=lambda v: label(PHASE, v),
+        event=lambda v: label(EVENT, v.split(".")[-1]), member_kind=lambda v: label(MEMBER_KIND, v),
     )
+    app.jinja_env.tests["unchanged"] = lambda c: c.get("old") is not None and c.get("old") == c.get("new")
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

@@ -7,8 +7,10 @@ from typing import Any
 
 from domain.accounts import Account
 from domain.axes import Axis, Indicator
+from domain.committee import Committee
 from domain.errors import AlreadyExists, InvalidValue, NotFound
 from domain.grids import Criterion, GridVersion
+from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
 from domain.proposals import Proposal
@@ -23,6 +25,14 @@ class Lookups:
     @staticmethod
     def plan(unit: Unit) -> Plan | None:
         return unit.find(Plan, Plan.id_for())
+
+    @staticmethod
+    def municipality(unit: Unit) -> Municipality | None:
+        return unit.find(Municipality, Municipality.id_for())
+
+    @staticmethod
+    def committee(unit: Unit) -> Committee | None:
+        return unit.find(Committee, Committee.id_for())
 
     @staticmethod
     def pole(unit: Unit, pole_code: str) -> Pole:
@@ -109,15 +119,21 @@ class OrganisationCommands(LedgerCore):
         self,
         caller: Caller,
         name: str,
-        municipality: str,
+        municipality: str | None,
         first_year: int,
         last_year: int,
     ) -> CommandResult:
-        """Define the SDSI plan (once) with its horizon."""
+        """Define the SDSI plan (once) with its horizon; without ``municipality``, the
+        plan is the municipality's as defined (``define_municipality``)."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            Lookups.new(unit, Plan, Plan.id_for(), "Plan", name)
-            plan = unit.add(Plan.define(name, municipality, first_year, last_year))
+            town = municipality
+            if town in (None, ""):
+                defined = Lookups.municipality(unit)
+                town = defined.name if defined is not None else town
+            plan = Plan.define(name, town, first_year, last_year)  # checks the fields
+            Lookups.new(unit, Plan, Plan.id_for(), "Plan", plan.name)
+            unit.add(plan)
             return {
                 "name": plan.name,
                 "first_year": plan.first_year,
@@ -205,11 +221,14 @@ class OrganisationCommands(LedgerCore):
     def move_direction(
         self, caller: Caller, direction_code: str, pole_code: str
     ) -> CommandResult:
-        """Attach a direction to another pôle."""
+        """Attach a direction to another pôle (reason required)."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            Lookups.direction(unit, direction_code).move(Lookups.pole(unit, pole_code))
-            return {"code": direction_code, "pole": pole_code}
+            direction = Lookups.direction(unit, direction_code)
+            pole = Lookups.pole(unit, pole_code)
+            current = unit.find(Pole, Pole.id_for(direction.pole))
+            direction.move(pole, current)
+            return {"code": direction.code, "pole": direction.pole}
 
         return self.execute("move_direction", caller, body)
 
@@ -252,9 +271,9 @@ class OrganisationCommands(LedgerCore):
         return self.execute("set_team_capacity", caller, body)
 
     def _check_scope(self, unit: Unit, role: str, scope: str | None) -> None:
-        # A referent's scope names an existing direction.
+        # A referent's scope names an existing, open direction.
         if role == Role.REFERENT.value and scope:
-            Lookups.direction(unit, scope)
+            Lookups.direction(unit, scope).check_open("recevoir un référent", "scope")
 
     # --- axes and indicators -----------------------------------------------------------
 
@@ -404,9 +423,12 @@ class OrganisationCommands(LedgerCore):
     def _criterion(self, unit: Unit, raw: Any, field: str) -> Criterion:
         crit = Criterion.parse(raw, field)
         if crit.axis:
-            Lookups.axis(unit, crit.axis)
+            Lookups.axis(unit, crit.axis).check_open(
+                "être lié à un critère", f"{field}.axis"
+            )
         if crit.indicator:
             ind = Lookups.indicator(unit, crit.indicator)
+            ind.check_open("être lié à un critère", f"{field}.indicator")
             if crit.axis and ind.axis != crit.axis:
                 raise InvalidValue(
                     f"{field}.indicator",

@@ -50,8 +50,10 @@ class ProposalCommands(LedgerCore):
                 plan.check_year(c.year, f"costs[{i}].year")
             for i, w in enumerate(workloads):
                 plan.check_year(w.year, f"workloads[{i}].year")
-        for w in workloads:
-            Lookups.team(unit, w.team)
+        for i, w in enumerate(workloads):
+            Lookups.team(unit, w.team).check_open(
+                "recevoir une charge de travail", f"workloads[{i}].team"
+            )
         for d in dependencies:
             target = unit.find(Proposal, Proposal.id_for(d.proposal))
             if target is None:
@@ -66,10 +68,13 @@ class ProposalCommands(LedgerCore):
 
     def _content(self, unit: Unit, proposal_code: str, raw: Any) -> ProposalContent:
         content = ProposalContent.parse(raw, proposal_code)
-        for link in content.axes:
-            Lookups.axis(unit, link.axis)
+        for i, link in enumerate(content.axes):
+            Lookups.axis(unit, link.axis).check_open(
+                "être lié à une fiche", f"axes[{i}].axis"
+            )
             if link.indicator:
                 ind = Lookups.indicator(unit, link.indicator)
+                ind.check_open("être lié à une fiche", f"axes[{i}].indicator")
                 if ind.axis != link.axis:
                     raise InvalidValue(
                         "axes",
@@ -89,6 +94,7 @@ class ProposalCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             direction = Lookups.direction(unit, direction_code)
+            direction.check_open("recevoir une nouvelle fiche", "direction")
             Lookups.new(
                 unit,
                 Proposal,

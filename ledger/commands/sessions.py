@@ -44,22 +44,7 @@ class SessionCommands(LedgerCore):
         """Convene a session (the caller chairs it) with its voting and non-voting members."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            for field, members, roles in (
-                ("voting", voting, (Role.MEMBER, Role.CHAIR)),
-                (
-                    "non_voting",
-                    non_voting or [],
-                    (Role.MEMBER, Role.CHAIR, Role.DSI, Role.FINANCE),
-                ),
-            ):
-                if not isinstance(members, list | tuple):
-                    raise InvalidValue(field, members, "liste d'identifiants")
-                for name in members:
-                    account = Lookups.account(unit, str(name))
-                    if not any(has_role(account.grants, r) for r in roles):
-                        raise InvalidValue(
-                            field, name, "ce compte n'est pas membre du COPIL"
-                        )
+            self._check_seats(unit, voting, non_voting)
             Lookups.new(
                 unit, Session, Session.id_for(str(session_code)), "Séance", session_code
             )
@@ -82,6 +67,50 @@ class SessionCommands(LedgerCore):
             }
 
         return self.execute("convene_session", caller, body)
+
+    def _check_seats(
+        self, unit: Unit, voting: Any, non_voting: list[str] | None
+    ) -> None:
+        """Who may be convened: once the COPIL's composition is recorded, its
+        members (voting seats for its voting members only); before, any account
+        holding a committee role (a member or the chair to vote; also the DSI or
+        finance without a vote). A voting seat always needs the member's or chair's
+        role."""
+        committee = Lookups.committee(unit)
+        if committee is not None:
+            unit.guard(committee)  # a concurrent change of the composition: again
+            if not committee.members:
+                committee = None  # every member left: as before any composition
+        for field, members, roles in (
+            ("voting", voting, (Role.MEMBER, Role.CHAIR)),
+            (
+                "non_voting",
+                non_voting or [],
+                (Role.MEMBER, Role.CHAIR, Role.DSI, Role.FINANCE),
+            ),
+        ):
+            if not isinstance(members, list | tuple):
+                raise InvalidValue(field, members, "liste d'identifiants")
+            for name in members:
+                account = Lookups.account(unit, str(name))
+                if committee is not None:
+                    seated = (
+                        committee.voting if field == "voting" else committee.members
+                    )
+                    if name not in seated:
+                        raise InvalidValue(
+                            field,
+                            name,
+                            "ne siège pas au COPIL avec voix délibérative"
+                            if field == "voting"
+                            else "ne siège pas au COPIL",
+                        )
+                    if field == "non_voting":
+                        continue
+                if not any(has_role(account.grants, r) for r in roles):
+                    raise InvalidValue(
+                        field, name, "ce compte n'est pas membre du COPIL"
+                    )
 
     @command()
     def add_agenda_item(

@@ -35,7 +35,13 @@ STATE: dict[str, tuple[str, Any]] = {
     "Direction": ("directions", lambda k: (k,)),
     "Pole": ("poles", lambda k: (k,)),
     "Plan": ("plan", lambda k: ("plan",)),
+    "Axis": ("axes", lambda k: (k,)),
+    "Indicator": ("indicators", lambda k: (k,)),
+    "Municipality": ("municipality", lambda k: ("municipality",)),
 }
+
+# Aggregates there is one of: their key is their kind.
+SINGLE = {"Plan": "plan", "Municipality": "municipality", "Committee": "copil"}
 
 # Events whose effect on a state field is implied rather than carried.
 IMPLIED: dict[str, list[tuple[str, Any]]] = {
@@ -54,6 +60,11 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
     "Account.Disabled": [("active", False)],
     "Account.Enabled": [("active", True)],
     "GridVersion.Adopted": [("status", "adopted")],
+    "Pole.Closed": [("status", "closed")],
+    "Direction.Closed": [("status", "closed")],
+    "Team.Closed": [("status", "closed")],
+    "Axis.Closed": [("status", "closed")],
+    "Indicator.Closed": [("status", "closed")],
 }
 
 
@@ -120,7 +131,8 @@ def natural_key(event: Any) -> str:
 
 def aggregate_of(batch: Batch, event: Any, agg_type: str, oid: str) -> dict[str, Any]:
     if event.originator_version == 1:
-        doc = {"id": oid, "type": agg_type, "key": natural_key(event)}
+        key = SINGLE.get(agg_type) or natural_key(event)
+        doc = {"id": oid, "type": agg_type, "key": key}
         return batch.put("aggregates", (oid,), doc)
     doc = batch.doc("aggregates", (oid,))
     if doc is None:

@@ -1,5 +1,11 @@
-"""Reference data: the plan, pôles, directions, teams (and capacity), axes, indicators,
-grid versions and accounts with their role grants."""
+"""Reference data: the municipality, the plan, pôles, directions, teams (and capacity),
+axes, indicators (and their targets), grid versions, accounts with their role grants,
+and the COPIL's composition.
+
+Records are closed, never deleted: their documents keep ``status`` (``open`` or
+``closed``) and ``closed_at``. Documents written before records could close have no
+``status``: the queries read them as open. The history of each record (who, when,
+why) is the audit trail's, by aggregate type and key."""
 
 from __future__ import annotations
 
@@ -7,13 +13,33 @@ from typing import Any
 
 from domain.accounts import Account, grant_label
 from domain.axes import Axis, Indicator
+from domain.committee import Committee
 from domain.grids import GridVersion
+from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Phase, Plan
 from projections.handlers.audit import plain
 from projections.projector import Batch, Meta, document, on
 
 PHASES = tuple(p.value for p in Phase)  # the six phases, in their order
+
+# --- municipality ------------------------------------------------------------------------
+
+
+@on(Municipality.Defined, Municipality.Changed)
+def municipality(batch: Batch, e: Any, m: Meta) -> None:
+    doc = batch.doc("municipality", ("municipality",)) or {"position": m.position}
+    doc.update(
+        name=e.name,
+        siren=e.siren,
+        siret=e.siret,
+        insee=e.insee,
+        updated_position=m.position,
+    )
+    batch.put("municipality", ("municipality",), doc)
+
+
+document("municipality", lambda d: ("municipality",))
 
 # --- plan --------------------------------------------------------------------------------
 
@@ -43,6 +69,11 @@ def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
     )
 
 
+@on(Plan.Renamed)
+def plan_renamed(batch: Batch, e: Plan.Renamed, m: Meta) -> None:
+    batch.touch("plan", ("plan",))["name"] = e.name
+
+
 @on(Plan.HorizonChanged)
 def plan_horizon(batch: Batch, e: Plan.HorizonChanged, m: Meta) -> None:
     batch.touch("plan", ("plan",)).update(
@@ -69,9 +100,18 @@ document("plan", lambda d: ("plan",))
 # --- organisation ------------------------------------------------------------------------
 
 
+OPEN = {"status": "open", "closed_at": None}
+
+
 @on(Pole.Created)
 def pole_created(batch: Batch, e: Pole.Created, m: Meta) -> None:
-    batch.put("poles", (e.code,), {"code": e.code, "name": e.name})
+    batch.put("poles", (e.code,), {"code": e.code, "name": e.name, **OPEN})
+
+
+@on(Pole.Closed, Direction.Closed, Team.Closed, Axis.Closed, Indicator.Closed)
+def record_closed(batch: Batch, e: Any, m: Meta) -> None:
+    table = CLOSABLE[type(e)]
+    batch.touch(table, (m.key,)).update(status="closed", closed_at=m.at)
 
 
 @on(Pole.Renamed)
@@ -85,8 +125,14 @@ def direction_created(batch: Batch, e: Direction.Created, m: Meta) -> None:
     batch.put(
         "directions",
         (e.code,),
-        {"code": e.code, "name": e.name, "pole": e.pole, "proposals": []},
+        {"code": e.code, "name": e.name, "pole": e.pole, "proposals": [], **OPEN},
     )
+
+
+@on(Direction.Renamed, Team.Renamed)
+def renamed(batch: Batch, e: Any, m: Meta) -> None:
+    table = "directions" if isinstance(e, Direction.Renamed) else "teams"
+    batch.touch(table, (m.key,))["name"] = e.name
 
 
 @on(Direction.Moved)
@@ -111,6 +157,7 @@ def team_created(batch: Batch, e: Team.Created, m: Meta) -> None:
             "capacity": {},
             "reserved": {},
             "overrides": {},
+            **OPEN,
         },
     )
 
@@ -162,8 +209,13 @@ def axis_created(batch: Batch, e: Axis.Created, m: Meta) -> None:
     batch.put(
         "axes",
         (e.code,),
-        {"code": e.code, "label": e.label, "description": e.description},
+        {"code": e.code, "label": e.label, "description": e.description, **OPEN},
     )
+
+
+@on(Axis.Renamed)
+def axis_renamed(batch: Batch, e: Axis.Renamed, m: Meta) -> None:
+    batch.touch("axes", (m.key,)).update(label=e.label, description=e.description)
 
 
 @on(Indicator.Created)
@@ -179,9 +231,25 @@ def indicator_created(batch: Batch, e: Indicator.Created, m: Meta) -> None:
             "baseline": plain(e.baseline),
             "target": plain(e.target),
             "target_year": e.target_year,
+            "targets": {str(e.target_year): plain(e.target)},
             "last": {},
+            **OPEN,
         },
     )
+
+
+@on(Indicator.TargetSet)
+def indicator_target(batch: Batch, e: Indicator.TargetSet, m: Meta) -> None:
+    ind = batch.touch("indicators", (m.key,))
+    targets = ind.setdefault("targets", {str(ind["target_year"]): ind["target"]})
+    targets[str(e.year)] = plain(e.value)
+    last = max(targets, key=int)
+    ind.update(target=targets[last], target_year=int(last))
+
+
+@on(Indicator.Renamed)
+def indicator_renamed(batch: Batch, e: Indicator.Renamed, m: Meta) -> None:
+    batch.touch("indicators", (m.key,))["label"] = e.label
 
 
 @on(Indicator.Measured)
@@ -205,6 +273,38 @@ def indicator_measured(batch: Batch, e: Indicator.Measured, m: Meta) -> None:
 
 document("axes", lambda d: (d["code"], d["label"]))
 document("indicators", lambda d: (d["code"], d["axis"], d["label"]))
+
+CLOSABLE: dict[type, str] = {
+    Pole.Closed: "poles",
+    Direction.Closed: "directions",
+    Team.Closed: "teams",
+    Axis.Closed: "axes",
+    Indicator.Closed: "indicators",
+}
+
+# --- the COPIL's composition -------------------------------------------------------------
+
+
+@on(Committee.MemberAppointed, Committee.MemberChanged, Committee.MemberLeft)
+def committee_member(batch: Batch, e: Any, m: Meta) -> None:
+    if isinstance(e, Committee.MemberLeft):
+        batch.touch("committee", (e.username,)).update(
+            sitting=False, left_at=m.at, left_position=m.position
+        )
+        return
+    seat = {"kind": e.kind.value, "voting": e.voting, "sitting": True}
+    if isinstance(e, Committee.MemberAppointed):
+        seat.update(since=m.at, since_position=m.position, left_at=None)
+        seat.update(left_position=None)
+    doc = batch.doc("committee", (e.username,)) or {"username": e.username}
+    doc.update(seat)
+    batch.put("committee", (e.username,), doc)
+
+
+document(
+    "committee",
+    lambda d: (d["username"], d["kind"], int(d["voting"]), int(d["sitting"])),
+)
 
 # --- grid ------------------------------------------------------------------------------------
 

@@ -200,8 +200,12 @@ def test_direction_is_created_in_its_pole_and_can_move(
     ledger.create_pole(DSI, "PAM", "Pôle Aménagement")
     ledger.create_direction(DSI, "URB", "Urbanisme", "PRS")
     head = ledger.head()
-    ledger.move_direction(DSI, "URB", "PAM")
-    assert names_since(ledger, head) == ["Direction.Moved"]
+    ledger.move_direction(by("dsi", "réorganisation"), "URB", "PAM")
+    assert names_since(ledger, head) == [
+        "Direction.Moved",
+        "Pole.DirectionAttached",
+        "Pole.DirectionDetached",
+    ]
     direction = ledger.load(Direction, Direction.id_for("URB"))
     assert direction is not None
     assert (direction.code, direction.name, direction.pole) == (

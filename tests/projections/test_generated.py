@@ -74,6 +74,14 @@ def setup(led, *, bootstrap: bool = True) -> None:  # type: ignore[no-untyped-de
     led.add_user(admin, "ref", "Référent", "password-ref-1", roles=[("referent", "D")])
     led.create_team(DSI, "T", "Équipe", "dsi", capacity={2025: 100})
     led.create_axis(DSI, "A", "Axe")
+    # reference records the reference steps rename, close and change (not the ones
+    # the proposals use, whose lifecycle must go on)
+    led.define_municipality(admin, "Ville", "217500016", "75056")
+    led.create_pole(DSI, "P2", "Pôle 2")
+    led.create_direction(DSI, "D2", "Direction 2", "P2")
+    led.create_team(DSI, "T2", "Équipe 2", "business", "D2", capacity={2025: 50})
+    led.create_axis(DSI, "A2", "Axe 2")
+    led.create_indicator(DSI, "A2-I1", "A2", "Indicateur", "%", 10, 50, 2026)
     led.draft_grid(DSI, 1, "Grille", criteria=CRITERIA)
     led.adopt_grid(Caller("chair", reason="ok"), 1, "2024-01-10")
     for y in (2025, 2026):
@@ -196,8 +204,58 @@ def step(led, action: str, i: int, n: int) -> None:  # type: ignore[no-untyped-d
             led.adjust_budget(
                 FIN, 2025, "investissement", f"{1000 * (n - 4)}.00", "DM", "2025-06-01"
             )
+        elif action == "reference":
+            reference_step(led, i, n)
+        elif action == "committee":
+            committee_step(led, i, n)
     except DomainError:
         pass  # refused: nothing written
+
+
+WHY = Caller("dsi", reason="réorganisation")
+
+
+def reference_step(led, i: int, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Create, rename, move, close and change reference records (some refused)."""
+    admin = Caller("admin", reason="correction")
+    steps = [
+        lambda: led.create_direction(DSI, f"D{3 + i}", f"Direction {i}", "P2"),
+        lambda: led.move_direction(WHY, "D2", ["P", "P2"][n % 2]),
+        lambda: led.rename_direction(WHY, "D2", f"Direction {n}"),
+        lambda: led.close_direction(WHY, f"D{3 + i}"),
+        lambda: led.close_pole(WHY, "P2"),
+        lambda: led.rename_team(WHY, "T2", f"Équipe {n}"),
+        lambda: led.set_team_capacity(WHY, "T2", 2025 + i % 2, 10 * n),
+        lambda: led.close_team(WHY, "T2"),
+        lambda: led.set_indicator_target(WHY, "A2-I1", 2024 + i, n),
+        lambda: led.rename_axis(WHY, "A2", f"Axe {n}", "description"),
+        lambda: led.close_indicator(WHY, "A2-I1"),
+        lambda: led.close_axis(WHY, "A2"),
+        lambda: led.rename_plan(WHY, f"SDSI {n}"),
+        lambda: led.change_municipality(
+            admin, f"Ville {n}", "217500016", ["75056", "2A004"][i % 2]
+        ),
+        lambda: led.schedule_phase(
+            DSI, "cadrage", "2024-01-0" + str(1 + n % 9), "2024-03-01"
+        ),
+        lambda: led.start_phase(DSI, "cadrage", "2024-01-15"),
+        lambda: led.complete_phase(DSI, "cadrage", "2024-02-15"),
+    ]
+    steps[(i * 10 + n) % len(steps)]()
+
+
+def committee_step(led, i: int, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Seat, change and remove COPIL members (some refused)."""
+    who = ["chair", "m1", "m2", "dsi"][i]
+    admin = Caller("admin", reason="composition")
+    if n < 4:
+        led.appoint_committee_member(
+            admin, who, "dsi" if who == "dsi" else "elu", who != "dsi"
+        )
+    elif n < 7:
+        led.change_committee_member(admin, who, "dga", n == 5 and who != "dsi")
+    else:
+        led.remove_committee_member(admin, who)
 
 
 ACTIONS = [
@@ -215,6 +273,9 @@ ACTIONS = [
     "commit",
     "pay",
     "dm",
+    "reference",
+    "reference",
+    "committee",
 ]
 NEXT = {
     None: ["draft"],

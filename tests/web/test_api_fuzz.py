@@ -141,12 +141,16 @@ def api_rules(site: Site) -> list[tuple[Rule, str]]:
 def path_value(name: str, converter: str) -> st.SearchStrategy[str]:
     if converter == "IntegerConverter":
         return st.integers(0, 10**15).map(str)
-    known = {"code": [OWN, OTHER], "username": [SPARE], "milestone": ["M1"]}.get(
-        name, []
-    )
-    return st.sampled_from(known) | (text | awkward | awkward).map(
+    known = {
+        "code": [OWN, OTHER],
+        "username": [SPARE],
+        "milestone": ["M1"],
+        "phase": ["cadrage", "diagnostic_si"],
+    }.get(name, [])
+    hostile = (text | awkward | awkward).map(
         lambda v: quote(v, safe="", errors="surrogatepass")
     )
+    return st.sampled_from(known) | hostile if known else hostile
 
 
 def check_answer(response: Any, where: str) -> None:

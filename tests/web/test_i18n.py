@@ -232,11 +232,31 @@ def test_every_page_renders_in_english_with_no_french_label_left(site: Site) -> 
         (admin, "/admin/comptes"),
         (admin, f"/admin/comptes/{FINANCE}"),
         (admin, "/admin/comptes/nouveau"),
+        (admin, "/referentiel"),
+        (admin, "/referentiel/collectivite"),
+        (admin, "/referentiel/plan"),
+        (admin, "/referentiel/poles"),
+        (admin, "/referentiel/poles/PRS"),
+        (admin, "/referentiel/directions"),
+        (admin, "/referentiel/directions/FIN"),
+        (admin, "/referentiel/equipes"),
+        (admin, "/referentiel/equipes/DSI-APPS"),
+        (admin, "/referentiel/axes"),
+        (admin, "/referentiel/axes/A1"),
+        (admin, f"/referentiel/indicateurs/{first_indicator(site)}"),
+        (admin, "/referentiel/copil"),
+        (dsi, "/referentiel/plan"),
         (dsi, "/api/docs"),
         (site.client(), "/connexion?lang=en"),
     ]
     for client, url in pages:
         assert_english(client.get(url), url, french)
+
+
+def first_indicator(site: Site) -> str:
+    from projections import reference_queries as rq
+
+    return str(rq.axes(site.read_model.store)[0]["indicators"][0]["code"])
 
 
 def q_sessions(site: Site) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ class SdsiApi(Api):  # type: ignore[misc]
 
 
 def init_api(app: Flask) -> None:
-    from web.api import audit, commands, reads, scenarios
+    from web.api import audit, commands, reads, referential, scenarios
     from web.auth import authorise_request
 
     app.config.update(
@@ -47,7 +47,10 @@ def init_api(app: Flask) -> None:
         "security": [{"bearer": []}],
     }
     api = SdsiApi(app, spec_kwargs=spec)
-    blueprints = (*reads.BLUEPRINTS, *commands.BLUEPRINTS, *scenarios.BLUEPRINTS)
+    blueprints = (
+        *reads.BLUEPRINTS, *commands.BLUEPRINTS, *referential.BLUEPRINTS,
+        *scenarios.BLUEPRINTS,
+    )
     for blp in (*blueprints, *audit.BLUEPRINTS):
         api.register_blueprint(blp)
     app.extensions["sdsi_api"] = api

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from projections import queries as q
+from projections import reference_queries as rq
 from web.access import allowed
 from web.api import responses as r
 from web.api import schemas as s
@@ -209,8 +210,9 @@ def views_status() -> dict[str, Any]:
 @requires("plan.view")
 @cached_read()
 def plan(args: dict[str, Any]) -> dict[str, Any]:
-    """The SDSI plan and its phases."""
-    return {"plan": q.plan(_store(args))}
+    """The SDSI plan, its phases and its history."""
+    record = rq.plan_record(_store(args))
+    return {"plan": record["plan"], "history": record["history"]}
 
 
 @reference.route("/organisation")
@@ -220,8 +222,8 @@ def plan(args: dict[str, Any]) -> dict[str, Any]:
 @requires("plan.view")
 @cached_read()
 def organisation(args: dict[str, Any]) -> dict[str, Any]:
-    """Pôles, directions and teams."""
-    return q.organisation(_store(args))
+    """Pôles, directions (with their referents) and teams, open and closed."""
+    return rq.organisation(_store(args))
 
 
 @reference.route("/axes")
@@ -231,8 +233,8 @@ def organisation(args: dict[str, Any]) -> dict[str, Any]:
 @requires("plan.view")
 @cached_read()
 def axes(args: dict[str, Any]) -> dict[str, Any]:
-    """Strategic axes with their indicators."""
-    return {"axes": q.axes(_store(args))}
+    """Strategic axes with their indicators and yearly targets, open and closed."""
+    return {"axes": rq.axes(_store(args))}
 
 
 @reference.route("/grids")

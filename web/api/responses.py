@@ -503,6 +503,8 @@ class CommitteeMember(Out):
     username = Str()
     display_name = Str()
     roles = Strs()
+    kind = Opt(metadata={"description": "Qualité au COPIL, une fois sa composition enregistrée"})
+    voting = fields.Boolean(metadata={"description": "Voix délibérative dans la composition"})
     can_vote = fields.Boolean()
 
 
@@ -557,18 +559,50 @@ class PlanOut(Out):
 
 class PlanResponse(Out):
     plan = fields.Nested(PlanOut, allow_none=True)
+    history = fields.List(
+        fields.Nested(AuditEvent),
+        metadata={"description": "Événements du plan, du plus récent au plus ancien"},
+    )
+
+
+STATUS = {"description": "open (en service) ou closed (fermé, historique conservé)"}
+HISTORY = {"description": "Qui, quand, pourquoi : chaque événement, le plus récent en tête"}
+
+
+class MunicipalityOut(Out):
+    name = Str()
+    siren = Str()
+    siret = Str(metadata={"description": "Vide si non renseigné"})
+    insee = Str()
+    position = OptInt()
+    updated_position = OptInt()
+
+
+class MunicipalityRecord(Out):
+    municipality = fields.Nested(MunicipalityOut, allow_none=True)
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
+
+
+class Referent(Out):
+    username = Str()
+    display_name = Str()
 
 
 class PoleOut(Out):
     code = Str()
     name = Str()
+    status = Str(metadata=STATUS)
+    closed_at = Opt(metadata=TIME)
 
 
 class DirectionOut(Out):
     code = Str()
     name = Str()
     pole = Opt()
+    status = Str(metadata=STATUS)
+    closed_at = Opt(metadata=TIME)
     proposals = Strs()
+    referents = fields.List(fields.Nested(Referent))
 
 
 class TeamOut(Out):
@@ -576,6 +610,8 @@ class TeamOut(Out):
     name = Str()
     kind = Str()
     direction = Opt()
+    status = Str(metadata=STATUS)
+    closed_at = Opt(metadata=TIME)
     capacity = AnyDict(metadata={"description": "année → jours-personne"})
 
 
@@ -585,14 +621,49 @@ class Organisation(Out):
     teams = fields.List(fields.Nested(TeamOut))
 
 
+class PoleRecord(PoleOut):
+    directions = fields.List(fields.Nested(DirectionOut))
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
+
+
+class GrantOut(Out):
+    position = Int()
+    username = Str()
+    action = Str()
+    role = Str()
+    scope = Opt()
+    actor = Opt()
+    reason = Opt()
+    at = Opt(metadata=TIME)
+
+
+class DirectionRecord(DirectionOut):
+    teams = fields.List(fields.Nested(TeamOut))
+    referent_grants = fields.List(
+        fields.Nested(GrantOut),
+        metadata={
+            "description": "Attributions et retraits du rôle de référent "
+            "(administrateurs et auditeurs ; vide sinon)"
+        },
+    )
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
+
+
+class TeamRecord(TeamOut):
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
+
+
 class IndicatorOut(Out):
     code = Str()
     axis = Str()
     label = Str()
     unit = Opt()
     baseline = Opt()
-    target = Opt()
+    target = Opt(metadata={"description": "Cible de la dernière année ciblée"})
     target_year = OptInt()
+    targets = AnyDict(metadata={"description": "année → cible (décimal en chaîne)"})
+    status = Str(metadata=STATUS)
+    closed_at = Opt(metadata=TIME)
     last = AnyDict(allow_none=True)
 
 
@@ -600,11 +671,46 @@ class AxisOut(Out):
     code = Str()
     label = Str()
     description = Opt()
+    status = Str(metadata=STATUS)
+    closed_at = Opt(metadata=TIME)
     indicators = fields.List(fields.Nested(IndicatorOut))
 
 
 class Axes(Out):
     axes = fields.List(fields.Nested(AxisOut))
+
+
+class AxisRecord(AxisOut):
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
+
+
+class Measurement(Out):
+    position = Int()
+    indicator = Str()
+    on = Str(metadata=DATE)
+    value = Dec()
+    kind = Str()
+    comment = Opt()
+
+
+class IndicatorRecord(IndicatorOut):
+    measurements = fields.List(fields.Nested(Measurement))
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
+
+
+class CommitteeSeat(Out):
+    username = Str()
+    display_name = Str()
+    kind = Str(metadata={"description": "elu, dgs, dga, dsi ou expert"})
+    voting = fields.Boolean()
+    sitting = fields.Boolean(metadata={"description": "Faux pour un membre parti"})
+    since = Opt(metadata=TIME)
+    left_at = Opt(metadata=TIME)
+
+
+class CommitteeRecord(Out):
+    members = fields.List(fields.Nested(CommitteeSeat))
+    history = fields.List(fields.Nested(AuditEvent), metadata=HISTORY)
 
 
 class ScaleLevelOut(Out):
@@ -654,17 +760,6 @@ class AccountOut(Out):
     roles = Strs()
     created_at = Opt(metadata=TIME)
     created_by = Opt()
-
-
-class GrantOut(Out):
-    position = Int()
-    username = Str()
-    action = Str()
-    role = Str()
-    scope = Opt()
-    actor = Opt()
-    reason = Opt()
-    at = Opt(metadata=TIME)
 
 
 class Accounts(Out):

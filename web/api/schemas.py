@@ -8,7 +8,13 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from domain.errors import InvalidValue
-from domain.values import AMOUNT_PATTERN, UNSIGNED_AMOUNT_PATTERN, money
+from domain.values import (
+    AMOUNT_PATTERN,
+    DECIMAL_TEXT,
+    UNSIGNED_AMOUNT_PATTERN,
+    decimal_value,
+    money,
+)
 
 
 class Money(fields.Field):
@@ -446,3 +452,143 @@ class MeasureIn(Base):
     value = fields.String(required=True, metadata={"description": "Valeur décimale"})
     kind = fields.String(load_default="realised", validate=validate.OneOf(["planned", "realised"]))
     comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+# --- commands: reference data (municipality, plan, organisation, strategy, COPIL) -----------
+
+
+class DecimalValue(fields.Field):
+    """An exact decimal (indicator baselines, targets): a decimal string (``"12.5"``,
+    ``"-3,75"``) or an integer; floats, exponents and spaces refused. The grammar is
+    the domain's (:func:`domain.values.decimal_value`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "pattern": "^" + DECIMAL_TEXT.pattern + "$",
+            "example": "12.5",
+            "description": 'Nombre décimal exact : chaîne (ex. "12.5") ou entier ; jamais un nombre flottant',
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(DECIMAL_EXPECTED)
+        try:
+            return decimal_value(value, attr or "value")
+        except InvalidValue as exc:
+            raise ValidationError(exc.params.get("reason", DECIMAL_EXPECTED)) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+
+DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'
+REASON_REQUIRED = validate.Length(min=1, max=2000)
+
+
+class OptionalReason(Base):
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={"description": "Motif (facultatif, enregistré avec l'événement)"})
+
+
+class RequiredReason(Base):
+    reason = fields.String(required=True, validate=REASON_REQUIRED, metadata={"description": "Motif (obligatoire, enregistré avec l'événement)"})
+
+
+class MunicipalityIn(OptionalReason):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Nom de la collectivité"})
+    siren = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"description": "SIREN : 9 chiffres, clé de Luhn", "example": "217500016"})
+    siret = fields.String(load_default="", validate=validate.Length(max=40), metadata={"description": "SIRET du siège : 14 chiffres commençant par le SIREN (facultatif)"})
+    insee = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"description": "Code commune INSEE (COG) : 5 caractères, ex. 75056, 2A004", "example": "75056"})
+
+
+class MunicipalityChange(MunicipalityIn):
+    reason = fields.String(required=True, validate=REASON_REQUIRED)
+
+
+class PlanIn(OptionalReason):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Intitulé du plan"})
+    municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={"description": "Collectivité (par défaut : celle définie)"})
+    first_year = fields.Integer(required=True, strict=True, validate=YEAR)
+    last_year = fields.Integer(required=True, strict=True, validate=YEAR)
+
+
+class Rename(RequiredReason):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PhaseSchedule(OptionalReason):
+    planned_start = fields.Date(required=True)
+    planned_end = fields.Date(required=True)
+
+
+class PhaseDate(OptionalReason):
+    on = fields.Date(required=True, metadata={"description": "Date réelle (pas dans le futur)"})
+
+
+class PoleIn(OptionalReason):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class DirectionIn(PoleIn):
+    pole = fields.String(required=True, validate=CODE)
+
+
+class MoveDirection(RequiredReason):
+    pole = fields.String(required=True, validate=CODE)
+
+
+class TeamIn(PoleIn):
+    kind = fields.String(required=True, validate=validate.OneOf(["dsi", "business"]))
+    direction = fields.String(load_default=None, allow_none=True, validate=CODE, metadata={"description": "Direction (obligatoire pour une équipe métier)"})
+    capacity = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^(20[0-9]{2}|2100)$", error="Année entre 2000 et 2100.")),
+        values=fields.Integer(strict=True, validate=validate.Range(0, 100_000)),
+        load_default=dict,
+        metadata={"description": "Capacité par année : {\"2027\": 220} (jours-personne)"},
+    )
+
+
+class CapacityIn(OptionalReason):
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000), metadata={"description": "Jours-personne de l'année (motif obligatoire pour modifier une capacité déjà fixée)"})
+
+
+class AxisIn(OptionalReason):
+    code = fields.String(required=True, validate=CODE)
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RenameAxis(RequiredReason):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={"description": "Nouvelle description (inchangée si absente)"})
+
+
+class IndicatorIn(OptionalReason):
+    code = fields.String(required=True, validate=CODE)
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    baseline = DecimalValue(required=True)
+    target = DecimalValue(required=True)
+    target_year = fields.Integer(required=True, strict=True, validate=YEAR)
+
+
+class RenameIndicator(RequiredReason):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TargetIn(OptionalReason):
+    value = DecimalValue(required=True, metadata={"description": "Cible de l'année (motif obligatoire pour modifier une cible déjà fixée)"})
+
+
+class CommitteeMemberIn(OptionalReason):
+    username = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    kind = fields.String(required=True, validate=validate.OneOf(["elu", "dgs", "dga", "dsi", "expert"]), metadata={"description": "élu, DGS, DGA, DSI ou expert invité"})
+    voting = fields.Boolean(required=True, metadata={"description": "Voix délibérative (jamais pour un expert invité)"})
+
+
+class CommitteeMemberChange(RequiredReason):
+    kind = fields.String(required=True, validate=validate.OneOf(["elu", "dgs", "dga", "dsi", "expert"]))
+    voting = fields.Boolean(required=True)

@@ -30,6 +30,7 @@ from web.ui import (  # noqa: E402,F401  (views register on the blueprint)
     home,
     portfolio,
     proposals,
+    referential,
     scenarios,
     sessions,
 )

@@ -30,6 +30,7 @@ NAV = [
     ("ui.budget", N_("Budget"), "budget.view"),
     ("ui.grids", N_("Grille d'évaluation"), "grid.view"),
     ("ui.plan", N_("Plan"), "plan.view"),
+    ("ui.referential", N_("Référentiel"), "reference.view"),
     ("ui.scenarios", N_("Scénarios"), "scenario.view"),
     ("ui.audit", N_("Audit"), "audit.view"),
     ("ui.exports", N_("Exports"), "export.opendata"),

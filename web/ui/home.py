@@ -60,6 +60,10 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
         from web.state import state
 
         out["views"] = state().read_model.status()
+    if "admin" in roles:
+        from web.ui.referential import checklist
+
+        out["setup"] = checklist(st)
     return out
 
 

@@ -150,6 +150,19 @@ def set_milestone(code: str) -> Response:
     return redirect(url_for("ui.proposal", code=code))
 
 
+@bp.route("/fiches/<code>/jalons/atteint", methods=["POST"])
+@requires("proposal.execute")
+def reach_milestone(code: str) -> Response:
+    """Record the actual date of a planned milestone."""
+    milestone = request.form.get("milestone", "").strip()
+    data = scalars(request.form, "on")
+    result, errors = run_form(s.ReachMilestone(), data, lambda c, d: state().ledger.reach_milestone(c, code, milestone, d["on"]))
+    flash(_("Jalon atteint.") if result else (errors.message or _("Action refusée.")), "success" if result else "error")
+    for field, message in errors.items():
+        flash(f"{field} : {message}", "error")
+    return redirect(url_for("ui.proposal", code=code))
+
+
 @bp.route("/fiches/<code>/qualifier", methods=["GET", "POST"])
 @requires("proposal.qualify")
 def qualify(code: str) -> Any:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -39,6 +40,9 @@ from projections.store import SQLiteViewStore, ViewStore, open_store
 log = logging.getLogger(__name__)
 
 
+_POSITION = re.compile(r"[0-9]{1,18}", re.ASCII)
+
+
 class ViewsNotInitialised(Exception):
     """The view tables do not exist: ``sdsi init`` creates them."""
 
@@ -46,20 +50,21 @@ class ViewsNotInitialised(Exception):
 def parse_as_of(value: str) -> tuple[str, Any]:
     """``("position", N)`` or ``("time", aware UTC datetime)``; InvalidValue otherwise."""
     text = value.strip()
+    shown = value[:60] + "…" if len(value) > 60 else value
     if text.startswith("position:"):
         raw = text.split(":", 1)[1]
-        if not raw.isdigit():
-            raise InvalidValue("as_of", value, "position:N avec N entier positif")
+        if not _POSITION.fullmatch(raw):
+            raise InvalidValue("as_of", shown, "position:N avec N entier positif")
         return "position", int(raw)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return "time", moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+14:00 has no UTC instant
         raise InvalidValue(
-            "as_of", value, "date-heure ISO 8601 (UTC) ou position:N"
+            "as_of", shown, "date-heure ISO 8601 (UTC) ou position:N"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return "time", moment.astimezone(UTC)
 
 
 class ReadModel:

@@ -252,7 +252,20 @@ def _load_demo(cli: CliContext, scale: int) -> None:
     from sdsi.demo.loader import DemoLoader
 
     ledger = cli.ledger
-    if ledger.load(Plan, Plan.id_for()) is not None:
+    loaded = ledger.storage.get_meta("demo_loaded")
+    if loaded is None and _loaded_before_the_mark(ledger):
+        ledger.storage.set_meta("demo_loaded", "before the mark")
+        loaded = "before the mark"
+    if loaded is None and ledger.load(Plan, Plan.id_for()) is not None:
+        # A load stopped half way (interrupted, or the plan of a real municipality):
+        # events are never deleted, so it cannot be completed or redone here.
+        fail(
+            f"{ledger.settings.database.describe()} already holds a plan but no "
+            f"complete demo ({ledger.head()} events): an interrupted `sdsi demo`, or a "
+            "real municipality. Events are never deleted: load the demo into an empty "
+            "database (another SDSI_DATA_DIR or SDSI_DATABASE_URL)."
+        )
+    if loaded is not None:
         click.echo("demo already loaded: nothing changed")
     else:
         quiet = not sys.stderr.isatty()
@@ -270,6 +283,7 @@ def _load_demo(cli: CliContext, scale: int) -> None:
         Sealer(
             ledger
         ).run_once()  # seal the history: checkpoints at each session closure
+        ledger.storage.set_meta("demo_loaded", f"scale {scale}")
         seconds = time.perf_counter() - started
         click.echo(
             f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:"
@@ -281,6 +295,16 @@ def _load_demo(cli: CliContext, scale: int) -> None:
     click.echo(
         "  ref.<direction> (e.g. ref.dsn, ref.edu): the referent of each direction"
     )
+
+
+def _loaded_before_the_mark(ledger: Any) -> bool:
+    """A demo loaded completely by a version that did not mark it: its last session,
+    left open, exists (an interrupted load never got that far)."""
+    from domain.sessions import Session
+    from sdsi.demo.loader import LAST_SESSION
+
+    code = f"COPIL-{LAST_SESSION.isoformat()}"
+    return ledger.load(Session, Session.id_for(code)) is not None
 
 
 def _serve_demo(cli: CliContext, port: int) -> None:

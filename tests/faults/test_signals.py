@@ -4,6 +4,7 @@ gracefully: a request in flight is answered, no process is left, no port held.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.harness import (
+    SDSI,
     Process,
     env_for,
     follow,
@@ -137,3 +139,37 @@ def test_demo_stops_on_sigterm_leaving_nothing(tmp_path: Path) -> None:
     assert demo.proc.wait(40) == 0, demo.output()[-2000:]  # type: ignore[union-attr]
     assert _gone(family) == []
     assert _port_free(port)
+
+
+def test_an_interrupted_demo_load_is_reported_not_taken_for_loaded(
+    tmp_path: Path,
+) -> None:
+    """`sdsi demo` stopped half way used to leave "demo already loaded: nothing
+    changed" for ever, listing accounts that might not exist."""
+    import sqlite3
+
+    db = tmp_path / "demo.db"
+    env = env_for(tmp_path / "data", f"sqlite:///{db}")
+    demo = Process(["demo", "--no-serve"], env, tmp_path / "demo.log").start()
+    deadline = time.monotonic() + 120
+    count = 0
+    while count < 1500:
+        assert demo.alive(), demo.output()[-2000:]
+        assert time.monotonic() < deadline, "the demo did not load"
+        time.sleep(0.2)
+        with (
+            contextlib.suppress(sqlite3.Error),
+            contextlib.closing(sqlite3.connect(db, timeout=1)) as conn,
+        ):
+            count = conn.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+    demo.kill()  # SIGKILL, mid-load
+    again = subprocess.run(
+        [SDSI, "demo", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "no complete demo" in again.stderr
+    assert "demo already loaded" not in again.stdout

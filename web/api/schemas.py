@@ -119,7 +119,7 @@ class ErrorResponse(Base):
 
 
 class AsOf(Base):
-    as_of = fields.String(load_default=None, metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"})
+    as_of = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"})
 
 
 class PortfolioQuery(AsOf):

@@ -39,6 +39,10 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    # No constant folding in templates: Jinja would call a filter on a literal once, at
+    # compile time, in the language of the first request of the worker ("Investment"
+    # then showed on French pages); our filters depend on the request's locale.
+    app.jinja_options = {**app.jinja_options, "optimized": False}
     app.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,

@@ -537,3 +537,20 @@ def test_the_app_reads_the_catalog_compiled_at_start_up(site: Site) -> None:
     assert compiled.exists()
     assert compiled.stat().st_mtime >= CATALOG.stat().st_mtime
     assert not (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_labels_of_literal_values_follow_each_request_language(site: Site) -> None:
+    """A filter applied to a literal (``'investissement'|section``) is evaluated per
+    request, not folded once in whichever language compiled the template first."""
+    for first, second in (("en", "fr"), ("fr", "en"), ("en", "fr")):
+        for lang in (first, second):
+            client = site.client(FINANCE)
+            assert client.get(f"/?lang={lang}").status_code == 200
+            body = page(client.get("/budget/bp"))
+            options = re.findall(r"<option[^>]*>([^<]*)</option>", body)
+            wanted, unwanted = (
+                ("Investissement", "Investment")
+                if lang == "fr"
+                else ("Investment", "Investissement")
+            )
+            assert wanted in options and unwanted not in options, (lang, options)

@@ -54,6 +54,7 @@ from domain.values import (
     as_dict,
     as_list,
     code,
+    decimal_value,
     enum_value,
     iso_date,
     money,
@@ -108,10 +109,12 @@ class QuorumRule(ValueObject):
             "count",
             "fraction",
         ):
-            try:
-                rule = cls(raw["kind"], Decimal(str(raw.get("value", 0))))
-            except ArithmeticError:
-                raise InvalidValue("quorum", raw, "valeur décimale attendue") from None
+            value = raw.get("value", 0)
+            if not isinstance(value, Decimal):
+                value = decimal_value(value, "quorum")  # never 1e-999999999, 0.5, ١
+            if value != value.quantize(Decimal("0.0001")):
+                raise InvalidValue("quorum", str(value), "au plus 4 décimales")
+            rule = cls(raw["kind"], value)
         else:
             raise InvalidValue(
                 "quorum",

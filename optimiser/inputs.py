@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from domain.errors import InvalidValue
 from domain.scoring import rounded, share
+from domain.values import decimal_value
 from optimiser.model import (
     Budget,
     Candidate,
@@ -96,11 +99,13 @@ class Inputs:
 
 
 def _decimal(value: Any, field: str, *, low: Decimal) -> Decimal:
+    """The domain's exact decimals (``1.1``, ``1,1``; never ``1e2``, ``1_0``, a float
+    or another script's digits)."""
     if isinstance(value, bool | float):
         raise ProblemError(field, f"« {field} » : nombre décimal exact attendu.")
     try:
-        d = Decimal(str(value).strip().replace(",", "."))
-    except ArithmeticError:
+        d = decimal_value(value, field)
+    except InvalidValue:
         raise ProblemError(field, f"« {field} » : nombre décimal attendu.") from None
     if not d.is_finite() or d < low or d > 1000:
         raise ProblemError(field, f"« {field} » : valeur hors limites ({value}).")
@@ -108,12 +113,13 @@ def _decimal(value: Any, field: str, *, low: Decimal) -> Decimal:
 
 
 def _int(value: Any, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool):
+    """An integer, or its ASCII digits (never ``10.9``, ``1_0``, `` 1`` or ``١``)."""
+    if isinstance(value, bool) or not (
+        isinstance(value, int)
+        or (isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value))
+    ):
         raise ProblemError(field, f"« {field} » : entier attendu.")
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        raise ProblemError(field, f"« {field} » : entier attendu.") from None
+    n = int(value)
     if not low <= n <= high:
         raise ProblemError(field, f"« {field} » : entre {low} et {high}.")
     return n

@@ -30,7 +30,7 @@ BLUEPRINTS = (audit,)
 MOMENT = validate.Length(min=1, max=64)
 
 
-class DiffQuery(s.Base):
+class DiffQuery(s.Query):
     """Two moments: ISO date-times (UTC if no offset) or ``position:N``."""
 
     a = fields.String(

@@ -33,7 +33,7 @@ BLUEPRINTS = (scenarios,)
 
 MAX_TIME_LIMIT = 60  # seconds per solve, from the web
 DECIMAL = validate.Regexp(
-    r"^\s*\d{1,4}([.,]\d{1,6})?\s*$", error="Nombre décimal positif attendu (ex. 1,1)."
+    r"^[0-9]{1,4}([.,][0-9]{1,6})?$", error="Nombre décimal positif attendu (ex. 1,1)."
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -57,10 +58,80 @@ FLOAT_REFUSED = 'Montant en chaîne décimale attendu (ex. "125000.00"), jamais 
 NOT_AN_AMOUNT = 'Montant en chaîne décimale attendu (ex. "125000.00").'
 
 
+class DecimalValue(fields.Field):
+    """An exact decimal (indicator baselines, targets): a decimal string (``"12.5"``,
+    ``"-3,75"``) or an integer; floats, exponents and spaces refused. The grammar is
+    the domain's (:func:`domain.values.decimal_value`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "pattern": "^" + DECIMAL_TEXT.pattern + "$",
+            "example": "12.5",
+            "description": 'Nombre décimal exact : chaîne (ex. "12.5") ou entier ; jamais un nombre flottant',
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(DECIMAL_EXPECTED)
+        try:
+            return decimal_value(value, attr or "value")
+        except InvalidValue as exc:
+            raise ValidationError(exc.params.get("reason", DECIMAL_EXPECTED)) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+
+DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'
+
+
+class QueryInt(fields.Integer):
+    """An integer in a query string: ASCII digits only (``int()`` also takes " 1",
+    "1_0" and other scripts' digits, and more digits than anyone means)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not _QUERY_INT.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
+
+
+_QUERY_INT = re.compile(r"-?[0-9]{1,12}", re.ASCII)
+
+
 class Base(Schema):
+    """Every request schema: unknown fields refused; numbers as the API promises them —
+    a JSON integer where an integer is asked (never ``"10"``, ``10.0`` or ``10.9``,
+    which non-strict fields took, the last as 10) and, in a query string, ASCII digits;
+    exact decimals through :class:`Money` or :class:`DecimalValue`, never floats."""
+
     class Meta:
         unknown = RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        for field in _leaves(field_obj):
+            if type(field) is fields.Integer:
+                if isinstance(self, Query):
+                    field.__class__ = QueryInt
+                else:
+                    field.strict = True
+            elif isinstance(field, fields.Float | fields.Decimal):
+                raise TypeError(
+                    f"{type(self).__name__}.{field_name}: a request takes exact decimals "
+                    "(Money, DecimalValue), never fields.Float or fields.Decimal"
+                )
+
+
+def _leaves(field: fields.Field) -> list[fields.Field]:
+    """A field and the fields it holds (list items, dict values)."""
+    out = [field]
+    for inner in (getattr(field, "inner", None), getattr(field, "value_field", None)):
+        if isinstance(inner, fields.Field):
+            out += _leaves(inner)
+    return out
 
 
 class ReasonMixin(Base):
@@ -118,7 +189,11 @@ class ErrorResponse(Base):
 # --- reads ---------------------------------------------------------------------------------------
 
 
-class AsOf(Base):
+class Query(Base):
+    """A query string's parameters (every schema given with ``location="query"``)."""
+
+
+class AsOf(Query):
     as_of = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"})
 
 
@@ -167,7 +242,7 @@ class GridDiffQuery(AsOf):
     b = fields.Integer(required=True, validate=validate.Range(1, 10_000))
 
 
-class ConsistencyQuery(Base):
+class ConsistencyQuery(Query):
     old = fields.Integer(required=True, data_key="from", validate=validate.Range(0, 10**12))
     new = fields.Integer(required=True, data_key="to", validate=validate.Range(0, 10**12))
 
@@ -272,9 +347,10 @@ class ReachMilestone(Base):
 
 
 class Progress(Base):
-    percent = fields.Decimal(
-        required=True, places=2, validate=validate.Range(0, 100), as_string=True,
-        metadata={"minimum": 0, "maximum": 100},  # numbers in the OpenAPI document
+    percent = DecimalValue(
+        required=True, validate=validate.Range(0, 100),
+        metadata={"description": "Avancement en %, de 0 à 100, au plus 2 décimales "
+                                 '(chaîne décimale, ex. "42.5", ou entier)'},
     )
 
 
@@ -294,7 +370,11 @@ class Scores(Base):
 
 class Quorum(Base):
     kind = fields.String(required=True, validate=validate.OneOf(["majority", "count", "fraction"]))
-    value = fields.Decimal(load_default=Decimal(0), as_string=True)
+    value = DecimalValue(
+        load_default=Decimal(0),
+        metadata={"description": 'count : un entier (ex. "3") ; fraction : entre 0 et 1, '
+                                 'au plus 4 décimales (ex. "0.5")'},
+    )
 
 
 class Convene(Base):
@@ -457,34 +537,6 @@ class MeasureIn(Base):
 # --- commands: reference data (municipality, plan, organisation, strategy, COPIL) -----------
 
 
-class DecimalValue(fields.Field):
-    """An exact decimal (indicator baselines, targets): a decimal string (``"12.5"``,
-    ``"-3,75"``) or an integer; floats, exponents and spaces refused. The grammar is
-    the domain's (:func:`domain.values.decimal_value`)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        metadata = {
-            "type": "string",
-            "pattern": "^" + DECIMAL_TEXT.pattern + "$",
-            "example": "12.5",
-            "description": 'Nombre décimal exact : chaîne (ex. "12.5") ou entier ; jamais un nombre flottant',
-            **kwargs.pop("metadata", {}),
-        }
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError(DECIMAL_EXPECTED)
-        try:
-            return decimal_value(value, attr or "value")
-        except InvalidValue as exc:
-            raise ValidationError(exc.params.get("reason", DECIMAL_EXPECTED)) from None
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else format(Decimal(value), "f")
-
-
-DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'
 REASON_REQUIRED = validate.Length(min=1, max=2000)
 
 

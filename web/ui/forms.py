@@ -12,7 +12,11 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-ROW = re.compile(r"^(?P<list>[a-z_]+)-(?P<index>\d+)-(?P<field>[a-z_]+)$")
+ROW = re.compile(r"^(?P<list>[a-z_]+)-(?P<index>[0-9]{1,4})-(?P<field>[a-z_]+)$")
+# An integer a person types: ASCII digits only (``\d`` takes any script's digits), and
+# short (``int()`` refuses more than 4,300 digits: a 500); anything else stays text and
+# the schema refuses it, naming the field.
+INTEGER = re.compile(r"-?[0-9]{1,12}")
 INTEGER_FIELDS = {"year", "days", "level", "revision", "grid_version", "number", "based_on"}
 
 
@@ -31,7 +35,7 @@ def rows(form: MultiDict[str, str], name: str) -> list[dict[str, Any]]:
 
 
 def _typed(field: str, value: str) -> Any:
-    if field in INTEGER_FIELDS and re.fullmatch(r"-?\d+", value):
+    if field in INTEGER_FIELDS and INTEGER.fullmatch(value):
         return int(value)
     return value
 
@@ -42,7 +46,7 @@ def scalars(form: MultiDict[str, str], *names: str, integers: tuple[str, ...] = 
     for name in names:
         value = form.get(name, "").strip()
         if value != "":
-            out[name] = int(value) if name in integers and re.fullmatch(r"-?\d+", value) else value
+            out[name] = int(value) if name in integers and INTEGER.fullmatch(value) else value
     for name in booleans:
         out[name] = form.get(name) in ("on", "true", "1", "yes")
     return out

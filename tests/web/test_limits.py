@@ -19,8 +19,10 @@ from web.limits import MAX_JSON_DEPTH, json_too_deep
 SCALARS = st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab,:')
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(alphabet='[]{}"\\k'), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{}"\\k'), inner, max_size=3)
+    ),
     max_leaves=40,
 )
 
@@ -96,3 +98,41 @@ def test_a_body_over_the_size_limit_is_refused_with_413(site: Site) -> None:
     )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "too_large"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/proposals"])
+def test_numbers_longer_than_any_field_are_refused_before_decoding(
+    site: Site, path: str
+) -> None:
+    """Python's decoder refuses integers over 4,300 digits with ValueError (a 500)."""
+    head = site.head()
+    headers = {} if path.endswith("token") else bearer(site, login("dsi"))
+    body = '{"title": ' + "9" * 5000 + "}"
+    response = site.client().post(
+        path, data=body, headers=headers, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "json_number_too_long"
+    assert site.head() == head
+
+
+def test_a_form_integer_of_thousands_of_digits_is_refused_naming_the_field(
+    site: Site,
+) -> None:
+    from tests.web.ui_client import text
+
+    head = site.head()
+    client = site.client(login("finance"))
+    response = client.post(
+        "/budget/bp",
+        data={
+            "year": "9" * 5000,
+            "section": "investissement",
+            "amount": "1000",
+            "deliberation": "BP",
+            "on": "2026-01-05",
+        },
+    )
+    assert response.status_code == 422  # refused in the form, not a 500
+    assert "Not a valid integer" not in text(response)
+    assert site.head() == head

@@ -90,23 +90,48 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                         table(name), who
                     )
                 )
-        # The read models (projections' ``<prefix>v_*`` tables in the same schema)
-        # are rewritten by their followers, which run in the application's processes.
-        views = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s"
-            " AND tablename LIKE %s ORDER BY tablename",
-            (ledger.storage.schema, prefix.replace("_", "\\_") + "v\\_%"),
-        ).fetchall()
-        for (name,) in views:
-            statements.append(
-                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO {}").format(
-                    schema, sql.Identifier(name), who
-                )
-            )
+        statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(
                 sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(row[0]), who)
             )
         for statement in statements:
             conn.execute(statement)
+    ledger.storage.set_meta("app_role", role)  # `sdsi projections rebuild` re-grants
     return password
+
+
+def _view_grants(conn: Any, ledger: Any, who: sql.Identifier) -> list[sql.Composed]:
+    """The read models (projections' ``<prefix>v_*`` tables in the same schema) are
+    rewritten by their followers, which run in the application's processes."""
+    schema = sql.Identifier(ledger.storage.schema)
+    prefix = ledger.recorder.table_prefix
+    views = conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %s"
+        " AND tablename LIKE %s ORDER BY tablename",
+        (ledger.storage.schema, prefix.replace("_", "\\_") + "v\\_%"),
+    ).fetchall()
+    return [
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {}.{} TO {}").format(
+            schema, sql.Identifier(name), who
+        )
+        for (name,) in views
+    ]
+
+
+def regrant_views(ledger: Any) -> str | None:
+    """After the owner rebuilt the views (new tables), give them back to the app role
+    recorded by ``sdsi init --app-role``; returns its name (None if there is none)."""
+    role = ledger.storage.get_meta("app_role")
+    if role is None or not ledger.settings.database.is_postgres:
+        return None
+    db = ledger.settings.database
+    with psycopg.connect(**db.libpq_kwargs(), autocommit=True) as conn:  # type: ignore[arg-type]
+        exists = conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+        ).fetchone()
+        if not exists:
+            return None
+        for statement in _view_grants(conn, ledger, sql.Identifier(role)):
+            conn.execute(statement)
+    return role

@@ -41,6 +41,16 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, OUTAGE_ERRORS)
 
 
+def views_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the view tables are missing or out of reach for now (the
+    owner rebuilding them, or not yet granting the rebuilt ones to the app role)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "no such table" in str(exc).lower()
+    return isinstance(
+        exc, psycopg.errors.UndefinedTable | psycopg.errors.InsufficientPrivilege
+    )
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

@@ -161,13 +161,27 @@ def rebuild(cli: CliContext, batch_size: int) -> None:
     head = rm.head_position()
     projector = rm.projector(batch_size=batch_size)
     started = time.perf_counter()
-    with progress(head, "rebuilding views") as bar:
-        n = projector.rebuild(progress=bar)
+    import psycopg
+
+    from ledger.guards import regrant_views
+
+    try:
+        with progress(head, "rebuilding views") as bar:
+            n = projector.rebuild(progress=bar)
+    except psycopg.errors.InsufficientPrivilege:
+        fail(
+            f"{cli.settings.database.user} may not recreate the view tables: run "
+            "`sdsi projections rebuild` as the database owner (the application role "
+            "only reads and writes rows)"
+        )
     seconds = time.perf_counter() - started
     rate = n / seconds if seconds else 0
     click.echo(
         f"rebuilt {len(VIEWS_FOR_REPLAY)} views from {n} events in {seconds:.1f} s ({rate:,.0f} events/s)"
     )
+    role = regrant_views(cli.ledger)  # the new tables, back to the application role
+    if role is not None:
+        click.echo(f"granted the rebuilt views to {role}")
 
 
 @projections.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -18,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.errors import DomainError
 from ledger.errors import CommitOutcomeUnknown
-from ledger.outage import OUTAGE_ERRORS, first_line, is_outage
+from ledger.outage import OUTAGE_ERRORS, first_line, is_outage, views_unavailable
 from projections.projector import ProjectionError
 from web.domain_messages import localised
 from web.i18n import N_
@@ -26,6 +27,7 @@ from web.throttle import TooManyAttempts
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+VIEW_ERRORS = (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege)
 
 HTTP_CODES = {
     400: ("bad_request", N_("Requête mal formée.")),
@@ -105,11 +107,14 @@ def register_error_handlers(app: Flask) -> None:
         return _page(status, _(default))
 
     def _unavailable(exc: Exception) -> Any:
-        if not is_outage(exc):
+        views = views_unavailable(exc)
+        if not (views or is_outage(exc)):
             raise exc  # not an outage: a bug, reported as such
-        log.error("database unavailable: %s", first_line(exc))
+        log.error(
+            "%s unavailable: %s", "views" if views else "database", first_line(exc)
+        )
         unknown = isinstance(exc, CommitOutcomeUnknown)
-        message = (
+        message = N_("Les vues sont en cours de reconstruction ; réessayez dans un instant.") if views else (
             N_("La base de données a été perdue pendant l'enregistrement : la commande "
                "a peut-être été enregistrée. Renvoyez-la avec la même clé d'idempotence "
                "(le formulaire le fait) : elle ne sera pas enregistrée deux fois.")
@@ -122,17 +127,18 @@ def register_error_handlers(app: Flask) -> None:
                 message=message,
             )
         else:
-            # The page is rendered as for a visitor: who is signed in is read from the
-            # database, which is away (reading it here turned the 503 into a bare 500).
-            from web.auth import login_manager
+            if not views:
+                # The page is rendered as for a visitor: who is signed in is read from
+                # the database, which is away (reading it turned the 503 into a 500).
+                from web.auth import login_manager
 
-            g._login_user = login_manager.anonymous_user()
+                g._login_user = login_manager.anonymous_user()
             body, status = _page(503, _(message))
             response = Response(body, status=status, mimetype="text/html")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
-    for outage in OUTAGE_ERRORS:
+    for outage in (*OUTAGE_ERRORS, *VIEW_ERRORS):
         app.register_error_handler(outage, _unavailable)
 
     @app.errorhandler(TooManyAttempts)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from ledger.config import Settings
-from ledger.outage import is_outage
+from ledger.outage import is_outage, views_unavailable
 from projections.service import Follower, ReadModel
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class WebState:
         try:
             updated = self.read_model.wait_for(notification_id, timeout)
         except Exception as exc:
-            if not is_outage(exc):
+            if not (is_outage(exc) or views_unavailable(exc)):
                 raise
             updated = False  # the command landed; only the views cannot be read
         self.views_lagging = not updated

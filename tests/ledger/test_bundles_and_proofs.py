@@ -289,6 +289,29 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
         assert "permission denied" in refusals["TRUNCATE"]
         assert "must be owner" in refusals["ALTER"]
         assert "permission denied" in refusals["CREATE"]
+        # The owner rebuilds the views (new tables): the app role keeps its access
+        # (every request of a worker running as it answered 500 afterwards).
+        rebuilt = run(
+            "-m", "sdsi", "projections", "rebuild", env=cli_env(settings, pg_schema_url)
+        )
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert f"granted the rebuilt views to {role}" in rebuilt.stdout
+        with psycopg.connect(
+            server.replace("postgres@", f"{role}:role-password-1@", 1), autocommit=True
+        ) as conn:
+            assert (
+                conn.execute(
+                    f"SELECT count(*) FROM {schema}.sdsi_v_tracking"
+                ).fetchone()[0]
+                > 0
+            )
+        # …and may not rebuild them itself: one line saying who may
+        as_app = run(
+            "-m", "sdsi", "projections", "rebuild", env=cli_env(settings, as_role)
+        )
+        assert as_app.returncode == 2, as_app.stderr
+        assert "as the database owner" in as_app.stderr
+        assert "Traceback" not in as_app.stderr
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")

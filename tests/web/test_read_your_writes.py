@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from web.state import LAGGING_PROBE, READ_YOUR_WRITES_TIMEOUT, WebState
 
 
@@ -57,3 +59,53 @@ def test_a_views_outage_after_a_command_is_not_an_error(tmp_path: Any) -> None:
     state = _state(DownViews())
     assert state.after_command(5) is False  # the command landed: answered, flagged
     assert state.views_lagging is True
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Any:
+    from tests.web.world import open_world
+
+    running = open_world(request, tmp_path_factory, request.param)
+    yield running
+    running.close()
+
+
+def test_while_the_views_are_rebuilt_reads_answer_503_and_commands_land(
+    site: Any,
+) -> None:
+    """`sdsi projections rebuild` drops and recreates the view tables: meanwhile reads
+    answered 500 and signed-in requests 401. Now reads say the views are being rebuilt
+    (503, Retry-After), signing in works (accounts come from the log), and a command
+    lands, flagged as not yet in the views."""
+    from tests.web.world import SPARE, bearer, login
+
+    web = site.app.extensions["sdsi"]
+    if web.follower is not None:
+        web.follower.close()
+        web.follower = None
+    store = web.read_model.store
+    with store.transaction() as cur:  # a rebuild half way: the tables are gone
+        for table in ("tracking", "proposals", "accounts"):
+            cur.execute(f"DROP TABLE {store.name(table)}")
+    try:
+        dsi = bearer(site, login("dsi"))
+        read = site.client().get("/api/v1/portfolio", headers=dsi)
+        assert read.status_code == 503, read.get_json()
+        assert read.headers["Retry-After"] == "5"
+        assert "reconstruction" in read.get_json()["error"]["message"]
+        page = site.client(login("dsi")).get("/portefeuille")
+        assert page.status_code == 503
+        assert "Les vues sont en cours de reconstruction" in page.get_data(as_text=True)
+        head = site.head()
+        sent = site.client().post(
+            f"/api/v1/accounts/{SPARE}/grants",
+            json={"role": "auditor", "reason": "contrôle"},
+            headers=bearer(site, login("admin")),
+        )
+        assert sent.status_code == 201, sent.get_json()
+        assert sent.get_json()["views_updated"] is False
+        assert site.head() == head + 1
+    finally:
+        projector = web.read_model.projector()
+        projector.rebuild()
+        projector.close()

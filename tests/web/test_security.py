@@ -379,7 +379,8 @@ def test_a_revoked_role_takes_effect_at_once_while_the_views_lag(
     """Who may do what is read from the log, not from the views: a role revoked (or an
     account disabled) while nobody follows the views is refused at the next request
     (it used to keep reading until the views caught up)."""
-    site = open_world(request, tmp_path_factory, backend)
+    url = request.getfixturevalue("pg_schema_url") if backend == "postgres" else None
+    site = open_world(request, tmp_path_factory, backend, url)
     web = site.app.extensions["sdsi"]
     if web.follower is not None:  # nobody follows the views from now on
         web.follower.close()

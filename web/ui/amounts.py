@@ -24,6 +24,7 @@ from marshmallow import Schema, fields
 
 from web.api.schemas import Money
 from web.i18n import N_
+from web.ui.forms import INTEGER
 
 _GAP = "[ \u00a0\u202f]"  # space, no-break space, narrow no-break space
 FORM_AMOUNT = re.compile(
@@ -74,11 +75,19 @@ def parse_form_amount(text: str, *, signed: bool = False) -> str:
 
 
 def form_amounts(schema: Schema, data: Any) -> tuple[Any, dict[str, str]]:
-    """``data`` with every amount of ``schema`` converted by :func:`parse_form_amount`,
+    """``data`` with every amount of ``schema`` converted by :func:`parse_form_amount`
+    and every integer typed as ASCII digits made an int (request schemas take JSON
+    integers only),
     and the errors of those that cannot be read (keyed as the schema's errors are:
     ``amount``, ``cp.0.amount``…), translated."""
     errors: dict[str, str] = {}
     return _convert(schema, data, "", errors), errors
+
+
+def _integer(value: str) -> int | str:
+    """A typed integer (ASCII digits, at most 12) as an int; anything else stays text,
+    for the schema's strict integer to refuse naming the field."""
+    return int(value.strip()) if INTEGER.fullmatch(value.strip()) else value
 
 
 def _convert(schema: Schema, data: Any, prefix: str, errors: dict[str, str]) -> Any:
@@ -93,6 +102,8 @@ def _convert(schema: Schema, data: Any, prefix: str, errors: dict[str, str]) -> 
                 out[key] = parse_form_amount(value, signed=field.metadata["signed"])
             except AmountError as exc:
                 errors[prefix + key] = _(exc.message)
+        elif isinstance(field, fields.Integer) and isinstance(value, str):
+            out[key] = _integer(value)
         elif isinstance(field, fields.Nested) and isinstance(value, dict):
             out[key] = _convert(field.schema, value, f"{prefix}{key}.", errors)
         elif (

@@ -27,6 +27,7 @@ from web.charts import lines
 from web.domain_messages import localised, phrase
 from web.state import state
 from web.ui import bp
+from web.ui.amounts import form_amounts
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
@@ -57,13 +58,16 @@ def _parameters(source: MultiDict[str, str], *extra: str) -> dict[str, Any]:
 def _load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
     """Load query parameters; errors in French next to their field."""
     errors = FormErrors()
+    data, unreadable = form_amounts(schema, data)  # typed integers and amounts
     try:
-        return schema.load(data), errors
+        loaded = schema.load(data)
     except ValidationError as exc:
-        for field, messages in _flat(exc.messages).items():
-            errors[field] = messages
-        errors.message = _("Paramètres invalides : rien n'a été calculé.")
-        return {}, errors
+        errors.update(_flat(exc.messages))
+    errors.update(unreadable)
+    if not errors:
+        return loaded, errors
+    errors.message = _("Paramètres invalides : rien n'a été calculé.")
+    return {}, errors
 
 
 def _flat(messages: Any, prefix: str = "") -> dict[str, str]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain import dates
 from domain.accounts import require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import AxisHasOpenIndicators
@@ -291,10 +292,14 @@ class Indicator(LedgerAggregate):
         self, on: Any, value: Any, kind: Any = MeasureKind.REALISED, comment: str = ""
     ) -> None:
         require("mesurer un indicateur", Role.DSI)
+        measured = enum_value(MeasureKind, kind, "kind")
         values = {
-            "on": iso_date(on, "on"),
+            # a realised value is a fact: not after the day it is recorded
+            "on": dates.fact(on, "on", "une mesure réalisée")
+            if measured is MeasureKind.REALISED
+            else iso_date(on, "on"),
             "value": decimal_value(value, "value"),
-            "kind": enum_value(MeasureKind, kind, "kind"),
+            "kind": measured,
             "comment": text(comment, "comment", max_len=500, required=False),
         }
         self.check_open("mesurer")

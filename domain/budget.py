@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain import dates
 from domain.accounts import SYSTEM, has_role, require
 from domain.arbitration import Conflict, envelope_conflict
 from domain.base import LedgerAggregate, current_context, natural_id
@@ -41,7 +42,6 @@ from domain.values import (
     code,
     enum_value,
     field_names,
-    iso_date,
     money,
     text,
     year,
@@ -121,6 +121,7 @@ class Envelope(LedgerAggregate):
         self.adjustments = ZERO
         self.allocations: dict[str, Decimal] = {}
         self.overrides = 0
+        self.voted_on: date | None = None
 
     @staticmethod
     def id_for(envelope_year: int, section: Section | str) -> UUID:
@@ -157,6 +158,7 @@ class Envelope(LedgerAggregate):
 
         def apply(self, agg: Envelope) -> None:
             agg.year, agg.section, agg.voted = self.year, self.section, self.amount
+            agg.voted_on = self.on
 
     class Adjusted(LedgerAggregate.Event):
         delta: Decimal
@@ -194,7 +196,7 @@ class Envelope(LedgerAggregate):
         s = enum_value(Section, section, "section")
         if exists:
             raise BudgetAlreadyVoted(year=y, section=s.value)
-        day = iso_date(on, "on")
+        day = dates.fact(on, "on", "un budget primitif voté")
         return cls._create(
             cls.BudgetVoted,
             id=cls.id_for(y, s),
@@ -211,6 +213,10 @@ class Envelope(LedgerAggregate):
         d = money(delta, "delta", allow_negative=True)
         if d == 0:
             raise InvalidValue("delta", d, "une DM modifie le montant")
+        day = dates.fact(on, "on", "une décision modificative votée")
+        dates.not_before(
+            day, self.voted_on, "on", "le vote du budget primitif", "une DM"
+        )
         # Only a cut must respect what is allocated: raising an envelope that an
         # override overdrew reduces the overrun, and is how the overrun is compensated.
         if d < 0 and self.total + d < self.allocated:
@@ -225,7 +231,7 @@ class Envelope(LedgerAggregate):
             self.Adjusted,
             delta=d,
             deliberation=text(deliberation, "deliberation", max_len=120),
-            on=iso_date(on, "on"),
+            on=day,
         )
 
     def allocate(
@@ -320,6 +326,7 @@ class ProjectBudget(LedgerAggregate):
                 "amount": self.amount,
                 "paid": ZERO,
                 "payments": [],
+                "on": self.on,
             }
 
     class Paid(LedgerAggregate.Event):
@@ -395,7 +402,7 @@ class ProjectBudget(LedgerAggregate):
         value = money(amount, "amount")
         if value <= 0:
             raise InvalidValue("amount", value, "montant positif attendu")
-        day = iso_date(on, "on")
+        day = dates.fact(on, "on", "un engagement")
         if day.year != y:
             raise DateOutsideYear(field="on", date=day.isoformat(), year=y)
         reason = check_override(
@@ -441,6 +448,8 @@ class ProjectBudget(LedgerAggregate):
         value = money(amount, "amount")
         if value <= 0:
             raise InvalidValue("amount", value, "montant positif attendu")
+        day = dates.fact(on, "on", "un mandat")
+        dates.not_before(day, c.get("on"), "on", "son engagement", "un mandat")
         reason = check_override(
             override_reason, Role.FINANCE, "un mandat au-delà de l'engagement"
         )
@@ -457,6 +466,6 @@ class ProjectBudget(LedgerAggregate):
             reference=ref,
             commitment=commitment,
             amount=value,
-            on=iso_date(on, "on"),
+            on=day,
             override_reason=reason if value > remaining else None,
         )

@@ -577,3 +577,50 @@ class DateInFuture(DomainError):
         "La date {date} est postérieure au jour de l'enregistrement ({today}) : "
         "{what} ne peut pas être daté dans le futur."
     )
+
+
+class DateOutsideHorizon(DomainError):
+    """A planned date (a project's, a milestone's, a phase's, a session's) lies in
+    the plan's horizon."""
+
+    status = 422
+    code = "date_outside_horizon"
+    template = "La date {date} est hors de l'horizon du plan ({first}–{last})."
+
+
+class DatesOutOfOrder(DomainError):
+    """An end (or a later step) is not dated before its start (or the earlier step)."""
+
+    status = 422
+    code = "dates_out_of_order"
+    template = "La date {date} précède {before_what} ({before}) : {what} impossible."
+
+
+class NoPlan(DomainError):
+    """Budget commands need the plan and its horizon, which is not defined yet."""
+
+    code = "no_plan"
+    template = (
+        "Aucun plan n'est défini : impossible de {action} avant de définir le plan "
+        "et son horizon (Référentiel)."
+    )
+
+
+class ChairAbsent(DomainError):
+    """A session opens with its chair present (so never with nobody)."""
+
+    code = "chair_absent"
+    template = (
+        "La séance {session} ne peut pas s'ouvrir sans son président {chair} présent "
+        "(présents : {present})."
+    )
+
+
+class EvidenceChanged(DomainError):
+    """The evidence of a decision changed since the chair was shown it."""
+
+    code = "evidence_changed"
+    template = (
+        "Les éléments de décision ont changé depuis l'affichage : relisez-les "
+        "(fiche {proposal}, séance {session})."
+    )

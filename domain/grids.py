@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain import dates
 from domain.accounts import require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import (
@@ -28,7 +29,6 @@ from domain.values import (
     code,
     enum_value,
     field_names,
-    iso_date,
     percent,
     positive_int,
     text,
@@ -197,7 +197,7 @@ class GridVersion(LedgerAggregate):
                 raise WeightsDoNotSum(
                     version=self.number, family=family.value, total=sum(weights)
                 )
-        self.trigger_event(self.Adopted, on=iso_date(on, "on"))
+        self.trigger_event(self.Adopted, on=dates.fact(on, "on", "une grille adoptée"))
 
     def criterion(self, criterion_code: str) -> Criterion:
         try:

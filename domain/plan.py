@@ -6,16 +6,16 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain import dates
 from domain.accounts import require
-from domain.base import LedgerAggregate, current_context, natural_id
+from domain.base import LedgerAggregate, natural_id
 from domain.errors import (
-    DateInFuture,
     InvalidValue,
     PhaseTransitionRefused,
     YearOutsideHorizon,
 )
 from domain.records import reason_for
-from domain.values import DomainEnum, Role, enum_value, iso_date, text, year
+from domain.values import DomainEnum, Role, enum_value, text, year
 
 
 class Phase(DomainEnum):
@@ -143,14 +143,9 @@ class Plan(LedgerAggregate):
     def schedule_phase(self, phase: Any, planned_start: Any, planned_end: Any) -> None:
         require("planifier une phase", Role.DSI, Role.CHAIR, Role.ADMIN)
         phase = enum_value(Phase, phase, "phase")
-        start, end = (
-            iso_date(planned_start, "planned_start"),
-            iso_date(planned_end, "planned_end"),
-        )
-        if end < start:
-            raise InvalidValue(
-                "planned_end", end.isoformat(), "la fin précède le début"
-            )
+        start = dates.planned(planned_start, "planned_start", self)
+        end = dates.planned(planned_end, "planned_end", self)
+        dates.not_before(end, start, "planned_end", "son début", "une phase planifiée")
         self.trigger_event(
             self.PhaseScheduled, phase=phase, planned_start=start, planned_end=end
         )
@@ -167,12 +162,7 @@ class Plan(LedgerAggregate):
         self._move(phase, PhaseStatus.IN_PROGRESS, PhaseStatus.DONE)
         day = _actual(on)
         started = self.phases[phase.value]["started_on"]
-        if started and day < started:
-            raise InvalidValue(
-                "on",
-                day.isoformat(),
-                f"antérieure au démarrage ({started.isoformat()})",
-            )
+        dates.not_before(day, started, "on", "son démarrage", "une phase terminée")
         self.trigger_event(self.PhaseCompleted, phase=phase, on=day)
 
     def check_year(self, value: Any, field: str = "year") -> int:
@@ -194,16 +184,7 @@ class Plan(LedgerAggregate):
 
 def _actual(value: Any) -> date:
     """The actual date of a phase's start or end: not after the day it is recorded."""
-    day = iso_date(value, "on")
-    today = current_context().at.date()
-    if day > today:
-        raise DateInFuture(
-            field="on",
-            date=day.isoformat(),
-            today=today.isoformat(),
-            what="une phase démarrée ou terminée",
-        )
-    return day
+    return dates.fact(value, "on", "une phase démarrée ou terminée")
 
 
 def _horizon(first_year: Any, last_year: Any) -> tuple[int, int]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain import dates
 from domain.accounts import has_role, require
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.errors import (
-    DateInFuture,
     InvalidDependency,
     InvalidTransition,
     InvalidValue,
@@ -32,13 +32,15 @@ from domain.values import (
     code,
     enum_value,
     field_names,
-    iso_date,
     money,
     percent,
     positive_int,
     text,
     year,
 )
+
+if TYPE_CHECKING:
+    from domain.plan import Plan
 
 
 class Status(DomainEnum):
@@ -363,6 +365,7 @@ class Proposal(LedgerAggregate):
         self.evaluators: list[str] | None = []
         # Proposals that declared excluding this one (checked when it is approved).
         self.excluded_by: list[str] = []
+        self.started_on: date | None = None
 
     @staticmethod
     def id_for(proposal_code: str) -> UUID:
@@ -479,6 +482,7 @@ class Proposal(LedgerAggregate):
 
         def apply(self, agg: Proposal) -> None:
             agg.status = Status.IN_PROGRESS
+            agg.started_on = self.on
 
     class Completed(LedgerAggregate.Event):
         on: date
@@ -589,23 +593,28 @@ class Proposal(LedgerAggregate):
             )
         self.trigger_event(self.Decided, session=session, outcome=outcome)
 
-    def plan(self, start: Any, end: Any) -> None:
+    def plan(self, start: Any, end: Any, horizon: Plan | None = None) -> None:
+        """Plan the project: its start and end inside the plan's ``horizon``."""
         require("planifier un projet", Role.DSI)
         self._check("plan")
-        s, e = iso_date(start, "start"), iso_date(end, "end")
-        if e < s:
-            raise InvalidValue("end", e.isoformat(), "la fin précède le début")
+        s = dates.planned(start, "start", horizon)
+        e = dates.planned(end, "end", horizon)
+        dates.not_before(e, s, "end", "son début", "un projet planifié")
         self.trigger_event(self.Planned, start=s, end=e)
 
     def start(self, on: Any) -> None:
         require("démarrer un projet", Role.DSI)
         self._check("start")
-        self.trigger_event(self.Started, on=iso_date(on, "on"))
+        self.trigger_event(self.Started, on=dates.fact(on, "on", "un projet démarré"))
 
     def complete(self, on: Any) -> None:
         require("clore un projet", Role.DSI)
         self._check("complete")
-        self.trigger_event(self.Completed, on=iso_date(on, "on"))
+        day = dates.fact(on, "on", "un projet réalisé")
+        dates.not_before(
+            day, self.started_on, "on", "son démarrage", "un projet réalisé"
+        )
+        self.trigger_event(self.Completed, on=day)
 
     def withdraw(self) -> None:
         _require_direction(self.direction, self.code, "retirer une fiche")
@@ -622,14 +631,20 @@ class Proposal(LedgerAggregate):
         self.trigger_event(self.Cancelled)
 
     def set_milestone(
-        self, milestone_code: str, label: str, planned: Any, actual: Any = None
+        self,
+        milestone_code: str,
+        label: str,
+        planned: Any,
+        actual: Any = None,
+        horizon: Plan | None = None,
     ) -> None:
+        """Plan a milestone (inside the plan's ``horizon``), reached or not yet."""
         require("suivre un projet", Role.DSI)
         self._check("track")
         m = Milestone(
             code=code(milestone_code, "milestone"),
             label=text(label, "label"),
-            planned=iso_date(planned, "planned"),
+            planned=dates.planned(planned, "planned", horizon),
             actual=_not_future(actual, "actual") if actual else None,
         )
         if self.milestones.get(m.code) != m:
@@ -694,16 +709,7 @@ def _require_direction(direction: str, proposal_code: str, action: str) -> None:
 
 def _not_future(value: Any, field: str) -> date:
     """A date of something already done: not after the day the command is recorded."""
-    day = iso_date(value, field)
-    today = current_context().at.date()
-    if day > today:
-        raise DateInFuture(
-            field=field,
-            date=day.isoformat(),
-            today=today.isoformat(),
-            what="un jalon atteint",
-        )
-    return day
+    return dates.fact(value, field, "un jalon atteint")
 
 
 def justification(value: Any, what: str, field: str = "justification") -> str:

@@ -27,6 +27,7 @@ from domain.budget import CPLine, check_override, check_schedule
 from domain.errors import (
     AlreadyDecided,
     AlreadyOnAgenda,
+    ChairAbsent,
     DecisionAmountsInvalid,
     DepartsFromMajority,
     DepartsFromScenario,
@@ -371,6 +372,13 @@ class Session(LedgerAggregate):
         present = sorted(set(as_list(present, "present")))
         for m in present:
             self._check_member(m)
+        if self.chair not in present:  # so never with nobody present either
+            raise ChairAbsent(
+                field="present",
+                session=self.code,
+                chair=self.chair,
+                present=", ".join(present) or "—",
+            )
         self.trigger_event(self.Opened, present=present)
 
     def set_attendance(self, member: str, present: bool) -> None:
@@ -589,7 +597,8 @@ class Session(LedgerAggregate):
             raise SessionNotOpen(session=self.code, status=self.status.value)
 
     def _check_member(self, member: str) -> None:
-        if member not in self.members:
+        # the chair presides, seated or not
+        if member not in self.members and member != self.chair:
             raise NotAMember(field="present", member=member, session=self.code)
 
 

@@ -178,6 +178,20 @@ ENGLISH: dict[str, str] = {
     "axis_has_open_indicators": (
         "Axis {axis} still has open indicators ({indicators}): close them first."
     ),
+    "date_outside_horizon": "The date {date} is outside the plan's horizon ({first}–{last}).",
+    "dates_out_of_order": "The date {date} precedes {before_what} ({before}): {what} impossible.",
+    "no_plan": (
+        "No plan is defined: it is not possible to {action} before defining the plan "
+        "and its horizon (Reference data)."
+    ),
+    "chair_absent": (
+        "Session {session} cannot open without its chair {chair} present "
+        "(present: {present})."
+    ),
+    "evidence_changed": (
+        "The decision's evidence has changed since it was shown: read it again "
+        "(proposal {proposal}, session {session})."
+    ),
     "event_outside_log": (
         "The ledger holds an event outside its log (aggregate {originator_id}, "
         "version {version}, id {notification_id}): neither sealed, exported nor "

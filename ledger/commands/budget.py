@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import dates
 from domain.budget import Envelope, ProjectBudget, parse_cp
 from domain.values import Section, enum_value, year
 from ledger.commands.organisation import Lookups
@@ -38,9 +39,7 @@ class BudgetCommands(SessionCommands):
         def body(unit: Unit) -> dict[str, Any]:
             y = year(budget_year, "year")
             s = enum_value(Section, section, "section")
-            plan = Lookups.plan(unit)
-            if plan is not None:
-                plan.check_year(y)
+            dates.required_plan(Lookups.plan(unit), "voter un budget").check_year(y)
             exists = unit.find(Envelope, Envelope.id_for(y, s)) is not None
             env = unit.add(Envelope.vote(y, s, amount, deliberation, on, exists))
             return {"year": env.year, "section": env.section, "total": env.total}
@@ -62,6 +61,7 @@ class BudgetCommands(SessionCommands):
         def body(unit: Unit) -> dict[str, Any]:
             y = year(budget_year, "year")
             s = enum_value(Section, section, "section")
+            dates.required_plan(Lookups.plan(unit), "ajuster un budget").check_year(y)
             env = self._envelope(unit, y, s)
             env.adjust(delta, deliberation, on)
             return {"year": env.year, "section": env.section, "total": env.total}
@@ -83,10 +83,9 @@ class BudgetCommands(SessionCommands):
         def body(unit: Unit) -> dict[str, Any]:
             budget = self._project_budget(unit, proposal_code)
             schedule = parse_cp(cp)
-            plan = Lookups.plan(unit)
-            if plan is not None:
-                for i, line in enumerate(schedule):
-                    plan.check_year(line.year, f"cp[{i}].year")
+            plan = dates.required_plan(Lookups.plan(unit), "réviser une AP", "cp")
+            for i, line in enumerate(schedule):
+                plan.check_year(line.year, f"cp[{i}].year")
             old = {key: _line(key, amount) for key, amount in budget.cp.items()}
             budget.revise(ap_amount, schedule, deliberation)
             self._allocate(unit, budget.proposal, old, schedule, override_reason)
@@ -110,6 +109,8 @@ class BudgetCommands(SessionCommands):
         """Record a commitment (engagement) against a year's CP of a project."""
 
         def body(unit: Unit) -> dict[str, Any]:
+            plan = dates.required_plan(Lookups.plan(unit), "engager une dépense")
+            plan.check_year(year(commitment_year, "year"))
             budget = self._project_budget(unit, proposal_code)
             budget.commit(
                 reference,
@@ -138,6 +139,7 @@ class BudgetCommands(SessionCommands):
         """Record a payment (mandat) against a commitment."""
 
         def body(unit: Unit) -> dict[str, Any]:
+            dates.required_plan(Lookups.plan(unit), "mandater un paiement", "on")
             budget = self._project_budget(unit, proposal_code)
             budget.pay(reference, commitment, amount, on, override_reason)
             return {"proposal": budget.proposal, "reference": reference}

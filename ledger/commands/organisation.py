@@ -251,9 +251,12 @@ class OrganisationCommands(LedgerCore):
             Lookups.new(unit, Team, Team.id_for(str(team_code)), "Équipe", team_code)
             team = unit.add(Team.create(team_code, name, kind, direction))
             days_by_year = as_dict(capacity, "capacity") if capacity is not None else {}
+            plan = Lookups.plan(unit)
             for capacity_year, days in sorted(
                 days_by_year.items(), key=lambda item: str(item[0])
             ):
+                if plan is not None:
+                    plan.check_year(capacity_year, f"capacity.{capacity_year}")
                 team.set_capacity(capacity_year, days)
             return {"code": team.code}
 
@@ -266,6 +269,9 @@ class OrganisationCommands(LedgerCore):
         """Set a team's capacity in person-days for a year."""
 
         def body(unit: Unit) -> None:
+            plan = Lookups.plan(unit)
+            if plan is not None:
+                plan.check_year(capacity_year)
             Lookups.team(unit, team_code).set_capacity(capacity_year, days)
 
         return self.execute("set_team_capacity", caller, body)

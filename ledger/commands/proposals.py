@@ -202,9 +202,18 @@ class ProposalCommands(LedgerCore):
         self, caller: Caller, proposal_code: str, start: Any, end: Any
     ) -> CommandResult:
         """Plan an approved project (planned start and end)."""
-        return self._transition(
-            "plan_project", caller, proposal_code, lambda p: p.plan(start, end)
-        )
+
+
+        def body(unit: Unit) -> dict[str, Any]:
+            proposal = self._proposal(unit, proposal_code)
+            proposal.plan(start, end, Lookups.plan(unit))
+            return {
+                "code": proposal.code,
+                "revision": proposal.revision,
+                "status": proposal.status,
+            }
+
+        return self.execute("plan_project", caller, body)
 
     @command()
     def start_project(
@@ -235,12 +244,18 @@ class ProposalCommands(LedgerCore):
         actual: Any = None,
     ) -> CommandResult:
         """Plan (or re-plan) a milestone of a project."""
-        return self._transition(
-            "set_milestone",
-            caller,
-            proposal_code,
-            lambda p: p.set_milestone(milestone, label, planned, actual),
-        )
+
+
+        def body(unit: Unit) -> dict[str, Any]:
+            proposal = self._proposal(unit, proposal_code)
+            proposal.set_milestone(milestone, label, planned, actual, Lookups.plan(unit))
+            return {
+                "code": proposal.code,
+                "revision": proposal.revision,
+                "status": proposal.status,
+            }
+
+        return self.execute("set_milestone", caller, body)
 
     @command()
     def reach_milestone(

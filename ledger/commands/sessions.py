@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import dates
 from domain.accounts import has_role
 from domain.arbitration import Conflict, dependency_conflicts
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
@@ -45,6 +46,7 @@ class SessionCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             self._check_seats(unit, voting, non_voting)
+            day = dates.planned(on, "on", Lookups.plan(unit))
             Lookups.new(
                 unit, Session, Session.id_for(str(session_code)), "Séance", session_code
             )
@@ -52,7 +54,7 @@ class SessionCommands(LedgerCore):
                 Session.convene(
                     session_code,
                     title,
-                    on,
+                    day,
                     caller.actor,
                     list(voting),
                     list(non_voting or []),
@@ -222,8 +224,10 @@ class SessionCommands(LedgerCore):
             session = self._session(unit, session_code)
             proposal = Lookups.proposal(unit, proposal_code)
             schedule = parse_cp(cp or [])
-            plan = Lookups.plan(unit)
-            if plan is not None:
+            if schedule:
+                plan = dates.required_plan(
+                    Lookups.plan(unit), "accorder des crédits de paiement", "cp"
+                )
                 for i, line in enumerate(schedule):
                     plan.check_year(line.year, f"cp[{i}].year")
             recommends = self._scenario_recommendation(unit, scenario, proposal.code)

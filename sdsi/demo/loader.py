@@ -590,7 +590,10 @@ class DemoLoader:
         for item in agenda:
             self.ledger.add_agenda_item(chair, code, item.code)
         self.clock.on(day)
-        absent = {D.VOTING[(index + 3) % len(D.VOTING)]}
+        absent_one = D.VOTING[(index + 3) % len(D.VOTING)]
+        if absent_one == CHAIR:  # a session opens with its chair present
+            absent_one = D.VOTING[(index + 4) % len(D.VOTING)]
+        absent = {absent_one}
         present = [m for m in D.VOTING + D.NON_VOTING if m not in absent]
         self.ledger.open_session(chair, code, present)
         for item in agenda:

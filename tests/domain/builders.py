@@ -145,7 +145,7 @@ class Town:
         """Vote the BP of ``year`` and ``section`` (once)."""
         if (year, section) not in self.envelopes:
             self.ledger.vote_budget(
-                FIN, year, section, amount, f"BP {year}", f"{year - 1}-12-15"
+                FIN, year, section, amount, f"BP {year}", f"{min(year, YEAR) - 1}-12-15"
             )
             self.envelopes.add((year, section))
 

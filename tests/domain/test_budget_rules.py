@@ -427,6 +427,7 @@ def test_finance_records_a_commitment_against_the_project_cp(
             "amount": D("60000.00"),
             "paid": D("0.00"),
             "payments": [],
+            "on": date(2025, 4, 2),
         }
     }
     assert project(ledger).committed(YEAR, Section.INVESTMENT) == D("60000.00")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from domain.axes import Indicator
 from domain.errors import (
     AlreadyExists,
+    DatesOutOfOrder,
     InvalidValue,
     NotAllowed,
     NotFound,
@@ -137,17 +138,18 @@ def test_restarting_a_done_phase_is_refused(ledger: Ledger, town: Town) -> None:
 
 def test_phase_done_before_it_started_is_refused(ledger: Ledger, town: Town) -> None:
     ledger.start_phase(DSI, "cadrage", "2024-01-12")
-    with refused(ledger, InvalidValue) as err:
+    with refused(ledger, DatesOutOfOrder) as err:
         ledger.complete_phase(DSI, "cadrage", "2024-01-02")
-    assert (err.value.field, err.value.params["value"]) == ("on", "2024-01-02")
+    assert (err.value.field, err.value.params["date"]) == ("on", "2024-01-02")
+    assert err.value.params["before"] == "2024-01-12"
 
 
 def test_phase_planned_to_end_before_it_starts_is_refused(
     ledger: Ledger, town: Town
 ) -> None:
-    with refused(ledger, InvalidValue) as err:
+    with refused(ledger, DatesOutOfOrder) as err:
         ledger.schedule_phase(DSI, "cadrage", "2024-03-01", "2024-02-01")
-    assert err.value.field == "planned_end"
+    assert (err.value.field, err.value.params["date"]) == ("planned_end", "2024-02-01")
 
 
 def test_unknown_phase_is_refused_naming_the_field(ledger: Ledger, town: Town) -> None:

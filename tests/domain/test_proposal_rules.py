@@ -11,6 +11,7 @@ import pytest
 
 from domain.errors import (
     AlreadyExists,
+    DatesOutOfOrder,
     InvalidDependency,
     InvalidTransition,
     InvalidValue,
@@ -573,9 +574,9 @@ def test_dsi_qualification_replaces_the_referent_estimates(
 
 def test_project_end_before_its_start_is_refused(ledger: Ledger, town: Town) -> None:
     town.decided("P1")
-    with refused(ledger, InvalidValue) as err:
+    with refused(ledger, DatesOutOfOrder) as err:
         ledger.plan_project(DSI, "P1", "2025-06-01", "2025-05-01")
-    assert (err.value.field, err.value.params["value"]) == ("end", "2025-05-01")
+    assert (err.value.field, err.value.params["date"]) == ("end", "2025-05-01")
 
 
 def test_execution_is_tracked_by_the_dsi(ledger: Ledger, town: Town) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from domain.arbitration import ACTIVE, Conflict, dependency_conflicts, ordered
 from domain.arbitration import capacity_conflict as capacity_rule
 from domain.arbitration import envelope_conflict as envelope_rule
+from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
@@ -414,7 +415,27 @@ def session(store: ViewStore, code: str) -> dict[str, Any] | None:
     doc["evidence"] = {
         p: agenda_evidence(store, p, doc["grid_version"]) for p in doc["agenda"]
     }
+    doc["fingerprints"] = {
+        p: evidence_fingerprint(store, doc, p)
+        for p in doc["agenda"]
+        if p not in doc["decisions"]
+    }
     return doc  # type: ignore[no-any-return]
+
+
+def evidence_fingerprint(store: ViewStore, session: dict[str, Any], proposal: str) -> str:
+    """The fingerprint (``domain.evidence``) of what the decision form shows of
+    ``proposal`` in ``session``: its evidence, the current votes, the standing
+    conflicts of an approval and the estimated costs. A decision sent with it is
+    refused if the ledger finds other evidence."""
+    choices = [v["choice"] for v in session["votes"].get(proposal, {}).values()]
+    doc = _doc(store, "proposals", "code", proposal) or {}
+    return fingerprint(
+        shown_evidence_doc(session["evidence"].get(proposal)),
+        (choices.count("for"), choices.count("against"), choices.count("abstain")),
+        [Conflict.from_plain(c) for c in approval_conflicts(store, proposal)],
+        [(c["year"], c["section"], c["amount_c"]) for c in doc.get("costs", [])],
+    )
 
 
 def agenda_evidence(

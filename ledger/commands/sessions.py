@@ -8,12 +8,13 @@ from domain import dates
 from domain.accounts import has_role
 from domain.arbitration import Conflict, dependency_conflicts
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
-from domain.errors import BudgetNotVoted, InvalidValue
+from domain.errors import BudgetNotVoted, EvidenceChanged, InvalidValue
+from domain.evidence import fingerprint, shown_evidence
 from domain.grids import GridVersion
 from domain.proposals import APPROVED, Proposal
 from domain.scenarios import Scenario
 from domain.scores import ScoreSheet
-from domain.sessions import Session
+from domain.sessions import Decision, Session
 from domain.values import Role, money
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
@@ -217,8 +218,13 @@ class SessionCommands(LedgerCore):
         justification: str = "",
         scenario: str | None = None,
         override_reason: str | None = None,
+        evidence: str | None = None,
     ) -> CommandResult:
-        """The chair's decision on an item; an approval votes the AP and allocates the CP."""
+        """The chair's decision on an item; an approval votes the AP and allocates the CP.
+
+        ``evidence`` is the fingerprint of the evidence the chair was shown
+        (``domain.evidence``): when given, the decision is refused if what it would
+        record differs (``EvidenceChanged``)."""
 
         def body(unit: Unit) -> dict[str, Any]:
             session = self._session(unit, session_code)
@@ -250,6 +256,8 @@ class SessionCommands(LedgerCore):
                 conflicts=self._conflicts(unit, proposal, schedule) if approval else (),
                 override_reason=override_reason,
             )
+            if evidence is not None:
+                self._check_evidence(unit, session, proposal, decision, evidence)
             proposal.decide(session.code, decision.outcome)
             if decision.outcome in APPROVED:
                 reason = decision.override_reason  # set only when a rule was broken
@@ -264,7 +272,7 @@ class SessionCommands(LedgerCore):
                     Lookups.team(unit, line.team).reserve(
                         proposal.code, line.year, line.days, reason
                     )
-            evidence = decision.evidence
+            recorded = decision.evidence
             return {
                 "session": session.code,
                 "proposal": proposal.code,
@@ -272,7 +280,7 @@ class SessionCommands(LedgerCore):
                 "votes_for": decision.votes_for,
                 "votes_against": decision.votes_against,
                 "grid_version": decision.grid_version,
-                "value": evidence.value if evidence else None,
+                "value": recorded.value if recorded else None,
                 "conflicts": [
                     c.rule.value + ":" + c.target for c in decision.conflicts
                 ],
@@ -292,6 +300,30 @@ class SessionCommands(LedgerCore):
         return self.execute("close_session", caller, body)
 
     # --- the evidence and the rules of an approval -------------------------------------
+
+    def _check_evidence(
+        self,
+        unit: Unit,
+        session: Session,
+        proposal: Proposal,
+        decision: Decision,
+        seen: Any,
+    ) -> None:
+        """The evidence the decision records (with the votes, the standing conflicts
+        and the costs) is what the chair was shown: same fingerprint."""
+        now = fingerprint(
+            shown_evidence(decision.evidence),
+            session.tally(proposal.code),
+            self._conflicts(unit, proposal, ()),
+            [
+                (c.year, c.section.value, int(c.amount * 100))
+                for c in proposal.estimates[0]
+            ],
+        )
+        if not isinstance(seen, str) or seen != now:
+            raise EvidenceChanged(
+                field="evidence", proposal=proposal.code, session=session.code
+            )
 
     def _session_grid(self, unit: Unit, session: Session) -> GridVersion | None:
         """The session's grid version (for a session convened before sessions kept

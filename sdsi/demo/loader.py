@@ -865,7 +865,7 @@ class DemoLoader:
                 "investissement",
                 Decimal(150000 * self.scale),
                 f"DM n°1 {day.year}",
-                date(day.year, 6, 28),
+                day,  # voted at the session: a DM is not dated after it is recorded
             )
         if not self.phases_done:
             self.phases_done = True

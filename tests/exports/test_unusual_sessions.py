@@ -160,7 +160,8 @@ def scripts(draw: st.DrawFn) -> Script:
         st.just("decide"), item, st.sampled_from(OUTCOME_CHOICES), st.booleans()
     )
     likely = st.sampled_from([True, True, True, True, False])
-    present = {m for m in MEMBERS if draw(likely)}
+    # a session opens with its chair present (ChairAbsent otherwise)
+    present = {m for m in MEMBERS if draw(likely)} | {CHAIR.actor}
     return Script(
         items=items,
         removed=removed,

@@ -654,3 +654,107 @@ def test_a_milestone_reached_in_the_future_is_refused_by_the_api_naming_the_fiel
         "La date 2999-01-01 est postérieure au jour de l'enregistrement ("
     )
     assert site.head() == head
+
+
+# --- the evidence the chair was shown ---------------------------------------------------
+
+CHANGED = "Les éléments de décision ont changé depuis l'affichage : relisez-les"
+
+
+def shown_fingerprint(page: Any) -> str:
+    found = re.search(r'name="evidence" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    assert found, "the decision form carries no evidence fingerprint"
+    return found.group(1)
+
+
+def score(site: Site, item: str, level: int) -> None:
+    """eval.petit scores one value criterion of the session's grid (v2)."""
+    site.ledger.score_proposal(
+        as_("eval.petit"),
+        item,
+        1,
+        2,
+        {"V-STRAT": {"level": level, "justification": "Revu en séance"}},
+    )
+
+
+@pytest.mark.parametrize("change", ["score", "vote"])
+def test_a_decision_on_evidence_changed_since_the_form_is_refused_and_writes_nothing(
+    site: Site, change: str
+) -> None:
+    """A score or a vote lands between the form and the submission: the decision the
+    chair sends with the fingerprint of what they saw is refused (409), nothing is
+    written, the form shows the new evidence; sent again with it, it is recorded."""
+    item = qualified(site, f"T-EV-{change}")
+    members = [CHAIR, "elu.dubois", "elu.moreau"]
+    code = open_session(site, f"T-EV-{change}", [item], members, members)
+    chair = site.client(CHAIR)
+    form = chair.get(f"/seances/{code}/arbitrer/{item}")
+    seen = shown_fingerprint(form)
+    if change == "score":
+        score(site, item, 3)
+    else:  # a vote the rejection follows (one against it would need a justification)
+        site.ledger.cast_vote(as_("elu.dubois"), code, item, "against")
+    site.caught_up()
+    decision = {"outcome": "rejected", "rationale": "Hors priorités.", "evidence": seen}
+    head = site.head()
+    refused = chair.post(f"/seances/{code}/arbitrer/{item}", data=decision)
+    assert refused.status_code == 409
+    assert f"{CHANGED} (fiche {item}, séance {code})." in text(refused)
+    assert site.head() == head
+    now = shown_fingerprint(refused)
+    assert now != seen
+    done = chair.post(
+        f"/seances/{code}/arbitrer/{item}", data={**decision, "evidence": now}
+    )
+    assert done.status_code == 302
+    assert "Session.DecisionRecorded" in site.events_since(head)
+
+
+def test_the_api_takes_the_fingerprint_of_the_session_or_none(site: Site) -> None:
+    """The session read gives each undecided item's fingerprint; a decision sent with
+    it is recorded, with a stale one refused (409 ``evidence_changed``), without one
+    recorded as before."""
+    items = [qualified(site, "T-EV-API1"), qualified(site, "T-EV-API2")]
+    members = [CHAIR, "elu.dubois", "elu.moreau"]
+    code = open_session(site, "T-EV-API", items, members, members)
+    headers = token(site, CHAIR)
+    api = site.client()
+    shown = api.get(f"/api/v1/sessions/{code}", headers=headers).get_json()
+    assert sorted(shown["fingerprints"]) == items
+    stale = shown["fingerprints"][items[0]]
+    score(site, items[0], 2)
+    site.caught_up()
+    head = site.head()
+    body = {"proposal": items[0], "outcome": "deferred", "rationale": "À revoir."}
+    refused = api.post(
+        f"/api/v1/sessions/{code}/decisions",
+        json={**body, "evidence": stale},
+        headers=headers,
+    )
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert (error["code"], error["details"]["field"]) == ("evidence_changed", "evidence")
+    assert error["message"] == f"{CHANGED} (fiche {items[0]}, séance {code})."
+    assert site.head() == head
+    fresh = api.get(f"/api/v1/sessions/{code}", headers=headers).get_json()
+    assert fresh["fingerprints"][items[0]] != stale
+    assert fresh["fingerprints"][items[1]] == shown["fingerprints"][items[1]]
+    ok = api.post(
+        f"/api/v1/sessions/{code}/decisions",
+        json={**body, "evidence": fresh["fingerprints"][items[0]]},
+        headers=headers,
+    )
+    assert ok.status_code == 201, ok.get_json()
+    without = api.post(
+        f"/api/v1/sessions/{code}/decisions",
+        json={**body, "proposal": items[1]},
+        headers=headers,
+    )
+    assert without.status_code == 201, without.get_json()
+    malformed = api.post(
+        f"/api/v1/sessions/{code}/decisions",
+        json={**body, "evidence": "abc"},
+        headers=headers,
+    )
+    assert malformed.status_code == 422

@@ -291,6 +291,7 @@ def decide(data: dict[str, Any], code: str) -> Any:
         ledger().record_decision, code, data["proposal"], data["outcome"], data["rationale"],
         ap_amount=data["ap_amount"], cp=data["cp"], conditions=data["conditions"],
         justification=data["justification"], scenario=data["scenario"], override_reason=data["override_reason"],
+        evidence=data["evidence"],
     )
 
 

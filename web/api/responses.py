@@ -497,6 +497,12 @@ class SessionDetail(Session):
             "de la séance : ce qu'une décision enregistre"
         }
     )
+    fingerprints = AnyDict(
+        metadata={
+            "description": "fiche non encore arbitrée → empreinte des éléments de "
+            "décision (à renvoyer dans `evidence` de la décision)"
+        }
+    )
 
 
 class CommitteeMember(Out):

@@ -420,6 +420,11 @@ class DecisionIn(Base):
     justification = fields.String(load_default="", validate=validate.Length(max=4000))
     scenario = fields.String(load_default=None, allow_none=True)
     override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    evidence = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+        metadata={"description": "Empreinte des éléments de décision affichés (`fingerprints` de la séance) : "
+                  "la décision est refusée (409 evidence_changed) s'ils ont changé depuis"},
+    )
 
 
 # --- commands: budget ---------------------------------------------------------------------------------

@@ -315,6 +315,7 @@ def _decision_data(form: MultiDict[str, str], proposal: str) -> dict[str, Any]:
         "justification",
         "scenario",
         "override_reason",
+        "evidence",
     )
     return {"proposal": proposal, **data, "cp": rows(form, "cp")}
 
@@ -357,6 +358,7 @@ def decide(code: str, proposal: str) -> Response | Page:
                 justification=d["justification"],
                 scenario=d["scenario"],
                 override_reason=d["override_reason"],
+                evidence=d["evidence"],
             ),
         )
         if result is not None:
@@ -382,7 +384,15 @@ def decide(code: str, proposal: str) -> Response | Page:
         ],
         errors=errors,
         cp_rows=rows(request.form, "cp"),
+        fingerprint=doc["fingerprints"].get(proposal, ""),
+        lag=_views_lag(),
     ), status
+
+
+def _views_lag() -> int:
+    """How many events of the log the views have not shown yet."""
+    read_model = state().read_model
+    return max(0, read_model.head_position() - read_model.current_position())
 
 
 def conflict_messages(

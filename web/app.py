@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     from web.formatting import init_formatting
     from web.limits import init_limits
     from web.proxies import TrustedProxies
+    from web.query_params import init_query_params
     from web.security import secure_headers
     from web.state import WebState
     from web.throttle import make_throttle
@@ -89,5 +90,6 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     register_error_handlers(app)
     app.register_blueprint(ui_bp)
     init_api(app)
+    init_query_params(app)  # after authorisation, before the page cache
     init_cache(app, app.config["PAGE_CACHE_BYTES"])  # after authorisation (init_api)
     return app

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api
+from marshmallow import fields
 
 from web.api.schemas import ErrorResponse
 from web.errors import api_error
@@ -65,13 +66,23 @@ def init_api(app: Flask) -> None:
 def documented_query(view: Any) -> frozenset[str]:
     """The query parameters an API view documents: the fields of the schemas its
     ``arguments(..., location="query")`` declare (as the OpenAPI document lists them)."""
-    names: set[str] = set()
+    return frozenset(_query_fields(view))
+
+
+@cache
+def repeatable_query(view: Any) -> frozenset[str]:
+    """The documented query parameters that take several values (list fields)."""
+    return frozenset(n for n, f in _query_fields(view).items() if isinstance(f, fields.List))
+
+
+def _query_fields(view: Any) -> dict[str, fields.Field]:
+    out: dict[str, fields.Field] = {}
     for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
         if parameter.get("in") == "query":
             schema = parameter["schema"]
             schema = schema() if isinstance(schema, type) else schema
-            names.update(f.data_key or n for n, f in schema.fields.items() if not f.dump_only)
-    return frozenset(names)
+            out.update({f.data_key or n: f for n, f in schema.fields.items() if not f.dump_only})
+    return out
 
 
 def refuse_unknown_query() -> Response | None:
@@ -85,12 +96,24 @@ def refuse_unknown_query() -> Response | None:
         return None  # no such route (404/405 follow), or the OpenAPI document itself
     known = documented_query(view)
     unknown = sorted(name for name in request.args if name not in known)
-    if not unknown:
+    if unknown:
+        accepted = ", ".join(sorted(known)) or "aucun"
+        reason = f"Paramètre inconnu (paramètres acceptés : {accepted})."
+        return api_error(
+            422,
+            message="Paramètre de requête inconnu : " + ", ".join(unknown) + ".",
+            details={name: [reason] for name in unknown},
+        )
+    # ``?year=2025&year=2026`` would silently keep one of them: say which is repeated
+    repeated = sorted(
+        name
+        for name in request.args
+        if len(request.args.getlist(name)) > 1 and name not in repeatable_query(view)
+    )
+    if not repeated:
         return None
-    accepted = ", ".join(sorted(known)) or "aucun"
-    reason = f"Paramètre inconnu (paramètres acceptés : {accepted})."
     return api_error(
         422,
-        message="Paramètre de requête inconnu : " + ", ".join(unknown) + ".",
-        details={name: [reason] for name in unknown},
+        message="Paramètre de requête répété : " + ", ".join(repeated) + ".",
+        details={name: ["Une seule valeur est acceptée pour ce paramètre."] for name in repeated},
     )

@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from domain.errors import InvalidValue
+from domain.proposals import Status
 from domain.values import (
     AMOUNT_PATTERN,
     DECIMAL_TEXT,
@@ -197,8 +198,12 @@ class AsOf(Query):
     as_of = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"})
 
 
+STATUSES = [s.value for s in Status]
+OUTCOMES = ["approved", "approved_with_conditions", "deferred", "rejected"]
+
+
 class PortfolioQuery(AsOf):
-    status = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     pole = fields.String(load_default=None)
     direction = fields.String(load_default=None)
     axis = fields.String(load_default=None)
@@ -217,7 +222,7 @@ class BudgetQuery(AsOf):
 class DecisionQuery(AsOf):
     session = fields.String(load_default=None)
     proposal = fields.String(load_default=None)
-    outcome = fields.String(load_default=None)
+    outcome = fields.String(load_default=None, validate=validate.OneOf(OUTCOMES))
     since = fields.Date(load_default=None)
     until = fields.Date(load_default=None)
 

@@ -234,6 +234,7 @@ LABELS: dict[str, str] = {
 
 # Params whose French text is put into English (the others are codes, names, values).
 TRANSLATED = LABELLED | {
+    "before_what",
     "kind",
     "reason",
     "what",
@@ -276,6 +277,26 @@ PHRASES: dict[str, str] = {
     "retenue": "selected",
     "non retenue": "not selected",
     "aucun": "none",
+    # dates (domain/dates.py): what a date is of, what it must not precede
+    "un projet démarré": "a project started",
+    "un projet réalisé": "a project done",
+    "un projet planifié": "a planned project",
+    "une phase planifiée": "a planned phase",
+    "une phase terminée": "a completed phase",
+    "une grille adoptée": "a grid adopted",
+    "une mesure réalisée": "a realised measurement",
+    "un budget primitif voté": "a primitive budget (BP) voted",
+    "une décision modificative votée": "a budget amendment (DM) voted",
+    "une DM": "a budget amendment (DM)",
+    "un engagement": "a commitment",
+    "un mandat": "a payment order",
+    "son début": "its start",
+    "son démarrage": "its start",
+    "le vote du budget primitif": "the vote of the primitive budget (BP)",
+    "son engagement": "its commitment",
+    "voter un budget": "vote a budget",
+    "ajuster un budget": "adjust a budget",
+    "accorder des crédits de paiement": "grant payment credits (CP)",
     # actions (a role is needed to…)
     "rattacher une direction": "attach a department",
     "définir le plan": "define the plan",

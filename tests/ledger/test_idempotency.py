@@ -132,6 +132,7 @@ def prepare(ledger: Ledger) -> None:
         ledger.create_direction(ADMIN, "DSN", "Direction du numérique", "PDG")
         roles = [("admin", None), ("dsi", None), ("finance", None)]
         ledger.add_user(ADMIN, BOSS, "Tous les rôles", PASSWORD, roles=roles)
+        ledger.define_plan(ADMIN, "SDSI", "Ville", 2026, 2027)  # budgets need a plan
 
 
 def base_call(case: str, n: int) -> tuple[str, dict[str, Any]]:
@@ -230,6 +231,9 @@ def test_a_key_repeats_only_the_same_request(ledger: Ledger, data: Any) -> None:
     command, kwargs = base_call(case, n)
     if case == "grant_role":
         ledger.add_user(ADMIN, f"grantee{n}", "Bénéficiaire", PASSWORD)
+    # the years a command takes lie in the plan's horizon: move it there
+    horizon = (kwargs["budget_year"],) * 2 if case == "vote_budget" else (2026, 2027)
+    ledger.change_plan_horizon(Caller(BOSS), *horizon)
     key = f"key-{n}"
     caller = Caller(actor=BOSS, reason="demande initiale", key=key)
     first = send(ledger, command, caller, kwargs)

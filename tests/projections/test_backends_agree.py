@@ -61,7 +61,8 @@ def _queries(store: Any) -> dict[str, Any]:
 def _run(url: str, tmp: Path, steps: list[tuple[str, int, int]]) -> dict[str, Any]:
     cfg = make_settings(tmp / "data", url)
     led = open_ledger(cfg, create=True)
-    moment = [datetime(2025, 1, 2, 8, 0, tzinfo=UTC)]
+    # after every date the generated commands record as done (DMs of June 2025)
+    moment = [datetime(2025, 7, 2, 8, 0, tzinfo=UTC)]
 
     def clock() -> datetime:
         moment[0] += timedelta(minutes=7)

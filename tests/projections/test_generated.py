@@ -85,7 +85,8 @@ def setup(led, *, bootstrap: bool = True) -> None:  # type: ignore[no-untyped-de
     led.draft_grid(DSI, 1, "Grille", criteria=CRITERIA)
     led.adopt_grid(Caller("chair", reason="ok"), 1, "2024-01-10")
     for y in (2025, 2026):
-        led.vote_budget(FIN, y, "investissement", "100000.00", f"BP {y}", f"{y}-01-05")
+        # both BPs voted in January 2025: not after the clocks of the tests using this
+        led.vote_budget(FIN, y, "investissement", "100000.00", f"BP {y}", "2025-01-05")
 
 
 def content(i: int, amount: int) -> dict:  # type: ignore[type-arg]

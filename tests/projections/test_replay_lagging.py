@@ -19,7 +19,7 @@ from projections.service import ReadModel, init_views
 from tests.conftest import make_settings
 from tests.projections.test_generated import advance, setup
 
-START = datetime(2025, 1, 2, 8, 0, tzinfo=UTC)
+START = datetime(2025, 7, 2, 8, 0, tzinfo=UTC)  # after the facts the steps record
 STEP = timedelta(minutes=5)
 
 

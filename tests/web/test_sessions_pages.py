@@ -758,3 +758,47 @@ def test_the_api_takes_the_fingerprint_of_the_session_or_none(site: Site) -> Non
         headers=headers,
     )
     assert malformed.status_code == 422
+
+
+def test_the_decision_form_warns_when_the_views_lag_and_the_ledger_refuses_them(
+    site: Site,
+) -> None:
+    """The follower stopped, a vote lands: the form shows the views' older evidence
+    with a warning that they lag; the decision sent on it is refused (the ledger has
+    the vote). Followed again, the form has no warning and the decision passes."""
+    from projections.service import Follower
+
+    item = qualified(site, "T-EV-LAG")
+    members = [CHAIR, "elu.dubois", "elu.moreau"]
+    code = open_session(site, "T-EV-LAG", [item], members, members)
+    web = site.app.extensions["sdsi"]
+    web.follower.close()
+    web.follower = None
+    try:
+        site.ledger.cast_vote(as_("elu.moreau"), code, item, "against")
+        chair = site.client(CHAIR)
+        form = chair.get(f"/seances/{code}/arbitrer/{item}")
+        assert (
+            "Les vues ont 1 événement(s) de retard sur le registre : les éléments "
+            "affichés peuvent ne pas être à jour."
+        ) in text(form)
+        assert "0 pour, 0 contre, 0 abstention(s)" in text(form)
+        decision = {
+            "outcome": "rejected",
+            "rationale": "Hors priorités.",
+            "evidence": shown_fingerprint(form),
+        }
+        head = site.head()
+        refused = chair.post(f"/seances/{code}/arbitrer/{item}", data=decision)
+        assert refused.status_code == 409
+        assert site.head() == head
+    finally:
+        web.follower = Follower(web.read_model, poll=0.5).start()
+    site.caught_up()
+    form = chair.get(f"/seances/{code}/arbitrer/{item}")
+    assert "de retard sur le registre" not in text(form)
+    done = chair.post(
+        f"/seances/{code}/arbitrer/{item}",
+        data={**decision, "evidence": shown_fingerprint(form)},
+    )
+    assert done.status_code == 302

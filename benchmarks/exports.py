@@ -209,7 +209,7 @@ def big_session(
                 s,
                 needed + deficit,
                 f"DM de programmation {code}",
-                date(2026, 12, 10),
+                min(date(2026, 12, 10), date.today()),  # a DM is not voted in the future
             )
     ledger.convene_session(
         chair,

@@ -29,7 +29,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -209,7 +209,8 @@ def big_session(
                 s,
                 needed + deficit,
                 f"DM de programmation {code}",
-                min(date(2026, 12, 10), date.today()),  # a DM is not voted in the future
+                # a DM is not dated after the (UTC) day it is recorded
+                min(date(2026, 12, 10), datetime.now(UTC).date()),
             )
     ledger.convene_session(
         chair,

@@ -63,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "municipality.edit": frozenset({"admin"}),
     "plan.edit": frozenset({"admin", "dsi", "chair"}),  # define, retitle, schedule
     "plan.phases": frozenset({"dsi", "chair"}),  # a phase starts, a phase is done
+    "plan.extend": frozenset({"admin", "dsi"}),  # a new last year
+    "plan.follow": frozenset({"dsi", "chair"}),  # the next plan
     "organisation.edit": frozenset({"dsi", "admin"}),  # pôles, directions, teams
     "strategy.edit": frozenset({"dsi", "chair", "admin"}),  # axes, indicators
     "committee.edit": frozenset({"admin", "chair"}),  # the COPIL's composition

@@ -68,6 +68,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "organisation.edit": frozenset({"dsi", "admin"}),  # pôles, directions, teams
     "strategy.edit": frozenset({"dsi", "chair", "admin"}),  # axes, indicators
     "committee.edit": frozenset({"admin", "chair"}),  # the COPIL's composition
+    "setup.import": frozenset({"admin"}),  # the organisation from a set-up file
 }
 
 # Permissions a referent holds only for proposals of their own direction.

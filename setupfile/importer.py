@@ -76,10 +76,29 @@ class Plan:
         return [str(a) for a in self.actions] or ["rien à changer"]
 
 
-def plan_file(ledger: Any, path: Path, source: str | None = None) -> Plan:
-    """Read ``path`` and plan its import into ``ledger`` (nothing is written)."""
+def plan_file(
+    ledger: Any,
+    path: Path,
+    source: str | None = None,
+    password_for: Callable[[str], str] | None = None,
+) -> Plan:
+    """Read ``path`` and plan its import into ``ledger`` (nothing is written);
+    ``password_for`` gives a new account its first password (default: generated)."""
     rows, issues = read(path)
-    return _Planner(ledger, rows, source or path.name, issues).plan()
+    return plan_rows(ledger, rows, source or path.name, issues, password_for)
+
+
+def plan_rows(
+    ledger: Any,
+    rows: dict[str, list[Row]],
+    source: str,
+    issues: list[Issue] | None = None,
+    password_for: Callable[[str], str] | None = None,
+) -> Plan:
+    """Plan the import of rows already read (see :func:`plan_file`)."""
+    planner = _Planner(ledger, rows, source, issues or [])
+    planner.password_for = password_for or (lambda _login: secrets.token_urlsafe(12))
+    return planner.plan()
 
 
 def apply(ledger: Any, plan: Plan, caller: Caller) -> int:
@@ -339,7 +358,7 @@ class _Planner:
             seen.add(login)
             found = self.load(Account, login)
             if found is None:
-                password = secrets.token_urlsafe(12)
+                password = self.password_for(login)
                 self.out.passwords[login] = password
                 self.act(row, False, f"le compte {login}", lambda led, c, u=login, n=name, p=password, e=email, g=grants: led.add_user(c, u, n, p, email=e, roles=list(g)))
                 continue

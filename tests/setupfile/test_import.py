@@ -139,3 +139,25 @@ def test_a_missing_column_and_an_unknown_sheet_are_named(tmp_path: Path, ledger:
         ("poles", 1, "libelle", "colonne inconnue"),
         ("poles", 1, "nom", "colonne manquante"),
     ]
+
+
+def test_the_demo_s_bundled_set_up_file_is_its_organisation() -> None:
+    from sdsi.demo.data import setup_rows
+    from sdsi.demo.loader import SAMPLE_SETUP
+
+    rows, issues = read(SAMPLE_SETUP)
+    assert issues == []
+    assert {k: [list(r.cells.values()) for r in v] for k, v in rows.items()} == setup_rows()
+
+
+def test_each_further_copy_of_the_demo_has_its_own_directions_referents_and_teams() -> None:
+    from sdsi.demo.loader import SAMPLE_SETUP, with_copies
+
+    rows, _issues = read(SAMPLE_SETUP)
+    two = with_copies(rows, 2)
+    assert len(two["poles"]) == len(rows["poles"])
+    assert len(two["directions"]) == 2 * len(rows["directions"])
+    copy = two["directions"][len(rows["directions"])].cells
+    assert (copy["code"], copy["nom"]) == ("DSN-2", "Direction du numérique (DSI) (2)")
+    referents = [r.cells for r in two["comptes"] if r.cells["identifiant"] == "ref.dsn-2"]
+    assert [(c["roles"]) for c in referents] == ["referent:DSN-2"]

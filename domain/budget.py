@@ -181,6 +181,21 @@ class Envelope(LedgerAggregate):
                 agg.allocations.pop(self.proposal, None)
             agg.overrides += self.override_reason is not None
 
+    def carry_in(self, proposal: str, amount: Decimal, reason: str) -> None:
+        """Allocate CP carried over from a plan that ended: the ledger's own move,
+        flagged with ``reason`` when it goes beyond what is available."""
+        previous = self.allocations.get(proposal, ZERO)
+        if amount == previous:
+            return
+        exceeds = amount > previous and amount > self.available + previous
+        self.trigger_event(
+            self.Allocated,
+            proposal=proposal,
+            amount=amount,
+            previous=previous,
+            override_reason=reason if exceeds else None,
+        )
+
     @classmethod
     def vote(
         cls,
@@ -280,6 +295,10 @@ class ProjectBudget(LedgerAggregate):
     def id_for(proposal_code: str) -> UUID:
         return natural_id("project-budget", proposal_code)
 
+    def cp_of(self, cp_year: int, section: Section) -> Decimal:
+        """The project's CP of a year and section."""
+        return self.cp.get(cp_key(cp_year, section), ZERO)
+
     def committed(self, cp_year: int, section: Section) -> Decimal:
         return sum(
             (
@@ -309,6 +328,18 @@ class ProjectBudget(LedgerAggregate):
             agg.ap = self.amount
             agg.cp = {cp_key(c.year, c.section): c.amount for c in self.cp}
             agg.revisions += 1
+
+    class CarriedOver(LedgerAggregate.Event):
+        """The project carried over into plan ``plan``: its CP not consumed
+        (not committed) in the years before ``first_year`` moved to that year."""
+
+        plan: int
+        first_year: int
+        cp: list[CPLine]
+        moved: list[CPLine]
+
+        def apply(self, agg: ProjectBudget) -> None:
+            agg.cp = {cp_key(c.year, c.section): c.amount for c in self.cp}
 
     class Committed(LedgerAggregate.Event):
         reference: str
@@ -382,6 +413,48 @@ class ProjectBudget(LedgerAggregate):
             cp=list(cp),
             deliberation=text(deliberation, "deliberation", max_len=120),
         )
+
+    def remaining(self, before: int) -> list[CPLine]:
+        """The CP of the years before ``before`` not consumed yet: a year's CP is
+        consumed by what is committed on it."""
+        out = []
+        for key, amount in sorted(self.cp.items()):
+            y, s = key.split("/")
+            if int(y) >= before:
+                continue
+            section = Section(s)
+            left = amount - min(amount, self.committed(int(y), section))
+            if left > 0:
+                out.append(CPLine(int(y), section, left))
+        return out
+
+    def carry_over(self, plan: int, first_year: int) -> list[CPLine]:
+        """Carry the project into plan ``plan`` starting in ``first_year``: what
+        is left of each earlier year's CP moves, by section, to ``first_year``; the
+        AP is unchanged. Returns the lines moved (their year is where they left)."""
+        moved = self.remaining(first_year)
+        if not moved:
+            return []
+        cp = dict(self.cp)
+        for line in moved:
+            key = cp_key(line.year, line.section)
+            cp[key] -= line.amount
+            if cp[key] == 0:
+                del cp[key]
+            target = cp_key(first_year, line.section)
+            cp[target] = cp.get(target, ZERO) + line.amount
+        schedule = []
+        for key, amount in sorted(cp.items()):
+            y, s = key.split("/")
+            schedule.append(CPLine(int(y), Section(s), amount))
+        self.trigger_event(
+            self.CarriedOver,
+            plan=plan,
+            first_year=first_year,
+            cp=schedule,
+            moved=moved,
+        )
+        return moved
 
     def commit(
         self,

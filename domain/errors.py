@@ -202,6 +202,16 @@ class YearOutsideHorizon(DomainError):
     template = "L'année {year} est hors de l'horizon du plan ({first}–{last})."
 
 
+class HorizonBelowCosted(DomainError):
+    """The plan would end before a year something is already costed in."""
+
+    code = "horizon_below_costed"
+    template = (
+        "Le plan ne peut pas finir en {year} : des coûts, CP ou enveloppes sont "
+        "déjà prévus jusqu'en {costed}."
+    )
+
+
 class RecordClosed(DomainError):
     """A closed record (pôle, direction, team, axis, indicator) keeps its history but
     receives nothing new."""

@@ -10,6 +10,7 @@ from domain import dates
 from domain.accounts import require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import (
+    HorizonBelowCosted,
     InvalidValue,
     PhaseTransitionRefused,
     YearOutsideHorizon,
@@ -37,15 +38,38 @@ class PhaseStatus(DomainEnum):
     DONE = "done"
 
 
+def _fresh_phases() -> dict[str, dict[str, Any]]:
+    return {
+        p.value: {
+            "status": PhaseStatus.PLANNED.value,
+            "planned_start": None,
+            "planned_end": None,
+            "started_on": None,
+            "done_on": None,
+        }
+        for p in Phase
+    }
+
+
 class Plan(LedgerAggregate):
-    """The one SDSI plan of the municipality."""
+    """The SDSI plan of the municipality, through its cycles: the current plan (its
+    number, title, horizon and phases) and the plans it followed, kept as they ended.
+
+    One aggregate holds every cycle so that whatever checks a year against "the plan"
+    checks it against the plan in force; a new plan (``follow``) ends the current one.
+    """
 
     def __init__(self) -> None:
+        self.number = 1
         self.name = ""
         self.municipality = ""
         self.first_year = 0
         self.last_year = 0
         self.phases: dict[str, dict[str, Any]] = {}
+        # The plans this one followed, oldest first, each as it stood when it ended.
+        self.previous: list[dict[str, Any]] = []
+        # Projects carried over into the current plan from the one before.
+        self.carried: list[str] = []
 
     @staticmethod
     def id_for() -> UUID:
@@ -60,16 +84,7 @@ class Plan(LedgerAggregate):
         def apply(self, agg: Plan) -> None:
             agg.name, agg.municipality = self.name, self.municipality
             agg.first_year, agg.last_year = self.first_year, self.last_year
-            agg.phases = {
-                p.value: {
-                    "status": PhaseStatus.PLANNED.value,
-                    "planned_start": None,
-                    "planned_end": None,
-                    "started_on": None,
-                    "done_on": None,
-                }
-                for p in Phase
-            }
+            agg.phases = _fresh_phases()
 
     class Renamed(LedgerAggregate.Event):
         name: str
@@ -83,6 +98,36 @@ class Plan(LedgerAggregate):
 
         def apply(self, agg: Plan) -> None:
             agg.first_year, agg.last_year = self.first_year, self.last_year
+
+    class Followed(LedgerAggregate.Event):
+        """A new plan follows the current one, which ends as it stands: the new one
+        takes over the projects carried over, the proposals still open (``pending``:
+        not yet decided, or deferred), the open axes and indicators, and a draft of
+        the grid to revise."""
+
+        number: int
+        name: str
+        first_year: int
+        last_year: int
+        projects: list[str]
+        pending: list[str]
+        axes: list[str]
+        indicators: list[str]
+        grid: int | None
+
+        def apply(self, agg: Plan) -> None:
+            agg.previous.append(
+                {
+                    "number": agg.number,
+                    "name": agg.name,
+                    "first_year": agg.first_year,
+                    "last_year": agg.last_year,
+                }
+            )
+            agg.number, agg.name = self.number, self.name
+            agg.first_year, agg.last_year = self.first_year, self.last_year
+            agg.phases = _fresh_phases()
+            agg.carried = list(self.projects)
 
     class PhaseScheduled(LedgerAggregate.Event):
         phase: Phase
@@ -135,10 +180,70 @@ class Plan(LedgerAggregate):
         if new != self.name:
             self.trigger_event(self.Renamed, name=new)
 
-    def change_horizon(self, first_year: int, last_year: int) -> None:
-        require("modifier l'horizon du plan", Role.DSI, Role.CHAIR)
+    def extend(self, last_year: Any, costed_until: int | None) -> None:
+        """A new last year (reason required): later to extend the plan, earlier to
+        shorten it, never before ``costed_until`` — the last year something (a
+        proposal's costs or workload, a CP, an envelope) is already costed in."""
+        require("prolonger le plan", Role.DSI, Role.ADMIN)
+        _first, last = _horizon(self.first_year, last_year)
+        reason_for("prolonger le plan")
+        if costed_until is not None and last < costed_until:
+            raise HorizonBelowCosted(
+                field="last_year", year=last, costed=costed_until
+            )
+        if last != self.last_year:
+            self.trigger_event(
+                self.HorizonChanged, first_year=self.first_year, last_year=last
+            )
+
+    def check_successor(self, first_year: Any, last_year: Any) -> tuple[int, int]:
+        """The horizon of the plan that follows this one: it starts after this one
+        starts and at the latest the year after it ends (no year left without a
+        plan), and ends no earlier than this one."""
+        require("adopter le plan suivant", Role.DSI, Role.CHAIR)
         first, last = _horizon(first_year, last_year)
-        self.trigger_event(self.HorizonChanged, first_year=first, last_year=last)
+        if not self.first_year < first <= self.last_year + 1:
+            raise InvalidValue(
+                "first_year",
+                first,
+                f"le plan suivant commence entre {self.first_year + 1} et "
+                f"{self.last_year + 1}",
+            )
+        if last < self.last_year:
+            raise InvalidValue(
+                "last_year",
+                last,
+                f"le plan suivant ne finit pas avant le plan en cours ({self.last_year})",
+            )
+        return first, last
+
+    def follow(
+        self,
+        name: str,
+        first_year: int,
+        last_year: int,
+        projects: list[str],
+        pending: list[str],
+        axes: list[str],
+        indicators: list[str],
+        grid: int | None,
+    ) -> None:
+        """Start the next plan (reason required); ``check_successor`` first."""
+        first, last = self.check_successor(first_year, last_year)
+        title = text(name, "name")
+        reason_for("adopter le plan suivant")
+        self.trigger_event(
+            self.Followed,
+            number=self.number + 1,
+            name=title,
+            first_year=first,
+            last_year=last,
+            projects=sorted(projects),
+            pending=sorted(pending),
+            axes=sorted(axes),
+            indicators=sorted(indicators),
+            grid=grid,
+        )
 
     def schedule_phase(self, phase: Any, planned_start: Any, planned_end: Any) -> None:
         require("planifier une phase", Role.DSI, Role.CHAIR, Role.ADMIN)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from projections import plan_scope
 from projections import queries as q
 from projections import reference_queries as rq
 from projections.store import ViewStore
@@ -52,11 +53,13 @@ class NotFound(ExportError):
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to export: the format, the moment (``as_of``), for minutes a session."""
+    """What to export: the format, the moment (``as_of``), for minutes a session,
+    the plan (``None``: the plan in force; a plan that ended as it was at its end)."""
 
     format: str
     as_of: str | None = None
     session: str | None = None
+    plan: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,9 @@ class Exporter:
         parts = [self.name]
         if request.session:
             parts.append(slug(request.session))
-        if request.as_of:
+        if request.plan is not None:
+            parts.append(f"plan-{request.plan}")
+        if request.as_of or request.plan is not None:
             parts.append(f"position-{snapshot.position}")
         return "-".join(parts) + f".{self.extension(request.format)}"
 
@@ -162,7 +167,9 @@ class Exporter:
     def render(self, source: ExportSource, request: ExportRequest) -> Rendered:
         """Check the request, take the snapshot, write the bytes."""
         self.check(request)
-        snapshot = source.snapshot(request.as_of)
+        snapshot = source.snapshot(
+            plan_scope.as_of_for(source.read_model, request.as_of, request.plan)
+        )
         content = self.write(source, snapshot, request)
         return Rendered(
             content, self.filename(request, snapshot), self.mime_type(request.format)

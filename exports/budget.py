@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
 from exports.rows import Names, budget_table, envelope_table, summary_table
 from exports.tabular import french_csv, xlsx
-from projections import queries as q
+from projections import plan_scope
 
 
 def _moment(snapshot: Snapshot) -> datetime | None:
@@ -32,14 +32,20 @@ class BudgetExporter(Exporter):
     def write(
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
-        data = q.budget_consumption(snapshot.store)
+        shown, data = plan_scope.budget(snapshot.store, source.read_model.store)
         names = Names.read(snapshot.store)
+        plan = (
+            f" — {shown.plan['name']} ({shown.plan['first_year']}–"
+            f"{shown.plan['last_year']})"
+            if shown.plan
+            else ""
+        )
         table = budget_table(data, names)
         if request.format == "csv":
             return french_csv(table)
         return xlsx(
             [table, envelope_table(data), summary_table(data, names)],
-            title=f"Consommation budgétaire — {snapshot.municipality}",
+            title=f"Consommation budgétaire — {snapshot.municipality}{plan}",
             subject=f"Registre SDSI, position {snapshot.position}",
             created=_moment(snapshot),
         )

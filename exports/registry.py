@@ -100,7 +100,9 @@ def render(
     *,
     as_of: str | None = None,
     session: str | None = None,
+    plan: int | None = None,
 ) -> Rendered:
-    """Render export ``name`` in ``fmt`` as of ``as_of`` (bytes, file name, MIME)."""
-    request = ExportRequest(fmt, as_of, session)
+    """Render export ``name`` in ``fmt`` as of ``as_of``, of plan ``plan`` (bytes,
+    file name, MIME)."""
+    request = ExportRequest(fmt, as_of, session, plan)
     return exporter(name).render(ExportSource(read_model), request)

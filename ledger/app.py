@@ -8,6 +8,7 @@ import psycopg
 
 from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
+from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -21,6 +22,7 @@ class Ledger(
     ReferenceCommands,
     OrganisationCommands,
     ProposalCommands,
+    PlanCycleCommands,
     BudgetCommands,
     ScenarioCommands,
     AccountCommands,

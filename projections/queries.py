@@ -264,6 +264,15 @@ MONEY_FIELDS = ("cp", "allocated", "committed", "paid", "available")
 def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
     """Lines, envelopes and totals per year × section, pôle, axis and overall (to the cent)."""
     lines = budget_lines(store, **filters)
+    year = filters.get("year")
+    env = envelopes(store, year)
+    if filters.get("section"):
+        env = [e for e in env if e["section"] == filters["section"]]
+    return {"lines": lines, "envelopes": env, **budget_totals(lines)}
+
+
+def budget_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals of budget lines per year × section, pôle, axis, direction and overall."""
     totals: dict[str, dict[str, dict[str, Decimal]]] = {
         "year_section": {},
         "pole": {},
@@ -286,11 +295,7 @@ def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
                 bucket[f] += line[f]
         for f in MONEY_FIELDS:
             overall[f] += line[f]
-    year = filters.get("year")
-    env = envelopes(store, year)
-    if filters.get("section"):
-        env = [e for e in env if e["section"] == filters["section"]]
-    return {"lines": lines, "envelopes": env, "totals": totals, "total": overall}
+    return {"totals": totals, "total": overall}
 
 
 def project_budget(store: ViewStore, code: str) -> dict[str, Any] | None:

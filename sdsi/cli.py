@@ -356,6 +356,7 @@ def _register_subcommands() -> None:
 
     register_integrity(main)
     main.add_command(__import__("sdsi.cli_exports", fromlist=["export"]).export)
+    main.add_command(__import__("sdsi.cli_setup", fromlist=["setup"]).setup)
     import sdsi.cli_optimise  # noqa: F401  (registers `sdsi optimise`)
 
 

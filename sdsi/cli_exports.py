@@ -26,6 +26,13 @@ from sdsi.cli import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli
 )
 @click.option("--session", default=None, metavar="CODE", help="The session (minutes).")
 @click.option(
+    "--plan",
+    default=None,
+    type=click.IntRange(1, 1000),
+    metavar="N",
+    help="The plan (default: the one in force; an ended plan as it was at its end).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -46,6 +53,7 @@ def export(
     fmt: str | None,
     as_of: str | None,
     session: str | None,
+    plan: int | None,
     output: Path | None,
     catch_up: bool,
 ) -> None:
@@ -58,7 +66,7 @@ def export(
 
     try:
         chosen = exporter(kind)
-        request = ExportRequest(fmt or chosen.formats[0], as_of, session)
+        request = ExportRequest(fmt or chosen.formats[0], as_of, session, plan)
         chosen.check(request)  # bad usage fails before the storage is even opened
     except ExportError as exc:
         fail(str(exc))

@@ -63,9 +63,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "municipality.edit": frozenset({"admin"}),
     "plan.edit": frozenset({"admin", "dsi", "chair"}),  # define, retitle, schedule
     "plan.phases": frozenset({"dsi", "chair"}),  # a phase starts, a phase is done
+    "plan.extend": frozenset({"admin", "dsi"}),  # a new last year
+    "plan.follow": frozenset({"dsi", "chair"}),  # the next plan
     "organisation.edit": frozenset({"dsi", "admin"}),  # pôles, directions, teams
     "strategy.edit": frozenset({"dsi", "chair", "admin"}),  # axes, indicators
     "committee.edit": frozenset({"admin", "chair"}),  # the COPIL's composition
+    "setup.import": frozenset({"admin"}),  # the organisation from a set-up file
 }
 
 # Permissions a referent holds only for proposals of their own direction.

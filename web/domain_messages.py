@@ -44,6 +44,10 @@ ENGLISH: dict[str, str] = {
     "year_outside_horizon": (
         "The year {year} is outside the plan's horizon ({first}–{last})."
     ),
+    "horizon_below_costed": (
+        "The plan cannot end in {year}: costs, CP or envelopes are already planned "
+        "up to {costed}."
+    ),
     "grid_frozen": "Grid v{version} is adopted: it can no longer be changed.",
     "weights_do_not_sum": (
         "The weights of the “{family}” family in grid v{version} total {total}%, "
@@ -364,6 +368,8 @@ PHRASES: dict[str, str] = {
     "renommer un indicateur": "rename an indicator",
     "fermer un indicateur": "close an indicator",
     "renommer le plan": "rename the plan",
+    "prolonger le plan": "extend the plan",
+    "adopter le plan suivant": "adopt the next plan",
     "définir la collectivité": "define the local authority",
     "modifier la collectivité": "change the local authority",
     "composer le COPIL": "set the membership of the steering committee (COPIL)",
@@ -564,6 +570,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the indicator belongs to axis {axis}",
         ),
         (r"la version (?P<n>.+) n'existe pas", "version {n} does not exist"),
+        (
+            r"le plan suivant commence entre (?P<a>\d+) et (?P<b>\d+)",
+            "the next plan starts between {a} and {b}",
+        ),
+        (
+            r"le plan suivant ne finit pas avant le plan en cours \((?P<y>\d+)\)",
+            "the next plan does not end before the current one ({y})",
+        ),
         (
             r"appartient à l'axe (?P<axis>.+), pas (?P<other>.+)",
             "belongs to axis {axis}, not {other}",

@@ -60,6 +60,7 @@ EVENT = {
     "WorkloadReleased": _l("Charge libérée"), "IndicatorAttached": _l("Indicateur ajouté"),
     "IndicatorDetached": _l("Indicateur fermé"), "TargetSet": _l("Cible fixée"),
     "Measured": _l("Mesure"), "HorizonChanged": _l("Horizon modifié"),
+    "Followed": _l("Plan suivant adopté"),
     "PhaseScheduled": _l("Phase planifiée"), "PhaseStarted": _l("Phase démarrée"),
     "PhaseCompleted": _l("Phase terminée"), "MemberAppointed": _l("Nomination"),
     "MemberChanged": _l("Siège modifié"), "MemberLeft": _l("Départ"),

@@ -12,6 +12,9 @@ from ledger.commands.sessions import SessionCommands
 from ledger.core import Caller, CommandResult, Unit
 from ledger.idempotency import command
 
+# The reason flagged on an allocation of CP carried over beyond its envelope.
+CARRY_REASON = "CP reportés du plan n° {number} (dernière année {last_year})"
+
 
 class BudgetCommands(SessionCommands):
     """Budget envelopes and the execution of approved projects' AP/CP."""
@@ -42,9 +45,28 @@ class BudgetCommands(SessionCommands):
             dates.required_plan(Lookups.plan(unit), "voter un budget").check_year(y)
             exists = unit.find(Envelope, Envelope.id_for(y, s)) is not None
             env = unit.add(Envelope.vote(y, s, amount, deliberation, on, exists))
+            self._vote_carried(unit, env)
             return {"year": env.year, "section": env.section, "total": env.total}
 
         return self.execute("vote_budget", caller, body)
+
+    def _vote_carried(self, unit: Unit, envelope: Envelope) -> None:
+        """A BP voted for a year the current plan's carried projects have CP in:
+        the envelope receives them."""
+        plan = Lookups.plan(unit)
+        if plan is None or not plan.carried:
+            return
+        previous = plan.previous[-1]
+        reason = CARRY_REASON.format(
+            number=previous["number"], last_year=previous["last_year"]
+        )
+        for code in plan.carried:
+            budget = unit.find(ProjectBudget, ProjectBudget.id_for(code))
+            if budget is None:
+                continue
+            amount = budget.cp_of(envelope.year, envelope.section)
+            if amount > 0:
+                envelope.carry_in(code, amount, reason)
 
     @command()
     def adjust_budget(

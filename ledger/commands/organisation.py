@@ -143,17 +143,6 @@ class OrganisationCommands(LedgerCore):
         return self.execute("define_plan", caller, body)
 
     @command()
-    def change_plan_horizon(
-        self, caller: Caller, first_year: int, last_year: int
-    ) -> CommandResult:
-        """Move the plan's horizon."""
-        return self.execute(
-            "change_plan_horizon",
-            caller,
-            lambda u: self._plan(u).change_horizon(first_year, last_year),
-        )
-
-    @command()
     def schedule_phase(
         self, caller: Caller, phase: str, planned_start: Any, planned_end: Any
     ) -> CommandResult:

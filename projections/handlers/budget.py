@@ -191,6 +191,22 @@ def ap_revised(batch: Batch, e: ProjectBudget.APRevised, m: Meta) -> None:
         batch.touch("proposals", (project["proposal"],))["ap_c"] = cents(e.amount)
 
 
+@on(ProjectBudget.CarriedOver)
+def carried_over(batch: Batch, e: ProjectBudget.CarriedOver, m: Meta) -> None:
+    """The project's CP after its carry-over into plan ``e.plan``."""
+    project = _project(batch, m)
+    project["cp"] = _cp(e.cp)
+    project.setdefault("carried", []).append(
+        {
+            "plan": e.plan,
+            "first_year": e.first_year,
+            "moved": _cp(e.moved),
+            "position": m.position,
+            "at": m.at,
+        }
+    )
+
+
 @on(ProjectBudget.Committed)
 def committed(batch: Batch, e: ProjectBudget.Committed, m: Meta) -> None:
     project = _project(batch, m)

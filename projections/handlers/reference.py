@@ -18,6 +18,7 @@ from domain.grids import GridVersion
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Phase, Plan
+from domain.proposals import Proposal
 from projections.handlers.audit import plain
 from projections.projector import Batch, Meta, document, on
 
@@ -50,6 +51,7 @@ def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
         "plan",
         ("plan",),
         {
+            "number": 1,
             "name": e.name,
             "municipality": e.municipality,
             "first_year": e.first_year,
@@ -79,6 +81,53 @@ def plan_horizon(batch: Batch, e: Plan.HorizonChanged, m: Meta) -> None:
     batch.touch("plan", ("plan",)).update(
         first_year=e.first_year, last_year=e.last_year
     )
+
+
+@on(Plan.Followed)
+def plan_followed(batch: Batch, e: Plan.Followed, m: Meta) -> None:
+    """The current plan ends as it stands (kept in ``previous``, with the position
+    its views end at); the next one starts with the projects it carries over."""
+    doc = batch.touch("plan", ("plan",))
+    ended = {
+        k: doc.get(k)
+        for k in ("name", "first_year", "last_year", "phases", "position")
+    }
+    ended.update(
+        number=doc.get("number", 1), ended_position=m.position - 1, ended_at=m.at
+    )
+    doc.setdefault("previous", []).append(ended)
+    doc.update(
+        number=e.number,
+        name=e.name,
+        first_year=e.first_year,
+        last_year=e.last_year,
+        position=m.position,
+        started_at=m.at,
+        carried=list(e.projects),
+        pending=list(e.pending),
+        members=sorted({*e.projects, *e.pending}),
+        axes=list(e.axes),
+        indicators=list(e.indicators),
+        grid=e.grid,
+        phases={
+            p: {
+                "status": "planned",
+                "planned_start": None,
+                "planned_end": None,
+                "started_on": None,
+                "done_on": None,
+            }
+            for p in PHASES
+        },
+    )
+
+
+@on(Proposal.Drafted)
+def plan_member(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
+    """A proposal drafted under a plan that followed another is one of its own."""
+    doc = batch.doc("plan", ("plan",))
+    if doc is not None and "members" in doc:
+        batch.touch("plan", ("plan",))["members"].append(e.code)
 
 
 @on(Plan.PhaseScheduled, Plan.PhaseStarted, Plan.PhaseCompleted)

@@ -538,3 +538,36 @@ VOTING = [
 ]
 NON_VOTING = ["dsi.martin", "fin.garnier"]
 EVALUATORS = ["dsi.martin", "dgs.lefebvre", "dga.roux", "dga.fournier", "eval.petit"]
+
+
+def setup_rows() -> dict[str, list[list[str]]]:
+    """The demo municipality's organisation as the rows of its set-up file
+    (``sample-setup.xlsx``, beside this module: the loader imports that file)."""
+    years = range(FIRST_YEAR, LAST_YEAR + 1)
+    return {
+        "poles": [[code, name] for code, name in POLES],
+        "directions": [[code, name, pole] for code, name, pole, _l, _p in DIRECTIONS],
+        "equipes": [
+            [code, name, "metier" if kind == "business" else kind, direction or ""]
+            for code, name, kind, direction, _c in TEAMS
+        ],
+        "capacites": [
+            [code, str(y), str(capacity)]
+            for code, _n, _k, _d, capacity in TEAMS
+            for y in years
+        ],
+        "axes": [[code, label, ""] for code, label, _i in AXES],
+        "indicateurs": [
+            [icode, code, ilabel, unit, str(baseline), str(target), str(target_year)]
+            for code, _label, indicators in AXES
+            for icode, ilabel, unit, baseline, target, target_year in indicators
+        ],
+        "cibles": [],
+        "comptes": [
+            [login, name, "", ", ".join(roles)] for login, name, roles in PEOPLE
+        ]
+        + [
+            [login, person, "", f"referent:{code}"]
+            for code, _n, _p, login, person in DIRECTIONS
+        ],
+    }

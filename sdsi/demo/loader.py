@@ -1,5 +1,10 @@
 """Load the demo municipality through the ledger's commands, as its users would.
 
+The organisation (pôles, directions, teams and capacities, axes and indicators,
+accounts with their roles) comes from the import of its set-up file,
+``sample-setup.xlsx`` beside this module — exactly what ``sdsi setup import`` does
+for a real municipality; everything else is the commands the API sends.
+
 Deterministic: a seeded random generator drives every choice, and a simulated clock
 dates the commands along the scenario (2020–2026), so two loads produce the same events
 (idempotency keys aside). ``scale`` N replicates the directions, their proposals and the
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from domain.arbitration import Conflict, Rule, dependency_conflicts
@@ -24,6 +30,8 @@ from domain.values import Origin
 from ledger.app import Ledger
 from ledger.core import Caller
 from sdsi.demo import data as D
+from setupfile.importer import apply, plan_rows
+from setupfile.sheets import Row, read
 
 CHAIR = "dgs.lefebvre"
 DSI = "dsi.martin"
@@ -123,7 +131,7 @@ class DemoLoader:
         """Load everything; returns the counts of what was created."""
         self.ledger.clock = self.clock
         try:
-            self.people()
+            self.setup_import()
             self.organisation()
             self.strategy()
             self.grid_v1()
@@ -146,19 +154,31 @@ class DemoLoader:
 
     # --- actors and organisation ------------------------------------------------------
 
-    def people(self) -> None:
-        self.progress("comptes")
-        admin = Caller(
-            actor="admin", origin=Origin.IMPORT, reason="comptes de la démonstration"
+    def setup_import(self) -> None:
+        """The organisation, as a municipality sets it up: the import of its set-up
+        file (``sample-setup.xlsx``; with ``--scale``, each further copy adds its
+        own directions, referents and teams), through the same commands."""
+        self.progress("organisation (import du fichier de paramétrage)")
+        rows, issues = read(SAMPLE_SETUP)
+        rows = with_copies(rows, self.scale)
+        plan = plan_rows(
+            self.ledger,
+            rows,
+            SAMPLE_SETUP.name,
+            issues,
+            password_for=lambda _login: D.DEMO_PASSWORD,
         )
-        for login, name, roles in D.PEOPLE:
-            self.ledger.add_user(
-                admin, login, name, D.DEMO_PASSWORD, roles=[(r, None) for r in roles]
-            )
-            self.stats.add("comptes")
+        if not plan.ok:
+            raise RuntimeError("the demo's set-up file is refused: " + "; ".join(plan.lines()))
+        apply(self.ledger, plan, Caller(actor="admin", origin=Origin.IMPORT))
+        for sheet, label in (
+            ("poles", "pôles"), ("directions", "directions"), ("equipes", "équipes"),
+            ("axes", "axes"), ("indicateurs", "indicateurs"), ("comptes", "comptes"),
+        ):  # fmt: skip
+            self.stats.add(label, len(rows[sheet]))
 
     def organisation(self) -> None:
-        self.progress("organisation")
+        self.progress("plan et phases")
         dsi = self.as_(DSI)
         self.ledger.define_plan(
             dsi, D.PLAN_NAME, D.MUNICIPALITY, D.FIRST_YEAR, D.LAST_YEAR
@@ -173,42 +193,6 @@ class DemoLoader:
         ]
         for phase, start, end in phases:
             self.ledger.schedule_phase(dsi, phase, start, end)
-        for code, name in D.POLES:
-            self.ledger.create_pole(dsi, code, name)
-            self.stats.add("pôles")
-        admin = Caller(
-            actor="admin",
-            origin=Origin.IMPORT,
-            reason="référent numérique de la direction",
-        )
-        for copy in range(1, self.scale + 1):
-            sfx = self.suffix(copy)
-            for code, name, pole, login, person in D.DIRECTIONS:
-                label = name if copy == 1 else f"{name} ({copy})"
-                self.ledger.create_direction(dsi, code + sfx, label, pole)
-                self.ledger.add_user(
-                    admin,
-                    login + sfx,
-                    person,
-                    D.DEMO_PASSWORD,
-                    roles=[("referent", code + sfx)],
-                )
-                self.stats.add("directions")
-                self.stats.add("comptes")
-        years = range(D.FIRST_YEAR, D.LAST_YEAR + 1)
-        for copy in range(1, self.scale + 1):
-            sfx = self.suffix(copy)
-            for code, name, kind, direction, capacity in D.TEAMS:
-                # each copy of the municipality has its own teams (DSI ones included)
-                self.ledger.create_team(
-                    dsi,
-                    code + sfx,
-                    name if copy == 1 else f"{name} ({copy})",
-                    kind,
-                    (direction + sfx) if direction else None,
-                    {y: capacity for y in years},
-                )
-                self.stats.add("équipes")
         for phase, start, end in phases[:3]:
             self.clock.on(start)
             self.ledger.start_phase(dsi, phase, start)
@@ -216,16 +200,7 @@ class DemoLoader:
             self.ledger.complete_phase(dsi, phase, end)
 
     def strategy(self) -> None:
-        self.progress("axes et indicateurs")
         dsi = self.as_(DSI)
-        for code, label, indicators in D.AXES:
-            self.ledger.create_axis(dsi, code, label)
-            self.stats.add("axes")
-            for icode, ilabel, unit, baseline, target, target_year in indicators:
-                self.ledger.create_indicator(
-                    dsi, icode, code, ilabel, unit, baseline, target, target_year
-                )
-                self.stats.add("indicateurs")
         for phase in ("diagnostic_si", "evolutions_demandees"):
             self.ledger.start_phase(dsi, phase, self.clock.current.date())
 
@@ -923,3 +898,39 @@ class DemoLoader:
             for member in D.VOTING[:3]:
                 self.ledger.cast_vote(self.as_(member), code, item.code, "for")
         self.stats.add("séances")
+
+
+SAMPLE_SETUP = Path(__file__).with_name("sample-setup.xlsx")
+
+
+def with_copies(rows: dict[str, list[Row]], scale: int) -> dict[str, list[Row]]:
+    """The set-up rows of ``scale`` copies of the municipality: each further copy
+    ``n`` has its own directions, referents and teams (codes suffixed ``-n``)."""
+    out = {sheet: list(found) for sheet, found in rows.items()}
+    for copy in range(2, scale + 1):
+        for sheet, found in rows.items():
+            for row in found:
+                cells = _copied(sheet, dict(row.cells), copy)
+                if cells is not None:
+                    out[sheet].append(Row(sheet, row.number, cells))
+    return out
+
+
+def _copied(sheet: str, c: dict[str, str], copy: int) -> dict[str, str] | None:
+    """A row of copy ``copy`` of the municipality (None: shared by every copy)."""
+    sfx = f"-{copy}"
+    if sheet == "directions":
+        return {**c, "code": c["code"] + sfx, "nom": f"{c['nom']} ({copy})"}
+    if sheet == "equipes":
+        direction = c.get("direction", "")
+        return {
+            **c,
+            "code": c["code"] + sfx,
+            "nom": f"{c['nom']} ({copy})",
+            "direction": direction + sfx if direction else "",
+        }
+    if sheet == "capacites":
+        return {**c, "equipe": c["equipe"] + sfx}
+    if sheet == "comptes" and c["roles"].startswith("referent:"):
+        return {**c, "identifiant": c["identifiant"] + sfx, "roles": c["roles"] + sfx}
+    return None

@@ -52,12 +52,12 @@ def test_plan_is_defined_once(ledger: Ledger, town: Town) -> None:
     assert err.value.params == {"kind": "Plan", "id": "Autre SDSI"}
 
 
-def test_plan_is_defined_only_by_the_dsi_the_chair_or_an_administrator(
+def test_plan_is_extended_only_by_the_dsi_or_an_administrator(
     ledger: Ledger, town: Town
 ) -> None:
     with refused(ledger, NotAllowed) as err:
-        ledger.change_plan_horizon(FIN, 2024, 2030)
-    assert err.value.params["action"] == "modifier l'horizon du plan"
+        ledger.extend_plan(by("fin", "budget 2030"), 2030)
+    assert err.value.params["action"] == "prolonger le plan"
 
 
 def test_horizon_ending_before_it_starts_is_refused(ledger: Ledger) -> None:
@@ -72,10 +72,10 @@ def test_horizon_longer_than_sixteen_years_is_refused(ledger: Ledger) -> None:
     assert err.value.field == "last_year"
 
 
-def test_dsi_moves_the_horizon(ledger: Ledger, town: Town) -> None:
-    ledger.change_plan_horizon(DSI, 2023, 2030)
+def test_dsi_extends_the_horizon(ledger: Ledger, town: Town) -> None:
+    ledger.extend_plan(by("dsi", "budget 2030"), 2030)
     plan = ledger.load(Plan, Plan.id_for())
-    assert plan is not None and (plan.first_year, plan.last_year) == (2023, 2030)
+    assert plan is not None and (plan.first_year, plan.last_year) == (2024, 2030)
 
 
 def test_command_on_an_undefined_plan_is_refused(ledger: Ledger) -> None:

@@ -46,7 +46,8 @@ def test_accounts_page_is_for_the_administrator_only(site: Site) -> None:
             )
     body = text(site.client(ADMIN).get("/admin/comptes"))
     assert "Martine Garnier" in body and "Finances" in body
-    assert "comptes de la démonstration" in body  # the reason of the demo's grants
+    # the reason of the demo's grants: the import of its set-up file
+    assert "Import du fichier de paramétrage sample-setup.xlsx" in body
 
 
 def test_creating_an_account_records_it_with_its_roles_and_reason(site: Site) -> None:

@@ -160,7 +160,10 @@ def test_a_misspelt_filter_no_longer_answers_the_whole_list(site: Site) -> None:
     wanted = [p for p in everything["proposals"] if p["status"] == status]
     assert 0 < len(wanted) < len(everything["proposals"])
     filtered = client.get(f"/api/v1/portfolio?status={status}", headers=headers)
-    assert (filtered.status_code, filtered.get_json()) == (200, {"proposals": wanted})
+    assert (filtered.status_code, filtered.get_json()) == (
+        200,
+        {"plan": everything["plan"], "proposals": wanted},
+    )
     misspelt = client.get(f"/api/v1/portfolio?stauts={status}", headers=headers)
     assert misspelt.status_code == 422
     assert list(misspelt.get_json()["error"]["details"]) == ["stauts"]

@@ -27,10 +27,6 @@ NOT_IN_API = {
         "`sdsi init` only: the system actor creates the first administrator of an "
         "empty ledger, before any account can sign in"
     ),
-    "change_plan_horizon": (
-        "moves the horizon either way; the next SDSI cycle (issue 14, item 3) "
-        "exposes extending the plan as POST /api/v1/plan/extend"
-    ),
 }
 # Commands no page of the UI sends (a person does them through the API or the CLI).
 NOT_IN_UI = {**NOT_IN_API}

@@ -8,6 +8,7 @@ from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from projections import plan_scope as ps
 from projections import queries as q
 from projections import reference_queries as rq
 from web.access import allowed
@@ -26,6 +27,12 @@ BLUEPRINTS = (views, reference, integrity)
 
 def _store(args: dict[str, Any]) -> Any:
     return state().read_model.at(args.pop("as_of", None))
+
+
+def _plan_store(args: dict[str, Any]) -> Any:
+    """The views of the plan asked (``plan``), as of ``as_of``."""
+    rm = state().read_model
+    return rm.at(ps.as_of_for(rm, args.pop("as_of", None), args.pop("plan", None)))
 
 
 def _iso(value: Any) -> str | None:
@@ -54,13 +61,13 @@ def me() -> dict[str, Any]:
 @views.route("/portfolio")
 @views.arguments(s.PortfolioQuery, location="query")
 @views.response(200, r.Portfolio)
-@errors(views, *r.READ_ERRORS)
+@errors(views, *r.READ_ERRORS, 404)
 @requires("portfolio.view")
 @cached_read()
 def portfolio(args: dict[str, Any]) -> dict[str, Any]:
-    """Proposals with status, value, risk and rank (filters: status, pôle, direction, axe, année, grille)."""
-    store = _store(args)
-    return {"proposals": q.portfolio(store, **args)}
+    """Proposals of a plan with status, value, risk and rank (filters: plan, status, pôle, direction, axe, année, grille)."""
+    shown, rows = ps.portfolio(_plan_store(args), state().read_model.store, **args)
+    return {"plan": shown.plan, "proposals": rows}
 
 
 @views.route("/proposals/<code>")
@@ -80,13 +87,13 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 @views.route("/budget")
 @views.arguments(s.BudgetQuery, location="query")
 @views.response(200, r.Budget)
-@errors(views, *r.READ_ERRORS)
+@errors(views, *r.READ_ERRORS, 404)
 @requires("budget.view")
 @cached_read()
 def budget(args: dict[str, Any]) -> dict[str, Any]:
-    """Budget consumption per project × year × section, with envelopes and totals."""
-    store = _store(args)
-    return q.budget_consumption(store, **args)
+    """Budget consumption of a plan per project × year × section, with envelopes and totals."""
+    shown, data = ps.budget(_plan_store(args), state().read_model.store, **args)
+    return {"plan": shown.plan, **data}
 
 
 @views.route("/budget/moves")
@@ -211,8 +218,9 @@ def views_status() -> dict[str, Any]:
 @cached_read()
 def plan(args: dict[str, Any]) -> dict[str, Any]:
     """The SDSI plan, its phases and its history."""
-    record = rq.plan_record(_store(args))
-    return {"plan": record["plan"], "history": record["history"]}
+    store = _store(args)
+    record = rq.plan_record(store)
+    return {"plan": record["plan"], "plans": ps.plans(store), "history": record["history"]}
 
 
 @reference.route("/organisation")

@@ -122,6 +122,36 @@ def rename_plan(data: dict[str, Any]) -> Any:
     return run(ledger().rename_plan, data["name"], reason=data["reason"])
 
 
+@referential.route("/plan/extend", methods=["POST"])
+@referential.arguments(s.PlanExtend)
+@documented(referential)
+@requires("plan.extend")
+def extend_plan(data: dict[str, Any]) -> Any:
+    """Give the plan in force a new last year (reason required): later to extend it,
+    earlier to shorten it, never before a year already costed (409)."""
+    return run(ledger().extend_plan, data["last_year"], reason=data["reason"])
+
+
+@referential.route("/plans", methods=["POST"])
+@referential.arguments(s.NextPlanIn)
+@documented(referential)
+@requires("plan.follow")
+def follow_plan(data: dict[str, Any]) -> Any:
+    """Adopt the plan that follows the one in force (reason required). The current
+    plan ends as it stands (``GET /portfolio?plan=N``, ``/budget?plan=N`` and the
+    exports still show it); approved, planned and running projects carry over with
+    their AP, workload and remaining CP (each earlier year's CP not committed moves
+    to the new first year); the open axes and indicators continue; the grid in force
+    is copied as a draft to revise."""
+    return run(
+        ledger().follow_plan,
+        data["name"],
+        data["first_year"],
+        data["last_year"],
+        reason=data["reason"],
+    )
+
+
 @referential.route("/plan/phases/<phase>/schedule", methods=["POST"])
 @referential.arguments(s.PhaseSchedule)
 @documented(referential)

@@ -156,7 +156,24 @@ class PortfolioRow(Out):
     rank = OptInt()
 
 
+class PlanShown(Out):
+    """The plan a view shows: the one in force, or one that ended (read as of the
+    position just before the next plan was adopted)."""
+
+    number = Int()
+    name = Str()
+    first_year = Int()
+    last_year = Int()
+    current = fields.Boolean()
+    ended_position = OptInt(metadata={"description": "Position où ses vues s'arrêtent"})
+    ended_at = Opt(metadata=TIME)
+
+
+PLAN_SHOWN = {"description": "Le plan montré (paramètre plan : son numéro)"}
+
+
 class Portfolio(Out):
+    plan = fields.Nested(PlanShown, allow_none=True, metadata=PLAN_SHOWN)
     proposals = fields.List(fields.Nested(PortfolioRow))
 
 
@@ -411,6 +428,7 @@ class Totals(Out):
 
 
 class Budget(Out):
+    plan = fields.Nested(PlanShown, allow_none=True, metadata=PLAN_SHOWN)
     envelopes = fields.List(fields.Nested(Envelope))
     lines = fields.List(fields.Nested(BudgetLine))
     total = fields.Nested(Totals)
@@ -555,6 +573,7 @@ class ViewsStatus(Out):
 
 
 class PlanOut(Out):
+    number = OptInt(metadata={"description": "1 pour le premier plan"})
     name = Str()
     municipality = Opt()
     first_year = Int()
@@ -565,6 +584,10 @@ class PlanOut(Out):
 
 class PlanResponse(Out):
     plan = fields.Nested(PlanOut, allow_none=True)
+    plans = fields.List(
+        fields.Nested(PlanShown),
+        metadata={"description": "Chaque plan, du premier au plan en vigueur"},
+    )
     history = fields.List(
         fields.Nested(AuditEvent),
         metadata={"description": "Événements du plan, du plus récent au plus ancien"},

@@ -202,7 +202,11 @@ STATUSES = [s.value for s in Status]
 OUTCOMES = ["approved", "approved_with_conditions", "deferred", "rejected"]
 
 
-class PortfolioQuery(AsOf):
+class PlanAsOf(AsOf):
+    plan = fields.Integer(load_default=None, validate=validate.Range(1, 1000), metadata={"description": "Numéro du plan montré (défaut : le plan en vigueur) ; un plan achevé est lu tel qu'il s'est terminé"})
+
+
+class PortfolioQuery(PlanAsOf):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     pole = fields.String(load_default=None)
     direction = fields.String(load_default=None)
@@ -211,7 +215,7 @@ class PortfolioQuery(AsOf):
     grid_version = fields.Integer(load_default=None, validate=validate.Range(1, 10_000))
 
 
-class BudgetQuery(AsOf):
+class BudgetQuery(PlanAsOf):
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
     section = fields.String(load_default=None, validate=validate.OneOf(["investissement", "fonctionnement"]))
     pole = fields.String(load_default=None)
@@ -573,6 +577,16 @@ class PlanIn(OptionalReason):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Intitulé du plan"})
     municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={"description": "Collectivité (par défaut : celle définie)"})
     first_year = fields.Integer(required=True, strict=True, validate=YEAR)
+    last_year = fields.Integer(required=True, strict=True, validate=YEAR)
+
+
+class PlanExtend(RequiredReason):
+    last_year = fields.Integer(required=True, strict=True, validate=YEAR, metadata={"description": "Nouvelle dernière année (jamais avant une année déjà chiffrée)"})
+
+
+class NextPlanIn(RequiredReason):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Intitulé du plan suivant"})
+    first_year = fields.Integer(required=True, strict=True, validate=YEAR, metadata={"description": "Au plus tard l'année qui suit la fin du plan en vigueur"})
     last_year = fields.Integer(required=True, strict=True, validate=YEAR)
 
 

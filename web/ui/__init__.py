@@ -25,6 +25,7 @@ from web.ui import (  # noqa: E402,F401  (views register on the blueprint)
     auth,
     budget,
     context,
+    cycle,
     exports,
     grids,
     home,
@@ -33,4 +34,5 @@ from web.ui import (  # noqa: E402,F401  (views register on the blueprint)
     referential,
     scenarios,
     sessions,
+    setup,
 )

@@ -23,6 +23,7 @@ from domain.errors import (
     NotFound,
     OverrideNotAllowed,
 )
+from projections import plan_scope as ps
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
@@ -214,7 +215,7 @@ def budget() -> Any:
     and charts; live or as of a past moment."""
     st = store()
     chosen, filter_errors = _filters()
-    data = q.budget_consumption(st, **chosen)
+    shown, data = ps.budget(st, state().read_model.store, **chosen)
     org = q.organisation(st)
     axes = q.axes(st)
     moves = [
@@ -231,6 +232,8 @@ def budget() -> Any:
     return render_template(
         "budget.html",
         data=data,
+        plan_shown=shown.plan,
+        plans=ps.plans(state().read_model.store),
         filters=chosen,
         filter_errors=filter_errors,
         org=org,

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, NotFound
+from projections import plan_scope as ps
 from web.access import allowed
 from web.cache import note_key
 from web.domain_messages import localised, phrase
@@ -44,14 +45,28 @@ def as_of() -> str | None:
     return value or None
 
 
+def plan_number() -> int | None:
+    """The plan a page shows (``?plan=N``), or None for the plan in force."""
+    value = request.args.get("plan", "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 4):
+        raise InvalidValue("plan", value, "numéro de plan")
+    return int(value)
+
+
 def store() -> Any:
-    """The views to read for this request (validated ``as_of``)."""
+    """The views to read for this request (validated ``as_of``; ``plan``: a plan that
+    ended is shown as it stood when it ended)."""
     if "store" not in g:
         moment = as_of()
         try:
-            g.store = state().read_model.at(moment)
-            g.as_of_position = state().read_model.position_of(moment) if moment else None
-        except InvalidValue as exc:
+            rm = state().read_model
+            moment = ps.as_of_for(rm, moment, plan_number())
+            g.store = rm.at(moment)
+            g.as_of_position = rm.position_of(moment) if moment else None
+            g.as_of_effective = moment
+        except (InvalidValue, NotFound) as exc:
             flash(localised(exc), "error")
             g.store, g.as_of_position = state().read_model.store, None
             g.as_of_invalid = True
@@ -71,7 +86,7 @@ def _inject() -> dict[str, Any]:
     from web.ui.forms import rows
 
     return {
-        "rows_from": rows, "can": can, "nav": nav, "as_of": as_of() if not g.get("as_of_invalid") else None,
+        "rows_from": rows, "can": can, "nav": nav, "as_of": g.get("as_of_effective", as_of()) if not g.get("as_of_invalid") else None,
         "as_of_position": g.get("as_of_position"), "new_key": new_key,
     }
 

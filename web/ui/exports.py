@@ -20,6 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from domain.errors import InvalidValue
+from domain.errors import NotFound as UnknownRecord
 from exports import registry
 from exports.base import ExportError, MissingParameter, NotFound, UnsupportedFormat
 from projections import queries as q
@@ -28,7 +29,7 @@ from web.auth import requires
 from web.domain_messages import is_french, localised
 from web.state import state
 from web.ui import bp
-from web.ui.context import as_of, store
+from web.ui.context import as_of, plan_number, store
 
 FORMAT_LABELS = {
     "csv": "CSV (;)",
@@ -143,7 +144,12 @@ def _download(name: str) -> Callable[..., Any]:
         session = request.args.get("session", "").strip() or None
         try:
             rendered = registry.render(
-                state().read_model, name, fmt, as_of=moment, session=session
+                state().read_model,
+                name,
+                fmt,
+                as_of=moment,
+                session=session,
+                plan=plan_number(),
             )
         except UnsupportedFormat:
             return _page(
@@ -157,7 +163,9 @@ def _download(name: str) -> Callable[..., Any]:
                 {name: {"session": _("Séance inconnue à ce moment du registre.")}}, 404
             )
         except InvalidValue as exc:
-            return _page({name: {"as_of": localised(exc)}}, 422)
+            return _page({name: {exc.field or "as_of": localised(exc)}}, 422)
+        except UnknownRecord as exc:  # a plan unknown at that moment
+            return _page({name: {"plan": localised(exc)}}, 404)
         except ExportError as exc:  # any other refusal of the exports package
             return _page({name: {"format": str(exc)}}, 422)
         response: Response = send_file(

@@ -7,10 +7,12 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
+from projections import plan_scope as ps
 from projections import queries as q
 from web.auth import requires
 from web.cache import cached_read
 from web.charts import scatter
+from web.state import state
 from web.ui import bp
 from web.ui.context import store
 
@@ -34,10 +36,10 @@ def portfolio() -> str:
     """The whole portfolio, filterable, ranked by value."""
     st = store()
     filters = _filters()
-    rows = q.portfolio(st, **filters)
+    shown, rows = ps.portfolio(st, state().read_model.store, **filters)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    page_rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     org = q.organisation(st)
     chart = scatter(
         [{"x": r["value"], "y": r["risk"], "label": f"{r['code']} {r['title']}", "status": r["status"],
@@ -46,7 +48,7 @@ def portfolio() -> str:
     )
     capacity = [c for c in q.capacity(st) if c["overload"]]
     return render_template(
-        "portfolio.html", rows=shown, total=len(rows), page=page, pages=pages, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
+        "portfolio.html", rows=page_rows, total=len(rows), plan_shown=shown.plan, plans=ps.plans(state().read_model.store), page=page, pages=pages, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
         chart=chart, overloads=capacity, envelopes=q.envelopes(st),
         statuses=["draft", "submitted", "qualified", "on_agenda", "approved", "approved_with_conditions",
                   "deferred", "rejected", "planned", "in_progress", "done", "withdrawn", "cancelled"],

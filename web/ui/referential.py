@@ -28,6 +28,7 @@ from domain.errors import (
     RecordClosed,
 )
 from domain.plan import Phase
+from projections import plan_scope as ps
 from projections import queries as q
 from projections import reference_queries as rq
 from web.api import schemas as s
@@ -219,6 +220,7 @@ def _plan_page(
         sent,
         municipality=rq.municipality(st),
         today=datetime.now(UTC).date().isoformat(),
+        plans=ps.plans(st),
         **rq.plan_record(st),
     )
 

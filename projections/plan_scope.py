@@ -1,0 +1,125 @@
+"""Which plan a view shows: the plan in force, or a plan that ended, as it was.
+
+A plan that a new one followed is read *as it stood when it ended*: its views are
+those as of the position just before the next plan was adopted (the ``plan`` document
+keeps that position), or as of an earlier moment if one is asked. Once a municipality
+has had more than one plan, the views of a plan show its own: the portfolio the
+proposals it carried over and those drafted under it, the budget the years of its
+horizon. With a single plan nothing is filtered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import NotFound
+from projections import queries as q
+from projections.store import ViewStore
+
+
+@dataclass(frozen=True)
+class PlanScope:
+    """The plan a store shows, and what of the views belongs to it."""
+
+    plan: dict[str, Any] | None
+    members: frozenset[str] | None  # proposals of the plan; None: every proposal
+    years: tuple[int, int] | None  # budget years; None: every year
+
+
+def plans(store: ViewStore) -> list[dict[str, Any]]:
+    """Every plan, oldest first: number, name, horizon, whether it is the current
+    one, and for a plan that ended the position and time its views end at."""
+    doc = q.plan(store)
+    if doc is None:
+        return []
+    out = [
+        {
+            "number": p.get("number", 1),
+            "name": p["name"],
+            "first_year": p["first_year"],
+            "last_year": p["last_year"],
+            "current": False,
+            "ended_position": p["ended_position"],
+            "ended_at": p["ended_at"],
+        }
+        for p in doc.get("previous", [])
+    ]
+    out.append(
+        {
+            "number": doc.get("number", 1),
+            "name": doc["name"],
+            "first_year": doc["first_year"],
+            "last_year": doc["last_year"],
+            "current": True,
+            "ended_position": None,
+            "ended_at": None,
+        }
+    )
+    return out
+
+
+def as_of_for(read_model: Any, as_of: str | None, number: int | None) -> str | None:
+    """The moment to read plan ``number`` at (``None``: the plan in force at
+    ``as_of``): a plan that ended is read at its end, or at ``as_of`` if earlier.
+    An unknown plan, or one not yet adopted at ``as_of``, is :class:`NotFound`."""
+    if number is None:
+        return as_of
+    found = {p["number"]: p for p in plans(read_model.at(None))}
+    plan = found.get(number)
+    if plan is None:
+        raise NotFound(field="plan", kind="Plan", id=f"n° {number}")
+    if plan["ended_position"] is not None:
+        end = int(plan["ended_position"])
+        at = end if as_of is None else min(read_model.position_of(as_of), end)
+        as_of = f"position:{at}"
+    shown = q.plan(read_model.at(as_of))
+    if shown is None or shown.get("number", 1) != number:
+        raise NotFound(field="plan", kind="Plan", id=f"n° {number}")
+    return as_of
+
+
+def scope(store: ViewStore, live: ViewStore | None = None) -> PlanScope:
+    """The plan ``store`` shows (the one in force at its moment), described as it
+    stands in ``live`` (the views now: whether it has ended since, and where)."""
+    doc = q.plan(store)
+    if doc is None:
+        return PlanScope(None, None, None)
+    every = plans(store)
+    shown, several = every[-1], len(every) > 1
+    if live is not None and live is not store:
+        now = {p["number"]: p for p in plans(live)}
+        shown = now.get(shown["number"], shown)
+    members = frozenset(doc["members"]) if "members" in doc else None
+    years = (doc["first_year"], doc["last_year"]) if several else None
+    return PlanScope(shown, members, years)
+
+
+def portfolio(
+    store: ViewStore, live: ViewStore | None = None, **filters: Any
+) -> tuple[PlanScope, list[dict[str, Any]]]:
+    """The portfolio of the plan ``store`` shows, ranked among its own proposals."""
+    shown = scope(store, live)
+    rows = q.portfolio(store, **filters)
+    if shown.members is None:
+        return shown, rows
+    rows = [r for r in rows if r["code"] in shown.members]
+    values = [r["value"] for r in rows if r["value"] is not None]
+    for row in rows:
+        value = row["value"]
+        row["rank"] = None if value is None else 1 + sum(v > value for v in values)
+    return shown, rows
+
+
+def budget(
+    store: ViewStore, live: ViewStore | None = None, **filters: Any
+) -> tuple[PlanScope, dict[str, Any]]:
+    """The budget of the plan ``store`` shows: the years of its horizon."""
+    shown = scope(store, live)
+    data = q.budget_consumption(store, **filters)
+    if shown.years is None:
+        return shown, data
+    first, last = shown.years
+    lines = [line for line in data["lines"] if first <= line["year"] <= last]
+    envelopes = [e for e in data["envelopes"] if first <= e["year"] <= last]
+    return shown, {**q.budget_totals(lines), "lines": lines, "envelopes": envelopes}

@@ -1,0 +1,1 @@
+"""The organisation of a municipality from a spreadsheet: template and import."""

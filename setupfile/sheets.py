@@ -1,0 +1,202 @@
+"""The set-up file: one sheet per kind of record, as XLSX or as a directory of CSVs.
+
+Each sheet has a header row naming its columns (in any order; unknown columns are
+refused); each following non-empty row is one record. Cells are read as text (a
+number typed in a spreadsheet comes back as its digits), so the rules that check
+them are the ledger's own (``domain.values``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet: its name, its columns (required first) and what it holds."""
+
+    name: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    description: str
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("poles", ("code", "nom"), ("code", "nom"), "Pôles"),
+    Sheet(
+        "directions", ("code", "nom", "pole"), ("code", "nom", "pole"), "Directions"
+    ),
+    Sheet(
+        "equipes",
+        ("code", "nom", "type", "direction"),
+        ("code", "nom", "type"),
+        "Équipes DSI (type dsi) et métier (type metier, avec leur direction)",
+    ),
+    Sheet(
+        "capacites",
+        ("equipe", "annee", "jours"),
+        ("equipe", "annee", "jours"),
+        "Capacité des équipes, en jours-personne par an",
+    ),
+    Sheet(
+        "axes", ("code", "libelle", "description"), ("code", "libelle"), "Axes"
+    ),
+    Sheet(
+        "indicateurs",
+        ("code", "axe", "libelle", "unite", "base", "cible", "annee_cible"),
+        ("code", "axe", "libelle", "unite", "base", "cible", "annee_cible"),
+        "Indicateurs de chaque axe",
+    ),
+    Sheet(
+        "cibles",
+        ("indicateur", "annee", "valeur"),
+        ("indicateur", "annee", "valeur"),
+        "Cibles des indicateurs par année",
+    ),
+    Sheet(
+        "comptes",
+        ("identifiant", "nom", "courriel", "roles"),
+        ("identifiant", "nom"),
+        "Comptes et rôles (séparés par des virgules : dsi, chair, member, "
+        "evaluator, finance, auditor, admin, referent:DIRECTION)",
+    ),
+)
+BY_NAME = {s.name: s for s in SHEETS}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of a sheet: its row number in the file and its cells (text)."""
+
+    sheet: str
+    number: int
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What is wrong in the file: sheet, row and column (0 and "" for the whole
+    sheet or file), and why."""
+
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.sheet
+        if self.row:
+            where += f", ligne {self.row}"
+        if self.column:
+            where += f", colonne {self.column}"
+        return f"{where} : {self.message}"
+
+
+class FileRefused(Exception):
+    """The file cannot be read at all (not an XLSX, nor a directory of CSVs)."""
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _rows(
+    sheet: Sheet, table: Iterable[Iterable[Any]], issues: list[Issue]
+) -> list[Row]:
+    lines = iter(table)
+    header = [_cell(c) for c in next(lines, [])]
+    while header and not header[-1]:
+        header.pop()
+    unknown = [h for h in header if h not in sheet.columns]
+    for h in unknown:
+        issues.append(Issue(sheet.name, 1, h, "colonne inconnue"))
+    for col in sheet.required:
+        if col not in header:
+            issues.append(Issue(sheet.name, 1, col, "colonne manquante"))
+    rows = []
+    for number, line in enumerate(lines, start=2):
+        cells = [_cell(c) for c in line]
+        if not any(cells):
+            continue
+        rows.append(
+            Row(
+                sheet.name,
+                number,
+                {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)},
+            )
+        )
+    return rows
+
+
+def read(path: Path) -> tuple[dict[str, list[Row]], list[Issue]]:
+    """The rows of every sheet of an XLSX file or a directory of ``<sheet>.csv``
+    (a missing sheet is empty), and what is wrong with its layout."""
+    issues: list[Issue] = []
+    out: dict[str, list[Row]] = {s.name: [] for s in SHEETS}
+    if path.is_dir():
+        known = {f"{s.name}.csv" for s in SHEETS}
+        for extra in sorted(p.name for p in path.glob("*.csv") if p.name not in known):
+            issues.append(Issue(extra, 0, "", "feuille inconnue"))
+        for sheet in SHEETS:
+            file = path / f"{sheet.name}.csv"
+            if file.exists():
+                text = file.read_text(encoding="utf-8-sig")
+                out[sheet.name] = _rows(sheet, csv.reader(io.StringIO(text), delimiter=";"), issues)
+        return out, issues
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+        raise FileRefused(f"{path.name} : ni un classeur XLSX ni un dossier de CSV ({exc})") from None
+    try:
+        for name in book.sheetnames:
+            if name not in BY_NAME and name != "aide":
+                issues.append(Issue(name, 0, "", "feuille inconnue"))
+        for sheet in SHEETS:
+            if sheet.name in book.sheetnames:
+                out[sheet.name] = _rows(
+                    sheet, book[sheet.name].iter_rows(values_only=True), issues
+                )
+    finally:
+        book.close()
+    return out, issues
+
+
+def write_xlsx(path: Path, rows: dict[str, list[list[str]]] | None = None) -> None:
+    """The template: an ``aide`` sheet, then one sheet per kind with its header
+    (and ``rows``, e.g. the current organisation)."""
+    book = Workbook()
+    help_sheet = book.active
+    help_sheet.title = "aide"
+    help_sheet.append(["feuille", "colonnes", "contenu"])
+    for sheet in SHEETS:
+        help_sheet.append([sheet.name, ", ".join(sheet.columns), sheet.description])
+    for sheet in SHEETS:
+        ws = book.create_sheet(sheet.name)
+        ws.append(list(sheet.columns))
+        for line in (rows or {}).get(sheet.name, []):
+            ws.append(line)
+    book.save(path)
+
+
+def write_csv(directory: Path, rows: dict[str, list[list[str]]] | None = None) -> None:
+    """The template as a directory of ``<sheet>.csv`` (``;``, UTF-8 with BOM)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for sheet in SHEETS:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(sheet.columns)
+        writer.writerows((rows or {}).get(sheet.name, []))
+        (directory / f"{sheet.name}.csv").write_text(
+            buffer.getvalue(), encoding="utf-8-sig"
+        )

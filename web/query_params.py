@@ -3,7 +3,7 @@
 A misspelt filter (``/portefeuille?stauts=approved``) must not answer the unfiltered
 list as if it had been applied. Every GET route of the UI and of the exports is listed
 here with the parameters it reads; a route not listed accepts only the parameters
-every page takes (``lang``, ``as_of``, which the navigation carries everywhere).
+every page takes (``lang``, ``as_of``, ``plan``, which the navigation carries everywhere).
 A page refused answers 400 in French naming the parameter; a download (``/exports/…``)
 answers 422 JSON, as the API does. The API (``/api/v1``) checks its own parameters
 against its OpenAPI document (``web.api.refuse_unknown_query``).
@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 
 from web.errors import api_error
 
-# Every page takes these: the language switch and the moment the navigation carries.
-EVERY_PAGE = frozenset({"lang", "as_of"})
+# Every page takes these: the language switch, and the moment and the plan shown, which
+# every read of the views honours (``web.ui.context.store``) and the navigation carries.
+EVERY_PAGE = frozenset({"lang", "as_of", "plan"})
 SCENARIO = ("risk_weight", "window", "grid_version", "budget_scale", "time_limit")
 ROWS = re.compile(r"^(?P<name>[a-z_]+)-[0-9]{1,3}-[a-z_]+$")
 

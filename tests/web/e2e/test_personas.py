@@ -623,7 +623,7 @@ def test_the_finance_pages(browser: Any, server: Any) -> None:
         fin.select("Exercice des CP *", "2026")
         fin.select("Section *", "investissement")
         fin.fill("Montant (€) *", "25000.00")
-        fin.fill("Date de l'engagement *", "2026-12-15")
+        fin.fill("Date de l'engagement *", "2026-12-14")
         fin.fill("Fournisseur *", "UGAP")
         fin.click("Enregistrer l'engagement")
         expect(fin.main.get_by_role("alert").first).to_have_text(

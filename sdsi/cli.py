@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from domain.errors import DomainError
+from domain.errors import DomainError, UnknownActor
 from ledger.config import Settings
 from ledger.errors import (
     ConfigError,
@@ -72,6 +72,11 @@ def handle_errors(func: F) -> F:
             SchemaOutdated,
         ) as exc:
             fail(str(exc))
+        except UnknownActor as exc:  # the CLI's actor defaults to `admin`
+            fail(
+                f"{exc.message} [{exc.code}] Nommez le compte qui agit : --actor LOGIN "
+                "ou SDSI_ACTOR=LOGIN."
+            )
         except DomainError as exc:
             fail(f"{exc.message} [{exc.code}]")
 

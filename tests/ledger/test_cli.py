@@ -212,3 +212,25 @@ def test_users_passwd_is_a_reset_with_a_reason_forcing_a_change_unless_told(
         assert ended.returncode == 0 and ended.stdout.strip() == "0 session(s) ended"
     finally:
         ledger.close()
+
+
+def test_a_municipality_s_own_administrator_imports_its_set_up_file(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """After `sdsi init --admin admin.dupont`, the CLI's default actor (`admin`) does
+    not exist: the error says how to name the one who acts, and writes nothing; named,
+    the import runs, and a second time sends nothing."""
+    sample = Path(__file__).resolve().parents[2] / "sdsi" / "demo" / "sample-setup.xlsx"
+    assert sdsi("init", "--admin", "admin.dupont", env=cli_env).returncode == 0
+    anonymous = sdsi("setup", "import", str(sample), env=cli_env)
+    assert anonymous.returncode == 2
+    assert anonymous.stderr.strip() == (
+        "sdsi: error: Compte inconnu ou désactivé : admin. [unknown_actor] Nommez le "
+        "compte qui agit : --actor LOGIN ou SDSI_ACTOR=LOGIN."
+    )
+    named = {**cli_env, "SDSI_ACTOR": "admin.dupont"}
+    first = sdsi("setup", "import", str(sample), env=named)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1] == "177 commande(s) envoyée(s)"
+    again = sdsi("setup", "import", str(sample), env=named)
+    assert again.stdout.splitlines()[-1] == "0 commande(s) envoyée(s)"

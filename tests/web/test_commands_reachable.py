@@ -27,6 +27,10 @@ NOT_IN_API = {
         "`sdsi init` only: the system actor creates the first administrator of an "
         "empty ledger, before any account can sign in"
     ),
+    "register_directory_account": (
+        "sent by a directory sign-in only (LDAP bind or OpenID Connect), as the "
+        "pseudo-actor `annuaire`, for the account the directory vouched for"
+    ),
     "change_plan_horizon": (
         "moves the horizon either way; the next SDSI cycle (issue 14, item 3) "
         "exposes extending the plan as POST /api/v1/plan/extend"

@@ -4,6 +4,7 @@ over. Unset ``SDSI_LDAP_URL`` / ``SDSI_OIDC_ISSUER``: that sign-in is off."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +116,7 @@ class OidcSettings:
     client_secret: str
     groups_claim: str = "groups"
     username_claim: str = "preferred_username"
-    label: str = "l'annuaire de la collectivité"
+    label: str = ""  # the provider's name on the sign-in button ("" = the directory)
     scope: str = "openid profile email"
     mapping: GroupMapping = GroupMapping("SDSI_OIDC_GROUP_ROLES", ())
 
@@ -174,12 +175,24 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
     )
 
 
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 def oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
     issuer = env.get("SDSI_OIDC_ISSUER", "").strip().rstrip("/")
     if not issuer:
         return None
-    if urlsplit(issuer).scheme not in ("https", "http"):
-        raise ConfigError(f"SDSI_OIDC_ISSUER must be an https:// URL, not {issuer!r}")
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname)):
+        raise ConfigError(
+            f"SDSI_OIDC_ISSUER must be an https:// URL (http only on loopback), not {issuer!r}"
+        )
     client_id = env.get("SDSI_OIDC_CLIENT_ID", "").strip()
     if not client_id:
         raise ConfigError("SDSI_OIDC_ISSUER is set: SDSI_OIDC_CLIENT_ID is required")

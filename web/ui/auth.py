@@ -142,7 +142,9 @@ def login() -> Any:
                 target = url_for("ui.home")
             return redirect(target)
     response = Response(
-        render_template("login.html", error=error, username=username),
+        render_template(
+            "login.html", error=error, username=username, oidc=state().settings.oidc
+        ),
         status=status,
         mimetype="text/html",
     )

@@ -86,6 +86,8 @@ class Account(LedgerAggregate):
         self.active = True
         # The directory this account signs in through ("ldap", "oidc"); "" = local.
         self.directory = ""
+        # Who the directory says it is, for good ("issuer#sub" in OpenID Connect).
+        self.directory_subject = ""
         # An administrator reset the password and asked for a new one at next sign-in.
         self.must_change_password = False
 
@@ -127,12 +129,16 @@ class Account(LedgerAggregate):
     class DirectoryLinked(LedgerAggregate.Event):
         """The account was registered by a directory sign-in: it signs in through
         that directory only (``source``: ``ldap`` or ``oidc``), never with a local
-        password; its mapped roles follow the directory's groups."""
+        password; its mapped roles follow the directory's groups. ``subject``: the
+        provider's permanent identifier (OpenID Connect ``iss#sub``; "" for LDAP,
+        whose login is the identifier), required again at every sign-in."""
 
         source: str
+        subject: str
 
         def apply(self, agg: Account) -> None:
             agg.directory = self.source
+            agg.directory_subject = self.subject
 
     class PasswordChanged(LedgerAggregate.Event):
         """The account changed its own password (giving the current one). Events
@@ -160,7 +166,12 @@ class Account(LedgerAggregate):
 
     @classmethod
     def register(
-        cls, name: str, display_name: str, email: str = "", directory: str = ""
+        cls,
+        name: str,
+        display_name: str,
+        email: str = "",
+        directory: str = "",
+        subject: str = "",
     ) -> Account:
         if directory:
             _directory_only("créer un compte de l'annuaire")
@@ -183,7 +194,8 @@ class Account(LedgerAggregate):
         if directory:
             if directory not in DIRECTORIES:
                 raise InvalidValue("directory", directory, "ldap ou oidc")
-            account.trigger_event(cls.DirectoryLinked, source=directory)
+            subject = text(subject, "subject", max_len=500, required=False)
+            account.trigger_event(cls.DirectoryLinked, source=directory, subject=subject)
         return account
 
     def _may_manage_roles(self, action: str) -> None:

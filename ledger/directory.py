@@ -31,6 +31,11 @@ log = logging.getLogger("sdsi.access")
 SOURCE_LABEL = {"ldap": "LDAP", "oidc": "OpenID Connect"}
 
 
+class NotTheSameAccount(Exception):
+    """The login names an account that is not this directory's person: a local
+    account, another directory's, or another subject of the same provider."""
+
+
 class DirectoryUnavailable(Exception):
     """The directory did not answer (down, unreachable, TLS refused)."""
 
@@ -43,6 +48,7 @@ class DirectoryUser:
     display_name: str
     email: str
     groups: frozenset[str]  # the groups' DNs and names
+    subject: str = ""  # OpenID Connect: "issuer#sub", recorded at the first sign-in
 
 
 def account_name(login: str) -> str | None:
@@ -206,11 +212,12 @@ def record_sign_in(
                 display,
                 source,
                 email=email,
+                subject=user.subject,
             )
         account = led.account(user.username)  # type: ignore[attr-defined]
     assert isinstance(account, Account)
-    if account.directory != source:
-        return []
+    if account.directory != source or account.directory_subject != user.subject:
+        raise NotTheSameAccount(user.username)
     held = set(account.grants)
     wanted = mapping.wanted(set(user.groups))
     changes: list[str] = []

@@ -94,6 +94,7 @@ class AccountCommands(LedgerCore):
         directory: str,
         *,
         email: str = "",
+        subject: str = "",
     ) -> CommandResult:
         """The directory pseudo-actor registers an account the directory vouched for
         at its first sign-in (``directory``: ``ldap`` or ``oidc``); it has no local
@@ -104,7 +105,9 @@ class AccountCommands(LedgerCore):
             if unit.find(Account, Account.id_for(name_)) is not None:
                 raise AlreadyExists(kind=KIND, id=name_)
             account = unit.add(
-                Account.register(name_, display_name, email, directory=directory)
+                Account.register(
+                    name_, display_name, email, directory=directory, subject=subject
+                )
             )
             return {"username": account.username, "directory": account.directory}
 

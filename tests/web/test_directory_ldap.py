@@ -18,10 +18,19 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE
 
 from domain.errors import InvalidValue, NotAllowed
 from ledger.core import Caller
+from ledger.directory import DirectoryUser, LdapDirectory
 from ledger.directory_config import GroupRole, ldap_settings, parse_mapping
 from ledger.errors import ConfigError
 from ledger.queries import account_history
-from tests.ldap_server import GROUPS, PEOPLE, Slapd, group, person
+from tests.ldap_server import (
+    GROUPS,
+    PEOPLE,
+    ROOT_DN,
+    ROOT_PASSWORD,
+    Slapd,
+    group,
+    person,
+)
 from tests.web.ui_client import Site, text
 from tests.web.world import PASSWORD, login, open_world
 from web.app import create_app
@@ -382,3 +391,35 @@ def test_wrong_ldap_settings_are_refused_at_start(
 
 def test_without_ldap_url_the_directory_is_off() -> None:
     assert ldap_settings({"SDSI_LDAP_GROUP_ROLES": "copil=member"}) is None
+
+
+def test_a_search_with_a_service_account_finds_the_user_and_its_groups(
+    slapd: Slapd,
+) -> None:
+    """The other way to find users (Active Directory style): a service account
+    searches ``SDSI_LDAP_USER_SEARCH_BASE`` with ``SDSI_LDAP_USER_FILTER``, then the
+    user binds with their own password; a login that would widen the filter finds
+    nobody."""
+    env = {
+        "SDSI_LDAP_URL": slapd.url,
+        "SDSI_LDAP_USER_SEARCH_BASE": PEOPLE,
+        "SDSI_LDAP_USER_FILTER": "(&(objectClass=inetOrgPerson)(uid={username}))",
+        "SDSI_LDAP_BIND_DN": ROOT_DN,
+        "SDSI_LDAP_BIND_PASSWORD": ROOT_PASSWORD,
+        "SDSI_LDAP_GROUP_BASE": GROUPS,
+        "SDSI_LDAP_GROUP_ROLES": MAPPING,
+    }
+    found = LdapDirectory(ldap_settings(env)).authenticate("Bob", PASSWORDS["bob"])
+    assert found == DirectoryUser(
+        username="bob",
+        display_name="Bob Durand",
+        email="bob@ville.fr",
+        groups=frozenset({
+            "copil", f"cn=copil,{GROUPS}", "referents-dsn", f"cn=referents-dsn,{GROUPS}",
+        }),
+    )
+    ldap = LdapDirectory(ldap_settings(env))
+    assert ldap.authenticate("bob", WRONG) is None
+    assert ldap.authenticate("bob", "") is None  # never an unauthenticated bind
+    for sneaky in ("*", "b*", "bob)(uid=*", "bob,ou=people"):
+        assert ldap.authenticate(sneaky, PASSWORDS["bob"]) is None

@@ -171,6 +171,19 @@ def test_a_local_account_is_never_taken_over(world: World) -> None:
     assert signed.status_code == 302
 
 
+def test_another_subject_with_the_same_username_is_refused(world: World) -> None:
+    """The account is the provider's subject (``iss#sub``, recorded at its first
+    sign-in), not its reusable username."""
+    assert world.sign_in(claims("rose", "copil"))[1].status_code == 302
+    assert world.ledger.account("rose").directory_subject == (
+        f"{world.provider.issuer}#sub-rose"
+    )
+    before = world.position()
+    _, refused = world.sign_in({**claims("rose", "sdsi-dsi"), "sub": "sub-autre"})
+    assert refused.status_code == 401
+    assert world.position() == before
+
+
 def test_a_forged_or_replayed_return_is_refused(world: World) -> None:
     client = world.app.test_client()
     world.provider.next_claims = claims("quentin", "copil")

@@ -15,7 +15,12 @@ from werkzeug.wrappers import Response
 from domain.errors import WrongPassword
 from domain.values import Origin
 from ledger.core import Caller, CommandResult
-from ledger.directory import DirectoryUnavailable, account_name, record_sign_in
+from ledger.directory import (
+    DirectoryUnavailable,
+    NotTheSameAccount,
+    account_name,
+    record_sign_in,
+)
 from web.api import schemas as s
 from web.auth import (
     User,
@@ -75,7 +80,10 @@ def _sign_in(login: str, password: str) -> User | None:
     found = ldap.authenticate(login, password)
     if found is None:
         return None
-    record_sign_in(led, found, "ldap", state().settings.ldap.mapping, Origin.WEB)
+    try:
+        record_sign_in(led, found, "ldap", state().settings.ldap.mapping, Origin.WEB)
+    except NotTheSameAccount:  # registered meanwhile, by another door
+        return None
     return load_user(found.username)
 
 

@@ -18,7 +18,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from domain.values import Origin
-from ledger.directory import DirectoryUser, account_name, record_sign_in
+from ledger.directory import (
+    DirectoryUser,
+    NotTheSameAccount,
+    account_name,
+    record_sign_in,
+)
 from ledger.directory_config import OidcSettings
 from web.auth import load_user, public
 from web.state import state
@@ -118,8 +123,13 @@ def oidc_callback() -> Any:
         display_name=str(claims.get("name") or ""),
         email=str(claims.get("email") or ""),
         groups=frozenset(str(g) for g in groups),
+        subject=f"{claims.get('iss', '')}#{claims.get('sub', '')}",
     )
-    record_sign_in(led, user, "oidc", settings.mapping, Origin.WEB)
+    try:
+        record_sign_in(led, user, "oidc", settings.mapping, Origin.WEB)
+    except NotTheSameAccount:
+        log.warning("OpenID sign-in refused for %r: another subject (%r)", name, user.subject)
+        return _refused(_("Connexion par l'annuaire refusée."), 401)
     signed_in = load_user(name)
     if signed_in is None:  # disabled by an administrator
         return _refused(_("Connexion par l'annuaire refusée."), 401)

@@ -230,6 +230,28 @@ def test_a_provider_down_gives_a_clear_message(world: World) -> None:
         app.extensions["sdsi"].read_model.close()
 
 
+def test_a_provider_whose_metadata_names_another_issuer_is_not_followed(
+    world: World,
+) -> None:
+    """OpenID Connect Discovery §4.3: the metadata's issuer must be the one
+    configured (here the same provider reached as ``localhost``)."""
+    other = world.provider.issuer.replace("127.0.0.1", "localhost")
+    settings = dataclasses.replace(
+        world.app.extensions["sdsi"].settings, oidc=oidc_settings(oidc_env(other))
+    )
+    app = create_app(
+        {"TESTING": True, "FOLLOW": False, "WTF_CSRF_ENABLED": False},
+        settings=settings,
+        ledger=world.ledger,
+    )
+    try:
+        asked = len(world.provider.authorize_requests)
+        assert app.test_client().get("/connexion/oidc").status_code == 503
+        assert len(world.provider.authorize_requests) == asked
+    finally:
+        app.extensions["sdsi"].read_model.close()
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

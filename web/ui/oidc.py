@@ -79,11 +79,15 @@ def provider_down() -> str:
 @public
 def oidc_login() -> Any:
     """Off to the provider, with a fresh state, nonce and PKCE verifier."""
-    _settings()
     if current_user.is_authenticated:
         return redirect(url_for("ui.home"))
+    settings = _settings()
     client = state().extra["oidc"].create_client(CLIENT)
     try:
+        issuer = str(client.load_server_metadata().get("issuer", "")).rstrip("/")
+        if issuer != settings.issuer:  # OIDC Discovery §4.3: a provider passing for another
+            log.error("OpenID provider's metadata names issuer %r, not %r", issuer, settings.issuer)
+            return _refused(provider_down(), 503)
         return client.authorize_redirect(url_for("ui.oidc_callback", _external=True))
     except (requests.RequestException, OAuthError, ValueError, KeyError) as exc:
         log.error("OpenID provider unavailable: %s", exc)

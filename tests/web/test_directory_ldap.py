@@ -18,7 +18,7 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE
 
 from domain.errors import InvalidValue, NotAllowed
 from ledger.core import Caller
-from ledger.directory import DirectoryUser, LdapDirectory
+from ledger.directory import DirectoryUnavailable, DirectoryUser, LdapDirectory
 from ledger.directory_config import GroupRole, ldap_settings, parse_mapping
 from ledger.errors import ConfigError
 from ledger.queries import account_history
@@ -423,3 +423,31 @@ def test_a_search_with_a_service_account_finds_the_user_and_its_groups(
     assert ldap.authenticate("bob", "") is None  # never an unauthenticated bind
     for sneaky in ("*", "b*", "bob)(uid=*", "bob,ou=people"):
         assert ldap.authenticate(sneaky, PASSWORDS["bob"]) is None
+
+
+@pytest.fixture(scope="module")
+def tls_slapd(tmp_path_factory: Any) -> Iterator[Slapd]:
+    root: Path = tmp_path_factory.mktemp("slapd-tls")
+    entries = [person("bob", "Bob Durand", PASSWORDS["bob"]), group("copil", "bob")]
+    server = Slapd(root, entries, tls=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("way", ["ldaps", "starttls"])
+def test_over_tls_the_directory_certificate_is_checked(tls_slapd: Slapd, way: str) -> None:
+    """``ldaps://`` or StartTLS: signed in with the directory's CA; refused as
+    unavailable (never in clear) with a certificate nobody vouches for."""
+    env = {
+        **ldap_env(tls_slapd.ldaps_url if way == "ldaps" else tls_slapd.url),
+        "SDSI_LDAP_START_TLS": "1" if way == "starttls" else "0",
+        "SDSI_LDAP_CA_FILE": str(tls_slapd.ca_file),
+    }
+    found = LdapDirectory(ldap_settings(env)).authenticate("bob", PASSWORDS["bob"])
+    assert found is not None and "copil" in found.groups
+    untrusted = LdapDirectory(ldap_settings({**env, "SDSI_LDAP_CA_FILE": ""}))
+    with pytest.raises(DirectoryUnavailable):
+        untrusted.authenticate("bob", PASSWORDS["bob"])
+    unchecked = {**env, "SDSI_LDAP_CA_FILE": "", "SDSI_LDAP_VERIFY_CERTIFICATES": "0"}
+    assert LdapDirectory(ldap_settings(unchecked)).authenticate("bob", PASSWORDS["bob"])

@@ -21,6 +21,11 @@ from domain.values import Origin, Role, code, enum_value, text
 SYSTEM = (
     "system"  # the pseudo-actor of `sdsi init` (bootstrap of the first administrator)
 )
+# The pseudo-actor of directory sign-ins (LDAP, OpenID Connect): it registers the
+# accounts the directory vouches for and keeps their roles as the group mapping says,
+# and may do nothing else (see ``ledger.directory``).
+DIRECTORY = "annuaire"
+RESERVED = frozenset({SYSTEM, DIRECTORY})
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,39}$")
 SCOPED_ROLES = {Role.REFERENT}
 
@@ -50,6 +55,17 @@ def require(action: str, *allowed: Role) -> None:
     )
 
 
+DIRECTORIES = ("ldap", "oidc")
+
+
+def _directory_only(action: str) -> None:
+    ctx = current_context()
+    if ctx.actor != DIRECTORY:
+        raise NotAllowed(
+            actor=ctx.actor, action=action, roles=", ".join(ctx.roles) or "aucun"
+        )
+
+
 def username(value: Any, field: str = "username") -> str:
     """Lower-case login: letters, digits, ``. _ -``; 2 to 40 characters."""
     if not isinstance(value, str) or not _USERNAME.match(value):
@@ -68,6 +84,10 @@ class Account(LedgerAggregate):
         self.email = ""
         self.grants: list[str] = []
         self.active = True
+        # The directory this account signs in through ("ldap", "oidc"); "" = local.
+        self.directory = ""
+        # Who the directory says it is, for good ("issuer#sub" in OpenID Connect).
+        self.directory_subject = ""
         # An administrator reset the password and asked for a new one at next sign-in.
         self.must_change_password = False
 
@@ -106,6 +126,20 @@ class Account(LedgerAggregate):
         def apply(self, agg: Account) -> None:
             agg.grants.remove(grant_label(self.role, self.scope))
 
+    class DirectoryLinked(LedgerAggregate.Event):
+        """The account was registered by a directory sign-in: it signs in through
+        that directory only (``source``: ``ldap`` or ``oidc``), never with a local
+        password; its mapped roles follow the directory's groups. ``subject``: the
+        provider's permanent identifier (OpenID Connect ``iss#sub``; "" for LDAP,
+        whose login is the identifier), required again at every sign-in."""
+
+        source: str
+        subject: str
+
+        def apply(self, agg: Account) -> None:
+            agg.directory = self.source
+            agg.directory_subject = self.subject
+
     class PasswordChanged(LedgerAggregate.Event):
         """The account changed its own password (giving the current one). Events
         stored before issue 13 were also administrators' changes of others'."""
@@ -131,23 +165,48 @@ class Account(LedgerAggregate):
             agg.active = True
 
     @classmethod
-    def register(cls, name: str, display_name: str, email: str = "") -> Account:
-        require("créer un compte", Role.ADMIN)
+    def register(
+        cls,
+        name: str,
+        display_name: str,
+        email: str = "",
+        directory: str = "",
+        subject: str = "",
+    ) -> Account:
+        if directory:
+            _directory_only("créer un compte de l'annuaire")
+        else:
+            require("créer un compte", Role.ADMIN)
         name = username(name)
+        if name in RESERVED:
+            raise InvalidValue("username", name, "identifiant réservé au registre")
         display_name = text(display_name, "display_name", max_len=120)
         email = text(email, "email", max_len=200, required=False)
         if email and "@" not in email:
             raise InvalidValue("email", email, "adresse électronique attendue")
-        return cls._create(
+        account = cls._create(
             cls.Registered,
             id=cls.id_for(name),
             username=name,
             display_name=display_name,
             email=email,
         )
+        if directory:
+            if directory not in DIRECTORIES:
+                raise InvalidValue("directory", directory, "ldap ou oidc")
+            subject = text(subject, "subject", max_len=500, required=False)
+            account.trigger_event(cls.DirectoryLinked, source=directory, subject=subject)
+        return account
+
+    def _may_manage_roles(self, action: str) -> None:
+        """Administrators manage every account's roles; the directory only those of
+        the accounts it registered."""
+        if current_context().actor == DIRECTORY and self.directory:
+            return
+        require(action, Role.ADMIN)
 
     def grant(self, role: Any, scope: str | None = None) -> None:
-        require("attribuer un rôle", Role.ADMIN)
+        self._may_manage_roles("attribuer un rôle")
         role = enum_value(Role, role, "role")
         scope = self._scope(role, scope)
         if not current_context().reason:
@@ -159,7 +218,7 @@ class Account(LedgerAggregate):
         self.trigger_event(self.RoleGranted, role=role.value, scope=scope)
 
     def revoke(self, role: Any, scope: str | None = None) -> None:
-        require("retirer un rôle", Role.ADMIN)
+        self._may_manage_roles("retirer un rôle")
         role = enum_value(Role, role, "role")
         scope = self._scope(role, scope)
         if not current_context().reason:

@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ledger.directory_config import (
+    LdapSettings,
+    OidcSettings,
+    ldap_settings,
+    oidc_settings,
+)
 from ledger.errors import ConfigError
 
 DEFAULT_DATA_DIR = "./sdsi-data"
@@ -188,6 +194,9 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
     # (addresses or CIDR networks, normalised); nobody's by default (web.proxies).
     trusted_proxies: tuple[str, ...] = ()
+    # Directory sign-in (ledger.directory_config): off unless configured.
+    ldap: LdapSettings | None = None
+    oidc: OidcSettings | None = None
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -217,6 +226,8 @@ class Settings:
             page_cache_mb=_int(env, "SDSI_PAGE_CACHE_MB", 32, minimum=0),
             ledger_origin=_origin(env.get("SDSI_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN),
             trusted_proxies=_networks(env.get("SDSI_TRUSTED_PROXIES", "")),
+            ldap=ldap_settings(env),
+            oidc=oidc_settings(env),
         )
 
     @property

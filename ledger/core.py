@@ -39,7 +39,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from domain.accounts import SYSTEM, Account
+from domain.accounts import DIRECTORY, SYSTEM, Account
 from domain.base import LedgerAggregate, command_context
 from domain.errors import DomainError, InvalidValue, NotFound, UnknownActor
 from domain.values import CommandContext, Origin, enum_value, text
@@ -251,7 +251,7 @@ class LedgerCore(Application[UUID]):
             actor = self._actor(caller.actor)
             ctx = CommandContext(
                 actor=caller.actor,
-                roles=actor[2] if actor else (SYSTEM,),
+                roles=actor[2] if actor else (caller.actor,),
                 at=self.clock(),
                 origin=origin.value,
                 command=command,
@@ -392,8 +392,9 @@ class LedgerCore(Application[UUID]):
         return not call.secrets
 
     def _actor(self, actor: str) -> tuple[UUID, int, tuple[str, ...]] | None:
-        """(account id, version, roles) of an actor; ``None`` for the system actor."""
-        if actor == SYSTEM:
+        """(account id, version, roles) of an actor; ``None`` for the system and the
+        directory pseudo-actors (which hold no account)."""
+        if actor in (SYSTEM, DIRECTORY):
             return None
         cached = self._actors.get(actor)
         if cached is not None:

@@ -17,7 +17,7 @@ ACCOUNT_TOPICS = [
     for cls in (
         Account.Registered, Account.RoleGranted, Account.RoleRevoked,
         Account.Disabled, Account.Enabled, Account.PasswordChanged,
-        Account.PasswordReset,
+        Account.PasswordReset, Account.DirectoryLinked,
     )
 ]
 

@@ -77,6 +77,14 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     web_state = WebState(settings=settings, ledger=ledger, read_model=read_model, follower=follower)
     web_state.extra["throttle"] = make_throttle(settings.redis_url, ledger.storage)
     web_state.extra["sessions"] = SessionStore(ledger.storage)
+    if settings.ldap is not None:
+        from ledger.directory import LdapDirectory
+
+        web_state.extra["ldap"] = LdapDirectory(settings.ldap)
+    if settings.oidc is not None:
+        from web.ui.oidc import init_oidc
+
+        web_state.extra["oidc"] = init_oidc(app, settings.oidc)
     app.extensions["sdsi"] = web_state
     # the client's address as the trusted proxies say, and only they (web.proxies)
     app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]

@@ -30,6 +30,11 @@ ROWS = re.compile(r"^(?P<name>[a-z_]+)-[0-9]{1,3}-[a-z_]+$")
 # endpoint → the parameters it reads (``name-*``: the rows ``name-<i>-<field>``)
 ACCEPTED: dict[str, tuple[str, ...]] = {
     "ui.login": ("next",),
+    # what an OpenID provider sends back (RFC 6749 §4.1.2, RFC 9207, OIDC sessions)
+    "ui.oidc_callback": (
+        "code", "state", "error", "error_description", "error_uri", "iss",
+        "session_state",
+    ),
     "ui.portfolio": (
         "status", "pole", "direction", "axis", "year", "grid_version", "page",
     ),

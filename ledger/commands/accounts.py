@@ -86,6 +86,34 @@ class AccountCommands(LedgerCore):
         return self.execute("add_user", caller, body)
 
     @command()
+    def register_directory_account(
+        self,
+        caller: Caller,
+        name: str,
+        display_name: str,
+        directory: str,
+        *,
+        email: str = "",
+        subject: str = "",
+    ) -> CommandResult:
+        """The directory pseudo-actor registers an account the directory vouched for
+        at its first sign-in (``directory``: ``ldap`` or ``oidc``); it has no local
+        password and signs in through that directory only."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            name_ = username(name)
+            if unit.find(Account, Account.id_for(name_)) is not None:
+                raise AlreadyExists(kind=KIND, id=name_)
+            account = unit.add(
+                Account.register(
+                    name_, display_name, email, directory=directory, subject=subject
+                )
+            )
+            return {"username": account.username, "directory": account.directory}
+
+        return self.execute("register_directory_account", caller, body)
+
+    @command()
     def grant_role(
         self, caller: Caller, name: str, role: str, scope: str | None = None
     ) -> CommandResult:

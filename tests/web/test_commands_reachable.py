@@ -27,6 +27,10 @@ NOT_IN_API = {
         "`sdsi init` only: the system actor creates the first administrator of an "
         "empty ledger, before any account can sign in"
     ),
+    "register_directory_account": (
+        "sent by a directory sign-in only (LDAP bind or OpenID Connect), as the "
+        "pseudo-actor `annuaire`, for the account the directory vouched for"
+    ),
 }
 # Commands no page of the UI sends (a person does them through the API or the CLI).
 NOT_IN_UI = {**NOT_IN_API}

@@ -69,13 +69,20 @@ def documented(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., A
 @auth.response(200, s.TokenResponse)
 @auth.alt_response(401, schema=s.ErrorResponse)
 @auth.alt_response(429, schema=s.ErrorResponse)
+@auth.alt_response(503, schema=s.ErrorResponse)
 @public
 def token(data: dict[str, Any]) -> Any:
-    """Exchange a login and password for a bearer token (8 hours)."""
+    """Exchange a login and password for a bearer token (8 hours). With LDAP
+    sign-in configured, directory accounts give their directory password (503
+    ``directory_unavailable`` when the directory does not answer)."""
+    from ledger.directory import DirectoryUnavailable
     from web.errors import api_error
     from web.ui.auth import check_password
 
-    account, retry_after = check_password(data["username"], data["password"])
+    try:
+        account, retry_after = check_password(data["username"], data["password"])
+    except DirectoryUnavailable:
+        return api_error(503, code="directory_unavailable", message="L'annuaire de la collectivité ne répond pas : réessayez plus tard (les comptes locaux peuvent se connecter).")
     if retry_after:
         response = api_error(429, message=f"Trop de tentatives : réessayez dans {retry_after} s.", details={"retry_after": retry_after})
         response.headers["Retry-After"] = str(retry_after)

@@ -29,6 +29,7 @@ from web.ui import (  # noqa: E402,F401  (views register on the blueprint)
     exports,
     grids,
     home,
+    oidc,
     portfolio,
     proposals,
     referential,

@@ -13,7 +13,14 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from domain.errors import WrongPassword
+from domain.values import Origin
 from ledger.core import Caller, CommandResult
+from ledger.directory import (
+    DirectoryUnavailable,
+    NotTheSameAccount,
+    account_name,
+    record_sign_in,
+)
 from web.api import schemas as s
 from web.auth import (
     User,
@@ -35,15 +42,20 @@ log = logging.getLogger("sdsi.access")
 
 def check_password(username: str, password: str) -> tuple[User | None, int]:
     """(account, 0) on success; (None, 0) on bad credentials; (None, seconds) when
-    throttled — the same whether the login exists or not."""
+    throttled — the same whether the login exists or not, local or in the directory.
+    :class:`DirectoryUnavailable` when the directory had to be asked and did not
+    answer (the attempt does not count)."""
     limiter, client = throttle(), client_address()
     wait = limiter.attempt(username, client)
     if wait:
         log.warning("login throttled for %r from %s (%s s)", username, client, wait)
         return None, wait
     try:
-        account = state().ledger.authenticate(username, password)
-        user = load_user(username) if account is not None else None
+        user = _sign_in(username, password)
+    except DirectoryUnavailable as exc:
+        limiter.withdrawn(username, client)
+        log.error("directory unavailable for %r from %s: %s", username, client, exc)
+        raise
     except BaseException:
         limiter.withdrawn(username, client)  # no answer: the attempt does not count
         raise
@@ -52,6 +64,27 @@ def check_password(username: str, password: str) -> tuple[User | None, int]:
         return None, 0
     limiter.succeeded(username, client)
     return user, 0
+
+
+def _sign_in(login: str, password: str) -> User | None:
+    """Local accounts by their password; directory accounts, and logins no account
+    has yet, by the directory when one is configured (``ledger.directory``)."""
+    led, ldap = state().ledger, state().extra.get("ldap")
+    name = account_name(login) if ldap is not None else None
+    account = led.account(name) if name is not None else None
+    if ldap is None or (account is not None and not account.directory):
+        account = led.authenticate(login, password)  # local: the directory is not asked
+        return load_user(login) if account is not None else None
+    if account is not None and account.directory != "ldap":
+        return None  # signs in through another directory
+    found = ldap.authenticate(login, password)
+    if found is None:
+        return None
+    try:
+        record_sign_in(led, found, "ldap", state().settings.ldap.mapping, Origin.WEB)
+    except NotTheSameAccount:  # registered meanwhile, by another door
+        return None
+    return load_user(found.username)
 
 
 def change_own_password(
@@ -79,6 +112,14 @@ def change_own_password(
     return result
 
 
+def directory_down() -> str:
+    return _(
+        "L'annuaire de la collectivité ne répond pas : la connexion par l'annuaire "
+        "est impossible pour l'instant. Réessayez plus tard ; les comptes locaux "
+        "peuvent se connecter."
+    )
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
 def login() -> Any:
@@ -88,8 +129,14 @@ def login() -> Any:
     error, status, wait = None, 200, 0
     username = request.form.get("username", "").strip()
     if request.method == "POST":
-        user, wait = check_password(username, request.form.get("password", ""))
-        if wait:
+        try:
+            user, wait = check_password(username, request.form.get("password", ""))
+        except DirectoryUnavailable:
+            user, wait = None, 0
+            error, status = directory_down(), 503
+        if error:
+            pass  # the directory did not answer
+        elif wait:
             error = _(
                 "Trop de tentatives : réessayez dans %(seconds)s s.", seconds=wait
             )
@@ -103,7 +150,9 @@ def login() -> Any:
                 target = url_for("ui.home")
             return redirect(target)
     response = Response(
-        render_template("login.html", error=error, username=username),
+        render_template(
+            "login.html", error=error, username=username, oidc=state().settings.oidc
+        ),
         status=status,
         mimetype="text/html",
     )

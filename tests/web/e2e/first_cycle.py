@@ -303,6 +303,17 @@ def budget_line(content: bytes, code: str) -> dict[str, str]:
     return ours[0]
 
 
+def workbook_line(content: bytes, code: str) -> dict[str, Any]:
+    """The one line of ``code`` on the first sheet of the budget XLSX export."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    header, *rows = sheet.iter_rows(values_only=True)
+    ours = [dict(zip(header, r, strict=True)) for r in rows if code in r]
+    assert len(ours) == 1, ours
+    return ours[0]
+
+
 def extend_the_plan(dsi: Persona) -> None:
     """The DSI gives the plan one more year through the Référentiel's form."""
     dsi.open("/referentiel/plan")

@@ -3,8 +3,13 @@ administrator's home is the set-up checklist; they follow it through the Référ
 and the administration pages — the municipality, the accounts, the plan and its
 phases, a pôle, a direction, a team and its capacity, an axis, an indicator and a
 target, the COPIL's composition — with a refused form along the way, and the chair
-then finds the convening form filled from the composition. Every page is checked by
-axe-core and shot into docs/screenshots.
+then finds the convening form filled from the composition. Then the first cycle, each
+person at their browser (the stages are in ``first_cycle.py``): the grid drafted and
+adopted, the first envelope voted, a proposal submitted, qualified, scored, put on a
+COPIL session's agenda, voted and approved, a commitment recorded; the minutes PDF and
+the budget export (CSV and XLSX) downloaded and read back; the plan extended by a year
+through the Référentiel and a proposal costed in that year (refused the moment before).
+Every page is checked by axe-core and some are shot into docs/screenshots.
 
 On SQLite only: the same templates as on PostgreSQL, whose path the API journey
 (``tests/web/test_first_run_journey.py``) and the page tests cover on both backends;
@@ -13,6 +18,7 @@ the persona tests take a proposal from draft to decision in the browser.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,6 +28,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_settings
+from tests.web.e2e import first_cycle as cycle
 from tests.web.e2e.browsing import Persona
 from tests.web.e2e.live import LiveServer, ScenarioClock
 
@@ -232,3 +239,134 @@ def test_the_administrator_sets_a_municipality_up_from_the_checklist(
         chair.look()
     finally:
         chair.close()
+
+
+def test_the_municipality_reaches_its_first_decision_and_commitment(
+    browser: Any, fresh: LiveServer
+) -> None:
+    """After the set-up, each person at their browser: grid, envelope, a proposal from
+    draft to approval in a COPIL session, a commitment (tests/web/e2e/first_cycle.py)."""
+    people: dict[str, Persona] = {}
+
+    def who(username: str) -> Persona:
+        if username not in people:
+            people[username] = cycle.signed_in(browser, fresh, username)
+        else:
+            people[username].open("/")
+        return people[username]
+
+    try:
+        admin = Persona(browser, fresh, "admin")
+        people["admin"] = admin
+        admin.login(ADMIN_PASSWORD)
+        cycle.create_the_other_accounts(admin)
+        cycle.draft_the_grid(who("dsi.moreau"))
+        cycle.adopt_the_grid(who("dgs.bernard"))
+        cycle.vote_the_envelope(who("fin.perrin"))
+        cycle.submit_a_costed_proposal(who("ref.edu"))
+        cycle.qualify_it(who("dsi.moreau"))
+        for number, (evaluator, levels) in enumerate(cycle.SCORES.items(), start=1):
+            cycle.score_it(who(evaluator), number, levels)
+        cycle.convene_and_open(who("dgs.bernard"))
+        for member in ("dgs.bernard", "elu.roche"):
+            cycle.vote(who(member), "Pour")
+        cycle.approve_and_close(who("dgs.bernard"))
+        cycle.commit(who("fin.perrin"))
+        fresh.story["people"] = people
+        # all set up but the plan's five other phases, still to be scheduled
+        admin.open("/")
+        expect(
+            admin.main.get_by_role("region", name="Mise en service de la collectivité")
+        ).to_contain_text("8 étape(s) sur 9 terminée(s).")
+        admin.look()
+    except BaseException:
+        for persona in people.values():
+            persona.close()
+        raise
+
+
+def test_the_minutes_and_the_budget_export_say_what_was_decided(
+    fresh: LiveServer,
+) -> None:
+    people = fresh.story["people"]
+    name, pdf = cycle.download(
+        people["dgs.bernard"],
+        "Procès-verbal de séance du COPIL",
+        re.compile(f"^PDF .*{cycle.SESSION}$"),
+    )
+    assert name.endswith(".pdf") and pdf.startswith(b"%PDF"), name
+    text = cycle.minutes_text(pdf)
+    for said in (
+        f"Collectivité Ville de Paris Séance {cycle.SESSION} ",
+        "Présidence Paul Bernard Statut close",
+        "2 membres votants présents sur 2. Quorum atteint.",
+        f"1 {cycle.CODE} {cycle.TITLE} EDU approuvé",
+        f"valeur {cycle.VALUE} / 100, risque {cycle.RISK} / 100, 2 évaluateur(s)",
+        "Votes en vigueur : pour 2, contre 0, abstention 0. Décision approuvé "
+        "Motif Priorité du mandat. AP accordée 120 000,00 €",
+        f"Exercice Section CP {cycle.YEAR} investissement 120 000,00 €",
+    ):
+        assert said in text, (said, text)
+    name, csv_bytes = cycle.download(
+        people["fin.perrin"],
+        "Consommation budgétaire (AP/CP, engagements, mandats)",
+        "CSV (;) — Consommation budgétaire (AP/CP, engagements, mandats)",
+    )
+    assert name.endswith(".csv"), name
+    line = cycle.budget_line(csv_bytes, cycle.CODE)
+    assert {
+        k: line[k]
+        for k in ("Exercice", "Section", "Direction", "AP votée", "CP de l'exercice",
+                  "Engagé", "Mandaté", "Disponible")
+    } == {
+        "Exercice": str(cycle.YEAR), "Section": "investissement", "Direction": "EDU",
+        "AP votée": "120000,00", "CP de l'exercice": "120000,00",
+        "Engagé": "45000,00", "Mandaté": "0,00", "Disponible": "75000,00",
+    }  # fmt: skip
+    name, xlsx = cycle.download(
+        people["fin.perrin"],
+        "Consommation budgétaire (AP/CP, engagements, mandats)",
+        "Excel (XLSX) — Consommation budgétaire (AP/CP, engagements, mandats)",
+    )
+    assert name.endswith(".xlsx"), name
+    cells = cycle.workbook_line(xlsx, cycle.CODE)
+    assert {
+        k: cells[k] for k in ("Exercice", "AP votée", "CP de l'exercice", "Engagé",
+                              "Mandaté", "Disponible")
+    } == {
+        "Exercice": cycle.YEAR, "AP votée": 120000, "CP de l'exercice": 120000,
+        "Engagé": 45000, "Mandaté": 0, "Disponible": 75000,
+    }  # fmt: skip
+
+
+def test_the_plan_is_extended_and_a_proposal_costed_in_the_new_year(
+    fresh: LiveServer,
+) -> None:
+    people = fresh.story["people"]
+    try:
+        ref, dsi = people["ref.edu"], people["dsi.moreau"]
+        # before the extension, the year after the horizon is refused, nothing written
+        cycle.draft(ref, cycle.LATER, cycle.LATER_TITLE, YEAR + 6, "8 000,00")
+        outside = (
+            f"L'année {YEAR + 6} est hors de l'horizon du plan ({YEAR}–{YEAR + 5})."
+        )
+        expect(ref.main.get_by_role("alert")).to_have_text(outside)
+        costs = ref.main.locator("table").filter(has_text="Coûts par année")
+        expect(costs.locator("p.error")).to_have_text(outside)
+        expect(ref.page.locator("#costs-0-year")).to_have_value(str(YEAR + 6))
+        ref.look()
+        assert ref.open(f"/fiches/{cycle.LATER}") == 404
+        cycle.extend_the_plan(dsi)
+        cycle.draft(ref, cycle.LATER, cycle.LATER_TITLE, YEAR + 6, "8 000,00")
+        ref.flash(f"Fiche {cycle.LATER} enregistrée (brouillon).")
+        costs = ref.main.locator("table").filter(has_text="Coûts par année")
+        expect(costs.locator("tbody td")).to_have_text(
+            [str(YEAR + 6), "Investissement", "8 000,00 €"]
+        )
+        ref.click("Soumettre")
+        ref.flash("Fiche soumise.")
+        expect(ref.meta("Statut")).to_have_text("Soumise")
+        ref.look("first-run-proposal-new-year")
+    finally:
+        for persona in people.values():
+            persona.close()

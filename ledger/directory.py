@@ -65,12 +65,28 @@ def _first(entry: dict[str, list[str]], attribute: str) -> str:
     return str(values[0]).strip() if values else ""
 
 
-def _names(dn: str) -> set[str]:
-    """A group's DN and its own name (the value of its first RDN)."""
+def _names(dn: str, base: str) -> set[str]:
+    """A group's DN, and its own name (the value of its first RDN) when the group
+    lies under ``base`` (``SDSI_LDAP_GROUP_BASE``): a name alone would otherwise match
+    a group of that name created anywhere in the directory."""
     found = {dn}
     with contextlib.suppress(LDAPException, IndexError):
-        found.add(parse_dn(dn)[0][1])
+        rdns = parse_dn(dn)
+        if base and _under(rdns, parse_dn(base)):
+            found.add(rdns[0][1])
     return found
+
+
+def _under(rdns: list[tuple[str, str, str]], base: list[tuple[str, str, str]]) -> bool:
+    """Whether a parsed DN lies strictly under a parsed base (attribute names and
+    values compared without case)."""
+
+    def key(rdn: tuple[str, str, str]) -> tuple[str, str]:
+        return rdn[0].strip().lower(), rdn[1].strip().lower()
+
+    return len(rdns) > len(base) and [key(r) for r in rdns[-len(base):]] == [
+        key(r) for r in base
+    ]
 
 
 class LdapDirectory:
@@ -165,7 +181,7 @@ class LdapDirectory:
             entry = reader.response[0]["attributes"]
             groups: set[str] = set()
             for group_dn in entry.get(s.group_attribute) or []:
-                groups |= _names(str(group_dn))
+                groups |= _names(str(group_dn), s.group_base)
             if s.group_base:
                 reader.search(
                     s.group_base,
@@ -178,7 +194,7 @@ class LdapDirectory:
                 for found in reader.response or []:
                     if found.get("type") != "searchResEntry":
                         continue
-                    groups |= _names(found["dn"])
+                    groups |= _names(found["dn"], s.group_base)
                     groups |= {str(v) for v in found["attributes"].get("cn") or []}
             return DirectoryUser(
                 username=name,

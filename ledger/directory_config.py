@@ -155,6 +155,17 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
     timeout = env.get("SDSI_LDAP_TIMEOUT", "").strip() or "5"
     if not timeout.isdigit() or int(timeout) < 1:
         raise ConfigError(f"SDSI_LDAP_TIMEOUT must be a positive integer, not {timeout!r}")
+    mapping = parse_mapping(env.get("SDSI_LDAP_GROUP_ROLES", ""), "SDSI_LDAP_GROUP_ROLES")
+    group_base = env.get("SDSI_LDAP_GROUP_BASE", "").strip()
+    short = list(dict.fromkeys(g.group for g in mapping.lines if "=" not in g.group))
+    if short and not group_base:
+        # A name alone would match a group of that name anywhere in the directory:
+        # whoever may create a group somewhere could give themselves a role.
+        raise ConfigError(
+            f"SDSI_LDAP_GROUP_ROLES names groups by their name ({', '.join(short)}): "
+            "set SDSI_LDAP_GROUP_BASE (names are looked up only under it) or give "
+            "each group's full DN"
+        )
     return LdapSettings(
         url=url,
         user_dn_template=template,
@@ -162,7 +173,7 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
         user_filter=user_filter,
         bind_dn=env.get("SDSI_LDAP_BIND_DN", "").strip(),
         bind_password=env.get("SDSI_LDAP_BIND_PASSWORD", ""),
-        group_base=env.get("SDSI_LDAP_GROUP_BASE", "").strip(),
+        group_base=group_base,
         group_filter=env.get("SDSI_LDAP_GROUP_FILTER", "").strip() or LdapSettings.group_filter,
         group_attribute=env.get("SDSI_LDAP_GROUP_ATTRIBUTE", "").strip() or "memberOf",
         display_name_attribute=env.get("SDSI_LDAP_DISPLAY_NAME_ATTRIBUTE", "").strip() or "displayName",
@@ -171,7 +182,7 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
         ca_file=Path(ca) if ca else None,
         verify_certificates=_flag(env, "SDSI_LDAP_VERIFY_CERTIFICATES", True),
         timeout=int(timeout),
-        mapping=parse_mapping(env.get("SDSI_LDAP_GROUP_ROLES", ""), "SDSI_LDAP_GROUP_ROLES"),
+        mapping=mapping,
     )
 
 

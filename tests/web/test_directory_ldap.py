@@ -18,7 +18,7 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE
 
 from domain.errors import InvalidValue, NotAllowed
 from ledger.core import Caller
-from ledger.directory import DirectoryUnavailable, DirectoryUser, LdapDirectory
+from ledger.directory import DirectoryUnavailable, DirectoryUser, LdapDirectory, _names
 from ledger.directory_config import GroupRole, ldap_settings, parse_mapping
 from ledger.errors import ConfigError
 from ledger.queries import account_history
@@ -27,6 +27,7 @@ from tests.ldap_server import (
     PEOPLE,
     ROOT_DN,
     ROOT_PASSWORD,
+    SUFFIX,
     Slapd,
     group,
     person,
@@ -451,3 +452,32 @@ def test_over_tls_the_directory_certificate_is_checked(tls_slapd: Slapd, way: st
         untrusted.authenticate("bob", PASSWORDS["bob"])
     unchecked = {**env, "SDSI_LDAP_CA_FILE": "", "SDSI_LDAP_VERIFY_CERTIFICATES": "0"}
     assert LdapDirectory(ldap_settings(unchecked)).authenticate("bob", PASSWORDS["bob"])
+
+
+def test_a_group_s_name_counts_only_under_the_group_base() -> None:
+    """A mapping line naming a group by its name alone gives its roles only for a group
+    of that name under SDSI_LDAP_GROUP_BASE: a `sdsi-admins` group created elsewhere in
+    the directory gives nothing (only its full DN, which the mapping does not name)."""
+    inside = f"cn=sdsi-admins,{GROUPS}"
+    elsewhere = f"cn=sdsi-admins,ou=projets,{SUFFIX}"
+    assert _names(inside, GROUPS) == {inside, "sdsi-admins"}
+    assert _names(inside.upper(), GROUPS) == {inside.upper(), "SDSI-ADMINS"}
+    assert _names(elsewhere, GROUPS) == {elsewhere}
+    assert _names(GROUPS, GROUPS) == {GROUPS}  # the base itself is no group of it
+    assert _names("not a dn", GROUPS) == {"not a dn"}
+    mapping = parse_mapping(MAPPING, "SDSI_LDAP_GROUP_ROLES")
+    assert mapping.wanted(_names(elsewhere, GROUPS)) == {}
+    assert set(mapping.wanted(_names(inside, GROUPS))) == {"admin", "auditor"}
+
+
+def test_names_without_a_group_base_are_refused_at_start() -> None:
+    env = {**ldap_env("ldap://127.0.0.1:1"), "SDSI_LDAP_GROUP_BASE": ""}
+    with pytest.raises(ConfigError) as caught:
+        ldap_settings(env)
+    assert str(caught.value) == (
+        "SDSI_LDAP_GROUP_ROLES names groups by their name (copil, referents-dsn, "
+        "sdsi-admins): set SDSI_LDAP_GROUP_BASE (names are looked up only under it) "
+        "or give each group's full DN"
+    )
+    by_dn = {**env, "SDSI_LDAP_GROUP_ROLES": f"cn=sdsi-dsi,{GROUPS}=dsi"}
+    assert ldap_settings(by_dn) is not None

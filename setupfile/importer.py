@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic
 
 from domain.accounts import Account, not_reserved, username
 from domain.axes import Axis, Indicator
-from domain.errors import DomainError
+from domain.errors import DomainError, NotAllowed, UnknownActor
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan as SdsiPlan
 from domain.values import Role, code, decimal_value, positive_int, text, year
@@ -150,6 +150,8 @@ def apply(ledger: Any, plan: Plan, caller: Caller) -> int:
         try:
             action.send(ledger, stamped)
         except DomainError as exc:
+            if not sent and isinstance(exc, NotAllowed | UnknownActor):
+                raise  # about who acts, not about the file: nothing was written
             column = FIELD_COLUMNS.get(exc.field or "", action.column)
             issue = Issue(action.sheet, action.row, column, exc.message)
             created = {a.login for a in sent if a.login}

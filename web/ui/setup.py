@@ -151,10 +151,14 @@ def setup_confirm(token: str) -> Any:
         return _page(plan=plan, status=422)
     try:
         sent = apply(state().ledger, plan, current_user.caller())
-    except ImportInterrupted as exc:  # a rule the plan does not check, or a change since
+    except (
+        ImportInterrupted
+    ) as exc:  # a rule the plan does not check, or a change since
         cause = exc.__cause__
         status = cause.status if isinstance(cause, DomainError) else 409
-        return _page(error=" ".join(exc.lines()), passwords=exc.passwords, status=status)
+        return _page(
+            error=" ".join(exc.lines()), passwords=exc.passwords, status=status
+        )
     except DomainError as exc:
         return _page(error=localised(exc), status=exc.status)
     finally:

@@ -25,8 +25,8 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from domain.accounts import Account, not_reserved, username
-from domain.axes import Axis, Indicator
+from domain.accounts import SYSTEM, Account, has_role, not_reserved, username
+from domain.axes import EDITORS, Axis, Indicator
 from domain.errors import DomainError, NotAllowed, UnknownActor
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan as SdsiPlan
@@ -138,12 +138,43 @@ FIELD_COLUMNS = {
 }  # fmt: skip
 
 
+# Who may send each sheet's commands (the roles the domain's ``require`` asks for):
+# checked for the caller before anything is written.
+ALLOWED: dict[str, tuple[Role, ...]] = {
+    "poles": (Role.ADMIN, Role.DSI),
+    "directions": (Role.ADMIN, Role.DSI),
+    "equipes": (Role.ADMIN, Role.DSI),
+    "capacites": (Role.ADMIN, Role.DSI),
+    "axes": EDITORS,
+    "indicateurs": EDITORS,
+    "cibles": EDITORS,
+    "comptes": (Role.ADMIN,),
+}
+
+
+def _check_caller(ledger: Any, plan: Plan, caller: Caller) -> None:
+    """Refuse, before writing, a caller whose roles do not allow every sheet the
+    plan changes (an unknown or disabled caller is refused by the first command)."""
+    account = ledger.load(Account, Account.id_for(caller.actor))
+    if caller.actor == SYSTEM or account is None or not account.active:
+        return
+    roles = list(account.grants)
+    for sheet in dict.fromkeys(a.sheet for a in plan.actions):
+        if not any(has_role(roles, r) for r in ALLOWED[sheet]):
+            raise NotAllowed(
+                actor=caller.actor,
+                action=f"modifier par import la feuille {sheet}",
+                roles=", ".join(roles) or "aucun",
+            )
+
+
 def apply(ledger: Any, plan: Plan, caller: Caller) -> int:
     """Send the planned commands, each with the import as its reason; the number
     of commands sent. A refusal of the ledger half-way raises
     :class:`ImportInterrupted` (what was written is named)."""
     if not plan.ok:
         raise ValueError("a refused import is not applied")
+    _check_caller(ledger, plan, caller)
     stamped = Caller(actor=caller.actor, origin=caller.origin, reason=plan.reason)
     sent: list[Action] = []
     for action in plan.actions:

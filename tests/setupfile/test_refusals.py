@@ -288,3 +288,22 @@ def _xlsx(tmp_path: Path, rows: dict[str, list[list[str]]]) -> Path:
     path = tmp_path / f"f{len(list(tmp_path.glob('f*.xlsx')))}.xlsx"
     write_xlsx(path, rows)
     return path
+
+
+def test_a_caller_not_allowed_every_sheet_is_refused_before_anything_is_written(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    from domain.errors import NotAllowed
+
+    ledger.add_user(REASON, "dsi.seul", "DSI seul", "un mot de passe solide 42", roles=[("dsi", None)])  # fmt: skip
+    plan = plan_file(ledger, _xlsx(tmp_path, ROWS))
+    assert plan.ok
+    head = ledger.head()
+    with pytest.raises(NotAllowed) as caught:
+        apply(ledger, plan, Caller(actor="dsi.seul"))
+    assert caught.value.message == (
+        "dsi.seul n'a pas le droit de modifier par import la feuille comptes (rôles : dsi)."
+    )
+    assert ledger.head() == head
+    no_accounts = {k: v for k, v in ROWS.items() if k != "comptes"}
+    assert apply(ledger, plan_file(ledger, _xlsx(tmp_path, no_accounts)), Caller(actor="dsi.seul")) == 12  # fmt: skip

@@ -177,9 +177,7 @@ class Account(LedgerAggregate):
             _directory_only("créer un compte de l'annuaire")
         else:
             require("créer un compte", Role.ADMIN)
-        name = username(name)
-        if name in RESERVED:
-            raise InvalidValue("username", name, "identifiant réservé au registre")
+        name = not_reserved(username(name))
         display_name = text(display_name, "display_name", max_len=120)
         email = text(email, "email", max_len=200, required=False)
         if email and "@" not in email:
@@ -195,7 +193,9 @@ class Account(LedgerAggregate):
             if directory not in DIRECTORIES:
                 raise InvalidValue("directory", directory, "ldap ou oidc")
             subject = text(subject, "subject", max_len=500, required=False)
-            account.trigger_event(cls.DirectoryLinked, source=directory, subject=subject)
+            account.trigger_event(
+                cls.DirectoryLinked, source=directory, subject=subject
+            )
         return account
 
     def _may_manage_roles(self, action: str) -> None:
@@ -278,3 +278,11 @@ class Account(LedgerAggregate):
                 "scope", scope, f"le rôle {role.value} ne prend pas de périmètre"
             )
         return None
+
+
+def not_reserved(name: str, field: str = "username") -> str:
+    """A username an account may be registered under (not the registry's own
+    pseudo-actors, ``system`` and ``annuaire``)."""
+    if name in RESERVED:
+        raise InvalidValue(field, name, "identifiant réservé au registre")
+    return name

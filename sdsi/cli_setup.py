@@ -55,7 +55,7 @@ def import_file(cli: CliContext, file: Path, dry_run: bool, actor: str) -> None:
     column and nothing written, or each creation and change, one command each,
     with the import as its reason. The same file twice changes nothing."""
     from ledger.core import Caller
-    from setupfile.importer import apply, plan_file
+    from setupfile.importer import ImportInterrupted, apply, plan_file
     from setupfile.sheets import FileRefused
 
     try:
@@ -67,9 +67,16 @@ def import_file(cli: CliContext, file: Path, dry_run: bool, actor: str) -> None:
     if not plan.ok:
         fail(f"{len(plan.errors)} erreur(s) : rien n'a été écrit")
     if dry_run:
-        click.echo(f"{len(plan.actions)} commande(s) à envoyer (--dry-run : rien écrit)")
+        click.echo(
+            f"{len(plan.actions)} commande(s) à envoyer (--dry-run : rien écrit)"
+        )
         return
-    sent = apply(cli.ledger, plan, Caller(actor=actor, origin=Origin.CLI))
+    try:
+        sent = apply(cli.ledger, plan, Caller(actor=actor, origin=Origin.CLI))
+    except ImportInterrupted as exc:
+        for login, password in sorted(exc.passwords.items()):
+            click.echo(f"password of {login}: {password}")
+        fail("\n".join(exc.lines()))
     for login, password in sorted(plan.passwords.items()):
         click.echo(f"password of {login}: {password}")
     click.echo(f"{sent} commande(s) envoyée(s)")

@@ -25,10 +25,11 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from domain.accounts import Account, username
-from domain.axes import Axis, Indicator
-from domain.errors import DomainError
+from domain.accounts import SYSTEM, Account, has_role, not_reserved, username
+from domain.axes import EDITORS, Axis, Indicator
+from domain.errors import DomainError, NotAllowed, UnknownActor
 from domain.organisation import Direction, Pole, Team
+from domain.plan import Plan as SdsiPlan
 from domain.values import Role, code, decimal_value, positive_int, text, year
 from ledger.core import Caller
 from ledger.queries import iter_events
@@ -47,6 +48,8 @@ class Action:
     change: bool  # a change of an existing record (else a creation)
     what: str
     send: Callable[[Any, Caller], Any]
+    column: str = ""  # the cell a refusal of the ledger most likely comes from
+    login: str = ""  # the account it creates (its password is then shown)
 
     def __str__(self) -> str:
         verb = "modifie" if self.change else "crée"
@@ -101,14 +104,91 @@ def plan_rows(
     return planner.plan()
 
 
+class ImportInterrupted(Exception):
+    """The ledger refused a command the plan had not foreseen (a rule it does not
+    check, a change since it was made): the error by sheet, row and column, and the
+    commands already written (importing the corrected file again completes it)."""
+
+    def __init__(self, issue: Issue, sent: list[Action], passwords: dict[str, str]) -> None:  # fmt: skip
+        self.issue = issue
+        self.sent = sent
+        self.passwords = passwords
+        super().__init__(str(issue))
+
+    def lines(self) -> list[str]:
+        out = [f"{self.issue} (refusé par le registre)"]
+        if not self.sent:
+            return [*out, "rien n'a été écrit"]
+        out.append(f"{len(self.sent)} commande(s) déjà écrite(s) :")
+        out.extend(f"  {a}" for a in self.sent)
+        out.append(
+            "corrigez le fichier et importez-le à nouveau : l'import reprend là où il s'est arrêté"
+        )
+        return out
+
+
+# The ledger's fields and the columns of the file they come from.
+FIELD_COLUMNS = {
+    "year": "annee", "capacity_year": "annee", "target_year": "annee_cible",
+    "days": "jours", "name": "nom", "display_name": "nom", "label": "libelle",
+    "description": "description", "unit": "unite", "baseline": "base",
+    "target": "cible", "value": "valeur", "username": "identifiant",
+    "email": "courriel", "role": "roles", "scope": "roles", "password": "identifiant",
+    "pole": "pole", "direction": "direction", "kind": "type", "axis": "axe",
+}  # fmt: skip
+
+
+# Who may send each sheet's commands (the roles the domain's ``require`` asks for):
+# checked for the caller before anything is written.
+ALLOWED: dict[str, tuple[Role, ...]] = {
+    "poles": (Role.ADMIN, Role.DSI),
+    "directions": (Role.ADMIN, Role.DSI),
+    "equipes": (Role.ADMIN, Role.DSI),
+    "capacites": (Role.ADMIN, Role.DSI),
+    "axes": EDITORS,
+    "indicateurs": EDITORS,
+    "cibles": EDITORS,
+    "comptes": (Role.ADMIN,),
+}
+
+
+def _check_caller(ledger: Any, plan: Plan, caller: Caller) -> None:
+    """Refuse, before writing, a caller whose roles do not allow every sheet the
+    plan changes (an unknown or disabled caller is refused by the first command)."""
+    account = ledger.load(Account, Account.id_for(caller.actor))
+    if caller.actor == SYSTEM or account is None or not account.active:
+        return
+    roles = list(account.grants)
+    for sheet in dict.fromkeys(a.sheet for a in plan.actions):
+        if not any(has_role(roles, r) for r in ALLOWED[sheet]):
+            raise NotAllowed(
+                actor=caller.actor,
+                action=f"modifier par import la feuille {sheet}",
+                roles=", ".join(roles) or "aucun",
+            )
+
+
 def apply(ledger: Any, plan: Plan, caller: Caller) -> int:
     """Send the planned commands, each with the import as its reason; the number
-    of commands sent."""
+    of commands sent. A refusal of the ledger half-way raises
+    :class:`ImportInterrupted` (what was written is named)."""
     if not plan.ok:
         raise ValueError("a refused import is not applied")
+    _check_caller(ledger, plan, caller)
     stamped = Caller(actor=caller.actor, origin=caller.origin, reason=plan.reason)
+    sent: list[Action] = []
     for action in plan.actions:
-        action.send(ledger, stamped)
+        try:
+            action.send(ledger, stamped)
+        except DomainError as exc:
+            if not sent and isinstance(exc, NotAllowed | UnknownActor):
+                raise  # about who acts, not about the file: nothing was written
+            column = FIELD_COLUMNS.get(exc.field or "", action.column)
+            issue = Issue(action.sheet, action.row, column, exc.message)
+            created = {a.login for a in sent if a.login}
+            passwords = {k: v for k, v in plan.passwords.items() if k in created}
+            raise ImportInterrupted(issue, sent, passwords) from exc
+        sent.append(action)
     return len(plan.actions)
 
 
@@ -126,6 +206,7 @@ class _Planner:
             for sheet in ("poles", "directions", "equipes", "axes", "indicateurs")
         }
         self.file: dict[str, set[str]] = {k: set() for k in self.declared}
+        self.horizon = ledger.load(SdsiPlan, SdsiPlan.id_for())
 
     # --- cells ---------------------------------------------------------------------
 
@@ -142,8 +223,10 @@ class _Planner:
     def error(self, row: Row, column: str, message: str) -> None:
         self.out.errors.append(Issue(row.sheet, row.number, column, message))
 
-    def act(self, row: Row, change: bool, what: str, send: Callable[[Any, Caller], Any]) -> None:  # fmt: skip
-        self.out.actions.append(Action(row.sheet, row.number, change, what, send))
+    def act(self, row: Row, change: bool, what: str, send: Callable[[Any, Caller], Any], column: str = "", login: str = "") -> None:  # fmt: skip
+        self.out.actions.append(
+            Action(row.sheet, row.number, change, what, send, column, login)
+        )
 
     def load(self, cls: type, *key: str) -> Any:
         return self.ledger.load(cls, cls.id_for(*key))
@@ -152,7 +235,11 @@ class _Planner:
         """``value`` names a record of the ledger, still open."""
         found = self.load(cls, value)
         if found is None:
-            self.error(row, column, f"{value} n'est ni dans la feuille {kind} ni dans le référentiel")
+            self.error(
+                row,
+                column,
+                f"{value} n'est ni dans la feuille {kind} ni dans le référentiel",
+            )
         elif getattr(found, "closed_at", None) is not None:
             self.error(row, column, f"{value} est fermé")
 
@@ -168,13 +255,19 @@ class _Planner:
     def open_or_new(self, row: Row, found: Any, label: str) -> bool:
         """A record of the ledger the row changes must be open."""
         if found is not None and getattr(found, "closed_at", None) is not None:
-            self.error(row, "code", f"{label} est fermé : rien ne peut plus le modifier")
+            self.error(
+                row, "code", f"{label} est fermé : rien ne peut plus le modifier"
+            )
             return False
         return True
 
     def fixed(self, row: Row, column: str, current: Any, wanted: Any) -> None:
         if wanted is not None and current != wanted:
-            self.error(row, column, f"ne peut pas changer (actuellement {current if current is not None else 'vide'})")
+            self.error(
+                row,
+                column,
+                f"ne peut pas changer (actuellement {current if current is not None else 'vide'})",
+            )
 
     # --- sheets --------------------------------------------------------------------
 
@@ -205,9 +298,19 @@ class _Planner:
                 continue
             found = self.load(Pole, key)
             if found is None:
-                self.act(row, False, f"le pôle {key}", lambda led, c, k=key, n=name: led.create_pole(c, k, n))
+                self.act(
+                    row,
+                    False,
+                    f"le pôle {key}",
+                    lambda led, c, k=key, n=name: led.create_pole(c, k, n),
+                )
             elif self.open_or_new(row, found, f"Le pôle {key}") and found.name != name:
-                self.act(row, True, f"le nom du pôle {key}", lambda led, c, k=key, n=name: led.rename_pole(c, k, n))
+                self.act(
+                    row,
+                    True,
+                    f"le nom du pôle {key}",
+                    lambda led, c, k=key, n=name: led.rename_pole(c, k, n),
+                )
 
     def directions(self) -> None:
         for row in self.rows["directions"]:
@@ -219,14 +322,31 @@ class _Planner:
                 continue
             found = self.load(Direction, key)
             if found is None:
-                self.act(row, False, f"la direction {key}", lambda led, c, k=key, n=name, p=pole: led.create_direction(c, k, n, p))
+                self.act(
+                    row,
+                    False,
+                    f"la direction {key}",
+                    lambda led, c, k=key, n=name, p=pole: led.create_direction(
+                        c, k, n, p
+                    ),
+                )
                 continue
             if not self.open_or_new(row, found, f"La direction {key}"):
                 continue
             if found.name != name:
-                self.act(row, True, f"le nom de la direction {key}", lambda led, c, k=key, n=name: led.rename_direction(c, k, n))
+                self.act(
+                    row,
+                    True,
+                    f"le nom de la direction {key}",
+                    lambda led, c, k=key, n=name: led.rename_direction(c, k, n),
+                )
             if found.pole != pole:
-                self.act(row, True, f"le pôle de la direction {key}", lambda led, c, k=key, p=pole: led.move_direction(c, k, p))
+                self.act(
+                    row,
+                    True,
+                    f"le pôle de la direction {key}",
+                    lambda led, c, k=key, p=pole: led.move_direction(c, k, p),
+                )
 
     def teams(self) -> None:
         for row in self.rows["equipes"]:
@@ -236,25 +356,39 @@ class _Planner:
             direction = self.cell(row, "direction", code, optional=True)
             self.ref(row, "direction", direction, "directions", Direction)
             if kind == "business" and direction is None:
-                self.error(row, "direction", "une équipe métier appartient à une direction")
+                self.error(
+                    row, "direction", "une équipe métier appartient à une direction"
+                )
             if not self.unique(row, "equipes", key) or None in (name, kind):
                 continue
             found = self.load(Team, key)
             if found is None:
-                self.act(row, False, f"l'équipe {key}", lambda led, c, k=key, n=name, t=kind, d=direction: led.create_team(c, k, n, t, d))
+                self.act(
+                    row,
+                    False,
+                    f"l'équipe {key}",
+                    lambda led, c, k=key, n=name, t=kind, d=direction: led.create_team(
+                        c, k, n, t, d
+                    ),
+                )
                 continue
             if not self.open_or_new(row, found, f"L'équipe {key}"):
                 continue
             self.fixed(row, "type", KIND_LABEL[found.kind.value], KIND_LABEL[kind])
             self.fixed(row, "direction", found.direction, direction)
             if found.name != name:
-                self.act(row, True, f"le nom de l'équipe {key}", lambda led, c, k=key, n=name: led.rename_team(c, k, n))
+                self.act(
+                    row,
+                    True,
+                    f"le nom de l'équipe {key}",
+                    lambda led, c, k=key, n=name: led.rename_team(c, k, n),
+                )
 
     def capacities(self) -> None:
         seen: set[tuple[str, int]] = set()
         for row in self.rows["capacites"]:
             team = self.cell(row, "equipe", code)
-            y = self.cell(row, "annee", _year)
+            y = self.cell(row, "annee", self._capacity_year)
             days = self.cell(row, "jours", _days)
             self.ref(row, "equipe", team, "equipes", Team)
             if None in (team, y, days):
@@ -266,7 +400,21 @@ class _Planner:
             found = self.load(Team, team)
             current = found.capacity.get(y) if found is not None else None
             if current != days:
-                self.act(row, current is not None, f"la capacité de {team} en {y} ({days} j)", lambda led, c, t=team, a=y, d=days: led.set_team_capacity(c, t, a, d))
+                self.act(
+                    row,
+                    current is not None,
+                    f"la capacité de {team} en {y} ({days} j)",
+                    lambda led, c, t=team, a=y, d=days: led.set_team_capacity(
+                        c, t, a, d
+                    ),
+                    "annee",
+                )
+
+    def _capacity_year(self, value: str, column: str) -> int:
+        """A year of capacity: inside the plan's horizon once there is a plan (the
+        rule of ``set_team_capacity``)."""
+        y = _year(value, column)
+        return y if self.horizon is None else self.horizon.check_year(y, column)
 
     def axes(self) -> None:
         for row in self.rows["axes"]:
@@ -277,9 +425,26 @@ class _Planner:
                 continue
             found = self.load(Axis, key)
             if found is None:
-                self.act(row, False, f"l'axe {key}", lambda led, c, k=key, lb=label, d=description: led.create_axis(c, k, lb, d))
-            elif self.open_or_new(row, found, f"L'axe {key}") and (found.label, found.description) != (label, description):
-                self.act(row, True, f"le libellé de l'axe {key}", lambda led, c, k=key, lb=label, d=description: led.rename_axis(c, k, lb, d))
+                self.act(
+                    row,
+                    False,
+                    f"l'axe {key}",
+                    lambda led, c, k=key, lb=label, d=description: led.create_axis(
+                        c, k, lb, d
+                    ),
+                )
+            elif self.open_or_new(row, found, f"L'axe {key}") and (
+                found.label,
+                found.description,
+            ) != (label, description):
+                self.act(
+                    row,
+                    True,
+                    f"le libellé de l'axe {key}",
+                    lambda led, c, k=key, lb=label, d=description: led.rename_axis(
+                        c, k, lb, d
+                    ),
+                )
 
     def indicators(self) -> None:
         for row in self.rows["indicateurs"]:
@@ -291,11 +456,25 @@ class _Planner:
             target = self.cell(row, "cible", decimal_value)
             target_year = self.cell(row, "annee_cible", _year)
             self.ref(row, "axe", axis, "axes", Axis)
-            if not self.unique(row, "indicateurs", key) or None in (axis, label, unit, base, target, target_year):
+            if not self.unique(row, "indicateurs", key) or None in (
+                axis,
+                label,
+                unit,
+                base,
+                target,
+                target_year,
+            ):
                 continue
             found = self.load(Indicator, key)
             if found is None:
-                self.act(row, False, f"l'indicateur {key}", lambda led, c, k=key, a=axis, lb=label, u=unit, b=base, t=target, ty=target_year: led.create_indicator(c, k, a, lb, u, b, t, ty))
+                self.act(
+                    row,
+                    False,
+                    f"l'indicateur {key}",
+                    lambda led, c, k=key, a=axis, lb=label, u=unit, b=base, t=target, ty=target_year: (
+                        led.create_indicator(c, k, a, lb, u, b, t, ty)
+                    ),
+                )
                 continue
             if not self.open_or_new(row, found, f"L'indicateur {key}"):
                 continue
@@ -303,13 +482,23 @@ class _Planner:
             self.fixed(row, "unite", found.unit, unit)
             self.fixed(row, "base", found.baseline, base)
             if found.label != label:
-                self.act(row, True, f"le libellé de l'indicateur {key}", lambda led, c, k=key, lb=label: led.rename_indicator(c, k, lb))
+                self.act(
+                    row,
+                    True,
+                    f"le libellé de l'indicateur {key}",
+                    lambda led, c, k=key, lb=label: led.rename_indicator(c, k, lb),
+                )
             if found.targets.get(target_year) != target:
                 self._target(row, key, target_year, target, found)
 
     def _target(self, row: Row, key: str, y: int, value: Decimal, found: Any) -> None:
         change = found is not None and y in found.targets
-        self.act(row, change, f"la cible de {key} en {y} ({value})", lambda led, c, k=key, a=y, v=value: led.set_indicator_target(c, k, a, v))
+        self.act(
+            row,
+            change,
+            f"la cible de {key} en {y} ({value})",
+            lambda led, c, k=key, a=y, v=value: led.set_indicator_target(c, k, a, v),
+        )
 
     def targets(self) -> None:
         seen: set[tuple[str, int]] = set()
@@ -325,20 +514,27 @@ class _Planner:
                 continue
             seen.add((key, y))
             found = self.load(Indicator, key)
-            planned = self._planned_target(key, y)
-            current = planned if planned is not None else (found.targets.get(y) if found else None)
+            where, planned = self._planned_target(key, y)
+            if where is not None:
+                if planned is not None and planned != value:
+                    self.error(row, "valeur", f"la cible de {key} en {y} est déjà fixée à {planned} par la feuille indicateurs, ligne {where} : une seule valeur par année")  # fmt: skip
+                continue
+            current = found.targets.get(y) if found else None
             if current != value:
                 self._target(row, key, y, value, found)
 
-    def _planned_target(self, key: str, y: int) -> Decimal | None:
-        """The target the indicators sheet creates for ``key`` in ``y``, if any."""
+    def _planned_target(self, key: str, y: int) -> tuple[int | None, Decimal | None]:
+        """The row of the indicators sheet that sets the target of ``key`` in
+        ``y``, and its value, if any."""
         for row in self.rows["indicateurs"]:
             if row.cells.get("code") == key and row.cells.get("annee_cible") == str(y):
                 try:
-                    return decimal_value(row.cells.get("cible", ""), "cible")
+                    return row.number, decimal_value(
+                        row.cells.get("cible", ""), "cible"
+                    )
                 except DomainError:
-                    return None
-        return None
+                    return row.number, None
+        return None, None
 
     def accounts(self) -> None:
         seen: set[str] = set()
@@ -353,20 +549,46 @@ class _Planner:
                 if scope is not None:
                     self.ref(row, "roles", scope, "directions", Direction)
             if login in seen:
-                self.error(row, "identifiant", f"{login} figure deux fois dans la feuille")
+                self.error(
+                    row, "identifiant", f"{login} figure deux fois dans la feuille"
+                )
                 continue
             seen.add(login)
             found = self.load(Account, login)
             if found is None:
                 password = self.password_for(login)
                 self.out.passwords[login] = password
-                self.act(row, False, f"le compte {login}", lambda led, c, u=login, n=name, p=password, e=email, g=grants: led.add_user(c, u, n, p, email=e, roles=list(g)))
+                self.act(
+                    row,
+                    False,
+                    f"le compte {login}",
+                    lambda led, c, u=login, n=name, p=password, e=email, g=grants: (
+                        led.add_user(c, u, n, p, email=e, roles=list(g))
+                    ),
+                    "identifiant",
+                    login,
+                )
                 continue
             self.fixed(row, "nom", found.display_name, name)
-            for role, scope in grants:
+            if email and email != found.email:
+                self.error(row, "courriel", f"ne peut pas changer par un import (actuellement {found.email or 'vide'}) : le registre ne modifie pas l'adresse d'un compte")  # fmt: skip
+            missing = [
+                (r, s)
+                for r, s in grants
+                if (r if s is None else f"{r}:{s}") not in found.grants
+            ]
+            if missing and not found.active:
+                self.error(row, "roles", f"le compte {login} est désactivé : un import ne lui attribue pas de rôle")  # fmt: skip
+                continue
+            for role, scope in missing:
                 label = role if scope is None else f"{role}:{scope}"
-                if label not in found.grants:
-                    self.act(row, True, f"le rôle {label} de {login}", lambda led, c, u=login, r=role, s=scope: led.grant_role(c, u, r, s))
+                self.act(
+                    row,
+                    True,
+                    f"le rôle {label} de {login}",
+                    lambda led, c, u=login, r=role, s=scope: led.grant_role(c, u, r, s),
+                    "roles",
+                )
 
     @staticmethod
     def _roles(value: str, column: str) -> list[tuple[str, str | None]]:
@@ -377,10 +599,19 @@ class _Planner:
                 continue
             role, _sep, scope = part.partition(":")
             if role not in names:
-                raise _invalid(column, part, "rôle inconnu (" + ", ".join(sorted(names)) + ")")
+                raise _invalid(
+                    column, part, "rôle inconnu (" + ", ".join(sorted(names)) + ")"
+                )
             if (role == "referent") != bool(scope):
-                raise _invalid(column, part, "referent:DIRECTION, et seul le référent a une direction")
-            out.append((role, code(scope, column) if scope else None))
+                raise _invalid(
+                    column,
+                    part,
+                    "referent:DIRECTION, et seul le référent a une direction",
+                )
+            grant = (role, code(scope, column) if scope else None)
+            if grant in out:
+                raise _invalid(column, part, "rôle répété dans la cellule")
+            out.append(grant)
         return out
 
 
@@ -401,7 +632,9 @@ def _year(value: str, column: str) -> int:
 
 
 def _days(value: str, column: str) -> int:
-    days = positive_int(int(value) if value.isascii() and value.isdigit() else value, column)
+    days = positive_int(
+        int(value) if value.isascii() and value.isdigit() else value, column
+    )
     if days > 100_000:
         raise _invalid(column, value, "capacité démesurée (jours-personne par an)")
     return days
@@ -427,7 +660,7 @@ def _email(value: str, column: str) -> str:
 
 
 def _login(value: str, column: str) -> str:
-    return username(value, column)
+    return not_reserved(username(value, column), column)
 
 
 # --- the current organisation, as rows of the template ------------------------------
@@ -447,14 +680,34 @@ def current_rows(ledger: Any) -> dict[str, list[list[str]]]:
         elif isinstance(agg, Direction):
             out["directions"].append([agg.code, agg.name, agg.pole])
         elif isinstance(agg, Team):
-            out["equipes"].append([agg.code, agg.name, KIND_LABEL[agg.kind.value], agg.direction or ""])
-            out["capacites"].extend([agg.code, str(y), str(d)] for y, d in sorted(agg.capacity.items()))
+            out["equipes"].append(
+                [agg.code, agg.name, KIND_LABEL[agg.kind.value], agg.direction or ""]
+            )
+            out["capacites"].extend(
+                [agg.code, str(y), str(d)] for y, d in sorted(agg.capacity.items())
+            )
         elif isinstance(agg, Axis):
             out["axes"].append([agg.code, agg.label, agg.description])
         elif isinstance(agg, Indicator):
             last = agg.target_year  # the latest target on the row, the others below
-            out["indicateurs"].append([agg.code, agg.axis, agg.label, agg.unit, str(agg.baseline), str(agg.target), str(last)])
-            out["cibles"].extend([agg.code, str(y), str(v)] for y, v in sorted(agg.targets.items()) if y != last)
+            out["indicateurs"].append(
+                [
+                    agg.code,
+                    agg.axis,
+                    agg.label,
+                    agg.unit,
+                    str(agg.baseline),
+                    str(agg.target),
+                    str(last),
+                ]
+            )
+            out["cibles"].extend(
+                [agg.code, str(y), str(v)]
+                for y, v in sorted(agg.targets.items())
+                if y != last
+            )
         elif isinstance(agg, Account) and agg.active and agg.username != "system":
-            out["comptes"].append([agg.username, agg.display_name, agg.email, ", ".join(agg.grants)])
+            out["comptes"].append(
+                [agg.username, agg.display_name, agg.email, ", ".join(agg.grants)]
+            )
     return out

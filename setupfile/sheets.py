@@ -1,9 +1,13 @@
 """The set-up file: one sheet per kind of record, as XLSX or as a directory of CSVs.
 
-Each sheet has a header row naming its columns (in any order; unknown columns are
-refused); each following non-empty row is one record. Cells are read as text (a
-number typed in a spreadsheet comes back as its digits), so the rules that check
-them are the ledger's own (``domain.values``).
+Each sheet has a header row naming its columns (in any order; unknown or repeated
+columns are refused, and so is a cell beyond the last column); each following
+non-empty row is one record. Cells are read as text (a number typed in a spreadsheet
+comes back as its digits), so the rules that check them are the ledger's own
+(``domain.values``). CSV files are UTF-8 (a file in another encoding is refused,
+naming it). Text is written as text: in XLSX a string cell even when it starts with
+``=`` (never a formula), in CSV with the exports' quote before ``= + - @``, taken
+off again when read.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+
+from exports.tabular import FORMULA_PREFIXES, escape_formula
 
 
 @dataclass(frozen=True)
@@ -30,9 +36,7 @@ class Sheet:
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("poles", ("code", "nom"), ("code", "nom"), "Pôles"),
-    Sheet(
-        "directions", ("code", "nom", "pole"), ("code", "nom", "pole"), "Directions"
-    ),
+    Sheet("directions", ("code", "nom", "pole"), ("code", "nom", "pole"), "Directions"),
     Sheet(
         "equipes",
         ("code", "nom", "type", "direction"),
@@ -45,9 +49,7 @@ SHEETS: tuple[Sheet, ...] = (
         ("equipe", "annee", "jours"),
         "Capacité des équipes, en jours-personne par an",
     ),
-    Sheet(
-        "axes", ("code", "libelle", "description"), ("code", "libelle"), "Axes"
-    ),
+    Sheet("axes", ("code", "libelle", "description"), ("code", "libelle"), "Axes"),
     Sheet(
         "indicateurs",
         ("code", "axe", "libelle", "unite", "base", "cible", "annee_cible"),
@@ -121,6 +123,8 @@ def _rows(
     unknown = [h for h in header if h not in sheet.columns]
     for h in unknown:
         issues.append(Issue(sheet.name, 1, h, "colonne inconnue"))
+    for h in sorted({h for h in header if h and header.count(h) > 1}):
+        issues.append(Issue(sheet.name, 1, h, "colonne en double"))
     for col in sheet.required:
         if col not in header:
             issues.append(Issue(sheet.name, 1, col, "colonne manquante"))
@@ -129,6 +133,9 @@ def _rows(
         cells = [_cell(c) for c in line]
         if not any(cells):
             continue
+        beyond = [i + 1 for i, c in enumerate(cells) if c and i >= len(header)]
+        if beyond:
+            issues.append(Issue(sheet.name, number, "", f"cellule remplie hors des colonnes de l'en-tête (colonne n° {beyond[0]})"))  # fmt: skip
         rows.append(
             Row(
                 sheet.name,
@@ -139,9 +146,29 @@ def _rows(
     return rows
 
 
-def read(path: Path) -> tuple[dict[str, list[Row]], list[Issue]]:
+def _unescape(value: str) -> str:
+    """A CSV cell as written by :func:`write_csv` (its formula quote taken off)."""
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _escape(value: Any) -> Any:
+    """A CSV cell a spreadsheet does not take for a formula: the exports' quote
+    (also before a value that already starts with a quote then ``=``, so that
+    :func:`_unescape` gives back exactly what was written)."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES):
+        return escape_formula(value) if value[:1] != "'" else "'" + value
+    return value
+
+
+def read(
+    path: Path, source: str | None = None
+) -> tuple[dict[str, list[Row]], list[Issue]]:
     """The rows of every sheet of an XLSX file or a directory of ``<sheet>.csv``
-    (a missing sheet is empty), and what is wrong with its layout."""
+    (a missing sheet is empty), and what is wrong with its layout; ``source`` is
+    the file's name as its user knows it (for the messages)."""
+    source = source or path.name
     issues: list[Issue] = []
     out: dict[str, list[Row]] = {s.name: [] for s in SHEETS}
     if path.is_dir():
@@ -151,13 +178,23 @@ def read(path: Path) -> tuple[dict[str, list[Row]], list[Issue]]:
         for sheet in SHEETS:
             file = path / f"{sheet.name}.csv"
             if file.exists():
-                text = file.read_text(encoding="utf-8-sig")
-                out[sheet.name] = _rows(sheet, csv.reader(io.StringIO(text), delimiter=";"), issues)
+                try:
+                    text = file.read_text(encoding="utf-8-sig")
+                except UnicodeDecodeError:
+                    raise FileRefused(
+                        f"{source}/{file.name} : le fichier n'est pas en UTF-8 "
+                        "(enregistrez-le en « CSV UTF-8 »)"
+                    ) from None
+                table = ([_unescape(c) for c in line] for line in csv.reader(io.StringIO(text), delimiter=";"))  # fmt: skip
+                out[sheet.name] = _rows(sheet, table, issues)
         return out, issues
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-        raise FileRefused(f"{path.name} : ni un classeur XLSX ni un dossier de CSV ({exc})") from None
+    except Exception:  # openpyxl raises many kinds for a file that is not XLSX
+        raise FileRefused(
+            f"{source} : ce n'est pas un classeur XLSX lisible (attendu : le modèle "
+            "XLSX rempli, ou un dossier de fichiers CSV en ligne de commande)"
+        ) from None
     try:
         for name in book.sheetnames:
             if name not in BY_NAME and name != "aide":
@@ -186,6 +223,9 @@ def write_xlsx(path: Path, rows: dict[str, list[list[str]]] | None = None) -> No
         ws.append(list(sheet.columns))
         for line in (rows or {}).get(sheet.name, []):
             ws.append(line)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula (even "=...")
     book.save(path)
 
 
@@ -196,7 +236,9 @@ def write_csv(directory: Path, rows: dict[str, list[list[str]]] | None = None) -
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
         writer.writerow(sheet.columns)
-        writer.writerows((rows or {}).get(sheet.name, []))
+        writer.writerows(
+            [_escape(c) for c in line] for line in (rows or {}).get(sheet.name, [])
+        )
         (directory / f"{sheet.name}.csv").write_text(
             buffer.getvalue(), encoding="utf-8-sig"
         )

@@ -234,3 +234,55 @@ def test_a_municipality_s_own_administrator_imports_its_set_up_file(
     assert first.stdout.splitlines()[-1] == "177 commande(s) envoyée(s)"
     again = sdsi("setup", "import", str(sample), env=named)
     assert again.stdout.splitlines()[-1] == "0 commande(s) envoyée(s)"
+
+
+def test_setup_import_refuses_a_whole_file_and_a_csv_not_in_utf8_in_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The reviewer's file: a new pôle, a capacity outside the horizon, a reserved
+    username — the dry run and the import both list the two errors, exit 2, and the
+    pôle is not created; a Windows-1252 CSV is one line naming the file."""
+    assert (
+        sdsi("init", "--admin-password", "first-admin-pass", env=cli_env).returncode
+        == 0
+    )
+    folder = tmp_path / "setup"
+    folder.mkdir()
+    (folder / "poles.csv").write_text(
+        "code;nom\nPX1;Pôle X1\nDSI;DSI\n", encoding="utf-8"
+    )
+    (folder / "equipes.csv").write_text(
+        "code;nom;type;direction\nDSI-APP;Apps;dsi;\n", encoding="utf-8"
+    )
+    (folder / "capacites.csv").write_text(
+        "equipe;annee;jours\nDSI-APP;2099;10\n", encoding="utf-8"
+    )
+    (folder / "comptes.csv").write_text(
+        "identifiant;nom;courriel;roles\nsystem;Sys;;admin\n", encoding="utf-8"
+    )
+    from ledger.app import open_ledger
+    from ledger.config import Settings
+    from ledger.core import Caller
+
+    ledger = open_ledger(Settings.from_env(cli_env))
+    try:
+        ledger.define_plan(Caller(actor="admin"), "SDSI", "Ville", 2026, 2030)
+    finally:
+        ledger.close()
+    for extra in ([], ["--dry-run"]):
+        run = sdsi("setup", "import", str(folder), *extra, env=cli_env)
+        assert run.returncode == 2
+        assert run.stdout.splitlines() == [
+            "capacites, ligne 2, colonne annee : L'année 2099 est hors de l'horizon du plan (2026–2030).",
+            "comptes, ligne 2, colonne identifiant : Valeur invalide pour « identifiant » : 'system' (identifiant réservé au registre).",
+        ]
+        assert run.stderr.strip() == "sdsi: error: 2 erreur(s) : rien n'a été écrit"
+    (folder / "capacites.csv").unlink()
+    (folder / "comptes.csv").unlink()
+    (folder / "poles.csv").write_bytes("code;nom\nPX1;P\xf4le\n".encode("cp1252"))
+    run = sdsi("setup", "import", str(folder), env=cli_env)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        "sdsi: error: setup/poles.csv : le fichier n'est pas en UTF-8 (enregistrez-le "
+        "en « CSV UTF-8 »)\n"
+    )

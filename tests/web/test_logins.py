@@ -681,3 +681,70 @@ def test_sessions_ended_or_expired_a_week_ago_are_forgotten(site: Site) -> None:
     assert sorted(r[0] for r in rows) == sorted(map(session_id, (recent, fresh)))
     assert store.check(fresh, "u.vieux") is not None
     assert store.check(old) is None
+
+
+# --- where the login form sends back to ------------------------------------------------
+
+HOSTILE = st.lists(
+    st.sampled_from(
+        ["/", "\\", "\t", "\n", "\r", " ", "\x00", "%2f", "%2F", "%5c", "%09", ":",
+         "@", "?", "#", ".", "evil.example", "http:", "https:", "javascript:",
+         "data:", "//", "a", "é", "%"]
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+def as_a_browser_reads(location: str) -> str:
+    """The absolute URL a browser on the site goes to for ``location`` (it drops
+    tabs and newlines anywhere, leading and trailing spaces and controls, and takes
+    ``\\`` for ``/`` in an http URL)."""
+    from urllib.parse import urljoin
+
+    cleaned = re.sub(r"[\t\n\r]", "", location).strip("\x00 \x1f").replace("\\", "/")
+    return urljoin("https://site.example/connexion", cleaned)
+
+
+@given(value=HOSTILE)
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_next_page_after_signing_in_is_always_on_this_site(
+    site: Site, value: str
+) -> None:
+    from urllib.parse import unquote, urlsplit
+
+    from web.ui.auth import local_target
+
+    with site.app.test_request_context("/connexion"):
+        target = local_target(value)
+    assert target.startswith("/") and not target.startswith("//")
+    parts = urlsplit(as_a_browser_reads(target))
+    assert (parts.scheme, parts.netloc) == ("https", "site.example"), target
+    assert not unquote(parts.path).replace("\\", "/").startswith("//"), target
+
+
+@pytest.mark.parametrize(
+    ("next_", "location"),
+    [
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/%2F/evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/referentiel?onglet=poles", "/referentiel?onglet=poles"),
+    ],
+)
+def test_the_login_form_redirects_to_a_local_path_only(
+    site: Site, next_: str, location: str
+) -> None:
+    from urllib.parse import quote
+
+    site.ledger.storage.execute("DELETE FROM {t:login_throttle}")
+    client = site.app.test_client()
+    page = client.get("/connexion")
+    signed = client.post(
+        "/connexion?next=" + quote(next_, safe=""),
+        data={"username": SPARE, "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
+    assert signed.status_code == 302
+    assert signed.headers["Location"] == location

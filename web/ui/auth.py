@@ -5,7 +5,9 @@ account, per account and client, and per client, with counters every worker shar
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -145,10 +147,7 @@ def login() -> Any:
             error, status = _("Identifiant ou mot de passe incorrect."), 401
         else:
             _start_session(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("ui.home")
-            return redirect(target)
+            return redirect(local_target(request.args.get("next", "")))
     response = Response(
         render_template(
             "login.html", error=error, username=username, oidc=state().settings.oidc
@@ -159,6 +158,28 @@ def login() -> Any:
     if wait:
         response.headers["Retry-After"] = str(wait)
     return response
+
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def local_target(value: str) -> str:
+    """Where to go after signing in: ``value`` if it is a path on this site, read
+    as a browser reads it (control characters and spaces dropped, ``\\`` taken
+    for ``/``), else the home page. A scheme, a host (``//host``, ``/\\host``,
+    ``/%09/host``) or anything but a path is refused."""
+    cleaned = _CONTROL.sub("", value).replace("\\", "/")
+    parts = urlsplit(cleaned)
+    decoded = _CONTROL.sub("", unquote(parts.path)).replace("\\", "/")
+    if (
+        not cleaned.startswith("/")
+        or cleaned.startswith("//")
+        or parts.scheme
+        or parts.netloc
+        or decoded.startswith("//")
+    ):
+        return url_for("ui.home")
+    return cleaned
 
 
 def _start_session(user: User) -> None:

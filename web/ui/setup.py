@@ -1,10 +1,17 @@
 """Importing the organisation from a set-up file in the Référentiel: upload the
 XLSX, see what it would create or change (or every error by sheet, row and column),
-then confirm; the import is the reason of every command it sends."""
+then confirm; the import is the reason of every command it sends.
+
+The browser import creates at most ``MAX_NEW_ACCOUNTS`` accounts per file (each
+password is hashed with Argon2, ~0.3 s: more would outlast the server's request
+timeout); a larger file is refused before anything is written and goes through
+``sdsi setup import``. Uploads and unconfirmed previews older than a day are
+removed at each upload."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,20 +21,57 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain.errors import DomainError
-from setupfile.importer import Plan, apply, plan_file
-from setupfile.sheets import FileRefused
+from setupfile.importer import ImportInterrupted, Plan, apply, plan_file
+from setupfile.sheets import FileRefused, Issue
 from web.auth import requires
 from web.domain_messages import localised
 from web.state import state
 from web.ui import bp
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
+MAX_NEW_ACCOUNTS = 50
+KEPT_SECONDS = 24 * 3600  # an unconfirmed preview is removed after a day
 
 
 def _uploads() -> Path:
     folder = Path(state().settings.data_dir) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _clean(folder: Path, now: float | None = None) -> None:
+    """Remove the uploads (and their names) older than a day: previews never
+    confirmed, files refused."""
+    limit = (time.time() if now is None else now) - KEPT_SECONDS
+    for path in folder.iterdir():
+        if path.suffix in (".xlsx", ".name") and TOKEN.fullmatch(path.stem):
+            try:
+                if path.stat().st_mtime < limit:
+                    path.unlink()
+            except FileNotFoundError:  # removed by another worker meanwhile
+                pass
+
+
+def _too_many_accounts(plan: Plan) -> None:
+    """Refuse, before writing, a file creating more accounts than a request can
+    hash passwords for."""
+    created = [a for a in plan.actions if a.login]
+    if len(created) > MAX_NEW_ACCOUNTS:
+        plan.errors.append(
+            Issue(
+                "comptes",
+                0,
+                "",
+                _(
+                    "%(n)s comptes à créer : le navigateur en crée au plus %(max)s "
+                    "par fichier. Importez ce fichier avec « sdsi setup import "
+                    "FICHIER », ou découpez la feuille comptes.",
+                    n=len(created),
+                    max=MAX_NEW_ACCOUNTS,
+                ),
+            )
+        )
+        plan.actions, plan.passwords = [], {}
 
 
 def _page(
@@ -60,19 +104,34 @@ def setup_preview() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _page(error=_("Choisissez un fichier XLSX."), status=422)
+    folder = _uploads()
+    _clean(folder)
+    source = Path(upload.filename.replace("\\", "/")).name
+    if not source.lower().endswith(".xlsx"):
+        return _page(error=_not_xlsx(source), status=422)
     token = uuid.uuid4().hex
-    path = _uploads() / f"{token}.xlsx"
+    path = folder / f"{token}.xlsx"
     upload.save(path)
     try:
-        plan = plan_file(state().ledger, path, source=Path(upload.filename).name)
-    except FileRefused as exc:
+        plan = plan_file(state().ledger, path, source=source)
+    except FileRefused:
         path.unlink(missing_ok=True)
-        return _page(error=str(exc), status=422)
-    (_uploads() / f"{token}.name").write_text(plan.source, encoding="utf-8")
+        return _page(error=_not_xlsx(source), status=422)
+    _too_many_accounts(plan)
     if not plan.ok:
         path.unlink(missing_ok=True)
         return _page(plan=plan, status=422)
+    (folder / f"{token}.name").write_text(plan.source, encoding="utf-8")
     return _page(plan=plan, token=token)
+
+
+def _not_xlsx(source: str) -> str:
+    return _(
+        "%(file)s n'est pas un classeur XLSX lisible. Le navigateur accepte le "
+        "modèle XLSX rempli (« sdsi setup template -o parametrage.xlsx ») ; un "
+        "dossier de fichiers CSV s'importe avec « sdsi setup import DOSSIER ».",
+        file=source,
+    )
 
 
 @bp.route("/referentiel/import/<token>", methods=["POST"])
@@ -87,11 +146,20 @@ def setup_confirm(token: str) -> Any:
     if not path.exists():
         abort(404)
     plan = plan_file(state().ledger, path, source=name.read_text(encoding="utf-8"))
+    _too_many_accounts(plan)
     if not plan.ok:
         return _page(plan=plan, status=422)
     try:
         sent = apply(state().ledger, plan, current_user.caller())
-    except DomainError as exc:  # a change since the preview the rules now refuse
+    except (
+        ImportInterrupted
+    ) as exc:  # a rule the plan does not check, or a change since
+        cause = exc.__cause__
+        status = cause.status if isinstance(cause, DomainError) else 409
+        return _page(
+            error=" ".join(exc.lines()), passwords=exc.passwords, status=status
+        )
+    except DomainError as exc:
         return _page(error=localised(exc), status=exc.status)
     finally:
         state().after_command(state().ledger.head())

@@ -32,7 +32,7 @@ from web.charts import bars
 from web.i18n import N_
 from web.state import state
 from web.ui import bp
-from web.ui.context import FormErrors, store
+from web.ui.context import FormErrors, asked_position, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
 
@@ -215,7 +215,7 @@ def budget() -> Any:
     and charts; live or as of a past moment."""
     st = store()
     chosen, filter_errors = _filters()
-    shown, data = ps.budget(st, state().read_model.store, **chosen)
+    shown, data = ps.budget(st, state().read_model.store, asked_position(), **chosen)
     org = q.organisation(st)
     axes = q.axes(st)
     moves = [

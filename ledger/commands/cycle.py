@@ -5,9 +5,10 @@ moment) and takes over:
 
 - the projects approved, planned or in progress, with their AP, their workload and
   their *remaining* CP: a year's CP is consumed by what is committed on it; what is
-  left of each year before the new plan's first year moves, section by section, to
-  that first year (the usual carry-over of *restes à réaliser*), CP of later years
-  stay where they are. The envelopes follow: the old years' allocations drop to what
+  left of each year before the new plan's first year *and already over* moves,
+  section by section, to that first year (the usual carry-over of *restes à
+  réaliser*); the current calendar year keeps its CP (a plan adopted in December
+  leaves it executable), CP of later years stay where they are. The envelopes follow: the old years' allocations drop to what
   was consumed, the first year's envelope receives the carried CP (now if it is
   voted, else when its BP is voted), flagged when it goes beyond the envelope;
 - the open axes and indicators, which continue (their targets for the new years are

@@ -8,9 +8,10 @@ moment) and takes over:
   left of each year before the new plan's first year *and already over* moves,
   section by section, to that first year (the usual carry-over of *restes à
   réaliser*); the current calendar year keeps its CP (a plan adopted in December
-  leaves it executable), CP of later years stay where they are. The envelopes follow: the old years' allocations drop to what
-  was consumed, the first year's envelope receives the carried CP (now if it is
-  voted, else when its BP is voted), flagged when it goes beyond the envelope;
+  leaves it executable), CP of later years stay where they are. The envelopes
+  follow: the old years' allocations drop to what was consumed, the first year's
+  envelope receives the carried CP (now if it is voted, else when its BP is
+  voted), flagged when it goes beyond the envelope;
 - the open axes and indicators, which continue (their targets for the new years are
   set as usual);
 - a draft of the grid in force to revise, then adopt (none when a draft exists).

@@ -431,8 +431,11 @@ class ProjectBudget(LedgerAggregate):
     def carry_over(self, plan: int, first_year: int) -> list[CPLine]:
         """Carry the project into plan ``plan`` starting in ``first_year``: what
         is left of each earlier year's CP moves, by section, to ``first_year``; the
-        AP is unchanged. Returns the lines moved (their year is where they left)."""
-        moved = self.remaining(first_year)
+        AP is unchanged. A year not over yet (the current calendar year, when the
+        next plan is adopted before it ends) keeps its CP: it is still executed,
+        and what is left of it is reported with an AP revision once it closes.
+        Returns the lines moved (their year is where they left)."""
+        moved = self.remaining(min(first_year, dates.today().year))
         if not moved:
             return []
         cp = dict(self.cp)

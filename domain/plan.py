@@ -279,6 +279,23 @@ class Plan(LedgerAggregate):
             )
         return y
 
+    @property
+    def first_executable_year(self) -> int:
+        """The first year money may still be executed in: the first year of the
+        first plan (the plans follow each other with no year left out)."""
+        return self.previous[0]["first_year"] if self.previous else self.first_year
+
+    def check_executable_year(self, value: Any, field: str = "year") -> int:
+        """A year money is executed in (a commitment, a DM, an AP revision): inside
+        the years of this plan *or of the plans it followed* — a new plan adopted
+        before the current year ends never closes that year's execution."""
+        y = year(value, field)
+        if not self.first_executable_year <= y <= self.last_year:
+            raise YearOutsideHorizon(
+                field=field, year=y, first=self.first_executable_year, last=self.last_year
+            )
+        return y
+
     def _move(self, phase: Phase, source: PhaseStatus, target: PhaseStatus) -> None:
         status = self.phases[phase.value]["status"]
         if status != source.value:

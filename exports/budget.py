@@ -32,7 +32,10 @@ class BudgetExporter(Exporter):
     def write(
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
-        shown, data = plan_scope.budget(snapshot.store, source.read_model.store)
+        rm = source.read_model
+        shown, data = plan_scope.budget(
+            snapshot.store, rm.store, plan_scope.position_asked(rm, request.as_of)
+        )
         names = Names.read(snapshot.store)
         plan = (
             f" — {shown.plan['name']} ({shown.plan['first_year']}–"

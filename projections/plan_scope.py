@@ -3,9 +3,12 @@
 A plan that a new one followed is read *as it stood when it ended*: its views are
 those as of the position just before the next plan was adopted (the ``plan`` document
 keeps that position), or as of an earlier moment if one is asked. Once a municipality
-has had more than one plan, the views of a plan show its own: the portfolio the
-proposals it carried over and those drafted under it, the budget the years of its
-horizon. With a single plan nothing is filtered.
+has had more than one plan, the portfolio of a plan shows its own proposals (those
+it carried over and those drafted under it). The budget shows every year: the years
+of earlier plans stay open to execution (commitments, payments, DMs) after a new
+plan, so what is recorded on them appears in the plan in force; a plan that ended,
+read at its end, shows its budget as it was then. With a single plan nothing is
+filtered.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ class PlanScope:
 
     plan: dict[str, Any] | None
     members: frozenset[str] | None  # proposals of the plan; None: every proposal
-    years: tuple[int, int] | None  # budget years; None: every year
 
 
 def plans(store: ViewStore) -> list[dict[str, Any]]:
@@ -79,27 +81,38 @@ def as_of_for(read_model: Any, as_of: str | None, number: int | None) -> str | N
     return as_of
 
 
-def scope(store: ViewStore, live: ViewStore | None = None) -> PlanScope:
-    """The plan ``store`` shows (the one in force at its moment), described as it
-    stands in ``live`` (the views now: whether it has ended since, and where)."""
+def position_asked(read_model: Any, as_of: str | None) -> int | None:
+    """The position a request reads at (``None``: now)."""
+    return read_model.position_of(as_of) if as_of else None
+
+
+def scope(
+    store: ViewStore, live: ViewStore | None = None, at_position: int | None = None
+) -> PlanScope:
+    """The plan ``store`` shows (the one in force at its moment), described as of
+    the moment asked (``at_position``; ``None``: now, from ``live``): a plan that
+    ended after that moment is described as it stood then (still in force)."""
     doc = q.plan(store)
     if doc is None:
-        return PlanScope(None, None, None)
-    every = plans(store)
-    shown, several = every[-1], len(every) > 1
+        return PlanScope(None, None)
+    shown = plans(store)[-1]
     if live is not None and live is not store:
-        now = {p["number"]: p for p in plans(live)}
-        shown = now.get(shown["number"], shown)
+        now = {p["number"]: p for p in plans(live)}.get(shown["number"], shown)
+        ended = now["ended_position"]
+        if ended is not None and (at_position is None or int(ended) < at_position):
+            shown = now
     members = frozenset(doc["members"]) if "members" in doc else None
-    years = (doc["first_year"], doc["last_year"]) if several else None
-    return PlanScope(shown, members, years)
+    return PlanScope(shown, members)
 
 
 def portfolio(
-    store: ViewStore, live: ViewStore | None = None, **filters: Any
+    store: ViewStore,
+    live: ViewStore | None = None,
+    at_position: int | None = None,
+    **filters: Any,
 ) -> tuple[PlanScope, list[dict[str, Any]]]:
     """The portfolio of the plan ``store`` shows, ranked among its own proposals."""
-    shown = scope(store, live)
+    shown = scope(store, live, at_position)
     rows = q.portfolio(store, **filters)
     if shown.members is None:
         return shown, rows
@@ -112,14 +125,12 @@ def portfolio(
 
 
 def budget(
-    store: ViewStore, live: ViewStore | None = None, **filters: Any
+    store: ViewStore,
+    live: ViewStore | None = None,
+    at_position: int | None = None,
+    **filters: Any,
 ) -> tuple[PlanScope, dict[str, Any]]:
-    """The budget of the plan ``store`` shows: the years of its horizon."""
-    shown = scope(store, live)
-    data = q.budget_consumption(store, **filters)
-    if shown.years is None:
-        return shown, data
-    first, last = shown.years
-    lines = [line for line in data["lines"] if first <= line["year"] <= last]
-    envelopes = [e for e in data["envelopes"] if first <= e["year"] <= last]
-    return shown, {**q.budget_totals(lines), "lines": lines, "envelopes": envelopes}
+    """The budget ``store`` shows: every year, those of the plans it followed
+    included — money is still committed, paid and adjusted on their years after
+    a new plan (a plan that ended, read at its end, shows nothing done since)."""
+    return scope(store, live, at_position), q.budget_consumption(store, **filters)

@@ -83,7 +83,9 @@ class BudgetCommands(SessionCommands):
         def body(unit: Unit) -> dict[str, Any]:
             y = year(budget_year, "year")
             s = enum_value(Section, section, "section")
-            dates.required_plan(Lookups.plan(unit), "ajuster un budget").check_year(y)
+            dates.required_plan(
+                Lookups.plan(unit), "ajuster un budget"
+            ).check_executable_year(y)
             env = self._envelope(unit, y, s)
             env.adjust(delta, deliberation, on)
             return {"year": env.year, "section": env.section, "total": env.total}
@@ -107,7 +109,7 @@ class BudgetCommands(SessionCommands):
             schedule = parse_cp(cp)
             plan = dates.required_plan(Lookups.plan(unit), "réviser une AP", "cp")
             for i, line in enumerate(schedule):
-                plan.check_year(line.year, f"cp[{i}].year")
+                plan.check_executable_year(line.year, f"cp[{i}].year")
             old = {key: _line(key, amount) for key, amount in budget.cp.items()}
             budget.revise(ap_amount, schedule, deliberation)
             self._allocate(unit, budget.proposal, old, schedule, override_reason)
@@ -132,7 +134,7 @@ class BudgetCommands(SessionCommands):
 
         def body(unit: Unit) -> dict[str, Any]:
             plan = dates.required_plan(Lookups.plan(unit), "engager une dépense")
-            plan.check_year(year(commitment_year, "year"))
+            plan.check_executable_year(year(commitment_year, "year"))
             budget = self._project_budget(unit, proposal_code)
             budget.commit(
                 reference,

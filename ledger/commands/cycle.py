@@ -5,11 +5,13 @@ moment) and takes over:
 
 - the projects approved, planned or in progress, with their AP, their workload and
   their *remaining* CP: a year's CP is consumed by what is committed on it; what is
-  left of each year before the new plan's first year moves, section by section, to
-  that first year (the usual carry-over of *restes à réaliser*), CP of later years
-  stay where they are. The envelopes follow: the old years' allocations drop to what
-  was consumed, the first year's envelope receives the carried CP (now if it is
-  voted, else when its BP is voted), flagged when it goes beyond the envelope;
+  left of each year before the new plan's first year *and already over* moves,
+  section by section, to that first year (the usual carry-over of *restes à
+  réaliser*); the current calendar year keeps its CP (a plan adopted in December
+  leaves it executable), CP of later years stay where they are. The envelopes
+  follow: the old years' allocations drop to what was consumed, the first year's
+  envelope receives the carried CP (now if it is voted, else when its BP is
+  voted), flagged when it goes beyond the envelope;
 - the open axes and indicators, which continue (their targets for the new years are
   set as usual);
 - a draft of the grid in force to revise, then adopt (none when a draft exists).
@@ -23,7 +25,7 @@ from eventsourcing.utils import get_topic
 
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
-from domain.errors import NotFound
+from domain.errors import NoPlan
 from domain.grids import GridVersion
 from domain.organisation import Team
 from domain.plan import Plan
@@ -45,6 +47,8 @@ PENDING = frozenset(
         Status.DEFERRED,
     }
 )
+# Proposals whose costs no longer hold the plan's horizon.
+DEAD = frozenset({Status.WITHDRAWN, Status.REJECTED, Status.CANCELLED})
 # Events whose years are "costed": the plan may not end before the last of them.
 COSTED = [
     get_topic(cls)
@@ -70,20 +74,33 @@ class PlanCycleCommands(BudgetCommands):
         already costed."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            plan = self._current_plan(unit)
+            plan = self._current_plan(unit, "prolonger le plan")
             plan.extend(last_year, self.costed_until())
             return _plan(plan)
 
         return self.execute("extend_plan", caller, body)
 
     def costed_until(self) -> int | None:
-        """The last year anything is costed in: a proposal's costs or workload (any
-        revision, any qualification), a CP, an envelope, a reservation."""
+        """The last year anything live is costed in: a proposal's costs or workload
+        (any revision, any qualification), a CP, an envelope, a reservation — those
+        of a proposal withdrawn, rejected or cancelled no longer count."""
         last: int | None = None
+        dead = self._dead_proposals()
         for _nid, event in iter_events(self, COSTED):
+            if _proposal_of(event) in dead:
+                continue
             for y in _years(event):
                 last = y if last is None or y > last else last
         return last
+
+    def _dead_proposals(self) -> set[Any]:
+        """The proposals withdrawn, rejected or cancelled, by code and by id."""
+        dead: set[Any] = set()
+        for code in self._proposals():
+            proposal = self.load(Proposal, Proposal.id_for(code))
+            if proposal is not None and proposal.status in DEAD:
+                dead |= {code, proposal.id, ProjectBudget.id_for(code)}
+        return dead
 
     @command()
     def follow_plan(
@@ -95,7 +112,7 @@ class PlanCycleCommands(BudgetCommands):
         draft of the grid follow."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            plan = self._current_plan(unit)
+            plan = self._current_plan(unit, "adopter le plan suivant")
             first, _last = plan.check_successor(first_year, last_year)
             number = plan.number + 1
             reason = CARRY_REASON.format(number=plan.number, last_year=plan.last_year)
@@ -131,10 +148,10 @@ class PlanCycleCommands(BudgetCommands):
 
         return self.execute("follow_plan", caller, body)
 
-    def _current_plan(self, unit: Unit) -> Plan:
+    def _current_plan(self, unit: Unit, action: str) -> Plan:
         plan = Lookups.plan(unit)
         if plan is None:
-            raise NotFound(kind="Plan", id="SDSI")
+            raise NoPlan(field="plan", action=action)
         return plan
 
     def _proposals(self) -> list[str]:
@@ -180,6 +197,16 @@ def _plan(plan: Plan) -> dict[str, Any]:
         "first_year": plan.first_year,
         "last_year": plan.last_year,
     }
+
+
+def _proposal_of(event: Any) -> Any:
+    """The proposal a costed event is about: the id of the proposal or of its AP,
+    a reservation's proposal code; None for an envelope."""
+    if isinstance(event, Team.WorkloadReserved):
+        return event.proposal
+    if isinstance(event, Envelope.BudgetVoted):
+        return None
+    return event.originator_id
 
 
 def _years(event: Any) -> list[int]:

@@ -3,12 +3,20 @@ with the projects it carries over (AP, remaining CP, workload)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from domain.budget import Envelope, ProjectBudget
-from domain.errors import HorizonBelowCosted, InvalidValue, NotAllowed, ReasonRequired
+from domain.errors import (
+    HorizonBelowCosted,
+    InvalidValue,
+    NoPlan,
+    NotAllowed,
+    ReasonRequired,
+    YearOutsideHorizon,
+)
 from domain.plan import Plan
 from ledger.app import Ledger
 from tests.domain.builders import (
@@ -80,6 +88,31 @@ def test_shortening_below_a_costed_year_is_refused(ledger: Ledger, town: Town) -
     assert plan(ledger).last_year == 2027
 
 
+def test_a_withdrawn_proposal_no_longer_holds_the_horizon(
+    ledger: Ledger, town: Town
+) -> None:
+    ledger.extend_plan(by("dsi", "jusqu'en 2030"), 2030)
+    town.draft("P2", costs=[{"year": 2030, "section": INV, "amount": "5000.00"}])
+    with refused(ledger, HorizonBelowCosted) as err:
+        ledger.extend_plan(by("dsi", "raccourcir"), 2028)
+    assert err.value.params == {"year": 2028, "costed": 2030}
+    ledger.withdraw_proposal(by("ref.fin", "abandonnée"), "P2")
+    ledger.extend_plan(by("dsi", "raccourcir"), 2028)
+    assert plan(ledger).last_year == 2028
+
+
+def test_extending_without_a_plan_says_no_plan_is_defined(ledger: Ledger) -> None:
+    admin = by("admin", "jusqu'en 2030")
+    with refused(ledger, NoPlan) as err:
+        ledger.extend_plan(admin, 2030)
+    assert err.value.message == (
+        "Aucun plan n'est défini : impossible de prolonger le plan avant de "
+        "définir le plan et son horizon (Référentiel)."
+    )
+    with refused(ledger, NoPlan):
+        ledger.follow_plan(admin, "SDSI 2", 2026, 2031)
+
+
 # --- the next plan ---------------------------------------------------------------------
 
 
@@ -137,9 +170,7 @@ def test_next_plan_ends_the_current_one_as_it_stands(
     ]
     assert {p["status"] for p in current.phases.values()} == {"planned"}
     events = [e for e in events_since(ledger, 0) if isinstance(e, Plan.Followed)]
-    assert [(e.axes, e.indicators, e.grid) for e in events] == [
-        (["A1"], ["A1-I1"], 2)
-    ]
+    assert [(e.axes, e.indicators, e.grid) for e in events] == [(["A1"], ["A1-I1"], 2)]
 
 
 @pytest.mark.parametrize(
@@ -172,7 +203,9 @@ def test_an_approved_project_without_anything_committed_moves_all_its_past_cp(
 ) -> None:
     town.envelope(YEAR, OPE)
     town.decided(
-        "P1", ap="90000.00", schedule=cp((YEAR, INV, "60000.00"), (YEAR, OPE, "30000.00"))
+        "P1",
+        ap="90000.00",
+        schedule=cp((YEAR, INV, "60000.00"), (YEAR, OPE, "30000.00")),
     )
     town.envelope(2026, INV, "10000.00")  # too small: the carry is flagged
     ledger.follow_plan(NEXT, "SDSI 2026–2031", 2026, 2031)
@@ -206,3 +239,71 @@ def test_next_plan_is_adopted_by_the_dsi_or_the_chair_with_a_reason(
         ledger.follow_plan(DSI, "SDSI suivant", 2029, 2034)
     ledger.follow_plan(by("chair", "nouveau"), "SDSI suivant", 2029, 2034)
     assert plan(ledger).number == 2
+
+
+def test_money_is_still_executed_on_the_years_of_the_plans_followed(
+    ledger: Ledger, town: Town
+) -> None:
+    """Commitments, DMs and AP revisions stay open on the earlier plans' years;
+    costing a proposal there does not."""
+    this_year = date.today().year  # the day commands are recorded on (UTC)
+    today = date.today().isoformat()
+    town.envelope(this_year, INV)
+    town.envelope(this_year + 1, INV)
+    town.decided("P1", ap="100000.00", schedule=cp((this_year, INV, "100000.00")))
+    ledger.follow_plan(NEXT, "SDSI suivant", this_year + 1, this_year + 6)
+    ledger.record_commitment(
+        FIN, "P1", "EJ1", this_year, INV, "10000.00", today, "Titulaire"
+    )
+    ledger.adjust_budget(FIN, this_year, INV, "1000.00", "DM 1", today)
+    ledger.revise_ap(
+        by("fin", "report des restes"),
+        "P1",
+        "100000.00",
+        cp((this_year, INV, "10000.00"), (this_year + 1, INV, "90000.00")),
+        "DM 2",
+    )
+    assert budget(ledger, "P1") == {
+        f"{this_year}/{INV}": Decimal("10000.00"),
+        f"{this_year + 1}/{INV}": Decimal("90000.00"),
+    }
+    with refused(ledger, YearOutsideHorizon) as err:
+        ledger.record_commitment(
+            FIN, "P1", "EJ2", 2023, INV, "1.00", today, "Titulaire"
+        )
+    assert err.value.params == {"year": 2023, "first": 2024, "last": this_year + 6}
+    with refused(ledger, YearOutsideHorizon):
+        town.draft("P2", costs=[{"year": this_year, "section": INV, "amount": "5.00"}])
+
+
+def test_the_current_year_keeps_its_cp_when_the_next_plan_starts_after_it(
+    ledger: Ledger, town: Town
+) -> None:
+    """Adopted before the current calendar year ends, the next plan leaves that
+    year's CP where they are (still executed); earlier years' remaining CP move."""
+    this_year = date.today().year
+    town.envelope(this_year - 1, INV)
+    town.envelope(this_year, INV)
+    town.decided(
+        "P1",
+        ap="80000.00",
+        schedule=cp((this_year - 1, INV, "30000.00"), (this_year, INV, "50000.00")),
+    )
+    ledger.record_commitment(
+        FIN, "P1", "EJ1", this_year, INV, "20000.00", f"{this_year}-01-02", "Titulaire"
+    )
+    head = ledger.head()
+    ledger.follow_plan(NEXT, "SDSI suivant", this_year + 1, this_year + 6)
+    moved = [
+        (e.first_year, [(m.year, m.section.value, m.amount) for m in e.moved])
+        for e in events_since(ledger, head)
+        if isinstance(e, ProjectBudget.CarriedOver)
+    ]
+    assert moved == [(this_year + 1, [(this_year - 1, INV, Decimal("30000.00"))])]
+    assert budget(ledger, "P1") == {
+        f"{this_year}/{INV}": Decimal("50000.00"),
+        f"{this_year + 1}/{INV}": Decimal("30000.00"),
+    }
+    ledger.record_commitment(
+        FIN, "P1", "EJ2", this_year, INV, "30000.00", f"{this_year}-01-03", "Titulaire"
+    )

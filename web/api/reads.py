@@ -29,10 +29,13 @@ def _store(args: dict[str, Any]) -> Any:
     return state().read_model.at(args.pop("as_of", None))
 
 
-def _plan_store(args: dict[str, Any]) -> Any:
-    """The views of the plan asked (``plan``), as of ``as_of``."""
+def _plan_store(args: dict[str, Any]) -> tuple[Any, int | None]:
+    """The views of the plan asked (``plan``), as of ``as_of``, and the position
+    asked (the plan is described as of that moment)."""
     rm = state().read_model
-    return rm.at(ps.as_of_for(rm, args.pop("as_of", None), args.pop("plan", None)))
+    asked = args.pop("as_of", None)
+    store = rm.at(ps.as_of_for(rm, asked, args.pop("plan", None)))
+    return store, ps.position_asked(rm, asked)
 
 
 def _iso(value: Any) -> str | None:
@@ -66,7 +69,8 @@ def me() -> dict[str, Any]:
 @cached_read()
 def portfolio(args: dict[str, Any]) -> dict[str, Any]:
     """Proposals of a plan with status, value, risk and rank (filters: plan, status, pôle, direction, axe, année, grille)."""
-    shown, rows = ps.portfolio(_plan_store(args), state().read_model.store, **args)
+    store, at = _plan_store(args)
+    shown, rows = ps.portfolio(store, state().read_model.store, at, **args)
     return {"plan": shown.plan, "proposals": rows}
 
 
@@ -92,7 +96,8 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 @cached_read()
 def budget(args: dict[str, Any]) -> dict[str, Any]:
     """Budget consumption of a plan per project × year × section, with envelopes and totals."""
-    shown, data = ps.budget(_plan_store(args), state().read_model.store, **args)
+    store, at = _plan_store(args)
+    shown, data = ps.budget(store, state().read_model.store, at, **args)
     return {"plan": shown.plan, **data}
 
 

@@ -32,7 +32,7 @@ from web.charts import bars
 from web.i18n import N_
 from web.state import state
 from web.ui import bp
-from web.ui.context import FormErrors, store
+from web.ui.context import FormErrors, asked_position, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
 
@@ -215,7 +215,7 @@ def budget() -> Any:
     and charts; live or as of a past moment."""
     st = store()
     chosen, filter_errors = _filters()
-    shown, data = ps.budget(st, state().read_model.store, **chosen)
+    shown, data = ps.budget(st, state().read_model.store, asked_position(), **chosen)
     org = q.organisation(st)
     axes = q.axes(st)
     moves = [
@@ -278,8 +278,10 @@ def project_budget(code: str) -> str:
 
 
 def _years() -> list[int]:
+    """The years money is executed in: the plan in force's and its predecessors'."""
     plan = q.plan(state().read_model.store) or {"first_year": 2020, "last_year": 2030}
-    return list(range(plan["first_year"], plan["last_year"] + 1))
+    first = min([plan["first_year"], *(p["first_year"] for p in plan.get("previous", []))])
+    return list(range(first, plan["last_year"] + 1))
 
 
 def _project_choices() -> list[tuple[str, str]]:

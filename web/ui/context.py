@@ -62,6 +62,7 @@ def store() -> Any:
         moment = as_of()
         try:
             rm = state().read_model
+            g.asked_position = ps.position_asked(rm, moment)
             moment = ps.as_of_for(rm, moment, plan_number())
             g.store = rm.at(moment)
             g.as_of_position = rm.position_of(moment) if moment else None
@@ -69,8 +70,15 @@ def store() -> Any:
         except (InvalidValue, NotFound) as exc:
             flash(localised(exc), "error")
             g.store, g.as_of_position = state().read_model.store, None
+            g.asked_position = None
             g.as_of_invalid = True
     return g.store
+
+
+def asked_position() -> int | None:
+    """The position this request asked to read at (``None``: now)."""
+    store()
+    return g.get("asked_position")
 
 
 @bp.app_context_processor

@@ -9,7 +9,7 @@ from typing import Any
 from flask import request, url_for
 from flask_babel import gettext as _
 
-from domain.errors import HorizonBelowCosted, NotFound
+from domain.errors import HorizonBelowCosted, NoPlan
 from web.api import schemas as s
 from web.auth import requires
 from web.ui import bp
@@ -29,7 +29,7 @@ def extend_plan() -> Any:
         scalars(request.form, "last_year", "reason", integers=("last_year",)),
         on_fields(
             lambda c, d: led().extend_plan(c, d["last_year"]),
-            {NotFound: "last_year", HorizonBelowCosted: "last_year"},
+            {NoPlan: "last_year", HorizonBelowCosted: "last_year"},
         ),
         _("Horizon du plan modifié."),
         url_for("ui.ref_plan"),
@@ -56,7 +56,7 @@ def follow_plan() -> Any:
             lambda c, d: led().follow_plan(
                 c, d["name"], d["first_year"], d["last_year"]
             ),
-            {NotFound: "name"},
+            {NoPlan: "name"},
         ),
         _("Plan suivant adopté : les projets en cours y sont reportés."),
         url_for("ui.ref_plan"),

@@ -14,7 +14,7 @@ from web.cache import cached_read
 from web.charts import scatter
 from web.state import state
 from web.ui import bp
-from web.ui.context import store
+from web.ui.context import asked_position, store
 
 FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")
 PAGE_SIZE = 100  # rows per page of the table (the chart shows every scored proposal)
@@ -36,7 +36,7 @@ def portfolio() -> str:
     """The whole portfolio, filterable, ranked by value."""
     st = store()
     filters = _filters()
-    shown, rows = ps.portfolio(st, state().read_model.store, **filters)
+    shown, rows = ps.portfolio(st, state().read_model.store, asked_position(), **filters)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     page_rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]

@@ -257,6 +257,50 @@ class Tamperer:
                     f"ALTER TABLE {self.events} DISABLE TRIGGER sdsi_{PG_ID_TRIGGER}"
                 )
 
+    def remove_row_guards(self) -> None:
+        """Every guard of a row's id, aggregate id and version removed (the primary
+        key stays): what an owner set on slipping a row in would do first."""
+        from ledger.migrations import (
+            PG_VERSION_TRIGGER,
+            SQLITE_CANONICAL_ID_GUARD,
+            SQLITE_VERSION_GUARD,
+        )
+
+        self.remove_id_guards()
+        with self.guarded() as conn:
+            if self.backend == "sqlite":
+                for name in (SQLITE_CANONICAL_ID_GUARD, SQLITE_VERSION_GUARD):
+                    conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            else:
+                conn.execute(
+                    f"ALTER TABLE {self.events} DISABLE TRIGGER sdsi_{PG_VERSION_TRIGGER}"
+                )
+
+    def drop_primary_key(self) -> None:
+        """No key on (aggregate id, version) any more: a second event of a version
+        can be stored. SQLite cannot drop a key: the table is rebuilt without it,
+        keeping every row's id."""
+        with self.guarded() as conn:
+            if self.backend == "postgres":
+                name = conn.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass"
+                    " AND contype = 'p'",
+                    (self.events,),
+                ).fetchone()[0]
+                conn.execute(f'ALTER TABLE {self.events} DROP CONSTRAINT "{name}"')
+                return
+            conn.executescript(
+                "BEGIN;"
+                " CREATE TABLE rebuilt (originator_id TEXT, originator_version"
+                " INTEGER, topic TEXT, state BLOB);"
+                " INSERT INTO rebuilt (rowid, originator_id, originator_version,"
+                " topic, state) SELECT rowid, originator_id, originator_version,"
+                " topic, state FROM stored_events;"
+                " DROP TABLE stored_events;"
+                " ALTER TABLE rebuilt RENAME TO stored_events;"
+                " COMMIT;"
+            )
+
     def count(self) -> int:
         """Rows of the event table, whatever their ids."""
         with self.guarded() as conn:

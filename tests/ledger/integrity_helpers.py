@@ -225,12 +225,19 @@ class Tamperer:
                 yield conn
                 conn.commit()
 
-    def insert_row(self, conn: Any, nid: int | None, event: StoredEvent) -> None:
-        """``event`` with the id ``nid`` (``None``: the one the database gives)."""
+    def insert_row(
+        self,
+        conn: Any,
+        nid: int | None,
+        event: StoredEvent,
+        stored_id: str | None = None,
+    ) -> None:
+        """``event`` with the id ``nid`` (``None``: the one the database gives), its
+        aggregate id written as ``stored_id`` if given (any text of the UUID)."""
         columns, values = (
             "originator_id, originator_version, topic, state",
             [
-                self._db_id(event.originator_id),
+                self._db_id(event.originator_id) if stored_id is None else stored_id,
                 event.originator_version,
                 event.topic,
                 event.state,
@@ -305,6 +312,31 @@ class Tamperer:
         """Rows of the event table, whatever their ids."""
         with self.guarded() as conn:
             return int(conn.execute(self.q("SELECT count(*) FROM {e}")).fetchone()[0])
+
+    def last_id(self) -> int:
+        """The largest id of the event table."""
+        with self.guarded() as conn:
+            row = conn.execute(self.q("SELECT max({nid}) FROM {e}")).fetchone()
+            return int(row[0] or 0)
+
+    def issued(self) -> int:
+        """PostgreSQL: the last id the event sequence issued."""
+        with self.guarded() as conn:
+            row = conn.execute(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s,"
+                " 'notification_id'))",
+                (self.events,),
+            ).fetchone()
+            return int(row[0] or 0)
+
+    def stored_ids(self) -> list[tuple[int, str]]:
+        """(id, aggregate id as text) of every row, by id."""
+        with self.guarded() as conn:
+            cast = "originator_id" if self.backend == "sqlite" else "originator_id::text"
+            rows = conn.execute(
+                self.q(f"SELECT {{nid}}, {cast} FROM {{e}} ORDER BY {{nid}}")
+            ).fetchall()
+            return [(int(r[0]), str(r[1])) for r in rows]
 
     def next_free_id(self) -> int:
         """An id above every one the database issued (SQLite: not max + 1, which is

@@ -22,6 +22,8 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 from eventsourcing.persistence import StoredEvent
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import verifier
 from ledger.app import open_ledger
@@ -380,3 +382,59 @@ def test_a_page_of_events_before_an_unsealable_one_is_sealed(
             sealer.run_once()
         assert SealStore(sealed.ledger.storage).head()[0] == 17
     assert row.nid == sealed.tamper.last_id()
+
+
+# --- the write side, whatever versions are stored ---------------------------------
+
+
+@given(versions=st.lists(st.integers(1, 5), min_size=1, max_size=6))
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_the_write_side_loads_exactly_the_aggregates_whose_versions_follow(
+    sealed: Sealed, versions: list[int]
+) -> None:
+    """Any versions stored for an aggregate, in any order, duplicates included: the
+    write side loads it when they are 1..n, and otherwise refuses it naming the
+    first break (never the library's AssertionError or OriginatorVersionError);
+    verify names a version problem of it exactly when the log order is not 1..n."""
+    if not hasattr(sealed, "source"):
+        for i in range(4):
+            sealed.ledger.reset_password(ADMIN, "user4", f"password-number-{i}")
+        user4 = sealed.ledger.account("user4").id
+        sealed.source = {  # type: ignore[attr-defined]
+            e.originator_version: e for e in sealed.ledger.recorder.select_events(user4)
+        }
+        sealed.tamper.remove_row_guards()
+        sealed.tamper.drop_primary_key()
+    source = sealed.source  # type: ignore[attr-defined]
+    oid = uuid4()
+    with sealed.tamper.guarded() as conn:
+        for v in versions:
+            event = StoredEvent(oid, v, source[v].topic, source[v].state)
+            sealed.tamper.insert_row(conn, None, event)
+
+    stored = sorted(versions)  # as the write side reads them
+    breaks = [
+        (previous, found)
+        for previous, found in zip([0, *stored], stored, strict=False)
+        if found != previous + 1
+    ]
+    fresh = open_ledger(sealed.settings)
+    try:
+        if not breaks:
+            assert fresh.repository.get(oid).version == len(stored)
+        else:
+            with pytest.raises(LedgerCorrupted) as refused:
+                fresh.repository.get(oid)
+            assert refused.value.params == {
+                "originator_id": str(oid),
+                "previous": breaks[0][0],
+                "found": breaks[0][1],
+            }
+    finally:
+        fresh.close()
+    named = [p for p in verify_ledger(sealed.ledger).problems if str(oid) in p.detail]
+    assert (named == []) is (versions == list(range(1, len(versions) + 1)))

@@ -91,12 +91,21 @@ class _ImportSealer(Sealer):
         return row.note, row.issued_at, row.reason
 
     def seal(
-        self, event: _Event, notification_id: int
+        self, event: _Event, notification_id: int, sealed: SealRow | None
     ) -> tuple[SealRow, CheckpointRow | None]:
-        """The seal row of ``event``, and the bundle's checkpoint at its position."""
+        """The seal row of ``event``, and the bundle's checkpoint at its position;
+        ``sealed``: the bundle's seal of that position (None beyond its seals)."""
         leaf = leaf_hash_of(
             event.position, event.originator_id, event.version, event.topic, event.state
         )
+        if sealed is not None and (sealed.position, sealed.leaf) != (
+            event.position,
+            leaf,
+        ):
+            raise BundleInvalid(
+                f"the event at position {event.position} no longer gives the leaf the"
+                " bundle sealed (its files changed after they were verified)"
+            )
         self.frontier.append(leaf)
         self.tail.append(leaf)
         row = SealRow(
@@ -196,16 +205,7 @@ def _load(
         ids = _insert(c, ledger, batch, last_id)
         seals, checkpoints = [], []
         for event, nid in zip(batch, ids, strict=True):
-            seal, checkpoint = sealer.seal(event, nid)
-            expected = next(sealed, None)
-            if expected is not None and (expected.position, expected.leaf) != (
-                seal.position,
-                seal.leaf,
-            ):
-                raise BundleInvalid(
-                    f"the event at position {seal.position} no longer gives the leaf"
-                    " the bundle sealed (its files changed after they were verified)"
-                )
+            seal, checkpoint = sealer.seal(event, nid, next(sealed, None))
             seals.append(seal)
             if checkpoint is not None:
                 checkpoints.append(checkpoint)

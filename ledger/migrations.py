@@ -366,16 +366,23 @@ def install_version_guard(conn: Any, names: Names) -> None:
     trigger = sql.Identifier(names.bare_prefix + PG_VERSION_TRIGGER)
     for statement in (
         # Row by row, each sees the rows inserted before it by the same statement.
+        # A version already stored is what a writer that read the aggregate before
+        # another one saved gets: a unique violation, as the primary key would say
+        # (the ledger retries it, or recognises a command that already landed). A
+        # gap is no race: refused as the other guards refuse.
         sql.SQL(
             "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger"
             " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN"
             " SELECT max(originator_version) INTO last FROM {events}"
             " WHERE originator_id = NEW.originator_id;"
-            " IF NEW.originator_version IS DISTINCT FROM COALESCE(last, 0) + 1 THEN"
+            " last := COALESCE(last, 0);"
+            " IF NEW.originator_version IS NULL"
+            " OR NEW.originator_version <> last + 1 THEN"
             " RAISE EXCEPTION 'the SDSI ledger refuses event % version %: the last"
             " version of its aggregate is %, the next one must be %',"
-            " NEW.originator_id, NEW.originator_version, COALESCE(last, 0),"
-            " COALESCE(last, 0) + 1 USING ERRCODE = 'insufficient_privilege';"
+            " NEW.originator_id, NEW.originator_version, last, last + 1"
+            " USING ERRCODE = CASE WHEN NEW.originator_version <= last"
+            " THEN 'unique_violation' ELSE 'insufficient_privilege' END;"
             " END IF; RETURN NEW; END $$"
         ).format(function=function, events=events),
         sql.SQL("DROP TRIGGER IF EXISTS {trigger} ON {events}").format(

@@ -577,12 +577,14 @@ def _version_problem(
         return None
     last = max(upto, max(beyond, default=0))
     where = f"aggregate {aggregate}:"
-    if version <= upto or version in beyond:
+    if 1 <= version <= upto or version in beyond:
         return Problem(
             DUPLICATE_VERSION,
             position,
             f"{where} duplicate version {version}, already stored before this position",
         )
+    if version == last + 1:
+        return None  # the next one, after a break already named
     if last == 0:
         return Problem(
             VERSION_GAP,
@@ -622,10 +624,10 @@ def version_problems(bundle: Bundle) -> list[Problem]:
             seen = beyond.get(aggregate, set())
             done = upto.get(aggregate, 0)
             problem = _version_problem(position, aggregate, version, done, seen)
-            if problem is None:
+            if problem is None and not seen:
                 upto[aggregate] = version
             else:
-                if version > 0:
+                if version > done:
                     seen.add(version)
                 while done + 1 in seen:
                     done += 1

@@ -23,7 +23,7 @@ per aggregate (its last version), more only for an aggregate already found broke
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ledger.checks import Problem
@@ -54,13 +54,16 @@ class VersionCheck:
             return None
         beyond = beyond if beyond is not None else set()
         last = max(upto, max(beyond, default=0))
-        if version <= upto or version in beyond:
+        problem: Problem | None = None
+        if 1 <= version <= upto or version in beyond:
             problem = Problem(
                 DUPLICATE_VERSION,
                 position,
                 f"aggregate {aggregate}: duplicate version {version}, already stored"
                 " before this position",
             )
+        elif version == last + 1:
+            pass  # the next one, after a break already named
         elif last == 0:
             problem = Problem(
                 VERSION_GAP,
@@ -80,7 +83,7 @@ class VersionCheck:
                     else ", out of order"
                 ),
             )
-        if version > 0:
+        if version > upto:
             beyond.add(version)
         while upto + 1 in beyond:
             upto += 1
@@ -106,18 +109,30 @@ def _version(value: Any) -> int | None:
 
 
 def row_problems(
-    rows: Iterable[LogRow], *, sqlite: bool = False, issued: int | None = None
+    rows: Iterable[LogRow],
+    *,
+    sqlite: bool = False,
+    issued: Callable[[], int | None] | None = None,
 ) -> Iterator[Problem]:
     """Every problem of ``rows`` (the log, in order), row by row.
 
     ``sqlite``: ids follow each other and aggregate ids are stored as 32 hex digits;
-    ``issued``: the last id the PostgreSQL sequence issued (ids above it were never
-    issued). Bundle rows have no id: give neither.
+    ``issued``: reads the last id the PostgreSQL sequence issued (ids above it were
+    never issued) — read again before naming a row above it, as events keep coming
+    while the log is read. Bundle rows have no id: give neither.
     """
     versions = VersionCheck()
     previous_id = 0
+    last_issued = issued() if issued is not None else None
     for row in rows:
         nid = row.notification_id
+        if (
+            nid is not None
+            and issued is not None
+            and last_issued is not None
+            and nid > last_issued
+        ):
+            last_issued = issued()  # the sequence only grows
         if nid is not None and sqlite and nid != previous_id + 1:
             yield Problem(
                 ABOVE_HEAD,
@@ -125,13 +140,13 @@ def row_problems(
                 f"{_who(row)} is stored with id {nid} after id {previous_id}: SQLite"
                 f" gives each event the next id ({previous_id + 1})",
             )
-        elif nid is not None and issued is not None and nid > issued:
+        elif nid is not None and last_issued is not None and nid > last_issued:
             yield Problem(
                 ABOVE_HEAD,
                 row.position,
                 f"{_who(row)} is stored with id {nid}, which its sequence never"
-                f" issued (the last issued is {issued}): later events get smaller"
-                " ids, which followers skip",
+                f" issued (the last issued is {last_issued}): later events get"
+                " smaller ids, which followers skip",
             )
         if nid is not None:
             previous_id = nid

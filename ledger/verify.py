@@ -135,7 +135,7 @@ def verify_ledger(
         row_problems(
             store.iter_log_rows(),
             sqlite=not ledger.storage.is_postgres,
-            issued=store.issued_ids(),
+            issued=store.issued_ids if ledger.storage.is_postgres else None,
         )
     )
     report.problems = outside + problems + report.problems + rows

@@ -28,6 +28,7 @@ import hashlib
 import json
 import re
 import sys
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ALTERED, MISSING, INSERTED, REORDERED = "altered", "missing", "inserted", "reordered"
 BAD_SIGNATURE, INCONSISTENT = "bad signature", "inconsistent checkpoint"
 OUTSIDE, OUTSIDE_LISTED = "outside the log", 100
+VERSION_GAP, DUPLICATE_VERSION, ROWS_LISTED = "version gap", "duplicate version", 100
 
 
 class InputError(Exception):
@@ -566,6 +568,93 @@ def outside_problems(bundle: Bundle) -> list[Problem]:
     return problems
 
 
+def _version_problem(
+    position: int, aggregate: str, version: int, upto: int, beyond: set[int]
+) -> Problem | None:
+    """What is wrong with ``version`` of ``aggregate`` whose versions 1..``upto``
+    and ``beyond`` were seen before it (None: it is the next one)."""
+    if not beyond and version == upto + 1:
+        return None
+    last = max(upto, max(beyond, default=0))
+    where = f"aggregate {aggregate}:"
+    if 1 <= version <= upto or version in beyond:
+        return Problem(
+            DUPLICATE_VERSION,
+            position,
+            f"{where} duplicate version {version}, already stored before this position",
+        )
+    if version == last + 1:
+        return None  # the next one, after a break already named
+    if last == 0:
+        return Problem(
+            VERSION_GAP,
+            position,
+            f"{where} version {version} first, versions start at 1",
+        )
+    if version == last + 2:
+        why = f", version {last + 1} is missing"
+    elif version > last + 2:
+        why = f", versions {last + 1}..{version - 1} are missing"
+    else:
+        why = ", out of order"
+    return Problem(VERSION_GAP, position, f"{where} version {version} after {last}{why}")
+
+
+def version_problems(bundle: Bundle) -> list[Problem]:
+    """An aggregate's versions follow each other in log order: 1, 2, 3... A gap or a
+    duplicate is named by its position (the first ROWS_LISTED, then a count)."""
+    upto: dict[str, int] = {}  # versions 1..n all seen
+    beyond: dict[str, set[int]] = {}  # seen above n (aggregates found broken)
+    problems: list[Problem] = []
+    more: Problem | None = None
+    count = 0
+    for position, e in enumerate(bundle.lines("events.jsonl"), start=1):
+        try:
+            aggregate = str(uuid.UUID(str(e["originator_id"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # no leaf either: the log check names it
+        version = e.get("originator_version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            problem: Problem | None = Problem(
+                VERSION_GAP,
+                position,
+                f"aggregate {aggregate}: version {version!r} is not a number",
+            )
+        else:
+            seen = beyond.get(aggregate, set())
+            done = upto.get(aggregate, 0)
+            problem = _version_problem(position, aggregate, version, done, seen)
+            if problem is None and not seen:
+                upto[aggregate] = version
+            else:
+                if version > done:
+                    seen.add(version)
+                while done + 1 in seen:
+                    done += 1
+                    seen.discard(done)
+                upto[aggregate] = done
+                if seen:
+                    beyond[aggregate] = seen
+                else:
+                    beyond.pop(aggregate, None)
+        if problem is None:
+            continue
+        if len(problems) < ROWS_LISTED:
+            problems.append(problem)
+        else:
+            more = more or problem
+            count += 1
+    if more is not None:
+        problems.append(
+            Problem(
+                more.kind,
+                more.position,
+                f"and {count} more problems of ids, aggregate ids or versions",
+            )
+        )
+    return problems
+
+
 def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str, Any]:
     """Verify everything in a bundle; a JSON-able report."""
     origin = str(bundle.manifest.get("origin", ""))
@@ -668,6 +757,7 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
                     beyond[0][1],
                 )
             )
+    problems += version_problems(bundle)
     altered = bundle.altered_files()
     problems.sort(key=lambda p: p.position)
     # The latest of the bundle's own checkpoints (as counted above), by number: never

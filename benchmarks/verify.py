@@ -162,9 +162,9 @@ def generate(ledger: Any, total: int, progress: bool) -> None:
                 f"agent{account:07d}", f"Agent n° {account}", f"a{account}@ville.fr"
             )
             acc.grant("evaluator")
-        with command_context(ctx("set_password", made, None)):
-            acc.password_changed()
-            acc.password_changed()
+        with command_context(ctx("reset_password", made, "réinitialisation")):
+            acc.reset_password(False)
+            acc.reset_password(False)
         for event in acc.collect_events()[: total - made]:
             batch.append(ledger.mapper.to_stored_event(event))
             made += 1

@@ -37,9 +37,17 @@ from ledger.checks import (
 )
 from ledger.leaf import LEAF_FORMAT, LeafError, canonical_id, leaf_hash_of
 from ledger.log import read_log
+from ledger.logrows import listed, row_problems
 from ledger.merkle import CompactRange
 from ledger.notes import NoteVerifier, public_pem, trusted_verifiers
-from ledger.sealstore import CheckpointRow, Identity, OutsideRow, SealRow, SealStore
+from ledger.sealstore import (
+    CheckpointRow,
+    Identity,
+    LogRow,
+    OutsideRow,
+    SealRow,
+    SealStore,
+)
 
 BUNDLE_FORMAT = "sdsi-ledger-bundle"
 BUNDLE_VERSION = 1
@@ -382,6 +390,15 @@ class Bundle:
                 continue
             yield EventItem(position, identity, leaf)
 
+    def log_rows(self) -> Iterator[LogRow]:
+        """Position, aggregate id and version of every event (``ledger.logrows``);
+        malformed lines are left to :meth:`events`, which names them."""
+        for position, e in enumerate(self.lines(EVENTS), start=1):
+            if isinstance(e, dict):
+                yield LogRow(
+                    position, e.get("originator_id"), e.get("originator_version")
+                )
+
     def seals(self) -> Iterator[SealRow]:
         for number, s in enumerate(self.lines(LEAVES), start=1):
             try:
@@ -461,7 +478,11 @@ def verify_bundle(
     )
     outside = list(bundle.outside())
     report.problems = (
-        outside_problems(outside, len(outside)) + problems + more + report.problems
+        outside_problems(outside, len(outside))
+        + problems
+        + more
+        + report.problems
+        + listed(row_problems(bundle.log_rows()))
     )
     report.seconds = time.perf_counter() - started
     return report

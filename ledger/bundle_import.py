@@ -3,17 +3,25 @@
 The bundle is verified first, with the keys this deployment trusts (plus the bundle's,
 if the operator says so); its events are then inserted in order, sealed, and its
 checkpoints stored verbatim at their sizes: seals and checkpoints come out identical.
+
+All of it in **one transaction**: a bundle that fails half-way — a row the guards
+refuse, an event that no longer gives its sealed leaf (the files changed after they
+were verified), a checkpoint that does not match — leaves the database exactly as it
+was (no event, seal or checkpoint), and the deployment's trusted keys too.
 """
 
 from __future__ import annotations
 
 import base64
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+import psycopg
+from eventsourcing.persistence import PersistenceError
 
 from ledger.bundle import (
     EVENTS,
@@ -24,9 +32,15 @@ from ledger.bundle import (
     Progress,
     verify_bundle,
 )
+from ledger.errors import SealingError
+from ledger.leaf import LeafError, canonical_id, leaf_hash_of
+from ledger.merkle import CompactRange
 from ledger.notes import NoteVerifier, trust_key, trusted_verifiers
-from ledger.sealing import Sealer, SealingError
-from ledger.sealstore import CheckpointRow, SealStore
+from ledger.outage import first_line, is_outage
+from ledger.sealing import Sealer
+from ledger.sealstore import CheckpointRow, SealRow, SealStore
+
+BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -39,8 +53,20 @@ class ImportResult:
     report: BundleReport
 
 
+@dataclass(frozen=True)
+class _Event:
+    """One line of the bundle's events, decoded."""
+
+    position: int
+    originator_id: UUID
+    version: int
+    topic: str
+    state: bytes
+
+
 class _ImportSealer(Sealer):
-    """Seals imported events, storing the bundle's own checkpoints at their sizes."""
+    """Builds the seal rows of imported events, with the bundle's own checkpoints
+    (each checked against the recomputed tree) at their sizes."""
 
     def __init__(
         self,
@@ -48,14 +74,13 @@ class _ImportSealer(Sealer):
         checkpoints: list[CheckpointRow],
         verifiers: list[NoteVerifier],
     ) -> None:
-        super().__init__(ledger, page=2000, verifiers=verifiers)
+        super().__init__(ledger, page=BATCH, verifiers=verifiers)
         self._bundle_checkpoints = {row.tree_size: row for row in checkpoints}
-
-    def _reason(self, position: int, topic: str, checkpoint_size: int) -> str | None:
-        return "import" if position in self._bundle_checkpoints else None
-
-    def _time_due(self, tree: Any) -> bool:
-        return False
+        self.frontier = CompactRange()
+        self.tail: list[bytes] = []
+        self.checkpoint: CheckpointRow | None = None
+        self.checkpoint_frontier = CompactRange()
+        self.stored = 0
 
     def _signed(self, size: int, root: bytes, reason: str) -> tuple[str, str, str]:
         row = self._bundle_checkpoints[size]
@@ -65,6 +90,140 @@ class _ImportSealer(Sealer):
             )
         return row.note, row.issued_at, row.reason
 
+    def seal(
+        self, event: _Event, notification_id: int, sealed: SealRow | None
+    ) -> tuple[SealRow, CheckpointRow | None]:
+        """The seal row of ``event``, and the bundle's checkpoint at its position;
+        ``sealed``: the bundle's seal of that position (None beyond its seals)."""
+        leaf = leaf_hash_of(
+            event.position, event.originator_id, event.version, event.topic, event.state
+        )
+        if sealed is not None and (sealed.position, sealed.leaf) != (
+            event.position,
+            leaf,
+        ):
+            raise BundleInvalid(
+                f"the event at position {event.position} no longer gives the leaf the"
+                " bundle sealed (its files changed after they were verified)"
+            )
+        self.frontier.append(leaf)
+        self.tail.append(leaf)
+        row = SealRow(
+            event.position,
+            notification_id,
+            canonical_id(event.originator_id),
+            event.version,
+            leaf,
+        )
+        if event.position not in self._bundle_checkpoints:
+            return row, None
+        checkpoint = self._new_checkpoint(
+            self.checkpoint,
+            self.checkpoint_frontier,
+            self.tail,
+            self.frontier,
+            "import",
+        )
+        self.checkpoint, self.checkpoint_frontier = checkpoint, self.frontier.copy()
+        self.tail = []
+        self.stored += 1
+        return row, checkpoint
+
+
+def _events(bundle: Bundle) -> Iterator[_Event]:
+    for position, e in enumerate(bundle.lines(EVENTS), start=1):
+        try:
+            yield _Event(
+                position,
+                UUID(str(e["originator_id"])),
+                int(e["originator_version"]),
+                str(e["topic"]),
+                base64.b64decode(e["state"], validate=True),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BundleInvalid(
+                f"{EVENTS} line {position} is malformed: {exc}"
+            ) from None
+
+
+def _insert(c: Any, ledger: Any, events: list[_Event], after: int) -> list[int]:
+    """Insert ``events`` on the open transaction's cursor; their ids, in order."""
+    storage = ledger.storage
+    column = storage.position_column
+    postgres = storage.is_postgres
+    c.executemany(
+        storage.sql(
+            "INSERT INTO {events} (originator_id, originator_version, topic, state)"
+            " VALUES (?, ?, ?, ?)"
+        ),
+        [
+            (
+                e.originator_id if postgres else e.originator_id.hex,
+                e.version,
+                e.topic,
+                e.state,
+            )
+            for e in events
+        ],
+    )
+    c.execute(
+        storage.sql(
+            f"SELECT {column} AS nid FROM {{events}} WHERE {column} > ?"
+            f" ORDER BY {column} LIMIT ?"
+        ),
+        (after, len(events)),
+    )
+    ids = [int(row["nid"]) for row in c.fetchall()]
+    if len(ids) != len(events):
+        raise BundleError("the imported events could not all be read back")
+    return ids
+
+
+def _load(
+    c: Any,
+    ledger: Any,
+    bundle: Bundle,
+    sealer: _ImportSealer,
+    progress: Progress | None,
+) -> int:
+    """Insert and seal every event of ``bundle`` on the transaction's cursor."""
+    storage = ledger.storage
+    store = SealStore(storage)
+    if storage.is_postgres:  # ids in insertion order, as the recorder takes them
+        c.execute(f"LOCK TABLE {storage.events_table} IN EXCLUSIVE MODE")
+    c.execute(
+        storage.sql(f"SELECT {storage.position_column} AS nid FROM {{events}} LIMIT 1")
+    )
+    if c.fetchall():
+        raise BundleError("the ledger database is not empty: import needs a fresh one")
+    sealed = bundle.seals()
+    count, last_id = 0, 0
+    batch: list[_Event] = []
+
+    def flush() -> None:
+        nonlocal count, last_id
+        ids = _insert(c, ledger, batch, last_id)
+        seals, checkpoints = [], []
+        for event, nid in zip(batch, ids, strict=True):
+            seal, checkpoint = sealer.seal(event, nid, next(sealed, None))
+            seals.append(seal)
+            if checkpoint is not None:
+                checkpoints.append(checkpoint)
+        store.write(c, seals, checkpoints)
+        count += len(batch)
+        last_id = ids[-1]
+        if progress:
+            progress(len(batch))
+        batch.clear()
+
+    for event in _events(bundle):
+        batch.append(event)
+        if len(batch) == BATCH:
+            flush()
+    if batch:
+        flush()
+    return count
+
 
 def import_bundle(
     ledger: Any,
@@ -73,7 +232,8 @@ def import_bundle(
     trust_bundle_key: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Verify the bundle at ``path``, then load it into this (empty) ledger."""
+    """Verify the bundle at ``path``, then load it into this (empty) ledger, in one
+    transaction (all or nothing)."""
     settings = ledger.settings
     bundle = Bundle(path)
     try:
@@ -100,39 +260,34 @@ def import_bundle(
             raise BundleInvalid(
                 "the bundle does not verify: " + "; ".join(report.lines()[:2])
             )
-        store = SealStore(ledger.storage)
-        if not store.is_empty():
+        if not SealStore(ledger.storage).is_empty():
             raise BundleError(
                 "the ledger database is not empty: import needs a fresh one"
             )
-        for signer in new:
-            trust_key(settings, signer.public_key)
-        count = 0
-        batch: list[StoredEvent] = []
-        for e in bundle.lines(EVENTS):
-            batch.append(
-                StoredEvent(
-                    originator_id=UUID(e["originator_id"]),
-                    originator_version=int(e["originator_version"]),
-                    topic=e["topic"],
-                    state=base64.b64decode(e["state"]),
-                )
-            )
-            if len(batch) == 2000:
-                ledger.recorder.insert_events(batch)
-                count += len(batch)
-                batch = []
-                if progress:
-                    progress(2000)
-        if batch:
-            ledger.recorder.insert_events(batch)
-            count += len(batch)
         checkpoints = bundle.checkpoints()
         sealer = _ImportSealer(ledger, checkpoints, verifiers)
-        sealed = sealer.run_once()
-        latest = sealer.latest_checkpoint
-        if len(checkpoints) != (latest.seq if latest else 0):
-            raise BundleError("the bundle's checkpoints could not all be stored")
-        return ImportResult(count, sealed, len(checkpoints), report)
+        try:
+            with ledger.storage.cursor(commit=True) as c:
+                count = _load(c, ledger, bundle, sealer, progress)
+                if sealer.stored != len(checkpoints):
+                    raise BundleError(
+                        "the bundle's checkpoints could not all be stored"
+                    )
+        except LeafError as exc:
+            raise BundleInvalid(
+                f"an event of the bundle cannot be sealed: {exc}"
+            ) from None
+        except SealingError as exc:
+            raise BundleInvalid(f"the bundle cannot be sealed: {exc}") from None
+        except (PersistenceError, sqlite3.DatabaseError, psycopg.DatabaseError) as exc:
+            if is_outage(exc):
+                raise
+            raise BundleInvalid(
+                f"the database refused an event of the bundle ({first_line(exc)});"
+                " nothing was imported"
+            ) from None
+        for signer in new:  # only once the import landed
+            trust_key(settings, signer.public_key)
+        return ImportResult(count, count, len(checkpoints), report)
     finally:
         bundle.close()

@@ -37,6 +37,11 @@ class SchemaOutdated(Exception):
     brought to it (e.g. the least-privilege role may not alter tables)."""
 
 
+class SealingError(Exception):
+    """Sealing stopped; the message names the event or checkpoint at fault and the
+    command to run (``ledger.sealing``)."""
+
+
 class ConflictError(DomainError):
     """Concurrent commands kept changing the same record; retrying did not help."""
 
@@ -72,4 +77,18 @@ class EventOutsideLog(DomainError):
         "{originator_id}, version {version}, identifiant {notification_id}) : ni "
         "scellé, ni exporté, ni visible, il ne peut pas compter ; rien n'a été fait. "
         "Faites lancer « sdsi verify »."
+    )
+
+
+class LedgerCorrupted(DomainError):
+    """An aggregate's stored versions do not follow each other (a gap, a duplicate):
+    its events cannot be replayed, so nothing is done (docs/integrity.md). The guards
+    of schema version 6 refuse such rows; the tables' owner may have removed them."""
+
+    status = 500
+    code = "ledger_corrupted"
+    template = (
+        "Intégrité du registre compromise : les versions enregistrées de l'agrégat "
+        "{originator_id} ne se suivent pas (version {found} après la version "
+        "{previous}) ; rien n'a été fait. Faites lancer « sdsi verify »."
     )

@@ -303,6 +303,99 @@ def _logins(conn: Any, names: Names) -> None:
         )
 
 
+# Version 5. One aggregate, one stored id (issue 12, review): the SQLite recorder stores
+# an aggregate id as the 32 lower-case hex digits of its UUID and looks it up by them,
+# while the log, sealing and verification parse any textual form of a UUID. A row
+# stored as upper case, with hyphens or braces, was the same aggregate for the log and
+# another one for the write side. PostgreSQL stores ``uuid`` values: one form already.
+SQLITE_CANONICAL_ID_GUARD = "stored_events_canonical_id"
+
+
+def install_canonical_id_guard(conn: Any, names: Names) -> None:
+    """Version 5, also re-run by every ``sdsi init``: aggregate ids in one form."""
+    if names.postgres:
+        row = conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attname = 'originator_id'",
+            (names.events,),
+        ).fetchone()
+        if row is None or row[0] != "uuid":
+            raise SchemaOutdated(
+                f"{names.events}.originator_id is {row[0] if row else 'missing'},"
+                " not uuid"
+            )
+        return
+    conn.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {SQLITE_CANONICAL_ID_GUARD}"
+        f" BEFORE INSERT ON {names.events}"
+        " WHEN typeof(NEW.originator_id) <> 'text'"
+        " OR length(NEW.originator_id) <> 32"
+        " OR NEW.originator_id GLOB '*[^0-9a-f]*'"
+        " BEGIN SELECT RAISE(ABORT, 'the SDSI ledger refuses an aggregate id not"
+        " in its stored form: 32 lower-case hex digits'); END"
+    )
+
+
+# Version 6. An aggregate's versions are 1, 2, 3… in the order they are stored: a new
+# event's version is the last one of its aggregate + 1 (1 for a new aggregate). The
+# primary key refuses a second event of the same version, not a gap (version 5 after
+# 3), which the write side cannot load and which hides what versions 4 said.
+SQLITE_VERSION_GUARD = "stored_events_next_version"
+PG_VERSION_TRIGGER = "events_next_version"
+PG_VERSION_FUNCTION = "check_event_version"
+
+
+def install_version_guard(conn: Any, names: Names) -> None:
+    """Version 6, also re-run by every ``sdsi init``: versions follow each other."""
+    if not names.postgres:
+        conn.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {SQLITE_VERSION_GUARD}"
+            f" BEFORE INSERT ON {names.events}"
+            " WHEN NEW.originator_version IS NOT COALESCE((SELECT"
+            f" max(originator_version) FROM {names.events}"
+            " WHERE originator_id = NEW.originator_id), 0) + 1"
+            " BEGIN SELECT RAISE(ABORT, 'the SDSI ledger refuses an event version"
+            " that does not follow the last one of its aggregate'); END"
+        )
+        return
+    events = sql.SQL(names.events)
+    function = sql.SQL("{}.{}").format(
+        sql.Identifier(names.schema),
+        sql.Identifier(names.bare_prefix + PG_VERSION_FUNCTION),
+    )
+    trigger = sql.Identifier(names.bare_prefix + PG_VERSION_TRIGGER)
+    for statement in (
+        # Row by row, each sees the rows inserted before it by the same statement.
+        # A version already stored is what a writer that read the aggregate before
+        # another one saved gets: a unique violation, as the primary key would say
+        # (the ledger retries it, or recognises a command that already landed). A
+        # gap is no race: refused as the other guards refuse.
+        sql.SQL(
+            "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger"
+            " LANGUAGE plpgsql AS $$ DECLARE last bigint; BEGIN"
+            " SELECT max(originator_version) INTO last FROM {events}"
+            " WHERE originator_id = NEW.originator_id;"
+            " last := COALESCE(last, 0);"
+            " IF NEW.originator_version IS NULL"
+            " OR NEW.originator_version <> last + 1 THEN"
+            " RAISE EXCEPTION 'the SDSI ledger refuses event % version %: the last"
+            " version of its aggregate is %, the next one must be %',"
+            " NEW.originator_id, NEW.originator_version, last, last + 1"
+            " USING ERRCODE = CASE WHEN NEW.originator_version <= last"
+            " THEN 'unique_violation' ELSE 'insufficient_privilege' END;"
+            " END IF; RETURN NEW; END $$"
+        ).format(function=function, events=events),
+        sql.SQL("DROP TRIGGER IF EXISTS {trigger} ON {events}").format(
+            trigger=trigger, events=events
+        ),
+        sql.SQL(
+            "CREATE TRIGGER {trigger} BEFORE INSERT ON {events}"
+            " FOR EACH ROW EXECUTE FUNCTION {function}()"
+        ).format(trigger=trigger, events=events, function=function),
+    ):
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -315,6 +408,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sessions and tokens, failed-login counters, forced password changes",
         _logins,
     ),
+    Migration(
+        5, "aggregate ids are stored in one form only", install_canonical_id_guard
+    ),
+    Migration(
+        6,
+        "an event's version follows the last one of its aggregate",
+        install_version_guard,
+    ),
+)
+# The guards ``sdsi init`` puts back when the owner removed them: (version that
+# introduced them, installer).
+GUARDS: tuple[tuple[int, Callable[[Any, Names], None]], ...] = (
+    (2, install_id_guard),
+    (5, install_canonical_id_guard),
+    (6, install_version_guard),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -427,8 +535,10 @@ def ensure_guards(ledger: Any) -> list[str]:
     if all(before.values()):
         return []
     with _locked(ledger) as conn:
-        if (_read_version(conn, names) or 0) >= 2:
-            install_id_guard(conn, names)
+        version = _read_version(conn, names) or 0
+        for since, install in GUARDS:
+            if version >= since:
+                install(conn, names)
     after = _guards_present(ledger, names)
     return sorted(name for name, ok in after.items() if ok and not before[name])
 
@@ -441,17 +551,20 @@ def _guards_present(ledger: Any, names: Names) -> dict[str, bool]:
             " AND conname = ?",
             (names.events, names.bare_prefix + PG_ID_CHECK),
         )
-        trigger = storage.fetchone(
-            "SELECT count(*) FROM pg_trigger WHERE tgrelid = ?::regclass"
-            " AND tgname = ? AND tgenabled <> 'D'",
-            (names.events, names.bare_prefix + PG_ID_TRIGGER),
+        present = {names.bare_prefix + PG_ID_CHECK: bool(check and check[0])}
+        for name in (PG_ID_TRIGGER, PG_VERSION_TRIGGER):
+            trigger = storage.fetchone(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = ?::regclass"
+                " AND tgname = ? AND tgenabled <> 'D'",
+                (names.events, names.bare_prefix + name),
+            )
+            present[names.bare_prefix + name] = bool(trigger and trigger[0])
+        return present
+    present = {}
+    for name in (SQLITE_ID_GUARD, SQLITE_CANONICAL_ID_GUARD, SQLITE_VERSION_GUARD):
+        row = storage.fetchone(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+            (name,),
         )
-        return {
-            names.bare_prefix + PG_ID_CHECK: bool(check and check[0]),
-            names.bare_prefix + PG_ID_TRIGGER: bool(trigger and trigger[0]),
-        }
-    row = storage.fetchone(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-        (SQLITE_ID_GUARD,),
-    )
-    return {SQLITE_ID_GUARD: bool(row and row[0])}
+        present[name] = bool(row and row[0])
+    return present

@@ -25,6 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import IntegrityError, OperationalError
 
+from ledger.errors import SealingError
 from ledger.keys import load_signing_key
 from ledger.leaf import LeafError, canonical_id, leaf_hash_of
 from ledger.log import Cursor, read_batch
@@ -37,14 +38,11 @@ from ledger.notes import (
     sign_note,
     trusted_verifiers,
 )
-from ledger.sealstore import CheckpointRow, SealRow, SealStore
+from ledger.sealstore import CheckpointRow, Identity, SealRow, SealStore
 
 SESSION_CLOSED_TOPIC = "domain.sessions:Session.Closed"
 MAX_CONFLICTS = 50
-
-
-class SealingError(Exception):
-    """Sealing stopped; the message names the event or checkpoint at fault."""
+__all__ = ["SESSION_CLOSED_TOPIC", "Sealer", "SealingError"]
 
 
 class _Conflict(Exception):
@@ -102,6 +100,9 @@ class Sealer:
         self._key = signing_key
         self._verifiers = verifiers
         self._tree: _Tree | None = None
+        # (position, notification id, why) of an event found unsealable while writing:
+        # the next batch seals what precedes it, then stops there (``_seal_batch``).
+        self._refused: tuple[int, int, str] | None = None
 
     @property
     def key(self) -> Ed25519PrivateKey:
@@ -212,8 +213,14 @@ class Sealer:
         seals: list[SealRow] = []
         issued: list[CheckpointRow] = []
         failure: SealingError | None = None
+        issued_ids = self.store.issued_ids()  # after the read: covers every id read
+        odd = self.store.non_canonical_ids(
+            entries[0].notification_id, entries[-1].notification_id
+        )
+        batch: dict[Identity, int] = {}
         for entry in entries:
             n = entry.notification
+            why = self._unaccountable(entry, issued_ids, batch, odd)
             try:
                 leaf = leaf_hash_of(
                     entry.position,
@@ -224,13 +231,16 @@ class Sealer:
                 )
                 identity = canonical_id(n.originator_id)
             except LeafError as exc:
+                why = why or str(exc)
+            if why is not None:
                 # Seal what precedes the event, then stop and name it.
                 failure = SealingError(
                     f"cannot seal the event at position {entry.position} (notification "
                     f"id {entry.notification_id}, {n.originator_id} version "
-                    f"{n.originator_version}, {n.topic}): {exc}"
+                    f"{n.originator_version}, {n.topic}): {why}; run `sdsi verify`"
                 )
                 break
+            batch[(identity, int(n.originator_version))] = entry.position
             frontier.append(leaf)
             tail.append(leaf)
             seals.append(
@@ -266,6 +276,55 @@ class Sealer:
         if failure is not None:
             raise failure
         return len(seals)
+
+    def _unaccountable(
+        self,
+        entry: Any,
+        issued_ids: int | None,
+        batch: dict[Identity, int],
+        odd: dict[int, str],
+    ) -> str | None:
+        """Why the event of ``entry`` cannot be sealed, if it cannot: an id its
+        sequence never issued (sealed, it would hide the events given smaller ids
+        after it), an aggregate id stored in another form than the recorder's (the
+        write side does not see it), an event already sealed or met in this batch (a
+        duplicate version: the seals' key refuses it), one refused when the batch was
+        written. The guards of ``ledger.migrations`` refuse all of these."""
+        if self._refused is not None and self._refused[:2] == (
+            entry.position,
+            entry.notification_id,
+        ):
+            return self._refused[2]
+        if entry.notification_id in odd:
+            return (
+                f"its aggregate id is stored as {odd[entry.notification_id]!r}, not as"
+                " the 32 lower-case hex digits the write side looks up"
+            )
+        if issued_ids is not None and entry.notification_id > issued_ids:
+            return (
+                f"its id was never issued by the event sequence (the last issued is"
+                f" {issued_ids})"
+            )
+        n = entry.notification
+        try:
+            identity = (canonical_id(n.originator_id), int(n.originator_version))
+        except (LeafError, TypeError, ValueError):
+            return None  # the leaf says why
+        earlier = batch.get(identity)
+        if earlier is not None:
+            return f"a duplicate version: this version is also at position {earlier}"
+        return None
+
+    def _duplicate(self, seals: list[SealRow]) -> tuple[int, int, str] | None:
+        """The first of ``seals`` whose event is already sealed elsewhere."""
+        for seal in seals:
+            earlier = self.store.sealed_position(seal.identity)
+            if earlier is not None and earlier != seal.position:
+                return seal.position, seal.notification_id, (
+                    f"a duplicate version: this version is already sealed at"
+                    f" position {earlier}"
+                )
+        return None
 
     def _checkpoint_now(self, reason: str) -> int:
         tree = self._sync()
@@ -321,7 +380,14 @@ class Sealer:
         try:
             self.store.insert(seals, checkpoints)
         except (IntegrityError, OperationalError) as exc:
-            # A concurrent sealer sealed these positions (or held the lock) first.
+            # A concurrent sealer sealed these positions (or held the lock) first —
+            # unless nobody moved the head: then an event is sealed already.
+            if (
+                isinstance(exc, IntegrityError)
+                and seals
+                and self.store.head()[0] < seals[0].position
+            ):
+                self._refused = self._duplicate(seals) or self._refused
             raise _Conflict(str(exc)) from exc
 
     def _sync(self) -> _Tree:

@@ -68,6 +68,17 @@ class OutsideRow:
         )
 
 
+@dataclass(frozen=True)
+class LogRow:
+    """One row of the log as ``ledger.logrows`` checks it (from the database or a
+    bundle): its position, id, aggregate id as stored and version."""
+
+    position: int
+    originator_id: Any  # as stored: text on SQLite, a UUID on PostgreSQL
+    version: Any
+    notification_id: int | None = None  # None in a bundle
+
+
 def split_hashes(blob: bytes) -> tuple[bytes, ...]:
     """Concatenated 32-byte hashes, split."""
     blob = bytes(blob)
@@ -243,6 +254,55 @@ class SealStore:
             f" WHERE {column} IS NULL OR {column} <= 0"
         )
         return int(rows[0]["n"])
+
+    def iter_log_rows(self, page: int = 5000) -> Iterator[LogRow]:
+        """Position, id, aggregate id (as stored) and version of every event of the
+        log, in order, read by pages (``ledger.logrows``)."""
+        column = self.storage.position_column
+        after, position = 0, 0
+        while True:
+            rows = self._rows(
+                f"SELECT {column} AS nid, originator_id, originator_version"
+                f" FROM {{events}} WHERE {column} > ? ORDER BY {column} LIMIT ?",
+                (after, page),
+            )
+            for r in rows:
+                position += 1
+                yield LogRow(
+                    position,
+                    r["originator_id"],
+                    r["originator_version"],
+                    int(r["nid"]),
+                )
+            if len(rows) < page:
+                return
+            after = int(rows[-1]["nid"])
+
+    def issued_ids(self) -> int | None:
+        """PostgreSQL: the last id the event sequence issued (0 if none yet); None on
+        SQLite, whose ids are the last one + 1."""
+        if not self.storage.is_postgres:
+            return None
+        rows = self._rows(
+            "SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence(?,"
+            " 'notification_id')), 0) AS issued",
+            (self.storage.events_table,),
+        )
+        return int(rows[0]["issued"])
+
+    def non_canonical_ids(self, first: int, last: int) -> dict[int, str]:
+        """SQLite: the rows with ids ``first..last`` whose aggregate id is not stored
+        as the recorder writes it (32 lower-case hex digits), id → stored text.
+        PostgreSQL stores ``uuid`` values: none."""
+        if self.storage.is_postgres:
+            return {}
+        rows = self._rows(
+            "SELECT rowid AS nid, originator_id FROM {events}"
+            " WHERE rowid >= ? AND rowid <= ? AND (typeof(originator_id) <> 'text'"
+            " OR length(originator_id) <> 32 OR originator_id GLOB '*[^0-9a-f]*')",
+            (first, last),
+        )
+        return {int(r["nid"]): str(r["originator_id"]) for r in rows}
 
     def count_events_after(self, notification_id: int) -> int:
         return int(self.storage.count_events_after(notification_id))

@@ -13,9 +13,13 @@ Trust comes only from the signatures: the seal table tells where each event was 
    than the log holds;
 4. every row of the event table is accounted for: the log is the rows with ids > 0,
    and any other row is reported by originator and version (the write side refuses
-   to load them, nothing else reads them).
+   to load them, nothing else reads them);
+5. what the seals cannot see (``ledger.logrows``), on the whole log whatever the
+   starting checkpoint: each id was issued in turn, each aggregate id is stored in
+   its one form, each aggregate's versions follow each other.
 
-Memory stays flat: one page of events and seals, and the compact range.
+Memory stays flat: one page of events and seals, and the compact range — plus, for
+step 5, the last version of each aggregate.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from ledger.checks import (
 )
 from ledger.leaf import LeafError, canonical_id, leaf_hash_of
 from ledger.log import Cursor, read_log
+from ledger.logrows import listed, row_problems
 from ledger.merkle import CompactRange
 from ledger.notes import trusted_verifiers
 from ledger.sealstore import CheckpointRow, SealStore
@@ -126,7 +131,14 @@ def verify_ledger(
             progress,
         )
     outside = outside_problems(store.iter_outside_log(), store.count_outside_log())
-    report.problems = outside + problems + report.problems
+    rows = listed(
+        row_problems(
+            store.iter_log_rows(),
+            sqlite=not ledger.storage.is_postgres,
+            issued=store.issued_ids if ledger.storage.is_postgres else None,
+        )
+    )
+    report.problems = outside + problems + report.problems + rows
     report.seconds = time.perf_counter() - started
     return report
 

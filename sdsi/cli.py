@@ -17,6 +17,7 @@ from ledger.errors import (
     ConfigError,
     NotInitialised,
     SchemaOutdated,
+    SealingError,
     StorageUnavailable,
 )
 
@@ -79,6 +80,8 @@ def handle_errors(func: F) -> F:
             )
         except DomainError as exc:
             fail(f"{exc.message} [{exc.code}]")
+        except SealingError as exc:  # wherever a command seals (follow, demo…)
+            fail(f"sealing stopped: {exc}", EXIT_FAILED)
 
     return wrapper  # type: ignore[return-value]
 

@@ -201,6 +201,11 @@ ENGLISH: dict[str, str] = {
         "version {version}, id {notification_id}): neither sealed, exported nor "
         "shown, it cannot count; nothing was done. Have `sdsi verify` run."
     ),
+    "ledger_corrupted": (
+        "Ledger integrity compromised: the stored versions of aggregate "
+        "{originator_id} do not follow each other (version {found} after version "
+        "{previous}); nothing was done. Have `sdsi verify` run."
+    ),
 }
 
 # The English of the codes ``domain.errors.LABELS`` names (statuses, actions, outcomes).

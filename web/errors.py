@@ -2,7 +2,8 @@
 
 API errors are ``{"error": {"code", "message", "details"}}`` with 400 malformed, 401
 unauthenticated, 403 forbidden, 404 unknown, 409 conflict or rule violated, 422 invalid
-fields (details keyed by field).
+fields (details keyed by field); 500 ``ledger_corrupted`` when the stored events of
+the record cannot be replayed (logged: the fault is the server's, and no retry helps).
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:
+        if exc.status >= 500:
+            # The ledger's own integrity (LedgerCorrupted), not the request: an
+            # operator must run `sdsi verify`; the answer says so.
+            log.error("%s: %s", exc.code, exc.message)
         if _is_api():
             return api_error(exc.status, exc.code, exc.message, exc.details)
         return _page(exc.status, localised(exc), exc.details)

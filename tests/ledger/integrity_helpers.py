@@ -225,12 +225,19 @@ class Tamperer:
                 yield conn
                 conn.commit()
 
-    def insert_row(self, conn: Any, nid: int | None, event: StoredEvent) -> None:
-        """``event`` with the id ``nid`` (``None``: the one the database gives)."""
+    def insert_row(
+        self,
+        conn: Any,
+        nid: int | None,
+        event: StoredEvent,
+        stored_id: str | None = None,
+    ) -> None:
+        """``event`` with the id ``nid`` (``None``: the one the database gives), its
+        aggregate id written as ``stored_id`` if given (any text of the UUID)."""
         columns, values = (
             "originator_id, originator_version, topic, state",
             [
-                self._db_id(event.originator_id),
+                self._db_id(event.originator_id) if stored_id is None else stored_id,
                 event.originator_version,
                 event.topic,
                 event.state,
@@ -257,10 +264,79 @@ class Tamperer:
                     f"ALTER TABLE {self.events} DISABLE TRIGGER sdsi_{PG_ID_TRIGGER}"
                 )
 
+    def remove_row_guards(self) -> None:
+        """Every guard of a row's id, aggregate id and version removed (the primary
+        key stays): what an owner set on slipping a row in would do first."""
+        from ledger.migrations import (
+            PG_VERSION_TRIGGER,
+            SQLITE_CANONICAL_ID_GUARD,
+            SQLITE_VERSION_GUARD,
+        )
+
+        self.remove_id_guards()
+        with self.guarded() as conn:
+            if self.backend == "sqlite":
+                for name in (SQLITE_CANONICAL_ID_GUARD, SQLITE_VERSION_GUARD):
+                    conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            else:
+                conn.execute(
+                    f"ALTER TABLE {self.events} DISABLE TRIGGER sdsi_{PG_VERSION_TRIGGER}"
+                )
+
+    def drop_primary_key(self) -> None:
+        """No key on (aggregate id, version) any more: a second event of a version
+        can be stored. SQLite cannot drop a key: the table is rebuilt without it,
+        keeping every row's id."""
+        with self.guarded() as conn:
+            if self.backend == "postgres":
+                name = conn.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass"
+                    " AND contype = 'p'",
+                    (self.events,),
+                ).fetchone()[0]
+                conn.execute(f'ALTER TABLE {self.events} DROP CONSTRAINT "{name}"')
+                return
+            conn.executescript(
+                "BEGIN;"
+                " CREATE TABLE rebuilt (originator_id TEXT, originator_version"
+                " INTEGER, topic TEXT, state BLOB);"
+                " INSERT INTO rebuilt (rowid, originator_id, originator_version,"
+                " topic, state) SELECT rowid, originator_id, originator_version,"
+                " topic, state FROM stored_events;"
+                " DROP TABLE stored_events;"
+                " ALTER TABLE rebuilt RENAME TO stored_events;"
+                " COMMIT;"
+            )
+
     def count(self) -> int:
         """Rows of the event table, whatever their ids."""
         with self.guarded() as conn:
             return int(conn.execute(self.q("SELECT count(*) FROM {e}")).fetchone()[0])
+
+    def last_id(self) -> int:
+        """The largest id of the event table."""
+        with self.guarded() as conn:
+            row = conn.execute(self.q("SELECT max({nid}) FROM {e}")).fetchone()
+            return int(row[0] or 0)
+
+    def issued(self) -> int:
+        """PostgreSQL: the last id the event sequence issued."""
+        with self.guarded() as conn:
+            row = conn.execute(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s,"
+                " 'notification_id'))",
+                (self.events,),
+            ).fetchone()
+            return int(row[0] or 0)
+
+    def stored_ids(self) -> list[tuple[int, str]]:
+        """(id, aggregate id as text) of every row, by id."""
+        with self.guarded() as conn:
+            cast = "originator_id" if self.backend == "sqlite" else "originator_id::text"
+            rows = conn.execute(
+                self.q(f"SELECT {{nid}}, {cast} FROM {{e}} ORDER BY {{nid}}")
+            ).fetchall()
+            return [(int(r[0]), str(r[1])) for r in rows]
 
     def next_free_id(self) -> int:
         """An id above every one the database issued (SQLite: not max + 1, which is

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -25,13 +26,17 @@ from domain.organisation import Pole
 from ledger.app import Ledger, open_ledger
 from ledger.errors import IdempotencyKeyReused, SchemaOutdated
 from ledger.guards import create_app_role
+from ledger.keys import ensure_signing_key
 from ledger.migrations import (
     BASELINE,
     MIGRATIONS,
     PG_ID_CHECK,
     PG_ID_TRIGGER,
+    PG_VERSION_TRIGGER,
     SCHEMA_VERSION,
+    SQLITE_CANONICAL_ID_GUARD,
     SQLITE_ID_GUARD,
+    SQLITE_VERSION_GUARD,
     schema_version,
 )
 from ledger.verify import verify_ledger
@@ -120,21 +125,33 @@ def test_a_database_at_any_older_version_upgrades_to_a_new_ones_schema(
             upgraded.close()
 
 
-def hidden_row(ledger: Ledger, notification_id: int) -> None:
-    """A well-formed event stored with ``notification_id`` (no guard stops it at
-    version 1): an account registered outside the log."""
+def hidden_row(
+    ledger: Ledger,
+    notification_id: int | None,
+    *,
+    version: int = 1,
+    upper: bool = False,
+) -> str:
+    """A well-formed account registration stored with ``notification_id`` (None:
+    the database's), as ``version``, its id in upper case if ``upper`` (SQLite): no
+    guard stops any of it at version 1. Returns the aggregate id."""
     from domain.accounts import Account
 
     with command_context(context("add_user")):
-        account = Account.register(f"ghost{-notification_id}", "Fantôme")
+        account = Account.register(f"ghost{uuid.uuid4().hex[:8]}", "Fantôme")
     stored = ledger.mapper.to_stored_event(account.collect_events()[0])
     storage = ledger.storage
     oid: Any = stored.originator_id if storage.is_postgres else stored.originator_id.hex
-    storage.execute(
-        f"INSERT INTO {{events}} ({storage.position_column}, originator_id,"
-        " originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
-        (notification_id, oid, stored.originator_version, stored.topic, stored.state),
-    )
+    if upper:
+        oid = oid.upper()
+    columns = "originator_id, originator_version, topic, state"
+    values = [oid, version, stored.topic, stored.state]
+    if notification_id is not None:
+        columns = f"{storage.position_column}, {columns}"
+        values.insert(0, notification_id)
+    marks = ", ".join("?" for _ in values)
+    storage.execute(f"INSERT INTO {{events}} ({columns}) VALUES ({marks})", values)
+    return str(stored.originator_id)
 
 
 def test_a_first_release_database_is_upgraded_by_sdsi_init_keeping_its_rows(
@@ -300,7 +317,7 @@ def test_the_app_role_cannot_upgrade_and_is_told_to_run_sdsi_init(
             conn.execute(f"DROP ROLE {role}")
 
 
-def test_sdsi_init_puts_back_a_guard_the_owner_removed(
+def test_sdsi_init_puts_back_every_guard_the_owner_removed(
     settings: Any, database_url: str, backend: str, request: pytest.FixtureRequest
 ) -> None:
     created = sdsi_cli(
@@ -308,17 +325,23 @@ def test_sdsi_init_puts_back_a_guard_the_owner_removed(
     )
     assert created.returncode == 0, created.stderr
     if backend == "sqlite":
+        restored = [SQLITE_ID_GUARD, SQLITE_CANONICAL_ID_GUARD, SQLITE_VERSION_GUARD]
         with sqlite3.connect(settings.database.sqlite_path) as conn:
-            conn.execute(f"DROP TRIGGER {SQLITE_ID_GUARD}")
-        restored = [SQLITE_ID_GUARD]
+            for name in restored:
+                conn.execute(f"DROP TRIGGER {name}")
     else:
         table = f'"{settings.database.schema}".sdsi_events'
         with psycopg.connect(
             request.getfixturevalue("pg_server_url"), autocommit=True
         ) as conn:
             conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT sdsi_{PG_ID_CHECK}")
-            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER sdsi_{PG_ID_TRIGGER}")
-        restored = [f"sdsi_{PG_ID_TRIGGER}", f"sdsi_{PG_ID_CHECK}"]
+            for name in (PG_ID_TRIGGER, PG_VERSION_TRIGGER):
+                conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER sdsi_{name}")
+        restored = [
+            f"sdsi_{PG_ID_TRIGGER}",
+            f"sdsi_{PG_ID_CHECK}",
+            f"sdsi_{PG_VERSION_TRIGGER}",
+        ]
     again = sdsi_cli(settings, database_url, "init")
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines() == [
@@ -328,6 +351,52 @@ def test_sdsi_init_puts_back_a_guard_the_owner_removed(
     try:
         with pytest.raises(Exception, match="the SDSI ledger refuses"):
             hidden_row(ledger, 0)
+        with pytest.raises(Exception, match="the SDSI ledger refuses"):
+            hidden_row(ledger, None, version=2)
+        if backend == "sqlite":
+            with pytest.raises(Exception, match="the SDSI ledger refuses"):
+                hidden_row(ledger, None, upper=True)
     finally:
         ledger.close()
     assert "nothing changed" in sdsi_cli(settings, database_url, "init").stdout
+
+
+def test_rows_stored_before_the_version_guards_stay_reported_after_the_upgrade(
+    settings: Any, backend: str
+) -> None:
+    """A database at version 4 may hold a version gap (and, on SQLite, an aggregate
+    id in another form): the upgrade guards new rows, verify names the old ones."""
+    ensure_signing_key(settings)
+    old = ledger_at_version(settings, 4)
+    try:
+        bulk_accounts(old, 2)
+        gap = hidden_row(old, None, version=3)
+        odd = hidden_row(old, None, upper=True) if backend == "sqlite" else None
+    finally:
+        old.close()
+    ledger = open_ledger(settings)
+    try:
+        assert [m.version for m in ledger.upgrade.applied] == [5, 6]  # type: ignore[union-attr]
+        report = verify_ledger(ledger)
+        expected = [
+            (
+                "version gap",
+                3,
+                f"aggregate {gap}: version 3 first, versions start at 1",
+            )
+        ]
+        if odd is not None:
+            expected.append(
+                (
+                    "non-canonical id",
+                    4,
+                    f"event {odd} version 1 is stored under the aggregate id"
+                    f" {UUID(odd).hex.upper()!r}, not {UUID(odd).hex!r}: the log counts"
+                    " it in its aggregate, the write side does not see it",
+                )
+            )
+        assert [(p.kind, p.position, p.detail) for p in report.problems] == expected
+        with pytest.raises(Exception, match="the SDSI ledger refuses"):
+            hidden_row(ledger, None, version=2)
+    finally:
+        ledger.close()

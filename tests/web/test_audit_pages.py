@@ -293,6 +293,78 @@ def test_a_row_outside_the_log_is_reported_by_its_id(
         world.close()
 
 
+def test_an_account_whose_versions_do_not_follow_answers_a_named_500(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: Any,
+    new_pg_schema_url: Any,
+    backend: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Review of issue 12: a version gap stored with the guards removed made the
+    library raise a bare AssertionError/OriginatorVersionError (500, no word). Now
+    the API and the forms say what is wrong and what to run, and the log says it."""
+    from eventsourcing.persistence import StoredEvent
+
+    from tests.ledger.integrity_helpers import Tamperer, outside_event
+    from tests.web.world import SPARE
+
+    url = new_pg_schema_url() if backend == "postgres" else None
+    world = open_world(request, tmp_path_factory, backend, url=url)
+    try:
+        server = (
+            request.getfixturevalue("pg_server_url") if backend == "postgres" else None
+        )
+        tamper = Tamperer(backend, world.app.extensions["sdsi"].settings, server)
+        event = outside_event(world.ledger, SPARE)
+        gap = event.originator_version + 1
+        tamper.remove_row_guards()
+        with tamper.guarded() as conn:
+            tamper.insert_row(
+                conn,
+                None,
+                StoredEvent(event.originator_id, gap, event.topic, event.state),
+            )
+        oid = str(event.originator_id)
+        french = (
+            "Intégrité du registre compromise : les versions enregistrées de"
+            f" l'agrégat {oid} ne se suivent pas (version {gap} après la version"
+            f" {gap - 2}) ; rien n'a été fait. Faites lancer « sdsi verify »."
+        )
+        with caplog.at_level("ERROR"):
+            api = world.app.test_client().post(
+                f"/api/v1/accounts/{SPARE}/grants",
+                headers=bearer(world, login("admin")),
+                json={"role": "auditor", "reason": "renfort"},
+            )
+        assert api.status_code == 500
+        assert api.get_json()["error"] == {
+            "code": "ledger_corrupted",
+            "message": french,
+            "details": {"originator_id": oid, "previous": gap - 2, "found": gap},
+        }
+        assert f"ledger_corrupted: {french}" in caplog.messages
+        caplog.clear()
+        with caplog.at_level("ERROR"):
+            page = world.client(login("admin")).post(
+                f"/admin/comptes/{SPARE}/attribuer",
+                data={"role": "auditor", "reason": "renfort"},
+            )
+        assert page.status_code == 500
+        assert french in text(page)
+        assert f"ledger_corrupted: {french}" in caplog.messages
+        english = world.client(login("admin")).post(
+            f"/admin/comptes/{SPARE}/attribuer?lang=en",
+            data={"role": "auditor", "reason": "renfort"},
+        )
+        assert (
+            f"Ledger integrity compromised: the stored versions of aggregate {oid}"
+            f" do not follow each other (version {gap} after version {gap - 2});"
+            " nothing was done. Have `sdsi verify` run." in text(english)
+        )
+    finally:
+        world.close()
+
+
 # --- proofs ---------------------------------------------------------------------------
 
 

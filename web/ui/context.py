@@ -3,6 +3,7 @@ and running a command from a form (errors shown next to the field concerned)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -22,6 +23,8 @@ from web.i18n import N_
 from web.state import state
 from web.ui import bp
 from web.ui.amounts import form_amounts
+
+log = logging.getLogger(__name__)
 
 NAV = [
     ("ui.home", N_("Accueil"), "home"),
@@ -139,6 +142,8 @@ def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str
     try:
         result = send(caller, loaded)
     except DomainError as exc:
+        if exc.status >= 500:  # the ledger's integrity, not the form: tell the operator
+            log.error("%s: %s", exc.code, exc.message)
         message = localised(exc)
         if exc.field:
             errors[exc.field] = message

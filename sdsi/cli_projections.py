@@ -150,10 +150,15 @@ def _now() -> str:
 
 
 @projections.command()
-@click.option("--batch-size", default=2000, show_default=True)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=None,
+    help="Events per transaction  [default: 10000].",
+)
 @pass_cli
 @handle_errors
-def rebuild(cli: CliContext, batch_size: int) -> None:
+def rebuild(cli: CliContext, batch_size: int | None) -> None:
     """Empty every view and project the whole log again (stop followers first)."""
     import time
 

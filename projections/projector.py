@@ -379,6 +379,25 @@ class Writer:
 # --- the projector ------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _without_cycle_collector() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a rebuild.
+
+    A rebuild allocates millions of objects and keeps thousands of documents cached;
+    the collector would walk them again and again (10-15 % of a rebuild's CPU time)
+    to find no cycle: documents are plain dicts and lists, events are dropped once
+    projected. Reference counting still frees everything; the collector resumes (if
+    it was running) at the end, whatever happened, and finds any cycle then."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class Projector:
     """Projects the ledger's events into a view store (follow, rebuild or as-of replay)."""
 
@@ -494,6 +513,8 @@ class Projector:
     def _prefetch(self, entries: list[LogEntry]) -> None:
         """Every event's first read is its aggregate's row of the audit trail
         (``aggregates``, keyed by originator id): fetch those of a batch together."""
+        if self.cache.fresh and not self.cache.evicted:
+            return  # nothing to fetch: a miss means absent
         self.cache.prefetch(
             "aggregates", [(str(e.notification.originator_id),) for e in entries]
         )
@@ -608,25 +629,6 @@ class Projector:
         while not stop.is_set():
             if self.catch_up(wait=None) == 0:
                 wait(poll)
-
-
-@contextlib.contextmanager
-def _without_cycle_collector() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a rebuild.
-
-    A rebuild allocates millions of objects and keeps thousands of documents cached;
-    the collector would walk them again and again (10-15 % of a rebuild's CPU time)
-    to find no cycle: documents are plain dicts and lists, events are dropped once
-    projected. Reference counting still frees everything; the collector resumes (if
-    it was running) at the end, whatever happened, and finds any cycle then."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def load_handlers() -> None:

@@ -163,7 +163,7 @@ def profile_rebuild(rm: Any, top: int) -> int:
 
 def stock_runner(settings: Any, limit: int) -> int:
     """The library's ProjectionRunner on one view counting events per topic (PostgreSQL)."""
-    from bench_runner import run_stock_runner  # type: ignore[import-not-found]
+    from benchmarks.bench_runner import run_stock_runner
 
     return int(run_stock_runner(settings, limit))
 

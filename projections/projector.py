@@ -32,10 +32,6 @@ from projections.store import ViewStore
 Key = tuple[Any, ...]
 _ABSENT = object()
 LOCK_WAIT = 120.0  # seconds a rebuild waits for the followers' current catch-up
-FOLLOW_BATCH = 2000  # events per transaction when following (a short lag)
-# … and when rebuilding: documents that grow with the log (an envelope's allocations)
-# are serialised and written once per batch, so fewer, larger batches write less.
-REBUILD_BATCH = 10_000
 
 
 class OutOfOrder(Exception):
@@ -406,11 +402,9 @@ class Projector:
         ledger: Any,
         store: ViewStore,
         *,
-        batch_size: int | None = None,
+        batch_size: int = 2000,
         views: tuple[str, ...] = VIEWS,
     ) -> None:
-        """``batch_size``: events per transaction (default: ``FOLLOW_BATCH`` when
-        following or catching up, ``REBUILD_BATCH`` when rebuilding)."""
         self.ledger = ledger
         self.store = store
         self.batch_size = batch_size
@@ -557,14 +551,10 @@ class Projector:
         with self.election.held(wait=wait) as won:
             if not won:
                 return 0
-            batch_size = self.batch_size or FOLLOW_BATCH
-            return self._catch_up(stop_position, progress, batch_size)
+            return self._catch_up(stop_position, progress)
 
     def _catch_up(
-        self,
-        stop_position: int | None,
-        progress: Callable[[int], None] | None,
-        batch_size: int,
+        self, stop_position: int | None, progress: Callable[[int], None] | None
     ) -> int:
         """Pipelined: batch N+1 is read and projected while batch N is being written."""
         cursor = self.cursor()
@@ -574,9 +564,9 @@ class Projector:
         try:
             while stop_position is None or cursor.position < stop_position:
                 limit = (
-                    batch_size
+                    self.batch_size
                     if stop_position is None
-                    else min(batch_size, stop_position - cursor.position)
+                    else min(self.batch_size, stop_position - cursor.position)
                 )
                 entries = read_batch(self.ledger.recorder, cursor, limit)
                 if not entries:
@@ -615,9 +605,7 @@ class Projector:
         holding the views' lock throughout (followers wait for the end)."""
         with self.election.held(wait=LOCK_WAIT), _without_cycle_collector():
             self.reset()
-            n = self._catch_up(
-                stop_position, progress, self.batch_size or REBUILD_BATCH
-            )
+            n = self._catch_up(stop_position, progress)
             self.store.create_indexes()
         return n
 

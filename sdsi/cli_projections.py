@@ -150,15 +150,10 @@ def _now() -> str:
 
 
 @projections.command()
-@click.option(
-    "--batch-size",
-    type=int,
-    default=None,
-    help="Events per transaction  [default: 10000].",
-)
+@click.option("--batch-size", default=2000, show_default=True)
 @pass_cli
 @handle_errors
-def rebuild(cli: CliContext, batch_size: int | None) -> None:
+def rebuild(cli: CliContext, batch_size: int) -> None:
     """Empty every view and project the whole log again (stop followers first)."""
     import time
 

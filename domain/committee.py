@@ -17,10 +17,9 @@ from domain.accounts import has_role, require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import AccountDisabled, AlreadyExists, InvalidValue, NotFound
 from domain.records import reason_for
-from domain.values import DomainEnum, Role, enum_value
+from domain.values import VOTING_ROLES, DomainEnum, Role, enum_value
 
 KIND = "Membre du COPIL"
-VOTING_ROLES = (Role.MEMBER, Role.CHAIR)
 
 
 class MemberKind(DomainEnum):

@@ -14,6 +14,7 @@ from domain.values import (
     AMOUNT_PATTERN,
     DECIMAL_TEXT,
     UNSIGNED_AMOUNT_PATTERN,
+    Role,
     decimal_value,
     money,
 )
@@ -525,7 +526,7 @@ class AccountIn(Base):
 
 
 class GrantIn(Base):
-    role = fields.String(required=True, validate=validate.OneOf(["referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"]))
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     scope = fields.String(load_default=None, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 

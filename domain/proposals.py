@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from domain import dates
@@ -380,19 +381,22 @@ class Proposal(LedgerAggregate):
         return self.revisions[-1]
 
     @property
-    def estimates(self) -> tuple[tuple[CostLine, ...], tuple[WorkloadLine, ...]]:
-        """DSI estimates for the current revision when qualified, else the referent's."""
+    def current(self) -> Qualification | ProposalContent:
+        """Where the current estimates come from (:func:`current_estimates`)."""
         q = self.qualification
-        if q is not None and q.revision == self.revision:
-            return q.costs, q.workloads
-        return self.content.costs, self.content.workloads
+        return current_estimates(
+            self.content, q, q.revision if q else None, self.revision
+        )
+
+    @property
+    def estimates(self) -> tuple[tuple[CostLine, ...], tuple[WorkloadLine, ...]]:
+        """The current costs and workloads (:func:`current_estimates`)."""
+        return self.current.costs, self.current.workloads
 
     @property
     def dependencies(self) -> tuple[Dependency, ...]:
-        q = self.qualification
-        if q is not None and q.revision == self.revision:
-            return q.dependencies
-        return self.content.dependencies
+        """The current dependencies (:func:`current_estimates`)."""
+        return self.current.dependencies
 
     # --- events ----------------------------------------------------------------------
 
@@ -427,25 +431,25 @@ class Proposal(LedgerAggregate):
 
         def apply(self, agg: Proposal) -> None:
             agg.revisions.append(self.content)
-            agg.status = self.status
+            _move(agg, self)
 
     class Submitted(LedgerAggregate.Event):
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.SUBMITTED
+            _move(agg, self)
 
     class Qualified(LedgerAggregate.Event):
         qualification: Qualification
 
         def apply(self, agg: Proposal) -> None:
             agg.qualification = self.qualification
-            agg.status = Status.QUALIFIED
+            _move(agg, self)
 
     class PutOnAgenda(LedgerAggregate.Event):
         session: str
 
         def apply(self, agg: Proposal) -> None:
             agg.session = self.session
-            agg.status = Status.ON_AGENDA
+            _move(agg, self)
 
     class TakenOffAgenda(LedgerAggregate.Event):
         session: str
@@ -453,7 +457,7 @@ class Proposal(LedgerAggregate):
 
         def apply(self, agg: Proposal) -> None:
             agg.session = None
-            agg.status = self.status
+            _move(agg, self)
 
     class Decided(LedgerAggregate.Event):
         session: str
@@ -468,37 +472,37 @@ class Proposal(LedgerAggregate):
                 }
             )
             agg.session = None
-            agg.status = self.outcome
+            _move(agg, self)
 
     class Planned(LedgerAggregate.Event):
         start: date
         end: date
 
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.PLANNED
+            _move(agg, self)
 
     class Started(LedgerAggregate.Event):
         on: date
 
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.IN_PROGRESS
+            _move(agg, self)
             agg.started_on = self.on
 
     class Completed(LedgerAggregate.Event):
         on: date
 
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.DONE
+            _move(agg, self)
             agg.progress = Decimal(100)
 
     class Withdrawn(LedgerAggregate.Event):
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.WITHDRAWN
+            _move(agg, self)
             agg.closing_reason = self.context.reason
 
     class Cancelled(LedgerAggregate.Event):
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.CANCELLED
+            _move(agg, self)
             agg.closing_reason = self.context.reason
 
     class MilestoneSet(LedgerAggregate.Event):
@@ -693,6 +697,58 @@ class Proposal(LedgerAggregate):
             raise InvalidTransition(
                 proposal=self.code, status=self.status.value, action=action
             )
+
+
+# The status a proposal has after each of its events (None: the event keeps it). The
+# aggregate applies it; the views, the audit trail and the demo read it here.
+STATUS_AFTER: dict[type[LedgerAggregate.Event], Callable[[Any], Status] | None] = {
+    Proposal.Drafted: lambda e: Status.DRAFT,
+    Proposal.Amended: lambda e: e.status,  # draft stays draft, else submitted again
+    Proposal.Submitted: lambda e: Status.SUBMITTED,
+    Proposal.Qualified: lambda e: Status.QUALIFIED,
+    Proposal.PutOnAgenda: lambda e: Status.ON_AGENDA,
+    Proposal.TakenOffAgenda: lambda e: e.status,  # deferred again, else qualified
+    Proposal.Decided: lambda e: e.outcome,
+    Proposal.Planned: lambda e: Status.PLANNED,
+    Proposal.Started: lambda e: Status.IN_PROGRESS,
+    Proposal.Completed: lambda e: Status.DONE,
+    Proposal.Withdrawn: lambda e: Status.WITHDRAWN,
+    Proposal.Cancelled: lambda e: Status.CANCELLED,
+    Proposal.MilestoneSet: None,
+    Proposal.ProgressReported: None,
+    Proposal.EvaluatorAdded: None,
+    Proposal.ExcludedBy: None,
+}
+
+
+def status_after(event: Any) -> Status | None:
+    """The status a proposal has after ``event``; None when the event keeps it."""
+    after = STATUS_AFTER[type(event)]
+    return None if after is None else after(event)
+
+
+def _move(agg: Proposal, event: Any) -> None:
+    status = status_after(event)
+    if status is not None:
+        agg.status = status
+
+
+_Estimates = TypeVar("_Estimates")
+
+
+def current_estimates(
+    content: _Estimates,
+    qualification: _Estimates | None,
+    qualified_revision: int | None,
+    revision: int,
+) -> _Estimates:
+    """Where a proposal's current estimates (costs, workloads, dependencies, risks)
+    come from: the DSI's qualification when it is of the current ``revision``, else
+    the referent's ``content`` (an amendment makes the DSI's figures stale). Works on
+    the aggregate's values and on the views' documents alike."""
+    if qualification is not None and qualified_revision == revision:
+        return qualification
+    return content
 
 
 def _require_direction(direction: str, proposal_code: str, action: str) -> None:

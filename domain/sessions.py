@@ -82,6 +82,27 @@ class Choice(DomainEnum):
 QUORUM_KEYS = ("kind", "value")
 
 
+def majority(votes_for: int, votes_against: int) -> Choice | None:
+    """Which way the votes lean: ``FOR`` or ``AGAINST`` (abstentions do not count),
+    None on a tie."""
+    if votes_for > votes_against:
+        return Choice.FOR
+    if votes_against > votes_for:
+        return Choice.AGAINST
+    return None
+
+
+def departs_from_majority(outcome: Any, votes_for: int, votes_against: int) -> bool:
+    """Whether a decision goes against the vote: not approved though the majority
+    voted for, or approved (with or without conditions) though it voted against. A
+    tie, or no vote, leaves the chair free. Such a decision needs a justification."""
+    lean = majority(votes_for, votes_against)
+    if lean is None:
+        return False
+    favourable = enum_value(Status, outcome, "outcome") in APPROVED
+    return favourable != (lean is Choice.FOR)
+
+
 @dataclass(frozen=True)
 class QuorumRule(ValueObject):
     """How many voting members must be present: ``majority`` (more than half),
@@ -161,6 +182,11 @@ class Decision(ValueObject):
     override_reason: str | None = None
     evidence: Evidence | None = None
     conflicts: tuple[Conflict, ...] = ()
+
+    @property
+    def departs_from_majority(self) -> bool:
+        """The decision goes against the vote (:func:`departs_from_majority`)."""
+        return departs_from_majority(self.outcome, self.votes_for, self.votes_against)
 
 
 class Session(LedgerAggregate):
@@ -469,10 +495,7 @@ class Session(LedgerAggregate):
         votes_for, votes_against, abstentions = self.tally(proposal)
         favourable = outcome in APPROVED
         just = text(justification_text, "justification", max_len=4000, required=False)
-        if (
-            (votes_for > votes_against and not favourable)
-            or (votes_against > votes_for and favourable)
-        ) and not just:
+        if departs_from_majority(outcome, votes_for, votes_against) and not just:
             raise DepartsFromMajority(
                 field="justification",
                 outcome=outcome.value,

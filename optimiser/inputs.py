@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from domain.errors import InvalidValue
-from domain.scoring import rounded, share
+from domain.scoring import share
 from domain.values import decimal_value
 from optimiser.model import (
     Budget,
@@ -287,7 +287,7 @@ def _grid(
                 if s.get("sum") is not None and s.get("n")
                 else Fraction(s["mean_x100"], 100)
             )
-            mean = rounded(share(exact, low, high), Decimal("0.000001"))
+            mean = share(exact, low, high)
             spread = Decimal(s["spread"]) / width
             scores.append(
                 CriterionScore(

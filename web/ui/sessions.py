@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from domain.arbitration import Conflict
+from domain.sessions import majority
 from projections import queries as q
 from projections import scenario_queries as sq
 from web.api import schemas as s
@@ -39,11 +40,8 @@ def _tally(votes: dict[str, Any]) -> dict[str, int]:
 
 def _majority(tally: dict[str, int]) -> str | None:
     """``for`` or ``against`` when the current votes lean one way, else None."""
-    if tally["for"] > tally["against"]:
-        return "for"
-    if tally["against"] > tally["for"]:
-        return "against"
-    return None
+    lean = majority(tally["for"], tally["against"])
+    return None if lean is None else lean.value
 
 
 def _session_doc(st: Any, code: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ decision then lists what it overrode.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -80,6 +80,17 @@ class Choice(DomainEnum):
 
 
 QUORUM_KEYS = ("kind", "value")
+
+
+def count_votes(choices: Iterable[Choice | str]) -> tuple[int, int, int]:
+    """How many votes for, against and abstaining among ``choices`` (the current
+    vote of each member: a changed vote counts once, as it stands)."""
+    counted = [enum_value(Choice, c, "choice") for c in choices]
+    return (
+        counted.count(Choice.FOR),
+        counted.count(Choice.AGAINST),
+        counted.count(Choice.ABSTAIN),
+    )
 
 
 def majority(votes_for: int, votes_against: int) -> Choice | None:
@@ -229,12 +240,7 @@ class Session(LedgerAggregate):
         return self.present_voting >= self.quorum_required
 
     def tally(self, proposal: str) -> tuple[int, int, int]:
-        votes = self.votes.get(proposal, {}).values()
-        return (
-            sum(v is Choice.FOR for v in votes),
-            sum(v is Choice.AGAINST for v in votes),
-            sum(v is Choice.ABSTAIN for v in votes),
-        )
+        return count_votes(self.votes.get(proposal, {}).values())
 
     # --- events ----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
+from domain.sessions import count_votes
 from domain.values import Role
 from projections.handlers.audit import payload_changes
 from projections.handlers.portfolio import evidence_doc, grid_criteria
@@ -439,7 +440,7 @@ def evidence_fingerprint(store: ViewStore, session: dict[str, Any], proposal: st
     doc = _doc(store, "proposals", "code", proposal) or {}
     return fingerprint(
         shown_evidence_doc(session["evidence"].get(proposal)),
-        (choices.count("for"), choices.count("against"), choices.count("abstain")),
+        count_votes(choices),
         [Conflict.from_plain(c) for c in approval_conflicts(store, proposal)],
         [(c["year"], c["section"], c["amount_c"]) for c in doc.get("costs", [])],
     )

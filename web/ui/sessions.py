@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from domain.arbitration import Conflict
-from domain.sessions import majority
+from domain.sessions import count_votes, majority
 from projections import queries as q
 from projections import scenario_queries as sq
 from web.api import schemas as s
@@ -34,8 +34,8 @@ Page = tuple[str, int]
 
 
 def _tally(votes: dict[str, Any]) -> dict[str, int]:
-    choices = [v["choice"] for v in votes.values()]
-    return {c: choices.count(c) for c in CHOICES}
+    counts = count_votes(v["choice"] for v in votes.values())
+    return dict(zip(CHOICES, counts, strict=True))
 
 
 def _majority(tally: dict[str, int]) -> str | None:

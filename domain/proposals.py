@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -61,9 +61,21 @@ class Status(DomainEnum):
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
 
+    @classmethod
+    def names(cls, statuses: Collection[Status] | None = None) -> tuple[str, ...]:
+        """The plain names of ``statuses`` (every status when None), in the order of
+        the lifecycle, as the views, the pages and the API write them."""
+        return tuple(s.value for s in cls if statuses is None or s in statuses)
 
+
+# The status sets the rules name, in one place (the views, the optimiser, the
+# exports and the pages take their names from here, with ``Status.names``).
 APPROVED = {Status.APPROVED, Status.APPROVED_WITH_CONDITIONS}
 DECIDED = {*APPROVED, Status.DEFERRED, Status.REJECTED}
+# qualified and not decided for good: what a scenario may select
+CANDIDATES = {Status.QUALIFIED, Status.ON_AGENDA, Status.DEFERRED}
+# approved and not done yet: what the DSI executes
+TO_EXECUTE = {*APPROVED, Status.PLANNED, Status.IN_PROGRESS}
 # Where each action may start from (the lifecycle of PRODUCT.md).
 TRANSITIONS: dict[str, set[Status]] = {
     "submit": {Status.DRAFT},
@@ -76,7 +88,7 @@ TRANSITIONS: dict[str, set[Status]] = {
     "start": {Status.PLANNED},
     "complete": {Status.IN_PROGRESS},
     "withdraw": {Status.DRAFT, Status.SUBMITTED, Status.QUALIFIED, Status.DEFERRED},
-    "cancel": {*APPROVED, Status.PLANNED, Status.IN_PROGRESS},
+    "cancel": TO_EXECUTE,
     "score": {Status.SUBMITTED, Status.QUALIFIED, Status.ON_AGENDA, Status.DEFERRED},
     "track": {Status.PLANNED, Status.IN_PROGRESS},
 }

@@ -8,7 +8,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from domain.arbitration import ACTIVE
 from domain.errors import InvalidValue
+from domain.proposals import CANDIDATES, Status
 from domain.scoring import share
 from domain.values import decimal_value
 from optimiser.model import (
@@ -27,14 +29,8 @@ from optimiser.robustness import Criterion, CriterionScore, Grid
 from projections import queries as q
 from projections.store import ViewStore
 
-CANDIDATE_STATUSES = ("qualified", "on_agenda", "deferred")
-EXISTING_STATUSES = (
-    "approved",
-    "approved_with_conditions",
-    "planned",
-    "in_progress",
-    "done",
-)
+CANDIDATE_STATUSES = Status.names(CANDIDATES)
+EXISTING_STATUSES = Status.names(ACTIVE)
 MAX_WINDOW = 10
 
 

@@ -195,3 +195,27 @@ def test_the_qualification_stands_exactly_when_it_is_of_the_current_revision(
         referent, None if qualified is None else dsi, qualified, revision
     )
     assert got is (dsi if qualified == revision else referent)
+
+
+def test_status_sets_are_named_once_in_the_order_of_the_lifecycle() -> None:
+    from domain.arbitration import ACTIVE
+    from domain.proposals import CANDIDATES, DECIDED, TO_EXECUTE, TRANSITIONS
+    from optimiser import inputs
+
+    assert Status.names(DECIDED) == (
+        "approved",
+        "approved_with_conditions",
+        "deferred",
+        "rejected",
+    )
+    assert Status.names(CANDIDATES) == inputs.CANDIDATE_STATUSES
+    assert inputs.CANDIDATE_STATUSES == ("qualified", "on_agenda", "deferred")
+    assert Status.names(ACTIVE) == inputs.EXISTING_STATUSES
+    assert Status.names(TO_EXECUTE) == (
+        "approved",
+        "approved_with_conditions",
+        "planned",
+        "in_progress",
+    )
+    assert TRANSITIONS["cancel"] == TO_EXECUTE
+    assert Status.names()[0] == "draft" and len(Status.names()) == len(Status)

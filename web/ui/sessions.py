@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from domain.arbitration import Conflict
+from domain.proposals import DECIDED, Status
 from domain.sessions import count_votes, majority
 from projections import queries as q
 from projections import scenario_queries as sq
@@ -28,7 +29,7 @@ from web.ui.context import FormErrors, _flatten, as_of, store
 from web.ui.forms import rows, scalars
 
 SCHEDULABLE = ("qualified", "deferred")
-OUTCOMES = ("approved", "approved_with_conditions", "deferred", "rejected")
+OUTCOMES = Status.names(DECIDED)
 CHOICES = ("for", "against", "abstain")
 Page = tuple[str, int]
 

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from domain import values
 from domain.arbitration import ACTIVE, Conflict, dependency_conflicts, ordered
 from domain.arbitration import capacity_conflict as capacity_rule
 from domain.arbitration import envelope_conflict as envelope_rule
@@ -18,6 +19,8 @@ from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
+from domain.sessions import count_votes
+from domain.values import Role
 from projections.handlers.audit import payload_changes
 from projections.handlers.portfolio import evidence_doc, grid_criteria
 from projections.schema import TABLES
@@ -437,7 +440,7 @@ def evidence_fingerprint(store: ViewStore, session: dict[str, Any], proposal: st
     doc = _doc(store, "proposals", "code", proposal) or {}
     return fingerprint(
         shown_evidence_doc(session["evidence"].get(proposal)),
-        (choices.count("for"), choices.count("against"), choices.count("abstain")),
+        count_votes(choices),
         [Conflict.from_plain(c) for c in approval_conflicts(store, proposal)],
         [(c["year"], c["section"], c["amount_c"]) for c in doc.get("costs", [])],
     )
@@ -830,8 +833,8 @@ def accounts(store: ViewStore) -> list[dict[str, Any]]:
     return _docs(store.fetchall("SELECT doc FROM {accounts} ORDER BY username"))
 
 
-COMMITTEE_ROLES = ("member", "chair", "dsi", "finance")
-VOTING_ROLES = ("member", "chair")
+COMMITTEE_ROLES = Role.names(values.COMMITTEE_ROLES)
+VOTING_ROLES = Role.names(values.VOTING_ROLES)
 
 
 def committee(store: ViewStore) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from domain.errors import AlreadyExists, DomainError
+from domain.proposals import CANDIDATES, Status
 from optimiser import api as optimiser
 from projections import queries as q
 from web.api import scenarios as sc
@@ -103,7 +104,7 @@ def _choices() -> dict[str, Any]:
         "projects": [
             (p["code"], f"{p['code']} — {p['title']}")
             for p in portfolio
-            if p["status"] in ("qualified", "on_agenda", "deferred")
+            if p["status"] in Status.names(CANDIDATES)
         ],
         "grids": [(g["number"], f"v{g['number']} — {g['label']}") for g in grids],
         "criteria": [

@@ -16,6 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from optimiser import api as optimiser
+from optimiser.scenarios import compute_and_record
 from web.api import responses as r
 from web.api import schemas as s
 from web.api.commands import documented, ledger, run
@@ -260,9 +261,14 @@ def scenario(args: dict[str, Any], code: str) -> dict[str, Any]:
 @documented(scenarios)
 @requires("scenario.run")
 def run_scenario(data: dict[str, Any]) -> Any:
-    """Optimise the plan on the current views and record the scenario (DSI, chair)."""
+    """Optimise the plan on the current views and record the scenario (DSI, chair):
+    the optimiser computes, the ledger's ``record_scenario`` records."""
+
+    def send(caller: Any, code: str, **kwargs: Any) -> Any:
+        return compute_and_record(ledger(), caller, code, **kwargs)
+
     return run(
-        ledger().run_scenario,
+        send,
         data["code"],
         reason=data["reason"],
         store=state().read_model.store,

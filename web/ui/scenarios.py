@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain.errors import AlreadyExists, DomainError
 from optimiser import api as optimiser
+from optimiser.scenarios import compute_and_record
 from projections import queries as q
 from web.api import scenarios as sc
 from web.auth import requires
@@ -136,7 +137,8 @@ def run_scenario() -> Any:
         live = state().read_model.store
 
         def send(caller: Any, d: dict[str, Any]) -> Any:
-            return led.run_scenario(
+            return compute_and_record(
+                led,
                 caller,
                 d["code"],
                 store=live,

@@ -31,7 +31,7 @@ from web.cache import cached_read
 from web.charts import bars
 from web.i18n import N_
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, asked_position, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars

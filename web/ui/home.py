@@ -10,7 +10,7 @@ from flask_login import current_user
 from projections import queries as q
 from web.auth import requires
 from web.cache import cached_read
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import store
 
 SCORABLE = ("submitted", "qualified", "on_agenda", "deferred")

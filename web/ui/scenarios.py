@@ -27,8 +27,8 @@ from web.auth import requires
 from web.charts import lines
 from web.domain_messages import localised, phrase
 from web.state import state
-from web.ui import bp
 from web.ui.amounts import form_amounts
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars

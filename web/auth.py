@@ -17,6 +17,7 @@ from domain.accounts import Account
 from domain.values import Origin
 from ledger.core import Caller
 from ledger.sessions import API_LIFETIME, OpenSession, SessionStore
+from projections import access_queries
 from web.access import PERMISSIONS, allowed, referent_directions, role_names
 from web.errors import api_error
 from web.extensions import csrf, login_manager
@@ -273,5 +274,4 @@ def public(view: F) -> F:
 
 def proposal_direction(code: str, **_: Any) -> str | None:
     """The direction of a proposal (for referents' scoped permissions)."""
-    row = state().read_model.store.fetchone("SELECT direction FROM {proposals} WHERE code = ?", (code,))
-    return row[0] if row else None
+    return access_queries.proposal_direction(state().read_model.store, code)

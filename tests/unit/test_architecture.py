@@ -10,12 +10,13 @@ whose ``__init__`` gathers its submodules would be a cycle.
 optimiser} ← setupfile ← web ← sdsi. Nothing imports a package above its own, and
 the two packages of one layer (exports, optimiser) do not import each other.
 ``setupfile`` (the organisation's set-up spreadsheet and its import) sits between
-{exports, optimiser} and web: it imports domain, ledger and exports (the sheets
-share the exports' writers), and web and sdsi import it. The write side in
-particular never reads the views nor runs the optimiser: a scenario is computed by
-``optimiser.scenarios`` and only recorded by the ledger. Inside ``web``, the API
-never imports the UI (the UI's forms load the API's schemas, one way); what both
-need lives in neutral modules of ``web/``.
+{exports, optimiser} and web: it imports domain, ledger and exports (its sheets
+escape spreadsheet formulas as the exports do, ``exports.tabular``), and web and sdsi
+import it. The write side in particular never reads the views nor runs the
+optimiser: a scenario is computed by ``optimiser.scenarios`` and only recorded by
+the ledger. Inside ``web``, the API never imports the UI (the UI's forms load the
+API's schemas, one way); what both need lives in neutral modules of ``web/``
+(``web.extensions``, ``web.signin``).
 
 (b) No import cycle between modules: the strongly connected components of the graph
 are single modules — except the known ones listed in ``KNOWN_CYCLES``.

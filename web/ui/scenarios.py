@@ -4,7 +4,7 @@ efficient frontier and the robustness of the selection.
 
 Scenarios are read from the views (``optimiser.api``, as of any moment); the frontier
 and the robustness are computed on request from the views the page shows, with the
-solver's time capped (``web.api.scenarios``).
+solver's time capped (``web.api.scenario_schemas``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from domain.errors import AlreadyExists, DomainError
 from optimiser import api as optimiser
 from optimiser.scenarios import compute_and_record
 from projections import queries as q
-from web.api import scenarios as sc
+from web.api import scenario_schemas as sc
 from web.auth import requires
 from web.charts import lines
 from web.domain_messages import localised, phrase

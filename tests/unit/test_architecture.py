@@ -75,15 +75,24 @@ def modules() -> dict[str, Path]:
 def imported_names(path: Path, module: str) -> Iterator[tuple[str, str, int]]:
     """(module named, name imported from it or "", line) of every import in
     ``path``, wherever it stands."""
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    source = path.read_text(encoding="utf-8")
+    yield from imports_in(source, module, package=path.name == "__init__.py")
+
+
+def imports_in(
+    source: str, module: str, *, package: bool = False
+) -> Iterator[tuple[str, str, int]]:
+    """The imports of ``source``, the text of ``module`` (a package's ``__init__``
+    if ``package``), as :func:`imported_names` gives them."""
+    parent = module if package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, "", node.lineno
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package.split(".")
+                parts = parent.split(".")
                 parts = parts[: len(parts) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
             for alias in node.names:
@@ -249,11 +258,8 @@ def test_the_independent_verifier_imports_nothing_from_the_project() -> None:
     assert project == []
 
 
-def test_the_graph_sees_imports_inside_functions_and_dynamic_ones(
-    tmp_path: Path,
-) -> None:
-    source = tmp_path / "probe.py"
-    source.write_text(
+def test_the_graph_sees_imports_inside_functions_and_dynamic_ones() -> None:
+    source = (
         "from __future__ import annotations\n"
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n"
@@ -263,7 +269,7 @@ def test_the_graph_sees_imports_inside_functions_and_dynamic_ones(
         "    import sdsi.cli\n"
         "    return __import__('optimiser.api')\n"
     )
-    found = [(n, name) for n, name, _line in imported_names(source, "ledger.probe")]
+    found = [(n, name) for n, name, _line in imports_in(source, "ledger.probe")]
     assert found == [
         ("__future__", "annotations"),
         ("typing", "TYPE_CHECKING"),

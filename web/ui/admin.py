@@ -21,7 +21,7 @@ from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import scalars

@@ -11,7 +11,7 @@ from domain.proposals import TO_EXECUTE, TRANSITIONS, Status
 from projections import queries as q
 from web.auth import requires
 from web.cache import cached_read
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import store
 
 SCORABLE = Status.names(TRANSITIONS["score"])

@@ -14,7 +14,7 @@ from web.auth import requires
 from web.cache import cached_read
 from web.charts import scatter
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import asked_position, store
 
 FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")

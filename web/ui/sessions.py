@@ -23,8 +23,8 @@ from web.auth import requires
 from web.cache import cached_read
 from web.domain_messages import localised
 from web.state import state
-from web.ui import bp
 from web.ui.actions import run_action
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, _flatten, as_of, store
 from web.ui.forms import rows, scalars
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.scenarios import MAY_COMPUTE
 from domain.values import (
     BUDGET_READERS,
     CERTIFICATE_READERS,
@@ -63,7 +64,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "integrity.view": ALL,
     # scenarios (optimiser)
     "scenario.view": frozenset({"dsi", "chair", "member", "finance", "auditor"}),
-    "scenario.run": frozenset({"dsi", "chair"}),
+    "scenario.run": Role.names(MAY_COMPUTE),  # the aggregate checks the same set
     # administration
     "admin.accounts": frozenset({"admin"}),
     # reference data (the "Référentiel"): who sets the municipality up and keeps it

@@ -18,10 +18,10 @@ from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
-from projections.handlers.audit import payload_changes
-from projections.handlers.portfolio import evidence_doc, grid_criteria
 from projections.schema import TABLES
 from projections.store import ViewStore
+from projections.views.audit.handlers import payload_changes
+from projections.views.portfolio.handlers import evidence_doc, grid_criteria
 
 # Projects whose approval reserved their workload: from approval to the end (a
 # cancelled one gave it back) — the statuses of domain.arbitration.ACTIVE.

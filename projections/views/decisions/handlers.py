@@ -11,9 +11,9 @@ from math import ceil
 from typing import Any
 
 from domain.sessions import Session
-from projections.handlers.audit import dumps, plain
-from projections.handlers.portfolio import ensure_consolidated, evidence_doc, x100
-from projections.projector import Batch, Meta, cents, document, on
+from projections.registry import Batch, Meta, cents, document, on
+from projections.views.audit.handlers import dumps, plain
+from projections.views.portfolio.handlers import ensure_consolidated, evidence_doc, x100
 
 
 def _session(batch: Batch, m: Meta) -> dict[str, Any]:

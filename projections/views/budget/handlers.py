@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.budget import Envelope, ProjectBudget
-from projections.projector import Batch, Meta, cents, document, on
+from projections.registry import Batch, Meta, cents, document, on
 
 
 def _key(year: int, section: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from projections.projector import Batch, Meta, document, on_every_event
+from projections.registry import Batch, Meta, document, on_every_event
 
 BASE_FIELDS = {
     "originator_id",

@@ -14,8 +14,8 @@ from domain.scores import ScoreSheet
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
 from domain.values import Family
-from projections.handlers.audit import dumps, plain
-from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
+from projections.registry import BEFORE_FLUSH, Batch, Meta, cents, document, on
+from projections.views.audit.handlers import dumps, plain
 
 
 def _content_doc(content: Any) -> dict[str, Any]:

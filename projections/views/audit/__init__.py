@@ -1,0 +1,1 @@
+from projections.views.audit import handlers  # noqa: F401

@@ -1,0 +1,1 @@
+from projections.views.budget import handlers  # noqa: F401

@@ -1,0 +1,1 @@
+from projections.views.decisions import handlers  # noqa: F401

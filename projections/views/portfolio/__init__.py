@@ -1,0 +1,1 @@
+from projections.views.portfolio import handlers  # noqa: F401

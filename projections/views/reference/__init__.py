@@ -1,0 +1,1 @@
+from projections.views.reference import handlers  # noqa: F401

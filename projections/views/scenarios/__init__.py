@@ -1,0 +1,1 @@
+from projections.views.scenarios import handlers  # noqa: F401

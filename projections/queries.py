@@ -18,155 +18,20 @@ from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
+from projections.records import CENT, eur, score
 from projections.schema import TABLES
 from projections.store import ViewStore
 from projections.views.audit.handlers import payload_changes
+from projections.views.portfolio import queries as _portfolio
 from projections.views.portfolio.handlers import evidence_doc, grid_criteria
 
 # Projects whose approval reserved their workload: from approval to the end (a
 # cancelled one gave it back) — the statuses of domain.arbitration.ACTIVE.
 ACTIVE_STATUSES = tuple(sorted(s.value for s in ACTIVE))
-CENT = Decimal("0.01")
-
-
-def eur(c: int | None) -> Decimal | None:
-    """Integer cents as exact euros."""
-    return None if c is None else (Decimal(c) / 100).quantize(CENT)
-
-
-def score(x100: int | None) -> Decimal | None:
-    return None if x100 is None else (Decimal(x100) / 100).quantize(CENT)
 
 
 def _docs(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
-
-
-# --- portfolio ---------------------------------------------------------------------------
-
-
-def portfolio(
-    store: ViewStore,
-    *,
-    status: str | None = None,
-    pole: str | None = None,
-    direction: str | None = None,
-    axis: str | None = None,
-    year: int | None = None,
-    grid_version: int | None = None,
-) -> list[dict[str, Any]]:
-    """Proposals with status, estimates, value, risk and rank; filters combine (AND)."""
-    if grid_version is None:
-        base = (
-            "SELECT p.code, p.title, p.direction, p.pole, p.axis, p.status, p.revision, p.mandatory, "
-            "p.value_x100, p.risk_x100, p.grid_version, p.evaluators, p.stale, p.outcome, p.ap_c, "
-            "p.progress_x100, p.cost_inv_c, p.cost_ope_c, p.days, p.first_year, p.last_year, p.session, "
-            "p.updated_position FROM {proposals} p"
-        )
-        params: list[Any] = []
-    else:
-        base = (
-            "SELECT p.code, p.title, p.direction, p.pole, p.axis, p.status, p.revision, p.mandatory, "
-            "v.value_x100, v.risk_x100, v.grid_version, v.evaluators, p.stale, p.outcome, p.ap_c, "
-            "p.progress_x100, p.cost_inv_c, p.cost_ope_c, p.days, p.first_year, p.last_year, p.session, "
-            "p.updated_position FROM {proposals} p JOIN {proposal_values} v ON v.proposal = p.code AND v.grid_version = ?"
-        )
-        params = [grid_version]
-    ranked = (
-        f"SELECT r.*, CASE WHEN r.value_x100 IS NULL THEN NULL ELSE "
-        f"RANK() OVER (ORDER BY CASE WHEN r.value_x100 IS NULL THEN 1 ELSE 0 END, r.value_x100 DESC) END AS rank "
-        f"FROM ({base}) r"
-    )
-    where, wp = [], []
-    for col, value in (("status", status), ("pole", pole), ("direction", direction)):
-        if value:
-            where.append(f"q.{col} = ?")
-            wp.append(value)
-    if axis:
-        where.append("q.code IN (SELECT proposal FROM {proposal_axes} WHERE axis = ?)")
-        wp.append(axis)
-    if year is not None:
-        where.append("q.code IN (SELECT proposal FROM {proposal_years} WHERE year = ?)")
-        wp.append(year)
-    sql = f"SELECT * FROM ({ranked}) q" + (
-        " WHERE " + " AND ".join(where) if where else ""
-    )
-    sql += " ORDER BY CASE WHEN q.value_x100 IS NULL THEN 1 ELSE 0 END, q.value_x100 DESC, q.code"
-    rows = store.fetchall(sql, params + wp)
-    return [
-        {
-            "code": r[0],
-            "title": r[1],
-            "direction": r[2],
-            "pole": r[3],
-            "axis": r[4],
-            "status": r[5],
-            "revision": r[6],
-            "mandatory": bool(r[7]),
-            "value": score(r[8]),
-            "risk": score(r[9]),
-            "grid_version": r[10],
-            "evaluators": r[11],
-            "stale_scores": r[12],
-            "outcome": r[13],
-            "ap": eur(r[14]),
-            "progress": score(r[15]),
-            "cost_investment": eur(r[16]),
-            "cost_operating": eur(r[17]),
-            "workload_days": r[18],
-            "first_year": r[19],
-            "last_year": r[20],
-            "session": r[21],
-            "position": r[22],
-            "rank": r[23],
-        }
-        for r in rows
-    ]
-
-
-def proposal(store: ViewStore, code: str) -> dict[str, Any] | None:
-    """Everything about one proposal: revisions, scores, decisions, budget, timeline."""
-    row = store.fetchone("SELECT doc FROM {proposals} WHERE code = ?", (code,))
-    if row is None:
-        return None
-    doc = json.loads(row[0])
-    doc["revisions"] = [
-        {
-            "position": r[0],
-            "revision": r[1],
-            "at": r[2],
-            "actor": r[3],
-            "reason": r[4],
-            "content": json.loads(r[5]),
-        }
-        for r in store.fetchall(
-            "SELECT position, revision, at, actor, reason, doc FROM {revisions} WHERE proposal = ? ORDER BY position",
-            (code,),
-        )
-    ]
-    history = []
-    for key, s in doc["scores"].items():
-        rev, grid, crit, evaluator = key.split("/", 3)
-        for entry, current in [*((h, False) for h in s["history"]), (s, True)]:
-            history.append(
-                {
-                    "position": entry["position"],
-                    "revision": int(rev),
-                    "grid_version": int(grid),
-                    "evaluator": evaluator,
-                    "criterion": crit,
-                    "level": entry["level"],
-                    "justification": entry["justification"],
-                    "at": entry["at"],
-                    "current": current,
-                    "stale": int(rev) != doc["revision"],
-                }
-            )
-    doc["score_history"] = sorted(history, key=lambda h: h["position"])
-    doc["decision_records"] = decision_history(store, proposal=code)
-    doc["budget"] = project_budget(store, code)
-    doc["timeline"] = audit_trail(store, aggregate=code, limit=500)["events"]
-    return doc  # type: ignore[no-any-return]
 
 
 # --- budget ------------------------------------------------------------------------------
@@ -958,3 +823,9 @@ def dump(
             rows, key=lambda r: tuple("" if v is None else str(v) for v in r)
         )
     return out
+
+
+# --- moved to their view (projections.views.<view>.queries), re-exported -----------------
+
+portfolio = _portfolio.portfolio
+proposal = _portfolio.proposal

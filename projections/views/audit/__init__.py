@@ -1,1 +1,7 @@
-from projections.views.audit import handlers  # noqa: F401
+"""The audit view: its tables (``tables``), handlers (``handlers``, registered at import)
+and queries (``queries``)."""
+
+from projections.views.audit import handlers  # noqa: F401 - registers the handlers
+from projections.views.audit.tables import TABLES
+
+__all__ = ["TABLES"]

@@ -1,1 +1,7 @@
-from projections.views.reference import handlers  # noqa: F401
+"""The reference view: its tables (``tables``), handlers (``handlers``, registered at import)
+and queries (``queries``)."""
+
+from projections.views.reference import handlers  # noqa: F401 - registers the handlers
+from projections.views.reference.tables import TABLES
+
+__all__ = ["TABLES"]

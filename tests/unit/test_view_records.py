@@ -1,0 +1,42 @@
+"""Each API response schema that serialises a view record declares exactly the keys of
+that record's public form (``as_dict``): the queries and the OpenAPI document cannot
+drift apart. Database-free: the records are built from sample values."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import pytest
+from marshmallow import Schema
+
+from projections.views.portfolio.tables import ProposalRow, RevisionRow
+from web.api import responses as r
+
+# (view record, the response schema of one of its items)
+PAIRS: list[tuple[type, type[Schema]]] = [
+    (ProposalRow, r.PortfolioRow),
+    (RevisionRow, r.Revision),
+]
+
+
+def sample(record: type) -> Any:
+    """A record with a value of its type in every field: ``1`` for numbers, ``"{}"``
+    for text (valid JSON, so a record decoding a JSON column works too)."""
+    values = [1 if str(f.type).startswith("int") else "{}" for f in fields(record)]
+    return record(*values)
+
+
+def declared(schema: type[Schema]) -> set[str]:
+    return {f.data_key or name for name, f in schema().fields.items()}
+
+
+@pytest.mark.parametrize(("record", "schema"), PAIRS, ids=lambda x: x.__name__)
+def test_schema_declares_the_record_public_fields(
+    record: type, schema: type[Schema]
+) -> None:
+    assert set(sample(record).as_dict()) == declared(schema)
+
+
+def test_every_pair_names_distinct_records() -> None:
+    assert len({record for record, _ in PAIRS}) == len(PAIRS)

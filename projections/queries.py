@@ -21,7 +21,7 @@ from domain.scoring import consolidate as consolidate_scores
 from projections.records import CENT, eur, score
 from projections.schema import TABLES
 from projections.store import ViewStore
-from projections.views.audit.handlers import payload_changes
+from projections.views.audit import queries as _audit
 from projections.views.portfolio import queries as _portfolio
 from projections.views.portfolio.handlers import evidence_doc, grid_criteria
 
@@ -569,74 +569,6 @@ def _doc(store: ViewStore, table: str, key: str, value: Any) -> dict[str, Any] |
     return None if row is None else json.loads(row[0])  # type: ignore[no-any-return]
 
 
-# --- audit trail -------------------------------------------------------------------------------
-
-
-def audit_trail(
-    store: ViewStore,
-    *,
-    actor: str | None = None,
-    aggregate: str | None = None,
-    event_type: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> dict[str, Any]:
-    """Events with position, time, actor, roles, origin, command, reason and changes."""
-    where, params = [], []
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if aggregate:  # the aggregate and its sub-records ("CODE/evaluator"): index ranges
-        where.append("(aggregate_key = ? OR (aggregate_key > ? AND aggregate_key < ?))")
-        params += [aggregate, aggregate + "/", aggregate + "0"]
-    if event_type:
-        where.append("(event_type = ? OR aggregate_type = ?)")
-        params += [event_type, event_type]
-    if since:
-        where.append("at >= ?")
-        params.append(since)
-    if until:
-        where.append("at <= ?")
-        params.append(until)
-    clause = " WHERE " + " AND ".join(where) if where else ""
-    if clause:
-        total = store.fetchone("SELECT count(*) FROM {events}" + clause, params)[0]  # type: ignore[index]
-    else:  # positions are gap-free: the newest one is the count
-        total = store.fetchone("SELECT COALESCE(MAX(position), 0) FROM {events}")[0]  # type: ignore[index]
-    rows = store.fetchall(
-        "SELECT position, notification_id, at, actor, roles, origin, command, idem_key, reason, aggregate_type, "
-        "aggregate_id, aggregate_key, version, event_type, changes, payload FROM {events}"
-        + clause
-        + " ORDER BY position DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
-    return {
-        "total": total,
-        "events": [
-            {
-                "position": r[0],
-                "notification_id": r[1],
-                "at": r[2],
-                "actor": r[3],
-                "roles": r[4].split(",") if r[4] else [],
-                "origin": r[5],
-                "command": r[6],
-                "idempotency_key": r[7],
-                "reason": r[8],
-                "aggregate_type": r[9],
-                "aggregate_id": r[10],
-                "aggregate": r[11],
-                "version": r[12],
-                "event_type": r[13],
-                "changes": payload_changes(json.loads(r[14]), r[15]),
-            }
-            for r in rows
-        ],
-    }
-
-
 # --- reference ------------------------------------------------------------------------------------
 
 
@@ -829,3 +761,4 @@ def dump(
 
 portfolio = _portfolio.portfolio
 proposal = _portfolio.proposal
+audit_trail = _audit.audit_trail

@@ -10,6 +10,7 @@ arrive in the record's fields by name (:func:`fetch`), never by a column index. 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import fields
 from decimal import Decimal
@@ -70,3 +71,23 @@ def fetch_one(
 ) -> R | None:
     rows = fetch(store, record, sql, params)
     return rows[0] if rows else None
+
+
+def documents(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """The JSON documents ``sql`` selects (``SELECT doc FROM …``), decoded."""
+    return [json.loads(doc) for (doc,) in store.fetchall(sql, params)]
+
+
+def document(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The one JSON document ``sql`` selects, decoded, or None."""
+    found = documents(store, sql, params)
+    return found[0] if found else None
+
+
+def value(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The one value ``sql`` selects (first row's only column), or None without a row."""
+    rows = store.fetchall(sql, params)
+    if not rows:
+        return None
+    (only,) = rows[0]
+    return only

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from marshmallow import Schema
 
+from projections.views.audit.tables import AuditEventRow
 from projections.views.portfolio.tables import ProposalRow, RevisionRow
 from web.api import responses as r
 
@@ -17,14 +18,25 @@ from web.api import responses as r
 PAIRS: list[tuple[type, type[Schema]]] = [
     (ProposalRow, r.PortfolioRow),
     (RevisionRow, r.Revision),
+    (AuditEventRow, r.AuditEvent),
 ]
+# Fields whose sample must be a particular JSON text.
+SAMPLES: dict[type, dict[str, Any]] = {
+    AuditEventRow: {"changes": "[]"},
+}
 
 
 def sample(record: type) -> Any:
     """A record with a value of its type in every field: ``1`` for numbers, ``"{}"``
-    for text (valid JSON, so a record decoding a JSON column works too)."""
-    values = [1 if str(f.type).startswith("int") else "{}" for f in fields(record)]
-    return record(*values)
+    for text (valid JSON, so a record decoding a JSON column works too), or the
+    value ``SAMPLES`` gives."""
+    given = SAMPLES.get(record, {})
+    return record(
+        *(
+            given.get(f.name, 1 if str(f.type).startswith("int") else "{}")
+            for f in fields(record)
+        )
+    )
 
 
 def declared(schema: type[Schema]) -> set[str]:

@@ -22,6 +22,7 @@ from projections.records import CENT, eur, score
 from projections.schema import TABLES
 from projections.store import ViewStore
 from projections.views.audit import queries as _audit
+from projections.views.budget import queries as _budget
 from projections.views.portfolio import queries as _portfolio
 from projections.views.portfolio.handlers import evidence_doc, grid_criteria
 
@@ -32,196 +33,6 @@ ACTIVE_STATUSES = tuple(sorted(s.value for s in ACTIVE))
 
 def _docs(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
-
-
-# --- budget ------------------------------------------------------------------------------
-
-
-def envelopes(store: ViewStore, year: int | None = None) -> list[dict[str, Any]]:
-    """Envelopes per year and section: BP, DM, total, allocated, available, overrides."""
-    sql = "SELECT year, section, bp_c, dm_c, total_c, allocated_c, overrides FROM {envelopes}"
-    rows = store.fetchall(
-        sql
-        + (" WHERE year = ?" if year is not None else "")
-        + " ORDER BY year, section",
-        (year,) if year is not None else (),
-    )
-    return [
-        {
-            "year": r[0],
-            "section": r[1],
-            "bp": eur(r[2]),
-            "dm": eur(r[3]),
-            "total": eur(r[4]),
-            "allocated": eur(r[5]),
-            "available": eur(r[4] - r[5]),
-            "overrides": r[6],
-        }
-        for r in rows
-    ]
-
-
-def budget_lines(
-    store: ViewStore,
-    *,
-    year: int | None = None,
-    section: str | None = None,
-    pole: str | None = None,
-    axis: str | None = None,
-    direction: str | None = None,
-    proposal: str | None = None,
-) -> list[dict[str, Any]]:
-    """One row per project × year × section, with pôle, direction and axis."""
-    sql = (
-        "SELECT l.proposal, p.title, p.pole, p.direction, p.axis, l.year, l.section, b.ap_initial_c, b.ap_c, "
-        "l.cp_initial_c, l.cp_c, l.committed_c, l.paid_c, l.override_alloc, l.override_commit, l.override_pay, p.status "
-        "FROM {project_lines} l JOIN {project_budgets} b ON b.proposal = l.proposal "
-        "JOIN {proposals} p ON p.code = l.proposal"
-    )
-    where, params = [], []
-    for col, value in (
-        ("l.year", year),
-        ("l.section", section),
-        ("p.pole", pole),
-        ("p.axis", axis),
-        ("p.direction", direction),
-        ("l.proposal", proposal),
-    ):
-        if value is not None:
-            where.append(f"{col} = ?")
-            params.append(value)
-    rows = store.fetchall(
-        sql
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY l.year, l.section, p.pole, p.axis, l.proposal",
-        params,
-    )
-    return [
-        {
-            "proposal": r[0],
-            "title": r[1],
-            "pole": r[2],
-            "direction": r[3],
-            "axis": r[4],
-            "year": r[5],
-            "section": r[6],
-            "ap_voted": eur(r[7]),
-            "ap_current": eur(r[8]),
-            "ap_revisions": eur(r[8] - r[7]),
-            "cp_initial": eur(r[9]),
-            "cp": eur(r[10]),
-            "allocated": eur(r[10]),
-            "committed": eur(r[11]),
-            "paid": eur(r[12]),
-            "available": eur(r[10] - r[11]),
-            "override_allocation": bool(r[13]),
-            "override_commitment": bool(r[14]),
-            "override_payment": bool(r[15]),
-            "status": r[16],
-        }
-        for r in rows
-    ]
-
-
-MONEY_FIELDS = ("cp", "allocated", "committed", "paid", "available")
-
-
-def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
-    """Lines, envelopes and totals per year × section, pôle, axis and overall (to the cent)."""
-    lines = budget_lines(store, **filters)
-    year = filters.get("year")
-    env = envelopes(store, year)
-    if filters.get("section"):
-        env = [e for e in env if e["section"] == filters["section"]]
-    return {"lines": lines, "envelopes": env, **budget_totals(lines)}
-
-
-def budget_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """Totals of budget lines per year × section, pôle, axis, direction and overall."""
-    totals: dict[str, dict[str, dict[str, Decimal]]] = {
-        "year_section": {},
-        "pole": {},
-        "axis": {},
-        "direction": {},
-    }
-    overall = {f: Decimal("0.00") for f in MONEY_FIELDS}
-    for line in lines:
-        keys = {
-            "year_section": f"{line['year']}/{line['section']}",
-            "pole": line["pole"],
-            "axis": line["axis"] or "-",
-            "direction": line["direction"],
-        }
-        for level, key in keys.items():
-            bucket = totals[level].setdefault(
-                key, {f: Decimal("0.00") for f in MONEY_FIELDS}
-            )
-            for f in MONEY_FIELDS:
-                bucket[f] += line[f]
-        for f in MONEY_FIELDS:
-            overall[f] += line[f]
-    return {"totals": totals, "total": overall}
-
-
-def project_budget(store: ViewStore, code: str) -> dict[str, Any] | None:
-    """A project's AP, CP lines, commitments and payments."""
-    row = store.fetchone(
-        "SELECT doc FROM {project_budgets} WHERE proposal = ?", (code,)
-    )
-    if row is None:
-        return None
-    doc = json.loads(row[0])
-    return {
-        "ap_voted": eur(doc["ap_initial_c"]),
-        "ap": eur(doc["ap_c"]),
-        "session": doc["session"],
-        "revisions": [{**r, "ap": eur(r["ap_c"])} for r in doc["revisions"]],
-        "lines": budget_lines(store, proposal=code),
-        "commitments": [
-            {
-                "reference": ref,
-                "year": c["year"],
-                "section": c["section"],
-                "amount": eur(c["amount_c"]),
-                "paid": eur(c["paid_c"]),
-                "on": c["on"],
-                "supplier": c["supplier"],
-                "override_reason": c["override_reason"],
-                "position": c["position"],
-            }
-            for ref, c in sorted(doc["commitments"].items())
-        ],
-        "payments": [
-            {
-                "reference": ref,
-                "commitment": x["commitment"],
-                "amount": eur(x["amount_c"]),
-                "on": x["on"],
-                "override_reason": x["override_reason"],
-                "position": x["position"],
-            }
-            for ref, x in sorted(doc["payments"].items())
-        ],
-    }
-
-
-def budget_moves(store: ViewStore) -> list[dict[str, Any]]:
-    """BP and DM movements, in ledger order."""
-    return [
-        {
-            "position": r[0],
-            "year": r[1],
-            "section": r[2],
-            "kind": r[3],
-            "amount": eur(r[4]),
-            "deliberation": r[5],
-            "on": r[6],
-            "actor": r[7],
-        }
-        for r in store.fetchall(
-            "SELECT position, year, section, kind, amount_c, deliberation, on_date, actor FROM {envelope_moves} ORDER BY position"
-        )
-    ]
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -762,3 +573,10 @@ def dump(
 portfolio = _portfolio.portfolio
 proposal = _portfolio.proposal
 audit_trail = _audit.audit_trail
+envelopes = _budget.envelopes
+budget_lines = _budget.budget_lines
+budget_consumption = _budget.budget_consumption
+budget_totals = _budget.budget_totals
+project_budget = _budget.project_budget
+budget_moves = _budget.budget_moves
+MONEY_FIELDS = _budget.MONEY_FIELDS

@@ -11,6 +11,7 @@ import pytest
 from marshmallow import Schema
 
 from projections.views.audit.tables import AuditEventRow
+from projections.views.budget.tables import BudgetLineRow, EnvelopeRow, MoveRow
 from projections.views.portfolio.tables import ProposalRow, RevisionRow
 from web.api import responses as r
 
@@ -19,6 +20,9 @@ PAIRS: list[tuple[type, type[Schema]]] = [
     (ProposalRow, r.PortfolioRow),
     (RevisionRow, r.Revision),
     (AuditEventRow, r.AuditEvent),
+    (EnvelopeRow, r.Envelope),
+    (BudgetLineRow, r.BudgetLine),
+    (MoveRow, r.Move),
 ]
 # Fields whose sample must be a particular JSON text.
 SAMPLES: dict[type, dict[str, Any]] = {

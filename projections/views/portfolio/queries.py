@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from projections.records import fetch, select
 from projections.views.audit.queries import audit_trail
+from projections.views.budget.queries import project_budget
 from projections.views.portfolio.tables import ProposalRow, RevisionRow
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def proposal(store: ViewStore, code: str) -> dict[str, Any] | None:
     doc["revisions"] = [r.as_dict() for r in revisions(store, code)]
     doc["score_history"] = score_history(doc)
     doc["decision_records"] = q.decision_history(store, proposal=code)
-    doc["budget"] = q.project_budget(store, code)
+    doc["budget"] = project_budget(store, code)
     doc["timeline"] = audit_trail(store, aggregate=code, limit=500)["events"]
     return doc  # type: ignore[no-any-return]
 

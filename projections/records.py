@@ -84,7 +84,7 @@ def document(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
     return found[0] if found else None
 
 
-def value(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
+def scalar(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
     """The one value ``sql`` selects (first row's only column), or None without a row."""
     rows = store.fetchall(sql, params)
     if not rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from projections.records import fetch, select, value
+from projections.records import fetch, scalar, select
 from projections.views.audit.tables import AuditEventRow
 
 if TYPE_CHECKING:
@@ -41,9 +41,9 @@ def audit_trail(
         params.append(until)
     clause = " WHERE " + " AND ".join(where) if where else ""
     if clause:
-        total = value(store, "SELECT count(*) FROM {events}" + clause, params)
+        total = scalar(store, "SELECT count(*) FROM {events}" + clause, params)
     else:  # positions are gap-free: the newest one is the count
-        total = value(store, "SELECT COALESCE(MAX(position), 0) FROM {events}")
+        total = scalar(store, "SELECT COALESCE(MAX(position), 0) FROM {events}")
     rows = fetch(
         store,
         AuditEventRow,

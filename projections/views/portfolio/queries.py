@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from projections.records import fetch, select
+from projections.records import document, fetch, select
 from projections.views.audit.queries import audit_trail
 from projections.views.budget.queries import project_budget
+from projections.views.decisions.queries import decision_history
 from projections.views.portfolio.tables import ProposalRow, RevisionRow
 
 if TYPE_CHECKING:
@@ -78,15 +78,12 @@ def revisions(store: ViewStore, code: str) -> list[RevisionRow]:
 
 def proposal(store: ViewStore, code: str) -> dict[str, Any] | None:
     """Everything about one proposal: revisions, scores, decisions, budget, timeline."""
-    from projections import queries as q  # the other views' queries, until they move
-
-    row = store.fetchone("SELECT doc FROM {proposals} WHERE code = ?", (code,))
-    if row is None:
+    doc = document(store, "SELECT doc FROM {proposals} WHERE code = ?", (code,))
+    if doc is None:
         return None
-    doc = json.loads(row[0])
     doc["revisions"] = [r.as_dict() for r in revisions(store, code)]
     doc["score_history"] = score_history(doc)
-    doc["decision_records"] = q.decision_history(store, proposal=code)
+    doc["decision_records"] = decision_history(store, proposal=code)
     doc["budget"] = project_budget(store, code)
     doc["timeline"] = audit_trail(store, aggregate=code, limit=500)["events"]
     return doc  # type: ignore[no-any-return]

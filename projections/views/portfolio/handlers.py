@@ -14,8 +14,16 @@ from domain.scores import ScoreSheet
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
 from domain.values import Family
-from projections.handlers.audit import dumps, plain
-from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
+from projections.registry import BEFORE_FLUSH, Batch, Meta, cents, document, on
+from projections.views.audit.handlers import dumps, plain
+from projections.views.portfolio.tables import (
+    PROPOSAL_AXES,
+    PROPOSAL_VALUES,
+    PROPOSAL_YEARS,
+    PROPOSALS,
+    REVISIONS,
+    WORKLOADS,
+)
 
 
 def _content_doc(content: Any) -> dict[str, Any]:
@@ -102,14 +110,14 @@ def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
     batch.put("proposals", (e.code,), doc)
     batch.append(
         "revisions",
-        (
-            m.position,
-            e.code,
-            1,
-            m.at,
-            m.context.actor,
-            m.context.reason,
-            _json(content),
+        REVISIONS.row(
+            position=m.position,
+            proposal=e.code,
+            revision=1,
+            at=m.at,
+            actor=m.context.actor,
+            reason=m.context.reason,
+            doc=_json(content),
         ),
     )
 
@@ -124,14 +132,14 @@ def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
     _status(doc, _after(e), m)
     batch.append(
         "revisions",
-        (
-            m.position,
-            doc["code"],
-            e.revision,
-            m.at,
-            m.context.actor,
-            m.context.reason,
-            _json(doc["content"]),
+        REVISIONS.row(
+            position=m.position,
+            proposal=doc["code"],
+            revision=e.revision,
+            at=m.at,
+            actor=m.context.actor,
+            reason=m.context.reason,
+            doc=_json(doc["content"]),
         ),
     )
 
@@ -364,33 +372,33 @@ def _row(d: dict[str, Any]) -> tuple[Any, ...]:
     costs = d["costs"]
     years = sorted({c["year"] for c in costs} | {w["year"] for w in d["workloads"]})
     axes = d["content"]["axes"]
-    return (
-        d["code"],
-        d["content"]["title"],
-        d["direction"],
-        d["pole"],
-        axes[0]["axis"] if axes else None,
-        d["status"],
-        d["revision"],
-        int(d["content"]["mandatory"]),
-        d["referent"],
-        d["session"],
-        years[0] if years else None,
-        years[-1] if years else None,
-        sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
-        sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
-        sum(w["days"] for w in d["workloads"]),
-        d.get("value_x100"),
-        d.get("risk_x100"),
-        d.get("grid_version"),
-        d.get("evaluators", 0),
-        d.get("stale", 0),
-        d["decisions"][-1]["outcome"] if d["decisions"] else None,
-        d["ap_c"],
-        d["progress_x100"],
-        d["planned_start"],
-        d["planned_end"],
-        d["updated_position"],
+    return PROPOSALS.row(
+        code=d["code"],
+        title=d["content"]["title"],
+        direction=d["direction"],
+        pole=d["pole"],
+        axis=axes[0]["axis"] if axes else None,
+        status=d["status"],
+        revision=d["revision"],
+        mandatory=int(d["content"]["mandatory"]),
+        referent=d["referent"],
+        session=d["session"],
+        first_year=years[0] if years else None,
+        last_year=years[-1] if years else None,
+        cost_inv_c=sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
+        cost_ope_c=sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
+        days=sum(w["days"] for w in d["workloads"]),
+        value_x100=d.get("value_x100"),
+        risk_x100=d.get("risk_x100"),
+        grid_version=d.get("grid_version"),
+        evaluators=d.get("evaluators", 0),
+        stale=d.get("stale", 0),
+        outcome=d["decisions"][-1]["outcome"] if d["decisions"] else None,
+        ap_c=d["ap_c"],
+        progress_x100=d["progress_x100"],
+        planned_start=d["planned_start"],
+        planned_end=d["planned_end"],
+        updated_position=d["updated_position"],
     )
 
 
@@ -401,24 +409,27 @@ def _children(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]
     )
     return {
         "proposal_values": [
-            (
-                code,
-                int(g),
-                d["revision"],
-                v["value_x100"],
-                v["risk_x100"],
-                v["evaluators"],
-                int(v["complete"]),
+            PROPOSAL_VALUES.row(
+                proposal=code,
+                grid_version=int(g),
+                revision=d["revision"],
+                value_x100=v["value_x100"],
+                risk_x100=v["risk_x100"],
+                evaluators=v["evaluators"],
+                complete=int(v["complete"]),
             )
             for g, v in d["consolidated"].items()
             if v["evaluators"]
         ],
         "proposal_axes": [
-            (code, a["axis"], a["indicator"])
+            PROPOSAL_AXES.row(proposal=code, axis=a["axis"], indicator=a["indicator"])
             for a in {a["axis"]: a for a in d["content"]["axes"]}.values()
         ],
-        "proposal_years": [(code, y) for y in years],
-        "workloads": [(code, w["team"], w["year"], w["days"]) for w in d["workloads"]],
+        "proposal_years": [PROPOSAL_YEARS.row(proposal=code, year=y) for y in years],
+        "workloads": [
+            WORKLOADS.row(proposal=code, team=w["team"], year=w["year"], days=w["days"])
+            for w in d["workloads"]
+        ],
     }
 
 

@@ -97,9 +97,10 @@ def measure(
 ) -> dict[str, Any]:
     from ledger.app import open_ledger
     from ledger.log import read_log
-    from projections.projector import Projector, load_handlers
+    from projections.projector import Projector
     from projections.service import ReadModel
     from projections.store import SQLiteViewStore
+    from projections.views import load_handlers
 
     settings = settings_for(backend, scale, workdir)
     ledger = open_ledger(settings)

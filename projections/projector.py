@@ -1,7 +1,7 @@
 """The one code path of the read side: follow, rebuild and replay as of a position.
 
 A :class:`Projector` reads the log in batches (``ledger.log``), hands every event to the
-handlers registered for its class (``projections.handlers``), and writes everything a
+handlers the views registered for its class (``projections.registry``), and writes everything a
 batch changed — documents, derived rows, appended rows and the tracking position of
 every view — in one transaction. The tracking row must still hold the batch's starting
 position when it commits, so a duplicate or out-of-order batch is refused and rolled
@@ -23,9 +23,22 @@ from typing import Any
 
 import orjson
 
-from domain.values import CommandContext
 from ledger.log import Cursor, LogEntry, read_batch
 from projections.election import election_for
+from projections.registry import (  # noqa: F401 - the handler-facing API, re-exported
+    ANY_EVENT,
+    BEFORE_FLUSH,
+    CHILDREN_OF,
+    HANDLERS,
+    ROW_OF,
+    Handler,
+    Meta,
+    cents,
+    document,
+    iso,
+    on,
+    on_every_event,
+)
 from projections.schema import BY_NAME, DERIVED, VIEWS, Table
 from projections.store import ViewStore
 
@@ -40,70 +53,6 @@ class OutOfOrder(Exception):
 
 class ProjectionError(Exception):
     """A handler failed: processing stops and says which event."""
-
-
-def iso(dt: datetime) -> str:
-    """Fixed-width UTC ISO time (sorts as text): ``2026-03-17T09:00:00.000000Z``."""
-    if dt.utcoffset():
-        dt = dt.astimezone(UTC)
-    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def cents(amount: Any) -> int:
-    """Exact euros (Decimal with ≤ 2 decimals) as integer cents."""
-    return int(amount * 100)
-
-
-@dataclass(slots=True)
-class Meta:
-    """Where and how an event was recorded; ``key`` is its aggregate's natural key."""
-
-    position: int
-    notification_id: int
-    at: str
-    context: CommandContext
-    topic: str
-    state: bytes
-    key: str = ""
-
-
-# --- handler registry ------------------------------------------------------------------
-
-Handler = Callable[["Batch", Any, Meta], None]
-HANDLERS: dict[type, list[Handler]] = {}
-ANY_EVENT: list[Handler] = []
-ROW_OF: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
-CHILDREN_OF: dict[
-    str, Callable[[Batch, dict[str, Any]], dict[str, list[tuple[Any, ...]]]]
-] = {}
-BEFORE_FLUSH: list[Callable[[Batch], None]] = []
-
-
-def on(*event_classes: type) -> Callable[[Handler], Handler]:
-    """Register a handler for event classes (the only place each is handled)."""
-
-    def register(func: Handler) -> Handler:
-        for cls in event_classes:
-            HANDLERS.setdefault(cls, []).append(func)
-        return func
-
-    return register
-
-
-def on_every_event(func: Handler) -> Handler:
-    ANY_EVENT.append(func)
-    return func
-
-
-def document(
-    table: str,
-    row: Callable[[dict[str, Any]], tuple[Any, ...]],
-    children: Callable[..., dict[str, list[tuple[Any, ...]]]] | None = None,
-) -> None:
-    """Declare how a document table's row (and derived rows) come from its documents."""
-    ROW_OF[table] = row
-    if children is not None:
-        CHILDREN_OF[table] = children
 
 
 # --- the unit of work ------------------------------------------------------------------
@@ -617,11 +566,6 @@ class Projector:
         while not stop.is_set():
             if self.catch_up(wait=None) == 0:
                 wait(poll)
-
-
-def load_handlers() -> None:
-    """Import every handler module (registration happens at import)."""
-    from projections import handlers  # noqa: F401
 
 
 def wait_for(

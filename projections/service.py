@@ -31,11 +31,11 @@ from projections.election import ElectionTimeout
 from projections.projector import (
     ProjectionError,
     Projector,
-    load_handlers,
     wait_for,
 )
 from projections.schema import VIEWS
 from projections.store import SQLiteViewStore, ViewStore, open_store
+from projections.views import load_handlers
 
 log = logging.getLogger(__name__)
 

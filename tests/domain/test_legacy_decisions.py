@@ -23,8 +23,9 @@ from domain.proposals import Proposal
 from domain.sessions import Session
 from ledger.app import Ledger, open_ledger
 from projections import queries as q
-from projections.projector import Projector, load_handlers
+from projections.projector import Projector
 from projections.store import SQLiteViewStore
+from projections.views import load_handlers
 from tests.conftest import make_settings
 from tests.domain.builders import CHAIR, DSI, YEAR, Town, by, criterion
 

@@ -22,8 +22,9 @@ from domain.errors import AxisHasOpenIndicators, PoleHasOpenDirections
 from domain.organisation import Pole
 from ledger.app import Ledger, open_ledger
 from projections import reference_queries as rq
-from projections.projector import Projector, load_handlers
+from projections.projector import Projector
 from projections.store import SQLiteViewStore
+from projections.views import load_handlers
 from tests.conftest import make_settings
 from tests.domain.builders import DSI, Town, by, names_since, refused
 

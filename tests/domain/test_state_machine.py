@@ -86,8 +86,9 @@ from domain.sessions import Session, SessionStatus
 from domain.values import CommandContext, Origin
 from ledger.app import Ledger, open_ledger
 from projections import queries as q
-from projections.projector import Projector, load_handlers
+from projections.projector import Projector
 from projections.store import SQLiteViewStore, ViewStore
+from projections.views import load_handlers
 from tests.conftest import make_settings
 from tests.domain.builders import (
     CHAIR,

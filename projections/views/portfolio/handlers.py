@@ -9,13 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from domain.grids import Criterion, ScaleLevel
-from domain.proposals import Proposal
+from domain.proposals import Proposal, current_estimates, status_after
 from domain.scores import ScoreSheet
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
 from domain.values import Family
-from projections.handlers.audit import dumps, plain
-from projections.projector import BEFORE_FLUSH, Batch, Meta, cents, document, on
+from projections.registry import BEFORE_FLUSH, Batch, Meta, cents, document, on
+from projections.views.audit.handlers import dumps, plain
+from projections.views.portfolio.tables import (
+    PROPOSAL_AXES,
+    PROPOSAL_VALUES,
+    PROPOSAL_YEARS,
+    PROPOSALS,
+    REVISIONS,
+    WORKLOADS,
+)
 
 
 def _content_doc(content: Any) -> dict[str, Any]:
@@ -30,11 +38,21 @@ def _content_doc(content: Any) -> dict[str, Any]:
 def _estimates(doc: dict[str, Any]) -> None:
     """Current estimates: the DSI's for the current revision, else the referent's."""
     q = doc.get("qualification")
-    source = q if q and q["revision"] == doc["revision"] else doc["content"]
+    source = current_estimates(
+        doc["content"], q, q["revision"] if q else None, doc["revision"]
+    )
     doc["costs"] = source["costs"]
     doc["workloads"] = source["workloads"]
     doc["dependencies"] = source["dependencies"]
     doc["risks"] = source["risks"]
+
+
+def _after(e: Any) -> str:
+    """The status after a status-changing event (``domain.proposals.STATUS_AFTER``)."""
+    status = status_after(e)
+    if status is None:
+        raise ValueError(f"{type(e).__qualname__} keeps the status")
+    return status.value
 
 
 def _status(doc: dict[str, Any], status: str, m: Meta) -> None:
@@ -88,18 +106,18 @@ def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
         "updated_position": m.position,
     }
     _estimates(doc)
-    _status(doc, "draft", m)
+    _status(doc, _after(e), m)
     batch.put("proposals", (e.code,), doc)
     batch.append(
         "revisions",
-        (
-            m.position,
-            e.code,
-            1,
-            m.at,
-            m.context.actor,
-            m.context.reason,
-            _json(content),
+        REVISIONS.row(
+            position=m.position,
+            proposal=e.code,
+            revision=1,
+            at=m.at,
+            actor=m.context.actor,
+            reason=m.context.reason,
+            doc=_json(content),
         ),
     )
 
@@ -111,17 +129,17 @@ def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
     doc["revision"] = e.revision
     batch.mark("consolidate", doc["code"])
     _estimates(doc)
-    _status(doc, e.status.value, m)
+    _status(doc, _after(e), m)
     batch.append(
         "revisions",
-        (
-            m.position,
-            doc["code"],
-            e.revision,
-            m.at,
-            m.context.actor,
-            m.context.reason,
-            _json(doc["content"]),
+        REVISIONS.row(
+            position=m.position,
+            proposal=doc["code"],
+            revision=e.revision,
+            at=m.at,
+            actor=m.context.actor,
+            reason=m.context.reason,
+            doc=_json(doc["content"]),
         ),
     )
 
@@ -137,21 +155,21 @@ def qualified(batch: Batch, e: Proposal.Qualified, m: Meta) -> None:
     q.update(position=m.position, at=m.at, actor=m.context.actor)
     doc["qualification"] = q
     _estimates(doc)
-    _status(doc, "qualified", m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.PutOnAgenda)
 def put_on_agenda(batch: Batch, e: Proposal.PutOnAgenda, m: Meta) -> None:
     doc = _proposal(batch, m)
     doc["session"] = e.session
-    _status(doc, "on_agenda", m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.TakenOffAgenda)
 def taken_off(batch: Batch, e: Proposal.TakenOffAgenda, m: Meta) -> None:
     doc = _proposal(batch, m)
     doc["session"] = None
-    _status(doc, e.status.value, m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.Decided)
@@ -166,7 +184,7 @@ def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
         }
     )
     doc["session"] = None
-    _status(doc, e.outcome.value, m)
+    _status(doc, _after(e), m)
 
 
 @on(
@@ -179,21 +197,15 @@ def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
 )
 def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
     doc = _proposal(batch, m)
-    if isinstance(e, Proposal.Submitted):
-        status = "submitted"
-    elif isinstance(e, Proposal.Planned):
-        status = "planned"
+    if isinstance(e, Proposal.Planned):
         doc.update(planned_start=e.start.isoformat(), planned_end=e.end.isoformat())
     elif isinstance(e, Proposal.Started):
-        status = "in_progress"
         doc["started_on"] = e.on.isoformat()
     elif isinstance(e, Proposal.Completed):
-        status = "done"
         doc.update(done_on=e.on.isoformat(), progress_x100=10000)
-    else:
-        status = "withdrawn" if isinstance(e, Proposal.Withdrawn) else "cancelled"
+    elif isinstance(e, Proposal.Withdrawn | Proposal.Cancelled):
         doc["closing_reason"] = m.context.reason
-    _status(doc, status, m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.MilestoneSet)
@@ -360,33 +372,33 @@ def _row(d: dict[str, Any]) -> tuple[Any, ...]:
     costs = d["costs"]
     years = sorted({c["year"] for c in costs} | {w["year"] for w in d["workloads"]})
     axes = d["content"]["axes"]
-    return (
-        d["code"],
-        d["content"]["title"],
-        d["direction"],
-        d["pole"],
-        axes[0]["axis"] if axes else None,
-        d["status"],
-        d["revision"],
-        int(d["content"]["mandatory"]),
-        d["referent"],
-        d["session"],
-        years[0] if years else None,
-        years[-1] if years else None,
-        sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
-        sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
-        sum(w["days"] for w in d["workloads"]),
-        d.get("value_x100"),
-        d.get("risk_x100"),
-        d.get("grid_version"),
-        d.get("evaluators", 0),
-        d.get("stale", 0),
-        d["decisions"][-1]["outcome"] if d["decisions"] else None,
-        d["ap_c"],
-        d["progress_x100"],
-        d["planned_start"],
-        d["planned_end"],
-        d["updated_position"],
+    return PROPOSALS.row(
+        code=d["code"],
+        title=d["content"]["title"],
+        direction=d["direction"],
+        pole=d["pole"],
+        axis=axes[0]["axis"] if axes else None,
+        status=d["status"],
+        revision=d["revision"],
+        mandatory=int(d["content"]["mandatory"]),
+        referent=d["referent"],
+        session=d["session"],
+        first_year=years[0] if years else None,
+        last_year=years[-1] if years else None,
+        cost_inv_c=sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
+        cost_ope_c=sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
+        days=sum(w["days"] for w in d["workloads"]),
+        value_x100=d.get("value_x100"),
+        risk_x100=d.get("risk_x100"),
+        grid_version=d.get("grid_version"),
+        evaluators=d.get("evaluators", 0),
+        stale=d.get("stale", 0),
+        outcome=d["decisions"][-1]["outcome"] if d["decisions"] else None,
+        ap_c=d["ap_c"],
+        progress_x100=d["progress_x100"],
+        planned_start=d["planned_start"],
+        planned_end=d["planned_end"],
+        updated_position=d["updated_position"],
     )
 
 
@@ -397,24 +409,27 @@ def _children(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]
     )
     return {
         "proposal_values": [
-            (
-                code,
-                int(g),
-                d["revision"],
-                v["value_x100"],
-                v["risk_x100"],
-                v["evaluators"],
-                int(v["complete"]),
+            PROPOSAL_VALUES.row(
+                proposal=code,
+                grid_version=int(g),
+                revision=d["revision"],
+                value_x100=v["value_x100"],
+                risk_x100=v["risk_x100"],
+                evaluators=v["evaluators"],
+                complete=int(v["complete"]),
             )
             for g, v in d["consolidated"].items()
             if v["evaluators"]
         ],
         "proposal_axes": [
-            (code, a["axis"], a["indicator"])
+            PROPOSAL_AXES.row(proposal=code, axis=a["axis"], indicator=a["indicator"])
             for a in {a["axis"]: a for a in d["content"]["axes"]}.values()
         ],
-        "proposal_years": [(code, y) for y in years],
-        "workloads": [(code, w["team"], w["year"], w["days"]) for w in d["workloads"]],
+        "proposal_years": [PROPOSAL_YEARS.row(proposal=code, year=y) for y in years],
+        "workloads": [
+            WORKLOADS.row(proposal=code, team=w["team"], year=w["year"], days=w["days"])
+            for w in d["workloads"]
+        ],
     }
 
 

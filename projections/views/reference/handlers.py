@@ -19,8 +19,8 @@ from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Phase, Plan
 from domain.proposals import Proposal
-from projections.handlers.audit import plain
-from projections.projector import Batch, Meta, document, on
+from projections.registry import Batch, Meta, document, on
+from projections.views.audit.handlers import plain
 
 PHASES = tuple(p.value for p in Phase)  # the six phases, in their order
 

@@ -6,14 +6,14 @@ rules it overrode, the budget state, and the ledger positions of every event inv
 
 from __future__ import annotations
 
-from fractions import Fraction
-from math import ceil
+from decimal import Decimal
 from typing import Any
 
-from domain.sessions import Session
-from projections.handlers.audit import dumps, plain
-from projections.handlers.portfolio import ensure_consolidated, evidence_doc, x100
-from projections.projector import Batch, Meta, cents, document, on
+from domain.sessions import QuorumRule, Session
+from projections.registry import Batch, Meta, cents, document, on
+from projections.views.audit.handlers import dumps, plain
+from projections.views.decisions.tables import DECISIONS, SESSIONS, VOTES
+from projections.views.portfolio.handlers import ensure_consolidated, evidence_doc, x100
 
 
 def _session(batch: Batch, m: Meta) -> dict[str, Any]:
@@ -32,12 +32,8 @@ def grid_in_force(batch: Batch) -> int | None:
 
 
 def _required(doc: dict[str, Any]) -> int:
-    q, n = doc["quorum"], len(doc["voting"])
-    if q["kind"] == "majority":
-        return n // 2 + 1
-    if q["kind"] == "count":
-        return int(Fraction(q["value"]))
-    return ceil(Fraction(q["value"]) * n)
+    q = doc["quorum"]
+    return QuorumRule(q["kind"], Decimal(q["value"])).required(len(doc["voting"]))
 
 
 @on(Session.Convened)
@@ -123,7 +119,15 @@ def vote(batch: Batch, e: Session.VoteCast, m: Meta) -> None:
     }
     doc["vote_positions"].setdefault(e.proposal, []).append(m.position)
     batch.append(
-        "votes", (m.position, doc["code"], e.proposal, e.member, e.choice.value, m.at)
+        "votes",
+        VOTES.row(
+            position=m.position,
+            session=doc["code"],
+            proposal=e.proposal,
+            member=e.member,
+            choice=e.choice.value,
+            at=m.at,
+        ),
     )
 
 
@@ -194,32 +198,29 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         "value_x100": value_x100,
         "risk_x100": risk_x100,
     }
-    favourable = d.outcome.value in ("approved", "approved_with_conditions")
-    departs = (d.votes_for > d.votes_against and not favourable) or (
-        d.votes_against > d.votes_for and favourable
-    )
+    departs = d.departs_from_majority
     batch.append(
         "decisions",
-        (
-            m.position,
-            doc["code"],
-            d.proposal,
-            doc["on"],
-            m.at,
-            d.outcome.value,
-            cents(d.ap_amount) if d.ap_amount is not None else None,
-            d.grid_version,
-            d.revision,
-            d.scenario,
-            d.votes_for,
-            d.votes_against,
-            d.abstentions,
-            d.present_voting,
-            d.quorum_required,
-            int(departs),
-            int(d.override_reason is not None),
-            m.context.actor,
-            dumps(evidence),
+        DECISIONS.row(
+            position=m.position,
+            session=doc["code"],
+            proposal=d.proposal,
+            session_date=doc["on"],
+            decided_at=m.at,
+            outcome=d.outcome.value,
+            ap_c=cents(d.ap_amount) if d.ap_amount is not None else None,
+            grid_version=d.grid_version,
+            revision=d.revision,
+            scenario=d.scenario,
+            votes_for=d.votes_for,
+            votes_against=d.votes_against,
+            abstentions=d.abstentions,
+            present_voting=d.present_voting,
+            quorum_required=d.quorum_required,
+            departs=int(departs),
+            override=int(d.override_reason is not None),
+            chair=m.context.actor,
+            doc=dumps(evidence),
         ),
     )
 
@@ -237,13 +238,13 @@ def _present_voting(d: dict[str, Any]) -> int:
 
 document(
     "sessions",
-    lambda d: (
-        d["code"],
-        d["title"],
-        d["on"],
-        d["chair"],
-        d["status"],
-        d["quorum_required"],
-        _present_voting(d),
+    lambda d: SESSIONS.row(
+        code=d["code"],
+        title=d["title"],
+        on_date=d["on"],
+        chair=d["chair"],
+        status=d["status"],
+        quorum_required=d["quorum_required"],
+        present_voting=_present_voting(d),
     ),
 )

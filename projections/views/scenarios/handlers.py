@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.scenarios import Scenario
-from projections.handlers.audit import flatten
-from projections.projector import Batch, Meta, document, on
+from projections.registry import Batch, Meta, document, on
+from projections.views.audit.handlers import flatten
 
 
 @on(Scenario.Computed)

@@ -4,24 +4,21 @@ the event found."""
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
-import orjson
-
-from projections.projector import Batch, Meta, document, on_every_event
-
-BASE_FIELDS = {
-    "originator_id",
-    "originator_version",
-    "timestamp",
-    "context",
-    "originator_topic",
-}
-MAX_VALUE = 400
+from domain.proposals import STATUS_AFTER, Proposal, status_after
+from projections.registry import Batch, Meta, document, on_every_event
+from projections.views.audit.rendering import (  # noqa: F401 - other views use them from here
+    _SCALARS,
+    BASE_FIELDS,
+    _short,
+    dumps,
+    field_names,
+    flatten,
+    payload_changes,
+    plain,
+)
+from projections.views.audit.tables import AGGREGATES, EVENTS
 
 # Where each aggregate's current state lives in the views: (table, key from its label).
 STATE: dict[str, tuple[str, Any]] = {
@@ -45,16 +42,13 @@ SINGLE = {"Plan": "plan", "Municipality": "municipality", "Committee": "copil"}
 
 # Events whose effect on a state field is implied rather than carried.
 IMPLIED: dict[str, list[tuple[str, Any]]] = {
-    "Proposal.Submitted": [("status", "submitted")],
-    "Proposal.Qualified": [("status", "qualified")],
-    "Proposal.PutOnAgenda": [("status", "on_agenda")],
-    "Proposal.Decided": [("status", lambda e: e.outcome.value)],
-    "Proposal.Planned": [("status", "planned")],
-    "Proposal.Started": [("status", "in_progress")],
-    "Proposal.Completed": [("status", "done")],
-    "Proposal.Withdrawn": [("status", "withdrawn")],
-    "Proposal.Cancelled": [("status", "cancelled")],
-    "Proposal.TakenOffAgenda": [("status", lambda e: e.status.value)],
+    # a proposal's status after each event (the domain's STATUS_AFTER), but for its
+    # creation and its amendments, which carry it
+    **{
+        cls.__qualname__: [("status", lambda e: str(status_after(e)))]
+        for cls, after in STATUS_AFTER.items()
+        if after is not None and cls not in (Proposal.Drafted, Proposal.Amended)
+    },
     "Session.Opened": [("status", "open")],
     "Session.Closed": [("status", "closed")],
     "Account.Disabled": [("active", False)],
@@ -66,49 +60,6 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
     "Axis.Closed": [("status", "closed")],
     "Indicator.Closed": [("status", "closed")],
 }
-
-
-_SCALARS = (str, int, bool, type(None))
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def field_names(cls: type) -> tuple[str, ...]:
-    """Dataclass field names of ``cls`` (cached: ``dataclasses.fields`` is slow)."""
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
-    return names
-
-
-def plain(value: Any) -> Any:
-    """A short, JSON-able rendering of an event value."""
-    if isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: plain(getattr(value, name)) for name in field_names(type(value))}
-    return str(value)
-
-
-def dumps(value: Any) -> str:
-    """Compact, key-sorted JSON (orjson)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def _short(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        text = dumps(value)
-        return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
-    return value
 
 
 def natural_key(event: Any) -> str:
@@ -176,29 +127,6 @@ def changes(
 _MISSING = object()
 
 
-def flatten(value: Any) -> Any:
-    """A stored event value without its transcoding wrappers (``_type_``/``_data_``)."""
-    if isinstance(value, dict):
-        if set(value) == {"_type_", "_data_"}:
-            return flatten(value["_data_"])
-        return {k: flatten(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [flatten(v) for v in value]
-    return value
-
-
-def payload_changes(
-    tracked: list[dict[str, Any]], payload: str
-) -> list[dict[str, Any]]:
-    """The full change list of an audit row: tracked old → new, then the other fields."""
-    seen = {c["field"] for c in tracked}
-    state = orjson.loads(payload)
-    extra = [
-        {"field": name, "old": None, "new": _short(flatten(value))}
-        for name, value in state.items()
-        if name not in BASE_FIELDS and name not in seen and name != "class_version"
-    ]
-    return tracked + extra
 
 
 @on_every_event
@@ -211,25 +139,27 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
     ctx = meta.context
     batch.append(
         "events",
-        (
-            meta.position,
-            meta.notification_id,
-            meta.at,
-            ctx.actor,
-            ",".join(ctx.roles),
-            ctx.origin,
-            ctx.command,
-            ctx.key,
-            ctx.reason,
-            agg_type,
-            oid,
-            meta.key,
-            event.originator_version,
-            qualname,
-            dumps(changes(batch, event, agg_type, meta.key, qualname)),
-            meta.state.decode(),
+        EVENTS.row(
+            position=meta.position,
+            notification_id=meta.notification_id,
+            at=meta.at,
+            actor=ctx.actor,
+            roles=",".join(ctx.roles),
+            origin=ctx.origin,
+            command=ctx.command,
+            idem_key=ctx.key,
+            reason=ctx.reason,
+            aggregate_type=agg_type,
+            aggregate_id=oid,
+            aggregate_key=meta.key,
+            version=event.originator_version,
+            event_type=qualname,
+            changes=dumps(changes(batch, event, agg_type, meta.key, qualname)),
+            payload=meta.state.decode(),
         ),
     )
 
 
-document("aggregates", lambda d: (d["id"], d["type"], d["key"]))
+document(
+    "aggregates", lambda d: AGGREGATES.row(id=d["id"], type=d["type"], key=d["key"])
+)

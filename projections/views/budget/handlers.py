@@ -6,7 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from domain.budget import Envelope, ProjectBudget
-from projections.projector import Batch, Meta, cents, document, on
+from projections.registry import Batch, Meta, cents, document, on
+from projections.views.budget.tables import (
+    ALLOCATIONS,
+    COMMITMENTS,
+    ENVELOPE_MOVES,
+    ENVELOPES,
+    PAYMENTS,
+    PROJECT_BUDGETS,
+    PROJECT_LINES,
+)
 
 
 def _key(year: int, section: str) -> str:
@@ -32,16 +41,16 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
     )
     batch.append(
         "envelope_moves",
-        (
-            m.position,
-            e.year,
-            section,
-            "BP",
-            cents(e.amount),
-            e.deliberation,
-            e.on.isoformat(),
-            m.context.actor,
-            m.at,
+        ENVELOPE_MOVES.row(
+            position=m.position,
+            year=e.year,
+            section=section,
+            kind="BP",
+            amount_c=cents(e.amount),
+            deliberation=e.deliberation,
+            on_date=e.on.isoformat(),
+            actor=m.context.actor,
+            at=m.at,
         ),
     )
 
@@ -60,16 +69,16 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
     env["positions"].append(m.position)
     batch.append(
         "envelope_moves",
-        (
-            m.position,
-            env["year"],
-            env["section"],
-            "DM",
-            cents(e.delta),
-            e.deliberation,
-            e.on.isoformat(),
-            m.context.actor,
-            m.at,
+        ENVELOPE_MOVES.row(
+            position=m.position,
+            year=env["year"],
+            section=env["section"],
+            kind="DM",
+            amount_c=cents(e.delta),
+            deliberation=e.deliberation,
+            on_date=e.on.isoformat(),
+            actor=m.context.actor,
+            at=m.at,
         ),
     )
 
@@ -89,16 +98,16 @@ def allocated(batch: Batch, e: Envelope.Allocated, m: Meta) -> None:
     env["positions"].append(m.position)
     batch.append(
         "allocations",
-        (
-            m.position,
-            env["year"],
-            env["section"],
-            e.proposal,
-            cents(e.amount),
-            cents(e.previous),
-            e.override_reason,
-            m.context.actor,
-            m.at,
+        ALLOCATIONS.row(
+            position=m.position,
+            year=env["year"],
+            section=env["section"],
+            proposal=e.proposal,
+            amount_c=cents(e.amount),
+            previous_c=cents(e.previous),
+            override_reason=e.override_reason,
+            actor=m.context.actor,
+            at=m.at,
         ),
     )
     project = batch.doc("project_budgets", (e.proposal,))
@@ -114,14 +123,14 @@ def _alloc_total(env: dict[str, Any]) -> int:
 
 document(
     "envelopes",
-    lambda d: (
-        d["year"],
-        d["section"],
-        d["bp_c"],
-        d["dm_c"],
-        d["bp_c"] + d["dm_c"],
-        _alloc_total(d),
-        d["overrides"],
+    lambda d: ENVELOPES.row(
+        year=d["year"],
+        section=d["section"],
+        bp_c=d["bp_c"],
+        dm_c=d["dm_c"],
+        total_c=d["bp_c"] + d["dm_c"],
+        allocated_c=_alloc_total(d),
+        overrides=d["overrides"],
     ),
 )
 
@@ -256,45 +265,45 @@ def _lines(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
             if d["commitments"][x["commitment"]] in mine
         ]
         lines.append(
-            (
-                p,
-                int(year),
-                section,
-                d["cp_initial"].get(key, 0),
-                d["cp"].get(key, 0),
-                sum(c["amount_c"] for c in mine),
-                sum(c["paid_c"] for c in mine),
-                int(key in d["alloc_overrides"]),
-                int(any(c["override_reason"] for c in mine)),
-                int(any(x["override_reason"] for x in pays)),
+            PROJECT_LINES.row(
+                proposal=p,
+                year=int(year),
+                section=section,
+                cp_initial_c=d["cp_initial"].get(key, 0),
+                cp_c=d["cp"].get(key, 0),
+                committed_c=sum(c["amount_c"] for c in mine),
+                paid_c=sum(c["paid_c"] for c in mine),
+                override_alloc=int(key in d["alloc_overrides"]),
+                override_commit=int(any(c["override_reason"] for c in mine)),
+                override_pay=int(any(x["override_reason"] for x in pays)),
             )
         )
     return {
         "project_lines": lines,
         "commitments": [
-            (
-                p,
-                ref,
-                c["year"],
-                c["section"],
-                c["amount_c"],
-                c["paid_c"],
-                c["on"],
-                c["supplier"],
-                c["override_reason"],
-                c["position"],
+            COMMITMENTS.row(
+                proposal=p,
+                reference=ref,
+                year=c["year"],
+                section=c["section"],
+                amount_c=c["amount_c"],
+                paid_c=c["paid_c"],
+                on_date=c["on"],
+                supplier=c["supplier"],
+                override_reason=c["override_reason"],
+                position=c["position"],
             )
             for ref, c in d["commitments"].items()
         ],
         "payments": [
-            (
-                p,
-                ref,
-                x["commitment"],
-                x["amount_c"],
-                x["on"],
-                x["override_reason"],
-                x["position"],
+            PAYMENTS.row(
+                proposal=p,
+                reference=ref,
+                commitment=x["commitment"],
+                amount_c=x["amount_c"],
+                on_date=x["on"],
+                override_reason=x["override_reason"],
+                position=x["position"],
             )
             for ref, x in d["payments"].items()
         ],
@@ -303,12 +312,12 @@ def _lines(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
 
 document(
     "project_budgets",
-    lambda d: (
-        d["proposal"],
-        d["ap_initial_c"],
-        d["ap_c"],
-        len(d["revisions"]),
-        d["session"],
+    lambda d: PROJECT_BUDGETS.row(
+        proposal=d["proposal"],
+        ap_initial_c=d["ap_initial_c"],
+        ap_c=d["ap_c"],
+        revisions=len(d["revisions"]),
+        session=d["session"],
     ),
     _lines,
 )

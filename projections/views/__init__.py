@@ -1,0 +1,24 @@
+"""The views, one package each (``projections.views.<view>``): its tables
+(``tables.py``: the tables and the typed records its queries return), its event handlers
+(``handlers.py``) and its queries (``queries.py``).
+
+Importing this package registers every view's handlers (``projections.registry``) in the
+order the projector calls them: the audit trail first, so it sees the state each event
+found ("old" values). ``projections.schema.TABLES`` is the views' tables in this order.
+"""
+
+from projections.views import (
+    audit,
+    budget,
+    decisions,
+    portfolio,
+    reference,
+    scenarios,
+)
+
+VIEW_MODULES = (audit, budget, decisions, portfolio, reference, scenarios)
+
+
+def load_handlers() -> None:
+    """Nothing left to do: importing this package registered every view's handlers
+    (callers say so explicitly: the projector itself never imports the views)."""

@@ -1,0 +1,318 @@
+"""Reading the decisions view: COPIL sessions with their agenda's evidence, votes,
+decisions with what they recorded, teams' capacity against approved workloads, and the
+conflicts an approval would raise."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from domain.arbitration import ACTIVE, Conflict, dependency_conflicts, ordered
+from domain.arbitration import capacity_conflict as capacity_rule
+from domain.arbitration import envelope_conflict as envelope_rule
+from domain.evidence import fingerprint, shown_evidence_doc
+from domain.proposals import Dependency, DependencyKind, Status
+from domain.scoring import Evidence
+from domain.scoring import consolidate as consolidate_scores
+from domain.sessions import count_votes
+from projections.records import CENT, document, documents, fetch, scalar, select
+from projections.views.budget.queries import envelopes
+from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
+from projections.views.portfolio.handlers import evidence_doc, grid_criteria
+
+if TYPE_CHECKING:
+    from projections.store import ViewStore
+
+# Projects whose approval reserved their workload: from approval to the end (a
+# cancelled one gave it back) — the statuses of domain.arbitration.ACTIVE.
+ACTIVE_STATUSES = tuple(sorted(s.value for s in ACTIVE))
+
+
+def _session_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["attendance"] = attendance_journal(doc["attendance"])
+    doc.setdefault("removed", [])  # views built before it was kept: rebuild to fill
+    doc["present_voting"] = sum(1 for m in doc["present"] if m in doc["voting"])
+    doc["quorum_met"] = doc["present_voting"] >= doc["quorum_required"]
+    return doc
+
+
+def attendance_journal(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A session's attendance, one entry per event in ledger order: ``kind`` is
+    ``opened`` (``member`` None), ``arrived`` or ``left``; ``present`` is always the
+    list of members present just after the entry.
+
+    Views built before this shape stored a change as ``{"member", "present": bool}``;
+    they are read the same way (a rebuild rewrites them).
+    """
+    out: list[dict[str, Any]] = []
+    present: list[str] = []
+    for entry in entries:
+        if isinstance(entry["present"], bool):
+            member, arrived = entry["member"], entry["present"]
+            now = (
+                sorted({*present, member})
+                if arrived
+                else [m for m in present if m != member]
+            )
+            entry = {
+                "position": entry["position"],
+                "at": entry["at"],
+                "kind": "arrived" if arrived else "left",
+                "member": member,
+                "present": now,
+            }
+        elif "kind" not in entry:
+            entry = {**entry, "kind": "opened", "member": None}
+        present = entry["present"]
+        out.append(entry)
+    return out
+
+
+def sessions(store: ViewStore) -> list[dict[str, Any]]:
+    docs = documents(store, "SELECT doc FROM {sessions} ORDER BY on_date, code")
+    return [_session_doc(d) for d in docs]
+
+
+def session(store: ViewStore, code: str) -> dict[str, Any] | None:
+    """A session, with per agenda item the evidence the COPIL sees on the session's
+    grid version (``evidence``) and the decisions with what they recorded."""
+    found = _doc(store, "sessions", "code", code)
+    if found is None:
+        return None
+    doc = _session_doc(found)
+    doc["decision_records"] = decision_history(store, session=code)
+    doc["vote_records"] = votes(store, session=code)
+    doc.setdefault("grid_version", None)  # views built before sessions kept it
+    doc["evidence"] = {
+        p: agenda_evidence(store, p, doc["grid_version"]) for p in doc["agenda"]
+    }
+    doc["fingerprints"] = {
+        p: evidence_fingerprint(store, doc, p)
+        for p in doc["agenda"]
+        if p not in doc["decisions"]
+    }
+    return doc  # type: ignore[no-any-return]
+
+
+def evidence_fingerprint(
+    store: ViewStore, session: dict[str, Any], proposal: str
+) -> str:
+    """The fingerprint (``domain.evidence``) of what the decision form shows of
+    ``proposal`` in ``session``: its evidence, the current votes, the standing
+    conflicts of an approval and the estimated costs. A decision sent with it is
+    refused if the ledger finds other evidence."""
+    choices = [v["choice"] for v in session["votes"].get(proposal, {}).values()]
+    doc = _doc(store, "proposals", "code", proposal) or {}
+    return fingerprint(
+        shown_evidence_doc(session["evidence"].get(proposal)),
+        count_votes(choices),
+        [Conflict.from_plain(c) for c in approval_conflicts(store, proposal)],
+        [(c["year"], c["section"], c["amount_c"]) for c in doc.get("costs", [])],
+    )
+
+
+def agenda_evidence(
+    store: ViewStore, proposal: str, grid_version: int | None
+) -> dict[str, Any] | None:
+    """What the COPIL sees of ``proposal`` on a session's grid version: the scores of
+    its current revision by every evaluator, consolidated (``domain.scoring``), the
+    value and risk — exactly what a decision taken now records."""
+    doc = _doc(store, "proposals", "code", proposal)
+    if doc is None:
+        return None
+    revision = doc["revision"]
+    if grid_version is None:
+        return evidence_doc(Evidence(None, revision, 0, (), None, None))
+    entry = (doc.get("consolidated") or {}).get(str(grid_version))
+    if entry is None:  # nobody scored on that version
+        grid = _doc(store, "grids", "number", grid_version)
+        criteria = grid_criteria(grid) if grid else []
+        return evidence_doc(consolidate_scores(grid_version, revision, criteria, {}, 0))
+    shown = {k: v for k, v in entry.items() if k != "stale"}
+    shown["criteria"] = {
+        code: {k: v for k, v in c.items() if k != "stale"}
+        for code, c in entry["criteria"].items()
+    }
+    return shown
+
+
+def votes(
+    store: ViewStore, *, session: str | None = None, proposal: str | None = None
+) -> list[dict[str, Any]]:
+    """Every vote, superseded ones too (``current`` is False for those)."""
+    where, params = [], []
+    if session:
+        where.append("session = ?")
+        params.append(session)
+    if proposal:
+        where.append("proposal = ?")
+        params.append(proposal)
+    rows = fetch(
+        store,
+        VoteRow,
+        f"SELECT {select(VoteRow)} FROM {{votes}}"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY position",
+        params,
+    )
+    latest: dict[tuple[str, str, str], int] = {}
+    for r in rows:
+        latest[(r.session, r.proposal, r.member)] = r.position
+    return [
+        r.as_dict(current=latest[(r.session, r.proposal, r.member)] == r.position)
+        for r in rows
+    ]
+
+
+def decision_history(
+    store: ViewStore,
+    *,
+    session: str | None = None,
+    proposal: str | None = None,
+    outcome: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[dict[str, Any]]:
+    """Decisions with rationale, votes, quorum, grid version, scores, budget state, positions."""
+    where, params = [], []
+    for col, value in (
+        ("session", session),
+        ("proposal", proposal),
+        ("outcome", outcome),
+    ):
+        if value:
+            where.append(f"{col} = ?")
+            params.append(value)
+    if since:
+        where.append("session_date >= ?")
+        params.append(since)
+    if until:
+        where.append("session_date <= ?")
+        params.append(until)
+    rows = fetch(
+        store,
+        DecisionRow,
+        f"SELECT {select(DecisionRow)} FROM {{decisions}}"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY position",
+        params,
+    )
+    return [
+        r.as_dict(votes=votes(store, session=r.session, proposal=r.proposal))
+        for r in rows
+    ]
+
+
+# --- capacity --------------------------------------------------------------------------------
+
+
+def capacity(
+    store: ViewStore, *, team: str | None = None, year: int | None = None
+) -> list[dict[str, Any]]:
+    """Per team × year: capacity against the workload approved projects reserved (from
+    their approval to their end; ``overrides``: the projects an approval took beyond
+    the capacity under the chair's override)."""
+    marks = ", ".join("?" * len(ACTIVE_STATUSES))
+    workload = (
+        f"COALESCE((SELECT SUM(w.days) FROM {{workloads}} w JOIN {{proposals}} p ON p.code = w.proposal "
+        f"WHERE w.team = c.team AND w.year = c.year AND p.status IN ({marks})), 0)"
+    )
+    sql = (
+        f"SELECT {select(CapacityRow, 'c', name='t.name', kind='t.kind', workload=workload)} "
+        "FROM {team_capacity} c JOIN {teams} t ON t.code = c.team"
+    )
+    where, params = [], list(ACTIVE_STATUSES)
+    if team:
+        where.append("c.team = ?")
+        params.append(team)
+    if year is not None:
+        where.append("c.year = ?")
+        params.append(year)
+    rows = fetch(
+        store,
+        CapacityRow,
+        sql
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY c.team, c.year",
+        params,
+    )
+    overrides: dict[tuple[str, int], list[str]] = {}
+    for t in documents(store, "SELECT doc FROM {teams}"):
+        for proposal, years in t.get("overrides", {}).items():
+            for y in years:
+                overrides.setdefault((t["code"], int(y)), []).append(proposal)
+    return [
+        r.as_dict(overrides=sorted(overrides.get((r.team, r.year), []))) for r in rows
+    ]
+
+
+def approval_conflicts(
+    store: ViewStore, code: str, cp: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The rules approving ``code`` now would break (``domain.arbitration``, on the
+    views): its dependencies, its teams' capacity, and — for a CP schedule
+    (``year``, ``section``, ``amount`` in euros) — the envelopes. The decision form
+    shows them before the chair submits; the ledger enforces the same rules."""
+    doc = _doc(store, "proposals", "code", code)
+    if doc is None:
+        return []
+
+    def deps(d: dict[str, Any]) -> list[Dependency]:
+        return [
+            Dependency(DependencyKind(x["kind"]), x["proposal"])
+            for x in d.get("dependencies", [])
+        ]
+
+    excluders = list(doc.get("excluded_by", []))
+    others = {
+        c: _doc(store, "proposals", "code", c)
+        for c in sorted({d.proposal for d in deps(doc)} | set(excluders))
+    }
+    found = {c: o for c, o in others.items() if o is not None}
+    conflicts: list[Conflict] = dependency_conflicts(
+        code,
+        [d for d in deps(doc) if d.proposal in found],
+        {c: Status(o["status"]) for c, o in found.items()},
+        {c: deps(found[c]) for c in excluders if c in found},
+    )
+    marks = ", ".join("?" * len(ACTIVE_STATUSES))
+    for w in doc.get("workloads", []):
+        capacity_days = scalar(
+            store,
+            "SELECT days FROM {team_capacity} WHERE team = ? AND year = ?",
+            (w["team"], w["year"]),
+        )
+        reserved = scalar(
+            store,
+            "SELECT COALESCE(SUM(w.days), 0) FROM {workloads} w JOIN {proposals} p "
+            f"ON p.code = w.proposal WHERE w.team = ? AND w.year = ? AND p.code <> ? "
+            f"AND p.status IN ({marks})",
+            (w["team"], w["year"], code, *ACTIVE_STATUSES),
+        )
+        conflict = capacity_rule(
+            w["team"],
+            w["year"],
+            capacity_days,
+            int(reserved) if reserved is not None else 0,
+            w["days"],
+        )
+        if conflict is not None:
+            conflicts.append(conflict)
+    envelopes_by_key = {(e["year"], e["section"]): e for e in envelopes(store)}
+    for line in cp or []:
+        env = envelopes_by_key.get((line["year"], line["section"]))
+        if env is not None:
+            conflict = envelope_rule(
+                line["year"],
+                line["section"],
+                env["total"],
+                env["allocated"],
+                Decimal(str(line["amount"])).quantize(CENT),
+            )
+            if conflict is not None:
+                conflicts.append(conflict)
+    return [c.as_plain() for c in ordered(conflicts)]
+
+
+def _doc(store: ViewStore, table: str, key: str, value: Any) -> dict[str, Any] | None:
+    return document(store, f"SELECT doc FROM {{{table}}} WHERE {key} = ?", (value,))  # type: ignore[no-any-return]

@@ -42,11 +42,15 @@ class Table:
         """The columns a handler gives (a document table's ``doc`` is the projector's)."""
         return self.columns[:-1] if self.kind == "doc" else self.columns
 
+    @cached_property
+    def _written_set(self) -> frozenset[str]:
+        return frozenset(self.written)
+
     def row(self, **values: Any) -> tuple[Any, ...]:
         """A row from its values by column name, in the table's column order: every
         column must be given (``doc`` of a document table excepted), none other."""
         cols = self.written
-        if len(values) != len(cols) or not values.keys() <= set(cols):
+        if values.keys() != self._written_set:
             unknown = sorted(set(values) - set(cols))
             missing = sorted(set(cols) - set(values))
             raise ValueError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from domain.errors import (
     AccountDisabled,
     CurrentPasswordRequired,
     InvalidValue,
+    LastAdministrator,
     NotAllowed,
     ReasonRequired,
     RoleAlreadyGranted,
@@ -94,6 +96,11 @@ class Account(LedgerAggregate):
     @staticmethod
     def id_for(name: str) -> UUID:
         return natural_id("account", name)
+
+    @property
+    def administers(self) -> bool:
+        """An active account holding the administrator's role."""
+        return self.active and Role.ADMIN.value in self.grants
 
     class Registered(LedgerAggregate.Created):
         username: str
@@ -286,3 +293,26 @@ def not_reserved(name: str, field: str = "username") -> str:
     if name in RESERVED:
         raise InvalidValue(field, name, "identifiant réservé au registre")
     return name
+
+
+def remaining_administrator(
+    leaving: Account, accounts: Iterable[Account | None]
+) -> Account | None:
+    """The ledger never goes without an active administrator: before ``leaving``
+    stops administering (its admin role revoked, or the account disabled), another
+    of ``accounts`` must administer. Returns that one — the command guards it
+    (``Unit.guard``), so that if it too stops administering before the command is
+    saved, the save fails and the command runs again on the new state: of two
+    administrators stepping down at once, one only succeeds. None when ``leaving``
+    does not administer (nothing to keep); :class:`LastAdministrator` when no other
+    does."""
+    if not leaving.administers:
+        return None
+    for account in accounts:
+        if (
+            account is not None
+            and account.username != leaving.username
+            and account.administers
+        ):
+            return account
+    raise LastAdministrator(username=leaving.username)

@@ -17,10 +17,9 @@ from domain.accounts import has_role, require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import AccountDisabled, AlreadyExists, InvalidValue, NotFound
 from domain.records import reason_for
-from domain.values import DomainEnum, Role, enum_value
+from domain.values import COMMITTEE_ROLES, VOTING_ROLES, DomainEnum, Role, enum_value
 
 KIND = "Membre du COPIL"
-VOTING_ROLES = (Role.MEMBER, Role.CHAIR)
 
 
 class MemberKind(DomainEnum):
@@ -140,3 +139,32 @@ class Committee(LedgerAggregate):
                 "un membre votant a le rôle membre du COPIL ou président",
             )
         return kind, voting
+
+
+SEATS = ("voting", "non_voting")
+
+
+def check_seat(
+    committee: Committee | None, seat: str, username: str, grants: list[str]
+) -> None:
+    """Whether an account (holding ``grants``) may take a ``voting`` or
+    ``non_voting`` seat of a session: once the COPIL's composition is recorded (a
+    ``committee`` with members), a voting seat for its voting members, another for
+    any of its members; before, for any account holding a committee role (the
+    member's or chair's role to vote; also the DSI's or finance's without a vote). A
+    voting seat always needs the member's or chair's role."""
+    if committee is not None and committee.members:
+        seated = committee.voting if seat == "voting" else committee.members
+        if username not in seated:
+            raise InvalidValue(
+                seat,
+                username,
+                "ne siège pas au COPIL avec voix délibérative"
+                if seat == "voting"
+                else "ne siège pas au COPIL",
+            )
+        if seat == "non_voting":
+            return
+    roles = VOTING_ROLES if seat == "voting" else COMMITTEE_ROLES
+    if not any(has_role(grants, r) for r in roles):
+        raise InvalidValue(seat, username, "ce compte n'est pas membre du COPIL")

@@ -24,14 +24,22 @@ are refused with ``NoPlan``.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from domain.base import current_context
 from domain.errors import DateInFuture, DateOutsideHorizon, DatesOutOfOrder, NoPlan
 from domain.values import iso_date
 
-if TYPE_CHECKING:
-    from domain.plan import Plan
+
+class Horizon(Protocol):
+    """What the date rules read of the plan (``domain.plan.Plan``): its years. A
+    protocol, so that this module, which the plan imports, does not import it."""
+
+    first_year: int
+    last_year: int
+
+
+H = TypeVar("H", bound=Horizon)
 
 
 def today() -> date:
@@ -50,7 +58,7 @@ def fact(value: Any, field: str, what: str) -> date:
     return day
 
 
-def planned(value: Any, field: str, plan: Plan | None) -> date:
+def planned(value: Any, field: str, plan: Horizon | None) -> date:
     """A planned date: inside the plan's horizon (any date while there is no plan)."""
     day = iso_date(value, field)
     if plan is not None and not plan.first_year <= day.year <= plan.last_year:
@@ -78,7 +86,7 @@ def not_before(
     return day
 
 
-def required_plan(plan: Plan | None, action: str, field: str = "year") -> Plan:
+def required_plan(plan: H | None, action: str, field: str = "year") -> H:
     """The plan a budget command needs."""
     if plan is None:
         raise NoPlan(field=field, action=action)

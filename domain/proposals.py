@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from domain import dates
@@ -60,9 +61,21 @@ class Status(DomainEnum):
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
 
+    @classmethod
+    def names(cls, statuses: Collection[Status] | None = None) -> tuple[str, ...]:
+        """The plain names of ``statuses`` (every status when None), in the order of
+        the lifecycle, as the views, the pages and the API write them."""
+        return tuple(s.value for s in cls if statuses is None or s in statuses)
 
+
+# The status sets the rules name, in one place (the views, the optimiser, the
+# exports and the pages take their names from here, with ``Status.names``).
 APPROVED = {Status.APPROVED, Status.APPROVED_WITH_CONDITIONS}
 DECIDED = {*APPROVED, Status.DEFERRED, Status.REJECTED}
+# qualified and not decided for good: what a scenario may select
+CANDIDATES = {Status.QUALIFIED, Status.ON_AGENDA, Status.DEFERRED}
+# approved and not done yet: what the DSI executes
+TO_EXECUTE = {*APPROVED, Status.PLANNED, Status.IN_PROGRESS}
 # Where each action may start from (the lifecycle of PRODUCT.md).
 TRANSITIONS: dict[str, set[Status]] = {
     "submit": {Status.DRAFT},
@@ -75,7 +88,7 @@ TRANSITIONS: dict[str, set[Status]] = {
     "start": {Status.PLANNED},
     "complete": {Status.IN_PROGRESS},
     "withdraw": {Status.DRAFT, Status.SUBMITTED, Status.QUALIFIED, Status.DEFERRED},
-    "cancel": {*APPROVED, Status.PLANNED, Status.IN_PROGRESS},
+    "cancel": TO_EXECUTE,
     "score": {Status.SUBMITTED, Status.QUALIFIED, Status.ON_AGENDA, Status.DEFERRED},
     "track": {Status.PLANNED, Status.IN_PROGRESS},
 }
@@ -380,19 +393,22 @@ class Proposal(LedgerAggregate):
         return self.revisions[-1]
 
     @property
-    def estimates(self) -> tuple[tuple[CostLine, ...], tuple[WorkloadLine, ...]]:
-        """DSI estimates for the current revision when qualified, else the referent's."""
+    def current(self) -> Qualification | ProposalContent:
+        """Where the current estimates come from (:func:`current_estimates`)."""
         q = self.qualification
-        if q is not None and q.revision == self.revision:
-            return q.costs, q.workloads
-        return self.content.costs, self.content.workloads
+        return current_estimates(
+            self.content, q, q.revision if q else None, self.revision
+        )
+
+    @property
+    def estimates(self) -> tuple[tuple[CostLine, ...], tuple[WorkloadLine, ...]]:
+        """The current costs and workloads (:func:`current_estimates`)."""
+        return self.current.costs, self.current.workloads
 
     @property
     def dependencies(self) -> tuple[Dependency, ...]:
-        q = self.qualification
-        if q is not None and q.revision == self.revision:
-            return q.dependencies
-        return self.content.dependencies
+        """The current dependencies (:func:`current_estimates`)."""
+        return self.current.dependencies
 
     # --- events ----------------------------------------------------------------------
 
@@ -427,25 +443,25 @@ class Proposal(LedgerAggregate):
 
         def apply(self, agg: Proposal) -> None:
             agg.revisions.append(self.content)
-            agg.status = self.status
+            _move(agg, self)
 
     class Submitted(LedgerAggregate.Event):
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.SUBMITTED
+            _move(agg, self)
 
     class Qualified(LedgerAggregate.Event):
         qualification: Qualification
 
         def apply(self, agg: Proposal) -> None:
             agg.qualification = self.qualification
-            agg.status = Status.QUALIFIED
+            _move(agg, self)
 
     class PutOnAgenda(LedgerAggregate.Event):
         session: str
 
         def apply(self, agg: Proposal) -> None:
             agg.session = self.session
-            agg.status = Status.ON_AGENDA
+            _move(agg, self)
 
     class TakenOffAgenda(LedgerAggregate.Event):
         session: str
@@ -453,7 +469,7 @@ class Proposal(LedgerAggregate):
 
         def apply(self, agg: Proposal) -> None:
             agg.session = None
-            agg.status = self.status
+            _move(agg, self)
 
     class Decided(LedgerAggregate.Event):
         session: str
@@ -468,37 +484,37 @@ class Proposal(LedgerAggregate):
                 }
             )
             agg.session = None
-            agg.status = self.outcome
+            _move(agg, self)
 
     class Planned(LedgerAggregate.Event):
         start: date
         end: date
 
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.PLANNED
+            _move(agg, self)
 
     class Started(LedgerAggregate.Event):
         on: date
 
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.IN_PROGRESS
+            _move(agg, self)
             agg.started_on = self.on
 
     class Completed(LedgerAggregate.Event):
         on: date
 
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.DONE
+            _move(agg, self)
             agg.progress = Decimal(100)
 
     class Withdrawn(LedgerAggregate.Event):
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.WITHDRAWN
+            _move(agg, self)
             agg.closing_reason = self.context.reason
 
     class Cancelled(LedgerAggregate.Event):
         def apply(self, agg: Proposal) -> None:
-            agg.status = Status.CANCELLED
+            _move(agg, self)
             agg.closing_reason = self.context.reason
 
     class MilestoneSet(LedgerAggregate.Event):
@@ -693,6 +709,58 @@ class Proposal(LedgerAggregate):
             raise InvalidTransition(
                 proposal=self.code, status=self.status.value, action=action
             )
+
+
+# The status a proposal has after each of its events (None: the event keeps it). The
+# aggregate applies it; the views, the audit trail and the demo read it here.
+STATUS_AFTER: dict[type[LedgerAggregate.Event], Callable[[Any], Status] | None] = {
+    Proposal.Drafted: lambda e: Status.DRAFT,
+    Proposal.Amended: lambda e: e.status,  # draft stays draft, else submitted again
+    Proposal.Submitted: lambda e: Status.SUBMITTED,
+    Proposal.Qualified: lambda e: Status.QUALIFIED,
+    Proposal.PutOnAgenda: lambda e: Status.ON_AGENDA,
+    Proposal.TakenOffAgenda: lambda e: e.status,  # deferred again, else qualified
+    Proposal.Decided: lambda e: e.outcome,
+    Proposal.Planned: lambda e: Status.PLANNED,
+    Proposal.Started: lambda e: Status.IN_PROGRESS,
+    Proposal.Completed: lambda e: Status.DONE,
+    Proposal.Withdrawn: lambda e: Status.WITHDRAWN,
+    Proposal.Cancelled: lambda e: Status.CANCELLED,
+    Proposal.MilestoneSet: None,
+    Proposal.ProgressReported: None,
+    Proposal.EvaluatorAdded: None,
+    Proposal.ExcludedBy: None,
+}
+
+
+def status_after(event: Any) -> Status | None:
+    """The status a proposal has after ``event``; None when the event keeps it."""
+    after = STATUS_AFTER[type(event)]
+    return None if after is None else after(event)
+
+
+def _move(agg: Proposal, event: Any) -> None:
+    status = status_after(event)
+    if status is not None:
+        agg.status = status
+
+
+_Estimates = TypeVar("_Estimates")
+
+
+def current_estimates(
+    content: _Estimates,
+    qualification: _Estimates | None,
+    qualified_revision: int | None,
+    revision: int,
+) -> _Estimates:
+    """Where a proposal's current estimates (costs, workloads, dependencies, risks)
+    come from: the DSI's qualification when it is of the current ``revision``, else
+    the referent's ``content`` (an amendment makes the DSI's figures stale). Works on
+    the aggregate's values and on the views' documents alike."""
+    if qualification is not None and qualified_revision == revision:
+        return qualification
+    return content
 
 
 def _require_direction(direction: str, proposal_code: str, action: str) -> None:

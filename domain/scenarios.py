@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,8 @@ from domain.values import Role, code, text
 
 STATUSES = ("optimal", "time_limit", "infeasible", "no_solution")
 WITH_PLAN = ("optimal", "time_limit")
+MAY_COMPUTE = (Role.DSI, Role.CHAIR)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def input_hash(inputs: dict[str, Any]) -> str:
@@ -82,20 +85,28 @@ class Scenario(LedgerAggregate):
         result: dict[str, Any],
         greedy: dict[str, Any],
     ) -> Scenario:
-        """Record a computed scenario (DSI or chair); its hash must match its inputs."""
-        require("lancer un scénario d'optimisation", Role.DSI, Role.CHAIR)
+        """Record a computed scenario (DSI or chair): the result of a computation on
+        the views, which the ledger does not read; it checks what it can without them
+        (who records, the hash of the inputs, the shape of both selections)."""
+        require("lancer un scénario d'optimisation", *MAY_COMPUTE)
         scenario_code = code(scenario_code, "code")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise InvalidValue("input_hash", digest, "empreinte SHA-256 attendue")
+        if not isinstance(inputs, dict) or not isinstance(
+            inputs.get("candidates"), list
+        ):
+            raise InvalidValue(
+                "inputs", type(inputs).__name__, "entrées sans candidats"
+            )
         if digest != input_hash(inputs):
             raise InvalidValue("input_hash", digest, "ne correspond pas aux entrées")
-        status = result.get("status")
+        candidates = {
+            c.get("code") for c in inputs["candidates"] if isinstance(c, dict)
+        }
+        status = _selection(result, "result", candidates).get("status")
         if status not in STATUSES:
             raise InvalidValue("status", status, "statut de résolution inconnu")
-        candidates = {c["code"] for c in inputs.get("candidates", [])}
-        for line in result.get("selection", []):
-            if line["code"] not in candidates:
-                raise InvalidValue(
-                    "selection", line["code"], "projet absent des entrées du scénario"
-                )
+        _selection(greedy, "greedy", candidates)
         return cls._create(
             cls.Computed,
             id=cls.id_for(scenario_code),
@@ -123,3 +134,23 @@ class Scenario(LedgerAggregate):
     @property
     def has_plan(self) -> bool:
         return self.status in WITH_PLAN
+
+
+def _selection(doc: Any, field: str, candidates: set[Any]) -> dict[str, Any]:
+    """``doc`` is a result: a selection of candidates, each once, with a start year."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("selection"), list):
+        raise InvalidValue(field, type(doc).__name__, "résultat sans sélection")
+    seen: set[str] = set()
+    for line in doc["selection"]:
+        if not isinstance(line, dict) or not isinstance(line.get("start"), int):
+            raise InvalidValue(f"{field}.selection", line, "code et année attendus")
+        if line.get("code") not in candidates:
+            raise InvalidValue(
+                f"{field}.selection",
+                line.get("code"),
+                "projet absent des entrées du scénario",
+            )
+        if line["code"] in seen:
+            raise InvalidValue(f"{field}.selection", line["code"], "projet en double")
+        seen.add(line["code"])
+    return doc

@@ -8,7 +8,9 @@ score (value or risk) on 0–100 is
     100 × Σ weight × (mean − lowest level of the scale) / (scale span) / Σ weight
 
 over the criteria of that family, computed on exact fractions and rounded once to the
-hundredth (half to even). It exists only when **every criterion of the family is
+hundredth (half to even): :func:`score`, the one rounding rule of a value or a risk
+wherever it is computed (the views, the decisions' evidence, the optimiser's robustness
+analysis under other weights). It exists only when **every criterion of the family is
 scored**: a value over part of the grid is no value (a proposal with one criterion of
 eight scored on a new grid has no value on it, not 8.33).
 """
@@ -45,6 +47,14 @@ def family_score(parts: Iterable[tuple[Fraction, Fraction | None]]) -> Fraction 
     if not total_weight:
         return None
     return 100 * total / total_weight
+
+
+def score(parts: Iterable[tuple[Fraction, Fraction | None]]) -> Decimal | None:
+    """A family's score on 0–100 from ``(weight, share of the scale)`` pairs
+    (:func:`family_score`), rounded once to the hundredth, half to even; None when a
+    criterion of the family is not scored."""
+    exact = family_score(parts)
+    return None if exact is None else rounded(exact)
 
 
 def share(mean: Fraction, low: int, high: int) -> Fraction:
@@ -123,12 +133,12 @@ def consolidate(
                 share(mean, crit.low, crit.high) if mean is not None else None,
             )
         )
-    value, risk = (family_score(parts[f]) for f in (Family.VALUE, Family.RISK))
+    value, risk = (score(parts[f]) for f in (Family.VALUE, Family.RISK))
     return Evidence(
         grid_version=grid_version,
         revision=revision,
         evaluators=evaluators,
         criteria=tuple(rows),
-        value=rounded(value) if value is not None else None,
-        risk=rounded(risk) if risk is not None else None,
+        value=value,
+        risk=risk,
     )

@@ -13,7 +13,7 @@ decision then lists what it overrode.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -80,6 +80,38 @@ class Choice(DomainEnum):
 
 
 QUORUM_KEYS = ("kind", "value")
+
+
+def count_votes(choices: Iterable[Choice | str]) -> tuple[int, int, int]:
+    """How many votes for, against and abstaining among ``choices`` (the current
+    vote of each member: a changed vote counts once, as it stands)."""
+    counted = [enum_value(Choice, c, "choice") for c in choices]
+    return (
+        counted.count(Choice.FOR),
+        counted.count(Choice.AGAINST),
+        counted.count(Choice.ABSTAIN),
+    )
+
+
+def majority(votes_for: int, votes_against: int) -> Choice | None:
+    """Which way the votes lean: ``FOR`` or ``AGAINST`` (abstentions do not count),
+    None on a tie."""
+    if votes_for > votes_against:
+        return Choice.FOR
+    if votes_against > votes_for:
+        return Choice.AGAINST
+    return None
+
+
+def departs_from_majority(outcome: Any, votes_for: int, votes_against: int) -> bool:
+    """Whether a decision goes against the vote: not approved though the majority
+    voted for, or approved (with or without conditions) though it voted against. A
+    tie, or no vote, leaves the chair free. Such a decision needs a justification."""
+    lean = majority(votes_for, votes_against)
+    if lean is None:
+        return False
+    favourable = enum_value(Status, outcome, "outcome") in APPROVED
+    return favourable != (lean is Choice.FOR)
 
 
 @dataclass(frozen=True)
@@ -162,6 +194,11 @@ class Decision(ValueObject):
     evidence: Evidence | None = None
     conflicts: tuple[Conflict, ...] = ()
 
+    @property
+    def departs_from_majority(self) -> bool:
+        """The decision goes against the vote (:func:`departs_from_majority`)."""
+        return departs_from_majority(self.outcome, self.votes_for, self.votes_against)
+
 
 class Session(LedgerAggregate):
     """A session of the steering committee (séance du COPIL)."""
@@ -203,12 +240,7 @@ class Session(LedgerAggregate):
         return self.present_voting >= self.quorum_required
 
     def tally(self, proposal: str) -> tuple[int, int, int]:
-        votes = self.votes.get(proposal, {}).values()
-        return (
-            sum(v is Choice.FOR for v in votes),
-            sum(v is Choice.AGAINST for v in votes),
-            sum(v is Choice.ABSTAIN for v in votes),
-        )
+        return count_votes(self.votes.get(proposal, {}).values())
 
     # --- events ----------------------------------------------------------------------
 
@@ -469,10 +501,7 @@ class Session(LedgerAggregate):
         votes_for, votes_against, abstentions = self.tally(proposal)
         favourable = outcome in APPROVED
         just = text(justification_text, "justification", max_len=4000, required=False)
-        if (
-            (votes_for > votes_against and not favourable)
-            or (votes_against > votes_for and favourable)
-        ) and not just:
+        if departs_from_majority(outcome, votes_for, votes_against) and not just:
             raise DepartsFromMajority(
                 field="justification",
                 outcome=outcome.value,

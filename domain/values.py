@@ -49,6 +49,34 @@ class Role(DomainEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
 
+    @classmethod
+    def names(cls, roles: Collection[Role] | None = None) -> frozenset[str]:
+        """The plain names of ``roles`` (every role when None), as grants and the web
+        layer write them."""
+        return frozenset(r.value for r in (cls if roles is None else roles))
+
+
+# The role sets the rules name, in one place (the web's access matrix, the exports'
+# permissions and the read side take their names from here).
+VOTING_ROLES = frozenset({Role.MEMBER, Role.CHAIR})  # who may vote in the COPIL
+# who may be convened before the COPIL's composition is recorded: voters, and the
+# DSI and finance, who attend without voting
+COMMITTEE_ROLES = VOTING_ROLES | {Role.DSI, Role.FINANCE}
+# who reads the whole portfolio and its decisions (a referent sees their direction)
+READER_ROLES = frozenset(Role) - {Role.REFERENT}
+# who reads the budget and its export
+BUDGET_READERS = frozenset(
+    {Role.FINANCE, Role.DSI, Role.CHAIR, Role.MEMBER, Role.AUDITOR}
+)
+# who downloads the COPIL minutes
+MINUTES_READERS = frozenset(
+    {Role.CHAIR, Role.MEMBER, Role.DSI, Role.FINANCE, Role.AUDITOR, Role.EVALUATOR}
+)
+# who downloads the audit certificate
+CERTIFICATE_READERS = frozenset(
+    {Role.AUDITOR, Role.CHAIR, Role.DSI, Role.ADMIN, Role.FINANCE}
+)
+
 
 class Section(DomainEnum):
     """Budget section."""

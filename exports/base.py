@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from domain.values import Role
 from projections import plan_scope
 from projections import queries as q
 from projections import reference_queries as rq
@@ -26,9 +27,7 @@ MIME_TYPES = {
     "zip": "application/zip",
 }
 
-ALL_ROLES = frozenset(
-    {"referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"}
-)
+ALL_ROLES = Role.names()
 
 
 class ExportError(Exception):

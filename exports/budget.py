@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.values import BUDGET_READERS, Role
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
 from exports.rows import Names, budget_table, envelope_table, summary_table
 from exports.tabular import french_csv, xlsx
@@ -27,7 +28,7 @@ class BudgetExporter(Exporter):
         "par exercice et section, total général."
     )
     formats = ("csv", "xlsx")
-    roles = frozenset({"finance", "dsi", "chair", "member", "auditor"})
+    roles = Role.names(BUDGET_READERS)
 
     def write(
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.values import CERTIFICATE_READERS, Role
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, Rendered, Snapshot
 from exports.french import long_datetime, number
@@ -30,7 +31,7 @@ class CertificateExporter(Exporter):
         "marche à suivre pour vérifier soi-même."
     )
     formats = ("pdf",)
-    roles = frozenset({"auditor", "chair", "dsi", "admin", "finance"})
+    roles = Role.names(CERTIFICATE_READERS)
 
     def render(self, source: ExportSource, request: ExportRequest) -> Rendered:
         """Verify, then write the certificate; ``ok`` is the verification's result."""

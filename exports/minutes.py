@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.arbitration import Conflict
+from domain.values import MINUTES_READERS, Role
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, NotFound, Snapshot
 from exports.french import (
@@ -80,7 +81,7 @@ class MinutesExporter(Exporter):
         "nominatifs, décisions, AP et CP accordés, point de contrôle signé du registre."
     )
     formats = ("pdf",)
-    roles = frozenset({"chair", "member", "dsi", "finance", "auditor", "evaluator"})
+    roles = Role.names(MINUTES_READERS)
     needs_session = True
 
     def write(

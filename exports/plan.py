@@ -12,6 +12,8 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 
+from domain.arbitration import ACTIVE
+from domain.proposals import Status
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
 from exports.french import (
@@ -30,7 +32,7 @@ from exports.rows import Names
 from projections import queries as q
 
 W = pdf.CONTENT_WIDTH
-ADOPTED = ("approved", "approved_with_conditions", "planned", "in_progress", "done")
+ADOPTED = Status.names(ACTIVE)
 STATUS_COLOURS = {
     "approved": colors.HexColor("#90A4AE"),
     "approved_with_conditions": colors.HexColor("#B0BEC5"),

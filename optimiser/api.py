@@ -19,6 +19,7 @@ from optimiser.frontier import frontier as frontier_points
 from optimiser.frontier import scales
 from optimiser.inputs import Inputs, Parameters, from_views
 from optimiser.model import ProblemError
+from optimiser.scenarios import compute_and_record
 from optimiser.solve import solve
 from projections import scenario_queries as sq
 from projections.store import ViewStore
@@ -39,14 +40,15 @@ def run_scenario(
     caller: Any,
     code: str,
     *,
-    store: ViewStore | None = None,
+    store: ViewStore,
     **parameters: Any,
 ) -> dict[str, Any]:
-    """Compute and record a scenario (DSI or chair); the command's result data.
+    """Compute a scenario from the views and record it (DSI or chair); the command's
+    result data.
 
     ``parameters``: label, risk_weight, window, forced_in, forced_out ({code: reason}
     or [[code, reason]]), grid_version, budget_scale, time_limit (seconds)."""
-    result = ledger.run_scenario(caller, code, store=store, **parameters)
+    result = compute_and_record(ledger, caller, code, store=store, **parameters)
     return {**result.data, "notification_id": result.notification_id}
 
 

@@ -8,8 +8,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from domain.arbitration import ACTIVE
 from domain.errors import InvalidValue
-from domain.scoring import rounded, share
+from domain.proposals import CANDIDATES, Status
+from domain.scoring import share
 from domain.values import decimal_value
 from optimiser.model import (
     Budget,
@@ -27,14 +29,8 @@ from optimiser.robustness import Criterion, CriterionScore, Grid
 from projections import queries as q
 from projections.store import ViewStore
 
-CANDIDATE_STATUSES = ("qualified", "on_agenda", "deferred")
-EXISTING_STATUSES = (
-    "approved",
-    "approved_with_conditions",
-    "planned",
-    "in_progress",
-    "done",
-)
+CANDIDATE_STATUSES = Status.names(CANDIDATES)
+EXISTING_STATUSES = Status.names(ACTIVE)
 MAX_WINDOW = 10
 
 
@@ -287,7 +283,7 @@ def _grid(
                 if s.get("sum") is not None and s.get("n")
                 else Fraction(s["mean_x100"], 100)
             )
-            mean = rounded(share(exact, low, high), Decimal("0.000001"))
+            mean = share(exact, low, high)
             spread = Decimal(s["spread"]) / width
             scores.append(
                 CriterionScore(

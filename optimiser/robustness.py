@@ -20,11 +20,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from domain.scoring import family_score, rounded
+from domain.scoring import score
 from optimiser.model import Problem
 from optimiser.solve import solve
 
-SCORE_QUANTUM = Decimal("0.000001")
 CORE, OUT = Decimal("0.9"), Decimal("0.1")
 
 
@@ -44,7 +43,9 @@ class CriterionScore:
 
     proposal: str
     criterion: str
-    mean: Decimal  # (mean level − lowest) / (highest − lowest), in [0, 1]
+    # (mean level − lowest) / (highest − lowest), in [0, 1]: exact (the share of the
+    # exact mean, as domain.scoring takes it), never rounded before the score is
+    mean: Fraction | Decimal
     spread: Decimal  # (max − min level) / (highest − lowest), in [0, 1]
     evaluators: int
 
@@ -65,9 +66,11 @@ class Grid:
         self, weights: Mapping[str, Decimal]
     ) -> dict[str, tuple[Decimal, Decimal]]:
         """(value, risk) on 0–100 of every scored proposal under ``weights``: the
-        formula of ``domain.scoring`` (no value unless every criterion of the family
-        is scored: 0 here), to a millionth."""
-        shares: dict[str, dict[str, Decimal]] = {}
+        formula and the rounding of ``domain.scoring`` (:func:`~domain.scoring.score`,
+        to the hundredth: at the adopted weights, exactly the values the portfolio
+        shows and the scenario was solved with; no value unless every criterion of the
+        family is scored: 0 here)."""
+        shares: dict[str, dict[str, Fraction | Decimal]] = {}
         known = {c.code for c in self.criteria}
         for s in self.scores:
             if s.criterion in known:
@@ -75,7 +78,7 @@ class Grid:
         out = {}
         for proposal, per in sorted(shares.items()):
             value, risk = (
-                family_score(
+                score(
                     (
                         Fraction(weights[c.code]),
                         Fraction(per[c.code]) if c.code in per else None,
@@ -86,8 +89,8 @@ class Grid:
                 for f in ("value", "risk")
             )
             out[proposal] = (
-                rounded(value, SCORE_QUANTUM) if value is not None else Decimal(0),
-                rounded(risk, SCORE_QUANTUM) if risk is not None else Decimal(0),
+                value if value is not None else Decimal(0),
+                risk if risk is not None else Decimal(0),
             )
         return out
 

@@ -1,102 +1,46 @@
-"""The ``sdsi`` command. Exit codes: 0 success, 1 checked failure, 2 bad usage or input."""
+"""The ``sdsi`` command: the group, the commands of its own (``init``, ``demo``,
+``serve``) and the subcommands of ``sdsi/cli_*.py``, assembled here. What they all
+share lives in ``sdsi.cli_common``. Exit codes: 0 success, 1 checked failure, 2 bad
+usage or input."""
 
 from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from domain.errors import DomainError, UnknownActor
-from ledger.config import Settings
-from ledger.errors import (
-    ConfigError,
-    NotInitialised,
-    SchemaOutdated,
-    SealingError,
-    StorageUnavailable,
+from sdsi import (
+    cli_exports,
+    cli_integrity,
+    cli_optimise,
+    cli_projections,
+    cli_setup,
+    cli_users,
+)
+from sdsi.cli_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliContext,
+    fail,
+    handle_errors,
+    pass_cli,
+    progress,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class CliContext:
-    """Settings and the ledger, opened on first use and closed at exit."""
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._ledger: Any = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = Settings.from_env()
-        return self._settings
-
-    @property
-    def ledger(self) -> Any:
-        if self._ledger is None:
-            from ledger.app import open_ledger
-
-            self._ledger = open_ledger(self.settings)
-        return self._ledger
-
-    def close(self) -> None:
-        if self._ledger is not None:
-            self._ledger.close()
-            self._ledger = None
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> None:
-    """Print one line on stderr and exit with ``code``."""
-    click.echo(f"sdsi: error: {message}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(func: F) -> F:
-    """Turn expected errors into one line on stderr and exit code 2, no traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (
-            ConfigError,
-            StorageUnavailable,
-            NotInitialised,
-            SchemaOutdated,
-        ) as exc:
-            fail(str(exc))
-        except UnknownActor as exc:  # the CLI's actor defaults to `admin`
-            fail(
-                f"{exc.message} [{exc.code}] Nommez le compte qui agit : --actor LOGIN "
-                "ou SDSI_ACTOR=LOGIN."
-            )
-        except DomainError as exc:
-            fail(f"{exc.message} [{exc.code}]")
-        except SealingError as exc:  # wherever a command seals (follow, demo…)
-            fail(f"sealing stopped: {exc}", EXIT_FAILED)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def progress(iterable_length: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; silent when stdout is piped."""
-    if not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    with click.progressbar(length=iterable_length, label=label, file=sys.stderr) as bar:
-        yield bar.update
-
-
-pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CliContext",
+    "fail",
+    "handle_errors",
+    "main",
+    "pass_cli",
+    "progress",
+]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -352,20 +296,10 @@ def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
     )
 
 
-def _register_subcommands() -> None:
-    from sdsi import cli_users
-
-    main.add_command(cli_users.users)
-    from sdsi import cli_projections
-
-    main.add_command(cli_projections.projections)
-    main.add_command(cli_projections.replay)
-    from sdsi.cli_integrity import register as register_integrity
-
-    register_integrity(main)
-    main.add_command(__import__("sdsi.cli_exports", fromlist=["export"]).export)
-    main.add_command(__import__("sdsi.cli_setup", fromlist=["setup"]).setup)
-    import sdsi.cli_optimise  # noqa: F401  (registers `sdsi optimise`)
-
-
-_register_subcommands()
+main.add_command(cli_users.users)
+main.add_command(cli_projections.projections)
+main.add_command(cli_projections.replay)
+cli_integrity.register(main)
+main.add_command(cli_exports.export)
+main.add_command(cli_setup.setup)
+main.add_command(cli_optimise.optimise)

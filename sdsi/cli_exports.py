@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sdsi.cli import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli
+from sdsi.cli_common import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli
 
 
 @click.command("export")

@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from sdsi.cli import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli, progress
+from sdsi.cli_common import (
+    EXIT_FAILED,
+    CliContext,
+    fail,
+    handle_errors,
+    pass_cli,
+    progress,
+)
 
 
 def _echo_json(data: Any) -> None:

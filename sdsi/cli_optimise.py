@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from domain.values import Origin
-from sdsi.cli import CliContext, fail, handle_errors, main, pass_cli
+from sdsi.cli_common import CliContext, fail, handle_errors, pass_cli
 
 format_option = click.option(
     "--format",
@@ -119,7 +119,7 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
 
 
-@main.group()
+@click.group()
 def optimise() -> None:
     """Optimisation scenarios, frontier and robustness (arbitration support)."""
 

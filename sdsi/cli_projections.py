@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sdsi.cli import CliContext, fail, handle_errors, pass_cli, progress
+from sdsi.cli_common import CliContext, fail, handle_errors, pass_cli, progress
 
 VIEWS_FOR_REPLAY = ("portfolio", "budget", "decisions", "capacity", "audit")
 

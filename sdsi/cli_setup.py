@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from domain.values import Origin
-from sdsi.cli import CliContext, fail, handle_errors, pass_cli
+from sdsi.cli_common import CliContext, fail, handle_errors, pass_cli
 
 
 @click.group()

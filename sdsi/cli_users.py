@@ -8,7 +8,7 @@ import secrets
 import click
 
 from domain.values import Origin, Role
-from sdsi.cli import CliContext, handle_errors, pass_cli
+from sdsi.cli_common import CliContext, handle_errors, pass_cli
 
 ROLE_NAMES = [r.value for r in Role]
 

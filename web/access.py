@@ -12,8 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-ALL = frozenset({"referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"})
-READERS = ALL - {"referent"}
+from domain.scenarios import MAY_COMPUTE
+from domain.values import (
+    BUDGET_READERS,
+    CERTIFICATE_READERS,
+    MINUTES_READERS,
+    READER_ROLES,
+    Role,
+)
+
+ALL = Role.names()
+READERS = Role.names(READER_ROLES)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # everyone signed in
@@ -43,19 +52,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "session.manage": frozenset({"chair"}),
     "session.vote": frozenset({"member"}),
     # budget
-    "budget.view": frozenset({"finance", "dsi", "chair", "member", "auditor"}),
+    "budget.view": Role.names(BUDGET_READERS),
     "budget.edit": frozenset({"finance"}),
     "budget.revise_ap": frozenset({"finance", "chair"}),
-    # the same roles as the exporters declare (exports/*.py), which the CLI reports
-    "export.budget": frozenset({"finance", "dsi", "chair", "member", "auditor"}),
-    "export.minutes": frozenset({"chair", "member", "dsi", "finance", "auditor", "evaluator"}),
-    "export.certificate": frozenset({"auditor", "chair", "dsi", "admin", "finance"}),
+    # the same role sets as the exporters declare (domain.values), which the CLI reports
+    "export.budget": Role.names(BUDGET_READERS),
+    "export.minutes": Role.names(MINUTES_READERS),
+    "export.certificate": Role.names(CERTIFICATE_READERS),
     # audit and integrity
     "audit.view": frozenset({"auditor", "admin"}),
     "integrity.view": ALL,
     # scenarios (optimiser)
     "scenario.view": frozenset({"dsi", "chair", "member", "finance", "auditor"}),
-    "scenario.run": frozenset({"dsi", "chair"}),
+    "scenario.run": Role.names(MAY_COMPUTE),  # the aggregate checks the same set
     # administration
     "admin.accounts": frozenset({"admin"}),
     # reference data (the "Référentiel"): who sets the municipality up and keeps it

@@ -7,13 +7,27 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
+from ledger.app import open_ledger
 from ledger.config import Settings
 from ledger.keys import secret_key
+from ledger.sessions import WEB_LIFETIME, SessionStore
+from projections.service import Follower, ReadModel
+from web.api import init_api
+from web.auth import require_password_change
+from web.cache import init_cache
+from web.errors import register_error_handlers
+from web.extensions import csrf, login_manager
+from web.formatting import init_formatting
+from web.limits import init_limits
+from web.proxies import TrustedProxies
+from web.query_params import init_query_params
+from web.security import secure_headers
+from web.state import WebState
+from web.throttle import make_throttle
+from web.ui import bp as ui_bp
 
 log = logging.getLogger(__name__)
-csrf = CSRFProtect()
 
 
 def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None, ledger: Any = None) -> Flask:
@@ -22,22 +36,6 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     ``config`` overrides Flask settings (``TESTING``, ``FOLLOW``…); ``settings`` the
     deployment's (read from ``SDSI_*`` by default); ``ledger`` an already opened ledger.
     """
-    from ledger.app import open_ledger
-    from ledger.sessions import WEB_LIFETIME, SessionStore
-    from projections.service import Follower, ReadModel
-    from web.api import init_api
-    from web.auth import login_manager, require_password_change
-    from web.cache import init_cache
-    from web.errors import register_error_handlers
-    from web.formatting import init_formatting
-    from web.limits import init_limits
-    from web.proxies import TrustedProxies
-    from web.query_params import init_query_params
-    from web.security import secure_headers
-    from web.state import WebState
-    from web.throttle import make_throttle
-    from web.ui import bp as ui_bp
-
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     # No constant folding in templates: Jinja would call a filter on a literal once, at

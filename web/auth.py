@@ -10,26 +10,22 @@ from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
 from flask import abort, current_app, g, redirect, request, session, url_for
-from flask_babel import gettext
-from flask_login import LoginManager, UserMixin, current_user
+from flask_login import UserMixin, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from domain.accounts import Account
 from domain.values import Origin
 from ledger.core import Caller
 from ledger.sessions import API_LIFETIME, OpenSession, SessionStore
+from projections import access_queries
 from web.access import PERMISSIONS, allowed, referent_directions, role_names
-from web.i18n import N_
+from web.errors import api_error
+from web.extensions import csrf, login_manager
 from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOKEN_MAX_AGE = API_LIFETIME
 denied_log = logging.getLogger("sdsi.access")
-login_manager = LoginManager()
-login_manager.login_view = "ui.login"
-login_manager.login_message = N_("Connectez-vous pour accéder à cette page.")
-login_manager.localize_callback = gettext  # flashed in the language of the page asked
-login_manager.login_message_category = "info"
 
 
 @dataclass
@@ -171,8 +167,6 @@ def require_password_change() -> Any:
     if request.endpoint in PASSWORD_CHANGE_ENDPOINTS:
         return None
     if is_api_request():
-        from web.errors import api_error
-
         return api_error(
             403,
             code="password_change_required",
@@ -259,8 +253,6 @@ def _csrf_for_cookies() -> None:
         and not current_user.via_token
         and current_app.config.get("WTF_CSRF_ENABLED", True)
     ):
-        from web.app import csrf
-
         csrf.protect()
 
 
@@ -282,5 +274,4 @@ def public(view: F) -> F:
 
 def proposal_direction(code: str, **_: Any) -> str | None:
     """The direction of a proposal (for referents' scoped permissions)."""
-    row = state().read_model.store.fetchone("SELECT direction FROM {proposals} WHERE code = ?", (code,))
-    return row[0] if row else None
+    return access_queries.proposal_direction(state().read_model.store, code)

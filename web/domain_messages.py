@@ -428,6 +428,11 @@ PHRASES: dict[str, str] = {
     "ne correspond pas aux entrées": "does not match the inputs",
     "statut de résolution inconnu": "unknown solver status",
     "projet absent des entrées du scénario": "project not among the scenario's inputs",
+    "empreinte SHA-256 attendue": "SHA-256 digest expected",
+    "entrées sans candidats": "inputs without candidates",
+    "résultat sans sélection": "result without a selection",
+    "code et année attendus": "code and year expected",
+    "projet en double": "project listed twice",
     "montant en décimal exact, jamais en flottant": (
         "amount as an exact decimal, never a float"
     ),

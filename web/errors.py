@@ -23,6 +23,7 @@ from ledger.errors import CommitOutcomeUnknown
 from ledger.outage import OUTAGE_ERRORS, first_line, is_outage, views_unavailable
 from projections.projector import ProjectionError
 from web.domain_messages import localised
+from web.extensions import login_manager
 from web.i18n import N_
 from web.throttle import TooManyAttempts
 
@@ -135,8 +136,6 @@ def register_error_handlers(app: Flask) -> None:
             if not views:
                 # The page is rendered as for a visitor: who is signed in is read from
                 # the database, which is away (reading it turned the 503 into a 500).
-                from web.auth import login_manager
-
                 g._login_user = login_manager.anonymous_user()
             body, status = _page(503, _(message))
             response = Response(body, status=status, mimetype="text/html")

@@ -10,7 +10,6 @@ from typing import Any
 from babel.dates import format_date as babel_format_date
 from flask import Flask, g, request, session
 from flask_babel import (
-    Babel,
     format_currency,
     format_datetime,
     format_decimal,
@@ -18,6 +17,7 @@ from flask_babel import (
 )
 from flask_babel import lazy_gettext as _l
 
+from web.extensions import babel
 from web.i18n import init_translations
 
 LANGUAGES = ("fr", "en")
@@ -159,7 +159,7 @@ def label(mapping: dict[str, Any], value: Any) -> str:
 
 def init_formatting(app: Flask) -> None:
     init_translations(app)  # the .po catalogs, compiled to a cache before Babel reads them
-    Babel(app, locale_selector=select_locale, default_timezone="UTC")
+    babel.init_app(app, locale_selector=select_locale, default_timezone="UTC")
     app.jinja_env.filters.update(
         eur=eur, num=num, day=day, moment=moment,
         status=lambda v: label(STATUS, v), choice=lambda v: label(CHOICE, v),

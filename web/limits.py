@@ -14,6 +14,8 @@ from itertools import accumulate, repeat
 
 from flask import Flask, Response, request
 
+from web.errors import api_error
+
 MAX_JSON_DEPTH = 32  # our deepest schema nests 4 levels
 MAX_NUMBER_DIGITS = 40  # no field holds a longer number; Python refuses > 4,300 digits
 _LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_NUMBER_DIGITS + 1))
@@ -69,6 +71,4 @@ def init_limits(app: Flask) -> None:
         refused = json_refusal(data)
         if refused is None:
             return None
-        from web.errors import api_error
-
         return api_error(400, code=refused[0], message=refused[1])

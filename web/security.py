@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask, Response, abort, request
 
+from web.errors import api_error
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -52,8 +54,6 @@ def refuse_unstorable_text() -> Any:
         found.update(unstorable(request.get_json(silent=True)))
     if not found:
         return None
-    from web.errors import api_error
-
     if request.path.startswith("/api/"):
         return api_error(422, details=found)
     abort(422)

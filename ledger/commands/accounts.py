@@ -6,11 +6,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.accounts import Account, username
+from domain.accounts import Account, remaining_administrator, username
 from domain.errors import (
     AlreadyExists,
     DomainError,
-    LastAdministrator,
     PasswordUnchanged,
     WrongPassword,
 )
@@ -135,12 +134,8 @@ class AccountCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
-            if (
-                role == Role.ADMIN.value
-                and account.active
-                and "admin" in account.grants
-            ):
-                self._keep_an_administrator(account.username)
+            if str(role) == Role.ADMIN.value:
+                self._keep_an_administrator(unit, account)
             account.revoke(role, scope)
             return {"username": account.username, "roles": account.grants}
 
@@ -208,8 +203,7 @@ class AccountCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
-            if account.active and "admin" in account.grants:
-                self._keep_an_administrator(account.username)
+            self._keep_an_administrator(unit, account)
             account.disable()
             unit.end_sessions = EndSessions(account.username, "disabled", time.time())
             return {"username": account.username}
@@ -263,17 +257,19 @@ class AccountCommands(LedgerCore):
     def _account(self, unit: Unit, name: str) -> Account:
         return unit.get(Account, Account.id_for(name), kind=KIND, label=name)
 
-    def _keep_an_administrator(self, username: str) -> None:
-        """Refuse to leave the ledger without an active administrator."""
+    def _keep_an_administrator(self, unit: Unit, account: Account) -> None:
+        """Another administrator remains (``domain.accounts.remaining_administrator``),
+        guarded in this unit: a concurrent step-down of that one fails the save."""
         from ledger.queries import account_history
 
-        others = [
-            a
+        holders = (
+            unit.find(Account, Account.id_for(a["username"]))
             for a in account_history(self)
-            if a["active"] and "admin" in a["roles"] and a["username"] != username
-        ]
-        if not others:
-            raise LastAdministrator(username=username)
+            if Role.ADMIN.value in a["roles"]
+        )
+        remaining = remaining_administrator(account, holders)
+        if remaining is not None:
+            unit.guard(remaining)
 
     def _check_scope(self, unit: Unit, role: str, scope: str | None) -> None:
         """Hook: a referent's scope must name an existing direction (domain mixin)."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain import dates
-from domain.accounts import has_role
 from domain.arbitration import Conflict, dependency_conflicts
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
+from domain.committee import check_seat
 from domain.errors import BudgetNotVoted, EvidenceChanged, InvalidValue
 from domain.evidence import fingerprint, shown_evidence
 from domain.grids import GridVersion
@@ -15,7 +15,7 @@ from domain.proposals import APPROVED, Proposal
 from domain.scenarios import Scenario
 from domain.scores import ScoreSheet
 from domain.sessions import Decision, Session
-from domain.values import Role, money
+from domain.values import money
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
@@ -82,38 +82,13 @@ class SessionCommands(LedgerCore):
         committee = Lookups.committee(unit)
         if committee is not None:
             unit.guard(committee)  # a concurrent change of the composition: again
-            if not committee.members:
-                committee = None  # every member left: as before any composition
-        for field, members, roles in (
-            ("voting", voting, (Role.MEMBER, Role.CHAIR)),
-            (
-                "non_voting",
-                non_voting or [],
-                (Role.MEMBER, Role.CHAIR, Role.DSI, Role.FINANCE),
-            ),
-        ):
+        for field, members in (("voting", voting), ("non_voting", non_voting or [])):
             if not isinstance(members, list | tuple):
                 raise InvalidValue(field, members, "liste d'identifiants")
             for name in members:
                 account = Lookups.account(unit, str(name))
-                if committee is not None:
-                    seated = (
-                        committee.voting if field == "voting" else committee.members
-                    )
-                    if name not in seated:
-                        raise InvalidValue(
-                            field,
-                            name,
-                            "ne siège pas au COPIL avec voix délibérative"
-                            if field == "voting"
-                            else "ne siège pas au COPIL",
-                        )
-                    if field == "non_voting":
-                        continue
-                if not any(has_role(account.grants, r) for r in roles):
-                    raise InvalidValue(
-                        field, name, "ce compte n'est pas membre du COPIL"
-                    )
+                unit.guard(account)  # a role revoked meanwhile: again
+                check_seat(committee, field, str(name), account.grants)
 
     @command()
     def add_agenda_item(

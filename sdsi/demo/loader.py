@@ -25,7 +25,7 @@ from domain.arbitration import Conflict, Rule, dependency_conflicts
 from domain.budget import Envelope, ProjectBudget
 from domain.organisation import Team
 from domain.proposals import Proposal
-from domain.sessions import Session
+from domain.sessions import Session, departs_from_majority
 from domain.values import Origin
 from ledger.app import Ledger
 from ledger.core import Caller
@@ -422,15 +422,16 @@ class DemoLoader:
             self.ledger.draft_proposal(
                 self.as_(item.referent), item.code, item.direction, content
             )
-            item.status = "submitted"
-            self.ledger.submit_proposal(self.as_(item.referent), item.code)
+            item.status = str(
+                self.ledger.submit_proposal(self.as_(item.referent), item.code)["status"]
+            )
             self.stats.add("fiches projet")
         self.clock.on(day - timedelta(days=60))
         for item in items:
             factor = Decimal(str(round(1 + self.rng.random() * 0.3, 2)))
             est = self.content(item, first_year, factor)
             item.costs = est["costs"]
-            self.ledger.qualify_proposal(
+            qualified = self.ledger.qualify_proposal(
                 self.as_(DSI),
                 item.code,
                 {
@@ -441,7 +442,7 @@ class DemoLoader:
                     "note": f"Chiffrage DSI (coefficient {factor})",
                 },
             )
-            item.status = "qualified"
+            item.status = str(qualified["status"])
         self.clock.on(day - timedelta(days=30))
         for item in items:
             self.score(item, grid, revision=1)
@@ -473,11 +474,12 @@ class DemoLoader:
         self.rescore_carried_over(sfx, copy, index, grid)
         if index == 2 and items:
             withdrawn = items[-1]
-            self.ledger.withdraw_proposal(
-                self.as_(withdrawn.referent, "projet repris par l'intercommunalité"),
-                withdrawn.code,
+            withdrawn.status = str(
+                self.ledger.withdraw_proposal(
+                    self.as_(withdrawn.referent, "projet repris par l'intercommunalité"),
+                    withdrawn.code,
+                )["status"]
             )
-            withdrawn.status = "withdrawn"
 
     def rescore_carried_over(self, sfx: str, copy: int, index: int, grid: int) -> None:
         """Deferred proposals going back on an agenda after a new grid version was
@@ -651,9 +653,7 @@ class DemoLoader:
         if outcome == "deferred":
             self.deferrals[item.code] = self.deferrals.get(item.code, 0) + 1
         favourable = outcome.startswith("approved")
-        departs = (votes_for > votes_against and not favourable) or (
-            votes_against > votes_for and favourable
-        )
+        departs = departs_from_majority(outcome, votes_for, votes_against)
         others = ", ".join(sorted({c.target for c in conflicts}))
         justification = ""
         if departs:
@@ -698,7 +698,7 @@ class DemoLoader:
             chair_reason, session, item.code, outcome, rationale, **kwargs
         )
         self.stats.add("décisions")
-        item.status = outcome
+        item.status = outcome  # a decision's outcome is the status after it (STATUS_AFTER)
         if favourable:
             self.execute_project(item, index)
 
@@ -741,7 +741,7 @@ class DemoLoader:
         dsi = self.as_(DSI)
         years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
         start, end = date(years[0], 1, 15), date(years[-1], 11, 30)
-        self.ledger.plan_project(dsi, item.code, start, end)
+        planned = self.ledger.plan_project(dsi, item.code, start, end)
         self.ledger.set_milestone(
             dsi,
             item.code,
@@ -752,7 +752,7 @@ class DemoLoader:
         self.ledger.set_milestone(
             dsi, item.code, "MEP", "Mise en production", end - timedelta(days=30)
         )
-        item.status = "planned"
+        item.status = str(planned["status"])
 
     def year_end(self, day: date) -> None:
         """Execution, commitments, payments, DMs and measurements up to ``day``."""
@@ -762,11 +762,13 @@ class DemoLoader:
                 continue
             years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
             if item.status == "planned" and years[0] <= day.year:
-                self.ledger.start_project(dsi, item.code, date(years[0], 1, 15))
+                started = self.ledger.start_project(
+                    dsi, item.code, date(years[0], 1, 15)
+                )
                 self.ledger.reach_milestone(
                     dsi, item.code, "CADRAGE", date(years[0], 3, 10)
                 )
-                item.status = "in_progress"
+                item.status = str(started["status"])
             if item.status != "in_progress":
                 continue
             done_years = [y for y in years if y < day.year]
@@ -818,8 +820,10 @@ class DemoLoader:
                 self.ledger.reach_milestone(
                     dsi, item.code, "MEP", date(years[-1], 11, 2)
                 )
-                self.ledger.complete_project(dsi, item.code, date(years[-1], 12, 15))
-                item.status = "done"
+                done = self.ledger.complete_project(
+                    dsi, item.code, date(years[-1], 12, 15)
+                )
+                item.status = str(done["status"])
         for _code, _label, indicators in D.AXES:
             for icode, _l, _u, baseline, target, _ty in indicators:
                 b, t = Decimal(baseline), Decimal(target)
@@ -858,14 +862,14 @@ class DemoLoader:
             key=lambda i: i.quality,
         )
         if running:
-            self.ledger.cancel_project(
+            cancelled = self.ledger.cancel_project(
                 self.as_(
                     CHAIR,
                     "abandon : solution mutualisée proposée par l'intercommunalité",
                 ),
                 running[0].code,
             )
-            running[0].status = "cancelled"
+            running[0].status = str(cancelled["status"])
 
     def open_last_session(self, copy: int) -> None:
         """A session under way: agenda, attendance, some votes cast, no decision yet."""

@@ -1,6 +1,6 @@
 """The consolidation formula (``domain.scoring``), on generated grids and scores,
 against an independent computation; and the optimiser's robustness analysis, at the
-adopted weights, finds the same values (it uses the same formula)."""
+adopted weights, finds exactly the same values (the same formula and rounding)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.grids import Criterion, ScaleLevel
-from domain.scoring import consolidate, rounded, share
+from domain.scoring import consolidate, share
 from domain.values import Family
 from optimiser.robustness import Criterion as RobustCriterion
 from optimiser.robustness import CriterionScore as RobustScore
@@ -110,13 +110,10 @@ def test_robustness_at_the_adopted_weights_finds_the_evidence_value(
             RobustScore(  # as optimiser.inputs reads them from the views
                 "P1",
                 c.code,
-                rounded(
-                    share(
-                        Fraction(sum(levels[c.code]), len(levels[c.code])),
-                        c.low,
-                        c.high,
-                    ),
-                    Decimal("0.000001"),
+                share(
+                    Fraction(sum(levels[c.code]), len(levels[c.code])),
+                    c.low,
+                    c.high,
                 ),
                 Decimal(0),
                 len(levels[c.code]),
@@ -131,8 +128,5 @@ def test_robustness_at_the_adopted_weights_finds_the_evidence_value(
         return
     value, risk = values["P1"]
     for got, expected in ((value, evidence.value), (risk, evidence.risk)):
-        if expected is None:
-            assert got == 0  # no value: nothing the optimiser may rank on
-        else:
-            # to the millionth there, to the hundredth in the evidence
-            assert abs(got - expected) <= Decimal("0.0051")
+        # no value: nothing the optimiser may rank on; else the evidence's value
+        assert got == (Decimal(0) if expected is None else expected)

@@ -17,7 +17,9 @@ from domain.errors import (
 )
 from domain.scenarios import Scenario, input_hash
 from ledger.core import Caller
+from ledger.errors import IdempotencyKeyReused
 from optimiser import Problem, api, solve
+from optimiser.scenarios import compute
 from projections import queries as q
 from projections.service import ReadModel, init_views
 from tests.conftest import ADMIN
@@ -225,6 +227,77 @@ def test_only_the_dsi_and_the_chair_run_scenarios_and_codes_are_never_reused(
         api.run_scenario(ledger, CHAIR, "S1", store=rm.store)
     with pytest.raises(InvalidValue):
         api.run_scenario(ledger, CHAIR, "S3", store=rm.store, forced_in={"ZZ": "x"})
+
+
+def test_the_ledger_records_a_computed_scenario_and_checks_it_without_the_views(
+    world: World,
+) -> None:
+    ledger, rm = world
+    computed = compute(rm.store)
+    head = ledger.head()
+    bad_hash = {**computed, "input_hash": "0" * 64}
+    not_a_hash = {**computed, "input_hash": "ABC"}
+    foreign = {
+        **computed,
+        "result": {**computed["result"], "selection": [{"code": "Z", "start": 2025}]},
+    }
+    twice = {
+        **computed,
+        "greedy": {
+            **computed["greedy"],
+            "selection": [{"code": "A", "start": 2025}, {"code": "A", "start": 2026}],
+        },
+    }
+    unknown_status = {**computed, "result": {**computed["result"], "status": "good"}}
+    for doc, field, reason in (
+        (bad_hash, "input_hash", "ne correspond pas aux entrées"),
+        (not_a_hash, "input_hash", "empreinte SHA-256 attendue"),
+        (foreign, "result.selection", "projet absent des entrées du scénario"),
+        (twice, "greedy.selection", "projet en double"),
+        (unknown_status, "status", "statut de résolution inconnu"),
+    ):
+        with pytest.raises(InvalidValue) as refused:
+            ledger.record_scenario(CHAIR, "S1", **doc)
+        assert (refused.value.field, refused.value.params["reason"]) == (
+            field,
+            reason,
+        )
+    with pytest.raises(NotAllowed):
+        ledger.record_scenario(EVAL, "S1", **computed)
+    assert ledger.head() == head
+    out = ledger.record_scenario(CHAIR, "S1", label="Base", **computed)
+    assert out.data == {
+        "code": "S1",
+        "status": "optimal",
+        "objective": "133.34",
+        "gap": computed["result"]["gap"],
+        "greedy_objective": "100.00",
+        "selection": [{"code": "B", "start": 2025}, {"code": "C", "start": 2025}],
+        "input_hash": computed["input_hash"],
+        "diagnosis": None,
+    }
+    scenario = ledger.load(Scenario, Scenario.id_for("S1"))
+    assert scenario.input_hash == computed["input_hash"]
+    assert scenario.result == computed["result"]
+
+
+def test_a_repeated_key_gets_the_first_scenario_even_after_the_views_moved(
+    world: World,
+) -> None:
+    ledger, rm = world
+    caller = CHAIR.with_key("scenario-1")
+    first = api.run_scenario(ledger, caller, "S1", store=rm.store, label="Base")
+    ledger.vote_budget(
+        FIN, 2025, "fonctionnement", "5000", "DCM 2025-02", date(2025, 1, 6)
+    )
+    rm.projector().catch_up()
+    assert compute(rm.store)["input_hash"] != first["input_hash"]
+    head = ledger.head()
+    again = api.run_scenario(ledger, caller, "S1", store=rm.store, label="Base")
+    assert again == first
+    assert ledger.head() == head
+    with pytest.raises(IdempotencyKeyReused):
+        api.run_scenario(ledger, caller, "S1", store=rm.store, label="Autre")
 
 
 def test_the_frontier_and_robustness_read_the_live_views(world: World) -> None:

@@ -9,6 +9,13 @@ from decimal import Decimal
 import pytest
 
 from projections import queries as q
+from projections.budget_report import (
+    by_key,
+    by_year_section,
+    grouped_lines,
+    projects,
+    reconciled,
+)
 from tests.web.demo_site import (
     BY_ROLE,
     CHAIR,
@@ -20,7 +27,6 @@ from tests.web.demo_site import (
 )
 from tests.web.ui_client import Site, post_forms, text
 from web.formatting import eur
-from web.ui.budget import by_key, by_year_section, grouped_lines, projects, reconciled
 
 PROJECT = "SITEWEB"  # in progress in the demo: 2026 investment CP, nothing committed yet
 PAYEE = "WIFI"  # another one, for the payments

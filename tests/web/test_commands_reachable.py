@@ -36,7 +36,11 @@ NOT_IN_API = {
 NOT_IN_UI = {**NOT_IN_API}
 # Helpers that views call and that send a command on their behalf (with checks the
 # view must not skip, e.g. the sign-in throttle for the current password).
-HELPERS = {"change_own_password": "change_password"}
+# The optimiser computes a scenario from the views, then records it with the command.
+HELPERS = {
+    "change_own_password": "change_password",
+    "compute_and_record": "record_scenario",
+}
 CALL = re.compile(
     r"\b(?:ledger\(\)|led\(\)|led|state\(\)\.ledger|self\.ledger)\.(\w+)\b"
 )

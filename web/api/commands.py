@@ -14,8 +14,19 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from ledger.directory import DirectoryUnavailable
 from web.api import schemas as s
-from web.auth import TOKEN_MAX_AGE, issue_token, proposal_direction, public, requires
+from web.auth import (
+    TOKEN_MAX_AGE,
+    current_session,
+    issue_token,
+    proposal_direction,
+    public,
+    requires,
+)
+from web.auth import sessions as open_sessions  # `sessions` is the blueprint here
+from web.errors import api_error
+from web.signin import change_own_password, check_password
 from web.state import state
 
 auth = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Authentification")
@@ -75,10 +86,6 @@ def token(data: dict[str, Any]) -> Any:
     """Exchange a login and password for a bearer token (8 hours). With LDAP
     sign-in configured, directory accounts give their directory password (503
     ``directory_unavailable`` when the directory does not answer)."""
-    from ledger.directory import DirectoryUnavailable
-    from web.errors import api_error
-    from web.ui.auth import check_password
-
     try:
         account, retry_after = check_password(data["username"], data["password"])
     except DirectoryUnavailable:
@@ -99,11 +106,9 @@ def token(data: dict[str, Any]) -> Any:
 @requires("home")
 def logout() -> Any:
     """End the token (or session) sending this: it is refused from now on."""
-    from web.auth import current_session, sessions
-
     found = current_session()
     if found is not None:
-        sessions().end_id(found.id, "logout")
+        open_sessions().end_id(found.id, "logout")
     return {"ended": True}
 
 
@@ -464,10 +469,6 @@ def password(data: dict[str, Any], username: str) -> Any:
     other session and token of the account ends; the token (or session) sending
     this stays valid. Another account's password is reset by an administrator
     (``/password-reset``)."""
-    from web.auth import current_session
-    from web.errors import api_error
-    from web.ui.auth import change_own_password
-
     if username != current_user.username:
         return api_error(
             403,

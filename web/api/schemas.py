@@ -9,11 +9,12 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from domain.errors import InvalidValue
-from domain.proposals import Status
+from domain.proposals import DECIDED, Status
 from domain.values import (
     AMOUNT_PATTERN,
     DECIMAL_TEXT,
     UNSIGNED_AMOUNT_PATTERN,
+    Role,
     decimal_value,
     money,
 )
@@ -199,7 +200,7 @@ class AsOf(Query):
 
 
 STATUSES = [s.value for s in Status]
-OUTCOMES = ["approved", "approved_with_conditions", "deferred", "rejected"]
+OUTCOMES = list(Status.names(DECIDED))
 
 
 class PlanAsOf(AsOf):
@@ -421,7 +422,7 @@ class CPLine(Base):
 
 class DecisionIn(Base):
     proposal = fields.String(required=True, validate=CODE)
-    outcome = fields.String(required=True, validate=validate.OneOf(["approved", "approved_with_conditions", "deferred", "rejected"]))
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     rationale = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     ap_amount = Money(load_default=None, allow_none=True)
     cp = fields.List(fields.Nested(CPLine), load_default=list)
@@ -525,7 +526,7 @@ class AccountIn(Base):
 
 
 class GrantIn(Base):
-    role = fields.String(required=True, validate=validate.OneOf(["referent", "dsi", "evaluator", "member", "chair", "finance", "auditor", "admin"]))
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
     scope = fields.String(load_default=None, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 

@@ -1,24 +1,9 @@
-"""The server-rendered UI (French by default), one module per area."""
+"""The server-rendered UI (French by default), one module per area; each registers
+its views on the blueprint of ``web.ui.blueprint``, imported here."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
-
-from web.app import csrf
-
-bp = Blueprint("ui", __name__, template_folder="../templates", static_folder="../static", static_url_path="/static")
-
-
-@bp.before_request
-def _csrf() -> None:
-    """Every form of the UI carries a CSRF token (the API uses bearer tokens instead);
-    ``WTF_CSRF_ENABLED = False`` (tests only) turns the check off."""
-    enabled = current_app.config.get("WTF_CSRF_ENABLED", True)
-    if enabled and request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        csrf.protect()
-
-
-from web.ui import (  # noqa: E402,F401  (views register on the blueprint)
+from web.ui import (  # noqa: F401  (views register on the blueprint)
     admin,
     apidocs,
     audit,
@@ -37,3 +22,6 @@ from web.ui import (  # noqa: E402,F401  (views register on the blueprint)
     sessions,
     setup,
 )
+from web.ui.blueprint import bp
+
+__all__ = ["bp"]

@@ -16,26 +16,18 @@ from domain.errors import (
     RoleAlreadyGranted,
     RoleNotHeld,
 )
+from domain.values import Role
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import scalars
 
-# The roles an administrator grants, in the order the forms list them.
-ROLES = (
-    "referent",
-    "dsi",
-    "evaluator",
-    "member",
-    "chair",
-    "finance",
-    "auditor",
-    "admin",
-)
+# The roles an administrator grants, in the order the forms list them (the domain's).
+ROLES = tuple(r.value for r in Role)
 FORMS = ("grant", "revoke", "disable", "enable", "reset")
 
 

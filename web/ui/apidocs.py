@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, render_template
 
 from web.auth import public
-from web.ui import bp
+from web.ui.blueprint import bp
 
 
 @bp.route("/api/docs")

@@ -34,7 +34,7 @@ from web.cache import cached_read, views_mark
 from web.domain_messages import localised
 from web.i18n import N_
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import as_of, store
 
 PER_PAGE = (25, 50, 100, 200)

@@ -4,7 +4,6 @@ account, per account and client, and per client, with counters every worker shar
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -14,104 +13,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from domain.errors import WrongPassword
-from domain.values import Origin
-from ledger.core import Caller, CommandResult
-from ledger.directory import (
-    DirectoryUnavailable,
-    NotTheSameAccount,
-    account_name,
-    record_sign_in,
-)
+from ledger.directory import DirectoryUnavailable
 from web.api import schemas as s
-from web.auth import (
-    User,
-    current_session,
-    load_user,
-    open_web_session,
-    public,
-    requires,
-    sessions,
-)
+from web.auth import User, current_session, open_web_session, public, requires, sessions
+from web.signin import change_own_password, check_password
 from web.state import state
-from web.throttle import TooManyAttempts, client_address, throttle
-from web.ui import bp
+from web.throttle import TooManyAttempts
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors
 from web.ui.formhelp import run
-
-log = logging.getLogger("sdsi.access")
-
-
-def check_password(username: str, password: str) -> tuple[User | None, int]:
-    """(account, 0) on success; (None, 0) on bad credentials; (None, seconds) when
-    throttled — the same whether the login exists or not, local or in the directory.
-    :class:`DirectoryUnavailable` when the directory had to be asked and did not
-    answer (the attempt does not count)."""
-    limiter, client = throttle(), client_address()
-    wait = limiter.attempt(username, client)
-    if wait:
-        log.warning("login throttled for %r from %s (%s s)", username, client, wait)
-        return None, wait
-    try:
-        user = _sign_in(username, password)
-    except DirectoryUnavailable as exc:
-        limiter.withdrawn(username, client)
-        log.error("directory unavailable for %r from %s: %s", username, client, exc)
-        raise
-    except BaseException:
-        limiter.withdrawn(username, client)  # no answer: the attempt does not count
-        raise
-    if user is None:
-        log.warning("failed login for %r from %s", username, client)
-        return None, 0
-    limiter.succeeded(username, client)
-    return user, 0
-
-
-def _sign_in(login: str, password: str) -> User | None:
-    """Local accounts by their password; directory accounts, and logins no account
-    has yet, by the directory when one is configured (``ledger.directory``)."""
-    led, ldap = state().ledger, state().extra.get("ldap")
-    name = account_name(login) if ldap is not None else None
-    account = led.account(name) if name is not None else None
-    if ldap is None or (account is not None and not account.directory):
-        account = led.authenticate(login, password)  # local: the directory is not asked
-        return load_user(login) if account is not None else None
-    if account is not None and account.directory != "ldap":
-        return None  # signs in through another directory
-    found = ldap.authenticate(login, password)
-    if found is None:
-        return None
-    try:
-        record_sign_in(led, found, "ldap", state().settings.ldap.mapping, Origin.WEB)
-    except NotTheSameAccount:  # registered meanwhile, by another door
-        return None
-    return load_user(found.username)
-
-
-def change_own_password(
-    caller: Caller, current: str, password: str, *, keep: str | None
-) -> CommandResult:
-    """The signed-in account changes its password: the current one is checked under
-    the same throttle as a sign-in (a wrong one is a failed login)."""
-    username = caller.actor
-    limiter, client = throttle(), client_address()
-    wait = limiter.attempt(username, client)
-    if wait:
-        log.warning("password change throttled for %r from %s", username, client)
-        raise TooManyAttempts(wait)
-    try:
-        result = state().ledger.change_password(
-            caller, username, current, password, keep_session=keep
-        )
-    except WrongPassword:
-        log.warning("wrong current password for %r from %s", username, client)
-        raise
-    except BaseException:
-        limiter.withdrawn(username, client)  # refused before the password was checked
-        raise
-    limiter.succeeded(username, client)
-    return result
 
 
 def directory_down() -> str:
@@ -146,7 +56,7 @@ def login() -> Any:
         elif user is None:
             error, status = _("Identifiant ou mot de passe incorrect."), 401
         else:
-            _start_session(user)
+            start_session(user)
             return redirect(local_target(request.args.get("next", "")))
     response = Response(
         render_template(
@@ -182,7 +92,7 @@ def local_target(value: str) -> str:
     return cleaned
 
 
-def _start_session(user: User) -> None:
+def start_session(user: User) -> None:
     """A new session (a new secret) for ``user``; the browser's previous one ends."""
     sessions().end(session.get("sid"), "replaced")
     lang = session.get("lang")  # the language chosen survives signing in
@@ -246,7 +156,7 @@ def password() -> Any:
                 errors["_"] = errors.message
             else:
                 if result is not None:
-                    _start_session(current_user._get_current_object())  # type: ignore[attr-defined]
+                    start_session(current_user._get_current_object())  # type: ignore[attr-defined]
                     flash(
                         _(
                             "Mot de passe changé. Vos autres sessions et jetons "

@@ -21,8 +21,8 @@ from web.cache import note_key
 from web.domain_messages import localised, phrase
 from web.i18n import N_
 from web.state import state
-from web.ui import bp
 from web.ui.amounts import form_amounts
+from web.ui.blueprint import bp
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from domain.errors import HorizonBelowCosted, NoPlan
 from web.api import schemas as s
 from web.auth import requires
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
 from web.ui.referential import _act, _plan_page, led

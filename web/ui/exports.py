@@ -28,7 +28,7 @@ from web.access import PERMISSIONS
 from web.auth import requires
 from web.domain_messages import is_french, localised
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import as_of, plan_number, store
 
 FORMAT_LABELS = {

@@ -17,8 +17,8 @@ from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
 from web.state import state
-from web.ui import bp
 from web.ui.actions import run_action, strip_prefix
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.forms import rows, scalars
 

@@ -7,13 +7,15 @@ from typing import Any
 from flask import render_template
 from flask_login import current_user
 
+from domain.proposals import TO_EXECUTE, TRANSITIONS, Status
 from projections import queries as q
 from web.auth import requires
 from web.cache import cached_read
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import store
 
-SCORABLE = ("submitted", "qualified", "on_agenda", "deferred")
+SCORABLE = Status.names(TRANSITIONS["score"])
+TO_EXECUTE_NAMES = Status.names(TO_EXECUTE)
 
 
 def tasks_for(user: Any, st: Any) -> dict[str, Any]:
@@ -29,7 +31,7 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
         out["drafts"] = [p for p in mine if p["status"] == "draft"]
     if "dsi" in roles:
         out["to_qualify"] = [p for p in portfolio if p["status"] == "submitted"]
-        out["to_execute"] = [p for p in portfolio if p["status"] in ("approved", "approved_with_conditions", "planned", "in_progress")]
+        out["to_execute"] = [p for p in portfolio if p["status"] in TO_EXECUTE_NAMES]
     if "evaluator" in roles and adopted is not None:
         todo = []
         for p in portfolio:
@@ -55,7 +57,7 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
         out["to_schedule"] = [p for p in portfolio if p["status"] in ("qualified", "deferred")]
     if "finance" in roles:
         out["envelopes"] = q.envelopes(st)
-        out["active_projects"] = [p for p in portfolio if p["ap"] is not None and p["status"] in ("approved", "approved_with_conditions", "planned", "in_progress")]
+        out["active_projects"] = [p for p in portfolio if p["ap"] is not None and p["status"] in TO_EXECUTE_NAMES]
     if "auditor" in roles or "admin" in roles:
         from web.state import state
 

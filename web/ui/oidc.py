@@ -27,7 +27,8 @@ from ledger.directory import (
 from ledger.directory_config import OidcSettings
 from web.auth import load_user, public
 from web.state import state
-from web.ui import bp
+from web.ui.auth import start_session
+from web.ui.blueprint import bp
 
 log = logging.getLogger("sdsi.access")
 CLIENT = "sdsi_oidc"
@@ -99,8 +100,6 @@ def oidc_login() -> Any:
 def oidc_callback() -> Any:
     """Back from the provider: the code exchanged (with the verifier) for tokens,
     the ID token checked, then the account signed in."""
-    from web.ui.auth import _start_session
-
     settings = _settings()
     client = state().extra["oidc"].create_client(CLIENT)
     try:
@@ -137,5 +136,5 @@ def oidc_callback() -> Any:
     signed_in = load_user(name)
     if signed_in is None:  # disabled by an administrator
         return _refused(_("Connexion par l'annuaire refusée."), 401)
-    _start_session(signed_in)
+    start_session(signed_in)
     return redirect(url_for("ui.home"))

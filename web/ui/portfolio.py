@@ -7,13 +7,14 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
+from domain.proposals import Status
 from projections import plan_scope as ps
 from projections import queries as q
 from web.auth import requires
 from web.cache import cached_read
 from web.charts import scatter
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import asked_position, store
 
 FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")
@@ -50,8 +51,7 @@ def portfolio() -> str:
     return render_template(
         "portfolio.html", rows=page_rows, total=len(rows), plan_shown=shown.plan, plans=ps.plans(state().read_model.store), page=page, pages=pages, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
         chart=chart, overloads=capacity, envelopes=q.envelopes(st),
-        statuses=["draft", "submitted", "qualified", "on_agenda", "approved", "approved_with_conditions",
-                  "deferred", "rejected", "planned", "in_progress", "done", "withdrawn", "cancelled"],
+        statuses=list(Status.names()),
     )
 
 

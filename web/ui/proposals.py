@@ -14,7 +14,7 @@ from web.api import schemas as s
 from web.auth import proposal_direction, requires
 from web.cache import cached_read
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, run_form, store
 from web.ui.forms import proposal_content, rows, scalars
 

@@ -37,7 +37,7 @@ from web.cache import cached_read
 from web.formatting import MEMBER_KIND
 from web.i18n import N_
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import scalars

@@ -4,7 +4,7 @@ efficient frontier and the robustness of the selection.
 
 Scenarios are read from the views (``optimiser.api``, as of any moment); the frontier
 and the robustness are computed on request from the views the page shows, with the
-solver's time capped (``web.api.scenarios``).
+solver's time capped (``web.api.scenario_schemas``).
 """
 
 from __future__ import annotations
@@ -19,15 +19,17 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from domain.errors import AlreadyExists, DomainError
+from domain.proposals import CANDIDATES, Status
 from optimiser import api as optimiser
+from optimiser.scenarios import compute_and_record
 from projections import queries as q
-from web.api import scenarios as sc
+from web.api import scenario_schemas as sc
 from web.auth import requires
 from web.charts import lines
 from web.domain_messages import localised, phrase
 from web.state import state
-from web.ui import bp
 from web.ui.amounts import form_amounts
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
@@ -103,7 +105,7 @@ def _choices() -> dict[str, Any]:
         "projects": [
             (p["code"], f"{p['code']} — {p['title']}")
             for p in portfolio
-            if p["status"] in ("qualified", "on_agenda", "deferred")
+            if p["status"] in Status.names(CANDIDATES)
         ],
         "grids": [(g["number"], f"v{g['number']} — {g['label']}") for g in grids],
         "criteria": [
@@ -136,7 +138,8 @@ def run_scenario() -> Any:
         live = state().read_model.store
 
         def send(caller: Any, d: dict[str, Any]) -> Any:
-            return led.run_scenario(
+            return compute_and_record(
+                led,
                 caller,
                 d["code"],
                 store=live,

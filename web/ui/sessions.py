@@ -14,6 +14,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from domain.arbitration import Conflict
+from domain.proposals import DECIDED, Status
+from domain.sessions import count_votes, majority
 from projections import queries as q
 from projections import scenario_queries as sq
 from web.api import schemas as s
@@ -21,29 +23,26 @@ from web.auth import requires
 from web.cache import cached_read
 from web.domain_messages import localised
 from web.state import state
-from web.ui import bp
 from web.ui.actions import run_action
+from web.ui.blueprint import bp
 from web.ui.context import FormErrors, _flatten, as_of, store
 from web.ui.forms import rows, scalars
 
 SCHEDULABLE = ("qualified", "deferred")
-OUTCOMES = ("approved", "approved_with_conditions", "deferred", "rejected")
+OUTCOMES = Status.names(DECIDED)
 CHOICES = ("for", "against", "abstain")
 Page = tuple[str, int]
 
 
 def _tally(votes: dict[str, Any]) -> dict[str, int]:
-    choices = [v["choice"] for v in votes.values()]
-    return {c: choices.count(c) for c in CHOICES}
+    counts = count_votes(v["choice"] for v in votes.values())
+    return dict(zip(CHOICES, counts, strict=True))
 
 
 def _majority(tally: dict[str, int]) -> str | None:
     """``for`` or ``against`` when the current votes lean one way, else None."""
-    if tally["for"] > tally["against"]:
-        return "for"
-    if tally["against"] > tally["for"]:
-        return "against"
-    return None
+    lean = majority(tally["for"], tally["against"])
+    return None if lean is None else lean.value
 
 
 def _session_doc(st: Any, code: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from setupfile.sheets import FileRefused, Issue
 from web.auth import requires
 from web.domain_messages import localised
 from web.state import state
-from web.ui import bp
+from web.ui.blueprint import bp
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 MAX_NEW_ACCOUNTS = 50

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.proposals import STATUS_AFTER, Proposal, status_after
 from projections.registry import Batch, Meta, document, on_every_event
 from projections.views.audit.rendering import (  # noqa: F401 - other views use them from here
     _SCALARS,
@@ -41,16 +42,13 @@ SINGLE = {"Plan": "plan", "Municipality": "municipality", "Committee": "copil"}
 
 # Events whose effect on a state field is implied rather than carried.
 IMPLIED: dict[str, list[tuple[str, Any]]] = {
-    "Proposal.Submitted": [("status", "submitted")],
-    "Proposal.Qualified": [("status", "qualified")],
-    "Proposal.PutOnAgenda": [("status", "on_agenda")],
-    "Proposal.Decided": [("status", lambda e: e.outcome.value)],
-    "Proposal.Planned": [("status", "planned")],
-    "Proposal.Started": [("status", "in_progress")],
-    "Proposal.Completed": [("status", "done")],
-    "Proposal.Withdrawn": [("status", "withdrawn")],
-    "Proposal.Cancelled": [("status", "cancelled")],
-    "Proposal.TakenOffAgenda": [("status", lambda e: e.status.value)],
+    # a proposal's status after each event (the domain's STATUS_AFTER), but for its
+    # creation and its amendments, which carry it
+    **{
+        cls.__qualname__: [("status", lambda e: str(status_after(e)))]
+        for cls, after in STATUS_AFTER.items()
+        if after is not None and cls not in (Proposal.Drafted, Proposal.Amended)
+    },
     "Session.Opened": [("status", "open")],
     "Session.Closed": [("status", "closed")],
     "Account.Disabled": [("active", False)],

@@ -6,11 +6,10 @@ rules it overrode, the budget state, and the ledger positions of every event inv
 
 from __future__ import annotations
 
-from fractions import Fraction
-from math import ceil
+from decimal import Decimal
 from typing import Any
 
-from domain.sessions import Session
+from domain.sessions import QuorumRule, Session
 from projections.registry import Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
 from projections.views.decisions.tables import DECISIONS, SESSIONS, VOTES
@@ -33,12 +32,8 @@ def grid_in_force(batch: Batch) -> int | None:
 
 
 def _required(doc: dict[str, Any]) -> int:
-    q, n = doc["quorum"], len(doc["voting"])
-    if q["kind"] == "majority":
-        return n // 2 + 1
-    if q["kind"] == "count":
-        return int(Fraction(q["value"]))
-    return ceil(Fraction(q["value"]) * n)
+    q = doc["quorum"]
+    return QuorumRule(q["kind"], Decimal(q["value"])).required(len(doc["voting"]))
 
 
 @on(Session.Convened)
@@ -203,10 +198,7 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         "value_x100": value_x100,
         "risk_x100": risk_x100,
     }
-    favourable = d.outcome.value in ("approved", "approved_with_conditions")
-    departs = (d.votes_for > d.votes_against and not favourable) or (
-        d.votes_against > d.votes_for and favourable
-    )
+    departs = d.departs_from_majority
     batch.append(
         "decisions",
         DECISIONS.row(

@@ -14,6 +14,7 @@ from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
+from domain.sessions import count_votes
 from projections.records import CENT, document, documents, fetch, scalar, select
 from projections.views.budget.queries import envelopes
 from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
@@ -104,7 +105,7 @@ def evidence_fingerprint(
     doc = _doc(store, "proposals", "code", proposal) or {}
     return fingerprint(
         shown_evidence_doc(session["evidence"].get(proposal)),
-        (choices.count("for"), choices.count("against"), choices.count("abstain")),
+        count_votes(choices),
         [Conflict.from_plain(c) for c in approval_conflicts(store, proposal)],
         [(c["year"], c["section"], c["amount_c"]) for c in doc.get("costs", [])],
     )

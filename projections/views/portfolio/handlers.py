@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.grids import Criterion, ScaleLevel
-from domain.proposals import Proposal
+from domain.proposals import Proposal, current_estimates, status_after
 from domain.scores import ScoreSheet
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
@@ -38,11 +38,21 @@ def _content_doc(content: Any) -> dict[str, Any]:
 def _estimates(doc: dict[str, Any]) -> None:
     """Current estimates: the DSI's for the current revision, else the referent's."""
     q = doc.get("qualification")
-    source = q if q and q["revision"] == doc["revision"] else doc["content"]
+    source = current_estimates(
+        doc["content"], q, q["revision"] if q else None, doc["revision"]
+    )
     doc["costs"] = source["costs"]
     doc["workloads"] = source["workloads"]
     doc["dependencies"] = source["dependencies"]
     doc["risks"] = source["risks"]
+
+
+def _after(e: Any) -> str:
+    """The status after a status-changing event (``domain.proposals.STATUS_AFTER``)."""
+    status = status_after(e)
+    if status is None:
+        raise ValueError(f"{type(e).__qualname__} keeps the status")
+    return status.value
 
 
 def _status(doc: dict[str, Any], status: str, m: Meta) -> None:
@@ -96,7 +106,7 @@ def drafted(batch: Batch, e: Proposal.Drafted, m: Meta) -> None:
         "updated_position": m.position,
     }
     _estimates(doc)
-    _status(doc, "draft", m)
+    _status(doc, _after(e), m)
     batch.put("proposals", (e.code,), doc)
     batch.append(
         "revisions",
@@ -119,7 +129,7 @@ def amended(batch: Batch, e: Proposal.Amended, m: Meta) -> None:
     doc["revision"] = e.revision
     batch.mark("consolidate", doc["code"])
     _estimates(doc)
-    _status(doc, e.status.value, m)
+    _status(doc, _after(e), m)
     batch.append(
         "revisions",
         REVISIONS.row(
@@ -145,21 +155,21 @@ def qualified(batch: Batch, e: Proposal.Qualified, m: Meta) -> None:
     q.update(position=m.position, at=m.at, actor=m.context.actor)
     doc["qualification"] = q
     _estimates(doc)
-    _status(doc, "qualified", m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.PutOnAgenda)
 def put_on_agenda(batch: Batch, e: Proposal.PutOnAgenda, m: Meta) -> None:
     doc = _proposal(batch, m)
     doc["session"] = e.session
-    _status(doc, "on_agenda", m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.TakenOffAgenda)
 def taken_off(batch: Batch, e: Proposal.TakenOffAgenda, m: Meta) -> None:
     doc = _proposal(batch, m)
     doc["session"] = None
-    _status(doc, e.status.value, m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.Decided)
@@ -174,7 +184,7 @@ def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
         }
     )
     doc["session"] = None
-    _status(doc, e.outcome.value, m)
+    _status(doc, _after(e), m)
 
 
 @on(
@@ -187,21 +197,15 @@ def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> None:
 )
 def lifecycle(batch: Batch, e: Any, m: Meta) -> None:
     doc = _proposal(batch, m)
-    if isinstance(e, Proposal.Submitted):
-        status = "submitted"
-    elif isinstance(e, Proposal.Planned):
-        status = "planned"
+    if isinstance(e, Proposal.Planned):
         doc.update(planned_start=e.start.isoformat(), planned_end=e.end.isoformat())
     elif isinstance(e, Proposal.Started):
-        status = "in_progress"
         doc["started_on"] = e.on.isoformat()
     elif isinstance(e, Proposal.Completed):
-        status = "done"
         doc.update(done_on=e.on.isoformat(), progress_x100=10000)
-    else:
-        status = "withdrawn" if isinstance(e, Proposal.Withdrawn) else "cancelled"
+    elif isinstance(e, Proposal.Withdrawn | Proposal.Cancelled):
         doc["closing_reason"] = m.context.reason
-    _status(doc, status, m)
+    _status(doc, _after(e), m)
 
 
 @on(Proposal.MilestoneSet)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from domain import values
+from domain.values import Role
 from projections.records import document, documents, fetch, select
 from projections.views.reference.tables import GrantRow, MeasurementRow
 
@@ -67,8 +69,8 @@ def accounts(store: ViewStore) -> list[dict[str, Any]]:
     return documents(store, "SELECT doc FROM {accounts} ORDER BY username")
 
 
-COMMITTEE_ROLES = ("member", "chair", "dsi", "finance")
-VOTING_ROLES = ("member", "chair")
+COMMITTEE_ROLES = Role.names(values.COMMITTEE_ROLES)
+VOTING_ROLES = Role.names(values.VOTING_ROLES)
 
 
 def committee(store: ViewStore) -> list[dict[str, Any]]:

@@ -1,0 +1,94 @@
+"""Two administrators stepping down at once: exactly one succeeds, one remains.
+
+The rule (``domain.accounts.remaining_administrator``) is checked in the command's
+unit, and the administrator it relied on is guarded: its version is checked inside
+the serialised save. Each step-down runs on its own ledger instance (as two server
+processes would), in its own thread; both have run their rule and wait at a barrier
+before saving, so the two saves really race. The loser's save fails, it runs again
+on the new state, and is refused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from domain.errors import LastAdministrator
+from ledger.app import Ledger, open_ledger
+from ledger.config import Settings
+from ledger.core import Caller
+from tests.conftest import ADMIN
+
+STEP_DOWNS: dict[str, Callable[[Ledger, str], Any]] = {
+    "revoke": lambda led, me: led.revoke_role(Caller(me, reason="départ"), me, "admin"),
+    "disable": lambda led, me: led.disable_user(Caller(me, reason="départ"), me),
+}
+
+
+@pytest.fixture
+def two_admins(ledger: Ledger, settings: Settings) -> Iterator[list[Ledger]]:
+    """``admin`` and ``second`` administer; two more ledger instances on the log."""
+    ledger.add_user(
+        ADMIN, "second", "Second admin", "second-password", roles=[("admin", None)]
+    )
+    instances = [open_ledger(settings) for _ in range(2)]
+    try:
+        yield instances
+    finally:
+        for led in instances:
+            led.close()
+
+
+def racing(led: Ledger, barrier: threading.Barrier) -> None:
+    """Make ``led`` wait for the other instance before its first save only."""
+    save = led.save
+    waited = []
+
+    def save_after_the_barrier(*args: Any, **kwargs: Any) -> Any:
+        if not waited:
+            waited.append(True)
+            barrier.wait()
+        return save(*args, **kwargs)
+
+    led.save = save_after_the_barrier  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("how", sorted(STEP_DOWNS))
+def test_two_administrators_stepping_down_at_once_leave_exactly_one(
+    ledger: Ledger, two_admins: list[Ledger], how: str
+) -> None:
+    barrier = threading.Barrier(2, timeout=60)
+    outcomes: dict[str, object] = {}
+
+    def step_down(led: Ledger, me: str) -> None:
+        try:
+            outcomes[me] = STEP_DOWNS[how](led, me)
+        except Exception as exc:  # the assertion names it
+            outcomes[me] = exc
+
+    threads = []
+    for led, me in zip(two_admins, ("admin", "second"), strict=True):
+        racing(led, barrier)
+        threads.append(threading.Thread(target=step_down, args=(led, me)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    refused = {u: o for u, o in outcomes.items() if isinstance(o, LastAdministrator)}
+    done = {u: o for u, o in outcomes.items() if not isinstance(o, Exception)}
+    assert len(outcomes) == 2 and len(refused) == 1 and len(done) == 1, outcomes
+    (loser,) = refused
+    (winner,) = done
+    assert refused[loser].params == {"username": loser}
+    # the loser's first save conflicted, and its second attempt was refused
+    loser_ledger = two_admins[("admin", "second").index(loser)]
+    assert loser_ledger.stats.conflicts == 1
+    assert not barrier.broken
+    accounts = {u: ledger.account(u) for u in ("admin", "second")}
+    assert accounts[loser].administers is True
+    assert accounts[winner].administers is False
+    assert [u for u, a in accounts.items() if a.administers] == [loser]

@@ -151,6 +151,7 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
     agg = aggregate_of(batch, event, agg_type, oid)
     meta.key = agg["key"]
     ctx = meta.context
+    found = changes(batch, event, agg_type, meta.key, qualname)
     batch.append(
         "events",
         EVENTS.row(
@@ -168,7 +169,7 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
             aggregate_key=meta.key,
             version=event.originator_version,
             event_type=qualname,
-            changes=dumps(changes(batch, event, agg_type, meta.key, qualname)),
+            changes=dumps(found) if found else "[]",  # most events change none
             payload=meta.state.decode(),
         ),
     )

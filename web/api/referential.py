@@ -294,7 +294,12 @@ def close_team(data: dict[str, Any], code: str) -> Any:
     return run(ledger().close_team, code, reason=data["reason"])
 
 
-@command("/organisation/teams/<code>/capacity/<int:year>", s.CapacityIn, "organisation.edit", method="PUT")
+@command(
+    "/organisation/teams/<code>/capacity/<int:year>",
+    s.CapacityIn,
+    "organisation.edit",
+    method="PUT",
+)
 def set_capacity(data: dict[str, Any], code: str, year: int) -> Any:
     """A team's capacity of a year in person-days (reason required to change one
     already set; the same value writes nothing)."""
@@ -376,7 +381,9 @@ def close_indicator(data: dict[str, Any], code: str) -> Any:
     return run(ledger().close_indicator, code, reason=data["reason"])
 
 
-@command("/indicators/<code>/targets/<int:year>", s.TargetIn, "strategy.edit", method="PUT")
+@command(
+    "/indicators/<code>/targets/<int:year>", s.TargetIn, "strategy.edit", method="PUT"
+)
 def set_target(data: dict[str, Any], code: str, year: int) -> Any:
     """The target of an indicator for a year (reason required to change one already
     set; the same value writes nothing)."""
@@ -408,7 +415,12 @@ def appoint(data: dict[str, Any]) -> Any:
     )
 
 
-@command("/committee/members/<username>", s.CommitteeMemberChange, "committee.edit", method="PUT")
+@command(
+    "/committee/members/<username>",
+    s.CommitteeMemberChange,
+    "committee.edit",
+    method="PUT",
+)
 def change_member(data: dict[str, Any], username: str) -> Any:
     """Change what a member sits as, or whether they vote (reason required)."""
     return run(

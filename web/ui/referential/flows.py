@@ -6,9 +6,10 @@ status the API would answer)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema
 
@@ -119,37 +120,59 @@ def closed(field: str = "reason") -> dict[type, str]:
     return {RecordClosed: field}
 
 
+@dataclass(frozen=True)
+class Record:
+    """A kind of record with a page of its own: the page's endpoint, its template, the
+    name the template knows the record by, how it is read (by code) and what the page
+    shows beside it."""
+
+    endpoint: str
+    template: str
+    name: str
+    read: Callable[[Any, str], dict[str, Any] | None]
+    extra: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
+
+    def page(self, code: str) -> PageOf:
+        """The record's page (404 if there is no record ``code``)."""
+        return record_page(
+            self.template, self.name, lambda st: self.read(st, code), self.extra
+        )
+
+    def url(self, code: str, **values: Any) -> str:
+        return url_for(self.endpoint, code=code, **values)
+
+
 def rename(
-    show: PageOf, schema: Schema, field: str, send: Send, done: str, target: str
+    record: Record, code: str, schema: Schema, field: str, send: Send, done: str
 ) -> Any:
     """The "rename" form of a record: its new ``field`` and a reason."""
     return act(
-        show,
+        record.page(code),
         "rename",
         schema,
         scalars(request.form, field, "reason"),
         on_fields(send, closed(field)),
         done,
-        target,
+        record.url(code),
     )
 
 
 def close(
-    show: PageOf,
+    record: Record,
+    code: str,
     send: Send,
     done: str,
-    target: str,
     refusals: dict[type, str] | None = None,
 ) -> Any:
     """The "close" form of a record: a reason; ``refusals`` shown next to it too."""
     return act(
-        show,
+        record.page(code),
         "close",
         s.RequiredReason(),
         scalars(request.form, "reason"),
         on_fields(send, {**closed(), **(refusals or {})}),
         done,
-        target,
+        record.url(code),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 
 from domain.errors import AlreadyExists, NotFound, PoleHasOpenDirections, RecordClosed
@@ -17,14 +17,13 @@ from web.ui.context import store
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
 from web.ui.referential.flows import (
-    PageOf,
+    Record,
     act,
     close,
     closed,
     led,
     page,
     post,
-    record_page,
     rename,
     shown,
     year_refused,
@@ -65,30 +64,29 @@ def create_pole() -> Any:
             {AlreadyExists: "code"},
         ),
         _("Pôle %(code)s créé.", code=data.get("code", "")),
-        lambda: url_for("ui.ref_pole", code=data["code"]),
+        lambda: POLE.url(data["code"]),
     )
 
 
-def _pole_page(code: str) -> PageOf:
-    return record_page("ref_pole.html", "p", lambda st: rq.pole(st, code))
+POLE = Record("ui.ref_pole", "ref_pole.html", "p", rq.pole)
 
 
 @shown("/referentiel/poles/<code>")
 def ref_pole(code: str) -> Any:
     """A pôle: its directions and its history."""
-    return _pole_page(code)()
+    return POLE.page(code)()
 
 
 @post("/referentiel/poles/<code>/renommer", "organisation.edit")
 def rename_pole(code: str) -> Any:
     """Rename a pôle (reason required)."""
     return rename(
-        _pole_page(code),
+        POLE,
+        code,
         s.Rename(),
         "name",
         lambda c, d: led().rename_pole(c, code, d["name"]),
         _("Pôle renommé."),
-        url_for("ui.ref_pole", code=code),
     )
 
 
@@ -96,10 +94,10 @@ def rename_pole(code: str) -> Any:
 def close_pole(code: str) -> Any:
     """Close a pôle (reason required) once its directions are closed or moved."""
     return close(
-        _pole_page(code),
+        POLE,
+        code,
         lambda c, d: led().close_pole(c, code),
         _("Pôle fermé."),
-        url_for("ui.ref_pole", code=code),
         {PoleHasOpenDirections: "reason"},
     )
 
@@ -147,7 +145,7 @@ def create_direction() -> Any:
             {AlreadyExists: "code", NotFound: "pole", RecordClosed: "pole"},
         ),
         _("Direction %(code)s créée.", code=data.get("code", "")),
-        lambda: url_for("ui.ref_direction", code=data["code"]),
+        lambda: DIRECTION.url(data["code"]),
     )
 
 
@@ -156,28 +154,27 @@ def _other_poles(st: Any, doc: dict[str, Any]) -> dict[str, Any]:
     return {"pole_options": [o for o in options if o[0] != doc["pole"]]}
 
 
-def _direction_page(code: str) -> PageOf:
-    return record_page(
-        "ref_direction.html", "d", lambda st: rq.direction(st, code), _other_poles
-    )
+DIRECTION = Record(
+    "ui.ref_direction", "ref_direction.html", "d", rq.direction, _other_poles
+)
 
 
 @shown("/referentiel/directions/<code>")
 def ref_direction(code: str) -> Any:
     """A direction: pôle, referents (and their grants), teams, proposals, history."""
-    return _direction_page(code)()
+    return DIRECTION.page(code)()
 
 
 @post("/referentiel/directions/<code>/renommer", "organisation.edit")
 def rename_direction(code: str) -> Any:
     """Rename a direction (reason required)."""
     return rename(
-        _direction_page(code),
+        DIRECTION,
+        code,
         s.Rename(),
         "name",
         lambda c, d: led().rename_direction(c, code, d["name"]),
         _("Direction renommée."),
-        url_for("ui.ref_direction", code=code),
     )
 
 
@@ -185,7 +182,7 @@ def rename_direction(code: str) -> Any:
 def move_direction(code: str) -> Any:
     """Attach a direction to another open pôle (reason required)."""
     return act(
-        _direction_page(code),
+        DIRECTION.page(code),
         "move",
         s.MoveDirection(),
         scalars(request.form, "pole", "reason"),
@@ -193,7 +190,7 @@ def move_direction(code: str) -> Any:
             lambda c, d: led().move_direction(c, code, d["pole"]), {NotFound: "pole"}
         ),
         _("Direction rattachée à son nouveau pôle."),
-        url_for("ui.ref_direction", code=code),
+        DIRECTION.url(code),
     )
 
 
@@ -201,10 +198,10 @@ def move_direction(code: str) -> Any:
 def close_direction(code: str) -> Any:
     """Close a direction (reason required): its proposals and history stay."""
     return close(
-        _direction_page(code),
+        DIRECTION,
+        code,
         lambda c, d: led().close_direction(c, code),
         _("Direction fermée."),
-        url_for("ui.ref_direction", code=code),
     )
 
 
@@ -273,7 +270,7 @@ def create_team() -> Any:
             {AlreadyExists: "code", NotFound: "direction", RecordClosed: "direction"},
         ),
         _("Équipe %(code)s créée.", code=data.get("code", "")),
-        lambda: url_for("ui.ref_team", code=data["code"]),
+        lambda: TEAM.url(data["code"]),
     )
 
 
@@ -281,14 +278,13 @@ def _team_years(st: Any, doc: dict[str, Any]) -> dict[str, Any]:
     return {"years": sorted(set(_plan_years(st)) | {int(y) for y in doc["capacity"]})}
 
 
-def _team_page(code: str) -> PageOf:
-    return record_page("ref_team.html", "t", lambda st: rq.team(st, code), _team_years)
+TEAM = Record("ui.ref_team", "ref_team.html", "t", rq.team, _team_years)
 
 
 @shown("/referentiel/equipes/<code>")
 def ref_team(code: str) -> Any:
     """A team: its capacity per year and its history."""
-    return _team_page(code)()
+    return TEAM.page(code)()
 
 
 @post("/referentiel/equipes/<code>/capacite", "organisation.edit")
@@ -296,7 +292,7 @@ def set_team_capacity(code: str) -> Any:
     """Set a year's capacity (reason required to change one already set)."""
     data = scalars(request.form, "year", "days", "reason", integers=("year", "days"))
     year = data.pop("year", None)
-    show = _team_page(code)
+    show = TEAM.page(code)
     refused = year_refused(show, "capacity", year)
     if refused is not None:
         return refused
@@ -310,7 +306,7 @@ def set_team_capacity(code: str) -> Any:
             closed("days"),
         ),
         _("Capacité %(year)s enregistrée.", year=year),
-        url_for("ui.ref_team", code=code),
+        TEAM.url(code),
     )
 
 
@@ -318,12 +314,12 @@ def set_team_capacity(code: str) -> Any:
 def rename_team(code: str) -> Any:
     """Rename a team (reason required)."""
     return rename(
-        _team_page(code),
+        TEAM,
+        code,
         s.Rename(),
         "name",
         lambda c, d: led().rename_team(c, code, d["name"]),
         _("Équipe renommée."),
-        url_for("ui.ref_team", code=code),
     )
 
 
@@ -331,8 +327,8 @@ def rename_team(code: str) -> Any:
 def close_team(code: str) -> Any:
     """Close a team (reason required)."""
     return close(
-        _team_page(code),
+        TEAM,
+        code,
         lambda c, d: led().close_team(c, code),
         _("Équipe fermée."),
-        url_for("ui.ref_team", code=code),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 
 from domain.errors import AlreadyExists, AxisHasOpenIndicators, RecordClosed
@@ -15,14 +15,13 @@ from web.ui.context import store
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
 from web.ui.referential.flows import (
-    PageOf,
+    Record,
     act,
     close,
     closed,
     led,
     page,
     post,
-    record_page,
     rename,
     shown,
     unspaced,
@@ -54,18 +53,17 @@ def create_axis() -> Any:
             {AlreadyExists: "code"},
         ),
         _("Axe %(code)s créé.", code=data.get("code", "")),
-        lambda: url_for("ui.ref_axis", code=data["code"]),
+        lambda: AXIS.url(data["code"]),
     )
 
 
-def _axis_page(code: str) -> PageOf:
-    return record_page("ref_axis.html", "a", lambda st: rq.axis(st, code))
+AXIS = Record("ui.ref_axis", "ref_axis.html", "a", rq.axis)
 
 
 @shown("/referentiel/axes/<code>")
 def ref_axis(code: str) -> Any:
     """An axis: its indicators with their targets, and its history."""
-    return _axis_page(code)()
+    return AXIS.page(code)()
 
 
 @post("/referentiel/axes/<code>/renommer", "strategy.edit")
@@ -74,7 +72,7 @@ def rename_axis(code: str) -> Any:
     data = scalars(request.form, "label", "reason")
     data["description"] = request.form.get("description", "").strip()
     return act(
-        _axis_page(code),
+        AXIS.page(code),
         "rename",
         s.RenameAxis(),
         data,
@@ -83,7 +81,7 @@ def rename_axis(code: str) -> Any:
             closed("label"),
         ),
         _("Axe renommé."),
-        url_for("ui.ref_axis", code=code),
+        AXIS.url(code),
     )
 
 
@@ -91,10 +89,10 @@ def rename_axis(code: str) -> Any:
 def close_axis(code: str) -> Any:
     """Close an axis (reason required) once its indicators are closed."""
     return close(
-        _axis_page(code),
+        AXIS,
+        code,
         lambda c, d: led().close_axis(c, code),
         _("Axe fermé."),
-        url_for("ui.ref_axis", code=code),
         {AxisHasOpenIndicators: "reason"},
     )
 
@@ -118,7 +116,7 @@ def create_indicator(code: str) -> Any:
     )
     unspaced(data, "baseline", "target")
     return act(
-        _axis_page(code),
+        AXIS.page(code),
         "indicator",
         s.IndicatorIn(),
         data,
@@ -136,18 +134,17 @@ def create_indicator(code: str) -> Any:
             {AlreadyExists: "code", RecordClosed: "code"},
         ),
         _("Indicateur %(code)s créé.", code=data.get("code", "")),
-        lambda: url_for("ui.ref_indicator", code=data["code"]),
+        lambda: INDICATOR.url(data["code"]),
     )
 
 
-def _indicator_page(code: str) -> PageOf:
-    return record_page("ref_indicator.html", "i", lambda st: rq.indicator(st, code))
+INDICATOR = Record("ui.ref_indicator", "ref_indicator.html", "i", rq.indicator)
 
 
 @shown("/referentiel/indicateurs/<code>")
 def ref_indicator(code: str) -> Any:
     """An indicator: targets per year, measurements over time, history."""
-    return _indicator_page(code)()
+    return INDICATOR.page(code)()
 
 
 @post("/referentiel/indicateurs/<code>/cibles", "strategy.edit")
@@ -155,7 +152,7 @@ def set_indicator_target(code: str) -> Any:
     """The target of a year (reason required to change one already set)."""
     data = scalars(request.form, "year", "value", "reason", integers=("year",))
     year = data.pop("year", None)
-    show = _indicator_page(code)
+    show = INDICATOR.page(code)
     refused = year_refused(show, "target", year)
     if refused is not None:
         return refused
@@ -170,7 +167,7 @@ def set_indicator_target(code: str) -> Any:
             closed("value"),
         ),
         _("Cible %(year)s enregistrée.", year=year),
-        url_for("ui.ref_indicator", code=code),
+        INDICATOR.url(code),
     )
 
 
@@ -180,7 +177,7 @@ def measure_indicator(code: str) -> Any:
     data = scalars(request.form, "on", "value", "kind", "comment")
     unspaced(data, "value")
     return act(
-        _indicator_page(code),
+        INDICATOR.page(code),
         "measure",
         s.MeasureIn(),
         data,
@@ -191,7 +188,7 @@ def measure_indicator(code: str) -> Any:
             closed("value"),
         ),
         _("Mesure enregistrée."),
-        url_for("ui.ref_indicator", code=code, _anchor="mesures"),
+        INDICATOR.url(code, _anchor="mesures"),
     )
 
 
@@ -199,12 +196,12 @@ def measure_indicator(code: str) -> Any:
 def rename_indicator(code: str) -> Any:
     """Give an indicator a new label (reason required)."""
     return rename(
-        _indicator_page(code),
+        INDICATOR,
+        code,
         s.RenameIndicator(),
         "label",
         lambda c, d: led().rename_indicator(c, code, d["label"]),
         _("Indicateur renommé."),
-        url_for("ui.ref_indicator", code=code),
     )
 
 
@@ -212,8 +209,8 @@ def rename_indicator(code: str) -> Any:
 def close_indicator(code: str) -> Any:
     """Close an indicator (reason required)."""
     return close(
-        _indicator_page(code),
+        INDICATOR,
+        code,
         lambda c, d: led().close_indicator(c, code),
         _("Indicateur fermé."),
-        url_for("ui.ref_indicator", code=code),
     )

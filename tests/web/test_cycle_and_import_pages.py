@@ -124,7 +124,7 @@ def post_file(browser: Browser, name: str, body: bytes) -> Any:
 def test_the_browser_creates_at_most_fifty_accounts_a_file(
     site: Site, tmp_path: Path
 ) -> None:
-    from web.ui.setup import MAX_NEW_ACCOUNTS
+    from web.ui.referential.importing import MAX_NEW_ACCOUNTS
 
     admin = Browser(site, "admin", ADMIN_PASSWORD)
     many = {

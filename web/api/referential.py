@@ -10,11 +10,13 @@ and what refers to it, and receives nothing new.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import Schema
 
 from projections import reference_queries as rq
 from web.api import responses as r
@@ -35,6 +37,36 @@ referential = Blueprint(
     ),
 )
 BLUEPRINTS = (referential,)
+View = Callable[..., Any]
+
+
+def command(
+    rule: str, schema: type[Schema], permission: str, method: str = "POST"
+) -> Callable[[View], View]:
+    """A command's route: ``schema`` loads the body, the common command responses are
+    documented, only holders of ``permission`` may send it."""
+
+    def decorate(view: View) -> View:
+        view = documented(referential)(requires(permission)(view))
+        view = referential.arguments(schema)(view)
+        return referential.route(rule, methods=[method])(view)
+
+    return decorate
+
+
+def record(rule: str, schema: type[Schema], *statuses: int) -> Callable[[View], View]:
+    """A record's route: read as of ``as_of`` (query), answered with ``schema``, for
+    whoever may see the Référentiel; ``statuses`` documented beside the read errors."""
+
+    def decorate(view: View) -> View:
+        view = requires("reference.view")(cached_read()(view))
+        view = referential.response(200, schema)(
+            errors(referential, *r.READ_ERRORS, *statuses)(view)
+        )
+        view = referential.arguments(s.AsOf, location="query")(view)
+        return referential.route(rule)(view)
+
+    return decorate
 
 
 def _store(args: dict[str, Any]) -> Any:
@@ -50,21 +82,13 @@ def _found(doc: dict[str, Any] | None) -> dict[str, Any]:
 # --- the municipality --------------------------------------------------------------------
 
 
-@referential.route("/municipality")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.MunicipalityRecord)
-@errors(referential, *r.READ_ERRORS)
-@requires("reference.view")
-@cached_read()
+@record("/municipality", r.MunicipalityRecord)
 def municipality(args: dict[str, Any]) -> dict[str, Any]:
     """The municipality (name, SIREN, SIRET, INSEE code) and its history."""
     return rq.municipality_record(_store(args))
 
 
-@referential.route("/municipality", methods=["POST"])
-@referential.arguments(s.MunicipalityIn)
-@documented(referential)
-@requires("municipality.edit")
+@command("/municipality", s.MunicipalityIn, "municipality.edit")
 def define_municipality(data: dict[str, Any]) -> Any:
     """Define the municipality (once): SIREN with its Luhn key, INSEE code (2A/2B for
     Corsica), optional SIRET of the same SIREN."""
@@ -78,10 +102,7 @@ def define_municipality(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/municipality", methods=["PUT"])
-@referential.arguments(s.MunicipalityChange)
-@documented(referential)
-@requires("municipality.edit")
+@command("/municipality", s.MunicipalityChange, "municipality.edit", method="PUT")
 def change_municipality(data: dict[str, Any]) -> Any:
     """Change the municipality's name or identifiers (reason required)."""
     return run(
@@ -97,10 +118,7 @@ def change_municipality(data: dict[str, Any]) -> Any:
 # --- the plan and its phases -----------------------------------------------------------
 
 
-@referential.route("/plan", methods=["POST"])
-@referential.arguments(s.PlanIn)
-@documented(referential)
-@requires("plan.edit")
+@command("/plan", s.PlanIn, "plan.edit")
 def define_plan(data: dict[str, Any]) -> Any:
     """Define the SDSI plan (once): title and horizon; the municipality's by default."""
     return run(
@@ -113,29 +131,20 @@ def define_plan(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/plan/rename", methods=["POST"])
-@referential.arguments(s.Rename)
-@documented(referential)
-@requires("plan.edit")
+@command("/plan/rename", s.Rename, "plan.edit")
 def rename_plan(data: dict[str, Any]) -> Any:
     """Give the plan a new title (reason required)."""
     return run(ledger().rename_plan, data["name"], reason=data["reason"])
 
 
-@referential.route("/plan/extend", methods=["POST"])
-@referential.arguments(s.PlanExtend)
-@documented(referential)
-@requires("plan.extend")
+@command("/plan/extend", s.PlanExtend, "plan.extend")
 def extend_plan(data: dict[str, Any]) -> Any:
     """Give the plan in force a new last year (reason required): later to extend it,
     earlier to shorten it, never before a year already costed (409)."""
     return run(ledger().extend_plan, data["last_year"], reason=data["reason"])
 
 
-@referential.route("/plans", methods=["POST"])
-@referential.arguments(s.NextPlanIn)
-@documented(referential)
-@requires("plan.follow")
+@command("/plans", s.NextPlanIn, "plan.follow")
 def follow_plan(data: dict[str, Any]) -> Any:
     """Adopt the plan that follows the one in force (reason required). The current
     plan ends as it stands (``GET /portfolio?plan=N``, ``/budget?plan=N`` and the
@@ -152,10 +161,7 @@ def follow_plan(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/plan/phases/<phase>/schedule", methods=["POST"])
-@referential.arguments(s.PhaseSchedule)
-@documented(referential)
-@requires("plan.edit")
+@command("/plan/phases/<phase>/schedule", s.PhaseSchedule, "plan.edit")
 def schedule_phase(data: dict[str, Any], phase: str) -> Any:
     """Plan the dates of a phase (cadrage, revue_documentaire, alignement_strategique,
     diagnostic_si, evolutions_demandees, plan_strategique_numerique)."""
@@ -168,19 +174,13 @@ def schedule_phase(data: dict[str, Any], phase: str) -> Any:
     )
 
 
-@referential.route("/plan/phases/<phase>/start", methods=["POST"])
-@referential.arguments(s.PhaseDate)
-@documented(referential)
-@requires("plan.phases")
+@command("/plan/phases/<phase>/start", s.PhaseDate, "plan.phases")
 def start_phase(data: dict[str, Any], phase: str) -> Any:
     """A phase starts (its actual date, not in the future)."""
     return run(ledger().start_phase, phase, data["on"], reason=data["reason"])
 
 
-@referential.route("/plan/phases/<phase>/complete", methods=["POST"])
-@referential.arguments(s.PhaseDate)
-@documented(referential)
-@requires("plan.phases")
+@command("/plan/phases/<phase>/complete", s.PhaseDate, "plan.phases")
 def complete_phase(data: dict[str, Any], phase: str) -> Any:
     """A phase is done (its actual date, not before its start nor in the future)."""
     return run(ledger().complete_phase, phase, data["on"], reason=data["reason"])
@@ -189,39 +189,25 @@ def complete_phase(data: dict[str, Any], phase: str) -> Any:
 # --- pôles ------------------------------------------------------------------------------
 
 
-@referential.route("/organisation/poles", methods=["POST"])
-@referential.arguments(s.PoleIn)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/poles", s.PoleIn, "organisation.edit")
 def create_pole(data: dict[str, Any]) -> Any:
     """Create a pôle."""
     return run(ledger().create_pole, data["code"], data["name"], reason=data["reason"])
 
 
-@referential.route("/organisation/poles/<code>")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.PoleRecord)
-@errors(referential, *r.READ_ERRORS, 404)
-@requires("reference.view")
-@cached_read()
+@record("/organisation/poles/<code>", r.PoleRecord, 404)
 def pole(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A pôle, its directions and its history."""
     return _found(rq.pole(_store(args), code))
 
 
-@referential.route("/organisation/poles/<code>/rename", methods=["POST"])
-@referential.arguments(s.Rename)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/poles/<code>/rename", s.Rename, "organisation.edit")
 def rename_pole(data: dict[str, Any], code: str) -> Any:
     """Rename a pôle (reason required)."""
     return run(ledger().rename_pole, code, data["name"], reason=data["reason"])
 
 
-@referential.route("/organisation/poles/<code>/close", methods=["POST"])
-@referential.arguments(s.RequiredReason)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/poles/<code>/close", s.RequiredReason, "organisation.edit")
 def close_pole(data: dict[str, Any], code: str) -> Any:
     """Close a pôle (reason required) once its directions are closed or moved."""
     return run(ledger().close_pole, code, reason=data["reason"])
@@ -230,10 +216,7 @@ def close_pole(data: dict[str, Any], code: str) -> Any:
 # --- directions -------------------------------------------------------------------------
 
 
-@referential.route("/organisation/directions", methods=["POST"])
-@referential.arguments(s.DirectionIn)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/directions", s.DirectionIn, "organisation.edit")
 def create_direction(data: dict[str, Any]) -> Any:
     """Create a direction in an open pôle."""
     return run(
@@ -245,12 +228,7 @@ def create_direction(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/organisation/directions/<code>")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.DirectionRecord)
-@errors(referential, *r.READ_ERRORS, 404)
-@requires("reference.view")
-@cached_read()
+@record("/organisation/directions/<code>", r.DirectionRecord, 404)
 def direction(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A direction, its referents, teams, proposals and history (and the history of
     its referent grants, for administrators and auditors)."""
@@ -260,28 +238,19 @@ def direction(args: dict[str, Any], code: str) -> dict[str, Any]:
     return doc
 
 
-@referential.route("/organisation/directions/<code>/rename", methods=["POST"])
-@referential.arguments(s.Rename)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/directions/<code>/rename", s.Rename, "organisation.edit")
 def rename_direction(data: dict[str, Any], code: str) -> Any:
     """Rename a direction (reason required)."""
     return run(ledger().rename_direction, code, data["name"], reason=data["reason"])
 
 
-@referential.route("/organisation/directions/<code>/move", methods=["POST"])
-@referential.arguments(s.MoveDirection)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/directions/<code>/move", s.MoveDirection, "organisation.edit")
 def move_direction(data: dict[str, Any], code: str) -> Any:
     """Attach a direction to another open pôle (reason required)."""
     return run(ledger().move_direction, code, data["pole"], reason=data["reason"])
 
 
-@referential.route("/organisation/directions/<code>/close", methods=["POST"])
-@referential.arguments(s.RequiredReason)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/directions/<code>/close", s.RequiredReason, "organisation.edit")
 def close_direction(data: dict[str, Any], code: str) -> Any:
     """Close a direction (reason required): its proposals and history stay; it
     receives no new proposal, business team or referent."""
@@ -291,10 +260,7 @@ def close_direction(data: dict[str, Any], code: str) -> Any:
 # --- teams ------------------------------------------------------------------------------
 
 
-@referential.route("/organisation/teams", methods=["POST"])
-@referential.arguments(s.TeamIn)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/teams", s.TeamIn, "organisation.edit")
 def create_team(data: dict[str, Any]) -> Any:
     """Create a DSI or business team (a business team belongs to a direction), with
     its capacity per year if given."""
@@ -310,39 +276,30 @@ def create_team(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/organisation/teams/<code>")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.TeamRecord)
-@errors(referential, *r.READ_ERRORS, 404)
-@requires("reference.view")
-@cached_read()
+@record("/organisation/teams/<code>", r.TeamRecord, 404)
 def team(args: dict[str, Any], code: str) -> dict[str, Any]:
     """A team, its capacity per year and its history."""
     return _found(rq.team(_store(args), code))
 
 
-@referential.route("/organisation/teams/<code>/rename", methods=["POST"])
-@referential.arguments(s.Rename)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/teams/<code>/rename", s.Rename, "organisation.edit")
 def rename_team(data: dict[str, Any], code: str) -> Any:
     """Rename a team (reason required)."""
     return run(ledger().rename_team, code, data["name"], reason=data["reason"])
 
 
-@referential.route("/organisation/teams/<code>/close", methods=["POST"])
-@referential.arguments(s.RequiredReason)
-@documented(referential)
-@requires("organisation.edit")
+@command("/organisation/teams/<code>/close", s.RequiredReason, "organisation.edit")
 def close_team(data: dict[str, Any], code: str) -> Any:
     """Close a team (reason required): no new capacity nor workload."""
     return run(ledger().close_team, code, reason=data["reason"])
 
 
-@referential.route("/organisation/teams/<code>/capacity/<int:year>", methods=["PUT"])
-@referential.arguments(s.CapacityIn)
-@documented(referential)
-@requires("organisation.edit")
+@command(
+    "/organisation/teams/<code>/capacity/<int:year>",
+    s.CapacityIn,
+    "organisation.edit",
+    method="PUT",
+)
 def set_capacity(data: dict[str, Any], code: str, year: int) -> Any:
     """A team's capacity of a year in person-days (reason required to change one
     already set; the same value writes nothing)."""
@@ -354,10 +311,7 @@ def set_capacity(data: dict[str, Any], code: str, year: int) -> Any:
 # --- axes and indicators ----------------------------------------------------------------
 
 
-@referential.route("/axes", methods=["POST"])
-@referential.arguments(s.AxisIn)
-@documented(referential)
-@requires("strategy.edit")
+@command("/axes", s.AxisIn, "strategy.edit")
 def create_axis(data: dict[str, Any]) -> Any:
     """Create a strategic axis."""
     return run(
@@ -369,21 +323,13 @@ def create_axis(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/axes/<code>")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.AxisRecord)
-@errors(referential, *r.READ_ERRORS, 404)
-@requires("reference.view")
-@cached_read()
+@record("/axes/<code>", r.AxisRecord, 404)
 def axis(args: dict[str, Any], code: str) -> dict[str, Any]:
     """An axis, its indicators with their targets, and its history."""
     return _found(rq.axis(_store(args), code))
 
 
-@referential.route("/axes/<code>/rename", methods=["POST"])
-@referential.arguments(s.RenameAxis)
-@documented(referential)
-@requires("strategy.edit")
+@command("/axes/<code>/rename", s.RenameAxis, "strategy.edit")
 def rename_axis(data: dict[str, Any], code: str) -> Any:
     """Give an axis a new label (and description); reason required."""
     return run(
@@ -395,19 +341,13 @@ def rename_axis(data: dict[str, Any], code: str) -> Any:
     )
 
 
-@referential.route("/axes/<code>/close", methods=["POST"])
-@referential.arguments(s.RequiredReason)
-@documented(referential)
-@requires("strategy.edit")
+@command("/axes/<code>/close", s.RequiredReason, "strategy.edit")
 def close_axis(data: dict[str, Any], code: str) -> Any:
     """Close an axis (reason required) once its indicators are closed."""
     return run(ledger().close_axis, code, reason=data["reason"])
 
 
-@referential.route("/axes/<code>/indicators", methods=["POST"])
-@referential.arguments(s.IndicatorIn)
-@documented(referential)
-@requires("strategy.edit")
+@command("/axes/<code>/indicators", s.IndicatorIn, "strategy.edit")
 def create_indicator(data: dict[str, Any], code: str) -> Any:
     """Create an indicator of an open axis: unit, baseline, a first target and year."""
     return run(
@@ -423,39 +363,27 @@ def create_indicator(data: dict[str, Any], code: str) -> Any:
     )
 
 
-@referential.route("/indicators/<code>")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.IndicatorRecord)
-@errors(referential, *r.READ_ERRORS, 404)
-@requires("reference.view")
-@cached_read()
+@record("/indicators/<code>", r.IndicatorRecord, 404)
 def indicator(args: dict[str, Any], code: str) -> dict[str, Any]:
     """An indicator: targets per year, measurements over time, history."""
     return _found(rq.indicator(_store(args), code))
 
 
-@referential.route("/indicators/<code>/rename", methods=["POST"])
-@referential.arguments(s.RenameIndicator)
-@documented(referential)
-@requires("strategy.edit")
+@command("/indicators/<code>/rename", s.RenameIndicator, "strategy.edit")
 def rename_indicator(data: dict[str, Any], code: str) -> Any:
     """Give an indicator a new label (reason required)."""
     return run(ledger().rename_indicator, code, data["label"], reason=data["reason"])
 
 
-@referential.route("/indicators/<code>/close", methods=["POST"])
-@referential.arguments(s.RequiredReason)
-@documented(referential)
-@requires("strategy.edit")
+@command("/indicators/<code>/close", s.RequiredReason, "strategy.edit")
 def close_indicator(data: dict[str, Any], code: str) -> Any:
     """Close an indicator (reason required): no new target, measurement or link."""
     return run(ledger().close_indicator, code, reason=data["reason"])
 
 
-@referential.route("/indicators/<code>/targets/<int:year>", methods=["PUT"])
-@referential.arguments(s.TargetIn)
-@documented(referential)
-@requires("strategy.edit")
+@command(
+    "/indicators/<code>/targets/<int:year>", s.TargetIn, "strategy.edit", method="PUT"
+)
 def set_target(data: dict[str, Any], code: str, year: int) -> Any:
     """The target of an indicator for a year (reason required to change one already
     set; the same value writes nothing)."""
@@ -467,22 +395,14 @@ def set_target(data: dict[str, Any], code: str, year: int) -> Any:
 # --- the COPIL's composition ------------------------------------------------------------
 
 
-@referential.route("/committee/members")
-@referential.arguments(s.AsOf, location="query")
-@referential.response(200, r.CommitteeRecord)
-@errors(referential, *r.READ_ERRORS)
-@requires("reference.view")
-@cached_read()
+@record("/committee/members", r.CommitteeRecord)
 def committee(args: dict[str, Any]) -> dict[str, Any]:
     """The COPIL's composition (sitting members first, then those who left) and its
     history."""
     return rq.committee_record(_store(args))
 
 
-@referential.route("/committee/members", methods=["POST"])
-@referential.arguments(s.CommitteeMemberIn)
-@documented(referential)
-@requires("committee.edit")
+@command("/committee/members", s.CommitteeMemberIn, "committee.edit")
 def appoint(data: dict[str, Any]) -> Any:
     """Seat an account on the COPIL (élu, DGS, DGA, DSI or invited expert), voting
     or not; once a composition exists, sessions are convened from it."""
@@ -495,10 +415,12 @@ def appoint(data: dict[str, Any]) -> Any:
     )
 
 
-@referential.route("/committee/members/<username>", methods=["PUT"])
-@referential.arguments(s.CommitteeMemberChange)
-@documented(referential)
-@requires("committee.edit")
+@command(
+    "/committee/members/<username>",
+    s.CommitteeMemberChange,
+    "committee.edit",
+    method="PUT",
+)
 def change_member(data: dict[str, Any], username: str) -> Any:
     """Change what a member sits as, or whether they vote (reason required)."""
     return run(
@@ -510,10 +432,7 @@ def change_member(data: dict[str, Any], username: str) -> Any:
     )
 
 
-@referential.route("/committee/members/<username>/remove", methods=["POST"])
-@referential.arguments(s.RequiredReason)
-@documented(referential)
-@requires("committee.edit")
+@command("/committee/members/<username>/remove", s.RequiredReason, "committee.edit")
 def remove_member(data: dict[str, Any], username: str) -> Any:
     """A member leaves the COPIL (reason required); past sessions keep them."""
     return run(ledger().remove_committee_member, username, reason=data["reason"])

@@ -10,7 +10,6 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     auth,
     budget,
     context,
-    cycle,
     exports,
     grids,
     home,
@@ -20,7 +19,6 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     referential,
     scenarios,
     sessions,
-    setup,
 )
 from web.ui.blueprint import bp
 

@@ -63,7 +63,7 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
 
         out["views"] = state().read_model.status()
     if "admin" in roles:
-        from web.ui.referential import checklist
+        from web.ui.referential.index import checklist
 
         out["setup"] = checklist(st)
     return out

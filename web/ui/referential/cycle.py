@@ -11,19 +11,17 @@ from flask_babel import gettext as _
 
 from domain.errors import HorizonBelowCosted, NoPlan
 from web.api import schemas as s
-from web.auth import requires
-from web.ui.blueprint import bp
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
-from web.ui.referential import _act, _plan_page, led
+from web.ui.referential.flows import act, led, post
+from web.ui.referential.plan import plan_page
 
 
-@bp.route("/referentiel/plan/prolonger", methods=["POST"])
-@requires("plan.extend")
+@post("/referentiel/plan/prolonger", "plan.extend")
 def extend_plan() -> Any:
     """Give the plan in force a new last year (reason required)."""
-    return _act(
-        _plan_page,
+    return act(
+        plan_page,
         "extend",
         s.PlanExtend(),
         scalars(request.form, "last_year", "reason", integers=("last_year",)),
@@ -36,12 +34,11 @@ def extend_plan() -> Any:
     )
 
 
-@bp.route("/referentiel/plan/suivant", methods=["POST"])
-@requires("plan.follow")
+@post("/referentiel/plan/suivant", "plan.follow")
 def follow_plan() -> Any:
     """Adopt the plan that follows the one in force (reason required)."""
-    return _act(
-        _plan_page,
+    return act(
+        plan_page,
         "follow",
         s.NextPlanIn(),
         scalars(

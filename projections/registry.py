@@ -23,7 +23,8 @@ def iso(dt: datetime) -> str:
     """Fixed-width UTC ISO time (sorts as text): ``2026-03-17T09:00:00.000000Z``."""
     if dt.utcoffset():
         dt = dt.astimezone(UTC)
-    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # the first 26 characters are the date and time, without any "+00:00"
+    return dt.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def cents(amount: Any) -> int:

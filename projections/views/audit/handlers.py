@@ -107,13 +107,9 @@ def changes(
             {"field": name, "old": state.get(name) if state else None, "new": new}
         )
     if state:
-        for name in field_names(type(event)):
+        for name in _own_fields(type(event)):
             old = state.get(name, _MISSING)
-            if (
-                old is not _MISSING
-                and name not in BASE_FIELDS
-                and isinstance(old, _SCALARS)
-            ):
+            if old is not _MISSING and isinstance(old, _SCALARS):
                 out.append(
                     {
                         "field": name,
@@ -125,18 +121,37 @@ def changes(
 
 
 _MISSING = object()
+_OWN_FIELDS: dict[type, tuple[str, ...]] = {}
+_TYPES: dict[str, tuple[str, str]] = {}
 
 
+def _own_fields(cls: type) -> tuple[str, ...]:
+    """An event class's fields but the base ones (cached per class)."""
+    names = _OWN_FIELDS.get(cls)
+    if names is None:
+        names = _OWN_FIELDS[cls] = tuple(
+            n for n in field_names(cls) if n not in BASE_FIELDS
+        )
+    return names
+
+
+def _types(topic: str) -> tuple[str, str]:
+    """The event's qualified name and its aggregate's type, from its topic (cached)."""
+    types = _TYPES.get(topic)
+    if types is None:
+        qualname = topic.split(":", 1)[1]
+        types = _TYPES[topic] = (qualname, qualname.split(".")[0])
+    return types
 
 
 @on_every_event
 def record(batch: Batch, event: Any, meta: Meta) -> None:
-    qualname = meta.topic.split(":", 1)[1]
-    agg_type = qualname.split(".")[0]
+    qualname, agg_type = _types(meta.topic)
     oid = str(event.originator_id)
     agg = aggregate_of(batch, event, agg_type, oid)
     meta.key = agg["key"]
     ctx = meta.context
+    found = changes(batch, event, agg_type, meta.key, qualname)
     batch.append(
         "events",
         EVENTS.row(
@@ -154,7 +169,7 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
             aggregate_key=meta.key,
             version=event.originator_version,
             event_type=qualname,
-            changes=dumps(changes(batch, event, agg_type, meta.key, qualname)),
+            changes=dumps(found) if found else "[]",  # most events change none
             payload=meta.state.decode(),
         ),
     )

@@ -34,7 +34,8 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
             "bp_c": cents(e.amount),
             "dm_c": 0,
             "dm_count": 0,
-            "allocations": {},
+            "allocated_c": 0,
+            "override_reasons": {},
             "overrides": 0,
             "positions": [m.position],
         },
@@ -55,10 +56,41 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
     )
 
 
+# An envelope's document holds running totals, not its allocations (the
+# ``allocations`` table has them, one row per move): a list of every allocation grew
+# with the log and was rewritten, and re-added, at every batch that touched it.
+# ``allocated_c`` is the sum of the current allocations, kept by each move's
+# ``amount - previous`` (the aggregate's previous allocation of that proposal);
+# ``override_reasons`` the reason of each current allocation made with one;
+# ``positions`` the envelope's last moves (what a decision shows).
+LAST_POSITIONS = 5
+
+
+def envelope_doc(env: dict[str, Any]) -> dict[str, Any]:
+    """The document, with running totals in place of the list of allocations that
+    views written before them kept (followed views are not rebuilt)."""
+    allocations = env.pop("allocations", None)
+    if allocations is not None:
+        env["allocated_c"] = sum(a["amount_c"] for a in allocations.values())
+        env["override_reasons"] = {
+            p: a["override_reason"]
+            for p, a in allocations.items()
+            if a["override_reason"] is not None
+        }
+        del env["positions"][:-LAST_POSITIONS]
+    return env
+
+
 def _envelope(batch: Batch, m: Meta) -> dict[str, Any]:
     key = m.key
     year, section = key.split("/")
-    return batch.touch("envelopes", (int(year), section))
+    return envelope_doc(batch.touch("envelopes", (int(year), section)))
+
+
+def _moved(env: dict[str, Any], position: int) -> None:
+    positions = env["positions"]
+    positions.append(position)
+    del positions[:-LAST_POSITIONS]
 
 
 @on(Envelope.Adjusted)
@@ -66,7 +98,7 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
     env = _envelope(batch, m)
     env["dm_c"] += cents(e.delta)
     env["dm_count"] += 1
-    env["positions"].append(m.position)
+    _moved(env, m.position)
     batch.append(
         "envelope_moves",
         ENVELOPE_MOVES.row(
@@ -86,16 +118,13 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
 @on(Envelope.Allocated)
 def allocated(batch: Batch, e: Envelope.Allocated, m: Meta) -> None:
     env = _envelope(batch, m)
-    if e.amount:
-        env["allocations"][e.proposal] = {
-            "amount_c": cents(e.amount),
-            "override_reason": e.override_reason,
-            "position": m.position,
-        }
+    env["allocated_c"] += cents(e.amount) - cents(e.previous)
+    if e.amount and e.override_reason is not None:
+        env["override_reasons"][e.proposal] = e.override_reason
     else:
-        env["allocations"].pop(e.proposal, None)
+        env["override_reasons"].pop(e.proposal, None)
     env["overrides"] += e.override_reason is not None
-    env["positions"].append(m.position)
+    _moved(env, m.position)
     batch.append(
         "allocations",
         ALLOCATIONS.row(
@@ -117,10 +146,6 @@ def allocated(batch: Batch, e: Envelope.Allocated, m: Meta) -> None:
         ] = e.override_reason
 
 
-def _alloc_total(env: dict[str, Any]) -> int:
-    return sum(a["amount_c"] for a in env["allocations"].values())
-
-
 document(
     "envelopes",
     lambda d: ENVELOPES.row(
@@ -129,7 +154,7 @@ document(
         bp_c=d["bp_c"],
         dm_c=d["dm_c"],
         total_c=d["bp_c"] + d["dm_c"],
-        allocated_c=_alloc_total(d),
+        allocated_c=d["allocated_c"],
         overrides=d["overrides"],
     ),
 )
@@ -146,11 +171,7 @@ def ap_voted(batch: Batch, e: ProjectBudget.APVoted, m: Meta) -> None:
     for key in cp:
         year, section = key.split("/")
         env = batch.doc("envelopes", (int(year), section))
-        reason = (
-            env["allocations"].get(e.proposal, {}).get("override_reason")
-            if env
-            else None
-        )
+        reason = envelope_doc(env)["override_reasons"].get(e.proposal) if env else None
         if reason:
             overrides[key] = reason
     batch.put(

@@ -12,6 +12,7 @@ from typing import Any
 from domain.sessions import QuorumRule, Session
 from projections.registry import Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
+from projections.views.budget.handlers import envelope_doc
 from projections.views.decisions.tables import DECISIONS, SESSIONS, VOTES
 from projections.views.portfolio.handlers import ensure_consolidated, evidence_doc, x100
 
@@ -159,7 +160,7 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         env = batch.doc("envelopes", (line.year, line.section.value))
         if env is not None:
             total = env["bp_c"] + env["dm_c"]
-            allocated = sum(a["amount_c"] for a in env["allocations"].values())
+            allocated = envelope_doc(env)["allocated_c"]
             budget.append(
                 {
                     "year": line.year,

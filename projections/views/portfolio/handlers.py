@@ -6,7 +6,10 @@ scored), decisions, execution; plus the capacity rows (workloads)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from domain.grids import Criterion, ScaleLevel
 from domain.proposals import Proposal, current_estimates, status_after
@@ -266,8 +269,21 @@ def x100(value: Decimal | None) -> int | None:
 
 
 def grid_criteria(grid: dict[str, Any]) -> list[Criterion]:
-    """The criteria of a grid version's document, as the domain has them."""
-    return [
+    """The criteria of a grid version's document, as the domain has them.
+
+    Built once per content of the criteria (see :func:`_criteria_of`): a grid has a
+    few versions, consolidated for every scored proposal."""
+    return list(_criteria_of(orjson.dumps(grid["criteria"])))
+
+
+@lru_cache(maxsize=64)
+def _criteria_of(criteria: bytes) -> tuple[Criterion, ...]:
+    """The ``Criterion``s of a grid document's serialised criteria. Keyed by their
+    content, not by the grid's number: nothing to invalidate when a grid changes
+    (the changed criteria are another key), and follow, rebuild and as-of replay —
+    or two ledgers in one process — can never see another content's criteria; the
+    cache is bounded (a grid version's criteria change rarely, a ledger has a few)."""
+    return tuple(
         Criterion(
             code=c["code"],
             label=c["label"],
@@ -275,8 +291,8 @@ def grid_criteria(grid: dict[str, Any]) -> list[Criterion]:
             weight=Decimal(c["weight"]),
             scale=tuple(ScaleLevel(lv["level"], lv["descriptor"]) for lv in c["scale"]),
         )
-        for c in grid["criteria"].values()
-    ]
+        for c in orjson.loads(criteria).values()
+    )
 
 
 def evidence_doc(ev: Evidence) -> dict[str, Any]:

@@ -222,11 +222,20 @@ def dump(
 # --- moved to their view (projections.views.<view>.queries), re-exported -----------------
 
 portfolio = _portfolio.portfolio
+portfolio_page = _portfolio.portfolio_page
+value_risk_points = _portfolio.value_risk_points
+PORTFOLIO_SORTS = _portfolio.SORTS
 proposal = _portfolio.proposal
 audit_trail = _audit.audit_trail
 envelopes = _budget.envelopes
 budget_lines = _budget.budget_lines
 budget_consumption = _budget.budget_consumption
+budget_summary = _budget.budget_summary
+budget_lines_page = _budget.budget_lines_page
+budget_projects = _budget.budget_projects
+summed_totals = _budget.summed_totals
+BUDGET_LINE_SORTS = _budget.LINE_SORTS
+BUDGET_PROJECT_SORTS = _budget.PROJECT_SORTS
 budget_totals = _budget.budget_totals
 project_budget = _budget.project_budget
 budget_moves = _budget.budget_moves

@@ -39,26 +39,62 @@ def plan(store: ViewStore) -> dict[str, Any] | None:
     return None if row is None else json.loads(row[0])
 
 
+# The reference tables' documents, each in its order: (table, number column, text
+# columns) — read together in one statement by :func:`reference`.
+_REFERENCE = {
+    "poles": ("0", "code", "''"),
+    "directions": ("0", "pole", "code"),
+    "teams": ("0", "code", "''"),
+    "axes": ("0", "code", "''"),
+    "indicators": ("0", "code", "''"),
+    "grids": ("number", "''", "''"),
+}
+
+
+def reference(store: ViewStore, *tables: str) -> dict[str, list[dict[str, Any]]]:
+    """The documents of several reference tables (keys of ``_REFERENCE``), each in
+    its order, in one round trip (UNION ALL)."""
+    sql = " UNION ALL ".join(
+        f"SELECT {i} AS t, {n} AS n, {a} AS a, {b} AS b, doc FROM {{{name}}}"
+        for i, name in enumerate(tables)
+        for n, a, b in [_REFERENCE[name]]
+    )
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
+    for i, _n, _a, _b, doc in store.fetchall(sql + " ORDER BY t, n, a, b"):
+        out[tables[i]].append(json.loads(doc))
+    return out
+
+
+def _organisation(docs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {k: docs[k] for k in ("poles", "directions", "teams")}
+
+
+def _axes(docs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    out = docs["axes"]
+    for a in out:
+        a["indicators"] = [i for i in docs["indicators"] if i["axis"] == a["code"]]
+    return out
+
+
 def organisation(store: ViewStore) -> dict[str, Any]:
-    return {
-        "poles": _docs(store.fetchall("SELECT doc FROM {poles} ORDER BY code")),
-        "directions": _docs(
-            store.fetchall("SELECT doc FROM {directions} ORDER BY pole, code")
-        ),
-        "teams": _docs(store.fetchall("SELECT doc FROM {teams} ORDER BY code")),
-    }
+    return _organisation(reference(store, "poles", "directions", "teams"))
 
 
 def axes(store: ViewStore) -> list[dict[str, Any]]:
-    out = _docs(store.fetchall("SELECT doc FROM {axes} ORDER BY code"))
-    indicators = _docs(store.fetchall("SELECT doc FROM {indicators} ORDER BY code"))
-    for a in out:
-        a["indicators"] = [i for i in indicators if i["axis"] == a["code"]]
-    return out
+    return _axes(reference(store, "axes", "indicators"))
 
 
 def grids(store: ViewStore) -> list[dict[str, Any]]:
     return _docs(store.fetchall("SELECT doc FROM {grids} ORDER BY number"))
+
+
+def page_reference(
+    store: ViewStore,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The organisation, the axes and the grids a list page's filters offer, in one
+    round trip."""
+    docs = reference(store, *_REFERENCE)
+    return _organisation(docs), _axes(docs), docs["grids"]
 
 
 def grid_diff(store: ViewStore, a: int, b: int) -> dict[str, Any] | None:

@@ -120,8 +120,7 @@ def budget() -> Any:
     projects, project_count, projects_page = q.budget_projects(
         st, projects_asked, **chosen
     )
-    org = q.organisation(st)
-    axes = q.axes(st)
+    org, axes, _grids = q.page_reference(st)
     moves = [
         m
         for m in q.budget_moves(st)

@@ -43,7 +43,7 @@ def portfolio() -> str:
     shown, page_rows, total, page = ps.portfolio_page(
         st, state().read_model.store, asked_position(), asked, **filters
     )
-    org = q.organisation(st)
+    org, axes, grids = q.page_reference(st)
     href = url_for("ui.proposal", code="-").removesuffix("-")
     chart = scatter(
         [
@@ -76,8 +76,8 @@ def portfolio() -> str:
         sorts=q.PORTFOLIO_SORTS,
         filters=filters,
         org=org,
-        axes=q.axes(st),
-        grids=q.grids(st),
+        axes=axes,
+        grids=grids,
         chart=chart,
         overloads=capacity,
         envelopes=q.envelopes(st),

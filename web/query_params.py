@@ -48,7 +48,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "ui.decisions": ("session", "proposal", "outcome", "since", "until", "page"),
     "ui.audit": (
         "actor", "aggregate", "event_type", "since", "until", "per_page", "page",
-        "position", "as_of_position",
+        "position", "as_of_position", "sort",
     ),
     "ui.audit_diff": ("a", "b"),
     "ui.audit_goto_proposal": ("code",),

@@ -24,6 +24,13 @@ views = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Lect
 reference = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Référentiels (plan, organisation, axes, grilles, comptes)")
 integrity = Blueprint("api_integrity", __name__, url_prefix="/api/v1", description="Intégrité du registre (points de contrôle, preuves)")
 BLUEPRINTS = (views, reference, integrity)
+# The paged lists' Link header (web.paging), in the OpenAPI document.
+LINK = {
+    "Link": {
+        "description": 'RFC 8288 : adresses des pages first, prev, next, last (suivre rel="next" pour tout lire)',
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _store(args: dict[str, Any]) -> Any:
@@ -64,7 +71,7 @@ def me() -> dict[str, Any]:
 
 @views.route("/portfolio")
 @views.arguments(s.PortfolioQuery, location="query")
-@views.response(200, r.Portfolio)
+@views.response(200, r.Portfolio, headers=LINK)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("portfolio.view")
 @cached_read()
@@ -93,7 +100,7 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 
 @views.route("/budget")
 @views.arguments(s.BudgetPaged, location="query")
-@views.response(200, r.Budget)
+@views.response(200, r.Budget, headers=LINK)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("budget.view")
 @cached_read()
@@ -195,7 +202,7 @@ def capacity(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/audit")
 @views.arguments(s.AuditQuery, location="query")
-@views.response(200, r.AuditTrail)
+@views.response(200, r.AuditTrail, headers=LINK)
 @errors(views, *r.READ_ERRORS)
 @requires("audit.view")
 @cached_read()

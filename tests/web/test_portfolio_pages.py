@@ -60,3 +60,12 @@ def test_the_chart_shows_every_scored_proposal_of_the_filter(site: Site) -> None
         points[0][1]
         == f"{first['code']} {first['title']} : {first['value']} / {first['risk']}"
     )
+
+
+def test_the_capacity_panel_lists_the_overloads_the_database_selects(
+    site: Site,
+) -> None:
+    store = site.read_model.store
+    every = q.capacity(store)
+    assert q.capacity(store, overloaded=True) == [c for c in every if c["overload"]]
+    assert len(every) > 0

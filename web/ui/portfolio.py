@@ -62,7 +62,7 @@ def portfolio() -> str:
         x_label=_("Valeur (0–100)"),
         y_label=_("Risque (0–100)"),
     )
-    capacity = [c for c in q.capacity(st) if c["overload"]]
+    capacity = q.capacity(st, overloaded=True)
     return render_template(
         "portfolio.html",
         rows=page_rows,

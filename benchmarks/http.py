@@ -427,6 +427,11 @@ def main() -> None:
         help="skip the second pass with the response cache off",
     )
     parser.add_argument(
+        "--computed-only",
+        action="store_true",
+        help="skip the first pass with the response cache on",
+    )
+    parser.add_argument(
         "--profile-only",
         action="store_true",
         help="no server, no wrk: profile each read",
@@ -443,7 +448,9 @@ def main() -> None:
         return
     url = f"http://127.0.0.1:{args.port}"
     missed: list[str] = []
-    passes = [args.page_cache_mb] + ([] if args.cache_only else [0])
+    passes = ([] if args.computed_only else [args.page_cache_mb]) + (
+        [] if args.cache_only else [0]
+    )
     for megabytes in passes:
         deployment = {
             **environment(args.scale, args.workdir),

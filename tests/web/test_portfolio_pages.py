@@ -57,7 +57,7 @@ def test_the_chart_shows_every_scored_proposal_of_the_filter(site: Site) -> None
     assert [code for code, _label in points] == sorted(p["code"] for p in scored)
     first = min(scored, key=lambda p: p["code"])
     assert (
-        points[0][1]
+        unescape(points[0][1])
         == f"{first['code']} {first['title']} : {first['value']} / {first['risk']}"
     )
 

@@ -15,10 +15,17 @@ from collections.abc import Sequence
 from dataclasses import fields
 from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:  # the store imports the schema, which imports the views
-    from projections.store import ViewStore
+
+class Store(Protocol):
+    """What reading rows needs of a view store (``projections.store.ViewStore``, not
+    imported: the store imports the schema, which imports the views' tables)."""
+
+    def fetchall(
+        self, statement: str, params: Sequence[Any] = ()
+    ) -> list[tuple[Any, ...]]: ...
+
 
 R = TypeVar("R")
 CENT = Decimal("0.01")
@@ -55,7 +62,7 @@ def select(
 
 
 def fetch(
-    store: ViewStore, record: type[R], sql: str, params: Sequence[Any] = ()
+    store: Store, record: type[R], sql: str, params: Sequence[Any] = ()
 ) -> list[R]:
     """The rows of ``sql`` — whose SELECT list is ``select(record, …)`` — as records."""
     rows = store.fetchall(sql, params)
@@ -67,24 +74,24 @@ def fetch(
 
 
 def fetch_one(
-    store: ViewStore, record: type[R], sql: str, params: Sequence[Any] = ()
+    store: Store, record: type[R], sql: str, params: Sequence[Any] = ()
 ) -> R | None:
     rows = fetch(store, record, sql, params)
     return rows[0] if rows else None
 
 
-def documents(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+def documents(store: Store, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """The JSON documents ``sql`` selects (``SELECT doc FROM …``), decoded."""
     return [json.loads(doc) for (doc,) in store.fetchall(sql, params)]
 
 
-def document(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
+def document(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
     """The one JSON document ``sql`` selects, decoded, or None."""
     found = documents(store, sql, params)
     return found[0] if found else None
 
 
-def scalar(store: ViewStore, sql: str, params: Sequence[Any] = ()) -> Any:
+def scalar(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
     """The one value ``sql`` selects (first row's only column), or None without a row."""
     rows = store.fetchall(sql, params)
     if not rows:

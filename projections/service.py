@@ -35,6 +35,7 @@ from projections.projector import (
 )
 from projections.schema import VIEWS
 from projections.store import SQLiteViewStore, ViewStore, open_store
+from projections.tracking import tracking
 from projections.views import load_handlers
 
 log = logging.getLogger(__name__)
@@ -157,20 +158,10 @@ class ReadModel:
 
     def status(self) -> list[dict[str, Any]]:
         head = self.head_position()
-        rows = self.store.fetchall(
-            "SELECT view, position, notification_id, updated_at FROM {tracking} ORDER BY view"
-        )
         return [
-            {
-                "view": r[0],
-                "position": r[1],
-                "notification_id": r[2],
-                "updated_at": r[3],
-                "head": head,
-                "lag": head - r[1],
-            }
-            for r in rows
-            if r[0] in VIEWS
+            {**t, "head": head, "lag": head - t["position"]}
+            for t in tracking(self.store)
+            if t["view"] in VIEWS
         ]
 
     def wait_for(self, notification_id: int | None, timeout: float = 5.0) -> bool:

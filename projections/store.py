@@ -52,6 +52,12 @@ class ViewStore:
     ) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def drop_tables(self) -> None:
+        """Drop every view table (a rebuild starts from nothing)."""
+        with self.transaction() as cur:
+            for t in TABLES:
+                cur.execute(f"DROP TABLE IF EXISTS {self.name(t.name)}")
+
     def create_indexes(self) -> None:
         """The secondary indexes of every table (after a bulk load)."""
         with self.transaction() as cur:
@@ -186,6 +192,21 @@ class SQLiteViewStore(ViewStore):
             for t in TABLES:
                 for ddl in t.ddl(self.name(t.name), postgres=False, indexes=indexes):
                     cur.execute(ddl)
+
+    def drop_tables(self) -> None:
+        """Drop every view table without zeroing each freed page first.
+
+        Debian's SQLite is built with ``secure_delete`` on: a DROP then writes every
+        page of the table again (3 s of a 100k-event rebuild, 0.1 s without). The
+        views hold nothing the ledger beside them does not, so their freed pages need
+        no erasing; ``FAST`` still clears deleted content within the pages it writes."""
+        conn = self._connection()
+        (previous,) = conn.execute("PRAGMA secure_delete").fetchone()
+        conn.execute("PRAGMA secure_delete = FAST")
+        try:
+            super().drop_tables()
+        finally:
+            conn.execute(f"PRAGMA secure_delete = {('OFF', 'ON', 'FAST')[previous]}")
 
     def exists(self) -> bool:
         if not Path(self.path).exists():

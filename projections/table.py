@@ -16,8 +16,10 @@ times are fixed-width UTC ISO text; booleans are 0/1 integers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 
@@ -42,17 +44,24 @@ class Table:
         """The columns a handler gives (a document table's ``doc`` is the projector's)."""
         return self.columns[:-1] if self.kind == "doc" else self.columns
 
+    @cached_property
+    def _pick(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        cols = self.written
+        if len(cols) == 1:
+            return lambda values: (values[cols[0]],)
+        return itemgetter(*cols)  # type: ignore[return-value]
+
     def row(self, **values: Any) -> tuple[Any, ...]:
         """A row from its values by column name, in the table's column order: every
         column must be given (``doc`` of a document table excepted), none other."""
-        cols = self.written
-        if len(values) != len(cols) or not values.keys() <= set(cols):
-            unknown = sorted(set(values) - set(cols))
-            missing = sorted(set(cols) - set(values))
-            raise ValueError(
-                f"{self.name}: unknown columns {unknown}, missing {missing}"
-            )
-        return tuple(values[c] for c in cols)
+        try:
+            if len(values) == len(self.written):
+                return self._pick(values)
+        except KeyError:
+            pass
+        unknown = sorted(set(values) - set(self.written))
+        missing = sorted(set(self.written) - set(values))
+        raise ValueError(f"{self.name}: unknown columns {unknown}, missing {missing}")
 
     def ddl(self, qualified: str, *, postgres: bool, indexes: bool = True) -> list[str]:
         types = {"text": "TEXT", "int": "BIGINT" if postgres else "INTEGER"}

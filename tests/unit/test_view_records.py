@@ -15,6 +15,7 @@ from projections.views.audit.tables import AuditEventRow
 from projections.views.budget.tables import BudgetLineRow, EnvelopeRow, MoveRow
 from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
 from projections.views.portfolio.tables import ProposalRow, RevisionRow
+from projections.views.reference.tables import GrantRow, MeasurementRow
 from web.api import responses as r
 
 # (view record, the response schema of one of its items)
@@ -28,12 +29,15 @@ PAIRS: list[tuple[type, type[Schema]]] = [
     (VoteRow, r.VoteRecord),
     (DecisionRow, r.Decision),
     (CapacityRow, r.CapacityRow),
+    (GrantRow, r.GrantOut),
+    (MeasurementRow, r.Measurement),
 ]
 # What a decision's evidence document holds (``views/decisions/handlers.py``).
 RECORDED = ["rationale", "justification", "conditions", "override_reason", "cp", "scores", "budget", "positions", "present", "value_x100", "risk_x100"]
 # Fields whose sample must be a particular JSON text.
 SAMPLES: dict[type, dict[str, Any]] = {
     AuditEventRow: {"changes": "[]"},
+    MeasurementRow: {"value": "12.5"},
     DecisionRow: {"doc": json.dumps(dict.fromkeys(RECORDED, 1))},
 }
 

@@ -21,6 +21,21 @@ from domain.plan import Phase, Plan
 from domain.proposals import Proposal
 from projections.registry import Batch, Meta, document, on
 from projections.views.audit.handlers import plain
+from projections.views.reference.tables import (
+    ACCOUNTS,
+    AXES,
+    COMMITTEE,
+    DIRECTIONS,
+    GRANTS,
+    GRIDS,
+    INDICATORS,
+    MEASUREMENTS,
+    MUNICIPALITY,
+    PLAN,
+    POLES,
+    TEAM_CAPACITY,
+    TEAMS,
+)
 
 PHASES = tuple(p.value for p in Phase)  # the six phases, in their order
 
@@ -40,7 +55,7 @@ def municipality(batch: Batch, e: Any, m: Meta) -> None:
     batch.put("municipality", ("municipality",), doc)
 
 
-document("municipality", lambda d: ("municipality",))
+document("municipality", lambda d: MUNICIPALITY.row(id="municipality"))
 
 # --- plan --------------------------------------------------------------------------------
 
@@ -89,8 +104,7 @@ def plan_followed(batch: Batch, e: Plan.Followed, m: Meta) -> None:
     its views end at); the next one starts with the projects it carries over."""
     doc = batch.touch("plan", ("plan",))
     ended = {
-        k: doc.get(k)
-        for k in ("name", "first_year", "last_year", "phases", "position")
+        k: doc.get(k) for k in ("name", "first_year", "last_year", "phases", "position")
     }
     ended.update(
         number=doc.get("number", 1), ended_position=m.position - 1, ended_at=m.at
@@ -144,7 +158,7 @@ def plan_phase(batch: Batch, e: Any, m: Meta) -> None:
         phase.update(status="done", done_on=e.on.isoformat())
 
 
-document("plan", lambda d: ("plan",))
+document("plan", lambda d: PLAN.row(id="plan"))
 
 # --- organisation ------------------------------------------------------------------------
 
@@ -238,14 +252,20 @@ def team_reservation(batch: Batch, e: Any, m: Meta) -> None:
         }
 
 
-document("poles", lambda d: (d["code"], d["name"]))
-document("directions", lambda d: (d["code"], d["name"], d["pole"]))
+document("poles", lambda d: POLES.row(code=d["code"], name=d["name"]))
+document(
+    "directions",
+    lambda d: DIRECTIONS.row(code=d["code"], name=d["name"], pole=d["pole"]),
+)
 document(
     "teams",
-    lambda d: (d["code"], d["name"], d["kind"], d["direction"]),
+    lambda d: TEAMS.row(
+        code=d["code"], name=d["name"], kind=d["kind"], direction=d["direction"]
+    ),
     lambda batch, d: {
         "team_capacity": [
-            (d["code"], int(y), days) for y, days in d["capacity"].items()
+            TEAM_CAPACITY.row(team=d["code"], year=int(y), days=days)
+            for y, days in d["capacity"].items()
         ]
     },
 )
@@ -308,20 +328,23 @@ def indicator_measured(batch: Batch, e: Indicator.Measured, m: Meta) -> None:
     ind["last"][e.kind.value] = {"on": e.on.isoformat(), "value": plain(e.value)}
     batch.append(
         "measurements",
-        (
-            m.position,
-            key,
-            e.on.isoformat(),
-            plain(e.value),
-            e.kind.value,
-            e.comment,
-            m.at,
+        MEASUREMENTS.row(
+            position=m.position,
+            indicator=key,
+            on_date=e.on.isoformat(),
+            value=plain(e.value),
+            kind=e.kind.value,
+            comment=e.comment,
+            at=m.at,
         ),
     )
 
 
-document("axes", lambda d: (d["code"], d["label"]))
-document("indicators", lambda d: (d["code"], d["axis"], d["label"]))
+document("axes", lambda d: AXES.row(code=d["code"], label=d["label"]))
+document(
+    "indicators",
+    lambda d: INDICATORS.row(code=d["code"], axis=d["axis"], label=d["label"]),
+)
 
 CLOSABLE: dict[type, str] = {
     Pole.Closed: "poles",
@@ -352,7 +375,12 @@ def committee_member(batch: Batch, e: Any, m: Meta) -> None:
 
 document(
     "committee",
-    lambda d: (d["username"], d["kind"], int(d["voting"]), int(d["sitting"])),
+    lambda d: COMMITTEE.row(
+        username=d["username"],
+        kind=d["kind"],
+        voting=int(d["voting"]),
+        sitting=int(d["sitting"]),
+    ),
 )
 
 # --- grid ------------------------------------------------------------------------------------
@@ -404,7 +432,15 @@ def grid_changed(batch: Batch, e: Any, m: Meta) -> None:
         )
 
 
-document("grids", lambda d: (d["number"], d["label"], d["status"], d["adopted_on"]))
+document(
+    "grids",
+    lambda d: GRIDS.row(
+        number=d["number"],
+        label=d["label"],
+        status=d["status"],
+        adopted_on=d["adopted_on"],
+    ),
+)
 
 # --- accounts ----------------------------------------------------------------------------------
 
@@ -447,30 +483,30 @@ def account_changed(batch: Batch, e: Any, m: Meta) -> None:
             account["roles"].remove(label)
         batch.append(
             "grants",
-            (
-                m.position,
-                username,
-                "grant" if granted else "revoke",
-                e.role,
-                e.scope,
-                ctx.actor,
-                ctx.reason,
-                m.at,
+            GRANTS.row(
+                position=m.position,
+                username=username,
+                action="grant" if granted else "revoke",
+                role=e.role,
+                scope=e.scope,
+                actor=ctx.actor,
+                reason=ctx.reason,
+                at=m.at,
             ),
         )
     elif isinstance(e, Account.Disabled | Account.Enabled):
         account["active"] = isinstance(e, Account.Enabled)
         batch.append(
             "grants",
-            (
-                m.position,
-                username,
-                "disable" if isinstance(e, Account.Disabled) else "enable",
-                None,
-                None,
-                ctx.actor,
-                ctx.reason,
-                m.at,
+            GRANTS.row(
+                position=m.position,
+                username=username,
+                action="disable" if isinstance(e, Account.Disabled) else "enable",
+                role=None,
+                scope=None,
+                actor=ctx.actor,
+                reason=ctx.reason,
+                at=m.at,
             ),
         )
     else:
@@ -479,10 +515,10 @@ def account_changed(batch: Batch, e: Any, m: Meta) -> None:
 
 document(
     "accounts",
-    lambda d: (
-        d["username"],
-        d["display_name"],
-        int(d["active"]),
-        ",".join(sorted(d["roles"])),
+    lambda d: ACCOUNTS.row(
+        username=d["username"],
+        display_name=d["display_name"],
+        active=int(d["active"]),
+        roles=",".join(sorted(d["roles"])),
     ),
 )

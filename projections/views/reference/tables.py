@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
 from projections.table import Table
 from projections.table import table as T
 
@@ -56,3 +60,51 @@ TABLES: tuple[Table, ...] = (
     GRANTS,
     COMMITTEE,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRow:
+    """A role granted or revoked (``grants``)."""
+
+    position: int
+    username: str
+    action: str
+    role: str
+    scope: str | None
+    actor: str | None
+    reason: str | None
+    at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "username": self.username,
+            "action": self.action,
+            "role": self.role,
+            "scope": self.scope,
+            "actor": self.actor,
+            "reason": self.reason,
+            "at": self.at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRow:
+    """A measurement of an indicator (``measurements``); ``value`` is exact decimal text."""
+
+    position: int
+    indicator: str
+    on_date: str
+    value: str
+    kind: str
+    comment: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "indicator": self.indicator,
+            "on": self.on_date,
+            "value": Decimal(self.value),
+            "kind": self.kind,
+            "comment": self.comment,
+        }

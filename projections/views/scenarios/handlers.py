@@ -7,6 +7,7 @@ from typing import Any
 from domain.scenarios import Scenario
 from projections.registry import Batch, Meta, document, on
 from projections.views.audit.handlers import flatten
+from projections.views.scenarios.tables import SCENARIOS
 
 
 @on(Scenario.Computed)
@@ -38,15 +39,15 @@ def computed(batch: Batch, e: Scenario.Computed, m: Meta) -> None:
 
 
 def _row(d: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        d["code"],
-        d["label"],
-        d["status"],
-        d["objective"],
-        d["input_hash"],
-        d["actor"],
-        d["at"],
-        d["position"],
+    return SCENARIOS.row(
+        code=d["code"],
+        label=d["label"],
+        status=d["status"],
+        objective=d["objective"],
+        input_hash=d["input_hash"],
+        actor=d["actor"],
+        at=d["at"],
+        position=d["position"],
     )
 
 

@@ -1,0 +1,117 @@
+"""The projector's rebuild machinery: a bounded document cache that evicts and fetches
+a batch's rows together, the cycle collector paused only while rebuilding, and the
+SQLite drop that skips zeroing freed pages — none of which may change the views."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.app import open_ledger
+from projections import queries as q
+from projections.projector import Projector
+from projections.service import ReadModel, init_views
+from projections.store import SQLiteViewStore
+from sdsi.demo.loader import DemoLoader
+from tests.conftest import make_settings
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def demo_ledger(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The demo municipality, loaded without projecting it (once per backend)."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp}/ledger.db"
+    else:
+        url = request.getfixturevalue("pg_module_schema_url")
+    settings = make_settings(tmp / "data", url)
+    led = open_ledger(settings, create=True)
+    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+    init_views(settings, led)
+    DemoLoader(led).run()
+    rm = ReadModel(led, settings)
+    yield led, rm
+    rm.close()
+    led.close()
+
+
+def _rebuilt(ledger: Any, path: Path) -> dict[str, Any]:
+    store = SQLiteViewStore(path)
+    try:
+        projector = Projector(ledger, store)
+        projector.ensure_tables()
+        projector.rebuild()
+        return q.dump(store)  # type: ignore[no-any-return]
+    finally:
+        store.close()
+
+
+def test_following_with_a_tiny_cache_gives_the_rebuilt_views(
+    demo_ledger, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    ledger, rm = demo_ledger
+    projector = rm.projector(batch_size=150)
+    projector.cache.maxsize, projector.cache.max_bytes = 60, 40_000
+    done = projector.catch_up()
+    assert done == rm.head_position()
+    # documents were evicted and fetched back (one by one, or a batch's aggregates
+    # together): the views are still those of a rebuild with room for everything
+    assert projector.cache.evicted
+    followed = q.dump(rm.store)
+    assert followed == _rebuilt(ledger, tmp_path / "rebuilt.db")
+    assert len(followed["events"]) == done
+
+
+def test_prefetch_caches_present_and_absent_aggregates(demo_ledger) -> None:  # type: ignore[no-untyped-def]
+    _ledger, rm = demo_ledger
+    rm.projector().rebuild()
+    projector = rm.projector()
+    cache = projector.cache  # not fresh: every miss goes to the store
+    first = rm.store.fetchone("SELECT id, type, key FROM {aggregates} ORDER BY id")
+    assert first is not None
+    cache.prefetch("aggregates", [(first[0],), ("no-such-aggregate",)])
+    assert cache.docs[("aggregates", (first[0],))] == {
+        "id": first[0],
+        "type": first[1],
+        "key": first[2],
+    }
+    assert cache.get("aggregates", ("no-such-aggregate",)) is None
+    assert cache.total > 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_rebuild_pauses_the_cycle_collector_and_restores_it(
+    demo_ledger, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:  # type: ignore[no-untyped-def]
+    _ledger, rm = demo_ledger
+    during: list[bool] = []
+    catch_up = Projector._catch_up
+
+    def observed(self: Projector, *args: Any) -> int:
+        during.append(gc.isenabled())
+        return catch_up(self, *args)
+
+    monkeypatch.setattr(Projector, "_catch_up", observed)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        n = rm.projector().rebuild()
+        assert (during, gc.isenabled()) == ([False], enabled)
+    finally:
+        gc.enable()
+    assert n == rm.head_position()
+
+
+def test_sqlite_drop_leaves_secure_delete_as_it_was(tmp_path: Path) -> None:
+    store = SQLiteViewStore(tmp_path / "views.db")
+    try:
+        store.create_tables()
+        conn = store._connection()
+        conn.execute("PRAGMA secure_delete = ON")
+        store.drop_tables()
+        assert conn.execute("PRAGMA secure_delete").fetchone() == (1,)
+        assert store.fetchall("SELECT name FROM sqlite_master") == []
+    finally:
+        store.close()

@@ -18,6 +18,7 @@ from typing import Any
 
 from domain.errors import NotFound
 from projections import queries as q
+from projections.paging import Page
 from projections.store import ViewStore
 
 
@@ -27,12 +28,16 @@ class PlanScope:
 
     plan: dict[str, Any] | None
     members: frozenset[str] | None  # proposals of the plan; None: every proposal
+    plans: tuple[dict[str, Any], ...] = ()  # every plan, as the live views list them
 
 
 def plans(store: ViewStore) -> list[dict[str, Any]]:
     """Every plan, oldest first: number, name, horizon, whether it is the current
     one, and for a plan that ended the position and time its views end at."""
-    doc = q.plan(store)
+    return _plans_of(q.plan(store))
+
+
+def _plans_of(doc: dict[str, Any] | None) -> list[dict[str, Any]]:
     if doc is None:
         return []
     out = [
@@ -94,15 +99,17 @@ def scope(
     ended after that moment is described as it stood then (still in force)."""
     doc = q.plan(store)
     if doc is None:
-        return PlanScope(None, None)
-    shown = plans(store)[-1]
+        return PlanScope(None, None, tuple(plans(live)) if live is not None else ())
+    listed = _plans_of(doc)
+    shown = listed[-1]
     if live is not None and live is not store:
-        now = {p["number"]: p for p in plans(live)}.get(shown["number"], shown)
+        listed = plans(live)
+        now = {p["number"]: p for p in listed}.get(shown["number"], shown)
         ended = now["ended_position"]
         if ended is not None and (at_position is None or int(ended) < at_position):
             shown = now
     members = frozenset(doc["members"]) if "members" in doc else None
-    return PlanScope(shown, members)
+    return PlanScope(shown, members, tuple(listed))
 
 
 def portfolio(
@@ -113,15 +120,27 @@ def portfolio(
 ) -> tuple[PlanScope, list[dict[str, Any]]]:
     """The portfolio of the plan ``store`` shows, ranked among its own proposals."""
     shown = scope(store, live, at_position)
-    rows = q.portfolio(store, **filters)
-    if shown.members is None:
-        return shown, rows
-    rows = [r for r in rows if r["code"] in shown.members]
-    values = [r["value"] for r in rows if r["value"] is not None]
-    for row in rows:
-        value = row["value"]
-        row["rank"] = None if value is None else 1 + sum(v > value for v in values)
-    return shown, rows
+    return shown, q.portfolio(store, members=shown.members, **filters)
+
+
+def portfolio_page(
+    store: ViewStore,
+    live: ViewStore | None,
+    at_position: int | None,
+    page: Page,
+    **filters: Any,
+) -> tuple[PlanScope, list[dict[str, Any]], int, Page]:
+    """One page of :func:`portfolio`, the number of proposals, and the page read."""
+    shown = scope(store, live, at_position)
+    rows, count, read = q.portfolio_page(store, page, members=shown.members, **filters)
+    return shown, rows, count, read
+
+
+def value_risk_points(
+    store: ViewStore, shown: PlanScope, **filters: Any
+) -> list[tuple[Any, ...]]:
+    """The value/risk chart's points of the plan shown (see ``q.value_risk_points``)."""
+    return q.value_risk_points(store, members=shown.members, **filters)
 
 
 def budget(
@@ -134,3 +153,15 @@ def budget(
     included — money is still committed, paid and adjusted on their years after
     a new plan (a plan that ended, read at its end, shows nothing done since)."""
     return scope(store, live, at_position), q.budget_consumption(store, **filters)
+
+
+def budget_page(
+    store: ViewStore,
+    live: ViewStore | None,
+    at_position: int | None,
+    page: Page,
+    **filters: Any,
+) -> tuple[PlanScope, dict[str, Any], int, Page]:
+    """:func:`budget` with one page of its lines, totals summed by the database."""
+    data, count, read = q.budget_summary(store, page, **filters)
+    return scope(store, live, at_position), data, count, read

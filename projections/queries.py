@@ -11,13 +11,23 @@ from projections.views.audit.queries import (
     audit_trail,
 )
 from projections.views.budget.queries import (
+    LINE_SORTS as BUDGET_LINE_SORTS,
+)
+from projections.views.budget.queries import (
     MONEY_FIELDS,
     budget_consumption,
     budget_lines,
+    budget_lines_page,
     budget_moves,
+    budget_projects,
+    budget_summary,
     budget_totals,
     envelopes,
     project_budget,
+    summed_totals,
+)
+from projections.views.budget.queries import (
+    PROJECT_SORTS as BUDGET_PROJECT_SORTS,
 )
 from projections.views.decisions.queries import (
     ACTIVE_STATUSES,
@@ -32,8 +42,13 @@ from projections.views.decisions.queries import (
     votes,
 )
 from projections.views.portfolio.queries import (
+    SORTS as PORTFOLIO_SORTS,
+)
+from projections.views.portfolio.queries import (
     portfolio,
+    portfolio_page,
     proposal,
+    value_risk_points,
 )
 from projections.views.reference.queries import (
     COMMITTEE_ROLES,
@@ -47,14 +62,19 @@ from projections.views.reference.queries import (
     grids,
     measurements,
     organisation,
+    page_reference,
     plan,
+    reference,
 )
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BUDGET_LINE_SORTS",
+    "BUDGET_PROJECT_SORTS",
     "CENT",
     "COMMITTEE_ROLES",
     "MONEY_FIELDS",
+    "PORTFOLIO_SORTS",
     "VOTING_ROLES",
     "account",
     "accounts",
@@ -65,7 +85,10 @@ __all__ = [
     "axes",
     "budget_consumption",
     "budget_lines",
+    "budget_lines_page",
     "budget_moves",
+    "budget_projects",
+    "budget_summary",
     "budget_totals",
     "capacity",
     "committee",
@@ -79,13 +102,18 @@ __all__ = [
     "grids",
     "measurements",
     "organisation",
+    "page_reference",
     "plan",
     "portfolio",
+    "portfolio_page",
     "project_budget",
     "proposal",
+    "reference",
     "score",
     "session",
     "sessions",
+    "summed_totals",
     "tracking",
+    "value_risk_points",
     "votes",
 ]

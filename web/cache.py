@@ -65,16 +65,24 @@ class Entry:
     parts: tuple[bytes, ...]
     holes: tuple[bytes, ...]
     mimetype: str
+    link: str | None = None  # an API page's ``Link`` header (web.paging)
 
     @classmethod
-    def of(cls, body: bytes, mimetype: str, token: bytes | None = None, keys: tuple[bytes, ...] = ()) -> Entry:
+    def of(
+        cls,
+        body: bytes,
+        mimetype: str,
+        token: bytes | None = None,
+        keys: tuple[bytes, ...] = (),
+        link: str | None = None,
+    ) -> Entry:
         marks = {k: KEY for k in keys if k}
         if token:
             marks[token] = CSRF
         if not marks:
-            return cls((body,), (), mimetype)
+            return cls((body,), (), mimetype, link)
         found = re.split(b"(" + b"|".join(re.escape(m) for m in marks) + b")", body)
-        return cls(tuple(found[0::2]), tuple(marks[m] for m in found[1::2]), mimetype)
+        return cls(tuple(found[0::2]), tuple(marks[m] for m in found[1::2]), mimetype, link)
 
     @property
     def size(self) -> int:
@@ -184,7 +192,10 @@ def _lookup() -> Response | None:
     if entry is None:
         return None
     g.cache_hit = True
-    return Response(entry.body(_token), status=200, mimetype=entry.mimetype)
+    response = Response(entry.body(_token), status=200, mimetype=entry.mimetype)
+    if entry.link:
+        response.headers["Link"] = entry.link
+    return response
 
 
 def _keep(response: Response) -> Response:
@@ -206,6 +217,7 @@ def _keep(response: Response) -> Response:
         response.mimetype or "text/html",
         token.encode() if token else None,
         tuple(value.encode() for value in g.get("form_keys", ())),
+        response.headers.get("Link"),
     )
     response_cache().put(key, entry)
     return response

@@ -37,14 +37,18 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     ),
     "ui.portfolio": (
         "status", "pole", "direction", "axis", "year", "grid_version", "page",
+        "per_page", "sort",
     ),
-    "ui.budget": ("year", "section", "pole", "axis", "direction", "detail"),
+    "ui.budget": (
+        "year", "section", "pole", "axis", "direction", "detail", "page", "per_page",
+        "sort", "detail_page", "detail_per_page", "detail_sort",
+    ),
     "ui.record_commitment": ("proposal",),
     "ui.record_payment": ("proposal",),
     "ui.decisions": ("session", "proposal", "outcome", "since", "until", "page"),
     "ui.audit": (
         "actor", "aggregate", "event_type", "since", "until", "per_page", "page",
-        "position", "as_of_position",
+        "position", "as_of_position", "sort",
     ),
     "ui.audit_diff": ("a", "b"),
     "ui.audit_goto_proposal": ("code",),

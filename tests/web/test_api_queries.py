@@ -6,12 +6,14 @@ still accepted, each with a valid value."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from projections import queries as q
 from tests.web.demo_site import ADMIN, AUDITOR, CHAIR, DSI, shared_site, token
 from tests.web.ui_client import Site
 
@@ -153,20 +155,72 @@ def test_documented_parameters_are_still_accepted(site: Site) -> None:
             }
 
 
+def every_page(client: Any, url: str, headers: dict[str, str], key: str) -> list[Any]:
+    """Every row of a paged API list, following its ``Link: rel="next"`` headers;
+    each page says the same ``count``, and the rows add up to it."""
+    rows: list[Any] = []
+    counts = set()
+    while url:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        rows += body[key]
+        counts.add(body["count"])
+        found = re.search(r'<([^>]+)>; rel="next"', response.headers["Link"])
+        url = found.group(1) if found else ""
+    assert counts == {len(rows)}
+    return rows
+
+
 def test_a_misspelt_filter_no_longer_answers_the_whole_list(site: Site) -> None:
     client, headers = site.app.test_client(), token(site, DSI)
-    everything = client.get("/api/v1/portfolio", headers=headers).get_json()
-    status = everything["proposals"][0]["status"]
-    wanted = [p for p in everything["proposals"] if p["status"] == status]
-    assert 0 < len(wanted) < len(everything["proposals"])
-    filtered = client.get(f"/api/v1/portfolio?status={status}", headers=headers)
+    first = client.get("/api/v1/portfolio?per_page=7", headers=headers)
+    everything = every_page(client, "/api/v1/portfolio?per_page=7", headers, "proposals")
+    assert first.get_json()["count"] == len(everything) > 7
+    status = everything[0]["status"]
+    wanted = [p for p in everything if p["status"] == status]
+    assert 0 < len(wanted) < len(everything)
+    filtered = client.get(f"/api/v1/portfolio?status={status}&per_page=500", headers=headers)
     assert (filtered.status_code, filtered.get_json()) == (
         200,
-        {"plan": everything["plan"], "proposals": wanted},
+        {
+            "plan": first.get_json()["plan"],
+            "proposals": wanted,
+            "count": len(wanted),
+            "page": 1,
+            "per_page": 500,
+        },
     )
     misspelt = client.get(f"/api/v1/portfolio?stauts={status}", headers=headers)
     assert misspelt.status_code == 422
     assert list(misspelt.get_json()["error"]["details"]) == ["stauts"]
+
+
+def test_the_portfolio_api_pages_sorts_and_links(site: Site) -> None:
+    client, headers = site.app.test_client(), token(site, DSI)
+    everything = every_page(client, "/api/v1/portfolio?per_page=500", headers, "proposals")
+    by_code = sorted(everything, key=lambda p: p["code"])
+    second = client.get("/api/v1/portfolio?sort=code&per_page=3&page=2", headers=headers)
+    assert second.get_json()["proposals"] == by_code[3:6]
+    last = -(-len(everything) // 3)
+    assert second.headers["Link"] == ", ".join(
+        f'<http://localhost/api/v1/portfolio?sort=code&per_page=3&page={n}>; rel="{rel}"'
+        for rel, n in (("first", 1), ("last", last), ("prev", 1), ("next", 3))
+    )
+    descending = client.get("/api/v1/portfolio?sort=-code&per_page=2", headers=headers)
+    assert descending.get_json()["proposals"] == by_code[::-1][:2]
+    # the default order is the rank by value, unscored ones last
+    ranked = every_page(client, "/api/v1/portfolio?per_page=10", headers, "proposals")
+    assert ranked == everything
+    assert [p["rank"] for p in ranked if p["rank"] is not None] == sorted(
+        p["rank"] for p in ranked if p["rank"] is not None
+    )
+    beyond = client.get("/api/v1/portfolio?per_page=500&page=99", headers=headers)
+    assert beyond.get_json()["page"] == 1 and beyond.get_json()["proposals"] == everything
+    for bad in ("sort=colour", "per_page=501", "page=0"):
+        refused = client.get(f"/api/v1/portfolio?{bad}", headers=headers)
+        assert refused.status_code == 422, bad
+        assert list(refused.get_json()["error"]["details"]) == [bad.split("=")[0]]
 
 
 def test_a_command_refuses_a_query_parameter_and_writes_nothing(site: Site) -> None:
@@ -178,3 +232,41 @@ def test_a_command_refuses_a_query_parameter_and_writes_nothing(site: Site) -> N
     assert response.status_code == 422
     assert list(response.get_json()["error"]["details"]) == ["dry_run"]
     assert site.head() == head
+
+
+def test_the_budget_api_pages_its_lines_and_sums_every_line(site: Site) -> None:
+    client, headers = site.app.test_client(), token(site, AUDITOR)
+    store = site.read_model.store
+    lines = every_page(client, "/api/v1/budget?per_page=9", headers, "lines")
+    assert [(x["proposal"], x["year"], x["section"]) for x in lines] == [
+        (x["proposal"], x["year"], x["section"]) for x in q.budget_lines(store)
+    ]
+    first = client.get("/api/v1/budget?per_page=9", headers=headers).get_json()
+    data = q.budget_consumption(store)
+    assert first["total"] == {k: str(v) for k, v in data["total"].items()}
+    assert first["totals"]["pole"] == {
+        pole: {k: str(v) for k, v in sums.items()}
+        for pole, sums in data["totals"]["pole"].items()
+    }
+    assert len(first["envelopes"]) == len(data["envelopes"])
+    by_paid = client.get("/api/v1/budget?sort=-paid&per_page=3", headers=headers)
+    assert [x["paid"] for x in by_paid.get_json()["lines"]] == [
+        str(v) for v in sorted((x["paid"] for x in data["lines"]), reverse=True)[:3]
+    ]
+
+
+def test_the_audit_api_pages_newest_first_or_oldest_first(site: Site) -> None:
+    client, headers = site.app.test_client(), token(site, AUDITOR)
+    head = site.head()
+    newest = client.get("/api/v1/audit?per_page=4&page=2", headers=headers)
+    body = newest.get_json()
+    assert (body["count"], body["total"], body["page"], body["per_page"]) == (
+        head,
+        head,
+        2,
+        4,
+    )
+    assert [e["position"] for e in body["events"]] == [head - 4 - i for i in range(4)]
+    assert 'rel="next"' in newest.headers["Link"] and 'rel="prev"' in newest.headers["Link"]
+    oldest = client.get("/api/v1/audit?per_page=3&sort=position", headers=headers)
+    assert [e["position"] for e in oldest.get_json()["events"]] == [1, 2, 3]

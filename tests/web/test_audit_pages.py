@@ -147,6 +147,42 @@ def test_pages_run_from_newest_to_oldest(site: Site) -> None:
     assert 'href="/audit?per_page=25&amp;page=2"' in first.get_data(as_text=True)
 
 
+def test_the_position_heading_sorts_oldest_first_and_keeps_the_filters(
+    site: Site,
+) -> None:
+    client = site.client(AUDITOR)
+    newest = client.get("/audit?per_page=25&actor=" + login("dsi"))
+    body = newest.get_data(as_text=True)
+    assert f'href="/audit?per_page=25&amp;actor={login("dsi")}&amp;sort=position"' in body
+    mine = [e["position"] for e in events(site, actor=login("dsi"))["events"]]
+    ascending = client.get(f"/audit?per_page=25&actor={login('dsi')}&sort=position")
+    assert rows_shown(ascending) == sorted(mine)[:25]
+    total = events(site)["total"]
+    assert 25 < total < 50
+    oldest = client.get("/audit?per_page=25&sort=position&page=2")
+    assert rows_shown(oldest) == list(range(26, total + 1))
+    assert 'aria-sort="ascending"' in oldest.get_data(as_text=True)
+
+
+def test_the_audit_api_reads_a_page_and_links_the_next(site: Site) -> None:
+    total = events(site)["total"]
+    response = site.client().get(
+        "/api/v1/audit?per_page=10&page=2&sort=position", headers=bearer(site, AUDITOR)
+    )
+    body = response.get_json()
+    assert [e["position"] for e in body["events"]] == list(range(11, 21))
+    assert (body["count"], body["total"], body["page"], body["per_page"]) == (
+        total,
+        total,
+        2,
+        10,
+    )
+    assert (
+        '<http://localhost/api/v1/audit?per_page=10&page=3&sort=position>; rel="next"'
+        in response.headers["Link"]
+    )
+
+
 def test_a_position_link_opens_the_page_holding_that_event(site: Site) -> None:
     page = site.client(AUDITOR).get("/audit?position=3&per_page=25")
     total = events(site)["total"]

@@ -16,6 +16,7 @@ from projections.budget_report import (
     projects,
     reconciled,
 )
+from projections.paging import Page
 from tests.web.demo_site import (
     BY_ROLE,
     CHAIR,
@@ -400,3 +401,47 @@ def test_finance_forms_are_refused_to_other_roles_and_write_nothing(
         assert response.status_code == 403
     assert site.client(DSI).post("/budget/projets/ENT/ap", data={}).status_code == 403
     assert site.head() == head
+
+
+def test_the_database_sums_the_totals_and_the_projects_of_every_line(site: Site) -> None:
+    store = site.read_model.store
+    for filters in (
+        {},
+        {"year": 2024, "section": "investissement", "pole": "PRS"},
+        {"section": "fonctionnement"},
+        {"year": 1999},  # no line: zero everywhere
+    ):
+        data = q.budget_consumption(store, **filters)
+        summed = q.summed_totals(store, **filters)
+        assert summed == {"totals": data["totals"], "total": data["total"]}, filters
+        every, count, read = q.budget_projects(store, Page(1, 500), **filters)
+        assert (every, count, read.number) == (
+            projects(data["lines"]),
+            len(projects(data["lines"])),
+            1,
+        )
+        pages = [q.budget_projects(store, Page(n, 3), **filters)[0] for n in (1, 2)]
+        assert pages[0] + pages[1] == every[:6]
+        lines, count, _read = q.budget_lines_page(store, Page(2, 4), **filters)
+        assert (lines, count) == (data["lines"][4:8], len(data["lines"]))
+
+
+def test_the_budget_page_shows_a_page_of_projects_sorted_and_every_total(
+    site: Site,
+) -> None:
+    store = site.read_model.store
+    data = q.budget_consumption(store)
+    every = projects(data["lines"])
+    by_paid = sorted(every, key=lambda p: (-p["paid"], p["proposal"]))
+    client = site.client(FINANCE)
+    response = client.get("/budget?sort=-paid&per_page=2&page=2")
+    assert response.status_code == 200
+    shown = re.findall(r'href="/budget/projets/([^"?]+)">', page(response))
+    assert shown[:2] == [p["proposal"] for p in by_paid[2:4]]
+    body = text(response)
+    assert f"{len(every)} projet(s) — 2 par page" in body
+    assert f"Total général {french(site.app, data['total']['cp'])}" in body
+    assert "concordent au centime" in body
+    detail = page(client.get("/budget?detail=1&detail_per_page=5&detail_page=2"))
+    assert 'rel="prev"' in detail and "detail_page=1" in detail
+    assert page(client.get("/budget?sort=colour&page=deux")).count("<svg") == 2

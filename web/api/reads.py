@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from projections import plan_scope as ps
 from projections import queries as q
 from projections import reference_queries as rq
+from web import paging
 from web.access import allowed
 from web.api import responses as r
 from web.api import schemas as s
@@ -23,6 +24,13 @@ views = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Lect
 reference = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Référentiels (plan, organisation, axes, grilles, comptes)")
 integrity = Blueprint("api_integrity", __name__, url_prefix="/api/v1", description="Intégrité du registre (points de contrôle, preuves)")
 BLUEPRINTS = (views, reference, integrity)
+# The paged lists' Link header (web.paging), in the OpenAPI document.
+LINK = {
+    "Link": {
+        "description": 'RFC 8288 : adresses des pages first, prev, next, last (suivre rel="next" pour tout lire)',
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _store(args: dict[str, Any]) -> Any:
@@ -63,15 +71,17 @@ def me() -> dict[str, Any]:
 
 @views.route("/portfolio")
 @views.arguments(s.PortfolioQuery, location="query")
-@views.response(200, r.Portfolio)
+@views.response(200, r.Portfolio, headers=LINK)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("portfolio.view")
 @cached_read()
-def portfolio(args: dict[str, Any]) -> dict[str, Any]:
-    """Proposals of a plan with status, value, risk and rank (filters: plan, status, pôle, direction, axe, année, grille)."""
+def portfolio(args: dict[str, Any]) -> Any:
+    """Proposals of a plan with status, value, risk and rank (filters: plan, status, pôle, direction, axe, année, grille), a page at a time (``page``, ``per_page``, ``sort``; ``Link`` header)."""
     store, at = _plan_store(args)
-    shown, rows = ps.portfolio(store, state().read_model.store, at, **args)
-    return {"plan": shown.plan, "proposals": rows}
+    asked = paging.from_query(args)
+    shown, rows, count, page = ps.portfolio_page(store, state().read_model.store, at, asked, **args)
+    body = paging.paged({"plan": shown.plan, "proposals": rows}, page, count)
+    return body, 200, {"Link": paging.link_header(page, count)}
 
 
 @views.route("/proposals/<code>")
@@ -89,16 +99,18 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 @views.route("/budget")
-@views.arguments(s.BudgetQuery, location="query")
-@views.response(200, r.Budget)
+@views.arguments(s.BudgetPaged, location="query")
+@views.response(200, r.Budget, headers=LINK)
 @errors(views, *r.READ_ERRORS, 404)
 @requires("budget.view")
 @cached_read()
-def budget(args: dict[str, Any]) -> dict[str, Any]:
-    """Budget consumption of a plan per project × year × section, with envelopes and totals."""
+def budget(args: dict[str, Any]) -> Any:
+    """Budget consumption of a plan per project × year × section, a page of lines at a time (``page``, ``per_page``, ``sort``; ``Link`` header), with envelopes and the totals of every line."""
     store, at = _plan_store(args)
-    shown, data = ps.budget(store, state().read_model.store, at, **args)
-    return {"plan": shown.plan, **data}
+    asked = paging.from_query(args)
+    shown, data, count, page = ps.budget_page(store, state().read_model.store, at, asked, **args)
+    body = paging.paged({"plan": shown.plan, **data}, page, count)
+    return body, 200, {"Link": paging.link_header(page, count)}
 
 
 @views.route("/budget/moves")
@@ -190,17 +202,28 @@ def capacity(args: dict[str, Any]) -> dict[str, Any]:
 
 @views.route("/audit")
 @views.arguments(s.AuditQuery, location="query")
-@views.response(200, r.AuditTrail)
+@views.response(200, r.AuditTrail, headers=LINK)
 @errors(views, *r.READ_ERRORS)
 @requires("audit.view")
 @cached_read()
-def audit(args: dict[str, Any]) -> dict[str, Any]:
-    """Audit trail: every event with position, actor, roles, origin, command, reason, changes."""
+def audit(args: dict[str, Any]) -> Any:
+    """Audit trail: events with position, actor, roles, origin, command, reason, changes; newest first, a page at a time (``page``, ``per_page``, ``sort``; ``Link`` header)."""
     store = _store(args)
-    return q.audit_trail(
-        store, actor=args["actor"], aggregate=args["aggregate"], event_type=args["event_type"],
-        since=_iso(args["since"]), until=_iso(args["until"]), limit=args["limit"], offset=args["offset"],
-    )
+    page = paging.from_query(args)
+
+    def read(page: Any) -> dict[str, Any]:
+        return q.audit_trail(
+            store, actor=args["actor"], aggregate=args["aggregate"], event_type=args["event_type"],
+            since=_iso(args["since"]), until=_iso(args["until"]), limit=page.size, offset=page.offset,
+            oldest_first=page.sort == "position",
+        )
+
+    trail = read(page)
+    if not trail["events"] and page.number > page.last(trail["total"]):
+        page = page.clamped(trail["total"])
+        trail = read(page)
+    body = paging.paged(trail, page, trail["total"])
+    return body, 200, {"Link": paging.link_header(page, trail["total"])}
 
 
 @views.route("/views/status")

@@ -172,7 +172,16 @@ class PlanShown(Out):
 PLAN_SHOWN = {"description": "Le plan montré (paramètre plan : son numéro)"}
 
 
-class Portfolio(Out):
+class Paged(Out):
+    """The paging fields of a list's body (web.paging; the ``Link`` header has the
+    URLs of the first, previous, next and last pages)."""
+
+    count = Int(metadata={"description": "Lignes qui répondent aux filtres, toutes pages"})
+    page = Int(metadata={"description": "Numéro de cette page (à partir de 1)"})
+    per_page = Int(metadata={"description": "Lignes par page"})
+
+
+class Portfolio(Paged):
     plan = fields.Nested(PlanShown, allow_none=True, metadata=PLAN_SHOWN)
     proposals = fields.List(fields.Nested(PortfolioRow))
 
@@ -201,8 +210,8 @@ class AuditEvent(Out):
     changes = fields.List(fields.Nested(Change))
 
 
-class AuditTrail(Out):
-    total = Int()
+class AuditTrail(Paged):
+    total = Int(metadata={"description": "Comme count (nom antérieur)"})
     events = fields.List(fields.Nested(AuditEvent))
 
 
@@ -427,7 +436,7 @@ class Totals(Out):
     available = Dec(allow_none=True)
 
 
-class Budget(Out):
+class Budget(Paged):
     plan = fields.Nested(PlanShown, allow_none=True, metadata=PLAN_SHOWN)
     envelopes = fields.List(fields.Nested(Envelope))
     lines = fields.List(fields.Nested(BudgetLine))

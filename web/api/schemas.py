@@ -18,6 +18,8 @@ from domain.values import (
     decimal_value,
     money,
 )
+from projections.views.budget.queries import LINE_SORTS as BUDGET_LINE_SORTS
+from projections.views.portfolio.queries import SORTS as PORTFOLIO_SORTS
 
 
 class Money(fields.Field):
@@ -207,7 +209,25 @@ class PlanAsOf(AsOf):
     plan = fields.Integer(load_default=None, validate=validate.Range(1, 1000), metadata={"description": "Numéro du plan montré (défaut : le plan en vigueur) ; un plan achevé est lu tel qu'il s'est terminé"})
 
 
-class PortfolioQuery(PlanAsOf):
+def sorts(keys: Any) -> list[str]:
+    """The values of ``sort``: each key, ascending or (``-key``) descending."""
+    return [v for k in keys for v in (k, f"-{k}")]
+
+
+PAGE = {"description": "Numéro de la page (à partir de 1) ; voir l'en-tête Link"}
+PER_PAGE = {"description": "Lignes par page (50 par défaut, 500 au plus)"}
+SORT = {"description": "Colonne de tri ; -colonne : décroissant"}
+
+
+class Paged(Query):
+    """``page``, ``per_page`` (web.paging); each list adds its own ``sort``."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 10**9), metadata=PAGE)
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500), metadata=PER_PAGE)
+
+
+class PortfolioQuery(PlanAsOf, Paged):
+    sort = fields.String(load_default=None, validate=validate.OneOf(sorts(PORTFOLIO_SORTS)), metadata=SORT)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     pole = fields.String(load_default=None)
     direction = fields.String(load_default=None)
@@ -217,11 +237,17 @@ class PortfolioQuery(PlanAsOf):
 
 
 class BudgetQuery(PlanAsOf):
+    """The budget page reads it too (its filters); the API's paging is :class:`BudgetPaged`."""
+
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
     section = fields.String(load_default=None, validate=validate.OneOf(["investissement", "fonctionnement"]))
     pole = fields.String(load_default=None)
     axis = fields.String(load_default=None)
     direction = fields.String(load_default=None)
+
+
+class BudgetPaged(BudgetQuery, Paged):
+    sort = fields.String(load_default=None, validate=validate.OneOf(sorts(BUDGET_LINE_SORTS)), metadata=SORT)
 
 
 class DecisionQuery(AsOf):
@@ -237,14 +263,13 @@ class CapacityQuery(AsOf):
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
 
 
-class AuditQuery(AsOf):
+class AuditQuery(AsOf, Paged):
+    sort = fields.String(load_default=None, validate=validate.OneOf(["position", "-position"]), metadata={"description": "position : du plus ancien au plus récent ; -position (défaut) : l'inverse"})
     actor = fields.String(load_default=None)
     aggregate = fields.String(load_default=None)
     event_type = fields.String(load_default=None)
     since = fields.DateTime(load_default=None)
     until = fields.DateTime(load_default=None)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
 
 
 class GridDiffQuery(AsOf):

@@ -149,6 +149,7 @@ def audit() -> Any:
     per_page = _int_arg("per_page", 50, 1, 200)
     per_page = per_page if per_page in PER_PAGE else 50
     page = _int_arg("page", 1, 1, 10**9)
+    oldest_first = request.args.get("sort") == "position"
     focus = None
     wanted = request.args.get("position", "").strip()
     if wanted.isdigit() and int(wanted) > 0:
@@ -161,10 +162,16 @@ def audit() -> Any:
                 ),
                 "error",
             )
-        elif not filters and "page" not in request.args:
+        elif not filters and not oldest_first and "page" not in request.args:
             total = q.audit_trail(st, limit=1)["total"]
             page = (total - focus["position"]) // per_page + 1
-    trail = q.audit_trail(st, limit=per_page, offset=(page - 1) * per_page, **filters)
+    trail = q.audit_trail(
+        st,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+        oldest_first=oldest_first,
+        **filters,
+    )
     events = trail["events"]
     if focus is not None:
         events_positions = [e["position"] for e in events] + [focus["position"]]
@@ -176,7 +183,7 @@ def audit() -> Any:
     kept = {
         k: v
         for k, v in request.args.items()
-        if k in (*TEXT_FILTERS, "since", "until", "as_of", "per_page") and v
+        if k in (*TEXT_FILTERS, "since", "until", "as_of", "per_page", "sort") and v
     }
 
     def page_url(n: int) -> str:
@@ -191,6 +198,13 @@ def audit() -> Any:
         per_page=per_page,
         per_page_choices=PER_PAGE,
         page_url=page_url,
+        oldest_first=oldest_first,
+        sort_url=url_for("ui.audit")
+        + "?"
+        + urlencode(
+            {k: v for k, v in kept.items() if k != "sort"}
+            | ({} if oldest_first else {"sort": "position"})
+        ),
         form=request.args,
         errors=errors,
         filtered=bool(filters),

@@ -27,16 +27,15 @@ from domain.errors import (
 from projections import plan_scope as ps
 from projections import queries as q
 from projections.budget_report import (
-    DETAIL_INLINE,
     SECTIONS,
     by_key,
     by_year_section,
     envelope_totals,
     grouped_lines,
-    projects,
     reconciled,
     year_series,
 )
+from web import paging
 from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
@@ -113,9 +112,15 @@ def budget() -> Any:
     and charts; live or as of a past moment."""
     st = store()
     chosen, filter_errors = _filters()
-    shown, data = ps.budget(st, state().read_model.store, asked_position(), **chosen)
-    org = q.organisation(st)
-    axes = q.axes(st)
+    lines_asked = paging.from_args(request.args, q.BUDGET_LINE_SORTS, prefix="detail_")
+    shown, data, line_count, lines_page = ps.budget_page(
+        st, state().read_model.store, asked_position(), lines_asked, **chosen
+    )
+    projects_asked = paging.from_args(request.args, q.BUDGET_PROJECT_SORTS)
+    projects, project_count, projects_page = q.budget_projects(
+        st, projects_asked, **chosen
+    )
+    org, axes, _grids = q.page_reference(st)
     moves = [
         m
         for m in q.budget_moves(st)
@@ -128,7 +133,7 @@ def budget() -> Any:
         "budget.html",
         data=data,
         plan_shown=shown.plan,
-        plans=ps.plans(state().read_model.store),
+        plans=list(shown.plans),
         filters=chosen,
         filter_errors=filter_errors,
         org=org,
@@ -143,12 +148,20 @@ def budget() -> Any:
             data["totals"]["axis"],
             {a["code"]: a["label"] for a in axes} | {"-": _("Sans axe")},
         ),
-        # the detail (thousands of lines at large scale) is rendered on request only
+        # the detail (thousands of lines at large scale) is shown on request, a
+        # page at a time
         lines=grouped_lines(data)
-        if request.args.get("detail") == "1" or len(data["lines"]) <= DETAIL_INLINE
+        if request.args.get("detail") == "1" or line_count <= lines_page.size
         else None,
-        projects=projects(data["lines"]),
-        reconciled=reconciled(data),
+        line_count=line_count,
+        lines_page=lines_page.number,
+        lines_pages=lines_page.last(line_count),
+        projects=projects,
+        project_count=project_count,
+        page=projects_page.number,
+        pages=projects_page.last(project_count),
+        per_page=projects_page.size,
+        reconciled=reconciled(data, every_line=False),
         charts=[year_chart(data, sct) for sct in sections],
     ), (422 if filter_errors else 200)
 

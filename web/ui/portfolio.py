@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from domain.proposals import Status
 from projections import plan_scope as ps
 from projections import queries as q
+from web import paging
 from web.auth import requires
 from web.cache import cached_read
 from web.charts import scatter
@@ -18,7 +20,6 @@ from web.ui.blueprint import bp
 from web.ui.context import asked_position, store
 
 FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")
-PAGE_SIZE = 100  # rows per page of the table (the chart shows every scored proposal)
 
 
 def _filters() -> dict[str, Any]:
@@ -34,23 +35,52 @@ def _filters() -> dict[str, Any]:
 @requires("portfolio.view")
 @cached_read()
 def portfolio() -> str:
-    """The whole portfolio, filterable, ranked by value."""
+    """The portfolio, filterable, one page of it ranked by value (or sorted by a
+    column); the chart shows every scored proposal from the typed columns."""
     st = store()
     filters = _filters()
-    shown, rows = ps.portfolio(st, state().read_model.store, asked_position(), **filters)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    page_rows = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    org = q.organisation(st)
-    chart = scatter(
-        [{"x": r["value"], "y": r["risk"], "label": f"{r['code']} {r['title']}", "status": r["status"],
-          "href": url_for("ui.proposal", code=r["code"])} for r in rows],
-        title=_("Valeur et risque des fiches notées"), x_label=_("Valeur (0–100)"), y_label=_("Risque (0–100)"),
+    asked = paging.from_args(request.args, q.PORTFOLIO_SORTS)
+    shown, page_rows, total, page = ps.portfolio_page(
+        st, state().read_model.store, asked_position(), asked, **filters
     )
-    capacity = [c for c in q.capacity(st) if c["overload"]]
+    org, axes, grids = q.page_reference(st)
+    href = url_for("ui.proposal", code="-").removesuffix("-")
+    chart = scatter(
+        [
+            {
+                "x": q.score(value),
+                "y": q.score(risk),
+                "label": f"{code} {title}",
+                "status": status,
+                "href": href + quote(code),
+            }
+            for code, title, status, value, risk in ps.value_risk_points(
+                st, shown, **filters
+            )
+        ],
+        title=_("Valeur et risque des fiches notées"),
+        x_label=_("Valeur (0–100)"),
+        y_label=_("Risque (0–100)"),
+    )
+    capacity = q.capacity(st, overloaded=True)
     return render_template(
-        "portfolio.html", rows=page_rows, total=len(rows), plan_shown=shown.plan, plans=ps.plans(state().read_model.store), page=page, pages=pages, filters=filters, org=org, axes=q.axes(st), grids=q.grids(st),
-        chart=chart, overloads=capacity, envelopes=q.envelopes(st),
+        "portfolio.html",
+        rows=page_rows,
+        total=total,
+        plan_shown=shown.plan,
+        plans=list(shown.plans),
+        page=page.number,
+        pages=page.last(total),
+        per_page=page.size,
+        sort=page.sort,
+        sorts=q.PORTFOLIO_SORTS,
+        filters=filters,
+        org=org,
+        axes=axes,
+        grids=grids,
+        chart=chart,
+        overloads=capacity,
+        envelopes=q.envelopes(st),
         statuses=list(Status.names()),
     )
 

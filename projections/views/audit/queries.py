@@ -21,8 +21,11 @@ def audit_trail(
     until: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    oldest_first: bool = False,
 ) -> dict[str, Any]:
-    """Events with position, time, actor, roles, origin, command, reason and changes."""
+    """Events with position, time, actor, roles, origin, command, reason and changes:
+    ``limit`` of them from ``offset``, newest first (or ``oldest_first``), and the
+    number of events that match (``total``)."""
     where, params = [], []
     if actor:
         where.append("actor = ?")
@@ -49,7 +52,7 @@ def audit_trail(
         AuditEventRow,
         f"SELECT {select(AuditEventRow)} FROM {{events}}"
         + clause
-        + " ORDER BY position DESC LIMIT ? OFFSET ?",
+        + f" ORDER BY position {'ASC' if oldest_first else 'DESC'} LIMIT ? OFFSET ?",
         [*params, limit, offset],
     )
     return {"total": total, "events": [r.as_dict() for r in rows]}

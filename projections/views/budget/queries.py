@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from projections.paging import Page, order_by
 from projections.records import document, eur, fetch, select
 from projections.views.budget.tables import BudgetLineRow, EnvelopeRow, MoveRow
 
@@ -36,8 +37,39 @@ def envelopes(store: ViewStore, year: int | None = None) -> list[dict[str, Any]]
     return [r.as_dict() for r in envelope_rows(store, year)]
 
 
-def budget_line_rows(
-    store: ViewStore,
+_FROM = (
+    "FROM {project_lines} l JOIN {project_budgets} b ON b.proposal = l.proposal "
+    "JOIN {proposals} p ON p.code = l.proposal"
+)
+_LINE_ORDER = "l.year, l.section, p.pole, p.axis, l.proposal"
+# The sort keys of the lines (``sort``) and of the projects: the column of each.
+LINE_SORTS = {
+    "proposal": "l.proposal",
+    "year": "l.year",
+    "section": "l.section",
+    "pole": "p.pole",
+    "direction": "p.direction",
+    "axis": "p.axis",
+    "cp": "l.cp_c",
+    "committed": "l.committed_c",
+    "paid": "l.paid_c",
+    "available": "(l.cp_c - l.committed_c)",
+}
+PROJECT_SORTS = {
+    "proposal": "l.proposal",
+    "title": "MAX(p.title)",
+    "pole": "MAX(p.pole)",
+    "status": "MAX(p.status)",
+    "ap_voted": "MAX(b.ap_initial_c)",
+    "ap_current": "MAX(b.ap_c)",
+    "cp": "SUM(l.cp_c)",
+    "committed": "SUM(l.committed_c)",
+    "paid": "SUM(l.paid_c)",
+    "available": "SUM(l.cp_c - l.committed_c)",
+}
+
+
+def _where(
     *,
     year: int | None = None,
     section: str | None = None,
@@ -45,12 +77,7 @@ def budget_line_rows(
     axis: str | None = None,
     direction: str | None = None,
     proposal: str | None = None,
-) -> list[BudgetLineRow]:
-    sql = (
-        f"SELECT {select(BudgetLineRow, 'l', **_LINE)} "
-        "FROM {project_lines} l JOIN {project_budgets} b ON b.proposal = l.proposal "
-        "JOIN {proposals} p ON p.code = l.proposal"
-    )
+) -> tuple[str, list[Any]]:
     where, params = [], []
     for col, value in (
         ("l.year", year),
@@ -63,12 +90,15 @@ def budget_line_rows(
         if value is not None:
             where.append(f"{col} = ?")
             params.append(value)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def budget_line_rows(store: ViewStore, **filters: Any) -> list[BudgetLineRow]:
+    where, params = _where(**filters)
     return fetch(
         store,
         BudgetLineRow,
-        sql
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY l.year, l.section, p.pole, p.axis, l.proposal",
+        f"SELECT {select(BudgetLineRow, 'l', **_LINE)} {_FROM}{where} ORDER BY {_LINE_ORDER}",
         params,
     )
 
@@ -78,14 +108,138 @@ def budget_lines(store: ViewStore, **filters: Any) -> list[dict[str, Any]]:
     return [r.as_dict() for r in budget_line_rows(store, **filters)]
 
 
+def budget_lines_page(
+    store: ViewStore, page: Page, **filters: Any
+) -> tuple[list[dict[str, Any]], int, Page]:
+    """One page of :func:`budget_lines` (sorted by ``page.sort``, a key of
+    :data:`LINE_SORTS`), the number of lines, and the page read."""
+    where, params = _where(**filters)
+    order = order_by(page.sort, LINE_SORTS, _LINE_ORDER)
+    rows = store.fetchall(
+        f"SELECT {select(BudgetLineRow, 'l', **_LINE)}, COUNT(*) OVER () {_FROM}{where} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, page.size, page.offset],
+    )
+    if not rows and page.number > 1:
+        count = int(store.fetchall(f"SELECT COUNT(*) {_FROM}{where}", params)[0][0])
+        if count:
+            return budget_lines_page(store, page.clamped(count), **filters)
+        return [], 0, Page(1, page.size, page.sort)
+    count = int(rows[0][-1]) if rows else 0
+    return [BudgetLineRow(*r[:-1]).as_dict() for r in rows], count, page
+
+
 def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
     """Lines, envelopes and totals per year × section, pôle, axis and overall (to the cent)."""
     lines = budget_lines(store, **filters)
-    year = filters.get("year")
-    env = envelopes(store, year)
+    return {"lines": lines, "envelopes": _envelopes(store, filters), **budget_totals(lines)}
+
+
+def _envelopes(store: ViewStore, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    env = envelopes(store, filters.get("year"))
     if filters.get("section"):
         env = [e for e in env if e["section"] == filters["section"]]
-    return {"lines": lines, "envelopes": env, **budget_totals(lines)}
+    return env
+
+
+def budget_summary(
+    store: ViewStore, page: Page, **filters: Any
+) -> tuple[dict[str, Any], int, Page]:
+    """:func:`budget_consumption` with one page of its lines: the envelopes, and the
+    totals summed by the database over every line (:func:`summed_totals`); the
+    number of lines and the page read."""
+    lines, count, read = budget_lines_page(store, page, **filters)
+    data = {"lines": lines, "envelopes": _envelopes(store, filters)}
+    return {**data, **summed_totals(store, **filters)}, count, read
+
+
+def _money(cp: int, committed: int, paid: int) -> dict[str, Decimal]:
+    return {
+        "cp": eur(cp),
+        "allocated": eur(cp),
+        "committed": eur(committed),
+        "paid": eur(paid),
+        "available": eur(cp - committed),
+    }  # type: ignore[dict-item]
+
+
+def summed_totals(store: ViewStore, **filters: Any) -> dict[str, Any]:
+    """:func:`budget_totals` computed by the database: SUM … GROUP BY on the lines'
+    integer cents, per year × section, pôle, axis, direction and overall, in one
+    statement."""
+    where, params = _where(**filters)
+    sums = "SUM(l.cp_c), SUM(l.committed_c), SUM(l.paid_c)"
+    levels = (
+        ("year_section", "CAST(l.year AS TEXT) || '/' || l.section"),
+        ("pole", "p.pole"),
+        ("axis", "COALESCE(p.axis, '-')"),
+        ("direction", "p.direction"),
+        ("all", "''"),
+    )
+    sql = " UNION ALL ".join(
+        f"SELECT '{level}', {key}, {sums} {_FROM}{where} GROUP BY {key}"
+        if level != "all"
+        else f"SELECT '{level}', {key}, {sums} {_FROM}{where}"
+        for level, key in levels
+    )
+    totals: dict[str, dict[str, dict[str, Decimal]]] = {
+        level: {} for level, _key in levels[:-1]
+    }
+    overall = _money(0, 0, 0)
+    for level, key, cp, committed, paid in store.fetchall(sql, params * len(levels)):
+        if cp is None:  # no line: the overall row of nothing
+            continue
+        money = _money(int(cp), int(committed), int(paid))
+        if level == "all":
+            overall = money
+        else:
+            totals[level][key] = money
+    return {"totals": totals, "total": overall}
+
+
+def budget_projects(
+    store: ViewStore, page: Page, **filters: Any
+) -> tuple[list[dict[str, Any]], int, Page]:
+    """AP/CP per project, one page of them (sorted by ``page.sort``, a key of
+    :data:`PROJECT_SORTS`; default: by code), summed by the database; the number
+    of projects and the page read."""
+    where, params = _where(**filters)
+    order = order_by(page.sort, PROJECT_SORTS, "l.proposal")
+    rows = store.fetchall(
+        "SELECT l.proposal, MAX(p.title), MAX(p.status), MAX(p.pole), MAX(p.direction), "
+        "MAX(b.ap_initial_c), MAX(b.ap_c), SUM(l.cp_c), SUM(l.committed_c), "
+        "SUM(l.paid_c), MAX(l.override_alloc), MAX(l.override_commit), "
+        f"MAX(l.override_pay), COUNT(*) OVER () {_FROM}{where} "
+        f"GROUP BY l.proposal ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, page.size, page.offset],
+    )
+    if not rows and page.number > 1:
+        count = int(
+            store.fetchall(
+                f"SELECT COUNT(DISTINCT l.proposal) {_FROM}{where}", params
+            )[0][0]
+        )
+        if count:
+            return budget_projects(store, page.clamped(count), **filters)
+        return [], 0, Page(1, page.size, page.sort)
+    out = []
+    for r in rows:
+        code, title, status, pole, direction, ap0, ap, cp, com, paid = r[:10]
+        flags = zip(("allocation", "commitment", "payment"), r[10:13], strict=True)
+        out.append(
+            {
+                "proposal": code,
+                "title": title,
+                "status": status,
+                "pole": pole,
+                "direction": direction,
+                "ap_voted": eur(ap0),
+                "ap_current": eur(ap),
+                "overrides": {kind for kind, flag in flags if flag},
+                **_money(int(cp), int(com), int(paid)),
+            }
+        )
+    return out, (int(rows[0][-1]) if rows else 0), page
 
 
 def budget_totals(lines: list[dict[str, Any]]) -> dict[str, Any]:

@@ -207,19 +207,27 @@ def decision_history(
 
 
 def capacity(
-    store: ViewStore, *, team: str | None = None, year: int | None = None
+    store: ViewStore,
+    *,
+    team: str | None = None,
+    year: int | None = None,
+    overloaded: bool = False,
 ) -> list[dict[str, Any]]:
     """Per team × year: capacity against the workload approved projects reserved (from
     their approval to their end; ``overrides``: the projects an approval took beyond
-    the capacity under the chair's override)."""
+    the capacity under the chair's override); ``overloaded``: only the team-years
+    whose workload exceeds the capacity (selected by the database)."""
     marks = ", ".join("?" * len(ACTIVE_STATUSES))
-    workload = (
-        f"COALESCE((SELECT SUM(w.days) FROM {{workloads}} w JOIN {{proposals}} p ON p.code = w.proposal "
-        f"WHERE w.team = c.team AND w.year = c.year AND p.status IN ({marks})), 0)"
+    # the workloads summed once per team and year (one pass), not once per row
+    reserved = (
+        "SELECT w.team, w.year, SUM(w.days) AS days FROM {workloads} w "
+        f"JOIN {{proposals}} p ON p.code = w.proposal WHERE p.status IN ({marks}) "
+        "GROUP BY w.team, w.year"
     )
     sql = (
-        f"SELECT {select(CapacityRow, 'c', name='t.name', kind='t.kind', workload=workload)} "
-        "FROM {team_capacity} c JOIN {teams} t ON t.code = c.team"
+        f"SELECT {select(CapacityRow, 'c', name='t.name', kind='t.kind', workload='COALESCE(r.days, 0)')} "
+        "FROM {team_capacity} c JOIN {teams} t ON t.code = c.team "
+        f"LEFT JOIN ({reserved}) r ON r.team = c.team AND r.year = c.year"
     )
     where, params = [], list(ACTIVE_STATUSES)
     if team:
@@ -228,6 +236,8 @@ def capacity(
     if year is not None:
         where.append("c.year = ?")
         params.append(year)
+    if overloaded:
+        where.append("COALESCE(r.days, 0) > c.days")
     rows = fetch(
         store,
         CapacityRow,
@@ -236,6 +246,8 @@ def capacity(
         + " ORDER BY c.team, c.year",
         params,
     )
+    if not rows:
+        return []
     overrides: dict[tuple[str, int], list[str]] = {}
     for t in documents(store, "SELECT doc FROM {teams}"):
         for proposal, years in t.get("overrides", {}).items():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from projections.paging import Page, order_by
 from projections.records import document, fetch, select
 from projections.views.audit.queries import audit_trail
 from projections.views.budget.queries import project_budget
@@ -19,17 +21,36 @@ _RANK = (
 )
 
 
-def portfolio_rows(
-    store: ViewStore,
+# The portfolio's sort keys (``sort``): the column each one orders by.
+SORTS = {
+    "rank": "q.rank",
+    "code": "q.code",
+    "title": "q.title",
+    "direction": "q.direction",
+    "pole": "q.pole",
+    "status": "q.status",
+    "value": "q.value_x100",
+    "risk": "q.risk_x100",
+    "evaluators": "q.evaluators",
+    "cost_investment": "q.cost_inv_c",
+    "ap": "q.ap_c",
+    "progress": "q.progress_x100",
+}
+_BY_VALUE = "CASE WHEN q.value_x100 IS NULL THEN 1 ELSE 0 END, q.value_x100 DESC, q.code"
+
+
+def _ranked(
     *,
+    members: Collection[str] | None = None,
     status: str | None = None,
     pole: str | None = None,
     direction: str | None = None,
     axis: str | None = None,
     year: int | None = None,
     grid_version: int | None = None,
-) -> list[ProposalRow]:
-    """Proposals with status, estimates, value, risk and rank; filters combine (AND)."""
+) -> tuple[str, list[Any]]:
+    """The statement of the ranked, filtered proposals (alias ``q``, no ORDER BY):
+    ranked among ``members`` (a plan's own proposals; ``None``: every one)."""
     if grid_version is None:
         base = f"SELECT {select(ProposalRow, 'p', skip=('rank',))} FROM {{proposals}} p"
         params: list[Any] = []
@@ -43,6 +64,10 @@ def portfolio_rows(
             "JOIN {proposal_values} v ON v.proposal = p.code AND v.grid_version = ?"
         )
         params = [grid_version]
+    if members is not None:
+        codes = sorted(members) or [""]
+        base += f" WHERE p.code IN ({', '.join('?' * len(codes))})"
+        params += codes
     ranked = f"SELECT {select(ProposalRow, 'r', rank=_RANK)} FROM ({base}) r"
     where, wp = [], []
     for col, value in (("status", status), ("pole", pole), ("direction", direction)):
@@ -55,16 +80,54 @@ def portfolio_rows(
     if year is not None:
         where.append("q.code IN (SELECT proposal FROM {proposal_years} WHERE year = ?)")
         wp.append(year)
-    sql = f"SELECT {select(ProposalRow, 'q')} FROM ({ranked}) q" + (
-        " WHERE " + " AND ".join(where) if where else ""
-    )
-    sql += " ORDER BY CASE WHEN q.value_x100 IS NULL THEN 1 ELSE 0 END, q.value_x100 DESC, q.code"
-    return fetch(store, ProposalRow, sql, params + wp)
+    sql = f"FROM ({ranked}) q" + (" WHERE " + " AND ".join(where) if where else "")
+    return sql, params + wp
+
+
+def portfolio_rows(store: ViewStore, **filters: Any) -> list[ProposalRow]:
+    """Proposals with status, estimates, value, risk and rank; filters combine (AND)."""
+    body, params = _ranked(**filters)
+    sql = f"SELECT {select(ProposalRow, 'q')} {body} ORDER BY {_BY_VALUE}"
+    return fetch(store, ProposalRow, sql, params)
 
 
 def portfolio(store: ViewStore, **filters: Any) -> list[dict[str, Any]]:
     """:func:`portfolio_rows` in their public form (``ProposalRow.as_dict``)."""
     return [r.as_dict() for r in portfolio_rows(store, **filters)]
+
+
+def portfolio_page(
+    store: ViewStore, page: Page, **filters: Any
+) -> tuple[list[dict[str, Any]], int, Page]:
+    """One page of :func:`portfolio` sorted by ``page.sort`` (a key of
+    :data:`SORTS`; default: by value), the number of matching proposals, and the
+    page read (the last one if ``page`` is beyond it)."""
+    body, params = _ranked(**filters)
+    order = order_by(page.sort, SORTS, _BY_VALUE)
+    sql = (
+        f"SELECT {select(ProposalRow, 'q')}, COUNT(*) OVER () {body} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    rows = store.fetchall(sql, [*params, page.size, page.offset])
+    if not rows and page.number > 1:  # beyond the last page: count, read the last
+        count = int(store.fetchall(f"SELECT COUNT(*) {body}", params)[0][0])
+        if count == 0:
+            return [], 0, Page(1, page.size, page.sort)
+        return portfolio_page(store, page.clamped(count), **filters)
+    count = int(rows[0][-1]) if rows else 0
+    return [ProposalRow(*r[:-1]).as_dict() for r in rows], count, page
+
+
+def value_risk_points(store: ViewStore, **filters: Any) -> list[tuple[Any, ...]]:
+    """The chart's points, straight from the typed columns: (code, title, status,
+    value_x100, risk_x100) of each filtered proposal that has both scores."""
+    body, params = _ranked(**filters)
+    return store.fetchall(
+        "SELECT c.code, c.title, c.status, c.value_x100, c.risk_x100 FROM ("
+        f"SELECT q.code, q.title, q.status, q.value_x100, q.risk_x100 {body}) c "
+        "WHERE c.value_x100 IS NOT NULL AND c.risk_x100 IS NOT NULL ORDER BY c.code",
+        params,
+    )
 
 
 def revisions(store: ViewStore, code: str) -> list[RevisionRow]:

@@ -4,6 +4,7 @@ COPIL. Their records with history are ``projections.views.reference.detail``."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from domain import values
@@ -19,22 +20,58 @@ def plan(store: ViewStore) -> dict[str, Any] | None:
     return document(store, "SELECT doc FROM {plan} WHERE id = 'plan'")  # type: ignore[no-any-return]
 
 
+# The reference tables' documents, each in its order: (number column, text columns)
+# — read together in one statement by :func:`reference`.
+_REFERENCE = {
+    "poles": ("0", "code", "''"),
+    "directions": ("0", "pole", "code"),
+    "teams": ("0", "code", "''"),
+    "axes": ("0", "code", "''"),
+    "indicators": ("0", "code", "''"),
+    "grids": ("number", "''", "''"),
+}
+
+
+def reference(store: ViewStore, *tables: str) -> dict[str, list[dict[str, Any]]]:
+    """The documents of several reference tables (keys of ``_REFERENCE``), each in
+    its order, in one round trip (UNION ALL)."""
+    sql = " UNION ALL ".join(
+        f"SELECT {i} AS t, {n} AS n, {a} AS a, {b} AS b, doc FROM {{{name}}}"
+        for i, name in enumerate(tables)
+        for n, a, b in [_REFERENCE[name]]
+    )
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
+    for i, _n, _a, _b, doc in store.fetchall(sql + " ORDER BY t, n, a, b"):
+        out[tables[i]].append(json.loads(doc))
+    return out
+
+
+def _organisation(docs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {k: docs[k] for k in ("poles", "directions", "teams")}
+
+
+def _axes(docs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    out = docs["axes"]
+    for a in out:
+        a["indicators"] = [i for i in docs["indicators"] if i["axis"] == a["code"]]
+    return out
+
+
 def organisation(store: ViewStore) -> dict[str, Any]:
-    return {
-        "poles": documents(store, "SELECT doc FROM {poles} ORDER BY code"),
-        "directions": documents(
-            store, "SELECT doc FROM {directions} ORDER BY pole, code"
-        ),
-        "teams": documents(store, "SELECT doc FROM {teams} ORDER BY code"),
-    }
+    return _organisation(reference(store, "poles", "directions", "teams"))
 
 
 def axes(store: ViewStore) -> list[dict[str, Any]]:
-    out = documents(store, "SELECT doc FROM {axes} ORDER BY code")
-    indicators = documents(store, "SELECT doc FROM {indicators} ORDER BY code")
-    for a in out:
-        a["indicators"] = [i for i in indicators if i["axis"] == a["code"]]
-    return out
+    return _axes(reference(store, "axes", "indicators"))
+
+
+def page_reference(
+    store: ViewStore,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The organisation, the axes and the grids a list page's filters offer, in one
+    round trip."""
+    docs = reference(store, *_REFERENCE)
+    return _organisation(docs), _axes(docs), docs["grids"]
 
 
 def grids(store: ViewStore) -> list[dict[str, Any]]:

@@ -1,0 +1,89 @@
+"""Pages of a list, for the pages and the API: the query parameters ``page``,
+``per_page`` and ``sort``, the links to the other pages, and the API's ``Link``
+header (RFC 8288).
+
+``page`` counts from 1, ``per_page`` is 50 by default and at most 500, ``sort`` is one
+of the list's whitelisted keys, ``-key`` for descending. A page takes them leniently (a
+value it cannot read is its default, a page beyond the last shows the last); the API
+validates them (``web.api.schemas.Paged``) and answers 422 otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, request
+
+from projections.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
+
+PARAMETERS = ("page", "per_page", "sort")
+
+
+def _number(raw: str | None, default: int, high: int) -> int:
+    text = (raw or "").strip()
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        return default
+    return min(int(text), high)
+
+
+def from_args(
+    args: Mapping[str, str], sorts: Collection[str], *, prefix: str = ""
+) -> Page:
+    """The page a UI page's query string asks for (``prefix``: a second list's
+    parameters, e.g. ``detail_page``); an unreadable value is its default."""
+    sort = (args.get(f"{prefix}sort") or "").strip() or None
+    if sort is not None and sort.lstrip("-") not in sorts:
+        sort = None
+    return Page(
+        _number(args.get(f"{prefix}page"), 1, 10**9),
+        _number(args.get(f"{prefix}per_page"), DEFAULT_PER_PAGE, MAX_PER_PAGE),
+        sort,
+    )
+
+
+def from_query(args: dict[str, Any]) -> Page:
+    """The page an API query asks for (validated by its schema), taken out of ``args``."""
+    return Page(
+        args.pop("page", 1) or 1,
+        args.pop("per_page", DEFAULT_PER_PAGE) or DEFAULT_PER_PAGE,
+        args.pop("sort", None),
+    )
+
+
+def page_links(page: Page, count: int) -> dict[str, int]:
+    """The relations (RFC 8288) to the other pages: first, prev, next, last."""
+    last = page.last(count)
+    links = {"first": 1, "last": last}
+    if page.number > 1:
+        links["prev"] = page.number - 1
+    if page.number < last:
+        links["next"] = page.number + 1
+    return links
+
+
+def url_of(number: int, **changes: Any) -> str:
+    """This request's URL with ``page`` (and ``changes``) replaced."""
+    args = {k: v for k, v in request.args.items() if k not in changes}
+    args.update({k: v for k, v in changes.items() if v not in (None, "")})
+    args["page"] = str(number)
+    return request.base_url + "?" + urlencode(args)
+
+
+def link_header(page: Page, count: int) -> str:
+    """The ``Link`` header of an API page (absolute URLs, this request's parameters)."""
+    return ", ".join(
+        f'<{url_of(number)}>; rel="{rel}"'
+        for rel, number in page_links(page, count).items()
+    )
+
+
+def paged(body: dict[str, Any], page: Page, count: int) -> dict[str, Any]:
+    """An API list's body with its paging fields (``count``, ``page``, ``per_page``)."""
+    return {**body, "count": count, "page": page.number, "per_page": page.size}
+
+
+def add_link(response: Response, page: Page, count: int) -> Response:
+    response.headers["Link"] = link_header(page, count)
+    return response

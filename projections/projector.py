@@ -364,6 +364,10 @@ class Projector:
         # The views' position the cached documents reflect: the cache is valid only
         # while the stored position is the one this projector last wrote or read.
         self._synced: Cursor | None = None
+        # Whether the secondary indexes are known to exist: a rebuild creates them at
+        # its end, so one interrupted (SIGTERM, SIGKILL, an error) leaves the views
+        # without them; whoever completes those views must create them.
+        self._indexed = False
 
     # --- tracking ------------------------------------------------------------------------
 
@@ -417,6 +421,7 @@ class Projector:
         them: another process (or a rebuild) wrote newer documents meanwhile."""
         if self._synced != stored:
             self.cache.invalidate()
+            self._indexed = False  # another process (maybe a rebuild) wrote meanwhile
         self._synced = stored
 
     def close(self) -> None:
@@ -500,7 +505,11 @@ class Projector:
         with self.election.held(wait=wait) as won:
             if not won:
                 return 0
-            return self._catch_up(stop_position, progress)
+            n = self._catch_up(stop_position, progress)
+            if not self._indexed:  # cheap when they exist (IF NOT EXISTS)
+                self.store.create_indexes()
+                self._indexed = True
+            return n
 
     def _catch_up(
         self, stop_position: int | None, progress: Callable[[int], None] | None
@@ -556,6 +565,7 @@ class Projector:
             self.reset()
             n = self._catch_up(stop_position, progress)
             self.store.create_indexes()
+            self._indexed = True
         return n
 
     def follow(

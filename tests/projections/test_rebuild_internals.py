@@ -115,3 +115,50 @@ def test_sqlite_drop_leaves_secure_delete_as_it_was(tmp_path: Path) -> None:
         assert store.fetchall("SELECT name FROM sqlite_master") == []
     finally:
         store.close()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _index_names(store: Any) -> set[str]:
+    if isinstance(store, SQLiteViewStore):
+        rows = store.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    else:
+        schema = store.prefix.split(".")[0].strip('"')
+        rows = store.fetchall(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = ?"
+            " AND indexname NOT LIKE '%%_pkey'",
+            (schema,),
+        )
+    return {name.split(".")[-1] for (name,) in rows}
+
+
+def test_a_rebuild_interrupted_midway_is_completed_by_the_follower_with_its_indexes(
+    demo_ledger, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A rebuild stopped after its first batches (SIGTERM, SIGKILL, an error) leaves
+    the views at a consistent position without their secondary indexes (created at
+    the end of a rebuild): the follower that completes them must not leave them so."""
+    led, rm = demo_ledger
+    rm.projector().rebuild()
+    indexes = _index_names(rm.store)
+    assert len(indexes) > 10
+
+    seen = [0]
+
+    def interrupt(batch: int) -> None:
+        seen[0] += batch
+        if seen[0] >= 600:
+            raise _Interrupted
+
+    with pytest.raises(_Interrupted):
+        rm.projector(batch_size=200).rebuild(progress=interrupt)
+    assert 0 < rm.current_position() < rm.head_position()
+
+    rm.projector().catch_up()
+    assert rm.current_position() == rm.head_position()
+    assert q.dump(rm.store) == _rebuilt(led, tmp_path / "fresh.db")
+    assert _index_names(rm.store) == indexes

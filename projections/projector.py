@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import queue
 import threading
 import time
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 
 from ledger.log import Cursor, LogEntry, read_batch
 from projections.election import election_for
@@ -45,6 +47,8 @@ from projections.store import ViewStore
 Key = tuple[Any, ...]
 _ABSENT = object()
 LOCK_WAIT = 120.0  # seconds a rebuild waits for the followers' current catch-up
+
+log = logging.getLogger(__name__)
 
 
 class OutOfOrder(Exception):
@@ -506,9 +510,8 @@ class Projector:
             if not won:
                 return 0
             n = self._catch_up(stop_position, progress)
-            if not self._indexed:  # cheap when they exist (IF NOT EXISTS)
-                self.store.create_indexes()
-                self._indexed = True
+            if not self._indexed:
+                self._create_missing_indexes()
             return n
 
     def _catch_up(
@@ -552,6 +555,23 @@ class Projector:
         finally:
             writer.close()
         return done
+
+    def _create_missing_indexes(self) -> None:
+        """Create the indexes an interrupted rebuild left out (one catalog read when
+        none is missing). A role that may not create them (not the tables' owner)
+        follows without them, saying so: the owner's ``sdsi projections rebuild``
+        creates them."""
+        try:
+            created = self.store.create_missing_indexes()
+        except psycopg.errors.InsufficientPrivilege:
+            log.warning(
+                "view indexes missing (a rebuild was interrupted) and this role may "
+                "not create them: run `sdsi projections rebuild` as the owner"
+            )
+            return
+        if created:
+            log.info("created the view indexes an interrupted rebuild left out")
+        self._indexed = True
 
     def rebuild(
         self,

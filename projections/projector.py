@@ -414,6 +414,7 @@ class Projector:
         """Empty every view (for a rebuild): drop and recreate the tables, without their
         secondary indexes until :meth:`finish_bulk` (bulk loading is faster without)."""
         self.store.drop_tables()
+        self._indexed = False  # until the rebuild ends (or a catch-up completes it)
         self.ensure_tables(indexes=False)
         self.cache.clear()
         self.cache.fresh = True

@@ -205,7 +205,7 @@ class Account(LedgerAggregate):
             )
         return account
 
-    def _may_manage_roles(self, action: str) -> None:
+    def may_manage_roles(self, action: str) -> None:
         """Administrators manage every account's roles; the directory only those of
         the accounts it registered."""
         if current_context().actor == DIRECTORY and self.directory:
@@ -213,7 +213,7 @@ class Account(LedgerAggregate):
         require(action, Role.ADMIN)
 
     def grant(self, role: Any, scope: str | None = None) -> None:
-        self._may_manage_roles("attribuer un rôle")
+        self.may_manage_roles("attribuer un rôle")
         role = enum_value(Role, role, "role")
         scope = self._scope(role, scope)
         if not current_context().reason:
@@ -225,7 +225,7 @@ class Account(LedgerAggregate):
         self.trigger_event(self.RoleGranted, role=role.value, scope=scope)
 
     def revoke(self, role: Any, scope: str | None = None) -> None:
-        self._may_manage_roles("retirer un rôle")
+        self.may_manage_roles("retirer un rôle")
         role = enum_value(Role, role, "role")
         scope = self._scope(role, scope)
         if not current_context().reason:

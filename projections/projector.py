@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import queue
 import threading
 import time
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 
 from ledger.log import Cursor, LogEntry, read_batch
 from projections.election import election_for
@@ -45,6 +47,8 @@ from projections.store import ViewStore
 Key = tuple[Any, ...]
 _ABSENT = object()
 LOCK_WAIT = 120.0  # seconds a rebuild waits for the followers' current catch-up
+
+log = logging.getLogger(__name__)
 
 
 class OutOfOrder(Exception):
@@ -364,6 +368,10 @@ class Projector:
         # The views' position the cached documents reflect: the cache is valid only
         # while the stored position is the one this projector last wrote or read.
         self._synced: Cursor | None = None
+        # Whether the secondary indexes are known to exist: a rebuild creates them at
+        # its end, so one interrupted (SIGTERM, SIGKILL, an error) leaves the views
+        # without them; whoever completes those views must create them.
+        self._indexed = False
 
     # --- tracking ------------------------------------------------------------------------
 
@@ -406,6 +414,7 @@ class Projector:
         """Empty every view (for a rebuild): drop and recreate the tables, without their
         secondary indexes until :meth:`finish_bulk` (bulk loading is faster without)."""
         self.store.drop_tables()
+        self._indexed = False  # until the rebuild ends (or a catch-up completes it)
         self.ensure_tables(indexes=False)
         self.cache.clear()
         self.cache.fresh = True
@@ -417,6 +426,7 @@ class Projector:
         them: another process (or a rebuild) wrote newer documents meanwhile."""
         if self._synced != stored:
             self.cache.invalidate()
+            self._indexed = False  # another process (maybe a rebuild) wrote meanwhile
         self._synced = stored
 
     def close(self) -> None:
@@ -500,7 +510,10 @@ class Projector:
         with self.election.held(wait=wait) as won:
             if not won:
                 return 0
-            return self._catch_up(stop_position, progress)
+            n = self._catch_up(stop_position, progress)
+            if not self._indexed:
+                self._create_missing_indexes()
+            return n
 
     def _catch_up(
         self, stop_position: int | None, progress: Callable[[int], None] | None
@@ -544,6 +557,23 @@ class Projector:
             writer.close()
         return done
 
+    def _create_missing_indexes(self) -> None:
+        """Create the indexes an interrupted rebuild left out (one catalog read when
+        none is missing). A role that may not create them (not the tables' owner)
+        follows without them, saying so: the owner's ``sdsi projections rebuild``
+        creates them."""
+        try:
+            created = self.store.create_missing_indexes()
+        except psycopg.errors.InsufficientPrivilege:
+            log.warning(
+                "view indexes missing (a rebuild was interrupted) and this role may "
+                "not create them: run `sdsi projections rebuild` as the owner"
+            )
+            return
+        if created:
+            log.info("created the view indexes an interrupted rebuild left out")
+        self._indexed = True
+
     def rebuild(
         self,
         progress: Callable[[int], None] | None = None,
@@ -556,6 +586,7 @@ class Projector:
             self.reset()
             n = self._catch_up(stop_position, progress)
             self.store.create_indexes()
+            self._indexed = True
         return n
 
     def follow(

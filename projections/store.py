@@ -65,6 +65,27 @@ class ViewStore:
                 for ddl in t.index_ddl(self.name(t.name)):
                     cur.execute(ddl)
 
+    def index_names(self) -> set[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def create_missing_indexes(self) -> list[str]:
+        """The secondary indexes missing — a rebuild interrupted before its end
+        creates none — created; their names. Those present are left alone: creating
+        an index, even ``IF NOT EXISTS``, needs the table's owner, which a
+        least-privilege application role following the views is not."""
+        present = self.index_names()
+        missing = {
+            name: ddl
+            for t in TABLES
+            for name, ddl in t.named_index_ddl(self.name(t.name)).items()
+            if name not in present
+        }
+        if missing:
+            with self.transaction() as cur:
+                for ddl in missing.values():
+                    cur.execute(ddl)
+        return sorted(missing)
+
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -208,6 +229,12 @@ class SQLiteViewStore(ViewStore):
         finally:
             conn.execute(f"PRAGMA secure_delete = {('OFF', 'ON', 'FAST')[previous]}")
 
+    def index_names(self) -> set[str]:
+        rows = self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+        return {name for (name,) in rows}
+
     def exists(self) -> bool:
         if not Path(self.path).exists():
             return False
@@ -289,6 +316,13 @@ class PostgresViewStore(ViewStore):
             for t in TABLES:
                 for ddl in t.ddl(self.name(t.name), postgres=True, indexes=indexes):
                     cur.execute(ddl)
+
+    def index_names(self) -> set[str]:
+        schema = self.prefix.split(".")[0].strip('"')
+        rows = self.fetchall(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = ?", (schema,)
+        )
+        return {name for (name,) in rows}
 
     def exists(self) -> bool:
         row = self.fetchone("SELECT to_regclass(?)", (self.name("tracking"),))

@@ -73,11 +73,15 @@ class Table:
 
     def index_ddl(self, qualified: str) -> list[str]:
         """Secondary indexes (created after a bulk rebuild, which is much faster)."""
+        return list(self.named_index_ddl(qualified).values())
+
+    def named_index_ddl(self, qualified: str) -> dict[str, str]:
+        """The secondary indexes by name (as the catalogs list them)."""
         bare = qualified.split(".")[-1].strip('"')
-        return [
-            f"CREATE INDEX IF NOT EXISTS {bare}_{'_'.join(idx)} ON {qualified} ({', '.join(idx)})"
+        return {
+            f"{bare}_{'_'.join(idx)}": f"CREATE INDEX IF NOT EXISTS {bare}_{'_'.join(idx)} ON {qualified} ({', '.join(idx)})"
             for idx in self.indexes
-        ]
+        }
 
 
 def table(

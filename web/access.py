@@ -18,6 +18,7 @@ from domain.values import (
     CERTIFICATE_READERS,
     MINUTES_READERS,
     READER_ROLES,
+    VOTING_ROLES,
     Role,
 )
 
@@ -50,7 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grid.adopt": frozenset({"chair"}),
     # committee sessions
     "session.manage": frozenset({"chair"}),
-    "session.vote": frozenset({"member"}),
+    "session.vote": Role.names(VOTING_ROLES),  # who may take a voting seat
     # budget
     "budget.view": Role.names(BUDGET_READERS),
     "budget.edit": frozenset({"finance"}),

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.accounts import Account, remaining_administrator, username
+from domain.accounts import Account, remaining_administrator, require, username
 from domain.errors import (
     AlreadyExists,
     DomainError,
@@ -135,6 +135,7 @@ class AccountCommands(LedgerCore):
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
             if str(role) == Role.ADMIN.value:
+                account.may_manage_roles("retirer un rôle")  # refused as such first
                 self._keep_an_administrator(unit, account)
             account.revoke(role, scope)
             return {"username": account.username, "roles": account.grants}
@@ -203,6 +204,7 @@ class AccountCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
+            require("désactiver un compte", Role.ADMIN)  # refused as such first
             self._keep_an_administrator(unit, account)
             account.disable()
             unit.end_sessions = EndSessions(account.username, "disabled", time.time())
@@ -259,7 +261,9 @@ class AccountCommands(LedgerCore):
 
     def _keep_an_administrator(self, unit: Unit, account: Account) -> None:
         """Another administrator remains (``domain.accounts.remaining_administrator``),
-        guarded in this unit: a concurrent step-down of that one fails the save."""
+        guarded in this unit: a concurrent step-down of that one fails the save. The
+        caller's right to the command is checked before (who may not is refused as
+        such, not told the rule)."""
         from ledger.queries import account_history
 
         holders = (

@@ -263,6 +263,25 @@ def test_the_last_administrator_keeps_the_admin_role(ledger) -> None:  # type: i
     assert ledger.account("admin").grants == []
 
 
+def test_a_non_administrator_removing_the_last_administrator_is_not_allowed(
+    ledger,
+) -> None:  # type: ignore[no-untyped-def]
+    """Who may not manage accounts is refused as such (403), not told the rule that
+    would have stopped an administrator (409 ``last_administrator``)."""
+    ledger.add_user(
+        ADMIN, "fin", "Finance", "finance-password-1", roles=[("finance", None)]
+    )
+    head = ledger.head()
+    finance = Caller("fin", reason="tentative")
+    with pytest.raises(NotAllowed) as err:
+        ledger.revoke_role(finance, "admin", "admin")
+    assert "retirer un rôle" in err.value.message
+    with pytest.raises(NotAllowed) as err:
+        ledger.disable_user(finance, "admin")
+    assert "désactiver un compte" in err.value.message
+    assert ledger.head() == head
+
+
 @pytest.mark.parametrize("bad", ["Titre\x00nul", "Bip\x07", "Esc\x1b[0m"])
 def test_control_characters_are_refused_in_text_and_reasons(ledger, bad: str) -> None:  # type: ignore[no-untyped-def]
     from domain.errors import InvalidValue

@@ -92,3 +92,53 @@ def test_two_administrators_stepping_down_at_once_leave_exactly_one(
     assert accounts[loser].administers is True
     assert accounts[winner].administers is False
     assert [u for u, a in accounts.items() if a.administers] == [loser]
+
+
+CROSS: dict[str, Callable[[Ledger, str, str], Any]] = {
+    "revoke": lambda led, me, other: led.revoke_role(
+        Caller(me, reason="départ"), other, "admin"
+    ),
+    "disable": lambda led, me, other: led.disable_user(
+        Caller(me, reason="départ"), other
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "hows", [("revoke", "disable"), ("disable", "revoke"), ("disable", "disable")]
+)
+def test_two_administrators_removing_each_other_at_once_leave_exactly_one(
+    ledger: Ledger, two_admins: list[Ledger], hows: tuple[str, str]
+) -> None:
+    """Each removes the other (one by revoking, one by disabling, or both alike): the
+    rule guards the one each relies on — the remover itself — so one save fails."""
+    barrier = threading.Barrier(2, timeout=60)
+    outcomes: dict[str, object] = {}
+    pairs = (("admin", "second"), ("second", "admin"))
+
+    def remove(led: Ledger, how: str, me: str, other: str) -> None:
+        try:
+            outcomes[me] = CROSS[how](led, me, other)
+        except Exception as exc:  # the assertion names it
+            outcomes[me] = exc
+
+    threads = []
+    for led, how, (me, other) in zip(two_admins, hows, pairs, strict=True):
+        racing(led, barrier)
+        threads.append(threading.Thread(target=remove, args=(led, how, me, other)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    done = [u for u, o in outcomes.items() if not isinstance(o, Exception)]
+    assert len(outcomes) == 2 and len(done) == 1, outcomes
+    (winner,) = done
+    (loser,) = set(outcomes) - {winner}
+    assert not barrier.broken
+    accounts = {u: ledger.account(u) for u in ("admin", "second")}
+    # the winner removed the loser; the loser, no longer administering, was refused
+    assert accounts[winner].administers is True
+    assert accounts[loser].administers is False
+    refused = ("NotAllowed", "UnknownActor", "LastAdministrator")
+    assert type(outcomes[loser]).__name__ in refused, outcomes

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger.app import open_ledger
+from ledger.core import Caller
 from projections import queries as q
 from projections.projector import Projector
 from projections.service import ReadModel, init_views
@@ -115,3 +116,89 @@ def test_sqlite_drop_leaves_secure_delete_as_it_was(tmp_path: Path) -> None:
         assert store.fetchall("SELECT name FROM sqlite_master") == []
     finally:
         store.close()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _index_names(store: Any) -> set[str]:
+    if isinstance(store, SQLiteViewStore):
+        rows = store.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    else:
+        schema = store.prefix.split(".")[0].strip('"')
+        rows = store.fetchall(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = ?"
+            " AND indexname NOT LIKE '%%_pkey'",
+            (schema,),
+        )
+    return {name.split(".")[-1] for (name,) in rows}
+
+
+def test_a_rebuild_interrupted_midway_is_completed_by_the_follower_with_its_indexes(
+    demo_ledger, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A rebuild stopped after its first batches (SIGTERM, SIGKILL, an error) leaves
+    the views at a consistent position without their secondary indexes (created at
+    the end of a rebuild): the follower that completes them must not leave them so."""
+    led, rm = demo_ledger
+    rm.projector().rebuild()
+    indexes = _index_names(rm.store)
+    assert len(indexes) > 10
+
+    seen = [0]
+
+    def interrupt(batch: int) -> None:
+        seen[0] += batch
+        if seen[0] >= 600:
+            raise _Interrupted
+
+    projector = rm.projector(batch_size=200)
+    projector.catch_up()  # the same projector followed before (its indexes were there)
+    with pytest.raises(_Interrupted):
+        projector.rebuild(progress=interrupt)
+    assert 0 < rm.current_position() < rm.head_position()
+
+    projector.catch_up()
+    assert rm.current_position() == rm.head_position()
+    assert q.dump(rm.store) == _rebuilt(led, tmp_path / "fresh.db")
+    assert _index_names(rm.store) == indexes
+
+
+def test_only_missing_indexes_are_created_and_a_role_that_may_not_follows_anyway(
+    demo_ledger, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """With every index present no DDL runs (a least-privilege application role may
+    not even ``CREATE INDEX IF NOT EXISTS``: it is not the tables' owner); a missing
+    one is created alone; a role refused the creation still follows, and says so."""
+    import psycopg
+
+    led, rm = demo_ledger
+    rm.projector().catch_up()
+    store = rm.store
+    assert store.create_missing_indexes() == []
+    with store.transaction() as cur:
+        cur.execute(f"DROP INDEX {_qualified_index(store, 'proposals_status')}")
+    assert store.create_missing_indexes() == [f"{_bare(store)}proposals_status"]
+    assert store.create_missing_indexes() == []
+
+    def refused() -> list[str]:
+        raise psycopg.errors.InsufficientPrivilege("must be owner of table")
+
+    monkeypatch.setattr(store, "create_missing_indexes", refused)
+    led.grant_role(Caller("admin", reason="contrôle"), "admin", "auditor")
+    with caplog.at_level("WARNING"):
+        assert rm.projector().catch_up() == 1
+    assert "run `sdsi projections rebuild` as the owner" in caplog.text
+    assert rm.current_position() == rm.head_position()
+
+
+def _bare(store: Any) -> str:
+    return store.prefix.split(".")[-1]
+
+
+def _qualified_index(store: Any, name: str) -> str:
+    schema = store.prefix.split(".")[0] + "." if "." in store.prefix else ""
+    return f"{schema}{_bare(store)}{name}"

@@ -135,3 +135,15 @@ def test_every_layer_takes_its_role_names_from_the_domain() -> None:
     assert access.PERMISSIONS["budget.view"] == BudgetExporter.roles
     assert set(queries.VOTING_ROLES) == Role.names(VOTING_ROLES)
     assert set(queries.COMMITTEE_ROLES) == Role.names(COMMITTEE_ROLES)
+
+
+def test_whoever_may_take_a_voting_seat_may_vote_through_the_web() -> None:
+    """A voting seat needs the member's or the chair's role (``check_seat``): an
+    account holding only the chair's role is seated and may vote in the ledger, so
+    the web must not refuse it the vote (nor hide its vote form)."""
+    from web import access
+
+    for role in sorted(Role.names(VOTING_ROLES)):
+        check_seat(None, "voting", "someone", [role])  # seated: no error
+        assert access.allowed([role], "session.vote"), role
+    assert access.PERMISSIONS["session.vote"] == Role.names(VOTING_ROLES)

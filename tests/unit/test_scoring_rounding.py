@@ -100,3 +100,64 @@ def test_the_robustness_analysis_gives_no_value_as_zero() -> None:
         (RobustScore("P", "V1", Fraction(1), D(0), 1),),
     )
     assert grid.values(grid.weights) == {"P": (D(0), D(0))}
+
+
+@st.composite
+def _graded(draw):  # type: ignore[no-untyped-def]
+    """A grid (1–3 criteria per family, weights in hundredths, scales of 2–6 levels
+    from 0–3) and each criterion's levels by 1–7 evaluators."""
+    criteria, levels = [], {}
+    for family in (Family.VALUE, Family.RISK):
+        for k in range(draw(st.integers(1, 3))):
+            low = draw(st.integers(1, 3))
+            high = low + draw(st.integers(1, 5))
+            weight = D(draw(st.integers(1, 10_000))) / 100
+            code = f"{family.value[0].upper()}{k}"
+            criteria.append(
+                Criterion(
+                    code=code,
+                    label=code,
+                    family=family,
+                    weight=weight,
+                    scale=tuple(
+                        ScaleLevel(lv, f"n{lv}") for lv in range(low, high + 1)
+                    ),
+                )
+            )
+            levels[code] = draw(
+                st.lists(st.integers(low, high), min_size=1, max_size=7)
+            )
+    return criteria, levels
+
+
+@given(_graded())
+def test_the_optimiser_values_any_graded_proposal_as_the_portfolio_does(
+    graded,  # type: ignore[no-untyped-def]
+) -> None:
+    """Whatever the grid and the levels: the value and risk the portfolio view shows
+    (``consolidate``, written by the view as ``n``/``sum`` per criterion) and the
+    robustness analysis' values at the adopted weights, from those documents as
+    ``optimiser.inputs`` reads them (the exact mean sum / n), are equal."""
+    from projections.views.portfolio.handlers import evidence_doc
+
+    criteria, levels = graded
+    evidence = consolidate(1, 1, criteria, levels, 7)
+    doc = evidence_doc(evidence)
+    scale = {c.code: (c.low, c.high) for c in criteria}
+    scores = tuple(
+        RobustScore(
+            "P",
+            code,
+            (Fraction(s["sum"], s["n"]) - scale[code][0])
+            / (scale[code][1] - scale[code][0]),
+            D(0),
+            s["n"],
+        )
+        for code, s in sorted(doc["criteria"].items())
+    )
+    grid = Grid(
+        1,
+        tuple(RobustCriterion(c.code, c.family.value, c.weight) for c in criteria),
+        scores,
+    )
+    assert grid.values(grid.weights) == {"P": (evidence.value, evidence.risk)}

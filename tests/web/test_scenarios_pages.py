@@ -227,3 +227,49 @@ def test_the_api_twins_read_compare_and_run(site: Site) -> None:
     )
     referent = token(site, BY_ROLE["referent"])
     assert client.get("/api/v1/scenarios", headers=referent).status_code == 403
+
+
+def test_a_client_cannot_send_a_result_nor_replay_a_key_into_another_scenario(
+    site: Site,
+) -> None:
+    """The API takes parameters only: a result, inputs or hash sent along are refused
+    (nothing computed or written); a repeated key answers the first result even after
+    the views moved, and with other parameters is refused; a code is used once."""
+    client = site.client()
+    dsi = {**token(site, DSI), "Idempotency-Key": "api-forge-1"}
+    head = site.head()
+    for forged in (
+        {"input_hash": "0" * 64},
+        {"inputs": {"candidates": []}},
+        {"result": {"selection": [{"code": "ARCHIVE", "start": 2026}]}},
+        {"greedy": {"selection": []}},
+        {"source": {"position": 1}},
+    ):
+        refused = client.post(
+            "/api/v1/scenarios", headers=dsi, json={"code": "SC-FORGE", **forged}
+        )
+        assert refused.status_code == 422, (forged, refused.get_json())
+    assert site.head() == head
+
+    first = client.post("/api/v1/scenarios", headers=dsi, json={"code": "SC-KEY"})
+    assert first.status_code == 201, first.get_json()
+    head = site.head()
+    again = client.post("/api/v1/scenarios", headers=dsi, json={"code": "SC-KEY"})
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["replayed"] is True
+    assert again.get_json()["result"] == first.get_json()["result"]
+    other = client.post(
+        "/api/v1/scenarios", headers=dsi, json={"code": "SC-KEY", "budget_scale": "2"}
+    )
+    assert other.status_code == 422, other.get_json()
+    assert other.get_json()["error"]["code"] == "idempotency_key_reused"
+    renamed = client.post("/api/v1/scenarios", headers=dsi, json={"code": "SC-KEY2"})
+    assert renamed.status_code == 422, renamed.get_json()
+    assert renamed.get_json()["error"]["code"] == "idempotency_key_reused"
+    reused_code = client.post(
+        "/api/v1/scenarios",
+        headers={**token(site, DSI), "Idempotency-Key": "api-forge-2"},
+        json={"code": "SC-KEY"},
+    )
+    assert reused_code.status_code == 409, reused_code.get_json()
+    assert site.head() == head

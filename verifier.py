@@ -597,7 +597,9 @@ def _version_problem(
         why = f", versions {last + 1}..{version - 1} are missing"
     else:
         why = ", out of order"
-    return Problem(VERSION_GAP, position, f"{where} version {version} after {last}{why}")
+    return Problem(
+        VERSION_GAP, position, f"{where} version {version} after {last}{why}"
+    )
 
 
 def version_problems(bundle: Bundle) -> list[Problem]:

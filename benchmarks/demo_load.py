@@ -49,7 +49,10 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 # benchmarks/http.py must not shadow the standard library's ``http``: the repository
 # root goes on the path in place of this directory.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
+sys.path[:] = [
+    str(ROOT),
+    *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"),
+]
 
 from benchmarks.write import (  # noqa: E402 - needs the repository on sys.path
     DEFAULT_PG_URL,

@@ -37,7 +37,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 # benchmarks/http.py must not shadow the standard library's ``http``: the repository
 # root goes on the path in place of this directory.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
+sys.path[:] = [
+    str(ROOT),
+    *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"),
+]
 
 PG = os.environ.get(
     "SDSI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

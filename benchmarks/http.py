@@ -96,6 +96,8 @@ def targets(scale: int, cached: bool) -> tuple[float, float]:
     if cached or scale < 16:
         return 0.5, 3.0
     return 0.25, 5.0
+
+
 PROJECT_CODE = re.escape(str(HERE.parent)) + r"/(web|projections)/"
 
 

@@ -24,7 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # benchmarks/http.py must not shadow the standard library's ``http``: the repository
 # root goes on the path in place of this directory.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
+sys.path[:] = [
+    str(ROOT),
+    *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"),
+]
 
 from optimiser import (  # noqa: E402 - after the path is set
     Budget,

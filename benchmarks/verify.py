@@ -48,7 +48,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 # benchmarks/http.py must not shadow the standard library's ``http``: the repository
 # root goes on the path in place of this directory.
-sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks")]
+sys.path[:] = [
+    str(ROOT),
+    *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"),
+]
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 5000

@@ -137,8 +137,13 @@ def measure(
 def bench_context(command: str) -> CommandContext:
     """A context of the size ``Caller(actor="admin", …)`` gives the ledger's events."""
     return CommandContext(
-        actor="admin", roles=("admin",), at=datetime.now(UTC), origin=Origin.CLI.value,
-        command=command, key=uuid4().hex, reason="bench",
+        actor="admin",
+        roles=("admin",),
+        at=datetime.now(UTC),
+        origin=Origin.CLI.value,
+        command=command,
+        key=uuid4().hex,
+        reason="bench",
     )
 
 
@@ -299,13 +304,19 @@ def open_bench(backend: str, tmp: Path) -> Iterator[Bench]:
                     conn.execute(f"CREATE SCHEMA {run}_{part}")
             stack.callback(drop_schemas, server, run)
             url = f"{server}{'&' if '?' in server else '?'}schema={run}_ledger"
-        settings = Settings.from_env({  # as tests/conftest.py's make_settings
-            "SDSI_DATA_DIR": str(tmp / "data"), "SDSI_DATABASE_URL": url,
-            "SDSI_PASSWORD_HASHING": "fast",
-        })
+        settings = Settings.from_env(
+            {  # as tests/conftest.py's make_settings
+                "SDSI_DATA_DIR": str(tmp / "data"),
+                "SDSI_DATABASE_URL": url,
+                "SDSI_PASSWORD_HASHING": "fast",
+            }
+        )
         db = settings.database
-        where = {"schema": f"{run}_bare"} if db.is_postgres else {
-            "sqlite_path": tmp / "bare.db"}
+        where = (
+            {"schema": f"{run}_bare"}
+            if db.is_postgres
+            else {"sqlite_path": tmp / "bare.db"}
+        )
         bare = bare_app(replace(db, **where))  # type: ignore[arg-type]
         stack.callback(bare.close)
         ledger = open_ledger(settings, create=True)
@@ -328,8 +339,7 @@ def drop_schemas(server: str, run: str) -> None:
 
 
 COLUMNS = (
-    "backend writers ours_cmd/s bare_save/s raw_ins/s raw+lock/s"
-    " ours/bare ours/raw"
+    "backend writers ours_cmd/s bare_save/s raw_ins/s raw+lock/s ours/bare ours/raw"
 )
 
 
@@ -337,8 +347,9 @@ def row(*cells: object) -> str:
     return "  ".join(f"{c:>11}" if i else f"{c:<8}" for i, c in enumerate(cells))
 
 
-def run_backend(bench: Bench, writer_counts: list[int], seconds: float, slices: int,
-                shared: bool) -> list[str]:
+def run_backend(
+    bench: Bench, writer_counts: list[int], seconds: float, slices: int, shared: bool
+) -> list[str]:
     """Print one table row per writer count; return the shared-account line."""
     for n in writer_counts:
         kinds = {"ours": bench.ours, "bare": bench.bare_op, **bench.raw}
@@ -350,9 +361,19 @@ def run_backend(bench: Bench, writer_counts: list[int], seconds: float, slices: 
                 done[kind][1] += elapsed
         r = {kind: ops / elapsed for kind, (ops, elapsed) in done.items()}
         locked = f"{r['raw+lock']:.0f}" if "raw+lock" in r else "-"
-        print(row(bench.backend, n, f"{r['ours']:.0f}", f"{r['bare']:.0f}",
-                  f"{r['raw']:.0f}", locked, f"{r['ours'] / r['bare']:.2f}",
-                  f"{r['ours'] / r['raw']:.2f}"), flush=True)
+        print(
+            row(
+                bench.backend,
+                n,
+                f"{r['ours']:.0f}",
+                f"{r['bare']:.0f}",
+                f"{r['raw']:.0f}",
+                locked,
+                f"{r['ours'] / r['bare']:.2f}",
+                f"{r['ours'] / r['raw']:.2f}",
+            ),
+            flush=True,
+        )
     lines = [f"{bench.backend}: one stored event is {bench.row_size} bytes"]
     if shared:
         tally, stats, n = Tally(), bench.ledger.stats, max(writer_counts)
@@ -375,21 +396,35 @@ def run_backend(bench: Bench, writer_counts: list[int], seconds: float, slices: 
 def describe_postgres() -> str:
     url = os.environ.get("SDSI_BENCH_DATABASE_URL", DEFAULT_PG_URL)
     with psycopg.connect(url) as conn:
-        shown = [(name, conn.execute(f"SHOW {name}").fetchone())
-                 for name in ("server_version", "fsync", "synchronous_commit")]
+        shown = [
+            (name, conn.execute(f"SHOW {name}").fetchone())
+            for name in ("server_version", "fsync", "synchronous_commit")
+        ]
     return "PostgreSQL " + ", ".join(f"{k}={v[0] if v else '?'}" for k, v in shown)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0,
-                        help="duration of each measurement (default 5)")
-    parser.add_argument("--slices", type=int, default=5,
-                        help="slices each measurement is cut into (default 5)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=5.0,
+        help="duration of each measurement (default 5)",
+    )
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=5,
+        help="slices each measurement is cut into (default 5)",
+    )
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--writers", default="1,8", help="thread counts, 1 to 8")
-    parser.add_argument("--shared", action=argparse.BooleanOptionalAction,
-                        default=True, help="also run all writers on one account")
+    parser.add_argument(
+        "--shared",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run all writers on one account",
+    )
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     writer_counts = [int(w) for w in args.writers.split(",")]
@@ -398,10 +433,12 @@ def main() -> None:
     if not all(1 <= w <= MAX_WRITERS for w in writer_counts) or args.slices < 1:
         parser.error(f"--writers between 1 and {MAX_WRITERS}; --slices at least 1")
 
-    print(f"Python {platform.python_version()}, eventsourcing "
-          f"{importlib.metadata.version('eventsourcing')}, SQLite "
-          f"{sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {args.seconds:g} s per "
-          f"measurement in {args.slices} slices")
+    print(
+        f"Python {platform.python_version()}, eventsourcing "
+        f"{importlib.metadata.version('eventsourcing')}, SQLite "
+        f"{sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {args.seconds:g} s per "
+        f"measurement in {args.slices} slices"
+    )
     if "postgres" in backends:
         print(describe_postgres())
     print(row(*COLUMNS.split()))
@@ -411,8 +448,9 @@ def main() -> None:
             tempfile.TemporaryDirectory(prefix="sdsi-bench-") as tmp,
             open_bench(backend, Path(tmp)) as bench,
         ):
-            notes += run_backend(bench, writer_counts, args.seconds, args.slices,
-                                 args.shared)
+            notes += run_backend(
+                bench, writer_counts, args.seconds, args.slices, args.shared
+            )
     print(*notes, "target: ours/bare >= 0.80", sep="\n")
 
 

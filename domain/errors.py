@@ -13,13 +13,35 @@ from typing import Any, ClassVar
 
 # French labels of the codes a message may name (statuses, actions, outcomes).
 LABELS = {
-    "draft": "brouillon", "submitted": "soumise", "qualified": "qualifiée", "on_agenda": "à l'ordre du jour",
-    "approved": "approuvée", "approved_with_conditions": "approuvée sous conditions", "deferred": "ajournée",
-    "rejected": "rejetée", "planned": "prévue", "in_progress": "en cours", "done": "réalisée",
-    "withdrawn": "retirée", "cancelled": "annulée", "convened": "convoquée", "open": "ouverte", "closed": "close",
-    "submit": "soumettre", "amend": "amender", "qualify": "qualifier", "put_on_agenda": "inscrire à l'ordre du jour",
-    "take_off_agenda": "retirer de l'ordre du jour", "decide": "arbitrer", "plan": "planifier", "start": "démarrer",
-    "complete": "clore", "withdraw": "retirer", "cancel": "annuler", "score": "noter", "track": "suivre l'exécution",
+    "draft": "brouillon",
+    "submitted": "soumise",
+    "qualified": "qualifiée",
+    "on_agenda": "à l'ordre du jour",
+    "approved": "approuvée",
+    "approved_with_conditions": "approuvée sous conditions",
+    "deferred": "ajournée",
+    "rejected": "rejetée",
+    "planned": "prévue",
+    "in_progress": "en cours",
+    "done": "réalisée",
+    "withdrawn": "retirée",
+    "cancelled": "annulée",
+    "convened": "convoquée",
+    "open": "ouverte",
+    "closed": "close",
+    "submit": "soumettre",
+    "amend": "amender",
+    "qualify": "qualifier",
+    "put_on_agenda": "inscrire à l'ordre du jour",
+    "take_off_agenda": "retirer de l'ordre du jour",
+    "decide": "arbitrer",
+    "plan": "planifier",
+    "start": "démarrer",
+    "complete": "clore",
+    "withdraw": "retirer",
+    "cancel": "annuler",
+    "score": "noter",
+    "track": "suivre l'exécution",
 }
 LABELLED = {"status", "action", "outcome", "target"}
 
@@ -38,7 +60,10 @@ class DomainError(Exception):
 
     @property
     def message(self) -> str:
-        shown = {k: LABELS.get(v, v) if k in LABELLED and isinstance(v, str) else v for k, v in self.params.items()}
+        shown = {
+            k: LABELS.get(v, v) if k in LABELLED and isinstance(v, str) else v
+            for k, v in self.params.items()
+        }
         try:
             return self.template.format(**shown)
         except (

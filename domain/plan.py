@@ -188,9 +188,7 @@ class Plan(LedgerAggregate):
         _first, last = _horizon(self.first_year, last_year)
         reason_for("prolonger le plan")
         if costed_until is not None and last < costed_until:
-            raise HorizonBelowCosted(
-                field="last_year", year=last, costed=costed_until
-            )
+            raise HorizonBelowCosted(field="last_year", year=last, costed=costed_until)
         if last != self.last_year:
             self.trigger_event(
                 self.HorizonChanged, first_year=self.first_year, last_year=last
@@ -292,7 +290,10 @@ class Plan(LedgerAggregate):
         y = year(value, field)
         if not self.first_executable_year <= y <= self.last_year:
             raise YearOutsideHorizon(
-                field=field, year=y, first=self.first_executable_year, last=self.last_year
+                field=field,
+                year=y,
+                first=self.first_executable_year,
+                last=self.last_year,
             )
         return y
 

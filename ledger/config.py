@@ -224,7 +224,9 @@ class Settings:
             checkpoint_every_events=_int(env, "SDSI_CHECKPOINT_EVERY_EVENTS", 1000),
             checkpoint_every_seconds=_int(env, "SDSI_CHECKPOINT_EVERY_SECONDS", 3600),
             page_cache_mb=_int(env, "SDSI_PAGE_CACHE_MB", 32, minimum=0),
-            ledger_origin=_origin(env.get("SDSI_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN),
+            ledger_origin=_origin(
+                env.get("SDSI_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN
+            ),
             trusted_proxies=_networks(env.get("SDSI_TRUSTED_PROXIES", "")),
             ldap=ldap_settings(env),
             oidc=oidc_settings(env),

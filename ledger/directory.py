@@ -84,7 +84,7 @@ def _under(rdns: list[tuple[str, str, str]], base: list[tuple[str, str, str]]) -
     def key(rdn: tuple[str, str, str]) -> tuple[str, str]:
         return rdn[0].strip().lower(), rdn[1].strip().lower()
 
-    return len(rdns) > len(base) and [key(r) for r in rdns[-len(base):]] == [
+    return len(rdns) > len(base) and [key(r) for r in rdns[-len(base) :]] == [
         key(r) for r in base
     ]
 
@@ -98,7 +98,9 @@ class LdapDirectory:
         tls = None
         if settings.url.lower().startswith("ldaps") or settings.start_tls:
             tls = Tls(
-                validate=ssl.CERT_REQUIRED if settings.verify_certificates else ssl.CERT_NONE,
+                validate=ssl.CERT_REQUIRED
+                if settings.verify_certificates
+                else ssl.CERT_NONE,
                 ca_certs_file=str(settings.ca_file) if settings.ca_file else None,
                 version=ssl.PROTOCOL_TLS_CLIENT,
             )
@@ -164,7 +166,11 @@ class LdapDirectory:
         user = self._connection(dn, password)
         try:
             if not user.bind():
-                if user.result.get("result") not in (32, 34, 49):  # no such / bad DN / credentials
+                if user.result.get("result") not in (
+                    32,
+                    34,
+                    49,
+                ):  # no such / bad DN / credentials
                     log.warning("LDAP bind of %r refused: %s", dn, user.result)
                 return None
             reader = service or user
@@ -173,7 +179,10 @@ class LdapDirectory:
                 "(objectClass=*)",
                 BASE,
                 attributes=[
-                    s.display_name_attribute, "cn", s.email_attribute, s.group_attribute,
+                    s.display_name_attribute,
+                    "cn",
+                    s.email_attribute,
+                    s.group_attribute,
                 ],
             )
             if len(reader.response or []) < 1 or "attributes" not in reader.response[0]:
@@ -198,7 +207,8 @@ class LdapDirectory:
                     groups |= {str(v) for v in found["attributes"].get("cn") or []}
             return DirectoryUser(
                 username=name,
-                display_name=_first(entry, s.display_name_attribute) or _first(entry, "cn"),
+                display_name=_first(entry, s.display_name_attribute)
+                or _first(entry, "cn"),
                 email=_first(entry, s.email_attribute),
                 groups=frozenset(groups),
             )
@@ -209,7 +219,11 @@ class LdapDirectory:
 
 
 def record_sign_in(
-    ledger: object, user: DirectoryUser, source: str, mapping: GroupMapping, origin: Origin
+    ledger: object,
+    user: DirectoryUser,
+    source: str,
+    mapping: GroupMapping,
+    origin: Origin,
 ) -> list[str]:
     """Make the log say what the directory says: the account (registered at its
     first sign-in) and its managed roles (granted or revoked, each with the mapping
@@ -223,7 +237,9 @@ def record_sign_in(
         email = user.email if "@" in user.email and len(user.email) <= 200 else ""
         with contextlib.suppress(AlreadyExists):  # another worker registered it first
             led.register_directory_account(  # type: ignore[attr-defined]
-                Caller(DIRECTORY, origin, f"première connexion par l'annuaire ({what})"),
+                Caller(
+                    DIRECTORY, origin, f"première connexion par l'annuaire ({what})"
+                ),
                 user.username,
                 display,
                 source,
@@ -245,9 +261,13 @@ def record_sign_in(
             f"{label} ({mapping.variable})"
         )
         try:
-            led.grant_role(Caller(DIRECTORY, origin, reason), user.username, line.role, line.scope)  # type: ignore[attr-defined]
+            led.grant_role(
+                Caller(DIRECTORY, origin, reason), user.username, line.role, line.scope
+            )  # type: ignore[attr-defined]
         except DomainError as exc:
-            log.warning("directory grant %s to %r refused: %s", label, user.username, exc)
+            log.warning(
+                "directory grant %s to %r refused: %s", label, user.username, exc
+            )
             continue
         changes.append(f"+{label}")
     for label in sorted((mapping.managed & held) - set(wanted)):
@@ -258,9 +278,19 @@ def record_sign_in(
             f"({mapping.variable} : {groups})"
         )
         try:
-            led.revoke_role(Caller(DIRECTORY, origin, reason), user.username, lines[0].role, lines[0].scope)  # type: ignore[attr-defined]
+            led.revoke_role(
+                Caller(DIRECTORY, origin, reason),
+                user.username,
+                lines[0].role,
+                lines[0].scope,
+            )  # type: ignore[attr-defined]
         except DomainError as exc:
-            log.warning("directory revocation of %s from %r refused: %s", label, user.username, exc)
+            log.warning(
+                "directory revocation of %s from %r refused: %s",
+                label,
+                user.username,
+                exc,
+            )
             continue
         changes.append(f"-{label}")
     return changes

@@ -83,7 +83,11 @@ def parse_mapping(raw: str, variable: str) -> GroupMapping:
                     + ")"
                 ) from None
             if (known in SCOPED_ROLES) != bool(scope):
-                need = "needs a direction (referent:DSN)" if known in SCOPED_ROLES else "takes no scope"
+                need = (
+                    "needs a direction (referent:DSN)"
+                    if known in SCOPED_ROLES
+                    else "takes no scope"
+                )
                 raise ConfigError(f"{variable}: role {role!r} {need} ({item!r})")
             lines.append(GroupRole(group, known.value, scope or None))
     return GroupMapping(variable, tuple(lines))
@@ -137,7 +141,9 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
     if not url:
         return None
     if urlsplit(url).scheme.lower() not in ("ldap", "ldaps"):
-        raise ConfigError(f"SDSI_LDAP_URL must be ldap://HOST[:PORT] or ldaps://…, not {url!r}")
+        raise ConfigError(
+            f"SDSI_LDAP_URL must be ldap://HOST[:PORT] or ldaps://…, not {url!r}"
+        )
     template = env.get("SDSI_LDAP_USER_DN_TEMPLATE", "").strip()
     base = env.get("SDSI_LDAP_USER_SEARCH_BASE", "").strip()
     if bool(template) == bool(base):
@@ -148,14 +154,20 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
         )
     if template and "{username}" not in template:
         raise ConfigError("SDSI_LDAP_USER_DN_TEMPLATE must contain {username}")
-    user_filter = env.get("SDSI_LDAP_USER_FILTER", "").strip() or LdapSettings.user_filter
+    user_filter = (
+        env.get("SDSI_LDAP_USER_FILTER", "").strip() or LdapSettings.user_filter
+    )
     if "{username}" not in user_filter:
         raise ConfigError("SDSI_LDAP_USER_FILTER must contain {username}")
     ca = env.get("SDSI_LDAP_CA_FILE", "").strip()
     timeout = env.get("SDSI_LDAP_TIMEOUT", "").strip() or "5"
     if not timeout.isdigit() or int(timeout) < 1:
-        raise ConfigError(f"SDSI_LDAP_TIMEOUT must be a positive integer, not {timeout!r}")
-    mapping = parse_mapping(env.get("SDSI_LDAP_GROUP_ROLES", ""), "SDSI_LDAP_GROUP_ROLES")
+        raise ConfigError(
+            f"SDSI_LDAP_TIMEOUT must be a positive integer, not {timeout!r}"
+        )
+    mapping = parse_mapping(
+        env.get("SDSI_LDAP_GROUP_ROLES", ""), "SDSI_LDAP_GROUP_ROLES"
+    )
     group_base = env.get("SDSI_LDAP_GROUP_BASE", "").strip()
     short = list(dict.fromkeys(g.group for g in mapping.lines if "=" not in g.group))
     if short and not group_base:
@@ -174,9 +186,11 @@ def ldap_settings(env: Mapping[str, str]) -> LdapSettings | None:
         bind_dn=env.get("SDSI_LDAP_BIND_DN", "").strip(),
         bind_password=env.get("SDSI_LDAP_BIND_PASSWORD", ""),
         group_base=group_base,
-        group_filter=env.get("SDSI_LDAP_GROUP_FILTER", "").strip() or LdapSettings.group_filter,
+        group_filter=env.get("SDSI_LDAP_GROUP_FILTER", "").strip()
+        or LdapSettings.group_filter,
         group_attribute=env.get("SDSI_LDAP_GROUP_ATTRIBUTE", "").strip() or "memberOf",
-        display_name_attribute=env.get("SDSI_LDAP_DISPLAY_NAME_ATTRIBUTE", "").strip() or "displayName",
+        display_name_attribute=env.get("SDSI_LDAP_DISPLAY_NAME_ATTRIBUTE", "").strip()
+        or "displayName",
         email_attribute=env.get("SDSI_LDAP_EMAIL_ATTRIBUTE", "").strip() or "mail",
         start_tls=_flag(env, "SDSI_LDAP_START_TLS", False),
         ca_file=Path(ca) if ca else None,
@@ -200,7 +214,9 @@ def oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
     if not issuer:
         return None
     parts = urlsplit(issuer)
-    if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname)):
+    if parts.scheme != "https" and not (
+        parts.scheme == "http" and _loopback(parts.hostname)
+    ):
         raise ConfigError(
             f"SDSI_OIDC_ISSUER must be an https:// URL (http only on loopback), not {issuer!r}"
         )
@@ -210,13 +226,16 @@ def oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
     if env.get("SDSI_OIDC_GROUP_ROLES", "").strip():
         mapping = parse_mapping(env["SDSI_OIDC_GROUP_ROLES"], "SDSI_OIDC_GROUP_ROLES")
     else:  # the same directory behind both: one mapping
-        mapping = parse_mapping(env.get("SDSI_LDAP_GROUP_ROLES", ""), "SDSI_LDAP_GROUP_ROLES")
+        mapping = parse_mapping(
+            env.get("SDSI_LDAP_GROUP_ROLES", ""), "SDSI_LDAP_GROUP_ROLES"
+        )
     return OidcSettings(
         issuer=issuer,
         client_id=client_id,
         client_secret=env.get("SDSI_OIDC_CLIENT_SECRET", ""),
         groups_claim=env.get("SDSI_OIDC_GROUPS_CLAIM", "").strip() or "groups",
-        username_claim=env.get("SDSI_OIDC_USERNAME_CLAIM", "").strip() or "preferred_username",
+        username_claim=env.get("SDSI_OIDC_USERNAME_CLAIM", "").strip()
+        or "preferred_username",
         label=env.get("SDSI_OIDC_LABEL", "").strip() or OidcSettings.label,
         scope=env.get("SDSI_OIDC_SCOPE", "").strip() or OidcSettings.scope,
         mapping=mapping,

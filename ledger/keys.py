@@ -47,7 +47,9 @@ def ensure_signing_key(settings: Settings) -> bool:
     path = settings.signing_key_file
     if path.exists():
         if not settings.public_key_file.exists():
-            settings.public_key_file.write_bytes(_public_pem(load_signing_key(settings).public_key()))
+            settings.public_key_file.write_bytes(
+                _public_pem(load_signing_key(settings).public_key())
+            )
         return False
     key = Ed25519PrivateKey.generate()
     _write_private(
@@ -63,7 +65,9 @@ def ensure_signing_key(settings: Settings) -> bool:
 
 
 def _public_pem(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
@@ -71,9 +75,13 @@ def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
-        raise ConfigError(f"no signing key at {path}: run `sdsi init` or set SDSI_SIGNING_KEY") from None
+        raise ConfigError(
+            f"no signing key at {path}: run `sdsi init` or set SDSI_SIGNING_KEY"
+        ) from None
     except ValueError as exc:
-        raise ConfigError(f"SDSI_SIGNING_KEY {path} is not a PEM private key: {exc}") from None
+        raise ConfigError(
+            f"SDSI_SIGNING_KEY {path} is not a PEM private key: {exc}"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"the signing key {path} is not an Ed25519 key")
     return key

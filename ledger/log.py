@@ -45,15 +45,21 @@ class LogEntry:
         return int(self.notification.id)
 
 
-def read_batch(recorder: Any, after: Cursor, limit: int = 1000, stop: int | None = None) -> list[LogEntry]:
+def read_batch(
+    recorder: Any, after: Cursor, limit: int = 1000, stop: int | None = None
+) -> list[LogEntry]:
     """Up to ``limit`` entries after ``after`` (and at most notification id ``stop``)."""
     notifications: Sequence[Notification] = recorder.select_notifications(
         start=after.notification_id, limit=limit, stop=stop, inclusive_of_start=False
     )
-    return [LogEntry(after.position + i, n) for i, n in enumerate(notifications, start=1)]
+    return [
+        LogEntry(after.position + i, n) for i, n in enumerate(notifications, start=1)
+    ]
 
 
-def read_log(recorder: Any, after: Cursor = Cursor(), page: int = 1000, stop: int | None = None) -> Iterator[list[LogEntry]]:
+def read_log(
+    recorder: Any, after: Cursor = Cursor(), page: int = 1000, stop: int | None = None
+) -> Iterator[list[LogEntry]]:
     """Batches of entries from ``after`` to the head (or notification id ``stop``)."""
     while True:
         batch = read_batch(recorder, after, page, stop)

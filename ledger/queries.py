@@ -15,14 +15,21 @@ from ledger.core import LedgerCore
 ACCOUNT_TOPICS = [
     get_topic(cls)
     for cls in (
-        Account.Registered, Account.RoleGranted, Account.RoleRevoked,
-        Account.Disabled, Account.Enabled, Account.PasswordChanged,
-        Account.PasswordReset, Account.DirectoryLinked,
+        Account.Registered,
+        Account.RoleGranted,
+        Account.RoleRevoked,
+        Account.Disabled,
+        Account.Enabled,
+        Account.PasswordChanged,
+        Account.PasswordReset,
+        Account.DirectoryLinked,
     )
 ]
 
 
-def iter_events(ledger: LedgerCore, topics: list[str] | None = None, page: int = 1000) -> Any:
+def iter_events(
+    ledger: LedgerCore, topics: list[str] | None = None, page: int = 1000
+) -> Any:
     """Every event (of ``topics``) in log order, with its notification id."""
     start = 0
     while True:
@@ -45,8 +52,11 @@ def account_history(ledger: LedgerCore) -> list[dict[str, Any]]:
         if isinstance(ev, Account.Registered):
             by_id[ev.originator_id] = ev.username
             accounts[ev.username] = {
-                "username": ev.username, "display_name": ev.display_name,
-                "roles": [], "active": True, "history": [],
+                "username": ev.username,
+                "display_name": ev.display_name,
+                "roles": [],
+                "active": True,
+                "history": [],
             }
         acc = accounts[by_id[ev.originator_id]]
         change = type(ev).__name__
@@ -60,8 +70,12 @@ def account_history(ledger: LedgerCore) -> list[dict[str, Any]]:
             acc["active"] = False
         elif isinstance(ev, Account.Enabled):
             acc["active"] = True
-        acc["history"].append({
-            "at": ev.timestamp.isoformat(), "change": change,
-            "actor": ctx.actor, "reason": ctx.reason,
-        })
+        acc["history"].append(
+            {
+                "at": ev.timestamp.isoformat(),
+                "change": change,
+                "actor": ctx.actor,
+                "reason": ctx.reason,
+            }
+        )
     return sorted(accounts.values(), key=lambda a: a["username"])

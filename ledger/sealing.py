@@ -320,9 +320,13 @@ class Sealer:
         for seal in seals:
             earlier = self.store.sealed_position(seal.identity)
             if earlier is not None and earlier != seal.position:
-                return seal.position, seal.notification_id, (
-                    f"a duplicate version: this version is already sealed at"
-                    f" position {earlier}"
+                return (
+                    seal.position,
+                    seal.notification_id,
+                    (
+                        f"a duplicate version: this version is already sealed at"
+                        f" position {earlier}"
+                    ),
                 )
         return None
 

@@ -69,7 +69,9 @@ class DocCache:
     proxy of its memory), least recently used first: memory stays flat however many
     events and entities the log holds."""
 
-    def __init__(self, store: ViewStore, maxsize: int = 20_000, max_bytes: int = 24 * 1024 * 1024) -> None:
+    def __init__(
+        self, store: ViewStore, maxsize: int = 20_000, max_bytes: int = 24 * 1024 * 1024
+    ) -> None:
         self.store = store
         self.maxsize = maxsize
         self.max_bytes = max_bytes
@@ -141,7 +143,9 @@ class DocCache:
     def trim(self, protect: frozenset[tuple[str, Key]] = frozenset()) -> None:
         """Evict the least recently used documents, never one whose write is pending."""
         kept: list[tuple[tuple[str, Key], Any]] = []
-        while self.docs and (len(self.docs) > self.maxsize or self.total > self.max_bytes):
+        while self.docs and (
+            len(self.docs) > self.maxsize or self.total > self.max_bytes
+        ):
             k, value = self.docs.popitem(last=False)
             if k in protect:
                 kept.append((k, value))
@@ -548,7 +552,9 @@ class Projector:
                     progress(len(entries))
             writer.wait()
         except BaseException:
-            with contextlib.suppress(BaseException):  # the first error is the one to report
+            with contextlib.suppress(
+                BaseException
+            ):  # the first error is the one to report
                 writer.wait()
             self._synced = None  # in-memory documents may hold unwritten changes
             self.cache.invalidate()

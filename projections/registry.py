@@ -67,7 +67,9 @@ Handler = Callable[[Any, Any, Meta], None]
 HANDLERS: dict[type, list[Handler]] = {}
 ANY_EVENT: list[Handler] = []
 ROW_OF: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
-CHILDREN_OF: dict[str, Callable[[Any, dict[str, Any]], dict[str, list[tuple[Any, ...]]]]] = {}
+CHILDREN_OF: dict[
+    str, Callable[[Any, dict[str, Any]], dict[str, list[tuple[Any, ...]]]]
+] = {}
 BEFORE_FLUSH: list[Callable[[Any], None]] = []
 
 

@@ -239,9 +239,7 @@ def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
     read_model = ReadModel(ledger, settings)
     try:
         with progress(result.events, "projecting") as advance:
-            projected = read_model.projector(batch_size=5000).catch_up(
-                progress=advance
-            )
+            projected = read_model.projector(batch_size=5000).catch_up(progress=advance)
     except ProjectionError as exc:
         # The import itself succeeded (and verified): say loudly what did not.
         click.echo(

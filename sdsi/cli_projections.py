@@ -87,7 +87,9 @@ def follow(
         projector.close()
 
 
-def _follow(cli: CliContext, projector: Any, sealer: Any, stop: Any, poll: float) -> None:
+def _follow(
+    cli: CliContext, projector: Any, sealer: Any, stop: Any, poll: float
+) -> None:
     """Catch up and seal until stopped; through a database outage, wait and retry
     with a growing delay (never exit), saying so once when it starts and ends."""
     import time
@@ -105,9 +107,7 @@ def _follow(cli: CliContext, projector: Any, sealer: Any, stop: Any, poll: float
                     if cli.settings.database.is_postgres
                     else (lambda seconds: stop.wait(seconds))
                 )
-            moved = projector.catch_up(wait=None) + (
-                sealer.run_once() if sealer else 0
-            )
+            moved = projector.catch_up(wait=None) + (sealer.run_once() if sealer else 0)
             since = backoff.reset()
             if since is not None:
                 click.echo(

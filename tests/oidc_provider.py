@@ -59,17 +59,19 @@ class Provider:
         return Response(json.dumps(data), status, mimetype="application/json")
 
     def discovery(self, _: Request) -> Response:
-        return self._json({
-            "issuer": self.issuer,
-            "authorization_endpoint": self.issuer + "/authorize",
-            "token_endpoint": self.issuer + "/token",
-            "jwks_uri": self.issuer + "/jwks",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
-        })
+        return self._json(
+            {
+                "issuer": self.issuer,
+                "authorization_endpoint": self.issuer + "/authorize",
+                "token_endpoint": self.issuer + "/token",
+                "jwks_uri": self.issuer + "/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+            }
+        )
 
     def jwks(self, _: Request) -> Response:
         return self._json({"keys": [self.key.as_dict(private=False)]})
@@ -92,7 +94,9 @@ class Provider:
             "claims": dict(self.next_claims),
         }
         query = urlencode({"code": code, "state": args.get("state", "")})
-        return Response("", 302, headers={"Location": f"{args['redirect_uri']}?{query}"})
+        return Response(
+            "", 302, headers={"Location": f"{args['redirect_uri']}?{query}"}
+        )
 
     def token(self, request: Request) -> Response:
         form = dict(request.form)
@@ -106,7 +110,9 @@ class Provider:
         verifier = form.get("code_verifier", "")
         digest = hashlib.sha256(verifier.encode()).digest()
         if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != grant["challenge"]:
-            return self._json({"error": "invalid_grant", "error_description": "PKCE"}, 400)
+            return self._json(
+                {"error": "invalid_grant", "error_description": "PKCE"}, 400
+            )
         now = int(time.time())
         claims = {
             "iss": self.issuer,
@@ -117,9 +123,11 @@ class Provider:
             **grant["claims"],
         }
         id_token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, self.key)
-        return self._json({
-            "access_token": secrets.token_urlsafe(16),
-            "token_type": "Bearer",
-            "expires_in": 300,
-            "id_token": id_token,
-        })
+        return self._json(
+            {
+                "access_token": secrets.token_urlsafe(16),
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+            }
+        )

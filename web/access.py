@@ -82,7 +82,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 # Permissions a referent holds only for proposals of their own direction.
-SCOPED = frozenset({"proposal.view", "proposal.amend", "proposal.submit", "proposal.withdraw"})
+SCOPED = frozenset(
+    {"proposal.view", "proposal.amend", "proposal.submit", "proposal.withdraw"}
+)
 
 
 def role_names(grants: Iterable[str]) -> set[str]:
@@ -94,7 +96,9 @@ def referent_directions(grants: Iterable[str]) -> set[str]:
     return {g.split(":", 1)[1] for g in grants if g.startswith("referent:")}
 
 
-def allowed(grants: Iterable[str], permission: str, direction: str | None = None) -> bool:
+def allowed(
+    grants: Iterable[str], permission: str, direction: str | None = None
+) -> bool:
     """Whether an account with ``grants`` holds ``permission`` (for ``direction``)."""
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission!r}")

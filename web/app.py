@@ -30,7 +30,12 @@ from web.ui import bp as ui_bp
 log = logging.getLogger(__name__)
 
 
-def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None, ledger: Any = None) -> Flask:
+def create_app(
+    config: dict[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+    ledger: Any = None,
+) -> Flask:
     """Build the app: ledger, read model, embedded follower (SQLite), UI and ``/api/v1``.
 
     ``config`` overrides Flask settings (``TESTING``, ``FOLLOW``…); ``settings`` the
@@ -72,7 +77,9 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
 
             extra.append(Sealer(ledger).run_once)
         follower = Follower(read_model, poll=0.5, extra=extra).start()
-    web_state = WebState(settings=settings, ledger=ledger, read_model=read_model, follower=follower)
+    web_state = WebState(
+        settings=settings, ledger=ledger, read_model=read_model, follower=follower
+    )
     web_state.extra["throttle"] = make_throttle(settings.redis_url, ledger.storage)
     web_state.extra["sessions"] = SessionStore(ledger.storage)
     if settings.ldap is not None:

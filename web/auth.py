@@ -58,14 +58,25 @@ class User(UserMixin):
 
     def caller(self, reason: str | None = None, key: str | None = None) -> Caller:
         """The ledger caller for a command sent by this user."""
-        return Caller(actor=self.username, origin=Origin.API if self.via_token else Origin.WEB, reason=reason or None, key=key or None)
+        return Caller(
+            actor=self.username,
+            origin=Origin.API if self.via_token else Origin.WEB,
+            reason=reason or None,
+            key=key or None,
+        )
 
 
 def load_user(username: str, *, via_token: bool = False) -> User | None:
     account = _account(username)
     if account is None or not account["active"]:
         return None
-    return User(account["username"], account["display_name"], list(account["roles"]), True, via_token)
+    return User(
+        account["username"],
+        account["display_name"],
+        list(account["roles"]),
+        True,
+        via_token,
+    )
 
 
 def _account(username: str) -> dict[str, Any] | None:
@@ -112,7 +123,9 @@ def _user_loader(username: str) -> User | None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="sdsi-api-token")
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="sdsi-api-token"
+    )
 
 
 def issue_token(username: str) -> str:
@@ -183,7 +196,9 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def requires(permission: str, direction_of: Callable[..., str | None] | None = None) -> Callable[[F], F]:
+def requires(
+    permission: str, direction_of: Callable[..., str | None] | None = None
+) -> Callable[[F], F]:
     """Allow the view only to users holding ``permission`` (for the proposal's
     direction).
 
@@ -229,8 +244,12 @@ def authorise(
     direction = direction_of(**view_args) if direction_of else None
     if not current_user.can(permission, direction):
         denied_log.warning(
-            "denied: %s (%s) asked %s %s needing %s%s", current_user.username,
-            ",".join(current_user.grants), request.method, request.path, permission,
+            "denied: %s (%s) asked %s %s needing %s%s",
+            current_user.username,
+            ",".join(current_user.grants),
+            request.method,
+            request.path,
+            permission,
             f" for direction {direction}" if direction else "",
         )
         g.denied_permission = permission

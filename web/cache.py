@@ -82,7 +82,9 @@ class Entry:
         if not marks:
             return cls((body,), (), mimetype, link)
         found = re.split(b"(" + b"|".join(re.escape(m) for m in marks) + b")", body)
-        return cls(tuple(found[0::2]), tuple(marks[m] for m in found[1::2]), mimetype, link)
+        return cls(
+            tuple(found[0::2]), tuple(marks[m] for m in found[1::2]), mimetype, link
+        )
 
     @property
     def size(self) -> int:

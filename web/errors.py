@@ -39,19 +39,38 @@ HTTP_CODES = {
     405: ("method_not_allowed", N_("Méthode non autorisée.")),
     409: ("conflict", N_("Conflit.")),
     413: ("too_large", N_("Requête trop volumineuse.")),
-    415: ("unsupported_media_type", N_("Type de contenu non pris en charge (JSON attendu).")),
+    415: (
+        "unsupported_media_type",
+        N_("Type de contenu non pris en charge (JSON attendu)."),
+    ),
     422: ("invalid_fields", N_("Champs invalides.")),
     429: ("too_many_requests", N_("Trop de tentatives : réessayez plus tard.")),
     503: ("unavailable", N_("Service momentanément indisponible.")),
 }
 
 
-def error_body(status: int, code: str | None = None, message: str | None = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     default_code, default_message = HTTP_CODES.get(status, ("error", "Erreur."))
-    return {"error": {"code": code or default_code, "message": message or default_message, "details": details or {}}}
+    return {
+        "error": {
+            "code": code or default_code,
+            "message": message or default_message,
+            "details": details or {},
+        }
+    }
 
 
-def api_error(status: int, code: str | None = None, message: str | None = None, details: dict[str, Any] | None = None) -> Response:
+def api_error(
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Response:
     response = jsonify(error_body(status, code, message, details))
     response.status_code = status
     if status == 401:
@@ -63,8 +82,12 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _page(status: int, message: str, details: dict[str, Any] | None = None) -> tuple[str, int]:
-    return render_template("error.html", status=status, message=message, details=details or {}), status
+def _page(
+    status: int, message: str, details: dict[str, Any] | None = None
+) -> tuple[str, int]:
+    return render_template(
+        "error.html", status=status, message=message, details=details or {}
+    ), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -82,14 +105,20 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Any:
-        details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        details = (
+            exc.messages
+            if isinstance(exc.messages, dict)
+            else {"_schema": exc.messages}
+        )
         if _is_api():
             return api_error(422, details=details)
         return _page(422, _("Champs invalides."), details)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
-        message = N_("Jeton CSRF absent ou invalide : rechargez la page et recommencez.")
+        message = N_(
+            "Jeton CSRF absent ou invalide : rechargez la page et recommencez."
+        )
         if _is_api():
             return api_error(400, code="csrf", message=message)
         return _page(400, _(message))
@@ -102,14 +131,18 @@ def register_error_handlers(app: Flask) -> None:
             messages = data.get("messages") if isinstance(data, dict) else None
             if messages and status in (400, 422):
                 flat: dict[str, Any] = {}
-                for location in messages.values():  # webargs: {"json": {...}, "query": {...}}
+                for (
+                    location
+                ) in messages.values():  # webargs: {"json": {...}, "query": {...}}
                     if isinstance(location, dict):
                         flat.update(location)
                 return api_error(422, details=flat or messages)
             return api_error(status)
         default = HTTP_CODES.get(status, ("error", exc.description or "Erreur."))[1]
         if status == 403 and g.get("denied_permission"):
-            default = N_("Accès refusé : votre rôle ne permet pas d'accéder à cette page.")
+            default = N_(
+                "Accès refusé : votre rôle ne permet pas d'accéder à cette page."
+            )
         return _page(status, _(default))
 
     def _unavailable(exc: Exception) -> Any:
@@ -120,16 +153,23 @@ def register_error_handlers(app: Flask) -> None:
             "%s unavailable: %s", "views" if views else "database", first_line(exc)
         )
         unknown = isinstance(exc, CommitOutcomeUnknown)
-        message = N_("Les vues sont en cours de reconstruction ; réessayez dans un instant.") if views else (
-            N_("La base de données a été perdue pendant l'enregistrement : la commande "
-               "a peut-être été enregistrée. Renvoyez-la avec la même clé d'idempotence "
-               "(le formulaire le fait) : elle ne sera pas enregistrée deux fois.")
-            if unknown
-            else N_("Base de données indisponible ; réessayez dans un instant.")
+        message = (
+            N_("Les vues sont en cours de reconstruction ; réessayez dans un instant.")
+            if views
+            else (
+                N_(
+                    "La base de données a été perdue pendant l'enregistrement : la commande "
+                    "a peut-être été enregistrée. Renvoyez-la avec la même clé d'idempotence "
+                    "(le formulaire le fait) : elle ne sera pas enregistrée deux fois."
+                )
+                if unknown
+                else N_("Base de données indisponible ; réessayez dans un instant.")
+            )
         )
         if _is_api():
             response = api_error(
-                503, code="commit_outcome_unknown" if unknown else "unavailable",
+                503,
+                code="commit_outcome_unknown" if unknown else "unavailable",
                 message=message,
             )
         else:
@@ -147,9 +187,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TooManyAttempts)
     def _throttled(exc: TooManyAttempts) -> Any:
-        message = _("Trop de tentatives : réessayez dans %(seconds)s s.", seconds=exc.wait)
+        message = _(
+            "Trop de tentatives : réessayez dans %(seconds)s s.", seconds=exc.wait
+        )
         if _is_api():
-            response = api_error(429, message=message, details={"retry_after": exc.wait})
+            response = api_error(
+                429, message=message, details={"retry_after": exc.wait}
+            )
         else:
             body, status = _page(429, message)
             response = Response(body, status=status, mimetype="text/html")

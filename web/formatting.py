@@ -26,47 +26,82 @@ LANGUAGES = ("fr", "en")
 LOCALES = {"fr": "fr", "en": "en_GB"}
 
 STATUS = {
-    "draft": _l("Brouillon"), "submitted": _l("Soumise"), "qualified": _l("Qualifiée"),
-    "on_agenda": _l("À l'ordre du jour"), "approved": _l("Approuvée"),
-    "approved_with_conditions": _l("Approuvée sous conditions"), "deferred": _l("Ajournée"),
-    "rejected": _l("Rejetée"), "planned": _l("Prévue"), "in_progress": _l("En cours"),
-    "done": _l("Réalisée"), "withdrawn": _l("Retirée"), "cancelled": _l("Annulée"),
+    "draft": _l("Brouillon"),
+    "submitted": _l("Soumise"),
+    "qualified": _l("Qualifiée"),
+    "on_agenda": _l("À l'ordre du jour"),
+    "approved": _l("Approuvée"),
+    "approved_with_conditions": _l("Approuvée sous conditions"),
+    "deferred": _l("Ajournée"),
+    "rejected": _l("Rejetée"),
+    "planned": _l("Prévue"),
+    "in_progress": _l("En cours"),
+    "done": _l("Réalisée"),
+    "withdrawn": _l("Retirée"),
+    "cancelled": _l("Annulée"),
     # sessions, grids, phases
-    "convened": _l("Convoquée"), "open": _l("Ouverte"), "closed": _l("Close"),
+    "convened": _l("Convoquée"),
+    "open": _l("Ouverte"),
+    "closed": _l("Close"),
     "adopted": _l("Adoptée"),
 }
 CHOICE = {"for": _l("Pour"), "against": _l("Contre"), "abstain": _l("Abstention")}
-SECTION = {"investissement": _l("Investissement"), "fonctionnement": _l("Fonctionnement")}
+SECTION = {
+    "investissement": _l("Investissement"),
+    "fonctionnement": _l("Fonctionnement"),
+}
 ROLE = {
-    "referent": _l("Référent numérique"), "dsi": _l("DSI"), "evaluator": _l("Évaluateur"),
-    "member": _l("Membre du COPIL"), "chair": _l("Président de séance"), "finance": _l("Finances"),
-    "auditor": _l("Auditeur"), "admin": _l("Administrateur"),
+    "referent": _l("Référent numérique"),
+    "dsi": _l("DSI"),
+    "evaluator": _l("Évaluateur"),
+    "member": _l("Membre du COPIL"),
+    "chair": _l("Président de séance"),
+    "finance": _l("Finances"),
+    "auditor": _l("Auditeur"),
+    "admin": _l("Administrateur"),
 }
 FAMILY = {"value": _l("Valeur"), "risk": _l("Risque")}
 PHASE = {
-    "cadrage": _l("Cadrage"), "revue_documentaire": _l("Revue documentaire"),
-    "alignement_strategique": _l("Alignement stratégique"), "diagnostic_si": _l("Diagnostic SI"),
+    "cadrage": _l("Cadrage"),
+    "revue_documentaire": _l("Revue documentaire"),
+    "alignement_strategique": _l("Alignement stratégique"),
+    "diagnostic_si": _l("Diagnostic SI"),
     "evolutions_demandees": _l("Évolutions demandées"),
     "plan_strategique_numerique": _l("Définition du plan stratégique numérique"),
 }
 
 # What each event of the reference data did (the part of its type after the dot).
 EVENT = {
-    "Created": _l("Création"), "Defined": _l("Création"), "Registered": _l("Création"),
-    "Renamed": _l("Renommage"), "Closed": _l("Fermeture"), "Changed": _l("Modification"),
-    "Moved": _l("Rattachement à un autre pôle"), "DirectionAttached": _l("Direction rattachée"),
-    "DirectionDetached": _l("Direction détachée"), "CapacitySet": _l("Capacité fixée"),
+    "Created": _l("Création"),
+    "Defined": _l("Création"),
+    "Registered": _l("Création"),
+    "Renamed": _l("Renommage"),
+    "Closed": _l("Fermeture"),
+    "Changed": _l("Modification"),
+    "Moved": _l("Rattachement à un autre pôle"),
+    "DirectionAttached": _l("Direction rattachée"),
+    "DirectionDetached": _l("Direction détachée"),
+    "CapacitySet": _l("Capacité fixée"),
     "WorkloadReserved": _l("Charge réservée par une approbation"),
-    "WorkloadReleased": _l("Charge libérée"), "IndicatorAttached": _l("Indicateur ajouté"),
-    "IndicatorDetached": _l("Indicateur fermé"), "TargetSet": _l("Cible fixée"),
-    "Measured": _l("Mesure"), "HorizonChanged": _l("Horizon modifié"),
+    "WorkloadReleased": _l("Charge libérée"),
+    "IndicatorAttached": _l("Indicateur ajouté"),
+    "IndicatorDetached": _l("Indicateur fermé"),
+    "TargetSet": _l("Cible fixée"),
+    "Measured": _l("Mesure"),
+    "HorizonChanged": _l("Horizon modifié"),
     "Followed": _l("Plan suivant adopté"),
-    "PhaseScheduled": _l("Phase planifiée"), "PhaseStarted": _l("Phase démarrée"),
-    "PhaseCompleted": _l("Phase terminée"), "MemberAppointed": _l("Nomination"),
-    "MemberChanged": _l("Siège modifié"), "MemberLeft": _l("Départ"),
+    "PhaseScheduled": _l("Phase planifiée"),
+    "PhaseStarted": _l("Phase démarrée"),
+    "PhaseCompleted": _l("Phase terminée"),
+    "MemberAppointed": _l("Nomination"),
+    "MemberChanged": _l("Siège modifié"),
+    "MemberLeft": _l("Départ"),
 }
 MEMBER_KIND = {
-    "elu": _l("Élu"), "dgs": _l("DGS"), "dga": _l("DGA"), "dsi": _l("DSI"),
+    "elu": _l("Élu"),
+    "dgs": _l("DGS"),
+    "dga": _l("DGA"),
+    "dsi": _l("DSI"),
     "expert": _l("Expert invité"),
 }
 
@@ -126,7 +161,11 @@ def num(value: Any, digits: int = 2) -> str:
     number = Decimal(value)
     body = _grouped(number, digits, _locale())
     if body is None:
-        return str(format_decimal(number, format="#,##0." + "0" * digits if digits else "#,##0"))
+        return str(
+            format_decimal(
+                number, format="#,##0." + "0" * digits if digits else "#,##0"
+            )
+        )
     return ("-" if number < 0 else "") + body  # as Babel: -0.4 shows as "-0"
 
 
@@ -158,14 +197,27 @@ def label(mapping: dict[str, Any], value: Any) -> str:
 
 
 def init_formatting(app: Flask) -> None:
-    init_translations(app)  # the .po catalogs, compiled to a cache before Babel reads them
+    init_translations(
+        app
+    )  # the .po catalogs, compiled to a cache before Babel reads them
     babel.init_app(app, locale_selector=select_locale, default_timezone="UTC")
     app.jinja_env.filters.update(
-        eur=eur, num=num, day=day, moment=moment,
-        status=lambda v: label(STATUS, v), choice=lambda v: label(CHOICE, v),
-        section=lambda v: label(SECTION, v), role=lambda v: label(ROLE, v.split(":")[0]) + (f" ({v.split(':')[1]})" if ":" in v else ""),
-        family=lambda v: label(FAMILY, v), phase=lambda v: label(PHASE, v),
-        event=lambda v: label(EVENT, v.split(".")[-1]), member_kind=lambda v: label(MEMBER_KIND, v),
+        eur=eur,
+        num=num,
+        day=day,
+        moment=moment,
+        status=lambda v: label(STATUS, v),
+        choice=lambda v: label(CHOICE, v),
+        section=lambda v: label(SECTION, v),
+        role=lambda v: (
+            label(ROLE, v.split(":")[0]) + (f" ({v.split(':')[1]})" if ":" in v else "")
+        ),
+        family=lambda v: label(FAMILY, v),
+        phase=lambda v: label(PHASE, v),
+        event=lambda v: label(EVENT, v.split(".")[-1]),
+        member_kind=lambda v: label(MEMBER_KIND, v),
     )
-    app.jinja_env.tests["unchanged"] = lambda c: c.get("old") is not None and c.get("old") == c.get("new")
+    app.jinja_env.tests["unchanged"] = lambda c: (
+        c.get("old") is not None and c.get("old") == c.get("new")
+    )
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

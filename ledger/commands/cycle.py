@@ -130,10 +130,14 @@ class PlanCycleCommands(BudgetCommands):
                 for line in budget.carry_over(number, first):
                     left = unit.find(Envelope, Envelope.id_for(line.year, line.section))
                     if left is not None:
-                        left.carry_in(code, budget.cp_of(line.year, line.section), reason)
+                        left.carry_in(
+                            code, budget.cp_of(line.year, line.section), reason
+                        )
                     arrival = unit.find(Envelope, Envelope.id_for(first, line.section))
                     if arrival is not None:
-                        arrival.carry_in(code, budget.cp_of(first, line.section), reason)
+                        arrival.carry_in(
+                            code, budget.cp_of(first, line.section), reason
+                        )
             axes, indicators = self._open_strategy()
             grid = self._grid_to_revise(unit, name)
             plan.follow(
@@ -189,6 +193,7 @@ class PlanCycleCommands(BudgetCommands):
             return latest.number
         draft = GridVersion.draft(number, f"Grille — {plan_name}"[:200], latest)
         return unit.add(draft).number
+
 
 def _plan(plan: Plan) -> dict[str, Any]:
     return {

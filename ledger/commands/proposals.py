@@ -203,7 +203,6 @@ class ProposalCommands(LedgerCore):
     ) -> CommandResult:
         """Plan an approved project (planned start and end)."""
 
-
         def body(unit: Unit) -> dict[str, Any]:
             proposal = self._proposal(unit, proposal_code)
             proposal.plan(start, end, Lookups.plan(unit))
@@ -245,10 +244,11 @@ class ProposalCommands(LedgerCore):
     ) -> CommandResult:
         """Plan (or re-plan) a milestone of a project."""
 
-
         def body(unit: Unit) -> dict[str, Any]:
             proposal = self._proposal(unit, proposal_code)
-            proposal.set_milestone(milestone, label, planned, actual, Lookups.plan(unit))
+            proposal.set_milestone(
+                milestone, label, planned, actual, Lookups.plan(unit)
+            )
             return {
                 "code": proposal.code,
                 "revision": proposal.revision,

@@ -169,7 +169,9 @@ class DemoLoader:
             password_for=lambda _login: D.DEMO_PASSWORD,
         )
         if not plan.ok:
-            raise RuntimeError("the demo's set-up file is refused: " + "; ".join(plan.lines()))
+            raise RuntimeError(
+                "the demo's set-up file is refused: " + "; ".join(plan.lines())
+            )
         apply(self.ledger, plan, Caller(actor="admin", origin=Origin.IMPORT))
         for sheet, label in (
             ("poles", "pôles"), ("directions", "directions"), ("equipes", "équipes"),
@@ -423,7 +425,9 @@ class DemoLoader:
                 self.as_(item.referent), item.code, item.direction, content
             )
             item.status = str(
-                self.ledger.submit_proposal(self.as_(item.referent), item.code)["status"]
+                self.ledger.submit_proposal(self.as_(item.referent), item.code)[
+                    "status"
+                ]
             )
             self.stats.add("fiches projet")
         self.clock.on(day - timedelta(days=60))
@@ -476,7 +480,9 @@ class DemoLoader:
             withdrawn = items[-1]
             withdrawn.status = str(
                 self.ledger.withdraw_proposal(
-                    self.as_(withdrawn.referent, "projet repris par l'intercommunalité"),
+                    self.as_(
+                        withdrawn.referent, "projet repris par l'intercommunalité"
+                    ),
                     withdrawn.code,
                 )["status"]
             )
@@ -698,7 +704,9 @@ class DemoLoader:
             chair_reason, session, item.code, outcome, rationale, **kwargs
         )
         self.stats.add("décisions")
-        item.status = outcome  # a decision's outcome is the status after it (STATUS_AFTER)
+        item.status = (
+            outcome  # a decision's outcome is the status after it (STATUS_AFTER)
+        )
         if favourable:
             self.execute_project(item, index)
 

@@ -127,7 +127,9 @@ def test_project_dates_follow_the_rules(
     planned_ok = check(
         led,
         lambda: led.plan_project(DSI, code, start, end),
-        first_of(planned(start, "start"), planned(end, "end"), order(end, start, "end")),
+        first_of(
+            planned(start, "start"), planned(end, "end"), order(end, start, "end")
+        ),
     )
     if not planned_ok:
         return
@@ -198,7 +200,11 @@ def test_budget_votes_and_dms_follow_the_rules(
 
 
 @EXAMPLES
-@given(commitment_year=st.sampled_from([FIRST_YEAR - 1, YEAR, LAST_YEAR + 1]), on=days, paid_on=days)
+@given(
+    commitment_year=st.sampled_from([FIRST_YEAR - 1, YEAR, LAST_YEAR + 1]),
+    on=days,
+    paid_on=days,
+)
 def test_commitments_and_payments_follow_the_rules(
     dated: Town, commitment_year: int, on: date, paid_on: date
 ) -> None:
@@ -262,7 +268,10 @@ def test_sessions_grids_measures_ap_and_capacities_follow_the_rules(
     check(
         led,
         lambda: led.revise_ap(
-            by("fin", "révision"), "P1", "100000.00", cp((cp_year, INV, "100000.00")),
+            by("fin", "révision"),
+            "P1",
+            "100000.00",
+            cp((cp_year, INV, "100000.00")),
             "DM 1",
         ),
         in_horizon(cp_year, "cp[0].year"),
@@ -280,7 +289,10 @@ def _criterion() -> dict[str, Any]:
         "label": "Valeur",
         "family": "value",
         "weight": "100",
-        "scale": [{"level": 1, "descriptor": "bas"}, {"level": 2, "descriptor": "haut"}],
+        "scale": [
+            {"level": 1, "descriptor": "bas"},
+            {"level": 2, "descriptor": "haut"},
+        ],
     }
 
 

@@ -25,12 +25,16 @@ class _LoseAcks:
         if cls.lose_next > 0:
             cls.lose_next -= 1
             cls.lost += 1
-            raise OperationalError("server closed the connection unexpectedly (after COMMIT)")
+            raise OperationalError(
+                "server closed the connection unexpectedly (after COMMIT)"
+            )
 
 
 class FlakySQLiteRecorder(_LoseAcks, SQLiteLedgerRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.01)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         ids = SQLiteLedgerRecorder.insert_events(self, stored_events, **kwargs)
         self._after_commit()
         return ids
@@ -38,7 +42,9 @@ class FlakySQLiteRecorder(_LoseAcks, SQLiteLedgerRecorder):
 
 class FlakyPostgresRecorder(_LoseAcks, PostgresLedgerRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.01)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         unretried = PostgresApplicationRecorder.insert_events.__wrapped__  # type: ignore[attr-defined]
         ids = unretried(self, stored_events, **kwargs)
         self._after_commit()

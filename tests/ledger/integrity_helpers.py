@@ -332,7 +332,9 @@ class Tamperer:
     def stored_ids(self) -> list[tuple[int, str]]:
         """(id, aggregate id as text) of every row, by id."""
         with self.guarded() as conn:
-            cast = "originator_id" if self.backend == "sqlite" else "originator_id::text"
+            cast = (
+                "originator_id" if self.backend == "sqlite" else "originator_id::text"
+            )
             rows = conn.execute(
                 self.q(f"SELECT {{nid}}, {cast} FROM {{e}} ORDER BY {{nid}}")
             ).fetchall()

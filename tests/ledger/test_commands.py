@@ -130,9 +130,7 @@ def test_concurrent_commands_on_one_aggregate_lose_no_update(ledger) -> None:  #
     assert others == []
     assert len(applied) + len(refused) == 1000
     eve = ledger.account("eve")
-    assert eve.version == 1 + len(
-        applied
-    )  # Registered + one PasswordReset per applied
+    assert eve.version == 1 + len(applied)  # Registered + one PasswordReset per applied
     changes = [e for e in all_events(ledger) if isinstance(e, Account.PasswordReset)]
     assert len(changes) == len(applied)
     assert len({e.context.key for e in changes}) == len(applied)

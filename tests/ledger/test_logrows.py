@@ -38,13 +38,17 @@ def model(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return out
 
 
-@given(st.lists(st.tuples(st.sampled_from(AGGREGATES), st.integers(-1, 6)), max_size=30))
+@given(
+    st.lists(st.tuples(st.sampled_from(AGGREGATES), st.integers(-1, 6)), max_size=30)
+)
 def test_version_problems_are_exactly_the_rules(rows: list[tuple[str, int]]) -> None:
     found = row_problems(LogRow(p, a, v) for p, (a, v) in enumerate(rows, start=1))
     assert [(p.kind, p.position) for p in found] == model(rows)
 
 
-@given(st.lists(st.tuples(st.sampled_from(AGGREGATES), st.integers(-1, 6)), max_size=30))
+@given(
+    st.lists(st.tuples(st.sampled_from(AGGREGATES), st.integers(-1, 6)), max_size=30)
+)
 def test_the_independent_verifier_names_the_same_version_problems(
     rows: list[tuple[str, int]],
 ) -> None:

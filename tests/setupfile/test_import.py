@@ -49,7 +49,12 @@ def test_the_template_has_one_sheet_per_kind_with_its_header(tmp_path: Path) -> 
     assert [c.value for c in book["capacites"][1]] == ["equipe", "annee", "jours"]
     write_csv(tmp_path / "csv")
     with (tmp_path / "csv" / "comptes.csv").open(encoding="utf-8-sig") as f:
-        assert next(csv.reader(f, delimiter=";")) == ["identifiant", "nom", "courriel", "roles"]
+        assert next(csv.reader(f, delimiter=";")) == [
+            "identifiant",
+            "nom",
+            "courriel",
+            "roles",
+        ]
 
 
 def test_an_import_creates_everything_then_the_template_round_trips(
@@ -67,7 +72,9 @@ def test_an_import_creates_everything_then_the_template_round_trips(
     write_xlsx(tmp_path / "again.xlsx", current_rows(ledger))
     read_back, issues = read(tmp_path / "again.xlsx")
     assert issues == []
-    assert {k: [list(r.cells.values()) for r in v] for k, v in read_back.items()} == current_rows(ledger)
+    assert {
+        k: [list(r.cells.values()) for r in v] for k, v in read_back.items()
+    } == current_rows(ledger)
     head = ledger.head()
     again = plan_file(ledger, tmp_path / "again.xlsx")
     assert (again.ok, again.actions) == (True, [])
@@ -92,13 +99,20 @@ def test_a_changed_capacity_becomes_exactly_one_event_with_the_import_as_reason(
     changed = {**ROWS, "capacites": [["DSI-APP", "2026", "200"], ["DSI-APP", "2027", "150"], ["MET-EDU", "2026", "40"]]}  # fmt: skip
     write_xlsx(tmp_path / "v2.xlsx", changed)
     plan = plan_file(ledger, tmp_path / "v2.xlsx")
-    assert plan.lines() == ["capacites, ligne 3 : modifie la capacité de DSI-APP en 2027 (150 j)"]
+    assert plan.lines() == [
+        "capacites, ligne 3 : modifie la capacité de DSI-APP en 2027 (150 j)"
+    ]
     head = ledger.head()
     assert apply(ledger, plan, ADMIN) == 1
     assert names_since(ledger, head) == ["Team.CapacitySet"]
-    notification = ledger.recorder.select_notifications(start=head, limit=1, inclusive_of_start=False)[0]
+    notification = ledger.recorder.select_notifications(
+        start=head, limit=1, inclusive_of_start=False
+    )[0]
     event = ledger.mapper.to_domain_event(notification)
-    assert (event.days, event.context.reason) == (150, "Import du fichier de paramétrage v2.xlsx")
+    assert (event.days, event.context.reason) == (
+        150,
+        "Import du fichier de paramétrage v2.xlsx",
+    )
 
 
 def test_errors_on_three_sheets_are_all_listed_and_nothing_is_written(
@@ -129,9 +143,13 @@ def test_errors_on_three_sheets_are_all_listed_and_nothing_is_written(
     assert ledger.head() == head
 
 
-def test_a_missing_column_and_an_unknown_sheet_are_named(tmp_path: Path, ledger: Ledger) -> None:
+def test_a_missing_column_and_an_unknown_sheet_are_named(
+    tmp_path: Path, ledger: Ledger
+) -> None:
     write_csv(tmp_path / "csv", ROWS)
-    (tmp_path / "csv" / "poles.csv").write_text("code;libelle\nPRS;Ressources\n", encoding="utf-8")
+    (tmp_path / "csv" / "poles.csv").write_text(
+        "code;libelle\nPRS;Ressources\n", encoding="utf-8"
+    )
     (tmp_path / "csv" / "budget.csv").write_text("x\n", encoding="utf-8")
     plan = plan_file(ledger, tmp_path / "csv")
     assert [(e.sheet, e.row, e.column, e.message) for e in plan.errors][:3] == [
@@ -147,10 +165,14 @@ def test_the_demo_s_bundled_set_up_file_is_its_organisation() -> None:
 
     rows, issues = read(SAMPLE_SETUP)
     assert issues == []
-    assert {k: [list(r.cells.values()) for r in v] for k, v in rows.items()} == setup_rows()
+    assert {
+        k: [list(r.cells.values()) for r in v] for k, v in rows.items()
+    } == setup_rows()
 
 
-def test_each_further_copy_of_the_demo_has_its_own_directions_referents_and_teams() -> None:
+def test_each_further_copy_of_the_demo_has_its_own_directions_referents_and_teams() -> (
+    None
+):
     from sdsi.demo.loader import SAMPLE_SETUP, with_copies
 
     rows, _issues = read(SAMPLE_SETUP)
@@ -159,5 +181,7 @@ def test_each_further_copy_of_the_demo_has_its_own_directions_referents_and_team
     assert len(two["directions"]) == 2 * len(rows["directions"])
     copy = two["directions"][len(rows["directions"])].cells
     assert (copy["code"], copy["nom"]) == ("DSN-2", "Direction du numérique (DSI) (2)")
-    referents = [r.cells for r in two["comptes"] if r.cells["identifiant"] == "ref.dsn-2"]
+    referents = [
+        r.cells for r in two["comptes"] if r.cells["identifiant"] == "ref.dsn-2"
+    ]
     assert [(c["roles"]) for c in referents] == ["referent:DSN-2"]

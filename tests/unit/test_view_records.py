@@ -33,7 +33,19 @@ PAIRS: list[tuple[type, type[Schema]]] = [
     (MeasurementRow, r.Measurement),
 ]
 # What a decision's evidence document holds (``views/decisions/handlers.py``).
-RECORDED = ["rationale", "justification", "conditions", "override_reason", "cp", "scores", "budget", "positions", "present", "value_x100", "risk_x100"]
+RECORDED = [
+    "rationale",
+    "justification",
+    "conditions",
+    "override_reason",
+    "cp",
+    "scores",
+    "budget",
+    "positions",
+    "present",
+    "value_x100",
+    "risk_x100",
+]
 # Fields whose sample must be a particular JSON text.
 SAMPLES: dict[type, dict[str, Any]] = {
     AuditEventRow: {"changes": "[]"},

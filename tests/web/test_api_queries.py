@@ -175,12 +175,16 @@ def every_page(client: Any, url: str, headers: dict[str, str], key: str) -> list
 def test_a_misspelt_filter_no_longer_answers_the_whole_list(site: Site) -> None:
     client, headers = site.app.test_client(), token(site, DSI)
     first = client.get("/api/v1/portfolio?per_page=7", headers=headers)
-    everything = every_page(client, "/api/v1/portfolio?per_page=7", headers, "proposals")
+    everything = every_page(
+        client, "/api/v1/portfolio?per_page=7", headers, "proposals"
+    )
     assert first.get_json()["count"] == len(everything) > 7
     status = everything[0]["status"]
     wanted = [p for p in everything if p["status"] == status]
     assert 0 < len(wanted) < len(everything)
-    filtered = client.get(f"/api/v1/portfolio?status={status}&per_page=500", headers=headers)
+    filtered = client.get(
+        f"/api/v1/portfolio?status={status}&per_page=500", headers=headers
+    )
     assert (filtered.status_code, filtered.get_json()) == (
         200,
         {
@@ -198,9 +202,13 @@ def test_a_misspelt_filter_no_longer_answers_the_whole_list(site: Site) -> None:
 
 def test_the_portfolio_api_pages_sorts_and_links(site: Site) -> None:
     client, headers = site.app.test_client(), token(site, DSI)
-    everything = every_page(client, "/api/v1/portfolio?per_page=500", headers, "proposals")
+    everything = every_page(
+        client, "/api/v1/portfolio?per_page=500", headers, "proposals"
+    )
     by_code = sorted(everything, key=lambda p: p["code"])
-    second = client.get("/api/v1/portfolio?sort=code&per_page=3&page=2", headers=headers)
+    second = client.get(
+        "/api/v1/portfolio?sort=code&per_page=3&page=2", headers=headers
+    )
     assert second.get_json()["proposals"] == by_code[3:6]
     last = -(-len(everything) // 3)
     assert second.headers["Link"] == ", ".join(
@@ -216,7 +224,9 @@ def test_the_portfolio_api_pages_sorts_and_links(site: Site) -> None:
         p["rank"] for p in ranked if p["rank"] is not None
     )
     beyond = client.get("/api/v1/portfolio?per_page=500&page=99", headers=headers)
-    assert beyond.get_json()["page"] == 1 and beyond.get_json()["proposals"] == everything
+    assert (
+        beyond.get_json()["page"] == 1 and beyond.get_json()["proposals"] == everything
+    )
     for bad in ("sort=colour", "per_page=501", "page=0"):
         refused = client.get(f"/api/v1/portfolio?{bad}", headers=headers)
         assert refused.status_code == 422, bad
@@ -267,6 +277,9 @@ def test_the_audit_api_pages_newest_first_or_oldest_first(site: Site) -> None:
         4,
     )
     assert [e["position"] for e in body["events"]] == [head - 4 - i for i in range(4)]
-    assert 'rel="next"' in newest.headers["Link"] and 'rel="prev"' in newest.headers["Link"]
+    assert (
+        'rel="next"' in newest.headers["Link"]
+        and 'rel="prev"' in newest.headers["Link"]
+    )
     oldest = client.get("/api/v1/audit?per_page=3&sort=position", headers=headers)
     assert [e["position"] for e in oldest.get_json()["events"]] == [1, 2, 3]

@@ -153,7 +153,9 @@ def test_the_position_heading_sorts_oldest_first_and_keeps_the_filters(
     client = site.client(AUDITOR)
     newest = client.get("/audit?per_page=25&actor=" + login("dsi"))
     body = newest.get_data(as_text=True)
-    assert f'href="/audit?per_page=25&amp;actor={login("dsi")}&amp;sort=position"' in body
+    assert (
+        f'href="/audit?per_page=25&amp;actor={login("dsi")}&amp;sort=position"' in body
+    )
     mine = [e["position"] for e in events(site, actor=login("dsi"))["events"]]
     ascending = client.get(f"/audit?per_page=25&actor={login('dsi')}&sort=position")
     assert rows_shown(ascending) == sorted(mine)[:25]

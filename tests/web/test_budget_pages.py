@@ -29,7 +29,9 @@ from tests.web.demo_site import (
 from tests.web.ui_client import Site, post_forms, text
 from web.formatting import eur
 
-PROJECT = "SITEWEB"  # in progress in the demo: 2026 investment CP, nothing committed yet
+PROJECT = (
+    "SITEWEB"  # in progress in the demo: 2026 investment CP, nothing committed yet
+)
 PAYEE = "WIFI"  # another one, for the payments
 VIEWERS = {"finance", "dsi", "chair", "member", "auditor"}
 
@@ -403,7 +405,9 @@ def test_finance_forms_are_refused_to_other_roles_and_write_nothing(
     assert site.head() == head
 
 
-def test_the_database_sums_the_totals_and_the_projects_of_every_line(site: Site) -> None:
+def test_the_database_sums_the_totals_and_the_projects_of_every_line(
+    site: Site,
+) -> None:
     store = site.read_model.store
     for filters in (
         {},

@@ -25,7 +25,9 @@ KEYS = re.compile(r'name="idempotency_key" value="([0-9a-f]{32})"')
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site]:
-    running = open_world(request, tmp_path_factory, request.param, WTF_CSRF_ENABLED=True)
+    running = open_world(
+        request, tmp_path_factory, request.param, WTF_CSRF_ENABLED=True
+    )
     yield running
     running.close()
 
@@ -48,12 +50,19 @@ def test_read_views_of_the_ui_and_the_api_are_marked_cacheable(site: Site) -> No
     views = site.app.view_functions
     marked = {name for name, view in views.items() if hasattr(view, "cache_extra")}
     assert {"ui.portfolio", "ui.proposal", "ui.budget", "ui.audit", "ui.home"} <= marked
-    assert {"api_views.portfolio", "api_views.proposal", "api_views.budget", "api_views.audit"} <= marked
+    assert {
+        "api_views.portfolio",
+        "api_views.proposal",
+        "api_views.budget",
+        "api_views.audit",
+    } <= marked
     # forms, commands and the scenario pages (computed on request) are not
     assert not {"ui.login", "ui.new_proposal", "api_views.health"} & marked
 
 
-def test_a_repeated_page_is_served_from_the_cache_with_fresh_form_keys_and_a_valid_token(site: Site) -> None:
+def test_a_repeated_page_is_served_from_the_cache_with_fresh_form_keys_and_a_valid_token(
+    site: Site,
+) -> None:
     client = signed_in(site, "referent")
     first = body(client.get(f"/fiches/{OWN}"))
     before = hits(site)
@@ -87,16 +96,25 @@ def test_a_write_by_anyone_is_visible_on_the_next_read(site: Site) -> None:
     body(client.get("/portefeuille"))
     assert "P-CACHE" not in body(client.get("/portefeuille"))
     dsi = Caller(actor=login("dsi"), reason="test du cache")
-    site.ledger.draft_proposal(dsi, "P-CACHE", "EDU", {"title": "Écrit ailleurs", "description": "Par un autre processus."})
+    site.ledger.draft_proposal(
+        dsi,
+        "P-CACHE",
+        "EDU",
+        {"title": "Écrit ailleurs", "description": "Par un autre processus."},
+    )
     site.caught_up()
     assert "P-CACHE" in body(client.get("/portefeuille"))
 
 
-def test_the_audit_page_follows_the_seals_although_the_views_did_not_move(site: Site) -> None:
+def test_the_audit_page_follows_the_seals_although_the_views_did_not_move(
+    site: Site,
+) -> None:
     from ledger.sealing import Sealer
 
     client = signed_in(site, "auditor")
-    counts = re.compile(r"registre : <strong>(\d+)</strong> — scellés : <strong>(\d+)</strong>")
+    counts = re.compile(
+        r"registre : <strong>(\d+)</strong> — scellés : <strong>(\d+)</strong>"
+    )
     before = counts.search(html_text(body(client.get("/audit"))))
     assert before is not None
     body(client.get("/audit"))
@@ -119,11 +137,20 @@ def test_each_user_gets_their_own_page(site: Site) -> None:
 
 def test_a_revoked_role_is_refused_although_the_page_was_cached(site: Site) -> None:
     admin = Caller(actor="admin", reason="test du cache")
-    site.ledger.add_user(admin, "u.cache", "Auditrice temporaire", PASSWORD, roles=[("auditor", None)])
+    site.ledger.add_user(
+        admin, "u.cache", "Auditrice temporaire", PASSWORD, roles=[("auditor", None)]
+    )
     site.caught_up()
     client = site.app.test_client()
     form = client.get("/connexion")
-    client.post("/connexion", data={"username": "u.cache", "password": PASSWORD, "csrf_token": csrf_token(form)})
+    client.post(
+        "/connexion",
+        data={
+            "username": "u.cache",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(form),
+        },
+    )
     body(client.get("/portefeuille"))
     body(client.get("/portefeuille"))
     site.ledger.revoke_role(admin, "u.cache", "auditor", None)
@@ -150,7 +177,9 @@ def test_api_reads_are_cached_per_token_holder(site: Site) -> None:
     assert hits(site) == before + 1
     assert first.get_json() == second.get_json()
     assert second.headers["Content-Type"] == "application/json"
-    assert second.headers["Cache-Control"] == "no-store"  # the security headers still apply
+    assert (
+        second.headers["Cache-Control"] == "no-store"
+    )  # the security headers still apply
     assert client.get("/api/v1/portfolio").status_code == 401  # no token: no copy
 
 
@@ -168,18 +197,31 @@ def test_the_cache_is_bounded_in_bytes_least_recently_used_first() -> None:
 
 
 def test_an_entry_fills_its_holes_afresh_on_each_use() -> None:
-    entry = Entry.of(b"<a>TOKEN</a><k>KEY1</k><k>KEY2</k><a>TOKEN</a>", "text/html", b"TOKEN", (b"KEY1", b"KEY2"))
+    entry = Entry.of(
+        b"<a>TOKEN</a><k>KEY1</k><k>KEY2</k><a>TOKEN</a>",
+        "text/html",
+        b"TOKEN",
+        (b"KEY1", b"KEY2"),
+    )
     assert entry.parts == (b"<a>", b"</a><k>", b"</k><k>", b"</k><a>", b"</a>")
     first, second = entry.body(lambda: b"T1"), entry.body(lambda: b"T2")
     assert first.startswith(b"<a>T1</a><k>") and first.endswith(b"<a>T1</a>")
-    keys = re.findall(rb"<k>([0-9a-f]{32})</k>", first) + re.findall(rb"<k>([0-9a-f]{32})</k>", second)
+    keys = re.findall(rb"<k>([0-9a-f]{32})</k>", first) + re.findall(
+        rb"<k>([0-9a-f]{32})</k>", second
+    )
     assert len(set(keys)) == 4  # never the same key twice
     assert Entry.of(b"plain", "text/html").body(lambda: b"unused") == b"plain"
 
 
 def test_the_cache_can_be_turned_off(site: Site) -> None:
-    settings = dataclasses.replace(site.app.extensions["sdsi"].settings, page_cache_mb=0)
-    app: Flask = create_app({"TESTING": True, "FOLLOW": False, "WTF_CSRF_ENABLED": False}, settings=settings, ledger=site.ledger)
+    settings = dataclasses.replace(
+        site.app.extensions["sdsi"].settings, page_cache_mb=0
+    )
+    app: Flask = create_app(
+        {"TESTING": True, "FOLLOW": False, "WTF_CSRF_ENABLED": False},
+        settings=settings,
+        ledger=site.ledger,
+    )
     try:
         client = app.test_client()
         sign_in(client, app, login("dsi"))

@@ -64,8 +64,12 @@ FIRST = "première connexion par l'annuaire (LDAP)"
 def slapd(tmp_path_factory: Any) -> Iterator[Slapd]:
     root: Path = tmp_path_factory.mktemp("slapd")
     names = {
-        "alice": "Alice Martin", "bob": "Bob Durand", "dave": "Dave Petit",
-        "erin": "Erin Leroy", "admin": "Admin Annuaire", "u.dsi": "Homonyme DSI",
+        "alice": "Alice Martin",
+        "bob": "Bob Durand",
+        "dave": "Dave Petit",
+        "erin": "Erin Leroy",
+        "admin": "Admin Annuaire",
+        "u.dsi": "Homonyme DSI",
     }
     entries = [person(uid, names[uid], pw) for uid, pw in PASSWORDS.items()]
     entries += [
@@ -182,7 +186,9 @@ def test_a_first_sign_in_records_the_account_and_its_roles_with_the_mapping_as_r
     ]
     account = directory.ledger.account("alice")
     assert (account.directory, account.email, sorted(account.grants)) == (
-        "ldap", "alice@ville.fr", ["dsi", "member"],
+        "ldap",
+        "alice@ville.fr",
+        ["dsi", "member"],
     )
     # no local password: the directory's does not open the local door either
     assert directory.ledger.authenticate("alice", PASSWORDS["alice"]) is None
@@ -196,7 +202,8 @@ def test_signing_in_again_writes_nothing(directory: Directory) -> None:
     answer = api_login(directory.app, "ALICE", PASSWORDS["alice"])
     assert answer.status_code == 200
     assert (answer.get_json()["username"], sorted(answer.get_json()["roles"])) == (
-        "alice", ["dsi", "member"],
+        "alice",
+        ["dsi", "member"],
     )
     assert directory.position() == before
 
@@ -244,7 +251,9 @@ def test_a_group_left_in_the_directory_revokes_the_role_at_the_next_sign_in(
     assert ui_login(directory.app, "dave", PASSWORDS["dave"]).status_code == 302
     assert directory.history("dave")[-1] == ("+member", "annuaire", MEMBER_REASON)
     assert sorted(directory.ledger.account("dave").grants) == [
-        "dsi", "evaluator", "member",
+        "dsi",
+        "evaluator",
+        "member",
     ]
 
 
@@ -277,7 +286,10 @@ def test_wrong_passwords_and_unknown_logins_are_throttled_like_local_ones(
     assert (refused.status_code, refused.headers["Retry-After"]) == (429, "1")
     assert directory.position() == before  # failures and refusals write nothing
     directory.clock.now += 1
-    assert ui_login(directory.app, "erin", PASSWORDS["erin"], "10.2.1.2").status_code == 302
+    assert (
+        ui_login(directory.app, "erin", PASSWORDS["erin"], "10.2.1.2").status_code
+        == 302
+    )
 
 
 def test_a_local_account_is_never_taken_over_by_a_directory_login(
@@ -334,9 +346,7 @@ def test_the_directory_actor_manages_only_the_accounts_it_registered(
         )
     for reserved in ("annuaire", "system"):
         with pytest.raises(InvalidValue):
-            led.add_user(
-                Caller(actor="admin", reason="essai"), reserved, "X", PASSWORD
-            )
+            led.add_user(Caller(actor="admin", reason="essai"), reserved, "X", PASSWORD)
 
 
 # --- settings -----------------------------------------------------------------------
@@ -364,7 +374,9 @@ def test_the_mapping_reads_dns_names_several_roles_and_scopes() -> None:
         ("copil=member:DSN", "role 'member' takes no scope"),
     ],
 )
-def test_a_wrong_mapping_is_refused_at_start_naming_the_line(raw: str, message: str) -> None:
+def test_a_wrong_mapping_is_refused_at_start_naming_the_line(
+    raw: str, message: str
+) -> None:
     env = {**ldap_env("ldap://127.0.0.1:1"), "SDSI_LDAP_GROUP_ROLES": raw}
     with pytest.raises(ConfigError, match="SDSI_LDAP_GROUP_ROLES: ") as caught:
         ldap_settings(env)
@@ -378,7 +390,10 @@ def test_a_wrong_mapping_is_refused_at_start_naming_the_line(raw: str, message: 
         ({"SDSI_LDAP_USER_DN_TEMPLATE": ""}, "give exactly one of"),
         ({"SDSI_LDAP_USER_SEARCH_BASE": PEOPLE}, "give exactly one of"),
         ({"SDSI_LDAP_USER_DN_TEMPLATE": "uid=x"}, "must contain {username}"),
-        ({"SDSI_LDAP_START_TLS": "peut-être"}, "SDSI_LDAP_START_TLS must be true or false"),
+        (
+            {"SDSI_LDAP_START_TLS": "peut-être"},
+            "SDSI_LDAP_START_TLS must be true or false",
+        ),
         ({"SDSI_LDAP_TIMEOUT": "0"}, "SDSI_LDAP_TIMEOUT must be a positive integer"),
     ],
 )
@@ -415,9 +430,14 @@ def test_a_search_with_a_service_account_finds_the_user_and_its_groups(
         username="bob",
         display_name="Bob Durand",
         email="bob@ville.fr",
-        groups=frozenset({
-            "copil", f"cn=copil,{GROUPS}", "referents-dsn", f"cn=referents-dsn,{GROUPS}",
-        }),
+        groups=frozenset(
+            {
+                "copil",
+                f"cn=copil,{GROUPS}",
+                "referents-dsn",
+                f"cn=referents-dsn,{GROUPS}",
+            }
+        ),
     )
     ldap = LdapDirectory(ldap_settings(env))
     assert ldap.authenticate("bob", WRONG) is None
@@ -437,7 +457,9 @@ def tls_slapd(tmp_path_factory: Any) -> Iterator[Slapd]:
 
 
 @pytest.mark.parametrize("way", ["ldaps", "starttls"])
-def test_over_tls_the_directory_certificate_is_checked(tls_slapd: Slapd, way: str) -> None:
+def test_over_tls_the_directory_certificate_is_checked(
+    tls_slapd: Slapd, way: str
+) -> None:
     """``ldaps://`` or StartTLS: signed in with the directory's CA; refused as
     unavailable (never in clear) with a certificate nobody vouches for."""
     env = {

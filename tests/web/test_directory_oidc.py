@@ -87,7 +87,9 @@ class World:
         self.provider.next_claims = who
         start = client.get("/connexion/oidc")
         assert start.status_code == 302, start.get_data(as_text=True)
-        to_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+        to_provider = requests.get(
+            start.headers["Location"], allow_redirects=False, timeout=10
+        )
         assert to_provider.status_code == 302
         back = urlsplit(to_provider.headers["Location"])
         return client, client.get(f"{back.path}?{back.query}")
@@ -188,7 +190,9 @@ def test_a_forged_or_replayed_return_is_refused(world: World) -> None:
     client = world.app.test_client()
     world.provider.next_claims = claims("quentin", "copil")
     start = client.get("/connexion/oidc")
-    to_provider = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    to_provider = requests.get(
+        start.headers["Location"], allow_redirects=False, timeout=10
+    )
     back = urlsplit(to_provider.headers["Location"])
     code = parse_qs(back.query)["code"][0]
     before = world.position()
@@ -273,5 +277,6 @@ def test_the_oidc_mapping_defaults_to_the_ldap_one() -> None:
     found = oidc_settings({**env, "SDSI_LDAP_GROUP_ROLES": "copil=member"})
     assert found is not None
     assert (found.mapping.variable, found.mapping.managed) == (
-        "SDSI_LDAP_GROUP_ROLES", {"member"},
+        "SDSI_LDAP_GROUP_ROLES",
+        {"member"},
     )

@@ -66,23 +66,28 @@ def test_every_get_route_refuses_an_unknown_parameter_naming_it(site: Site) -> N
         head = site.head()
         response = get(site, rule, f"?{UNKNOWN}=1")
         where = f"GET {rule.rule} ({rule.endpoint}): {response.status_code}"
-        json_error = rule.rule.startswith(("/api/v1/", "/exports/")) and rule.endpoint != (
-            "ui.exports"
-        )
+        json_error = rule.rule.startswith(
+            ("/api/v1/", "/exports/")
+        ) and rule.endpoint != ("ui.exports")
         if json_error:
             assert response.status_code == 422, where
             error = response.get_json()["error"]
             assert list(error["details"]) == [UNKNOWN], where
-            assert error["message"] == f"Paramètre de requête inconnu : {UNKNOWN}.", where
+            assert error["message"] == f"Paramètre de requête inconnu : {UNKNOWN}.", (
+                where
+            )
         else:
             assert response.status_code == 400, where
             assert f"Paramètre d'adresse inconnu : {UNKNOWN}." in text(response), where
         assert site.head() == head, where
         checked.append(rule.endpoint)
     assert len(checked) > 100
-    assert {"ui.portfolio", "ui.export_budget", "api_views.portfolio", "ui.login"} <= set(
-        checked
-    )
+    assert {
+        "ui.portfolio",
+        "ui.export_budget",
+        "api_views.portfolio",
+        "ui.login",
+    } <= set(checked)
 
 
 def test_the_parameters_a_page_reads_are_accepted(site: Site) -> None:
@@ -116,14 +121,19 @@ def test_the_api_refuses_a_repeated_parameter_naming_it(site: Site) -> None:
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["message"] == "Paramètre de requête répété : year."
-    assert error["details"] == {"year": ["Une seule valeur est acceptée pour ce paramètre."]}
+    assert error["details"] == {
+        "year": ["Une seule valeur est acceptée pour ce paramètre."]
+    }
     once = client.get("/api/v1/portfolio?year=2026", headers=headers)
     assert once.status_code == 200
 
 
 @pytest.mark.parametrize(
     ("url", "field"),
-    [("/api/v1/portfolio?status=aproved", "status"), ("/api/v1/decisions?outcome=ok", "outcome")],
+    [
+        ("/api/v1/portfolio?status=aproved", "status"),
+        ("/api/v1/decisions?outcome=ok", "outcome"),
+    ],
 )
 def test_an_enumerated_filter_names_its_allowed_values(
     site: Site, url: str, field: str

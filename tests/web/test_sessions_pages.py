@@ -662,7 +662,9 @@ CHANGED = "Les éléments de décision ont changé depuis l'affichage : relisez-
 
 
 def shown_fingerprint(page: Any) -> str:
-    found = re.search(r'name="evidence" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    found = re.search(
+        r'name="evidence" value="([0-9a-f]{64})"', page.get_data(as_text=True)
+    )
     assert found, "the decision form carries no evidence fingerprint"
     return found.group(1)
 
@@ -734,7 +736,10 @@ def test_the_api_takes_the_fingerprint_of_the_session_or_none(site: Site) -> Non
     )
     assert refused.status_code == 409
     error = refused.get_json()["error"]
-    assert (error["code"], error["details"]["field"]) == ("evidence_changed", "evidence")
+    assert (error["code"], error["details"]["field"]) == (
+        "evidence_changed",
+        "evidence",
+    )
     assert error["message"] == f"{CHANGED} (fiche {items[0]}, séance {code})."
     assert site.head() == head
     fresh = api.get(f"/api/v1/sessions/{code}", headers=headers).get_json()

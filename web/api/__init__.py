@@ -34,22 +34,28 @@ def init_api(app: Flask) -> None:
         OPENAPI_JSON_PATH="v1/openapi.json",
     )
     spec: dict[str, Any] = {
-        "info": {"description": (
-            "API du registre SDSI. Authentification : POST /api/v1/auth/token puis "
-            "`Authorization: Bearer <jeton>`. Chaque commande accepte l'en-tête "
-            "`Idempotency-Key` : la même clé avec la même requête rend le premier "
-            "résultat sans rien écrire, avec une autre requête elle est refusée (422 "
-            "`idempotency_key_reused`) ; chaque lecture des vues accepte `as_of` "
-            "(date-heure ISO UTC ou position:N) ; un paramètre de requête non documenté "
-            "est refusé (422). Montants : chaînes décimales (\"125000.00\", au plus 2 "
-            "décimales) ou entiers ; dates AAAA-MM-JJ."
-        )},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "info": {
+            "description": (
+                "API du registre SDSI. Authentification : POST /api/v1/auth/token puis "
+                "`Authorization: Bearer <jeton>`. Chaque commande accepte l'en-tête "
+                "`Idempotency-Key` : la même clé avec la même requête rend le premier "
+                "résultat sans rien écrire, avec une autre requête elle est refusée (422 "
+                "`idempotency_key_reused`) ; chaque lecture des vues accepte `as_of` "
+                "(date-heure ISO UTC ou position:N) ; un paramètre de requête non documenté "
+                'est refusé (422). Montants : chaînes décimales ("125000.00", au plus 2 '
+                "décimales) ou entiers ; dates AAAA-MM-JJ."
+            )
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
+        },
         "security": [{"bearer": []}],
     }
     api = SdsiApi(app, spec_kwargs=spec)
     blueprints = (
-        *reads.BLUEPRINTS, *commands.BLUEPRINTS, *referential.BLUEPRINTS,
+        *reads.BLUEPRINTS,
+        *commands.BLUEPRINTS,
+        *referential.BLUEPRINTS,
         *scenarios.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS):
@@ -59,7 +65,9 @@ def init_api(app: Flask) -> None:
     app.before_request(authorise_request)
     app.before_request(refuse_unknown_query)
     # the OpenAPI document is public: its views (bound methods) are listed here
-    app.config["PUBLIC_ENDPOINTS"] = {e for e in app.view_functions if e.startswith("api-docs.")} | {"static", "ui.static"}
+    app.config["PUBLIC_ENDPOINTS"] = {
+        e for e in app.view_functions if e.startswith("api-docs.")
+    } | {"static", "ui.static"}
 
 
 @cache
@@ -72,16 +80,26 @@ def documented_query(view: Any) -> frozenset[str]:
 @cache
 def repeatable_query(view: Any) -> frozenset[str]:
     """The documented query parameters that take several values (list fields)."""
-    return frozenset(n for n, f in _query_fields(view).items() if isinstance(f, fields.List))
+    return frozenset(
+        n for n, f in _query_fields(view).items() if isinstance(f, fields.List)
+    )
 
 
 def _query_fields(view: Any) -> dict[str, fields.Field]:
     out: dict[str, fields.Field] = {}
-    for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+    for parameter in (
+        getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    ):
         if parameter.get("in") == "query":
             schema = parameter["schema"]
             schema = schema() if isinstance(schema, type) else schema
-            out.update({f.data_key or n: f for n, f in schema.fields.items() if not f.dump_only})
+            out.update(
+                {
+                    f.data_key or n: f
+                    for n, f in schema.fields.items()
+                    if not f.dump_only
+                }
+            )
     return out
 
 
@@ -115,5 +133,8 @@ def refuse_unknown_query() -> Response | None:
     return api_error(
         422,
         message="Paramètre de requête répété : " + ", ".join(repeated) + ".",
-        details={name: ["Une seule valeur est acceptée pour ce paramètre."] for name in repeated},
+        details={
+            name: ["Une seule valeur est acceptée pour ce paramètre."]
+            for name in repeated
+        },
     )

@@ -29,27 +29,57 @@ from web.errors import api_error
 from web.signin import change_own_password, check_password
 from web.state import state
 
-auth = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="Authentification")
-proposals = Blueprint("api_proposals", __name__, url_prefix="/api/v1", description="Fiches projet, notation, exécution")
-sessions = Blueprint("api_sessions", __name__, url_prefix="/api/v1", description="Séances du COPIL")
-budget = Blueprint("api_budget", __name__, url_prefix="/api/v1", description="Budget : enveloppes, AP/CP, engagements, mandats")
-admin = Blueprint("api_admin", __name__, url_prefix="/api/v1", description="Grille, organisation, comptes")
+auth = Blueprint(
+    "api_auth", __name__, url_prefix="/api/v1", description="Authentification"
+)
+proposals = Blueprint(
+    "api_proposals",
+    __name__,
+    url_prefix="/api/v1",
+    description="Fiches projet, notation, exécution",
+)
+sessions = Blueprint(
+    "api_sessions", __name__, url_prefix="/api/v1", description="Séances du COPIL"
+)
+budget = Blueprint(
+    "api_budget",
+    __name__,
+    url_prefix="/api/v1",
+    description="Budget : enveloppes, AP/CP, engagements, mandats",
+)
+admin = Blueprint(
+    "api_admin",
+    __name__,
+    url_prefix="/api/v1",
+    description="Grille, organisation, comptes",
+)
 BLUEPRINTS = (auth, proposals, sessions, budget, admin)
 
 RESPONSES = {
-    "201": s.CommandResponse, "400": s.ErrorResponse, "401": s.ErrorResponse, "403": s.ErrorResponse,
-    "404": s.ErrorResponse, "409": s.ErrorResponse, "422": s.ErrorResponse,
+    "201": s.CommandResponse,
+    "400": s.ErrorResponse,
+    "401": s.ErrorResponse,
+    "403": s.ErrorResponse,
+    "404": s.ErrorResponse,
+    "409": s.ErrorResponse,
+    "422": s.ErrorResponse,
 }
 
 
-def run(command: Callable[..., Any], *args: Any, reason: str | None = None, **kwargs: Any) -> tuple[dict[str, Any], int]:
+def run(
+    command: Callable[..., Any], *args: Any, reason: str | None = None, **kwargs: Any
+) -> tuple[dict[str, Any], int]:
     """Send one command for the current user; wait for the views; answer."""
     key = request.headers.get("Idempotency-Key")
     result = command(current_user.caller(reason=reason, key=key), *args, **kwargs)
     updated = state().after_command(result.notification_id)
     body = {
-        "command": result.command, "key": result.key, "replayed": result.replayed,
-        "notification_id": result.notification_id, "views_updated": updated, "result": result.data,
+        "command": result.command,
+        "key": result.key,
+        "replayed": result.replayed,
+        "notification_id": result.notification_id,
+        "views_updated": updated,
+        "result": result.data,
     }
     return body, 200 if result.replayed else 201
 
@@ -64,7 +94,11 @@ def documented(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., A
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         func = blp.response(201, s.CommandResponse)(func)
         for status in ("200",):
-            func = blp.alt_response(int(status), schema=s.CommandResponse, description="Clé d'idempotence déjà utilisée : premier résultat, rien d'écrit")(func)
+            func = blp.alt_response(
+                int(status),
+                schema=s.CommandResponse,
+                description="Clé d'idempotence déjà utilisée : premier résultat, rien d'écrit",
+            )(func)
         for status in ("400", "401", "403", "404", "409", "422"):
             func = blp.alt_response(int(status), schema=s.ErrorResponse)(func)
         return func
@@ -89,15 +123,32 @@ def token(data: dict[str, Any]) -> Any:
     try:
         account, retry_after = check_password(data["username"], data["password"])
     except DirectoryUnavailable:
-        return api_error(503, code="directory_unavailable", message="L'annuaire de la collectivité ne répond pas : réessayez plus tard (les comptes locaux peuvent se connecter).")
+        return api_error(
+            503,
+            code="directory_unavailable",
+            message="L'annuaire de la collectivité ne répond pas : réessayez plus tard (les comptes locaux peuvent se connecter).",
+        )
     if retry_after:
-        response = api_error(429, message=f"Trop de tentatives : réessayez dans {retry_after} s.", details={"retry_after": retry_after})
+        response = api_error(
+            429,
+            message=f"Trop de tentatives : réessayez dans {retry_after} s.",
+            details={"retry_after": retry_after},
+        )
         response.headers["Retry-After"] = str(retry_after)
         return response
     if account is None:
-        return api_error(401, code="bad_credentials", message="Identifiant ou mot de passe incorrect.")
-    return {"token": issue_token(account.username), "token_type": "Bearer", "expires_in": TOKEN_MAX_AGE,
-            "username": account.username, "roles": account.grants}
+        return api_error(
+            401,
+            code="bad_credentials",
+            message="Identifiant ou mot de passe incorrect.",
+        )
+    return {
+        "token": issue_token(account.username),
+        "token_type": "Bearer",
+        "expires_in": TOKEN_MAX_AGE,
+        "username": account.username,
+        "roles": account.grants,
+    }
 
 
 @auth.route("/auth/logout", methods=["POST"])
@@ -170,7 +221,13 @@ def qualify(data: dict[str, Any], code: str) -> Any:
 @requires("proposal.score")
 def score(data: dict[str, Any], code: str) -> Any:
     """Score criteria of an adopted grid version, each with its justification."""
-    return run(ledger().score_proposal, code, data["revision"], data["grid_version"], data["scores"])
+    return run(
+        ledger().score_proposal,
+        code,
+        data["revision"],
+        data["grid_version"],
+        data["scores"],
+    )
 
 
 @proposals.route("/proposals/<code>/cancel", methods=["POST"])
@@ -215,7 +272,14 @@ def complete(data: dict[str, Any], code: str) -> Any:
 @requires("proposal.execute")
 def milestone(data: dict[str, Any], code: str) -> Any:
     """Plan or re-plan a milestone."""
-    return run(ledger().set_milestone, code, data["code"], data["label"], data["planned"], data["actual"])
+    return run(
+        ledger().set_milestone,
+        code,
+        data["code"],
+        data["label"],
+        data["planned"],
+        data["actual"],
+    )
 
 
 @proposals.route("/proposals/<code>/milestones/<milestone>/reached", methods=["POST"])
@@ -245,7 +309,15 @@ def progress(data: dict[str, Any], code: str) -> Any:
 @requires("session.manage")
 def convene(data: dict[str, Any]) -> Any:
     """Convene a session (the caller chairs it)."""
-    return run(ledger().convene_session, data["code"], data["title"], data["on"], data["voting"], data["non_voting"], data["quorum"])
+    return run(
+        ledger().convene_session,
+        data["code"],
+        data["title"],
+        data["on"],
+        data["voting"],
+        data["non_voting"],
+        data["quorum"],
+    )
 
 
 @sessions.route("/sessions/<code>/agenda", methods=["POST"])
@@ -300,9 +372,17 @@ def vote(data: dict[str, Any], code: str) -> Any:
 def decide(data: dict[str, Any], code: str) -> Any:
     """The chair's decision on an item (quorum required)."""
     return run(
-        ledger().record_decision, code, data["proposal"], data["outcome"], data["rationale"],
-        ap_amount=data["ap_amount"], cp=data["cp"], conditions=data["conditions"],
-        justification=data["justification"], scenario=data["scenario"], override_reason=data["override_reason"],
+        ledger().record_decision,
+        code,
+        data["proposal"],
+        data["outcome"],
+        data["rationale"],
+        ap_amount=data["ap_amount"],
+        cp=data["cp"],
+        conditions=data["conditions"],
+        justification=data["justification"],
+        scenario=data["scenario"],
+        override_reason=data["override_reason"],
         evidence=data["evidence"],
     )
 
@@ -325,7 +405,14 @@ def close(data: dict[str, Any], code: str) -> Any:
 @requires("budget.edit")
 def vote_budget(data: dict[str, Any]) -> Any:
     """Record the BP envelope of a year and section."""
-    return run(ledger().vote_budget, data["year"], data["section"], data["amount"], data["deliberation"], data["on"])
+    return run(
+        ledger().vote_budget,
+        data["year"],
+        data["section"],
+        data["amount"],
+        data["deliberation"],
+        data["on"],
+    )
 
 
 @budget.route("/budget/adjustments", methods=["POST"])
@@ -334,7 +421,14 @@ def vote_budget(data: dict[str, Any]) -> Any:
 @requires("budget.edit")
 def adjust_budget(data: dict[str, Any]) -> Any:
     """Record a DM on an envelope."""
-    return run(ledger().adjust_budget, data["year"], data["section"], data["delta"], data["deliberation"], data["on"])
+    return run(
+        ledger().adjust_budget,
+        data["year"],
+        data["section"],
+        data["delta"],
+        data["deliberation"],
+        data["on"],
+    )
 
 
 @budget.route("/projects/<code>/ap-revisions", methods=["POST"])
@@ -343,7 +437,15 @@ def adjust_budget(data: dict[str, Any]) -> Any:
 @requires("budget.revise_ap")
 def revise_ap(data: dict[str, Any], code: str) -> Any:
     """Revise a project's AP and CP schedule (reason required)."""
-    return run(ledger().revise_ap, code, data["ap_amount"], data["cp"], data["deliberation"], data["override_reason"], reason=data["reason"])
+    return run(
+        ledger().revise_ap,
+        code,
+        data["ap_amount"],
+        data["cp"],
+        data["deliberation"],
+        data["override_reason"],
+        reason=data["reason"],
+    )
 
 
 @budget.route("/projects/<code>/commitments", methods=["POST"])
@@ -352,7 +454,17 @@ def revise_ap(data: dict[str, Any], code: str) -> Any:
 @requires("budget.edit")
 def commit(data: dict[str, Any], code: str) -> Any:
     """Record a commitment against a year's CP of a project."""
-    return run(ledger().record_commitment, code, data["reference"], data["year"], data["section"], data["amount"], data["on"], data["supplier"], data["override_reason"])
+    return run(
+        ledger().record_commitment,
+        code,
+        data["reference"],
+        data["year"],
+        data["section"],
+        data["amount"],
+        data["on"],
+        data["supplier"],
+        data["override_reason"],
+    )
 
 
 @budget.route("/projects/<code>/payments", methods=["POST"])
@@ -361,7 +473,15 @@ def commit(data: dict[str, Any], code: str) -> Any:
 @requires("budget.edit")
 def pay(data: dict[str, Any], code: str) -> Any:
     """Record a payment against a commitment."""
-    return run(ledger().record_payment, code, data["reference"], data["commitment"], data["amount"], data["on"], data["override_reason"])
+    return run(
+        ledger().record_payment,
+        code,
+        data["reference"],
+        data["commitment"],
+        data["amount"],
+        data["on"],
+        data["override_reason"],
+    )
 
 
 # --- grid, organisation, accounts -------------------------------------------------------------------
@@ -373,7 +493,13 @@ def pay(data: dict[str, Any], code: str) -> Any:
 @requires("grid.edit")
 def draft_grid(data: dict[str, Any]) -> Any:
     """Draft a grid version (empty or copied from another)."""
-    return run(ledger().draft_grid, data["number"], data["label"], data["based_on"], data["criteria"])
+    return run(
+        ledger().draft_grid,
+        data["number"],
+        data["label"],
+        data["based_on"],
+        data["criteria"],
+    )
 
 
 @admin.route("/grids/<int:number>/criteria", methods=["POST"])
@@ -409,7 +535,14 @@ def adopt_grid(data: dict[str, Any], number: int) -> Any:
 @requires("proposal.execute")
 def measure(data: dict[str, Any], code: str) -> Any:
     """Record a planned or realised value of an indicator."""
-    return run(ledger().measure_indicator, code, data["on"], data["value"], data["kind"], data["comment"])
+    return run(
+        ledger().measure_indicator,
+        code,
+        data["on"],
+        data["value"],
+        data["kind"],
+        data["comment"],
+    )
 
 
 @admin.route("/accounts", methods=["POST"])
@@ -418,8 +551,19 @@ def measure(data: dict[str, Any], code: str) -> Any:
 @requires("admin.accounts")
 def add_account(data: dict[str, Any]) -> Any:
     """Create an account (roles: ROLE or referent:DIRECTION)."""
-    roles = [(r.split(":", 1)[0], r.split(":", 1)[1] if ":" in r else None) for r in data["roles"]]
-    return run(ledger().add_user, data["username"], data["display_name"], data["password"], email=data["email"], roles=roles, reason=data["reason"])
+    roles = [
+        (r.split(":", 1)[0], r.split(":", 1)[1] if ":" in r else None)
+        for r in data["roles"]
+    ]
+    return run(
+        ledger().add_user,
+        data["username"],
+        data["display_name"],
+        data["password"],
+        email=data["email"],
+        roles=roles,
+        reason=data["reason"],
+    )
 
 
 @admin.route("/accounts/<username>/grants", methods=["POST"])
@@ -428,7 +572,13 @@ def add_account(data: dict[str, Any]) -> Any:
 @requires("admin.accounts")
 def grant(data: dict[str, Any], username: str) -> Any:
     """Grant a role (reason required)."""
-    return run(ledger().grant_role, username, data["role"], data["scope"], reason=data["reason"])
+    return run(
+        ledger().grant_role,
+        username,
+        data["role"],
+        data["scope"],
+        reason=data["reason"],
+    )
 
 
 @admin.route("/accounts/<username>/revocations", methods=["POST"])
@@ -437,7 +587,13 @@ def grant(data: dict[str, Any], username: str) -> Any:
 @requires("admin.accounts")
 def revoke(data: dict[str, Any], username: str) -> Any:
     """Revoke a role (reason required)."""
-    return run(ledger().revoke_role, username, data["role"], data["scope"], reason=data["reason"])
+    return run(
+        ledger().revoke_role,
+        username,
+        data["role"],
+        data["scope"],
+        reason=data["reason"],
+    )
 
 
 @admin.route("/accounts/<username>/disable", methods=["POST"])
@@ -481,13 +637,19 @@ def password(data: dict[str, Any], username: str) -> Any:
     found = current_session()
     key = request.headers.get("Idempotency-Key")
     result = change_own_password(
-        current_user.caller(key=key), data["current_password"], data["password"],
+        current_user.caller(key=key),
+        data["current_password"],
+        data["password"],
         keep=found.id if found else None,
     )
     updated = state().after_command(result.notification_id)
     body = {
-        "command": result.command, "key": result.key, "replayed": result.replayed,
-        "notification_id": result.notification_id, "views_updated": updated, "result": result.data,
+        "command": result.command,
+        "key": result.key,
+        "replayed": result.replayed,
+        "notification_id": result.notification_id,
+        "views_updated": updated,
+        "result": result.data,
     }
     return body, 200 if result.replayed else 201
 
@@ -500,4 +662,10 @@ def password_reset(data: dict[str, Any], username: str) -> Any:
     """Reset another account's password (reason required); with ``force_change``
     (the default) it must choose a new one at its next sign-in, and can do nothing
     else until then. Every session and token of the account ends."""
-    return run(ledger().reset_password, username, data["password"], force_change=data["force_change"], reason=data["reason"])
+    return run(
+        ledger().reset_password,
+        username,
+        data["password"],
+        force_change=data["force_change"],
+        reason=data["reason"],
+    )

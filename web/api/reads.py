@@ -20,9 +20,24 @@ from web.auth import proposal_direction, public, requires
 from web.cache import cached_read
 from web.state import state
 
-views = Blueprint("api_views", __name__, url_prefix="/api/v1", description="Lectures (portefeuille, budget, décisions, capacité, audit)")
-reference = Blueprint("api_reference", __name__, url_prefix="/api/v1", description="Référentiels (plan, organisation, axes, grilles, comptes)")
-integrity = Blueprint("api_integrity", __name__, url_prefix="/api/v1", description="Intégrité du registre (points de contrôle, preuves)")
+views = Blueprint(
+    "api_views",
+    __name__,
+    url_prefix="/api/v1",
+    description="Lectures (portefeuille, budget, décisions, capacité, audit)",
+)
+reference = Blueprint(
+    "api_reference",
+    __name__,
+    url_prefix="/api/v1",
+    description="Référentiels (plan, organisation, axes, grilles, comptes)",
+)
+integrity = Blueprint(
+    "api_integrity",
+    __name__,
+    url_prefix="/api/v1",
+    description="Intégrité du registre (points de contrôle, preuves)",
+)
 BLUEPRINTS = (views, reference, integrity)
 # The paged lists' Link header (web.paging), in the OpenAPI document.
 LINK = {
@@ -66,7 +81,11 @@ def health() -> dict[str, Any]:
 @requires("home")
 def me() -> dict[str, Any]:
     """The signed-in account and its roles."""
-    return {"username": current_user.username, "display_name": current_user.display_name, "roles": current_user.grants}
+    return {
+        "username": current_user.username,
+        "display_name": current_user.display_name,
+        "roles": current_user.grants,
+    }
 
 
 @views.route("/portfolio")
@@ -79,7 +98,9 @@ def portfolio(args: dict[str, Any]) -> Any:
     """Proposals of a plan with status, value, risk and rank (filters: plan, status, pôle, direction, axe, année, grille), a page at a time (``page``, ``per_page``, ``sort``; ``Link`` header)."""
     store, at = _plan_store(args)
     asked = paging.from_query(args)
-    shown, rows, count, page = ps.portfolio_page(store, state().read_model.store, at, asked, **args)
+    shown, rows, count, page = ps.portfolio_page(
+        store, state().read_model.store, at, asked, **args
+    )
     body = paging.paged({"plan": shown.plan, "proposals": rows}, page, count)
     return body, 200, {"Link": paging.link_header(page, count)}
 
@@ -108,7 +129,9 @@ def budget(args: dict[str, Any]) -> Any:
     """Budget consumption of a plan per project × year × section, a page of lines at a time (``page``, ``per_page``, ``sort``; ``Link`` header), with envelopes and the totals of every line."""
     store, at = _plan_store(args)
     asked = paging.from_query(args)
-    shown, data, count, page = ps.budget_page(store, state().read_model.store, at, asked, **args)
+    shown, data, count, page = ps.budget_page(
+        store, state().read_model.store, at, asked, **args
+    )
     body = paging.paged({"plan": shown.plan, **data}, page, count)
     return body, 200, {"Link": paging.link_header(page, count)}
 
@@ -147,10 +170,16 @@ def project_budget(args: dict[str, Any], code: str) -> dict[str, Any]:
 def decisions(args: dict[str, Any]) -> dict[str, Any]:
     """Decision history with votes, quorum, grid version, scores, budget state, positions."""
     store = _store(args)
-    return {"decisions": q.decision_history(
-        store, session=args["session"], proposal=args["proposal"], outcome=args["outcome"],
-        since=_iso(args["since"]), until=_iso(args["until"]),
-    )}
+    return {
+        "decisions": q.decision_history(
+            store,
+            session=args["session"],
+            proposal=args["proposal"],
+            outcome=args["outcome"],
+            since=_iso(args["since"]),
+            until=_iso(args["until"]),
+        )
+    }
 
 
 @views.route("/sessions")
@@ -213,8 +242,14 @@ def audit(args: dict[str, Any]) -> Any:
 
     def read(page: Any) -> dict[str, Any]:
         return q.audit_trail(
-            store, actor=args["actor"], aggregate=args["aggregate"], event_type=args["event_type"],
-            since=_iso(args["since"]), until=_iso(args["until"]), limit=page.size, offset=page.offset,
+            store,
+            actor=args["actor"],
+            aggregate=args["aggregate"],
+            event_type=args["event_type"],
+            since=_iso(args["since"]),
+            until=_iso(args["until"]),
+            limit=page.size,
+            offset=page.offset,
             oldest_first=page.sort == "position",
         )
 
@@ -248,7 +283,11 @@ def plan(args: dict[str, Any]) -> dict[str, Any]:
     """The SDSI plan, its phases and its history."""
     store = _store(args)
     record = rq.plan_record(store)
-    return {"plan": record["plan"], "plans": ps.plans(store), "history": record["history"]}
+    return {
+        "plan": record["plan"],
+        "plans": ps.plans(store),
+        "history": record["history"],
+    }
 
 
 @reference.route("/organisation")
@@ -321,7 +360,10 @@ def checkpoint() -> dict[str, Any]:
     from ledger.integrity import latest_checkpoint, public_key_json
 
     ledger = state().ledger
-    return {"checkpoint": latest_checkpoint(ledger), "public_key": public_key_json(ledger)}
+    return {
+        "checkpoint": latest_checkpoint(ledger),
+        "public_key": public_key_json(ledger),
+    }
 
 
 @integrity.route("/integrity/proof/<int:position>")

@@ -176,7 +176,9 @@ class Paged(Out):
     """The paging fields of a list's body (web.paging; the ``Link`` header has the
     URLs of the first, previous, next and last pages)."""
 
-    count = Int(metadata={"description": "Lignes qui répondent aux filtres, toutes pages"})
+    count = Int(
+        metadata={"description": "Lignes qui répondent aux filtres, toutes pages"}
+    )
     page = Int(metadata={"description": "Numéro de cette page (à partir de 1)"})
     per_page = Int(metadata={"description": "Lignes par page"})
 
@@ -472,9 +474,14 @@ class AttendanceEntry(Out):
     position = Int()
     at = Str(metadata=TIME)
     kind = Str(
-        metadata={"enum": ["opened", "arrived", "left"], "description": "opened, arrived ou left"}
+        metadata={
+            "enum": ["opened", "arrived", "left"],
+            "description": "opened, arrived ou left",
+        }
     )
-    member = Opt(metadata={"description": "Le membre arrivé ou parti (null à l'ouverture)"})
+    member = Opt(
+        metadata={"description": "Le membre arrivé ou parti (null à l'ouverture)"}
+    )
     present = Strs(metadata={"description": "Les membres présents juste après"})
 
 
@@ -536,8 +543,14 @@ class CommitteeMember(Out):
     username = Str()
     display_name = Str()
     roles = Strs()
-    kind = Opt(metadata={"description": "Qualité au COPIL, une fois sa composition enregistrée"})
-    voting = fields.Boolean(metadata={"description": "Voix délibérative dans la composition"})
+    kind = Opt(
+        metadata={
+            "description": "Qualité au COPIL, une fois sa composition enregistrée"
+        }
+    )
+    voting = fields.Boolean(
+        metadata={"description": "Voix délibérative dans la composition"}
+    )
     can_vote = fields.Boolean()
 
 
@@ -604,7 +617,9 @@ class PlanResponse(Out):
 
 
 STATUS = {"description": "open (en service) ou closed (fermé, historique conservé)"}
-HISTORY = {"description": "Qui, quand, pourquoi : chaque événement, le plus récent en tête"}
+HISTORY = {
+    "description": "Qui, quand, pourquoi : chaque événement, le plus récent en tête"
+}
 
 
 class MunicipalityOut(Out):

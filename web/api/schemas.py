@@ -46,19 +46,31 @@ class Money(fields.Field):
         }
         super().__init__(metadata=metadata, **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValidationError(FLOAT_REFUSED if isinstance(value, float) else NOT_AN_AMOUNT)
+            raise ValidationError(
+                FLOAT_REFUSED if isinstance(value, float) else NOT_AN_AMOUNT
+            )
         try:
-            return money(value, attr or "amount", allow_negative=self.metadata["signed"])
+            return money(
+                value, attr or "amount", allow_negative=self.metadata["signed"]
+            )
         except InvalidValue as exc:
-            raise ValidationError(exc.params.get("reason", "montant invalide")) from None
+            raise ValidationError(
+                exc.params.get("reason", "montant invalide")
+            ) from None
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else format(Decimal(value), "f")
 
 
-FLOAT_REFUSED = 'Montant en chaîne décimale attendu (ex. "125000.00"), jamais un nombre flottant.'
+FLOAT_REFUSED = (
+    'Montant en chaîne décimale attendu (ex. "125000.00"), jamais un nombre flottant.'
+)
 NOT_AN_AMOUNT = 'Montant en chaîne décimale attendu (ex. "125000.00").'
 
 
@@ -77,7 +89,9 @@ class DecimalValue(fields.Field):
         }
         super().__init__(metadata=metadata, **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValidationError(DECIMAL_EXPECTED)
         try:
@@ -85,7 +99,9 @@ class DecimalValue(fields.Field):
         except InvalidValue as exc:
             raise ValidationError(exc.params.get("reason", DECIMAL_EXPECTED)) from None
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else format(Decimal(value), "f")
 
 
@@ -96,7 +112,9 @@ class QueryInt(fields.Integer):
     """An integer in a query string: ASCII digits only (``int()`` also takes " 1",
     "1_0" and other scripts' digits, and more digits than anyone means)."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> int:
         if isinstance(value, str) and not _QUERY_INT.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
@@ -139,7 +157,11 @@ def _leaves(field: fields.Field) -> list[fields.Field]:
 
 
 class ReasonMixin(Base):
-    reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={"description": "Motif (enregistré avec l'événement)"})
+    reason = fields.String(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Motif (enregistré avec l'événement)"},
+    )
 
 
 # --- auth ----------------------------------------------------------------------------------
@@ -151,7 +173,9 @@ class TokenRequest(Base):
 
 
 class LogoutResponse(Base):
-    ended = fields.Boolean(metadata={"description": "Le jeton (ou la session) est désormais refusé"})
+    ended = fields.Boolean(
+        metadata={"description": "Le jeton (ou la session) est désormais refusé"}
+    )
 
 
 class TokenResponse(Base):
@@ -167,18 +191,29 @@ class TokenResponse(Base):
 
 class CommandResponse(Base):
     command = fields.String()
-    key = fields.String(metadata={"description": "Clé d'idempotence (celle envoyée, ou générée)"})
-    replayed = fields.Boolean(metadata={"description": "Vrai si cette clé avait déjà servi : rien n'a été écrit"})
+    key = fields.String(
+        metadata={"description": "Clé d'idempotence (celle envoyée, ou générée)"}
+    )
+    replayed = fields.Boolean(
+        metadata={
+            "description": "Vrai si cette clé avait déjà servi : rien n'a été écrit"
+        }
+    )
     notification_id = fields.Integer(allow_none=True)
-    views_updated = fields.Boolean(metadata={"description": "Les vues incluent déjà ce changement"})
+    views_updated = fields.Boolean(
+        metadata={"description": "Les vues incluent déjà ce changement"}
+    )
     result = fields.Dict()
 
 
 class ErrorDetail(Base):
     code = fields.String(
-        required=True, metadata={"description": "Code stable (ex. not_found, invalid_fields)"}
+        required=True,
+        metadata={"description": "Code stable (ex. not_found, invalid_fields)"},
     )
-    message = fields.String(required=True, metadata={"description": "Message en français"})
+    message = fields.String(
+        required=True, metadata={"description": "Message en français"}
+    )
     details = fields.Dict(
         required=True, metadata={"description": "Détails (par champ pour 422)"}
     )
@@ -198,7 +233,11 @@ class Query(Base):
 
 
 class AsOf(Query):
-    as_of = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"})
+    as_of = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Date-heure ISO 8601 (UTC) ou position:N"},
+    )
 
 
 STATUSES = [s.value for s in Status]
@@ -206,7 +245,13 @@ OUTCOMES = list(Status.names(DECIDED))
 
 
 class PlanAsOf(AsOf):
-    plan = fields.Integer(load_default=None, validate=validate.Range(1, 1000), metadata={"description": "Numéro du plan montré (défaut : le plan en vigueur) ; un plan achevé est lu tel qu'il s'est terminé"})
+    plan = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 1000),
+        metadata={
+            "description": "Numéro du plan montré (défaut : le plan en vigueur) ; un plan achevé est lu tel qu'il s'est terminé"
+        },
+    )
 
 
 def sorts(keys: Any) -> list[str]:
@@ -222,12 +267,20 @@ SORT = {"description": "Colonne de tri ; -colonne : décroissant"}
 class Paged(Query):
     """``page``, ``per_page`` (web.paging); each list adds its own ``sort``."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 10**9), metadata=PAGE)
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500), metadata=PER_PAGE)
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(1, 10**9), metadata=PAGE
+    )
+    per_page = fields.Integer(
+        load_default=50, validate=validate.Range(1, 500), metadata=PER_PAGE
+    )
 
 
 class PortfolioQuery(PlanAsOf, Paged):
-    sort = fields.String(load_default=None, validate=validate.OneOf(sorts(PORTFOLIO_SORTS)), metadata=SORT)
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(sorts(PORTFOLIO_SORTS)),
+        metadata=SORT,
+    )
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     pole = fields.String(load_default=None)
     direction = fields.String(load_default=None)
@@ -240,14 +293,20 @@ class BudgetQuery(PlanAsOf):
     """The budget page reads it too (its filters); the API's paging is :class:`BudgetPaged`."""
 
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
-    section = fields.String(load_default=None, validate=validate.OneOf(["investissement", "fonctionnement"]))
+    section = fields.String(
+        load_default=None, validate=validate.OneOf(["investissement", "fonctionnement"])
+    )
     pole = fields.String(load_default=None)
     axis = fields.String(load_default=None)
     direction = fields.String(load_default=None)
 
 
 class BudgetPaged(BudgetQuery, Paged):
-    sort = fields.String(load_default=None, validate=validate.OneOf(sorts(BUDGET_LINE_SORTS)), metadata=SORT)
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(sorts(BUDGET_LINE_SORTS)),
+        metadata=SORT,
+    )
 
 
 class DecisionQuery(AsOf):
@@ -264,7 +323,13 @@ class CapacityQuery(AsOf):
 
 
 class AuditQuery(AsOf, Paged):
-    sort = fields.String(load_default=None, validate=validate.OneOf(["position", "-position"]), metadata={"description": "position : du plus ancien au plus récent ; -position (défaut) : l'inverse"})
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["position", "-position"]),
+        metadata={
+            "description": "position : du plus ancien au plus récent ; -position (défaut) : l'inverse"
+        },
+    )
     actor = fields.String(load_default=None)
     aggregate = fields.String(load_default=None)
     event_type = fields.String(load_default=None)
@@ -278,13 +343,20 @@ class GridDiffQuery(AsOf):
 
 
 class ConsistencyQuery(Query):
-    old = fields.Integer(required=True, data_key="from", validate=validate.Range(0, 10**12))
-    new = fields.Integer(required=True, data_key="to", validate=validate.Range(0, 10**12))
+    old = fields.Integer(
+        required=True, data_key="from", validate=validate.Range(0, 10**12)
+    )
+    new = fields.Integer(
+        required=True, data_key="to", validate=validate.Range(0, 10**12)
+    )
 
 
 # --- commands: proposals --------------------------------------------------------------------------
 
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="Code de 1 à 40 caractères : lettres, chiffres, _ . -")
+CODE = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$",
+    error="Code de 1 à 40 caractères : lettres, chiffres, _ . -",
+)
 YEAR = validate.Range(2000, 2100)
 SECTION = validate.OneOf(["investissement", "fonctionnement"])
 
@@ -302,7 +374,10 @@ class WorkloadLine(Base):
 
 
 class Component(Base):
-    kind = fields.String(required=True, validate=validate.OneOf(["organisation", "si", "rh", "communication"]))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["organisation", "si", "rh", "communication"]),
+    )
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     owner = fields.String(load_default="", validate=validate.Length(max=120))
 
@@ -314,7 +389,9 @@ class AxisLink(Base):
 
 
 class Dependency(Base):
-    kind = fields.String(required=True, validate=validate.OneOf(["requires", "excludes"]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["requires", "excludes"])
+    )
     proposal = fields.String(required=True, validate=CODE)
 
 
@@ -325,7 +402,9 @@ class Risk(Base):
 
 class ProposalContent(Base):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    description = fields.String(
+        required=True, validate=validate.Length(min=1, max=10_000)
+    )
     components = fields.List(fields.Nested(Component), load_default=list)
     axes = fields.List(fields.Nested(AxisLink), load_default=list)
     costs = fields.List(fields.Nested(CostLine), load_default=list)
@@ -383,32 +462,50 @@ class ReachMilestone(Base):
 
 class Progress(Base):
     percent = DecimalValue(
-        required=True, validate=validate.Range(0, 100),
-        metadata={"description": "Avancement en %, de 0 à 100, au plus 2 décimales "
-                                 '(chaîne décimale, ex. "42.5", ou entier)'},
+        required=True,
+        validate=validate.Range(0, 100),
+        metadata={
+            "description": "Avancement en %, de 0 à 100, au plus 2 décimales "
+            '(chaîne décimale, ex. "42.5", ou entier)'
+        },
     )
 
 
 class ScoreEntry(Base):
     level = fields.Integer(required=True, strict=True)
-    justification = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    justification = fields.String(
+        required=True, validate=validate.Length(min=1, max=4000)
+    )
 
 
 class Scores(Base):
-    revision = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
-    grid_version = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
-    scores = fields.Dict(keys=fields.String(validate=CODE), values=fields.Nested(ScoreEntry), required=True, validate=validate.Length(min=1))
+    revision = fields.Integer(
+        required=True, strict=True, validate=validate.Range(1, 10_000)
+    )
+    grid_version = fields.Integer(
+        required=True, strict=True, validate=validate.Range(1, 10_000)
+    )
+    scores = fields.Dict(
+        keys=fields.String(validate=CODE),
+        values=fields.Nested(ScoreEntry),
+        required=True,
+        validate=validate.Length(min=1),
+    )
 
 
 # --- commands: sessions ------------------------------------------------------------------------------
 
 
 class Quorum(Base):
-    kind = fields.String(required=True, validate=validate.OneOf(["majority", "count", "fraction"]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["majority", "count", "fraction"])
+    )
     value = DecimalValue(
         load_default=Decimal(0),
-        metadata={"description": 'count : un entier (ex. "3") ; fraction : entre 0 et 1, '
-                                 'au plus 4 décimales (ex. "0.5")'},
+        metadata={
+            "description": 'count : un entier (ex. "3") ; fraction : entre 0 et 1, '
+            'au plus 4 décimales (ex. "0.5")'
+        },
     )
 
 
@@ -416,7 +513,9 @@ class Convene(Base):
     code = fields.String(required=True, validate=CODE)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     on = fields.Date(required=True)
-    voting = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    voting = fields.List(
+        fields.String(), required=True, validate=validate.Length(min=1)
+    )
     non_voting = fields.List(fields.String(), load_default=list)
     quorum = fields.Nested(Quorum, load_default=None, allow_none=True)
 
@@ -436,7 +535,9 @@ class Attendance(Base):
 
 class Vote(Base):
     proposal = fields.String(required=True, validate=CODE)
-    choice = fields.String(required=True, validate=validate.OneOf(["for", "against", "abstain"]))
+    choice = fields.String(
+        required=True, validate=validate.OneOf(["for", "against", "abstain"])
+    )
 
 
 class CPLine(Base):
@@ -454,11 +555,17 @@ class DecisionIn(Base):
     conditions = fields.String(load_default="", validate=validate.Length(max=4000))
     justification = fields.String(load_default="", validate=validate.Length(max=4000))
     scenario = fields.String(load_default=None, allow_none=True)
-    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
     evidence = fields.String(
-        load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
-        metadata={"description": "Empreinte des éléments de décision affichés (`fingerprints` de la séance) : "
-                  "la décision est refusée (409 evidence_changed) s'ils ont changé depuis"},
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+        metadata={
+            "description": "Empreinte des éléments de décision affichés (`fingerprints` de la séance) : "
+            "la décision est refusée (409 evidence_changed) s'ils ont changé depuis"
+        },
     )
 
 
@@ -469,7 +576,9 @@ class VoteBudget(Base):
     year = fields.Integer(required=True, validate=YEAR)
     section = fields.String(required=True, validate=SECTION)
     amount = Money(required=True)
-    deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    deliberation = fields.String(
+        required=True, validate=validate.Length(min=1, max=120)
+    )
     on = fields.Date(required=True)
 
 
@@ -477,16 +586,22 @@ class AdjustBudget(Base):
     year = fields.Integer(required=True, validate=YEAR)
     section = fields.String(required=True, validate=SECTION)
     delta = Money(required=True, signed=True)
-    deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    deliberation = fields.String(
+        required=True, validate=validate.Length(min=1, max=120)
+    )
     on = fields.Date(required=True)
 
 
 class ReviseAP(Base):
     ap_amount = Money(required=True)
     cp = fields.List(fields.Nested(CPLine), required=True)
-    deliberation = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    deliberation = fields.String(
+        required=True, validate=validate.Length(min=1, max=120)
+    )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
 
 
 class Commitment(Base):
@@ -496,7 +611,9 @@ class Commitment(Base):
     amount = Money(required=True)
     on = fields.Date(required=True)
     supplier = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
 
 
 class Payment(Base):
@@ -504,7 +621,9 @@ class Payment(Base):
     commitment = fields.String(required=True, validate=CODE)
     amount = Money(required=True)
     on = fields.Date(required=True)
-    override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    override_reason = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000)
+    )
 
 
 # --- commands: grid, organisation, accounts ------------------------------------------------------------
@@ -519,14 +638,22 @@ class CriterionIn(Base):
     code = fields.String(required=True, validate=CODE)
     label = fields.String(required=True, validate=validate.Length(min=1, max=200))
     family = fields.String(required=True, validate=validate.OneOf(["value", "risk"]))
-    weight = fields.String(required=True, metadata={"description": "Poids en % (décimal, ex. \"20\")"})
-    scale = fields.List(fields.Nested(ScaleLevel), required=True, validate=validate.Length(min=2, max=20))
+    weight = fields.String(
+        required=True, metadata={"description": 'Poids en % (décimal, ex. "20")'}
+    )
+    scale = fields.List(
+        fields.Nested(ScaleLevel),
+        required=True,
+        validate=validate.Length(min=2, max=20),
+    )
     axis = fields.String(load_default=None, allow_none=True)
     indicator = fields.String(load_default=None, allow_none=True)
 
 
 class DraftGrid(Base):
-    number = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
+    number = fields.Integer(
+        required=True, strict=True, validate=validate.Range(1, 10_000)
+    )
     label = fields.String(required=True, validate=validate.Length(min=1, max=200))
     based_on = fields.Integer(load_default=None, allow_none=True, strict=True)
     criteria = fields.List(fields.Nested(CriterionIn), load_default=list)
@@ -543,34 +670,68 @@ class AdoptGrid(Base):
 
 class AccountIn(Base):
     username = fields.String(required=True, validate=validate.Length(min=2, max=40))
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    display_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=120)
+    )
     email = fields.String(load_default="", validate=validate.Length(max=200))
-    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+    password = fields.String(
+        required=True, validate=validate.Length(min=10, max=200), load_only=True
+    )
     roles = fields.List(fields.String(), load_default=list)
-    reason = fields.String(load_default="création du compte", validate=validate.Length(max=2000))
+    reason = fields.String(
+        load_default="création du compte", validate=validate.Length(max=2000)
+    )
 
 
 class GrantIn(Base):
-    role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
+    role = fields.String(
+        required=True, validate=validate.OneOf([r.value for r in Role])
+    )
     scope = fields.String(load_default=None, allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class PasswordChangeIn(Base):
-    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True, metadata={"description": "Le mot de passe actuel (compté comme une connexion : une erreur est un échec)"})
-    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True, metadata={"description": "Le nouveau mot de passe"})
+    current_password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        load_only=True,
+        metadata={
+            "description": "Le mot de passe actuel (compté comme une connexion : une erreur est un échec)"
+        },
+    )
+    password = fields.String(
+        required=True,
+        validate=validate.Length(min=10, max=200),
+        load_only=True,
+        metadata={"description": "Le nouveau mot de passe"},
+    )
 
 
 class PasswordResetIn(Base):
-    password = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True, metadata={"description": "Mot de passe provisoire, à communiquer à la personne"})
-    force_change = fields.Boolean(load_default=True, metadata={"description": "Obliger à choisir un nouveau mot de passe à la prochaine connexion"})
+    password = fields.String(
+        required=True,
+        validate=validate.Length(min=10, max=200),
+        load_only=True,
+        metadata={
+            "description": "Mot de passe provisoire, à communiquer à la personne"
+        },
+    )
+    force_change = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Obliger à choisir un nouveau mot de passe à la prochaine connexion"
+        },
+    )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class MeasureIn(Base):
     on = fields.Date(required=True)
     value = fields.String(required=True, metadata={"description": "Valeur décimale"})
-    kind = fields.String(load_default="realised", validate=validate.OneOf(["planned", "realised"]))
+    kind = fields.String(
+        load_default="realised", validate=validate.OneOf(["planned", "realised"])
+    )
     comment = fields.String(load_default="", validate=validate.Length(max=500))
 
 
@@ -581,18 +742,50 @@ REASON_REQUIRED = validate.Length(min=1, max=2000)
 
 
 class OptionalReason(Base):
-    reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={"description": "Motif (facultatif, enregistré avec l'événement)"})
+    reason = fields.String(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Motif (facultatif, enregistré avec l'événement)"},
+    )
 
 
 class RequiredReason(Base):
-    reason = fields.String(required=True, validate=REASON_REQUIRED, metadata={"description": "Motif (obligatoire, enregistré avec l'événement)"})
+    reason = fields.String(
+        required=True,
+        validate=REASON_REQUIRED,
+        metadata={"description": "Motif (obligatoire, enregistré avec l'événement)"},
+    )
 
 
 class MunicipalityIn(OptionalReason):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Nom de la collectivité"})
-    siren = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"description": "SIREN : 9 chiffres, clé de Luhn", "example": "217500016"})
-    siret = fields.String(load_default="", validate=validate.Length(max=40), metadata={"description": "SIRET du siège : 14 chiffres commençant par le SIREN (facultatif)"})
-    insee = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"description": "Code commune INSEE (COG) : 5 caractères, ex. 75056, 2A004", "example": "75056"})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Nom de la collectivité"},
+    )
+    siren = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "SIREN : 9 chiffres, clé de Luhn",
+            "example": "217500016",
+        },
+    )
+    siret = fields.String(
+        load_default="",
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "SIRET du siège : 14 chiffres commençant par le SIREN (facultatif)"
+        },
+    )
+    insee = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "Code commune INSEE (COG) : 5 caractères, ex. 75056, 2A004",
+            "example": "75056",
+        },
+    )
 
 
 class MunicipalityChange(MunicipalityIn):
@@ -600,19 +793,46 @@ class MunicipalityChange(MunicipalityIn):
 
 
 class PlanIn(OptionalReason):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Intitulé du plan"})
-    municipality = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={"description": "Collectivité (par défaut : celle définie)"})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Intitulé du plan"},
+    )
+    municipality = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Collectivité (par défaut : celle définie)"},
+    )
     first_year = fields.Integer(required=True, strict=True, validate=YEAR)
     last_year = fields.Integer(required=True, strict=True, validate=YEAR)
 
 
 class PlanExtend(RequiredReason):
-    last_year = fields.Integer(required=True, strict=True, validate=YEAR, metadata={"description": "Nouvelle dernière année (jamais avant une année déjà chiffrée)"})
+    last_year = fields.Integer(
+        required=True,
+        strict=True,
+        validate=YEAR,
+        metadata={
+            "description": "Nouvelle dernière année (jamais avant une année déjà chiffrée)"
+        },
+    )
 
 
 class NextPlanIn(RequiredReason):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "Intitulé du plan suivant"})
-    first_year = fields.Integer(required=True, strict=True, validate=YEAR, metadata={"description": "Au plus tard l'année qui suit la fin du plan en vigueur"})
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Intitulé du plan suivant"},
+    )
+    first_year = fields.Integer(
+        required=True,
+        strict=True,
+        validate=YEAR,
+        metadata={
+            "description": "Au plus tard l'année qui suit la fin du plan en vigueur"
+        },
+    )
     last_year = fields.Integer(required=True, strict=True, validate=YEAR)
 
 
@@ -626,7 +846,9 @@ class PhaseSchedule(OptionalReason):
 
 
 class PhaseDate(OptionalReason):
-    on = fields.Date(required=True, metadata={"description": "Date réelle (pas dans le futur)"})
+    on = fields.Date(
+        required=True, metadata={"description": "Date réelle (pas dans le futur)"}
+    )
 
 
 class PoleIn(OptionalReason):
@@ -644,17 +866,33 @@ class MoveDirection(RequiredReason):
 
 class TeamIn(PoleIn):
     kind = fields.String(required=True, validate=validate.OneOf(["dsi", "business"]))
-    direction = fields.String(load_default=None, allow_none=True, validate=CODE, metadata={"description": "Direction (obligatoire pour une équipe métier)"})
+    direction = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=CODE,
+        metadata={"description": "Direction (obligatoire pour une équipe métier)"},
+    )
     capacity = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(r"^(20[0-9]{2}|2100)$", error="Année entre 2000 et 2100.")),
+        keys=fields.String(
+            validate=validate.Regexp(
+                r"^(20[0-9]{2}|2100)$", error="Année entre 2000 et 2100."
+            )
+        ),
         values=fields.Integer(strict=True, validate=validate.Range(0, 100_000)),
         load_default=dict,
-        metadata={"description": "Capacité par année : {\"2027\": 220} (jours-personne)"},
+        metadata={"description": 'Capacité par année : {"2027": 220} (jours-personne)'},
     )
 
 
 class CapacityIn(OptionalReason):
-    days = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100_000), metadata={"description": "Jours-personne de l'année (motif obligatoire pour modifier une capacité déjà fixée)"})
+    days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(0, 100_000),
+        metadata={
+            "description": "Jours-personne de l'année (motif obligatoire pour modifier une capacité déjà fixée)"
+        },
+    )
 
 
 class AxisIn(OptionalReason):
@@ -665,7 +903,12 @@ class AxisIn(OptionalReason):
 
 class RenameAxis(RequiredReason):
     label = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000), metadata={"description": "Nouvelle description (inchangée si absente)"})
+    description = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Nouvelle description (inchangée si absente)"},
+    )
 
 
 class IndicatorIn(OptionalReason):
@@ -682,15 +925,29 @@ class RenameIndicator(RequiredReason):
 
 
 class TargetIn(OptionalReason):
-    value = DecimalValue(required=True, metadata={"description": "Cible de l'année (motif obligatoire pour modifier une cible déjà fixée)"})
+    value = DecimalValue(
+        required=True,
+        metadata={
+            "description": "Cible de l'année (motif obligatoire pour modifier une cible déjà fixée)"
+        },
+    )
 
 
 class CommitteeMemberIn(OptionalReason):
     username = fields.String(required=True, validate=validate.Length(min=2, max=40))
-    kind = fields.String(required=True, validate=validate.OneOf(["elu", "dgs", "dga", "dsi", "expert"]), metadata={"description": "élu, DGS, DGA, DSI ou expert invité"})
-    voting = fields.Boolean(required=True, metadata={"description": "Voix délibérative (jamais pour un expert invité)"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["elu", "dgs", "dga", "dsi", "expert"]),
+        metadata={"description": "élu, DGS, DGA, DSI ou expert invité"},
+    )
+    voting = fields.Boolean(
+        required=True,
+        metadata={"description": "Voix délibérative (jamais pour un expert invité)"},
+    )
 
 
 class CommitteeMemberChange(RequiredReason):
-    kind = fields.String(required=True, validate=validate.OneOf(["elu", "dgs", "dga", "dsi", "expert"]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf(["elu", "dgs", "dga", "dsi", "expert"])
+    )
     voting = fields.Boolean(required=True)

@@ -234,5 +234,8 @@ def reset_password(username: str) -> Any:
         lambda c, d: led.reset_password(
             c, username, d["password"], force_change=d["force_change"]
         ),
-        _("Mot de passe de %(name)s réinitialisé ; ses sessions ont été fermées.", name=username),
+        _(
+            "Mot de passe de %(name)s réinitialisé ; ses sessions ont été fermées.",
+            name=username,
+        ),
     )

@@ -20,12 +20,28 @@ def api_docs() -> str:
         for method, op in methods.items():
             if method not in ("get", "post", "put", "delete", "patch"):
                 continue
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
-            operations.append({
-                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                "description": op.get("description", ""), "tags": op.get("tags", []),
-                "parameters": op.get("parameters", []), "body": body.get("$ref", "").split("/")[-1],
-                "responses": sorted(op.get("responses", {})),
-            })
+            body = (
+                op.get("requestBody", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+            )
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tags": op.get("tags", []),
+                    "parameters": op.get("parameters", []),
+                    "body": body.get("$ref", "").split("/")[-1],
+                    "responses": sorted(op.get("responses", {})),
+                }
+            )
     schemas = spec.get("components", {}).get("schemas", {})
-    return render_template("api_docs.html", info=spec.get("info", {}), operations=operations, schemas=schemas)
+    return render_template(
+        "api_docs.html",
+        info=spec.get("info", {}),
+        operations=operations,
+        schemas=schemas,
+    )

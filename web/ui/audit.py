@@ -128,7 +128,12 @@ def audit_state() -> tuple[Any, ...]:
         position, nid = views_mark()
         pending, sealed, checkpoint = SealStore(web.ledger.storage).progress(nid)
         verification = auditing.last_verification(web) or {}
-        g.audit_state = (position + pending, sealed, checkpoint, verification.get("verified_at"))
+        g.audit_state = (
+            position + pending,
+            sealed,
+            checkpoint,
+            verification.get("verified_at"),
+        )
     return g.audit_state  # type: ignore[no-any-return]
 
 

@@ -188,7 +188,9 @@ def project_budget(code: str) -> str:
 def _years() -> list[int]:
     """The years money is executed in: the plan in force's and its predecessors'."""
     plan = q.plan(state().read_model.store) or {"first_year": 2020, "last_year": 2030}
-    first = min([plan["first_year"], *(p["first_year"] for p in plan.get("previous", []))])
+    first = min(
+        [plan["first_year"], *(p["first_year"] for p in plan.get("previous", []))]
+    )
     return list(range(first, plan["last_year"] + 1))
 
 

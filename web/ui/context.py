@@ -87,18 +87,30 @@ def asked_position() -> int | None:
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
     def can(permission: str, direction: str | None = None) -> bool:
-        return current_user.is_authenticated and allowed(current_user.grants, permission, direction)
+        return current_user.is_authenticated and allowed(
+            current_user.grants, permission, direction
+        )
 
     def nav() -> list[tuple[str, str]]:
         from flask import current_app
 
-        return [(endpoint, label) for endpoint, label, perm in NAV if endpoint in current_app.view_functions and can(perm)]
+        return [
+            (endpoint, label)
+            for endpoint, label, perm in NAV
+            if endpoint in current_app.view_functions and can(perm)
+        ]
 
     from web.ui.forms import rows
 
     return {
-        "rows_from": rows, "can": can, "nav": nav, "as_of": g.get("as_of_effective", as_of()) if not g.get("as_of_invalid") else None,
-        "as_of_position": g.get("as_of_position"), "new_key": new_key,
+        "rows_from": rows,
+        "can": can,
+        "nav": nav,
+        "as_of": g.get("as_of_effective", as_of())
+        if not g.get("as_of_invalid")
+        else None,
+        "as_of_position": g.get("as_of_position"),
+        "new_key": new_key,
     }
 
 
@@ -112,7 +124,14 @@ def new_key() -> str:
 @bp.app_template_filter("plain_costs")
 def plain_costs(costs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Cost lines in cents as form rows with decimal-string amounts."""
-    return [{"year": c["year"], "section": c["section"], "amount": format(Decimal(c["amount_c"]) / 100, ".2f")} for c in costs]
+    return [
+        {
+            "year": c["year"],
+            "section": c["section"],
+            "amount": format(Decimal(c["amount_c"]) / 100, ".2f"),
+        }
+        for c in costs
+    ]
 
 
 class FormErrors(dict[str, str]):
@@ -121,7 +140,13 @@ class FormErrors(dict[str, str]):
     message: str | None = None
 
 
-def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str, Any]], Any], *, reason_field: str = "reason") -> tuple[Any, FormErrors]:
+def run_form(
+    schema: Schema,
+    data: dict[str, Any],
+    send: Callable[[Any, dict[str, Any]], Any],
+    *,
+    reason_field: str = "reason",
+) -> tuple[Any, FormErrors]:
     """Validate ``data`` with ``schema``, then ``send(caller, loaded)`` one command.
 
     Returns ``(result, {})`` on success (the views are waited for), or ``(None, errors)``
@@ -136,9 +161,13 @@ def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str
             errors[field] = "; ".join(messages)
     errors.update(unreadable)
     if errors:
-        errors.message = _("Le formulaire contient des erreurs : rien n'a été enregistré.")
+        errors.message = _(
+            "Le formulaire contient des erreurs : rien n'a été enregistré."
+        )
         return None, errors
-    caller = current_user.caller(reason=loaded.get(reason_field), key=request.form.get("idempotency_key") or None)
+    caller = current_user.caller(
+        reason=loaded.get(reason_field), key=request.form.get("idempotency_key") or None
+    )
     try:
         result = send(caller, loaded)
     except DomainError as exc:
@@ -150,7 +179,9 @@ def run_form(schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str
         errors.message = message
         return None, errors
     if not state().after_command(result.notification_id):
-        flash(_("Action enregistrée ; l'affichage sera à jour dans un instant."), "info")
+        flash(
+            _("Action enregistrée ; l'affichage sera à jour dans un instant."), "info"
+        )
     return result, errors
 
 
@@ -189,6 +220,8 @@ def _french(message: str) -> str:
         return _("Valeur non autorisée (%(choices)s).", choices=choices)
     if message.startswith("Shorter than minimum length"):
         return _("Champ obligatoire.")
-    if message.startswith("Must be greater than or equal") or message.startswith("Must be less than"):
+    if message.startswith("Must be greater than or equal") or message.startswith(
+        "Must be less than"
+    ):
         return _("Valeur hors des bornes autorisées.")
     return phrase(message)

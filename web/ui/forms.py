@@ -17,7 +17,15 @@ ROW = re.compile(r"^(?P<list>[a-z_]+)-(?P<index>[0-9]{1,4})-(?P<field>[a-z_]+)$"
 # short (``int()`` refuses more than 4,300 digits: a 500); anything else stays text and
 # the schema refuses it, naming the field.
 INTEGER = re.compile(r"-?[0-9]{1,12}")
-INTEGER_FIELDS = {"year", "days", "level", "revision", "grid_version", "number", "based_on"}
+INTEGER_FIELDS = {
+    "year",
+    "days",
+    "level",
+    "revision",
+    "grid_version",
+    "number",
+    "based_on",
+}
 
 
 def rows(form: MultiDict[str, str], name: str) -> list[dict[str, Any]]:
@@ -40,13 +48,20 @@ def _typed(field: str, value: str) -> Any:
     return value
 
 
-def scalars(form: MultiDict[str, str], *names: str, integers: tuple[str, ...] = (), booleans: tuple[str, ...] = ()) -> dict[str, Any]:
+def scalars(
+    form: MultiDict[str, str],
+    *names: str,
+    integers: tuple[str, ...] = (),
+    booleans: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """The named single fields (empty ones omitted, so defaults apply)."""
     out: dict[str, Any] = {}
     for name in names:
         value = form.get(name, "").strip()
         if value != "":
-            out[name] = int(value) if name in integers and INTEGER.fullmatch(value) else value
+            out[name] = (
+                int(value) if name in integers and INTEGER.fullmatch(value) else value
+            )
     for name in booleans:
         out[name] = form.get(name) in ("on", "true", "1", "yes")
     return out
@@ -60,9 +75,13 @@ def proposal_content(form: MultiDict[str, str]) -> dict[str, Any]:
         description = form.get(f"component_{kind}_description", "").strip()
         owner = form.get(f"component_{kind}_owner", "").strip()
         if description or owner:
-            components.append({"kind": kind, "description": description, "owner": owner})
+            components.append(
+                {"kind": kind, "description": description, "owner": owner}
+            )
     data["components"] = components
-    data["axes"] = [{**r, "indicator": r.get("indicator") or None} for r in rows(form, "axes")]
+    data["axes"] = [
+        {**r, "indicator": r.get("indicator") or None} for r in rows(form, "axes")
+    ]
     for name in ("costs", "workloads", "dependencies", "risks"):
         data[name] = rows(form, name)
     return data

@@ -24,9 +24,15 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     portfolio = q.portfolio(st)
     grids = q.grids(st)
-    adopted = max((g["number"] for g in grids if g["status"] == "adopted"), default=None)
+    adopted = max(
+        (g["number"] for g in grids if g["status"] == "adopted"), default=None
+    )
     if "referent" in roles or "dsi" in roles:
-        mine = [p for p in portfolio if p["direction"] in user.directions] if "referent" in roles else []
+        mine = (
+            [p for p in portfolio if p["direction"] in user.directions]
+            if "referent" in roles
+            else []
+        )
         out["my_proposals"] = mine
         out["drafts"] = [p for p in mine if p["status"] == "draft"]
     if "dsi" in roles:
@@ -38,7 +44,12 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
             if p["status"] not in SCORABLE:
                 continue
             doc = q.proposal(st, p["code"]) or {}
-            mine = [k for k in doc.get("scores", {}) if k.startswith(f"{doc['revision']}/{adopted}/") and k.endswith(f"/{user.username}")]
+            mine = [
+                k
+                for k in doc.get("scores", {})
+                if k.startswith(f"{doc['revision']}/{adopted}/")
+                and k.endswith(f"/{user.username}")
+            ]
             if not mine:
                 todo.append(p)
         out["to_score"] = todo
@@ -47,17 +58,36 @@ def tasks_for(user: Any, st: Any) -> dict[str, Any]:
     if "member" in roles:
         to_vote = []
         for s in sessions:
-            if s["status"] == "open" and user.username in s["voting"] and user.username in s["present"]:
-                pending = [p for p in s["agenda"] if p not in s["decisions"] and user.username not in s["votes"].get(p, {})]
+            if (
+                s["status"] == "open"
+                and user.username in s["voting"]
+                and user.username in s["present"]
+            ):
+                pending = [
+                    p
+                    for p in s["agenda"]
+                    if p not in s["decisions"]
+                    and user.username not in s["votes"].get(p, {})
+                ]
                 if pending:
                     to_vote.append({"session": s, "items": pending})
         out["to_vote"] = to_vote
     if "chair" in roles:
-        out["my_sessions"] = [s for s in sessions if s["status"] != "closed" and s["chair"] == user.username]
-        out["to_schedule"] = [p for p in portfolio if p["status"] in ("qualified", "deferred")]
+        out["my_sessions"] = [
+            s
+            for s in sessions
+            if s["status"] != "closed" and s["chair"] == user.username
+        ]
+        out["to_schedule"] = [
+            p for p in portfolio if p["status"] in ("qualified", "deferred")
+        ]
     if "finance" in roles:
         out["envelopes"] = q.envelopes(st)
-        out["active_projects"] = [p for p in portfolio if p["ap"] is not None and p["status"] in TO_EXECUTE_NAMES]
+        out["active_projects"] = [
+            p
+            for p in portfolio
+            if p["ap"] is not None and p["status"] in TO_EXECUTE_NAMES
+        ]
     if "auditor" in roles or "admin" in roles:
         from web.state import state
 

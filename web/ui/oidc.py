@@ -86,8 +86,14 @@ def oidc_login() -> Any:
     client = state().extra["oidc"].create_client(CLIENT)
     try:
         issuer = str(client.load_server_metadata().get("issuer", "")).rstrip("/")
-        if issuer != settings.issuer:  # OIDC Discovery §4.3: a provider passing for another
-            log.error("OpenID provider's metadata names issuer %r, not %r", issuer, settings.issuer)
+        if (
+            issuer != settings.issuer
+        ):  # OIDC Discovery §4.3: a provider passing for another
+            log.error(
+                "OpenID provider's metadata names issuer %r, not %r",
+                issuer,
+                settings.issuer,
+            )
             return _refused(provider_down(), 503)
         return client.authorize_redirect(url_for("ui.oidc_callback", _external=True))
     except (requests.RequestException, OAuthError, ValueError, KeyError) as exc:
@@ -131,7 +137,9 @@ def oidc_callback() -> Any:
     try:
         record_sign_in(led, user, "oidc", settings.mapping, Origin.WEB)
     except NotTheSameAccount:
-        log.warning("OpenID sign-in refused for %r: another subject (%r)", name, user.subject)
+        log.warning(
+            "OpenID sign-in refused for %r: another subject (%r)", name, user.subject
+        )
         return _refused(_("Connexion par l'annuaire refusée."), 401)
     signed_in = load_user(name)
     if signed_in is None:  # disabled by an administrator

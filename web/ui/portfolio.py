@@ -27,8 +27,16 @@ def _filters() -> dict[str, Any]:
     for name in FILTERS:
         value = request.args.get(name, "").strip()
         if value:
-            out[name] = int(value) if name in ("year", "grid_version") and value.isdigit() else value
-    return {k: v for k, v in out.items() if not (k in ("year", "grid_version") and not isinstance(v, int))}
+            out[name] = (
+                int(value)
+                if name in ("year", "grid_version") and value.isdigit()
+                else value
+            )
+    return {
+        k: v
+        for k, v in out.items()
+        if not (k in ("year", "grid_version") and not isinstance(v, int))
+    }
 
 
 @bp.route("/portefeuille")

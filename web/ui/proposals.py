@@ -30,8 +30,13 @@ def _choices() -> dict[str, Any]:
     st = state().read_model.store
     org = q.organisation(st)
     plan = q.plan(st) or {"first_year": 2020, "last_year": 2030}
-    return {"org": org, "axes": q.axes(st), "years": list(range(plan["first_year"], plan["last_year"] + 1)),
-            "teams": org["teams"], "proposals": [p["code"] for p in q.portfolio(st)]}
+    return {
+        "org": org,
+        "axes": q.axes(st),
+        "years": list(range(plan["first_year"], plan["last_year"] + 1)),
+        "teams": org["teams"],
+        "proposals": [p["code"] for p in q.portfolio(st)],
+    }
 
 
 @bp.route("/fiches/<code>")
@@ -51,16 +56,39 @@ def new_proposal() -> Any:
     """Draft a proposal (a referent for their direction, or the DSI)."""
     errors: FormErrors = FormErrors()
     if request.method == "POST":
-        data = {**proposal_content(request.form), **scalars(request.form, "code", "direction")}
+        data = {
+            **proposal_content(request.form),
+            **scalars(request.form, "code", "direction"),
+        }
         led = state().ledger
-        result, errors = run_form(s.DraftProposal(), data, lambda c, d: led.draft_proposal(
-            c, d["code"], d["direction"], {k: v for k, v in d.items() if k not in ("code", "direction")}))
+        result, errors = run_form(
+            s.DraftProposal(),
+            data,
+            lambda c, d: led.draft_proposal(
+                c,
+                d["code"],
+                d["direction"],
+                {k: v for k, v in d.items() if k not in ("code", "direction")},
+            ),
+        )
         if result is not None:
-            flash(_("Fiche %(code)s enregistrée (brouillon).", code=result["code"]), "success")
+            flash(
+                _("Fiche %(code)s enregistrée (brouillon).", code=result["code"]),
+                "success",
+            )
             return redirect(url_for("ui.proposal", code=result["code"]))
-    directions = sorted(current_user.directions) if "dsi" not in current_user.roles else None
-    return render_template("proposal_form.html", mode="new", p=None, form=request.form, errors=errors,
-                           own_directions=directions, **_choices()), (422 if errors else 200)
+    directions = (
+        sorted(current_user.directions) if "dsi" not in current_user.roles else None
+    )
+    return render_template(
+        "proposal_form.html",
+        mode="new",
+        p=None,
+        form=request.form,
+        errors=errors,
+        own_directions=directions,
+        **_choices(),
+    ), (422 if errors else 200)
 
 
 @bp.route("/fiches/<code>/amender", methods=["GET", "POST"])
@@ -72,21 +100,41 @@ def amend_proposal(code: str) -> Any:
     if request.method == "POST":
         data = {**proposal_content(request.form), **scalars(request.form, "reason")}
         led = state().ledger
-        result, errors = run_form(s.AmendProposal(), data, lambda c, d: led.amend_proposal(
-            c, code, {k: v for k, v in d.items() if k != "reason"}))
+        result, errors = run_form(
+            s.AmendProposal(),
+            data,
+            lambda c, d: led.amend_proposal(
+                c, code, {k: v for k, v in d.items() if k != "reason"}
+            ),
+        )
         if result is not None:
-            flash(_("Révision %(revision)s enregistrée.", revision=result["revision"]), "success")
+            flash(
+                _("Révision %(revision)s enregistrée.", revision=result["revision"]),
+                "success",
+            )
             return redirect(url_for("ui.proposal", code=code))
-    return render_template("proposal_form.html", mode="amend", p=doc, form=request.form, errors=errors,
-                           own_directions=None, **_choices()), (422 if errors else 200)
+    return render_template(
+        "proposal_form.html",
+        mode="amend",
+        p=doc,
+        form=request.form,
+        errors=errors,
+        own_directions=None,
+        **_choices(),
+    ), (422 if errors else 200)
 
 
 def _simple(code: str, schema: Any, send: Any, done: str) -> Response:
     """A one-button action on a proposal (with its optional reason)."""
-    result, errors = run_form(schema, scalars(request.form, "reason", "on", "start", "end", "percent"), send)
+    result, errors = run_form(
+        schema, scalars(request.form, "reason", "on", "start", "end", "percent"), send
+    )
     if result is None:
         for field, message in errors.items():
-            flash(f"{message}" if field in ("_", "reason") else f"{field} : {message}", "error")
+            flash(
+                f"{message}" if field in ("_", "reason") else f"{field} : {message}",
+                "error",
+            )
         if not errors:
             flash(errors.message or _("Action refusée."), "error")
         elif errors.message and errors.message not in errors.values():
@@ -99,52 +147,95 @@ def _simple(code: str, schema: Any, send: Any, done: str) -> Response:
 @bp.route("/fiches/<code>/soumettre", methods=["POST"])
 @requires("proposal.submit", direction_of=proposal_direction)
 def submit_proposal(code: str) -> Response:
-    return _simple(code, s.NoBody(), lambda c, d: state().ledger.submit_proposal(c, code), _("Fiche soumise."))
+    return _simple(
+        code,
+        s.NoBody(),
+        lambda c, d: state().ledger.submit_proposal(c, code),
+        _("Fiche soumise."),
+    )
 
 
 @bp.route("/fiches/<code>/retirer", methods=["POST"])
 @requires("proposal.withdraw", direction_of=proposal_direction)
 def withdraw_proposal(code: str) -> Response:
-    return _simple(code, s.Reason(), lambda c, d: state().ledger.withdraw_proposal(c, code), _("Fiche retirée."))
+    return _simple(
+        code,
+        s.Reason(),
+        lambda c, d: state().ledger.withdraw_proposal(c, code),
+        _("Fiche retirée."),
+    )
 
 
 @bp.route("/fiches/<code>/annuler", methods=["POST"])
 @requires("proposal.cancel")
 def cancel_project(code: str) -> Response:
-    return _simple(code, s.Reason(), lambda c, d: state().ledger.cancel_project(c, code), _("Projet annulé."))
+    return _simple(
+        code,
+        s.Reason(),
+        lambda c, d: state().ledger.cancel_project(c, code),
+        _("Projet annulé."),
+    )
 
 
 @bp.route("/fiches/<code>/planifier", methods=["POST"])
 @requires("proposal.execute")
 def plan_project(code: str) -> Response:
-    return _simple(code, s.PlanProject(), lambda c, d: state().ledger.plan_project(c, code, d["start"], d["end"]), _("Projet planifié."))
+    return _simple(
+        code,
+        s.PlanProject(),
+        lambda c, d: state().ledger.plan_project(c, code, d["start"], d["end"]),
+        _("Projet planifié."),
+    )
 
 
 @bp.route("/fiches/<code>/demarrer", methods=["POST"])
 @requires("proposal.execute")
 def start_project(code: str) -> Response:
-    return _simple(code, s.OnDate(), lambda c, d: state().ledger.start_project(c, code, d["on"]), _("Projet démarré."))
+    return _simple(
+        code,
+        s.OnDate(),
+        lambda c, d: state().ledger.start_project(c, code, d["on"]),
+        _("Projet démarré."),
+    )
 
 
 @bp.route("/fiches/<code>/terminer", methods=["POST"])
 @requires("proposal.execute")
 def complete_project(code: str) -> Response:
-    return _simple(code, s.OnDate(), lambda c, d: state().ledger.complete_project(c, code, d["on"]), _("Projet réalisé."))
+    return _simple(
+        code,
+        s.OnDate(),
+        lambda c, d: state().ledger.complete_project(c, code, d["on"]),
+        _("Projet réalisé."),
+    )
 
 
 @bp.route("/fiches/<code>/avancement", methods=["POST"])
 @requires("proposal.execute")
 def report_progress(code: str) -> Response:
-    return _simple(code, s.Progress(), lambda c, d: state().ledger.report_progress(c, code, d["percent"]), _("Avancement enregistré."))
+    return _simple(
+        code,
+        s.Progress(),
+        lambda c, d: state().ledger.report_progress(c, code, d["percent"]),
+        _("Avancement enregistré."),
+    )
 
 
 @bp.route("/fiches/<code>/jalons", methods=["POST"])
 @requires("proposal.execute")
 def set_milestone(code: str) -> Response:
     data = scalars(request.form, "code", "label", "planned", "actual")
-    result, errors = run_form(s.MilestoneIn(), data, lambda c, d: state().ledger.set_milestone(
-        c, code, d["code"], d["label"], d["planned"], d["actual"]))
-    flash(_("Jalon enregistré.") if result else (errors.message or _("Action refusée.")), "success" if result else "error")
+    result, errors = run_form(
+        s.MilestoneIn(),
+        data,
+        lambda c, d: state().ledger.set_milestone(
+            c, code, d["code"], d["label"], d["planned"], d["actual"]
+        ),
+    )
+    flash(
+        _("Jalon enregistré.") if result else (errors.message or _("Action refusée.")),
+        "success" if result else "error",
+    )
     for field, message in errors.items():
         flash(f"{field} : {message}", "error")
     return redirect(url_for("ui.proposal", code=code))
@@ -156,8 +247,15 @@ def reach_milestone(code: str) -> Response:
     """Record the actual date of a planned milestone."""
     milestone = request.form.get("milestone", "").strip()
     data = scalars(request.form, "on")
-    result, errors = run_form(s.ReachMilestone(), data, lambda c, d: state().ledger.reach_milestone(c, code, milestone, d["on"]))
-    flash(_("Jalon atteint.") if result else (errors.message or _("Action refusée.")), "success" if result else "error")
+    result, errors = run_form(
+        s.ReachMilestone(),
+        data,
+        lambda c, d: state().ledger.reach_milestone(c, code, milestone, d["on"]),
+    )
+    flash(
+        _("Jalon atteint.") if result else (errors.message or _("Action refusée.")),
+        "success" if result else "error",
+    )
     for field, message in errors.items():
         flash(f"{field} : {message}", "error")
     return redirect(url_for("ui.proposal", code=code))
@@ -170,14 +268,24 @@ def qualify(code: str) -> Any:
     doc = _doc(code)
     errors: FormErrors = FormErrors()
     if request.method == "POST":
-        data = {"costs": rows(request.form, "costs"), "workloads": rows(request.form, "workloads"),
-                "risks": rows(request.form, "risks"), "dependencies": rows(request.form, "dependencies"),
-                **scalars(request.form, "note")}
-        result, errors = run_form(s.Qualification(), data, lambda c, d: state().ledger.qualify_proposal(c, code, d))
+        data = {
+            "costs": rows(request.form, "costs"),
+            "workloads": rows(request.form, "workloads"),
+            "risks": rows(request.form, "risks"),
+            "dependencies": rows(request.form, "dependencies"),
+            **scalars(request.form, "note"),
+        }
+        result, errors = run_form(
+            s.Qualification(),
+            data,
+            lambda c, d: state().ledger.qualify_proposal(c, code, d),
+        )
         if result is not None:
             flash(_("Qualification enregistrée."), "success")
             return redirect(url_for("ui.proposal", code=code))
-    return render_template("qualify.html", p=doc, form=request.form, errors=errors, **_choices()), (422 if errors else 200)
+    return render_template(
+        "qualify.html", p=doc, form=request.form, errors=errors, **_choices()
+    ), (422 if errors else 200)
 
 
 @bp.route("/fiches/<code>/noter", methods=["GET", "POST"])
@@ -187,23 +295,46 @@ def score(code: str) -> Any:
     doc = _doc(code)
     grids = [g for g in q.grids(state().read_model.store) if g["status"] == "adopted"]
     if not grids:
-        flash(_("Aucune grille adoptée : la notation n'est pas encore possible."), "error")
+        flash(
+            _("Aucune grille adoptée : la notation n'est pas encore possible."), "error"
+        )
         return redirect(url_for("ui.proposal", code=code))
     grid = max(grids, key=lambda g: g["number"])
     errors: FormErrors = FormErrors()
-    mine = {k.split("/")[2]: v for k, v in doc["scores"].items()
-            if k.startswith(f"{doc['revision']}/{grid['number']}/") and k.endswith(f"/{current_user.username}")}
+    mine = {
+        k.split("/")[2]: v
+        for k, v in doc["scores"].items()
+        if k.startswith(f"{doc['revision']}/{grid['number']}/")
+        and k.endswith(f"/{current_user.username}")
+    }
     if request.method == "POST":
         scores = {}
         for crit in grid["criteria"]:
             level = request.form.get(f"level_{crit}", "").strip()
             why = request.form.get(f"justification_{crit}", "").strip()
             if level or why:
-                scores[crit] = {"level": int(level) if level.lstrip("-").isdigit() else level, "justification": why}
-        data = {"revision": doc["revision"], "grid_version": grid["number"], "scores": scores}
-        result, errors = run_form(s.Scores(), data, lambda c, d: state().ledger.score_proposal(
-            c, code, d["revision"], d["grid_version"], d["scores"]))
+                scores[crit] = {
+                    "level": int(level) if level.lstrip("-").isdigit() else level,
+                    "justification": why,
+                }
+        data = {
+            "revision": doc["revision"],
+            "grid_version": grid["number"],
+            "scores": scores,
+        }
+        result, errors = run_form(
+            s.Scores(),
+            data,
+            lambda c, d: state().ledger.score_proposal(
+                c, code, d["revision"], d["grid_version"], d["scores"]
+            ),
+        )
         if result is not None:
-            flash(_("%(count)s note(s) enregistrée(s).", count=result["changed"]), "success")
+            flash(
+                _("%(count)s note(s) enregistrée(s).", count=result["changed"]),
+                "success",
+            )
             return redirect(url_for("ui.proposal", code=code))
-    return render_template("score.html", p=doc, grid=grid, mine=mine, form=request.form, errors=errors), (422 if errors else 200)
+    return render_template(
+        "score.html", p=doc, grid=grid, mine=mine, form=request.form, errors=errors
+    ), (422 if errors else 200)

@@ -132,7 +132,11 @@ def budget_lines_page(
 def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
     """Lines, envelopes and totals per year × section, pôle, axis and overall (to the cent)."""
     lines = budget_lines(store, **filters)
-    return {"lines": lines, "envelopes": _envelopes(store, filters), **budget_totals(lines)}
+    return {
+        "lines": lines,
+        "envelopes": _envelopes(store, filters),
+        **budget_totals(lines),
+    }
 
 
 def _envelopes(store: ViewStore, filters: dict[str, Any]) -> list[dict[str, Any]]:
@@ -215,9 +219,9 @@ def budget_projects(
     )
     if not rows and page.number > 1:
         count = int(
-            store.fetchall(
-                f"SELECT COUNT(DISTINCT l.proposal) {_FROM}{where}", params
-            )[0][0]
+            store.fetchall(f"SELECT COUNT(DISTINCT l.proposal) {_FROM}{where}", params)[
+                0
+            ][0]
         )
         if count:
             return budget_projects(store, page.clamped(count), **filters)

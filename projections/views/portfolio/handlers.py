@@ -401,8 +401,12 @@ def _row(d: dict[str, Any]) -> tuple[Any, ...]:
         session=d["session"],
         first_year=years[0] if years else None,
         last_year=years[-1] if years else None,
-        cost_inv_c=sum(c["amount_c"] for c in costs if c["section"] == "investissement"),
-        cost_ope_c=sum(c["amount_c"] for c in costs if c["section"] == "fonctionnement"),
+        cost_inv_c=sum(
+            c["amount_c"] for c in costs if c["section"] == "investissement"
+        ),
+        cost_ope_c=sum(
+            c["amount_c"] for c in costs if c["section"] == "fonctionnement"
+        ),
         days=sum(w["days"] for w in d["workloads"]),
         value_x100=d.get("value_x100"),
         risk_x100=d.get("risk_x100"),

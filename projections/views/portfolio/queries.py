@@ -36,7 +36,9 @@ SORTS = {
     "ap": "q.ap_c",
     "progress": "q.progress_x100",
 }
-_BY_VALUE = "CASE WHEN q.value_x100 IS NULL THEN 1 ELSE 0 END, q.value_x100 DESC, q.code"
+_BY_VALUE = (
+    "CASE WHEN q.value_x100 IS NULL THEN 1 ELSE 0 END, q.value_x100 DESC, q.code"
+)
 
 
 def _ranked(

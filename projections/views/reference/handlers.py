@@ -60,6 +60,20 @@ document("municipality", lambda d: MUNICIPALITY.row(id="municipality"))
 # --- plan --------------------------------------------------------------------------------
 
 
+def _phases_planned() -> dict[str, dict[str, Any]]:
+    """A new plan's six phases, none started."""
+    return {
+        p: {
+            "status": "planned",
+            "planned_start": None,
+            "planned_end": None,
+            "started_on": None,
+            "done_on": None,
+        }
+        for p in PHASES
+    }
+
+
 @on(Plan.Defined)
 def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
     batch.put(
@@ -72,16 +86,7 @@ def plan_defined(batch: Batch, e: Plan.Defined, m: Meta) -> None:
             "first_year": e.first_year,
             "last_year": e.last_year,
             "position": m.position,
-            "phases": {
-                p: {
-                    "status": "planned",
-                    "planned_start": None,
-                    "planned_end": None,
-                    "started_on": None,
-                    "done_on": None,
-                }
-                for p in PHASES
-            },
+            "phases": _phases_planned(),
         },
     )
 
@@ -123,16 +128,7 @@ def plan_followed(batch: Batch, e: Plan.Followed, m: Meta) -> None:
         axes=list(e.axes),
         indicators=list(e.indicators),
         grid=e.grid,
-        phases={
-            p: {
-                "status": "planned",
-                "planned_start": None,
-                "planned_end": None,
-                "started_on": None,
-                "done_on": None,
-            }
-            for p in PHASES
-        },
+        phases=_phases_planned(),
     )
 
 

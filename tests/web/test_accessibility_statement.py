@@ -90,7 +90,7 @@ def test_every_page_opens_with_two_skip_links_and_links_the_statement(
             ("#contenu", "Aller au contenu"),
             (target, "Aller à la navigation"),
         ], path
-        assert f'id="{target[1:]}" tabindex="-1"' in body
+        assert f'id="{target[1:]}" tabindex="-1"' in body, path
         assert ("/accessibilite", "Accessibilité : non conforme") in links, path
 
 

@@ -29,6 +29,7 @@ from playwright.sync_api import expect
 
 from tests.web.e2e.browsing import PASSWORD, Persona, person
 from tests.web.e2e.keyboard import Keyboard
+from tests.web.e2e.live import ROOT
 
 CODE = "KB-AFFICHAGE"
 TITLE = "Affichage dynamique dans les écoles"
@@ -327,3 +328,57 @@ def test_every_link_button_and_field_shows_its_focus(browser: Any, server: Any) 
                 tags = {s["tag"] for s in keys.seen}
                 assert {"a", "button"} <= tags or path == "/plan", (path, tags)
                 assert len(keys.seen) >= 5, path
+
+
+AXE_TABLE = re.compile(r"<!-- axe-rgaa -->\n(.*?)\n<!-- /axe-rgaa -->", re.S)
+
+
+def test_this_document_lists_the_rgaa_tests_axe_core_runs(
+    browser: Any, server: Any
+) -> None:
+    """docs/accessibility.md's table of the RGAA tests axe-core covers is axe-core's
+    own: the rules it runs, their RGAA tags, and whether their violations fail the
+    tests (serious, critical) — an upgrade that changes them changes the table."""
+    if not server.inspect:
+        return  # the same axe-core on both runs
+    from axe_playwright_python.sync_playwright import Axe
+
+    with person(browser, server, None) as visitor:
+        visitor.open("/accessibilite")
+        results = Axe().run(visitor.page).response
+        ran = {
+            r["id"]
+            for kind in ("passes", "violations", "incomplete", "inapplicable")
+            for r in results[kind]
+        }
+        rules = visitor.page.evaluate(
+            "() => axe._audit.rules.map(r => [r.id, r.impact, r.tags])"
+        )
+    covered: dict[tuple[int, int], list[tuple[str, str, bool]]] = {}
+    for rule, impact, tags in sorted(rules):
+        if rule not in ran:
+            continue
+        for tag in tags:
+            found = re.fullmatch(r"RGAA-(\d+)\.(\d+)\.(\d+)", tag)
+            if found:
+                key = (int(found[1]), int(found[2]))
+                test = ".".join(found.groups())
+                blocking = impact in ("serious", "critical")
+                covered.setdefault(key, []).append((rule, test, blocking))
+    lines = [
+        "| RGAA criterion | axe-core rules that fail the tests (serious, critical) "
+        "| axe-core rules run, reported only (moderate, minor) |",
+        "|---|---|---|",
+    ]
+    for (theme, number), found in sorted(covered.items()):
+        failing = [f"`{r}` ({t})" for r, t, b in found if b]
+        reported = [f"`{r}` ({t})" for r, t, b in found if not b]
+        lines.append(
+            f"| {theme}.{number} | {', '.join(failing) or '—'} "
+            f"| {', '.join(reported) or '—'} |"
+        )
+    doc = (ROOT / "docs" / "accessibility.md").read_text(encoding="utf-8")
+    table = AXE_TABLE.search(doc)
+    assert table is not None, "docs/accessibility.md: the axe-rgaa table is missing"
+    assert table.group(1).splitlines() == lines
+    assert f"{len(ran)} rules" in doc

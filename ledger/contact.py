@@ -14,6 +14,7 @@ messages an hour are free, then each one waits 1 s, 2 s, 4 s… up to an hour.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ def may_send(counters: Counters, client: str) -> int:
     """Whole seconds ``client`` must wait before sending (0: go on, and the message
     is counted)."""
     wait = counters.attempt([(contact_key(client), CONTACT)])
-    return int(wait) + (wait % 1 > 0) if wait > 0 else 0
+    return math.ceil(wait) if wait > 0 else 0
 
 
 class ContactMessages:

@@ -224,3 +224,28 @@ def test_messages_are_rate_limited_per_client(
     for _ in range(5):
         assert send(visitor, "10.16.0.4", **GOOD).status_code == 302
     assert kept(site) == before + 12
+
+
+def test_control_characters_are_dropped_and_line_breaks_kept(site: Site) -> None:
+    """Control characters no one types are dropped (line breaks stay in the
+    message); NUL, which PostgreSQL refuses, is refused as on every form."""
+    before = kept(site)
+    refused = send(site.client(), "10.16.0.7", **{**GOOD, "message": "a\x00b"})
+    assert refused.status_code == 422
+    assert kept(site) == before
+    answer = send(
+        site.client(),
+        "10.16.0.7",
+        name="Jean\x08ne\tMartin",
+        email=" jeanne@example.fr\x07",
+        page="/budget\r\n",
+        message="Première ligne\x1b\r\nSeconde ligne\x7f",
+    )
+    assert answer.status_code == 302, text(answer)
+    newest = ContactMessages(site.ledger.storage).newest(limit=1)[0]
+    assert (newest.name, newest.email, newest.page, newest.message) == (
+        "Jeanne Martin",
+        "jeanne@example.fr",
+        "/budget",
+        "Première ligne\r\nSeconde ligne",
+    )

@@ -37,6 +37,7 @@ from web.ui.context import FormErrors
 PAGE_MAX = 500
 # something@somewhere.tld, without spaces: what a person types, not RFC 5322's all
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def messages() -> ContactMessages:
@@ -49,6 +50,15 @@ def municipality_name() -> str:
     municipality, plan = rq.municipality(views) or {}, q.plan(views) or {}
     name = municipality.get("name") or plan.get("municipality")
     return str(name) if name else _("La collectivité")
+
+
+def cleaned(name: str) -> str:
+    """A field as typed, without the control characters no one types (NUL is
+    refused before, ``web.security``); line breaks are kept in the message only."""
+    value = _CONTROL.sub("", request.form.get(name, ""))
+    if name != "message":
+        value = " ".join(value.split())
+    return value.strip()
 
 
 def check(form: dict[str, str]) -> FormErrors:
@@ -89,9 +99,7 @@ def check(form: dict[str, str]) -> FormErrors:
 @public
 def accessibility() -> Any:
     """The accessibility statement; its form sends a message to the administrators."""
-    form = {
-        k: request.form.get(k, "").strip() for k in ("name", "email", "message", "page")
-    }
+    form = {k: cleaned(k) for k in ("name", "email", "message", "page")}
     errors, status, wait = FormErrors(), 200, 0
     if request.method == "POST":
         errors = check(form)

@@ -90,6 +90,23 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                         table(name), who
                     )
                 )
+        # The accessibility statement's messages are received, never rewritten
+        # (schema version 7).
+        messages = f'"{ledger.storage.schema}".{prefix}accessibility_messages'
+        found = conn.execute(
+            "SELECT CASE WHEN to_regclass(%s) IS NOT NULL"
+            " THEN pg_get_serial_sequence(%s, 'id') END",
+            (messages, messages),
+        ).fetchone()
+        if found and found[0]:
+            statements += [
+                sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
+                    table("accessibility_messages"), who
+                ),
+                sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                    sql.SQL(found[0]), who
+                ),
+            ]
         statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(

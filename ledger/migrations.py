@@ -396,6 +396,54 @@ def install_version_guard(conn: Any, names: Names) -> None:
         conn.execute(statement)
 
 
+# Version 7. The accessibility statement's contact form (issue 16): messages from
+# anyone, signed in or not, read by the administrators. A plain table, not events: a
+# message is not an act of the plan's governance, and it holds a member of the
+# public's name and e-mail address, which must be erasable (GDPR) where the ledger
+# keeps everything for ever.
+CONTACT_TABLE = "accessibility_messages"
+
+
+def _contact_messages(conn: Any, names: Names) -> None:
+    """Version 7: messages sent through the accessibility statement's form."""
+    table = names.table(CONTACT_TABLE)
+    if names.postgres:
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " id bigserial PRIMARY KEY, received_at double precision NOT NULL,"
+            " name text NOT NULL, email text NOT NULL, message text NOT NULL,"
+            " page text NOT NULL DEFAULT '', lang text NOT NULL DEFAULT '')"
+        )
+        # the app role writes them, as it writes sessions (version 4)
+        roles = conn.execute(
+            "SELECT DISTINCT grantee FROM information_schema.role_table_grants"
+            " WHERE table_schema = %s AND table_name = %s AND privilege_type = 'UPDATE'"
+            " AND grantee <> current_user",
+            (names.schema, names.bare_prefix + "credentials"),
+        ).fetchall()
+        sequence = conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'id')", (table,)
+        ).fetchone()[0]
+        for (role,) in roles:
+            conn.execute(
+                sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
+                    sql.SQL(table), sql.Identifier(role)
+                )
+            )
+            conn.execute(
+                sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                    sql.SQL(sequence), sql.Identifier(role)
+                )
+            )
+        return
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, received_at REAL NOT NULL,"
+        " name TEXT NOT NULL, email TEXT NOT NULL, message TEXT NOT NULL,"
+        " page TEXT NOT NULL DEFAULT '', lang TEXT NOT NULL DEFAULT '')"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -415,6 +463,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "an event's version follows the last one of its aggregate",
         install_version_guard,
+    ),
+    Migration(
+        7, "messages of the accessibility statement's contact form", _contact_messages
     ),
 )
 # The guards ``sdsi init`` puts back when the owner removed them: (version that

@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scenario.run": Role.names(MAY_COMPUTE),  # the aggregate checks the same set
     # administration
     "admin.accounts": frozenset({"admin"}),
+    # messages sent through the accessibility statement's contact form
+    "accessibility.messages": frozenset({"admin"}),
     # reference data (the "Référentiel"): who sets the municipality up and keeps it
     "reference.view": ALL,
     "municipality.edit": frozenset({"admin"}),

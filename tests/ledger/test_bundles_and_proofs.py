@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from ledger.app import open_ledger
+from ledger.contact import ContactMessages
 from ledger.keys import ensure_signing_key
 from ledger.sealing import Sealer
 from ledger.sealstore import SealStore
@@ -259,6 +260,10 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
         try:
             app.add_user(ADMIN, "agent", "Agent", PASSWORD, roles=[("finance", None)])
             Sealer(app).checkpoint_now()
+            # the accessibility statement's messages: received and read, not rewritten
+            contact = ContactMessages(app.storage)
+            contact.add("Jeanne", "jeanne@example.fr", "Bonjour", "", "fr")
+            assert [m.name for m in contact.newest()] == ["Jeanne"]
         finally:
             app.close()
         code, report = sdsi_verify(settings, as_role)
@@ -268,6 +273,7 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
         for statement in (
             f"UPDATE {schema}.sdsi_events SET topic = 'x'",
             f"DELETE FROM {schema}.sdsi_seals",
+            f"UPDATE {schema}.sdsi_accessibility_messages SET name = 'x'",
             f"TRUNCATE {schema}.sdsi_events",
             f"ALTER TABLE {schema}.sdsi_events DISABLE TRIGGER ALL",
             f"CREATE TABLE {schema}.mine (x int)",
@@ -279,12 +285,16 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
                 try:
                     conn.execute(statement)
                 except psycopg.Error as exc:
-                    refusals[statement.split()[0]] = str(exc).splitlines()[0]
+                    verb = statement.split()[0]
+                    if "accessibility" in statement:
+                        verb += " sdsi_accessibility_messages"
+                    refusals[verb] = str(exc).splitlines()[0]
         with psycopg.connect(
             server.replace("postgres@", f"{role}:role-password-1@", 1), autocommit=True
         ) as conn:  # the read models, kept by followers in the app's processes
             conn.execute(f"UPDATE {schema}.sdsi_v_tracking SET view = view")
         assert "append-only" in refusals["UPDATE"]
+        assert "permission denied" in refusals["UPDATE sdsi_accessibility_messages"]
         assert "permission denied" in refusals["DELETE"]
         assert "permission denied" in refusals["TRUNCATE"]
         assert "must be owner" in refusals["ALTER"]

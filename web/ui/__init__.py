@@ -4,6 +4,7 @@ its views on the blueprint of ``web.ui.blueprint``, imported here."""
 from __future__ import annotations
 
 from web.ui import (  # noqa: F401  (views register on the blueprint)
+    accessibility,
     admin,
     apidocs,
     audit,

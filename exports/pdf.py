@@ -4,8 +4,9 @@ Fonts are DejaVu (Debian ``fonts-dejavu-core``), which has the narrow no-break s
 (U+202F) French typography needs; without them the template falls back to the Bitstream
 Vera fonts shipped with reportlab and writes U+00A0 instead. Reportlab's paragraph
 splitter treats U+202F as a breaking space; :func:`_french_split` (installed once)
-keeps it, as Unicode says, unbreakable. Documents are built with ``invariant=True``:
-the same data gives the same bytes.
+keeps it, as Unicode says, unbreakable. Documents are built with ``invariant=True``
+and written as PDF/A-2b (``exports.pdfa``: every font embedded, sRGB output intent,
+XMP ``pdfaid``): the same data gives the same bytes, hence the same SHA-256.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics import shapes
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -40,8 +42,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus import paragraph as _paragraph
+from reportlab.platypus import tables as _tables
 
 from exports.french import NBSP, NNBSP, typo
+from exports.pdfa import archival
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 1.8 * cm
@@ -115,13 +119,18 @@ def _register() -> Fonts:
         )
     else:
         rl = Path(_paragraph.__file__).resolve().parent.parent / "fonts"
-        files, mono, narrow = {n: rl / f for n, f in _VERA.items()}, "Courier", False
+        # no monospaced Vera: the regular one, embedded (Courier is not, PDF/A)
+        files, mono, narrow = {n: rl / f for n, f in _VERA.items()}, "SDSI", False
     for name, path in files.items():
         pdfmetrics.registerFont(TTFont(name, str(path)))
     addMapping("SDSI", 0, 0, "SDSI")
     addMapping("SDSI", 1, 0, "SDSI-Bold")
     addMapping("SDSI", 0, 1, "SDSI-Italic")
     addMapping("SDSI", 1, 1, "SDSI-BoldItalic")
+    # drawings (charts, Gantt) and table cells start from Helvetica, which PDF/A
+    # cannot use (never embedded): they start from the embedded font instead
+    shapes.STATE_DEFAULTS["fontName"] = "SDSI"
+    _tables.CellStyle.fontname = "SDSI"
     return Fonts("SDSI", "SDSI-Bold", "SDSI-Italic", mono, narrow)
 
 
@@ -486,6 +495,7 @@ def build(
         creator="SDSI Ledger",
         lang="fr-FR",
         invariant=True,
+        initialFontName=fonts().regular,  # not Helvetica, which is never embedded
     )
     frame = Frame(
         MARGIN,
@@ -500,4 +510,4 @@ def build(
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=_numbered_canvas(municipality, title, footer))
-    return out.getvalue()
+    return archival(out.getvalue())

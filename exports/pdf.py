@@ -316,6 +316,7 @@ def grid(
     """
     st = styles()
     f = fonts()
+    widths = fitted(header, rows, widths, bold_rows=bold_rows)
     body = []
     for r, row in enumerate(rows):
         cells: list[Any] = []
@@ -374,6 +375,53 @@ def grid(
             commands.append(("BACKGROUND", (0, r), (-1, r), LIGHT))
     table.setStyle(TableStyle(commands))
     return table
+
+
+def longest_word(text: str, font: str, size: float) -> float:
+    """The width of the widest word of ``text`` (words break at breaking spaces only:
+    ``90 000,00 €`` with its no-break spaces is one word)."""
+    return max(
+        (stringWidth(w, font, size) for w in _split_re(clean(text)) if w), default=0.0
+    )
+
+
+def fitted(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    bold_rows: Sequence[int] = (),
+) -> list[float]:
+    """``widths`` changed as little as needed so that no word is broken mid-word.
+
+    Each column needs at least its widest word (header in bold, cells in the cell
+    font, from the font metrics) plus the padding; what a column lacks is taken from
+    the columns wider than they need, in proportion to their slack. The total width
+    stays the same. Flowables (hashes, which wrap anywhere) need nothing.
+    """
+    st, f = styles(), fonts()
+    size = st.cell.fontSize
+    needs = [longest_word(h, f.bold, size) + 2 * CELL_PADDING for h in header]
+    for r, row in enumerate(rows):
+        font = f.bold if r in bold_rows else f.regular
+        for c, value in enumerate(row):
+            if isinstance(value, str) and c < len(needs):
+                needs[c] = max(
+                    needs[c], longest_word(value, font, size) + 2 * CELL_PADDING + 0.5
+                )
+    out = [float(w) for w in widths]
+    short = sum(max(0.0, n - w) for n, w in zip(needs, out, strict=False))
+    if short <= 0:
+        return out
+    slack = [max(0.0, w - n) for n, w in zip(needs, out, strict=False)]
+    room = sum(slack)
+    if room < short:  # the words cannot all fit: share the width by need
+        total = sum(out)
+        return [total * n / sum(needs) for n in needs]
+    return [
+        max(w, n) - (s * short / room)
+        for n, w, s in zip(needs, out, slack, strict=False)
+    ]
 
 
 def key_values(pairs: Sequence[tuple[str, Any]], widths: Sequence[float]) -> Table:

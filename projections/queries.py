@@ -9,6 +9,8 @@ from projections.records import CENT, eur, score
 from projections.tracking import dump, tracking
 from projections.views.audit.queries import (
     audit_trail,
+    issued_document,
+    latest_data_event,
 )
 from projections.views.budget.queries import (
     LINE_SORTS as BUDGET_LINE_SORTS,
@@ -98,6 +100,8 @@ __all__ = [
     "eur",
     "evidence_fingerprint",
     "grants",
+    "issued_document",
+    "latest_data_event",
     "grid_diff",
     "grids",
     "measurements",

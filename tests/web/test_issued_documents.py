@@ -18,6 +18,7 @@ from tests.web.demo_site import (
     field_error,
     page,
     shared_site,
+    token,
 )
 from tests.web.ui_client import Site, text
 
@@ -135,3 +136,34 @@ def test_a_bad_sha256_is_refused_in_french_naming_the_field(site: Site) -> None:
 def test_only_the_audit_role_may_check_documents(site: Site) -> None:
     assert site.client(REFERENT).get("/audit/documents").status_code == 403
     assert site.client(AUDITOR).get("/audit/documents").status_code == 200
+
+
+def test_the_api_tells_whether_a_sha256_was_issued(site: Site) -> None:
+    content = site.client(REFERENT).get("/exports/plan.pdf").get_data()
+    digest = hashlib.sha256(content).hexdigest()
+    site.caught_up()
+    client = site.app.test_client()
+    auditor = token(site, AUDITOR)
+    found = client.get(f"/api/v1/audit/documents/{digest}", headers=auditor)
+    assert found.status_code == 200
+    body = found.get_json()
+    assert (body["sha256"], body["kind"], body["size"]) == (
+        digest,
+        "plan",
+        len(content),
+    )
+    assert body["issuances"][-1]["actor"] == REFERENT
+    assert body["issuances"][-1]["filename"] == "plan.pdf"
+    unknown = client.get(f"/api/v1/audit/documents/{'0' * 64}", headers=auditor)
+    assert unknown.status_code == 404
+    bad = client.get("/api/v1/audit/documents/abc", headers=auditor)
+    assert bad.status_code == 422
+    assert bad.get_json()["error"]["code"] == "invalid_value"
+    assert (
+        "empreinte SHA-256 de 64 chiffres hexadécimaux"
+        in (bad.get_json()["error"]["message"])
+    )
+    refused = client.get(
+        f"/api/v1/audit/documents/{digest}", headers=token(site, REFERENT)
+    )
+    assert refused.status_code == 403

@@ -425,8 +425,15 @@ def fitted(
 
 
 def key_values(pairs: Sequence[tuple[str, Any]], widths: Sequence[float]) -> Table:
-    """A two-column table of labels and values (text or flowables), no header."""
+    """A two-column table of labels and values (text or flowables), no header; the
+    columns widened to their widest word as in :func:`grid` (measured in bold)."""
     st = styles()
+    widths = fitted(
+        ("", ""),
+        [[k, v if isinstance(v, str) else ""] for k, v in pairs],
+        widths,
+        bold_rows=range(len(pairs)),
+    )
     rows = [
         [
             Paragraph(markup(k, prose=False), st.cell_bold),

@@ -151,3 +151,13 @@ def test_no_heading_ends_a_page(demo_env: DemoEnv, name: str) -> None:
         ]
         assert lines, n
         assert lines[-1] not in headings, (n, lines[-3:])
+
+
+def test_label_value_tables_widen_their_columns_too() -> None:
+    f = pdf.fonts()
+    table = pdf.key_values(
+        [(f"{LONG} du serveur", "valeur"), ("Clé", "une valeur assez longue")],
+        [1 * pdf.cm, 10 * pdf.cm],
+    )
+    assert table._colWidths[0] >= stringWidth(LONG, f.bold, 8) + 2 * pdf.CELL_PADDING
+    assert sum(table._colWidths) == pytest.approx(11 * pdf.cm)

@@ -6,6 +6,7 @@ from domain.accounts import Account
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
+from domain.documents import IssuedDocument
 from domain.grids import GridVersion
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
@@ -32,4 +33,5 @@ AGGREGATES = (
     ProjectBudget,
     Scenario,
     Committee,
+    IssuedDocument,
 )

@@ -63,11 +63,16 @@ class ExportRequest:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The views as of one moment, with that moment's ledger position and time."""
+    """The views as of one moment: ``position`` and ``at`` are those of the last event
+    that is data of the documents — not a record of a document issued
+    (``IssuedDocument``), so that handing a PDF out does not change the next copy of
+    it (the same data, the same bytes, the same SHA-256); ``ledger_position`` is the
+    moment's position in the ledger itself."""
 
     store: ViewStore
     position: int
     at: str | None
+    ledger_position: int | None = None
 
     @property
     def municipality(self) -> str:
@@ -104,8 +109,12 @@ class ExportSource:
         rm = self.read_model
         position = rm.position_of(as_of) if as_of else rm.current_position()
         store = rm.at(as_of) if as_of else rm.store
-        latest = q.audit_trail(store, limit=1)["events"]
-        return Snapshot(store, position, latest[0]["at"] if latest else None)
+        latest = q.latest_data_event(store)
+        if latest is None:
+            return Snapshot(store, position, None, position)
+        return Snapshot(
+            store, min(position, latest["position"]), latest["at"], position
+        )
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class CertificateExporter(Exporter):
         """The certificate of ``result``."""
         ledger = source.ledger
         latest = result.report.latest
-        position = snapshot.position if request.as_of else None
+        position = snapshot.ledger_position if request.as_of else None
         checkpoint = (
             checkpoint_at(ledger, position)
             if position is not None

@@ -4,8 +4,9 @@ Fonts are DejaVu (Debian ``fonts-dejavu-core``), which has the narrow no-break s
 (U+202F) French typography needs; without them the template falls back to the Bitstream
 Vera fonts shipped with reportlab and writes U+00A0 instead. Reportlab's paragraph
 splitter treats U+202F as a breaking space; :func:`_french_split` (installed once)
-keeps it, as Unicode says, unbreakable. Documents are built with ``invariant=True``:
-the same data gives the same bytes.
+keeps it, as Unicode says, unbreakable. Documents are built with ``invariant=True``
+and written as PDF/A-2b (``exports.pdfa``: every font embedded, sRGB output intent,
+XMP ``pdfaid``): the same data gives the same bytes, hence the same SHA-256.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab.graphics import shapes
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -40,8 +42,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus import paragraph as _paragraph
+from reportlab.platypus import tables as _tables
 
 from exports.french import NBSP, NNBSP, typo
+from exports.pdfa import archival
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 1.8 * cm
@@ -115,13 +119,18 @@ def _register() -> Fonts:
         )
     else:
         rl = Path(_paragraph.__file__).resolve().parent.parent / "fonts"
-        files, mono, narrow = {n: rl / f for n, f in _VERA.items()}, "Courier", False
+        # no monospaced Vera: the regular one, embedded (Courier is not, PDF/A)
+        files, mono, narrow = {n: rl / f for n, f in _VERA.items()}, "SDSI", False
     for name, path in files.items():
         pdfmetrics.registerFont(TTFont(name, str(path)))
     addMapping("SDSI", 0, 0, "SDSI")
     addMapping("SDSI", 1, 0, "SDSI-Bold")
     addMapping("SDSI", 0, 1, "SDSI-Italic")
     addMapping("SDSI", 1, 1, "SDSI-BoldItalic")
+    # drawings (charts, Gantt) and table cells start from Helvetica, which PDF/A
+    # cannot use (never embedded): they start from the embedded font instead
+    shapes.STATE_DEFAULTS["fontName"] = "SDSI"
+    _tables.CellStyle.fontname = "SDSI"
     return Fonts("SDSI", "SDSI-Bold", "SDSI-Italic", mono, narrow)
 
 
@@ -307,6 +316,7 @@ def grid(
     """
     st = styles()
     f = fonts()
+    widths = fitted(header, rows, widths, bold_rows=bold_rows)
     body = []
     for r, row in enumerate(rows):
         cells: list[Any] = []
@@ -367,9 +377,63 @@ def grid(
     return table
 
 
+def longest_word(text: str, font: str, size: float) -> float:
+    """The width of the widest word of ``text`` (words break at breaking spaces only:
+    ``90 000,00 €`` with its no-break spaces is one word)."""
+    return max(
+        (stringWidth(w, font, size) for w in _split_re(clean(text)) if w), default=0.0
+    )
+
+
+def fitted(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    bold_rows: Sequence[int] = (),
+) -> list[float]:
+    """``widths`` changed as little as needed so that no word is broken mid-word.
+
+    Each column needs at least its widest word (header in bold, cells in the cell
+    font, from the font metrics) plus the padding; what a column lacks is taken from
+    the columns wider than they need, in proportion to their slack. The total width
+    stays the same. Flowables (hashes, which wrap anywhere) need nothing.
+    """
+    st, f = styles(), fonts()
+    size = st.cell.fontSize
+    needs = [longest_word(h, f.bold, size) + 2 * CELL_PADDING for h in header]
+    for r, row in enumerate(rows):
+        font = f.bold if r in bold_rows else f.regular
+        for c, value in enumerate(row):
+            if isinstance(value, str) and c < len(needs):
+                needs[c] = max(
+                    needs[c], longest_word(value, font, size) + 2 * CELL_PADDING + 0.5
+                )
+    out = [float(w) for w in widths]
+    short = sum(max(0.0, n - w) for n, w in zip(needs, out, strict=False))
+    if short <= 0:
+        return out
+    slack = [max(0.0, w - n) for n, w in zip(needs, out, strict=False)]
+    room = sum(slack)
+    if room < short:  # the words cannot all fit: share the width by need
+        total = sum(out)
+        return [total * n / sum(needs) for n in needs]
+    return [
+        max(w, n) - (s * short / room)
+        for n, w, s in zip(needs, out, slack, strict=False)
+    ]
+
+
 def key_values(pairs: Sequence[tuple[str, Any]], widths: Sequence[float]) -> Table:
-    """A two-column table of labels and values (text or flowables), no header."""
+    """A two-column table of labels and values (text or flowables), no header; the
+    columns widened to their widest word as in :func:`grid` (measured in bold)."""
     st = styles()
+    widths = fitted(
+        ("", ""),
+        [[k, v if isinstance(v, str) else ""] for k, v in pairs],
+        widths,
+        bold_rows=range(len(pairs)),
+    )
     rows = [
         [
             Paragraph(markup(k, prose=False), st.cell_bold),
@@ -486,6 +550,7 @@ def build(
         creator="SDSI Ledger",
         lang="fr-FR",
         invariant=True,
+        initialFontName=fonts().regular,  # not Helvetica, which is never embedded
     )
     frame = Frame(
         MARGIN,
@@ -500,4 +565,4 @@ def build(
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(story, canvasmaker=_numbered_canvas(municipality, title, footer))
-    return out.getvalue()
+    return archival(out.getvalue())

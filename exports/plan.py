@@ -626,12 +626,12 @@ class _Plan:
                     rows,
                     [
                         2.2 * pdf.cm,
-                        W - 16 * pdf.cm,
+                        W - 14.4 * pdf.cm,
+                        1.9 * pdf.cm,
+                        2.2 * pdf.cm,
+                        4.4 * pdf.cm,
+                        1.7 * pdf.cm,
                         2 * pdf.cm,
-                        2.5 * pdf.cm,
-                        5 * pdf.cm,
-                        1.8 * pdf.cm,
-                        2.5 * pdf.cm,
                     ],
                     right=(3,),
                 )

@@ -9,6 +9,7 @@ import psycopg
 from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.cycle import PlanCycleCommands
+from ledger.commands.documents import DocumentCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -25,6 +26,7 @@ class Ledger(
     PlanCycleCommands,
     BudgetCommands,
     ScenarioCommands,
+    DocumentCommands,
     AccountCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""

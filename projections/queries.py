@@ -9,6 +9,8 @@ from projections.records import CENT, eur, score
 from projections.tracking import dump, tracking
 from projections.views.audit.queries import (
     audit_trail,
+    issued_document,
+    latest_data_event,
 )
 from projections.views.budget.queries import (
     LINE_SORTS as BUDGET_LINE_SORTS,
@@ -100,6 +102,8 @@ __all__ = [
     "grants",
     "grid_diff",
     "grids",
+    "issued_document",
+    "latest_data_event",
     "measurements",
     "organisation",
     "page_reference",

@@ -96,6 +96,8 @@ EVENT = {
     "MemberAppointed": _l("Nomination"),
     "MemberChanged": _l("Siège modifié"),
     "MemberLeft": _l("Départ"),
+    "Issued": _l("Document délivré"),
+    "Reissued": _l("Document délivré de nouveau"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

@@ -81,6 +81,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "sort",
     ),
     "ui.audit_diff": ("a", "b"),
+    "ui.issued_documents": ("sha256",),
     "ui.audit_goto_proposal": ("code",),
     "ui.grids": ("v", "a", "b", "edit"),
     "ui.compare_scenarios": ("codes", "greedy"),

@@ -1,5 +1,6 @@
 """Audit endpoints, the JSON twins of the audit page: one event with its seal, the
-differences between two moments, and the full verification (last result; run now)."""
+differences between two moments, the full verification (last result; run now), and
+whether a document of a given SHA-256 was issued."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from domain.documents import sha256_hex
+from projections import queries as q
 from web import auditing
 from web.api import responses as r
 from web.api import schemas as s
@@ -96,3 +99,17 @@ def verify() -> dict[str, Any]:
     last verification.
     """
     return auditing.run_verification(state(), current_user.username)
+
+
+@audit.route("/audit/documents/<string:sha256>")
+@audit.response(200, r.IssuedDocument)
+@errors(audit, 401, 403, 404, 422, 503)
+@requires("audit.view")
+def issued_document(sha256: str) -> dict[str, Any]:
+    """The document of this SHA-256 as the ledger recorded it when it was downloaded
+    (kind, subject, size) and every issuance (when, to whom, file name); 404 if no
+    document with this SHA-256 was ever issued, 422 if it is not a SHA-256."""
+    found = q.issued_document(state().read_model.store, sha256_hex(sha256))
+    if found is None:
+        abort(404)
+    return found

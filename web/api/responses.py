@@ -1082,3 +1082,22 @@ class Robustness(Out):
         allow_none=True, metadata={"description": "Écarts entre évaluateurs"}
     )
     source = fields.Nested(Source, allow_none=True)
+
+
+class Issuance(Out):
+    position = Int(metadata={"description": "Position de l'événement au registre"})
+    at = Str(metadata={"description": "Date-heure UTC de la délivrance"})
+    actor = Str(metadata={"description": "Compte qui a téléchargé le document"})
+    origin = Opt(metadata={"description": "web ou api"})
+    filename = Str(metadata={"description": "Nom du fichier délivré"})
+
+
+class IssuedDocument(Out):
+    sha256 = Str(metadata={"description": "Empreinte SHA-256 (hexadécimal)"})
+    kind = Str(metadata={"description": "Export : plan, minutes, certificate…"})
+    subject = Str(metadata={"description": "Objet : séance, plan, moment"})
+    size = Int(metadata={"description": "Taille en octets"})
+    issuances = fields.List(
+        fields.Nested(Issuance),
+        metadata={"description": "Chaque délivrance, la plus ancienne d'abord"},
+    )

@@ -46,6 +46,7 @@ AGGREGATE_TYPES = (
     "Envelope",
     "GridVersion",
     "Indicator",
+    "IssuedDocument",
     "Plan",
     "Pole",
     "ProjectBudget",

@@ -4,12 +4,16 @@ access matrix allows, in each of its formats, as of any moment.
 Each export has its own download route (``/exports/<name>.<format>``, and
 ``/exports/<name>`` taking ``?format=`` for the page's forms) guarded by its own
 permission, so the route table says who may download what. The file is rendered by
-``exports.registry.render`` from the views as of ``as_of``.
+``exports.registry.render`` from the views as of ``as_of``. Every PDF handed out is
+recorded in the ledger (``issue_document``: kind, subject, file name, SHA-256, size,
+who and when) before it is sent, so a copy can be checked later on the audit page
+``/audit/documents``; its SHA-256 is also in the ``X-SDSI-SHA256`` header.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +26,14 @@ from werkzeug.wrappers import Response
 from domain.errors import InvalidValue
 from domain.errors import NotFound as UnknownRecord
 from exports import registry
-from exports.base import ExportError, MissingParameter, NotFound, UnsupportedFormat
+from exports.base import (
+    MIME_TYPES,
+    ExportError,
+    MissingParameter,
+    NotFound,
+    Rendered,
+    UnsupportedFormat,
+)
 from projections import queries as q
 from web.access import PERMISSIONS
 from web.auth import requires
@@ -168,6 +179,9 @@ def _download(name: str) -> Callable[..., Any]:
             return _page({name: {"plan": localised(exc)}}, 404)
         except ExportError as exc:  # any other refusal of the exports package
             return _page({name: {"format": str(exc)}}, 422)
+        digest = hashlib.sha256(rendered.content).hexdigest()
+        if rendered.mime_type == MIME_TYPES["pdf"]:
+            _issue(name, rendered, digest, session=session, moment=moment)
         response: Response = send_file(
             io.BytesIO(rendered.content),
             mimetype=rendered.mime_type,
@@ -176,6 +190,7 @@ def _download(name: str) -> Callable[..., Any]:
             max_age=0,
         )
         response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-SDSI-SHA256"] = digest
         if not rendered.ok:
             response.headers["X-SDSI-Verification"] = "failed"
         return response
@@ -183,6 +198,34 @@ def _download(name: str) -> Callable[..., Any]:
     view.__name__ = endpoint_for(name)
     view.__doc__ = f"Download the export {name!r} (as of ``as_of``)."
     return view
+
+
+def _issue(
+    name: str,
+    rendered: Rendered,
+    digest: str,
+    *,
+    session: str | None,
+    moment: str | None,
+) -> None:
+    """Record in the ledger that the signed-in user was handed this PDF, and wait
+    for the views (the audit page then finds it at once)."""
+    subject = []
+    if session:
+        subject.append(f"séance {session}")
+    if (number := plan_number()) is not None:
+        subject.append(f"plan n° {number}")
+    if moment:
+        subject.append(f"au {moment}")
+    result = state().ledger.issue_document(
+        current_user.caller(),
+        digest,
+        kind=name,
+        subject=", ".join(subject),
+        filename=rendered.filename,
+        size=len(rendered.content),
+    )
+    state().after_command(result.notification_id)
 
 
 def _register() -> None:

@@ -64,7 +64,7 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
 
 def natural_key(event: Any) -> str:
     """The label an aggregate is searched by (proposal code, login, 2024/investissement…)."""
-    for attr in ("code", "username"):
+    for attr in ("code", "username", "sha256"):
         if hasattr(event, attr):
             return str(getattr(event, attr))
     if hasattr(event, "number"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from projections.records import fetch, scalar, select
@@ -56,3 +57,56 @@ def audit_trail(
         [*params, limit, offset],
     )
     return {"total": total, "events": [r.as_dict() for r in rows]}
+
+
+# Aggregates that record what was done with the data, not data of the documents.
+NOT_DATA = ("IssuedDocument",)
+
+
+def latest_data_event(store: ViewStore) -> dict[str, Any] | None:
+    """Position and time of the newest event that is data (not an issued document)."""
+    marks = ", ".join("?" for _ in NOT_DATA)
+    rows = store.fetchall(
+        "SELECT position, at FROM {events} WHERE aggregate_type NOT IN ("
+        + marks
+        + ") ORDER BY position DESC LIMIT 1",
+        list(NOT_DATA),
+    )
+    return {"position": rows[0][0], "at": rows[0][1]} if rows else None
+
+
+def issued_document(store: ViewStore, sha256: str) -> dict[str, Any] | None:
+    """The document of SHA-256 ``sha256`` as the ledger recorded it when it was handed
+    out (kind, subject, size) with every issuance (when, to whom, under which file
+    name), oldest first; None if no file with that SHA-256 was ever issued."""
+    rows = fetch(
+        store,
+        AuditEventRow,
+        f"SELECT {select(AuditEventRow)} FROM {{events}} WHERE aggregate_key = ?"
+        " AND aggregate_type = 'IssuedDocument' ORDER BY position",
+        [sha256],
+    )
+    if not rows:
+        return None
+    first = _payload(rows[0].payload)
+    return {
+        "sha256": sha256,
+        "kind": first.get("kind"),
+        "subject": first.get("subject"),
+        "size": first.get("size"),
+        "issuances": [
+            {
+                "position": r.position,
+                "at": r.at,
+                "actor": r.actor,
+                "origin": r.origin,
+                "filename": _payload(r.payload).get("filename"),
+            }
+            for r in rows
+        ],
+    }
+
+
+def _payload(text: str) -> dict[str, Any]:
+    doc = json.loads(text)
+    return doc if isinstance(doc, dict) else {}

@@ -107,7 +107,7 @@ def test_an_amendment_shows_what_changed_old_to_new(site: Site) -> None:
     )
     assert detail
     shown = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", detail.group(0))))
-    assert "revision : 1 → 2" in shown
+    assert "Révision : 1 → 2" in shown
     assert "Titre amendé" in shown
     assert "non scellé" in shown  # written after the checkpoint, not sealed yet
     Sealer(site.ledger).checkpoint_now("tests")

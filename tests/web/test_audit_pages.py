@@ -84,8 +84,11 @@ def test_each_event_shows_its_position_time_actor_roles_command_key_reason_and_c
         "préparation des tests",
         OTHER,
         "Proposal.Drafted",
-        "direction : EDU",
-        '"title":"Projet de test"',
+        "Direction : EDU",
+        "Évaluateurs listés : oui",
+        "JSON brut",
+        '"field": "direction"',
+        "Titre : Projet de test",
     ):
         assert expected in cells, expected
     assert leaf(site, newest["position"])[:12] in cells

@@ -41,6 +41,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "scenarios": ("dsi.martin", "/scenarios"),
     "grid": ("dsi.martin", "/grille"),
     "referential": ("dsi.martin", "/referentiel"),
+    "indicator": ("dsi.martin", "/referentiel/indicateurs/A1-I1"),
     "proposal": ("dsi.martin", "/fiches/"),
     "sessions": ("dgs.lefebvre", "/seances"),
     "session": ("dgs.lefebvre", "/seances/{session}"),

@@ -9,6 +9,7 @@ budget of a project). On a phone the navigation folds behind a "Menu" button.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -104,7 +105,7 @@ def test_a_wide_table_scrolls_in_its_own_box_reachable_with_the_keyboard(
             "link"
         )
         boxes = [links.nth(i).bounding_box() for i in range(links.count())]
-        for a, b in zip(boxes, boxes[1:], strict=False):
+        for a, b in itertools.pairwise(boxes):
             assert a is not None and b is not None
             apart = b["x"] >= a["x"] + a["width"] or b["y"] >= a["y"] + a["height"]
             assert apart, (a, b)

@@ -96,8 +96,12 @@ def test_a_wide_table_scrolls_in_its_own_box_reachable_with_the_keyboard(
         )
         expect(box).to_have_attribute("tabindex", "0")
         box.focus()
+        assert page.evaluate(
+            "() => document.activeElement.scrollWidth > document.activeElement.clientWidth"
+        )
         page.keyboard.press("ArrowRight")
-        assert page.evaluate("() => document.activeElement.scrollLeft") > 0
+        # the box scrolls (smoothly: wait for it to have moved)
+        page.wait_for_function("() => document.activeElement.scrollLeft > 0")
         # the page itself did not move sideways
         assert page.evaluate("() => window.scrollX") == 0
         # the budget's in-page links sit on a row, none over another

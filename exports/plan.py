@@ -12,8 +12,6 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 
-from domain.arbitration import ACTIVE
-from domain.proposals import Status
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
 from exports.french import (
@@ -30,9 +28,10 @@ from exports.french import (
 )
 from exports.rows import Names
 from projections import queries as q
+from projections import roadmap
 
 W = pdf.CONTENT_WIDTH
-ADOPTED = Status.names(ACTIVE)
+ADOPTED = roadmap.ADOPTED
 STATUS_COLOURS = {
     "approved": colors.HexColor("#90A4AE"),
     "approved_with_conditions": colors.HexColor("#B0BEC5"),
@@ -333,26 +332,10 @@ class _Plan:
     # --- roadmap (Gantt) --------------------------------------------------------------
 
     def spans(self) -> list[tuple[dict[str, Any], date, date, list[date]]]:
-        out = []
-        for p in self.adopted:
-            d = self.details.get(p["code"], {})
-            start = d.get("planned_start") or (
-                f"{p['first_year']}-01-01" if p["first_year"] else None
-            )
-            end = d.get("planned_end") or (
-                f"{p['last_year']}-12-31" if p["last_year"] else None
-            )
-            if not start or not end:
-                continue
-            milestones = [
-                date.fromisoformat(m["planned"])
-                for m in (d.get("milestones") or {}).values()
-                if m.get("planned")
-            ]
-            out.append(
-                (p, date.fromisoformat(start), date.fromisoformat(end), milestones)
-            )
-        return sorted(out, key=lambda s: (s[1], s[0]["code"]))
+        return [
+            (b.proposal, b.start, b.end, [m for m, _label in b.milestones])
+            for b in roadmap.spans(self.adopted, self.details)
+        ]
 
     def roadmap(self) -> list[Any]:
         st = self.st
@@ -368,11 +351,9 @@ class _Plan:
         ]
         if not spans:
             return [*out, pdf.para("Aucun projet adopté.", st.note)]
-        first = min(s[1].year for s in spans)
-        last = max(s[2].year for s in spans)
-        if self.plan.get("first_year"):
-            first = min(first, self.plan["first_year"])
-            last = max(last, self.plan["last_year"])
+        first, last = roadmap.years(
+            roadmap.spans(self.adopted, self.details), self.plan
+        )
         for i in range(0, len(spans), GANTT_ROWS):
             out.append(self.gantt(spans[i : i + GANTT_ROWS], first, last))
             out.append(pdf.space(6))

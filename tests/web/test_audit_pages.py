@@ -84,8 +84,11 @@ def test_each_event_shows_its_position_time_actor_roles_command_key_reason_and_c
         "préparation des tests",
         OTHER,
         "Proposal.Drafted",
-        "direction : EDU",
-        '"title":"Projet de test"',
+        "Direction : EDU",
+        "Évaluateurs listés : oui",
+        "JSON brut",
+        '"field": "direction"',
+        "Titre : Projet de test",
     ):
         assert expected in cells, expected
     assert leaf(site, newest["position"])[:12] in cells
@@ -107,7 +110,7 @@ def test_an_amendment_shows_what_changed_old_to_new(site: Site) -> None:
     )
     assert detail
     shown = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", detail.group(0))))
-    assert "revision : 1 → 2" in shown
+    assert "Révision : 1 → 2" in shown
     assert "Titre amendé" in shown
     assert "non scellé" in shown  # written after the checkpoint, not sealed yet
     Sealer(site.ledger).checkpoint_now("tests")

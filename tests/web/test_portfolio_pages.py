@@ -53,13 +53,24 @@ def test_the_chart_shows_every_scored_proposal_of_the_filter(site: Site) -> None
         if p["status"] == status and p["value"] is not None and p["risk"] is not None
     ]
     html = page(site.client(DSI).get(f"/portefeuille?status={status}&per_page=1"))
-    points = re.findall(r'<a href="/fiches/([^"]+)" aria-label="([^"]+)"><circle', html)
-    assert [code for code, _label in points] == sorted(p["code"] for p in scored)
-    first = min(scored, key=lambda p: p["code"])
-    assert (
-        unescape(points[0][1])
-        == f"{first['code']} {first['title']} : {first['value']} / {first['risk']}"
+    points = re.findall(
+        r'<a class="point" href="/fiches/([^"]+)" aria-label="([^"]+)">'
+        r"<title>([^<]+)</title>.*?"
+        r'<text class="point-code"[^>]*>([^<]+)</text></a>',
+        html,
     )
+    assert [code for code, *_rest in points] == sorted(p["code"] for p in scored)
+    first = min(scored, key=lambda p: p["code"])
+    said = f"{first['code']} {first['title']} : {first['value']} / {first['risk']}"
+    assert unescape(points[0][1]) == said  # its name, its tooltip, its code on focus
+    assert unescape(points[0][2]) == said
+    assert points[0][3] == first["code"]
+    # the table under the chart lists the same points, by value
+    twin = html.split('<details class="chart-table">', 1)[1].split("</details>", 1)[0]
+    assert f"Les {len(scored)} points du graphique, en tableau" in twin
+    listed = re.findall(r'<th scope="row"><a href="/fiches/([^"]+)">', twin)
+    by_value = sorted(scored, key=lambda p: (-float(p["value"]), p["code"]))
+    assert listed == [p["code"] for p in by_value]
 
 
 def test_the_capacity_panel_lists_the_overloads_the_database_selects(

@@ -247,7 +247,7 @@ def test_the_administrator_sets_the_municipality_up_through_the_forms(
     ]
     body = text(admin.get("/referentiel/collectivite"))
     assert "SIRET du siège 21750001600019" in body
-    assert "Modification SIRET du siège siret : → 21750001600019" in body
+    assert "Modification SIRET du siège SIRET : — → 21750001600019" in body
     indicator = text(admin.get("/referentiel/indicateurs/A1-I1"))
     assert "2028 55,50 % 2031 80,00 %" in indicator
     assert checklist(site)["municipality"] == "done"
@@ -299,16 +299,16 @@ def test_renaming_moving_and_closing_record_who_when_and_why(
     body = text(pole)
     assert "Hors service depuis le" in body
     assert re.search(
-        r"#\d+ .* UTC admin Fermeture fusion des pôles status : open → closed", body
+        r"#\d+ .* UTC admin Fermeture fusion des pôles Statut : Ouverte → Close", body
     )
     direction = text(admin.get("/referentiel/directions/EDU"))
     assert "Pôle PSP" in direction
     assert (
-        "admin Rattachement à un autre pôle nouvel organigramme pole : PRS → PSP"
+        "admin Rattachement à un autre pôle nouvel organigramme Pôle : PRS → PSP"
         in direction
     )
     assert (
-        "admin Renommage nouvel organigramme name : Éducation → Éducation et jeunesse"
+        "admin Renommage nouvel organigramme Nom : Éducation → Éducation et jeunesse"
         in direction
     )
 

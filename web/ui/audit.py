@@ -28,7 +28,7 @@ from ledger.integrity import latest_checkpoint, public_key_json
 from ledger.sealstore import SealStore
 from projections import queries as q
 from projections.projector import iso
-from web import auditing
+from web import audit_changes, auditing
 from web.auth import requires
 from web.cache import cached_read, views_mark
 from web.domain_messages import localised
@@ -356,3 +356,15 @@ def audit_goto_proposal() -> Response:
         else url_for("ui.proposal", code=code)
     )
     return redirect(target)
+
+
+@bp.app_template_filter("change_lines")
+def change_lines(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An event's changes as "label : old → new" lines (:mod:`web.audit_changes`)."""
+    return audit_changes.lines(changes)
+
+
+@bp.app_template_filter("changes_json")
+def changes_json(changes: list[dict[str, Any]]) -> str:
+    """An event's changes as raw JSON, for the disclosure under its lines."""
+    return audit_changes.raw_json(changes)

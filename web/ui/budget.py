@@ -88,6 +88,8 @@ def year_chart(data: dict[str, Any], section: str) -> Any:
         ),
         series=[(_(n), c) for n, c in SERIES],
         ident=f"chart-{section[:3]}",
+        x_label=_("Exercice"),
+        y_label=_("Montant (milliers d'euros, k€)"),
     )
 
 

@@ -17,6 +17,7 @@ from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
 from web.state import state
+from web.ui import pictures
 from web.ui.actions import run_action, strip_prefix
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
@@ -259,4 +260,5 @@ def plan() -> str:
         org=org,
         directions=directions,
         years=years,
+        roadmap=pictures.plan_roadmap(st, doc),
     )

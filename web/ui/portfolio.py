@@ -59,6 +59,8 @@ def portfolio() -> str:
                 "x": q.score(value),
                 "y": q.score(risk),
                 "label": f"{code} {title}",
+                "code": code,
+                "title": title,
                 "status": status,
                 "href": href + quote(code),
             }

@@ -266,7 +266,7 @@ def commit(fin: Persona) -> None:
     fin.click("Enregistrer l'engagement")
     fin.flash("Engagement ENG-1 enregistré.")
     expect(fin.meta("AP votée")).to_have_text(f"120 000,00 € (séance {SESSION})")
-    expect(page.locator("#cp + table").locator("tbody td")).to_have_text(
+    expect(page.locator("#cp + .table-scroll > table").locator("tbody td")).to_have_text(
         [str(YEAR), "Investissement", "120 000,00 €", "120 000,00 €", "45 000,00 €",
          "0,00 €", "75 000,00 €", ""]
     )  # fmt: skip

@@ -358,7 +358,9 @@ def test_finance_records_a_commitment_and_downloads_the_budget_export(
         filters = fin.main.get_by_role("form", name="Filtres")
         filters.get_by_label("Direction").select_option("EDU")
         filters.get_by_role("button", name="Filtrer").click()
-        expect(page.locator("#projets + table")).to_contain_text(f"{CODE} — {TITLE}")
+        expect(page.locator("#projets + .table-scroll > table")).to_contain_text(
+            f"{CODE} — {TITLE}"
+        )
         fin.look("budget")
         fin.click("Enregistrer un engagement", role="link")
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -379,12 +381,12 @@ def test_finance_records_a_commitment_and_downloads_the_budget_export(
             f"AP/CP du projet {CODE} — {TITLE}"
         )
         expect(fin.meta("AP votée")).to_have_text(f"32 000,00 € (séance {SESSION})")
-        cp = page.locator("#cp + table")
+        cp = page.locator("#cp + .table-scroll > table")
         expect(cp.locator("tbody td")).to_have_text(
             ["2026", "Investissement", "32 000,00 €", "32 000,00 €", "12 000,00 €",
              "0,00 €", "20 000,00 €", ""]
         )  # fmt: skip
-        commitments = page.locator("#engagements + table")
+        commitments = page.locator("#engagements + .table-scroll > table")
         expect(commitments.locator("tbody td").nth(1)).to_have_text(COMMITMENT)
         expect(commitments.locator("tbody td").nth(2)).to_have_text("14 décembre 2026")
         fin.look("project-budget")

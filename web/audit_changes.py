@@ -1,0 +1,253 @@
+"""An event's changes as a person reads them: "Statut : En cours → Annulée".
+
+The audit view keeps each change as ``{"field", "old", "new"}`` with the event's own
+field names and plain JSON values (``projections/views/audit/rendering.py``); here
+each field gets its French label, each value its form on the other pages (amounts in
+euros, dates, statuses, roles, votes), and a structured value (a score, CP lines, a
+decision) its fields one after the other. The raw JSON stays one click away.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from web.formatting import (
+    CHOICE,
+    FAMILY,
+    MEMBER_KIND,
+    PHASE,
+    ROLE,
+    SECTION,
+    STATUS,
+    day,
+    eur,
+    label,
+)
+
+# Every field of every domain event, and of the values they carry, by its label.
+FIELDS: dict[str, Any] = {
+    "active": _l("Actif"),
+    "actual": _l("Date réelle"),
+    "amount": _l("Montant"),
+    "ap_amount": _l("Montant de l'AP"),
+    "abstentions": _l("Abstentions"),
+    "against": _l("Contre"),
+    "axes": _l("Axes"),
+    "axis": _l("Axe"),
+    "based_on": _l("Version de départ"),
+    "baseline": _l("Valeur de référence"),
+    "chair": _l("Président de séance"),
+    "choice": _l("Vote"),
+    "code": _l("Code"),
+    "comment": _l("Commentaire"),
+    "commitment": _l("Engagement"),
+    "components": _l("Composantes"),
+    "conditions": _l("Conditions"),
+    "conflicts": _l("Conflits"),
+    "content": _l("Contenu de la fiche"),
+    "costs": _l("Coûts"),
+    "cp": _l("Crédits de paiement (CP)"),
+    "criteria": _l("Critères"),
+    "criterion": _l("Critère"),
+    "criterion_code": _l("Code du critère"),
+    "days": _l("Jours-personne"),
+    "decision": _l("Décision"),
+    "deliberation": _l("Délibération"),
+    "delta": _l("Variation"),
+    "dependencies": _l("Dépendances"),
+    "description": _l("Description"),
+    "descriptor": _l("Descripteur"),
+    "direction": _l("Direction"),
+    "directions_listed": _l("Directions listées"),
+    "display_name": _l("Nom affiché"),
+    "email": _l("Courriel"),
+    "end": _l("Fin"),
+    "evaluator": _l("Évaluateur"),
+    "evaluators_listed": _l("Évaluateurs listés"),
+    "expected_effect": _l("Effet attendu"),
+    "family": _l("Famille"),
+    "first_year": _l("Première année"),
+    "for": _l("Pour"),
+    "force_change": _l("Changement de mot de passe exigé"),
+    "gap": _l("Écart d'optimalité"),
+    "greedy": _l("Sélection gloutonne"),
+    "grid": _l("Grille"),
+    "grid_version": _l("Version de la grille"),
+    "indicator": _l("Indicateur"),
+    "indicators": _l("Indicateurs"),
+    "indicators_listed": _l("Indicateurs listés"),
+    "input_hash": _l("Empreinte des données d'entrée"),
+    "inputs": _l("Données d'entrée"),
+    "insee": _l("Code INSEE"),
+    "justification": _l("Justification"),
+    "kind": _l("Nature"),
+    "label": _l("Libellé"),
+    "last_year": _l("Dernière année"),
+    "level": _l("Niveau"),
+    "member": _l("Membre"),
+    "milestone": _l("Jalon"),
+    "moved": _l("Reporté"),
+    "municipality": _l("Collectivité"),
+    "name": _l("Nom"),
+    "non_voting": _l("Membres sans voix délibérative"),
+    "number": _l("Numéro"),
+    "objective": _l("Objectif"),
+    "on": _l("Date"),
+    "outcome": _l("Décision"),
+    "override_reason": _l("Motif du forçage"),
+    "parameters": _l("Paramètres"),
+    "pending": _l("En attente"),
+    "percent": _l("Avancement (%)"),
+    "phase": _l("Phase"),
+    "plan": _l("Plan"),
+    "planned": _l("Date prévue"),
+    "planned_end": _l("Fin prévue"),
+    "planned_start": _l("Début prévu"),
+    "pole": _l("Pôle"),
+    "present": _l("Présents"),
+    "previous": _l("Montant précédent"),
+    "projects": _l("Projets"),
+    "proposal": _l("Fiche"),
+    "qualification": _l("Qualification"),
+    "quorum": _l("Quorum"),
+    "reference": _l("Référence"),
+    "referent": _l("Référent"),
+    "result": _l("Résultat"),
+    "revision": _l("Révision"),
+    "risks": _l("Risques"),
+    "role": _l("Rôle"),
+    "scale": _l("Échelle"),
+    "scope": _l("Périmètre"),
+    "score": _l("Note"),
+    "section": _l("Section"),
+    "session": _l("Séance"),
+    "siren": _l("SIREN"),
+    "siret": _l("SIRET"),
+    "solver": _l("Solveur"),
+    "solver_version": _l("Version du solveur"),
+    "source": _l("Source"),
+    "start": _l("Début"),
+    "status": _l("Statut"),
+    "subject": _l("Identifiant dans l'annuaire"),
+    "summary": _l("Résumé"),
+    "supplier": _l("Fournisseur"),
+    "target": _l("Cible"),
+    "target_year": _l("Année cible"),
+    "title": _l("Titre"),
+    "unit": _l("Unité"),
+    "username": _l("Identifiant"),
+    "value": _l("Valeur"),
+    "voting": _l("Membres votants"),
+    "workload": _l("Charge"),
+    "year": _l("Exercice"),
+}
+AMOUNTS = {"amount", "ap_amount", "delta", "previous"}
+DATES = {"on", "start", "end", "planned", "actual", "planned_start", "planned_end"}
+CODED = {
+    "status": STATUS,
+    "outcome": STATUS,
+    "choice": CHOICE,
+    "section": SECTION,
+    "role": ROLE,
+    "family": FAMILY,
+    "phase": PHASE,
+}
+MAX_ITEMS = 12
+
+
+def field_label(name: str) -> str:
+    """The French (or English) label of an event field; the name if none is known."""
+    found = FIELDS.get(name)
+    return str(found) if found is not None else name
+
+
+def _scalar(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if name in AMOUNTS:
+        try:
+            return eur(Decimal(str(value)))
+        except InvalidOperation:
+            return str(value)
+    if name in DATES and isinstance(value, str) and len(value) >= 10:
+        try:
+            return day(value)
+        except ValueError:
+            return value
+    if name == "kind" and value in MEMBER_KIND:
+        return label(MEMBER_KIND, value)
+    if name in CODED:
+        return label(CODED[name], value)
+    return str(value)
+
+
+def _parsed(value: Any) -> Any:
+    """A structured value the audit view stored as JSON text, parsed back; a value cut
+    short for length (ending in "…") stays text."""
+    if isinstance(value, str) and value[:1] in "[{" and not value.endswith("…"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def readable(name: str, value: Any) -> Markup:
+    """One value as HTML: a scalar in words, a record as "label : value" pairs, a list
+    of records one per line."""
+    value = _parsed(value)
+    if isinstance(value, dict):
+        pairs = [
+            f'<span class="field-name">{escape(field_label(k))}</span> : '
+            f"{readable(k, v)}"
+            for k, v in sorted(value.items())
+        ]
+        return Markup(" ; ".join(pairs) if pairs else "—")
+    if isinstance(value, list):
+        if not value:
+            return Markup("—")
+        if all(not isinstance(v, dict | list) for v in value):
+            return escape(", ".join(_scalar(name, v) for v in value))
+        items = [f"<li>{readable(name, v)}</li>" for v in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            more = len(value) - MAX_ITEMS
+            items.append(
+                f'<li class="muted">{escape(_("et %(n)s de plus", n=more))}</li>'
+            )
+        return Markup(f'<ul class="values">{"".join(items)}</ul>')
+    return escape(_scalar(name, value))
+
+
+def lines(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each change as ``{"label", "old", "new"}`` (``old`` None when the event only
+    sets the value)."""
+    return [
+        {
+            "field": c["field"],
+            "label": field_label(c["field"]),
+            "old": None if c.get("old") is None else readable(c["field"], c["old"]),
+            "new": readable(c["field"], c.get("new")),
+        }
+        for c in changes
+    ]
+
+
+def raw_json(changes: list[dict[str, Any]]) -> str:
+    """The changes as the API gives them, indented (structured values parsed back)."""
+    plain = [
+        {
+            "field": c["field"],
+            "old": _parsed(c.get("old")),
+            "new": _parsed(c.get("new")),
+        }
+        for c in changes
+    ]
+    return json.dumps(plain, ensure_ascii=False, indent=1, sort_keys=True)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any, ClassVar
 
+from domain.localtime import DEFAULT_TIMEZONE, zone
 from domain.values import Role
 from projections import plan_scope
 from projections import queries as q
@@ -68,6 +70,9 @@ class Snapshot:
     store: ViewStore
     position: int
     at: str | None
+    # The municipality's time zone (SDSI_TIMEZONE): documents for people show local
+    # times; machine exports and proofs keep the stored UTC.
+    zone: tzinfo = UTC
 
     @property
     def municipality(self) -> str:
@@ -105,7 +110,12 @@ class ExportSource:
         position = rm.position_of(as_of) if as_of else rm.current_position()
         store = rm.at(as_of) if as_of else rm.store
         latest = q.audit_trail(store, limit=1)["events"]
-        return Snapshot(store, position, latest[0]["at"] if latest else None)
+        return Snapshot(store, position, latest[0]["at"] if latest else None, self.zone)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The municipality's time zone (``SDSI_TIMEZONE``, Europe/Paris by default)."""
+        return zone(getattr(self.settings, "timezone", None) or DEFAULT_TIMEZONE)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from domain.arbitration import Conflict
+from domain.localtime import local_date
 from domain.proposals import DECIDED, Status
 from domain.sessions import count_votes, majority
 from projections import queries as q
@@ -22,7 +23,7 @@ from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
 from web.domain_messages import localised
-from web.formatting import local_today
+from web.formatting import display_zone
 from web.state import state
 from web.ui.actions import run_action
 from web.ui.blueprint import bp
@@ -181,7 +182,8 @@ def _session_page(
         failed=failed,
         errors=errors if errors is not None else FormErrors(),
         form=request.form,
-        today=local_today().isoformat(),
+        # the day an opening now would be stamped with (the ledger's clock), local
+        today=local_date(state().ledger.clock(), display_zone()).isoformat(),
     ), status
 
 

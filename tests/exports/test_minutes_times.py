@@ -206,3 +206,34 @@ def test_minutes_of_an_early_session_closed_after_the_autumn_change(
         "Fait le 26 octobre 2026, pour la collectivité : Ville de test.",
     ):
         assert line in lines, (line, lines)
+
+
+def test_the_certificate_and_the_plan_read_in_local_time(
+    town: tuple[Town, Clock, ReadModel], tmp_path: Path
+) -> None:
+    """The certificate's times are local with their offset (it is evidence); the
+    plan's situation is dated by the municipality's day: 23:30 UTC on 28 March 2026
+    is already the 29th in Paris."""
+    t, clock, rm = town
+    clock.at = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
+    t.qualified("P-PLAN")  # the last event, stamped 00:30 on the 29th in Paris
+    rm.projector().catch_up()
+    source = ExportSource(rm)
+    plan = pdftotext(
+        exporter("plan").render(source, ExportRequest("pdf")).content, tmp_path
+    )
+    assert any(
+        line.startswith("Situation au 29 mars 2026 (position") for line in plan.lines
+    ), plan.lines
+    certificate = pdftotext(
+        exporter("certificate").render(source, ExportRequest("pdf")).content,
+        tmp_path,
+    )
+    (verified,) = [
+        line for line in certificate.lines if line.startswith("Date de la vérification")
+    ]
+    assert re.fullmatch(
+        r"Date de la vérification \d{1,2}(er)? \w+ \d{4} à \d\d h \d\d "
+        r"\(UTC\+0[12]:00\)",
+        verified,
+    ), verified

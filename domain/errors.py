@@ -651,6 +651,18 @@ class ChairAbsent(DomainError):
     )
 
 
+class OpenedBeforeSessionDate(DomainError):
+    """A session is not opened before its day (in the municipality's time zone)
+    unless the chair records why."""
+
+    status = 422
+    code = "opened_before_session_date"
+    template = (
+        "La séance {session} est datée du {on} : l'ouvrir dès le {today} demande "
+        "un motif d'ouverture anticipée, enregistré avec l'ouverture."
+    )
+
+
 class EvidenceChanged(DomainError):
     """The evidence of a decision changed since the chair was shown it."""
 

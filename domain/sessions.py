@@ -38,6 +38,7 @@ from domain.errors import (
     NotAVotingMember,
     NotOnAgenda,
     NotTheChair,
+    OpenedBeforeSessionDate,
     QuorumNotMet,
     SessionAlreadyOpen,
     SessionClosed,
@@ -213,6 +214,7 @@ class Session(LedgerAggregate):
         self.non_voting: list[str] = []
         self.quorum = QuorumRule("majority")
         self.status = SessionStatus.CONVENED
+        self.early_reason: str | None = None
         self.agenda: list[str] = []
         self.present: list[str] = []
         self.votes: dict[str, dict[str, Choice]] = {}
@@ -290,10 +292,20 @@ class Session(LedgerAggregate):
 
     class Opened(LedgerAggregate.Event):
         present: list[str]
+        # v2: why the session was opened before its day (None: opened on or after it)
+        early_reason: str | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Opened before sessions refused an early opening without a reason.
+            state["early_reason"] = None
 
         def apply(self, agg: Session) -> None:
             agg.status = SessionStatus.OPEN
             agg.present = sorted(self.present)
+            agg.early_reason = self.early_reason
 
     class AttendanceChanged(LedgerAggregate.Event):
         member: str
@@ -396,7 +408,10 @@ class Session(LedgerAggregate):
             raise NotOnAgenda(proposal=proposal, session=self.code)
         self.trigger_event(self.ItemRemoved, proposal=proposal)
 
-    def open(self, present: list[str]) -> None:
+    def open(self, present: list[str], today: date, early_reason: Any = None) -> None:
+        """Open the session with ``present``. ``today`` is the day of the opening in
+        the municipality's time zone: before the session's day, the opening needs a
+        motivated ``early_reason``, recorded in the event (ignored on or after it)."""
         self._require_chair("ouvrir la séance")
         self._check_not_closed()
         if self.status is SessionStatus.OPEN:
@@ -411,7 +426,17 @@ class Session(LedgerAggregate):
                 chair=self.chair,
                 present=", ".join(present) or "—",
             )
-        self.trigger_event(self.Opened, present=present)
+        reason = None
+        if today < self.on:
+            reason = text(early_reason, "early_reason", max_len=4000, required=False)
+            if not reason:
+                raise OpenedBeforeSessionDate(
+                    field="early_reason",
+                    session=self.code,
+                    on=self.on.strftime("%d/%m/%Y"),
+                    today=today.strftime("%d/%m/%Y"),
+                )
+        self.trigger_event(self.Opened, present=present, early_reason=reason)
 
     def set_attendance(self, member: str, present: bool) -> None:
         self._require_chair("modifier les présences")

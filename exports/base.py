@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any, ClassVar
 
+from domain.localtime import DEFAULT_TIMEZONE, zone
 from domain.values import Role
 from projections import plan_scope
 from projections import queries as q
@@ -73,6 +75,9 @@ class Snapshot:
     position: int
     at: str | None
     ledger_position: int | None = None
+    # The municipality's time zone (SDSI_TIMEZONE): documents for people show local
+    # times; machine exports and proofs keep the stored UTC.
+    zone: tzinfo = UTC
 
     @property
     def municipality(self) -> str:
@@ -111,10 +116,15 @@ class ExportSource:
         store = rm.at(as_of) if as_of else rm.store
         latest = q.latest_data_event(store)
         if latest is None:
-            return Snapshot(store, position, None, position)
+            return Snapshot(store, position, None, position, self.zone)
         return Snapshot(
-            store, min(position, latest["position"]), latest["at"], position
+            store, min(position, latest["position"]), latest["at"], position, self.zone
         )
+
+    @property
+    def zone(self) -> tzinfo:
+        """The municipality's time zone (``SDSI_TIMEZONE``, Europe/Paris by default)."""
+        return zone(getattr(self.settings, "timezone", None) or DEFAULT_TIMEZONE)
 
 
 @dataclass(frozen=True)

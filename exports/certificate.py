@@ -74,7 +74,7 @@ class CertificateExporter(Exporter):
             story,
             title="Certificat d'intégrité du registre",
             municipality=snapshot.municipality,
-            footer=f"Vérification du {long_datetime(result.started_at)}",
+            footer=f"Vérification du {long_datetime(result.started_at, snapshot.zone)}",
             subject="Vérification complète du registre SDSI",
         )
 
@@ -88,6 +88,11 @@ def _story(
 ) -> list[Any]:
     st = pdf.styles()
     report = result.report
+
+    def stamp(value: Any) -> str:
+        """A time of the verification or a signature: local, with its offset."""
+        return long_datetime(value, snapshot.zone, with_offset=True)
+
     out: list[Any] = [
         pdf.para("Certificat d'intégrité du registre", st.title),
         pdf.para(
@@ -129,7 +134,7 @@ def _story(
     out += [pdf.boxed([verdict], colour), pdf.space(8)]
     out.append(pdf.para("Vérification", st.h1))
     pairs = [
-        ("Date de la vérification", long_datetime(result.started_at)),
+        ("Date de la vérification", stamp(result.started_at)),
         ("Durée", f"{number(report.seconds, 2)} s"),
         ("Événements relus", str(report.checked)),
         ("Événements scellés (taille de l'arbre)", str(report.sealed)),
@@ -166,7 +171,7 @@ def _story(
             pdf.key_values(
                 [
                     ("Point de contrôle", f"n°{checkpoint['seq']}"),
-                    ("Signé le", long_datetime(checkpoint["issued_at"])),
+                    ("Signé le", stamp(checkpoint["issued_at"])),
                     ("Motif", REASONS.get(checkpoint["reason"], checkpoint["reason"])),
                     ("Taille de l'arbre", str(checkpoint["tree_size"])),
                     ("Racine (base64)", pdf.hashed(checkpoint["root"])),

@@ -9,8 +9,10 @@ sign. Punctuation follows the French rules: a no-break space before ``:`` and in
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
+
+from domain.localtime import local, offset
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -137,16 +139,30 @@ def short_date(value: date | datetime | str | None) -> str:
     return _as_date(value).strftime("%d/%m/%Y")
 
 
-def long_datetime(value: str | datetime | None) -> str:
-    """``17 mars 2026 à 09 h 00 UTC`` from an ISO UTC time; empty if None."""
+def long_datetime(
+    value: str | datetime | None,
+    zone: tzinfo | None = None,
+    *,
+    with_offset: bool = False,
+) -> str:
+    """An ISO UTC time in words; empty if None.
+
+    Without ``zone``: ``17 mars 2026 à 09 h 00 UTC``. In the municipality's time
+    ``zone``: ``17 mars 2026 à 10 h 00``, and with ``with_offset`` ``17 mars 2026 à
+    10 h 00 (UTC+01:00)``."""
     if value is None or value == "":
         return ""
-    moment = (
-        value
-        if isinstance(value, datetime)
-        else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    )
-    return f"{long_date(moment)} à {moment:%H}{NBSP}h{NBSP}{moment:%M}{NBSP}UTC"
+    if zone is None:
+        moment = local(value, "UTC")
+        return f"{long_date(moment)} à {time_of_day(moment)}{NBSP}UTC"
+    moment = local(value, zone)
+    out = f"{long_date(moment)} à {time_of_day(moment)}"
+    return f"{out} ({offset(moment)})" if with_offset else out
+
+
+def time_of_day(moment: datetime) -> str:
+    """``09 h 05`` (no-break spaces): the hour and minute of ``moment`` as given."""
+    return f"{moment:%H}{NBSP}h{NBSP}{moment:%M}"
 
 
 _BEFORE_NARROW = re.compile(r"[ \u00a0\u202f]*([;!?])(?=\s|$)")

@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
 from domain.arbitration import Conflict
+from domain.localtime import local, local_date
 from domain.values import MINUTES_READERS, Role
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, NotFound, Snapshot
 from exports.french import (
     CHOICES,
     NBSP,
-    OUTCOMES,
     label,
     long_date,
     long_datetime,
     money,
     number,
+    time_of_day,
 )
 from exports.integrity import SignedNote, checkpoint_covering, key_info
 from exports.rows import Names
 from projections import queries as q
 
 W = pdf.CONTENT_WIDTH
-SESSION_STATUSES = {"convened": "convoquée", "open": "ouverte", "closed": "close"}
+# Every label agrees with the noun it qualifies: a session (« séance close »), a
+# decision (« Décision : approuvée »); a member's presence is said with nouns, which
+# need no gender (« arrivée tardive », « départ anticipé »).
+SESSION_STATUSES = {
+    "convened": "séance convoquée",
+    "open": "séance ouverte",
+    "closed": "séance close",
+}
+DECISIONS = {
+    "approved": "approuvée",
+    "approved_with_conditions": "approuvée sous conditions",
+    "deferred": "ajournée",
+    "rejected": "rejetée",
+}
 FAMILIES = {"value": "valeur", "risk": "risque"}
-MOVES = {"arrived": "arrivée", "left": "départ"}
+LATE_ARRIVAL = "arrivée tardive"
+RETURN = "retour en séance"
+EARLY_DEPARTURE = "départ anticipé"
 SUPERSEDED = "vote remplacé par un vote ultérieur"
-LEFT_BEFORE_DECISION = "parti avant la décision"
+LEFT_BEFORE_DECISION = "départ avant la décision"
 VERIFY_COMMAND = (
     "python verifier.py REGISTRE.zip --key signing_key.pub "
     "--checkpoint point-de-controle.txt"
@@ -46,19 +63,34 @@ def quorum_rule(rule: dict[str, Any]) -> str:
 
 
 def presence(journal: list[dict[str, Any]], member: str) -> str:
-    """A member's presence in a few words (the times are in the table of arrivals and
-    departures): ``présent`` or ``absent`` throughout, ``arrivé`` or ``parti`` en cours
-    de séance, or ``présent par intermittence``; ``—`` before the opening."""
+    """A member's presence in a few words, as nouns (the times are in the table of
+    arrivals and departures): ``présence`` or ``absence`` throughout, ``arrivée
+    tardive``, ``départ anticipé``, or ``présence intermittente``; ``—`` before the
+    opening."""
     if not journal:
         return "—"
     moves = [e["kind"] for e in journal[1:] if e["member"] == member]
     if not moves:
-        return "présent" if member in journal[0]["present"] else "absent"
+        return "présence" if member in journal[0]["present"] else "absence"
     if moves == ["arrived"]:
-        return "arrivé en cours de séance"
+        return LATE_ARRIVAL
     if moves == ["left"]:
-        return "parti en cours de séance"
-    return "présent par intermittence"
+        return EARLY_DEPARTURE
+    return "présence intermittente"
+
+
+def movement(journal: list[dict[str, Any]], n: int) -> str:
+    """What the ``n``-th entry of the attendance journal is: the first arrival of a
+    member absent at the opening is a late arrival, a later one a return; every
+    departure before the closure is an early departure."""
+    entry = journal[n]
+    if entry["kind"] == "left":
+        return EARLY_DEPARTURE
+    member = entry["member"]
+    before = [e for e in journal[1:n] if e["member"] == member]
+    if member in journal[0]["present"] or before:
+        return RETURN
+    return LATE_ARRIVAL
 
 
 def vote_remark(vote: dict[str, Any], d: dict[str, Any] | None) -> str:
@@ -99,7 +131,7 @@ class MinutesExporter(Exporter):
             checkpoint_covering(source.ledger, closed_at) if closed_at else None
         )
         key = key_info(source.ledger) if checkpoint else None
-        minutes = _Minutes(store, session, names, snapshot.municipality)
+        minutes = _Minutes(store, session, names, snapshot.municipality, snapshot.zone)
         story = minutes.story(checkpoint, key)
         return pdf.build(
             story,
@@ -114,10 +146,16 @@ class _Minutes:
     """Builds the story of one session's minutes."""
 
     def __init__(
-        self, store: Any, session: dict[str, Any], names: Names, municipality: str
+        self,
+        store: Any,
+        session: dict[str, Any],
+        names: Names,
+        municipality: str,
+        zone: tzinfo,
     ) -> None:
         self.store = store
         self.session = session
+        self.zone = zone  # the municipality's: every time is shown in it
         self.names = names
         self.municipality = municipality
         self.st = pdf.styles()
@@ -141,19 +179,10 @@ class _Minutes:
         )
         out: list[Any] = [
             pdf.para(title, st.title),
-            pdf.para(f"{s['title']} — séance du {long_date(s['on'])}", st.subtitle),
-            pdf.key_values(
-                [
-                    ("Collectivité", self.municipality),
-                    ("Séance", s["code"]),
-                    ("Date", long_date(s["on"])),
-                    ("Présidence", self.names.person(s["chair"])),
-                    ("Statut", label(SESSION_STATUSES, s["status"])),
-                    ("Ordre du jour", f"{len(s['agenda'])} point(s)"),
-                    ("Décisions", f"{len(self.decisions)} décision(s)"),
-                ],
-                [4 * pdf.cm, W - 4 * pdf.cm],
+            pdf.para(
+                f"{s['title']} — séance du {long_date(self.held_on())}", st.subtitle
             ),
+            pdf.key_values(self.heading(), [4.6 * pdf.cm, W - 4.6 * pdf.cm]),
         ]
         out += self.attendance()
         out += self.agenda()
@@ -163,6 +192,47 @@ class _Minutes:
         out += self.seal(checkpoint, key)
         out += self.signature()
         return out
+
+    def time(self, at: str) -> str:
+        """A stored UTC time in the municipality's time zone, in words."""
+        return long_datetime(at, self.zone)
+
+    def held_on(self) -> Any:
+        """The day the session was really held: its opening's (local), else the
+        day it was convened for."""
+        opened = self.session["times"].get("opened")
+        return local_date(opened, self.zone) if opened else self.session["on"]
+
+    def heading(self) -> list[tuple[str, Any]]:
+        """The session's identity: the day it was convened for, when it really
+        opened and closed (local time), why it opened before its day."""
+        s = self.session
+        times = s["times"]
+        pairs: list[tuple[str, Any]] = [
+            ("Collectivité", self.municipality),
+            ("Séance", s["code"]),
+            ("Date prévue", long_date(s["on"])),
+        ]
+        if times.get("opened"):
+            pairs.append(("Ouverture", self.time(times["opened"])))
+        if s.get("early_reason"):
+            pairs.append(
+                (
+                    "Ouverture anticipée",
+                    f"avant la date prévue, motif : {s['early_reason']}",
+                )
+            )
+        if times.get("closed"):
+            pairs.append(("Clôture", self.time(times["closed"])))
+        if times:
+            pairs.append(("Fuseau horaire", f"heure locale ({self.zone})"))
+        pairs += [
+            ("Présidence", self.names.person(s["chair"])),
+            ("Statut", label(SESSION_STATUSES, s["status"])),
+            ("Ordre du jour", f"{len(s['agenda'])} point(s)"),
+            ("Décisions", f"{len(self.decisions)} décision(s)"),
+        ]
+        return pairs
 
     # --- attendance -------------------------------------------------------------------
 
@@ -191,12 +261,17 @@ class _Minutes:
         ]
         moves = self.attendance_changes()
         if moves:
-            out.append(pdf.para("Arrivées et départs en cours de séance :", st.body))
+            out.append(
+                pdf.para(
+                    "Arrivées tardives et départs anticipés en cours de séance :",
+                    st.body,
+                )
+            )
             out.append(
                 pdf.grid(
-                    ["Horodatage", "Membre", "Mouvement", "Votants présents"],
+                    ["Heure", "Membre", "Mouvement", "Votants présents"],
                     moves,
-                    [5.5 * pdf.cm, 5.5 * pdf.cm, 2.5 * pdf.cm, W - 13.5 * pdf.cm],
+                    [4.8 * pdf.cm, 5.2 * pdf.cm, 3.5 * pdf.cm, W - 13.5 * pdf.cm],
                     right=(3,),
                 )
             )
@@ -232,18 +307,27 @@ class _Minutes:
         return sum(1 for m in self.session["voting"] if m in present)
 
     def attendance_changes(self) -> list[list[str]]:
-        """One row per arrival or departure after the opening, in ledger order."""
+        """One row per arrival or departure after the opening, in ledger order: its
+        local time (the hour alone when on the day of the opening)."""
         total = len(self.session["voting"])
-        return [
-            [
-                long_datetime(entry["at"]),
-                self.names.person(entry["member"]),
-                MOVES[entry["kind"]],
-                f"{self.voting_present(entry['present'])} / {total}",
-            ]
-            for entry in self.session["attendance"]
-            if entry["kind"] != "opened"
-        ]
+        journal = self.session["attendance"]
+        opened = local_date(journal[0]["at"], self.zone) if journal else None
+        rows = []
+        for n, entry in enumerate(journal):
+            if entry["kind"] == "opened":
+                continue
+            at = long_datetime(entry["at"], self.zone)
+            if local_date(entry["at"], self.zone) == opened:
+                at = time_of_day(local(entry["at"], self.zone))
+            rows.append(
+                [
+                    at,
+                    self.names.person(entry["member"]),
+                    movement(journal, n),
+                    f"{self.voting_present(entry['present'])} / {total}",
+                ]
+            )
+        return rows
 
     # --- agenda -----------------------------------------------------------------------
 
@@ -258,7 +342,7 @@ class _Minutes:
                     code,
                     p.get("title", ""),
                     p.get("direction", ""),
-                    label(OUTCOMES, d["outcome"]) if d else "sans décision",
+                    label(DECISIONS, d["outcome"]) if d else "sans décision",
                 ]
             )
         out: list[Any] = [
@@ -284,7 +368,7 @@ class _Minutes:
                 pdf.para(
                     f"Retiré de l'ordre du jour avant l'ouverture : {code} — {title} "
                     f"(position {removed['position']} du registre, le "
-                    f"{long_datetime(removed['at'])}).",
+                    f"{self.time(removed['at'])}).",
                     self.st.body,
                 )
             )
@@ -439,11 +523,12 @@ class _Minutes:
             )
         return [
             pdf.space(3),
-            pdf.grid(
+            pdf.grid(  # its heading repeated at the top of each page it runs on
                 ["Membre", "Vote", "Position", "Remarque"],
                 rows,
                 [6 * pdf.cm, 2.6 * pdf.cm, 2 * pdf.cm, W - 10.6 * pdf.cm],
                 right=(2,),
+                repeat=True,
             ),
             pdf.para(
                 f"Votes en vigueur : pour {tally['for']}, contre {tally['against']}, "
@@ -456,7 +541,10 @@ class _Minutes:
         st = self.st
         if d is None:
             return [pdf.para("Pas encore de décision sur ce point.", st.note)]
-        pairs = [("Décision", label(OUTCOMES, d["outcome"])), ("Motif", d["rationale"])]
+        pairs = [
+            ("Décision", label(DECISIONS, d["outcome"])),
+            ("Motif", d["rationale"]),
+        ]
         if d["conditions"]:
             pairs.append(("Conditions", d["conditions"]))
         if d["departs_from_majority"]:
@@ -489,7 +577,7 @@ class _Minutes:
             (
                 "Position dans le registre",
                 f"{d['position']} (décision enregistrée le "
-                f"{long_datetime(d['decided_at'])})",
+                f"{self.time(d['decided_at'])})",
             )
         )
         flow: list[Any] = [pdf.key_values(pairs, [4 * pdf.cm, W - 4.4 * pdf.cm])]
@@ -587,11 +675,13 @@ class _Minutes:
     def signature(self) -> list[Any]:
         st = self.st
         s = self.session
+        closed = s["times"].get("closed")
+        day = local_date(closed, self.zone) if closed else self.held_on()
         return [
             pdf.space(14),
             pdf.together(
                 pdf.para(
-                    f"Fait le {long_date(s['on'])}, pour la collectivité : "
+                    f"Fait le {long_date(day)}, pour la collectivité : "
                     f"{self.municipality}.",
                     st.body,
                 ),

@@ -12,6 +12,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
 
+from domain.localtime import local_date
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
 from exports.french import (
@@ -92,7 +93,8 @@ class _Plan:
             p["code"]: q.proposal(store, p["code"]) or {} for p in self.adopted
         }
         self.budget = q.budget_consumption(store)
-        self.today = date.fromisoformat(snapshot.at[:10]) if snapshot.at else None
+        # today in the municipality (the snapshot's time, stored UTC)
+        self.today = local_date(snapshot.at, snapshot.zone) if snapshot.at else None
 
     def story(self) -> list[Any]:
         out = self.cover()
@@ -114,7 +116,7 @@ class _Plan:
         ap = sum((p["ap"] or Decimal(0) for p in self.adopted), Decimal("0.00"))
         done = sum(1 for p in self.adopted if p["status"] == "done")
         situation = (
-            f"Situation au {long_date(self.snapshot.at)} (position "
+            f"Situation au {long_date(self.today)} (position "
             f"{self.snapshot.position} du registre)"
             if self.snapshot.at
             else "Registre vide"

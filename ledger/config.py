@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from domain.localtime import DEFAULT_TIMEZONE, zone
 from ledger.directory_config import (
     LdapSettings,
     OidcSettings,
@@ -197,6 +198,9 @@ class Settings:
     # Directory sign-in (ledger.directory_config): off unless configured.
     ldap: LdapSettings | None = None
     oidc: OidcSettings | None = None
+    # The municipality's time zone (IANA name): pages and PDFs show local times, a
+    # session's day is reckoned in it; storage, machine exports and proofs stay UTC.
+    timezone: str = DEFAULT_TIMEZONE
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -230,6 +234,7 @@ class Settings:
             trusted_proxies=_networks(env.get("SDSI_TRUSTED_PROXIES", "")),
             ldap=ldap_settings(env),
             oidc=oidc_settings(env),
+            timezone=_timezone(env.get("SDSI_TIMEZONE") or DEFAULT_TIMEZONE),
         )
 
     @property
@@ -248,6 +253,19 @@ class Settings:
     def trusted_keys_dir(self) -> Path:
         """Public keys of earlier signers, accepted for imported checkpoints."""
         return self.data_dir / "trusted-keys"
+
+
+def _timezone(name: str) -> str:
+    """``SDSI_TIMEZONE``: an IANA time zone name (``Europe/Paris``,
+    ``America/Cayenne``, ``Indian/Reunion``…) or ``UTC``."""
+    try:
+        zone(name)
+    except ValueError:
+        raise ConfigError(
+            f"SDSI_TIMEZONE: unknown time zone {name!r} (an IANA name such as "
+            "Europe/Paris, America/Cayenne, Indian/Reunion, or UTC)"
+        ) from None
+    return name
 
 
 def _origin(name: str) -> str:

@@ -63,6 +63,7 @@ def create_app(
         FOLLOW=not settings.database.is_postgres,
         SEAL=not settings.database.is_postgres,
         PAGE_CACHE_BYTES=settings.page_cache_mb * 1024 * 1024,
+        SDSI_TIMEZONE=settings.timezone,  # pages and PDFs show local times
     )
     app.config.update(config or {})
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]

@@ -26,7 +26,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
@@ -34,7 +33,7 @@ from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from web.formatting import select_locale
+from web.formatting import local_today, select_locale
 from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -179,7 +178,7 @@ def _key() -> tuple[Any, ...] | None:
         tuple(current_user.grants),
         current_user.via_token,
         select_locale(),
-        datetime.now(UTC).date(),  # pages may say what is due "today"
+        local_today(),  # pages may say what is due "today" (the town's day)
         views_position(),
         extra(),
     )

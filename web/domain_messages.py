@@ -192,6 +192,10 @@ ENGLISH: dict[str, str] = {
         "Session {session} cannot open without its chair {chair} present "
         "(present: {present})."
     ),
+    "opened_before_session_date": (
+        "Session {session} is dated {on}: opening it as early as {today} needs a "
+        "reason for the early opening, recorded with the opening."
+    ),
     "evidence_changed": (
         "The decision's evidence has changed since it was shown: read it again "
         "(proposal {proposal}, session {session})."

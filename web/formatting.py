@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
-from flask import Flask, g, request, session
+from babel.dates import format_datetime as babel_format_datetime
+from flask import Flask, current_app, g, request, session
 from flask_babel import (
     format_currency,
-    format_datetime,
     format_decimal,
     get_locale,
 )
 from flask_babel import lazy_gettext as _l
 
+from domain.localtime import local, local_date, offset, zone
 from web.extensions import babel
 from web.i18n import init_translations
 
@@ -185,13 +186,25 @@ def day(value: str | date | None) -> str:
     return _long_date(value, _locale())
 
 
-def moment(value: str | datetime | None) -> str:
-    """A UTC time, shown with its date and time (UTC)."""
+def display_zone() -> tzinfo:
+    """The municipality's time zone (``SDSI_TIMEZONE``): pages show local times."""
+    return zone(current_app.config.get("SDSI_TIMEZONE"))
+
+
+def local_today() -> date:
+    """Today in the municipality's time zone."""
+    return local_date(datetime.now(UTC), display_zone())
+
+
+def moment(value: str | datetime | None, with_offset: bool = False) -> str:
+    """A UTC time (as stored) shown in the municipality's time zone: ``29 mars 2026
+    03:30:00``; ``with_offset`` adds its offset from UTC (``UTC+02:00``), where the
+    instant must be unambiguous (the audit trail)."""
     if not value:
         return "—"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return str(format_datetime(value, "d MMM y HH:mm:ss")) + " UTC"
+    at = local(value, display_zone())
+    shown = str(babel_format_datetime(at, "d MMM y HH:mm:ss", locale=_locale()))
+    return f"{shown} {offset(at)}" if with_offset else shown
 
 
 def label(mapping: dict[str, Any], value: Any) -> str:
@@ -202,7 +215,11 @@ def init_formatting(app: Flask) -> None:
     init_translations(
         app
     )  # the .po catalogs, compiled to a cache before Babel reads them
-    babel.init_app(app, locale_selector=select_locale, default_timezone="UTC")
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_timezone=app.config.get("SDSI_TIMEZONE") or "UTC",
+    )
     app.jinja_env.filters.update(
         eur=eur,
         num=num,

@@ -6,11 +6,13 @@ from typing import Any
 
 from domain import dates
 from domain.arbitration import Conflict, dependency_conflicts
+from domain.base import current_context
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
 from domain.committee import check_seat
 from domain.errors import BudgetNotVoted, EvidenceChanged, InvalidValue
 from domain.evidence import fingerprint, shown_evidence
 from domain.grids import GridVersion
+from domain.localtime import local_date
 from domain.proposals import APPROVED, Proposal
 from domain.scenarios import Scenario
 from domain.scores import ScoreSheet
@@ -122,19 +124,29 @@ class SessionCommands(LedgerCore):
 
     @command()
     def open_session(
-        self, caller: Caller, session_code: str, present: list[str]
+        self,
+        caller: Caller,
+        session_code: str,
+        present: list[str],
+        early_reason: str | None = None,
     ) -> CommandResult:
-        """Open a session with the attendance."""
+        """Open a session with the attendance. Before the session's day (in the
+        municipality's time zone, ``SDSI_TIMEZONE``) only with an ``early_reason``,
+        which the event records."""
 
         def body(unit: Unit) -> dict[str, Any]:
             session = self._session(unit, session_code)
+            today = local_date(current_context().at, self.settings.timezone)
             session.open(
-                list(present) if isinstance(present, list | tuple) else present
+                list(present) if isinstance(present, list | tuple) else present,
+                today,
+                early_reason,
             )
             return {
                 "session": session.code,
                 "present_voting": session.present_voting,
                 "quorum_met": session.quorum_met,
+                "early_reason": session.early_reason,
             }
 
         return self.execute("open_session", caller, body)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from exports.base import MissingParameter, NotFound
-from exports.french import CHOICES, OUTCOMES
+from exports.french import CHOICES
+from exports.minutes import DECISIONS
 from exports.rows import Names
 from ledger.bundle import export_bundle
 from projections import queries as q
@@ -88,10 +89,10 @@ def test_minutes_list_exactly_the_attendance(demo_env: DemoEnv) -> None:
         )
         if member == session["chair"]:
             quality += " — présidence"
-        presence = "présent" if member in session["present"] else "absent"
+        presence = "présence" if member in session["present"] else "absence"
         expected.append((names.person(member), quality, presence))
     assert _attendance(lines) == expected
-    assert any(p == "absent" for *_, p in expected)
+    assert any(p == "absence" for *_, p in expected)
     quorum = next(line for line in lines if line.startswith("Quorum"))
     assert f"{session['quorum_required']} membres votants requis" in quorum
     assert f"{session['present_voting']} membres votants présents" in " ".join(
@@ -120,7 +121,7 @@ def test_minutes_list_exactly_the_votes_and_decisions(demo_env: DemoEnv) -> None
         superseded += sum(1 for *_, s in expected if s)
         d = decisions[code]
         text = "\n".join(section)
-        assert f"Décision\n{OUTCOMES[d['outcome']]}\n" in text
+        assert f"Décision\n{DECISIONS[d['outcome']]}\n" in text
         assert f"{d['position']} (décision enregistrée le" in text
         assert f"grille v{d['grid_version']}" in text
         tally = (

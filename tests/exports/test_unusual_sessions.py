@@ -29,8 +29,10 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError
+from domain.localtime import local, local_date, zone
 from exports.base import ExportRequest, ExportSource
-from exports.french import CHOICES, OUTCOMES, long_datetime
+from exports.french import CHOICES, long_datetime, time_of_day
+from exports.minutes import DECISIONS
 from exports.registry import exporter
 from exports.rows import Names
 from ledger.app import Ledger, open_ledger
@@ -43,6 +45,7 @@ from tests.domain.builders import CHAIR, INV, NON_VOTING, VOTING, YEAR, Town, by
 from tests.exports.conftest import _pg_schema, fr_money, norm, pdf_lines
 
 MEMBERS = VOTING + NON_VOTING
+PARIS = zone("Europe/Paris")  # the default SDSI_TIMEZONE: the minutes' local times
 TITLE = "Portail citoyen"  # the title of every proposal of the town
 AP = "1000.00"
 OUTCOME_CHOICES = ("approved", "approved_with_conditions", "deferred", "rejected")
@@ -65,7 +68,7 @@ DECISION_KEYS = (
 # The minutes' table headers (a page break repeats them at the top of the next page).
 HEADERS = (
     ["Membre", "Qualité", "Présence"],
-    ["Horodatage", "Membre", "Mouvement", "Votants présents"],
+    ["Heure", "Membre", "Mouvement", "Votants présents"],
     ["N°", "Projet", "Intitulé", "Direction", "Décision"],
     ["Membre", "Vote", "Position", "Remarque"],
     ["Exercice", "Section", "CP"],
@@ -392,12 +395,31 @@ def presence(s: Session, member: str) -> str:
         return "—"
     moves = [m.kind for m in s.journal[1:] if m.member == member]
     if not moves:
-        return "présent" if member in s.journal[0].present else "absent"
+        return "présence" if member in s.journal[0].present else "absence"
     if moves == ["arrived"]:
-        return "arrivé en cours de séance"
+        return "arrivée tardive"
     if moves == ["left"]:
-        return "parti en cours de séance"
-    return "présent par intermittence"
+        return "départ anticipé"
+    return "présence intermittente"
+
+
+def movement(s: Session, n: int) -> str:
+    """A late arrival (the first of a member absent at the opening), a return, or an
+    early departure."""
+    move = s.journal[n]
+    if move.kind == "left":
+        return "départ anticipé"
+    before = [m for m in s.journal[1:n] if m.member == move.member]
+    if move.member in s.journal[0].present or before:
+        return "retour en séance"
+    return "arrivée tardive"
+
+
+def hour(s: Session, at: Any) -> str:
+    """A move's local time: the hour alone on the day of the opening."""
+    if local_date(at, PARIS) == local_date(s.journal[0].at, PARIS):
+        return time_of_day(local(at, PARIS))
+    return long_datetime(at, PARIS)
 
 
 def voting_present(present: frozenset[str]) -> int:
@@ -432,12 +454,12 @@ def attendance_block(s: Session, names: Names) -> list[str]:
     lines.append(quorum_sentence(s))
     moves = s.journal[1:]
     if moves:
-        lines.append("Arrivées et départs en cours de séance :")
-        for move in moves:
+        lines.append("Arrivées tardives et départs anticipés en cours de séance :")
+        for n, move in enumerate(moves, 1):
             lines += [
-                long_datetime(move.at),
+                hour(s, move.at),
                 names.person(move.member),
-                "arrivée" if move.kind == "arrived" else "départ",
+                movement(s, n),
                 f"{voting_present(move.present)} / 4",
             ]
     lines.append("Ordre du jour")
@@ -453,13 +475,13 @@ def agenda_block(s: Session) -> list[str]:
             item,
             TITLE,
             "FIN",
-            OUTCOMES[d.outcome] if d else "sans décision",
+            DECISIONS[d.outcome] if d else "sans décision",
         ]
     for item, position, at in s.removed:
         if item not in s.agenda:
             lines.append(
                 f"Retiré de l'ordre du jour avant l'ouverture : {item} — {TITLE} "
-                f"(position {position} du registre, le {long_datetime(at)})."
+                f"(position {position} du registre, le {long_datetime(at, PARIS)})."
             )
     lines.append("Délibérations")
     return lines
@@ -494,7 +516,7 @@ def item_block(s: Session, n: int, item: str, names: Names) -> list[str]:
             if latest[v.member] != v.position:
                 remark = "vote remplacé par un vote ultérieur"
             elif d and v.member not in d.present:
-                remark = "parti avant la décision"
+                remark = "départ avant la décision"
             lines += [names.person(v.member), CHOICES[v.choice], str(v.position)]
             lines += [remark] if remark else []
         votes_for, votes_against, abstain = s.tally(item)
@@ -505,7 +527,7 @@ def item_block(s: Session, n: int, item: str, names: Names) -> list[str]:
     if d is None:
         return [*lines, "Pas encore de décision sur ce point."]
     assert d.tally == s.tally(item)  # no vote once decided
-    lines += ["Décision", OUTCOMES[d.outcome], "Motif", d.rationale]
+    lines += ["Décision", DECISIONS[d.outcome], "Motif", d.rationale]
     if d.conditions:
         lines += ["Conditions", d.conditions]
     if d.departs:
@@ -520,7 +542,7 @@ def item_block(s: Session, n: int, item: str, names: Names) -> list[str]:
         lines += ["AP accordée", fr_money(AP)]
     lines += [
         "Position dans le registre",
-        f"{d.position} (décision enregistrée le {long_datetime(d.at)})",
+        f"{d.position} (décision enregistrée le {long_datetime(d.at, PARIS)})",
     ]
     if d.outcome in FAVOURABLE:
         lines.append("Crédits de paiement accordés :")
@@ -626,7 +648,9 @@ def test_minutes_show_exactly_what_the_session_recorded(
         if s.closed
         else "Projet de procès-verbal (séance non close)"
     )
-    status = "close" if s.closed else ("ouverte" if s.journal else "convoquée")
+    status = "séance " + (
+        "close" if s.closed else ("ouverte" if s.journal else "convoquée")
+    )
     assert lines[0] == title
     assert shows(text, ["Statut", status])
     assert shows(text, ["Ordre du jour", f"{len(s.agenda)} point(s)"])

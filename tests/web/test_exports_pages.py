@@ -164,8 +164,9 @@ def test_minutes_of_a_session_with_arrivals_and_departures_download(
     text = "\n".join(
         p.extract_text() for p in pypdf.PdfReader(io.BytesIO(minutes.data)).pages
     )
-    assert "Arrivées et départs en cours de séance" in text
-    assert "présent par intermittence" in text
+    assert "Arrivées tardives et départs anticipés en cours de séance" in text
+    assert "présence intermittente" in text
+    assert "départ anticipé" in text and "retour en séance" in text
 
 
 def test_open_data_comes_as_json_and_as_a_zip_of_csv(site: Site) -> None:

@@ -299,7 +299,8 @@ def test_renaming_moving_and_closing_record_who_when_and_why(
     body = text(pole)
     assert "Hors service depuis le" in body
     assert re.search(
-        r"#\d+ .* UTC admin Fermeture fusion des pôles Statut : Ouverte → Close", body
+        r"#\d+ .* \d\d:\d\d:\d\d admin Fermeture fusion des pôles Statut : Ouverte → Close",
+        body,
     )
     direction = text(admin.get("/referentiel/directions/EDU"))
     assert "Pôle PSP" in direction

@@ -6,18 +6,27 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from domain.localtime import local_date
 from ledger.app import open_ledger
 from ledger.core import Caller
+from ledger.keys import ensure_signing_key
 from projections import queries as q
 from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
 from tests.web.demo_site import token
 from tests.web.ui_client import Site, open_site, post_forms, text
 from web.formatting import num
+
+
+def paris_today() -> date:
+    """Today in Europe/Paris (the default SDSI_TIMEZONE)."""
+    return local_date(datetime.now(UTC), "Europe/Paris")
+
 
 OPEN = "COPIL-2026-11-24"  # the demo's last session: open, votes in progress
 CLOSED = "COPIL-2021-03-18"
@@ -422,7 +431,7 @@ def test_chair_and_members_run_a_session_through_every_form(site: Site) -> None:
         {
             "code": code,
             "title": "Séance de test",
-            "on": "2026-12-15",
+            "on": paris_today().isoformat(),  # opened on its day: no reason needed
             "seat-dgs.lefebvre": "voting",
             "seat-elu.dubois": "voting",
             "seat-elu.moreau": "voting",
@@ -511,6 +520,74 @@ def test_chair_and_members_run_a_session_through_every_form(site: Site) -> None:
     assert "1 décision(s)." in body
     assert "elu.dubois Contre remplacé" in body
     assert "elu.dubois Pour en vigueur" in body
+
+
+# --- a session opened before its day --------------------------------------------------
+
+EARLY = (
+    "La séance T-EARLY est datée du {on} : l'ouvrir dès le {today} demande un motif "
+    "d'ouverture anticipée, enregistré avec l'ouverture."
+)
+
+
+def test_a_session_opened_before_its_day_needs_a_reason_shown_on_its_page_and_audit(
+    site: Site,
+) -> None:
+    item = qualified(site, "T-EARLY-1")
+    code, today = "T-EARLY", paris_today()
+    on = today + timedelta(days=9)
+    chair = as_(CHAIR)
+    site.ledger.convene_session(
+        chair, code, "Séance avancée", on, [CHAIR, "elu.dubois"]
+    )
+    site.ledger.add_agenda_item(chair, code, item)
+    site.caught_up()
+    browser = site.client(CHAIR)
+    page = browser.get(f"/seances/{code}")
+    assert 'id="f-early_reason" name="early_reason"' in page.get_data(as_text=True)
+    message = EARLY.format(on=on.strftime("%d/%m/%Y"), today=today.strftime("%d/%m/%Y"))
+
+    head = site.head()
+    refused = browser.post(
+        f"/seances/{code}/ouvrir", data={"present": [CHAIR, "elu.dubois"]}
+    )
+    assert refused.status_code == 422
+    assert message in text(refused)
+    shown = re.search(
+        r'<p class="error" id="e-early_reason">(.*?)</p>', refused.get_data(True)
+    )
+    assert shown and html.unescape(shown.group(1)) == message  # next to the field
+    api = site.client().post(
+        f"/api/v1/sessions/{code}/open",
+        json={"present": [CHAIR, "elu.dubois"]},
+        headers=token(site, CHAIR),
+    )
+    assert api.status_code == 422
+    error = api.get_json()["error"]
+    assert (error["code"], error["details"]["field"], error["message"]) == (
+        "opened_before_session_date",
+        "early_reason",
+        message,
+    )
+    assert site.head() == head
+
+    reason = "Conseil municipal avancé : avis du COPIL attendu avant."
+    done = browser.post(
+        f"/seances/{code}/ouvrir",
+        data={"present": [CHAIR, "elu.dubois"], "early_reason": reason},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200
+    body = text(done)
+    assert "Séance ouverte." in body
+    assert f"Motif de l'ouverture anticipée {reason}" in body
+    doc = q.session(site.read_model.store, code)
+    assert doc is not None and doc["early_reason"] == reason
+    opened = doc["positions"]["opened"]
+    ensure_signing_key(site.app.extensions["sdsi"].settings)  # the audit page needs it
+    audit = text(site.client("audit.crc").get(f"/audit?position={opened}"))
+    assert reason in audit
+    assert q.session(site.read_model.store, code)["times"]["opened"]  # type: ignore[index]
 
 
 # --- CSRF -----------------------------------------------------------------------------

@@ -344,7 +344,7 @@ def remove_item(data: dict[str, Any], code: str) -> Any:
 @requires("session.manage")
 def open_session(data: dict[str, Any], code: str) -> Any:
     """Open the session with its attendance."""
-    return run(ledger().open_session, code, data["present"])
+    return run(ledger().open_session, code, data["present"], data["early_reason"])
 
 
 @sessions.route("/sessions/<code>/attendance", methods=["POST"])

@@ -516,6 +516,18 @@ class Session(Out):
     grid_version = OptInt(
         metadata={"description": "Version de grille en vigueur à la convocation"}
     )
+    times = AnyDict(
+        metadata={
+            "description": "Date-heure UTC ISO 8601 de l'ouverture (opened) et de "
+            "la clôture (closed)"
+        }
+    )
+    early_reason = Opt(
+        metadata={
+            "description": "Motif de l'ouverture avant la date de la séance (null : "
+            "ouverte à sa date ou après)"
+        }
+    )
 
 
 class Sessions(Out):

@@ -526,6 +526,16 @@ class AgendaItem(Base):
 
 class OpenSession(Base):
     present = fields.List(fields.String(), required=True)
+    early_reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=4000),
+        metadata={
+            "description": "Motif d'une ouverture avant la date de la séance (dans "
+            "le fuseau de la collectivité) : obligatoire alors, enregistré avec "
+            "l'ouverture"
+        },
+    )
 
 
 class Attendance(Base):

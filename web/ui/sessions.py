@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from domain.arbitration import Conflict
+from domain.localtime import local_date
 from domain.proposals import DECIDED, Status
 from domain.sessions import count_votes, majority
 from projections import queries as q
@@ -22,6 +23,7 @@ from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
 from web.domain_messages import localised
+from web.formatting import display_zone
 from web.state import state
 from web.ui.actions import run_action
 from web.ui.blueprint import bp
@@ -180,6 +182,8 @@ def _session_page(
         failed=failed,
         errors=errors if errors is not None else FormErrors(),
         form=request.form,
+        # the day an opening now would be stamped with (the ledger's clock), local
+        today=local_date(state().ledger.clock(), display_zone()).isoformat(),
     ), status
 
 
@@ -241,13 +245,17 @@ def remove_agenda_item(code: str) -> Response | Page:
 def open_session(code: str) -> Response | Page:
     """Open the session with the attendance checklist."""
     led = state().ledger
-    data = {"present": [m for m in request.form.getlist("present") if m]}
+    data: dict[str, Any] = {
+        "present": [m for m in request.form.getlist("present") if m]
+    }
+    if request.form.get("early_reason", "").strip():
+        data["early_reason"] = request.form["early_reason"]
     return _session_action(
         code,
         "presences",
         s.OpenSession(),
         data,
-        lambda c, d: led.open_session(c, code, d["present"]),
+        lambda c, d: led.open_session(c, code, d["present"], d["early_reason"]),
         _("Séance ouverte."),
     )
 

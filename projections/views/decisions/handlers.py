@@ -83,6 +83,8 @@ def opened(batch: Batch, e: Session.Opened, m: Meta) -> None:
     doc = _session(batch, m)
     doc.update(status="open", present=sorted(e.present))
     doc["positions"]["opened"] = m.position
+    doc["times"] = {"opened": m.at}
+    doc["early_reason"] = e.early_reason
     doc["attendance"].append(
         {
             "position": m.position,
@@ -231,6 +233,7 @@ def closed(batch: Batch, e: Session.Closed, m: Meta) -> None:
     doc = _session(batch, m)
     doc["status"] = "closed"
     doc["positions"]["closed"] = m.position
+    doc.setdefault("times", {})["closed"] = m.at
 
 
 def _present_voting(d: dict[str, Any]) -> int:

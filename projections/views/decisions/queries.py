@@ -31,6 +31,12 @@ ACTIVE_STATUSES = tuple(sorted(s.value for s in ACTIVE))
 def _session_doc(doc: dict[str, Any]) -> dict[str, Any]:
     doc["attendance"] = attendance_journal(doc["attendance"])
     doc.setdefault("removed", [])  # views built before it was kept: rebuild to fill
+    # when it was opened and closed (UTC), and why before its day: views built
+    # before they were kept read the opening from the attendance (a rebuild fills)
+    times = doc.setdefault("times", {})
+    if "opened" not in times and doc["attendance"]:
+        times["opened"] = doc["attendance"][0]["at"]
+    doc.setdefault("early_reason", None)
     doc["present_voting"] = sum(1 for m in doc["present"] if m in doc["voting"])
     doc["quorum_met"] = doc["present_voting"] >= doc["quorum_required"]
     return doc

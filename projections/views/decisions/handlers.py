@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.sessions import QuorumRule, Session
+from domain.search import fold
 from projections.registry import Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
 from projections.views.budget.handlers import envelope_doc
@@ -221,6 +222,16 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
             departs=int(departs),
             override=int(d.override_reason is not None),
             chair=m.context.actor,
+            search=fold(
+                d.proposal,
+                (proposal.get("content") or {}).get("title"),
+                proposal.get("direction"),
+                doc["code"],
+                d.rationale,
+                d.conditions,
+                d.justification,
+                d.override_reason,
+            ),
             doc=dumps(evidence),
         ),
     )

@@ -20,8 +20,8 @@ from web.errors import register_error_handlers
 from web.extensions import csrf, login_manager
 from web.formatting import init_formatting
 from web.limits import init_limits
-from web.proxies import TrustedProxies
 from web.paging import init_paging
+from web.proxies import TrustedProxies
 from web.query_params import init_query_params
 from web.security import secure_headers
 from web.state import WebState

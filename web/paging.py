@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, request
+from flask import Response, g, request
 
 from projections.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 
@@ -103,7 +103,7 @@ def here(**changes: Any) -> str:
     pager or sort link shows the same list at the same moment."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
     args += [(k, str(v)) for k, v in changes.items() if v not in (None, "")]
-    path = request.script_root + request.path
+    path = g.get("list_path") or request.script_root + request.path
     return path + ("?" + urlencode(args) if args else "")
 
 

@@ -71,6 +71,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "axis",
         "direction",
         "detail",
+        "q",
         "page",
         "per_page",
         "sort",

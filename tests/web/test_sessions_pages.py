@@ -225,7 +225,7 @@ def test_decisions_page_filters_and_links_each_decision_to_its_evidence(
     page, body = response.get_data(as_text=True), text(response)
     assert response.status_code == 200
     assert f"{len(expected)} décision(s)." in body
-    assert page.count('<article class="card"') == len(expected)
+    assert page.count('<tr class="detail">') == len(expected)
     d = expected[0]
     for position in [
         d["position"],

@@ -100,7 +100,7 @@ def portfolio() -> str:
 
 
 EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -119,7 +119,7 @@ def portfolio_export(fmt: str) -> Response:
     )
     response = send_file(
         io.BytesIO(portfolio_export_file.render(rows, Names.read(st), fmt)),
-        mimetype=EXPORT_TYPES[fmt],
+        mimetype=EXPORT_TYPES[fmt],  # Flask adds the charset of text types
         as_attachment=True,
         download_name=f"portefeuille.{fmt}",
         max_age=0,

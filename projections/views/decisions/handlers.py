@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domain.sessions import QuorumRule, Session
 from domain.search import fold
+from domain.sessions import QuorumRule, Session
 from projections.registry import Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
 from projections.views.budget.handlers import envelope_doc
@@ -258,5 +258,6 @@ document(
         status=d["status"],
         quorum_required=d["quorum_required"],
         present_voting=_present_voting(d),
+        search=fold(d["code"], d["title"], d["chair"]),
     ),
 )

@@ -16,7 +16,7 @@ SESSIONS = T(
     "sessions",
     "doc",
     ("code",),
-    "code title on_date chair status quorum_required:int present_voting:int doc",
+    "code title on_date chair status quorum_required:int present_voting:int search doc",
 )
 VOTES = T(
     "votes",

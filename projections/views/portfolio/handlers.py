@@ -16,8 +16,8 @@ from domain.proposals import Proposal, current_estimates, status_after
 from domain.scores import ScoreSheet
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
-from domain.values import Family
 from domain.search import fold
+from domain.values import Family
 from projections.registry import BEFORE_FLUSH, Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
 from projections.views.portfolio.tables import (

@@ -140,6 +140,18 @@ def portfolio_sorted(
     return [r.as_dict() for r in fetch(store, ProposalRow, sql, params)]
 
 
+def titles(store: ViewStore, codes: Collection[str]) -> dict[str, str]:
+    """The title of each proposal of ``codes`` (those known)."""
+    wanted = sorted(codes)
+    if not wanted:
+        return {}
+    marks = ", ".join("?" * len(wanted))
+    rows = store.fetchall(
+        f"SELECT code, title FROM {{proposals}} WHERE code IN ({marks})", wanted
+    )
+    return {code: title for code, title in rows}
+
+
 def value_risk_points(store: ViewStore, **filters: Any) -> list[tuple[Any, ...]]:
     """The chart's points, straight from the typed columns: (code, title, status,
     value_x100, risk_x100) of each filtered proposal that has both scores."""

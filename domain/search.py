@@ -15,6 +15,9 @@ import unicodedata
 
 # letters NFKD does not decompose
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l"})
+# control characters (NUL, which PostgreSQL refuses in text), lone surrogates, private
+# use and unassigned code points: never searched, a space instead
+_INVISIBLE = frozenset({"Cc", "Cs", "Co", "Cn"})
 MAX_WORDS = 8
 MAX_QUERY = 200
 
@@ -24,7 +27,11 @@ def fold(*parts: object) -> str:
     whitespace a single space: ``fold("Élan", "CŒUR")`` is ``"elan coeur"``."""
     text = " ".join(str(p) for p in parts if p is not None and p != "")
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = "".join(
+        " " if unicodedata.category(c) in _INVISIBLE else c
+        for c in decomposed
+        if not unicodedata.combining(c)
+    )
     return " ".join(bare.translate(_LIGATURES).split())
 
 

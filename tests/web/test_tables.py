@@ -10,9 +10,11 @@ import io
 import re
 from html import unescape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from domain.search import fold
@@ -311,3 +313,55 @@ def test_audit_search_and_sort_by_actor(site: Site) -> None:
         'aria-sort="ascending"><a class="sort" href="/audit?per_page=25&amp;'
         'sort=-actor">Acteur'
     ) in second
+
+
+# --- any parameters: never an error ---------------------------------------------------------
+
+LISTS = {
+    "/portefeuille": (DSI, tuple(q.PORTFOLIO_SORTS)),
+    "/portefeuille.csv": (DSI, tuple(q.PORTFOLIO_SORTS)),
+    "/arbitrages": (CHAIR, tuple(dq.DECISION_SORTS)),
+    "/budget": (FINANCE, tuple(q.BUDGET_PROJECT_SORTS)),
+    "/seances": (CHAIR, tuple(dq.SESSION_SORTS)),
+    "/audit": (AUDITOR, ("position", "at", "actor", "aggregate", "event_type")),
+}
+numbers = st.one_of(
+    st.integers(-3, 10**12).map(str),
+    st.sampled_from(["", "0", "1", "2", "1e3", "٣", " 2", "2.5", "-1"]),
+    st.text(max_size=8),
+)
+searches = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["%", "_", "\\", "%_\\", "'", '"', "é", "ÉTAT", "\x00", "a" * 300]),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+@given(data=st.data())
+def test_any_page_sort_and_search_answers_a_page(site: Site, data: Any) -> None:
+    path = data.draw(st.sampled_from(sorted(LISTS)), label="path")
+    user, sorts = LISTS[path]
+    keys = st.sampled_from(sorts)
+    sort = data.draw(
+        st.one_of(keys, keys.map(lambda k: "-" + k), st.text(max_size=10)),
+        label="sort",
+    )
+    query = {
+        name: value
+        for name, value in (
+            ("page", data.draw(numbers, label="page")),
+            ("per_page", data.draw(numbers, label="per_page")),
+            ("sort", sort),
+            ("q", data.draw(searches, label="q")),
+        )
+        if data.draw(st.booleans(), label=f"with {name}")
+    }
+    url = path + ("?" + urlencode(query, errors="surrogatepass") if query else "")
+    response = site.client(user).get(url)
+    assert response.status_code == 200, (url, response.status_code)

@@ -484,3 +484,21 @@ def decisions() -> Page:
         titles=titles,
         outcomes=OUTCOMES,
     ), (422 if errors else 200)
+
+
+@bp.route("/arbitrages/<int:position>")
+@requires("decisions.view")
+@cached_read()
+def decision(position: int) -> Page:
+    """One decision with what it rested on: votes (replaced ones too), consolidated
+    scores, grid version, budget state, the positions of every event in play."""
+    st = store()
+    found = dq.decision_at(st, position)
+    if found is None:
+        abort(404)
+    return render_template(
+        "decision.html",
+        d=found,
+        title=pq.titles(st, {found["proposal"]}).get(found["proposal"], ""),
+        grids={g["number"]: g for g in q.grids(st)},
+    ), 200

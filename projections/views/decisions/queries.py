@@ -266,12 +266,24 @@ def decision_history(store: ViewStore, **filters: Any) -> list[dict[str, Any]]:
     return _with_votes(store, rows)
 
 
+def decision_at(store: ViewStore, position: int) -> dict[str, Any] | None:
+    """The decision recorded at ``position``, with its votes (None if none is)."""
+    rows = fetch(
+        store,
+        DecisionRow,
+        f"SELECT {select(DecisionRow)} FROM {{decisions}} WHERE position = ?",
+        (position,),
+    )
+    return _with_votes(store, rows)[0] if rows else None
+
+
 def decision_page(
     store: ViewStore, page: Page, **filters: Any
 ) -> tuple[list[dict[str, Any]], int, Page]:
     """One page of :func:`decision_history` sorted by ``page.sort`` (a key of
     :data:`DECISION_SORTS`; default: newest first), the number of matching
-    decisions, and the page read (the last one if ``page`` is beyond it)."""
+    decisions, and the page read (the last one if ``page`` is beyond it). The
+    votes are not read (``votes`` is empty): :func:`decision_at` has them."""
     where, params = _decision_where(**filters)
     order = order_by(page.sort, DECISION_SORTS, _NEWEST_FIRST)
     rows = store.fetchall(
@@ -285,7 +297,7 @@ def decision_page(
             return [], 0, Page(1, page.size, page.sort)
         return decision_page(store, page.clamped(count), **filters)
     count = int(rows[0][-1]) if rows else 0
-    return _with_votes(store, [DecisionRow(*r[:-1]) for r in rows]), count, page
+    return [DecisionRow(*r[:-1]).as_dict(votes=[]) for r in rows], count, page
 
 
 # --- capacity --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.search import words
+
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 
@@ -48,4 +50,21 @@ def order_by(sort: str | None, columns: dict[str, str], default: str) -> str:
     return (
         f"CASE WHEN {expression} IS NULL THEN 1 ELSE 0 END, "
         f"{expression} {direction}, {default}"
+    )
+
+
+def like_escape(word: str) -> str:
+    """``word`` with the ``LIKE`` wildcards (``%``, ``_``) and the escape character
+    (``\\``) escaped, for ``LIKE ? ESCAPE '\\'``."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matching(column: str, query: str | None) -> tuple[list[str], list[str]]:
+    """The conditions (one per word, to AND) and parameters finding ``query`` in a
+    folded ``search`` column (``domain.search.fold``): every folded word of the query
+    must appear in it, anywhere, literally (``%`` and ``_`` are not wildcards)."""
+    found = words(query)
+    return (
+        [f"{column} LIKE ? ESCAPE '\\'" for _w in found],
+        [f"%{like_escape(w)}%" for w in found],
     )

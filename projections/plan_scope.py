@@ -136,6 +136,18 @@ def portfolio_page(
     return shown, rows, count, read
 
 
+def portfolio_sorted(
+    store: ViewStore,
+    live: ViewStore | None,
+    at_position: int | None,
+    sort: str | None,
+    **filters: Any,
+) -> tuple[PlanScope, list[dict[str, Any]]]:
+    """Every proposal of :func:`portfolio_page`'s list, sorted alike (an export)."""
+    shown = scope(store, live, at_position)
+    return shown, q.portfolio_sorted(store, sort, members=shown.members, **filters)
+
+
 def value_risk_points(
     store: ViewStore, shown: PlanScope, **filters: Any
 ) -> list[tuple[Any, ...]]:

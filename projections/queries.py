@@ -49,6 +49,7 @@ from projections.views.portfolio.queries import (
 from projections.views.portfolio.queries import (
     portfolio,
     portfolio_page,
+    portfolio_sorted,
     proposal,
     value_risk_points,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "plan",
     "portfolio",
     "portfolio_page",
+    "portfolio_sorted",
     "project_budget",
     "proposal",
     "reference",

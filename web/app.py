@@ -20,6 +20,7 @@ from web.errors import register_error_handlers
 from web.extensions import csrf, login_manager
 from web.formatting import init_formatting
 from web.limits import init_limits
+from web.paging import init_paging
 from web.proxies import TrustedProxies
 from web.query_params import init_query_params
 from web.security import secure_headers
@@ -99,6 +100,7 @@ def create_app(
     csrf.init_app(app)
     login_manager.init_app(app)
     init_formatting(app)
+    init_paging(app)
     secure_headers(app)
     app.before_request(require_password_change)  # before authorisation and the cache
     register_error_handlers(app)

@@ -14,11 +14,12 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, request
+from flask import Response, g, request
 
 from projections.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 
 PARAMETERS = ("page", "per_page", "sort")
+SEARCH = "q"  # the search box of a list page
 
 
 def _number(raw: str | None, default: int, high: int) -> int:
@@ -87,3 +88,39 @@ def paged(body: dict[str, Any], page: Page, count: int) -> dict[str, Any]:
 def add_link(response: Response, page: Page, count: int) -> Response:
     response.headers["Link"] = link_header(page, count)
     return response
+
+
+def search_of(args: Mapping[str, str], name: str = SEARCH) -> str:
+    """The words a list page's search box asks for (trimmed, at most 200 characters;
+    ``domain.search.words`` folds them)."""
+    return (args.get(name) or "").strip()[:200]
+
+
+def here(**changes: Any) -> str:
+    """This page's address (path and query, relative to the site) with ``changes``
+    to its query string: a value ``None`` or ``""`` removes the parameter. Every
+    other parameter is kept — the filters, the sort, the search and ``as_of`` — so a
+    pager or sort link shows the same list at the same moment."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    args += [(k, str(v)) for k, v in changes.items() if v not in (None, "")]
+    path = g.get("list_path") or request.script_root + request.path
+    return path + ("?" + urlencode(args) if args else "")
+
+
+def pages_around(number: int, last: int, width: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first, the last, and ``width`` either side
+    of ``number``; ``None`` where numbers are left out (an ellipsis)."""
+    shown = sorted(
+        {1, last} | set(range(max(1, number - width), min(last, number + width) + 1))
+    )
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def init_paging(app: Any) -> None:
+    """The templates' helpers of list pages (``templates/_table.html``)."""
+    app.jinja_env.globals.update(here=here, pages_around=pages_around)

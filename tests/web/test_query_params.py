@@ -109,8 +109,8 @@ def test_a_misspelt_filter_is_named_on_a_french_page(site: Site) -> None:
     assert response.status_code == 400
     assert (
         "Paramètre d'adresse inconnu : stauts. Paramètres acceptés par cette page : "
-        "as_of, axis, direction, grid_version, lang, page, per_page, plan, pole, sort, "
-        "status, year."
+        "as_of, axis, direction, grid_version, lang, page, per_page, plan, pole, q, "
+        "sort, status, year."
     ) in text(response)
 
 

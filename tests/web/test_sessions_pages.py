@@ -234,8 +234,13 @@ def test_decisions_page_filters_and_links_each_decision_to_its_evidence(
     page, body = response.get_data(as_text=True), text(response)
     assert response.status_code == 200
     assert f"{len(expected)} décision(s)." in body
-    assert page.count('<article class="card"') == len(expected)
+    assert re.findall(r'<tr id="d-(\d+)">', page) == [
+        str(d["position"]) for d in expected[::-1]
+    ]
     d = expected[0]
+    detail = site.client(CHAIR).get(f"/arbitrages/{d['position']}")
+    assert detail.status_code == 200
+    page, body = detail.get_data(as_text=True), text(detail)
     for position in [
         d["position"],
         *d["positions"]["votes"],
@@ -246,6 +251,21 @@ def test_decisions_page_filters_and_links_each_decision_to_its_evidence(
     assert f'href="/audit?position={grid["adopted_position"]}"' in page
     assert f'href="/grille?v={d["grid_version"]}"' in page
     assert "Notes consolidées par critère" in body
+
+
+def history_text(client: Any, session: str) -> str:
+    """The arbitration history of ``session``: its list, then each decision's page."""
+    listed = client.get(f"/arbitrages?session={session}")
+    pages = [text(listed)]
+    for position in re.findall(
+        r'href="/arbitrages/(\d+)"', listed.get_data(as_text=True)
+    ):
+        pages.append(text(client.get(f"/arbitrages/{position}")))
+    return " ".join(pages)
+
+
+def test_an_unknown_decision_is_not_found(site: Site) -> None:
+    assert site.client(CHAIR).get("/arbitrages/999999999").status_code == 404
 
 
 def test_decisions_page_refuses_a_malformed_date_next_to_its_field(site: Site) -> None:
@@ -382,8 +402,8 @@ def test_decision_against_the_majority_needs_a_justification(site: Site) -> None
     assert done.status_code == 200 and done.history[0].status_code == 302
     assert "Session.DecisionRecorded" in site.events_since(head)
     assert f"Décision enregistrée sur {item}." in text(done)
-    history = site.client(CHAIR).get(f"/arbitrages?session={code}")
-    assert "contraire à la majorité du vote : Obligation de sécurité." in text(history)
+    history = history_text(site.client(CHAIR), code)
+    assert "contraire à la majorité du vote : Obligation de sécurité." in history
 
 
 def test_convening_without_title_or_voting_member_is_refused_next_to_the_fields(
@@ -515,8 +535,7 @@ def test_chair_and_members_run_a_session_through_every_form(site: Site) -> None:
     assert "Séance close." in page
     assert q.session(site.read_model.store, code)["status"] == "closed"  # type: ignore[index]
 
-    history = site.client("audit.crc").get(f"/arbitrages?session={code}")
-    body = text(history)
+    body = history_text(site.client("audit.crc"), code)
     assert "1 décision(s)." in body
     assert "elu.dubois Contre remplacé" in body
     assert "elu.dubois Pour en vigueur" in body
@@ -689,7 +708,7 @@ def test_decision_form_shows_a_broken_dependency_and_the_override_is_listed(
     )
     assert done.status_code == 302
     site.caught_up()
-    history = text(chair.get(f"/arbitrages?session={code}"))
+    history = history_text(chair, code)
     assert (
         "Approbation forcée Obligation légale de 2026. — règles enfreintes : "
         "requiert la fiche MOBIL, rejetée"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import (
     Response,
@@ -28,7 +27,8 @@ from ledger.integrity import latest_checkpoint, public_key_json
 from ledger.sealstore import SealStore
 from projections import queries as q
 from projections.projector import iso
-from web import audit_changes, auditing
+from projections.views.audit.queries import AUDIT_SORTS
+from web import audit_changes, auditing, paging
 from web.auth import requires
 from web.cache import cached_read, views_mark
 from web.domain_messages import localised
@@ -155,7 +155,11 @@ def audit() -> Any:
     per_page = _int_arg("per_page", 50, 1, 200)
     per_page = per_page if per_page in PER_PAGE else 50
     page = _int_arg("page", 1, 1, 10**9)
-    oldest_first = request.args.get("sort") == "position"
+    sort = paging.from_args(request.args, AUDIT_SORTS).sort
+    oldest_first = sort == "position"
+    search = paging.search_of(request.args)
+    if search:
+        filters["search"] = search
     focus = None
     wanted = request.args.get("position", "").strip()
     if wanted.isdigit() and int(wanted) > 0:
@@ -168,7 +172,7 @@ def audit() -> Any:
                 ),
                 "error",
             )
-        elif not filters and not oldest_first and "page" not in request.args:
+        elif not filters and sort in (None, "-position") and "page" not in request.args:
             total = q.audit_trail(st, limit=1)["total"]
             page = (total - focus["position"]) // per_page + 1
     trail = q.audit_trail(
@@ -176,6 +180,7 @@ def audit() -> Any:
         limit=per_page,
         offset=(page - 1) * per_page,
         oldest_first=oldest_first,
+        sort=sort,
         **filters,
     )
     events = trail["events"]
@@ -186,15 +191,6 @@ def audit() -> Any:
     leaves = auditing.seals(web.ledger, events_positions)
     checkpoint = latest_checkpoint(web.ledger)
     pages = max(1, -(-trail["total"] // per_page))
-    kept = {
-        k: v
-        for k, v in request.args.items()
-        if k in (*TEXT_FILTERS, "since", "until", "as_of", "per_page", "sort") and v
-    }
-
-    def page_url(n: int) -> str:
-        return url_for("ui.audit") + "?" + urlencode({**kept, "page": n})
-
     return render_template(
         "audit.html",
         events=events,
@@ -203,14 +199,9 @@ def audit() -> Any:
         pages=pages,
         per_page=per_page,
         per_page_choices=PER_PAGE,
-        page_url=page_url,
         oldest_first=oldest_first,
-        sort_url=url_for("ui.audit")
-        + "?"
-        + urlencode(
-            {k: v for k, v in kept.items() if k != "sort"}
-            | ({} if oldest_first else {"sort": "position"})
-        ),
+        sort=sort or "-position",
+        search=search,
         form=request.args,
         errors=errors,
         filtered=bool(filters),

@@ -119,8 +119,9 @@ def budget() -> Any:
         st, state().read_model.store, asked_position(), lines_asked, **chosen
     )
     projects_asked = paging.from_args(request.args, q.BUDGET_PROJECT_SORTS)
+    search = paging.search_of(request.args)
     projects, project_count, projects_page = q.budget_projects(
-        st, projects_asked, **chosen
+        st, projects_asked, search=search or None, **chosen
     )
     org, axes, _grids = q.page_reference(st)
     moves = [
@@ -163,6 +164,8 @@ def budget() -> Any:
         page=projects_page.number,
         pages=projects_page.last(project_count),
         per_page=projects_page.size,
+        sort=projects_page.sort,
+        search=search,
         reconciled=reconciled(data, every_line=False),
         charts=[year_chart(data, sct) for sct in sections],
     ), (422 if filter_errors else 200)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
 
-from flask import render_template, request, url_for
+from flask import Response, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from domain.proposals import Status
+from exports import portfolio as portfolio_export_file
+from exports.rows import Names
 from projections import plan_scope as ps
 from projections import queries as q
 from web import paging
@@ -32,6 +35,9 @@ def _filters() -> dict[str, Any]:
                 if name in ("year", "grid_version") and value.isdigit()
                 else value
             )
+    search = paging.search_of(request.args)
+    if search:
+        out["search"] = search
     return {
         k: v
         for k, v in out.items()
@@ -93,6 +99,35 @@ def portfolio() -> str:
         envelopes=q.envelopes(st),
         statuses=list(Status.names()),
     )
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/portefeuille.<fmt>")
+@requires("portfolio.view")
+def portfolio_export(fmt: str) -> Response:
+    """The portfolio as listed (same filters, search and sort), every page, as a
+    French CSV or a workbook."""
+    if fmt not in EXPORT_TYPES:
+        abort(404)
+    st = store()
+    sort = paging.from_args(request.args, q.PORTFOLIO_SORTS).sort
+    _shown, rows = ps.portfolio_sorted(
+        st, state().read_model.store, asked_position(), sort, **_filters()
+    )
+    response = send_file(
+        io.BytesIO(portfolio_export_file.render(rows, Names.read(st), fmt)),
+        mimetype=EXPORT_TYPES[fmt],  # Flask adds the charset of text types
+        as_attachment=True,
+        download_name=f"portefeuille.{fmt}",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/capacite")

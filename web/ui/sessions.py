@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -19,6 +19,9 @@ from domain.proposals import DECIDED, Status
 from domain.sessions import count_votes, majority
 from projections import queries as q
 from projections import scenario_queries as sq
+from projections.views.decisions import queries as dq
+from projections.views.portfolio import queries as pq
+from web import paging
 from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
@@ -88,9 +91,20 @@ def _sessions_page(errors: FormErrors | None = None, status: int = 200) -> Page:
         seats = {
             m["username"]: "voting" if m["can_vote"] else "non_voting" for m in members
         }
+    search = paging.search_of(request.args)
+    g.list_path = url_for("ui.sessions")  # a refused form re-renders the list
+    shown, count, read = dq.sessions_page(
+        st, paging.from_args(request.args, dq.SESSION_SORTS), search
+    )
     return render_template(
         "sessions.html",
-        sessions=list(reversed(q.sessions(st))),
+        sessions=shown,
+        total=count,
+        page=read.number,
+        pages=read.last(count),
+        per_page=read.size,
+        sort=read.sort,
+        search=search,
         members=members,
         seats=seats,
         form=request.form,
@@ -431,7 +445,6 @@ def conflict_messages(
 
 
 DECISION_FILTERS = ("session", "proposal", "outcome", "since", "until")
-PAGE_SIZE = 20
 
 
 @bp.route("/arbitrages")
@@ -450,25 +463,28 @@ def decisions() -> Page:
         loaded = s.DecisionQuery().load(
             {k: v for k, v in raw.items() if v and k not in errors}
         )
-    found = q.decision_history(
+    search = paging.search_of(request.args)
+    found, count, read = dq.decision_page(
         st,
+        paging.from_args(request.args, dq.DECISION_SORTS),
         session=loaded["session"],
         proposal=loaded["proposal"],
         outcome=loaded["outcome"],
         since=loaded["since"].isoformat() if loaded["since"] else None,
         until=loaded["until"].isoformat() if loaded["until"] else None,
+        search=search,
     )
-    found.reverse()
-    pages = max(1, -(-len(found) // PAGE_SIZE))
-    page = min(max(1, _int(request.args.get("page"), 1)), pages)
     grids = {g["number"]: g for g in q.grids(st)}
-    titles = {p["code"]: p["title"] for p in q.portfolio(st)}
+    titles = pq.titles(st, {d["proposal"] for d in found})
     return render_template(
         "decisions.html",
-        decisions=found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(found),
-        page=page,
-        pages=pages,
+        decisions=found,
+        total=count,
+        page=read.number,
+        pages=read.last(count),
+        per_page=read.size,
+        sort=read.sort,
+        search=search,
         filters=raw,
         errors=errors,
         sessions=q.sessions(st),
@@ -478,5 +494,19 @@ def decisions() -> Page:
     ), (422 if errors else 200)
 
 
-def _int(raw: str | None, default: int) -> int:
-    return int(raw) if raw and raw.isdigit() else default
+@bp.route("/arbitrages/<int:position>")
+@requires("decisions.view")
+@cached_read()
+def decision(position: int) -> Page:
+    """One decision with what it rested on: votes (replaced ones too), consolidated
+    scores, grid version, budget state, the positions of every event in play."""
+    st = store()
+    found = dq.decision_at(st, position)
+    if found is None:
+        abort(404)
+    return render_template(
+        "decision.html",
+        d=found,
+        title=pq.titles(st, {found["proposal"]}).get(found["proposal"], ""),
+        grids={g["number"]: g for g in q.grids(st)},
+    ), 200

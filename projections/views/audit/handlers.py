@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.proposals import STATUS_AFTER, Proposal, status_after
+from domain.search import fold
 from projections.registry import Batch, Meta, document, on_every_event
 from projections.views.audit.rendering import (  # noqa: F401 - other views use them from here
     _SCALARS,
@@ -171,6 +172,9 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
             event_type=qualname,
             changes=dumps(found) if found else "[]",  # most events change none
             payload=meta.state.decode(),
+            search=fold(
+                ctx.actor, meta.key, qualname, ctx.command, ctx.reason, ctx.origin
+            ),
         ),
     )
 

@@ -16,7 +16,7 @@ EVENTS = T(
     "append",
     ("position",),
     "position:int notification_id:int at actor roles origin command idem_key reason "
-    "aggregate_type aggregate_id aggregate_key version:int event_type changes payload",
+    "aggregate_type aggregate_id aggregate_key version:int event_type changes payload search",
     (
         ("actor",),
         ("aggregate_key",),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from projections.paging import Page, order_by
+from projections.paging import Page, matching, order_by
 from projections.records import document, eur, fetch, select
 from projections.views.budget.tables import BudgetLineRow, EnvelopeRow, MoveRow
 
@@ -77,6 +77,7 @@ def _where(
     axis: str | None = None,
     direction: str | None = None,
     proposal: str | None = None,
+    search: str | None = None,
 ) -> tuple[str, list[Any]]:
     where, params = [], []
     for col, value in (
@@ -90,6 +91,9 @@ def _where(
         if value is not None:
             where.append(f"{col} = ?")
             params.append(value)
+    found, fp = matching("p.search", search)  # the project's folded text
+    where += found
+    params += fp
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.search import fold
 from domain.sessions import QuorumRule, Session
 from projections.registry import Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
@@ -223,6 +224,16 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
             departs=int(departs),
             override=int(d.override_reason is not None),
             chair=m.context.actor,
+            search=fold(
+                d.proposal,
+                (proposal.get("content") or {}).get("title"),
+                proposal.get("direction"),
+                doc["code"],
+                d.rationale,
+                d.conditions,
+                d.justification,
+                d.override_reason,
+            ),
             doc=dumps(evidence),
         ),
     )
@@ -250,5 +261,6 @@ document(
         status=d["status"],
         quorum_required=d["quorum_required"],
         present_voting=_present_voting(d),
+        search=fold(d["code"], d["title"], d["chair"]),
     ),
 )

@@ -4,6 +4,7 @@ conflicts an approval would raise."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
 from domain.sessions import count_votes
+from projections.paging import Page, matching, order_by
 from projections.records import CENT, document, documents, fetch, scalar, select
 from projections.views.budget.queries import envelopes
 from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
@@ -77,6 +79,40 @@ def attendance_journal(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def sessions(store: ViewStore) -> list[dict[str, Any]]:
     docs = documents(store, "SELECT doc FROM {sessions} ORDER BY on_date, code")
     return [_session_doc(d) for d in docs]
+
+
+# The sessions list's sort keys (``sort``).
+SESSION_SORTS = {
+    "on_date": "on_date",
+    "code": "code",
+    "title": "title",
+    "status": "status",
+    "present_voting": "present_voting",
+}
+_NEWEST_SESSION_FIRST = "on_date DESC, code DESC"
+
+
+def sessions_page(
+    store: ViewStore, page: Page, search: str | None = None
+) -> tuple[list[dict[str, Any]], int, Page]:
+    """One page of the sessions (newest first, or sorted by ``page.sort``, a key of
+    :data:`SESSION_SORTS`) whose code, title or chair contain ``search``; the
+    number of matching sessions; the page read."""
+    found, params = matching("search", search)
+    where = " WHERE " + " AND ".join(found) if found else ""
+    order = order_by(page.sort, SESSION_SORTS, _NEWEST_SESSION_FIRST)
+    rows = store.fetchall(
+        f"SELECT doc, COUNT(*) OVER () FROM {{sessions}}{where} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, page.size, page.offset],
+    )
+    if not rows and page.number > 1:
+        count = int(scalar(store, f"SELECT COUNT(*) FROM {{sessions}}{where}", params))
+        if count == 0:
+            return [], 0, Page(1, page.size, page.sort)
+        return sessions_page(store, page.clamped(count), search)
+    count = int(rows[0][-1]) if rows else 0
+    return [_session_doc(json.loads(r[0])) for r in rows], count, page
 
 
 def session(store: ViewStore, code: str) -> dict[str, Any] | None:
@@ -170,16 +206,29 @@ def votes(
     ]
 
 
-def decision_history(
-    store: ViewStore,
+# The decision history's sort keys (``sort``): the column each one orders by.
+DECISION_SORTS = {
+    "position": "position",
+    "session_date": "session_date",
+    "session": "session",
+    "proposal": "proposal",
+    "outcome": "outcome",
+    "ap": "ap_c",
+    "votes_for": "votes_for",
+    "chair": "chair",
+}
+_NEWEST_FIRST = "position DESC"
+
+
+def _decision_where(
     *,
     session: str | None = None,
     proposal: str | None = None,
     outcome: str | None = None,
     since: str | None = None,
     until: str | None = None,
-) -> list[dict[str, Any]]:
-    """Decisions with rationale, votes, quorum, grid version, scores, budget state, positions."""
+    search: str | None = None,
+) -> tuple[str, list[Any]]:
     where, params = [], []
     for col, value in (
         ("session", session),
@@ -195,18 +244,66 @@ def decision_history(
     if until:
         where.append("session_date <= ?")
         params.append(until)
-    rows = fetch(
-        store,
-        DecisionRow,
-        f"SELECT {select(DecisionRow)} FROM {{decisions}}"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY position",
-        params,
-    )
+    found, fp = matching("search", search)
+    return " WHERE " + " AND ".join(where + found) if where or found else "", [
+        *params,
+        *fp,
+    ]
+
+
+def _with_votes(store: ViewStore, rows: list[DecisionRow]) -> list[dict[str, Any]]:
     return [
         r.as_dict(votes=votes(store, session=r.session, proposal=r.proposal))
         for r in rows
     ]
+
+
+def decision_history(store: ViewStore, **filters: Any) -> list[dict[str, Any]]:
+    """Decisions with rationale, votes, quorum, grid version, scores, budget state,
+    positions, in ledger order; filters (``session``, ``proposal``, ``outcome``,
+    ``since``, ``until``, ``search``) combine."""
+    where, params = _decision_where(**filters)
+    rows = fetch(
+        store,
+        DecisionRow,
+        f"SELECT {select(DecisionRow)} FROM {{decisions}}{where} ORDER BY position",
+        params,
+    )
+    return _with_votes(store, rows)
+
+
+def decision_at(store: ViewStore, position: int) -> dict[str, Any] | None:
+    """The decision recorded at ``position``, with its votes (None if none is)."""
+    rows = fetch(
+        store,
+        DecisionRow,
+        f"SELECT {select(DecisionRow)} FROM {{decisions}} WHERE position = ?",
+        (position,),
+    )
+    return _with_votes(store, rows)[0] if rows else None
+
+
+def decision_page(
+    store: ViewStore, page: Page, **filters: Any
+) -> tuple[list[dict[str, Any]], int, Page]:
+    """One page of :func:`decision_history` sorted by ``page.sort`` (a key of
+    :data:`DECISION_SORTS`; default: newest first), the number of matching
+    decisions, and the page read (the last one if ``page`` is beyond it). The
+    votes are not read (``votes`` is empty): :func:`decision_at` has them."""
+    where, params = _decision_where(**filters)
+    order = order_by(page.sort, DECISION_SORTS, _NEWEST_FIRST)
+    rows = store.fetchall(
+        f"SELECT {select(DecisionRow)}, COUNT(*) OVER () FROM {{decisions}}{where} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, page.size, page.offset],
+    )
+    if not rows and page.number > 1:  # beyond the last page: count, read the last
+        count = int(scalar(store, f"SELECT COUNT(*) FROM {{decisions}}{where}", params))
+        if count == 0:
+            return [], 0, Page(1, page.size, page.sort)
+        return decision_page(store, page.clamped(count), **filters)
+    count = int(rows[0][-1]) if rows else 0
+    return [DecisionRow(*r[:-1]).as_dict(votes=[]) for r in rows], count, page
 
 
 # --- capacity --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ SESSIONS = T(
     "sessions",
     "doc",
     ("code",),
-    "code title on_date chair status quorum_required:int present_voting:int doc",
+    "code title on_date chair status quorum_required:int present_voting:int search doc",
 )
 VOTES = T(
     "votes",
@@ -31,7 +31,7 @@ DECISIONS = T(
     ("position",),
     "position:int session proposal session_date decided_at outcome ap_c:int grid_version:int revision:int "
     "scenario votes_for:int votes_against:int abstentions:int present_voting:int quorum_required:int "
-    "departs:int override:int chair doc",
+    "departs:int override:int chair search doc",
     (("session",), ("proposal",)),
 )
 

@@ -16,6 +16,7 @@ from domain.proposals import Proposal, current_estimates, status_after
 from domain.scores import ScoreSheet
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
+from domain.search import fold
 from domain.values import Family
 from projections.registry import BEFORE_FLUSH, Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
@@ -419,6 +420,13 @@ def _row(d: dict[str, Any]) -> tuple[Any, ...]:
         planned_start=d["planned_start"],
         planned_end=d["planned_end"],
         updated_position=d["updated_position"],
+        search=fold(
+            d["code"],
+            d["content"]["title"],
+            d["direction"],
+            d["content"]["description"],
+            d["content"].get("legal_basis"),
+        ),
     )
 
 

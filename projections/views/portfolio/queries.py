@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from projections.paging import Page, order_by
+from projections.paging import Page, matching, order_by
 from projections.records import document, fetch, select
 from projections.views.audit.queries import audit_trail
 from projections.views.budget.queries import project_budget
@@ -50,9 +50,12 @@ def _ranked(
     axis: str | None = None,
     year: int | None = None,
     grid_version: int | None = None,
+    search: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The statement of the ranked, filtered proposals (alias ``q``, no ORDER BY):
-    ranked among ``members`` (a plan's own proposals; ``None``: every one)."""
+    ranked among ``members`` (a plan's own proposals; ``None``: every one).
+    ``search``: words that the code, title, direction, description or legal basis
+    must all contain (case and accents ignored); the rank stays among all."""
     if grid_version is None:
         base = f"SELECT {select(ProposalRow, 'p', skip=('rank',))} FROM {{proposals}} p"
         params: list[Any] = []
@@ -82,6 +85,12 @@ def _ranked(
     if year is not None:
         where.append("q.code IN (SELECT proposal FROM {proposal_years} WHERE year = ?)")
         wp.append(year)
+    found, fp = matching("s.search", search)
+    if found:
+        where.append(
+            f"q.code IN (SELECT s.code FROM {{proposals}} s WHERE {' AND '.join(found)})"
+        )
+        wp += fp
     sql = f"FROM ({ranked}) q" + (" WHERE " + " AND ".join(where) if where else "")
     return sql, params + wp
 
@@ -118,6 +127,29 @@ def portfolio_page(
         return portfolio_page(store, page.clamped(count), **filters)
     count = int(rows[0][-1]) if rows else 0
     return [ProposalRow(*r[:-1]).as_dict() for r in rows], count, page
+
+
+def portfolio_sorted(
+    store: ViewStore, sort: str | None, **filters: Any
+) -> list[dict[str, Any]]:
+    """Every proposal :func:`portfolio_page` would list, on one page: the same
+    filters, search and ``sort`` (the portfolio's export)."""
+    body, params = _ranked(**filters)
+    order = order_by(sort, SORTS, _BY_VALUE)
+    sql = f"SELECT {select(ProposalRow, 'q')} {body} ORDER BY {order}"
+    return [r.as_dict() for r in fetch(store, ProposalRow, sql, params)]
+
+
+def titles(store: ViewStore, codes: Collection[str]) -> dict[str, str]:
+    """The title of each proposal of ``codes`` (those known)."""
+    wanted = sorted(codes)
+    if not wanted:
+        return {}
+    marks = ", ".join("?" * len(wanted))
+    rows = store.fetchall(
+        f"SELECT code, title FROM {{proposals}} WHERE code IN ({marks})", wanted
+    )
+    return {code: title for code, title in rows}
 
 
 def value_risk_points(store: ViewStore, **filters: Any) -> list[tuple[Any, ...]]:

@@ -18,7 +18,7 @@ PROPOSALS = T(
     "code title direction pole axis status revision:int mandatory:int referent session "
     "first_year:int last_year:int cost_inv_c:int cost_ope_c:int days:int value_x100:int "
     "risk_x100:int grid_version:int evaluators:int stale:int outcome ap_c:int "
-    "progress_x100:int planned_start planned_end updated_position:int doc",
+    "progress_x100:int planned_start planned_end updated_position:int search doc",
     (("status",), ("direction",), ("pole",)),
 )
 PROPOSAL_VALUES = T(

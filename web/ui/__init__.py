@@ -10,6 +10,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     auth,
     budget,
     context,
+    errorsummary,
     exports,
     grids,
     home,

@@ -41,7 +41,10 @@ ENGLISH = (
 
 
 def run(
-    schema: Schema, data: dict[str, Any], send: Send
+    schema: Schema,
+    data: dict[str, Any],
+    send: Send,
+    checks: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Any, FormErrors, int]:
     """``run_action``, with every refusal visible and in French.
 
@@ -49,7 +52,7 @@ def run(
     ``"_"`` entry makes the errors non-empty); the few marshmallow messages the
     shared translation table misses are translated here.
     """
-    result, errors, status = run_action(schema, data, send)
+    result, errors, status = run_action(schema, data, send, checks)
     for field, message in list(errors.items()):
         for pattern, french in ENGLISH:
             match = pattern.match(message)

@@ -335,6 +335,13 @@ def score(code: str) -> Any:
                 "success",
             )
             return redirect(url_for("ui.proposal", code=code))
+    remaining = [c for c in sorted(grid["criteria"]) if c not in mine]
     return render_template(
-        "score.html", p=doc, grid=grid, mine=mine, form=request.form, errors=errors
+        "score.html",
+        p=doc,
+        grid=grid,
+        mine=mine,
+        remaining=remaining,
+        form=request.form,
+        errors=errors,
     ), (422 if errors else 200)

@@ -53,14 +53,19 @@ def run(
     shared translation table misses are translated here.
     """
     result, errors, status = run_action(schema, data, send, checks)
+    in_french(errors)
+    if result is None and not errors:
+        errors["_"] = errors.message or _("Action refusée : rien n'a été enregistré.")
+    return result, errors, status
+
+
+def in_french(errors: dict[str, str]) -> None:
+    """Translate in place the marshmallow messages the shared table misses."""
     for field, message in list(errors.items()):
         for pattern, french in ENGLISH:
             match = pattern.match(message)
             if match:
                 errors[field] = _(french).format(*match.groups())
-    if result is None and not errors:
-        errors["_"] = errors.message or _("Action refusée : rien n'a été enregistré.")
-    return result, errors, status
 
 
 def on_fields(send: Send, fields: dict[type[DomainError], str]) -> Send:

@@ -374,8 +374,12 @@ def decide(code: str, proposal: str) -> Response | Page:
         p=p,
         evidence=doc["evidence"].get(proposal),
         grid=grid,
-        conflicts=conflict_messages(st, proposal, rows(request.form, "cp")),
-        envelopes=q.approval_envelopes(st, proposal, _cp_lines(rows(request.form, "cp"))),
+        conflicts=conflict_messages(
+            st, proposal, rows(request.form, "cp") or _estimated_cp(p)
+        ),
+        envelopes=q.approval_envelopes(
+            st, proposal, _cp_lines(rows(request.form, "cp"))
+        ),
         tally=tally,
         majority=_majority(tally),
         outcomes=OUTCOMES,
@@ -405,6 +409,19 @@ def conflict_messages(
     return [
         localised(Conflict.from_plain(c).error(proposal))
         for c in q.approval_conflicts(st, proposal, _cp_lines(cp_rows))
+    ]
+
+
+def _estimated_cp(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The proposal's estimated costs as CP rows: what the envelopes are checked
+    against before the chair enters the CP."""
+    return [
+        {
+            "year": c["year"],
+            "section": c["section"],
+            "amount": format(Decimal(c["amount_c"]) / 100, ".2f"),
+        }
+        for c in p.get("costs", [])
     ]
 
 

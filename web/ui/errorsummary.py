@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from flask import Response
-from flask_babel import ngettext
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from web.ui.blueprint import bp
@@ -157,10 +157,10 @@ def summary(form: str, message: str, number: int) -> str:
     ident = f"error-summary-{number}"
     if not found:
         return f'<p class="flash error" role="alert" id="{ident}">{escape(message)}</p>'
-    title = ngettext(
-        "Le formulaire contient %(num)d erreur",
-        "Le formulaire contient %(num)d erreurs",
-        len(found),
+    title = (
+        _("Le formulaire contient 1 erreur")
+        if len(found) == 1
+        else _("Le formulaire contient %(num)s erreurs", num=len(found))
     )
     links = "".join(
         f'<li><a href="#{escape(fid)}">'

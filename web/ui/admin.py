@@ -9,15 +9,15 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from domain.accounts import username as valid_username
 from domain.errors import (
     AccountDisabled,
     AlreadyExists,
+    DomainError,
     NotFound,
     RoleAlreadyGranted,
     RoleNotHeld,
 )
-from domain.accounts import username as valid_username
-from domain.errors import DomainError
 from domain.values import Role
 from ledger.passwords import check_strength
 from projections import queries as q

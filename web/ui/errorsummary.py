@@ -81,7 +81,9 @@ class _FormReader(HTMLParser):
             label = next((o for o in reversed(self.stack) if o.tag == "label"), None)
             if label is not None:
                 self.wrapped.append((control, label))
-            fieldset = next((o for o in reversed(self.stack) if o.tag == "fieldset"), None)
+            fieldset = next(
+                (o for o in reversed(self.stack) if o.tag == "fieldset"), None
+            )
             if fieldset is not None:
                 fieldset.controls.append(control)
         if tag in VOID:
@@ -118,7 +120,9 @@ class _FormReader(HTMLParser):
                 if label is o and not control.label:
                     control.label = text
         if o.tag == "legend":
-            parent = next((p for p in reversed(self.stack) if p.tag == "fieldset"), None)
+            parent = next(
+                (p for p in reversed(self.stack) if p.tag == "fieldset"), None
+            )
             if parent is not None:
                 parent.legend = text
         if o.tag == "fieldset":
@@ -207,7 +211,6 @@ def _summaries(response: Response) -> Response:
     ):
         response.set_data(fill(response.get_data(as_text=True)))
     return response
-
 
 
 @bp.app_template_global("cell_error")

@@ -206,7 +206,6 @@ def _summaries(response: Response) -> Response:
     if (
         response.mimetype == "text/html"
         and not response.is_streamed
-        and response.status_code < 500
         and b"data-error-summary=" in response.get_data()
     ):
         response.set_data(fill(response.get_data(as_text=True)))

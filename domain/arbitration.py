@@ -212,3 +212,9 @@ def ordered(conflicts: Iterable[Conflict]) -> tuple[Conflict, ...]:
     return tuple(
         sorted(conflicts, key=lambda c: (ORDER[c.rule], c.target, c.year or 0))
     )
+
+
+def envelope_left(total: Decimal, allocated: Decimal, requested: Decimal) -> Decimal:
+    """What an envelope keeps once ``requested`` is allocated on it (negative: the
+    amount by which an approval would exceed it, :func:`envelope_conflict`)."""
+    return total - allocated - requested

@@ -31,6 +31,7 @@ from projections.views.budget.queries import (
 from projections.views.budget.queries import (
     PROJECT_SORTS as BUDGET_PROJECT_SORTS,
 )
+from projections.views.decisions.approval import approval_envelopes
 from projections.views.decisions.queries import (
     ACTIVE_STATUSES,
     agenda_evidence,
@@ -83,6 +84,7 @@ __all__ = [
     "accounts",
     "agenda_evidence",
     "approval_conflicts",
+    "approval_envelopes",
     "attendance_journal",
     "audit_trail",
     "axes",

@@ -385,7 +385,7 @@ def test_ap_revision_refusals_are_shown_next_to_their_field(site: Site) -> None:
     }
     unbalanced = client.post("/budget/projets/ENT/ap", data=form)
     assert unbalanced.status_code == 422
-    cp_error = re.search(r'<p class="error" id="e-cp">([^<]*)</p>', page(unbalanced))
+    cp_error = re.search(r'<p class="error" id="cp-e">([^<]*)</p>', page(unbalanced))
     assert cp_error and "diffère de l&#39;AP (1000.00 €)" in cp_error.group(1)
     no_reason = client.post("/budget/projets/ENT/ap", data={**form, "reason": ""})
     assert field_error(page(no_reason), "f-reason") == "Champ obligatoire."

@@ -66,6 +66,9 @@
         .catch(function () {});
     }, 10000);
   }
+  // A refused form: move the focus to the summary of its errors (the page scrolls to it).
+  var summary = document.querySelector(".error-summary h2[tabindex]");
+  if (summary) { summary.focus(); }
   // Confirm irreversible actions (adoption, closure, decisions).
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");

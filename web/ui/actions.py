@@ -17,7 +17,10 @@ from web.ui.context import FormErrors, run_form
 
 
 def run_action(
-    schema: Schema, data: dict[str, Any], send: Callable[[Any, dict[str, Any]], Any]
+    schema: Schema,
+    data: dict[str, Any],
+    send: Callable[[Any, dict[str, Any]], Any],
+    checks: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Any, FormErrors, int]:
     """``run_form`` plus the status of a refusal (422 for a schema error)."""
     refused = {"status": 422}
@@ -29,7 +32,18 @@ def run_action(
             refused["status"] = exc.status
             raise
 
-    result, errors = run_form(schema, data, guarded)
+    def checked(loaded: dict[str, Any]) -> None:
+        try:
+            if checks is not None:
+                checks(loaded)
+        except DomainError as exc:
+            refused["status"] = exc.status
+            raise
+        except ExceptionGroup as group:
+            refused["status"] = getattr(group.exceptions[0], "status", 422)
+            raise
+
+    result, errors = run_form(schema, data, guarded, checks=checked)
     return result, errors, (200 if result is not None else refused["status"])
 
 

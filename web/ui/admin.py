@@ -9,14 +9,17 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from domain.accounts import username as valid_username
 from domain.errors import (
     AccountDisabled,
     AlreadyExists,
+    DomainError,
     NotFound,
     RoleAlreadyGranted,
     RoleNotHeld,
 )
 from domain.values import Role
+from ledger.passwords import check_strength
 from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
@@ -82,6 +85,7 @@ def new_account() -> Any:
             s.AccountIn(),
             data,
             on_fields(send, {AlreadyExists: "username", NotFound: "referent"}),
+            checks=_account_checks,
         )
         for field in ("role", "scope"):
             if field in errors:
@@ -96,6 +100,29 @@ def new_account() -> Any:
         roles=[r for r in ROLES if r != "referent"],
         directions=_directions(),
     ), status
+
+
+def _account_checks(data: dict[str, Any]) -> None:
+    """The refusals ``add_user`` would raise one at a time, gathered (the name's
+    form, a name already taken, a password too simple), so that the form tells them
+    all at once; the command checks them again."""
+    found: list[DomainError] = []
+    name = data.get("username")
+    if isinstance(name, str) and len(name) >= 2:
+        try:
+            valid_username(name)
+            if q.account(state().read_model.store, name) is not None:
+                found.append(AlreadyExists(kind="Compte", id=name, field="username"))
+        except DomainError as exc:
+            found.append(exc)
+    password = data.get("password")
+    if isinstance(password, str) and len(password) >= 10:
+        try:
+            check_strength(password)
+        except DomainError as exc:
+            found.append(exc)
+    if found:
+        raise ExceptionGroup("account", found)
 
 
 @bp.route("/admin/comptes/<username>")

@@ -20,8 +20,8 @@ from web.signin import change_own_password, check_password
 from web.state import state
 from web.throttle import TooManyAttempts
 from web.ui.blueprint import bp
-from web.ui.context import FormErrors
-from web.ui.formhelp import run
+from web.ui.context import FormErrors, _flatten
+from web.ui.formhelp import in_french, run
 
 
 def directory_down() -> str:
@@ -132,6 +132,13 @@ def password() -> Any:
         current = request.form.get("current_password", "")
         new = request.form.get("password", "")
         if new != request.form.get("password_confirm", ""):
+            # every error at once: the fields' own, then the two entries that differ
+            schema_errors = s.PasswordChangeIn().validate(
+                {"current_password": current, "password": new}
+            )
+            for field, messages in _flatten(schema_errors).items():
+                errors[field] = "; ".join(messages)
+            in_french(errors)
             errors["password_confirm"] = _(
                 "Les deux saisies du nouveau mot de passe diffèrent."
             )

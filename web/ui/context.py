@@ -146,11 +146,15 @@ def run_form(
     send: Callable[[Any, dict[str, Any]], Any],
     *,
     reason_field: str = "reason",
+    checks: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Any, FormErrors]:
     """Validate ``data`` with ``schema``, then ``send(caller, loaded)`` one command.
 
     Returns ``(result, {})`` on success (the views are waited for), or ``(None, errors)``
-    with a French message per field and nothing written.
+    with a French message per field and nothing written. ``checks(data)`` raises the
+    refusals the command would raise for each field (an existing name, a weak
+    password…), so that every error of the form is told at once, not one per submit:
+    it runs with the schema, on the data as typed.
     """
     errors = FormErrors()
     data, unreadable = form_amounts(schema, data)  # French amounts → the API's form
@@ -160,6 +164,8 @@ def run_form(
         for field, messages in _flatten(exc.messages).items():
             errors[field] = "; ".join(messages)
     errors.update(unreadable)
+    for field, message in _checked(checks, data).items():
+        errors.setdefault(field, message)
     if errors:
         errors.message = _(
             "Le formulaire contient des erreurs : rien n'a été enregistré."
@@ -183,6 +189,28 @@ def run_form(
             _("Action enregistrée ; l'affichage sera à jour dans un instant."), "info"
         )
     return result, errors
+
+
+def _checked(
+    checks: Callable[[dict[str, Any]], None] | None, data: dict[str, Any]
+) -> dict[str, str]:
+    """Field → message of each refusal ``checks`` gathers (a ``DomainError`` each,
+    or a group of them in an ``ExceptionGroup``)."""
+    if checks is None:
+        return {}
+    try:
+        checks(data)
+    except DomainError as exc:
+        return {exc.field or "_": localised(exc)}
+    except ExceptionGroup as group:
+        found: dict[str, str] = {}
+        for exc in group.exceptions:
+            if isinstance(exc, DomainError):
+                found.setdefault(exc.field or "_", localised(exc))
+            else:
+                raise
+        return found
+    return {}
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -41,7 +41,10 @@ ENGLISH = (
 
 
 def run(
-    schema: Schema, data: dict[str, Any], send: Send
+    schema: Schema,
+    data: dict[str, Any],
+    send: Send,
+    checks: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Any, FormErrors, int]:
     """``run_action``, with every refusal visible and in French.
 
@@ -49,15 +52,20 @@ def run(
     ``"_"`` entry makes the errors non-empty); the few marshmallow messages the
     shared translation table misses are translated here.
     """
-    result, errors, status = run_action(schema, data, send)
+    result, errors, status = run_action(schema, data, send, checks)
+    in_french(errors)
+    if result is None and not errors:
+        errors["_"] = errors.message or _("Action refusée : rien n'a été enregistré.")
+    return result, errors, status
+
+
+def in_french(errors: dict[str, str]) -> None:
+    """Translate in place the marshmallow messages the shared table misses."""
     for field, message in list(errors.items()):
         for pattern, french in ENGLISH:
             match = pattern.match(message)
             if match:
                 errors[field] = _(french).format(*match.groups())
-    if result is None and not errors:
-        errors["_"] = errors.message or _("Action refusée : rien n'a été enregistré.")
-    return result, errors, status
 
 
 def on_fields(send: Send, fields: dict[type[DomainError], str]) -> Send:

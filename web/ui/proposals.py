@@ -14,6 +14,7 @@ from web.api import schemas as s
 from web.auth import proposal_direction, requires
 from web.cache import cached_read
 from web.state import state
+from web.ui.actions import run_action
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, run_form, store
 from web.ui.forms import proposal_content, rows, scalars
@@ -44,10 +45,29 @@ def _choices() -> dict[str, Any]:
 @cached_read()
 def proposal(code: str) -> str:
     """Everything about a proposal: revisions, scores, decisions with evidence, budget, timeline."""
+    return _proposal_page(code)
+
+
+def _proposal_page(
+    code: str,
+    failed: str | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Any:
+    """The proposal page; ``failed``: the form of the page refused with ``errors``,
+    shown again with each message next to its field."""
     doc = _doc(code)
     st = store()
     grids = {g["number"]: g for g in q.grids(st)}
-    return render_template("proposal.html", p=doc, grids=grids, budget=doc["budget"])
+    return render_template(
+        "proposal.html",
+        p=doc,
+        grids=grids,
+        budget=doc["budget"],
+        failed=failed,
+        errors=errors if errors is not None else FormErrors(),
+        form=request.form if failed else {},
+    ), status
 
 
 @bp.route("/fiches/nouvelle", methods=["GET", "POST"])
@@ -124,23 +144,20 @@ def amend_proposal(code: str) -> Any:
     ), (422 if errors else 200)
 
 
-def _simple(code: str, schema: Any, send: Any, done: str) -> Response:
-    """A one-button action on a proposal (with its optional reason)."""
-    result, errors = run_form(
-        schema, scalars(request.form, "reason", "on", "start", "end", "percent"), send
-    )
-    if result is None:
-        for field, message in errors.items():
-            flash(
-                f"{message}" if field in ("_", "reason") else f"{field} : {message}",
-                "error",
-            )
-        if not errors:
-            flash(errors.message or _("Action refusée."), "error")
-        elif errors.message and errors.message not in errors.values():
-            flash(errors.message, "error")
-    else:
+def _simple(
+    code: str, schema: Any, send: Any, done: str, name: str = "", data: Any = None
+) -> Any:
+    """An action of the proposal page (``name``: its form); a refusal about fields
+    shows the page again with the form's errors next to them."""
+    if data is None:
+        data = scalars(request.form, "reason", "on", "start", "end", "percent")
+    result, errors, status = run_action(schema, data, send)
+    if result is not None:
         flash(done, "success")
+    elif name and any(k != "_" for k in errors):
+        return _proposal_page(code, name, errors, status)
+    else:
+        flash(errors.message or _("Action refusée."), "error")
     return redirect(url_for("ui.proposal", code=code))
 
 
@@ -157,108 +174,104 @@ def submit_proposal(code: str) -> Response:
 
 @bp.route("/fiches/<code>/retirer", methods=["POST"])
 @requires("proposal.withdraw", direction_of=proposal_direction)
-def withdraw_proposal(code: str) -> Response:
+def withdraw_proposal(code: str) -> Any:
     return _simple(
         code,
         s.Reason(),
         lambda c, d: state().ledger.withdraw_proposal(c, code),
         _("Fiche retirée."),
+        "withdraw",
     )
 
 
 @bp.route("/fiches/<code>/annuler", methods=["POST"])
 @requires("proposal.cancel")
-def cancel_project(code: str) -> Response:
+def cancel_project(code: str) -> Any:
     return _simple(
         code,
         s.Reason(),
         lambda c, d: state().ledger.cancel_project(c, code),
         _("Projet annulé."),
+        "cancel",
     )
 
 
 @bp.route("/fiches/<code>/planifier", methods=["POST"])
 @requires("proposal.execute")
-def plan_project(code: str) -> Response:
+def plan_project(code: str) -> Any:
     return _simple(
         code,
         s.PlanProject(),
         lambda c, d: state().ledger.plan_project(c, code, d["start"], d["end"]),
         _("Projet planifié."),
+        "plan",
     )
 
 
 @bp.route("/fiches/<code>/demarrer", methods=["POST"])
 @requires("proposal.execute")
-def start_project(code: str) -> Response:
+def start_project(code: str) -> Any:
     return _simple(
         code,
         s.OnDate(),
         lambda c, d: state().ledger.start_project(c, code, d["on"]),
         _("Projet démarré."),
+        "start",
     )
 
 
 @bp.route("/fiches/<code>/terminer", methods=["POST"])
 @requires("proposal.execute")
-def complete_project(code: str) -> Response:
+def complete_project(code: str) -> Any:
     return _simple(
         code,
         s.OnDate(),
         lambda c, d: state().ledger.complete_project(c, code, d["on"]),
         _("Projet réalisé."),
+        "complete",
     )
 
 
 @bp.route("/fiches/<code>/avancement", methods=["POST"])
 @requires("proposal.execute")
-def report_progress(code: str) -> Response:
+def report_progress(code: str) -> Any:
     return _simple(
         code,
         s.Progress(),
         lambda c, d: state().ledger.report_progress(c, code, d["percent"]),
         _("Avancement enregistré."),
+        "progress",
     )
 
 
 @bp.route("/fiches/<code>/jalons", methods=["POST"])
 @requires("proposal.execute")
-def set_milestone(code: str) -> Response:
-    data = scalars(request.form, "code", "label", "planned", "actual")
-    result, errors = run_form(
+def set_milestone(code: str) -> Any:
+    return _simple(
+        code,
         s.MilestoneIn(),
-        data,
         lambda c, d: state().ledger.set_milestone(
             c, code, d["code"], d["label"], d["planned"], d["actual"]
         ),
+        _("Jalon enregistré."),
+        "milestone",
+        scalars(request.form, "code", "label", "planned", "actual"),
     )
-    flash(
-        _("Jalon enregistré.") if result else (errors.message or _("Action refusée.")),
-        "success" if result else "error",
-    )
-    for field, message in errors.items():
-        flash(f"{field} : {message}", "error")
-    return redirect(url_for("ui.proposal", code=code))
 
 
 @bp.route("/fiches/<code>/jalons/atteint", methods=["POST"])
 @requires("proposal.execute")
-def reach_milestone(code: str) -> Response:
+def reach_milestone(code: str) -> Any:
     """Record the actual date of a planned milestone."""
     milestone = request.form.get("milestone", "").strip()
-    data = scalars(request.form, "on")
-    result, errors = run_form(
+    return _simple(
+        code,
         s.ReachMilestone(),
-        data,
         lambda c, d: state().ledger.reach_milestone(c, code, milestone, d["on"]),
+        _("Jalon atteint."),
+        "reached",
+        scalars(request.form, "on"),
     )
-    flash(
-        _("Jalon atteint.") if result else (errors.message or _("Action refusée.")),
-        "success" if result else "error",
-    )
-    for field, message in errors.items():
-        flash(f"{field} : {message}", "error")
-    return redirect(url_for("ui.proposal", code=code))
 
 
 @bp.route("/fiches/<code>/qualifier", methods=["GET", "POST"])
@@ -335,6 +348,13 @@ def score(code: str) -> Any:
                 "success",
             )
             return redirect(url_for("ui.proposal", code=code))
+    remaining = [c for c in sorted(grid["criteria"]) if c not in mine]
     return render_template(
-        "score.html", p=doc, grid=grid, mine=mine, form=request.form, errors=errors
+        "score.html",
+        p=doc,
+        grid=grid,
+        mine=mine,
+        remaining=remaining,
+        form=request.form,
+        errors=errors,
     ), (422 if errors else 200)

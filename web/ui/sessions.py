@@ -29,6 +29,7 @@ from web.domain_messages import localised
 from web.formatting import display_zone
 from web.state import state
 from web.ui.actions import run_action
+from web.ui.amounts import AmountError, parse_form_amount
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, _flatten, as_of, store
 from web.ui.forms import rows, scalars
@@ -395,7 +396,12 @@ def decide(code: str, proposal: str) -> Response | Page:
         p=p,
         evidence=doc["evidence"].get(proposal),
         grid=grid,
-        conflicts=conflict_messages(st, proposal, rows(request.form, "cp")),
+        conflicts=conflict_messages(
+            st, proposal, rows(request.form, "cp") or _estimated_cp(p)
+        ),
+        envelopes=q.approval_envelopes(
+            st, proposal, _cp_lines(rows(request.form, "cp"))
+        ),
         tally=tally,
         majority=_majority(tally),
         outcomes=OUTCOMES,
@@ -422,23 +428,38 @@ def conflict_messages(
     """The rules an approval of ``proposal`` would break now, in the page's language:
     its dependencies and its teams' capacity, and the envelopes of the CP the chair
     entered (rows that do not parse yet are left out)."""
+    return [
+        localised(Conflict.from_plain(c).error(proposal))
+        for c in q.approval_conflicts(st, proposal, _cp_lines(cp_rows))
+    ]
+
+
+def _estimated_cp(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The proposal's estimated costs as CP rows: what the envelopes are checked
+    against before the chair enters the CP."""
+    return [
+        {
+            "year": c["year"],
+            "section": c["section"],
+            "amount": format(Decimal(c["amount_c"]) / 100, ".2f"),
+        }
+        for c in p.get("costs", [])
+    ]
+
+
+def _cp_lines(cp_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The CP rows of the decision form that parse (year, section, amount > 0)."""
     cp = []
     for row in cp_rows:
         try:
             year = int(str(row.get("year", "")).strip())
-            amount = Decimal(
-                str(row.get("amount", "")).replace(" ", "").replace(",", ".")
-            )
-        except (ValueError, TypeError, ArithmeticError):
+            amount = Decimal(parse_form_amount(str(row.get("amount", ""))))
+        except (ValueError, TypeError, ArithmeticError, AmountError):
             continue
-        if amount.is_finite() and amount > 0:
-            cp.append(
-                {"year": year, "section": str(row.get("section", "")), "amount": amount}
-            )
-    return [
-        localised(Conflict.from_plain(c).error(proposal))
-        for c in q.approval_conflicts(st, proposal, cp)
-    ]
+        section = str(row.get("section", ""))
+        if amount.is_finite() and amount > 0 and section:
+            cp.append({"year": year, "section": section, "amount": amount})
+    return cp
 
 
 # --- the arbitration history ----------------------------------------------------------

@@ -350,7 +350,9 @@ def test_the_plan_is_extended_and_a_proposal_costed_in_the_new_year(
         outside = (
             f"L'année {YEAR + 6} est hors de l'horizon du plan ({YEAR}–{YEAR + 5})."
         )
-        expect(ref.main.get_by_role("alert")).to_have_text(outside)
+        expect(ref.main.locator(".error-summary a")).to_have_text(
+            f"Année 1 : {outside}"
+        )
         costs = ref.main.locator("table").filter(has_text="Coûts par année")
         expect(costs.locator("p.error")).to_have_text(outside)
         expect(ref.page.locator("#costs-0-year")).to_have_value(str(YEAR + 6))

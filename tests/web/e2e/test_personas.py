@@ -54,8 +54,11 @@ def test_referent_drafts_a_proposal_for_their_direction_and_submits_it(
 
         # an empty form: nothing is written, each field says what is missing
         ref.click("Enregistrer le brouillon")
-        expect(ref.main.get_by_role("alert")).to_have_text(
-            "Le formulaire contient des erreurs : rien n'a été enregistré."
+        summary = ref.main.locator(".error-summary h2")
+        expect(summary).to_have_text("Le formulaire contient 4 erreurs")
+        expect(summary).to_be_focused()
+        expect(ref.main.locator(".error-summary a").first).to_have_text(
+            "Code de la fiche : Champ obligatoire."
         )
         expect(page.locator("#e-code")).to_have_text("Champ obligatoire.")
         ref.look("proposal-new-errors")
@@ -160,13 +163,13 @@ def test_two_evaluators_score_it_with_justifications(browser: Any, server: Any) 
                 # a level without its justification is refused, and nothing written
                 page.locator("#lv-V-STRAT").select_option("4")
                 ev.click("Enregistrer mes notes")
-                expect(ev.main.get_by_role("alert")).to_have_text(
-                    "Le formulaire contient des erreurs : rien n'a été enregistré."
+                expect(ev.main.locator(".error-summary h2")).to_have_text(
+                    "Le formulaire contient 1 erreur"
                 )
                 why = page.locator("#js-V-STRAT")
                 expect(why).to_have_attribute("aria-invalid", "true")
-                expect(why).to_have_attribute("aria-describedby", "e-js-V-STRAT")
-                expect(page.locator("#e-js-V-STRAT")).to_be_visible()
+                expect(why).to_have_attribute("aria-describedby", "js-V-STRAT-e")
+                expect(page.locator("#js-V-STRAT-e")).to_be_visible()
                 ev.look("score-errors")
             for criterion, level in levels.items():
                 page.locator(f"#lv-{criterion}").select_option(str(level))
@@ -628,10 +631,10 @@ def test_the_finance_pages(browser: Any, server: Any) -> None:
         fin.fill("Date de l'engagement *", "2026-12-14")
         fin.fill("Fournisseur *", "UGAP")
         fin.click("Enregistrer l'engagement")
-        expect(fin.main.get_by_role("alert").first).to_have_text(
-            "CP 2026 (investissement) de E2E-TABLETTES dépassés : engagement de "
-            "25000.00 €, 20000.00 € disponibles. Un dépassement exige un forçage "
-            "motivé des finances."
+        expect(fin.main.locator(".error-summary a")).to_have_text(
+            "Montant (€) : CP 2026 (investissement) de E2E-TABLETTES dépassés : "
+            "engagement de 25000.00 €, 20000.00 € disponibles. Un dépassement exige "
+            "un forçage motivé des finances."
         )
         fin.look("commitment-refused")
 

@@ -26,6 +26,7 @@ from web.domain_messages import localised
 from web.extensions import login_manager
 from web.i18n import N_
 from web.throttle import TooManyAttempts
+from web.validation import localise_all, summary
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -59,7 +60,7 @@ def error_body(
     return {
         "error": {
             "code": code or default_code,
-            "message": message or default_message,
+            "message": message or _(default_message),
             "details": details or {},
         }
     }
@@ -100,19 +101,20 @@ def register_error_handlers(app: Flask) -> None:
             # operator must run `sdsi verify`; the answer says so.
             log.error("%s: %s", exc.code, exc.message)
         if _is_api():
-            return api_error(exc.status, exc.code, exc.message, exc.details)
+            return api_error(exc.status, exc.code, localised(exc), exc.details)
         return _page(exc.status, localised(exc), exc.details)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Any:
-        details = (
+        raw = (
             exc.messages
             if isinstance(exc.messages, dict)
             else {"_schema": exc.messages}
         )
+        details = localise_all(raw)  # in the user's language (web.validation)
         if _is_api():
-            return api_error(422, details=details)
-        return _page(422, _("Champs invalides."), details)
+            return api_error(422, message=summary(raw), details=details)
+        return _page(422, summary(raw), details)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
@@ -136,7 +138,8 @@ def register_error_handlers(app: Flask) -> None:
                 ) in messages.values():  # webargs: {"json": {...}, "query": {...}}
                     if isinstance(location, dict):
                         flat.update(location)
-                return api_error(422, details=flat or messages)
+                raw = flat or messages  # {"json": ["Invalid JSON body."]} as it is
+                return api_error(422, message=summary(raw), details=localise_all(raw))
             return api_error(status)
         default = HTTP_CODES.get(status, ("error", exc.description or "Erreur."))[1]
         if status == 403 and g.get("denied_permission"):

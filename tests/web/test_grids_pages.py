@@ -171,7 +171,7 @@ def test_drafting_a_version_out_of_sequence_is_refused_next_to_its_number(
     )
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "dr-number") == (
-        "Valeur invalide pour « number » : 99 (la version 98 n'existe pas)."
+        "Valeur invalide pour « Numéro » : « 99 » (la version 98 n'existe pas)."
     )
     assert site.head() == head
 

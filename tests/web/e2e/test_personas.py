@@ -628,7 +628,7 @@ def test_the_finance_pages(browser: Any, server: Any) -> None:
         fin.click("Enregistrer l'engagement")
         expect(fin.main.get_by_role("alert").first).to_have_text(
             "CP 2026 (investissement) de E2E-TABLETTES dépassés : engagement de "
-            "25000.00 €, 20000.00 € disponibles. Un dépassement exige un forçage "
+            "25\u202f000,00 €, 20\u202f000,00 € disponibles. Un dépassement exige un forçage "
             "motivé des finances."
         )
         fin.look("commitment-refused")

@@ -48,6 +48,8 @@ HTTP_CODES = {
     429: ("too_many_requests", N_("Trop de tentatives : réessayez plus tard.")),
     503: ("unavailable", N_("Service momentanément indisponible.")),
 }
+# Any other HTTP status (406, 410, 501…): werkzeug's descriptions are English.
+REFUSED = N_("La requête n'a pas pu aboutir.")
 
 
 def error_body(
@@ -56,7 +58,7 @@ def error_body(
     message: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    default_code, default_message = HTTP_CODES.get(status, ("error", "Erreur."))
+    default_code, default_message = HTTP_CODES.get(status, ("error", REFUSED))
     return {
         "error": {
             "code": code or default_code,
@@ -141,7 +143,8 @@ def register_error_handlers(app: Flask) -> None:
                 raw = flat or messages  # {"json": ["Invalid JSON body."]} as it is
                 return api_error(422, message=summary(raw), details=localise_all(raw))
             return api_error(status)
-        default = HTTP_CODES.get(status, ("error", exc.description or "Erreur."))[1]
+        # never werkzeug's English description ("The browser (or proxy) sent…")
+        default = HTTP_CODES.get(status, ("error", REFUSED))[1]
         if status == 403 and g.get("denied_permission"):
             default = N_(
                 "Accès refusé : votre rôle ne permet pas d'accéder à cette page."

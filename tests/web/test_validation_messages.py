@@ -355,3 +355,22 @@ def test_a_score_too_long_is_refused_naming_the_criterion(site: Site) -> None:
             }
         },
     }
+
+
+def test_a_misspelt_query_parameter_is_refused_in_the_language_asked(
+    site: Site,
+) -> None:
+    client, headers = site.app.test_client(), bearer(site, EVERYONE)
+    french = client.get("/api/v1/decisions?outcom=approved", headers=headers)
+    english = client.get(
+        "/api/v1/decisions?outcom=approved",
+        headers={**headers, "Accept-Language": "en"},
+    )
+    assert (french.status_code, english.status_code) == (422, 422)
+    assert french.get_json()["error"]["message"] == (
+        "Paramètre de requête inconnu : outcom."
+    )
+    assert english.get_json()["error"]["message"] == "Unknown query parameter: outcom."
+    assert english.get_json()["error"]["details"]["outcom"][0].startswith(
+        "Unknown parameter (accepted parameters: as_of, outcome, "
+    )

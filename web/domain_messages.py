@@ -654,10 +654,16 @@ def _amounts(text: str) -> str:
     return _AMOUNT_EN.sub(lambda m: "€" + num(Decimal(m[1]), 2), text)
 
 
+# A criteria family is a code of the grid ("value"): said as the grid page says it.
+FAMILIES = {"value": ("valeur", "value"), "risk": ("risque", "risk")}
+
+
 def _params(exc: DomainError, translate: bool) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     for key, value in exc.params.items():
-        if translate and key in TRANSLATED and isinstance(value, str):
+        if key == "family" and value in FAMILIES:
+            value = FAMILIES[value][1 if translate else 0]
+        elif translate and key in TRANSLATED and isinstance(value, str):
             value = english_phrase(value)
         elif not translate and key in LABELLED and isinstance(value, str):
             value = FRENCH_LABELS.get(value, value)

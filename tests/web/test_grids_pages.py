@@ -275,8 +275,8 @@ def test_adopting_a_version_whose_weights_do_not_sum_to_100_is_refused(
     )
     assert response.status_code == 409
     assert (
-        f"Les poids de la famille « value » de la grille v{number} totalisent "
-        "120" in text(response)
+        f"Les poids de la famille « valeur » de la grille v{number} totalisent "
+        "120,00 %" in text(response)
     )
     assert '<p class="error" id="ad-e">' in response.get_data(as_text=True)
     assert site.head() == head

@@ -481,7 +481,7 @@ def test_domain_errors_put_their_french_params_into_english(site: Site) -> None:
         (
             e.WeightsDoNotSum(version=2, family="value", total=Decimal("30")),
             "The weights of the “value” family in grid v2 total 30.00%, not 100%.",
-            "Les poids de la famille « value » de la grille v2 totalisent 30,00 %, "
+            "Les poids de la famille « valeur » de la grille v2 totalisent 30,00 %, "
             "pas 100 %.",
         ),
         (

@@ -230,7 +230,11 @@ class ErrorDetail(Base):
         metadata={"description": "Code stable (ex. not_found, invalid_fields)"},
     )
     message = fields.String(
-        required=True, metadata={"description": "Message en français"}
+        required=True,
+        metadata={
+            "description": "Message lisible, les champs nommés par leur libellé ; en "
+            "français, en anglais si Accept-Language le demande"
+        },
     )
     details = fields.Dict(
         required=True, metadata={"description": "Détails (par champ pour 422)"}

@@ -121,7 +121,7 @@ LIBRARY: tuple[tuple[str, str], ...] = (
     ("String does not match expected pattern.", N_("Format invalide.")),
     ("Invalid input.", N_("Valeur refusée.")),
     # lists and mappings: their lengths are counts of items (web.api.schemas.Base)
-    ("Fewer than 1 item.", N_("Au moins un élément attendu.")),
+    ("Fewer than 1 item.", N_("Champ obligatoire.")),  # an empty list
     ("Fewer than {min} items.", N_("Au moins {min} éléments attendus.")),
     ("More than {max} items.", N_("Au plus {max} éléments.")),
     ("Between {min} and {max} items.", N_("De {min} à {max} éléments attendus.")),

@@ -140,7 +140,7 @@ def test_numbers_and_lengths_are_written_the_way_of_the_page(app: Flask) -> None
         assert localise(
             "Must be greater than or equal to 2000 and less than or equal to 2100."
         ) == ("Valeur entre 2000 et 2100 attendue.")
-        assert localise("Fewer than 1 item.") == "Au moins un élément attendu."
+        assert localise("Fewer than 1 item.") == "Champ obligatoire."
         assert localise("Invalid JSON body.") == (
             "Corps de requête illisible : JSON attendu."
         )

@@ -10,16 +10,20 @@ A text with no English version stays as the domain wrote it.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_locale, gettext
 
 from domain.errors import LABELLED, DomainError
+from domain.errors import LABELS as FRENCH_LABELS
+from web.field_labels import field_label
+from web.formatting import num
 
 # code → English template (same placeholders as the French one).
 ENGLISH: dict[str, str] = {
     "rule_violated": "A rule was not respected.",
-    "invalid_value": "Invalid value for “{field_label}”: {value!r} ({reason}).",
+    "invalid_value": "Invalid value for “{field_label}”: “{value}” ({reason}).",
     "not_found": "{kind} not found: {id}.",
     "already_exists": "{kind} already exists: {id}.",
     "forbidden": "{actor} is not allowed to {action} (roles: {roles}).",
@@ -633,22 +637,69 @@ def phrase(text: str) -> str:
     return text if is_french() else english_phrase(text)
 
 
+# The page's French for an invalid value: the field's label and the value as typed
+# (the domain's own message, for the command line, quotes its Python repr).
+FRENCH_INVALID_VALUE = (
+    "Valeur invalide pour « {field_label} » : « {value} » ({reason})."
+)
+# An amount a domain text wrote itself ("90000.00 €", "€90000.00" once in English).
+_AMOUNT_FR = re.compile(r"(?<![\d.,])(-?\d+\.\d{2}) €")
+_AMOUNT_EN = re.compile(r"€(-?\d+\.\d{2})(?![\d.])")
+
+
+def _number(value: Any) -> Any:
+    """A Decimal param as the page writes numbers (``90 000,00``, ``30,00``)."""
+    return num(value, 2) if isinstance(value, Decimal) else value
+
+
+def _amounts(text: str) -> str:
+    """Amounts written inside a domain's text, in the page's form."""
+    text = _AMOUNT_FR.sub(lambda m: num(Decimal(m[1]), 2) + "\u00a0€", text)
+    return _AMOUNT_EN.sub(lambda m: "€" + num(Decimal(m[1]), 2), text)
+
+
+# A criteria family is a code of the grid ("value"): said as the grid page says it.
+FAMILIES = {"value": ("valeur", "value"), "risk": ("risque", "risk")}
+
+
+def _params(exc: DomainError, translate: bool) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for key, value in exc.params.items():
+        if key == "family" and value in FAMILIES:
+            value = FAMILIES[value][1 if translate else 0]
+        elif translate and key in TRANSLATED and isinstance(value, str):
+            value = english_phrase(value)
+        elif not translate and key in LABELLED and isinstance(value, str):
+            value = FRENCH_LABELS.get(value, value)
+        shown[key] = _number(value)
+    if exc.code == "invalid_value":
+        shown["field_label"] = field_label(str(exc.params.get("field_label", "")))
+        value = exc.params.get("value")
+        shown["value"] = _number(value) if isinstance(value, Decimal) else value
+    return shown
+
+
 def english(exc: DomainError) -> str:
     """The error's English message: its code's English template, same params."""
     template = ENGLISH.get(exc.code)
     if template is None:
         return exc.message
-    shown: dict[str, Any] = {}
-    for key, value in exc.params.items():
-        if key in TRANSLATED and isinstance(value, str):
-            value = english_phrase(value)
-        shown[key] = value
     try:
-        return template.format(**shown)
+        return _amounts(template.format(**_params(exc, translate=True)))
     except (KeyError, IndexError, ValueError):  # never hide the error itself
         return exc.message
 
 
+def french(exc: DomainError) -> str:
+    """The error's French message for a page or the API: the domain's template with
+    its amounts and numbers written the French way and fields named by their labels."""
+    template = FRENCH_INVALID_VALUE if exc.code == "invalid_value" else exc.template
+    try:
+        return _amounts(template.format(**_params(exc, translate=False)))
+    except (KeyError, IndexError, ValueError):
+        return exc.message
+
+
 def localised(exc: DomainError) -> str:
-    """The error's message in the language of the page (French: the domain's)."""
-    return exc.message if is_french() else english(exc)
+    """The error's message in the language of the page."""
+    return french(exc) if is_french() else english(exc)

@@ -26,6 +26,7 @@ from web.domain_messages import localised
 from web.extensions import login_manager
 from web.i18n import N_
 from web.throttle import TooManyAttempts
+from web.validation import localise_all, summary
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -47,6 +48,8 @@ HTTP_CODES = {
     429: ("too_many_requests", N_("Trop de tentatives : réessayez plus tard.")),
     503: ("unavailable", N_("Service momentanément indisponible.")),
 }
+# Any other HTTP status (406, 410, 501…): werkzeug's descriptions are English.
+REFUSED = N_("La requête n'a pas pu aboutir.")
 
 
 def error_body(
@@ -55,11 +58,11 @@ def error_body(
     message: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    default_code, default_message = HTTP_CODES.get(status, ("error", "Erreur."))
+    default_code, default_message = HTTP_CODES.get(status, ("error", REFUSED))
     return {
         "error": {
             "code": code or default_code,
-            "message": message or default_message,
+            "message": message or _(default_message),
             "details": details or {},
         }
     }
@@ -100,19 +103,20 @@ def register_error_handlers(app: Flask) -> None:
             # operator must run `sdsi verify`; the answer says so.
             log.error("%s: %s", exc.code, exc.message)
         if _is_api():
-            return api_error(exc.status, exc.code, exc.message, exc.details)
+            return api_error(exc.status, exc.code, localised(exc), exc.details)
         return _page(exc.status, localised(exc), exc.details)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Any:
-        details = (
+        raw = (
             exc.messages
             if isinstance(exc.messages, dict)
             else {"_schema": exc.messages}
         )
+        details = localise_all(raw)  # in the user's language (web.validation)
         if _is_api():
-            return api_error(422, details=details)
-        return _page(422, _("Champs invalides."), details)
+            return api_error(422, message=summary(raw), details=details)
+        return _page(422, summary(raw), details)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
@@ -136,9 +140,11 @@ def register_error_handlers(app: Flask) -> None:
                 ) in messages.values():  # webargs: {"json": {...}, "query": {...}}
                     if isinstance(location, dict):
                         flat.update(location)
-                return api_error(422, details=flat or messages)
+                raw = flat or messages  # {"json": ["Invalid JSON body."]} as it is
+                return api_error(422, message=summary(raw), details=localise_all(raw))
             return api_error(status)
-        default = HTTP_CODES.get(status, ("error", exc.description or "Erreur."))[1]
+        # never werkzeug's English description ("The browser (or proxy) sent…")
+        default = HTTP_CODES.get(status, ("error", REFUSED))[1]
         if status == 403 and g.get("denied_permission"):
             default = N_(
                 "Accès refusé : votre rôle ne permet pas d'accéder à cette page."

@@ -110,6 +110,17 @@ MEMBER_KIND = {
 
 
 def select_locale() -> str:
+    """``?lang=`` (kept in the session), else the session's; French by default.
+
+    The API has no ``lang`` parameter (an undocumented one is refused) and bearer
+    clients no session: they get the language ``Accept-Language`` prefers among ours,
+    French when it names none of them; a browser's session keeps its pages' language."""
+    if request.path.startswith("/api/"):
+        if session:  # the UI's own calls: the language of its pages
+            stored = session.get("lang")
+            return LOCALES[stored] if stored in LANGUAGES else "fr"
+        best = request.accept_languages.best_match(LANGUAGES)
+        return LOCALES[best] if best in LANGUAGES else "fr"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen

@@ -60,10 +60,15 @@ def compile_catalogs(source: Path, target: Path) -> list[Path]:
 
 
 def cache_dir(settings: Any) -> Path:
-    """Where compiled catalogs go: under the data directory when it is writable."""
+    """Where compiled catalogs go: under the data directory when it is writable.
+
+    Always an absolute path: Flask-Babel reads a relative translation directory from
+    the app's root (``web/``), not from the working directory the data directory is
+    relative to (``./sdsi-data`` by default), and then finds no catalog at all — every
+    label stayed French on English pages."""
     data_dir = getattr(settings, "data_dir", None)
     if data_dir is not None:
-        target = Path(data_dir) / CACHE
+        target = Path(data_dir).absolute() / CACHE
         try:
             target.mkdir(parents=True, exist_ok=True)
             if os.access(target, os.W_OK):
@@ -88,6 +93,6 @@ def init_translations(app: Flask, source: Path = SOURCE) -> Path:
         compile_catalogs(source, target)
     configured = app.config.get("BABEL_TRANSLATION_DIRECTORIES")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
-        [str(target), *([configured] if configured else [])]
+        [str(target.absolute()), *([configured] if configured else [])]
     )
     return target

@@ -262,7 +262,7 @@ def test_a_payment_beyond_its_commitment_is_refused(site: Site) -> None:
     )
     assert over.status_code == 409
     assert field_error(page(over), "f-amount") == (
-        "Engagement ENG-P2 dépassé : mandat de 100.01 €, reste 100.00 €. "
+        "Engagement ENG-P2 dépassé : mandat de 100,01 €, reste 100,00 €. "
         "Un dépassement exige un forçage motivé des finances."
     )
     unknown = client.post(
@@ -386,7 +386,9 @@ def test_ap_revision_refusals_are_shown_next_to_their_field(site: Site) -> None:
     unbalanced = client.post("/budget/projets/ENT/ap", data=form)
     assert unbalanced.status_code == 422
     cp_error = re.search(r'<p class="error" id="cp-e">([^<]*)</p>', page(unbalanced))
-    assert cp_error and "diffère de l&#39;AP (1000.00 €)" in cp_error.group(1)
+    assert cp_error and "diffère de l&#39;AP (1\u202f000,00\u00a0€)" in cp_error.group(
+        1
+    )
     no_reason = client.post("/budget/projets/ENT/ap", data={**form, "reason": ""})
     assert field_error(page(no_reason), "f-reason") == "Champ obligatoire."
     assert site.head() == head

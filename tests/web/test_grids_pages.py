@@ -171,7 +171,7 @@ def test_drafting_a_version_out_of_sequence_is_refused_next_to_its_number(
     )
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "dr-number") == (
-        "Valeur invalide pour « number » : 99 (la version 98 n'existe pas)."
+        "Valeur invalide pour « Numéro » : « 99 » (la version 98 n'existe pas)."
     )
     assert site.head() == head
 
@@ -275,8 +275,8 @@ def test_adopting_a_version_whose_weights_do_not_sum_to_100_is_refused(
     )
     assert response.status_code == 409
     assert (
-        f"Les poids de la famille « value » de la grille v{number} totalisent "
-        "120" in text(response)
+        f"Les poids de la famille « valeur » de la grille v{number} totalisent "
+        "120,00 %" in text(response)
     )
     assert '<p class="error" id="ad-e">' in response.get_data(as_text=True)
     assert site.head() == head

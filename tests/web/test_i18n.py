@@ -414,41 +414,93 @@ def test_every_domain_error_has_an_english_template_with_the_same_params() -> No
 
 
 def test_domain_errors_put_their_french_params_into_english(site: Site) -> None:
+    """Each refusal in both languages: fields by their labels, values as typed (never
+    a Python repr), amounts and percentages written as the page writes numbers."""
     e = domain_errors
     cases = [
-        (e.NotFound(kind="Fiche projet", id="X"), "Project proposal not found: X."),
+        (
+            e.NotFound(kind="Fiche projet", id="X"),
+            "Project proposal not found: X.",
+            "Fiche projet introuvable : X.",
+        ),
         (
             e.InvalidTransition(proposal="P", status="draft", action="decide"),
             "Proposal P is “draft”: the action “decide” is not possible.",
+            "La fiche P est « brouillon » : l'action « arbitrer » n'est pas possible.",
         ),
         (
             e.NotAllowed(actor="u", action="créer un pôle", roles="aucun"),
             "u is not allowed to create a division (roles: none).",
+            "u n'a pas le droit de créer un pôle (rôles : aucun).",
         ),
         (
             e.InvalidValue("amount", "1,5", "au plus 2 décimales"),
-            "Invalid value for “amount”: '1,5' (at most 2 decimal places).",
+            "Invalid value for “Amount”: “1,5” (at most 2 decimal places).",
+            "Valeur invalide pour « Montant » : « 1,5 » (au plus 2 décimales).",
         ),
         (
             e.InvalidValue("title", "x", "au plus 200 caractères"),
-            "Invalid value for “title”: 'x' (at most 200 characters).",
+            "Invalid value for “Title”: “x” (at most 200 characters).",
+            "Valeur invalide pour « Intitulé » : « x » (au plus 200 caractères).",
+        ),
+        (
+            e.InvalidValue(
+                "costs[1].amount", Decimal("0.00"), "montant positif attendu"
+            ),
+            "Invalid value for “Amount (Costs, line 2)”: “0.00” (positive amount "
+            "expected).",
+            "Valeur invalide pour « Montant (Coûts, ligne 2) » : « 0,00 » (montant "
+            "positif attendu).",
         ),
         (
             e.BudgetAlreadyVoted(year=2026, section="fonctionnement"),
             "The 2026 primitive budget (BP) (operating) has already been voted; "
             "adjustments go through a budget amendment (DM).",
+            None,
         ),
         (
             e.InvalidValue("x", "y", "une raison encore inconnue"),
-            "Invalid value for “x”: 'y' (une raison encore inconnue).",
+            "Invalid value for “x”: “y” (une raison encore inconnue).",
+            "Valeur invalide pour « x » : « y » (une raison encore inconnue).",
+        ),
+        (
+            e.CPExceeded(
+                year=2026,
+                section="investissement",
+                proposal="P",
+                requested=Decimal("90000.00"),
+                available=Decimal("1234.5"),
+            ),
+            "CP 2026 (investment) of P exceeded: commitment of €90,000.00, "
+            "€1,234.50 available. Going beyond them requires a justified override by "
+            "finance.",
+            "CP 2026 (investissement) de P dépassés : engagement de 90\u202f000,00 €, "
+            "1\u202f234,50 € disponibles. Un dépassement exige un forçage motivé des "
+            "finances.",
+        ),
+        (
+            e.WeightsDoNotSum(version=2, family="value", total=Decimal("30")),
+            "The weights of the “value” family in grid v2 total 30.00%, not 100%.",
+            "Les poids de la famille « valeur » de la grille v2 totalisent 30,00 %, "
+            "pas 100 %.",
+        ),
+        (
+            e.DecisionAmountsInvalid(
+                proposal="P",
+                reason="le total des CP (90000.00 €) diffère de l'AP (100000.00 €)",
+            ),
+            "Inconsistent amounts in the decision on P: the CP total (€90,000.00) "
+            "differs from the AP (€100,000.00).",
+            "Montants de la décision sur P incohérents : le total des CP "
+            "(90\u202f000,00\u00a0€) diffère de l'AP (100\u202f000,00\u00a0€).",
         ),
     ]
     with site.app.test_request_context("/?lang=en"):
-        for error, expected in cases:
+        for error, expected, _french in cases:
             assert domain_messages.localised(error) == expected
     with site.app.test_request_context("/"):
-        for error, _expected in cases:
-            assert domain_messages.localised(error) == error.message
+        for error, _english, expected in cases:
+            assert domain_messages.localised(error) == (expected or error.message)
 
 
 # --- the catalog ---------------------------------------------------------------------

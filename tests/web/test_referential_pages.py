@@ -133,7 +133,7 @@ def test_a_refused_form_shows_its_error_next_to_the_field_and_writes_nothing(
         status=422,
     )
     assert field_error(page(refused), "define-siren").startswith(
-        "Valeur invalide pour « siren » : '217500017' (SIREN invalide"
+        "Valeur invalide pour « SIREN » : « 217500017 » (SIREN invalide"
     )
     assert "Le formulaire contient des erreurs" not in page(refused)  # a domain refusal
     assert site.head() == head

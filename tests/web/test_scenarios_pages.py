@@ -111,7 +111,7 @@ def test_scenario_refusals_are_next_to_their_field_and_write_nothing(
         field_error(body, "f-risk_weight")
         == "Nombre décimal positif attendu (ex. 1,1)."
     )
-    assert field_error(body, "f-time_limit") == "Valeur hors des bornes autorisées."
+    assert field_error(body, "f-time_limit") == "Valeur entre 1 et 60 attendue."
     assert "Champ obligatoire." in body
     refused = site.client(FINANCE).post("/scenarios/lancer", data={"code": "SC-FIN"})
     assert refused.status_code == 403
@@ -156,7 +156,7 @@ def test_the_frontier_is_drawn_and_tabulated(site: Site) -> None:
     assert text(response).count("optimal") >= 3
     refused = client.get("/scenarios/frontiere?steps=99")
     assert refused.status_code == 422
-    assert field_error(page(refused), "f-steps") == "Valeur hors des bornes autorisées."
+    assert field_error(page(refused), "f-steps") == "Valeur entre 2 et 21 attendue."
 
 
 def test_the_robustness_table_shows_intervals_frequencies_and_disagreement(

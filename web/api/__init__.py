@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
 from flask_smorest import Api
 from marshmallow import fields
 
@@ -115,11 +116,15 @@ def refuse_unknown_query() -> Response | None:
     known = documented_query(view)
     unknown = sorted(name for name in request.args if name not in known)
     if unknown:
-        accepted = ", ".join(sorted(known)) or "aucun"
-        reason = f"Paramètre inconnu (paramètres acceptés : {accepted})."
+        accepted = ", ".join(sorted(known)) or _("aucun")
+        reason = _(
+            "Paramètre inconnu (paramètres acceptés : %(names)s).", names=accepted
+        )
         return api_error(
             422,
-            message="Paramètre de requête inconnu : " + ", ".join(unknown) + ".",
+            message=_(
+                "Paramètre de requête inconnu : %(names)s.", names=", ".join(unknown)
+            ),
             details={name: [reason] for name in unknown},
         )
     # ``?year=2025&year=2026`` would silently keep one of them: say which is repeated
@@ -132,9 +137,11 @@ def refuse_unknown_query() -> Response | None:
         return None
     return api_error(
         422,
-        message="Paramètre de requête répété : " + ", ".join(repeated) + ".",
+        message=_(
+            "Paramètre de requête répété : %(names)s.", names=", ".join(repeated)
+        ),
         details={
-            name: ["Une seule valeur est acceptée pour ce paramètre."]
+            name: [_("Une seule valeur est acceptée pour ce paramètre.")]
             for name in repeated
         },
     )

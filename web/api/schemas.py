@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from domain.values import (
 )
 from projections.views.budget.queries import LINE_SORTS as BUDGET_LINE_SORTS
 from projections.views.portfolio.queries import SORTS as PORTFOLIO_SORTS
+from web.validation import ITEM_LENGTHS
 
 
 class Money(fields.Field):
@@ -134,6 +136,12 @@ class Base(Schema):
         ordered = True
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if isinstance(field_obj, fields.List | fields.Dict):
+            # a list's length is a count of items, not of characters (web.validation)
+            field_obj.validators = [
+                _item_lengths(v) if isinstance(v, validate.Length) else v
+                for v in field_obj.validators
+            ]
         for field in _leaves(field_obj):
             if type(field) is fields.Integer:
                 if isinstance(self, Query):
@@ -145,6 +153,16 @@ class Base(Schema):
                     f"{type(self).__name__}.{field_name}: a request takes exact decimals "
                     "(Money, DecimalValue), never fields.Float or fields.Decimal"
                 )
+
+
+def _item_lengths(length: validate.Length) -> validate.Length:
+    """The same bounds, said of items (``Fewer than 1 item.``)."""
+    counted = copy.copy(length)
+    for attribute, message in ITEM_LENGTHS.items():
+        setattr(counted, attribute, message)
+    if length.min == 1 and length.max is None and length.equal is None:
+        counted.message_min = "Fewer than 1 item."
+    return counted
 
 
 def _leaves(field: fields.Field) -> list[fields.Field]:
@@ -212,7 +230,11 @@ class ErrorDetail(Base):
         metadata={"description": "Code stable (ex. not_found, invalid_fields)"},
     )
     message = fields.String(
-        required=True, metadata={"description": "Message en français"}
+        required=True,
+        metadata={
+            "description": "Message lisible, les champs nommés par leur libellé ; en "
+            "français, en anglais si Accept-Language le demande"
+        },
     )
     details = fields.Dict(
         required=True, metadata={"description": "Détails (par champ pour 422)"}

@@ -21,7 +21,7 @@ from web.state import state
 from web.throttle import TooManyAttempts
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, _flatten
-from web.ui.formhelp import in_french, run
+from web.ui.formhelp import run
 
 
 def directory_down() -> str:
@@ -138,7 +138,6 @@ def password() -> Any:
             )
             for field, messages in _flatten(schema_errors).items():
                 errors[field] = "; ".join(messages)
-            in_french(errors)
             errors["password_confirm"] = _(
                 "Les deux saisies du nouveau mot de passe diffèrent."
             )

@@ -18,11 +18,12 @@ from domain.errors import DomainError, InvalidValue, NotFound
 from projections import plan_scope as ps
 from web.access import allowed
 from web.cache import note_key
-from web.domain_messages import localised, phrase
+from web.domain_messages import localised
 from web.i18n import N_
 from web.state import state
 from web.ui.amounts import form_amounts
 from web.ui.blueprint import bp
+from web.validation import flat
 
 log = logging.getLogger(__name__)
 
@@ -213,43 +214,9 @@ def _checked(
     return {}
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def _flatten(messages: Any) -> dict[str, list[str]]:
+    """Field path → its messages, in the page's language (web.validation)."""
     out: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix or "_"] = [_french(m) for m in messages]
-    elif isinstance(messages, list):
-        for i, value in enumerate(messages):
-            out.update(_flatten(value, f"{prefix}[{i}]"))
-    else:
-        out[prefix or "_"] = [_french(str(messages))]
+    for path, message in flat(messages):
+        out.setdefault(path or "_", []).append(message)
     return out
-
-
-_FR = {
-    "Missing data for required field.": N_("Champ obligatoire."),
-    "Not a valid integer.": N_("Entier attendu."),
-    "Not a valid date.": N_("Date attendue (AAAA-MM-JJ)."),
-    "Not a valid string.": N_("Texte attendu."),
-    "Not a valid number.": N_("Nombre attendu."),
-    "Not a valid boolean.": N_("Vrai ou faux attendu."),
-    "Unknown field.": N_("Champ inconnu."),
-    "Field may not be null.": N_("Champ obligatoire."),
-}
-
-
-def _french(message: str) -> str:
-    if message in _FR:
-        return _(_FR[message])
-    if message.startswith("Must be one of"):
-        choices = message.split(":", 1)[-1].strip().rstrip(".")
-        return _("Valeur non autorisée (%(choices)s).", choices=choices)
-    if message.startswith("Shorter than minimum length"):
-        return _("Champ obligatoire.")
-    if message.startswith("Must be greater than or equal") or message.startswith(
-        "Must be less than"
-    ):
-        return _("Valeur hors des bornes autorisées.")
-    return phrase(message)

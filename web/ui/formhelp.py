@@ -9,7 +9,6 @@ the top of its form, in French. Amounts typed the French way are read by
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,27 +16,10 @@ from flask_babel import gettext as _
 from marshmallow import Schema
 
 from domain.errors import DomainError
-from web.i18n import N_
 from web.ui.actions import run_action
 from web.ui.context import FormErrors
 
 Send = Callable[[Any, dict[str, Any]], Any]
-ENGLISH = (
-    (
-        re.compile(r"^Length must be between (\d+) and (\d+)\.$"),
-        N_("De {0} à {1} caractères."),
-    ),
-    (
-        re.compile(r"^Longer than maximum length (\d+)\.$"),
-        N_("Au plus {0} caractères."),
-    ),
-    (
-        re.compile(r"^Not a valid email address\.$"),
-        N_("Adresse électronique invalide."),
-    ),
-    (re.compile(r"^Not a valid list\.$"), N_("Liste attendue.")),
-    (re.compile(r"^String does not match expected pattern\.$"), N_("Format invalide.")),
-)
 
 
 def run(
@@ -49,23 +31,13 @@ def run(
     """``run_action``, with every refusal visible and in French.
 
     A refusal that names no field keeps its message at the top of the form (the
-    ``"_"`` entry makes the errors non-empty); the few marshmallow messages the
-    shared translation table misses are translated here.
+    ``"_"`` entry makes the errors non-empty); schema messages are already in the
+    page's language (web.validation).
     """
     result, errors, status = run_action(schema, data, send, checks)
-    in_french(errors)
     if result is None and not errors:
         errors["_"] = errors.message or _("Action refusée : rien n'a été enregistré.")
     return result, errors, status
-
-
-def in_french(errors: dict[str, str]) -> None:
-    """Translate in place the marshmallow messages the shared table misses."""
-    for field, message in list(errors.items()):
-        for pattern, french in ENGLISH:
-            match = pattern.match(message)
-            if match:
-                errors[field] = _(french).format(*match.groups())
 
 
 def on_fields(send: Send, fields: dict[type[DomainError], str]) -> Send:

@@ -26,13 +26,14 @@ from projections import queries as q
 from web.api import scenario_schemas as sc
 from web.auth import requires
 from web.charts import lines
-from web.domain_messages import localised, phrase
+from web.domain_messages import localised
 from web.state import state
 from web.ui.amounts import form_amounts
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, store
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
+from web.validation import flat
 
 STATUS = {
     "optimal": _l("optimal"),
@@ -72,27 +73,13 @@ def _load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any], FormErr
     return {}, errors
 
 
-def _flat(messages: Any, prefix: str = "") -> dict[str, str]:
+def _flat(messages: Any) -> dict[str, str]:
+    """Field path → its messages in the page's language (web.validation)."""
     out: dict[str, str] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix or "_"] = " ".join(_french(m) for m in messages)
-    elif isinstance(messages, list):
-        for i, value in enumerate(messages):
-            out.update(_flat(value, f"{prefix}.{i}"))
+    for path, message in flat(messages):
+        key = path or "_"
+        out[key] = f"{out[key]} {message}" if key in out else message
     return out
-
-
-def _french(message: str) -> str:
-    if message.startswith("Must be greater") or message.startswith("Must be less"):
-        return _("Valeur hors des bornes autorisées.")
-    if message == "Not a valid integer.":
-        return _("Entier attendu.")
-    if message == "Missing data for required field.":
-        return _("Champ obligatoire.")
-    return phrase(message)
 
 
 def _choices() -> dict[str, Any]:

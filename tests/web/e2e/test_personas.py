@@ -633,8 +633,8 @@ def test_the_finance_pages(browser: Any, server: Any) -> None:
         fin.click("Enregistrer l'engagement")
         expect(fin.main.locator(".error-summary a")).to_have_text(
             "Montant (€) : CP 2026 (investissement) de E2E-TABLETTES dépassés : "
-            "engagement de 25000.00 €, 20000.00 € disponibles. Un dépassement exige "
-            "un forçage motivé des finances."
+            "engagement de 25\u202f000,00 €, 20\u202f000,00 € disponibles. Un dépassement "
+            "exige un forçage motivé des finances."
         )
         fin.look("commitment-refused")
 

@@ -96,6 +96,7 @@ LABELS: dict[str, str] = {
     "quorum": N_("Quorum"),
     "rationale": N_("Motivation"),
     "reason": N_("Motif"),
+    "early_reason": N_("Motif de l'ouverture anticipée"),
     "reference": N_("Référence"),
     "revision": N_("Révision"),
     "risk_weight": N_("Poids du risque"),

@@ -122,7 +122,7 @@ def test_account_form_tells_every_error_at_once(site: Site) -> None:
             (
                 "f-password",
                 "Mot de passe initial",
-                "Valeur invalide pour « password » : '***' (mot de passe trop simple).",
+                "Valeur invalide pour « Mot de passe » : « *** » (mot de passe trop simple).",
             ),
         ],
         status=409,
@@ -146,7 +146,7 @@ def test_password_form_tells_every_error_at_once(site: Site) -> None:
         "/compte/mot-de-passe",
         {"password": "court"},
         [
-            ("f-current_password", "Mot de passe actuel", "De 1 à 200 caractères."),
+            ("f-current_password", "Mot de passe actuel", "Obligatoire, au plus 200 caractères."),
             ("f-password", "Nouveau mot de passe", "De 10 à 200 caractères."),
             (
                 "f-password_confirm",
@@ -179,7 +179,7 @@ def test_proposal_form_puts_each_cost_error_under_its_column(site: Site) -> None
             ("f-direction", "Direction porteuse", REQUIRED),
             ("f-title", "Intitulé", REQUIRED),
             ("f-description", "Description", REQUIRED),
-            ("costs-0-year", "Année 1", "Entier attendu."),
+            ("costs-0-year", "Année 1", "Nombre entier attendu."),
             ("costs-0-amount", "Montant 1", AMOUNT),
             ("costs-1-section", "Section 2", REQUIRED),
         ],
@@ -289,7 +289,7 @@ def test_grid_forms(site: Site) -> None:
         "/grille/versions",
         {"number": "x"},
         [
-            ("dr-number", "Numéro de version", "Entier attendu."),
+            ("dr-number", "Numéro de version", "Nombre entier attendu."),
             ("dr-label", "Intitulé", REQUIRED),
         ],
     )
@@ -322,8 +322,8 @@ def test_referential_forms(site: Site) -> None:
         [
             ("create-code", "Code", REQUIRED),
             ("create-name", "Nom", REQUIRED),
-            ("create-kind", "Type", "Valeur non autorisée (dsi, business)."),
-            ("create-capacity-2026", "2026", "Entier attendu."),
+            ("create-kind", "Type", "Valeurs possibles : dsi, business."),
+            ("create-capacity-2026", "2026", "Nombre entier attendu."),
         ],
     )
     assert_refused(

@@ -110,7 +110,7 @@ class _FormReader(HTMLParser):
         return bool(self.stack and self.stack[-1].hidden and not o.hidden)
 
     def _close(self, o: _Open) -> None:
-        text = " ".join("".join(o.text).split())
+        text = re.sub(r"[ \t\r\n]+", " ", "".join(o.text)).strip(" \t\r\n")
         if o.attrs.get("id"):
             self.texts[o.attrs["id"]] = text
         if o.tag == "label" and o.attrs.get("for"):

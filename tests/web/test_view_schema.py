@@ -7,6 +7,7 @@ recreate the tables is refused with the command to run."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from ledger.errors import SchemaOutdated
 from ledger.guards import create_app_role
 from ledger.keys import ensure_secret_key
 from projections.schema import FINGERPRINT, TABLES, describe, fingerprint
-from projections.service import ReadModel, init_views
+from projections.service import ReadModel, init_views, upgrade_live_views
 from projections.store import open_store
 from projections.table import table
 from tests.conftest import make_settings
@@ -39,6 +40,10 @@ REBUILT = re.compile(
 @pytest.fixture
 def world(ledger: Any, settings: Any) -> Any:
     """Views built and caught up with the small world (two proposals)."""
+    return build_world(ledger, settings)
+
+
+def build_world(ledger: Any, settings: Any) -> Any:
     populate(ledger)
     init_views(settings, ledger)
     rm = ReadModel(ledger, settings)
@@ -188,7 +193,6 @@ def test_processes_starting_together_rebuild_once(
 ) -> None:
     make_old(settings, fingerprint_value=None)
     env = {**cli_env(settings, database_url), "SDSI_PASSWORD_HASHING": "fast"}
-    import os
 
     procs = [
         subprocess.Popen(
@@ -222,10 +226,14 @@ def test_processes_starting_together_rebuild_once(
 
 
 def test_a_role_that_may_not_recreate_the_views_is_refused(
-    world: Any, settings: Any, pg_schema_url: str, pg_server_url: str, tmp_path: Path
+    pg_schema_url: str, pg_server_url: str, tmp_path: Path
 ) -> None:
-    if not settings.database.is_postgres:
-        pytest.skip("roles are PostgreSQL's")
+    """PostgreSQL only (SQLite has no roles): the application role of
+    ``sdsi init --app-role`` reads and writes rows, it may not drop tables."""
+    settings = make_settings(tmp_path / "data", pg_schema_url)
+    world = open_ledger(settings, create=True)
+    world.bootstrap_admin("admin", "Administrateur", PASSWORD)
+    build_world(world, settings)
     role = "sdsi_app_" + uuid.uuid4().hex[:8]
     try:
         create_app_role(world, role, "role-password-1")
@@ -250,6 +258,22 @@ def test_a_role_that_may_not_recreate_the_views_is_refused(
         finally:
             store.close()
     finally:
+        world.close()
         with psycopg.connect(pg_server_url, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def test_sdsi_serve_rebuilds_before_starting_its_workers(
+    world: Any, settings: Any
+) -> None:
+    """``sdsi serve`` upgrades in its own process, before gunicorn forks: a rebuild in
+    a booting worker would outlast the worker timeout on a large ledger."""
+    make_old(settings, fingerprint_value="3" * 64)
+    assert upgrade_live_views(settings, world) == world.head()
+    assert upgrade_live_views(settings, world) is None
+    store = open_store(settings.database, settings.data_dir)
+    try:
+        assert store.fingerprints() == {FINGERPRINT}
+    finally:
+        store.close()

@@ -41,7 +41,7 @@ from projections.registry import (  # noqa: F401 - the handler-facing API, re-ex
     on,
     on_every_event,
 )
-from projections.schema import BY_NAME, DERIVED, VIEWS, Table
+from projections.schema import BY_NAME, DERIVED, FINGERPRINT, VIEWS, Table
 from projections.store import ViewStore
 
 Key = tuple[Any, ...]
@@ -380,23 +380,28 @@ class Projector:
     # --- tracking ------------------------------------------------------------------------
 
     def ensure_tables(self, *, indexes: bool = True) -> None:
-        """Create the view tables and tracking rows if missing (``sdsi init`` / temp views)."""
+        """Create the view tables and tracking rows if missing (``sdsi init`` / temp views);
+        a new tracking row records the code's schema fingerprint."""
         self.store.create_tables(indexes=indexes)
         with self.store.transaction() as cur:
-            for view in self.views:
+            self._add_tracking(cur)
+
+    def _add_tracking(self, cur: Any) -> None:
+        """The tracking rows missing, at position 0 with the code's fingerprint."""
+        for view in self.views:
+            cur.execute(
+                self.store._ph(
+                    f"SELECT 1 FROM {self.store.name('tracking')} WHERE view = ?"
+                ),
+                (view,),
+            )
+            if cur.fetchone() is None:
                 cur.execute(
                     self.store._ph(
-                        f"SELECT 1 FROM {self.store.name('tracking')} WHERE view = ?"
+                        f"INSERT INTO {self.store.name('tracking')} (view, position, notification_id, updated_at, schema) VALUES (?, 0, 0, ?, ?)"
                     ),
-                    (view,),
+                    (view, iso(datetime.now(UTC)), FINGERPRINT),
                 )
-                if cur.fetchone() is None:
-                    cur.execute(
-                        self.store._ph(
-                            f"INSERT INTO {self.store.name('tracking')} (view, position, notification_id, updated_at) VALUES (?, 0, 0, ?)"
-                        ),
-                        (view, iso(datetime.now(UTC))),
-                    )
 
     def cursor(self) -> Cursor:
         """Where the views stand (they move together)."""
@@ -417,9 +422,9 @@ class Projector:
     def reset(self) -> None:
         """Empty every view (for a rebuild): drop and recreate the tables, without their
         secondary indexes until :meth:`finish_bulk` (bulk loading is faster without)."""
-        self.store.drop_tables()
         self._indexed = False  # until the rebuild ends (or a catch-up completes it)
-        self.ensure_tables(indexes=False)
+        # one transaction: other processes read the old views until it commits
+        self.store.recreate_tables(indexes=False, then=self._add_tracking)
         self.cache.clear()
         self.cache.fresh = True
         self.cache.evicted = False
@@ -588,7 +593,17 @@ class Projector:
     ) -> int:
         """Empty the views and project the whole log (or up to ``stop_position``) again,
         holding the views' lock throughout (followers wait for the end)."""
-        with self.election.held(wait=LOCK_WAIT), _without_cycle_collector():
+        with self.election.held(wait=LOCK_WAIT):
+            return self.rebuild_locked(progress, stop_position=stop_position)
+
+    def rebuild_locked(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        stop_position: int | None = None,
+    ) -> int:
+        """:meth:`rebuild`, the views' lock being held by the caller."""
+        with _without_cycle_collector():
             self.reset()
             n = self._catch_up(stop_position, progress)
             self.store.create_indexes()

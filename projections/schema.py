@@ -1,9 +1,17 @@
 """The tables of every view: the tracking table, then each view's tables
 (``projections.views.<view>.tables``), in one list for the projector, the store and the
 creation of the view schema. :class:`Table` is ``projections.table``'s.
+
+:data:`FINGERPRINT` is the SHA-256 of a canonical description of those tables (names,
+columns and types, keys, indexes): stored in every tracking row when the tables are
+created or rebuilt, it tells whether views built by an earlier release have the shape
+the code reads (``projections.upgrade``).
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 from projections.table import Table
 from projections.table import table as T
@@ -13,7 +21,7 @@ TRACKING = T(
     "tracking",
     "meta",
     ("view",),
-    "view position:int notification_id:int updated_at",
+    "view position:int notification_id:int updated_at schema",
 )
 
 TABLES: tuple[Table, ...] = (
@@ -27,3 +35,27 @@ for _table in TABLES:
         DERIVED.setdefault(_table.parent, []).append(_table)
 
 VIEWS = ("portfolio", "budget", "decisions", "capacity", "audit")
+
+
+def describe(tables: tuple[Table, ...]) -> str:
+    """The canonical description of ``tables`` (JSON, sorted by table name)."""
+    return json.dumps(
+        [
+            {
+                "name": t.name,
+                "cols": [list(c) for c in t.cols],
+                "key": list(t.key),
+                "indexes": [list(i) for i in t.indexes],
+            }
+            for t in sorted(tables, key=lambda t: t.name)
+        ],
+        separators=(",", ":"),
+    )
+
+
+def fingerprint(tables: tuple[Table, ...]) -> str:
+    """The SHA-256 (hex) of :func:`describe`."""
+    return hashlib.sha256(describe(tables).encode()).hexdigest()
+
+
+FINGERPRINT = fingerprint(TABLES)

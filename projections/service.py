@@ -36,6 +36,7 @@ from projections.projector import (
 from projections.schema import VIEWS
 from projections.store import SQLiteViewStore, ViewStore, open_store
 from projections.tracking import tracking
+from projections.upgrade import schema_matches, upgrade_views
 from projections.views import load_handlers
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,10 @@ class ReadModel:
         *,
         store: ViewStore | None = None,
         cache_size: int = 4,
+        upgrade: bool = True,
     ) -> None:
+        """``upgrade``: rebuild the views first if their schema is not the code's
+        (``projections.upgrade``); off for ``sdsi projections status`` and ``rebuild``."""
         load_handlers()
         self.ledger = ledger
         self.settings = settings
@@ -87,6 +91,12 @@ class ReadModel:
             raise ViewsNotInitialised(
                 "the view tables are not initialised: run `sdsi init` first"
             )
+        if upgrade:
+            try:
+                upgrade_views(ledger, self.store)
+            except BaseException:
+                self.store.close()
+                raise
         self._asof: OrderedDict[int, SQLiteViewStore] = OrderedDict()
         self._asof_lock = threading.Lock()
         self._cache_size = cache_size
@@ -164,6 +174,10 @@ class ReadModel:
             if t["view"] in VIEWS
         ]
 
+    def schema_matches(self) -> bool:
+        """Whether the live views have the shape the code declares."""
+        return schema_matches(self.store)
+
     def wait_for(self, notification_id: int | None, timeout: float = 5.0) -> bool:
         """Read-your-writes: True once the views include ``notification_id``."""
         if not notification_id:
@@ -185,8 +199,22 @@ def init_views(settings: Settings, ledger: Any) -> bool:
     store = open_store(settings.database, settings.data_dir)
     try:
         existed = store.exists()
+        if existed:
+            upgrade_views(ledger, store)  # tables of an earlier release: rebuilt
         Projector(ledger, store).ensure_tables()
         return not existed
+    finally:
+        store.close()
+
+
+def upgrade_live_views(settings: Settings, ledger: Any) -> int | None:
+    """Rebuild the live views if they exist and their schema is not the code's
+    (``sdsi serve``, before its workers start: a rebuild in a booting worker would
+    outlast gunicorn's worker timeout on a large ledger)."""
+    load_handlers()
+    store = open_store(settings.database, settings.data_dir)
+    try:
+        return upgrade_views(ledger, store) if store.exists() else None
     finally:
         store.close()
 

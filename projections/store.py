@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,30 @@ class ViewStore:
     def drop_tables(self) -> None:
         """Drop every view table (a rebuild starts from nothing)."""
         with self.transaction() as cur:
-            for t in TABLES:
-                cur.execute(f"DROP TABLE IF EXISTS {self.name(t.name)}")
+            self._drop(cur)
+
+    def _drop(self, cur: Any) -> None:
+        for t in TABLES:
+            cur.execute(f"DROP TABLE IF EXISTS {self.name(t.name)}")
+
+    def _create(self, cur: Any, *, indexes: bool) -> None:
+        for t in TABLES:
+            for ddl in t.ddl(
+                self.name(t.name), postgres=self.kind == "postgres", indexes=indexes
+            ):
+                cur.execute(ddl)
+
+    def recreate_tables(
+        self, *, indexes: bool = True, then: Callable[[Any], None] | None = None
+    ) -> None:
+        """Drop and create every view table, and ``then(cur)``, in one transaction:
+        another process never finds the views missing or their tracking empty (it
+        reads the old tables until the commit)."""
+        with self.transaction() as cur:
+            self._drop(cur)
+            self._create(cur, indexes=indexes)
+            if then is not None:
+                then(cur)
 
     def create_indexes(self) -> None:
         """The secondary indexes of every table (after a bulk load)."""
@@ -88,6 +110,15 @@ class ViewStore:
 
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def fingerprints(self) -> set[str | None]:
+        """The schema fingerprints the tracking rows hold (``None`` for a row without
+        one); ``{None}`` when the tracking table predates fingerprints (no column)."""
+        try:
+            rows = self.fetchall("SELECT schema FROM {tracking}")
+        except (sqlite3.OperationalError, psycopg.errors.UndefinedColumn):
+            return {None}
+        return {value for (value,) in rows}
 
     def insert_many(
         self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]
@@ -210,12 +241,21 @@ class SQLiteViewStore(ViewStore):
     def create_tables(self, *, indexes: bool = True) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self.transaction() as cur:
-            for t in TABLES:
-                for ddl in t.ddl(self.name(t.name), postgres=False, indexes=indexes):
-                    cur.execute(ddl)
+            self._create(cur, indexes=indexes)
+
+    def recreate_tables(
+        self, *, indexes: bool = True, then: Callable[[Any], None] | None = None
+    ) -> None:
+        with self._fast_delete():
+            super().recreate_tables(indexes=indexes, then=then)
 
     def drop_tables(self) -> None:
-        """Drop every view table without zeroing each freed page first.
+        with self._fast_delete():
+            super().drop_tables()
+
+    @contextmanager
+    def _fast_delete(self) -> Iterator[None]:
+        """Drop tables without zeroing each freed page first.
 
         Debian's SQLite is built with ``secure_delete`` on: a DROP then writes every
         page of the table again (3 s of a 100k-event rebuild, 0.1 s without). The
@@ -225,7 +265,7 @@ class SQLiteViewStore(ViewStore):
         (previous,) = conn.execute("PRAGMA secure_delete").fetchone()
         conn.execute("PRAGMA secure_delete = FAST")
         try:
-            super().drop_tables()
+            yield
         finally:
             conn.execute(f"PRAGMA secure_delete = {('OFF', 'ON', 'FAST')[previous]}")
 
@@ -313,9 +353,7 @@ class PostgresViewStore(ViewStore):
 
     def create_tables(self, *, indexes: bool = True) -> None:
         with self.transaction() as cur:
-            for t in TABLES:
-                for ddl in t.ddl(self.name(t.name), postgres=True, indexes=indexes):
-                    cur.execute(ddl)
+            self._create(cur, indexes=indexes)
 
     def index_names(self) -> set[str]:
         schema = self.prefix.split(".")[0].strip('"')

@@ -283,6 +283,10 @@ def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
     if settings.database.is_postgres:
         probe_postgres(settings.database)
     _ = cli.ledger  # fails early, in one line, if the database is not initialised
+    from projections.service import upgrade_live_views
+
+    # views of an earlier release: rebuilt here, once, before the workers start
+    upgrade_live_views(settings, cli.ledger)
     click.echo(
         f"serving {settings.database.describe()} on http://{bind} with {workers} worker(s)",
         err=True,

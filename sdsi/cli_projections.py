@@ -16,11 +16,13 @@ from sdsi.cli_common import CliContext, fail, handle_errors, pass_cli, progress
 VIEWS_FOR_REPLAY = ("portfolio", "budget", "decisions", "capacity", "audit")
 
 
-def _read_model(cli: CliContext) -> Any:
+def _read_model(cli: CliContext, *, upgrade: bool = True) -> Any:
+    """The views; unless ``upgrade`` is off, rebuilt first if their schema is not the
+    code's (``projections.upgrade``)."""
     from projections.service import ReadModel, ViewsNotInitialised
 
     try:
-        return ReadModel(cli.ledger, cli.settings)
+        return ReadModel(cli.ledger, cli.settings, upgrade=upgrade)
     except ViewsNotInitialised as exc:
         fail(str(exc))
 
@@ -157,7 +159,7 @@ def rebuild(cli: CliContext, batch_size: int) -> None:
     """Empty every view and project the whole log again (stop followers first)."""
     import time
 
-    rm = _read_model(cli)
+    rm = _read_model(cli, upgrade=False)
     head = rm.head_position()
     projector = rm.projector(batch_size=batch_size)
     started = time.perf_counter()
@@ -189,9 +191,11 @@ def rebuild(cli: CliContext, batch_size: int) -> None:
 @pass_cli
 @handle_errors
 def status(cli: CliContext, fmt: str) -> None:
-    """Each view's position, the head of the log and the lag."""
-    rm = _read_model(cli)
-    rows = rm.status()
+    """Each view's position, the head of the log, the lag, and whether the views'
+    schema is the code's (else the next start rebuilds them)."""
+    rm = _read_model(cli, upgrade=False)
+    matches = rm.schema_matches()
+    rows = [{**r, "schema_matches": matches} for r in rm.status()]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
@@ -200,6 +204,12 @@ def status(cli: CliContext, fmt: str) -> None:
         click.echo(
             f"{r['view']:<10} {r['position']:>9} {r['head']:>9} {r['lag']:>7}  {r['updated_at']}"
         )
+    click.echo(
+        "schema: the views match the code"
+        if matches
+        else "schema: the views do not match the code: the next start (or "
+        "`sdsi projections rebuild`) rebuilds them"
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -130,8 +130,10 @@ class DemoLoader:
         scale: int = 1,
         seed: int = 2026,
         progress: Callable[[str], None] | None = None,
+        admin: str = "admin",
     ) -> None:
         self.ledger = ledger
+        self.admin = admin  # the administrator who imports the set-up file
         self.scale = scale
         self.seed = seed
         self.rng = random.Random(seed)
@@ -208,7 +210,7 @@ class DemoLoader:
             raise RuntimeError(
                 "the demo's set-up file is refused: " + "; ".join(plan.lines())
             )
-        apply(self.ledger, plan, Caller(actor="admin", origin=Origin.IMPORT))
+        apply(self.ledger, plan, Caller(actor=self.admin, origin=Origin.IMPORT))
         for sheet, label in (
             ("poles", "pôles"), ("directions", "directions"), ("equipes", "équipes"),
             ("axes", "axes"), ("indicateurs", "indicateurs"), ("comptes", "comptes"),

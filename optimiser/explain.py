@@ -46,8 +46,9 @@ def why_nothing(problem: Problem, result: dict[str, Any]) -> str | None:
     parts = []
     if envelopes:
         lines = [
-            f"{section} {year} : {euros(available)} "
-            f"disponibles pour {euros(asked)} demandés"
+            f"{section} {year} : {euros(max(0, available))} disponibles"
+            + (f" (déjà dépassée de {euros(-available)})" if available < 0 else "")
+            + f" pour {euros(asked)} demandés"
             for (year, section), (available, asked) in sorted(envelopes.items())
         ]
         exhausted = all(available <= 0 for available, _a in envelopes.values())

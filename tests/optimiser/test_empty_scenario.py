@@ -58,6 +58,18 @@ def _candidate(code: str, **kw: Any) -> Candidate:
     )
 
 
+def test_an_overdrawn_envelope_says_by_how_much() -> None:
+    problem = Problem(
+        candidates=(_candidate("A"),),
+        budgets=(Budget(2025, "investissement", -250_000, 5_000_000),),
+        capacities=(TeamCapacity("DSI-APPS", 2025, 100),),
+    )
+    assert why_nothing(problem, solve(problem).to_dict()) == (
+        "Aucun projet ne peut être retenu : enveloppes épuisées (investissement "
+        "2025 : 0 € disponibles (déjà dépassée de 2 500 €) pour 10 000 € demandés)."
+    )
+
+
 def test_no_candidate_is_said_so() -> None:
     assert why_nothing(Problem(candidates=()), EMPTY) == (
         "Aucun projet retenu : aucune fiche n'est candidate (aucune fiche qualifiée, "

@@ -295,7 +295,7 @@ def test_a_scenario_selecting_nothing_says_why_on_its_page_and_in_the_api(
     assert reason.startswith(
         "Aucun projet ne peut être retenu : enveloppes épuisées ("
     ), reason
-    assert "investissement 2026 : 0 € disponibles pour " in reason
+    assert "investissement 2026 : 0 € disponibles" in reason
     body = page(client.get("/scenarios/SC-VIDE"))
     assert f"<strong>Aucun projet retenu.</strong> {escape(reason)}" in body
     # a scenario that retains projects has no such reason

@@ -41,7 +41,8 @@ class Scenario(LedgerAggregate):
         self.label = ""
         self.status = ""
         self.input_hash = ""
-        self.candidates: set[str] = set()
+        # sorted: a set's order (and so its repr) may differ between equal copies
+        self.candidates: tuple[str, ...] = ()
         self.selection: dict[str, int] = {}
         self.inputs: dict[str, Any] = {}
         self.result: dict[str, Any] = {}
@@ -68,7 +69,9 @@ class Scenario(LedgerAggregate):
         def apply(self, agg: Scenario) -> None:
             agg.code, agg.label, agg.status = self.code, self.label, self.status
             agg.input_hash = self.input_hash
-            agg.candidates = {c["code"] for c in self.inputs["candidates"]}
+            agg.candidates = tuple(
+                sorted({c["code"] for c in self.inputs["candidates"]})
+            )
             agg.selection = {s["code"]: s["start"] for s in self.result["selection"]}
             agg.inputs, agg.result = self.inputs, self.result
 

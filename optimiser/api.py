@@ -15,10 +15,11 @@ from typing import Any
 
 from domain.errors import InvalidValue
 from optimiser import robustness as rob
+from optimiser.explain import why_nothing
 from optimiser.frontier import frontier as frontier_points
 from optimiser.frontier import scales
 from optimiser.inputs import Inputs, Parameters, from_views
-from optimiser.model import ProblemError
+from optimiser.model import Problem, ProblemError
 from optimiser.scenarios import compute_and_record
 from optimiser.solve import solve
 from projections import scenario_queries as sq
@@ -58,8 +59,19 @@ def list_scenarios(store: ViewStore) -> list[dict[str, Any]]:
 
 
 def get_scenario(store: ViewStore, code: str) -> dict[str, Any] | None:
-    """One scenario with its optimum, its greedy fill and the contrast between them."""
-    return sq.scenario(store, code)
+    """One scenario with its optimum, its greedy fill and the contrast between them;
+    ``empty_reason`` says why its optimum selects nothing (None when it selects
+    projects or has no plan)."""
+    doc = sq.scenario(store, code)
+    if doc is None:
+        return None
+    reason = None
+    if doc.get("inputs") and not doc["optimum"]["selection"]:
+        reason = why_nothing(
+            Problem.from_dict(doc["inputs"]),
+            {"status": doc["status"], "selection": []},
+        )
+    return {**doc, "empty_reason": reason}
 
 
 def compare_scenarios(

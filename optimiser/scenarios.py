@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.errors import InvalidValue
 from optimiser.check import usage_tables
+from optimiser.explain import why_nothing
 from optimiser.greedy import greedy
 from optimiser.inputs import Parameters, from_views
 from optimiser.model import ProblemError
@@ -39,6 +40,7 @@ def compute(store: ViewStore, **parameters: Any) -> dict[str, Any]:
         "result": {
             **optimum.to_dict(),
             "usage": usage_tables(problem, optimum.selection),
+            "empty_reason": why_nothing(problem, optimum.to_dict()),
         },
         "greedy": {**fill.to_dict(), "usage": usage_tables(problem, fill.selection)},
     }

@@ -88,6 +88,18 @@ def init(
     app_password: str | None = None,
 ) -> None:
     """Create the storage, the secret and signing keys, and the first administrator."""
+    initialise(cli, admin_name, admin_password, app_role, app_password)
+
+
+def initialise(
+    cli: CliContext,
+    admin_name: str,
+    admin_password: str | None,
+    app_role: str | None = None,
+    app_password: str | None = None,
+    admin_display: str = "Administrateur",
+) -> None:
+    """``init``'s work (``sdsi demo`` does it too, with the demo's administrator)."""
     from ledger.app import open_ledger, probe_postgres
     from ledger.keys import ensure_secret_key, ensure_signing_key
 
@@ -119,7 +131,7 @@ def init(
         created.append("view tables")
     if ledger.account(admin_name) is None:
         password = admin_password or secrets.token_urlsafe(12)
-        ledger.bootstrap_admin(admin_name, "Administrateur", password)
+        ledger.bootstrap_admin(admin_name, admin_display, password)
         created.append(f"administrator {admin_name!r}")
         if not admin_password:
             click.echo(f"administrator login: {admin_name}  password: {password}")
@@ -187,12 +199,19 @@ def _warn_outside_log(ledger: Any) -> None:
 )
 @click.pass_context
 def demo(ctx: click.Context, no_serve: bool, port: int, scale: int) -> None:
-    """`init`, then load the demo municipality and serve the UI."""
-    ctx.invoke(init, admin_name="admin", admin_password=None)
+    """`init` (its administrator is the demo's), then load the demo municipality and
+    serve the UI."""
+    from sdsi.demo import data
+    from sdsi.demo.loader import ADMIN
+
     cli = ctx.ensure_object(CliContext)
+    _initialise_demo(cli, ADMIN, data.DEMO_PASSWORD, admin_display=data.name_of(ADMIN))
     _load_demo(cli, scale)
     if not no_serve:
         _serve_demo(cli, port)
+
+
+_initialise_demo = handle_errors(initialise)
 
 
 @handle_errors
@@ -201,7 +220,7 @@ def _load_demo(cli: CliContext, scale: int) -> None:
 
     from domain.plan import Plan
     from sdsi.demo import data
-    from sdsi.demo.loader import DemoLoader
+    from sdsi.demo.loader import ADMIN, DemoLoader
 
     ledger = cli.ledger
     loaded = ledger.storage.get_meta("demo_loaded")
@@ -225,6 +244,7 @@ def _load_demo(cli: CliContext, scale: int) -> None:
         loader = DemoLoader(
             ledger,
             scale=scale,
+            admin=ADMIN if ledger.account(ADMIN) is not None else "admin",
             progress=(lambda m: None)
             if quiet
             else (lambda m: click.echo(f"  … {m}", err=True)),
@@ -241,12 +261,29 @@ def _load_demo(cli: CliContext, scale: int) -> None:
             f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:"
         )
         click.echo("  " + ", ".join(f"{n} {what}" for what, n in stats.counts.items()))
-    click.echo(f"demo accounts (password: {data.DEMO_PASSWORD}):")
+    for line in demo_accounts():
+        click.echo(line)
+
+
+def demo_accounts() -> list[str]:
+    """What ``sdsi demo`` prints about its accounts: the one to sign in with first
+    (the administrator), then every other account and the referent of each
+    direction, with its direction's code."""
+    from sdsi.demo import data
+    from sdsi.demo.loader import ADMIN
+
+    lines = [
+        f"sign in first as {ADMIN} (password: {data.DEMO_PASSWORD}),"
+        f" the administrator ({data.name_of(ADMIN)}); every demo account below"
+        " has the same password:"
+    ]
     for login, name, roles in data.PEOPLE:
-        click.echo(f"  {login:<14} {name:<22} {', '.join(roles)}")
-    click.echo(
-        "  ref.<direction> (e.g. ref.dsn, ref.edu): the referent of each direction"
-    )
+        if login != ADMIN:
+            lines.append(f"  {login:<14} {name:<22} {', '.join(roles)}")
+    lines.append("referents, one per direction (direction code, account, name):")
+    for code, direction, _pole, login, person in data.DIRECTIONS:
+        lines.append(f"  {code:<5} {login:<14} {person:<22} {direction}")
+    return lines
 
 
 def _loaded_before_the_mark(ledger: Any) -> bool:

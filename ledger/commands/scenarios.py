@@ -66,6 +66,8 @@ class ScenarioCommands(LedgerCore):
                 "selection": result["selection"],
                 "input_hash": scenario.input_hash,
                 "diagnosis": result.get("diagnosis"),
+                # the optimiser's reason an optimum selects nothing, if it gave one
+                "empty_reason": result.get("empty_reason"),
             }
 
         return self.execute("record_scenario", caller, body)

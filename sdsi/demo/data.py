@@ -527,6 +527,13 @@ PEOPLE = [
     ("fin.garnier", "Martine Garnier", ["finance"]),
     ("audit.crc", "Paul Mathieu (CRC)", ["auditor"]),
 ]
+
+
+def name_of(login: str) -> str:
+    """The display name of one of ``PEOPLE``."""
+    return next(name for who, name, _roles in PEOPLE if who == login)
+
+
 VOTING = [
     "dgs.lefebvre",
     "dga.roux",

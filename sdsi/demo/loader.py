@@ -14,6 +14,7 @@ sessions N times (``-2``, ``-3``… suffixes) for benchmarks.
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ from domain.arbitration import Conflict, Rule, dependency_conflicts
 from domain.budget import Envelope, ProjectBudget
 from domain.organisation import Team
 from domain.proposals import Proposal
+from domain.scenarios import Scenario
 from domain.sessions import Session, departs_from_majority
 from domain.values import Origin
 from ledger.app import Ledger
@@ -51,6 +53,14 @@ SESSIONS = [
     (date(2026, 3, 17), 2),
 ]
 LAST_SESSION = date(2026, 11, 24)  # opened, votes in progress, no decision yet
+# session index -> the voting member who arrives after the first item / leaves
+# before the last one
+LATE_ARRIVAL = {4: "elu.dubois"}
+EARLY_DEPARTURE = {5: "elu.laurent"}
+# statuses of a required proposal that will never be approved
+ENDED_WITHOUT_PROJECT = ("rejected", "withdrawn", "cancelled")
+# sessions prepared with an optimiser scenario, which their decisions cite
+SCENARIO_SESSIONS = (6,)
 
 
 class DemoClock:
@@ -90,10 +100,25 @@ class Item:
     teams: list[str]
     session: int
     quality: float
+    risk: float = 0.5  # hidden riskiness, drawn apart from the quality
     costs: list[dict[str, Any]] = field(default_factory=list)
     status: str = "draft"
     revision: int = 1
     grids: set[int] = field(default_factory=set)  # versions scored on (current rev.)
+    schedule: Schedule | None = None  # planned and actual dates, once approved
+    progress: int = 0
+
+
+@dataclass
+class Schedule:
+    """An approved project's dates: planned start and end, its milestones (code,
+    label, planned day, actual day) and the day it really ends (late ones slip)."""
+
+    start: date
+    end: date
+    finish: date
+    milestones: list[tuple[str, str, date, date]]
+    reached: set[str] = field(default_factory=set)
 
 
 class DemoLoader:
@@ -105,9 +130,12 @@ class DemoLoader:
         scale: int = 1,
         seed: int = 2026,
         progress: Callable[[str], None] | None = None,
+        admin: str = "admin",
     ) -> None:
         self.ledger = ledger
+        self.admin = admin  # the administrator who imports the set-up file
         self.scale = scale
+        self.seed = seed
         self.rng = random.Random(seed)
         self.clock = DemoClock(date(2020, 1, 15))
         self.progress = progress or (lambda _msg: None)
@@ -117,11 +145,18 @@ class DemoLoader:
         self.override_done = False
         self.commitment_override_done = False
         self.deferrals: dict[str, int] = {}
+        self.scenarios: dict[int, str] = {}  # session index -> scenario code
 
     # --- helpers ---------------------------------------------------------------------
 
     def as_(self, actor: str, reason: str | None = None) -> Caller:
         return Caller(actor=actor, origin=Origin.IMPORT, reason=reason)
+
+    def vary(self, *key: object) -> random.Random:
+        """A generator of its own for one record (a project, an indicator…): the
+        texture of the demo (dates, paces, risks) without disturbing the main
+        sequence of draws, the same on every run."""
+        return random.Random(":".join([str(self.seed), *map(str, key)]))
 
     @staticmethod
     def suffix(copy: int) -> str:
@@ -136,6 +171,7 @@ class DemoLoader:
             self.strategy()
             self.grid_v1()
             self.budget_envelopes()
+            self.plan_indicators()
             self.catalogue()
             for index, (day, grid) in enumerate(SESSIONS):
                 if index == 3:
@@ -143,6 +179,8 @@ class DemoLoader:
                 self.progress(f"séance du {day.isoformat()}")
                 for copy in range(1, self.scale + 1):
                     self.prepare_session(index, day, grid, copy)
+                    if copy == 1 and index in SCENARIO_SESSIONS:
+                        self.scenarios[index] = self.compute_scenario(day)
                     self.hold_session(index, day, copy)
                 self.year_end(day)
             for copy in range(1, self.scale + 1):
@@ -172,7 +210,7 @@ class DemoLoader:
             raise RuntimeError(
                 "the demo's set-up file is refused: " + "; ".join(plan.lines())
             )
-        apply(self.ledger, plan, Caller(actor="admin", origin=Origin.IMPORT))
+        apply(self.ledger, plan, Caller(actor=self.admin, origin=Origin.IMPORT))
         for sheet, label in (
             ("poles", "pôles"), ("directions", "directions"), ("equipes", "équipes"),
             ("axes", "axes"), ("indicateurs", "indicateurs"), ("comptes", "comptes"),
@@ -311,6 +349,12 @@ class DemoLoader:
                         session=min(int(i / per_session), len(SESSIONS) - 1),
                         quality=self.rng.random(),
                     )
+                )
+                item = self.items[-1]
+                # riskiness: partly the reverse of the value, mostly its own
+                item.risk = (
+                    0.3 * (1 - item.quality)
+                    + 0.7 * self.vary("risk", item.code).random()
                 )
 
     def content(
@@ -519,7 +563,7 @@ class DemoLoader:
             )
             scores = {}
             for code, label, family, *_rest in criteria:
-                base = item.quality if family == "value" else 1 - item.quality
+                base = item.quality if family == "value" else item.risk
                 raw = base + bias + (self.rng.random() - 0.5) * 0.5
                 level = min(4, max(1, 1 + int(raw * 4)))
                 scores[code] = {
@@ -545,6 +589,33 @@ class DemoLoader:
                 self.ledger.score_proposal(
                     self.as_(evaluator), item.code, revision, grid, scores
                 )
+
+    def compute_scenario(self, day: date) -> str:
+        """The DSI's optimiser scenario a week before the session, computed on the
+        views as they stand then (projected into a scratch store) and recorded."""
+        from optimiser.scenarios import compute_and_record
+        from projections.projector import Projector
+        from projections.store import SQLiteViewStore
+
+        code = f"SC-{day.isoformat()}"
+        self.clock.on(day - timedelta(days=7))
+        with tempfile.TemporaryDirectory(prefix="sdsi-demo-views-") as tmp:
+            store = SQLiteViewStore(Path(tmp) / "views.db")
+            try:
+                Projector(self.ledger, store, batch_size=5000).rebuild()
+                compute_and_record(
+                    self.ledger,
+                    self.as_(DSI),
+                    code,
+                    store=store,
+                    label=f"Préparation du COPIL du {day.strftime('%d/%m/%Y')}",
+                    risk_weight="0.5",
+                    window=1,
+                )
+            finally:
+                store.close()
+        self.stats.add("scénarios")
+        return code
 
     # --- sessions ----------------------------------------------------------------------
 
@@ -577,10 +648,23 @@ class DemoLoader:
         if absent_one == CHAIR:  # a session opens with its chair present
             absent_one = D.VOTING[(index + 4) % len(D.VOTING)]
         absent = {absent_one}
-        present = [m for m in D.VOTING + D.NON_VOTING if m not in absent]
+        # one member arrives late (after the first item), another leaves early
+        # (before the last): both recorded as attendance changes
+        late = LATE_ARRIVAL.get(index)
+        leaves = EARLY_DEPARTURE.get(index)
+        present = [m for m in D.VOTING + D.NON_VOTING if m not in absent and m != late]
         self.ledger.open_session(chair, code, present)
-        for item in agenda:
-            for member in [m for m in D.VOTING if m not in absent]:
+        scenario = self.scenarios.get(index)
+        for n, item in enumerate(agenda):
+            if late and n == 1:
+                self.clock.current += timedelta(minutes=35)
+                self.ledger.set_attendance(chair, code, late, True)
+                present.append(late)
+            if leaves and n == len(agenda) - 1 and n > 0:
+                self.clock.current += timedelta(minutes=50)
+                self.ledger.set_attendance(chair, code, leaves, False)
+                present.remove(leaves)
+            for member in [m for m in D.VOTING if m in present]:
                 p = item.quality + (self.rng.random() - 0.5) * 0.6
                 choice = "for" if p > 0.45 else ("against" if p < 0.3 else "abstain")
                 self.ledger.cast_vote(self.as_(member), code, item.code, choice)
@@ -599,11 +683,17 @@ class DemoLoader:
             ),
         )
         for rank, item in enumerate(ranked):
-            self.decide(code, index, item, rank, len(ranked))
+            self.decide(code, index, item, rank, len(ranked), scenario)
         self.ledger.close_session(chair, code)
 
     def decide(
-        self, session: str, index: int, item: Item, rank: int, count: int
+        self,
+        session: str,
+        index: int,
+        item: Item,
+        rank: int,
+        count: int,
+        scenario: str | None = None,
     ) -> None:
         """The chair's decision, as a chair who reads the decision form would take it:
         an approval that would break a dependency or a team's capacity is deferred
@@ -622,6 +712,13 @@ class DemoLoader:
         mandatory = base in D.MANDATORY
         conflicts = self._conflicts(item.code)
         blocked = {c.rule for c in conflicts}
+        # a dependency the COPIL refused (rejected, withdrawn, cancelled): no waiting
+        refused = sorted(
+            c.target
+            for c in conflicts
+            if c.rule is Rule.REQUIRES
+            and getattr(c.status, "value", c.status) in ENDED_WITHOUT_PROJECT
+        )
         override = None
         deferrable = self.deferrals.get(item.code, 0) < 2
         reason = ""  # why an approvable project is not approved
@@ -637,6 +734,8 @@ class DemoLoader:
                     + " ; ".join(broken)
                     + "), renfort par un prestataire et compensation à la prochaine DM"
                 )
+        elif refused and item.quality > 0.2:
+            outcome, reason = "rejected", "refused"
         elif Rule.EXCLUDES in blocked and item.quality > 0.35:
             outcome, reason = "rejected", "exclusion"
         elif blocked and item.quality > 0.35 and deferrable:
@@ -672,6 +771,7 @@ class DemoLoader:
                     "requires": f"Dépend de {others}, pas encore approuvé : approbation impossible avant",
                     "capacity": f"Capacité des équipes insuffisante ({others}) : report à l'exercice suivant",
                     "exclusion": f"Exclusif de {others}, déjà retenu",
+                    "refused": f"Dépend de {', '.join(refused)}, refusé : le projet ne peut être mené",
                     "blocked": f"Dépendances ou capacité ({others}) toujours bloquantes",
                 }.get(
                     reason,
@@ -688,11 +788,17 @@ class DemoLoader:
             "requires": f"Intérêt reconnu, mais la fiche dépend de {others}, non encore approuvée : réexamen après sa décision.",
             "capacity": f"Intérêt reconnu, mais la charge dépasserait la capacité des équipes ({others}) : réexamen à la prochaine séance.",
             "exclusion": f"Solution exclusive de {others}, déjà retenu par le COPIL.",
+            "refused": f"Dépendance refusée : la fiche requiert {', '.join(refused)}, que le COPIL n'a pas retenu ; sans elle, le projet ne peut être mené.",
             "blocked": f"Dépendances ou capacité ({others}) toujours bloquantes après deux ajournements.",
         }.get(reason, rationale)
+        if scenario is not None:
+            justification = self._scenario_justification(
+                scenario, item, favourable, justification
+            )
         kwargs: dict[str, Any] = {
             "justification": justification,
             "override_reason": override,
+            "scenario": scenario,
         }
         if favourable:
             kwargs.update(ap_amount=str(ap), cp=cp)
@@ -709,6 +815,27 @@ class DemoLoader:
         )
         if favourable:
             self.execute_project(item, index)
+
+    def _scenario_justification(
+        self, scenario: str, item: Item, favourable: bool, justification: str
+    ) -> str:
+        """The justification of a decision citing ``scenario``: a departure from its
+        recommendation is explained (the ledger refuses it otherwise)."""
+        found = self.ledger.load(Scenario, Scenario.id_for(scenario))
+        recommends = found.recommends(item.code) if found else None
+        if recommends is None or recommends == favourable:
+            return justification
+        if justification:
+            return f"{justification} (écart au scénario {scenario})"
+        if favourable:
+            return (
+                f"Écart au scénario {scenario}, qui ne retient pas ce projet : "
+                f"priorité donnée par le COPIL à l'axe {item.axis}"
+            )
+        return (
+            f"Écart au scénario {scenario}, qui retient ce projet : le COPIL "
+            "préfère le réexaminer après les arbitrages budgétaires de l'exercice"
+        )
 
     def _required(self, code: str) -> list[str]:
         """The proposals ``code`` requires (its current estimates)."""
@@ -745,22 +872,60 @@ class DemoLoader:
         return env.available if env else Decimal(0)
 
     def execute_project(self, item: Item, index: int) -> None:
-        """Plan, run and pay an approved project along the following years."""
+        """Plan an approved project: its own start and end dates and milestones (the
+        DSI's schedule), run and paid along the following years by ``year_end``."""
         dsi = self.as_(DSI)
-        years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
-        start, end = date(years[0], 1, 15), date(years[-1], 11, 30)
-        planned = self.ledger.plan_project(dsi, item.code, start, end)
-        self.ledger.set_milestone(
-            dsi,
-            item.code,
-            "CADRAGE",
-            "Cadrage détaillé validé",
-            start + timedelta(days=45),
-        )
-        self.ledger.set_milestone(
-            dsi, item.code, "MEP", "Mise en production", end - timedelta(days=30)
-        )
+        item.schedule = self.schedule(item)
+        sch = item.schedule
+        planned = self.ledger.plan_project(dsi, item.code, sch.start, sch.end)
+        for code, label, day, _actual in sch.milestones:
+            self.ledger.set_milestone(dsi, item.code, code, label, day)
         item.status = str(planned["status"])
+
+    def schedule(self, item: Item) -> Schedule:
+        """Varied dates: a start between January and May of the first year, an end
+        between June and November of the last, milestones at their own offsets; one
+        project in four slips by two to seven months (its milestones too)."""
+        r = self.vary("schedule", item.code)
+        years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
+        start = date(years[0], 1 + r.randrange(5), 1 + r.randrange(28))
+        end = date(years[-1], 6 + r.randrange(6), 1 + r.randrange(28))
+        span = (end - start).days
+        slip = timedelta(days=60 + r.randrange(150)) if r.random() < 0.25 else None
+        late = slip or timedelta(0)
+        finish = end + late
+        cadrage = start + timedelta(days=30 + r.randrange(45))
+        recette = start + timedelta(days=int(span * (0.55 + r.random() * 0.2)))
+        mep = end - timedelta(days=15 + r.randrange(30))
+        return Schedule(
+            start=start,
+            end=end,
+            finish=finish,
+            milestones=[
+                ("CADRAGE", "Cadrage détaillé validé", cadrage,
+                 cadrage + timedelta(days=r.randrange(-5, 20))),
+                ("RECETTE", "Recette fonctionnelle prononcée", recette,
+                 recette + late + timedelta(days=r.randrange(0, 25))),
+                ("MEP", "Mise en production", mep,
+                 min(finish - timedelta(days=10), mep + late)),
+            ],
+        )  # fmt: skip
+
+    def track(self, item: Item, day: date) -> None:
+        """What a running project reached by ``day``: milestones and progress (the
+        share of its real duration elapsed, by steps of 5 %, 95 % at most)."""
+        dsi = self.as_(DSI)
+        sch = item.schedule
+        assert sch is not None
+        for code, _label, _planned, actual in sch.milestones:
+            if code not in sch.reached and actual <= day and code != "MEP":
+                self.ledger.reach_milestone(dsi, item.code, code, actual)
+                sch.reached.add(code)
+        elapsed = (day - sch.start).days / max(1, (sch.finish - sch.start).days)
+        percent = min(95, round(100 * max(0.0, elapsed) / 5) * 5)
+        if percent > item.progress:
+            self.ledger.report_progress(dsi, item.code, percent)
+            item.progress = percent
 
     def year_end(self, day: date) -> None:
         """Execution, commitments, payments, DMs and measurements up to ``day``."""
@@ -769,13 +934,10 @@ class DemoLoader:
             if item.status not in ("planned", "in_progress"):
                 continue
             years = sorted({c["year"] for c in item.costs if c["year"] >= 2021})
-            if item.status == "planned" and years[0] <= day.year:
-                started = self.ledger.start_project(
-                    dsi, item.code, date(years[0], 1, 15)
-                )
-                self.ledger.reach_milestone(
-                    dsi, item.code, "CADRAGE", date(years[0], 3, 10)
-                )
+            sch = item.schedule
+            assert sch is not None
+            if item.status == "planned" and sch.start <= day:
+                started = self.ledger.start_project(dsi, item.code, sch.start)
                 item.status = str(started["status"])
             if item.status != "in_progress":
                 continue
@@ -821,30 +983,13 @@ class DemoLoader:
                     )
                     self.stats.add("engagements")
                     self.stats.add("mandats")
-            progress = min(95, int(100 * len(done_years) / max(1, len(years))))
-            if progress:
-                self.ledger.report_progress(dsi, item.code, progress)
-            if years[-1] < day.year:
-                self.ledger.reach_milestone(
-                    dsi, item.code, "MEP", date(years[-1], 11, 2)
-                )
-                done = self.ledger.complete_project(
-                    dsi, item.code, date(years[-1], 12, 15)
-                )
+            self.track(item, day)
+            if years[-1] < day.year and sch.finish <= day:
+                mep = next(m[3] for m in sch.milestones if m[0] == "MEP")
+                self.ledger.reach_milestone(dsi, item.code, "MEP", mep)
+                done = self.ledger.complete_project(dsi, item.code, sch.finish)
                 item.status = str(done["status"])
-        for _code, _label, indicators in D.AXES:
-            for icode, _l, _u, baseline, target, _ty in indicators:
-                b, t = Decimal(baseline), Decimal(target)
-                share = Decimal(min(1, max(0, (day.year - 2020) / 6)))
-                value = (b + (t - b) * share * Decimal("0.9")).quantize(Decimal("0.1"))
-                self.ledger.measure_indicator(
-                    dsi,
-                    icode,
-                    date(day.year, day.month, 1),
-                    value,
-                    "realised",
-                    f"Mesure {day.year}",
-                )
+        self.measure(day)
         if day.year >= 2022 and day.month < 6:
             self.ledger.adjust_budget(
                 fin,
@@ -862,6 +1007,51 @@ class DemoLoader:
                 dsi, "plan_strategique_numerique", day - timedelta(days=50)
             )
             self.ledger.complete_phase(dsi, "plan_strategique_numerique", day)
+
+    def measure(self, day: date) -> None:
+        """The indicators measured at ``day``: each moves towards its target at its
+        own pace (some ahead, most behind, one or two barely moving), with noise."""
+        dsi = self.as_(DSI)
+        for _code, _label, indicators in D.AXES:
+            for icode, _l, unit, baseline, target, target_year in indicators:
+                b, t = Decimal(baseline), Decimal(target)
+                pace = 0.35 + self.vary("pace", icode).random() * 0.8
+                noise = (self.vary("noise", icode, day).random() - 0.5) * 0.08
+                elapsed = max(
+                    0.0, (day.year - 2020 + day.month / 12) / (target_year - 2020)
+                )
+                share = min(1.08, max(0.0, elapsed * pace + noise))
+                value = b + (t - b) * Decimal(str(round(share, 4)))
+                if unit == "%":
+                    value = min(Decimal(100), max(Decimal(0), value))
+                whole = "." not in baseline + target and abs(t - b) >= 20
+                value = value.quantize(Decimal(1) if whole else Decimal("0.1"))
+                self.ledger.measure_indicator(
+                    dsi,
+                    icode,
+                    date(day.year, day.month, 1),
+                    value,
+                    "realised",
+                    f"Mesure {day.year}",
+                )
+
+    def plan_indicators(self) -> None:
+        """The planned trajectory of each indicator: a straight line from its
+        baseline to its target, one value per year (recorded with the plan)."""
+        dsi = self.as_(DSI)
+        for _code, _label, indicators in D.AXES:
+            for icode, _l, _u, baseline, target, target_year in indicators:
+                b, t = Decimal(baseline), Decimal(target)
+                whole = "." not in baseline + target and abs(t - b) >= 20
+                for year in range(2021, target_year + 1):
+                    share = Decimal(year - 2020) / Decimal(target_year - 2020)
+                    value = (b + (t - b) * share).quantize(
+                        Decimal(1) if whole else Decimal("0.1")
+                    )
+                    self.ledger.measure_indicator(
+                        dsi, icode, date(year, 12, 31), value, "planned",
+                        f"Trajectoire du SDSI ({year})",
+                    )  # fmt: skip
 
     def cancel_one(self) -> None:
         """The running project of lowest value is cancelled (with its reason)."""

@@ -133,7 +133,7 @@ def test_demo_stops_on_sigterm_leaving_nothing(tmp_path: Path) -> None:
     ).start()
     base = f"http://127.0.0.1:{port}"
     wait_healthy(base, demo, timeout=300)
-    assert "demo accounts" in demo.output()
+    assert "sign in first as admin.sdsi" in demo.output()
     family = [demo.pid, *_descendants(demo.pid)]
     demo.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
     assert demo.proc.wait(40) == 0, demo.output()[-2000:]  # type: ignore[union-attr]

@@ -275,6 +275,7 @@ def test_the_ledger_records_a_computed_scenario_and_checks_it_without_the_views(
         "selection": [{"code": "B", "start": 2025}, {"code": "C", "start": 2025}],
         "input_hash": computed["input_hash"],
         "diagnosis": None,
+        "empty_reason": None,
     }
     scenario = ledger.load(Scenario, Scenario.id_for("S1"))
     assert scenario.input_hash == computed["input_hash"]

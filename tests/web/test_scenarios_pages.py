@@ -5,6 +5,7 @@ ranking, two scenarios side by side, the frontier chart and the robustness table
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from optimiser import api as optimiser
 from tests.web.demo_site import (
@@ -273,3 +274,27 @@ def test_a_client_cannot_send_a_result_nor_replay_a_key_into_another_scenario(
     )
     assert reused_code.status_code == 409, reused_code.get_json()
     assert site.head() == head
+
+
+def test_a_scenario_selecting_nothing_says_why_on_its_page_and_in_the_api(
+    site: Site,
+) -> None:
+    """Envelopes scaled to nothing: the optimum is empty, and the page and the API say
+    it is because the envelopes are exhausted, instead of an empty table alone."""
+    client = site.client(DSI)
+    if optimiser.get_scenario(site.read_model.store, "SC-VIDE") is None:
+        response = client.post(
+            "/scenarios/lancer",
+            data={"code": "SC-VIDE", "label": "enveloppes à zéro", "budget_scale": "0"},
+        )
+        assert response.status_code == 302, text(response)
+        site.caught_up()
+    data = client.get("/api/v1/scenarios/SC-VIDE").get_json()
+    assert data["optimum"]["selection"] == []
+    reason = data["empty_reason"]
+    assert reason.startswith(
+        "Aucun projet ne peut être retenu : enveloppes épuisées ("
+    ), reason
+    assert "investissement 2026 : 0 € disponibles" in reason
+    body = page(client.get("/scenarios/SC-VIDE"))
+    assert f"<strong>Aucun projet retenu.</strong> {escape(reason)}" in body

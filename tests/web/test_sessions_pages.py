@@ -141,8 +141,9 @@ def test_session_page_shows_agenda_live_quorum_and_a_vote_form_per_undecided_ite
     assert f'data-live-url="/api/v1/sessions/{OPEN}"' in page
     assert re.search(r"<strong data-quorum class=\"quorum met\">6 / 4</strong>", page)
     agenda = q.session(site.read_model.store, OPEN)["agenda"]  # type: ignore[index]
-    assert agenda == ["TABLETTE", "FIBRE", "CLOUD", "SIGNAL", "ARCHIVE"]
-    assert post_forms(response) == [f"/seances/{OPEN}/votes"] * 5
+    # SIGNAL is not there: the COPIL rejected it with SIG, the project it requires
+    assert agenda == ["TABLETTE", "FIBRE", "CLOUD", "ARCHIVE"]
+    assert post_forms(response) == [f"/seances/{OPEN}/votes"] * 4
     assert "3 pour, 0 contre, 0 abstention(s)" in text(response)  # the demo's votes
 
 
@@ -193,7 +194,7 @@ def test_chair_sees_decision_links_attendance_and_a_confirmed_close_form(
     assert f'<option value="{item}">{item} — Projet {item} (Qualifiée)</option>' in page
     assert f"/seances/{OPEN}/clore" in forms
     assert 'data-confirm="Clore définitivement la séance ?"' in page
-    assert page.count(f'href="/seances/{OPEN}/arbitrer/') == 5
+    assert page.count(f'href="/seances/{OPEN}/arbitrer/') == 4
 
 
 def test_session_page_as_of_shows_the_older_state_without_any_form(site: Site) -> None:

@@ -1050,6 +1050,12 @@ class Scenario(Out):
     optimum = AnyDict(allow_none=True)
     greedy = AnyDict(allow_none=True)
     contrast = AnyDict(allow_none=True)
+    empty_reason = Opt(
+        metadata={
+            "description": "Pourquoi l'optimum ne retient aucun projet (enveloppes "
+            "épuisées, capacité, dépendances…) ; null s'il en retient"
+        }
+    )
 
 
 class Comparison(Out):

@@ -146,7 +146,11 @@ def test_password_form_tells_every_error_at_once(site: Site) -> None:
         "/compte/mot-de-passe",
         {"password": "court"},
         [
-            ("f-current_password", "Mot de passe actuel", "Obligatoire, au plus 200 caractères."),
+            (
+                "f-current_password",
+                "Mot de passe actuel",
+                "Obligatoire, au plus 200 caractères.",
+            ),
             ("f-password", "Nouveau mot de passe", "De 10 à 200 caractères."),
             (
                 "f-password_confirm",

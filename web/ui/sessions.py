@@ -522,7 +522,8 @@ def decision(position: int) -> Page:
     """One decision with what it rested on: votes (replaced ones too), consolidated
     scores, grid version, budget state, the positions of every event in play."""
     st = store()
-    found = dq.decision_at(st, position)
+    # a position past 64 bits is no row (SQLite would refuse the number: a 500)
+    found = dq.decision_at(st, position) if position < 2**63 else None
     if found is None:
         abort(404)
     return render_template(

@@ -1,0 +1,69 @@
+"""Hostile input a page must answer without a 500: numbers ``int()`` cannot read
+(``"²"`` is a digit to ``isdigit()``; more than 4,300 digits; past SQLite's 64 bits),
+and a typed text nested deeper than Python's stack shown on the audit page. On SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ledger.core import Caller
+from tests.web.ui_client import Site, text
+from tests.web.world import login, open_world
+
+HUGE = "9" * 5000  # int() refuses more than 4,300 digits
+PAST_64_BITS = "99999999999999999999999"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site]:
+    running = open_world(request, tmp_path_factory, request.param)
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/audit?page=²", 200),
+        ("/audit?per_page=²", 200),
+        (f"/audit?page={HUGE}", 200),
+        (f"/audit?per_page={HUGE}", 200),
+        (f"/audit?position={PAST_64_BITS}", 200),
+        (f"/audit?position={HUGE}", 200),
+        ("/audit?as_of_position=²", 302),
+        (f"/portefeuille?page={HUGE}", 200),
+        (f"/portefeuille?per_page={HUGE}", 200),
+        ("/portefeuille?year=²", 200),
+        (f"/portefeuille?year={PAST_64_BITS}", 200),
+        (f"/portefeuille?grid_version={PAST_64_BITS}", 200),
+        (f"/portefeuille.csv?year={PAST_64_BITS}", 200),
+        ("/portefeuille.xlsx?year=²", 200),
+        (f"/arbitrages/{PAST_64_BITS}", 404),
+        (f"/seances?page={HUGE}", 200),
+    ],
+)
+def test_unreadable_numbers_answer_a_page_not_a_500(
+    site: Site, path: str, status: int
+) -> None:
+    user = login("auditor") if path.startswith("/audit") else login("dsi")
+    assert site.client(user).get(path).status_code == status
+
+
+def test_a_text_nested_past_the_stack_reads_as_text_on_the_audit_page(
+    site: Site,
+) -> None:
+    nested = "[" * 700 + "]" * 700  # JSON to json.loads, too deep to show as lists
+    dsi = Caller(actor=login("dsi"), reason="test")
+    site.ledger.create_axis(dsi, "AX-DEEP", "Axe profond", nested)
+    site.caught_up()
+    auditor = site.client(login("auditor"))
+    listing = auditor.get("/audit?q=AX-DEEP")
+    assert listing.status_code == 200
+    assert "Description : " + "[" * 8 in text(listing)
+    focused = auditor.get(f"/audit?position={site.head()}")
+    assert focused.status_code == 200
+    assert "Description : " + "[" * 8 in text(focused)

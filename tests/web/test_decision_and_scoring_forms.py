@@ -164,3 +164,25 @@ def test_scoring_form_tells_the_remaining_criteria_and_keeps_each_justification(
     assert section(body, "restant").startswith(
         f"Critères restant à noter {len(criteria)} critères sur {len(criteria)}"
     )
+
+
+@pytest.mark.parametrize("level", ["²", "9" * 5000])
+def test_a_level_int_cannot_read_is_refused_next_to_its_field(
+    site: Site, level: str
+) -> None:
+    """ "²" is a digit to ``isdigit()`` but not to ``int()``, nor are 5,000 digits:
+    a French message next to the level, nothing written (it was a 500)."""
+    evaluator, code = "dga.roux", "ARCHIVE"
+    grid = max(
+        (g for g in q.grids(site.read_model.store) if g["status"] == "adopted"),
+        key=lambda g: g["number"],
+    )
+    first = sorted(grid["criteria"])[0]
+    head = site.head()
+    response = site.client(evaluator).post(
+        f"/fiches/{code}/noter",
+        data={f"level_{first}": level, f"justification_{first}": "Justifié"},
+    )
+    assert response.status_code == 422
+    assert site.head() == head
+    assert field_error(page(response), f"lv-{first}") == "Nombre entier attendu."

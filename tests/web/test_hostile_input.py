@@ -44,6 +44,8 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site
         ("/portefeuille.xlsx?year=²", 200),
         (f"/arbitrages/{PAST_64_BITS}", 404),
         (f"/seances?page={HUGE}", 200),
+        ("/grille?v=²", 200),
+        (f"/grille?a={HUGE}&b=1", 200),
     ],
 )
 def test_unreadable_numbers_answer_a_page_not_a_500(

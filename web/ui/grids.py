@@ -54,7 +54,11 @@ def weight(value: Any) -> str:
 
 
 def _number(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    """A grid version asked in the query string (ASCII digits: "²" is a digit to
+    ``isdigit()``, not to ``int()``, nor are 4,300 digits), else None."""
+    if not (raw and raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        return None
+    return int(raw)
 
 
 def _weights(criteria: dict[str, Any]) -> dict[str, Decimal]:

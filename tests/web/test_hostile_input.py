@@ -1,12 +1,15 @@
 """Hostile input a page must answer without a 500: numbers ``int()`` cannot read
 (``"²"`` is a digit to ``isdigit()``; more than 4,300 digits; past SQLite's 64 bits),
-and a typed text nested deeper than Python's stack shown on the audit page. On SQLite
-and PostgreSQL."""
+and a typed text nested deeper than Python's stack shown on the audit page; and the
+day a form offers, in the municipality's time zone. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -69,3 +72,23 @@ def test_a_text_nested_past_the_stack_reads_as_text_on_the_audit_page(
     focused = auditor.get(f"/audit?position={site.head()}")
     assert focused.status_code == 200
     assert "Description : " + "[" * 8 in text(focused)
+
+
+def test_the_adoption_date_offered_is_the_municipalitys_day(site: Site) -> None:
+    """The grid's adoption form offers today's date in SDSI_TIMEZONE, not the
+    server's: a zone chosen so that, at this hour, its date differs from UTC's."""
+    now = datetime.now(UTC)
+    # UTC+14 is a day ahead from 10:00 UTC; UTC-12 a day behind until 12:00 UTC
+    name = "Pacific/Kiritimati" if now.hour >= 10 else "Etc/GMT+12"
+    dsi = Caller(actor=login("dsi"), reason="test")
+    site.ledger.draft_grid(dsi, 1, "Grille de test")
+    site.caught_up()
+    site.app.config["SDSI_TIMEZONE"] = name
+    try:
+        body = site.client(login("chair")).get("/grille?v=1").get_data(as_text=True)
+    finally:
+        site.app.config["SDSI_TIMEZONE"] = "Europe/Paris"
+    offered = re.search(r'<input id="ad-on"[^>]* value="([0-9-]+)"', body)
+    assert offered is not None
+    assert offered.group(1) == datetime.now(ZoneInfo(name)).date().isoformat()
+    assert offered.group(1) != now.date().isoformat()

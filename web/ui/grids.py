@@ -3,7 +3,6 @@ the plan (phases, axes and indicators, organisation)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +15,7 @@ from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
+from web.formatting import local_today
 from web.state import state
 from web.ui import pictures
 from web.ui.actions import run_action, strip_prefix
@@ -106,7 +106,7 @@ def _grids_page(
         errors=errors if errors is not None else FormErrors(),
         form=request.form,
         next_number=max(by_number, default=0) + 1,
-        today=date.today().isoformat(),
+        today=local_today().isoformat(),  # the municipality's day, not the server's
         version_choices=[
             (g["number"], f"v{g['number']} — {g['label']}") for g in versions
         ],

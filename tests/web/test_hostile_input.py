@@ -92,3 +92,18 @@ def test_the_adoption_date_offered_is_the_municipalitys_day(site: Site) -> None:
     assert offered is not None
     assert offered.group(1) == datetime.now(ZoneInfo(name)).date().isoformat()
     assert offered.group(1) != now.date().isoformat()
+
+
+def test_a_head_request_of_a_pdf_records_no_issuance(site: Site) -> None:
+    """Only a PDF handed out is recorded: a HEAD (link checkers, prefetching) gets
+    the headers, its SHA-256 among them, and writes nothing; the GET then writes."""
+    client = site.client(login("referent"))
+    head = site.head()
+    peek = client.head("/exports/plan.pdf")
+    assert peek.status_code == 200
+    assert peek.get_data() == b""
+    assert len(peek.headers["X-SDSI-SHA256"]) == 64
+    assert site.head() == head
+    fetched = client.get("/exports/plan.pdf")
+    assert fetched.status_code == 200
+    assert site.head() == head + 1

@@ -159,6 +159,7 @@ CODED = {
     "phase": PHASE,
 }
 MAX_ITEMS = 12
+MAX_DEPTH = 8  # levels of records and lists shown as such (our events nest 4)
 
 
 def field_label(name: str) -> str:
@@ -195,19 +196,32 @@ def _parsed(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "[{" and not value.endswith("…"):
         try:
             return json.loads(value)
-        except ValueError:
+        except (
+            ValueError,
+            RecursionError,
+        ):  # text, or brackets nested past Python's stack
             return value
     return value
 
 
-def readable(name: str, value: Any) -> Markup:
+def _compact(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return "…"
+
+
+def readable(name: str, value: Any, depth: int = 0) -> Markup:
     """One value as HTML: a scalar in words, a record as "label : value" pairs, a list
-    of records one per line."""
-    value = _parsed(value)
+    of records one per line. Past ``MAX_DEPTH`` levels (our events nest 4; a typed
+    text such as "[[[[…]]]]" parses as deep as it likes) the rest is shown as text."""
+    raw, value = value, _parsed(value)
+    if depth >= MAX_DEPTH and isinstance(value, dict | list):
+        return escape(raw if isinstance(raw, str) else _compact(value))
     if isinstance(value, dict):
         pairs = [
             f'<span class="field-name">{escape(field_label(k))}</span> : '
-            f"{readable(k, v)}"
+            f"{readable(k, v, depth + 1)}"
             for k, v in sorted(value.items())
         ]
         return Markup(" ; ".join(pairs) if pairs else "—")
@@ -216,7 +230,7 @@ def readable(name: str, value: Any) -> Markup:
             return Markup("—")
         if all(not isinstance(v, dict | list) for v in value):
             return escape(", ".join(_scalar(name, v) for v in value))
-        items = [f"<li>{readable(name, v)}</li>" for v in value[:MAX_ITEMS]]
+        items = [f"<li>{readable(name, v, depth + 1)}</li>" for v in value[:MAX_ITEMS]]
         if len(value) > MAX_ITEMS:
             more = len(value) - MAX_ITEMS
             items.append(

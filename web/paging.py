@@ -24,9 +24,11 @@ SEARCH = "q"  # the search box of a list page
 
 def _number(raw: str | None, default: int, high: int) -> int:
     text = (raw or "").strip()
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
+    if not text.isascii() or not text.isdigit():
         return default
-    return min(int(text), high)
+    if len(text) > 18:  # past any bound (int() refuses more than 4,300 digits)
+        return high
+    return min(int(text), high) if int(text) >= 1 else default
 
 
 def from_args(

@@ -100,6 +100,31 @@ def test_decision_form_checks_the_cp_the_chair_entered(site: Site) -> None:
     assert '<p id="conflits" class="flash success">' in body
 
 
+@pytest.mark.parametrize(
+    ("year", "amount"),
+    [("2026", "9" * 32), ("99999999999999999999999", "1 000,00"), ("²", "1 000,00")],
+)
+def test_decision_form_with_cp_past_any_budget_answers_its_errors(
+    site: Site, year: str, amount: str
+) -> None:
+    """A CP the ledger would refuse (an amount past 10^12 €, a year past 64 bits)
+    is left out of the envelopes' preview instead of overflowing it (a 500)."""
+    head = site.head()
+    response = site.client(CHAIR).post(
+        f"/seances/{OPEN}/arbitrer/TABLETTE",
+        data={
+            "cp-0-year": year,
+            "cp-0-section": "investissement",
+            "cp-0-amount": amount,
+        },
+    )
+    assert response.status_code == 422
+    assert section(page(response), "enveloppes").startswith(
+        "Enveloppes de crédits de paiement (CP) par année"
+    )
+    assert site.head() == head
+
+
 def test_scoring_form_tells_the_remaining_criteria_and_keeps_each_justification(
     site: Site,
 ) -> None:
@@ -139,3 +164,25 @@ def test_scoring_form_tells_the_remaining_criteria_and_keeps_each_justification(
     assert section(body, "restant").startswith(
         f"Critères restant à noter {len(criteria)} critères sur {len(criteria)}"
     )
+
+
+@pytest.mark.parametrize("level", ["²", "9" * 5000])
+def test_a_level_int_cannot_read_is_refused_next_to_its_field(
+    site: Site, level: str
+) -> None:
+    """ "²" is a digit to ``isdigit()`` but not to ``int()``, nor are 5,000 digits:
+    a French message next to the level, nothing written (it was a 500)."""
+    evaluator, code = "dga.roux", "ARCHIVE"
+    grid = max(
+        (g for g in q.grids(site.read_model.store) if g["status"] == "adopted"),
+        key=lambda g: g["number"],
+    )
+    first = sorted(grid["criteria"])[0]
+    head = site.head()
+    response = site.client(evaluator).post(
+        f"/fiches/{code}/noter",
+        data={f"level_{first}": level, f"justification_{first}": "Justifié"},
+    )
+    assert response.status_code == 422
+    assert site.head() == head
+    assert field_error(page(response), f"lv-{first}") == "Nombre entier attendu."

@@ -4,6 +4,9 @@ default), the audit trail with their UTC offset: exact strings on both sides of 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from flask import Flask
 
@@ -62,3 +65,21 @@ def test_the_time_zone_is_read_from_sdsi_timezone_and_checked() -> None:
         "SDSI_TIMEZONE: unknown time zone 'Europe/Pariss' (an IANA name such as "
         "Europe/Paris, America/Cayenne, Indian/Reunion, or UTC)"
     )
+
+
+def test_the_roadmaps_today_is_the_municipalitys_day_not_utcs() -> None:
+    """The dashed "today" line of the plan's roadmap falls on the local day: a zone
+    chosen so that, at this hour, its date differs from UTC's."""
+    from web.ui.pictures import situation_day
+
+    now = datetime.now(UTC)
+    # UTC+14 is a day ahead from 10:00 UTC; UTC-12 a day behind until 12:00 UTC
+    name = "Pacific/Kiritimati" if now.hour >= 10 else "Etc/GMT+12"
+    app = app_in(name)
+    with app.test_request_context("/plan"):
+        today = situation_day()
+    with app.test_request_context("/plan?as_of=2026-03-29"):
+        with_as_of = situation_day()
+    assert today == datetime.now(ZoneInfo(name)).date()
+    assert abs((today - now.date()).days) == 1
+    assert with_as_of == date(2026, 3, 29)

@@ -104,7 +104,15 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "").strip()
-    return min(max(int(raw), low), high) if raw.isdigit() else default
+    if not _digits(raw):
+        return default
+    return min(max(int(raw), low), high) if len(raw) <= 12 else high
+
+
+def _digits(raw: str) -> bool:
+    """ASCII digits only: ``"²"`` is a digit to ``isdigit()`` but not to ``int()``,
+    and ``int()`` refuses more than 4,300 digits."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 4000
 
 
 def _read_pages(moment: str | None) -> list[dict[str, str]]:
@@ -145,7 +153,7 @@ def audit() -> Any:
     """The event browser, the latest checkpoint, verification, as-of picker and diff."""
     position_as_of = request.args.get("as_of_position", "").strip()
     if position_as_of:
-        if not position_as_of.isdigit():
+        if not _digits(position_as_of):
             flash(_("Position attendue : un entier positif."), "error")
             return redirect(url_for("ui.audit"))
         return redirect(url_for("ui.audit", as_of=f"position:{int(position_as_of)}"))
@@ -162,7 +170,7 @@ def audit() -> Any:
         filters["search"] = search
     focus = None
     wanted = request.args.get("position", "").strip()
-    if wanted.isdigit() and int(wanted) > 0:
+    if _digits(wanted) and 0 < int(wanted) < 2**63:
         focus = auditing.event_at(st, int(wanted))
         if focus is None:
             flash(

@@ -180,7 +180,8 @@ def _download(name: str) -> Callable[..., Any]:
         except ExportError as exc:  # any other refusal of the exports package
             return _page({name: {"format": str(exc)}}, 422)
         digest = hashlib.sha256(rendered.content).hexdigest()
-        if rendered.mime_type == MIME_TYPES["pdf"]:
+        # a HEAD (link checkers, prefetching) hands nothing out: nothing recorded
+        if rendered.mime_type == MIME_TYPES["pdf"] and request.method != "HEAD":
             _issue(name, rendered, digest, session=session, moment=moment)
         response: Response = send_file(
             io.BytesIO(rendered.content),

@@ -3,7 +3,6 @@ the plan (phases, axes and indicators, organisation)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +15,7 @@ from projections import queries as q
 from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
+from web.formatting import local_today
 from web.state import state
 from web.ui import pictures
 from web.ui.actions import run_action, strip_prefix
@@ -54,7 +54,11 @@ def weight(value: Any) -> str:
 
 
 def _number(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    """A grid version asked in the query string (ASCII digits: "²" is a digit to
+    ``isdigit()``, not to ``int()``, nor are 4,300 digits), else None."""
+    if not (raw and raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        return None
+    return int(raw)
 
 
 def _weights(criteria: dict[str, Any]) -> dict[str, Decimal]:
@@ -102,7 +106,7 @@ def _grids_page(
         errors=errors if errors is not None else FormErrors(),
         form=request.form,
         next_number=max(by_number, default=0) + 1,
-        today=date.today().isoformat(),
+        today=local_today().isoformat(),  # the municipality's day, not the server's
         version_choices=[
             (g["number"], f"v{g['number']} — {g['label']}") for g in versions
         ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -10,19 +10,21 @@ from markupsafe import Markup
 
 from projections import roadmap
 from web import plan_charts
+from web.formatting import local_today
 from web.ui.blueprint import bp
 from web.ui.context import as_of
 
 
 def situation_day() -> date:
-    """The day a page describes: its "as of" date, else today (UTC)."""
+    """The day a page describes: its "as of" date, else today in the municipality's
+    time zone (at 00:30 in Paris, UTC still reads yesterday)."""
     moment = as_of() or ""
     if moment[:4].isdigit():
         try:
             return date.fromisoformat(moment[:10])
         except ValueError:
             pass
-    return datetime.now(UTC).date()
+    return local_today()
 
 
 def plan_roadmap(store: Any, plan: dict[str, Any] | None) -> dict[str, Any]:

@@ -32,7 +32,12 @@ def _filters() -> dict[str, Any]:
         if value:
             out[name] = (
                 int(value)
-                if name in ("year", "grid_version") and value.isdigit()
+                # ASCII digits that fit a column ("²" is a digit to isdigit(), and
+                # SQLite refuses integers past 64 bits): anything else is ignored
+                if name in ("year", "grid_version")
+                and value.isascii()
+                and value.isdigit()
+                and len(value) <= 9
                 else value
             )
     search = paging.search_of(request.args)

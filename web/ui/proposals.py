@@ -17,7 +17,7 @@ from web.state import state
 from web.ui.actions import run_action
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, run_form, store
-from web.ui.forms import proposal_content, rows, scalars
+from web.ui.forms import INTEGER, proposal_content, rows, scalars
 
 
 def _doc(code: str) -> dict[str, Any]:
@@ -327,7 +327,8 @@ def score(code: str) -> Any:
             why = request.form.get(f"justification_{crit}", "").strip()
             if level or why:
                 scores[crit] = {
-                    "level": int(level) if level.lstrip("-").isdigit() else level,
+                    # ASCII digits, short: "²" is a digit to isdigit(), not to int()
+                    "level": int(level) if INTEGER.fullmatch(level) else level,
                     "justification": why,
                 }
         data = {

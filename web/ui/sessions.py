@@ -17,6 +17,7 @@ from domain.arbitration import Conflict
 from domain.localtime import local_date
 from domain.proposals import DECIDED, Status
 from domain.sessions import count_votes, majority
+from domain.values import MAX_AMOUNT
 from projections import queries as q
 from projections import scenario_queries as sq
 from projections.views.decisions import queries as dq
@@ -448,16 +449,21 @@ def _estimated_cp(p: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cp_lines(cp_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The CP rows of the decision form that parse (year, section, amount > 0)."""
+    """The CP rows of the decision form that parse (a four-digit year, a section, an
+    amount > 0 the ledger would take: past ``MAX_AMOUNT`` the envelopes' arithmetic
+    overflows, and the decision is refused anyway)."""
     cp = []
     for row in cp_rows:
+        typed = str(row.get("year", "")).strip()
+        if not (typed.isascii() and typed.isdigit() and len(typed) == 4):
+            continue
         try:
-            year = int(str(row.get("year", "")).strip())
+            year = int(typed)
             amount = Decimal(parse_form_amount(str(row.get("amount", ""))))
         except (ValueError, TypeError, ArithmeticError, AmountError):
             continue
         section = str(row.get("section", ""))
-        if amount.is_finite() and amount > 0 and section:
+        if amount.is_finite() and 0 < amount <= MAX_AMOUNT and section:
             cp.append({"year": year, "section": section, "amount": amount})
     return cp
 
@@ -522,7 +528,8 @@ def decision(position: int) -> Page:
     """One decision with what it rested on: votes (replaced ones too), consolidated
     scores, grid version, budget state, the positions of every event in play."""
     st = store()
-    found = dq.decision_at(st, position)
+    # a position past 64 bits is no row (SQLite would refuse the number: a 500)
+    found = dq.decision_at(st, position) if position < 2**63 else None
     if found is None:
         abort(404)
     return render_template(

@@ -4,7 +4,6 @@ extending it and adopting the next, is in ``cycle``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, request, url_for
@@ -15,6 +14,7 @@ from domain.plan import Phase
 from projections import plan_scope as ps
 from projections import reference_queries as rq
 from web.api import schemas as s
+from web.formatting import local_today
 from web.ui.context import store
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
@@ -82,7 +82,7 @@ def _plan_context() -> dict[str, Any]:
     st = store()
     return {
         "municipality": rq.municipality(st),
-        "today": datetime.now(UTC).date().isoformat(),
+        "today": local_today().isoformat(),  # the municipality's day, not UTC's
         "plans": ps.plans(st),
         **rq.plan_record(st),
     }

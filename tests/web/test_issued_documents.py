@@ -10,6 +10,7 @@ import io
 
 import pytest
 
+from ledger.commands.documents import ISSUANCES, may_issue
 from projections import queries as q
 from tests.web.demo_site import (
     AUDITOR,
@@ -167,3 +168,28 @@ def test_the_api_tells_whether_a_sha256_was_issued(site: Site) -> None:
         f"/api/v1/audit/documents/{digest}", headers=token(site, REFERENT)
     )
     assert refused.status_code == 403
+
+
+def test_a_reader_cannot_fill_the_ledger_with_downloads(site: Site) -> None:
+    """Sixty PDFs an hour per account are recorded; the next one is refused (429,
+    ``Retry-After``, a French message) and writes nothing; other accounts go on."""
+    counters = site.app.extensions["sdsi"].extra["throttle"].counters
+    running, now = counters.clock, [3_000_000_000.0]
+    counters.clock = lambda: now[0]
+    try:
+        for _ in range(ISSUANCES.free):
+            assert may_issue(counters, REFERENT) == 0
+        head = site.head()
+        refused = site.client(REFERENT).get("/exports/plan.pdf")
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == "1"
+        assert (
+            "Trop de documents PDF émis pour votre compte dans l'heure : réessayez "
+            "dans 1 s. Aucun document n'a été émis." in text(refused)
+        )
+        assert site.head() == head
+        assert site.client(CHAIR).get("/exports/plan.pdf").status_code == 200
+        now[0] += 3601  # the window has passed
+        assert site.client(REFERENT).get("/exports/plan.pdf").status_code == 200
+    finally:
+        counters.clock = running

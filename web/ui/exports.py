@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request, send_file
+from flask import make_response, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -34,11 +34,13 @@ from exports.base import (
     Rendered,
     UnsupportedFormat,
 )
+from ledger.commands.documents import may_issue
 from projections import queries as q
 from web.access import PERMISSIONS
 from web.auth import requires
 from web.domain_messages import is_french, localised
 from web.state import state
+from web.throttle import throttle
 from web.ui.blueprint import bp
 from web.ui.context import as_of, plan_number, store
 
@@ -182,6 +184,25 @@ def _download(name: str) -> Callable[..., Any]:
         digest = hashlib.sha256(rendered.content).hexdigest()
         # a HEAD (link checkers, prefetching) hands nothing out: nothing recorded
         if rendered.mime_type == MIME_TYPES["pdf"] and request.method != "HEAD":
+            wait = may_issue(throttle().counters, current_user.username)
+            if wait:
+                refused = make_response(
+                    *_page(
+                        {
+                            name: {
+                                "format": _(
+                                    "Trop de documents PDF émis pour votre compte dans "
+                                    "l'heure : réessayez dans %(seconds)s s. Aucun "
+                                    "document n'a été émis.",
+                                    seconds=wait,
+                                )
+                            }
+                        },
+                        429,
+                    )
+                )
+                refused.headers["Retry-After"] = str(wait)
+                return refused
             _issue(name, rendered, digest, session=session, moment=moment)
         response: Response = send_file(
             io.BytesIO(rendered.content),

@@ -50,7 +50,11 @@ def concrete(path: str) -> str:
     code = "COPIL-2021-11-16" if path.startswith("/api/v1/sessions/") else "CLOUD"
     if path.startswith("/api/v1/scenarios/"):
         code = "S-INCONNU"
-    return path.replace("{code}", code).replace("{position}", "1")
+    return (
+        path.replace("{code}", code)
+        .replace("{position}", "1")
+        .replace("{sha256}", "0" * 64)
+    )
 
 
 def valid(parameter: dict[str, Any], moment: str) -> str:

@@ -32,6 +32,10 @@ NOT_IN_API = {
         "pseudo-actor `annuaire`, for the account the directory vouched for"
     ),
 }
+NOT_IN_API["issue_document"] = (
+    "recorded by the server itself when a PDF is downloaded (the export's SHA-256): "
+    "nobody sends it; GET /api/v1/audit/documents/{sha256} reads it back"
+)
 # Commands no page of the UI sends (a person does them through the API or the CLI).
 NOT_IN_UI = {**NOT_IN_API}
 # Helpers that views call and that send a command on their behalf (with checks the

@@ -213,5 +213,8 @@ def test_a_refused_download_explains_itself_next_to_the_field(site: Site) -> Non
     )
     bad_moment = client.get("/exports/budget.csv?as_of=hier")
     assert bad_moment.status_code == 422
-    assert "as_of" in field_error(page(bad_moment), "x-budget-as_of")
+    assert field_error(page(bad_moment), "x-budget-as_of") == (
+        "Valeur invalide pour « Date de lecture » : « hier » "
+        "(date-heure ISO 8601 (UTC) ou position:N)."
+    )
     assert client.get("/exports/budget.pdf").status_code == 404

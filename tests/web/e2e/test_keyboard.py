@@ -304,7 +304,7 @@ def test_a_visitor_writes_from_the_accessibility_statement_with_the_keyboard(
             "Le graphique du portefeuille n'est pas lu."
         )
         assert re.fullmatch(
-            r"\d+ \w+\.? 2026 \d\d:\d\d:\d\d UTC", row.locator("td").first.inner_text()
+            r"\d+ \w+\.? 2026 \d\d:\d\d:\d\d", row.locator("td").first.inner_text()
         )
         admin.look("accessibility-messages")
 

@@ -361,7 +361,7 @@ def test_finance_records_a_commitment_and_downloads_the_budget_export(
         filters = fin.main.get_by_role("form", name="Filtres")
         filters.get_by_label("Direction").select_option("EDU")
         filters.get_by_role("button", name="Filtrer").click()
-        expect(page.locator("#projets + .table-scroll > table")).to_contain_text(
+        expect(page.locator("#projets ~ .table-scroll > table").first).to_contain_text(
             f"{CODE} — {TITLE}"
         )
         fin.look("budget")
@@ -442,7 +442,7 @@ def test_auditor_replays_a_date_before_the_decision_then_comes_back_to_now(
         events.get_by_label("Objet (code, identifiant)").fill(CODE)
         events.get_by_role("button", name="Filtrer").click()
         decided = page.locator("table.events tbody tr").filter(has_text="dgs.lefebvre")
-        expect(decided.first).to_contain_text("10 déc. 2026 15:00")
+        expect(decided.first).to_contain_text("10 déc. 2026 16:00")
         auditor.look("audit")
         replay = auditor.main.get_by_role(
             "region", name="Revoir le registre à une date"

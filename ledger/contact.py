@@ -13,14 +13,12 @@ messages an hour are free, then each one waits 1 s, 2 s, 4 s… up to an hour.
 
 from __future__ import annotations
 
-import hashlib
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ledger.storage import LedgerStorage
-from ledger.throttle import Counters, Rule
+from ledger.throttle import Counters, Rule, spend
 
 TABLE = "accessibility_messages"
 NAME_MAX = 200
@@ -41,17 +39,10 @@ class ContactMessage:
     lang: str
 
 
-def contact_key(client: str) -> str:
-    """The counter of one client's messages (bounded whatever the address)."""
-    digest = hashlib.sha256(client.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    return f"{CONTACT.scope}:{digest}"
-
-
 def may_send(counters: Counters, client: str) -> int:
     """Whole seconds ``client`` must wait before sending (0: go on, and the message
     is counted)."""
-    wait = counters.attempt([(contact_key(client), CONTACT)])
-    return math.ceil(wait) if wait > 0 else 0
+    return spend(counters, CONTACT, client)
 
 
 class ContactMessages:

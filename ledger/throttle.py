@@ -70,6 +70,15 @@ def counter_key(rule: Rule, login: str, client: str) -> str:
     return f"{rule.scope}:{digest}"
 
 
+def spend(counters: Counters, rule: Rule, who: str) -> int:
+    """Count one use of ``rule`` by ``who`` (a client address, a login…) and return
+    the whole seconds to wait first (0: go on, this use is counted). The counter's key
+    is bounded whatever ``who`` is."""
+    digest = hashlib.sha256(who.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    wait = counters.attempt([(f"{rule.scope}:{digest}", rule)])
+    return math.ceil(wait) if wait > 0 else 0
+
+
 def waiting(counters: Sequence[tuple[Rule, int, float]], now: float) -> float:
     """Seconds still to wait given each counter's (rule, failures, last failure)."""
     wait = 0.0

@@ -7,14 +7,12 @@ that SHA-256 instead of a second record.
 
 from __future__ import annotations
 
-import hashlib
-import math
 from typing import Any
 
 from domain.documents import IssuedDocument, sha256_hex
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
-from ledger.throttle import Counters, Rule
+from ledger.throttle import Counters, Rule, spend
 
 
 class DocumentCommands(LedgerCore):
@@ -66,6 +64,4 @@ ISSUANCES = Rule("issued-documents", free=60, cap=600, window=3600)
 def may_issue(counters: Counters, username: str) -> int:
     """Whole seconds ``username`` must wait before being handed another PDF (0: go
     on, and this one is counted)."""
-    digest = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    wait = counters.attempt([(f"{ISSUANCES.scope}:{digest}", ISSUANCES)])
-    return math.ceil(wait) if wait > 0 else 0
+    return spend(counters, ISSUANCES, username)

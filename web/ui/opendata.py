@@ -189,7 +189,7 @@ def _served(name: str, fmt: str, filename: str, dataset: str | None) -> Any:
         entry = Entry.of(rendered.content, rendered.mime_type)
         cache.put(key, entry)
     body = entry.body(lambda: b"")
-    response = Response(body, mimetype=entry.mimetype)
+    response = Response(body, content_type=entry.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     updated = _updated(dataset or "", checkpoint)
     if dataset is None and checkpoint and (updated or "") < checkpoint["issued_at"]:

@@ -95,6 +95,13 @@ def test_every_dataset_of_the_demo_validates_against_its_schema(
         report = _valid(tmp_path, dataset, data)
         assert report.valid, (dataset, report.flatten(["rowNumber", "message"])[:5])
         assert report.stats["errors"] == 0
+        records = json.loads(demo_env.render(f"opendata-{dataset}", "json"))["data"]
+        schema = frictionless.Schema.from_descriptor(shipped_schema(dataset))
+        report = frictionless.validate(
+            frictionless.Resource(data=records, schema=schema)
+        )
+        assert report.valid, (dataset, report.flatten(["rowNumber", "message"])[:5])
+        assert report.stats["errors"] == 0 and len(records) == len(_rows(data))
 
 
 def test_a_known_demo_decision_is_an_exact_scdl_row(demo_env: DemoEnv) -> None:

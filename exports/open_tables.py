@@ -12,7 +12,7 @@ none is defined, a table with decisions is refused (:class:`MissingSiret`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,17 @@ def scdl_columns() -> tuple[Column, ...]:
     )
 
 
+def budget_years(years: Iterable[int]) -> str:
+    """SCDL ``BUDGET_ANNEE``: ``AAAA`` for one year, ``AAAA/AAAA`` for the first and
+    last of several, empty for none."""
+    found = sorted(set(years))
+    if not found:
+        return ""
+    if found[0] == found[-1]:
+        return f"{found[0]:04d}"
+    return f"{found[0]:04d}/{found[-1]:04d}"
+
+
 def deliberation_table(store: ViewStore, names: Names, municipality: str) -> Table:
     """Each COPIL decision as an SCDL deliberation (raises :class:`MissingSiret`
     when there are decisions and the municipality has no SIRET)."""
@@ -91,12 +102,6 @@ def deliberation_table(store: ViewStore, names: Names, municipality: str) -> Tab
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for d in decisions:
-            years = sorted({c["year"] for c in d["cp"]})
-            budget_year = ""
-            if years:
-                budget_year = str(years[0])
-                if years[-1] != years[0]:
-                    budget_year += f"/{years[-1]}"
             title = titles.get(d["proposal"], "")
             voting = sessions.get(d["session"], {}).get("voting", [])
             yield (
@@ -108,7 +113,7 @@ def deliberation_table(store: ViewStore, names: Names, municipality: str) -> Tab
                 MATTER_NAME,
                 f"Projet {d['proposal']} « {title} » du schéma directeur des "
                 f"systèmes d'information : {label(OUTCOMES, d['outcome'])}",
-                budget_year,
+                budget_years(c["year"] for c in d["cp"]),
                 "",
                 "",
                 None,

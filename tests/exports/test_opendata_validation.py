@@ -8,15 +8,18 @@ import csv
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import frictionless
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exports.base import ExportRequest, ExportSource
-from exports.open_tables import SCHEMAS, MissingSiret, shipped_schema
+from exports.open_tables import SCHEMAS, MissingSiret, budget_years, shipped_schema
 from exports.opendata import DATASETS, PINNED, schema_bytes, table_for
 from exports.registry import exporter
 from exports.rows import Names
@@ -229,3 +232,15 @@ def test_an_empty_ledger_publishes_valid_header_only_files(
             .content
         )
         assert records["data"] == []
+
+
+@given(st.lists(st.integers(min_value=1000, max_value=9999), max_size=8))
+def test_budget_years_match_the_scdl_pattern(years: list[int]) -> None:
+    shown = budget_years(years)
+    if not years:
+        assert shown == ""
+        return
+    assert re.fullmatch(r"[0-9]{4}(/[0-9]{4})?", shown)
+    assert shown.split("/")[0] == str(min(years))
+    assert shown.split("/")[-1] == str(max(years))
+    assert ("/" in shown) == (min(years) != max(years))

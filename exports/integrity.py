@@ -37,6 +37,16 @@ def checkpoint_covering(ledger: Any, position: int) -> dict[str, Any] | None:
     return None
 
 
+def checkpoints_until(ledger: Any, position: int | None) -> list[dict[str, Any]]:
+    """Every signed checkpoint covering no event after ``position`` (``None``: all),
+    oldest first."""
+    return [
+        c
+        for c in _all_checkpoints(ledger)
+        if position is None or c["tree_size"] <= position
+    ]
+
+
 def checkpoint_at(ledger: Any, position: int) -> dict[str, Any] | None:
     """The latest signed checkpoint covering no event after ``position``."""
     found = None

@@ -1,10 +1,15 @@
-"""Open data: decisions, budget and named votes in CSV or JSON, each with its schema.
+"""Open data: the COPIL's decisions (in the national SCDL ``deliberations`` schema and
+in full), the projects of the plan, their budget, the named votes and the signed
+checkpoints, in CSV or JSON, each with its Table Schema.
 
-Each dataset has a Table Schema (frictionless) file: columns, types, meaning; budget
-columns take the names of the national SCDL budget schema (``scdl/budget``) where they
-mean the same thing. Personal data is limited to officials acting in office: the chair
-and the voting members of the COPIL (public minutes name them). Referents, evaluators
-and their justifications are never published.
+Each dataset has a Table Schema (frictionless) file shipped in ``exports/schemas``:
+the SCDL deliberations schema as published (pinned version), and ours, generated from
+the columns below (a test keeps the shipped files equal to them, and writes
+them again under ``SDSI_WRITE_SCHEMAS=1``). Budget columns take the names of the national
+SCDL budget schema (``scdl/budget``) where they mean the same thing. Personal data is
+limited to officials acting in office: the chair and the voting members of the COPIL
+(public minutes name them). Referents, evaluators, their scores and justifications
+and every e-mail address are never published.
 """
 
 from __future__ import annotations
@@ -14,6 +19,15 @@ import zipfile
 from typing import Any, ClassVar
 
 from exports.base import ALL_ROLES, Exporter, ExportRequest, ExportSource, Snapshot
+from exports.integrity import checkpoints_until
+from exports.open_tables import (
+    SCDL_DOCUMENTATION,
+    SCHEMAS,
+    MissingSiret,
+    checkpoint_table,
+    deliberation_table,
+    project_table,
+)
 from exports.rows import (
     SCHEMA_TYPES,
     Names,
@@ -33,14 +47,37 @@ SCDL_BUDGET = {
     "title": "SCDL — Budget (schéma national des données essentielles du budget)",
     "path": "https://schema.data.gouv.fr/scdl/budget/",
 }
+SCDL_DELIBERATIONS = {
+    "title": "SCDL — Délibérations 2.1.5 (schéma national des délibérations)",
+    "path": SCDL_DOCUMENTATION,
+}
 SCDL_PROPERTY = "scdl/budget 0.8.1"
-DATASETS = ("decisions", "budget", "votes")
+DATASETS = (
+    "deliberations",
+    "decisions",
+    "projets",
+    "budget",
+    "votes",
+    "points-de-controle",
+)
+PINNED = frozenset({"deliberations"})  # national schemas, shipped as published
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
-def table_for(dataset: str, snapshot: Snapshot, names: Names) -> Table:
-    """The open-data table of one dataset, as of the snapshot."""
+def table_for(
+    dataset: str, source: ExportSource, snapshot: Snapshot, names: Names
+) -> Table:
+    """The open-data table of one dataset, as of the snapshot (the deliberations
+    raise :class:`MissingSiret` while the municipality has no SIRET)."""
     store = snapshot.store
+    if dataset == "deliberations":
+        return deliberation_table(store, names, snapshot.municipality)
+    if dataset == "projets":
+        return project_table(store, names)
+    if dataset == "points-de-controle":
+        return checkpoint_table(
+            checkpoints_until(source.ledger, snapshot.ledger_position)
+        )
     if dataset == "budget":
         return open_budget_table(store, names, snapshot.municipality)
     if dataset == "decisions":
@@ -90,7 +127,15 @@ def schema(table: Table) -> dict[str, Any]:
 
 
 def schema_bytes(table: Table) -> bytes:
+    """The generated schema as the files in ``exports/schemas`` hold it."""
     return (dumps(schema(table), indent=2) + "\n").encode("utf-8")
+
+
+def schema_file(dataset: str) -> bytes:
+    """The shipped Table Schema of ``dataset`` (pinned national, or ours)."""
+    if dataset not in DATASETS:
+        raise KeyError(dataset)
+    return (SCHEMAS / f"{dataset}.schema.json").read_bytes()
 
 
 def _meta(snapshot: Snapshot, table: Table) -> dict[str, Any]:
@@ -115,10 +160,12 @@ class OpenDataExporter(Exporter):
     """The whole open-data publication: every dataset, its schema, a data package."""
 
     name = "opendata"
-    label = "Données ouvertes (décisions, budget, votes)"
+    label = "Données ouvertes (délibérations SCDL, décisions, projets, budget, votes)"
     description = (
-        "Archive ZIP : décisions, budget (noms SCDL) et votes nominatifs en CSV ou "
-        "JSON, avec le schéma de chaque fichier et un descripteur datapackage.json."
+        "Archive ZIP : décisions au schéma national SCDL Délibérations et en "
+        "détail, projets, budget (noms SCDL), votes nominatifs et points de "
+        "contrôle en CSV ou JSON, avec le schéma de chaque fichier et un "
+        "descripteur datapackage.json."
     )
     formats = ("csv", "json")
     roles = ALL_ROLES
@@ -139,10 +186,13 @@ class OpenDataExporter(Exporter):
         resources = []
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for dataset in DATASETS:
-                table = table_for(dataset, snapshot, names)
+                try:
+                    table = table_for(dataset, source, snapshot, names)
+                except MissingSiret:
+                    continue  # never published with a made-up SIRET
                 data = dataset_bytes(table, fmt, snapshot)
                 _add(zf, f"{dataset}.{fmt}", data)
-                _add(zf, f"{dataset}.schema.json", schema_bytes(table))
+                _add(zf, f"{dataset}.schema.json", schema_file(dataset))
                 resources.append(
                     {
                         "name": dataset,
@@ -163,7 +213,7 @@ class OpenDataExporter(Exporter):
                 "name": "sdsi-donnees-ouvertes",
                 "title": f"Schéma directeur des SI — {snapshot.municipality}",
                 "licenses": [LICENCE],
-                "sources": [SCDL_BUDGET],
+                "sources": [SCDL_DELIBERATIONS, SCDL_BUDGET],
                 "ledger_position": snapshot.position,
                 "data_as_of": snapshot.at,
                 "resources": resources,
@@ -188,7 +238,8 @@ class _OneDataset(Exporter):
     def write(
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
-        table = table_for(self.dataset, snapshot, Names.read(snapshot.store))
+        names = Names.read(snapshot.store)
+        table = table_for(self.dataset, source, snapshot, names)
         return dataset_bytes(table, request.format, snapshot)
 
 
@@ -217,3 +268,39 @@ class OpenDataVotesExporter(_OneDataset):
     dataset = "votes"
     label = "Données ouvertes : votes nominatifs du COPIL"
     description = "Une ligne par vote exprimé en séance, votes remplacés compris."
+
+
+class OpenDataDeliberationsExporter(_OneDataset):
+    """The decisions in the national SCDL deliberations schema."""
+
+    name = "opendata-deliberations"
+    dataset = "deliberations"
+    label = "Données ouvertes : délibérations (schéma national SCDL)"
+    description = (
+        "Une ligne par décision du COPIL au format SCDL Délibérations 2.1.5 "
+        "(collectivité, SIRET, date, objet, décompte des votes)."
+    )
+
+
+class OpenDataProjectsExporter(_OneDataset):
+    """The projects of the plan."""
+
+    name = "opendata-projets"
+    dataset = "projets"
+    label = "Données ouvertes : projets du schéma directeur"
+    description = (
+        "Une ligne par projet approuvé : porteur, axe, statut (prévue, en cours, "
+        "réalisée), avancement, AP accordée."
+    )
+
+
+class OpenDataCheckpointsExporter(_OneDataset):
+    """The signed checkpoints of the ledger."""
+
+    name = "opendata-points-de-controle"
+    dataset = "points-de-controle"
+    label = "Données ouvertes : points de contrôle signés du registre"
+    description = (
+        "Une ligne par point de contrôle signé : taille de l'arbre, racine, "
+        "signature, pour vérifier le registre sans faire confiance au serveur."
+    )

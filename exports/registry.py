@@ -23,8 +23,11 @@ from exports.certificate import CertificateExporter
 from exports.minutes import MinutesExporter
 from exports.opendata import (
     OpenDataBudgetExporter,
+    OpenDataCheckpointsExporter,
     OpenDataDecisionsExporter,
+    OpenDataDeliberationsExporter,
     OpenDataExporter,
+    OpenDataProjectsExporter,
     OpenDataVotesExporter,
 )
 from exports.plan import PlanExporter
@@ -37,9 +40,12 @@ EXPORTERS: dict[str, Exporter] = {
         PlanExporter(),
         CertificateExporter(),
         OpenDataExporter(),
+        OpenDataDeliberationsExporter(),
         OpenDataDecisionsExporter(),
+        OpenDataProjectsExporter(),
         OpenDataBudgetExporter(),
         OpenDataVotesExporter(),
+        OpenDataCheckpointsExporter(),
     )
 }
 

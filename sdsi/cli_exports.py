@@ -59,7 +59,8 @@ def export(
 ) -> None:
     """Write export KIND: budget, minutes, plan, certificate or opendata.
 
-    Also opendata-decisions, opendata-budget and opendata-votes (one dataset each).
+    Also opendata-deliberations (SCDL), opendata-decisions, opendata-projets,
+    opendata-budget, opendata-votes and opendata-points-de-controle (one dataset each).
     """
     from exports.base import ExportError, ExportRequest, ExportSource
     from exports.registry import exporter

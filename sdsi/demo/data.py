@@ -7,6 +7,11 @@ SDSI. Everything here is static; the loader turns it into ledger commands.
 from __future__ import annotations
 
 MUNICIPALITY = "Ville de Saint-Aubin-sur-Loire"
+# Fictional identifiers (check digits valid, INSEE commune number 999 unused in the
+# Loiret): the open data's SCDL deliberations need a SIRET (COLL_SIRET).
+SIREN = "214509994"
+SIRET = "21450999400015"
+INSEE = "45999"
 PLAN_NAME = "Schéma directeur des systèmes d'information 2020-2026"
 FIRST_YEAR, LAST_YEAR = 2020, 2026
 DEMO_PASSWORD = "sdsi-demo-2026"

@@ -186,6 +186,7 @@ class DemoLoader:
             for copy in range(1, self.scale + 1):
                 self.open_last_session(copy)
             self.cancel_one()
+            self.identify_municipality()
         finally:
             self.ledger.clock = lambda: datetime.now(UTC)
         return self.stats
@@ -216,6 +217,13 @@ class DemoLoader:
             ("axes", "axes"), ("indicateurs", "indicateurs"), ("comptes", "comptes"),
         ):  # fmt: skip
             self.stats.add(label, len(rows[sheet]))
+
+    def identify_municipality(self) -> None:
+        """The municipality's official identifiers, entered by the administrator
+        (last, so that every earlier position of the demo stays as it was)."""
+        self.ledger.define_municipality(
+            self.as_(self.admin), D.MUNICIPALITY, D.SIREN, D.INSEE, D.SIRET
+        )
 
     def organisation(self) -> None:
         self.progress("plan et phases")

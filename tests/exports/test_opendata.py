@@ -51,23 +51,21 @@ def test_each_dataset_comes_with_a_schema_describing_every_column(
     demo_env: DemoEnv,
 ) -> None:
     files = _zip(demo_env, "csv")
+    datasets = [
+        "deliberations",
+        "decisions",
+        "projets",
+        "budget",
+        "votes",
+        "points-de-controle",
+    ]
     assert sorted(files) == sorted(
-        [
-            "datapackage.json",
-            "decisions.csv",
-            "decisions.schema.json",
-            "budget.csv",
-            "budget.schema.json",
-            "votes.csv",
-            "votes.schema.json",
-        ]
+        ["datapackage.json"]
+        + [f"{d}.csv" for d in datasets]
+        + [f"{d}.schema.json" for d in datasets]
     )
     package = json.loads(files["datapackage.json"])
-    assert [r["path"] for r in package["resources"]] == [
-        "decisions.csv",
-        "budget.csv",
-        "votes.csv",
-    ]
+    assert [r["path"] for r in package["resources"]] == [f"{d}.csv" for d in datasets]
     jsons = _zip(demo_env, "json")
     for dataset in ("decisions", "budget", "votes"):
         schema = json.loads(files[f"{dataset}.schema.json"])

@@ -157,6 +157,36 @@ def test_the_route_table_is_what_the_matrix_covers(site: Site) -> None:
     assert {m for _, m, _ in checked} >= {"GET", "POST"}
 
 
+# Everything reachable without signing in. Open data (issue 17) added the
+# /donnees-ouvertes page, its files, its archive and its schemas; nothing else.
+PUBLIC = {
+    "api-docs.openapi_json",
+    "api_auth.token",
+    "api_views.health",
+    "static",
+    "ui.accessibility",
+    "ui.api_docs",
+    "ui.login",
+    "ui.logout",
+    "ui.oidc_callback",
+    "ui.oidc_login",
+    "ui.open_data",
+    "ui.open_data_archive",
+    "ui.open_data_file",
+    "ui.open_data_schema",
+    "ui.static",
+}
+
+
+def test_only_the_known_routes_are_public(site: Site) -> None:
+    found = {
+        rule.endpoint
+        for rule in site.app.url_map.iter_rules()
+        if permission_of(site, rule) is None
+    }
+    assert found == PUBLIC
+
+
 def test_public_routes_answer_anonymous_visitors(site: Site) -> None:
     for rule in site.app.url_map.iter_rules():
         if permission_of(site, rule) is not None or "GET" not in (rule.methods or ()):

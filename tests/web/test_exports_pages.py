@@ -71,9 +71,12 @@ def test_each_role_is_offered_exactly_the_exports_the_access_matrix_allows(
     assert offered(page(site.client(REFERENT).get("/exports"))) == {
         "plan",
         "opendata",
+        "opendata-deliberations",
         "opendata-decisions",
+        "opendata-projets",
         "opendata-budget",
         "opendata-votes",
+        "opendata-points-de-controle",
     }
 
 

@@ -77,9 +77,25 @@ ENGLISH = {
         "signed checkpoint, public key fingerprint, and how to check it yourself.",
     ),
     "opendata": (
-        "Open data (decisions, budget, votes)",
-        "ZIP archive: decisions, budget (SCDL names) and roll-call votes in CSV or "
-        "JSON, with the schema of each file and a datapackage.json descriptor.",
+        "Open data (SCDL deliberations, decisions, projects, budget, votes)",
+        "ZIP archive: decisions in the national SCDL Deliberations schema and in "
+        "detail, projects, budget (SCDL names), roll-call votes and checkpoints in "
+        "CSV or JSON, with the schema of each file and a datapackage.json descriptor.",
+    ),
+    "opendata-deliberations": (
+        "Open data: deliberations (national SCDL schema)",
+        "One line per COPIL decision in the SCDL Deliberations 2.1.5 format "
+        "(municipality, SIRET, date, subject, vote counts).",
+    ),
+    "opendata-projets": (
+        "Open data: projects of the IT master plan",
+        "One line per approved project: sponsor, axis, state (planned, in progress, "
+        "done), progress, AP granted.",
+    ),
+    "opendata-points-de-controle": (
+        "Open data: signed checkpoints of the ledger",
+        "One line per signed checkpoint: tree size, root, signature, to verify the "
+        "ledger without trusting the server.",
     ),
     "opendata-decisions": (
         "Open data: COPIL decisions",

@@ -219,7 +219,26 @@ def moment(value: str | datetime | None, with_offset: bool = False) -> str:
 
 
 def label(mapping: dict[str, Any], value: Any) -> str:
-    return str(mapping.get(value, value)) if value is not None else "—"
+    """The label of a code in this request's language. A page shows the same few
+    labels hundreds of times (a status per row and per chart point), and each
+    translation goes through Flask-Babel's lookups: they are kept for the request
+    (the language does not change within one)."""
+    if value is None:
+        return "—"
+    try:
+        cache = g.sdsi_labels
+    except AttributeError:
+        cache = g.sdsi_labels = {}
+    except RuntimeError:  # no application context: nothing to keep them in
+        return str(mapping.get(value, value))
+    key = (id(mapping), value)
+    try:
+        found = cache.get(key)
+    except TypeError:  # an unhashable value
+        return str(mapping.get(value, value))
+    if found is None or found[0] is not mapping:  # (the mapping is kept: its id
+        found = cache[key] = (mapping, str(mapping.get(value, value)))  # stays its)
+    return str(found[1])
 
 
 def init_formatting(app: Flask) -> None:

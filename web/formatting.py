@@ -15,6 +15,7 @@ from flask_babel import (
     format_currency,
     format_decimal,
     get_locale,
+    get_translations,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -276,6 +277,21 @@ def label(mapping: dict[str, Any], value: Any) -> str:
     return str(found[1])
 
 
+def _request_gettext(text: str) -> str:
+    """``get_translations().ugettext(text)``, kept for the rest of the request (the
+    language does not change within one)."""
+    try:
+        cache = g.sdsi_gettext
+    except AttributeError:
+        cache = g.sdsi_gettext = {}
+    except RuntimeError:  # no application context
+        return str(get_translations().ugettext(text))
+    found = cache.get(text)
+    if found is None:
+        found = cache[text] = get_translations().ugettext(text)
+    return str(found)
+
+
 def init_formatting(app: Flask) -> None:
     init_translations(
         app
@@ -284,6 +300,15 @@ def init_formatting(app: Flask) -> None:
         app,
         locale_selector=select_locale,
         default_timezone=app.config.get("SDSI_TIMEZONE") or "UTC",
+    )
+    # the templates' ``_()`` as Flask-Babel installs it, each text translated once
+    # per request (a page asks for the same few hundred times)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_request_gettext,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters.update(
         eur=eur,

@@ -334,6 +334,32 @@ KINDS = (
 )
 
 
+SIGN_IN = ("_user_loader", "_token_loader")
+
+
+def round_trips(stats: Any, requests: int) -> tuple[float, float]:
+    """Statements sent per request (psycopg's ``execute``) and the sign-in's share
+    of the time (``web/auth.py``'s loaders, cumulative)."""
+    executed, signin, whole = 0, 0.0, 0.0
+    for (filename, _line, name), (
+        _cc,
+        calls,
+        own,
+        cum,
+        _callers,
+    ) in stats.stats.items():
+        whole += own
+        if (
+            "psycopg" in filename
+            and filename.endswith("cursor.py")
+            and name == "execute"
+        ):
+            executed += calls
+        if filename.endswith("web/auth.py") and name in SIGN_IN:
+            signin += cum
+    return executed / max(requests, 1), 100 * signin / (whole or 1.0)
+
+
 def breakdown(stats: Any) -> list[tuple[str, float]]:
     """The share of the own time spent in each kind of code, largest first."""
     totals: dict[str, float] = {}
@@ -392,6 +418,9 @@ def profile(settings: Any, paths: list[str], requests: int) -> None:
         print("  share of the time under cProfile (builtins count in 'the rest'):")
         for kind, share in breakdown(stats):
             print(f"  {kind:<40}{share:>6.0f} %")
+        statements, signin = round_trips(stats, requests)
+        print(f"  statements per request: {statements:.1f}; sign-in (session, account,")
+        print(f"  roles, cumulative): {signin:.0f} % of the time")
         stats.sort_stats("cumulative").print_stats(PROJECT_CODE, 12)
         lines = out.getvalue().splitlines()
         table = lines[next(i for i, x in enumerate(lines) if "ncalls" in x) :]

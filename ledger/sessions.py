@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from ledger.storage import LedgerStorage
 
@@ -49,6 +50,9 @@ class OpenSession:
     username: str
     kind: str
     must_change_password: bool
+    # the newest version of the account's aggregate in the log, read by the same
+    # statement (``check(..., account=...)``); ``None`` when not asked or no account
+    account_version: int | None = None
 
 
 class SessionStore:
@@ -94,21 +98,33 @@ class SessionStore:
             )
         return secret
 
-    def check(self, secret: Any, username: str | None = None) -> OpenSession | None:
+    def check(
+        self, secret: Any, username: str | None = None, *, account: UUID | None = None
+    ) -> OpenSession | None:
         """The session whose secret is ``secret`` if it is open (for ``username``,
-        when given); records its use (at most once a minute)."""
+        when given); records its use (at most once a minute). With ``account`` (the
+        id of the account's aggregate), the same statement reads the newest version
+        of that aggregate in the log (``OpenSession.account_version``): the sign-in
+        check is one round trip when the account is cached at that version."""
         if not isinstance(secret, str) or not secret or len(secret) > 200:
             return None
         sid = session_id(secret)
+        newest, params = "NULL", (sid,)
+        if account is not None:
+            newest = (
+                "(SELECT MAX(originator_version) FROM {events} WHERE originator_id = ?)"
+            )
+            key = account if self.storage.is_postgres else account.hex
+            params = (key, sid)
         row = self.storage.fetchone(
             "SELECT s.username, s.kind, s.expires_at, s.last_seen, s.ended_at,"
-            " c.must_change FROM {t:auth_sessions} s"
+            f" c.must_change, {newest} FROM {{t:auth_sessions}} s"
             " LEFT JOIN {t:credentials} c ON c.username = s.username WHERE s.id = ?",
-            (sid,),
+            params,
         )
         if row is None:
             return None
-        owner, kind, expires_at, last_seen, ended_at, must_change = row
+        owner, kind, expires_at, last_seen, ended_at, must_change, version = row
         now = self.clock()
         if ended_at is not None or (username is not None and owner != username):
             return None
@@ -123,7 +139,13 @@ class SessionStore:
             self.storage.execute(
                 "UPDATE {t:auth_sessions} SET last_seen = ? WHERE id = ?", (now, sid)
             )
-        return OpenSession(sid, str(owner), str(kind), bool(must_change))
+        return OpenSession(
+            sid,
+            str(owner),
+            str(kind),
+            bool(must_change),
+            None if version is None else int(version),
+        )
 
     def end(self, secret: Any, why: str = "logout") -> None:
         """End one session (a logout)."""

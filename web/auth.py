@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from flask import abort, current_app, g, redirect, request, session, url_for
@@ -66,8 +67,10 @@ class User(UserMixin):
         )
 
 
-def load_user(username: str, *, via_token: bool = False) -> User | None:
-    account = _account(username)
+def load_user(
+    username: str, *, via_token: bool = False, found: OpenSession | None = None
+) -> User | None:
+    account = _account(username, found)
     if account is None or not account["active"]:
         return None
     return User(
@@ -79,17 +82,28 @@ def load_user(username: str, *, via_token: bool = False) -> User | None:
     )
 
 
-def _account(username: str) -> dict[str, Any] | None:
+def _account(username: str, found: OpenSession | None = None) -> dict[str, Any] | None:
     """The account as the log holds it now, not as the views do: a revoked role or a
     deactivation takes effect at the next request whatever the views' lag, and signing
     in works while the views are rebuilt or behind (read-only: no copy of the
-    library's cached aggregate; one query for any newer event)."""
-    try:
-        account = state().ledger.repository.get(
-            Account.id_for(username), deepcopy_from_cache=False
-        )
-    except AggregateNotFoundError:
-        return None
+    library's cached aggregate; one query for any newer event).
+
+    ``found``: the session checked by the statement that also read the newest
+    version of the account's aggregate (``SessionStore.check(account=…)``); the
+    library's cached aggregate at that very version is then the account as the log
+    holds it, without another round trip (no version: the account does not exist)."""
+    led = state().ledger
+    account_id = Account.id_for(username)
+    account: Any = None
+    if found is not None:
+        if found.account_version is None:
+            return None
+        account = _cached(led.repository, account_id, found.account_version)
+    if account is None:
+        try:
+            account = led.repository.get(account_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return None
     if not isinstance(account, Account):
         return None
     return {
@@ -98,6 +112,18 @@ def _account(username: str) -> dict[str, Any] | None:
         "roles": list(account.grants),
         "active": account.active,
     }
+
+
+def _cached(repository: Any, account_id: UUID, version: int) -> Any:
+    """The library's cached aggregate if it stands at ``version``, else ``None``."""
+    cache = getattr(repository, "cache", None)
+    if cache is None:
+        return None
+    try:
+        account = cache.get(account_id)
+    except KeyError:
+        return None
+    return account if getattr(account, "version", None) == version else None
 
 
 def sessions() -> SessionStore:
@@ -115,11 +141,13 @@ def _user_loader(username: str) -> User | None:
     """A browser's session: its cookie names the account and carries the session's
     secret, which must still be open in the database (not logged out, expired, idle
     or ended by a password change or a deactivation)."""
-    found = sessions().check(session.get("sid"), username)
+    found = sessions().check(
+        session.get("sid"), username, account=Account.id_for(username)
+    )
     if found is None or found.kind != "web":
         return None
     g.sdsi_session = found
-    return load_user(username)
+    return load_user(username, found=found)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -151,11 +179,11 @@ def _token_loader(req: Any) -> User | None:
     username = data.get("u") if isinstance(data, dict) else None
     if not isinstance(username, str):
         return None
-    found = sessions().check(data.get("t"), username)
+    found = sessions().check(data.get("t"), username, account=Account.id_for(username))
     if found is None or found.kind != "api":
         return None
     g.sdsi_session = found
-    return load_user(username, via_token=True)
+    return load_user(username, via_token=True, found=found)
 
 
 # While an administrator's reset obliges the account to choose a new password, only

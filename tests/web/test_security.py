@@ -407,3 +407,48 @@ def test_a_revoked_role_takes_effect_at_once_while_the_views_lag(
         assert read_model.current_position() < read_model.head_position()
     finally:
         site.close()
+
+
+def test_the_sign_in_is_one_statement_and_sees_another_workers_change_at_once(
+    site: Site,
+) -> None:
+    """Each request checks its session and reads the account's newest version in the
+    log in one statement; the account cached at that version answers without another
+    round trip, and a role granted or revoked by another worker (another ledger
+    instance, its own cache) is seen at the very next request."""
+    from ledger.app import open_ledger
+
+    member = bearer(site, login("member"))
+    web = site.app.extensions["sdsi"]
+    assert site.client().get("/api/v1/me", headers=member).status_code == 200
+    store = web.ledger.repository.event_store
+    reads: list[Any] = []
+    original = store.get
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs.get("originator_id", args[0] if args else None))
+        return original(*args, **kwargs)
+
+    other = open_ledger(web.settings)  # another worker: its own cache
+    store.get = counted  # type: ignore[method-assign]
+    try:
+        me = site.client().get("/api/v1/me", headers=member).get_json()
+        assert me["roles"] == ["member"]
+        assert reads == []  # the account came from the cache at its newest version
+        other.grant_role(
+            Caller("admin", reason="intérim"), login("member"), "auditor", None
+        )
+        me = site.client().get("/api/v1/me", headers=member).get_json()
+        assert sorted(me["roles"]) == ["auditor", "member"]
+        assert len(reads) == 1  # the newer event read once, then cached again
+        assert site.client().get("/api/v1/audit", headers=member).status_code == 200
+        other.revoke_role(
+            Caller("admin", reason="fin"), login("member"), "auditor", None
+        )
+        assert site.client().get("/api/v1/audit", headers=member).status_code == 403
+        me = site.client().get("/api/v1/me", headers=member).get_json()
+        assert me["roles"] == ["member"]
+        assert len(reads) == 2
+    finally:
+        store.get = original  # type: ignore[method-assign]
+        other.close()

@@ -15,6 +15,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, post_dump
 
+from web.api.fastdump import compile_dumper
 from web.api.schemas import ErrorResponse
 
 DECIMAL = {
@@ -91,10 +92,26 @@ def MapOf(schema: type[Schema] | Schema, **kw: Any) -> fields.Dict:
 
 
 class Out(Schema):
-    """Base of the response schemas: declared keys typed, undeclared ones kept."""
+    """Base of the response schemas: declared keys typed, undeclared ones kept.
+
+    ``dump`` writes plain dicts through the schema's compiled dumper
+    (``web.api.fastdump``: the same result, without marshmallow's per-field calls);
+    anything else goes through marshmallow."""
 
     class Meta:
         unknown = INCLUDE  # → additionalProperties: true
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        fast = self.__dict__.get("_fast")
+        if fast is None:  # once per schema instance
+            fast = self.__dict__["_fast"] = compile_dumper(self) or False
+        if fast:
+            if self.many if many is None else many:
+                if type(obj) is list and all(type(item) is dict for item in obj):
+                    return [fast(item) for item in obj]
+            elif type(obj) is dict:
+                return fast(obj)
+        return super().dump(obj, many=many)
 
     @post_dump(pass_original=True)
     def keep_undeclared(

@@ -6,7 +6,7 @@ type (read from its bytes, ``domain.attachment_types``), its file name, who sent
 and an optional description; the bytes themselves are kept by the attachment store
 (``ledger.attachment_store``), by SHA-256. One aggregate per attachment:
 ``Attached`` creates it, ``Replaced`` gives it a new file while naming the previous
-SHA-256 (both files stay downloadable), ``Withdrawn`` takes it off the subject with
+SHA-256 (both files stay downloadable), ``Removed`` takes it off the subject with
 a reason (its files and history stay).
 """
 
@@ -25,11 +25,11 @@ SUBJECTS = ("proposal", "decision", "session")
 SUBJECT_LABELS = {"proposal": "fiche", "decision": "décision", "session": "séance"}
 
 
-class AttachmentWithdrawn(InvalidValue):
-    """A withdrawn attachment receives nothing new."""
+class AttachmentRemoved(InvalidValue):
+    """A removed attachment receives nothing new."""
 
     status = 409
-    code = "attachment_withdrawn"
+    code = "attachment_removed"
 
 
 class Attachment(LedgerAggregate):
@@ -44,7 +44,7 @@ class Attachment(LedgerAggregate):
         self.filename = ""
         self.description = ""
         self.previous: list[str] = []
-        self.withdrawn = False
+        self.removed = False
 
     @staticmethod
     def id_for(subject: str, ref: str, sha256: str) -> UUID:
@@ -86,11 +86,11 @@ class Attachment(LedgerAggregate):
             )
             agg.filename, agg.description = self.filename, self.description
 
-    class Withdrawn(LedgerAggregate.Event):
+    class Removed(LedgerAggregate.Event):
         sha256: str
 
         def apply(self, agg: Attachment) -> None:
-            agg.withdrawn = True
+            agg.removed = True
 
     @classmethod
     def attach(
@@ -142,16 +142,16 @@ class Attachment(LedgerAggregate):
             previous=self.sha256,
         )
 
-    def withdraw(self) -> None:
+    def remove(self) -> None:
         """Take the attachment off its subject (a reason is required)."""
         self._open("retirer")
         if not (current_context().reason or "").strip():
             raise ReasonRequired("retirer une pièce jointe")
-        self.trigger_event(self.Withdrawn, sha256=self.sha256)
+        self.trigger_event(self.Removed, sha256=self.sha256)
 
     def _open(self, action: str) -> None:
-        if self.withdrawn:
-            raise AttachmentWithdrawn(
+        if self.removed:
+            raise AttachmentRemoved(
                 "attachment",
                 self.filename,
                 f"pièce jointe retirée : impossible de {action}",

@@ -15,6 +15,7 @@ from flask_babel import (
     format_decimal,
     get_locale,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from domain.localtime import local, local_date, offset, zone
@@ -38,7 +39,7 @@ STATUS = {
     "planned": _l("Prévue"),
     "in_progress": _l("En cours"),
     "done": _l("Réalisée"),
-    "withdrawn": _l("Retirée"),
+    "removed": _l("Retirée"),
     "cancelled": _l("Annulée"),
     # sessions, grids, phases
     "convened": _l("Convoquée"),
@@ -99,6 +100,9 @@ EVENT = {
     "MemberLeft": _l("Départ"),
     "Issued": _l("Document délivré"),
     "Reissued": _l("Document délivré de nouveau"),
+    "Attached": _l("Pièce jointe ajoutée"),
+    "Replaced": _l("Pièce jointe remplacée"),
+    "Removed": _l("Pièce jointe retirée"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),
@@ -222,6 +226,19 @@ def label(mapping: dict[str, Any], value: Any) -> str:
     return str(mapping.get(value, value)) if value is not None else "—"
 
 
+def filesize(value: Any) -> str:
+    """A size in bytes as people read it: ``512 octets``, ``12,5 Ko``, ``3,2 Mo``
+    (decimal comma in French; units of 1,024)."""
+    if value is None:
+        return "—"
+    size = int(value)
+    if size < 1024:
+        return _("%(n)s octets", n=num(size, 0))
+    if size < 1024 * 1024:
+        return _("%(n)s Ko", n=num(Decimal(size) / 1024, 1))
+    return _("%(n)s Mo", n=num(Decimal(size) / (1024 * 1024), 1))
+
+
 def init_formatting(app: Flask) -> None:
     init_translations(
         app
@@ -246,6 +263,7 @@ def init_formatting(app: Flask) -> None:
         phase=lambda v: label(PHASE, v),
         event=lambda v: label(EVENT, v.split(".")[-1]),
         member_kind=lambda v: label(MEMBER_KIND, v),
+        filesize=filesize,
     )
     app.jinja_env.tests["unchanged"] = lambda c: (
         c.get("old") is not None and c.get("old") == c.get("new")

@@ -1,5 +1,5 @@
 """Commands on attachments: attach a file to a proposal, a decision or a session,
-replace it (the previous file kept), withdraw it.
+replace it (the previous file kept), remove it.
 
 Every rule is checked before anything is written: the subject exists, the caller
 may attach to it, the file is not empty nor larger than ``SDSI_ATTACHMENT_MAX_BYTES``,
@@ -95,7 +95,7 @@ class AttachmentCommands(LedgerCore):
         return self.execute("replace_attachment", caller, body)
 
     @command()
-    def withdraw_attachment(self, caller: Caller, attachment_id: str) -> CommandResult:
+    def remove_attachment(self, caller: Caller, attachment_id: str) -> CommandResult:
         """Take attachment ``attachment_id`` off its subject (``caller.reason`` says
         why); its files and history stay."""
 
@@ -106,10 +106,10 @@ class AttachmentCommands(LedgerCore):
                 agg.ref,
                 self._subject_direction(unit, agg.subject, agg.ref),
             )
-            agg.withdraw()
+            agg.remove()
             return _result(agg)
 
-        return self.execute("withdraw_attachment", caller, body)
+        return self.execute("remove_attachment", caller, body)
 
     def _attachment(self, unit: Unit, attachment_id: str) -> Attachment:
         try:
@@ -165,7 +165,7 @@ def _result(agg: Attachment) -> dict[str, Any]:
         "size": agg.size,
         "media_type": agg.media_type,
         "filename": agg.filename,
-        "withdrawn": agg.withdrawn,
+        "removed": agg.removed,
     }
 
 

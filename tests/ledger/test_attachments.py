@@ -95,11 +95,11 @@ def test_a_replaced_attachment_keeps_the_previous_file(world) -> None:  # type: 
     last = [e for _n, e in iter_events(world)][-1]
     assert type(last).__qualname__ == "Attachment.Replaced"
     assert last.previous == first["sha256"]
-    withdrawn = world.withdraw_attachment(REFERENT, first["id"]).data
-    assert withdrawn["withdrawn"] is True
+    removed = world.remove_attachment(REFERENT, first["id"]).data
+    assert removed["removed"] is True
     head = world.head()
     with pytest.raises(InvalidValue) as refused:
-        world.withdraw_attachment(REFERENT, first["id"])
+        world.remove_attachment(REFERENT, first["id"])
     assert "pièce jointe retirée" in str(refused.value)
     assert world.head() == head
 

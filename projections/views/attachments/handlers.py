@@ -1,4 +1,4 @@
-"""One row per attachment event; a withdrawal repeats the file it took off."""
+"""One row per attachment event; a removal repeats the file it took off."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from projections.registry import Batch, Meta, document, on
 from projections.views.attachments.tables import ATTACHMENT_EVENTS, ATTACHMENT_HEADS
 
 
-@on(Attachment.Attached, Attachment.Replaced, Attachment.Withdrawn)
+@on(Attachment.Attached, Attachment.Replaced, Attachment.Removed)
 def attachment_event(batch: Batch, e: Any, m: Meta) -> None:
-    """The attachment's file as of this event (a withdrawal: the file it had)."""
+    """The attachment's file as of this event (a removal: the file it had)."""
     key = str(e.originator_id)
     if isinstance(e, Attachment.Attached):
         subject, ref, kind = e.subject, e.ref, "attached"
@@ -21,7 +21,7 @@ def attachment_event(batch: Batch, e: Any, m: Meta) -> None:
         if first is None:
             raise LookupError(f"attachment {key}: event before its Attached")
         subject, ref = first["subject"], first["ref"]
-        kind = "replaced" if isinstance(e, Attachment.Replaced) else "withdrawn"
+        kind = "replaced" if isinstance(e, Attachment.Replaced) else "removed"
         file = _file(e) if kind == "replaced" else first["file"]
     batch.put(
         "attachment_heads",

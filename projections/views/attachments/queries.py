@@ -15,10 +15,10 @@ _SELECT = f"SELECT {select(AttachmentEventRow)} FROM {{attachment_events}}"
 
 
 def attachments(
-    store: ViewStore, subject: str, ref: str, *, withdrawn: bool = False
+    store: ViewStore, subject: str, ref: str, *, removed: bool = False
 ) -> list[dict[str, Any]]:
     """The attachments of ``subject`` ``ref``, oldest first: each with its current
-    file and its history (newest first); withdrawn ones only if ``withdrawn``."""
+    file and its history (newest first); removed ones only if ``removed``."""
     rows = fetch(
         store,
         AttachmentEventRow,
@@ -26,7 +26,7 @@ def attachments(
         [subject, ref],
     )
     out = [_attachment(group) for group in _groups(rows)]
-    return [a for a in out if withdrawn or not a["withdrawn"]]
+    return [a for a in out if removed or not a["removed"]]
 
 
 def attachment(store: ViewStore, attachment_id: str) -> dict[str, Any] | None:
@@ -46,7 +46,7 @@ def recorded_files(store: ViewStore) -> list[dict[str, Any]]:
     rows = fetch(
         store,
         AttachmentEventRow,
-        _SELECT + " WHERE kind <> 'withdrawn' ORDER BY position",
+        _SELECT + " WHERE kind <> 'removed' ORDER BY position",
     )
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -78,7 +78,7 @@ def _attachment(rows: list[AttachmentEventRow]) -> dict[str, Any]:
         "subject": first.subject,
         "ref": first.ref,
         "current": last.as_dict(),
-        "withdrawn": last.kind == "withdrawn",
+        "removed": last.kind == "removed",
         "uploader": first.actor,
         "history": [r.as_dict() for r in reversed(rows)],
     }

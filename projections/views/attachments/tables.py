@@ -1,4 +1,4 @@
-"""Attachments: one row per attachment event (attached, replaced, withdrawn), so a
+"""Attachments: one row per attachment event (attached, replaced, removed), so a
 subject's list shows each attachment's current file and its history."""
 
 from __future__ import annotations

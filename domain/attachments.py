@@ -25,13 +25,6 @@ SUBJECTS = ("proposal", "decision", "session")
 SUBJECT_LABELS = {"proposal": "fiche", "decision": "décision", "session": "séance"}
 
 
-class AttachmentRemoved(InvalidValue):
-    """A removed attachment receives nothing new."""
-
-    status = 409
-    code = "attachment_removed"
-
-
 class Attachment(LedgerAggregate):
     """A file joined to a subject, with every file it had."""
 
@@ -151,7 +144,7 @@ class Attachment(LedgerAggregate):
 
     def _open(self, action: str) -> None:
         if self.removed:
-            raise AttachmentRemoved(
+            raise InvalidValue(
                 "attachment",
                 self.filename,
                 f"pièce jointe retirée : impossible de {action}",

@@ -45,8 +45,8 @@ class Attachment(LedgerAggregate):
         return natural_id("attachment", subject, ref, sha256)
 
     class Attached(LedgerAggregate.Created):
-        subject: str
-        ref: str
+        subject_kind: str
+        subject_ref: str
         sha256: str
         size: int
         media_type: str
@@ -54,7 +54,7 @@ class Attachment(LedgerAggregate):
         description: str
 
         def apply(self, agg: Attachment) -> None:
-            agg.subject, agg.ref = self.subject, self.ref
+            agg.subject, agg.ref = self.subject_kind, self.subject_ref
             agg.sha256, agg.size, agg.media_type = (
                 self.sha256,
                 self.size,
@@ -68,10 +68,10 @@ class Attachment(LedgerAggregate):
         media_type: str
         filename: str
         description: str
-        previous: str
+        replaces: str
 
         def apply(self, agg: Attachment) -> None:
-            agg.previous.append(self.previous)
+            agg.previous.append(self.replaces)
             agg.sha256, agg.size, agg.media_type = (
                 self.sha256,
                 self.size,
@@ -102,8 +102,8 @@ class Attachment(LedgerAggregate):
         return cls._create(
             cls.Attached,
             id=cls.id_for(subject, ref, digest),
-            subject=subject_kind(subject),
-            ref=text(ref, "ref", max_len=120),
+            subject_kind=subject_kind(subject),
+            subject_ref=text(ref, "ref", max_len=120),
             sha256=digest,
             size=_size(size),
             media_type=text(media_type, "media_type", max_len=100),
@@ -132,7 +132,7 @@ class Attachment(LedgerAggregate):
             media_type=text(media_type, "media_type", max_len=100),
             filename=text(filename, "filename", max_len=200),
             description=text(description, "description", max_len=500, required=False),
-            previous=self.sha256,
+            replaces=self.sha256,
         )
 
     def remove(self) -> None:

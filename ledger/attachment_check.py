@@ -61,7 +61,7 @@ def recorded_files(ledger: LedgerCore) -> list[RecordedFile]:
     seen: dict[str, RecordedFile] = {}
     for nid, ev in iter_events(ledger, TOPICS):
         if isinstance(ev, Attachment.Attached):
-            subjects[ev.originator_id] = (ev.subject, ev.ref)
+            subjects[ev.originator_id] = (ev.subject_kind, ev.subject_ref)
         subject, ref = subjects.get(ev.originator_id, ("?", "?"))
         seen.setdefault(
             ev.sha256,

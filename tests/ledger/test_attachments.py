@@ -94,7 +94,7 @@ def test_a_replaced_attachment_keeps_the_previous_file(world) -> None:  # type: 
     assert world.attachment_store.exists(replaced["sha256"])
     last = [e for _n, e in iter_events(world)][-1]
     assert type(last).__qualname__ == "Attachment.Replaced"
-    assert last.previous == first["sha256"]
+    assert last.replaces == first["sha256"]
     removed = world.remove_attachment(REFERENT, first["id"]).data
     assert removed["removed"] is True
     head = world.head()

@@ -14,7 +14,7 @@ def attachment_event(batch: Batch, e: Any, m: Meta) -> None:
     """The attachment's file as of this event (a removal: the file it had)."""
     key = str(e.originator_id)
     if isinstance(e, Attachment.Attached):
-        subject, ref, kind = e.subject, e.ref, "attached"
+        subject, ref, kind = e.subject_kind, e.subject_ref, "attached"
         file = _file(e)
     else:
         first = batch.doc("attachment_heads", (key,))
@@ -36,7 +36,7 @@ def attachment_event(batch: Batch, e: Any, m: Meta) -> None:
             subject=subject,
             ref=ref,
             kind=kind,
-            previous=getattr(e, "previous", None),
+            previous=getattr(e, "replaces", None),
             actor=m.context.actor,
             reason=m.context.reason,
             at=m.at,

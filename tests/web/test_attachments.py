@@ -154,3 +154,31 @@ def test_every_attachment_operation_is_in_the_openapi_document(site: Site) -> No
         assert "post" in paths[base + "/{attachment}/replace"]
         assert "post" in paths[base + "/{attachment}/remove"]
         assert "get" in paths[base + "/{attachment}/files/{sha256}"]
+
+
+def test_a_malformed_upload_is_refused_in_french_naming_fields_by_label(
+    site: Site,
+) -> None:
+    client = site.app.test_client()
+    headers = bearer(site, login("dsi"))
+    before = site.head()
+    refused = client.post(
+        f"/api/v1/proposals/{OTHER}/attachments",
+        data={"description": "x" * 501},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    error = refused.get_json()["error"]
+    assert error["message"] == "Champs invalides : Description."
+    english = client.post(
+        f"/api/v1/proposals/{OTHER}/attachments",
+        data={"file": (io.BytesIO(b""), "vide.pdf")},
+        headers={**headers, "Accept-Language": "en"},
+        content_type="multipart/form-data",
+    )
+    assert english.status_code == 422
+    assert english.get_json()["error"]["message"] == (
+        "Invalid value for “File”: “vide.pdf” (the file is empty)."
+    )
+    assert site.head() == before

@@ -94,8 +94,9 @@ ENDPOINTS = {
 }
 
 
-def _upload(subject: str, key: Any, ref: str, attachment: str | None) -> Any:
-    """Attach (or, with ``attachment``, replace) the uploaded file."""
+def _upload(subject: str, key: Any, send_file_: Callable[..., Any]) -> Any:
+    """Send the uploaded file with ``send_file_(caller, filename=…, content=…,
+    sha256=…, description=…)``: an attachment, or a replacement."""
     wait = upload_wait()
     if wait:
         flash(
@@ -111,23 +112,11 @@ def _upload(subject: str, key: Any, ref: str, attachment: str | None) -> Any:
         response.headers["Retry-After"] = str(wait)
         return response
     filename, content = uploaded()
-    led = state().ledger
     digest = hashlib.sha256(content).hexdigest()
 
     def send(caller: Any, data: dict[str, Any]) -> Any:
-        if attachment is None:
-            return led.attach_file(
-                caller,
-                subject,
-                ref,
-                filename=filename,
-                content=content,
-                sha256=digest,
-                description=data.get("description") or "",
-            )
-        return led.replace_attachment(
+        return send_file_(
             caller,
-            attachment,
             filename=filename,
             content=content,
             sha256=digest,
@@ -143,12 +132,9 @@ def _upload(subject: str, key: Any, ref: str, attachment: str | None) -> Any:
     return _back(subject, key)
 
 
-def _remove(subject: str, key: Any, attachment: str) -> Any:
-    led = state().ledger
+def _remove(subject: str, key: Any, send: Callable[[Any], Any]) -> Any:
     result, errors, status = run_action(
-        RemoveForm(),
-        scalars(request.form, "reason"),
-        lambda c, d: led.remove_attachment(c, attachment),
+        RemoveForm(), scalars(request.form, "reason"), lambda c, d: send(c)
     )
     if result is None:
         return _page(subject, key, errors, status)
@@ -181,14 +167,28 @@ def _register(
         return kwargs[arg]
 
     def attach(**kwargs: Any) -> Any:
-        return _upload(subject, key(kwargs), ref_of(key(kwargs)), None)
+        ref = ref_of(key(kwargs))
+        return _upload(
+            subject,
+            key(kwargs),
+            lambda c, **file: state().ledger.attach_file(c, subject, ref, **file),
+        )
 
     def replace(attachment: str, **kwargs: Any) -> Any:
-        return _upload(subject, key(kwargs), ref_of(key(kwargs)), attachment)
+        ref_of(key(kwargs))
+        return _upload(
+            subject,
+            key(kwargs),
+            lambda c, **file: state().ledger.replace_attachment(c, attachment, **file),
+        )
 
     def remove(attachment: str, **kwargs: Any) -> Any:
         ref_of(key(kwargs))
-        return _remove(subject, key(kwargs), attachment)
+        return _remove(
+            subject,
+            key(kwargs),
+            lambda c: state().ledger.remove_attachment(c, attachment),
+        )
 
     def download(attachment: str, sha256: str, **kwargs: Any) -> Response:
         return _download(ref_of(key(kwargs)), subject, attachment, sha256)

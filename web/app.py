@@ -98,7 +98,7 @@ def create_app(
     app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
 
     init_limits(app)  # first: nothing decodes a body before it is bounded
-    init_uploads(app, settings.attachment_max_bytes)  # larger bodies: uploads only
+    init_uploads(app)  # larger bodies: uploads only
     csrf.init_app(app)
     login_manager.init_app(app)
     init_formatting(app)

@@ -19,10 +19,12 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ledger.commands.attachments import may_upload
 from web.access import allowed
+from web.formatting import filesize
 from web.state import state
 from web.throttle import throttle
 
@@ -55,14 +57,30 @@ def accepts_upload(view: Any) -> Any:
     return view
 
 
-def init_uploads(app: Any, max_bytes: int) -> None:
-    """Raise the body limit for the upload views only (2 MB elsewhere)."""
+def init_uploads(app: Any) -> None:
+    """Raise the body limit for the upload views only (2 MB elsewhere) to the
+    largest attachment (``SDSI_ATTACHMENT_MAX_BYTES``) and the form around it."""
 
     @app.before_request
     def _upload_limit() -> None:
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "accepts_upload", False):
-            request.max_content_length = max_bytes + MULTIPART_MARGIN
+            limit = state().settings.attachment_max_bytes
+            request.max_content_length = limit + MULTIPART_MARGIN
+
+
+def too_large_message() -> str | None:
+    """The refusal of a body past the upload limit, when the request is an upload
+    (None otherwise: the generic 413)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "accepts_upload", False):
+        return None
+    limit = state().settings.attachment_max_bytes
+    return _(
+        "« Fichier » : le fichier dépasse la taille maximale de %(max)s. Rien n'a été "
+        "enregistré.",
+        max=filesize(limit),
+    )
 
 
 def may_attach(subject: str, direction: str | None = None) -> bool:

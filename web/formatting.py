@@ -235,8 +235,14 @@ def filesize(value: Any) -> str:
     if size < 1024:
         return _("%(n)s octets", n=num(size, 0))
     if size < 1024 * 1024:
-        return _("%(n)s Ko", n=num(Decimal(size) / 1024, 1))
-    return _("%(n)s Mo", n=num(Decimal(size) / (1024 * 1024), 1))
+        return _("%(n)s Ko", n=_one_decimal(Decimal(size) / 1024))
+    return _("%(n)s Mo", n=_one_decimal(Decimal(size) / (1024 * 1024)))
+
+
+def _one_decimal(value: Decimal) -> str:
+    """``12,5`` but ``20`` (no ``,0`` on a round number)."""
+    rounded = value.quantize(Decimal("0.1"))
+    return num(rounded, 0 if rounded == rounded.to_integral_value() else 1)
 
 
 def init_formatting(app: Flask) -> None:

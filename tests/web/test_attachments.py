@@ -182,3 +182,31 @@ def test_a_malformed_upload_is_refused_in_french_naming_fields_by_label(
         "Invalid value for “File”: “vide.pdf” (the file is empty)."
     )
     assert site.head() == before
+
+
+def test_a_body_past_the_upload_limit_is_refused_naming_the_limit(site: Site) -> None:
+    settings = site.app.extensions["sdsi"].settings
+    limit = settings.attachment_max_bytes
+    object.__setattr__(settings, "attachment_max_bytes", 1024)
+    try:
+        before = site.head()
+        big = b"%PDF-1.4\n" + b"0" * (400 * 1024)
+        api = site.app.test_client().post(
+            f"/api/v1/proposals/{OTHER}/attachments",
+            data={"file": (io.BytesIO(big), "gros.pdf")},
+            headers=bearer(site, login("dsi")),
+            content_type="multipart/form-data",
+        )
+        assert api.status_code == 413
+        assert api.get_json()["error"]["message"] == (
+            "« Fichier » : le fichier dépasse la taille maximale de 1 Ko. "
+            "Rien n'a été enregistré."
+        )
+        page = _upload(
+            site.client(login("dsi")), f"/fiches/{OTHER}/pieces-jointes", big, "g.pdf"
+        )
+        assert page.status_code == 413
+        assert "dépasse la taille maximale de 1 Ko" in text(page)
+        assert site.head() == before
+    finally:
+        object.__setattr__(settings, "attachment_max_bytes", limit)

@@ -202,7 +202,10 @@ def _register(
         endpoint=f"{subject}_file",
     )(
         attachments.response(
-            200, content_type="application/octet-stream", description="Le fichier"
+            200,
+            {"type": "string", "format": "binary"},
+            content_type="application/octet-stream",
+            description="Le fichier, du type enregistré au dépôt",
         )(
             attachments.alt_response(404, schema=s.ErrorResponse)(
                 requires(read, direction_of=direction_of)(download)

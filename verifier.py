@@ -657,6 +657,48 @@ def version_problems(bundle: Bundle) -> list[Problem]:
     return problems
 
 
+ATTACHMENT_TOPICS = (
+    "domain.attachments:Attachment.Attached",
+    "domain.attachments:Attachment.Replaced",
+)
+
+
+def attachment_problems(bundle: Bundle) -> list[str] | None:
+    """When the bundle includes attachment files (its manifest says so), each
+    SHA-256 an attachment event records must be a file ``attachments/sha256/<it>``
+    of exactly those bytes; the problems, named; None without attachment files."""
+    if not (bundle.manifest.get("attachments") or {}).get("included"):
+        return None
+    problems: list[str] = []
+    seen: set[str] = set()
+    for event in bundle.lines("events.jsonl"):
+        if event.get("topic") not in ATTACHMENT_TOPICS:
+            continue
+        state = json.loads(base64.b64decode(event["state"], validate=True))
+        digest = str(state.get("sha256", ""))
+        name = str(state.get("filename", ""))
+        if digest in seen:
+            continue
+        seen.add(digest)
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            problems.append(f"event {event.get('position')}: no SHA-256 recorded")
+            continue
+        found = hashlib.sha256()
+        try:
+            with bundle.open("attachments/sha256/" + digest) as fh:
+                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    found.update(chunk)
+        except InputError:
+            problems.append(f"attachment missing: {name} (sha256 {digest})")
+            continue
+        if found.hexdigest() != digest:
+            problems.append(
+                f"attachment altered: {name} (recorded sha256 {digest}, "
+                f"file hashes to {found.hexdigest()})"
+            )
+    return problems
+
+
 def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str, Any]:
     """Verify everything in a bundle; a JSON-able report."""
     origin = str(bundle.manifest.get("origin", ""))
@@ -761,13 +803,14 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
             )
     problems += version_problems(bundle)
     altered = bundle.altered_files()
+    attached = attachment_problems(bundle)
     problems.sort(key=lambda p: p.position)
     # The latest of the bundle's own checkpoints (as counted above), by number: never
     # a kept one passed with --checkpoint, which the bundle may not even hold.
     own = [t for t in trusted if t[0]]
     latest = max(own, key=lambda t: t[0]) if own else None
     return {
-        "ok": not problems and not altered,
+        "ok": not problems and not altered and not attached,
         "tree_size": sealed,
         "root": root_at_sealed.hex(),
         "unsealed": unsealed,
@@ -776,6 +819,7 @@ def verify_bundle(bundle: Bundle, keys: list[Key], known: list[str]) -> dict[str
         if latest is None
         else {"tree_size": latest[1], "root": latest[2].hex(), "label": latest[3]},
         "altered_files": altered,
+        "attachments": attached,
         "first_problem": problems[0].to_json() if problems else None,
         "problems": [p.to_json() for p in problems],
     }
@@ -847,6 +891,8 @@ def _print_report(report: dict[str, Any], pinned: bool, fingerprint: str) -> Non
         )
     for name in report["altered_files"]:
         print(f"bundle file altered: {name} differs from its SHA-256 in the manifest")
+    for line in report["attachments"] or []:
+        print(line)
     if report["problems"]:
         first = report["first_problem"]
         print(
@@ -860,6 +906,9 @@ def _print_report(report: dict[str, Any], pinned: bool, fingerprint: str) -> Non
     if report["altered_files"]:
         print("BUNDLE VERIFICATION FAILED: files differ from the manifest")
         return
+    if report["attachments"]:
+        print("BUNDLE VERIFICATION FAILED: attachment files differ from the ledger")
+        return
     latest = report["latest_checkpoint"]
     print(f"bundle verified: tree size {report['tree_size']}, root {report['root']}")
     print(
@@ -868,6 +917,8 @@ def _print_report(report: dict[str, Any], pinned: bool, fingerprint: str) -> Non
     )
     if report["unsealed"]:
         print(f"{report['unsealed']} events after the last seal are not covered")
+    if report["attachments"] is not None:
+        print("attachment files included: each matches the SHA-256 the ledger records")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.accounts import Account
+from domain.attachments import Attachment
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
@@ -34,4 +35,5 @@ AGGREGATES = (
     Scenario,
     Committee,
     IssuedDocument,
+    Attachment,
 )

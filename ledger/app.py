@@ -7,6 +7,7 @@ from pathlib import Path
 import psycopg
 
 from ledger.commands.accounts import AccountCommands
+from ledger.commands.attachments import AttachmentCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.documents import DocumentCommands
@@ -27,6 +28,7 @@ class Ledger(
     BudgetCommands,
     ScenarioCommands,
     DocumentCommands,
+    AttachmentCommands,
     AccountCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""

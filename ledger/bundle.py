@@ -27,6 +27,7 @@ from typing import IO, Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ledger.attachment_check import ATTACHMENT_TOPICS, recorded_sha256
 from ledger.checks import (
     EventItem,
     Report,
@@ -63,6 +64,9 @@ DATA_FILES = (EVENTS, LEAVES, CHECKPOINTS, PUBLIC_KEY)
 # an honest export lists them so that every verifier reports them. Optional (bundles
 # written before it have none); hashed in the manifest like the others.
 OUTSIDE = "outside.jsonl"
+# Attachment files, when exported with them: named by their SHA-256 (optional; the
+# events record the SHA-256 each must have, so the manifest only counts them).
+ATTACHMENTS_DIR = "attachments/sha256/"
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----\s*", re.S
 )
@@ -105,9 +109,15 @@ class _Counted:
 
 
 def export_bundle(
-    ledger: Any, destination: Path, progress: Progress | None = None
+    ledger: Any,
+    destination: Path,
+    progress: Progress | None = None,
+    *,
+    attachments: bool = False,
 ) -> dict[str, Any]:
-    """Write the ledger to ``destination`` (a new directory, or a ``.zip`` file)."""
+    """Write the ledger to ``destination`` (a new directory, or a ``.zip`` file);
+    with ``attachments``, every recorded attachment file too, under
+    ``attachments/sha256/<SHA-256>`` (refused if one is missing or altered)."""
     destination = Path(destination)
     if destination.exists():
         raise BundleError(f"{destination} already exists: choose a new path")
@@ -122,7 +132,10 @@ def export_bundle(
     def open_member(name: str) -> IO[bytes]:
         if archive is not None:
             return archive.open(name, "w", force_zip64=True)
+        (partial / name).parent.mkdir(parents=True, exist_ok=True)
         return (partial / name).open("wb")
+
+    recorded: dict[str, None] = {}
 
     store = SealStore(ledger.storage)
     files: dict[str, dict[str, Any]] = {}
@@ -132,6 +145,8 @@ def export_bundle(
             for batch in read_log(ledger.recorder, page=2000):
                 for entry in batch:
                     n = entry.notification
+                    if attachments and n.topic in ATTACHMENT_TOPICS:
+                        recorded[recorded_sha256(n.state)] = None
                     out.write(
                         _line(
                             {
@@ -203,6 +218,11 @@ def export_bundle(
                 out.write(public_pem(key.public_key))
             files[PUBLIC_KEY] = out.summary()
         latest = checkpoints[-1] if checkpoints else None
+        included = (
+            _copy_attachments(ledger, list(recorded), open_member)
+            if attachments
+            else None
+        )
         manifest = {
             "format": BUNDLE_FORMAT,
             "version": BUNDLE_VERSION,
@@ -225,6 +245,8 @@ def export_bundle(
             },
             "files": files,
         }
+        if included is not None:
+            manifest["attachments"] = included
         with open_member(MANIFEST) as raw:
             raw.write(
                 json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n"
@@ -240,6 +262,34 @@ def export_bundle(
         archive.close()
     partial.rename(destination)
     return manifest
+
+
+def _copy_attachments(
+    ledger: Any, recorded: list[str], open_member: Callable[[str], IO[bytes]]
+) -> dict[str, Any]:
+    """Copy each recorded attachment file into the bundle, checking its SHA-256 as
+    it is read; a file missing or altered in the store stops the export."""
+    store = ledger.attachment_store
+    total = 0
+    for sha256 in recorded:
+        try:
+            source = store.open(sha256)
+        except FileNotFoundError:
+            raise BundleInvalid(
+                f"attachment {sha256} is missing from the store: run "
+                "`sdsi verify --attachments`"
+            ) from None
+        with source, open_member(ATTACHMENTS_DIR + sha256) as raw:
+            out = _Counted(raw)
+            for chunk in iter(lambda s=source: s.read(1 << 20), b""):
+                out.write(chunk)
+        if out.sha256.hexdigest() != sha256:
+            raise BundleInvalid(
+                f"attachment {sha256} was altered in the store: run "
+                "`sdsi verify --attachments`"
+            )
+        total += out.bytes
+    return {"included": True, "files": len(recorded), "bytes": total}
 
 
 # --- reading -------------------------------------------------------------------------

@@ -201,6 +201,8 @@ class Settings:
     # The municipality's time zone (IANA name): pages and PDFs show local times, a
     # session's day is reckoned in it; storage, machine exports and proofs stay UTC.
     timezone: str = DEFAULT_TIMEZONE
+    # Largest attachment accepted, in bytes (SDSI_ATTACHMENT_MAX_BYTES, 20 MB).
+    attachment_max_bytes: int = 20 * 1024 * 1024
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -235,6 +237,9 @@ class Settings:
             ldap=ldap_settings(env),
             oidc=oidc_settings(env),
             timezone=_timezone(env.get("SDSI_TIMEZONE") or DEFAULT_TIMEZONE),
+            attachment_max_bytes=_int(
+                env, "SDSI_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024
+            ),
         )
 
     @property
@@ -248,6 +253,11 @@ class Settings:
     @property
     def public_key_file(self) -> Path:
         return self.signing_key_file.with_name(self.signing_key_file.stem + ".pub")
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attachments are stored, by SHA-256 (``ledger.attachment_store``)."""
+        return self.data_dir / "attachments"
 
     @property
     def trusted_keys_dir(self) -> Path:

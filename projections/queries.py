@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from projections.records import CENT, eur, score
 from projections.tracking import dump, tracking
+from projections.views.attachments.queries import (
+    attachment,
+    attachments,
+    recorded_files,
+)
 from projections.views.audit.queries import (
     audit_trail,
     issued_document,
@@ -85,6 +90,8 @@ __all__ = [
     "agenda_evidence",
     "approval_conflicts",
     "approval_envelopes",
+    "attachment",
+    "attachments",
     "attendance_journal",
     "audit_trail",
     "axes",
@@ -116,6 +123,7 @@ __all__ = [
     "portfolio_sorted",
     "project_budget",
     "proposal",
+    "recorded_files",
     "reference",
     "score",
     "session",

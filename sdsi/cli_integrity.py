@@ -111,13 +111,23 @@ def seal(cli: CliContext, follow: bool, poll_interval: float, sign_now: bool) ->
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A signed checkpoint obtained earlier (file); the ledger must extend it.",
 )
+@click.option(
+    "--attachments",
+    is_flag=True,
+    help="Also check every recorded attachment file against its SHA-256.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_cli
 @handle_errors
 def verify(
-    cli: CliContext, from_checkpoint: int | None, known: tuple[Path, ...], fmt: str
+    cli: CliContext,
+    from_checkpoint: int | None,
+    known: tuple[Path, ...],
+    attachments: bool,
+    fmt: str,
 ) -> None:
-    """Recompute every seal and check every signed checkpoint; exit 1 if broken."""
+    """Recompute every seal and check every signed checkpoint (and, with
+    --attachments, every attachment file); exit 1 if broken."""
     from ledger.sealstore import SealStore
     from ledger.verify import verify_ledger
 
@@ -130,13 +140,42 @@ def verify(
         report = verify_ledger(
             ledger, from_checkpoint=from_checkpoint, known=notes, progress=advance
         )
+    problems, files = _attachment_problems(ledger) if attachments else ([], [])
     if fmt == "json":
-        _echo_json(report.to_json())
+        doc = report.to_json()
+        if attachments:
+            doc["attachments"] = {
+                "checked": len(files),
+                "problems": [
+                    {
+                        "sha256": p.file.sha256,
+                        "filename": p.file.filename,
+                        "kind": p.kind,
+                        "found": p.found,
+                    }
+                    for p in problems
+                ],
+            }
+        _echo_json(doc)
     else:
         click.echo("\n".join(report.lines()))
+        if attachments:
+            click.echo(f"attachments: {len(files)} files checked, {len(problems)} bad")
+            for problem in problems:
+                click.echo(problem.line())
     first = report.first
     if first is not None:
         fail(f"integrity check failed at {first.where()} ({first.kind})", EXIT_FAILED)
+    if problems:
+        fail(f"{len(problems)} attachment file(s) missing or altered", EXIT_FAILED)
+
+
+def _attachment_problems(ledger: Any) -> tuple[list[Any], list[Any]]:
+    """The recorded attachment files and those missing or altered in the store."""
+    from ledger.attachment_check import check_files, recorded_files
+
+    files = recorded_files(ledger)
+    return check_files(ledger.attachment_store, files), files
 
 
 @click.group("ledger")
@@ -153,9 +192,15 @@ def ledger_group() -> None:
     show_default=True,
     help="Seal up to the head and sign a checkpoint there first.",
 )
+@click.option(
+    "--with-attachments",
+    "attachments",
+    is_flag=True,
+    help="Include every recorded attachment file (checked against its SHA-256).",
+)
 @pass_cli
 @handle_errors
-def export(cli: CliContext, bundle: Path, seal_first: bool) -> None:
+def export(cli: CliContext, bundle: Path, seal_first: bool, attachments: bool) -> None:
     """Write the whole ledger to BUNDLE (a new directory, or a file ending in .zip)."""
     from ledger.bundle import export_bundle
     from ledger.sealing import Sealer
@@ -171,7 +216,9 @@ def export(cli: CliContext, bundle: Path, seal_first: bool) -> None:
             else 0
         )
         with progress(total, "exporting") as advance:
-            manifest = export_bundle(ledger, bundle, progress=advance)
+            manifest = export_bundle(
+                ledger, bundle, progress=advance, attachments=attachments
+            )
     latest = manifest["latest_checkpoint"]
     click.echo(
         f"exported {manifest['events']} events, {manifest['sealed']} seals and "
@@ -179,6 +226,11 @@ def export(cli: CliContext, bundle: Path, seal_first: bool) -> None:
         + (f" (latest checkpoint at tree size {latest['tree_size']})" if latest else "")
     )
     click.echo(f"key fingerprint (SHA-256): {manifest['key_fingerprint']}")
+    if "attachments" in manifest:
+        click.echo(
+            f"with {manifest['attachments']['files']} attachment files"
+            f" ({manifest['attachments']['bytes']} bytes)"
+        )
     if manifest["outside_log"]:
         click.echo(
             f"warning: {manifest['outside_log']} event rows lie outside the log (ids"

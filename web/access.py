@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "proposal.execute": frozenset({"dsi"}),
     "proposal.cancel": frozenset({"dsi", "chair"}),
     "proposal.score": frozenset({"evaluator"}),
+    # attachments (business case, quotes…): read with their subject
+    "proposal.attach": frozenset({"referent", "dsi"}),  # referents: own direction
+    "session.attach": frozenset({"chair", "dsi"}),  # sessions and their decisions
     # portfolio, capacity, arbitration history
     "portfolio.view": READERS,
     "decisions.view": READERS,
@@ -85,7 +88,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 # Permissions a referent holds only for proposals of their own direction.
 SCOPED = frozenset(
-    {"proposal.view", "proposal.amend", "proposal.submit", "proposal.withdraw"}
+    {
+        "proposal.view",
+        "proposal.amend",
+        "proposal.submit",
+        "proposal.withdraw",
+        "proposal.attach",
+    }
 )
 
 

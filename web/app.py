@@ -14,6 +14,7 @@ from ledger.keys import secret_key
 from ledger.sessions import WEB_LIFETIME, SessionStore
 from projections.service import Follower, ReadModel
 from web.api import init_api
+from web.attachment_files import init_uploads
 from web.auth import require_password_change
 from web.cache import init_cache
 from web.errors import register_error_handlers
@@ -97,6 +98,7 @@ def create_app(
     app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
 
     init_limits(app)  # first: nothing decodes a body before it is bounded
+    init_uploads(app)  # larger bodies: uploads only
     csrf.init_app(app)
     login_manager.init_app(app)
     init_formatting(app)

@@ -545,6 +545,23 @@ PHRASES: dict[str, str] = {
     ),
     "CODE=MOTIF attendu.": "CODE=REASON expected.",
     "Année entre 2000 et 2100.": "A year between 2000 and 2100.",
+    # attachments
+    "Pièce jointe": "Attachment",
+    "Décision": "Decision",
+    "le fichier est vide": "the file is empty",
+    "nom de fichier obligatoire": "file name required",
+    "le nom de fichier ne doit pas contenir de chemin": (
+        "the file name must not contain a path"
+    ),
+    "ne correspond pas au contenu": "does not match the content",
+    "ce fichier est déjà joint ici": "this file is already attached here",
+    "c'est déjà le fichier en vigueur": "it is already the current file",
+    "fiche, décision ou séance attendue": "proposal, decision or session expected",
+    "type de fichier non accepté (acceptés : PDF, PNG, JPEG, ODT, ODS, DOCX, XLSX, "
+    "CSV, TXT)": (
+        "file type not accepted (accepted: PDF, PNG, JPEG, ODT, ODS, DOCX, XLSX, "
+        "CSV, TXT)"
+    ),
     'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.': (
         'Decimal number expected (e.g. "12.5"), never a float.'
     ),
@@ -607,6 +624,23 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"position au-delà de la dernière \((?P<head>.+)\)",
             "position beyond the last one ({head})",
+        ),
+        (
+            r"le fichier dépasse la taille maximale de (?P<n>\d+) (?P<unit>Mo|Ko)",
+            "the file exceeds the maximum size of {n} {unit}",
+        ),
+        (
+            r"le fichier dépasse la taille maximale de (?P<n>\d+) octets",
+            "the file exceeds the maximum size of {n} bytes",
+        ),
+        (
+            r"le contenu est un fichier (?P<kind>.+), l'extension doit être "
+            r"(?P<ext>.+)",
+            "the content is a {kind} file, the extension must be {ext}",
+        ),
+        (
+            r"pièce jointe retirée : impossible de (?P<action>.+)",
+            "attachment removed: cannot {action}",
         ),
     )
 )

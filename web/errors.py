@@ -22,6 +22,7 @@ from domain.errors import DomainError
 from ledger.errors import CommitOutcomeUnknown
 from ledger.outage import OUTAGE_ERRORS, first_line, is_outage, views_unavailable
 from projections.projector import ProjectionError
+from web.attachment_files import too_large_message
 from web.domain_messages import localised
 from web.extensions import login_manager
 from web.i18n import N_
@@ -130,6 +131,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
+        upload = too_large_message() if status == 413 else None
+        if upload is not None:
+            if _is_api():
+                return api_error(413, message=upload)
+            return _page(413, upload)
         if _is_api():
             data = getattr(exc, "data", None) or {}
             messages = data.get("messages") if isinstance(data, dict) else None

@@ -139,6 +139,14 @@ LABELS: dict[str, str] = {
     "json": N_("Corps de la requête"),
     "_schema": N_("Requête"),
     "_": N_("Formulaire"),
+    "file": N_("Fichier"),
+    "filename": N_("Nom du fichier"),
+    "sha256": N_("Empreinte SHA-256"),
+    "size": N_("Taille"),
+    "media_type": N_("Type de fichier"),
+    "subject": N_("Objet"),
+    "ref": N_("Référence"),
+    "attachment": N_("Pièce jointe"),
 }
 
 # What a key under a mapping field is (``scores.VAL2`` is criterion VAL2).

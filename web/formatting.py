@@ -42,7 +42,7 @@ STATUS = {
     "planned": _l("Prévue"),
     "in_progress": _l("En cours"),
     "done": _l("Réalisée"),
-    "withdrawn": _l("Retirée"),
+    "removed": _l("Retirée"),
     "cancelled": _l("Annulée"),
     # sessions, grids, phases
     "convened": _l("Convoquée"),
@@ -103,6 +103,9 @@ EVENT = {
     "MemberLeft": _l("Départ"),
     "Issued": _l("Document délivré"),
     "Reissued": _l("Document délivré de nouveau"),
+    "Attached": _l("Pièce jointe ajoutée"),
+    "Replaced": _l("Pièce jointe remplacée"),
+    "Removed": _l("Pièce jointe retirée"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),
@@ -292,6 +295,25 @@ def _request_gettext(text: str) -> str:
     return str(found)
 
 
+def filesize(value: Any) -> str:
+    """A size in bytes as people read it: ``512 octets``, ``12,5 Ko``, ``3,2 Mo``
+    (decimal comma in French; units of 1,024)."""
+    if value is None:
+        return "—"
+    size = int(value)
+    if size < 1024:
+        return _("%(n)s octets", n=num(size, 0))
+    if size < 1024 * 1024:
+        return _("%(n)s Ko", n=_one_decimal(Decimal(size) / 1024))
+    return _("%(n)s Mo", n=_one_decimal(Decimal(size) / (1024 * 1024)))
+
+
+def _one_decimal(value: Decimal) -> str:
+    """``12,5`` but ``20`` (no ``,0`` on a round number)."""
+    rounded = value.quantize(Decimal("0.1"))
+    return num(rounded, 0 if rounded == rounded.to_integral_value() else 1)
+
+
 def init_formatting(app: Flask) -> None:
     init_translations(
         app
@@ -325,6 +347,7 @@ def init_formatting(app: Flask) -> None:
         phase=lambda v: label(PHASE, v),
         event=lambda v: label(EVENT, v.split(".")[-1]),
         member_kind=lambda v: label(MEMBER_KIND, v),
+        filesize=filesize,
     )
     app.jinja_env.tests["unchanged"] = lambda c: (
         c.get("old") is not None and c.get("old") == c.get("new")

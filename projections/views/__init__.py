@@ -8,6 +8,7 @@ found ("old" values). ``projections.schema.TABLES`` is the views' tables in this
 """
 
 from projections.views import (
+    attachments,
     audit,
     budget,
     decisions,
@@ -16,7 +17,15 @@ from projections.views import (
     scenarios,
 )
 
-VIEW_MODULES = (audit, budget, decisions, portfolio, reference, scenarios)
+VIEW_MODULES = (
+    audit,
+    budget,
+    decisions,
+    portfolio,
+    reference,
+    scenarios,
+    attachments,
+)
 
 
 def load_handlers() -> None:

@@ -7,6 +7,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     accessibility,
     admin,
     apidocs,
+    attachments,
     audit,
     auth,
     budget,

@@ -527,6 +527,11 @@ def decisions() -> Page:
 def decision(position: int) -> Page:
     """One decision with what it rested on: votes (replaced ones too), consolidated
     scores, grid version, budget state, the positions of every event in play."""
+    return decision_page(position)
+
+
+def decision_page(position: int, status: int = 200) -> Page:
+    """The decision page (``status``: of a refused form of it, shown again)."""
     st = store()
     # a position past 64 bits is no row (SQLite would refuse the number: a 500)
     found = dq.decision_at(st, position) if position < 2**63 else None
@@ -537,4 +542,4 @@ def decision(position: int) -> Page:
         d=found,
         title=pq.titles(st, {found["proposal"]}).get(found["proposal"], ""),
         grids={g["number"]: g for g in q.grids(st)},
-    ), 200
+    ), status

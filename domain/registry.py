@@ -6,6 +6,7 @@ from domain.accounts import Account
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
+from domain.discussion import Comment
 from domain.documents import IssuedDocument
 from domain.grids import GridVersion
 from domain.municipality import Municipality
@@ -34,4 +35,5 @@ AGGREGATES = (
     Scenario,
     Committee,
     IssuedDocument,
+    Comment,
 )

@@ -9,6 +9,7 @@ import psycopg
 from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.cycle import PlanCycleCommands
+from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
@@ -27,6 +28,7 @@ class Ledger(
     BudgetCommands,
     ScenarioCommands,
     DocumentCommands,
+    DiscussionCommands,
     AccountCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""

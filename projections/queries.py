@@ -32,6 +32,7 @@ from projections.views.budget.queries import (
     PROJECT_SORTS as BUDGET_PROJECT_SORTS,
 )
 from projections.views.decisions.approval import approval_envelopes
+from projections.views.discussion.queries import discussion, discussion_counts
 from projections.views.decisions.queries import (
     ACTIVE_STATUSES,
     agenda_evidence,
@@ -98,6 +99,8 @@ __all__ = [
     "capacity",
     "committee",
     "decision_history",
+    "discussion",
+    "discussion_counts",
     "dump",
     "envelopes",
     "eur",

@@ -53,6 +53,11 @@ ENGLISH: dict[str, str] = {
         "up to {costed}."
     ),
     "grid_frozen": "Grid v{version} is adopted: it can no longer be changed.",
+    "discussion_closed": "The discussion of {subject} is closed: {why}.",
+    "comment_hidden": "Comment {comment} is hidden by the chair.",
+    "not_a_question": (
+        "Comment {comment} is not a question: there is no answer to mark."
+    ),
     "weights_do_not_sum": (
         "The weights of the “{family}” family in grid v{version} total {total}%, "
         "not 100%."

@@ -99,6 +99,11 @@ EVENT = {
     "MemberLeft": _l("Départ"),
     "Issued": _l("Document délivré"),
     "Reissued": _l("Document délivré de nouveau"),
+    "Posted": _l("Commentaire publié"),
+    "Replied": _l("Réponse publiée"),
+    "Edited": _l("Commentaire modifié"),
+    "Answered": _l("Question marquée répondue"),
+    "Hidden": _l("Commentaire masqué"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

@@ -11,12 +11,13 @@ from projections.views import (
     audit,
     budget,
     decisions,
+    discussion,
     portfolio,
     reference,
     scenarios,
 )
 
-VIEW_MODULES = (audit, budget, decisions, portfolio, reference, scenarios)
+VIEW_MODULES = (audit, budget, decisions, discussion, portfolio, reference, scenarios)
 
 
 def load_handlers() -> None:

@@ -32,7 +32,6 @@ from projections.views.budget.queries import (
     PROJECT_SORTS as BUDGET_PROJECT_SORTS,
 )
 from projections.views.decisions.approval import approval_envelopes
-from projections.views.discussion.queries import discussion, discussion_counts
 from projections.views.decisions.queries import (
     ACTIVE_STATUSES,
     agenda_evidence,
@@ -45,6 +44,7 @@ from projections.views.decisions.queries import (
     sessions,
     votes,
 )
+from projections.views.discussion.queries import discussion, discussion_counts
 from projections.views.portfolio.queries import (
     SORTS as PORTFOLIO_SORTS,
 )

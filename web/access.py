@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.discussion import WRITERS as DISCUSSION_WRITERS
 from domain.scenarios import MAY_COMPUTE
 from domain.values import (
     BUDGET_READERS,
@@ -43,6 +44,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "proposal.execute": frozenset({"dsi"}),
     "proposal.cancel": frozenset({"dsi", "chair"}),
     "proposal.score": frozenset({"evaluator"}),
+    # discussion (domain.discussion): referents on their direction's proposals (SCOPED)
+    # and on grid drafts; who reads internal comments is the domain's rule
+    "proposal.discuss": Role.names(DISCUSSION_WRITERS),
+    "grid.discuss": Role.names(DISCUSSION_WRITERS),
+    "discussion.moderate": frozenset({"chair"}),
     # portfolio, capacity, arbitration history
     "portfolio.view": READERS,
     "decisions.view": READERS,
@@ -85,7 +91,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 # Permissions a referent holds only for proposals of their own direction.
 SCOPED = frozenset(
-    {"proposal.view", "proposal.amend", "proposal.submit", "proposal.withdraw"}
+    {
+        "proposal.view",
+        "proposal.amend",
+        "proposal.submit",
+        "proposal.withdraw",
+        "proposal.discuss",
+    }
 )
 
 

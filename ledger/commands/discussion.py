@@ -165,16 +165,15 @@ class DiscussionCommands(LedgerCore):
         subject_kind: str,
         subject_id: str | int,
         comment_id: str,
-        *,
-        reason: str,
     ) -> CommandResult:
-        """Hide a comment (the chair), with the reason the pages show instead."""
+        """Hide a comment (the chair); the caller's reason (required) is shown in
+        its place."""
 
         def body_(unit: Unit) -> dict[str, Any]:
             comment = _comment(
                 unit, _subject(unit, subject_kind, subject_id), comment_id
             )
-            comment.hide(reason)
+            comment.hide(caller.reason)
             return _result(comment)
 
         return self.execute("hide_comment", caller, body_)

@@ -144,11 +144,11 @@ def test_the_chair_hides_a_comment_with_a_reason_and_its_events_stay(
     led = p1.ledger
     c = post(led, REF, "Propos déplacé.", kind="question")
     with refused(led, NotAllowed):
-        led.hide_comment(DSI, "proposal", "P1", c, reason="hors sujet")
+        led.hide_comment(by("dsi", "hors sujet"), "proposal", "P1", c)
     with refused(led, ReasonRequired):
-        led.hide_comment(CHAIR, "proposal", "P1", c, reason="  ")
+        led.hide_comment(CHAIR, "proposal", "P1", c)
     head = led.head()
-    led.hide_comment(CHAIR, "proposal", "P1", c, reason="Propos hors sujet")
+    led.hide_comment(by("chair", "Propos hors sujet"), "proposal", "P1", c)
     (hidden,) = events_since(led, head)
     assert (type(hidden).__qualname__, hidden.reason, hidden.author) == (
         "Comment.Hidden",
@@ -260,4 +260,4 @@ def test_criteria_and_weights_are_proposed_on_a_grid_draft_until_it_is_adopted(
     with refused(led, NotFound):
         post(led, DSI, subject=("grid", 7))
     # moderation and answers stay possible on an adopted version's discussion
-    led.hide_comment(CHAIR, "grid", "1", first, reason="Doublon")
+    led.hide_comment(by("chair", "Doublon"), "grid", "1", first)

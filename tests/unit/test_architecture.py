@@ -48,7 +48,11 @@ LAYERS = {
 SIDEWAYS: set[tuple[str, str]] = set()
 
 # What the UI's forms load from the API: its schemas, never its routes.
-UI_READS_FROM_API = {"web.api.schemas", "web.api.scenario_schemas"}
+UI_READS_FROM_API = {
+    "web.api.schemas",
+    "web.api.scenario_schemas",
+    "web.api.discussion_schemas",
+}
 
 # Cycles still in the tree, each with why and when it goes (name → which modules).
 KNOWN_CYCLES: dict[str, Callable[[str], bool]] = {}  # none left

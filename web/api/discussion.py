@@ -14,15 +14,20 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
 
-from domain.discussion import MAX_BODY, MAX_REASON, CommentKind, reads_internal
-from domain.values import Family
+from domain.discussion import reads_internal
 from ledger.commands.discussion import may_comment
 from projections import queries as q
 from web.api import responses as r
 from web.api import schemas as s
 from web.api.commands import documented, ledger, run
+from web.api.discussion_schemas import (
+    AnswerIn,
+    BodyIn,
+    CommentIn,
+    Discussion,
+    HideIn,
+)
 from web.api.responses import errors
 from web.auth import proposal_direction, requires
 from web.cache import cached_read
@@ -37,113 +42,6 @@ discussion = Blueprint(
     description="Discussion des fiches projet et des brouillons de grille",
 )
 BLUEPRINTS = (discussion,)
-
-
-# --- request schemas -------------------------------------------------------------------
-
-
-class PropositionIn(s.Base):
-    """A criterion proposed for a grid draft."""
-
-    criterion_label = fields.String(
-        required=True, validate=validate.Length(min=1, max=200)
-    )
-    criterion_code = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=40)
-    )
-    family = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.OneOf([f.value for f in Family]),
-    )
-    weight = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=20),
-        metadata={"description": 'Poids proposé en % (ex. "15" ou "12.5")'},
-    )
-
-
-BODY = validate.Length(min=1, max=MAX_BODY)
-
-
-class CommentIn(s.Base):
-    """A new comment, question or (on a grid draft) proposition."""
-
-    kind = fields.String(
-        load_default=CommentKind.COMMENT.value,
-        validate=validate.OneOf([k.value for k in CommentKind]),
-    )
-    body = fields.String(required=True, validate=BODY)
-    internal = fields.Boolean(
-        load_default=False,
-        metadata={
-            "description": "Interne : lu par la DSI, les évaluateurs, la présidence"
-        },
-    )
-    proposition = fields.Nested(PropositionIn, load_default=None, allow_none=True)
-
-
-class BodyIn(s.Base):
-    """A reply, or the new text of one's own comment."""
-
-    body = fields.String(required=True, validate=BODY)
-
-
-class HideIn(s.Base):
-    """Why the chair hides a comment (shown instead of it)."""
-
-    reason = fields.String(
-        required=True, validate=validate.Length(min=1, max=MAX_REASON)
-    )
-
-
-class AnswerIn(s.Base):
-    """Nothing to send: the question is marked answered."""
-
-
-# --- response schemas ------------------------------------------------------------------
-
-
-class Version(r.Out):
-    body = r.Str()
-    at = r.Str()
-
-
-class CommentOut(r.Out):
-    id = r.Str()
-    subject_kind = r.Str()
-    subject_id = r.Str()
-    parent = r.Opt()
-    author = r.Str()
-    kind = r.Str()
-    internal = fields.Boolean()
-    body = r.Opt(metadata={"description": "Absent (null) si masqué"})
-    proposition = fields.Dict(allow_none=True)
-    edited = fields.Boolean()
-    history = fields.List(fields.Nested(Version))
-    answered = fields.Boolean()
-    answered_by = r.Opt()
-    answered_at = r.Opt()
-    hidden = fields.Boolean()
-    hidden_by = r.Opt()
-    hidden_at = r.Opt()
-    hidden_reason = r.Opt()
-    at = r.Str()
-    edited_at = r.Opt()
-    position = r.Int()
-
-
-class Thread(CommentOut):
-    replies = fields.List(fields.Nested(CommentOut))
-
-
-class Discussion(r.Out):
-    subject_kind = r.Str()
-    subject_id = r.Str()
-    comments = r.Int()
-    open_questions = r.Int()
-    threads = fields.List(fields.Nested(Thread))
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -183,10 +81,10 @@ def _limited(send: Any) -> Any:
     return send()
 
 
-def _post(kind: str, subject: str | int, data: dict[str, Any]) -> Any:
+def _post(send: Any, kind: str, subject: str | int, data: dict[str, Any]) -> Any:
     return _limited(
         lambda: run(
-            ledger().post_comment,
+            send,
             kind,
             subject,
             kind=data["kind"],
@@ -197,12 +95,8 @@ def _post(kind: str, subject: str | int, data: dict[str, Any]) -> Any:
     )
 
 
-def _reply(kind: str, subject: str | int, comment_id: str, data: Any) -> Any:
-    return _limited(
-        lambda: run(
-            ledger().reply_to_comment, kind, subject, comment_id, body=data["body"]
-        )
-    )
+def _reply(send: Any, kind: str, subject: str | int, comment_id: str, data: Any) -> Any:
+    return _limited(lambda: run(send, kind, subject, comment_id, body=data["body"]))
 
 
 def limited(blp: Blueprint) -> Any:
@@ -235,7 +129,7 @@ def proposal_comments(args: dict[str, Any], code: str) -> dict[str, Any]:
 def post_proposal_comment(data: dict[str, Any], code: str) -> Any:
     """Post a comment or a question on a proposal (``internal``: DSI, evaluators,
     chair only)."""
-    return _post("proposal", code, data)
+    return _post(ledger().post_comment, "proposal", code, data)
 
 
 @discussion.route("/proposals/<code>/comments/<comment_id>/replies", methods=["POST"])
@@ -245,7 +139,7 @@ def post_proposal_comment(data: dict[str, Any], code: str) -> Any:
 @requires("proposal.discuss", direction_of=proposal_direction)
 def reply_proposal_comment(data: dict[str, Any], code: str, comment_id: str) -> Any:
     """Reply to a comment of a proposal (one level of replies)."""
-    return _reply("proposal", code, comment_id, data)
+    return _reply(ledger().reply_to_comment, "proposal", code, comment_id, data)
 
 
 @discussion.route("/proposals/<code>/comments/<comment_id>", methods=["PATCH"])
@@ -300,7 +194,7 @@ def grid_comments(args: dict[str, Any], number: int) -> dict[str, Any]:
 def post_grid_comment(data: dict[str, Any], number: int) -> Any:
     """Post a comment, a question or a proposition (``kind: proposition`` with the
     criterion's label, and optionally its code, family and weight) on a grid draft."""
-    return _post("grid", number, data)
+    return _post(ledger().post_comment, "grid", number, data)
 
 
 @discussion.route("/grids/<int:number>/comments/<comment_id>/replies", methods=["POST"])
@@ -310,7 +204,7 @@ def post_grid_comment(data: dict[str, Any], number: int) -> Any:
 @requires("grid.discuss")
 def reply_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> Any:
     """Reply to a comment of a grid draft."""
-    return _reply("grid", number, comment_id, data)
+    return _reply(ledger().reply_to_comment, "grid", number, comment_id, data)
 
 
 @discussion.route("/grids/<int:number>/comments/<comment_id>", methods=["PATCH"])

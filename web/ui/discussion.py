@@ -18,7 +18,7 @@ from domain.values import Role
 from ledger.commands.discussion import may_comment
 from projections import queries as q
 from web.access import allowed
-from web.api import discussion as api
+from web.api import discussion_schemas as api
 from web.auth import proposal_direction, requires
 from web.state import state
 from web.throttle import throttle
@@ -117,15 +117,14 @@ def _comment_data(kind: str) -> dict[str, Any]:
     return data
 
 
-def _post(kind: str, subject: Any) -> Any:
-    led = state().ledger
+def _post(send: Any, kind: str, subject: Any) -> Any:
     return _act(
         kind,
         subject,
         "comment",
         api.CommentIn(),
         _comment_data(kind),
-        lambda c, d: led.post_comment(
+        lambda c, d: send(
             c,
             kind,
             subject,
@@ -139,55 +138,51 @@ def _post(kind: str, subject: Any) -> Any:
     )
 
 
-def _reply(kind: str, subject: Any, comment_id: str) -> Any:
-    led = state().ledger
+def _reply(send: Any, kind: str, subject: Any, comment_id: str) -> Any:
     return _act(
         kind,
         subject,
         f"reply-{comment_id}",
         api.BodyIn(),
         scalars(request.form, "body"),
-        lambda c, d: led.reply_to_comment(c, kind, subject, comment_id, body=d["body"]),
+        lambda c, d: send(c, kind, subject, comment_id, body=d["body"]),
         _("Réponse publiée."),
         limited=True,
     )
 
 
-def _edit(kind: str, subject: Any, comment_id: str) -> Any:
-    led = state().ledger
+def _edit(send: Any, kind: str, subject: Any, comment_id: str) -> Any:
     return _act(
         kind,
         subject,
         f"edit-{comment_id}",
         api.BodyIn(),
         scalars(request.form, "body"),
-        lambda c, d: led.edit_comment(c, kind, subject, comment_id, body=d["body"]),
+        lambda c, d: send(c, kind, subject, comment_id, body=d["body"]),
         _("Commentaire modifié ; le texte précédent reste consultable."),
     )
 
 
-def _answer(kind: str, subject: Any, comment_id: str) -> Any:
-    led = state().ledger
+def _answer(send: Any, kind: str, subject: Any, comment_id: str) -> Any:
     return _act(
         kind,
         subject,
         f"answer-{comment_id}",
         api.AnswerIn(),
         {},
-        lambda c, d: led.mark_answered(c, kind, subject, comment_id),
+        lambda c, d: send(c, kind, subject, comment_id),
         _("Question marquée comme répondue."),
     )
 
 
-def _hide(kind: str, subject: Any, comment_id: str) -> Any:
-    led = state().ledger
+def _hide(send: Any, kind: str, subject: Any, comment_id: str) -> Any:
     return _act(
         kind,
         subject,
         f"hide-{comment_id}",
         api.HideIn(),
         scalars(request.form, "reason"),
-        lambda c, d: led.hide_comment(c, kind, subject, comment_id),
+        lambda c, d: send(c, kind, subject, comment_id),
         _("Commentaire masqué."),
     )
 
@@ -199,35 +194,35 @@ def _hide(kind: str, subject: Any, comment_id: str) -> Any:
 @requires("proposal.discuss", direction_of=proposal_direction)
 def post_proposal_comment(code: str) -> Any:
     """Post a comment or a question on a proposal."""
-    return _post("proposal", code)
+    return _post(state().ledger.post_comment, "proposal", code)
 
 
 @bp.route("/fiches/<code>/discussion/<comment_id>/repondre", methods=["POST"])
 @requires("proposal.discuss", direction_of=proposal_direction)
 def reply_proposal_comment(code: str, comment_id: str) -> Any:
     """Reply to a comment of a proposal."""
-    return _reply("proposal", code, comment_id)
+    return _reply(state().ledger.reply_to_comment, "proposal", code, comment_id)
 
 
 @bp.route("/fiches/<code>/discussion/<comment_id>/modifier", methods=["POST"])
 @requires("proposal.discuss", direction_of=proposal_direction)
 def edit_proposal_comment(code: str, comment_id: str) -> Any:
     """Edit one's own comment on a proposal."""
-    return _edit("proposal", code, comment_id)
+    return _edit(state().ledger.edit_comment, "proposal", code, comment_id)
 
 
 @bp.route("/fiches/<code>/discussion/<comment_id>/repondue", methods=["POST"])
 @requires("proposal.discuss", direction_of=proposal_direction)
 def answer_proposal_comment(code: str, comment_id: str) -> Any:
     """Mark a question on a proposal answered."""
-    return _answer("proposal", code, comment_id)
+    return _answer(state().ledger.mark_answered, "proposal", code, comment_id)
 
 
 @bp.route("/fiches/<code>/discussion/<comment_id>/masquer", methods=["POST"])
 @requires("discussion.moderate")
 def hide_proposal_comment(code: str, comment_id: str) -> Any:
     """Hide a comment on a proposal (the chair)."""
-    return _hide("proposal", code, comment_id)
+    return _hide(state().ledger.hide_comment, "proposal", code, comment_id)
 
 
 # --- grid versions ---------------------------------------------------------------------
@@ -237,32 +232,32 @@ def hide_proposal_comment(code: str, comment_id: str) -> Any:
 @requires("grid.discuss")
 def post_grid_comment(number: int) -> Any:
     """Post a comment, a question or a proposed criterion on a grid draft."""
-    return _post("grid", number)
+    return _post(state().ledger.post_comment, "grid", number)
 
 
 @bp.route("/grille/<int:number>/discussion/<comment_id>/repondre", methods=["POST"])
 @requires("grid.discuss")
 def reply_grid_comment(number: int, comment_id: str) -> Any:
     """Reply to a comment of a grid draft."""
-    return _reply("grid", number, comment_id)
+    return _reply(state().ledger.reply_to_comment, "grid", number, comment_id)
 
 
 @bp.route("/grille/<int:number>/discussion/<comment_id>/modifier", methods=["POST"])
 @requires("grid.discuss")
 def edit_grid_comment(number: int, comment_id: str) -> Any:
     """Edit one's own comment on a grid version."""
-    return _edit("grid", number, comment_id)
+    return _edit(state().ledger.edit_comment, "grid", number, comment_id)
 
 
 @bp.route("/grille/<int:number>/discussion/<comment_id>/repondue", methods=["POST"])
 @requires("grid.discuss")
 def answer_grid_comment(number: int, comment_id: str) -> Any:
     """Mark a question on a grid version answered."""
-    return _answer("grid", number, comment_id)
+    return _answer(state().ledger.mark_answered, "grid", number, comment_id)
 
 
 @bp.route("/grille/<int:number>/discussion/<comment_id>/masquer", methods=["POST"])
 @requires("discussion.moderate")
 def hide_grid_comment(number: int, comment_id: str) -> Any:
     """Hide a comment on a grid version (the chair)."""
-    return _hide("grid", number, comment_id)
+    return _hide(state().ledger.hide_comment, "grid", number, comment_id)

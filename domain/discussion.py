@@ -77,13 +77,7 @@ class Subject:
     kind: SubjectKind
     id: str
     direction: str | None = None  # a proposal's direction (referents' scope)
-    closed: str | None = None  # why no new comment is accepted (an adopted grid)
-
-    @property
-    def label(self) -> str:
-        if self.kind is SubjectKind.GRID:
-            return f"la grille v{self.id}"
-        return f"la fiche {self.id}"
+    closed: bool = False  # no new comment (an adopted grid version)
 
 
 def parse_proposition(raw: Any) -> dict[str, Any]:
@@ -133,7 +127,7 @@ def _may_write(subject: Subject) -> None:
 
 def _open(subject: Subject) -> None:
     if subject.closed:
-        raise DiscussionClosed(subject=subject.label, why=subject.closed)
+        raise DiscussionClosed(version=subject.id)
 
 
 class Comment(LedgerAggregate):

@@ -680,7 +680,9 @@ class DiscussionClosed(DomainError):
     """A grid's discussion closes when the version is adopted."""
 
     code = "discussion_closed"
-    template = "La discussion de {subject} est close : {why}."
+    template = (
+        "La discussion de la grille v{version} est close : la version est adoptée."
+    )
 
 
 class CommentHidden(DomainError):

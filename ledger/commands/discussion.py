@@ -32,8 +32,7 @@ def _subject(unit: Unit, kind: Any, subject_id: Any) -> Subject:
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         raise NotFound(kind="Grille", id=str(subject_id))
     grid = Lookups.grid(unit, number)
-    closed = "la version est adoptée" if grid.adopted else None
-    return Subject(kind, str(grid.number), closed=closed)
+    return Subject(kind, str(grid.number), closed=grid.adopted)
 
 
 def _comment(unit: Unit, subject: Subject, comment_id: Any) -> Comment:

@@ -4,9 +4,12 @@ criteria proposed on a grid draft — each refusal named, with nothing written."
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from domain.discussion import Comment
 from domain.errors import (
@@ -23,6 +26,7 @@ from ledger.app import Ledger
 from tests.domain.builders import CHAIR, DSI, Town, by, events_since, refused
 
 REF = by("ref.fin")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def post(ledger: Ledger, who: Any, body: str = "Une remarque.", **kw: Any) -> str:
@@ -261,3 +265,32 @@ def test_criteria_and_weights_are_proposed_on_a_grid_draft_until_it_is_adopted(
         post(led, DSI, subject=("grid", 7))
     # moderation and answers stay possible on an adopted version's discussion
     led.hide_comment(by("chair", "Doublon"), "grid", "1", first)
+
+
+TEXTS = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=40
+) | st.sampled_from(["x" * 5000, "x" * 5001, "  ", "<b>gras</b>", "a\x07b"])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(body=TEXTS)
+def test_any_text_is_recorded_as_typed_or_refused_naming_the_body(
+    p1: Town, body: str
+) -> None:
+    """Trimmed, 1 to 5,000 characters, no control character: recorded as typed;
+    anything else refused on ``body`` with nothing written."""
+    led = p1.ledger
+    trimmed = body.strip()
+    valid = 0 < len(trimmed) <= 5000 and not CONTROL.search(trimmed)
+    head = led.head()
+    if valid:
+        assert comment(led, post(led, REF, body)).body == trimmed
+    else:
+        with pytest.raises(InvalidValue) as err:
+            post(led, REF, body)
+        assert err.value.field == "body"
+        assert led.head() == head

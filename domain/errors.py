@@ -671,3 +671,29 @@ class EvidenceChanged(DomainError):
         "Les éléments de décision ont changé depuis l'affichage : relisez-les "
         "(fiche {proposal}, séance {session})."
     )
+
+
+# --- discussion -------------------------------------------------------------------
+
+
+class DiscussionClosed(DomainError):
+    """A grid's discussion closes when the version is adopted."""
+
+    code = "discussion_closed"
+    template = (
+        "La discussion de la grille v{version} est close : la version est adoptée."
+    )
+
+
+class CommentHidden(DomainError):
+    """A comment hidden by the chair is neither edited, answered nor replied to."""
+
+    code = "comment_hidden"
+    template = "Le commentaire {comment} est masqué par la présidence."
+
+
+class NotAQuestion(DomainError):
+    """Only a question is marked answered."""
+
+    code = "not_a_question"
+    template = "Le commentaire {comment} n'est pas une question : il n'a pas de réponse à marquer."

@@ -7,6 +7,7 @@ from domain.attachments import Attachment
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
+from domain.discussion import Comment
 from domain.documents import IssuedDocument
 from domain.grids import GridVersion
 from domain.municipality import Municipality
@@ -36,4 +37,5 @@ AGGREGATES = (
     Committee,
     IssuedDocument,
     Attachment,
+    Comment,
 )

@@ -10,6 +10,7 @@ from ledger.commands.accounts import AccountCommands
 from ledger.commands.attachments import AttachmentCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.cycle import PlanCycleCommands
+from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
@@ -29,6 +30,7 @@ class Ledger(
     ScenarioCommands,
     DocumentCommands,
     AttachmentCommands,
+    DiscussionCommands,
     AccountCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""

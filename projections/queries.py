@@ -49,6 +49,7 @@ from projections.views.decisions.queries import (
     sessions,
     votes,
 )
+from projections.views.discussion.queries import discussion, discussion_counts
 from projections.views.portfolio.queries import (
     SORTS as PORTFOLIO_SORTS,
 )
@@ -105,6 +106,8 @@ __all__ = [
     "capacity",
     "committee",
     "decision_history",
+    "discussion",
+    "discussion_counts",
     "dump",
     "envelopes",
     "eur",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.discussion import WRITERS as DISCUSSION_WRITERS
 from domain.scenarios import MAY_COMPUTE
 from domain.values import (
     BUDGET_READERS,
@@ -46,6 +47,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # attachments (business case, quotes…): read with their subject
     "proposal.attach": frozenset({"referent", "dsi"}),  # referents: own direction
     "session.attach": frozenset({"chair", "dsi"}),  # sessions and their decisions
+    # discussion (domain.discussion): referents on their direction's proposals (SCOPED)
+    # and on grid drafts; who reads internal comments is the domain's rule
+    "proposal.discuss": Role.names(DISCUSSION_WRITERS),
+    "grid.discuss": Role.names(DISCUSSION_WRITERS),
+    "discussion.moderate": frozenset({"chair"}),
     # portfolio, capacity, arbitration history
     "portfolio.view": READERS,
     "decisions.view": READERS,
@@ -94,6 +100,7 @@ SCOPED = frozenset(
         "proposal.submit",
         "proposal.withdraw",
         "proposal.attach",
+        "proposal.discuss",
     }
 )
 

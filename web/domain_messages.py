@@ -53,6 +53,13 @@ ENGLISH: dict[str, str] = {
         "up to {costed}."
     ),
     "grid_frozen": "Grid v{version} is adopted: it can no longer be changed.",
+    "discussion_closed": (
+        "The discussion of grid v{version} is closed: the version is adopted."
+    ),
+    "comment_hidden": "Comment {comment} is hidden by the chair.",
+    "not_a_question": (
+        "Comment {comment} is not a question: there is no answer to mark."
+    ),
     "weights_do_not_sum": (
         "The weights of the “{family}” family in grid v{version} total {total}%, "
         "not 100%."
@@ -337,6 +344,19 @@ PHRASES: dict[str, str] = {
     "modifier une grille": "change a grid",
     "voter le budget primitif": "vote the primitive budget (BP)",
     "adopter une grille": "adopt a grid",
+    # discussion (domain.discussion)
+    "participer à la discussion": "take part in the discussion",
+    "écrire un commentaire interne": "write an internal comment",
+    "modifier le commentaire d'une autre personne": "edit someone else's comment",
+    "marquer une question comme répondue": "mark a question answered",
+    "masquer un commentaire": "hide a comment",
+    "une proposition de critère se fait sur une grille": (
+        "a criterion is proposed on a grid"
+    ),
+    "seulement pour une proposition de critère": "only for a proposed criterion",
+    "on répond au commentaire, pas à une réponse": (
+        "reply to the comment, not to a reply"
+    ),
     "ajuster une enveloppe (DM)": "adjust an envelope (budget amendment, DM)",
     "convoquer une séance": "convene a session",
     "réviser une AP": "revise an AP",

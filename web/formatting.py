@@ -106,6 +106,11 @@ EVENT = {
     "Attached": _l("Pièce jointe ajoutée"),
     "Replaced": _l("Pièce jointe remplacée"),
     "Removed": _l("Pièce jointe retirée"),
+    "Posted": _l("Commentaire publié"),
+    "Replied": _l("Réponse publiée"),
+    "Edited": _l("Commentaire modifié"),
+    "Answered": _l("Question marquée répondue"),
+    "Hidden": _l("Commentaire masqué"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

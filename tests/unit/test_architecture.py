@@ -52,6 +52,7 @@ UI_READS_FROM_API = {
     "web.api.schemas",
     "web.api.scenario_schemas",
     "web.api.attachment_schemas",
+    "web.api.discussion_schemas",
 }
 
 # Cycles still in the tree, each with why and when it goes (name → which modules).

@@ -24,7 +24,15 @@ class SdsiApi(Api):  # type: ignore[misc]
 
 
 def init_api(app: Flask) -> None:
-    from web.api import attachments, audit, commands, reads, referential, scenarios
+    from web.api import (
+        attachments,
+        audit,
+        commands,
+        discussion,
+        reads,
+        referential,
+        scenarios,
+    )
     from web.auth import authorise_request
 
     app.config.update(
@@ -59,6 +67,7 @@ def init_api(app: Flask) -> None:
         *referential.BLUEPRINTS,
         *scenarios.BLUEPRINTS,
         *attachments.BLUEPRINTS,
+        *discussion.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS):
         api.register_blueprint(blp)

@@ -12,6 +12,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     auth,
     budget,
     context,
+    discussion,
     documents,
     errorsummary,
     exports,

@@ -1,0 +1,189 @@
+"""Commands of the discussion: post, reply, edit, mark answered, hide.
+
+The subject is named as the pages and the API name it — ``("proposal", code)`` or
+``("grid", number)`` — and loaded here, so the rules see its direction (referents'
+scope) and whether its discussion is open (a grid draft until it is adopted). A
+comment named with the wrong subject is unknown (404), as is an internal comment to
+whoever may not read it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.discussion import Comment, Subject, SubjectKind
+from domain.errors import NotFound
+from domain.values import enum_value
+from ledger.commands.organisation import Lookups
+from ledger.core import Caller, CommandResult, LedgerCore, Unit
+from ledger.idempotency import command
+from ledger.throttle import Counters, Rule, spend
+
+
+def _subject(unit: Unit, kind: Any, subject_id: Any) -> Subject:
+    kind = enum_value(SubjectKind, kind, "subject_kind")
+    if kind is SubjectKind.PROPOSAL:
+        proposal = Lookups.proposal(unit, str(subject_id))
+        return Subject(kind, proposal.code, direction=proposal.direction)
+    number = subject_id
+    if isinstance(number, str) and number.isascii() and number.isdigit():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise NotFound(kind="Grille", id=str(subject_id))
+    grid = Lookups.grid(unit, number)
+    return Subject(kind, str(grid.number), closed=grid.adopted)
+
+
+def _comment(unit: Unit, subject: Subject, comment_id: Any) -> Comment:
+    """The comment ``comment_id`` of ``subject`` (404 otherwise)."""
+    try:
+        uid = UUID(str(comment_id))
+    except ValueError:
+        raise NotFound(kind="Commentaire", id=str(comment_id)[:40]) from None
+    found = unit.find(Comment, uid)
+    if (
+        found is None
+        or found.subject_kind != subject.kind.value
+        or found.subject_id != subject.id
+    ):
+        raise NotFound(kind="Commentaire", id=str(uid))
+    return found
+
+
+def _result(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": str(comment.id),
+        "subject_kind": comment.subject_kind,
+        "subject_id": comment.subject_id,
+        "author": comment.author,
+        "parent": comment.parent,
+        "kind": comment.kind,
+        "internal": comment.internal,
+        "answered": comment.answered_by is not None,
+        "hidden": comment.hidden,
+        "edits": len(comment.history),
+    }
+
+
+class DiscussionCommands(LedgerCore):
+    """Comments, questions and propositions on proposals and grid drafts."""
+
+    @command()
+    def post_comment(
+        self,
+        caller: Caller,
+        subject_kind: str,
+        subject_id: str | int,
+        *,
+        kind: str = "comment",
+        body: str,
+        internal: bool = False,
+        proposition: dict[str, Any] | None = None,
+    ) -> CommandResult:
+        """Post a comment, a question or (on a grid draft) a criterion proposed."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            subject = _subject(unit, subject_kind, subject_id)
+            comment = unit.add(
+                Comment.post(
+                    subject,
+                    kind=kind,
+                    body=body,
+                    internal=internal,
+                    proposition=proposition,
+                )
+            )
+            return _result(comment)
+
+        return self.execute("post_comment", caller, body_)
+
+    @command()
+    def reply_to_comment(
+        self,
+        caller: Caller,
+        subject_kind: str,
+        subject_id: str | int,
+        comment_id: str,
+        *,
+        body: str,
+    ) -> CommandResult:
+        """Reply to a top-level comment (one level of replies)."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            subject = _subject(unit, subject_kind, subject_id)
+            parent = _comment(unit, subject, comment_id)
+            return _result(unit.add(Comment.reply(subject, parent, body=body)))
+
+        return self.execute("reply_to_comment", caller, body_)
+
+    @command()
+    def edit_comment(
+        self,
+        caller: Caller,
+        subject_kind: str,
+        subject_id: str | int,
+        comment_id: str,
+        *,
+        body: str,
+    ) -> CommandResult:
+        """A new text for one's own comment (the earlier text stays)."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            comment = _comment(
+                unit, _subject(unit, subject_kind, subject_id), comment_id
+            )
+            comment.edit(body)
+            return _result(comment)
+
+        return self.execute("edit_comment", caller, body_)
+
+    @command()
+    def mark_answered(
+        self,
+        caller: Caller,
+        subject_kind: str,
+        subject_id: str | int,
+        comment_id: str,
+    ) -> CommandResult:
+        """Mark a question answered (its author, the DSI or the chair)."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            comment = _comment(
+                unit, _subject(unit, subject_kind, subject_id), comment_id
+            )
+            comment.mark_answered()
+            return _result(comment)
+
+        return self.execute("mark_answered", caller, body_)
+
+    @command()
+    def hide_comment(
+        self,
+        caller: Caller,
+        subject_kind: str,
+        subject_id: str | int,
+        comment_id: str,
+    ) -> CommandResult:
+        """Hide a comment (the chair); the caller's reason (required) is shown in
+        its place."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            comment = _comment(
+                unit, _subject(unit, subject_kind, subject_id), comment_id
+            )
+            comment.hide(caller.reason)
+            return _result(comment)
+
+        return self.execute("hide_comment", caller, body_)
+
+
+# Thirty comments or replies an hour for one account, then a growing wait (capped at
+# ten minutes): every comment is a permanent event.
+COMMENTS = Rule("comments", free=30, cap=600, window=3600)
+
+
+def may_comment(counters: Counters, username: str) -> int:
+    """Whole seconds ``username`` must wait before writing another comment (0: go
+    on, and this one is counted)."""
+    return spend(counters, COMMENTS, username)

@@ -1,0 +1,91 @@
+"""Discussion: each comment's document, with every earlier text it had (``history``),
+who marked it answered and who hid it, why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.discussion import Comment
+from projections.registry import Batch, Meta, document, on
+from projections.views.discussion.tables import COMMENTS
+
+
+def _new(
+    e: Any, m: Meta, parent: str | None, parent_author: str | None
+) -> dict[str, Any]:
+    return {
+        "id": str(e.originator_id),
+        "subject_kind": e.subject_kind,
+        "subject_id": e.subject_id,
+        "parent": parent,
+        "parent_author": parent_author,
+        "author": e.author,
+        "kind": getattr(e, "kind", "comment"),
+        "internal": e.internal,
+        "body": e.body,
+        "proposition": getattr(e, "proposition", None),
+        "history": [],
+        "answered_by": None,
+        "answered_at": None,
+        "hidden_by": None,
+        "hidden_at": None,
+        "hidden_reason": None,
+        "at": m.at,
+        "edited_at": None,
+        "position": m.position,
+    }
+
+
+@on(Comment.Posted)
+def posted(batch: Batch, e: Comment.Posted, m: Meta) -> None:
+    batch.put("comments", (str(e.originator_id),), _new(e, m, None, None))
+
+
+@on(Comment.Replied)
+def replied(batch: Batch, e: Comment.Replied, m: Meta) -> None:
+    batch.put(
+        "comments",
+        (str(e.originator_id),),
+        _new(e, m, e.parent_id, e.parent_author),
+    )
+
+
+@on(Comment.Edited)
+def edited(batch: Batch, e: Comment.Edited, m: Meta) -> None:
+    doc = batch.touch("comments", (str(e.originator_id),))
+    doc["history"] = [
+        *doc["history"],
+        {"body": doc["body"], "at": doc["edited_at"] or doc["at"]},
+    ]
+    doc["body"], doc["edited_at"] = e.body, m.at
+
+
+@on(Comment.Answered)
+def answered(batch: Batch, e: Comment.Answered, m: Meta) -> None:
+    doc = batch.touch("comments", (str(e.originator_id),))
+    doc["answered_by"], doc["answered_at"] = e.answered_by, m.at
+
+
+@on(Comment.Hidden)
+def hidden(batch: Batch, e: Comment.Hidden, m: Meta) -> None:
+    doc = batch.touch("comments", (str(e.originator_id),))
+    doc["hidden_by"], doc["hidden_at"] = m.context.actor, m.at
+    doc["hidden_reason"] = e.reason
+
+
+def _row(d: dict[str, Any]) -> tuple[Any, ...]:
+    return COMMENTS.row(
+        id=d["id"],
+        subject_kind=d["subject_kind"],
+        subject_id=d["subject_id"],
+        parent=d["parent"],
+        author=d["author"],
+        kind=d["kind"],
+        internal=int(d["internal"]),
+        hidden=int(d["hidden_reason"] is not None),
+        answered=int(d["answered_by"] is not None),
+        position=d["position"],
+    )
+
+
+document("comments", _row)

@@ -73,6 +73,21 @@ def pg_server_url() -> Iterator[str]:
     pytest.skip(reason)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands where its PostgreSQL cases ran to the
+    controller, which prints the summary line."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["pg_source"] = dict(PG_SOURCE)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    found = getattr(node, "workeroutput", {}).get("pg_source", {})
+    if "skipped" in found or "where" not in PG_SOURCE:
+        PG_SOURCE.update(found)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say where the PostgreSQL cases ran, or why they were skipped."""
     if "skipped" in PG_SOURCE:
@@ -176,3 +191,73 @@ def wait_until(predicate: callable, timeout: float = 10.0) -> bool:  # type: ign
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+# --- pytest-xdist: two workers, one module at a time each ---------------------------
+#
+# `addopts` runs the suite on two workers (pyproject.toml). A work unit is a whole test
+# module, so a module's expensive fixtures (a demo copy, a live server) are built once,
+# on one worker; tests marked ``xdist_group(name)`` form one unit whatever their module
+# (the Redis tests share db 15 and empty it: they never run at the same time). The
+# biggest units go first, so the two workers finish close together: browser and fault
+# modules count more per test than the rest.
+HEAVY_PER_TEST = {
+    "tests/web/e2e/": 12,
+    "tests/faults/": 15,
+    "tests/projections/": 4,
+    "tests/web/": 2,
+}
+
+
+def _unit_of(nodeid: str) -> str:
+    if nodeid.rfind("@") > nodeid.rfind("]"):
+        return nodeid.split("@")[-1]
+    return nodeid.split("::", 1)[0]
+
+
+def _weight(nodeid: str) -> int:
+    for prefix, weight in HEAVY_PER_TEST.items():
+        if nodeid.startswith(prefix):
+            return weight
+    return 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit_of(nodeid)
+
+        def schedule(self) -> None:
+            # LoadScopeScheduling.schedule, the units ordered by cost, not by count
+            if self.collection is not None or not self.collection_is_completed:
+                super().schedule()
+                return
+            if not self._check_nodes_have_same_collection():
+                self.log("**Different tests collected, aborting run**")
+                return
+            self.collection = list(next(iter(self.registered_collections.values())))
+            if not self.collection:
+                return
+            units: dict[str, dict[str, bool]] = {}
+            cost: dict[str, int] = {}
+            for nodeid in self.collection:
+                unit = _unit_of(nodeid)
+                units.setdefault(unit, {})[nodeid] = False
+                cost[unit] = cost.get(unit, 0) + _weight(nodeid)
+            for unit in sorted(units, key=lambda u: -cost[u]):
+                self.workqueue[unit] = units[unit]
+            for _ in range(len(self.nodes) - len(self.workqueue)):
+                unused, _assigned = self.assigned_work.popitem()
+                unused.shutdown()
+            for node in self.nodes:
+                self._assign_work_unit(node)
+            for node in self.nodes:
+                self._reschedule(node)
+            if not self.workqueue:
+                for node in self.nodes:
+                    node.shutdown()
+
+    return ModuleScheduling(config, log)

@@ -25,12 +25,11 @@ from exports.registry import exporter
 from ledger.app import Ledger, open_ledger
 from ledger.config import Settings
 from ledger.core import Caller
-from ledger.keys import ensure_signing_key
 from ledger.sealing import Sealer
-from projections.service import ReadModel, init_views
+from projections.service import ReadModel
 from sdsi.demo import data as D
-from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.demo_template import demo_copy
 
 INJECTED_CODE = "INJECT"
 INJECTED_TITLE = '=HYPERLINK("https://example.org";"Cliquer ici")'
@@ -135,19 +134,10 @@ def demo_env(
     """The demo plus the injected project, projected and sealed, once per backend."""
     backend = str(request.param)
     tmp = tmp_path_factory.mktemp(f"exports-{backend}")
-    schemas: Iterator[str] | None = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp}/ledger.db"
-    else:
-        schemas = _pg_schema(request.getfixturevalue("pg_server_url"))
-        url = next(schemas)
+    # A copy of the demo, projected (tests/demo_template.py)
+    url = demo_copy(request, backend, tmp, "projected")
     settings = make_settings(tmp / "data", url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_signing_key(settings)
-    led = open_ledger(settings, create=True)
-    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
-    init_views(settings, led)
-    DemoLoader(led).run()
+    led = open_ledger(settings)
     add_injected_project(led)
     rm = ReadModel(led, settings)
     rm.projector().catch_up()
@@ -157,8 +147,6 @@ def demo_env(
     finally:
         rm.close()
         led.close()
-        if schemas is not None:
-            next(schemas, None)
 
 
 # --- parsing helpers -----------------------------------------------------------------

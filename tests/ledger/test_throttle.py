@@ -35,6 +35,9 @@ from ledger.throttle import (
 from tests.conftest import make_settings
 
 REDIS_URL = os.environ.get("SDSI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# These tests empty Redis db 15, as does the other module using it: under pytest-xdist
+# the two never run at the same time (one work unit, tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("redis-db15")
 SMALL = (
     Rule("account+client", free=2, cap=8, window=30),
     Rule("account", free=3, cap=4, window=20),

@@ -9,19 +9,30 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from ledger.app import open_ledger
 from projections import queries as q
 from projections.projector import Projector
-from projections.service import ReadModel, init_views
+from projections.service import ReadModel
 from projections.store import SQLiteViewStore
-from sdsi.demo.loader import DemoLoader
+from tests.conftest import make_settings
+from tests.demo_template import demo_copy
+
+
+def _demo(request: Any, backend: str, tmp_path: Path, stage: str) -> tuple[Any, Any]:
+    """A copy of the demo (tests/demo_template.py), closed after the test."""
+    url = demo_copy(request, backend, tmp_path / "demo", stage)
+    settings = make_settings(tmp_path / "demo" / "data", url)
+    ledger = open_ledger(settings)
+    request.addfinalizer(ledger.close)
+    return ledger, settings
 
 
 def test_follower_killed_mid_batch_repeatedly_then_restarted_equals_a_rebuild(
-    ledger, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    init_views(settings, ledger)
-    DemoLoader(ledger).run()
+    request: Any, backend: str, tmp_path: Path
+) -> None:
+    ledger, settings = _demo(request, backend, tmp_path, "raw")
     env = {
         **os.environ,
         "SDSI_DATA_DIR": str(settings.data_dir),
@@ -90,13 +101,12 @@ def _url(settings) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_rebuild_killed_midway_is_completed_by_a_follower_with_its_indexes(
-    ledger, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    request: Any, backend: str, tmp_path: Path
+) -> None:
     """``sdsi projections rebuild`` killed with SIGKILL between two batches: the
     views stand at a consistent position, a follower completes them, and they equal
     a rebuild — their secondary indexes (created at a rebuild's end) included."""
-    init_views(settings, ledger)
-    DemoLoader(ledger).run()
+    ledger, settings = _demo(request, backend, tmp_path, "projected")
     env = {
         **os.environ,
         "SDSI_DATA_DIR": str(settings.data_dir),

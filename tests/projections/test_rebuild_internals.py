@@ -14,25 +14,20 @@ from ledger.app import open_ledger
 from ledger.core import Caller
 from projections import queries as q
 from projections.projector import Projector
-from projections.service import ReadModel, init_views
+from projections.service import ReadModel
 from projections.store import SQLiteViewStore
-from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.demo_template import demo_copy
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def demo_ledger(request, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The demo municipality, loaded without projecting it (once per backend)."""
     tmp = tmp_path_factory.mktemp(request.param)
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/ledger.db"
-    else:
-        url = request.getfixturevalue("pg_module_schema_url")
+    # A copy of the demo, views created but empty (tests/demo_template.py)
+    url = demo_copy(request, str(request.param), tmp, "raw")
     settings = make_settings(tmp / "data", url)
-    led = open_ledger(settings, create=True)
-    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
-    init_views(settings, led)
-    DemoLoader(led).run()
+    led = open_ledger(settings)
     rm = ReadModel(led, settings)
     yield led, rm
     rm.close()

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from typing import Any
 
-import psycopg
 import pytest
 
 from ledger.app import open_ledger
-from ledger.keys import ensure_signing_key
-from ledger.sealing import Sealer
 from sdsi.demo import data as D
-from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.demo_template import demo_copy
 from tests.web.ui_client import Site, open_site
 
 PASSWORD = D.DEMO_PASSWORD
@@ -44,30 +40,16 @@ def shared_site(request: pytest.FixtureRequest, backend: str) -> Site:
     if backend in _SITES:
         return _SITES[backend]
     tmp = request.getfixturevalue("tmp_path_factory").mktemp(f"pages-{backend}")
-    drop: str | None = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp}/ledger.db"
-    else:
-        server = str(request.getfixturevalue("pg_server_url"))
-        drop = "p_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {drop}")
-        url = f"{server}{'&' if '?' in server else '?'}schema={drop}"
+    # A copy of the demo, projected and sealed (tests/demo_template.py); its database
+    # lives as long as the session.
+    url = demo_copy(request, backend, tmp, "sealed", session=True)
     settings = make_settings(tmp / "data", url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_signing_key(settings)
-    led = open_ledger(settings, create=True)
-    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+    led = open_ledger(settings)
     site = open_site(settings, led)
-    DemoLoader(led).run()
-    Sealer(led).run_once()
     site.caught_up()
 
     def close() -> None:
         site.close()
-        if drop is not None:
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f"DROP SCHEMA {drop} CASCADE")
 
     request.session.addfinalizer(close)
     _SITES[backend] = site

@@ -31,6 +31,9 @@ from web.app import create_app
 from web.proxies import TrustedProxies
 
 REDIS_URL = os.environ.get("SDSI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# These tests empty Redis db 15, as does the other module using it: under pytest-xdist
+# the two never run at the same time (one work unit, tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("redis-db15")
 WRONG = "mauvais-mot-de-passe"
 GHOST = "personne.inconnue"
 NEW = "un nouveau mot de passe, avec des espaces "  # kept exactly as typed

@@ -28,11 +28,10 @@ from schemathesis.specs.openapi.checks import (
 
 from ledger.app import open_ledger
 from ledger.core import Caller
-from ledger.keys import ensure_signing_key
 from ledger.sealing import Sealer
 from projections import queries as q
-from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.demo_template import demo_copy
 from tests.web.ui_client import Site, open_site
 from tests.web.world import bearer
 from web.access import allowed
@@ -71,16 +70,11 @@ EXPENSIVE = {
 def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site]:
     """The demo municipality, sealed, behind the app (once per backend)."""
     tmp = tmp_path_factory.mktemp(f"schemathesis-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/ledger.db"
-    else:
-        url = str(request.getfixturevalue("pg_module_schema_url"))
+    # A copy of the demo, projected (tests/demo_template.py)
+    url = demo_copy(request, str(request.param), tmp, "projected")
     settings_ = make_settings(tmp / "data", url)
-    ensure_signing_key(settings_)
-    led = open_ledger(settings_, create=True)
-    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+    led = open_ledger(settings_)
     running = open_site(settings_, led)
-    DemoLoader(led).run()
     led.add_user(
         Caller(actor="admin", reason="tests"),
         SPARE,

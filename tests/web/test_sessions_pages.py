@@ -16,8 +16,8 @@ from ledger.app import open_ledger
 from ledger.core import Caller
 from ledger.keys import ensure_signing_key
 from projections import queries as q
-from sdsi.demo.loader import DemoLoader
 from tests.conftest import make_settings
+from tests.demo_template import demo_copy
 from tests.web.demo_site import token
 from tests.web.ui_client import Site, open_site, post_forms, text
 from web.formatting import num
@@ -47,15 +47,11 @@ EVERYONE = [
 def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site]:
     """The demo municipality behind a running app (once per backend for this module)."""
     tmp = tmp_path_factory.mktemp(f"sessions-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp}/ledger.db"
-    else:
-        url = request.getfixturevalue("pg_module_schema_url")
+    # A copy of the demo, projected (tests/demo_template.py)
+    url = demo_copy(request, str(request.param), tmp, "projected")
     settings = make_settings(tmp / "data", url)
-    led = open_ledger(settings, create=True)
-    led.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+    led = open_ledger(settings)
     running = open_site(settings, led)
-    DemoLoader(led).run()
     running.caught_up()
     yield running
     running.close()

@@ -1,7 +1,7 @@
 """Browser tests: the demo municipality behind a real server, driven by real Chromium.
 
-One server per backend and module (SQLite, then PostgreSQL through the suite's
-``pg_module_schema_url``): the demo is loaded into a fresh data directory, the app is
+One server per backend and module (SQLite, then PostgreSQL): a copy of the demo,
+loaded once per backend and session (tests/demo_template.py), the app is
 built as ``sdsi serve`` builds it (embedded follower and sealer) and served by werkzeug
 on a free port of 127.0.0.1 from a background thread. One Chromium per test session.
 
@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_settings
+from tests.demo_template import demo_copy
 from tests.web.e2e.live import (
     CHROMIUM_ARGS,
     STORY_START,
@@ -59,27 +60,15 @@ def server(
     from werkzeug.serving import make_server
 
     from ledger.app import open_ledger
-    from ledger.keys import ensure_secret_key, ensure_signing_key
-    from ledger.sealing import Sealer
-    from projections.service import init_views
-    from sdsi.demo.loader import DemoLoader
     from web.app import create_app
 
     backend = str(request.param)
     tmp = tmp_path_factory.mktemp(f"e2e-{backend}")
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp}/ledger.db"
-    else:
-        url = str(request.getfixturevalue("pg_module_schema_url"))
+    # The demo, projected and sealed, copied from the session's template
+    # (tests/demo_template.py): as loaded afresh, in a database of its own.
+    url = demo_copy(request, backend, tmp, "sealed")
     settings = make_settings(tmp / "data", url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_secret_key(settings)
-    ensure_signing_key(settings)
-    ledger = open_ledger(settings, create=True)
-    ledger.bootstrap_admin("admin", "Administrateur", "admin-password-1")
-    init_views(settings, ledger)
-    DemoLoader(ledger).run()
-    Sealer(ledger).run_once()
+    ledger = open_ledger(settings)
     clock = ScenarioClock(STORY_START)
     ledger.clock = clock
     # As `sdsi demo` serves it, CSRF and all: an embedded follower keeps the views and

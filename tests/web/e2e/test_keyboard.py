@@ -5,14 +5,19 @@ links and submits, Space ticks boxes, arrows choose in lists and radio groups, a
 text is typed (``tests/web/e2e/keyboard.py``). Every element the focus reaches shows
 a visible focus ring contrasting at least 3:1 with its background (RGAA 10.7).
 
-One proposal goes the whole way, on each backend, in this order (the tests share the
+One proposal goes the whole way, in this order (the tests share the
 server's state): the referent signs in and submits it, the DSI qualifies it, an
 evaluator scores it, the chair convenes a session, puts it on the agenda and opens
 it, an elected member votes, the chair records the approval, finance downloads the
 budget export, and the auditor verifies the ledger and replays it as of the evening
 before the decision. Then the skip links, and the accessibility statement reached
 from the footer, its form sent and read by an administrator — all by keyboard. Pages
-are checked with axe-core on the SQLite run (``Persona.look``).
+are checked with axe-core (``Persona.look``).
+
+On SQLite only: the subject is the keyboard (focus order, keys, focus rings), the
+same templates and scripts on both backends; the same commands through the same forms
+are driven on PostgreSQL by the persona tests (``test_personas.py``), and every form's
+storage path by the page tests (``tests/web``) on both backends.
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.web.e2e.browsing import PASSWORD, Persona, person
 from tests.web.e2e.keyboard import Keyboard
 from tests.web.e2e.live import ROOT
+
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 CODE = "KB-AFFICHAGE"
 TITLE = "Affichage dynamique dans les écoles"

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from tests.web.e2e.browsing import person
 
 # Widths are a matter of templates and CSS, the same on both backends (the persona and
-# keyboard tests drive the same pages on PostgreSQL): measured once, on SQLite.
+# page tests drive the same pages on PostgreSQL): measured once, on SQLite.
 pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 WIDTHS = (1280, 375)

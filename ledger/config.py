@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from domain.errors import InvalidValue
 from domain.localtime import DEFAULT_TIMEZONE, zone
+from domain.publication import published_fields
 from ledger.directory_config import (
     LdapSettings,
     OidcSettings,
@@ -201,6 +203,8 @@ class Settings:
     # The municipality's time zone (IANA name): pages and PDFs show local times, a
     # session's day is reckoned in it; storage, machine exports and proofs stay UTC.
     timezone: str = DEFAULT_TIMEZONE
+    # The fields the citizens' pages withhold (domain.publication.FIELDS names).
+    public_hidden: frozenset[str] = frozenset()
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -235,6 +239,7 @@ class Settings:
             ldap=ldap_settings(env),
             oidc=oidc_settings(env),
             timezone=_timezone(env.get("SDSI_TIMEZONE") or DEFAULT_TIMEZONE),
+            public_hidden=_hidden(env.get("SDSI_PUBLIC_HIDE", "")),
         )
 
     @property
@@ -266,6 +271,19 @@ def _timezone(name: str) -> str:
             "Europe/Paris, America/Cayenne, Indian/Reunion, or UTC)"
         ) from None
     return name
+
+
+def _hidden(raw: str) -> frozenset[str]:
+    """``SDSI_PUBLIC_HIDE``: comma-separated fields the citizens' pages withhold."""
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    try:
+        published_fields(names)
+    except InvalidValue as exc:
+        raise ConfigError(
+            f"SDSI_PUBLIC_HIDE: unknown field {exc.params['value']!r} "
+            f"({exc.params['reason']})"
+        ) from None
+    return frozenset(names)
 
 
 def _origin(name: str) -> str:

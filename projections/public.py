@@ -62,9 +62,7 @@ def projects(store: ViewStore, fields: Collection[str]) -> list[dict[str, Any]]:
     done or cancelled), by code, with their public status."""
     members = ps.scope(store).members
     axes, directions = _names(store)
-    rows = [
-        r for r in portfolio_rows(store, members=members) if r.status in DECIDED
-    ]
+    rows = [r for r in portfolio_rows(store, members=members) if r.status in DECIDED]
     return [
         _project(r, fields, axes, directions)
         for r in sorted(rows, key=lambda r: r.code)
@@ -119,7 +117,9 @@ def budget(store: ViewStore, labels: dict[str, str]) -> list[dict[str, Any]]:
                 "spent": ZERO,
             },
         )
-        axis["years"].append({k: item[k] for k in ("year", "voted", "committed", "spent")})
+        axis["years"].append(
+            {k: item[k] for k in ("year", "voted", "committed", "spent")}
+        )
         for k in ("voted", "committed", "spent"):
             axis[k] += item[k]
     return list(out.values())

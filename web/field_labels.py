@@ -38,6 +38,7 @@ LABELS: dict[str, str] = {
     "criteria": N_("Critères"),
     "criterion": N_("Critère"),
     "current_password": N_("Mot de passe actuel"),
+    "date": N_("Date"),
     "days": N_("Jours-personne"),
     "deliberation": N_("Délibération"),
     "delta": N_("Variation"),

@@ -44,7 +44,7 @@ def _project(
         "code": row.code,
         "title": row.title,
         "axis": row.axis,
-        "axis_label": axes.get(row.axis or "", None),
+        "axis_label": axes.get(row.axis or ""),
         "status": public_status(row.status),
         "first_year": row.first_year,
         "last_year": row.last_year,

@@ -23,10 +23,10 @@ from web.state import state
 from web.ui.blueprint import bp
 
 STATUS = {
-    "planned": _l("Prévu"),
+    "planned": _l("Prévue"),
     "in_progress": _l("En cours"),
-    "done": _l("Réalisé"),
-    "cancelled": _l("Annulé"),
+    "done": _l("Réalisée"),
+    "cancelled": _l("Annulée"),
 }
 
 

@@ -107,6 +107,12 @@ def checkpoint(position: int, live: bool) -> dict[str, Any] | None:
     }
 
 
+def checkpoint_seq() -> int:
+    """The number of the latest checkpoint: the verification page's cache key adds
+    it (a checkpoint is signed without the views moving)."""
+    return SealStore(state().ledger.storage).last_checkpoint_seq()
+
+
 def public_headers(response: Response) -> Response:
     """A public read: any cache may keep it a minute; it varies with the language."""
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"

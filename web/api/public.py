@@ -99,7 +99,7 @@ def decisions(args: dict[str, Any]) -> Any:
 @blp.response(200, ps.PublicIntegrity, headers=HEADERS)
 @errors(blp, 404, 422, 503)
 @public
-@cached_read(shared=True)
+@cached_read(pubw.checkpoint_seq, shared=True)
 def checkpoint(args: dict[str, Any]) -> Any:
     """The latest signed checkpoint (as of ``date``), the public key, how to verify."""
 

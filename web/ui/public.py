@@ -95,7 +95,7 @@ def public_decisions() -> Response:
 
 @bp.route("/public/verifier")
 @public
-@cached_read(shared=True)
+@cached_read(pubw.checkpoint_seq, shared=True)
 def public_checkpoint() -> Response:
     """The latest signed checkpoint and how anyone can verify the ledger with it."""
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from domain.errors import InvalidValue
 from domain.localtime import DEFAULT_TIMEZONE, zone
+from domain.publication import published_fields
 from ledger.directory_config import (
     LdapSettings,
     OidcSettings,
@@ -203,6 +205,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     # Largest attachment accepted, in bytes (SDSI_ATTACHMENT_MAX_BYTES, 20 MB).
     attachment_max_bytes: int = 20 * 1024 * 1024
+    # The fields the citizens' pages withhold (domain.publication.FIELDS names).
+    public_hidden: frozenset[str] = frozenset()
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -240,6 +244,7 @@ class Settings:
             attachment_max_bytes=_int(
                 env, "SDSI_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024
             ),
+            public_hidden=_hidden(env.get("SDSI_PUBLIC_HIDE", "")),
         )
 
     @property
@@ -276,6 +281,19 @@ def _timezone(name: str) -> str:
             "Europe/Paris, America/Cayenne, Indian/Reunion, or UTC)"
         ) from None
     return name
+
+
+def _hidden(raw: str) -> frozenset[str]:
+    """``SDSI_PUBLIC_HIDE``: comma-separated fields the citizens' pages withhold."""
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    try:
+        published_fields(names)
+    except InvalidValue as exc:
+        raise ConfigError(
+            f"SDSI_PUBLIC_HIDE: unknown field {exc.params['value']!r} "
+            f"({exc.params['reason']})"
+        ) from None
+    return frozenset(names)
 
 
 def _origin(name: str) -> str:

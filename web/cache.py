@@ -11,7 +11,9 @@ seals, checkpoints, last verification) add it to their key.
 What is never shared between two responses: the CSRF token of the session (put back
 per request) and the idempotency keys of forms (fresh on every response), so a cached
 page is as safe to submit as a fresh one. Only ``200`` answers to ``GET`` by a signed-in
-user, with no flash message shown, are kept; authorisation runs before the cache is
+user, with no flash message shown, are kept (and, for anyone, the citizens' pages
+marked ``shared``: their key names no one; they keep their ``Cache-Control`` and
+``Vary``); authorisation runs before the cache is
 consulted (:func:`web.auth.authorise_request`), so a revoked role is refused at once.
 
 The cache is bounded in bytes (``SDSI_PAGE_CACHE_MB``, 32 by default; 0 turns it off),
@@ -39,14 +41,19 @@ from web.state import state
 F = TypeVar("F", bound=Callable[..., Any])
 CSRF, KEY = b"csrf", b"key"  # the kinds of holes
 MAX_ENTRY = 4 * 1024 * 1024  # larger responses are not kept
+SHARED_HEADERS = ("Cache-Control", "Vary")  # kept with a response (public pages)
 
 
-def cached_read(extra: Callable[[], Any] | None = None) -> Callable[[F], F]:
+def cached_read(
+    extra: Callable[[], Any] | None = None, *, shared: bool = False
+) -> Callable[[F], F]:
     """Mark a ``GET`` view whose response the cache may keep (``extra()`` adds to the key
-    whatever the response shows from outside the views)."""
+    whatever the response shows from outside the views). ``shared``: a public page
+    that shows nothing of who asks, kept once for every visitor, signed in or not."""
 
     def mark(view: F) -> F:
         view.cache_extra = extra or _nothing  # type: ignore[attr-defined]
+        view.cache_shared = shared  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -65,6 +72,7 @@ class Entry:
     holes: tuple[bytes, ...]
     mimetype: str
     link: str | None = None  # an API page's ``Link`` header (web.paging)
+    headers: tuple[tuple[str, str], ...] = ()  # a shared page's Cache-Control, Vary
 
     @classmethod
     def of(
@@ -74,15 +82,20 @@ class Entry:
         token: bytes | None = None,
         keys: tuple[bytes, ...] = (),
         link: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> Entry:
         marks = {k: KEY for k in keys if k}
         if token:
             marks[token] = CSRF
         if not marks:
-            return cls((body,), (), mimetype, link)
+            return cls((body,), (), mimetype, link, headers)
         found = re.split(b"(" + b"|".join(re.escape(m) for m in marks) + b")", body)
         return cls(
-            tuple(found[0::2]), tuple(marks[m] for m in found[1::2]), mimetype, link
+            tuple(found[0::2]),
+            tuple(marks[m] for m in found[1::2]),
+            mimetype,
+            link,
+            headers,
         )
 
     @property
@@ -167,7 +180,20 @@ def _key() -> tuple[Any, ...] | None:
         return None
     view = current_app.view_functions.get(request.endpoint or "")
     extra = getattr(view, "cache_extra", None)
-    if extra is None or not current_user.is_authenticated:
+    if extra is None:
+        return None
+    if getattr(view, "cache_shared", False):
+        return (
+            request.endpoint,
+            request.host_url,
+            request.path,
+            tuple(sorted(request.args.items(multi=True))),
+            select_locale(),
+            local_today(),
+            views_position(),
+            extra(),
+        )
+    if not current_user.is_authenticated:
         return None
     return (
         request.endpoint,
@@ -196,6 +222,8 @@ def _lookup() -> Response | None:
     response = Response(entry.body(_token), status=200, mimetype=entry.mimetype)
     if entry.link:
         response.headers["Link"] = entry.link
+    for name, value in entry.headers:
+        response.headers[name] = value
     return response
 
 
@@ -219,6 +247,11 @@ def _keep(response: Response) -> Response:
         token.encode() if token else None,
         tuple(value.encode() for value in g.get("form_keys", ())),
         response.headers.get("Link"),
+        tuple(
+            (name, response.headers[name])
+            for name in SHARED_HEADERS
+            if name in response.headers
+        ),
     )
     response_cache().put(key, entry)
     return response

@@ -41,6 +41,7 @@ LABELS: dict[str, str] = {
     "criterion_code": N_("Code du critère proposé"),
     "criterion_label": N_("Libellé du critère proposé"),
     "current_password": N_("Mot de passe actuel"),
+    "date": N_("Date"),
     "days": N_("Jours-personne"),
     "deliberation": N_("Délibération"),
     "delta": N_("Variation"),

@@ -138,6 +138,10 @@ def select_locale() -> str:
         session["lang"] = chosen
         return LOCALES[chosen]
     stored = session.get("lang")
+    if stored not in LANGUAGES and request.path.startswith("/public"):
+        # a citizen's first visit: the language the browser prefers among ours
+        best = request.accept_languages.best_match(LANGUAGES)
+        return LOCALES[best] if best in LANGUAGES else "fr"
     return LOCALES[stored] if stored in LANGUAGES else "fr"
 
 

@@ -30,6 +30,11 @@ ROWS = re.compile(r"^(?P<name>[a-z_]+)-[0-9]{1,3}-[a-z_]+$")
 # endpoint → the parameters it reads (``name-*``: the rows ``name-<i>-<field>``)
 ACCEPTED: dict[str, tuple[str, ...]] = {
     "ui.login": ("next",),
+    # the citizens' pages: the day they show (web.publication)
+    "ui.public_plan": ("date",),
+    "ui.public_project": ("date",),
+    "ui.public_decisions": ("date",),
+    "ui.public_checkpoint": ("date",),
     # what an OpenID provider sends back (RFC 6749 §4.1.2, RFC 9207, OIDC sessions)
     "ui.oidc_callback": (
         "code",

@@ -196,6 +196,41 @@ def test_public_routes_answer_anonymous_visitors(site: Site) -> None:
         assert response.status_code not in (401, 403), url
 
 
+# The citizens' pages and their JSON twin: the only routes open to anyone besides
+# sign-in, health, the API's document, the accessibility statement and static files.
+CITIZENS = {
+    "ui.public_plan",
+    "ui.public_project",
+    "ui.public_decisions",
+    "ui.public_checkpoint",
+    "ui.public_key",
+    "api_public.plan",
+    "api_public.project",
+    "api_public.decisions",
+    "api_public.checkpoint",
+}
+
+
+def test_the_citizens_pages_are_public_and_only_they_are_under_public(
+    site: Site,
+) -> None:
+    open_to_all = {
+        rule.endpoint
+        for rule in site.app.url_map.iter_rules()
+        if permission_of(site, rule) is None
+    }
+    assert open_to_all >= CITIZENS
+    under_public = {
+        rule.endpoint
+        for rule in site.app.url_map.iter_rules()
+        if rule.rule.startswith(("/public", "/api/v1/public"))
+    }
+    assert under_public == CITIZENS
+    client = site.app.test_client()
+    for url in ("/public", "/public/decisions", "/api/v1/public/plan"):
+        assert client.get(url).status_code == 200, url
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(site: Site) -> None:
     for rule, method, _permission in cases(site):
         url = url_for_case(rule, OWN)

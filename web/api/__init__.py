@@ -29,6 +29,7 @@ def init_api(app: Flask) -> None:
         audit,
         commands,
         discussion,
+        public,
         reads,
         referential,
         scenarios,
@@ -68,6 +69,7 @@ def init_api(app: Flask) -> None:
         *scenarios.BLUEPRINTS,
         *attachments.BLUEPRINTS,
         *discussion.BLUEPRINTS,
+        *public.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS):
         api.register_blueprint(blp)

@@ -23,6 +23,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     pictures,
     portfolio,
     proposals,
+    public,
     referential,
     scenarios,
     sessions,

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.e2e.browsing import person
+from tests.web.e2e.keyboard import Keyboard
 
 # Widths are a matter of templates and CSS, the same on both backends (the persona and
 # page tests drive the same pages on PostgreSQL): measured once, on SQLite.
@@ -117,3 +118,53 @@ def test_a_wide_table_scrolls_in_its_own_box_reachable_with_the_keyboard(
             assert a is not None and b is not None
             apart = b["x"] >= a["x"] + a["width"] or b["y"] >= a["y"] + a["height"]
             assert apart, (a, b)
+
+
+PUBLIC_TITLE = "Réservation en ligne des salles municipales"
+
+
+def test_a_citizen_reads_the_plan_a_project_and_the_decisions_with_the_keyboard(
+    browser: Any, server: Any
+) -> None:
+    """The citizens' pages (/public), without signing in: axe-core finds no serious
+    or critical violation; the keyboard alone goes from the plan to a decided
+    project, the decisions, the verification page and a past day (RGAA 7.3, 12.8)."""
+    with person(browser, server, None) as citizen:
+        for width in WIDTHS:  # no page of theirs is wider than the window either
+            citizen.page.set_viewport_size({"width": width, "height": 800})
+            for path in ("/public", "/public/decisions", "/public/projets/SALLES"):
+                assert citizen.open(path) == 200
+                document, main, inside = citizen.page.evaluate(MEASURE)
+                assert document <= width and main <= inside, (path, width)
+        citizen.page.set_viewport_size({"width": 1280, "height": 800})
+        keys = Keyboard(citizen.page)
+        assert citizen.open("/public") == 200
+        citizen.look()
+        first = keys.tab_to()
+        assert first["text"] == "Aller au contenu"
+        keys.follow(PUBLIC_TITLE)
+        expect(citizen.page.get_by_role("heading", level=1)).to_have_text(PUBLIC_TITLE)
+        assert "Réalisée" in citizen.text()
+        assert "3 pour, 0 contre, 3 abstention(s)" in citizen.text()
+        citizen.look()
+        keys.follow("Les décisions")
+        expect(citizen.page.get_by_role("heading", level=1)).to_have_text(
+            "Les décisions du comité de pilotage"
+        )
+        citizen.look()
+        keys.follow("Vérifier")
+        expect(citizen.page.get_by_role("heading", level=1)).to_have_text(
+            "Vérifier le registre"
+        )
+        citizen.look()
+        # a past day, typed in the date field and sent with Enter
+        keys.date("#date", "2021-03-18")
+        with citizen.page.expect_navigation():
+            keys.press("Enter")
+        assert "date=2021-03-18" in citizen.page.url
+        keys.follow("Le plan et ses projets")
+        assert "fin du 18 mars 2021" in citizen.page.locator(".asof").inner_text()
+        citizen.look()
+        # the agents' space asks for signing in
+        keys.follow("Espace agents")
+        assert "/connexion" in citizen.page.url

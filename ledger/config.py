@@ -17,6 +17,7 @@ from ledger.directory_config import (
     oidc_settings,
 )
 from ledger.errors import ConfigError
+from ledger.mail_config import MailSettings, mail_settings
 
 DEFAULT_DATA_DIR = "./sdsi-data"
 DEFAULT_LEDGER_ORIGIN = "sdsi-ledger.local/ledger"
@@ -201,6 +202,8 @@ class Settings:
     # The municipality's time zone (IANA name): pages and PDFs show local times, a
     # session's day is reckoned in it; storage, machine exports and proofs stay UTC.
     timezone: str = DEFAULT_TIMEZONE
+    # E-mail (ledger.mail_config): the outbox's SMTP server, sender and site URL.
+    mail: MailSettings = field(default_factory=MailSettings)
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -235,6 +238,7 @@ class Settings:
             ldap=ldap_settings(env),
             oidc=oidc_settings(env),
             timezone=_timezone(env.get("SDSI_TIMEZONE") or DEFAULT_TIMEZONE),
+            mail=mail_settings(env),
         )
 
     @property

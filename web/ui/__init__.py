@@ -17,6 +17,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     grids,
     home,
     oidc,
+    password_reset,
     pictures,
     portfolio,
     proposals,

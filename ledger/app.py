@@ -8,6 +8,7 @@ import psycopg
 
 from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
+from ledger.commands.convocations import ConvocationCommands
 from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.organisation import OrganisationCommands
@@ -28,6 +29,7 @@ class Ledger(
     ScenarioCommands,
     DocumentCommands,
     AccountCommands,
+    ConvocationCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

@@ -11,6 +11,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     auth,
     budget,
     context,
+    convocation,
     documents,
     errorsummary,
     exports,

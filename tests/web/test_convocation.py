@@ -111,7 +111,7 @@ def test_the_chair_sends_it_once_per_member_with_an_exact_invitation(
     site.caught_up()
     assert site.events_since(head) == ["Session.ConvocationSent"]
     shown = text(chair.get(answer.headers["Location"]))
-    assert "Convocation envoyée à 2 membres" in shown, shown[:400]
+    assert "Convocation envoyée à 2 membre(s)" in shown, shown[:400]
     assert "Sans adresse électronique, donc sans courriel : Chair, DSI." in shown, (
         shown[:400]
     )

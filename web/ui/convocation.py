@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from projections import queries as q
@@ -35,12 +34,10 @@ def send_convocation(code: str) -> Response | Page:
         return _session_page(code, "convocation", errors, status)
     sent = len(result["recipients"])
     flash(
-        ngettext(
-            "Convocation envoyée à %(num)s membre (courriel avec l'ordre du jour et "
-            "l'invitation).",
-            "Convocation envoyée à %(num)s membres (courriel avec l'ordre du jour et "
-            "l'invitation).",
-            sent,
+        _(
+            "Convocation envoyée à %(num)s membre(s) (courriel avec l'ordre du jour "
+            "et l'invitation).",
+            num=sent,
         ),
         "success",
     )

@@ -56,6 +56,13 @@ def client_wait(counters: Counters, client: str) -> int:
     return spend(counters, RESET_CLIENT, client)
 
 
+def no_match(counters: Counters, identifier: str) -> None:
+    """The work of a request that matched no account, so that its answer comes after
+    about as long as a matching one's (one counter written, like the account's)."""
+    spend(counters, RESET_ACCOUNT, "?" + identifier.lower())
+    secrets.token_urlsafe(32)
+
+
 def resettable(account: Account | None) -> bool:
     """A local, active account with an e-mail address."""
     if account is None or not account.active or account.directory:

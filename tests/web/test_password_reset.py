@@ -202,3 +202,26 @@ def test_expired_and_unknown_links_are_refused_clearly(site: Site) -> None:
         answer = site.client().get(f"/connexion/nouveau-mot-de-passe/{token}")
         assert answer.status_code == 404
         assert "Ce lien n'est pas valable : demandez-en un nouveau." in text(answer)
+
+
+def test_more_than_three_requests_in_a_row_for_one_account_send_nothing_more(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    led = site.ledger
+    led.add_user(
+        Caller(actor="admin", reason="préparation des tests"), "u.flood", "Flood",
+        PASSWORD, email="flood@ville.example.fr", roles=[("member", None)],
+    )  # fmt: skip
+    site.caught_up()
+    counters = site.app.extensions["sdsi"].extra["throttle"].counters
+    now = time.time()
+    monkeypatch.setattr(counters, "clock", lambda: now)  # all at the same instant
+
+    def flooded() -> int:
+        return sum(1 for m in reset_mails(site) if m.recipient.startswith("flood@"))
+
+    for n in range(5):
+        answer = ask(site, "u.flood", f"10.5.0.{n}")
+        assert answer.status_code == 200
+        assert ANSWER in text(answer)  # the same answer, silently not sent
+        assert flooded() == min(n + 1, 3)

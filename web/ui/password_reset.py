@@ -19,7 +19,14 @@ from werkzeug.wrappers import Response
 from domain.accounts import Account, username
 from domain.errors import DomainError
 from ledger.passwords import MIN_LENGTH, check_strength
-from ledger.resets import VALIDITY, PasswordResets, client_wait, redeem, request_reset
+from ledger.resets import (
+    VALIDITY,
+    PasswordResets,
+    client_wait,
+    no_match,
+    redeem,
+    request_reset,
+)
 from projections import queries as q
 from web.auth import public
 from web.domain_messages import localised
@@ -107,7 +114,10 @@ def password_forgotten() -> Any:
                 )
                 status = 429
             else:
-                for account in _accounts_for(identifier):
+                found = _accounts_for(identifier)
+                if not found:
+                    no_match(throttle().counters, identifier)
+                for account in found:
                     request_reset(
                         state().ledger,
                         throttle().counters,

@@ -157,9 +157,8 @@ def request_reset(
     """Issue a token for ``account`` and queue its link (True), or do nothing (False:
     no such local account with an address, or too many requests for it). ``link``
     makes the URL of a token, ``text(display_name, url)`` the message."""
-    if not resettable(account):
+    if account is None or not resettable(account):
         return False
-    assert account is not None  # for the type checker: resettable() said so
     if spend(counters, RESET_ACCOUNT, account.username):
         return False
     storage: LedgerStorage = ledger.storage

@@ -383,6 +383,17 @@ class SessionNotOpen(DomainError):
     template = "La séance {session} n'est pas ouverte (statut « {status} »)."
 
 
+class NoConvocationRecipient(DomainError):
+    """No member of the session has an e-mail address: nothing could be sent."""
+
+    status = 422
+    code = "no_convocation_recipient"
+    template = (
+        "Aucun membre convoqué à la séance {session} n'a d'adresse électronique : "
+        "la convocation ne peut être envoyée à personne."
+    )
+
+
 class SessionAlreadyOpen(DomainError):
     """The agenda and membership are fixed once the session is open."""
 

@@ -20,10 +20,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.accounts import require
+from domain.accounts import has_role, require
 from domain.arbitration import Conflict, ordered
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.budget import CPLine, check_override, check_schedule
+from domain.convocation import Convocation
 from domain.errors import (
     AlreadyDecided,
     AlreadyOnAgenda,
@@ -33,6 +34,7 @@ from domain.errors import (
     DepartsFromScenario,
     InvalidValue,
     MemberAbsent,
+    NoConvocationRecipient,
     NotAllowed,
     NotAMember,
     NotAVotingMember,
@@ -220,6 +222,7 @@ class Session(LedgerAggregate):
         self.votes: dict[str, dict[str, Choice]] = {}
         self.superseded_votes = 0
         self.decisions: dict[str, Decision] = {}
+        self.convocations = 0  # how many times the convocation was sent
 
     @staticmethod
     def id_for(session_code: str) -> UUID:
@@ -345,6 +348,23 @@ class Session(LedgerAggregate):
     class Closed(LedgerAggregate.Event):
         def apply(self, agg: Session) -> None:
             agg.status = SessionStatus.CLOSED
+
+    class ConvocationSent(LedgerAggregate.Event):
+        """The convocation was e-mailed to ``recipients`` members: the session's
+        start and end (local date-times in ``timezone``), its place, and the SHA-256
+        of the agenda it carried (``domain.convocation``); ``sequence`` counts the
+        sends, 0 for the first (the invitation's SEQUENCE)."""
+
+        starts_at: str
+        ends_at: str
+        timezone: str
+        place: str
+        recipients: int
+        agenda_sha256: str
+        sequence: int
+
+        def apply(self, agg: Session) -> None:
+            agg.convocations = self.sequence + 1
 
     # --- commands --------------------------------------------------------------------
 
@@ -632,6 +652,37 @@ class Session(LedgerAggregate):
         if undecided:
             raise UndecidedItems(session=self.code, items=", ".join(undecided))
         self.trigger_event(self.Closed)
+
+    def send_convocation(self, convocation: Convocation, recipients: int) -> int:
+        """Record that the convocation went to ``recipients`` members (by the
+        session's chair, or the DSI); only before the session opens. Returns the
+        sequence of this send."""
+        ctx = current_context()
+        if not has_role(ctx.roles, Role.DSI):
+            self._require_chair("envoyer la convocation")
+        self._check_not_closed()
+        if self.status is not SessionStatus.CONVENED:
+            raise SessionAlreadyOpen(session=self.code, what="envoyer la convocation")
+        if convocation.starts_at.date() != self.on:
+            raise InvalidValue(
+                "starts_at",
+                convocation.starts_at.isoformat(timespec="minutes"),
+                f"le jour de la séance, {self.on.isoformat()}",
+            )
+        if not isinstance(recipients, int) or recipients < 1:
+            raise NoConvocationRecipient(session=self.code)
+        sequence = getattr(self, "convocations", 0)
+        self.trigger_event(
+            self.ConvocationSent,
+            starts_at=convocation.starts_at.isoformat(timespec="minutes"),
+            ends_at=convocation.ends_at.isoformat(timespec="minutes"),
+            timezone=convocation.timezone,
+            place=convocation.place,
+            recipients=recipients,
+            agenda_sha256=convocation.agenda_sha256,
+            sequence=sequence,
+        )
+        return sequence
 
     # --- checks ------------------------------------------------------------------------
 

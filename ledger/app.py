@@ -9,6 +9,7 @@ import psycopg
 from ledger.commands.accounts import AccountCommands
 from ledger.commands.attachments import AttachmentCommands
 from ledger.commands.budget import BudgetCommands
+from ledger.commands.convocations import ConvocationCommands
 from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
@@ -32,6 +33,7 @@ class Ledger(
     AttachmentCommands,
     DiscussionCommands,
     AccountCommands,
+    ConvocationCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

@@ -19,6 +19,7 @@ from ledger.directory_config import (
     oidc_settings,
 )
 from ledger.errors import ConfigError
+from ledger.mail_config import MailSettings, mail_settings
 
 DEFAULT_DATA_DIR = "./sdsi-data"
 DEFAULT_LEDGER_ORIGIN = "sdsi-ledger.local/ledger"
@@ -207,6 +208,8 @@ class Settings:
     attachment_max_bytes: int = 20 * 1024 * 1024
     # The fields the citizens' pages withhold (domain.publication.FIELDS names).
     public_hidden: frozenset[str] = frozenset()
+    # E-mail (ledger.mail_config): the outbox's SMTP server, sender and site URL.
+    mail: MailSettings = field(default_factory=MailSettings)
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -245,6 +248,7 @@ class Settings:
                 env, "SDSI_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024
             ),
             public_hidden=_hidden(env.get("SDSI_PUBLIC_HIDE", "")),
+            mail=mail_settings(env),
         )
 
     @property

@@ -107,6 +107,31 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                     sql.SQL(found[0]), who
                 ),
             ]
+        # The mail outbox is claimed and marked by the worker, reset tokens are
+        # marked used (schema version 8).
+        for name, privileges, serial in (
+            ("mail_outbox", "SELECT, INSERT, UPDATE", True),
+            ("password_resets", "SELECT, INSERT, UPDATE, DELETE", False),
+        ):
+            qualified = f'"{ledger.storage.schema}".{prefix}{name}'
+            found = conn.execute("SELECT to_regclass(%s)", (qualified,)).fetchone()
+            if not (found and found[0]):
+                continue  # an older schema: its migration grants them
+            statements.append(
+                sql.SQL("GRANT {} ON {} TO {}").format(
+                    sql.SQL(privileges), table(name), who
+                )
+            )
+            if serial:
+                sequence = conn.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", (qualified,)
+                ).fetchone()
+                if sequence and sequence[0]:
+                    statements.append(
+                        sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                            sql.SQL(sequence[0]), who
+                        )
+                    )
         statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(

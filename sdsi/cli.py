@@ -14,6 +14,7 @@ import click
 from sdsi import (
     cli_exports,
     cli_integrity,
+    cli_mail,
     cli_optimise,
     cli_projections,
     cli_setup,
@@ -344,3 +345,4 @@ cli_integrity.register(main)
 main.add_command(cli_exports.export)
 main.add_command(cli_setup.setup)
 main.add_command(cli_optimise.optimise)
+main.add_command(cli_mail.mail)

@@ -60,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grid.adopt": frozenset({"chair"}),
     # committee sessions
     "session.manage": frozenset({"chair"}),
+    "session.convocation": frozenset({"chair", "dsi"}),  # the chair of that session
     "session.vote": Role.names(VOTING_ROLES),  # who may take a voting seat
     # budget
     "budget.view": Role.names(BUDGET_READERS),

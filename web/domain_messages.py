@@ -88,6 +88,10 @@ ENGLISH: dict[str, str] = {
     "justification_required": "A justification is required: {what}.",
     "session_closed": "Session {session} is closed: nothing more can be added to it.",
     "session_not_open": "Session {session} is not open (status “{status}”).",
+    "no_convocation_recipient": (
+        "No member convened to session {session} has an e-mail address: the "
+        "convocation cannot be sent to anyone."
+    ),
     "session_already_open": (
         "Session {session} is already open: {what} is no longer possible."
     ),
@@ -385,6 +389,10 @@ PHRASES: dict[str, str] = {
     "modifier les présences": "change the attendance",
     "arbitrer": "decide",
     "clore la séance": "close the session",
+    "envoyer la convocation": "send the convocation",
+    "choisir un mot de passe local (compte d'annuaire)": (
+        "choose a local password (directory account)"
+    ),
     "un forçage": "override",
     # reference data: who may act, and what a closed record no longer does
     "fermer un pôle": "close a division",
@@ -478,6 +486,8 @@ PHRASES: dict[str, str] = {
         "code of 1 to 40 characters: letters, digits, _ . -"
     ),
     "texte attendu": "text expected",
+    "heure attendue, par exemple 14:30": "a time expected, e.g. 14:30",
+    "après l'heure de début": "after the start time",
     "obligatoire": "required",
     "caractère de contrôle interdit": "control characters are not allowed",
     "année entre 2000 et 2100 attendue": "year between 2000 and 2100 expected",
@@ -596,6 +606,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the {role} role takes no scope",
         ),
         (r"entier entre 1 et (?P<n>.+)", "integer between 1 and {n}"),
+        (r"le jour de la séance, (?P<on>.+)", "the day of the session, {on}"),
         (r"valeurs possibles : (?P<values>.+)", "possible values: {values}"),
         (r"au plus (?P<n>\d+) caractères", "at most {n} characters"),
         (r"au moins (?P<n>\d+) caractères", "at least {n} characters"),

@@ -70,7 +70,7 @@ def secure_headers(app: Flask) -> None:
         h.setdefault("Content-Security-Policy", CSP)
         h["X-Content-Type-Options"] = "nosniff"
         h["X-Frame-Options"] = "DENY"
-        h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.is_secure or app.config.get("SESSION_COOKIE_SECURE"):

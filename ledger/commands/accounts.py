@@ -10,6 +10,7 @@ from domain.accounts import Account, remaining_administrator, require, username
 from domain.errors import (
     AlreadyExists,
     DomainError,
+    NotAllowed,
     PasswordUnchanged,
     WrongPassword,
 )
@@ -175,6 +176,32 @@ class AccountCommands(LedgerCore):
             return {"username": account.username}
 
         return self.execute("change_password", caller, body)
+
+    @command(secret=("password",))
+    def set_forgotten_password(
+        self, caller: Caller, name: str, password: str
+    ) -> CommandResult:
+        """A local account sets a new password through the link e-mailed to it
+        (``ledger.resets`` spent the link's token first): recorded as the account's
+        own change; every session and API token of the account ends."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            if account.directory:
+                raise NotAllowed(
+                    actor=account.username,
+                    action="choisir un mot de passe local (compte d'annuaire)",
+                    roles=", ".join(account.grants) or "aucun",
+                )
+            account.change_password()  # the account's own: the caller is the account
+            check_strength(password)
+            unit.credential = self._credential(account.username, password)
+            unit.end_sessions = EndSessions(
+                account.username, "password_reset_link", time.time()
+            )
+            return {"username": account.username}
+
+        return self.execute("set_forgotten_password", caller, body)
 
     @command(secret=("password",))
     def reset_password(

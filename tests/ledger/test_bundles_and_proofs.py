@@ -29,6 +29,7 @@ from tests.ledger.integrity_helpers import (
     truncate_everything_after,
     verifier_report,
 )
+from tests.ledger.test_migrations import use_mail_tables
 
 PASSWORD = "secret-password-1"
 
@@ -264,6 +265,7 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
             contact = ContactMessages(app.storage)
             contact.add("Jeanne", "jeanne@example.fr", "Bonjour", "", "fr")
             assert [m.name for m in contact.newest()] == ["Jeanne"]
+            use_mail_tables(app.storage)  # the outbox and reset tokens (version 8)
         finally:
             app.close()
         code, report = sdsi_verify(settings, as_role)

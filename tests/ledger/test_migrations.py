@@ -309,6 +309,7 @@ def test_the_app_role_cannot_upgrade_and_is_told_to_run_sdsi_init(
             assert store.check(store.open("admin", "web"), "admin") is not None
             counters = DatabaseCounters(app.storage)
             assert counters.attempt([("k", ACCOUNT)]) == 0.0
+            use_mail_tables(app.storage)  # and the outbox and reset tokens
         finally:
             app.close()
     finally:
@@ -401,3 +402,22 @@ def test_rows_stored_before_the_version_guards_stay_reported_after_the_upgrade(
             hidden_row(ledger, None, version=2)
     finally:
         ledger.close()
+
+
+def use_mail_tables(storage: Any) -> None:
+    """What the app role does with the tables of schema version 8: queue, claim and
+    mark e-mails; issue and spend reset tokens."""
+    from ledger.mail_config import MailSettings
+    from ledger.mailer import MailWorker
+    from ledger.outbox import Outbox
+    from ledger.resets import PasswordResets
+
+    outbox = Outbox(storage)
+    assert outbox.add(key="k", recipient="a@ville.fr", subject="S", text="T")
+    worker = MailWorker(storage, MailSettings())
+    (claimed,) = worker.claim()
+    worker._mark_failed(claimed, "test", permanent=False)
+    assert outbox.counts() == {"queued": 1, "sent": 0, "failed": 0}
+    resets = PasswordResets(storage)
+    assert resets.spend(resets.issue("admin")) == "admin"
+    resets.forget_expired(0)

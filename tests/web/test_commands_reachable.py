@@ -38,12 +38,19 @@ NOT_IN_API["issue_document"] = (
 )
 # Commands no page of the UI sends (a person does them through the API or the CLI).
 NOT_IN_UI = {**NOT_IN_API}
+NOT_IN_API["set_forgotten_password"] = (
+    "sent only by the page of the e-mailed reset link (web.ui.password_reset), after "
+    "the link's single-use token is spent (ledger.resets): the token is the only "
+    "credential, and one rate-limited door is enough"
+)
 # Helpers that views call and that send a command on their behalf (with checks the
 # view must not skip, e.g. the sign-in throttle for the current password).
 # The optimiser computes a scenario from the views, then records it with the command.
 HELPERS = {
     "change_own_password": "change_password",
     "compute_and_record": "record_scenario",
+    "convocation.send": "send_convocation",  # then queues the e-mails
+    "redeem": "set_forgotten_password",  # spends the reset link's token first
 }
 CALL = re.compile(
     r"\b(?:ledger\(\)|led\(\)|led|state\(\)\.ledger|self\.ledger)\.(\w+)\b"
@@ -65,7 +72,11 @@ def called(view: Any) -> set[str]:
         view = view.__wrapped__
     source = inspect.getsource(view)
     found = set(CALL.findall(source))
-    found |= {command for helper, command in HELPERS.items() if f"{helper}(" in source}
+    found |= {
+        command
+        for helper, command in HELPERS.items()
+        if f"{helper}(" in source or f"run({helper}," in source  # called, or sent
+    }
     return found
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ledger.directory import DirectoryUnavailable
+from web import convocation
 from web.api import schemas as s
 from web.auth import (
     TOKEN_MAX_AGE,
@@ -336,6 +337,17 @@ def add_item(data: dict[str, Any], code: str) -> Any:
 def remove_item(data: dict[str, Any], code: str) -> Any:
     """Take a proposal off the agenda (before the session opens)."""
     return run(ledger().remove_agenda_item, code, data["proposal"])
+
+
+@sessions.route("/sessions/<code>/convocation", methods=["POST"])
+@sessions.arguments(s.ConvocationIn)
+@documented(sessions)
+@requires("session.convocation")
+def send_convocation(data: dict[str, Any], code: str) -> Any:
+    """Send the convocation of a session not yet open (its chair, or the DSI): one
+    e-mail per member with an address, with the agenda and an .ics invitation;
+    ``without_email`` names the others."""
+    return run(convocation.send, code, data["starts"], data["ends"], data["place"])
 
 
 @sessions.route("/sessions/<code>/open", methods=["POST"])

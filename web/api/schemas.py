@@ -546,6 +546,24 @@ class AgendaItem(Base):
     proposal = fields.String(required=True, validate=CODE)
 
 
+class ConvocationIn(Base):
+    starts = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=5),
+        metadata={"description": "Heure de début, locale (SDSI_TIMEZONE) : 14:30"},
+    )
+    ends = fields.String(
+        required=True,
+        validate=validate.Length(min=4, max=5),
+        metadata={"description": "Heure de fin, locale : 16:30"},
+    )
+    place = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Lieu de la séance"},
+    )
+
+
 class OpenSession(Base):
     present = fields.List(fields.String(), required=True)
     early_reason = fields.String(

@@ -186,12 +186,23 @@ def _session_page(
         if is_chair
         else []
     )
-    members = {a["username"]: a["display_name"] for a in q.accounts(st)}
+    accounts = q.accounts(st)
+    members = {a["username"]: a["display_name"] for a in accounts}
+    # the convocation: the session's chair, or the DSI (web.ui.convocation)
+    may_convoke = current_user.can("session.convocation") and (
+        doc["chair"] == me or "dsi" in current_user.roles
+    )
+    convened = {*doc["voting"], *doc["non_voting"], doc["chair"]}
+    no_email = sorted(
+        a["username"] for a in accounts if a["username"] in convened and not a["email"]
+    )
     return render_template(
         "session.html",
         s=doc,
         items=items,
         is_chair=is_chair,
+        may_convoke=may_convoke,
+        no_email=no_email,
         may_vote=may_vote,
         schedulable=schedulable,
         names=members,

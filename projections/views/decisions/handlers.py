@@ -239,6 +239,24 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
     )
 
 
+@on(Session.ConvocationSent)
+def convocation_sent(batch: Batch, e: Session.ConvocationSent, m: Meta) -> None:
+    doc = _session(batch, m)
+    doc.setdefault("convocations", []).append(
+        {
+            "at": m.at,
+            "position": m.position,
+            "sequence": e.sequence,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+            "timezone": e.timezone,
+            "place": e.place,
+            "recipients": e.recipients,
+            "agenda_sha256": e.agenda_sha256,
+        }
+    )
+
+
 @on(Session.Closed)
 def closed(batch: Batch, e: Session.Closed, m: Meta) -> None:
     doc = _session(batch, m)

@@ -158,7 +158,8 @@ def test_the_route_table_is_what_the_matrix_covers(site: Site) -> None:
 
 
 # Everything reachable without signing in. Issue 17 added the /donnees-ouvertes page,
-# its files, its archive and its schemas, and the citizens' pages (CITIZENS, below).
+# its files, its archive and its schemas, the password reset's two pages and the
+# citizens' pages (CITIZENS, below).
 PUBLIC = {
     "api-docs.openapi_json",
     "api_auth.token",
@@ -174,6 +175,8 @@ PUBLIC = {
     "ui.open_data_archive",
     "ui.open_data_file",
     "ui.open_data_schema",
+    "ui.password_forgotten",  # a local account asks for a reset link
+    "ui.password_reset",  # ... and follows it (single-use token)
     "ui.static",
 }
 

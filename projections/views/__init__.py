@@ -16,7 +16,19 @@ from projections.views import (
     scenarios,
 )
 
-VIEW_MODULES = (audit, budget, decisions, portfolio, reference, scenarios)
+# imported (its handlers registered) last: its rules read what the other views made of
+# the same event
+from projections.views import notifications  # isort: skip
+
+VIEW_MODULES = (
+    audit,
+    budget,
+    decisions,
+    portfolio,
+    reference,
+    scenarios,
+    notifications,  # last: its rules read the state every other view reached
+)
 
 
 def load_handlers() -> None:

@@ -107,6 +107,30 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                     sql.SQL(found[0]), who
                 ),
             ]
+        # The mail outbox is claimed and marked by the worker, reset tokens are
+        # marked used (schema version 8).
+        for name, privileges in (
+            ("mail_outbox", "SELECT, INSERT, UPDATE"),
+            ("password_resets", "SELECT, INSERT, UPDATE, DELETE"),
+        ):
+            qualified = f'"{ledger.storage.schema}".{prefix}{name}'
+            found = conn.execute(
+                "SELECT to_regclass(%s), CASE WHEN to_regclass(%s) IS NOT NULL"
+                " THEN pg_get_serial_sequence(%s, 'id') END",
+                (qualified, qualified, qualified),
+            ).fetchone()
+            if found and found[0]:
+                statements.append(
+                    sql.SQL("GRANT {} ON {} TO {}").format(
+                        sql.SQL(privileges), table(name), who
+                    )
+                )
+            if found and found[1]:
+                statements.append(
+                    sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                        sql.SQL(found[1]), who
+                    )
+                )
         statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(

@@ -444,6 +444,79 @@ def _contact_messages(conn: Any, names: Names) -> None:
     )
 
 
+# Version 8. E-mail (issue 17): the outbox the mail worker sends from, and the
+# password-reset tokens (only their SHA-256). Plain tables, not events: an e-mail or a
+# token is no act of the plan's governance, and they hold addresses and secrets.
+OUTBOX_TABLE = "mail_outbox"
+RESET_TABLE = "password_resets"
+
+
+def _grant_app_role(
+    conn: Any, names: Names, table: str, privileges: str, *, serial: bool
+) -> None:
+    """Give the app role (the grantee of UPDATE on credentials) ``privileges`` on
+    ``table`` (qualified) and, if ``serial``, on its id sequence."""
+    roles = conn.execute(
+        "SELECT DISTINCT grantee FROM information_schema.role_table_grants"
+        " WHERE table_schema = %s AND table_name = %s AND privilege_type = 'UPDATE'"
+        " AND grantee <> current_user",
+        (names.schema, names.bare_prefix + "credentials"),
+    ).fetchall()
+    sequence = None
+    if serial:
+        sequence = conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'id')", (table,)
+        ).fetchone()[0]
+    for (role,) in roles:
+        conn.execute(
+            sql.SQL("GRANT {} ON {} TO {}").format(
+                sql.SQL(privileges), sql.SQL(table), sql.Identifier(role)
+            )
+        )
+        if sequence:
+            conn.execute(
+                sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
+                    sql.SQL(sequence), sql.Identifier(role)
+                )
+            )
+
+
+def _mail(conn: Any, names: Names) -> None:
+    """Version 8: the mail outbox and the password-reset tokens."""
+    outbox = names.table(OUTBOX_TABLE)
+    resets = names.table(RESET_TABLE)
+    if names.postgres:
+        ident, real, txt, integer = "bigserial", "double precision", "text", "integer"
+    else:
+        ident, real, txt, integer = "INTEGER", "REAL", "TEXT", "INTEGER"
+    auto = "" if names.postgres else " AUTOINCREMENT"
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {outbox} ("
+        f" id {ident} PRIMARY KEY{auto}, key {txt} NOT NULL UNIQUE,"
+        f" recipient {txt} NOT NULL, subject {txt} NOT NULL, body {txt} NOT NULL,"
+        f" attachments {txt} NOT NULL DEFAULT '[]',"
+        f" status {txt} NOT NULL DEFAULT 'queued',"  # queued | sent | failed
+        f" attempts {integer} NOT NULL DEFAULT 0, queued_at {real} NOT NULL,"
+        f" next_attempt_at {real} NOT NULL, last_error {txt} NOT NULL DEFAULT '',"
+        f" lease_owner {txt}, lease_until {real}, sent_at {real})"
+    )
+    index = f"{names.bare_prefix}{OUTBOX_TABLE}_due"
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS {index} ON {outbox} (status, next_attempt_at)"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {resets} ("
+        f" token_hash {txt} PRIMARY KEY, username {txt} NOT NULL,"
+        f" created_at {real} NOT NULL, expires_at {real} NOT NULL,"
+        f" used_at {real})"
+    )
+    if names.postgres:
+        _grant_app_role(conn, names, outbox, "SELECT, INSERT, UPDATE", serial=True)
+        _grant_app_role(
+            conn, names, resets, "SELECT, INSERT, UPDATE, DELETE", serial=False
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -467,6 +540,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7, "messages of the accessibility statement's contact form", _contact_messages
     ),
+    Migration(8, "the mail outbox and the password-reset tokens", _mail),
 )
 # The guards ``sdsi init`` puts back when the owner removed them: (version that
 # introduced them, installer).

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.notifications import KINDS  # the kinds, in the preferences' order
 from projections.table import Table
 from projections.table import table as T
 
@@ -34,8 +35,7 @@ NOTIFY_STATE = T("notify_state", "doc", ("id",), "id doc")
 
 TABLES: tuple[Table, ...] = (NOTIFICATIONS, PROPOSAL_CHANGES, NOTIFY_STATE)
 
-# The kinds of notification, in the order the preferences page lists them.
-KINDS = ("qualify", "score", "vote", "decision", "override", "follow", "answer")
+__all__ = ["KINDS", "TABLES", "NotificationRow"]
 
 
 @dataclass(frozen=True, slots=True)

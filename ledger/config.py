@@ -201,6 +201,9 @@ class Settings:
     # The municipality's time zone (IANA name): pages and PDFs show local times, a
     # session's day is reckoned in it; storage, machine exports and proofs stay UTC.
     timezone: str = DEFAULT_TIMEZONE
+    # The local hour (0-23, in ``timezone``) from which the daily notification digests
+    # are queued (``projections.notification_mail``).
+    digest_hour: int = 7
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -235,6 +238,7 @@ class Settings:
             ldap=ldap_settings(env),
             oidc=oidc_settings(env),
             timezone=_timezone(env.get("SDSI_TIMEZONE") or DEFAULT_TIMEZONE),
+            digest_hour=_hour(env, "SDSI_DIGEST_HOUR", 7),
         )
 
     @property
@@ -294,6 +298,13 @@ def _networks(raw: str) -> tuple[str, ...]:
             ) from None
         found.append(str(network))
     return tuple(dict.fromkeys(found))
+
+
+def _hour(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default, minimum=0)
+    if value > 23:
+        raise ConfigError(f"{name} must be an hour from 0 to 23, not {value}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

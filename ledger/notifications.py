@@ -188,11 +188,11 @@ class NotificationSettings:
             cur.execute(
                 self.storage.sql(
                     "UPDATE {t:notification_dispatch} SET position = ?"
-                    " WHERE name = ? AND position = ?"
+                    " WHERE name = ? AND position = ? RETURNING name"
                 ),
                 (new, "mail", old),
             )
-            return bool(cur.rowcount == 1)
+            return len(cur.fetchall()) == 1
 
     def digest_state(self, login: str) -> tuple[str, int]:
         """The date of ``login``'s last digest ('' if none) and the position it reached."""

@@ -165,9 +165,4 @@ def dispatch(
     return report
 
 
-def start_at_head(store: ViewStore, storage: LedgerStorage) -> None:
-    """Never mail what the views hold now (a demo just loaded, a bundle imported)."""
-    NotificationSettings(storage).start_at(nq.head(store))
-
-
-__all__ = ["DispatchReport", "dispatch", "start_at_head"]
+__all__ = ["DispatchReport", "dispatch"]

@@ -24,7 +24,7 @@ class SdsiApi(Api):  # type: ignore[misc]
 
 
 def init_api(app: Flask) -> None:
-    from web.api import audit, commands, reads, referential, scenarios
+    from web.api import audit, commands, notifications, reads, referential, scenarios
     from web.auth import authorise_request
 
     app.config.update(
@@ -59,7 +59,7 @@ def init_api(app: Flask) -> None:
         *referential.BLUEPRINTS,
         *scenarios.BLUEPRINTS,
     )
-    for blp in (*blueprints, *audit.BLUEPRINTS):
+    for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)
     app.extensions["sdsi_api"] = api
     # every request is authorised before CSRF checks or body parsing see it

@@ -86,9 +86,7 @@ def test_preferences_are_read_and_replaced_per_kind(site: Site) -> None:
     assert put.get_json()["vote"] == "immediate"
     assert put.get_json()["decision"] == "digest"
     for bad in ({"vote": "sometimes"}, {"unknown": "app"}):
-        answer = api.put(
-            "/api/v1/notifications/preferences", json=bad, headers=headers
-        )
+        answer = api.put("/api/v1/notifications/preferences", json=bad, headers=headers)
         assert answer.status_code == 422
     page = site.client(login("member")).get("/notifications/preferences")
     assert page.status_code == 200

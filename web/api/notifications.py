@@ -44,7 +44,9 @@ class InboxQuery(s.Paged):
     )
 
 
-class Notification(r.Out):
+class NotificationRecord(r.Out):
+    """A notification as the view holds it (``NotificationRow``)."""
+
     id = r.Int(metadata={"description": "Identifiant (la position de l'événement)"})
     position = r.Int()
     kind = r.Str(
@@ -56,7 +58,10 @@ class Notification(r.Out):
     detail = r.Str(metadata={"description": "Issue d'une décision, événement…"})
     actor = r.Str()
     created_at = r.Str(metadata=r.TIME)
-    read = fields.Boolean()
+
+
+class Notification(NotificationRecord):
+    read = fields.Boolean(metadata={"description": "Lue par moi"})
 
 
 class Inbox(r.Paged):

@@ -4,6 +4,7 @@ at once, or in a daily digest, per kind) and following a proposal."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -22,6 +23,8 @@ from web.auth import proposal_direction, requires
 from web.domain_messages import localised
 from web.state import state
 from web.ui.blueprint import bp
+
+log = logging.getLogger(__name__)
 
 KIND_LABELS = {
     "qualify": _l("Fiche à qualifier"),
@@ -63,7 +66,11 @@ def unread_notifications() -> int:
     """The signed-in person's unread count (the menu's badge)."""
     if not current_user.is_authenticated:
         return 0
-    return mine.unread(current_user.username)
+    try:
+        return mine.unread(current_user.username)
+    except Exception:  # the badge never breaks a page (an error page, an outage)
+        log.warning("unread notifications not counted", exc_info=True)
+        return 0
 
 
 @bp.app_template_global("following_proposal")

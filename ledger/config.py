@@ -210,6 +210,9 @@ class Settings:
     public_hidden: frozenset[str] = frozenset()
     # E-mail (ledger.mail_config): the outbox's SMTP server, sender and site URL.
     mail: MailSettings = field(default_factory=MailSettings)
+    # The local hour (0-23, in ``timezone``) from which the daily notification digests
+    # are queued (``projections.notification_mail``).
+    digest_hour: int = 7
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -249,6 +252,7 @@ class Settings:
             ),
             public_hidden=_hidden(env.get("SDSI_PUBLIC_HIDE", "")),
             mail=mail_settings(env),
+            digest_hour=_hour(env, "SDSI_DIGEST_HOUR", 7),
         )
 
     @property
@@ -326,6 +330,13 @@ def _networks(raw: str) -> tuple[str, ...]:
             ) from None
         found.append(str(network))
     return tuple(dict.fromkeys(found))
+
+
+def _hour(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default, minimum=0)
+    if value > 23:
+        raise ConfigError(f"{name} must be an hour from 0 to 23, not {value}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:

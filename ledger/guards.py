@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from ledger.errors import ConfigError
+from ledger.migrations import NOTIFICATION_TABLES
 
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -132,6 +133,17 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                             sql.SQL(sequence[0]), who
                         )
                     )
+        # Notification preferences, follows, read marks and cursors (schema
+        # version 9) are a person's settings, changed and removed at will.
+        for name in NOTIFICATION_TABLES:
+            qualified = f'"{ledger.storage.schema}".{prefix}{name}'
+            found = conn.execute("SELECT to_regclass(%s)", (qualified,)).fetchone()
+            if found and found[0]:
+                statements.append(
+                    sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                        table(name), who
+                    )
+                )
         statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(

@@ -517,6 +517,54 @@ def _mail(conn: Any, names: Names) -> None:
         )
 
 
+# Version 9. Notifications (issue 17): each person's choices (delivery per kind of
+# notification, proposals followed) and read marks, and where the e-mail dispatch and
+# each person's daily digest stand. Plain tables, not events: they are a person's
+# settings and reading, no act of the plan's governance. The dispatch starts at the
+# log's end when this step runs, so an upgraded ledger never mails its history.
+NOTIFICATION_TABLES = (
+    "notification_preferences",
+    "notification_follows",
+    "notification_reads",
+    "notification_seen",
+    "notification_dispatch",
+    "notification_digests",
+)
+
+
+def _notifications(conn: Any, names: Names) -> None:
+    """Version 9: notification preferences, follows, read marks, dispatch cursors."""
+    txt, integer = ("text", "bigint") if names.postgres else ("TEXT", "INTEGER")
+    t = names.table
+    for ddl in (
+        f"{t('notification_preferences')} (login {txt} NOT NULL, kind {txt} NOT NULL,"
+        f" delivery {txt} NOT NULL, PRIMARY KEY (login, kind))",
+        f"{t('notification_follows')} (login {txt} NOT NULL, proposal {txt} NOT NULL,"
+        f" since_position {integer} NOT NULL, PRIMARY KEY (login, proposal))",
+        f"{t('notification_reads')} (login {txt} NOT NULL,"
+        f" position {integer} NOT NULL, PRIMARY KEY (login, position))",
+        f"{t('notification_seen')} (login {txt} PRIMARY KEY,"
+        f" position {integer} NOT NULL)",
+        f"{t('notification_dispatch')} (name {txt} PRIMARY KEY,"
+        f" position {integer} NOT NULL)",
+        f"{t('notification_digests')} (login {txt} PRIMARY KEY,"
+        f" last_date {txt} NOT NULL, position {integer} NOT NULL)",
+    ):
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {ddl}")
+    (head,) = conn.execute(f"SELECT count(*) FROM {names.events}").fetchone()
+    ph = "%s" if names.postgres else "?"
+    conn.execute(
+        f"INSERT INTO {t('notification_dispatch')} (name, position)"
+        f" VALUES ({ph}, {ph}) ON CONFLICT (name) DO NOTHING",
+        ("mail", int(head)),
+    )
+    if names.postgres:
+        for name in NOTIFICATION_TABLES:
+            _grant_app_role(
+                conn, names, t(name), "SELECT, INSERT, UPDATE, DELETE", serial=False
+            )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -541,6 +589,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         7, "messages of the accessibility statement's contact form", _contact_messages
     ),
     Migration(8, "the mail outbox and the password-reset tokens", _mail),
+    Migration(
+        9,
+        "notification preferences, follows, read marks and dispatch cursors",
+        _notifications,
+    ),
 )
 # The guards ``sdsi init`` puts back when the owner removed them: (version that
 # introduced them, installer).

@@ -15,6 +15,7 @@ from sdsi import (
     cli_exports,
     cli_integrity,
     cli_mail,
+    cli_notifications,
     cli_optimise,
     cli_projections,
     cli_setup,
@@ -220,6 +221,7 @@ def _load_demo(cli: CliContext, scale: int) -> None:
     import time
 
     from domain.plan import Plan
+    from ledger.notifications import NotificationSettings
     from sdsi.demo import data
     from sdsi.demo.loader import ADMIN, DemoLoader
 
@@ -257,6 +259,8 @@ def _load_demo(cli: CliContext, scale: int) -> None:
             ledger
         ).run_once()  # seal the history: checkpoints at each session closure
         ledger.storage.set_meta("demo_loaded", f"scale {scale}")
+        # its history is not news: notifications' e-mails start after it
+        NotificationSettings(ledger.storage).start_at(ledger.head())
         seconds = time.perf_counter() - started
         click.echo(
             f"loaded {data.MUNICIPALITY} (scale {scale}) in {seconds:.1f} s, {ledger.head()} events:"
@@ -340,6 +344,7 @@ def serve(cli: CliContext, workers: int, bind: str, timeout: int) -> None:
 
 main.add_command(cli_users.users)
 main.add_command(cli_projections.projections)
+main.add_command(cli_notifications.notifications)
 main.add_command(cli_projections.replay)
 cli_integrity.register(main)
 main.add_command(cli_exports.export)

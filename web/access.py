@@ -29,6 +29,7 @@ READERS = Role.names(READER_ROLES)
 PERMISSIONS: dict[str, frozenset[str]] = {
     # everyone signed in
     "home": ALL,
+    "notifications": ALL,  # one's own inbox, preferences and follows
     "grid.view": ALL,
     "session.view": ALL,
     "plan.view": ALL,

@@ -36,6 +36,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from web.formatting import local_today, select_locale
+from web.notifications import marks as notification_marks
 from web.state import state
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -203,6 +204,7 @@ def _key() -> tuple[Any, ...] | None:
         current_user.username,
         tuple(current_user.grants),
         current_user.via_token,
+        notification_marks(current_user.username),  # the menu's unread count
         select_locale(),
         local_today(),  # pages may say what is due "today" (the town's day)
         views_position(),

@@ -158,6 +158,16 @@ LABELS: dict[str, str] = {
     "subject": N_("Objet"),
     "ref": N_("Référence"),
     "attachment": N_("Pièce jointe"),
+    # the notifications' mark-read and preferences (web.api.notifications)
+    "all": N_("Toutes les notifications lues"),
+    "answer": N_("Réponse à votre question"),
+    "decision": N_("Décision sur une fiche de votre direction"),
+    "follow": N_("Changement d'une fiche suivie"),
+    "ids": N_("Notifications lues"),
+    "override": N_("Forçage d'une règle budgétaire"),
+    "qualify": N_("Fiche à qualifier"),
+    "score": N_("Fiche à évaluer"),
+    "vote": N_("Séance ouverte : scrutin attendu"),
 }
 
 # What a key under a mapping field is (``scores.VAL2`` is criterion VAL2).

@@ -18,6 +18,10 @@ from projections.views import (
     scenarios,
 )
 
+# imported (its handlers registered) last: its rules read what the other views made of
+# the same event
+from projections.views import notifications  # isort: skip
+
 VIEW_MODULES = (
     audit,
     budget,
@@ -27,6 +31,7 @@ VIEW_MODULES = (
     reference,
     scenarios,
     attachments,
+    notifications,  # last: its rules read the state every other view reached
 )
 
 

@@ -15,6 +15,7 @@ from projections import queries as q
 from projections.projector import OutOfOrder, Projector
 from projections.service import Follower, ReadModel, init_views
 from projections.store import SQLiteViewStore
+from projections.views.reference import queries as rq
 from sdsi.demo.loader import DemoLoader
 from tests.conftest import ADMIN, make_settings
 
@@ -151,6 +152,35 @@ def test_decision_history_links_each_decision_to_its_evidence(demo) -> None:  # 
     ] + approved["abstentions"] + sum(1 for v in approved["votes"] if not v["current"])
     departing = [d for d in decisions if d["departs_from_majority"]]
     assert departing and all(d["justification"] for d in departing)
+
+
+def test_the_demo_s_notifications_follow_the_rules(demo) -> None:  # type: ignore[no-untyped-def]
+    """From the demo: each decision tells its direction's referents, each submission
+    the DSI, each qualification the evaluators, nobody their own act."""
+    from projections.views.notifications import queries as nq
+
+    store = demo.store
+    events = {e["position"]: e for e in q.audit_trail(store, limit=100000)["events"]}
+    rows = nq.addressed(store, 0, nq.head(store))
+    by_position: dict[int, set[str]] = {}
+    for login, row in rows:
+        by_position.setdefault(row.position, set()).add(login)
+        assert events[row.position]["actor"] == row.actor != login
+    roles = {a["username"]: set(a["roles"]) for a in rq.accounts(store)}
+    proposals = {p["code"]: p for p in q.portfolio(store)}
+    decided = [e for e in events.values() if e["event_type"] == "Proposal.Decided"]
+    assert decided
+    for e in decided:
+        direction = proposals[e["aggregate"]]["direction"]
+        referents = {u for u, r in roles.items() if f"referent:{direction}" in r}
+        assert by_position.get(e["position"], set()) == referents - {e["actor"]}
+    for event_type, role in (
+        ("Proposal.Submitted", "dsi"),
+        ("Proposal.Qualified", "evaluator"),
+    ):
+        holders = {u for u, r in roles.items() if role in r}
+        for e in (e for e in events.values() if e["event_type"] == event_type):
+            assert by_position[e["position"]] == holders - {e["actor"]}
 
 
 def test_capacity_counts_active_projects_only(demo) -> None:  # type: ignore[no-untyped-def]

@@ -14,9 +14,11 @@ from marshmallow import Schema
 from projections.views.audit.tables import AuditEventRow
 from projections.views.budget.tables import BudgetLineRow, EnvelopeRow, MoveRow
 from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
+from projections.views.notifications.tables import NotificationRow
 from projections.views.portfolio.tables import ProposalRow, RevisionRow
 from projections.views.reference.tables import GrantRow, MeasurementRow
 from web.api import responses as r
+from web.api.notifications import NotificationRecord
 
 # (view record, the response schema of one of its items)
 PAIRS: list[tuple[type, type[Schema]]] = [
@@ -31,6 +33,7 @@ PAIRS: list[tuple[type, type[Schema]]] = [
     (CapacityRow, r.CapacityRow),
     (GrantRow, r.GrantOut),
     (MeasurementRow, r.Measurement),
+    (NotificationRow, NotificationRecord),
 ]
 # What a decision's evidence document holds (``views/decisions/handlers.py``).
 RECORDED = [

@@ -29,6 +29,7 @@ def init_api(app: Flask) -> None:
         audit,
         commands,
         discussion,
+        notifications,
         public,
         reads,
         referential,
@@ -71,7 +72,7 @@ def init_api(app: Flask) -> None:
         *discussion.BLUEPRINTS,
         *public.BLUEPRINTS,
     )
-    for blp in (*blueprints, *audit.BLUEPRINTS):
+    for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)
     app.extensions["sdsi_api"] = api
     # every request is authorised before CSRF checks or body parsing see it

@@ -19,6 +19,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     exports,
     grids,
     home,
+    notifications,
     oidc,
     opendata,
     password_reset,

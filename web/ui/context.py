@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 NAV = [
     ("ui.home", N_("Accueil"), "home"),
+    ("ui.notifications", N_("Notifications"), "notifications"),
     ("ui.portfolio", N_("Portefeuille"), "portfolio.view"),
     ("ui.sessions", N_("Séances du COPIL"), "session.view"),
     ("ui.decisions", N_("Arbitrages"), "decisions.view"),

@@ -345,6 +345,31 @@ def test_chair_records_the_decision_with_ap_and_cp_and_closes_the_session(
         chair.look("proposal-approved")
 
 
+def test_the_referent_sees_the_decision_in_the_menu_counter_and_the_inbox(
+    browser: Any, server: Any
+) -> None:
+    with person(browser, server, "ref.edu") as ref:
+        nav = ref.page.get_by_role("navigation", name="Navigation principale")
+        counter = nav.get_by_role("link", name="Notifications")
+        # the demo's decisions on Éducation's proposals, and this one, not yet read
+        expect(counter).to_contain_text("notifications non lues")
+        counter.click()
+        expect(ref.page.get_by_role("heading", level=1)).to_have_text("Notifications")
+        newest = ref.main.locator("tbody tr").first
+        expect(newest).to_contain_text(
+            "Décision sur une fiche de votre direction — Approuvée"
+        )
+        expect(newest).to_contain_text("dgs.lefebvre")
+        expect(newest.get_by_role("link", name=f"{CODE} — {TITLE}")).to_have_attribute(
+            "href", f"/fiches/{CODE}"
+        )
+        ref.look("notifications-inbox")
+        ref.click("Tout marquer comme lu")
+        ref.flash("Toutes vos notifications sont marquées comme lues.")
+        expect(counter).to_have_text("Notifications")
+        expect(newest).to_contain_text("Lue")
+
+
 COMMITMENT = "ENG-2026-E2E-01"
 
 

@@ -1,0 +1,131 @@
+"""Notifications by e-mail through the outbox: one message per (person, notification)
+for those who chose "immediately", one digest a day from the configured hour for
+those who chose a digest — each queued once however often, or however many processes
+at once, dispatch; and an upgraded ledger never mails its history. Both backends."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ledger.core import Caller
+from ledger.migrations import SCHEMA_VERSION, migrate
+from ledger.notifications import NotificationSettings
+from ledger.outbox import Outbox
+from projections.notification_mail import dispatch
+from projections.service import ReadModel, init_views
+from tests.ledger.integrity_helpers import ledger_at_version
+from tests.projections.test_generated import DSI, REF, content, setup
+
+ADMIN = Caller("admin", reason="tests")
+
+
+def _mail_accounts(led: Any) -> None:
+    for name, role in (("dsi.mail", "dsi"), ("ev.mail", "evaluator")):
+        led.add_user(
+            ADMIN,
+            name,
+            name,
+            f"password-{name}-1",
+            email=f"{name}@ville.example",
+            roles=[(role, None)],
+        )
+
+
+def _keys(led: Any) -> list[str]:
+    return sorted(m.key for m in Outbox(led.storage).newest(500))
+
+
+def _views(led: Any, settings: Any) -> ReadModel:
+    init_views(settings, led)
+    return ReadModel(led, settings)
+
+
+def test_an_upgraded_ledger_mails_nothing_of_its_history(settings) -> None:  # type: ignore[no-untyped-def]
+    old = ledger_at_version(settings, SCHEMA_VERSION - 1)
+    try:
+        old.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        setup(old, bootstrap=False)
+        _mail_accounts(old)
+        for code in ("P1", "P2"):
+            old.draft_proposal(REF, code, "D", content(1, 10000))
+            old.submit_proposal(REF, code)
+        assert migrate(old).after == SCHEMA_VERSION
+        prefs = NotificationSettings(old.storage)
+        assert prefs.dispatch_position() == old.head()
+        prefs.set_preferences("dsi.mail", {"qualify": "immediate"})
+        rm = _views(old, settings)
+        rm.projector().catch_up()
+        assert dispatch(rm.store, old.storage).queued == 0
+        assert _keys(old) == []
+        old.draft_proposal(REF, "P3", "D", content(1, 10000))
+        old.submit_proposal(REF, "P3")
+        rm.projector().catch_up()
+        assert dispatch(rm.store, old.storage).queued == 1
+        assert _keys(old) == [f"notif:dsi.mail:{old.head()}"]
+        rm.close()
+    finally:
+        old.close()
+
+
+def test_each_notification_is_queued_once_however_often_dispatched(
+    ledger, settings
+) -> None:  # type: ignore[no-untyped-def]
+    setup(ledger, bootstrap=False)
+    _mail_accounts(ledger)
+    rm = _views(ledger, settings)
+    prefs = NotificationSettings(ledger.storage)
+    prefs.set_preferences("dsi.mail", {"qualify": "immediate", "follow": "immediate"})
+    prefs.set_preferences("ev.mail", {"score": "digest"})
+    prefs.set_preferences("dsi", {"qualify": "immediate"})  # no e-mail address
+    ledger.draft_proposal(REF, "P1", "D", content(1, 10000))
+    rm.projector().catch_up()
+    prefs.follow("dsi.mail", "P1", rm.current_position())
+    submitted = ledger.submit_proposal(REF, "P1")
+    ledger.qualify_proposal(
+        DSI,
+        "P1",
+        {"costs": [{"year": 2025, "section": "investissement", "amount": "1.00"}]},
+    )
+    rm.projector().catch_up()
+    submitted_at = rm.current_position() - 1
+    reports: list[Any] = []
+    threads = [
+        threading.Thread(
+            target=lambda: reports.append(dispatch(rm.store, ledger.storage))
+        )
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dispatch(rm.store, ledger.storage)  # and once more
+    # the submission (a rule's row), the qualification (a followed change); the
+    # submission was both, told once
+    assert _keys(ledger) == [
+        f"notif:dsi.mail:{submitted_at}",
+        f"notif:dsi.mail:{submitted_at + 1}",
+    ]
+    assert sum(r.queued for r in reports) == 2
+    assert submitted.notification_id is not None
+    mail = Outbox(ledger.storage).get(f"notif:dsi.mail:{submitted_at}")
+    assert mail is not None and mail.recipient == "dsi.mail@ville.example"
+    assert mail.subject == "[SDSI] Fiche à qualifier : P1"
+
+    # the digest: nothing before the hour, then one a day, whatever the retries
+    local_day = datetime.now(UTC) + timedelta(days=1)
+    before = local_day.replace(hour=5, minute=0)  # 6:00 or 7:00 in Paris
+    after = local_day.replace(hour=9, minute=0)
+    assert dispatch(rm.store, ledger.storage, before).digests == 0
+    runs = [dispatch(rm.store, ledger.storage, after) for _ in range(3)]
+    day = after.date().isoformat()
+    assert [r.digests for r in runs] == [1, 0, 0]
+    digest = Outbox(ledger.storage).get(f"digest:ev.mail:{day}")
+    assert digest is not None
+    assert digest.subject == f"[SDSI] Vos notifications du {day} (1)"
+    assert "Fiche à évaluer : P1 — Projet 1" in digest.text
+    # the next day: nothing new, no digest
+    assert dispatch(rm.store, ledger.storage, after + timedelta(days=1)).digests == 0
+    rm.close()

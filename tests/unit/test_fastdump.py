@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 from marshmallow import Schema, fields
 
 from tests.unit.test_view_records import PAIRS
-from web.api import responses as r
 from web.api import (
     attachment_schemas,
     discussion_schemas,
     public_schemas,
     scenario_schemas,
 )
+from web.api import responses as r
 from web.api.fastdump import compile_dumper
 
 SCHEMAS = sorted(

@@ -233,3 +233,35 @@ def test_a_refused_upload_summarises_its_one_error_not_the_help_text(
             "un fichier image PNG, l'extension doit être .png).",
         )
     ]
+
+
+def test_a_removed_file_attached_again_is_listed_again(
+    site: Site,
+) -> None:
+    url = f"/api/v1/proposals/{OWN}/attachments"
+    auth = bearer(site, login("referent"))
+    content = b"%PDF-1.4\n% retire puis remis\n%%EOF\n"
+
+    def send() -> Any:
+        return site.app.test_client().post(
+            url,
+            data={"file": (io.BytesIO(content), "remis.pdf")},
+            content_type="multipart/form-data",
+            headers=auth,
+        )
+
+    first = send().get_json()["result"]["id"]
+    removed = site.app.test_client().post(
+        f"{url}/{first}/remove", json={"reason": "mauvaise fiche"}, headers=auth
+    )
+    assert removed.status_code == 201
+    again = send()
+    assert again.status_code == 201, again.get_json()
+    site.caught_up()
+    listed = site.app.test_client().get(url, headers=auth).get_json()["attachments"]
+    mine = [
+        (a["id"], a["removed"])
+        for a in listed
+        if a["current"]["sha256"] == hashlib.sha256(content).hexdigest()
+    ]
+    assert mine == [(again.get_json()["result"]["id"], False)]  # the removed one: off

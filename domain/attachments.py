@@ -40,8 +40,12 @@ class Attachment(LedgerAggregate):
         self.removed = False
 
     @staticmethod
-    def id_for(subject: str, ref: str, sha256: str) -> UUID:
-        """The same file attached twice to one subject is the same attachment."""
+    def id_for(subject: str, ref: str, sha256: str, generation: int = 0) -> UUID:
+        """The same file attached twice to one subject is the same attachment;
+        once that one is removed or holds another file, the file may be attached
+        again: the next ``generation`` (``ledger.commands.attachments``)."""
+        if generation:
+            return natural_id("attachment", subject, ref, sha256, str(generation))
         return natural_id("attachment", subject, ref, sha256)
 
     class Attached(LedgerAggregate.Created):
@@ -96,12 +100,13 @@ class Attachment(LedgerAggregate):
         media_type: str,
         filename: str,
         description: str = "",
+        generation: int = 0,
     ) -> Attachment:
         """A new attachment of the file ``sha256`` to ``subject`` ``ref``."""
         digest = sha256_hex(sha256)
         return cls._create(
             cls.Attached,
-            id=cls.id_for(subject, ref, digest),
+            id=cls.id_for(subject, ref, digest, generation),
             subject_kind=subject_kind(subject),
             subject_ref=text(ref, "ref", max_len=120),
             sha256=digest,

@@ -283,8 +283,9 @@ class Comment(LedgerAggregate):
             body=body,
         )
 
-    def edit(self, body: Any) -> None:
-        """A new text by the author; the earlier one stays in the ledger."""
+    def edit(self, subject: Subject, body: Any) -> None:
+        """A new text by the author while ``subject``'s discussion is open (not on
+        an adopted grid version); the earlier one stays in the ledger."""
         self.check_visible()
         ctx = current_context()
         if ctx.actor != self.author:
@@ -296,6 +297,7 @@ class Comment(LedgerAggregate):
         if self.hidden:
             raise CommentHidden(comment=str(self.id))
         body = _body(body)
+        _open(subject)
         if body != self.body:
             self.trigger_event(self.Edited, body=body, **self._about())
 

@@ -54,13 +54,11 @@ class AttachmentCommands(LedgerCore):
             kind = subject_kind(subject)
             require_may_attach(kind, ref, self._subject_direction(unit, kind, ref))
             file = self._checked(content, filename, sha256)
-            agg_id = Attachment.id_for(kind, ref, file["sha256"])
-            if unit.find(Attachment, agg_id) is not None:
-                raise InvalidValue(
-                    "file", file["filename"], "ce fichier est déjà joint ici"
-                )
+            generation = self._generation(unit, kind, ref, file)
             agg = unit.add(
-                Attachment.attach(kind, ref, description=description, **file)
+                Attachment.attach(
+                    kind, ref, description=description, generation=generation, **file
+                )
             )
             self.attachment_store.put(content)
             return _result(agg)
@@ -110,6 +108,20 @@ class AttachmentCommands(LedgerCore):
             return _result(agg)
 
         return self.execute("remove_attachment", caller, body)
+
+    def _generation(self, unit: Unit, kind: str, ref: str, file: dict[str, Any]) -> int:
+        """The first free id for this file on this subject; refused while an
+        attachment found on the way still holds it (removed or replaced away, the
+        file may be joined again)."""
+        for generation in range(MAX_REATTACH):
+            found = unit.find(
+                Attachment, Attachment.id_for(kind, ref, file["sha256"], generation)
+            )
+            if found is None:
+                return generation
+            if not found.removed and found.sha256 == file["sha256"]:
+                break
+        raise InvalidValue("file", file["filename"], "ce fichier est déjà joint ici")
 
     def _attachment(self, unit: Unit, attachment_id: str) -> Attachment:
         try:
@@ -180,6 +192,8 @@ def _human(size: int) -> str:
 # Thirty uploads an hour for one account, then a growing wait (capped at ten
 # minutes): every upload is a permanent event and a stored file.
 UPLOADS = Rule("attachment-uploads", free=30, cap=600, window=3600)
+# How many times one file may be joined again to one subject after removals.
+MAX_REATTACH = 100
 
 
 def may_upload(counters: Counters, username: str) -> int:

@@ -130,10 +130,9 @@ class DiscussionCommands(LedgerCore):
         """A new text for one's own comment (the earlier text stays)."""
 
         def body_(unit: Unit) -> dict[str, Any]:
-            comment = _comment(
-                unit, _subject(unit, subject_kind, subject_id), comment_id
-            )
-            comment.edit(body)
+            subject = _subject(unit, subject_kind, subject_id)
+            comment = _comment(unit, subject, comment_id)
+            comment.edit(subject, body)
             return _result(comment)
 
         return self.execute("edit_comment", caller, body_)

@@ -261,6 +261,8 @@ def test_criteria_and_weights_are_proposed_on_a_grid_draft_until_it_is_adopted(
         post(led, DSI, subject=grid)
     with refused(led, DiscussionClosed):
         led.reply_to_comment(CHAIR, "grid", 1, first, body="Trop tard.")
+    with refused(led, DiscussionClosed):  # what was said on the draft stays said
+        led.edit_comment(DSI, "grid", 1, first, body="Réécrit après l'adoption.")
     with refused(led, NotFound):
         post(led, DSI, subject=("grid", 7))
     # moderation and answers stay possible on an adopted version's discussion

@@ -161,3 +161,26 @@ def test_the_sha256_given_must_be_the_contents(world) -> None:  # type: ignore[n
         )
     assert refused.value.field == "sha256"
     assert world.head() == head
+
+
+def test_a_file_removed_or_replaced_away_can_be_attached_again(world) -> None:  # type: ignore[no-untyped-def]
+    """Only a file that is current on an attachment of the subject is "already
+    attached here": once removed (or replaced by another file), it can be joined
+    again, as a new attachment with its own history."""
+    first = _attach(world).data
+    world.remove_attachment(REFERENT, first["id"])
+    again = _attach(world).data
+    assert again["id"] != first["id"]
+    assert (again["sha256"], again["removed"]) == (first["sha256"], False)
+    head = world.head()
+    with pytest.raises(InvalidValue) as refused:
+        _attach(world)
+    assert "déjà joint ici" in str(refused.value)
+    assert world.head() == head
+    world.replace_attachment(
+        REFERENT, again["id"], filename="devis.png", content=PNG,
+        sha256=hashlib.sha256(PNG).hexdigest(),
+    )  # fmt: skip
+    third = _attach(world).data
+    assert third["id"] not in (first["id"], again["id"])
+    assert third["sha256"] == first["sha256"]

@@ -20,14 +20,25 @@ from hypothesis import strategies as st
 from marshmallow import Schema, fields
 
 from tests.unit.test_view_records import PAIRS
+from web.api import (
+    attachment_schemas,
+    discussion_schemas,
+    public_schemas,
+    scenario_schemas,
+)
 from web.api import responses as r
-from web.api import scenario_schemas
 from web.api.fastdump import compile_dumper
 
 SCHEMAS = sorted(
     {
         cls
-        for module in (r, scenario_schemas)
+        for module in (
+            r,
+            scenario_schemas,
+            discussion_schemas,
+            attachment_schemas,
+            public_schemas,
+        )
         for cls in vars(module).values()
         if inspect.isclass(cls) and issubclass(cls, r.Out) and cls is not r.Out
     },

@@ -210,3 +210,58 @@ def test_a_body_past_the_upload_limit_is_refused_naming_the_limit(site: Site) ->
         assert site.head() == before
     finally:
         object.__setattr__(settings, "attachment_max_bytes", limit)
+
+
+def test_a_refused_upload_summarises_its_one_error_not_the_help_text(
+    site: Site,
+) -> None:
+    """The file field's help ("PDF, PNG… 20 Mo au plus") describes it, but is not an
+    error: the summary counts one error and links to it alone."""
+    from tests.web.test_form_errors import summary
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    refused = _upload(
+        site.client(login("referent")), f"/fiches/{OWN}/pieces-jointes", png, "a.pdf"
+    )
+    assert refused.status_code == 422
+    heading, links, _at = summary(refused.get_data(as_text=True))
+    assert heading == "Le formulaire contient 1 erreur"
+    assert links == [
+        (
+            "pj-file",
+            "Fichier : Valeur invalide pour « Fichier » : « a.pdf » (le contenu est "
+            "un fichier image PNG, l'extension doit être .png).",
+        )
+    ]
+
+
+def test_a_removed_file_attached_again_is_listed_again(
+    site: Site,
+) -> None:
+    url = f"/api/v1/proposals/{OWN}/attachments"
+    auth = bearer(site, login("referent"))
+    content = b"%PDF-1.4\n% retire puis remis\n%%EOF\n"
+
+    def send() -> Any:
+        return site.app.test_client().post(
+            url,
+            data={"file": (io.BytesIO(content), "remis.pdf")},
+            content_type="multipart/form-data",
+            headers=auth,
+        )
+
+    first = send().get_json()["result"]["id"]
+    removed = site.app.test_client().post(
+        f"{url}/{first}/remove", json={"reason": "mauvaise fiche"}, headers=auth
+    )
+    assert removed.status_code == 201
+    again = send()
+    assert again.status_code == 201, again.get_json()
+    site.caught_up()
+    listed = site.app.test_client().get(url, headers=auth).get_json()["attachments"]
+    mine = [
+        (a["id"], a["removed"])
+        for a in listed
+        if a["current"]["sha256"] == hashlib.sha256(content).hexdigest()
+    ]
+    assert mine == [(again.get_json()["result"]["id"], False)]  # the removed one: off

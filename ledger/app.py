@@ -10,6 +10,7 @@ from ledger.commands.accounts import AccountCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.documents import DocumentCommands
+from ledger.commands.finance_import import FinanceImportCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -25,6 +26,7 @@ class Ledger(
     ProposalCommands,
     PlanCycleCommands,
     BudgetCommands,
+    FinanceImportCommands,
     ScenarioCommands,
     DocumentCommands,
     AccountCommands,

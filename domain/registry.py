@@ -7,6 +7,7 @@ from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
 from domain.documents import IssuedDocument
+from domain.finance_import import FinanceImports, FinanceSettings
 from domain.grids import GridVersion
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
@@ -34,4 +35,6 @@ AGGREGATES = (
     Scenario,
     Committee,
     IssuedDocument,
+    FinanceImports,
+    FinanceSettings,
 )

@@ -92,11 +92,8 @@ def _cell_text(value: Any, profile: Profile) -> str:
     if isinstance(value, datetime | date):
         return value.strftime(profile.date_format)
     if isinstance(value, float | int) and not isinstance(value, bool):
-        if isinstance(value, float):
-            text = f"{Decimal(str(value)):.2f}"
-        else:
-            text = str(value)
-        return text.replace(".", profile.decimal)
+        shown = f"{Decimal(str(value)):.2f}" if isinstance(value, float) else str(value)
+        return shown.replace(".", profile.decimal)
     return str(value).strip()
 
 

@@ -129,7 +129,7 @@ def test_a_file_with_one_invalid_line_is_refused_whole(funded: Ledger) -> None:
     bad = csv_file(
         engagement("EJ1", "60000,00"),
         engagement("EJ2", "douze"),
-        engagement("EJ3", "10,00").replace(f";I;", ";X;"),
+        engagement("EJ3", "10,00").replace(";I;", ";X;"),
     )
     outcome = run(funded, bad)
     assert outcome.parsed.lines == []

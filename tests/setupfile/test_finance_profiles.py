@@ -39,7 +39,7 @@ def row_of(profile: Profile, kind: str, number: str, amount: Decimal) -> dict[st
     values = {
         "type": next(
             k for k, v in (profile.kind_values or {kind: kind}).items() if v == kind
-        ),  # fmt: skip
+        ),
         "exercice": str(YEAR),
         "budget": "principal",
         "section": "I",

@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.write import measure, open_bench  # noqa: E402
-from domain.values import Origin  # noqa: E402
-from ledger.core import Caller  # noqa: E402
-from setupfile.finance_file import run_import  # noqa: E402
-from tests.domain.builders import YEAR, Town  # noqa: E402
+from benchmarks.write import measure, open_bench
+from domain.values import Origin
+from ledger.core import Caller
+from setupfile.finance_file import run_import
+from tests.domain.builders import YEAR, Town
 
 HEADER = (
     "type;exercice;budget;section;sens;chapitre;nature;fonction;operation;ap;"
@@ -94,9 +94,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
     print(f"{args.lines} lines over {args.projects} projects (target ratio >= 1x)")
-    print(
-        "backend    cmd/s     dry_s  import_s    lines/s   ratio  reimport_s"
-    )
+    print("backend    cmd/s     dry_s  import_s    lines/s   ratio  reimport_s")
     for backend in args.backends.split(","):
         for line in run(backend.strip(), args.lines, args.projects, args.seconds):
             print(line, flush=True)

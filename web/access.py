@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "budget.view": Role.names(BUDGET_READERS),
     "budget.edit": frozenset({"finance"}),
     "budget.revise_ap": frozenset({"finance", "chair"}),
+    "finance.import": frozenset({"finance"}),
     # the same role sets as the exporters declare (domain.values), which the CLI reports
     "export.budget": Role.names(BUDGET_READERS),
     "export.minutes": Role.names(MINUTES_READERS),

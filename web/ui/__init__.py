@@ -14,6 +14,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     documents,
     errorsummary,
     exports,
+    finance_import,
     grids,
     home,
     oidc,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -15,8 +16,9 @@ from domain.values import Origin
 from exports.finance_reconciliation import render
 from ledger.app import Ledger
 from ledger.core import Caller
-from setupfile.finance_file import run_import
+from setupfile.finance_file import ProfileNotFound, run_import
 from tests.domain.builders import YEAR, Town
+from tests.ledger.test_cli import sdsi
 
 FIN = Caller(actor="fin", origin=Origin.IMPORT, reason="import financier")
 HEADER = (
@@ -178,3 +180,44 @@ def test_reconciliation_matches_to_the_cent_in_csv_and_xlsx(funded: Ledger) -> N
         D("0.01"),
         D("0.00"),
     ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_command_line_previews_refuses_and_imports(
+    funded: Ledger, tmp_path: Path, database_url: str
+) -> None:
+    env = {"SDSI_DATA_DIR": str(tmp_path / "data"), "SDSI_DATABASE_URL": database_url}
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_bytes(csv_file(engagement("EJ1", "10,00"), engagement("EJ2", "1", "X")))
+    bad.write_bytes(csv_file(engagement("EJ1", "10,00"), engagement("EJ2", "")))
+    head = funded.head()
+    refused = sdsi("finance", "import", str(bad), "--profile", "generique", env=env)
+    assert refused.returncode == 2
+    assert "ligne 3, colonne « montant » : montant attendu" in refused.stdout
+    preview = sdsi(
+        "finance", "import", str(good), "--profile", "generique", "--dry-run", env=env
+    )
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.splitlines()[-1] == (
+        "1 à créer, 0 déjà présentes, 0 en conflit, 1 sans projet "
+        "(aperçu : rien n'a été écrit)"
+    )
+    assert funded.head() == head
+    args = ("finance", "import", str(good), "--profile", "generique", "--actor", "fin")
+    assert sdsi(*args, env=env).returncode == 0
+    assert funded.head() == head + 3
+    out = tmp_path / "r.csv"
+    reconciled = sdsi("finance", "reconcile", "-o", str(out), env=env)
+    assert reconciled.returncode == 0, reconciled.stderr
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1] == (
+        f"P1;{YEAR};100000,00;10,00;10,00;0,00;0,00;0,00;0,00"
+    )
+
+
+def test_an_unknown_profile_is_named_with_the_known_ones(funded: Ledger) -> None:
+    with pytest.raises(ProfileNotFound) as err:
+        run_import(funded, b"", "f.csv", "nope", FIN, dry_run=True)
+    assert str(err.value) == (
+        "profil inconnu : nope (profils : engagements-progiciel-a, generique, "
+        "mandats-progiciel-a)"
+    )

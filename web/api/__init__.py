@@ -24,7 +24,7 @@ class SdsiApi(Api):  # type: ignore[misc]
 
 
 def init_api(app: Flask) -> None:
-    from web.api import audit, commands, reads, referential, scenarios
+    from web.api import audit, commands, finance, reads, referential, scenarios
     from web.auth import authorise_request
 
     app.config.update(
@@ -58,6 +58,7 @@ def init_api(app: Flask) -> None:
         *commands.BLUEPRINTS,
         *referential.BLUEPRINTS,
         *scenarios.BLUEPRINTS,
+        *finance.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS):
         api.register_blueprint(blp)

@@ -10,12 +10,15 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 from uuid import uuid4
+
+from openpyxl.utils.exceptions import InvalidFileException
 
 from domain.errors import DomainError
 from domain.finance_import import (
@@ -102,7 +105,17 @@ def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
     parsed = ParsedFile(hashlib.sha256(data).hexdigest())
     try:
         rows = _rows(data, profile, file_name)
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
+    except (
+        UnicodeDecodeError,
+        csv.Error,
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        zipfile.BadZipFile,
+        InvalidFileException,
+    ) as exc:
         parsed.errors.append(f"fichier illisible ({type(exc).__name__}) : {exc}")
         return parsed
     if not rows:

@@ -72,7 +72,7 @@ def test_finance_previews_then_imports_a_file(
         row = fin.page.locator("#reconciliation tbody tr").first
         # the demo's hand-typed commitments are not in the file: highlighted
         expect(row).to_have_class("warning")
-        expect(row.locator("td").nth(4)).to_have_text("1.23")
+        expect(row.locator("td").nth(4)).to_contain_text("1,23")
         fin.look("finance-import-reconciliation")
 
 

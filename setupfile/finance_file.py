@@ -270,7 +270,8 @@ class ImportOutcome:
                     "fichier refusé, rien n'a été écrit"]  # fmt: skip
         labels = {"create": "à créer", "exists": "déjà présente",
                   "conflict": "CONFLIT (même clé, autre montant)",
-                  "unmatched": "sans projet (non rattachée)"}  # fmt: skip
+                  "unmatched": "sans projet (non rattachée)",
+                  "no_commitment": "engagement inconnu (non rattachée)"}  # fmt: skip
         out = []
         for line, project, status in self.plan.lines:
             if status != "exists":
@@ -279,7 +280,8 @@ class ImportOutcome:
         c = self.plan.counts
         out.append(
             f"{c['create']} à créer, {c['exists']} déjà présentes, "
-            f"{c['conflict']} en conflit, {c['unmatched']} sans projet"
+            f"{c['conflict']} en conflit, {c['unmatched']} sans projet, "
+            f"{c['no_commitment']} sans engagement connu"
             + ("" if self.written else " (aperçu : rien n'a été écrit)")
         )
         return out

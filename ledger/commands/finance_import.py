@@ -26,6 +26,10 @@ BATCH = 5000
 ZERO = Decimal("0.00")
 IMPORT_REASON = "Importé du logiciel financier (source de vérité)"
 CREATE, EXISTS, CONFLICT, UNMATCHED = "create", "exists", "conflict", "unmatched"
+ORPHAN = (
+    "no_commitment"  # a mandat whose engagement is neither recorded nor in the file
+)
+STATUSES = (CREATE, EXISTS, CONFLICT, UNMATCHED, ORPHAN)
 
 
 @dataclass
@@ -40,7 +44,7 @@ class ImportPlan:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {s: self.count(s) for s in (CREATE, EXISTS, CONFLICT, UNMATCHED)}
+        return {s: self.count(s) for s in STATUSES}
 
     def to_create(self) -> list[tuple[SourceLine, str]]:
         out = [(ln, p) for ln, p, s in self.lines if s == CREATE]
@@ -51,7 +55,7 @@ class ImportPlan:
         """The file's committed and paid per project and year (matched lines)."""
         sums: dict[tuple[str, int], list[Decimal]] = {}
         for line, project, status in self.lines:
-            if status == UNMATCHED:
+            if status in (UNMATCHED, ORPHAN):
                 continue
             s = sums.setdefault((project, line.budget_year), [ZERO, ZERO])
             s[0 if line.kind == ENGAGEMENT else 1] += line.amount
@@ -105,6 +109,9 @@ class FinanceImportCommands(SessionCommands):
         settings = self.finance_settings()
         mappings = settings.mappings if settings else {}
         plan = ImportPlan()
+        in_file = {
+            (self._match(ln, mappings), ln.key) for ln in lines if ln.kind == ENGAGEMENT
+        }
         for line in lines:
             project = self._match(line, mappings)
             if not project:
@@ -119,6 +126,12 @@ class FinanceImportCommands(SessionCommands):
                 amount = self._paid_amounts(project).get(line.key)
             if amount is None:
                 status = CREATE
+                if (
+                    line.kind != ENGAGEMENT
+                    and line.commitment not in budget.commitments
+                    and (project, line.commitment) not in in_file
+                ):
+                    status = ORPHAN
             else:
                 status = EXISTS if amount == line.amount else CONFLICT
             plan.lines.append((line, project, status))

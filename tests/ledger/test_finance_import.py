@@ -74,6 +74,7 @@ def test_import_records_exactly_the_lines_and_the_import_event(funded: Ledger) -
         "exists": 0,
         "conflict": 0,
         "unmatched": 1,
+        "no_commitment": 0,
     }
     head = funded.head()
     outcome = run(funded, data)
@@ -199,8 +200,8 @@ def test_the_command_line_previews_refuses_and_imports(
     )
     assert preview.returncode == 0, preview.stderr
     assert preview.stdout.splitlines()[-1] == (
-        "1 à créer, 0 déjà présentes, 0 en conflit, 1 sans projet "
-        "(aperçu : rien n'a été écrit)"
+        "1 à créer, 0 déjà présentes, 0 en conflit, 1 sans projet, "
+        "0 sans engagement connu (aperçu : rien n'a été écrit)"
     )
     assert funded.head() == head
     args = ("finance", "import", str(good), "--profile", "generique", "--actor", "fin")
@@ -221,3 +222,13 @@ def test_an_unknown_profile_is_named_with_the_known_ones(funded: Ledger) -> None
         "profil inconnu : nope (profils : engagements-progiciel-a, generique, "
         "mandats-progiciel-a)"
     )
+
+
+def test_a_mandat_of_an_unknown_engagement_is_listed_not_written(
+    funded: Ledger,
+) -> None:
+    head = funded.head()
+    outcome = run(funded, csv_file(mandat("B1", "M1", "EJ404", "5,00")))
+    assert outcome.plan.counts["no_commitment"] == 1
+    assert "engagement inconnu" in outcome.report()[0]
+    assert (outcome.written, funded.head()) == (False, head)

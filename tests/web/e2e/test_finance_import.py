@@ -60,7 +60,7 @@ def test_finance_previews_then_imports_a_file(
         head = server.ledger.head()
         fin.click("Prévisualiser")
         counts = fin.page.locator("#import-counts td")
-        expect(counts).to_have_text(["1", "0", "0", "1"])
+        expect(counts).to_have_text(["1", "0", "0", "1", "0"])
         assert server.ledger.head() == head
         fin.look("finance-import-preview")
         fin.click("Confirmer l'import")

@@ -9,6 +9,7 @@ from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
 from domain.discussion import Comment
 from domain.documents import IssuedDocument
+from domain.finance_import import FinanceImports, FinanceSettings
 from domain.grids import GridVersion
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
@@ -38,4 +39,6 @@ AGGREGATES = (
     IssuedDocument,
     Attachment,
     Comment,
+    FinanceImports,
+    FinanceSettings,
 )

@@ -13,6 +13,7 @@ import click
 
 from sdsi import (
     cli_exports,
+    cli_finance,
     cli_integrity,
     cli_mail,
     cli_notifications,
@@ -349,5 +350,6 @@ main.add_command(cli_projections.replay)
 cli_integrity.register(main)
 main.add_command(cli_exports.export)
 main.add_command(cli_setup.setup)
+main.add_command(cli_finance.finance)
 main.add_command(cli_optimise.optimise)
 main.add_command(cli_mail.mail)

@@ -67,6 +67,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "budget.view": Role.names(BUDGET_READERS),
     "budget.edit": frozenset({"finance"}),
     "budget.revise_ap": frozenset({"finance", "chair"}),
+    "finance.import": frozenset({"finance"}),
+    "finance.settings": frozenset({"finance", "admin"}),
     # the same role sets as the exporters declare (domain.values), which the CLI reports
     "export.budget": Role.names(BUDGET_READERS),
     "export.minutes": Role.names(MINUTES_READERS),

@@ -26,6 +26,7 @@ ENGLISH: dict[str, str] = {
     "invalid_value": "Invalid value for “{field_label}”: “{value}” ({reason}).",
     "not_found": "{kind} not found: {id}.",
     "already_exists": "{kind} already exists: {id}.",
+    "finance_line_refused": "Line {line} ({key}) refused: {reason}",
     "forbidden": "{actor} is not allowed to {action} (roles: {roles}).",
     "unknown_actor": "Unknown or disabled account: {actor}.",
     "reason_required": "A reason is required to {action}.",

@@ -36,12 +36,26 @@ NOT_IN_API["issue_document"] = (
     "recorded by the server itself when a PDF is downloaded (the export's SHA-256): "
     "nobody sends it; GET /api/v1/audit/documents/{sha256} reads it back"
 )
+NOT_IN_API["import_finance_batch"] = (
+    "sent by the finance import itself (`sdsi finance import`, the page "
+    "/budget/import), one per batch of 5,000 lines of a file after its dry run"
+)
 # Commands no page of the UI sends (a person does them through the API or the CLI).
 NOT_IN_UI = {**NOT_IN_API}
 NOT_IN_API["set_forgotten_password"] = (
     "sent only by the page of the e-mailed reset link (web.ui.password_reset), after "
     "the link's single-use token is spent (ledger.resets): the token is the only "
     "credential, and one rate-limited door is enough"
+)
+NOT_IN_UI.update(
+    {
+        name: "finance import settings: API only for now (docs/finance-import.md)"
+        for name in (
+            "save_finance_profile",
+            "add_finance_mapping",
+            "remove_finance_mapping",
+        )
+    }
 )
 # Helpers that views call and that send a command on their behalf (with checks the
 # view must not skip, e.g. the sign-in throttle for the current password).

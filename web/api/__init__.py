@@ -29,6 +29,7 @@ def init_api(app: Flask) -> None:
         audit,
         commands,
         discussion,
+        finance,
         notifications,
         public,
         reads,
@@ -71,6 +72,7 @@ def init_api(app: Flask) -> None:
         *attachments.BLUEPRINTS,
         *discussion.BLUEPRINTS,
         *public.BLUEPRINTS,
+        *finance.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)

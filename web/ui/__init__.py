@@ -17,6 +17,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     documents,
     errorsummary,
     exports,
+    finance_import,
     grids,
     home,
     notifications,

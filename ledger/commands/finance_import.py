@@ -1,0 +1,299 @@
+"""Commands of the import from the finance software: plan (dry run), batches, profiles,
+mappings, and the reconciliation of the ledger with the last imported file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from domain.budget import ProjectBudget
+from domain.errors import DomainError
+from domain.finance_import import (
+    ENGAGEMENT,
+    FinanceImports,
+    FinanceSettings,
+    LineRefused,
+    SourceLine,
+)
+from ledger.commands.sessions import SessionCommands
+from ledger.core import Caller, CommandResult, Unit
+from ledger.idempotency import command
+
+BATCH = 5000
+ZERO = Decimal("0.00")
+IMPORT_REASON = "Importé du logiciel financier (source de vérité)"
+CREATE, EXISTS, CONFLICT, UNMATCHED = "create", "exists", "conflict", "unmatched"
+ORPHAN = (
+    "no_commitment"  # a mandat whose engagement is neither recorded nor in the file
+)
+STATUSES = (CREATE, EXISTS, CONFLICT, UNMATCHED, ORPHAN)
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do, line by line (nothing written)."""
+
+    lines: list[tuple[SourceLine, str, str]] = field(default_factory=list)
+    # (line, project or "", status)
+
+    def count(self, status: str) -> int:
+        return sum(1 for _, _, s in self.lines if s == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: self.count(s) for s in STATUSES}
+
+    def to_create(self) -> list[tuple[SourceLine, str]]:
+        out = [(ln, p) for ln, p, s in self.lines if s == CREATE]
+        # commitments first, so a mandat may pay one created by the same file
+        return sorted(out, key=lambda lp: (lp[0].kind != ENGAGEMENT, lp[0].number))
+
+    def totals(self) -> list[dict[str, str]]:
+        """The file's committed and paid per project and year (matched lines)."""
+        sums: dict[tuple[str, int], list[Decimal]] = {}
+        for line, project, status in self.lines:
+            if status in (UNMATCHED, ORPHAN):
+                continue
+            s = sums.setdefault((project, line.budget_year), [ZERO, ZERO])
+            s[0 if line.kind == ENGAGEMENT else 1] += line.amount
+        return [
+            {"project": p, "year": str(y), "committed": str(c), "paid": str(d)}
+            for (p, y), (c, d) in sorted(sums.items())
+        ]
+
+
+class FinanceImportCommands(SessionCommands):
+    """Import of engagements and mandats; profiles and code mappings."""
+
+    def _settings(self, unit: Unit) -> FinanceSettings:
+        found = unit.find(FinanceSettings, FinanceSettings.ID)
+        return found or unit.add(FinanceSettings.open())
+
+    def finance_settings(self) -> FinanceSettings | None:
+        return self.load(FinanceSettings, FinanceSettings.ID)
+
+    def finance_imports(self) -> FinanceImports | None:
+        return self.load(FinanceImports, FinanceImports.ID)
+
+    def _match(self, line: SourceLine, mappings: dict[str, str]) -> str:
+        for source in (line.ap, line.operation):
+            if not source:
+                continue
+            project = mappings.get(source, source)
+            if self._budget(project) is not None:
+                return project
+        return ""
+
+    def _budget(self, project: str) -> ProjectBudget | None:
+        cache = self.__dict__.setdefault("_plan_cache", {})
+        if project not in cache:
+            cache[project] = self.load(ProjectBudget, ProjectBudget.id_for(project))
+        return cache[project]  # type: ignore[no-any-return]
+
+    def _paid_amounts(self, project: str) -> dict[str, Decimal]:
+        cache = self.__dict__.setdefault("_paid_cache", {})
+        if project not in cache:
+            cache[project] = {
+                e.reference: e.amount
+                for e in self.events.get(ProjectBudget.id_for(project))
+                if isinstance(e, ProjectBudget.Paid)
+            }
+        return cache[project]  # type: ignore[no-any-return]
+
+    def plan_finance_import(self, lines: Sequence[SourceLine]) -> ImportPlan:
+        """Each line matched to a project and compared with the ledger."""
+        self.__dict__["_plan_cache"], self.__dict__["_paid_cache"] = {}, {}
+        settings = self.finance_settings()
+        mappings = settings.mappings if settings else {}
+        plan = ImportPlan()
+        in_file = {
+            (self._match(ln, mappings), ln.key) for ln in lines if ln.kind == ENGAGEMENT
+        }
+        for line in lines:
+            project = self._match(line, mappings)
+            if not project:
+                plan.lines.append((line, "", UNMATCHED))
+                continue
+            budget = self._budget(project)
+            assert budget is not None
+            if line.kind == ENGAGEMENT:
+                have = budget.commitments.get(line.key)
+                amount = have["amount"] if have else None
+            else:
+                amount = self._paid_amounts(project).get(line.key)
+            if amount is None:
+                status = CREATE
+                if (
+                    line.kind != ENGAGEMENT
+                    and line.commitment not in budget.commitments
+                    and (project, line.commitment) not in in_file
+                ):
+                    status = ORPHAN
+            else:
+                status = EXISTS if amount == line.amount else CONFLICT
+            plan.lines.append((line, project, status))
+        return plan
+
+    def import_finance(
+        self,
+        caller: Caller,
+        file_name: str,
+        sha256: str,
+        profile: str,
+        plan: ImportPlan,
+        key: str,
+    ) -> list[CommandResult]:
+        """Write the plan's new lines in batches, the last one with the import event."""
+        todo = plan.to_create()
+        batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)] or [[]]
+        summary = {
+            "key": key,
+            "file_name": file_name,
+            "sha256": sha256,
+            "profile": profile,
+            "counts": plan.counts,
+            "totals": plan.totals(),
+            "batches": len(batches),
+        }
+        results = []
+        for n, batch in enumerate(batches, 1):
+            final = summary if n == len(batches) else None
+            digest = hashlib.sha256(
+                "\n".join(f"{ln.key}:{p}:{ln.amount}" for ln, p in batch).encode()
+            ).hexdigest()
+            results.append(
+                self.import_finance_batch(
+                    caller.with_key(f"{key}:{n}"), digest, batch, final
+                )
+            )
+        return results
+
+    @command(exclude=("batch",))
+    def import_finance_batch(
+        self,
+        caller: Caller,
+        digest: str,
+        batch: list[tuple[SourceLine, str]],
+        final: dict[str, Any] | None,
+    ) -> CommandResult:
+        """Record one batch of imported engagements and mandats (one transaction)."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            for line, project in batch:
+                budget = unit.get(
+                    ProjectBudget,
+                    ProjectBudget.id_for(project),
+                    kind="AP du projet",
+                    label=project,
+                )
+                try:
+                    if line.kind == ENGAGEMENT:
+                        budget.commit(
+                            line.key,
+                            line.exercice,
+                            line.section,
+                            line.amount,
+                            line.on,
+                            line.tiers or "non renseigné",
+                            IMPORT_REASON,
+                        )
+                    else:
+                        budget.pay(
+                            line.key,
+                            line.commitment,
+                            line.amount,
+                            line.on,
+                            IMPORT_REASON,
+                        )
+                except DomainError as exc:
+                    raise LineRefused(
+                        line=line.number, key=line.key, reason=str(exc)
+                    ) from exc
+            if final is not None:
+                register = unit.find(FinanceImports, FinanceImports.ID) or unit.add(
+                    FinanceImports.open()
+                )
+                register.record(**final)
+            return {"recorded": len(batch)}
+
+        return self.execute("import_finance_batch", caller, body)
+
+    @command()
+    def save_finance_profile(
+        self, caller: Caller, definition: dict[str, Any]
+    ) -> CommandResult:
+        """Save (or replace) an import profile, validated."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            profile = self._settings(unit).save_profile(definition)
+            return {"name": profile.name}
+
+        return self.execute("save_finance_profile", caller, body)
+
+    @command()
+    def add_finance_mapping(
+        self, caller: Caller, source: str, project: str
+    ) -> CommandResult:
+        """Map a finance code (AP number, operation code) to a project."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            unit.get(
+                ProjectBudget,
+                ProjectBudget.id_for(str(project)),
+                kind="AP du projet",
+                label=project,
+            )
+            self._settings(unit).add_mapping(source, project)
+            return {"source": source, "project": project}
+
+        return self.execute("add_finance_mapping", caller, body)
+
+    @command()
+    def remove_finance_mapping(self, caller: Caller, source: str) -> CommandResult:
+        """Remove a finance code's mapping."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            self._settings(unit).remove_mapping(source)
+            return {"source": source}
+
+        return self.execute("remove_finance_mapping", caller, body)
+
+    def finance_reconciliation(
+        self, totals: list[dict[str, str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """Per project and year: CP, committed and paid in the ledger, against the
+        file's totals (the last import's when ``totals`` is not given)."""
+        if totals is None:
+            register = self.finance_imports()
+            totals = register.last["totals"] if register and register.last else []
+        rows = []
+        for t in totals:
+            budget = self.load(ProjectBudget, ProjectBudget.id_for(t["project"]))
+            y = int(t["year"])
+            cp = committed = paid = ZERO
+            if budget is not None:
+                cp = sum(
+                    (a for k, a in budget.cp.items() if k.startswith(f"{y}/")), ZERO
+                )
+                for c in budget.commitments.values():
+                    if c["year"] == y:
+                        committed += c["amount"]
+                        paid += c["paid"]
+            file_c, file_p = Decimal(t["committed"]), Decimal(t["paid"])
+            rows.append(
+                {
+                    "project": t["project"],
+                    "year": y,
+                    "cp": cp,
+                    "committed": committed,
+                    "paid": paid,
+                    "file_committed": file_c,
+                    "file_paid": file_p,
+                    "diff_committed": committed - file_c,
+                    "diff_paid": paid - file_p,
+                }
+            )
+        return rows

@@ -1,0 +1,317 @@
+"""Reading a finance software export (CSV or XLSX) through a profile.
+
+Every error is named by line and column, in French; a file with any error gives no
+line at all (it is refused whole).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+from uuid import uuid4
+
+from openpyxl.utils.exceptions import InvalidFileException
+
+from domain.errors import DomainError
+from domain.finance_import import (
+    ENGAGEMENT,
+    MANDAT,
+    OPTIONAL_FIELDS,
+    Profile,
+    SourceLine,
+    key_part,
+    parse_profile,
+)
+from domain.values import Section
+
+SECTIONS = {"I": Section.INVESTMENT, "F": Section.OPERATING}
+
+
+class ProfileNotFound(Exception):
+    """No shipped or saved profile of that name."""
+
+
+def shipped_profiles() -> dict[str, Profile]:
+    """The profiles shipped in the package."""
+    out = {}
+    folder = resources.files("setupfile") / "finance_profiles"
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            profile = parse_profile(json.loads(entry.read_text(encoding="utf-8")))
+            out[profile.name] = profile
+    return out
+
+
+def find_profile(name: str, saved: dict[str, str] | None = None) -> Profile:
+    """A saved profile (ledger) or else a shipped one."""
+    if saved and name in saved:
+        return parse_profile(json.loads(saved[name]))
+    shipped = shipped_profiles()
+    if name not in shipped:
+        known = sorted({*shipped, *(saved or {})})
+        raise ProfileNotFound(f"profil inconnu : {name} (profils : {', '.join(known)})")
+    return shipped[name]
+
+
+@dataclass
+class ParsedFile:
+    """The valid lines of a file, or its errors (never both)."""
+
+    sha256: str
+    lines: list[SourceLine] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _rows(data: bytes, profile: Profile, name: str) -> list[list[str]]:
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            rows.append([_cell_text(v, profile) for v in row])
+        wb.close()
+        return rows
+    text = data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter))
+
+
+def _cell_text(value: Any, profile: Profile) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime(profile.date_format)
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        shown = f"{Decimal(str(value)):.2f}" if isinstance(value, float) else str(value)
+        return shown.replace(".", profile.decimal)
+    return str(value).strip()
+
+
+def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
+    """Check every line of ``data`` against ``profile``."""
+    parsed = ParsedFile(hashlib.sha256(data).hexdigest())
+    try:
+        rows = _rows(data, profile, file_name)
+    except (
+        UnicodeDecodeError,
+        csv.Error,
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        zipfile.BadZipFile,
+        InvalidFileException,
+    ) as exc:
+        parsed.errors.append(f"fichier illisible ({type(exc).__name__}) : {exc}")
+        return parsed
+    if not rows:
+        parsed.errors.append("fichier vide : une ligne d'en-têtes est attendue")
+        return parsed
+    header = [h.strip() for h in rows[0]]
+    where: dict[str, int] = {}
+    for fld, col in profile.columns.items():
+        if col not in header:
+            parsed.errors.append(f"ligne 1 : colonne « {col} » ({fld}) absente")
+        else:
+            where[fld] = header.index(col)
+    if parsed.errors:
+        return parsed
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], 2):
+        if not any(c.strip() for c in row):
+            continue
+        line = _line(number, row, where, profile, parsed.errors)
+        if line is None:
+            continue
+        if line.key in seen:
+            parsed.errors.append(
+                f"ligne {number} : clé {line.key} déjà présente ligne {seen[line.key]}"
+            )
+        seen.setdefault(line.key, number)
+        parsed.lines.append(line)
+    if parsed.errors:
+        parsed.lines = []
+    return parsed
+
+
+def _line(
+    number: int,
+    row: list[str],
+    where: dict[str, int],
+    profile: Profile,
+    errors: list[str],
+) -> SourceLine | None:
+    count = len(errors)
+
+    def cell(fld: str) -> str:
+        i = where.get(fld)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def bad(fld: str, reason: str) -> None:
+        errors.append(
+            f"ligne {number}, colonne « {profile.columns[fld]} » : {reason}"
+            f" (valeur : « {cell(fld)} »)"
+        )
+
+    kind = profile.kind
+    if kind is None:
+        kind = (profile.kind_values or {}).get(cell("type"))
+        if kind is None:
+            bad("type", "type inconnu")
+    exercice = 0
+    if cell("exercice").isdigit() and 2000 <= int(cell("exercice")) <= 2100:
+        exercice = int(cell("exercice"))
+    else:
+        bad("exercice", "année attendue")
+    section_code = (profile.section_values or {"I": "I", "F": "F"}).get(cell("section"))
+    if section_code is None:
+        bad("section", "section inconnue (I ou F)")
+    try:
+        on = datetime.strptime(cell("date"), profile.date_format).date()
+        if exercice and on.year != exercice and kind == ENGAGEMENT:
+            bad("date", f"date hors de l'exercice {exercice}")
+    except ValueError:
+        on = date.min
+        bad("date", f"date attendue au format {profile.date_format}")
+    amount = Decimal(0)
+    raw = cell("montant").replace(" ", "").replace("\u00a0", "")
+    if profile.decimal == ",":
+        raw = raw.replace(",", ".") if "." not in raw else "x"
+    try:
+        amount = Decimal(raw)
+        if (
+            not amount.is_finite()
+            or amount <= 0
+            or amount != amount.quantize(Decimal("0.01"))
+        ):
+            bad("montant", "montant positif en euros, au centime")
+        amount = amount.quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        bad("montant", "montant attendu")
+    parts: dict[str, str] = {}
+    needed = {
+        ENGAGEMENT: ("engagement", "ligne"),
+        MANDAT: ("engagement", "bordereau", "piece", "ligne"),
+    }.get(kind or "", ())
+    for fld in needed:
+        if fld not in where:
+            errors.append(f"ligne {number} : le profil n'indique pas la colonne {fld}")
+            continue
+        try:
+            parts[fld] = key_part(cell(fld), fld)
+        except DomainError:
+            bad(fld, "1 à 12 caractères : lettres, chiffres, _ .")
+    ligne_engagement = cell("ligne_engagement") or "1"
+    if kind == MANDAT and "ligne_engagement" in where:
+        try:
+            key_part(ligne_engagement, "ligne_engagement")
+        except DomainError:
+            bad("ligne_engagement", "1 à 12 caractères : lettres, chiffres, _ .")
+    ex_eng = 0
+    if cell("exercice_engagement"):
+        if cell("exercice_engagement").isdigit():
+            ex_eng = int(cell("exercice_engagement"))
+        else:
+            bad("exercice_engagement", "année attendue")
+    if not cell("ap") and not cell("operation"):
+        errors.append(
+            f"ligne {number} : ni numéro d'AP ni opération pour rattacher la ligne"
+        )
+    if len(errors) > count or kind is None or section_code is None:
+        return None
+    return SourceLine(
+        number=number,
+        kind=kind,
+        exercice=exercice,
+        section=SECTIONS[section_code],
+        on=on,
+        amount=amount,
+        ligne=parts["ligne"],
+        engagement=parts.get("engagement", ""),
+        ligne_engagement=ligne_engagement,
+        exercice_engagement=ex_eng,
+        bordereau=parts.get("bordereau", ""),
+        piece=parts.get("piece", ""),
+        operation=cell("operation"),
+        ap=cell("ap"),
+        tiers=cell("tiers")[:200],
+        imputation=tuple(
+            cell(f) for f in ("budget", "sens", "chapitre", "nature", "fonction")
+        ),
+    )
+
+
+@dataclass
+class ImportOutcome:
+    """A parsed file, its plan, and whether it was written."""
+
+    parsed: ParsedFile
+    plan: Any = None  # ledger.commands.finance_import.ImportPlan
+    written: bool = False
+
+    def report(self) -> list[str]:
+        """The preview, in French: errors, or each line's fate, then the counts."""
+        if not self.parsed.ok:
+            return [*self.parsed.errors, f"{len(self.parsed.errors)} erreur(s) : "
+                    "fichier refusé, rien n'a été écrit"]  # fmt: skip
+        labels = {"create": "à créer", "exists": "déjà présente",
+                  "conflict": "CONFLIT (même clé, autre montant)",
+                  "unmatched": "sans projet (non rattachée)",
+                  "no_commitment": "engagement inconnu (non rattachée)"}  # fmt: skip
+        out = []
+        for line, project, status in self.plan.lines:
+            if status != "exists":
+                out.append(f"ligne {line.number} {line.key} {line.amount} "
+                           f"{project or '-'} : {labels[status]}")  # fmt: skip
+        c = self.plan.counts
+        out.append(
+            f"{c['create']} à créer, {c['exists']} déjà présentes, "
+            f"{c['conflict']} en conflit, {c['unmatched']} sans projet, "
+            f"{c['no_commitment']} sans engagement connu"
+            + ("" if self.written else " (aperçu : rien n'a été écrit)")
+        )
+        return out
+
+
+def run_import(
+    ledger: Any,
+    data: bytes,
+    file_name: str,
+    profile_name: str,
+    caller: Any,
+    *,
+    dry_run: bool,
+) -> ImportOutcome:
+    """Parse, plan and (unless ``dry_run`` or refused) write an import."""
+    settings = ledger.finance_settings()
+    profile = find_profile(profile_name, settings.profiles if settings else None)
+    parsed = parse_file(data, file_name, profile)
+    outcome = ImportOutcome(parsed)
+    if not parsed.ok:
+        return outcome
+    outcome.plan = ledger.plan_finance_import(parsed.lines)
+    if dry_run or not outcome.plan.count("create"):
+        return outcome
+    key = caller.key or f"finance-import-{parsed.sha256[:16]}-{uuid4().hex[:8]}"
+    ledger.import_finance(
+        caller, file_name, parsed.sha256, profile.name, outcome.plan, key
+    )
+    outcome.written = True
+    return outcome
+
+
+__all__ = ["OPTIONAL_FIELDS", "ParsedFile", "find_profile", "parse_file", "run_import"]

@@ -1,0 +1,52 @@
+"""The finance import page refuses bad uploads in French, writes nothing, never a 500;
+an invalid file shows every error by line and column (demo site, SQLite)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+
+from tests.web.demo_site import FINANCE, shared_site
+from tests.web.ui_client import Site, text
+
+
+@pytest.fixture(scope="module")
+def site(request: pytest.FixtureRequest) -> Site:
+    return shared_site(request, "sqlite")
+
+
+def send(site: Site, name: str, body: bytes, profile: str = "generique") -> Any:
+    client = site.client(FINANCE)
+    form = client.get("/budget/import")
+    assert form.status_code == 200
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.get_data(as_text=True))
+    assert csrf is not None
+    return client.post(
+        "/budget/import",
+        data={
+            "csrf_token": csrf.group(1),
+            "profile": profile,
+            "file": (io.BytesIO(body), name),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_bad_uploads_are_refused_in_french_and_write_nothing(site: Site) -> None:
+    head = site.head()
+    wrong_type = send(site, "export.pdf", b"%PDF")
+    assert wrong_type.status_code == 422
+    assert "Le fichier doit être un CSV ou un XLSX." in text(wrong_type)
+    unknown = send(site, "export.csv", b"a;b\r\n", profile="nope")
+    assert unknown.status_code == 422
+    assert "profil inconnu : nope" in text(unknown)
+    broken = send(site, "export.xlsx", b"not a workbook")
+    assert broken.status_code == 422
+    assert "fichier illisible" in text(broken)
+    missing = send(site, "export.csv", b"exercice;montant\r\n2026;1,00\r\n")
+    assert missing.status_code == 422
+    assert "ligne 1 : colonne « section » (section) absente" in text(missing)
+    assert site.head() == head

@@ -1,0 +1,162 @@
+"""Import of engagements and mandats from the finance software (finance only): upload
+a CSV or XLSX export with its profile, see what it would create, what is already there,
+what conflicts and which lines match no project (or every error by line and column),
+then confirm; the reconciliation of the ledger with the last imported file follows,
+as a page, CSV and XLSX."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import abort, flash, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from domain.errors import DomainError
+from domain.values import Origin
+from ledger.core import Caller
+from setupfile.finance_file import (
+    ImportOutcome,
+    ProfileNotFound,
+    run_import,
+    shipped_profiles,
+)
+from web.auth import requires
+from web.domain_messages import localised
+from web.state import state
+from web.ui.blueprint import bp
+
+TOKEN = re.compile(r"[0-9a-f]{32}")
+SHOWN = 500  # preview lines listed on the page (the counts cover every line)
+
+
+def _uploads() -> Path:
+    folder = Path(state().settings.data_dir) / "finance-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _profiles() -> list[str]:
+    saved = state().ledger.finance_settings()
+    return sorted({*shipped_profiles(), *(saved.profiles if saved else {})})
+
+
+def _page(
+    outcome: ImportOutcome | None = None,
+    token: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    return render_template(
+        "finance_import.html",
+        outcome=outcome,
+        token=token,
+        error=error,
+        shown=SHOWN,
+        profiles=_profiles(),
+        rows=state().ledger.finance_reconciliation(),
+    ), status
+
+
+def _caller() -> Caller:
+    return Caller(
+        actor=current_user.username,
+        origin=Origin.IMPORT,
+        reason=_("import du logiciel financier"),
+    )
+
+
+@bp.route("/budget/import")
+@requires("finance.import")
+def finance_import() -> Any:
+    """The upload form, and the reconciliation with the last imported file."""
+    return _page()
+
+
+@bp.route("/budget/import", methods=["POST"])
+@requires("finance.import")
+def finance_preview() -> Any:
+    """The dry run of the uploaded file (nothing is written yet)."""
+    upload = request.files.get("file")
+    profile = request.form.get("profile", "")
+    if upload is None or not upload.filename:
+        return _page(error=_("Choisissez un fichier CSV ou XLSX."), status=422)
+    source = Path(upload.filename.replace("\\", "/")).name
+    if not source.lower().endswith((".csv", ".xlsx")):
+        return _page(error=_("Le fichier doit être un CSV ou un XLSX."), status=422)
+    data = upload.read()
+    try:
+        outcome = run_import(
+            state().ledger, data, source, profile, _caller(), dry_run=True
+        )
+    except (ProfileNotFound, DomainError) as exc:
+        return _page(error=str(exc), status=422)
+    if not outcome.parsed.ok:
+        return _page(outcome=outcome, status=422)
+    token = uuid.uuid4().hex
+    (_uploads() / f"{token}.data").write_bytes(data)
+    (_uploads() / f"{token}.name").write_text(f"{profile}\n{source}", encoding="utf-8")
+    return _page(outcome=outcome, token=token)
+
+
+@bp.route("/budget/import/<token>", methods=["POST"])
+@requires("finance.import")
+def finance_confirm(token: str) -> Any:
+    """Import the previewed file (planned again: what changed since is counted)."""
+    if not TOKEN.fullmatch(token):
+        abort(404)
+    data_path, name_path = _uploads() / f"{token}.data", _uploads() / f"{token}.name"
+    if not data_path.exists() or not name_path.exists():
+        abort(404)
+    profile, source = name_path.read_text(encoding="utf-8").split("\n", 1)
+    try:
+        outcome = run_import(
+            state().ledger,
+            data_path.read_bytes(),
+            source,
+            profile,
+            _caller(),
+            dry_run=False,
+        )
+    except ProfileNotFound as exc:
+        return _page(error=str(exc), status=422)
+    except DomainError as exc:
+        return _page(error=localised(exc), status=exc.status)
+    finally:
+        state().after_command(state().ledger.head())
+    data_path.unlink(missing_ok=True)
+    name_path.unlink(missing_ok=True)
+    if outcome.written:
+        flash(
+            _(
+                "Import terminé : %(n)s ligne(s) enregistrée(s).",
+                n=outcome.plan.count("create"),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Rien à enregistrer : toutes les lignes sont déjà là."), "success")
+    return _page(outcome=outcome)
+
+
+@bp.route("/budget/rapprochement.<fmt>")
+@requires("finance.import")
+def finance_reconciliation(fmt: str) -> Any:
+    """The reconciliation with the last imported file, as CSV or XLSX."""
+    from exports.finance_reconciliation import render
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    response = make_response(render(state().ledger.finance_reconciliation(), fmt))
+    response.headers["Content-Type"] = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="rapprochement.{fmt}"'
+    )
+    return response

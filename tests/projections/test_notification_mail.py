@@ -129,3 +129,37 @@ def test_each_notification_is_queued_once_however_often_dispatched(
     # the next day: nothing new, no digest
     assert dispatch(rm.store, ledger.storage, after + timedelta(days=1)).digests == 0
     rm.close()
+
+
+def test_an_address_the_outbox_refuses_does_not_block_everyone_else(
+    ledger, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """An account whose address the outbox cannot take (an intranet domain without
+    a dot, a space) is skipped: the others still get their e-mail, the cursor moves."""
+    setup(ledger, bootstrap=False)
+    _mail_accounts(ledger)
+    ledger.add_user(
+        ADMIN,
+        "dsi.intranet",
+        "Intranet",
+        "password-intranet-1",
+        email="dsi@mairie",
+        roles=[("dsi", None)],
+    )
+    rm = _views(ledger, settings)
+    prefs = NotificationSettings(ledger.storage)
+    for login in ("dsi.intranet", "dsi.mail"):
+        prefs.set_preferences(login, {"qualify": "immediate"})
+    ledger.draft_proposal(REF, "P1", "D", content(1, 10000))
+    ledger.submit_proposal(REF, "P1")
+    rm.projector().catch_up()
+    report = dispatch(rm.store, ledger.storage)
+    assert report.queued == 1
+    assert _keys(ledger) == [f"notif:dsi.mail:{rm.current_position()}"]
+    assert NotificationSettings(ledger.storage).dispatch_position() == (
+        rm.current_position()
+    )
+    prefs.set_preferences("dsi.intranet", {"qualify": "digest"})
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=12, minute=0)
+    assert dispatch(rm.store, ledger.storage, tomorrow).digests == 0
+    rm.close()

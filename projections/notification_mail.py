@@ -19,7 +19,7 @@ from datetime import UTC, datetime, time
 
 from domain.localtime import zone
 from ledger.notifications import NotificationSettings
-from ledger.outbox import Outbox
+from ledger.outbox import InvalidMail, Outbox, check_recipient
 from ledger.storage import LedgerStorage
 from projections.registry import iso
 from projections.store import ViewStore
@@ -57,12 +57,22 @@ def describe(row: NotificationRow) -> str:
     return f"{what} : {about}{detail}, par {row.actor} le {row.at[:16]}Z ({row.link})"
 
 
+def _deliverable(email: str) -> bool:
+    try:
+        check_recipient(email)
+    except InvalidMail:
+        return False
+    return True
+
+
 def _addresses(store: ViewStore, logins: set[str]) -> dict[str, str]:
-    """The e-mail address of each active account of ``logins`` that has one."""
+    """The e-mail address of each active account of ``logins`` that has one the
+    outbox takes (an address it refuses, e.g. ``x@intranet``, is skipped rather
+    than stopping every other person's e-mail)."""
     return {
         login: email
         for login, (email, _name, active) in nq.accounts(store, logins).items()
-        if email and active
+        if email and active and _deliverable(email)
     }
 
 

@@ -76,8 +76,20 @@ def _addresses(store: ViewStore, logins: set[str]) -> dict[str, str]:
     }
 
 
+MayRead = Callable[[str, str], bool]
+
+
+def _anyone(_login: str, _proposal: str) -> bool:
+    return True
+
+
 def _immediate(
-    store: ViewStore, prefs: NotificationSettings, outbox: Outbox, after: int, upto: int
+    store: ViewStore,
+    prefs: NotificationSettings,
+    outbox: Outbox,
+    after: int,
+    upto: int,
+    may_read: MayRead,
 ) -> int:
     wanted = prefs.choosing("immediate")
     if not wanted:
@@ -96,6 +108,7 @@ def _immediate(
                 and login != change.actor
                 and login not in addressed
                 and "follow" in wanted.get(login, ())
+                and may_read(login, change.subject)
             ):
                 told[(login, change.position)] = change
     emails = _addresses(store, {login for login, _p in told})
@@ -119,6 +132,7 @@ def _digests(
     now: datetime,
     hour: int,
     tz: str,
+    may_read: MayRead,
 ) -> int:
     local = now.astimezone(zone(tz))
     if local.hour < hour:
@@ -135,7 +149,7 @@ def _digests(
         rows = nq.pending(
             store,
             login,
-            prefs.follows(login),
+            [(p, s) for p, s in prefs.follows(login) if may_read(login, p)],
             after=reached,
             kinds=chosen[login],
             before_at=cutoff,
@@ -160,17 +174,22 @@ def dispatch(
     digest_hour: int = DEFAULT_DIGEST_HOUR,
     timezone: str = "Europe/Paris",
     clock: Callable[[], float] | None = None,
+    may_read: MayRead = _anyone,
 ) -> DispatchReport:
-    """Queue the e-mails of the notifications not yet dispatched, and the digests due."""
+    """Queue the e-mails of the notifications not yet dispatched, and the digests due;
+    ``may_read(login, proposal)`` says whether a follower may still read a followed
+    proposal (``web.notifications.readable``; the command line passes it)."""
     now = now or datetime.now(UTC)
     prefs = NotificationSettings(storage)
     outbox = Outbox(storage, clock=clock or now.timestamp)
     report = DispatchReport()
     after, upto = prefs.dispatch_position(), nq.head(store)
     if upto > after:
-        report.queued = _immediate(store, prefs, outbox, after, upto)
+        report.queued = _immediate(store, prefs, outbox, after, upto, may_read)
         prefs.advance_dispatch(after, upto)  # another dispatch may have moved it
-    report.digests = _digests(store, prefs, outbox, now, digest_hour, timezone)
+    report.digests = _digests(
+        store, prefs, outbox, now, digest_hour, timezone, may_read
+    )
     report.position = max(upto, after)
     return report
 

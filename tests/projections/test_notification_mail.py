@@ -163,3 +163,37 @@ def test_an_address_the_outbox_refuses_does_not_block_everyone_else(
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=12, minute=0)
     assert dispatch(rm.store, ledger.storage, tomorrow).digests == 0
     rm.close()
+
+
+def test_a_digest_too_long_for_one_e_mail_is_cut_not_stuck(
+    ledger, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """More notifications than one e-mail may carry (after a bulk import): the digest
+    lists what fits and says how many more wait in the inbox; the others' digests
+    still go out (it raised InvalidMail and stopped every digest after it)."""
+    setup(ledger, bootstrap=False)
+    _mail_accounts(ledger)
+    rm = _views(ledger, settings)
+    prefs = NotificationSettings(ledger.storage)
+    prefs.set_preferences("dsi.mail", {"qualify": "digest"})
+    prefs.set_preferences("ev.mail", {"qualify": "digest"})
+    ledger.grant_role(ADMIN, "ev.mail", "dsi")
+    for n in range(12):
+        ledger.draft_proposal(REF, f"P{n}", "D", content(n, 10000))
+        ledger.submit_proposal(REF, f"P{n}")
+    rm.projector().catch_up()
+    monkeypatch.setattr("ledger.outbox.TEXT_MAX", 500)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=12, minute=0)
+    assert dispatch(rm.store, ledger.storage, tomorrow).digests == 2
+    day = tomorrow.date().isoformat()
+    for login in ("dsi.mail", "ev.mail"):
+        digest = Outbox(ledger.storage).get(f"digest:{login}:{day}")
+        assert digest is not None
+        assert digest.subject == f"[SDSI] Vos notifications du {day} (12)"
+        assert len(digest.text) <= 500
+        shown = digest.text.count("\n- ")
+        assert 0 < shown < 12
+        assert digest.text.endswith(
+            f"… et {12 - shown} autre(s) : voyez-les dans vos notifications.\n"
+        )
+    rm.close()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from domain.localtime import zone
+from ledger import outbox as outbox_module
 from ledger.notifications import NotificationSettings
 from ledger.outbox import InvalidMail, Outbox, check_recipient
 from ledger.storage import LedgerStorage
@@ -125,6 +126,23 @@ def _immediate(
     return queued
 
 
+def _digest_text(rows: list[NotificationRow]) -> str:
+    """The digest's text: as many lines as one e-mail may carry (``outbox.TEXT_MAX``),
+    then how many more wait in the inbox."""
+    head = "Vos notifications depuis le dernier récapitulatif :\n\n"
+    budget = outbox_module.TEXT_MAX - len(head) - 100  # room for the last line
+    lines: list[str] = []
+    for row in rows:
+        line = f"- {describe(row)}\n"
+        if len(line) > budget:
+            break
+        budget -= len(line)
+        lines.append(line)
+    more = len(rows) - len(lines)
+    tail = f"… et {more} autre(s) : voyez-les dans vos notifications.\n" if more else ""
+    return head + "".join(lines) + tail
+
+
 def _digests(
     store: ViewStore,
     prefs: NotificationSettings,
@@ -155,12 +173,11 @@ def _digests(
             before_at=cutoff,
         )
         if rows and login in emails:
-            lines = "\n".join(f"- {describe(r)}" for r in rows)
             queued += outbox.add(
                 key=f"digest:{login}:{day}",
                 recipient=emails[login],
                 subject=f"[SDSI] Vos notifications du {day} ({len(rows)})",
-                text=f"Vos notifications depuis le dernier récapitulatif :\n\n{lines}\n",
+                text=_digest_text(rows),
             )
         prefs.record_digest(login, day, max([reached, *(r.position for r in rows)]))
     return queued

@@ -197,3 +197,34 @@ def test_a_digest_too_long_for_one_e_mail_is_cut_not_stuck(
             f"… et {12 - shown} autre(s) : voyez-les dans vos notifications.\n"
         )
     rm.close()
+
+
+def test_an_upgraded_ledger_with_id_gaps_mails_nothing_of_its_history(
+    settings,
+) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL's event ids have gaps (a rolled-back save burns one): the dispatch
+    must start at the newest id, not at the number of events."""
+    old = ledger_at_version(settings, 8)
+    try:
+        old.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        setup(old, bootstrap=False)
+        _mail_accounts(old)
+        old.draft_proposal(REF, "P1", "D", content(1, 10000))
+        if old.storage.is_postgres:  # what a version conflict leaves: a burnt id
+            old.storage.fetchone(
+                "SELECT nextval(pg_get_serial_sequence(?, 'notification_id'))",
+                (old.storage.events_table,),
+            )
+        old.submit_proposal(REF, "P1")
+        assert migrate(old).after == SCHEMA_VERSION
+        assert NotificationSettings(old.storage).dispatch_position() == old.head()
+        NotificationSettings(old.storage).set_preferences(
+            "dsi.mail", {"qualify": "immediate"}
+        )
+        rm = _views(old, settings)
+        rm.projector().catch_up()
+        assert dispatch(rm.store, old.storage).queued == 0
+        assert _keys(old) == []
+        rm.close()
+    finally:
+        old.close()

@@ -166,7 +166,11 @@ class MailWorker:
                 server.close()
 
     def _send(self, server: smtplib.SMTP, mail: QueuedMail) -> None:
-        message = build_message(mail, self.settings)
+        try:
+            message = build_message(mail, self.settings)
+        except (ValueError, TypeError, LookupError) as exc:
+            # a row the outbox's checks did not stop: it will never build
+            raise PermanentFailure(_describe(exc)) from exc
         try:
             refused = server.send_message(
                 message, from_addr=self.settings.sender, to_addrs=[mail.recipient]

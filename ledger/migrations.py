@@ -551,7 +551,11 @@ def _notifications(conn: Any, names: Names) -> None:
         f" last_date {txt} NOT NULL, position {integer} NOT NULL)",
     ):
         conn.execute(f"CREATE TABLE IF NOT EXISTS {ddl}")
-    (head,) = conn.execute(f"SELECT count(*) FROM {names.events}").fetchone()
+    # the newest id, not the number of events: PostgreSQL's ids have gaps
+    newest = "notification_id" if names.postgres else "rowid"
+    (head,) = conn.execute(
+        f"SELECT COALESCE(max({newest}), 0) FROM {names.events}"
+    ).fetchone()
     ph = "%s" if names.postgres else "?"
     conn.execute(
         f"INSERT INTO {t('notification_dispatch')} (name, position)"

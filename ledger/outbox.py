@@ -74,10 +74,22 @@ def message_id(key: str, domain: str = "sdsi-ledger.invalid") -> str:
     return f"<{digest}@{domain}>"
 
 
+# What Python's e-mail headers also take for line breaks (it raises on them).
+_LINE_BREAKS = "\r\n\x00\x85\u2028\u2029"
+
+
+def _encodable(value: str, field: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidMail(f"{field}: not valid Unicode (lone surrogate)") from None
+
+
 def _header_safe(value: str, field: str, maximum: int) -> str:
     if not value or not value.strip():
         raise InvalidMail(f"{field}: empty")
-    if any(ch in value for ch in "\r\n\x00") or any(
+    _encodable(value, field)
+    if any(ch in value for ch in _LINE_BREAKS) or any(
         ord(ch) < 32 and ch != "\t" for ch in value
     ):
         raise InvalidMail(f"{field}: line breaks and control characters are refused")
@@ -177,6 +189,7 @@ class Outbox:
         _header_safe(subject, "subject", SUBJECT_MAX)
         if len(text) > TEXT_MAX or "\x00" in text:
             raise InvalidMail(f"text: longer than {TEXT_MAX} characters or binary")
+        _encodable(text, "text")
         encoded = _encode_attachments(attachments)
         now = self.clock()
         with self.storage.cursor(commit=True) as c:

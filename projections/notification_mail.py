@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from domain.localtime import zone
+from ledger import outbox as outbox_module
 from ledger.notifications import NotificationSettings
-from ledger.outbox import Outbox
+from ledger.outbox import InvalidMail, Outbox, check_recipient
 from ledger.storage import LedgerStorage
 from projections.registry import iso
 from projections.store import ViewStore
@@ -57,17 +58,39 @@ def describe(row: NotificationRow) -> str:
     return f"{what} : {about}{detail}, par {row.actor} le {row.at[:16]}Z ({row.link})"
 
 
+def _deliverable(email: str) -> bool:
+    try:
+        check_recipient(email)
+    except InvalidMail:
+        return False
+    return True
+
+
 def _addresses(store: ViewStore, logins: set[str]) -> dict[str, str]:
-    """The e-mail address of each active account of ``logins`` that has one."""
+    """The e-mail address of each active account of ``logins`` that has one the
+    outbox takes (an address it refuses, e.g. ``x@intranet``, is skipped rather
+    than stopping every other person's e-mail)."""
     return {
         login: email
         for login, (email, _name, active) in nq.accounts(store, logins).items()
-        if email and active
+        if email and active and _deliverable(email)
     }
 
 
+MayRead = Callable[[str, str], bool]
+
+
+def _anyone(_login: str, _proposal: str) -> bool:
+    return True
+
+
 def _immediate(
-    store: ViewStore, prefs: NotificationSettings, outbox: Outbox, after: int, upto: int
+    store: ViewStore,
+    prefs: NotificationSettings,
+    outbox: Outbox,
+    after: int,
+    upto: int,
+    may_read: MayRead,
 ) -> int:
     wanted = prefs.choosing("immediate")
     if not wanted:
@@ -86,6 +109,7 @@ def _immediate(
                 and login != change.actor
                 and login not in addressed
                 and "follow" in wanted.get(login, ())
+                and may_read(login, change.subject)
             ):
                 told[(login, change.position)] = change
     emails = _addresses(store, {login for login, _p in told})
@@ -102,6 +126,23 @@ def _immediate(
     return queued
 
 
+def _digest_text(rows: list[NotificationRow]) -> str:
+    """The digest's text: as many lines as one e-mail may carry (``outbox.TEXT_MAX``),
+    then how many more wait in the inbox."""
+    head = "Vos notifications depuis le dernier récapitulatif :\n\n"
+    budget = outbox_module.TEXT_MAX - len(head) - 100  # room for the last line
+    lines: list[str] = []
+    for row in rows:
+        line = f"- {describe(row)}\n"
+        if len(line) > budget:
+            break
+        budget -= len(line)
+        lines.append(line)
+    more = len(rows) - len(lines)
+    tail = f"… et {more} autre(s) : voyez-les dans vos notifications.\n" if more else ""
+    return head + "".join(lines) + tail
+
+
 def _digests(
     store: ViewStore,
     prefs: NotificationSettings,
@@ -109,6 +150,7 @@ def _digests(
     now: datetime,
     hour: int,
     tz: str,
+    may_read: MayRead,
 ) -> int:
     local = now.astimezone(zone(tz))
     if local.hour < hour:
@@ -125,18 +167,17 @@ def _digests(
         rows = nq.pending(
             store,
             login,
-            prefs.follows(login),
+            [(p, s) for p, s in prefs.follows(login) if may_read(login, p)],
             after=reached,
             kinds=chosen[login],
             before_at=cutoff,
         )
         if rows and login in emails:
-            lines = "\n".join(f"- {describe(r)}" for r in rows)
             queued += outbox.add(
                 key=f"digest:{login}:{day}",
                 recipient=emails[login],
                 subject=f"[SDSI] Vos notifications du {day} ({len(rows)})",
-                text=f"Vos notifications depuis le dernier récapitulatif :\n\n{lines}\n",
+                text=_digest_text(rows),
             )
         prefs.record_digest(login, day, max([reached, *(r.position for r in rows)]))
     return queued
@@ -150,17 +191,22 @@ def dispatch(
     digest_hour: int = DEFAULT_DIGEST_HOUR,
     timezone: str = "Europe/Paris",
     clock: Callable[[], float] | None = None,
+    may_read: MayRead = _anyone,
 ) -> DispatchReport:
-    """Queue the e-mails of the notifications not yet dispatched, and the digests due."""
+    """Queue the e-mails of the notifications not yet dispatched, and the digests due;
+    ``may_read(login, proposal)`` says whether a follower may still read a followed
+    proposal (``web.notifications.readable``; the command line passes it)."""
     now = now or datetime.now(UTC)
     prefs = NotificationSettings(storage)
     outbox = Outbox(storage, clock=clock or now.timestamp)
     report = DispatchReport()
     after, upto = prefs.dispatch_position(), nq.head(store)
     if upto > after:
-        report.queued = _immediate(store, prefs, outbox, after, upto)
+        report.queued = _immediate(store, prefs, outbox, after, upto, may_read)
         prefs.advance_dispatch(after, upto)  # another dispatch may have moved it
-    report.digests = _digests(store, prefs, outbox, now, digest_hour, timezone)
+    report.digests = _digests(
+        store, prefs, outbox, now, digest_hour, timezone, may_read
+    )
     report.position = max(upto, after)
     return report
 

@@ -31,6 +31,7 @@ def dispatch(cli: CliContext, once: bool, every: float) -> None:
     daily digests from SDSI_DIGEST_HOUR (local time); `sdsi mail work` sends them."""
     from projections.notification_mail import dispatch as run
     from projections.service import ReadModel
+    from web.notifications import readable
 
     rm: Any = ReadModel(cli.ledger, cli.settings)
     stop = threading.Event()
@@ -43,6 +44,7 @@ def dispatch(cli: CliContext, once: bool, every: float) -> None:
                 cli.ledger.storage,
                 digest_hour=cli.settings.digest_hour,
                 timezone=cli.settings.timezone,
+                may_read=readable(cli.ledger, rm.store),
             )
             if once or report.queued or report.digests:
                 click.echo(

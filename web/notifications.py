@@ -6,13 +6,15 @@ Always the live views: an inbox is about now, never as of a past date."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from domain.errors import InvalidValue, NotFound
 from ledger.notifications import MAX_POSITIONS, NotificationSettings
+from projections import access_queries
 from projections.paging import Page
 from projections.views.notifications import queries as nq
+from web.access import allowed
 from web.state import state
 
 
@@ -24,19 +26,44 @@ def _views() -> Any:
     return state().read_model.store
 
 
+def readable(ledger: Any, store: Any) -> Callable[[str, str], bool]:
+    """Whether ``login`` may read ``proposal`` now (its grants, the proposal's
+    direction): a follow tells only while the proposal is within reach, e.g. not
+    after a referent moved to another direction."""
+    grants: dict[str, list[str]] = {}
+
+    def may(login: str, proposal: str) -> bool:
+        if login not in grants:
+            account = ledger.account(login)
+            active = account is not None and account.active
+            grants[login] = list(account.grants) if active else []
+        direction = access_queries.proposal_direction(store, proposal)
+        return direction is not None and allowed(
+            grants[login], "proposal.view", direction
+        )
+
+    return may
+
+
+def _follows(login: str) -> list[tuple[str, int]]:
+    """The proposals ``login`` follows and may still read."""
+    may = readable(state().ledger, _views())
+    return [(p, since) for p, since in settings().follows(login) if may(login, p)]
+
+
 def marks(login: str) -> tuple[Any, ...]:
     """What the person's pages show from outside the views (read marks, follows):
     part of the response cache's key."""
     prefs = settings()
     seen, read = prefs.read_marks(login)
-    return seen, tuple(sorted(read)), tuple(prefs.follows(login))
+    return seen, tuple(sorted(read)), tuple(_follows(login))
 
 
 def unread(login: str) -> int:
     """How many of ``login``'s notifications are not read."""
     prefs = settings()
     seen, read = prefs.read_marks(login)
-    return nq.unread_count(_views(), login, prefs.follows(login), seen, read)
+    return nq.unread_count(_views(), login, _follows(login), seen, read)
 
 
 def inbox(login: str, page: Page, *, unread_only: bool = False) -> dict[str, Any]:
@@ -46,7 +73,7 @@ def inbox(login: str, page: Page, *, unread_only: bool = False) -> dict[str, Any
     rows, total = nq.inbox(
         _views(),
         login,
-        prefs.follows(login),
+        _follows(login),
         limit=page.size,
         offset=page.offset,
         unread=(seen, read) if unread_only else None,
@@ -57,7 +84,7 @@ def inbox(login: str, page: Page, *, unread_only: bool = False) -> dict[str, Any
             for r in rows
         ],
         "total": total,
-        "unread": nq.unread_count(_views(), login, prefs.follows(login), seen, read),
+        "unread": nq.unread_count(_views(), login, _follows(login), seen, read),
     }
 
 
@@ -68,7 +95,7 @@ def mark_read(login: str, ids: Collection[int]) -> None:
     if len(wanted) > MAX_POSITIONS:
         raise InvalidValue("ids", len(wanted), f"{MAX_POSITIONS} au plus")
     prefs = settings()
-    mine = nq.among(_views(), login, prefs.follows(login), wanted)
+    mine = nq.among(_views(), login, _follows(login), wanted)
     missing = sorted(wanted - mine)
     if missing:
         raise NotFound(kind="Notification", id=", ".join(map(str, missing[:10])))
@@ -78,9 +105,7 @@ def mark_read(login: str, ids: Collection[int]) -> None:
 def mark_all_read(login: str) -> None:
     """Every notification of ``login`` shown so far is read."""
     prefs = settings()
-    prefs.mark_all_read(
-        login, nq.newest_position(_views(), login, prefs.follows(login))
-    )
+    prefs.mark_all_read(login, nq.newest_position(_views(), login, _follows(login)))
 
 
 def follow(login: str, proposal: str) -> bool:

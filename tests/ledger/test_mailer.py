@@ -162,3 +162,27 @@ def test_a_recipient_refused_for_good_is_failed_not_retried(ledger: Ledger) -> N
     assert mail is not None and mail.status == "failed"
     assert mail.last_error.startswith("550")
     assert sink.messages == []
+
+
+def test_a_message_that_cannot_be_built_fails_alone(
+    ledger: Ledger, sink: SmtpSink
+) -> None:
+    """A row the e-mail library refuses to build (written before the outbox's
+    checks, or by hand) is failed for good; the worker goes on with the others."""
+    clock = Clock()
+    outbox = Outbox(ledger.storage, clock)
+    for n in range(3):
+        assert outbox.add(
+            key=f"k{n}", recipient=f"p{n}@ville.fr", subject="S", text="T"
+        )
+    ledger.storage.execute(
+        "UPDATE {t:mail_outbox} SET subject = ? WHERE key = ?",
+        ("Bonjour\u2028Bcc: x@evil.com", "k1"),
+    )
+    worker = MailWorker(ledger.storage, settings_for(sink), clock)
+    report = worker.drain()
+    assert (report.sent, report.retried, report.failed) == (2, 0, 1)
+    assert sink.envelopes == [(SENDER, ["p0@ville.fr"]), (SENDER, ["p2@ville.fr"])]
+    bad = outbox.get("k1")
+    assert bad is not None and bad.status == "failed"
+    assert bad.last_error.startswith("ValueError: ")

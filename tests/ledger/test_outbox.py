@@ -52,6 +52,12 @@ def test_a_key_is_queued_once_with_its_attachments(ledger: Ledger) -> None:
         ("subject", "Bonjour\r"),
         ("subject", " "),
         ("key", "k\n"),
+        # what the e-mail library also takes for line breaks (it raises on them)
+        ("subject", "Bonjour\u2028Bcc: x@evil.com"),
+        ("subject", "Bonjour\x85Bcc: x@evil.com"),
+        ("subject", "Bonjour\u2029"),
+        ("subject", "Bonjour \ud800"),  # a lone surrogate (JSON allows "\ud800")
+        ("text", "Bonjour \udfff"),
     ],
 )
 def test_header_injection_is_refused_and_nothing_written(

@@ -129,3 +129,102 @@ def test_each_notification_is_queued_once_however_often_dispatched(
     # the next day: nothing new, no digest
     assert dispatch(rm.store, ledger.storage, after + timedelta(days=1)).digests == 0
     rm.close()
+
+
+def test_an_address_the_outbox_refuses_does_not_block_everyone_else(
+    ledger, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """An account whose address the outbox cannot take (an intranet domain without
+    a dot, a space) is skipped: the others still get their e-mail, the cursor moves."""
+    setup(ledger, bootstrap=False)
+    _mail_accounts(ledger)
+    ledger.add_user(
+        ADMIN,
+        "dsi.intranet",
+        "Intranet",
+        "password-intranet-1",
+        email="dsi@mairie",
+        roles=[("dsi", None)],
+    )
+    rm = _views(ledger, settings)
+    prefs = NotificationSettings(ledger.storage)
+    for login in ("dsi.intranet", "dsi.mail"):
+        prefs.set_preferences(login, {"qualify": "immediate"})
+    ledger.draft_proposal(REF, "P1", "D", content(1, 10000))
+    ledger.submit_proposal(REF, "P1")
+    rm.projector().catch_up()
+    report = dispatch(rm.store, ledger.storage)
+    assert report.queued == 1
+    assert _keys(ledger) == [f"notif:dsi.mail:{rm.current_position()}"]
+    assert NotificationSettings(ledger.storage).dispatch_position() == (
+        rm.current_position()
+    )
+    prefs.set_preferences("dsi.intranet", {"qualify": "digest"})
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=12, minute=0)
+    assert dispatch(rm.store, ledger.storage, tomorrow).digests == 0
+    rm.close()
+
+
+def test_a_digest_too_long_for_one_e_mail_is_cut_not_stuck(
+    ledger, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """More notifications than one e-mail may carry (after a bulk import): the digest
+    lists what fits and says how many more wait in the inbox; the others' digests
+    still go out (it raised InvalidMail and stopped every digest after it)."""
+    setup(ledger, bootstrap=False)
+    _mail_accounts(ledger)
+    rm = _views(ledger, settings)
+    prefs = NotificationSettings(ledger.storage)
+    prefs.set_preferences("dsi.mail", {"qualify": "digest"})
+    prefs.set_preferences("ev.mail", {"qualify": "digest"})
+    ledger.grant_role(ADMIN, "ev.mail", "dsi")
+    for n in range(12):
+        ledger.draft_proposal(REF, f"P{n}", "D", content(n, 10000))
+        ledger.submit_proposal(REF, f"P{n}")
+    rm.projector().catch_up()
+    monkeypatch.setattr("ledger.outbox.TEXT_MAX", 500)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=12, minute=0)
+    assert dispatch(rm.store, ledger.storage, tomorrow).digests == 2
+    day = tomorrow.date().isoformat()
+    for login in ("dsi.mail", "ev.mail"):
+        digest = Outbox(ledger.storage).get(f"digest:{login}:{day}")
+        assert digest is not None
+        assert digest.subject == f"[SDSI] Vos notifications du {day} (12)"
+        assert len(digest.text) <= 500
+        shown = digest.text.count("\n- ")
+        assert 0 < shown < 12
+        assert digest.text.endswith(
+            f"… et {12 - shown} autre(s) : voyez-les dans vos notifications.\n"
+        )
+    rm.close()
+
+
+def test_an_upgraded_ledger_with_id_gaps_mails_nothing_of_its_history(
+    settings,
+) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL's event ids have gaps (a rolled-back save burns one): the dispatch
+    must start at the newest id, not at the number of events."""
+    old = ledger_at_version(settings, 8)
+    try:
+        old.bootstrap_admin("admin", "Administrateur", "admin-password-1")
+        setup(old, bootstrap=False)
+        _mail_accounts(old)
+        old.draft_proposal(REF, "P1", "D", content(1, 10000))
+        if old.storage.is_postgres:  # what a version conflict leaves: a burnt id
+            old.storage.fetchone(
+                "SELECT nextval(pg_get_serial_sequence(?, 'notification_id'))",
+                (old.storage.events_table,),
+            )
+        old.submit_proposal(REF, "P1")
+        assert migrate(old).after == SCHEMA_VERSION
+        assert NotificationSettings(old.storage).dispatch_position() == old.head()
+        NotificationSettings(old.storage).set_preferences(
+            "dsi.mail", {"qualify": "immediate"}
+        )
+        rm = _views(old, settings)
+        rm.projector().catch_up()
+        assert dispatch(rm.store, old.storage).queued == 0
+        assert _keys(old) == []
+        rm.close()
+    finally:
+        old.close()

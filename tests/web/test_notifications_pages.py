@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 
 from ledger.core import Caller
+from ledger.notifications import NotificationSettings
+from projections.notification_mail import dispatch
 from tests.web.ui_client import Site, text
 from tests.web.world import OTHER, OWN, bearer, login, open_world
+from web.notifications import readable
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -129,3 +132,41 @@ def test_following_a_proposal_follows_its_direction_s_access(site: Site) -> None
     gone = api.delete(f"/api/v1/proposals/{OWN}/follow", headers=referent)
     assert gone.get_json()["following"] is False
     assert api.get("/api/v1/notifications", headers=referent).get_json()["count"] == 0
+
+
+def test_a_follow_stops_telling_once_the_proposal_is_out_of_reach(
+    site: Site,
+) -> None:
+    """A referent who followed their direction's proposal, then moved to another
+    direction: its changes no longer reach them, neither in the inbox nor by e-mail."""
+
+    led = site.ledger
+    admin = Caller(actor="admin", reason="mutation")
+    led.add_user(
+        admin, "u.mover", "Mutée", "mot-de-passe-test-1",
+        email="mover@ville.example.fr", roles=[("referent", "DSN")],
+    )  # fmt: skip
+    site.caught_up()
+    api = site.app.test_client()
+    mover = bearer(site, "u.mover")
+    assert api.put(f"/api/v1/proposals/{OWN}/follow", headers=mover).status_code == 200
+    NotificationSettings(led.storage).set_preferences(
+        "u.mover", {"follow": "immediate"}
+    )
+    led.grant_role(admin, "u.mover", "referent", "EDU")
+    led.revoke_role(admin, "u.mover", "referent", "DSN")
+    dispatch(site.read_model.store, led.storage)  # the cursor to now
+    led.qualify_proposal(
+        Caller(login("dsi")),
+        OWN,
+        {"costs": [{"year": 2026, "section": "investissement", "amount": "7.00"}]},
+    )
+    site.caught_up()
+    inbox = api.get("/api/v1/notifications", headers=mover).get_json()
+    assert inbox["notifications"] == [] and inbox["unread"] == 0
+    report = dispatch(
+        site.read_model.store,
+        led.storage,
+        may_read=readable(led, site.read_model.store),
+    )
+    assert report.queued == 0

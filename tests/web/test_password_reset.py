@@ -225,3 +225,29 @@ def test_more_than_three_requests_in_a_row_for_one_account_send_nothing_more(
         assert answer.status_code == 200
         assert ANSWER in text(answer)  # the same answer, silently not sent
         assert flooded() == min(n + 1, 3)
+
+
+def test_a_link_of_an_account_disabled_since_sets_nothing(site: Site) -> None:
+    """An account disabled after its link was sent (someone who left): the link
+    no longer sets a password, so re-enabling the account cannot bring back one
+    chosen by whoever held the mailbox."""
+    led = site.ledger
+    admin = Caller(actor="admin", reason="préparation des tests")
+    led.add_user(
+        admin, "u.parti", "Parti", PASSWORD, email="parti@ville.example.fr",
+        roles=[("member", None)],
+    )  # fmt: skip
+    token = PasswordResets(led.storage).issue("u.parti")
+    led.disable_user(Caller(actor="admin", reason="départ de l'agent"), "u.parti")
+    site.caught_up()
+    head = site.head()
+    link = f"/connexion/nouveau-mot-de-passe/{token}"
+    assert site.client().get(link).status_code == 410
+    posted = site.client().post(
+        link, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    )
+    assert posted.status_code == 410
+    assert "Ce lien n'est plus valable : ce compte ne peut plus" in text(posted)
+    assert site.head() == head
+    led.enable_user(Caller(actor="admin", reason="retour"), "u.parti")
+    assert led.authenticate("u.parti", NEW_PASSWORD) is None

@@ -22,10 +22,12 @@ from ledger.passwords import MIN_LENGTH, check_strength
 from ledger.resets import (
     VALIDITY,
     PasswordResets,
+    TokenState,
     client_wait,
     no_match,
     redeem,
     request_reset,
+    resettable,
 )
 from projections import queries as q
 from web.auth import public
@@ -151,6 +153,11 @@ def _refusal(status: str) -> str:
             "Ce lien a expiré (il vaut %(minutes)s minutes) : demandez-en un nouveau.",
             minutes=VALIDITY // 60,
         )
+    if status == "revoked":
+        return _(
+            "Ce lien n'est plus valable : ce compte ne peut plus choisir son mot de "
+            "passe ainsi. Adressez-vous à un administrateur."
+        )
     return _("Ce lien n'est pas valable : demandez-en un nouveau.")
 
 
@@ -193,6 +200,10 @@ def password_reset(token: str) -> Any:
     resets = PasswordResets(state().ledger.storage)
     found = resets.state(token)
     errors, status = FormErrors(), 200
+    if found.status == "valid" and not resettable(
+        state().ledger.account(found.username)
+    ):  # disabled, or turned into a directory account, since the link was sent
+        found = TokenState("revoked", found.username)
     if found.status != "valid":
         status = 404 if found.status == "unknown" else 410
         return _page(token, errors, _refusal(found.status), status)

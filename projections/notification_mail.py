@@ -8,7 +8,9 @@ an upgraded ledger never mails its history) and queues, for each recipient who c
 ``SDSI_DIGEST_HOUR`` (local time, ``SDSI_TIMEZONE``), it queues one digest per person
 who chose a digest for some kind, under ``digest:<login>:<date>``. The outbox keeps the
 first message of a key only, so a dispatch run twice, or by two processes at once,
-queues each message once; the mail worker (``sdsi mail work``) sends them.
+queues each message once; the mail worker (``sdsi mail work``), which also runs this
+dispatch at each of its cycles, sends them. With ``SDSI_BASE_URL`` set (``base_url``),
+the links in the messages are absolute.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ KIND_LABELS = {
     "follow": "Changement d'une fiche suivie",
     "answer": "Réponse à votre question",
 }
+# What happened, for the discussion's events (others are shown as recorded).
+DETAIL_LABELS = {
+    "Posted": "commentaire publié",
+    "Replied": "réponse publiée",
+    "Answered": "question marquée comme répondue",
+}
 
 
 @dataclass
@@ -49,12 +57,14 @@ class DispatchReport:
     position: int = 0  # where the dispatch now stands
 
 
-def describe(row: NotificationRow) -> str:
-    """One line: what, about what, by whom, when."""
+def describe(row: NotificationRow, base_url: str = "") -> str:
+    """One line: what, about what, by whom, when, and the page (absolute if
+    ``base_url``, the site's address, is given)."""
     what = KIND_LABELS.get(row.kind, row.kind)
     about = f"{row.subject} — {row.title}" if row.title else row.subject
-    detail = f" ({row.detail})" if row.detail else ""
-    return f"{what} : {about}{detail}, par {row.actor} le {row.at[:16]}Z ({row.link})"
+    detail = f" ({DETAIL_LABELS.get(row.detail, row.detail)})" if row.detail else ""
+    link = base_url.rstrip("/") + row.link
+    return f"{what} : {about}{detail}, par {row.actor} le {row.at[:16]}Z ({link})"
 
 
 def _addresses(store: ViewStore, logins: set[str]) -> dict[str, str]:
@@ -67,8 +77,13 @@ def _addresses(store: ViewStore, logins: set[str]) -> dict[str, str]:
 
 
 def _immediate(
-    store: ViewStore, prefs: NotificationSettings, outbox: Outbox, after: int, upto: int
+    store: ViewStore,
+    prefs: NotificationSettings,
+    outbox: Outbox,
+    span: tuple[int, int],
+    base_url: str,
 ) -> int:
+    after, upto = span
     wanted = prefs.choosing("immediate")
     if not wanted:
         return 0
@@ -97,7 +112,7 @@ def _immediate(
             key=f"notif:{login}:{position}",
             recipient=emails[login],
             subject=f"[SDSI] {KIND_LABELS.get(row.kind, row.kind)} : {row.subject}",
-            text=describe(row) + "\n",
+            text=describe(row, base_url) + "\n",
         )
     return queued
 
@@ -109,6 +124,7 @@ def _digests(
     now: datetime,
     hour: int,
     tz: str,
+    base_url: str,
 ) -> int:
     local = now.astimezone(zone(tz))
     if local.hour < hour:
@@ -131,7 +147,7 @@ def _digests(
             before_at=cutoff,
         )
         if rows and login in emails:
-            lines = "\n".join(f"- {describe(r)}" for r in rows)
+            lines = "\n".join(f"- {describe(r, base_url)}" for r in rows)
             queued += outbox.add(
                 key=f"digest:{login}:{day}",
                 recipient=emails[login],
@@ -150,6 +166,7 @@ def dispatch(
     digest_hour: int = DEFAULT_DIGEST_HOUR,
     timezone: str = "Europe/Paris",
     clock: Callable[[], float] | None = None,
+    base_url: str = "",
 ) -> DispatchReport:
     """Queue the e-mails of the notifications not yet dispatched, and the digests due."""
     now = now or datetime.now(UTC)
@@ -158,9 +175,11 @@ def dispatch(
     report = DispatchReport()
     after, upto = prefs.dispatch_position(), nq.head(store)
     if upto > after:
-        report.queued = _immediate(store, prefs, outbox, after, upto)
+        report.queued = _immediate(store, prefs, outbox, (after, upto), base_url)
         prefs.advance_dispatch(after, upto)  # another dispatch may have moved it
-    report.digests = _digests(store, prefs, outbox, now, digest_hour, timezone)
+    report.digests = _digests(
+        store, prefs, outbox, now, digest_hour, timezone, base_url
+    )
     report.position = max(upto, after)
     return report
 

@@ -37,7 +37,9 @@ def _history(led: Any) -> list[Any]:
 
     def reply(caller: Caller, name: str, body: str, about: str = "proposal") -> Any:
         subject = "P1" if about == "proposal" else 2
-        return lambda: led.reply_to_comment(caller, about, subject, ids[name], body=body)
+        return lambda: led.reply_to_comment(
+            caller, about, subject, ids[name], body=body
+        )
 
     return [
         lambda: led.draft_proposal(REF, "P1", "D", content(1, 10000)),

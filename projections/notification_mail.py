@@ -8,7 +8,9 @@ an upgraded ledger never mails its history) and queues, for each recipient who c
 ``SDSI_DIGEST_HOUR`` (local time, ``SDSI_TIMEZONE``), it queues one digest per person
 who chose a digest for some kind, under ``digest:<login>:<date>``. The outbox keeps the
 first message of a key only, so a dispatch run twice, or by two processes at once,
-queues each message once; the mail worker (``sdsi mail work``) sends them.
+queues each message once; the mail worker (``sdsi mail work``), which also runs this
+dispatch at each of its cycles, sends them. With ``SDSI_BASE_URL`` set (``base_url``),
+the links in the messages are absolute.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ KIND_LABELS = {
     "follow": "Changement d'une fiche suivie",
     "answer": "Réponse à votre question",
 }
+# What happened, for the discussion's events (others are shown as recorded).
+DETAIL_LABELS = {
+    "Posted": "commentaire publié",
+    "Replied": "réponse publiée",
+    "Answered": "question marquée comme répondue",
+}
 
 
 @dataclass
@@ -50,12 +58,14 @@ class DispatchReport:
     position: int = 0  # where the dispatch now stands
 
 
-def describe(row: NotificationRow) -> str:
-    """One line: what, about what, by whom, when."""
+def describe(row: NotificationRow, base_url: str = "") -> str:
+    """One line: what, about what, by whom, when, and the page (absolute if
+    ``base_url``, the site's address, is given)."""
     what = KIND_LABELS.get(row.kind, row.kind)
     about = f"{row.subject} — {row.title}" if row.title else row.subject
-    detail = f" ({row.detail})" if row.detail else ""
-    return f"{what} : {about}{detail}, par {row.actor} le {row.at[:16]}Z ({row.link})"
+    detail = f" ({DETAIL_LABELS.get(row.detail, row.detail)})" if row.detail else ""
+    link = base_url.rstrip("/") + row.link
+    return f"{what} : {about}{detail}, par {row.actor} le {row.at[:16]}Z ({link})"
 
 
 def _deliverable(email: str) -> bool:
@@ -88,10 +98,11 @@ def _immediate(
     store: ViewStore,
     prefs: NotificationSettings,
     outbox: Outbox,
-    after: int,
-    upto: int,
+    span: tuple[int, int],
     may_read: MayRead,
+    base_url: str,
 ) -> int:
+    after, upto = span
     wanted = prefs.choosing("immediate")
     if not wanted:
         return 0
@@ -121,19 +132,19 @@ def _immediate(
             key=f"notif:{login}:{position}",
             recipient=emails[login],
             subject=f"[SDSI] {KIND_LABELS.get(row.kind, row.kind)} : {row.subject}",
-            text=describe(row) + "\n",
+            text=describe(row, base_url) + "\n",
         )
     return queued
 
 
-def _digest_text(rows: list[NotificationRow]) -> str:
+def _digest_text(rows: list[NotificationRow], base_url: str = "") -> str:
     """The digest's text: as many lines as one e-mail may carry (``outbox.TEXT_MAX``),
     then how many more wait in the inbox."""
     head = "Vos notifications depuis le dernier récapitulatif :\n\n"
     budget = outbox_module.TEXT_MAX - len(head) - 100  # room for the last line
     lines: list[str] = []
     for row in rows:
-        line = f"- {describe(row)}\n"
+        line = f"- {describe(row, base_url)}\n"
         if len(line) > budget:
             break
         budget -= len(line)
@@ -151,6 +162,7 @@ def _digests(
     hour: int,
     tz: str,
     may_read: MayRead,
+    base_url: str,
 ) -> int:
     local = now.astimezone(zone(tz))
     if local.hour < hour:
@@ -177,7 +189,7 @@ def _digests(
                 key=f"digest:{login}:{day}",
                 recipient=emails[login],
                 subject=f"[SDSI] Vos notifications du {day} ({len(rows)})",
-                text=_digest_text(rows),
+                text=_digest_text(rows, base_url),
             )
         prefs.record_digest(login, day, max([reached, *(r.position for r in rows)]))
     return queued
@@ -192,6 +204,7 @@ def dispatch(
     timezone: str = "Europe/Paris",
     clock: Callable[[], float] | None = None,
     may_read: MayRead = _anyone,
+    base_url: str = "",
 ) -> DispatchReport:
     """Queue the e-mails of the notifications not yet dispatched, and the digests due;
     ``may_read(login, proposal)`` says whether a follower may still read a followed
@@ -202,10 +215,12 @@ def dispatch(
     report = DispatchReport()
     after, upto = prefs.dispatch_position(), nq.head(store)
     if upto > after:
-        report.queued = _immediate(store, prefs, outbox, after, upto, may_read)
+        report.queued = _immediate(
+            store, prefs, outbox, (after, upto), may_read, base_url
+        )
         prefs.advance_dispatch(after, upto)  # another dispatch may have moved it
     report.digests = _digests(
-        store, prefs, outbox, now, digest_hour, timezone, may_read
+        store, prefs, outbox, now, digest_hour, timezone, may_read, base_url
     )
     report.position = max(upto, after)
     return report

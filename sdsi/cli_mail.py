@@ -19,7 +19,9 @@ def mail() -> None:
 
 
 @mail.command("work")
-@click.option("--once", is_flag=True, help="Send what is due, then exit.")
+@click.option(
+    "--once", is_flag=True, help="Dispatch the notifications, send what is due, exit."
+)
 @click.option(
     "--interval", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
     help="Seconds between two looks at the outbox when it is empty.",
@@ -27,10 +29,14 @@ def mail() -> None:
 @pass_cli
 @handle_errors
 def work(cli: CliContext, once: bool, interval: float) -> None:
-    """Send the outbox's due messages through SDSI_SMTP_URL; a failed send is
-    retried later. Run beside the web server (a systemd unit, a second process);
-    several workers may run at once."""
+    """At each cycle, queue the notifications' e-mails (as `sdsi notifications
+    dispatch` does) and send the outbox's due messages through SDSI_SMTP_URL; a
+    failed send is retried later. Run beside the web server (a systemd unit, a second
+    process); several workers may run at once."""
     from ledger.mailer import MailWorker
+    from projections.notification_mail import dispatch
+    from projections.service import ReadModel
+    from web.notifications import readable
 
     settings = cli.settings.mail
     if settings.smtp is None:
@@ -41,29 +47,47 @@ def work(cli: CliContext, once: bool, interval: float) -> None:
         )
         sys.exit(EXIT_FAILED)
     worker = MailWorker(cli.ledger.storage, settings)
-    click.echo(f"sending through {settings.smtp.describe()} as {settings.sender}")
-    if once:
-        report = worker.drain()
-        click.echo(
-            f"sent {report.sent}, to retry {report.retried}, failed {report.failed}"
+    rm: Any = ReadModel(cli.ledger, cli.settings)
+
+    def cycle(loud: bool) -> None:
+        queued = dispatch(
+            rm.store,
+            cli.ledger.storage,
+            digest_hour=cli.settings.digest_hour,
+            timezone=cli.settings.timezone,
+            may_read=readable(cli.ledger, rm.store),
+            base_url=settings.base_url,
         )
-        return
-    stopping: list[int] = []
-
-    def stop(signum: int, frame: Any) -> None:
-        stopping.append(signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while not stopping:
+        if loud or queued.queued or queued.digests:
+            click.echo(
+                f"queued {queued.queued} notification e-mail(s) and"
+                f" {queued.digests} digest(s)"
+            )
         report = worker.drain()
-        if report.claimed:
+        if loud or report.claimed:
             click.echo(
                 f"sent {report.sent}, to retry {report.retried}, failed {report.failed}"
             )
-        deadline = time.monotonic() + interval
-        while not stopping and time.monotonic() < deadline:
-            time.sleep(min(0.2, interval))
+
+    click.echo(f"sending through {settings.smtp.describe()} as {settings.sender}")
+    try:
+        if once:
+            cycle(True)
+            return
+        stopping: list[int] = []
+
+        def stop(signum: int, frame: Any) -> None:
+            stopping.append(signum)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while not stopping:
+            cycle(False)
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.2, interval))
+    finally:
+        rm.close()
 
 
 @mail.command("status")

@@ -28,7 +28,9 @@ def notifications() -> None:
 @handle_errors
 def dispatch(cli: CliContext, once: bool, every: float) -> None:
     """Queue an e-mail per notification for those who chose "immediately", and the
-    daily digests from SDSI_DIGEST_HOUR (local time); `sdsi mail work` sends them."""
+    daily digests from SDSI_DIGEST_HOUR (local time); `sdsi mail work` sends them
+    (and runs this dispatch too at each of its cycles: this command is for a
+    deployment that wants the dispatch apart)."""
     from projections.notification_mail import dispatch as run
     from projections.service import ReadModel
     from web.notifications import readable
@@ -45,6 +47,7 @@ def dispatch(cli: CliContext, once: bool, every: float) -> None:
                 digest_hour=cli.settings.digest_hour,
                 timezone=cli.settings.timezone,
                 may_read=readable(cli.ledger, rm.store),
+                base_url=cli.settings.mail.base_url,
             )
             if once or report.queued or report.digests:
                 click.echo(

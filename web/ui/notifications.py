@@ -53,6 +53,9 @@ EVENT_LABELS = {
     "Allocated": _l("allocation au-delà de l'enveloppe"),
     "Committed": _l("engagement au-delà des CP"),
     "Paid": _l("mandat au-delà de l'engagement"),
+    "Posted": _l("commentaire publié"),
+    "Replied": _l("réponse publiée"),
+    "Answered": _l("question marquée comme répondue"),
 }
 DELIVERY_LABELS = {
     "app": _l("Dans l'application seulement"),

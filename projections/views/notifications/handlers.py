@@ -9,7 +9,11 @@ from events, so following, rebuilding and replaying as of a moment give the same
 
 Followers are not known here (following is a person's choice, kept in the ledger's
 operational tables): every change of a proposal is a ``proposal_changes`` row, which
-the queries give to whoever followed the proposal before it.
+the queries give to whoever followed the proposal before it. A comment or a reply on a
+proposal is such a change unless it is internal: whoever may follow a proposal may not
+read its internal comments (``domain.discussion.reads_internal``), and followers are
+only known at query time, so an internal comment tells its followers nothing; the
+"answer" rule tells a question's author only while they may read it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from domain.accounts import Account, grant_label
 from domain.budget import Envelope, ProjectBudget
+from domain.discussion import Comment, CommentKind, SubjectKind, reads_internal
 from domain.proposals import Proposal, Status
 from domain.sessions import Session
 from projections.registry import Batch, Meta, document, on
@@ -144,8 +149,50 @@ def overridden(batch: Batch, e: Any, m: Meta) -> list[Notice]:
     return [Notice("override", holders(batch, "finance"), subject, title, link, detail)]
 
 
-# The rules, keyed by event class. The discussion's "answer to my question" (kind
-# ``answer``) will add its event class here, with a rule naming the question's author.
+def _about_comment(
+    batch: Batch, kind: str, subject: str, anchor: str
+) -> tuple[str, str]:
+    """The title and page of a discussion's subject (a proposal, a grid version)."""
+    if kind == SubjectKind.PROPOSAL.value:
+        _doc, title, link = _proposal(batch, subject)
+        return title, f"{link}#c-{anchor}"
+    return f"Grille v{subject}", f"/grille?v={subject}#c-{anchor}"
+
+
+def _may_read(batch: Batch, login: str, internal: bool) -> bool:
+    """Whether ``login``, as their grants stood, reads a comment (internal or not)."""
+    book = _book(batch)
+    if login in book["inactive"] or login not in book["grants"]:
+        return False
+    return not internal or reads_internal(book["grants"][login])
+
+
+def _answer(
+    batch: Batch, e: Any, question_id: str, author: str, internal: bool
+) -> list[Notice]:
+    if not _may_read(batch, author, internal):
+        return []
+    title, link = _about_comment(batch, e.subject_kind, e.subject_id, question_id)
+    detail = type(e).__qualname__.split(".")[-1]
+    return [Notice("answer", [author], e.subject_id, title, link, detail)]
+
+
+def replied(batch: Batch, e: Comment.Replied, m: Meta) -> list[Notice]:
+    """A reply to a question: its author is told (not of their own reply)."""
+    parent = batch.doc("comments", (e.parent_id,)) or {}
+    if parent.get("kind") != CommentKind.QUESTION.value:
+        return []
+    return _answer(batch, e, e.parent_id, e.parent_author, e.internal)
+
+
+def answered(batch: Batch, e: Comment.Answered, m: Meta) -> list[Notice]:
+    """A question marked answered by someone else (the DSI, the chair): its author."""
+    question = batch.doc("comments", (str(e.originator_id),)) or {}
+    internal = bool(question.get("internal", True))  # unknown: the stricter rule
+    return _answer(batch, e, str(e.originator_id), e.author, internal)
+
+
+# The rules, keyed by event class.
 RULES: dict[type, Rule] = {
     Proposal.Submitted: to_qualify,
     Proposal.Amended: to_qualify,
@@ -155,6 +202,8 @@ RULES: dict[type, Rule] = {
     Envelope.Allocated: overridden,
     ProjectBudget.Committed: overridden,
     ProjectBudget.Paid: overridden,
+    Comment.Replied: replied,
+    Comment.Answered: answered,
 }
 
 # Changes of a proposal its followers are told of (not the bookkeeping ones).
@@ -199,19 +248,34 @@ def _proposal_events() -> list[type]:
     ]
 
 
-@on(*_proposal_events())
-def changed(batch: Batch, e: Any, m: Meta) -> None:
-    """A change of a proposal, for its followers."""
-    _doc, title, link = _proposal(batch, m.key)
+def _change(batch: Batch, e: Any, m: Meta, code: str, anchor: str = "") -> None:
+    _doc, title, link = _proposal(batch, code)
     batch.append(
         "proposal_changes",
         PROPOSAL_CHANGES.row(
             position=m.position,
-            proposal=m.key,
+            proposal=code,
             title=title,
-            link=link,
+            link=f"{link}#c-{anchor}" if anchor else link,
             detail=type(e).__qualname__.split(".")[-1],
             actor=m.context.actor,
             at=m.at,
         ),
+    )
+
+
+@on(*_proposal_events())
+def changed(batch: Batch, e: Any, m: Meta) -> None:
+    """A change of a proposal, for its followers."""
+    _change(batch, e, m, m.key)
+
+
+@on(Comment.Posted, Comment.Replied)
+def commented(batch: Batch, e: Any, m: Meta) -> None:
+    """A comment or a reply on a proposal, for its followers (never an internal one:
+    a follower may not read it)."""
+    if e.subject_kind != SubjectKind.PROPOSAL.value or e.internal:
+        return
+    _change(
+        batch, e, m, e.subject_id, getattr(e, "parent_id", None) or str(e.originator_id)
     )

@@ -53,7 +53,52 @@ FIELDS: dict[str, str] = {
     "decision.conditions": "les conditions d'une approbation sous conditions",
     "decision.votes": "le décompte des votes (pour, contre, abstention)",
     "checkpoint": "le dernier point de contrôle signé et comment le vérifier",
+    "project.scores": "les scores consolidés (valeur, risque) de chaque décision",
 }
+
+# What each field withholds in the open data (``/donnees-ouvertes``): the columns it
+# empties, per dataset (the column stays, so the file still matches its schema;
+# none of them is required by its schema), and the datasets it removes whole
+# (a dataset that is nothing but the withheld field, or whose required columns are).
+OPEN_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "project.direction": {
+        "projets": ("direction", "direction_libelle", "pole", "pole_libelle"),
+        "decisions": ("direction", "direction_libelle", "pole", "pole_libelle"),
+        "budget": ("direction", "direction_libelle", "pole", "pole_libelle"),
+    },
+    "project.progress": {"projets": ("avancement",)},
+    "project.budget": {
+        "projets": ("ap_accordee", "premiere_annee", "derniere_annee"),
+        "decisions": ("ap_accordee", "cp_accordes"),
+    },
+    "budget.axes": {"budget": ("axe", "axe_libelle")},
+    "decision.rationale": {"decisions": ("motif", "justification_ecart")},
+    "decision.conditions": {"decisions": ("conditions",)},
+    "decision.votes": {
+        "decisions": ("votes_pour", "votes_contre", "abstentions", "ecart_majorite"),
+        "deliberations": ("VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION"),
+    },
+    "project.scores": {"decisions": ("valeur", "risque")},
+}
+OPEN_DATASETS: dict[str, tuple[str, ...]] = {
+    "project.budget": ("budget",),
+    "decision.votes": ("votes",),
+    "checkpoint": ("points-de-controle",),
+}
+
+
+def withheld_columns(hidden: Iterable[str], dataset: str) -> frozenset[str]:
+    """The columns of open-data ``dataset`` emptied when ``hidden`` are withheld."""
+    return frozenset(
+        column
+        for name in hidden
+        for column in OPEN_COLUMNS.get(name, {}).get(dataset, ())
+    )
+
+
+def withheld_datasets(hidden: Iterable[str]) -> frozenset[str]:
+    """The open-data datasets not published when ``hidden`` are withheld."""
+    return frozenset(d for name in hidden for d in OPEN_DATASETS.get(name, ()))
 
 
 def published_fields(hidden: Iterable[str]) -> frozenset[str]:

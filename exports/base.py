@@ -61,6 +61,9 @@ class ExportRequest:
     as_of: str | None = None
     session: str | None = None
     plan: int | None = None
+    # Open data only: the published fields withheld (``SDSI_PUBLIC_HIDE``, the names of
+    # ``domain.publication.FIELDS``): their columns are emptied, their datasets left out.
+    hidden: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,18 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from typing import Any, ClassVar
 
-from exports.base import ALL_ROLES, Exporter, ExportRequest, ExportSource, Snapshot
+from domain.publication import withheld_columns, withheld_datasets
+from exports.base import (
+    ALL_ROLES,
+    Exporter,
+    ExportError,
+    ExportRequest,
+    ExportSource,
+    Snapshot,
+)
 from exports.integrity import checkpoints_until
 from exports.open_tables import (
     SCDL_DOCUMENTATION,
@@ -64,11 +73,49 @@ PINNED = frozenset({"deliberations"})  # national schemas, shipped as published
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
+class Withheld(ExportError):
+    """A dataset the municipality does not publish (``SDSI_PUBLIC_HIDE``)."""
+
+    def __init__(self, dataset: str) -> None:
+        self.dataset = dataset
+        super().__init__(
+            f"le jeu « {dataset} » n'est pas publié : la collectivité a choisi de "
+            "ne pas diffuser les informations qu'il contient (SDSI_PUBLIC_HIDE)."
+        )
+
+
+def withheld(table: Table, hidden: frozenset[str]) -> Table:
+    """``table`` with the columns of the ``hidden`` fields emptied (kept, so the
+    file still matches its schema; none of them is required)."""
+    blank = withheld_columns(hidden, table.name)
+    if not blank:
+        return table
+    keep = [c.key not in blank for c in table.columns]
+    rows = (
+        tuple(v if k else None for v, k in zip(row, keep, strict=True))
+        for row in table.rows
+    )
+    return replace(table, rows=rows)
+
+
 def table_for(
+    dataset: str,
+    source: ExportSource,
+    snapshot: Snapshot,
+    names: Names,
+    hidden: frozenset[str] = frozenset(),
+) -> Table:
+    """The open-data table of one dataset, as of the snapshot, without the
+    ``hidden`` fields (the deliberations raise :class:`MissingSiret` while the
+    municipality has no SIRET; a withheld dataset raises :class:`Withheld`)."""
+    if dataset in withheld_datasets(hidden):
+        raise Withheld(dataset)
+    return withheld(_table(dataset, source, snapshot, names), hidden)
+
+
+def _table(
     dataset: str, source: ExportSource, snapshot: Snapshot, names: Names
 ) -> Table:
-    """The open-data table of one dataset, as of the snapshot (the deliberations
-    raise :class:`MissingSiret` while the municipality has no SIRET)."""
     store = snapshot.store
     if dataset == "deliberations":
         return deliberation_table(store, names, snapshot.municipality)
@@ -187,9 +234,11 @@ class OpenDataExporter(Exporter):
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for dataset in DATASETS:
                 try:
-                    table = table_for(dataset, source, snapshot, names)
+                    table = table_for(dataset, source, snapshot, names, request.hidden)
                 except MissingSiret:
                     continue  # never published with a made-up SIRET
+                except Withheld:
+                    continue  # the municipality does not publish it
                 data = dataset_bytes(table, fmt, snapshot)
                 _add(zf, f"{dataset}.{fmt}", data)
                 _add(zf, f"{dataset}.schema.json", schema_file(dataset))
@@ -239,7 +288,7 @@ class _OneDataset(Exporter):
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
         names = Names.read(snapshot.store)
-        table = table_for(self.dataset, source, snapshot, names)
+        table = table_for(self.dataset, source, snapshot, names, request.hidden)
         return dataset_bytes(table, request.format, snapshot)
 
 

@@ -107,8 +107,9 @@ def render(
     as_of: str | None = None,
     session: str | None = None,
     plan: int | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> Rendered:
     """Render export ``name`` in ``fmt`` as of ``as_of``, of plan ``plan`` (bytes,
     file name, MIME)."""
-    request = ExportRequest(fmt, as_of, session, plan)
+    request = ExportRequest(fmt, as_of, session, plan, hidden)
     return exporter(name).render(ExportSource(read_model), request)

@@ -24,9 +24,15 @@ class BadDate(ValueError):
     """``?date=`` is not a day, or a day to come: the French message says which."""
 
 
+def hidden() -> frozenset[str]:
+    """The fields withheld (``SDSI_PUBLIC_HIDE``): the one source of truth for the
+    citizens' pages, their JSON twin and the open data served without login."""
+    return state().settings.public_hidden
+
+
 def fields() -> frozenset[str]:
     """The published fields (``SDSI_PUBLIC_HIDE`` withholds some)."""
-    return published_fields(state().settings.public_hidden)
+    return published_fields(hidden())
 
 
 def day_asked(raw: str | None) -> date | None:

@@ -17,15 +17,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from domain.publication import FIELDS, withheld_datasets
 from exports import registry
 from exports.open_tables import SCDL_DOCUMENTATION, SCDL_VERSION, MissingSiret
 from exports.opendata import DATASETS, LICENCE, PINNED, schema_file
 from ledger.integrity import latest_checkpoint
 from projections import queries as q
 from projections import reference_queries as rq
+from web import publication as pub
 from web.auth import public
 from web.cache import Entry, response_cache, views_position
 from web.state import state
@@ -134,6 +137,7 @@ def open_data() -> Any:
 
 def _page(status: int = 200) -> Any:
     checkpoint = _checkpoint()
+    hidden = pub.hidden()
     return render_template(
         "open_data.html",
         catalog=CATALOG,
@@ -141,6 +145,8 @@ def _page(status: int = 200) -> Any:
         pinned=PINNED,
         updated={d.name: _updated(d.name, checkpoint) for d in CATALOG},
         refused={"deliberations": _deliberations_refused()},
+        withheld=withheld_datasets(hidden),
+        hidden_fields=[(name, FIELDS[name]) for name in sorted(hidden)],
         licence=LICENCE,
         scdl_version=SCDL_VERSION,
         scdl_documentation=SCDL_DOCUMENTATION,
@@ -150,7 +156,17 @@ def _page(status: int = 200) -> Any:
 @bp.route(f"/donnees-ouvertes/<{_DATASETS}:dataset>.<{_FORMATS}:fmt>")
 @public
 def open_data_file(dataset: str, fmt: str) -> Any:
-    """One dataset in CSV (UTF-8, ``,``) or JSON, as the views stand now."""
+    """One dataset in CSV (UTF-8, ``,``) or JSON, as the views stand now (404 for
+    a dataset the municipality withholds)."""
+    if dataset in withheld_datasets(pub.hidden()):
+        message = _(
+            "Le jeu « %(dataset)s » n'est pas publié : la collectivité a choisi "
+            "de ne pas diffuser les informations qu'il contient.",
+            dataset=dataset,
+        )
+        return render_template(
+            "error.html", status=404, message=message, details={}
+        ), 404
     return _served(f"opendata-{dataset}", fmt, f"{dataset}.{fmt}", dataset)
 
 
@@ -172,10 +188,12 @@ def open_data_schema(dataset: str) -> Any:
 
 def _served(name: str, fmt: str, filename: str, dataset: str | None) -> Any:
     checkpoint = _checkpoint() if dataset in (None, "points-de-controle") else None
+    hidden = pub.hidden()
     key = (
         "opendata",
         name,
         fmt,
+        ",".join(sorted(hidden)),
         views_position(),
         checkpoint["seq"] if checkpoint else None,
     )
@@ -183,7 +201,7 @@ def _served(name: str, fmt: str, filename: str, dataset: str | None) -> Any:
     entry = cache.get(key)
     if entry is None:
         try:
-            rendered = registry.render(state().read_model, name, fmt)
+            rendered = registry.render(state().read_model, name, fmt, hidden=hidden)
         except MissingSiret:
             return _page(409)
         entry = Entry.of(rendered.content, rendered.mime_type)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from exports.apcp_annex import APCPAnnexExporter
 from exports.base import (
     Exporter,
     ExportRequest,
@@ -36,6 +37,7 @@ EXPORTERS: dict[str, Exporter] = {
     e.name: e
     for e in (
         BudgetExporter(),
+        APCPAnnexExporter(),
         MinutesExporter(),
         PlanExporter(),
         CertificateExporter(),

@@ -12,6 +12,7 @@ from projections.views.audit.queries import (
     issued_document,
     latest_data_event,
 )
+from projections.views.budget.annex import apcp_annex, imputations, line_imputation
 from projections.views.budget.queries import (
     LINE_SORTS as BUDGET_LINE_SORTS,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "account",
     "accounts",
     "agenda_evidence",
+    "apcp_annex",
     "approval_conflicts",
     "approval_envelopes",
     "attendance_journal",
@@ -105,8 +107,10 @@ __all__ = [
     "grants",
     "grid_diff",
     "grids",
+    "imputations",
     "issued_document",
     "latest_data_event",
+    "line_imputation",
     "measurements",
     "organisation",
     "page_reference",

@@ -125,43 +125,53 @@ def _pdf(
     body: list[tuple[Any, ...]],
     subject: str,
 ) -> bytes:
+    """Two tables on a portrait page: the APs (imputation, voted, revised, paid,
+    remaining), then their CP per year, at most ``YEARS_PER_TABLE`` years a table."""
     st = pdf.styles()
-    # The imputation shows in one cell (chapter/nature, fonction, operation) so the
-    # year columns fit the page.
-    shown = [cols[0], *cols[5:]]
-    header = [cols[0].header, "Imputation M57", *(c.header for c in cols[5:])]
-    lines = []
-    for row in body:
-        imp = "/".join(v for v in row[1:3] if v)
-        extra = " ".join(
-            f"{k} {v}" for k, v in (("fonct.", row[3]), ("op.", row[4])) if v
-        )
-        lines.append(
-            [
-                str(row[0]),
-                f"{imp} {extra}".strip(),
-                *(_cell(c, v) for c, v in zip(shown[1:], row[5:], strict=True)),
-            ]
-        )
     width = pdf.CONTENT_WIDTH
-    n = len(header)
-    story = [
+    by_key = {c.key: i for i, c in enumerate(cols)}
+    main = ("ap_voted", "ap_revised", "paid", "remaining")
+    header = ["AP (projet)", "Imputation M57", *(cols[by_key[k]].header for k in main)]
+    lines = [
+        [
+            str(row[0]),
+            _imputation(row),
+            *(_cell(cols[by_key[k]], row[by_key[k]]) for k in main),
+        ]
+        for row in body
+    ]
+    bold = [len(lines) - 1]
+    story: list[Any] = [
         pdf.para(TITLE, st.title),
         pdf.para(f"{snapshot.municipality} — {subject}", st.subtitle),
-        pdf.grid(
-            header,
-            lines,
-            [width / n] * n,
-            right=list(range(2, n)),
-            bold_rows=[len(lines) - 1],
-        ),
+        pdf.grid(header, lines, [width / 6] * 6, right=[2, 3, 4, 5], bold_rows=bold),
         pdf.space(),
+    ]
+    years = [c for c in cols if c.key.startswith("cp_")]
+    for start in range(0, len(years), YEARS_PER_TABLE):
+        chunk = years[start : start + YEARS_PER_TABLE]
+        n = len(chunk) + 1
+        story.append(pdf.para("Crédits de paiement par exercice", st.h2))
+        story.append(
+            pdf.grid(
+                ["AP (projet)", *(c.header for c in chunk)],
+                [
+                    [str(row[0]), *(_cell(c, row[by_key[c.key]]) for c in chunk)]
+                    for row in body
+                ],
+                [width / n] * n,
+                right=list(range(1, n)),
+                bold_rows=bold,
+            )
+        )
+        story.append(pdf.space())
+    story.append(
         pdf.para(
             "Reste à financer : AP révisée moins le mandaté à ce jour. Montants en "
             "euros, au centime, tels que le registre les tient.",
             st.small,
-        ),
-    ]
+        )
+    )
     return pdf.build(
         story,
         title=TITLE,
@@ -169,3 +179,16 @@ def _pdf(
         footer=subject,
         subject=subject,
     )
+
+
+YEARS_PER_TABLE = 6
+
+
+def _imputation(row: tuple[Any, ...]) -> str:
+    """``21/2183 f. 020 op. 101``: chapter/article, fonction, operation."""
+    out = "/".join(v for v in row[1:3] if v)
+    if row[3]:
+        out += f" f. {row[3]}"
+    if row[4]:
+        out += f" op. {row[4]}"
+    return out.strip()

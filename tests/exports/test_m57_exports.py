@@ -1,0 +1,115 @@
+"""M57 columns of the budget export and the AP/CP annex (XLSX and PDF), to the cent."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+
+from exports.apcp_annex import TITLE, TOTAL, columns
+from exports.rows import BUDGET_COLUMNS, LINE
+from projections import queries as q
+from tests.exports.conftest import INJECTED_CODE, DemoEnv, fr_money, pdf_lines
+
+INDEX = {c.key: i for i, c in enumerate(BUDGET_COLUMNS)}
+
+
+def _cent(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def test_budget_csv_carries_the_m57_imputation_of_each_line(
+    demo_env: DemoEnv,
+) -> None:
+    text = demo_env.render("budget", "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0][-4:] == [
+        "Chapitre M57",
+        "Article M57 (nature)",
+        "Fonction M57",
+        "Opération",
+    ]
+    imps = q.imputations(demo_env.read_model.store)
+    lines = [r for r in rows[1:] if r[0] == LINE]
+    imputed = 0
+    for row in lines:
+        imp = imps.get(row[INDEX["proposal"]], {}).get(row[INDEX["section"]], {})
+        expected = [imp.get(f) or "" for f in ("chapter", "nature", "fonction")]
+        assert row[INDEX["chapter"] : INDEX["operation"]] == expected
+        assert row[INDEX["operation"]] == (imp.get("operation") or "")
+        imputed += bool(imp)
+    assert imputed > 50
+    investment = [r for r in lines if r[INDEX["section"]] == "investissement"]
+    assert {r[INDEX["proposal"]] for r in investment if not r[INDEX["chapter"]]} == {
+        INJECTED_CODE
+    }
+    assert {r[INDEX["chapter"]] for r in investment} == {"20", "21", "23", ""}
+    assert all(
+        r[INDEX["operation"]].isdigit()
+        for r in investment
+        if r[INDEX["proposal"]] != INJECTED_CODE
+    )
+
+
+def test_the_demo_shows_one_recorded_warning(demo_env: DemoEnv) -> None:
+    imps = q.imputations(demo_env.read_model.store)
+    warned = [
+        (code, target, imp["warnings"])
+        for code, targets in imps.items()
+        for target, imp in targets.items()
+        if imp["warnings"]
+    ]
+    assert len(warned) == 1
+    code, target, warnings = warned[0]
+    assert target.startswith("engagement:")
+    assert warnings[0].startswith("article 6288 hors de la nomenclature M57")
+
+
+def test_apcp_annex_xlsx_equals_the_budget_view_to_the_cent(
+    demo_env: DemoEnv,
+) -> None:
+    annex = q.apcp_annex(demo_env.read_model.store)
+    wb = openpyxl.load_workbook(io.BytesIO(demo_env.render("apcp", "xlsx")))
+    ws = wb.worksheets[0]
+    values = list(ws.iter_rows(values_only=True))
+    cols = columns(annex["years"])
+    assert list(values[0]) == [c.header for c in cols]
+    body = values[1:]
+    assert len(body) == len(annex["rows"]) + 1
+    for row, ap in zip(body, annex["rows"], strict=False):
+        assert row[0] == ap["proposal"]
+        assert _cent(row[5]) == ap["ap_voted"]
+        assert _cent(row[7]) == ap["ap_revised"]
+        for i, y in enumerate(annex["years"]):
+            cell = row[8 + i]
+            assert (None if cell is None else _cent(cell)) == ap["cp"].get(y)
+        assert _cent(row[-2]) == ap["paid"]
+        assert _cent(row[-1]) == ap["remaining"] == ap["ap_revised"] - ap["paid"]
+    total = body[-1]
+    assert total[0] == TOTAL
+    t = annex["total"]
+    assert _cent(total[5]) == t["ap_voted"] == sum(r["ap_voted"] for r in annex["rows"])
+    assert _cent(total[-2]) == t["paid"]
+    assert _cent(total[-1]) == t["remaining"]
+    # The annex's paid total is the ledger's: every payment of every project.
+    consumption = q.budget_consumption(demo_env.read_model.store)
+    assert t["paid"] >= consumption["total"]["paid"] > 0
+
+
+def test_apcp_annex_pdf_prints_each_ap_and_the_total(demo_env: DemoEnv) -> None:
+    annex = q.apcp_annex(demo_env.read_model.store)
+    content = demo_env.render("apcp", "pdf")
+    assert content.startswith(b"%PDF-")
+    text = "\n".join(pdf_lines(content, "", TITLE))
+    for ap in annex["rows"]:
+        assert ap["proposal"] in text
+        for amount in (ap["ap_revised"], ap["paid"], ap["remaining"]):
+            assert fr_money(amount) in text, (ap["proposal"], amount)
+        for amount in ap["cp"].values():
+            assert fr_money(amount) in text, (ap["proposal"], amount)
+    t = annex["total"]
+    for amount in (t["ap_voted"], t["paid"], t["remaining"], *t["cp"].values()):
+        assert fr_money(amount) in text

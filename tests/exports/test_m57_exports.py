@@ -63,7 +63,7 @@ def test_the_demo_shows_one_recorded_warning(demo_env: DemoEnv) -> None:
         if imp["warnings"]
     ]
     assert len(warned) == 1
-    code, target, warnings = warned[0]
+    _code, target, warnings = warned[0]
     assert target.startswith("engagement:")
     assert warnings[0].startswith("article 6288 hors de la nomenclature M57")
 

@@ -29,6 +29,7 @@ from exports.opendata import (
     OpenDataDeliberationsExporter,
     OpenDataExporter,
     OpenDataProjectsExporter,
+    OpenDataSCDLBudgetExporter,
     OpenDataVotesExporter,
 )
 from exports.plan import PlanExporter
@@ -46,6 +47,7 @@ EXPORTERS: dict[str, Exporter] = {
         OpenDataDecisionsExporter(),
         OpenDataProjectsExporter(),
         OpenDataBudgetExporter(),
+        OpenDataSCDLBudgetExporter(),
         OpenDataVotesExporter(),
         OpenDataCheckpointsExporter(),
     )

@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import frictionless
 import openpyxl
 
 from exports.apcp_annex import TITLE, TOTAL, columns
+from exports.open_tables import shipped_schema
 from exports.rows import BUDGET_COLUMNS, LINE
 from projections import queries as q
+from projections import reference_queries as rq
 from tests.exports.conftest import INJECTED_CODE, DemoEnv, fr_money, pdf_lines
 
 INDEX = {c.key: i for i, c in enumerate(BUDGET_COLUMNS)}
@@ -113,3 +117,88 @@ def test_apcp_annex_pdf_prints_each_ap_and_the_total(demo_env: DemoEnv) -> None:
     t = annex["total"]
     for amount in (t["ap_voted"], t["paid"], t["remaining"], *t["cp"].values()):
         assert fr_money(amount) in text
+
+
+SCDL_BUDGET_FIELDS = [
+    "BGT_NATDEC",
+    "BGT_ANNEE",
+    "BGT_SIRET",
+    "BGT_NOM",
+    "BGT_CONTNAT",
+    "BGT_CONTNAT_LABEL",
+    "BGT_NATURE",
+    "BGT_NATURE_LABEL",
+    "BGT_FONCTION",
+    "BGT_FONCTION_LABEL",
+    "BGT_OPERATION",
+    "BGT_SECTION",
+    "BGT_OPBUDG",
+    "BGT_CODRD",
+    "BGT_MTREAL",
+    "BGT_MTBUDGPREC",
+    "BGT_MTRARPREC",
+    "BGT_MTPROPNOUV",
+    "BGT_MTPREV",
+    "BGT_CREDOUV",
+    "BGT_MTRAR3112",
+    "BGT_ARTSPE",
+]
+
+
+def test_the_pinned_scdl_budget_schema_has_the_national_fields_in_order() -> None:
+    schema = shipped_schema("budget-scdl")
+    assert [f["name"] for f in schema["fields"]] == SCDL_BUDGET_FIELDS
+    assert schema["version"] == "0.8.1"
+    assert schema["path"] == "https://schema.data.gouv.fr/scdl/budget/0.8.1/"
+    required = [f["name"] for f in schema["fields"] if f["constraints"]["required"]]
+    assert required == SCDL_BUDGET_FIELDS[:8] + SCDL_BUDGET_FIELDS[11:14]
+    types = {f["name"]: f["type"] for f in schema["fields"]}
+    assert types["BGT_ANNEE"] == "year"
+    assert {types[k] for k in SCDL_BUDGET_FIELDS[14:21]} == {"number"}
+
+
+def test_scdl_budget_of_the_demo_is_valid_and_exact(
+    demo_env: DemoEnv, tmp_path: Path
+) -> None:
+    data = demo_env.render("opendata-budget-scdl", "csv")
+    path = tmp_path / "budget-scdl.csv"
+    path.write_bytes(data)
+    schema = frictionless.Schema.from_descriptor(shipped_schema("budget-scdl"))
+    report = frictionless.validate(
+        frictionless.Resource(path=path.name, basepath=str(tmp_path), schema=schema)
+    )
+    assert report.valid, report.flatten(["rowNumber", "message"])[:5]
+    assert report.stats["errors"] == 0
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    store = demo_env.read_model.store
+    imps = q.imputations(store)
+    lines = [
+        ln
+        for ln in q.budget_lines(store)
+        if imps.get(ln["proposal"], {}).get(ln["section"])
+    ]
+    assert len(rows) == len(lines) > 50
+    siret = rq.municipality(store)["siret"]
+    for row, ln in zip(rows, lines, strict=True):
+        imp = imps[ln["proposal"]][ln["section"]]
+        assert row["BGT_SIRET"] == siret
+        assert (row["BGT_ANNEE"], row["BGT_SECTION"]) == (
+            str(ln["year"]),
+            ln["section"],
+        )
+        assert (row["BGT_CONTNAT"], row["BGT_NATURE"]) == (
+            imp["nature"],
+            imp["chapter"],
+        )
+        assert row["BGT_FONCTION"] == (imp["fonction"] or "")
+        assert row["BGT_OPERATION"] == (imp["operation"] or "")
+        assert Decimal(row["BGT_MTPREV"]) == Decimal(row["BGT_CREDOUV"]) == ln["cp"]
+        assert Decimal(row["BGT_MTREAL"]) == ln["paid"]
+        assert (row["BGT_NATDEC"], row["BGT_OPBUDG"], row["BGT_CODRD"]) == (
+            "budget primitif",
+            "réel",
+            "dépense",
+        )
+    first = next(r for r in rows if r["BGT_CONTNAT"] == "2183")
+    assert first["BGT_CONTNAT_LABEL"] == "Matériel de bureau et matériel informatique"
+    assert first["BGT_NATURE_LABEL"] == "Immobilisations corporelles"

@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "budget.revise_ap": frozenset({"finance", "chair"}),
     # the same role sets as the exporters declare (domain.values), which the CLI reports
     "export.budget": Role.names(BUDGET_READERS),
+    "export.apcp": Role.names(BUDGET_READERS),
     "export.minutes": Role.names(MINUTES_READERS),
     "export.certificate": Role.names(CERTIFICATE_READERS),
     # audit and integrity

@@ -16,6 +16,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     exports,
     grids,
     home,
+    m57,
     oidc,
     opendata,
     pictures,

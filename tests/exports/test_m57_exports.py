@@ -202,3 +202,14 @@ def test_scdl_budget_of_the_demo_is_valid_and_exact(
     first = next(r for r in rows if r["BGT_CONTNAT"] == "2183")
     assert first["BGT_CONTNAT_LABEL"] == "Matériel de bureau et matériel informatique"
     assert first["BGT_NATURE_LABEL"] == "Immobilisations corporelles"
+
+
+def test_sdsi_export_writes_the_apcp_annex(demo_env: DemoEnv, tmp_path: Path) -> None:
+    from tests.exports.test_registry_and_cli import _cli
+
+    target = tmp_path / "apcp.pdf"
+    code, out = _cli(demo_env, "apcp", "--format", "pdf", "-o", str(target))
+    assert code == 0, out
+    assert target.read_bytes() == demo_env.render("apcp", "pdf")
+    code, out = _cli(demo_env, "apcp", "--format", "csv")
+    assert code == 2 and "ne propose pas le format 'csv'" in out

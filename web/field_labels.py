@@ -77,7 +77,7 @@ LABELS: dict[str, str] = {
     "member": N_("Membre"),
     "municipality": N_("Collectivité"),
     "name": N_("Nom"),
-    "nature": N_("Article M57 (nature)"),
+    "nature": N_("Article M57"),
     "non_voting": N_("Membres sans voix délibérative"),
     "note": N_("Note de qualification"),
     "number": N_("Numéro"),

@@ -122,7 +122,7 @@ def test_the_api_imputes_a_commitment_and_answers_the_warnings(site: Site) -> No
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["details"]["field"] == "nature"
-    assert "Article M57 (nature)" in error["message"]
+    assert "« Article M57 »" in error["message"]
     assert site.head() == head
 
 

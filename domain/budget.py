@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain import dates
+from domain import dates, m57
 from domain.accounts import SYSTEM, has_role, require
 from domain.arbitration import Conflict, envelope_conflict
 from domain.base import LedgerAggregate, current_context, natural_id
@@ -290,6 +290,7 @@ class ProjectBudget(LedgerAggregate):
         self.cp: dict[str, Decimal] = {}
         self.commitments: dict[str, dict[str, Any]] = {}
         self.revisions = 0
+        self.imputations: dict[str, str] = {}
 
     @staticmethod
     def id_for(proposal_code: str) -> UUID:
@@ -359,6 +360,22 @@ class ProjectBudget(LedgerAggregate):
                 "payments": [],
                 "on": self.on,
             }
+
+    class Imputed(LedgerAggregate.Event):
+        """The M57 imputation of the project's AP/CP of a section (``target`` is the
+        section) or of a commitment (``engagement:REF``; its payments follow it).
+        ``warnings`` name the codes outside the shipped nomenclature."""
+
+        target: str
+        chapter: str
+        nature: str
+        fonction: str | None
+        operation: str | None
+        warnings: list[str]
+
+        def apply(self, agg: ProjectBudget) -> None:
+            # Aggregates rebuilt before imputations existed lack the attribute.
+            agg.__dict__.setdefault("imputations", {})[self.target] = self.chapter
 
     class Paid(LedgerAggregate.Event):
         reference: str
@@ -545,3 +562,24 @@ class ProjectBudget(LedgerAggregate):
             on=day,
             override_reason=reason if value > remaining else None,
         )
+
+    def impute(
+        self, section: Any = None, commitment: Any = None, imputation: Any = None
+    ) -> None:
+        """Record the M57 imputation of a section's AP/CP or of a commitment."""
+        require("imputer une dépense (M57)", Role.FINANCE)
+        if (section is None) == (commitment is None):
+            raise InvalidValue(
+                "section", section, "une section ou un engagement, l'un des deux"
+            )
+        if commitment is not None:
+            ref = code(commitment, "commitment")
+            c = self.commitments.get(ref)
+            if c is None:
+                raise NotFound(kind="Engagement", id=f"{self.proposal}/{ref}")
+            target, sec = f"engagement:{ref}", c["section"]
+        else:
+            sec = enum_value(Section, section, "section").value
+            target = sec
+        imp = m57.parse(imputation, sec)
+        self.trigger_event(self.Imputed, target=target, **imp.as_event())

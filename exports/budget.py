@@ -9,6 +9,7 @@ from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
 from exports.rows import Names, budget_table, envelope_table, summary_table
 from exports.tabular import french_csv, xlsx
 from projections import plan_scope
+from projections import queries as q
 
 
 def _moment(snapshot: Snapshot) -> datetime | None:
@@ -44,7 +45,7 @@ class BudgetExporter(Exporter):
             if shown.plan
             else ""
         )
-        table = budget_table(data, names)
+        table = budget_table(data, names, q.imputations(snapshot.store))
         if request.format == "csv":
             return french_csv(table)
         return xlsx(

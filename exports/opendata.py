@@ -45,6 +45,7 @@ from exports.rows import (
     open_decision_table,
     open_vote_table,
 )
+from exports.scdl_budget import scdl_budget_table
 from exports.tabular import dumps, open_csv, open_json
 
 LICENCE = {
@@ -66,10 +67,13 @@ DATASETS = (
     "decisions",
     "projets",
     "budget",
+    "budget-scdl",
     "votes",
     "points-de-controle",
 )
-PINNED = frozenset({"deliberations"})  # national schemas, shipped as published
+PINNED = frozenset(
+    {"deliberations", "budget-scdl"}
+)  # national schemas, shipped as published
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
@@ -127,6 +131,8 @@ def _table(
         )
     if dataset == "budget":
         return open_budget_table(store, names, snapshot.municipality)
+    if dataset == "budget-scdl":
+        return scdl_budget_table(store, snapshot.municipality)
     if dataset == "decisions":
         return open_decision_table(store, names)
     return open_vote_table(store, names)
@@ -308,6 +314,18 @@ class OpenDataBudgetExporter(_OneDataset):
     dataset = "budget"
     label = "Données ouvertes : budget des projets (SCDL)"
     description = "Une ligne par projet, exercice et section, colonnes SCDL budget."
+
+
+class OpenDataSCDLBudgetExporter(_OneDataset):
+    """The imputed budget lines in the national SCDL budget schema."""
+
+    name = "opendata-budget-scdl"
+    dataset = "budget-scdl"
+    label = "Données ouvertes : budget (schéma national SCDL)"
+    description = (
+        "Une ligne par projet, exercice et section imputés en M57, au format SCDL "
+        "Budget 0.8.1 (compte, chapitre, fonction, opération, CP votés, mandaté)."
+    )
 
 
 class OpenDataVotesExporter(_OneDataset):

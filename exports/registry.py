@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from exports.apcp_annex import APCPAnnexExporter
 from exports.base import (
     Exporter,
     ExportRequest,
@@ -28,6 +29,7 @@ from exports.opendata import (
     OpenDataDeliberationsExporter,
     OpenDataExporter,
     OpenDataProjectsExporter,
+    OpenDataSCDLBudgetExporter,
     OpenDataVotesExporter,
 )
 from exports.plan import PlanExporter
@@ -36,6 +38,7 @@ EXPORTERS: dict[str, Exporter] = {
     e.name: e
     for e in (
         BudgetExporter(),
+        APCPAnnexExporter(),
         MinutesExporter(),
         PlanExporter(),
         CertificateExporter(),
@@ -44,6 +47,7 @@ EXPORTERS: dict[str, Exporter] = {
         OpenDataDecisionsExporter(),
         OpenDataProjectsExporter(),
         OpenDataBudgetExporter(),
+        OpenDataSCDLBudgetExporter(),
         OpenDataVotesExporter(),
         OpenDataCheckpointsExporter(),
     )

@@ -117,13 +117,23 @@ BUDGET_COLUMNS = (
     Column("override_allocation", "Dérogation allocation", "bool", width=11),
     Column("override_commitment", "Dérogation engagement", "bool", width=11),
     Column("override_payment", "Dérogation paiement", "bool", width=11),
+    Column("chapter", "Chapitre M57", width=9),
+    Column("nature", "Article M57 (nature)", width=10),
+    Column("fonction", "Fonction M57", width=9),
+    Column("operation", "Opération", width=10),
 )
 
 MONEY_TOTALS = q.MONEY_FIELDS  # cp, allocated, committed, paid, available
 
 
-def budget_rows(data: dict[str, Any], names: Names) -> Iterator[tuple[Any, ...]]:
-    """Project × year × section lines, a subtotal after each year × section, a total."""
+def budget_rows(
+    data: dict[str, Any],
+    names: Names,
+    imputations: dict[str, dict[str, dict[str, Any]]] | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """Project × year × section lines, a subtotal after each year × section, a total;
+    each line with the M57 imputation of its project's section (``imputations``)."""
+    imps = imputations or {}
     subtotals = data["totals"]["year_section"]
     current: tuple[int, str] | None = None
 
@@ -159,6 +169,7 @@ def budget_rows(data: dict[str, Any], names: Names) -> Iterator[tuple[Any, ...]]
             ln["override_allocation"],
             ln["override_commitment"],
             ln["override_payment"],
+            *_imputation(imps.get(ln["proposal"], {}), ln["section"]),
         )
     if current is not None:
         yield subtotal(current)
@@ -191,16 +202,31 @@ def _total_row(
         None,
         None,
         None,
+        "",
+        "",
+        "",
+        "",
     )
 
 
-def budget_table(data: dict[str, Any], names: Names) -> Table:
+def _imputation(of: dict[str, dict[str, Any]], section: str) -> tuple[str, ...]:
+    imp = q.line_imputation(of, section)
+    return tuple(
+        imp.get(f) or "" for f in ("chapter", "nature", "fonction", "operation")
+    )
+
+
+def budget_table(
+    data: dict[str, Any],
+    names: Names,
+    imputations: dict[str, dict[str, dict[str, Any]]] | None = None,
+) -> Table:
     """The finance table of ``q.budget_consumption`` (lines, subtotals, total)."""
     return Table(
         "consommation",
         "Consommation budgétaire",
         BUDGET_COLUMNS,
-        budget_rows(data, names),
+        budget_rows(data, names, imputations),
         emphasis=lambda row: row[0] != LINE,
         meta={"lines": len(data["lines"])},
     )

@@ -17,6 +17,7 @@ from projections.views.audit.queries import (
     issued_document,
     latest_data_event,
 )
+from projections.views.budget.annex import apcp_annex, imputations, line_imputation
 from projections.views.budget.queries import (
     LINE_SORTS as BUDGET_LINE_SORTS,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "account",
     "accounts",
     "agenda_evidence",
+    "apcp_annex",
     "approval_conflicts",
     "approval_envelopes",
     "attachment",
@@ -115,8 +117,10 @@ __all__ = [
     "grants",
     "grid_diff",
     "grids",
+    "imputations",
     "issued_document",
     "latest_data_event",
+    "line_imputation",
     "measurements",
     "organisation",
     "page_reference",

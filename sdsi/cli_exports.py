@@ -57,7 +57,7 @@ def export(
     output: Path | None,
     catch_up: bool,
 ) -> None:
-    """Write export KIND: budget, minutes, plan, certificate or opendata.
+    """Write export KIND: budget, apcp, minutes, plan, certificate or opendata.
 
     Also opendata-deliberations (SCDL), opendata-decisions, opendata-projets,
     opendata-budget, opendata-votes and opendata-points-de-controle (one dataset each).

@@ -71,6 +71,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.settings": frozenset({"finance", "admin"}),
     # the same role sets as the exporters declare (domain.values), which the CLI reports
     "export.budget": Role.names(BUDGET_READERS),
+    "export.apcp": Role.names(BUDGET_READERS),
     "export.minutes": Role.names(MINUTES_READERS),
     "export.certificate": Role.names(CERTIFICATE_READERS),
     # audit and integrity

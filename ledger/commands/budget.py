@@ -170,6 +170,31 @@ class BudgetCommands(SessionCommands):
 
         return self.execute("record_payment", caller, body)
 
+    @command()
+    def impute(
+        self,
+        caller: Caller,
+        proposal_code: str,
+        imputation: Any,
+        section: str | None = None,
+        commitment: str | None = None,
+    ) -> CommandResult:
+        """Record the M57 imputation of a project's AP/CP of a section, or of one of
+        its commitments; codes outside the shipped nomenclature come back as
+        ``warnings`` (recorded on the event)."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            budget = self._project_budget(unit, proposal_code)
+            budget.impute(section, commitment, imputation)
+            event = budget.pending_events[-1]
+            return {
+                "proposal": budget.proposal,
+                "target": event.target,
+                "warnings": list(event.warnings),
+            }
+
+        return self.execute("impute", caller, body)
+
 
 def _line(key: str, amount: Any) -> Any:
     from domain.budget import CPLine

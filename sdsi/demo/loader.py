@@ -187,6 +187,7 @@ class DemoLoader:
                 self.open_last_session(copy)
             self.cancel_one()
             self.identify_municipality()
+            self.impute_budgets()
         finally:
             self.ledger.clock = lambda: datetime.now(UTC)
         return self.stats
@@ -1060,6 +1061,65 @@ class DemoLoader:
                         dsi, icode, date(year, 12, 31), value, "planned",
                         f"Trajectoire du SDSI ({year})",
                     )  # fmt: skip
+
+    # The M57 imputation of each project's AP/CP and commitments: appended after
+    # everything else so the positions of the earlier events stay where they were.
+    M57_LINES = {
+        "investissement": (
+            ("20", "2051", "020"),
+            ("21", "2183", "020"),
+            ("23", "2318", "0202"),
+        ),
+        "fonctionnement": (
+            ("011", "6156", "020"),
+            ("011", "611", "0202"),
+            ("011", "6262", "020"),
+        ),
+    }
+
+    def impute_budgets(self) -> None:
+        """Impute every voted AP/CP (per section) and commitment, deterministically;
+        one commitment carries an article outside the shipped nomenclature, to show
+        the warning."""
+        fin = self.as_(FINANCE)
+        warned = False
+        for index, item in enumerate(self.items):
+            budget = self.ledger.load(ProjectBudget, ProjectBudget.id_for(item.code))
+            if budget is None:
+                continue
+            operation = f"{100 + index}"
+            sections = sorted({key.split("/")[1] for key in budget.cp})
+            for section in sections:
+                chapter, nature, fonction = self.M57_LINES[section][index % 3]
+                self.ledger.impute(
+                    fin,
+                    item.code,
+                    {
+                        "chapter": chapter,
+                        "nature": nature,
+                        "fonction": fonction,
+                        "operation": operation if section == "investissement" else None,
+                    },
+                    section=section,
+                )
+            for ref, c in sorted(budget.commitments.items()):
+                chapter, nature, fonction = self.M57_LINES[c["section"]][index % 3]
+                if not warned and c["section"] == "fonctionnement":
+                    nature, warned = "6288", True
+                self.ledger.impute(
+                    fin,
+                    item.code,
+                    {
+                        "chapter": chapter,
+                        "nature": nature,
+                        "fonction": fonction,
+                        "operation": operation
+                        if c["section"] == "investissement"
+                        else None,
+                    },
+                    commitment=ref,
+                )
+                self.stats.add("imputations M57")
 
     def cancel_one(self) -> None:
         """The running project of lowest value is cancelled (with its reason)."""

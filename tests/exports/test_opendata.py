@@ -56,6 +56,7 @@ def test_each_dataset_comes_with_a_schema_describing_every_column(
         "decisions",
         "projets",
         "budget",
+        "budget-scdl",
         "votes",
         "points-de-controle",
     ]

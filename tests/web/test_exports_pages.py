@@ -75,6 +75,7 @@ def test_each_role_is_offered_exactly_the_exports_the_access_matrix_allows(
         "opendata-decisions",
         "opendata-projets",
         "opendata-budget",
+        "opendata-budget-scdl",
         "opendata-votes",
         "opendata-points-de-controle",
     }

@@ -479,6 +479,22 @@ def commit(data: dict[str, Any], code: str) -> Any:
     )
 
 
+@budget.route("/projects/<code>/imputations", methods=["POST"])
+@budget.arguments(s.Imputation)
+@documented(budget)
+@requires("budget.edit")
+def impute(data: dict[str, Any], code: str) -> Any:
+    """Record the M57 imputation of a project's AP/CP (by section) or of a
+    commitment; codes outside the shipped nomenclature are answered as warnings."""
+    return run(
+        ledger().impute,
+        code,
+        {k: data[k] for k in ("chapter", "nature", "fonction", "operation")},
+        section=data["section"],
+        commitment=data["commitment"],
+    )
+
+
 @budget.route("/projects/<code>/payments", methods=["POST"])
 @budget.arguments(s.Payment)
 @documented(budget)

@@ -676,6 +676,23 @@ class Payment(Base):
     )
 
 
+class Imputation(Base):
+    """The M57 imputation of a project's AP/CP of a section, or of a commitment
+    (exactly one of ``section`` and ``commitment``); the codes are checked by the
+    ledger against the shipped nomenclature (unknown codes come back as warnings)."""
+
+    section = fields.String(load_default=None, allow_none=True, validate=SECTION)
+    commitment = fields.String(load_default=None, allow_none=True, validate=CODE)
+    chapter = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    nature = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    fonction = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+    operation = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+
+
 # --- commands: grid, organisation, accounts ------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     finance_import,
     grids,
     home,
+    m57,
     notifications,
     oidc,
     opendata,

@@ -60,6 +60,17 @@ ENGLISH = {
         "revisions, CP of the year, allocated, committed, paid, available, "
         "overrides; subtotals by financial year and section, grand total.",
     ),
+    "apcp": (
+        "AP/CP annex (statement of programme authorisations)",
+        "Per AP: amount voted, revised, payment credits per financial year, paid to "
+        "date and remaining to finance, with the M57 classification; total line.",
+    ),
+    "opendata-budget-scdl": (
+        "Open data: budget (national SCDL schema)",
+        "One line per project, financial year and section classified in M57, in "
+        "the SCDL Budget 0.8.1 format (account, chapter, function, operation, "
+        "voted credits, paid).",
+    ),
     "minutes": (
         "Minutes of a steering committee (COPIL) session",
         "Attendance and quorum, agenda, consolidated evaluation and grid, roll-call "

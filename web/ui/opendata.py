@@ -88,6 +88,15 @@ CATALOG = (
         ),
     ),
     Dataset(
+        "budget-scdl",
+        _l("Budget des projets (schéma national SCDL)"),
+        _l(
+            "Une ligne par projet, exercice et section imputés en M57, au format "
+            "national SCDL « Budget » 0.8.1 : compte, chapitre, fonction, "
+            "opération, crédits votés et mandaté à ce jour."
+        ),
+    ),
+    Dataset(
         "votes",
         _l("Votes nominatifs du comité de pilotage"),
         _l(

@@ -265,6 +265,20 @@ def paid(batch: Batch, e: ProjectBudget.Paid, m: Meta) -> None:
     }
 
 
+@on(ProjectBudget.Imputed)
+def imputed(batch: Batch, e: ProjectBudget.Imputed, m: Meta) -> None:
+    """The M57 imputation of a section's AP/CP or of a commitment (the last wins)."""
+    project = _project(batch, m)
+    project.setdefault("imputations", {})[e.target] = {
+        "chapter": e.chapter,
+        "nature": e.nature,
+        "fonction": e.fonction,
+        "operation": e.operation,
+        "warnings": list(e.warnings),
+        "position": m.position,
+    }
+
+
 def _lines(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
     p = d["proposal"]
     keys = (

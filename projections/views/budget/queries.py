@@ -288,6 +288,7 @@ def project_budget(store: ViewStore, code: str) -> dict[str, Any] | None:
         "ap_voted": eur(doc["ap_initial_c"]),
         "ap": eur(doc["ap_c"]),
         "session": doc["session"],
+        "imputations": dict(doc.get("imputations", {})),
         "revisions": [{**r, "ap": eur(r["ap_c"])} for r in doc["revisions"]],
         "lines": budget_lines(store, proposal=code),
         "commitments": [

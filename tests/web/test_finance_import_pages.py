@@ -68,7 +68,7 @@ def test_the_preview_shows_each_line_m57_imputation_and_refuses_a_bad_code(
     assert shown.status_code == 200
     page = text(shown)
     assert "Imputation M57" in page
-    assert "20/2059/020/—" in page
+    assert "E-2026-EJ9-1 — 10,00 € sans projet 20/2059/020/ZZZ Avertissement" in page
     assert "Avertissement : article 2059 hors de la nomenclature M57 livrée" in page
     refused = send(site, "export.csv", f"{HEADER}\r\n{line('2X')}\r\n".encode())
     assert refused.status_code == 422

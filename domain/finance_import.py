@@ -193,6 +193,9 @@ class SourceLine:
     ap: str = ""
     tiers: str = ""
     imputation: tuple[str, ...] = ()  # budget, sens, chapitre, nature, fonction
+    # The line's M57 codes, validated by domain.m57 (engagement lines that give them).
+    m57: dict[str, str | None] | None = None
+    m57_warnings: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,8 @@ from uuid import uuid4
 
 from openpyxl.utils.exceptions import InvalidFileException
 
-from domain.errors import DomainError
+from domain import m57
+from domain.errors import DomainError, InvalidValue
 from domain.finance_import import (
     ENGAGEMENT,
     MANDAT,
@@ -163,7 +165,7 @@ def _line(
 
     def bad(fld: str, reason: str) -> None:
         errors.append(
-            f"ligne {number}, colonne « {profile.columns[fld]} » : {reason}"
+            f"ligne {number}, colonne « {profile.columns.get(fld, fld)} » : {reason}"
             f" (valeur : « {cell(fld)} »)"
         )
 
@@ -231,6 +233,9 @@ def _line(
         errors.append(
             f"ligne {number} : ni numéro d'AP ni opération pour rattacher la ligne"
         )
+    m57_codes, m57_warnings = None, ()
+    if kind == ENGAGEMENT and section_code is not None:
+        m57_codes, m57_warnings = _m57(cell, bad, SECTIONS[section_code].value)
     if len(errors) > count or kind is None or section_code is None:
         return None
     return SourceLine(
@@ -252,7 +257,33 @@ def _line(
         imputation=tuple(
             cell(f) for f in ("budget", "sens", "chapitre", "nature", "fonction")
         ),
+        m57=m57_codes,
+        m57_warnings=m57_warnings,
     )
+
+
+M57_COLUMNS = {"chapter": "chapitre", "nature": "nature", "fonction": "fonction"}
+
+
+def _m57(
+    cell: Callable[[str], str], bad: Callable[[str, str], None], section: str
+) -> tuple[dict[str, str | None] | None, tuple[str, ...]]:
+    """An engagement line's M57 codes checked by ``domain.m57``: ``None`` when the
+    file gives none; a malformed code is an error naming its column. The operation
+    column is an M57 operation only when it has that shape (it also names projects)."""
+    codes: dict[str, str | None] = {f: cell(c) or None for f, c in M57_COLUMNS.items()}
+    if not any(codes.values()):
+        return None, ()
+    op = cell("operation")
+    codes["operation"] = op if m57.SHAPES["operation"][0].match(op) else None
+    try:
+        imp = m57.parse(codes, section)
+    except InvalidValue as exc:
+        fld = M57_COLUMNS.get(str(exc.field), "chapitre")
+        bad(fld, str(exc.params.get("reason", exc)))
+        return None, ()
+    event = imp.as_event()
+    return {f: event[f] for f in m57.FIELDS}, imp.warnings
 
 
 @dataclass
@@ -274,9 +305,17 @@ class ImportOutcome:
                   "no_commitment": "engagement inconnu (non rattachée)"}  # fmt: skip
         out = []
         for line, project, status in self.plan.lines:
-            if status != "exists":
+            imp = self.plan.imputations.get(line.number)
+            if status != "exists" or imp in ("impute", "imputation_conflict"):
                 out.append(f"ligne {line.number} {line.key} {line.amount} "
-                           f"{project or '-'} : {labels[status]}")  # fmt: skip
+                           f"{project or '-'} : {labels[status]}"
+                           + _imputation(line, imp))  # fmt: skip
+        n = {s: self.plan.imputation_count(s)
+             for s in ("impute", "imputed", "imputation_conflict")}  # fmt: skip
+        if any(n.values()):
+            out.append(f"imputations M57 : {n['impute']} à enregistrer, "
+                       f"{n['imputed']} déjà enregistrées, "
+                       f"{n['imputation_conflict']} en conflit")  # fmt: skip
         c = self.plan.counts
         out.append(
             f"{c['create']} à créer, {c['exists']} déjà présentes, "
@@ -285,6 +324,18 @@ class ImportOutcome:
             + ("" if self.written else " (aperçu : rien n'a été écrit)")
         )
         return out
+
+
+def _imputation(line: SourceLine, status: str | None) -> str:
+    """The M57 imputation of a line of the preview, with its warnings."""
+    if line.m57 is None or status is None:
+        return ""
+    codes = "/".join(line.m57[f] or "-" for f in m57.FIELDS)
+    fate = {"impute": "à enregistrer", "imputed": "déjà enregistrée",
+            "imputation_conflict": "CONFLIT (autre imputation déjà enregistrée, "
+            "non modifiée)"}[status]  # fmt: skip
+    warn = "".join(f" ; avertissement : {w}" for w in line.m57_warnings)
+    return f" ; imputation M57 {codes} : {fate}{warn}"
 
 
 def run_import(
@@ -304,7 +355,8 @@ def run_import(
     if not parsed.ok:
         return outcome
     outcome.plan = ledger.plan_finance_import(parsed.lines)
-    if dry_run or not outcome.plan.count("create"):
+    todo = outcome.plan.count("create") + outcome.plan.imputation_count("impute")
+    if dry_run or not todo:
         return outcome
     key = caller.key or f"finance-import-{parsed.sha256[:16]}-{uuid4().hex[:8]}"
     ledger.import_finance(

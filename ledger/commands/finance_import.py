@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from domain import m57
 from domain.budget import ProjectBudget
 from domain.errors import DomainError
 from domain.finance_import import (
@@ -30,6 +31,8 @@ ORPHAN = (
     "no_commitment"  # a mandat whose engagement is neither recorded nor in the file
 )
 STATUSES = (CREATE, EXISTS, CONFLICT, UNMATCHED, ORPHAN)
+# The fate of an engagement line's M57 imputation (``ImportPlan.imputations``).
+IMPUTE, IMPUTED, IMPUTE_CONFLICT = "impute", "imputed", "imputation_conflict"
 
 
 @dataclass
@@ -38,6 +41,8 @@ class ImportPlan:
 
     lines: list[tuple[SourceLine, str, str]] = field(default_factory=list)
     # (line, project or "", status)
+    imputations: dict[int, str] = field(default_factory=dict)
+    # line number -> IMPUTE / IMPUTED / IMPUTE_CONFLICT (lines giving M57 codes)
 
     def count(self, status: str) -> int:
         return sum(1 for _, _, s in self.lines if s == status)
@@ -46,8 +51,16 @@ class ImportPlan:
     def counts(self) -> dict[str, int]:
         return {s: self.count(s) for s in STATUSES}
 
+    def imputation_count(self, status: str) -> int:
+        return sum(1 for s in self.imputations.values() if s == status)
+
     def to_create(self) -> list[tuple[SourceLine, str]]:
-        out = [(ln, p) for ln, p, s in self.lines if s == CREATE]
+        """The lines to record, and the recorded engagements to impute only."""
+        out = [
+            (ln, p)
+            for ln, p, s in self.lines
+            if s == CREATE or self.imputations.get(ln.number) == IMPUTE
+        ]
         # commitments first, so a mandat may pay one created by the same file
         return sorted(out, key=lambda lp: (lp[0].kind != ENGAGEMENT, lp[0].number))
 
@@ -106,6 +119,7 @@ class FinanceImportCommands(SessionCommands):
     def plan_finance_import(self, lines: Sequence[SourceLine]) -> ImportPlan:
         """Each line matched to a project and compared with the ledger."""
         self.__dict__["_plan_cache"], self.__dict__["_paid_cache"] = {}, {}
+        self.__dict__["_imputed_cache"] = {}
         settings = self.finance_settings()
         mappings = settings.mappings if settings else {}
         plan = ImportPlan()
@@ -135,7 +149,24 @@ class FinanceImportCommands(SessionCommands):
             else:
                 status = EXISTS if amount == line.amount else CONFLICT
             plan.lines.append((line, project, status))
+            if line.m57 is not None and status in (CREATE, EXISTS):
+                had = self._imputed(project).get(f"engagement:{line.key}")
+                plan.imputations[line.number] = (
+                    IMPUTE if had is None else IMPUTED if had == line.m57 else
+                    IMPUTE_CONFLICT
+                )  # fmt: skip
         return plan
+
+    def _imputed(self, project: str) -> dict[str, dict[str, Any]]:
+        """The project's last imputation per target (its four codes)."""
+        cache = self.__dict__.setdefault("_imputed_cache", {})
+        if project not in cache:
+            cache[project] = {
+                e.target: {f: getattr(e, f) for f in m57.FIELDS}
+                for e in self.events.get(ProjectBudget.id_for(project))
+                if isinstance(e, ProjectBudget.Imputed)
+            }
+        return cache[project]  # type: ignore[no-any-return]
 
     def import_finance(
         self,
@@ -159,14 +190,27 @@ class FinanceImportCommands(SessionCommands):
             "batches": len(batches),
         }
         results = []
+        status = {ln.number: s for ln, _, s in plan.lines}
         for n, batch in enumerate(batches, 1):
             final = summary if n == len(batches) else None
             digest = hashlib.sha256(
-                "\n".join(f"{ln.key}:{p}:{ln.amount}" for ln, p in batch).encode()
+                "\n".join(
+                    f"{ln.key}:{p}:{ln.amount}:{ln.m57}" for ln, p in batch
+                ).encode()
             ).hexdigest()
             results.append(
                 self.import_finance_batch(
-                    caller.with_key(f"{key}:{n}"), digest, batch, final
+                    caller.with_key(f"{key}:{n}"),
+                    digest,
+                    [
+                        (
+                            ln,
+                            p,
+                            (status[ln.number], plan.imputations.get(ln.number, "")),
+                        )
+                        for ln, p in batch
+                    ],
+                    final,
                 )
             )
         return results
@@ -176,13 +220,15 @@ class FinanceImportCommands(SessionCommands):
         self,
         caller: Caller,
         digest: str,
-        batch: list[tuple[SourceLine, str]],
+        batch: list[tuple[SourceLine, str, tuple[str, str]]],
         final: dict[str, Any] | None,
     ) -> CommandResult:
-        """Record one batch of imported engagements and mandats (one transaction)."""
+        """Record one batch of imported engagements and mandats (one transaction),
+        each engagement with its M57 imputation when the plan says to."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            for line, project in batch:
+            imputed = 0
+            for line, project, (status, imputation) in batch:
                 budget = unit.get(
                     ProjectBudget,
                     ProjectBudget.id_for(project),
@@ -190,7 +236,9 @@ class FinanceImportCommands(SessionCommands):
                     label=project,
                 )
                 try:
-                    if line.kind == ENGAGEMENT:
+                    if status != CREATE:
+                        pass
+                    elif line.kind == ENGAGEMENT:
                         budget.commit(
                             line.key,
                             line.exercice,
@@ -208,6 +256,9 @@ class FinanceImportCommands(SessionCommands):
                             line.on,
                             IMPORT_REASON,
                         )
+                    if imputation == IMPUTE:
+                        budget.impute(commitment=line.key, imputation=line.m57)
+                        imputed += 1
                 except DomainError as exc:
                     raise LineRefused(
                         line=line.number, key=line.key, reason=str(exc)
@@ -217,7 +268,8 @@ class FinanceImportCommands(SessionCommands):
                     FinanceImports.open()
                 )
                 register.record(**final)
-            return {"recorded": len(batch)}
+            recorded = sum(1 for _, _, (s, _) in batch if s == CREATE)
+            return {"recorded": recorded, "imputed": imputed}
 
         return self.execute("import_finance_batch", caller, body)
 

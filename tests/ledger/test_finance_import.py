@@ -96,7 +96,7 @@ def test_import_records_exactly_the_lines_and_the_import_event(funded: Ledger) -
         }
     ]
     assert new[0].context.key.startswith(register.last["key"])
-    assert funded.head() == head + 4  # 2 movements, register opened, import
+    assert funded.head() == head + 5  # 2 movements, M57 imputation, register, import
 
 
 def test_same_file_and_overlapping_extract_record_nothing_twice(funded: Ledger) -> None:
@@ -206,7 +206,7 @@ def test_the_command_line_previews_refuses_and_imports(
     assert funded.head() == head
     args = ("finance", "import", str(good), "--profile", "generique", "--actor", "fin")
     assert sdsi(*args, env=env).returncode == 0
-    assert funded.head() == head + 3
+    assert funded.head() == head + 4  # EJ1, its imputation, register, import
     out = tmp_path / "r.csv"
     reconciled = sdsi("finance", "reconcile", "-o", str(out), env=env)
     assert reconciled.returncode == 0, reconciled.stderr

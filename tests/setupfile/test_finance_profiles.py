@@ -102,6 +102,21 @@ def test_any_valid_file_parses_to_exactly_its_lines(
     assert [(ln.number, ln.kind, ln.amount) for ln in parsed.lines] == [
         (i + 2, k, a) for i, (k, a) in enumerate(specs)
     ]
+    # an engagement's M57 codes, when its profile maps them, are read and checked
+    mapped = {"chapitre", "nature"} <= set(profile.columns)
+    imputation = {
+        "chapter": "20",
+        "nature": "2051",
+        "fonction": None,
+        "operation": None,
+    }
+    if "fonction" in profile.columns:
+        imputation["fonction"] = "020"
+    if "operation" in profile.columns:
+        imputation["operation"] = "P1"
+    assert [ln.m57 for ln in parsed.lines] == [
+        imputation if mapped and k == ENGAGEMENT else None for k, _ in specs
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))

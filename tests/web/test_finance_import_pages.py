@@ -50,3 +50,30 @@ def test_bad_uploads_are_refused_in_french_and_write_nothing(site: Site) -> None
     assert missing.status_code == 422
     assert "ligne 1 : colonne « section » (section) absente" in text(missing)
     assert site.head() == head
+
+
+def test_the_preview_shows_each_line_m57_imputation_and_refuses_a_bad_code(
+    site: Site,
+) -> None:
+    from tests.ledger.test_finance_import import HEADER
+
+    def line(chapitre: str) -> str:
+        return (
+            f"engagement;2026;principal;I;réel;{chapitre};2059;020;ZZZ;;EJ9;;;;;1;"
+            "02/04/2026;10,00;Titulaire"
+        )
+
+    head = site.head()
+    shown = send(site, "export.csv", f"{HEADER}\r\n{line('20')}\r\n".encode())
+    assert shown.status_code == 200
+    page = text(shown)
+    assert "Imputation M57" in page
+    assert "E-2026-EJ9-1 — 10,00 € sans projet 20/2059/020/ZZZ Avertissement" in page
+    assert "Avertissement : article 2059 hors de la nomenclature M57 livrée" in page
+    refused = send(site, "export.csv", f"{HEADER}\r\n{line('2X')}\r\n".encode())
+    assert refused.status_code == 422
+    assert (
+        "ligne 2, colonne « chapitre » : chapitre M57 : 2 ou 3 chiffres "
+        "(valeur : « 2X »)"
+    ) in text(refused)
+    assert site.head() == head

@@ -18,7 +18,7 @@ from domain.errors import (
     RoleAlreadyGranted,
     RoleNotHeld,
 )
-from domain.values import Origin, Role, code, enum_value, text
+from domain.values import Origin, Role, code, email_address, enum_value, text
 
 SYSTEM = (
     "system"  # the pseudo-actor of `sdsi init` (bootstrap of the first administrator)
@@ -163,6 +163,15 @@ class Account(LedgerAggregate):
         def apply(self, agg: Account) -> None:
             agg.must_change_password = self.force_change
 
+    class EmailChanged(LedgerAggregate.Event):
+        """The account's e-mail address changed, by the account itself or an
+        administrator; "" clears it (nothing is then sent by e-mail)."""
+
+        email: str
+
+        def apply(self, agg: Account) -> None:
+            agg.email = self.email
+
     class Disabled(LedgerAggregate.Event):
         def apply(self, agg: Account) -> None:
             agg.active = False
@@ -186,9 +195,7 @@ class Account(LedgerAggregate):
             require("créer un compte", Role.ADMIN)
         name = not_reserved(username(name))
         display_name = text(display_name, "display_name", max_len=120)
-        email = text(email, "email", max_len=200, required=False)
-        if email and "@" not in email:
-            raise InvalidValue("email", email, "adresse électronique attendue")
+        email = email_address(text(email, "email", max_len=254, required=False))
         account = cls._create(
             cls.Registered,
             id=cls.id_for(name),
@@ -258,6 +265,16 @@ class Account(LedgerAggregate):
         if not isinstance(force_change, bool):
             raise InvalidValue("force_change", force_change, "vrai ou faux")
         self.trigger_event(self.PasswordReset, force_change=force_change)
+
+    def change_email(self, email: Any) -> None:
+        """Set (or clear, with "") the address: one's own, or any as administrator.
+        The same address again records nothing."""
+        ctx = current_context()
+        if ctx.actor != self.username:
+            require("changer l'adresse électronique d'un autre compte", Role.ADMIN)
+        email = email_address(text(email, "email", max_len=254, required=False))
+        if email != self.email:
+            self.trigger_event(self.EmailChanged, email=email)
 
     def disable(self) -> None:
         require("désactiver un compte", Role.ADMIN)

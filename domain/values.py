@@ -177,6 +177,38 @@ def text(value: Any, field: str, *, max_len: int = 200, required: bool = True) -
     return value
 
 
+EMAIL_MAX = 254  # RFC 5321's limit on a forward path
+_EMAIL_REFUSED = frozenset(' ,;<>()[]\\"')
+
+
+def email_address(value: Any, field: str = "email", *, required: bool = False) -> str:
+    """One plain e-mail address, ``local@domain.tld``: a local part, one "@" (the
+    last one), a domain with a dot and no leading or trailing dot; no spaces, control
+    characters or list/header separators; at most 254 characters. "" when not
+    ``required`` (no address). The one rule for accounts and the outbox."""
+    if not isinstance(value, str):
+        raise InvalidValue(field, value, "adresse électronique attendue")
+    if value == "" and not required:
+        return ""
+    local, at, domain = value.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or domain.startswith(".")
+        or domain.endswith(".")
+        or len(value) > EMAIL_MAX
+        or any(ch in _EMAIL_REFUSED or ch.isspace() or ord(ch) < 32 for ch in value)
+        or any(ord(ch) == 127 for ch in value)
+    ):
+        raise InvalidValue(
+            field,
+            value,
+            "une adresse électronique comme nom@exemple.fr (254 caractères au plus)",
+        )
+    return value
+
+
 def year(value: Any, field: str) -> int:
     """A calendar year in a plausible range."""
     if (

@@ -23,7 +23,7 @@ from ldap3.utils.dn import escape_rdn, parse_dn
 
 from domain.accounts import DIRECTORY, Account, username
 from domain.errors import AlreadyExists, DomainError
-from domain.values import Origin
+from domain.values import Origin, email_address
 from ledger.core import Caller
 from ledger.directory_config import GroupMapping, LdapSettings
 
@@ -234,7 +234,7 @@ def record_sign_in(
     account = led.account(user.username)  # type: ignore[attr-defined]
     if account is None:
         display = (user.display_name or user.username)[:120]
-        email = user.email if "@" in user.email and len(user.email) <= 200 else ""
+        email = _usable_email(user.email)
         with contextlib.suppress(AlreadyExists):  # another worker registered it first
             led.register_directory_account(  # type: ignore[attr-defined]
                 Caller(
@@ -294,3 +294,12 @@ def record_sign_in(
             continue
         changes.append(f"-{label}")
     return changes
+
+
+def _usable_email(value: str) -> str:
+    """The directory's address if the accounts' rule takes it, else none (a bad
+    address in the directory must not stop the sign-in)."""
+    try:
+        return email_address(value.strip())
+    except DomainError:
+        return ""

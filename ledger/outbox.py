@@ -23,11 +23,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from domain.errors import InvalidValue
+from domain.values import EMAIL_MAX, email_address
 from ledger.storage import LedgerStorage
 
 TABLE = "mail_outbox"
 KEY_MAX = 200
-RECIPIENT_MAX = 254
+RECIPIENT_MAX = EMAIL_MAX
 SUBJECT_MAX = 300
 TEXT_MAX = 200_000
 ATTACHMENTS_MAX = 5_000_000  # bytes, all attachments of one message
@@ -99,19 +101,13 @@ def _header_safe(value: str, field: str, maximum: int) -> str:
 
 
 def check_recipient(recipient: str) -> str:
-    """``recipient`` if it is one plain address (``local@domain``), else InvalidMail."""
+    """``recipient`` if it is one plain address (``domain.values.email_address``,
+    the rule accounts' addresses follow), else InvalidMail."""
     _header_safe(recipient, "recipient", RECIPIENT_MAX)
-    local, at, domain = recipient.rpartition("@")
-    if (
-        not at
-        or not local
-        or "." not in domain
-        or any(ch in recipient for ch in ' ,;<>()[]\\"')
-        or domain.startswith(".")
-        or domain.endswith(".")
-    ):
-        raise InvalidMail(f"recipient: not one e-mail address: {recipient!r}")
-    return recipient
+    try:
+        return email_address(recipient, "recipient", required=True)
+    except InvalidValue:
+        raise InvalidMail(f"recipient: not one e-mail address: {recipient!r}") from None
 
 
 def _encode_attachments(attachments: Sequence[MailAttachment]) -> str:

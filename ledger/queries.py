@@ -23,6 +23,7 @@ ACCOUNT_TOPICS = [
         Account.PasswordChanged,
         Account.PasswordReset,
         Account.DirectoryLinked,
+        Account.EmailChanged,
     )
 ]
 

@@ -192,6 +192,23 @@ def disable(cli: CliContext, username: str, actor: str, reason: str | None) -> N
     click.echo(f"{username} disabled")
 
 
+@users.command("email")
+@click.argument("username")
+@click.argument("address")
+@actor_option
+@reason_option
+@pass_cli
+@handle_errors
+def email(
+    cli: CliContext, username: str, address: str, actor: str, reason: str | None
+) -> None:
+    """Set the e-mail address of USERNAME to ADDRESS ("" clears it): an event with
+    actor and reason; notifications and reset links go there from then on."""
+    result = cli.ledger.change_email(_caller(actor, reason), username, address)
+    shown = result["email"] or "(none)"
+    click.echo(f"e-mail address of {username}: {shown}")
+
+
 @users.command("list")
 @click.option(
     "--history",

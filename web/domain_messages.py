@@ -341,6 +341,9 @@ PHRASES: dict[str, str] = {
     "mesurer un indicateur": "measure an indicator",
     "changer le mot de passe d'un autre compte": "change another account's password",
     "réinitialiser le mot de passe d'un compte": "reset an account's password",
+    "changer l'adresse électronique d'un autre compte": (
+        "change another account's e-mail address"
+    ),
     "réinitialiser un mot de passe": "reset a password",
     "rédiger une grille": "draft a grid",
     "fixer la capacité d'une équipe": "set a team's capacity",
@@ -449,6 +452,9 @@ PHRASES: dict[str, str] = {
         "username of 2 to 40 characters: a-z, 0-9, . _ -"
     ),
     "adresse électronique attendue": "email address expected",
+    "une adresse électronique comme nom@exemple.fr (254 caractères au plus)": (
+        "an e-mail address such as name@example.fr (254 characters at most)"
+    ),
     "le rôle référent exige une direction": "the referent role requires a department",
     "valeur décimale attendue": "decimal value expected",
     "majority, {kind: count, value: N} ou {kind: fraction, value: 0.5}": (

@@ -111,6 +111,7 @@ EVENT = {
     "Edited": _l("Commentaire modifié"),
     "Answered": _l("Question marquée répondue"),
     "Hidden": _l("Commentaire masqué"),
+    "EmailChanged": _l("Adresse électronique modifiée"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

@@ -1,4 +1,5 @@
-"""Commands on accounts: registration, role grants and revocations, passwords."""
+"""Commands on accounts: registration, role grants and revocations, passwords,
+e-mail addresses."""
 
 from __future__ import annotations
 
@@ -224,6 +225,19 @@ class AccountCommands(LedgerCore):
             return {"username": account.username, "force_change": force_change}
 
         return self.execute("reset_password", caller, body)
+
+    @command()
+    def change_email(self, caller: Caller, name: str, email: str) -> CommandResult:
+        """Set or clear ("") an account's e-mail address: the account's own, or any
+        account's by an administrator. The notifications, reset links and
+        convocations go to the new address from then on."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            account.change_email(email)
+            return {"username": account.username, "email": account.email}
+
+        return self.execute("change_email", caller, body)
 
     @command()
     def disable_user(self, caller: Caller, name: str) -> CommandResult:

@@ -286,3 +286,32 @@ def test_setup_import_refuses_a_whole_file_and_a_csv_not_in_utf8_in_one_line(
         "sdsi: error: setup/poles.csv : le fichier n'est pas en UTF-8 (enregistrez-le "
         "en « CSV UTF-8 »)\n"
     )
+
+
+def test_users_email_sets_the_init_administrator_s_address_and_refuses_a_bad_one(
+    cli_env: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    """`sdsi init` makes an administrator without an address: `sdsi users email`
+    gives it one (an event with actor and reason); a bad one is one line, exit 2."""
+    from ledger.app import open_ledger
+    from tests.conftest import make_settings
+
+    assert (
+        sdsi("init", "--admin-password", "first-admin-pass", env=cli_env).returncode
+        == 0
+    )
+    bad = sdsi("users", "email", "admin", "dsi@mairie", env=cli_env)
+    assert bad.returncode == 2 and "invalid_value" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    done = sdsi(
+        "users", "email", "admin", "dsi@mairie.example.fr", "-r", "adresse de la DSI",
+        env=cli_env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "e-mail address of admin: dsi@mairie.example.fr"
+    ledger = open_ledger(make_settings(tmp_path / "data", database_url))
+    try:
+        account = ledger.account("admin")
+        assert account is not None and account.email == "dsi@mairie.example.fr"
+    finally:
+        ledger.close()

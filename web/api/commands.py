@@ -682,6 +682,17 @@ def password(data: dict[str, Any], username: str) -> Any:
     return body, 200 if result.replayed else 201
 
 
+@admin.route("/accounts/<username>/email", methods=["PUT"])
+@admin.arguments(s.EmailIn)
+@documented(admin)
+@requires("home")
+def email(data: dict[str, Any], username: str) -> Any:
+    """Set or clear ("") an account's e-mail address: one's own, or any account's
+    as an administrator (403 otherwise). Notifications, reset links and
+    convocations go to the new address."""
+    return run(ledger().change_email, username, data["email"], reason=data["reason"])
+
+
 @admin.route("/accounts/<username>/password-reset", methods=["POST"])
 @admin.arguments(s.PasswordResetIn)
 @documented(admin)

@@ -740,7 +740,7 @@ class AccountIn(Base):
     display_name = fields.String(
         required=True, validate=validate.Length(min=1, max=120)
     )
-    email = fields.String(load_default="", validate=validate.Length(max=200))
+    email = fields.String(load_default="", validate=validate.Length(max=254))
     password = fields.String(
         required=True, validate=validate.Length(min=10, max=200), load_only=True
     )
@@ -748,6 +748,18 @@ class AccountIn(Base):
     reason = fields.String(
         load_default="création du compte", validate=validate.Length(max=2000)
     )
+
+
+class EmailIn(Base):
+    email = fields.String(
+        required=True,
+        validate=validate.Length(max=254),
+        metadata={
+            "description": "La nouvelle adresse (nom@exemple.fr) ; une chaîne vide "
+            "l'efface"
+        },
+    )
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
 class GrantIn(Base):

@@ -31,7 +31,7 @@ from web.ui.forms import scalars
 
 # The roles an administrator grants, in the order the forms list them (the domain's).
 ROLES = tuple(r.value for r in Role)
-FORMS = ("grant", "revoke", "disable", "enable", "reset")
+FORMS = ("grant", "revoke", "disable", "enable", "reset", "email")
 
 
 def _split(grant: str) -> tuple[str, str | None]:
@@ -240,6 +240,24 @@ def enable_account(username: str) -> Any:
         scalars(request.form, "reason"),
         lambda c, d: led.enable_user(c, username),
         _("Compte %(name)s réactivé.", name=username),
+    )
+
+
+@bp.route("/admin/comptes/<username>/adresse", methods=["POST"])
+@requires("admin.accounts")
+def change_email(username: str) -> Any:
+    """Set or clear ("") the account's e-mail address (the reason is recorded if
+    given)."""
+    data = scalars(request.form, "reason")
+    data["email"] = request.form.get("email", "").strip()  # "" clears it
+    led = state().ledger
+    return _act(
+        username,
+        "email",
+        s.EmailIn(),
+        data,
+        lambda c, d: led.change_email(c, username, d["email"]),
+        _("Adresse électronique de %(name)s enregistrée.", name=username),
     )
 
 

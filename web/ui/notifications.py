@@ -19,10 +19,13 @@ from projections import queries as q
 from projections.views.reference import queries as rq
 from web import notifications as mine
 from web import paging
+from web.api import schemas as s
 from web.auth import proposal_direction, requires
 from web.domain_messages import localised
 from web.state import state
 from web.ui.blueprint import bp
+from web.ui.context import FormErrors
+from web.ui.formhelp import run
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +143,9 @@ def notification_preferences() -> Any:
     prefs = mine.settings()
     login = current_user.username
     status = 200
+    errors = FormErrors()
+    if request.method == "POST" and "email" in request.form:
+        return _my_email(login)
     if request.method == "POST":
         choices = {k: request.form.get(k, "") for k in KINDS if k in request.form}
         if any(v not in DELIVERIES for v in choices.values()):
@@ -149,14 +155,34 @@ def notification_preferences() -> Any:
             prefs.set_preferences(login, choices)
             flash(_("Vos préférences sont enregistrées."), "success")
             return redirect(url_for("ui.notification_preferences"))
+    return _preferences_page(login, errors, status)
+
+
+def _preferences_page(login: str, errors: FormErrors, status: int) -> Any:
     account = rq.account(state().read_model.store, login)
     return render_template(
         "notification_preferences.html",
-        chosen=prefs.preferences(login),
+        chosen=mine.settings().preferences(login),
         kinds=KIND_LABELS,
         deliveries=DELIVERY_LABELS,
         email=(account or {}).get("email", ""),
+        errors=errors,
+        form=request.form,
     ), status
+
+
+def _my_email(login: str) -> Any:
+    """The "Adresse électronique" form of the same page: one's own address."""
+    led = state().ledger
+    result, errors, status = run(
+        s.EmailIn(),
+        {"email": request.form.get("email", "").strip()},  # "" clears it
+        lambda c, d: led.change_email(c, login, d["email"]),
+    )
+    if result is None:
+        return _preferences_page(login, errors, status)
+    flash(_("Votre adresse électronique est enregistrée."), "success")
+    return redirect(url_for("ui.notification_preferences"))
 
 
 @bp.route("/fiches/<code>/suivre", methods=["POST"])

@@ -465,6 +465,7 @@ def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
     Account.Enabled,
     Account.PasswordChanged,
     Account.PasswordReset,
+    Account.EmailChanged,
 )
 def account_changed(batch: Batch, e: Any, m: Meta) -> None:
     username = m.key
@@ -505,6 +506,8 @@ def account_changed(batch: Batch, e: Any, m: Meta) -> None:
                 at=m.at,
             ),
         )
+    elif isinstance(e, Account.EmailChanged):
+        account["email"] = e.email
     else:
         account["password_changed_at"] = m.at
 

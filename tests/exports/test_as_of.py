@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,6 +77,22 @@ def _render(read_model: Any, name: str, fmt: str, **kw: Any) -> bytes:
     return exporter(name).render(source, ExportRequest(fmt, **kw)).content
 
 
+SIGNED_AT = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00")
+
+
+def _members(content: bytes) -> dict[str, bytes]:
+    """An open-data archive's files; in the checkpoints dataset the signing times are
+    blanked: the earlier ledger was sealed now, the full one a moment before (same
+    numbers, sizes, roots and notes)."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    return {
+        name: SIGNED_AT.sub(b"", archive.read(name))
+        if name.startswith("points-de-controle.")
+        else archive.read(name)
+        for name in archive.namelist()
+    }
+
+
 def _cells(content: bytes) -> dict[str, list[tuple[Any, ...]]]:
     wb = openpyxl.load_workbook(io.BytesIO(content))
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
@@ -97,7 +115,10 @@ def test_as_of_exports_equal_those_of_the_earlier_ledger(
     ):
         then = _render(full, name, fmt, as_of=MOMENT, **kw)
         alone = _render(earlier, name, fmt, **kw)
-        assert then == alone, (name, fmt)
+        if name == "opendata":
+            assert _members(then) == _members(alone), (name, fmt)
+        else:
+            assert then == alone, (name, fmt)
     then = _render(full, "budget", "xlsx", as_of=MOMENT)
     assert _cells(then) == _cells(_render(earlier, "budget", "xlsx"))
     assert _render(full, "budget", "csv") != _render(earlier, "budget", "csv")

@@ -16,7 +16,14 @@ from tests.exports.conftest import TEST_SESSION, DemoEnv
 
 def test_registry_lists_every_export_with_label_formats_and_roles() -> None:
     names = [info.name for info in registry.available()]
-    assert names[:5] == ["budget", "minutes", "plan", "certificate", "opendata"]
+    assert names[:6] == [
+        "budget",
+        "apcp",
+        "minutes",
+        "plan",
+        "certificate",
+        "opendata",
+    ]
     for info in registry.available():
         assert info.label and info.description and info.formats and info.roles
         assert set(info.formats) <= {"csv", "xlsx", "pdf", "json"}

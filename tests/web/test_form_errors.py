@@ -114,11 +114,11 @@ def test_account_form_tells_every_error_at_once(site: Site) -> None:
         site,
         ADMIN,
         "/admin/comptes/nouveau",
-        {"username": "fin.garnier", "password": "aaaaaaaaaaaa", "email": "x" * 201},
+        {"username": "fin.garnier", "password": "aaaaaaaaaaaa", "email": "x" * 255},
         [
             ("f-username", "Identifiant", "Compte existe déjà : fin.garnier."),
             ("f-display_name", "Nom affiché", REQUIRED),
-            ("f-email", "Courriel", "Au plus 200 caractères."),
+            ("f-email", "Courriel", "Au plus 254 caractères."),
             (
                 "f-password",
                 "Mot de passe initial",

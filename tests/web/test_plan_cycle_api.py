@@ -331,6 +331,7 @@ def test_this_year_is_still_executed_and_shown_after_next_years_plan(
             f"Projet;{YEAR};investissement;PSF;Pôle services;EDU;Éducation;A1;EDU-ENT;"
             "Espace numérique de travail;approuvé;120000,00;0,00;120000,00;120000,00;"
             "120000,00;{committed};{paid};{available};non;non;non"
+            ";;;;"  # no M57 imputation: chapter, article, fonction, operation empty
         )
         assert (
             project_row.format(

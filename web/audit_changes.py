@@ -161,6 +161,31 @@ FIELDS: dict[str, Any] = {
     "voting": _l("Membres votants"),
     "workload": _l("Charge"),
     "year": _l("Exercice"),
+    # Discussion (comments, replies, answers, hiding)
+    "answered_by": _l("Réponse retenue par"),
+    "author": _l("Auteur"),
+    "body": _l("Texte"),
+    "internal": _l("Interne"),
+    "parent_author": _l("Auteur du message d'origine"),
+    "parent_id": _l("Message d'origine"),
+    "proposition": _l("Proposition"),
+    "reason": _l("Motif"),
+    "subject_id": _l("Identifiant de l'objet"),
+    # Finance import and its settings
+    "batches": _l("Lots"),
+    "counts": _l("Nombres créés"),
+    "definition": _l("Définition"),
+    "file_name": _l("Nom du fichier importé"),
+    "key": _l("Clé d'idempotence"),
+    "profile": _l("Profil d'import"),
+    "project": _l("Projet"),
+    "totals": _l("Totaux"),
+    # M57 imputation
+    "chapter": _l("Chapitre"),
+    "fonction": _l("Fonction"),
+    "nature": _l("Nature"),
+    "operation": _l("Opération"),
+    "warnings": _l("Avertissements"),
 }
 AMOUNTS = {"amount", "ap_amount", "delta", "previous"}
 DATES = {"on", "start", "end", "planned", "actual", "planned_start", "planned_end"}

@@ -9,12 +9,13 @@ every role without anyone listing it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, Rule
 
 from tests.web.ui_client import Site
 from tests.web.world import (
@@ -72,12 +73,13 @@ def url_for_case(rule: Rule, code: str) -> str:
     for name in rule.arguments:
         converter = rule._converters[name]  # the int converter needs digits
         default = "1" if type(converter).__name__ == "IntegerConverter" else "x"
+        if isinstance(converter, AnyConverter):  # ``any(a, b)``: one of its values
+            default = sorted(converter.items)[0]
         values[name] = code if name == "code" else PARAMETERS.get(name, default)
     url = rule.rule
     for name, value in values.items():
-        url = url.replace(f"<{name}>", value)
-        for conv in ("int", "path", "string"):
-            url = url.replace(f"<{conv}:{name}>", value)
+        # ``<name>``, ``<int:name>``, ``<any("a", "b"):name>``…
+        url = re.sub(rf"<(?:[^<>:]+:)?{name}>", lambda _, v=value: v, url)
     return url
 
 

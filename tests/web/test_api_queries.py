@@ -53,6 +53,7 @@ def concrete(path: str) -> str:
     return (
         path.replace("{code}", code)
         .replace("{position}", "1")
+        .replace("{number}", "1")
         .replace("{sha256}", "0" * 64)
     )
 

@@ -14,8 +14,9 @@ class PublicQuery(Query):
         load_default=None,
         validate=validate.Length(min=1, max=40),
         metadata={
+            "format": "date",
             "description": "Jour à afficher (AAAA-MM-JJ), au plus tard aujourd'hui : "
-            "l'état publié à la fin de ce jour, dans le fuseau de la collectivité"
+            "l'état publié à la fin de ce jour, dans le fuseau de la collectivité",
         },
     )
 

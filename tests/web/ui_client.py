@@ -43,7 +43,12 @@ class Site:
         return client
 
     def head(self) -> int:
-        return int(self.ledger.head())
+        """The position of the newest event (the number of events in the log).
+
+        Not ``ledger.head()``: that is the newest *notification id*, which runs ahead
+        of the position on PostgreSQL once its sequence has a gap (a rolled-back
+        insert), and the pages and ``events_since`` count positions."""
+        return int(self.read_model.head_position())
 
     def events_since(self, head: int) -> list[str]:
         """Types of the events written after position ``head``, oldest first (views)."""

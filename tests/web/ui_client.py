@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import html
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.keys import ensure_secret_key
+from ledger.log import TimeIndex
 from projections import queries as q
 from projections.service import init_views
 from web.app import create_app
@@ -47,8 +50,12 @@ class Site:
 
         Not ``ledger.head()``: that is the newest *notification id*, which runs ahead
         of the position on PostgreSQL once its sequence has a gap (a rolled-back
-        insert), and the pages and ``events_since`` count positions."""
-        return int(self.read_model.head_position())
+        insert), and the pages and ``events_since`` count positions. While the views
+        are gone (a rebuild half way), the log itself is counted."""
+        try:
+            return int(self.read_model.head_position())
+        except (sqlite3.Error, psycopg.Error):
+            return TimeIndex(self.ledger.recorder, self.ledger.mapper).head()
 
     def events_since(self, head: int) -> list[str]:
         """Types of the events written after position ``head``, oldest first (views)."""

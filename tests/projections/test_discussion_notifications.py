@@ -7,19 +7,22 @@ and replaying as of a past position give the same rows."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from ledger.app import open_ledger
 from ledger.core import Caller
 from ledger.notifications import NotificationSettings
 from projections import queries as q
 from projections.projector import Projector
-from projections.service import ReadModel, init_views
 from projections.store import SQLiteViewStore
 from projections.views.notifications import queries as nq
-from tests.conftest import make_settings
-from tests.projections.test_generated import CHAIR, DSI, REF, content, setup
+from tests.projections.test_generated import (
+    CHAIR,
+    DSI,
+    REF,
+    content,
+    fresh_projection,
+    setup,
+)
 
 EV = Caller("ev1")
 ADMIN = Caller("admin", reason="tests")
@@ -75,18 +78,9 @@ def _addressed(store: Any) -> list[tuple[str, str, str, str, str]]:
 def test_answers_tell_the_question_s_author_and_comments_the_followers(
     backend: str, tmp_path_factory: Any, request: Any
 ) -> None:
-    tmp: Path = tmp_path_factory.mktemp("discussion-notifications")
-    url = (
-        f"sqlite:///{tmp}/ledger.db"
-        if backend == "sqlite"
-        else request.getfixturevalue("new_pg_schema_url")()
-    )
-    cfg = make_settings(tmp / "data", url)
-    led = open_ledger(cfg, create=True)
-    try:
-        init_views(cfg, led)
-        rm = ReadModel(led, cfg)
-        projector = rm.projector(batch_size=3)
+    with fresh_projection(
+        backend, tmp_path_factory, request, "discussion-notifications", 3
+    ) as (tmp, led, rm, projector):
         setup(led)
         projector.catch_up()
         prefs = NotificationSettings(led.storage)
@@ -136,5 +130,3 @@ def test_answers_tell_the_question_s_author_and_comments_the_followers(
             assert q.dump(rm.replay(position)) == q.dump(past), position
             past.close()
         rm.close()
-    finally:
-        led.close()

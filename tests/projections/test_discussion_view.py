@@ -5,17 +5,20 @@ moderation)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from ledger.app import open_ledger
 from ledger.core import Caller
 from projections import queries as q
 from projections.projector import Projector
-from projections.service import ReadModel, init_views
 from projections.store import SQLiteViewStore
-from tests.conftest import make_settings
-from tests.projections.test_generated import CHAIR, DSI, REF, content, setup
+from tests.projections.test_generated import (
+    CHAIR,
+    DSI,
+    REF,
+    content,
+    fresh_projection,
+    setup,
+)
 
 EV = Caller("ev1")
 
@@ -62,18 +65,12 @@ def _history(led: Any) -> list[Any]:
 def test_following_rebuilding_and_replaying_the_discussion_agree(
     backend: str, tmp_path_factory: Any, request: Any
 ) -> None:
-    tmp: Path = tmp_path_factory.mktemp("discussion")
-    url = (
-        f"sqlite:///{tmp}/ledger.db"
-        if backend == "sqlite"
-        else request.getfixturevalue("new_pg_schema_url")()
-    )
-    cfg = make_settings(tmp / "data", url)
-    led = open_ledger(cfg, create=True)
-    try:
-        init_views(cfg, led)
-        rm = ReadModel(led, cfg)
-        projector = rm.projector(batch_size=3)
+    with fresh_projection(backend, tmp_path_factory, request, "discussion", 3) as (
+        tmp,
+        led,
+        rm,
+        projector,
+    ):
         setup(led)
         projector.catch_up()
         marks = []
@@ -131,5 +128,3 @@ def test_following_rebuilding_and_replaying_the_discussion_agree(
             "weight": "10.00",
         }
         rm.close()
-    finally:
-        led.close()

@@ -4,7 +4,10 @@ head give identical views (canonical dumps), on both backends."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -87,6 +90,28 @@ def setup(led, *, bootstrap: bool = True) -> None:  # type: ignore[no-untyped-de
     for y in (2025, 2026):
         # both BPs voted in January 2025: not after the clocks of the tests using this
         led.vote_budget(FIN, y, "investissement", "100000.00", f"BP {y}", "2025-01-05")
+
+
+@contextmanager
+def fresh_projection(
+    backend: str, tmp_path_factory: Any, request: Any, name: str, batch_size: int
+) -> Iterator[tuple[Path, Any, ReadModel, Projector]]:
+    """A new ledger on ``backend`` with its views: (a scratch directory, the ledger,
+    its read model, a projector of ``batch_size``); the ledger is closed after."""
+    tmp: Path = tmp_path_factory.mktemp(name)
+    url = (
+        f"sqlite:///{tmp}/ledger.db"
+        if backend == "sqlite"
+        else request.getfixturevalue("new_pg_schema_url")()
+    )
+    cfg = make_settings(tmp / "data", url)
+    led = open_ledger(cfg, create=True)
+    try:
+        init_views(cfg, led)
+        rm = ReadModel(led, cfg)
+        yield tmp, led, rm, rm.projector(batch_size=batch_size)
+    finally:
+        led.close()
 
 
 def content(i: int, amount: int) -> dict:  # type: ignore[type-arg]

@@ -125,6 +125,7 @@ class Unit:
         self._guarded: dict[UUID, int] = {}
         self.credential: Credential | None = None
         self.end_sessions: EndSessions | None = None
+        self.void_resets: str | None = None  # an account whose reset links die
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or ``None`` if it does not exist."""
@@ -290,6 +291,7 @@ class LedgerCore(Application[UUID]):
                     sdsi_command=record,
                     sdsi_credential=unit.credential,
                     sdsi_end_sessions=unit.end_sessions,
+                    sdsi_void_resets=unit.void_resets,
                     sdsi_actor=check,
                     sdsi_reads=unit.reads(),
                 )

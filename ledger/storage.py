@@ -15,6 +15,8 @@ version 1, frozen: later changes are steps of ``ledger/migrations.py``.
 
 from __future__ import annotations
 
+import time
+
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -439,6 +441,18 @@ def _write_extras(
             f"UPDATE {prefix}auth_sessions SET ended_at = {ph}, ended_why = {ph}"
             f" WHERE username = {ph} AND ended_at IS NULL AND id <> {ph}",
             (end.at, end.why, end.username, end.keep or ""),
+            **execute,
+        )
+    # A pending password-reset link dies with the password it would replace (changed,
+    # reset, account disabled) or with the address it was sent to (e-mail changed).
+    void: str | None = kwargs.get("sdsi_void_resets")
+    if end is not None and end.why.startswith("password"):
+        void = end.username
+    if void is not None:
+        c.execute(
+            f"UPDATE {prefix}password_resets SET used_at = {ph}"
+            f" WHERE username = {ph} AND used_at IS NULL",
+            (time.time(), void),
             **execute,
         )
 

@@ -163,6 +163,7 @@ def make_settings(data_dir: Path, database_url: str, **library_env: str) -> Sett
             "SDSI_DATA_DIR": str(data_dir),
             "SDSI_DATABASE_URL": database_url,
             "SDSI_PASSWORD_HASHING": "fast",
+            "SDSI_BASE_URL": "http://localhost",
         }
     )
     return Settings(**{**base.__dict__, "library_env": library_env})

@@ -235,6 +235,7 @@ class AccountCommands(LedgerCore):
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
             account.change_email(email)
+            unit.void_resets = account.username  # a link sent to the old address dies
             return {"username": account.username, "email": account.email}
 
         return self.execute("change_email", caller, body)

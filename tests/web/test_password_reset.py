@@ -6,6 +6,7 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -251,3 +252,76 @@ def test_a_link_of_an_account_disabled_since_sets_nothing(site: Site) -> None:
     assert site.head() == head
     led.enable_user(Caller(actor="admin", reason="retour"), "u.parti")
     assert led.authenticate("u.parti", NEW_PASSWORD) is None
+
+
+def test_the_link_points_at_sdsi_base_url_whatever_host_the_request_names(
+    site: Site,
+) -> None:
+    """Reset poisoning: whoever asks chooses the Host header; the link (and its
+    token) must still point at the site, never at their server."""
+    before = len(reset_mails(site))
+    answer = site.client().post(
+        "/connexion/mot-de-passe-oublie",
+        data={"identifier": LOCAL},
+        environ_base={"REMOTE_ADDR": "10.6.0.1"},
+        headers={"Host": "pirate.example", "X-Forwarded-Host": "pirate.example"},
+    )
+    assert answer.status_code == 302
+    (mail,) = reset_mails(site)[: len(reset_mails(site)) - before]
+    assert "pirate" not in mail.text
+    assert link_of(mail.text).startswith("/connexion/nouveau-mot-de-passe/")
+
+
+@pytest.mark.parametrize("change", ["own password", "admin reset", "e-mail"])
+def test_a_pending_link_dies_when_the_password_or_the_address_changes(
+    site: Site, change: str
+) -> None:
+    led = site.ledger
+    login = f"u.lien{['own password', 'admin reset', 'e-mail'].index(change)}"
+    led.add_user(
+        Caller(actor="admin", reason="préparation des tests"), login, "Lien",
+        PASSWORD, email=f"{login}@ville.example.fr", roles=[("member", None)],
+    )  # fmt: skip
+    resets = PasswordResets(led.storage)
+    token = resets.issue(login)
+    assert resets.state(token).status == "valid"
+    if change == "own password":
+        led.change_password(Caller(actor=login), login, PASSWORD, NEW_PASSWORD)
+    elif change == "admin reset":
+        led.reset_password(
+            Caller(actor="admin", reason="oubli signalé"), login, NEW_PASSWORD
+        )
+    else:
+        led.change_email(Caller(actor=login), login, "nouvelle@ville.example.fr")
+    assert resets.state(token).status == "used"
+    site.caught_up()
+    head = site.head()
+    posted = site.client().post(
+        f"/connexion/nouveau-mot-de-passe/{token}",
+        data={
+            "password": "encore-un-autre-secret-7",
+            "password_confirm": "encore-un-autre-secret-7",
+        },
+    )
+    assert posted.status_code == 410
+    assert site.head() == head
+    assert led.authenticate(login, "encore-un-autre-secret-7") is None
+
+
+def test_without_sdsi_base_url_no_link_is_sent_and_the_operator_is_told(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    web = site.app.extensions["sdsi"]
+    bare = dataclasses.replace(
+        web.settings, mail=dataclasses.replace(web.settings.mail, base_url="")
+    )
+    monkeypatch.setattr(web, "settings", bare)
+    before = len(reset_mails(site))
+    answer = ask(site, LOCAL, "10.7.0.1")
+    assert answer.status_code == 200
+    assert ANSWER in text(answer)  # the same answer: nothing to learn from it
+    assert len(reset_mails(site)) == before
+    assert (
+        "password reset asked for 1 account(s), no link sent: SDSI_BASE_URL is unset"
+        in caplog.text
+    )

@@ -10,6 +10,7 @@ when the link was already used, has expired or is unknown.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -36,6 +37,8 @@ from web.state import state
 from web.throttle import client_address, throttle
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors
+
+LOG = logging.getLogger(__name__)
 
 IDENTIFIER_MAX = 254
 PASSWORD_MAX = 200
@@ -64,8 +67,9 @@ def _accounts_for(identifier: str) -> list[Account]:
 
 
 def _link(token: str) -> str:
-    base = state().settings.mail.base_url or request.host_url.rstrip("/")
-    return base + url_for("ui.password_reset", token=token)
+    # Never from the request's Host header: whoever asks for a reset chooses it, and
+    # the link (with its token) would point at their server (reset poisoning).
+    return state().settings.mail.base_url + url_for("ui.password_reset", token=token)
 
 
 def _text(name: str, url: str) -> str:
@@ -119,6 +123,14 @@ def password_forgotten() -> Any:
                 found = _accounts_for(identifier)
                 if not found:
                     no_match(throttle().counters, identifier)
+                elif not state().settings.mail.base_url:
+                    LOG.error(
+                        "password reset asked for %d account(s), no link sent:"
+                        " SDSI_BASE_URL is unset (links are never built from the"
+                        " request's Host header)",
+                        len(found),
+                    )
+                    found = []
                 for account in found:
                     request_reset(
                         state().ledger,

@@ -52,6 +52,7 @@ from domain.proposals import APPROVED, Status, justification
 from domain.scores import ScoreSheet
 from domain.scoring import Evidence, consolidate
 from domain.values import (
+    VOTING_ROLES,
     DomainEnum,
     Role,
     ValueObject,
@@ -472,6 +473,10 @@ class Session(LedgerAggregate):
         if member not in self.members:
             raise NotAMember(member=member, session=self.code)
         if member not in self.voting:
+            raise NotAVotingMember(member=member, session=self.code)
+        # The seat was given to the member's role: once it is revoked (out of
+        # office), the seat no longer votes, even in a session convened before.
+        if not any(has_role(ctx.roles, r) for r in VOTING_ROLES):
             raise NotAVotingMember(member=member, session=self.code)
         if member not in self.present:
             raise MemberAbsent(member=member, session=self.code)

@@ -9,7 +9,12 @@ from domain.arbitration import Conflict, dependency_conflicts
 from domain.base import current_context
 from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
 from domain.committee import check_seat
-from domain.errors import BudgetNotVoted, EvidenceChanged, InvalidValue
+from domain.errors import (
+    AccountDisabled,
+    BudgetNotVoted,
+    EvidenceChanged,
+    InvalidValue,
+)
 from domain.evidence import fingerprint, shown_evidence
 from domain.grids import GridVersion
 from domain.localtime import local_date
@@ -72,6 +77,16 @@ class SessionCommands(LedgerCore):
             }
 
         return self.execute("convene_session", caller, body)
+
+    @staticmethod
+    def _check_active(unit: Unit, present: list[str]) -> None:
+        """A disabled account (someone who left) is never counted present: it would
+        make a quorum no one can vote in."""
+        for name in present:
+            account = Lookups.account(unit, name)
+            unit.guard(account)  # disabled meanwhile: again
+            if not account.active:
+                raise AccountDisabled(field="present", username=name)
 
     def _check_seats(
         self, unit: Unit, voting: Any, non_voting: list[str] | None
@@ -142,6 +157,7 @@ class SessionCommands(LedgerCore):
                 today,
                 early_reason,
             )
+            self._check_active(unit, session.present)
             return {
                 "session": session.code,
                 "present_voting": session.present_voting,
@@ -162,6 +178,8 @@ class SessionCommands(LedgerCore):
             if not isinstance(present, bool):
                 raise InvalidValue("present", present, "vrai ou faux")
             session.set_attendance(member, present)
+            if present:
+                self._check_active(unit, [str(member)])
             return {
                 "session": session.code,
                 "present_voting": session.present_voting,

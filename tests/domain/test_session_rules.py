@@ -10,6 +10,7 @@ import pytest
 
 from domain.budget import CPLine, Envelope, ProjectBudget
 from domain.errors import (
+    AccountDisabled,
     AlreadyDecided,
     AlreadyExists,
     AlreadyOnAgenda,
@@ -39,6 +40,7 @@ from domain.sessions import Choice, Decision, QuorumRule, Session, SessionStatus
 from domain.values import Family, Section
 from ledger.app import Ledger
 from tests.domain.builders import (
+    ADMIN,
     CHAIR,
     INV,
     NON_VOTING,
@@ -336,6 +338,39 @@ def test_stranger_to_the_session_cannot_vote(ledger: Ledger, town: Town) -> None
     with refused(ledger, NotAMember) as err:
         ledger.cast_vote(by("chair2"), s, "P1", "for")
     assert err.value.params == {"member": "chair2", "session": "S1"}
+
+
+def test_a_member_whose_role_was_revoked_no_longer_votes(
+    ledger: Ledger, town: Town
+) -> None:
+    """Out of office since the session was convened: the seat stays in the
+    session's list, but its vote is refused (and it was not counted)."""
+    s = open_with_item(town)
+    ledger.revoke_role(ADMIN, "m1", "member")
+    with refused(ledger, NotAVotingMember) as err:
+        ledger.cast_vote(by("m1"), s, "P1", "for")
+    assert err.value.params == {"member": "m1", "session": "S1"}
+    assert session(ledger).votes == {}
+    ledger.grant_role(ADMIN, "m1", "member")  # back in office: votes again
+    ledger.cast_vote(by("m1"), s, "P1", "for")
+    assert session(ledger).votes == {"P1": {"m1": Choice.FOR}}
+
+
+def test_a_disabled_account_is_never_counted_present(
+    ledger: Ledger, town: Town
+) -> None:
+    town.on_agenda("P1", town.convene("S1"))
+    ledger.disable_user(ADMIN, "m2")
+    with refused(ledger, AccountDisabled) as err:
+        town.open("S1", ["chair", "m1", "m2"])
+    assert err.value.field == "present"
+    assert err.value.params == {"username": "m2"}
+    town.open("S1", ["chair", "m1", "m3"])
+    with refused(ledger, AccountDisabled) as err:
+        ledger.set_attendance(CHAIR, "S1", "m2", True)
+    assert err.value.params == {"username": "m2"}
+    ledger.set_attendance(CHAIR, "S1", "m1", False)  # leaving needs no check
+    assert session(ledger).present == ["chair", "m3"]
 
 
 def test_vote_before_the_session_opens_is_refused(ledger: Ledger, town: Town) -> None:

@@ -15,9 +15,8 @@ version 1, frozen: later changes are steps of ``ledger/migrations.py``.
 
 from __future__ import annotations
 
-import time
-
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass

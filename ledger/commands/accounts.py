@@ -19,6 +19,7 @@ from domain.values import Role
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import Call, command
 from ledger.passwords import check_strength, hash_password, verify_password
+from ledger.account_mail import tell_old_address
 from ledger.storage import Credential, EndSessions
 
 KIND = "Compte"
@@ -232,13 +233,20 @@ class AccountCommands(LedgerCore):
         account's by an administrator. The notifications, reset links and
         convocations go to the new address from then on."""
 
+        before: list[str] = []
+
         def body(unit: Unit) -> dict[str, Any]:
             account = self._account(unit, name)
+            before[:] = [account.email or ""]
             account.change_email(email)
             unit.void_resets = account.username  # a link sent to the old address dies
             return {"username": account.username, "email": account.email}
 
-        return self.execute("change_email", caller, body)
+        result = self.execute("change_email", caller, body)
+        old = before[0] if before else ""
+        if old and result.notification_id is not None and not result.replayed:
+            tell_old_address(self.storage, result, old, caller.actor)
+        return result
 
     @command()
     def disable_user(self, caller: Caller, name: str) -> CommandResult:

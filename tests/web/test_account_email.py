@@ -107,6 +107,20 @@ def test_an_administrator_changes_and_clears_another_account_s_address(
     assert cleared.status_code == 201
     assert _email(site, SPARE) == ""
     assert site.events_since(head) == ["Account.EmailChanged"] * 2
+    # the address it had is told (the first change had none to tell)
+    told = [
+        m for m in Outbox(site.ledger.storage).newest() if m.key.startswith("email-")
+    ]
+    assert [(m.recipient, m.subject) for m in told] == [
+        (
+            "reserve@ville.example.fr",
+            "Registre SDSI : l'adresse électronique de votre compte a changé",
+        )
+    ]
+    assert (
+        f"L'adresse électronique du compte « {SPARE} » du registre SDSI vient "
+        "d'être changée par le compte « admin »."
+    ) in told[0].text
 
 
 def test_another_account_s_address_is_refused_to_a_non_administrator(

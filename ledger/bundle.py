@@ -67,6 +67,7 @@ OUTSIDE = "outside.jsonl"
 # Attachment files, when exported with them: named by their SHA-256 (optional; the
 # events record the SHA-256 each must have, so the manifest only counts them).
 ATTACHMENTS_DIR = "attachments/sha256/"
+_SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----\s*", re.S
 )
@@ -353,6 +354,20 @@ class Bundle:
             if digest.hexdigest() != expected:
                 errors.append(f"{name} does not match the SHA-256 in the manifest")
         return errors
+
+    def attachment_files(self) -> list[str]:
+        """The SHA-256 of each attachment file the bundle holds (exported with
+        ``--with-attachments``), sorted."""
+        if self._zip is not None:
+            names = [
+                n[len(ATTACHMENTS_DIR) :]
+                for n in self._zip.namelist()
+                if n.startswith(ATTACHMENTS_DIR)
+            ]
+        else:
+            folder = self.path / ATTACHMENTS_DIR
+            names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+        return sorted(n for n in names if _SHA256_NAME.fullmatch(n))
 
     def data_files(self) -> tuple[str, ...]:
         """The members the manifest hashes (``outside.jsonl`` only when listed)."""

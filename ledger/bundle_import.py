@@ -23,7 +23,9 @@ from uuid import UUID
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
+from ledger.attachment_store import hash_stream
 from ledger.bundle import (
+    ATTACHMENTS_DIR,
     EVENTS,
     Bundle,
     BundleError,
@@ -51,6 +53,7 @@ class ImportResult:
     sealed: int
     checkpoints: int
     report: BundleReport
+    attachments: int = 0  # attachment files put back in the store
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,30 @@ def _load(
     return count
 
 
+def _restore_attachments(ledger: Any, bundle: Bundle) -> int:
+    """Put the bundle's attachment files back in the store, each checked against
+    its name first (a file that does not match refuses the import, nothing stored).
+    Done before the events are loaded: the store is content-addressed, so a file
+    put by an import that then fails is only an unreferenced copy, and importing
+    again puts it once."""
+    names = bundle.attachment_files()
+    for sha256 in names:
+        with bundle.open(ATTACHMENTS_DIR + sha256) as fh:
+            if hash_stream(fh) != sha256:
+                raise BundleInvalid(
+                    f"attachment {sha256} of the bundle does not match its SHA-256;"
+                    " nothing was imported"
+                )
+    store = ledger.attachment_store
+    for sha256 in names:
+        with bundle.open(ATTACHMENTS_DIR + sha256) as fh:
+            if store.put(fh) != sha256:  # changed on disk in between
+                raise BundleInvalid(
+                    f"attachment {sha256} of the bundle changed while it was read"
+                )
+    return len(names)
+
+
 def import_bundle(
     ledger: Any,
     path: Path,
@@ -264,6 +291,7 @@ def import_bundle(
             raise BundleError(
                 "the ledger database is not empty: import needs a fresh one"
             )
+        files = _restore_attachments(ledger, bundle)
         checkpoints = bundle.checkpoints()
         sealer = _ImportSealer(ledger, checkpoints, verifiers)
         try:
@@ -288,6 +316,6 @@ def import_bundle(
             ) from None
         for signer in new:  # only once the import landed
             trust_key(settings, signer.public_key)
-        return ImportResult(count, count, len(checkpoints), report)
+        return ImportResult(count, count, len(checkpoints), report, files)
     finally:
         bundle.close()

@@ -281,6 +281,8 @@ def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
         f"{result.checkpoints} checkpoints; the bundle verified in "
         f"{result.report.seconds:.2f} s"
     )
+    if result.attachments:
+        click.echo(f"restored {result.attachments} attachment files")
     # The views, as `sdsi init` makes them, projected from the imported log: replays,
     # rebuilds and the web then work at once.
     from projections.projector import ProjectionError

@@ -16,10 +16,10 @@ from domain.errors import (
     WrongPassword,
 )
 from domain.values import Role
+from ledger.account_mail import tell_old_address
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import Call, command
 from ledger.passwords import check_strength, hash_password, verify_password
-from ledger.account_mail import tell_old_address
 from ledger.storage import Credential, EndSessions
 
 KIND = "Compte"

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from ledger.core import Caller
 from ledger.keys import ensure_signing_key
 from sdsi.cli import main
+from tests.conftest import make_settings
 from tests.ledger.integrity_helpers import run_verifier
 from tests.web.world import OWN, login, populate
 
@@ -118,3 +119,49 @@ def test_the_export_refuses_a_store_whose_file_was_altered(
     assert done.exit_code == 1
     assert f"attachment {pdf} was altered in the store" in done.stderr
     assert not bundle.exists()
+
+
+@pytest.fixture
+def restored_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/restored.db"
+    return str(request.getfixturevalue("new_pg_schema_url")())
+
+
+def test_an_import_puts_the_bundle_s_files_back_and_verifies_them(
+    ledger, settings, database_url: str, attached, tmp_path: Path, restored_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A restore from a bundle exported with its files: the attachments are back
+    in the new store, so `sdsi verify --attachments` passes there."""
+    pdf, csv = attached
+    bundle = tmp_path / "bundle.zip"
+    _sdsi(settings, database_url, "ledger", "export", str(bundle), "--with-attachments")
+    target = make_settings(tmp_path / "restored", restored_url)
+    done = _sdsi(target, restored_url, "ledger", "import", str(bundle), "--trust-key")
+    assert done.exit_code == 0, done.stderr
+    assert "restored 2 attachment files" in done.stdout.splitlines()
+    store = target.data_dir / "attachments" / "sha256"
+    assert (store / pdf[:2] / pdf[2:]).read_bytes() == PDF
+    assert (store / csv[:2] / csv[2:]).read_bytes() == CSV
+    checked = _sdsi(target, restored_url, "verify", "--attachments", "--format", "json")
+    assert checked.exit_code == 0, checked.stderr
+    assert json.loads(checked.stdout)["attachments"] == {"checked": 2, "problems": []}
+
+
+def test_an_import_refuses_a_bundle_whose_file_was_altered(
+    ledger, settings, database_url: str, attached, tmp_path: Path, restored_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    pdf, _csv = attached
+    bundle = tmp_path / "bundle"
+    _sdsi(settings, database_url, "ledger", "export", str(bundle), "--with-attachments")
+    (bundle / "attachments" / "sha256" / pdf).write_bytes(b"%PDF-1.4 autre")
+    target = make_settings(tmp_path / "restored", restored_url)
+    done = _sdsi(target, restored_url, "ledger", "import", str(bundle), "--trust-key")
+    assert done.exit_code == 1
+    assert done.stderr.strip() == (
+        f"sdsi: error: attachment {pdf} of the bundle does not match its SHA-256;"
+        " nothing was imported"
+    )
+    assert not (target.data_dir / "attachments" / "sha256" / pdf[:2] / pdf[2:]).exists()
+    checked = _sdsi(target, restored_url, "verify", "--format", "json")
+    assert json.loads(checked.stdout)["tree_size"] == 0

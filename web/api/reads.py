@@ -251,6 +251,7 @@ def audit(args: dict[str, Any]) -> Any:
             limit=page.size,
             offset=page.offset,
             oldest_first=page.sort == "position",
+            search=args["search"] or None,
         )
 
     trail = read(page)

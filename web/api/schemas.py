@@ -297,7 +297,22 @@ class Paged(Query):
     )
 
 
-class PortfolioQuery(PlanAsOf, Paged):
+class Searched(Query):
+    """``q``: words every listed item must contain (case and accents ignored), as
+    the search box of the list's page."""
+
+    search = fields.String(
+        data_key="q",
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "mots que chaque élément listé doit contenir (casse et "
+            "accents ignorés), comme la recherche de la page"
+        },
+    )
+
+
+class PortfolioQuery(PlanAsOf, Paged, Searched):
     sort = fields.String(
         load_default=None,
         validate=validate.OneOf(sorts(PORTFOLIO_SORTS)),
@@ -323,7 +338,7 @@ class BudgetQuery(PlanAsOf):
     direction = fields.String(load_default=None)
 
 
-class BudgetPaged(BudgetQuery, Paged):
+class BudgetPaged(BudgetQuery, Paged, Searched):
     sort = fields.String(
         load_default=None,
         validate=validate.OneOf(sorts(BUDGET_LINE_SORTS)),
@@ -344,7 +359,7 @@ class CapacityQuery(AsOf):
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
 
 
-class AuditQuery(AsOf, Paged):
+class AuditQuery(AsOf, Paged, Searched):
     sort = fields.String(
         load_default=None,
         validate=validate.OneOf(["position", "-position"]),

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from domain.finance_import import (
     key_part,
     parse_profile,
 )
-from domain.values import Section
+from domain.values import MAX_AMOUNT, Section, code, text
 
 SECTIONS = {"I": Section.INVESTMENT, "F": Section.OPERATING}
 
@@ -76,19 +77,62 @@ class ParsedFile:
         return not self.errors
 
 
+# The columns of an XLSX sheet read: a worksheet declaring a huge size (or one cell far
+# to the right) would otherwise be padded to 16,384 columns on every row.
+MAX_COLUMNS = 200
+
+
 def _rows(data: bytes, profile: Profile, name: str) -> list[list[str]]:
     if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+        return _xlsx_rows(data, profile)
+    return list(
+        csv.reader(io.StringIO(_text(data), newline=""), delimiter=profile.delimiter)
+    )
 
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+
+def _xlsx_rows(data: bytes, profile: Profile) -> list[list[str]]:
+    """The first sheet's rows, as text, at most :data:`MAX_COLUMNS` columns: the
+    declared dimensions are ignored (a few bytes could declare a million rows of
+    16,384 columns), and empty rows are skipped before their cells are converted."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
         ws = wb.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True):
-            rows.append([_cell_text(v, profile) for v in row])
-        wb.close()
+        ws.reset_dimensions()
+        rows: list[list[str]] = []
+        for n, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)):
+            if all(v is None for v in row):
+                rows.append([])
+                continue
+            cells = [_cell_text(v, profile) for v in row]
+            if n == 0:  # the header: no empty trailing columns
+                while cells and not cells[-1]:
+                    cells.pop()
+            rows.append(cells)
         return rows
-    text = data.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter))
+    finally:
+        wb.close()
+
+
+def _text(data: bytes) -> str:
+    """A CSV's text: UTF-8 (with or without BOM), else Windows-1252, the encoding
+    French finance software usually exports in (Latin-1 text reads the same)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"encodage non reconnu (octet 0x{data[exc.start]:02x} en position "
+            f"{exc.start}) : UTF-8 ou Windows-1252 attendu"
+        ) from None
+
+
+class UnreadableFile(ValueError):
+    """A file that is not text in a known encoding (the message is French)."""
 
 
 def _cell_text(value: Any, profile: Profile) -> str:
@@ -102,13 +146,19 @@ def _cell_text(value: Any, profile: Profile) -> str:
     return str(value).strip()
 
 
-def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
-    """Check every line of ``data`` against ``profile``."""
+def parse_file(
+    data: bytes, file_name: str, profile: Profile, today: date | None = None
+) -> ParsedFile:
+    """Check every line of ``data`` against ``profile`` (and, given ``today``, that
+    no line is dated after it): every rule the recording of a line would enforce on
+    its own values is checked here, so a file that passes is not refused half way."""
     parsed = ParsedFile(hashlib.sha256(data).hexdigest())
     try:
         rows = _rows(data, profile, file_name)
+    except UnreadableFile as exc:
+        parsed.errors.append(f"fichier illisible : {exc}")
+        return parsed
     except (
-        UnicodeDecodeError,
         csv.Error,
         OSError,
         ValueError,
@@ -118,7 +168,9 @@ def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
         zipfile.BadZipFile,
         InvalidFileException,
     ) as exc:
-        parsed.errors.append(f"fichier illisible ({type(exc).__name__}) : {exc}")
+        parsed.errors.append(
+            f"fichier illisible : CSV ou XLSX attendu ({type(exc).__name__} : {exc})"
+        )
         return parsed
     if not rows:
         parsed.errors.append("fichier vide : une ligne d'en-têtes est attendue")
@@ -136,7 +188,7 @@ def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
     for number, row in enumerate(rows[1:], 2):
         if not any(c.strip() for c in row):
             continue
-        line = _line(number, row, where, profile, parsed.errors)
+        line = _line(number, row, where, profile, parsed.errors, today)
         if line is None:
             continue
         if line.key in seen:
@@ -156,6 +208,7 @@ def _line(
     where: dict[str, int],
     profile: Profile,
     errors: list[str],
+    today: date | None,
 ) -> SourceLine | None:
     count = len(errors)
 
@@ -174,11 +227,9 @@ def _line(
         kind = (profile.kind_values or {}).get(cell("type"))
         if kind is None:
             bad("type", "type inconnu")
-    exercice = 0
-    if cell("exercice").isdigit() and 2000 <= int(cell("exercice")) <= 2100:
-        exercice = int(cell("exercice"))
-    else:
-        bad("exercice", "année attendue")
+    exercice = _year(cell("exercice"))
+    if not exercice:
+        bad("exercice", "année attendue (2000 à 2100)")
     section_code = (profile.section_values or {"I": "I", "F": "F"}).get(cell("section"))
     if section_code is None:
         bad("section", "section inconnue (I ou F)")
@@ -186,6 +237,8 @@ def _line(
         on = datetime.strptime(cell("date"), profile.date_format).date()
         if exercice and on.year != exercice and kind == ENGAGEMENT:
             bad("date", f"date hors de l'exercice {exercice}")
+        elif today is not None and on > today:
+            bad("date", f"date postérieure au jour de l'import ({today:%d/%m/%Y})")
     except ValueError:
         on = date.min
         bad("date", f"date attendue au format {profile.date_format}")
@@ -201,6 +254,8 @@ def _line(
             or amount != amount.quantize(Decimal("0.01"))
         ):
             bad("montant", "montant positif en euros, au centime")
+        elif amount > MAX_AMOUNT:
+            bad("montant", "montant démesuré (au plus 10¹² €)")
         amount = amount.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         bad("montant", "montant attendu")
@@ -225,10 +280,14 @@ def _line(
             bad("ligne_engagement", "1 à 12 caractères : lettres, chiffres, _ .")
     ex_eng = 0
     if cell("exercice_engagement"):
-        if cell("exercice_engagement").isdigit():
-            ex_eng = int(cell("exercice_engagement"))
-        else:
-            bad("exercice_engagement", "année attendue")
+        ex_eng = _year(cell("exercice_engagement"))
+        if not ex_eng:
+            bad("exercice_engagement", "année attendue (2000 à 2100)")
+    tiers = cell("tiers")[:200]
+    try:
+        text(tiers, "tiers", max_len=200, required=False)
+    except InvalidValue as exc:
+        bad("tiers", str(exc.params.get("reason", exc)))
     if not cell("ap") and not cell("operation"):
         errors.append(
             f"ligne {number} : ni numéro d'AP ni opération pour rattacher la ligne"
@@ -238,7 +297,7 @@ def _line(
         m57_codes, m57_warnings = _m57(cell, bad, SECTIONS[section_code].value)
     if len(errors) > count or kind is None or section_code is None:
         return None
-    return SourceLine(
+    line = SourceLine(
         number=number,
         kind=kind,
         exercice=exercice,
@@ -253,13 +312,33 @@ def _line(
         piece=parts.get("piece", ""),
         operation=cell("operation"),
         ap=cell("ap"),
-        tiers=cell("tiers")[:200],
+        tiers=tiers,
         imputation=tuple(
             cell(f) for f in ("budget", "sens", "chapitre", "nature", "fonction")
         ),
         m57=m57_codes,
         m57_warnings=m57_warnings,
     )
+    for ref in (line.key, line.commitment):
+        try:
+            code(ref, "reference")  # the rule of a recorded reference
+        except InvalidValue:
+            errors.append(
+                f"ligne {number} : clé {ref} trop longue ({len(ref)} caractères, "
+                "au plus 40) : bordereau, pièce et lignes trop longs ensemble"
+            )
+            return None
+    return line
+
+
+_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
+
+
+def _year(value: str) -> int:
+    """A year from 2000 to 2100 written in ASCII digits, else 0."""
+    if not _YEAR.fullmatch(value) or not 2000 <= int(value) <= 2100:
+        return 0
+    return int(value)
 
 
 M57_COLUMNS = {"chapter": "chapitre", "nature": "nature", "fonction": "fonction"}
@@ -350,7 +429,7 @@ def run_import(
     """Parse, plan and (unless ``dry_run`` or refused) write an import."""
     settings = ledger.finance_settings()
     profile = find_profile(profile_name, settings.profiles if settings else None)
-    parsed = parse_file(data, file_name, profile)
+    parsed = parse_file(data, file_name, profile, ledger.clock().date())
     outcome = ImportOutcome(parsed)
     if not parsed.ok:
         return outcome

@@ -1,0 +1,178 @@
+"""Hostile and unusual finance files, on both backends: every value the recording of a
+line would refuse is refused when the file is read (whole file, nothing written, the
+error naming line and column), look-alike digits are not codes, a Windows-1252 export
+reads, and an XLSX declaring a huge sheet is read at its real size."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from domain.budget import ProjectBudget
+from ledger.app import Ledger
+from setupfile.finance_file import MAX_COLUMNS, _rows, find_profile, parse_file
+from tests.domain.builders import Town
+from tests.ledger.test_finance_import import (
+    HEADER,
+    YEAR,
+    csv_file,
+    engagement,
+    mandat,
+    run,
+)
+
+OK_ENGAGEMENT = engagement("EJ1", "100,00")
+
+
+@pytest.fixture
+def funded(ledger: Ledger) -> Ledger:
+    Town(ledger).approved_budget("P1", "100000.00")
+    return ledger
+
+
+def _set(line: str, column: str, value: str) -> str:
+    cells = line.split(";")
+    cells[HEADER.split(";").index(column)] = value
+    return ";".join(cells)
+
+
+# Lines the dry run used to accept and the recording refused half way (LineRefused
+# after earlier batches were written), or that crashed the reading (ValueError).
+REFUSED = {
+    "key beyond 40 characters": (
+        _set(
+            _set(mandat("B" * 12, "P" * 12, "EJ1", "10,00"), "ligne", "L" * 12),
+            "ligne_engagement",
+            "1",
+        ),
+        "ligne 3 : clé M-{y}-BBBBBBBBBBBB-PPPPPPPPPPPP-LLLLLLLLLLLL trop longue "
+        "(45 caractères, au plus 40)",
+    ),
+    "control character in the third party": (
+        _set(OK_ENGAGEMENT, "tiers", "Soci\x07été"),
+        "ligne 2, colonne « tiers » : caractère de contrôle interdit",
+    ),
+    "date after today": (
+        _set(_set(OK_ENGAGEMENT, "date", "02/01/2099"), "exercice", "2099"),
+        "ligne 2, colonne « date » : date postérieure au jour de l'import",
+    ),
+    "amount beyond 10^12": (
+        engagement("EJ1", "1000000000000,01"),
+        "ligne 2, colonne « montant » : montant démesuré (au plus 10¹² €) "
+        "(valeur : « 1000000000000,01 »)",
+    ),
+    "superscript digit as the year": (
+        _set(OK_ENGAGEMENT, "exercice", "²"),
+        "ligne 2, colonne « exercice » : année attendue (2000 à 2100) (valeur : « ² »)",
+    ),
+    "full-width digits as the year": (
+        _set(OK_ENGAGEMENT, "exercice", "２０２５"),
+        "ligne 2, colonne « exercice » : année attendue (2000 à 2100)",
+    ),
+    "year 0 of the commitment paid": (
+        _set(mandat("B1", "P1", "EJ1", "10,00"), "exercice_engagement", "0"),
+        "ligne 3, colonne « exercice_engagement » : année attendue (2000 à 2100) "
+        "(valeur : « 0 »)",
+    ),
+    "full-width M57 chapter": (
+        _set(OK_ENGAGEMENT, "chapitre", "２０"),
+        "ligne 2, colonne « chapitre » : chapitre M57 : 2 ou 3 chiffres "
+        "(valeur : « ２０ »)",
+    ),
+}
+
+
+def test_a_value_the_ledger_would_refuse_refuses_the_whole_file(funded: Ledger) -> None:
+    head = funded.head()
+    for case, (line, error) in REFUSED.items():
+        lines = [OK_ENGAGEMENT] if line.startswith("mandat") else []
+        outcome = run(funded, csv_file(*lines, line))
+        assert not outcome.parsed.ok, case
+        assert outcome.parsed.lines == [], case
+        assert any(e.startswith(error.format(y=YEAR)) for e in outcome.parsed.errors), (
+            case,
+            outcome.parsed.errors,
+        )
+        assert not outcome.written, case
+    assert funded.head() == head
+
+
+def test_a_windows_1252_export_imports_with_its_accents(funded: Ledger) -> None:
+    body = "\r\n".join([HEADER, _set(OK_ENGAGEMENT, "tiers", "Société Générale")])
+    outcome = run(funded, body.encode("cp1252"))
+    assert outcome.written, outcome.report()
+    committed = [
+        e
+        for e in funded.events.get(ProjectBudget.id_for("P1"))
+        if isinstance(e, ProjectBudget.Committed)
+    ]
+    assert [(e.reference, e.supplier) for e in committed] == [
+        (f"E-{YEAR}-EJ1-1", "Société Générale")
+    ]
+
+
+def test_an_unreadable_file_is_refused_in_french() -> None:
+    profile = find_profile("generique")
+    # 0x81 is undefined in Windows-1252 (and invalid UTF-8): no encoding fits
+    parsed = parse_file(HEADER.encode() + b"\r\n\x81\r\n", "x.csv", profile)
+    assert parsed.errors == [
+        "fichier illisible : encodage non reconnu (octet 0x81 en position "
+        f"{len(HEADER) + 2}) : UTF-8 ou Windows-1252 attendu"
+    ]
+
+
+def _huge_dimension_xlsx() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(";"))
+    ws.append(OK_ENGAGEMENT.split(";"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(
+                    rb'<dimension ref="[^"]+"/>',
+                    b'<dimension ref="A1:XFD1048576"/>',
+                    data,
+                )
+                assert n == 1
+                # one cell far away on the right, on a row of its own
+                data = data.replace(
+                    b"</sheetData>",
+                    b'<row r="3"><c r="XFD3" t="inlineStr"><is><t>x</t></is></c></row>'
+                    b"</sheetData>",
+                )
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+def test_an_xlsx_declaring_a_huge_sheet_is_read_at_its_real_size() -> None:
+    profile = find_profile("generique")
+    data = _huge_dimension_xlsx()
+    rows = _rows(data, profile, "export.xlsx")
+    # declared: 1,048,576 rows of 16,384 columns; read: the rows there are, at most
+    # MAX_COLUMNS columns each (the header without trailing empty cells)
+    assert len(rows) == 3
+    assert len(rows[0]) == len(HEADER.split(";"))
+    assert max(len(r) for r in rows) == MAX_COLUMNS
+    parsed = parse_file(data, "export.xlsx", profile)
+    assert parsed.errors == [] and [ln.key for ln in parsed.lines] == [
+        f"E-{YEAR}-EJ1-1"
+    ]
+
+
+@pytest.mark.parametrize("chapter", ["２０", "٢٠", "2\u200b0", "²0"])
+def test_look_alike_digits_are_not_an_m57_code(chapter: str) -> None:
+    from domain import m57
+    from domain.errors import InvalidValue
+
+    with pytest.raises(InvalidValue) as refused:
+        m57.parse({"chapter": chapter, "nature": "2051"}, "investissement")
+    assert refused.value.field == "chapter"

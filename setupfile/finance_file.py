@@ -372,6 +372,7 @@ class ImportOutcome:
     parsed: ParsedFile
     plan: Any = None  # ledger.commands.finance_import.ImportPlan
     written: bool = False
+    dry_run: bool = True
 
     def report(self) -> list[str]:
         """The preview, in French: errors, or each line's fate, then the counts."""
@@ -400,7 +401,13 @@ class ImportOutcome:
             f"{c['create']} à créer, {c['exists']} déjà présentes, "
             f"{c['conflict']} en conflit, {c['unmatched']} sans projet, "
             f"{c['no_commitment']} sans engagement connu"
-            + ("" if self.written else " (aperçu : rien n'a été écrit)")
+            + (
+                ""
+                if self.written
+                else " (aperçu : rien n'a été écrit)"
+                if self.dry_run
+                else " (aucune ligne à enregistrer : rien n'a été écrit)"
+            )
         )
         return out
 
@@ -430,10 +437,13 @@ def run_import(
     settings = ledger.finance_settings()
     profile = find_profile(profile_name, settings.profiles if settings else None)
     parsed = parse_file(data, file_name, profile, ledger.clock().date())
-    outcome = ImportOutcome(parsed)
+    outcome = ImportOutcome(parsed, dry_run=dry_run)
     if not parsed.ok:
         return outcome
     outcome.plan = ledger.plan_finance_import(parsed.lines)
+    if outcome.plan.errors:  # lines no command could record: refused whole
+        parsed.errors, parsed.lines, outcome.plan = outcome.plan.errors, [], None
+        return outcome
     todo = outcome.plan.count("create") + outcome.plan.imputation_count("impute")
     if dry_run or not todo:
         return outcome

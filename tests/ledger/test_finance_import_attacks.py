@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from domain.budget import ProjectBudget
+from domain.plan import Plan
 from ledger.app import Ledger
 from setupfile.finance_file import MAX_COLUMNS, _rows, find_profile, parse_file
 from tests.domain.builders import Town
@@ -176,3 +177,38 @@ def test_look_alike_digits_are_not_an_m57_code(chapter: str) -> None:
     with pytest.raises(InvalidValue) as refused:
         m57.parse({"chapter": chapter, "nature": "2051"}, "investissement")
     assert refused.value.field == "chapter"
+
+
+def test_a_year_outside_the_plan_refuses_the_whole_file(funded: Ledger) -> None:
+    """A commitment typed by hand is refused outside the plan's execution years
+    (``Plan.check_executable_year``); the import used to record it anyway."""
+    head = funded.head()
+    old = _set(
+        _set(engagement("EJ2", "10,00"), "exercice", "2001"), "date", "02/04/2001"
+    )
+    outcome = run(funded, csv_file(OK_ENGAGEMENT, old))
+    assert outcome.plan is None and not outcome.written
+    plan = funded.load(Plan, Plan.id_for())
+    assert plan is not None and plan.first_executable_year <= YEAR <= plan.last_year
+    assert outcome.parsed.errors == [
+        "ligne 3, colonne « exercice » : exercice 2001 hors des années d'exécution "
+        f"du plan ({plan.first_executable_year} à {plan.last_year})"
+    ]
+    assert funded.head() == head
+    assert outcome.report()[-1] == "1 erreur(s) : fichier refusé, rien n'a été écrit"
+
+
+def test_a_new_municipality_without_projects_gets_the_lines_listed(
+    ledger: Ledger,
+) -> None:
+    """No plan, no project: every line is listed as without a project, in French,
+    nothing written (no error)."""
+    head = ledger.head()
+    outcome = run(ledger, csv_file(OK_ENGAGEMENT))
+    assert outcome.parsed.ok and not outcome.written
+    assert outcome.report() == [
+        f"ligne 2 E-{YEAR}-EJ1-1 100.00 - : sans projet (non rattachée)",
+        "0 à créer, 0 déjà présentes, 0 en conflit, 1 sans projet, "
+        "0 sans engagement connu (aucune ligne à enregistrer : rien n'a été écrit)",
+    ]
+    assert ledger.head() == head

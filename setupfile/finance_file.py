@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 import zipfile
 from collections.abc import Callable
@@ -140,10 +141,23 @@ def _cell_text(value: Any, profile: Profile) -> str:
         return ""
     if isinstance(value, datetime | date):
         return value.strftime(profile.date_format)
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        shown = f"{Decimal(str(value)):.2f}" if isinstance(value, float) else str(value)
-        return shown.replace(".", profile.decimal)
+    if isinstance(value, float) and math.isfinite(value):
+        return _float_text(value).replace(".", profile.decimal)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return str(value).strip()
+
+
+def _float_text(value: float) -> str:
+    """A number cell as text: an integral one without decimals (a year or a number
+    saved as 2026.0), a binary float's noise rounded to the cent (1234.5600000000001),
+    any other value as it is, so that an amount of 12.345 is refused like in a CSV
+    (it was rounded to the cent, silently)."""
+    if value.is_integer():
+        return str(int(value))
+    exact = Decimal(repr(value))
+    cents = exact.quantize(Decimal("0.01"))
+    return str(cents) if abs(exact - cents) < Decimal("1e-9") else f"{exact:f}"
 
 
 def parse_file(

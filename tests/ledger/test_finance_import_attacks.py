@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from decimal import Decimal as D
 
 import pytest
 from openpyxl import Workbook
@@ -15,9 +16,16 @@ from openpyxl import Workbook
 from domain.budget import ProjectBudget
 from domain.plan import Plan
 from ledger.app import Ledger
-from setupfile.finance_file import MAX_COLUMNS, _rows, find_profile, parse_file
+from setupfile.finance_file import (
+    MAX_COLUMNS,
+    _rows,
+    find_profile,
+    parse_file,
+    run_import,
+)
 from tests.domain.builders import Town
 from tests.ledger.test_finance_import import (
+    FIN,
     HEADER,
     YEAR,
     csv_file,
@@ -25,6 +33,7 @@ from tests.ledger.test_finance_import import (
     mandat,
     run,
 )
+from tests.ledger.test_finance_import import project as project_budget
 
 OK_ENGAGEMENT = engagement("EJ1", "100,00")
 
@@ -212,3 +221,55 @@ def test_a_new_municipality_without_projects_gets_the_lines_listed(
         "0 sans engagement connu (aucune ligne à enregistrer : rien n'a été écrit)",
     ]
     assert ledger.head() == head
+
+
+def _xlsx(*rows: list[object]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(";"))
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _typed(line: str, **cells: object) -> list[object]:
+    values: list[object] = list(line.split(";"))
+    for column, value in cells.items():
+        values[HEADER.split(";").index(column)] = value
+    return values
+
+
+def test_xlsx_number_cells_are_read_exactly(funded: Ledger) -> None:
+    """A number cell of an amount beyond the cent is refused as in a CSV (it was
+    rounded silently); a float's binary noise is the cent it shows; a year or a
+    number saved as a float (2025.0) is that integer (it read "2025,00")."""
+    profile = find_profile("generique")
+    refused = parse_file(
+        _xlsx(_typed(OK_ENGAGEMENT, montant=12.345)), "e.xlsx", profile
+    )
+    assert refused.errors == [
+        "ligne 2, colonne « montant » : montant positif en euros, au centime "
+        "(valeur : « 12,345 »)"
+    ]
+    data = _xlsx(
+        _typed(
+            OK_ENGAGEMENT,
+            montant=1.1 * 3,  # 3.3000000000000003: 3.30 plus binary noise
+            exercice=float(YEAR),
+            engagement=4711.0,
+        )
+    )
+    parsed = parse_file(data, "e.xlsx", profile)
+    assert parsed.errors == []
+    [line] = parsed.lines
+    assert (line.exercice, line.key, str(line.amount)) == (
+        YEAR,
+        f"E-{YEAR}-4711-1",
+        "3.30",
+    )
+    outcome = run_import(funded, data, "e.xlsx", "generique", FIN, dry_run=False)
+    assert outcome.written and project_budget(funded).commitments[line.key][
+        "amount"
+    ] == D("3.30")

@@ -379,6 +379,18 @@ def _m57(
     return {f: event[f] for f in m57.FIELDS}, imp.warnings
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def recorded_name(file_name: str) -> str:
+    """The file name the import event keeps: control characters replaced and at most
+    255 characters (the end kept, with the extension). An uploaded name is the
+    browser's: a longer one, or one with a control character, was refused by the
+    event after every batch of lines before it was written."""
+    name = _UNPRINTABLE.sub("?", file_name).strip() or "?"
+    return name if len(name) <= 255 else "…" + name[-254:]
+
+
 @dataclass
 class ImportOutcome:
     """A parsed file, its plan, and whether it was written."""
@@ -463,7 +475,7 @@ def run_import(
         return outcome
     key = caller.key or f"finance-import-{parsed.sha256[:16]}-{uuid4().hex[:8]}"
     ledger.import_finance(
-        caller, file_name, parsed.sha256, profile.name, outcome.plan, key
+        caller, recorded_name(file_name), parsed.sha256, profile.name, outcome.plan, key
     )
     outcome.written = True
     return outcome

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from domain.budget import ProjectBudget
+from domain.finance_import import FinanceImports
 from domain.plan import Plan
 from ledger.app import Ledger
 from setupfile.finance_file import (
@@ -273,3 +274,22 @@ def test_xlsx_number_cells_are_read_exactly(funded: Ledger) -> None:
     assert outcome.written and project_budget(funded).commitments[line.key][
         "amount"
     ] == D("3.30")
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("relevé\x01\n.csv", "relevé??.csv"),
+        ("x" * 300 + ".csv", "…" + ("x" * 300 + ".csv")[-254:]),
+    ],
+)
+def test_an_odd_file_name_does_not_refuse_the_import(
+    funded: Ledger, name: str, kept: str
+) -> None:
+    outcome = run_import(
+        funded, csv_file(OK_ENGAGEMENT), name, "generique", FIN, dry_run=False
+    )
+    assert outcome.written
+    register = funded.load(FinanceImports, FinanceImports.ID)
+    assert register is not None and register.last is not None
+    assert register.last["file_name"] == kept and len(kept) <= 255

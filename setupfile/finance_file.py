@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from uuid import uuid4
@@ -81,6 +81,9 @@ class ParsedFile:
 # The columns of an XLSX sheet read: a worksheet declaring a huge size (or one cell far
 # to the right) would otherwise be padded to 16,384 columns on every row.
 MAX_COLUMNS = 200
+# The rows of an XLSX sheet read: openpyxl makes up an empty row for every gap, so a
+# single cell on row 1,048,576 cost a million rows (the CSV's size is its own).
+MAX_XLSX_ROWS = 200_000
 
 
 def _rows(data: bytes, profile: Profile, name: str) -> list[list[str]]:
@@ -92,25 +95,38 @@ def _rows(data: bytes, profile: Profile, name: str) -> list[list[str]]:
 
 
 def _xlsx_rows(data: bytes, profile: Profile) -> list[list[str]]:
-    """The first sheet's rows, as text, at most :data:`MAX_COLUMNS` columns: the
-    declared dimensions are ignored (a few bytes could declare a million rows of
-    16,384 columns), and empty rows are skipped before their cells are converted."""
+    """The first sheet's rows, as text: the header (at most :data:`MAX_COLUMNS`
+    columns, trailing empty cells dropped), then every row cut to the header's width.
+    The dimensions a sheet declares are ignored (a few bytes could declare a million
+    rows of 16,384 columns), and empty rows, which openpyxl makes up for every gap,
+    are skipped before any cell is converted."""
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         ws = wb.worksheets[0]
         ws.reset_dimensions()
-        rows: list[list[str]] = []
-        for n, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)):
-            if all(v is None for v in row):
+        first = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+        header = [_cell_text(v, profile) for v in first]
+        while header and not header[-1]:
+            header.pop()
+        if not header:
+            return []
+        rows: list[list[str]] = [header]
+        width = len(header)
+        for n, row in enumerate(
+            ws.iter_rows(min_row=2, max_col=width, values_only=True), 2
+        ):
+            if n > MAX_XLSX_ROWS:
+                raise UnreadableFile(
+                    f"classeur trop long : au plus {MAX_XLSX_ROWS:,} lignes".replace(
+                        ",", "\u202f"
+                    )
+                )
+            if row.count(None) == len(row):
                 rows.append([])
-                continue
-            cells = [_cell_text(v, profile) for v in row]
-            if n == 0:  # the header: no empty trailing columns
-                while cells and not cells[-1]:
-                    cells.pop()
-            rows.append(cells)
+            else:
+                rows.append([_cell_text(v, profile) for v in row])
         return rows
     finally:
         wb.close()
@@ -257,22 +273,9 @@ def _line(
         on = date.min
         bad("date", f"date attendue au format {profile.date_format}")
     amount = Decimal(0)
-    raw = cell("montant").replace(" ", "").replace("\u00a0", "")
-    if profile.decimal == ",":
-        raw = raw.replace(",", ".") if "." not in raw else "x"
-    try:
-        amount = Decimal(raw)
-        if (
-            not amount.is_finite()
-            or amount <= 0
-            or amount != amount.quantize(Decimal("0.01"))
-        ):
-            bad("montant", "montant positif en euros, au centime")
-        elif amount > MAX_AMOUNT:
-            bad("montant", "montant démesuré (au plus 10¹² €)")
-        amount = amount.quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        bad("montant", "montant attendu")
+    amount, reason = _amount(cell("montant"), profile.decimal)
+    if reason:
+        bad("montant", reason)
     parts: dict[str, str] = {}
     needed = {
         ENGAGEMENT: ("engagement", "ligne"),
@@ -346,6 +349,29 @@ def _line(
 
 
 _YEAR = re.compile(r"[0-9]{4}", re.ASCII)
+
+
+# Thousands separators French software writes: space, no-break space, narrow
+# no-break space (the French locale's), thin space.
+_GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009")
+# ASCII digits and one decimal mark: ``Decimal()`` alone would also take "1e3",
+# "1_000", "+5", "Infinity" or other scripts' digits ("١٢٣").
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def _amount(value: str, decimal: str) -> tuple[Decimal, str]:
+    """An amount cell as euros, or the reason it is not one."""
+    raw = value.translate(_GROUPING)
+    if decimal == ",":
+        raw = raw.replace(",", ".") if "." not in raw else "x"
+    if not _NUMBER.fullmatch(raw):
+        return Decimal(0), "montant attendu"
+    amount = Decimal(raw)
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        return Decimal(0), "montant positif en euros, au centime"
+    if amount > MAX_AMOUNT:
+        return Decimal(0), "montant démesuré (au plus 10¹² €)"
+    return amount.quantize(Decimal("0.01")), ""
 
 
 def _year(value: str) -> int:

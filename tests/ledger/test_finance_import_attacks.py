@@ -168,11 +168,11 @@ def test_an_xlsx_declaring_a_huge_sheet_is_read_at_its_real_size() -> None:
     profile = find_profile("generique")
     data = _huge_dimension_xlsx()
     rows = _rows(data, profile, "export.xlsx")
-    # declared: 1,048,576 rows of 16,384 columns; read: the rows there are, at most
-    # MAX_COLUMNS columns each (the header without trailing empty cells)
+    # declared: 1,048,576 rows of 16,384 columns, and a cell in column XFD; read:
+    # the rows there are, each cut to the header's width (its cell beyond: dropped)
     assert len(rows) == 3
-    assert len(rows[0]) == len(HEADER.split(";"))
-    assert max(len(r) for r in rows) == MAX_COLUMNS
+    assert [len(r) for r in rows] == [len(HEADER.split(";"))] * 2 + [0]
+    assert MAX_COLUMNS == 200  # the widest header read
     parsed = parse_file(data, "export.xlsx", profile)
     assert parsed.errors == [] and [ln.key for ln in parsed.lines] == [
         f"E-{YEAR}-EJ1-1"
@@ -293,3 +293,56 @@ def test_an_odd_file_name_does_not_refuse_the_import(
     register = funded.load(FinanceImports, FinanceImports.ID)
     assert register is not None and register.last is not None
     assert register.last["file_name"] == kept and len(kept) <= 255
+
+
+AMOUNTS_REFUSED = {
+    "1e3": "montant attendu",
+    "1_000": "montant attendu",
+    "+5": "montant attendu",
+    "١٢٣": "montant attendu",
+    "Infinity": "montant attendu",
+    "NaN": "montant attendu",
+    "1e309": "montant attendu",
+    "1.234,56": "montant attendu",
+    "-0": "montant positif en euros, au centime",
+    "-12,00": "montant positif en euros, au centime",
+    "0,00": "montant positif en euros, au centime",
+    "1 234,567": "montant positif en euros, au centime",
+}
+AMOUNTS_READ = {
+    "1 234,56": "1234.56",
+    "1\u00a0234,56": "1234.56",
+    "1\u202f234,5": "1234.50",  # the French locale's narrow no-break space
+    "12": "12.00",
+}
+
+
+def test_amount_cells_take_the_french_writing_and_nothing_else() -> None:
+    profile = find_profile("generique")
+    for raw, reason in AMOUNTS_REFUSED.items():
+        parsed = parse_file(csv_file(_set(OK_ENGAGEMENT, "montant", raw)), "e", profile)
+        assert parsed.errors == [
+            f"ligne 2, colonne « montant » : {reason} (valeur : « {raw} »)"
+        ], raw
+    for raw, amount in AMOUNTS_READ.items():
+        parsed = parse_file(csv_file(_set(OK_ENGAGEMENT, "montant", raw)), "e", profile)
+        assert [str(ln.amount) for ln in parsed.lines] == [amount], raw
+
+
+def test_an_xlsx_with_a_cell_on_its_last_row_is_refused_at_the_row_limit() -> None:
+    """openpyxl makes up an empty row for every gap: one cell on row 1,048,576 of a
+    5 KB file cost a million rows (43 s of a web worker)."""
+    from setupfile.finance_file import MAX_XLSX_ROWS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(";"))
+    ws.cell(row=1_048_576, column=1, value="x")
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert len(buf.getvalue()) < 10_000
+    parsed = parse_file(buf.getvalue(), "e.xlsx", find_profile("generique"))
+    assert parsed.errors == [
+        "fichier illisible : classeur trop long : au plus 200\u202f000 lignes"
+    ]
+    assert MAX_XLSX_ROWS == 200_000

@@ -17,13 +17,8 @@ from domain.budget import ProjectBudget
 from domain.finance_import import FinanceImports
 from domain.plan import Plan
 from ledger.app import Ledger
-from setupfile.finance_file import (
-    MAX_COLUMNS,
-    _rows,
-    find_profile,
-    parse_file,
-    run_import,
-)
+from setupfile.finance_file import find_profile, parse_file, run_import
+from setupfile.finance_rows import MAX_COLUMNS, read_rows
 from tests.domain.builders import Town
 from tests.ledger.test_finance_import import (
     FIN,
@@ -167,7 +162,7 @@ def _huge_dimension_xlsx() -> bytes:
 def test_an_xlsx_declaring_a_huge_sheet_is_read_at_its_real_size() -> None:
     profile = find_profile("generique")
     data = _huge_dimension_xlsx()
-    rows = _rows(data, profile, "export.xlsx")
+    rows = read_rows(data, profile, "export.xlsx")
     # declared: 1,048,576 rows of 16,384 columns, and a cell in column XFD; read:
     # the rows there are, each cut to the header's width (its cell beyond: dropped)
     assert len(rows) == 3
@@ -332,7 +327,7 @@ def test_amount_cells_take_the_french_writing_and_nothing_else() -> None:
 def test_an_xlsx_with_a_cell_on_its_last_row_is_refused_at_the_row_limit() -> None:
     """openpyxl makes up an empty row for every gap: one cell on row 1,048,576 of a
     5 KB file cost a million rows (43 s of a web worker)."""
-    from setupfile.finance_file import MAX_XLSX_ROWS
+    from setupfile.finance_rows import MAX_XLSX_ROWS
 
     wb = Workbook()
     ws = wb.active

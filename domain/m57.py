@@ -19,13 +19,14 @@ from domain.errors import InvalidValue
 
 NOMENCLATURE = Path(__file__).with_name("data") / "m57.json"
 
-# Shapes of the codes, as a finance software writes them.
+# Shapes of the codes, as a finance software writes them: ASCII digits only (``\d``
+# would take "２０" or "٢٠", look-alikes of a chapter that no account has).
 SHAPES = {
-    "chapter": (re.compile(r"^\d{2,3}$"), "chapitre M57 : 2 ou 3 chiffres"),
-    "nature": (re.compile(r"^\d{3,7}$"), "article M57 : 3 à 7 chiffres"),
-    "fonction": (re.compile(r"^\d{1,5}$"), "fonction M57 : 1 à 5 chiffres"),
+    "chapter": (re.compile(r"^[0-9]{2,3}\Z"), "chapitre M57 : 2 ou 3 chiffres"),
+    "nature": (re.compile(r"^[0-9]{3,7}\Z"), "article M57 : 3 à 7 chiffres"),
+    "fonction": (re.compile(r"^[0-9]{1,5}\Z"), "fonction M57 : 1 à 5 chiffres"),
     "operation": (
-        re.compile(r"^[0-9A-Z]{1,10}$"),
+        re.compile(r"^[0-9A-Z]{1,10}\Z"),
         "opération : 1 à 10 chiffres ou lettres majuscules",
     ),
 }

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from uuid import uuid4
@@ -32,7 +32,8 @@ from domain.finance_import import (
     key_part,
     parse_profile,
 )
-from domain.values import Section
+from domain.values import MAX_AMOUNT, Section, code, text
+from setupfile.finance_rows import UnreadableFile, read_rows
 
 SECTIONS = {"I": Section.INVESTMENT, "F": Section.OPERATING}
 
@@ -76,39 +77,19 @@ class ParsedFile:
         return not self.errors
 
 
-def _rows(data: bytes, profile: Profile, name: str) -> list[list[str]]:
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True):
-            rows.append([_cell_text(v, profile) for v in row])
-        wb.close()
-        return rows
-    text = data.decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter))
-
-
-def _cell_text(value: Any, profile: Profile) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.strftime(profile.date_format)
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        shown = f"{Decimal(str(value)):.2f}" if isinstance(value, float) else str(value)
-        return shown.replace(".", profile.decimal)
-    return str(value).strip()
-
-
-def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
-    """Check every line of ``data`` against ``profile``."""
+def parse_file(
+    data: bytes, file_name: str, profile: Profile, today: date | None = None
+) -> ParsedFile:
+    """Check every line of ``data`` against ``profile`` (and, given ``today``, that
+    no line is dated after it): every rule the recording of a line would enforce on
+    its own values is checked here, so a file that passes is not refused half way."""
     parsed = ParsedFile(hashlib.sha256(data).hexdigest())
     try:
-        rows = _rows(data, profile, file_name)
+        rows = read_rows(data, profile, file_name)
+    except UnreadableFile as exc:
+        parsed.errors.append(f"fichier illisible : {exc}")
+        return parsed
     except (
-        UnicodeDecodeError,
         csv.Error,
         OSError,
         ValueError,
@@ -118,7 +99,9 @@ def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
         zipfile.BadZipFile,
         InvalidFileException,
     ) as exc:
-        parsed.errors.append(f"fichier illisible ({type(exc).__name__}) : {exc}")
+        parsed.errors.append(
+            f"fichier illisible : CSV ou XLSX attendu ({type(exc).__name__} : {exc})"
+        )
         return parsed
     if not rows:
         parsed.errors.append("fichier vide : une ligne d'en-têtes est attendue")
@@ -136,7 +119,7 @@ def parse_file(data: bytes, file_name: str, profile: Profile) -> ParsedFile:
     for number, row in enumerate(rows[1:], 2):
         if not any(c.strip() for c in row):
             continue
-        line = _line(number, row, where, profile, parsed.errors)
+        line = _line(number, row, where, profile, parsed.errors, today)
         if line is None:
             continue
         if line.key in seen:
@@ -156,6 +139,7 @@ def _line(
     where: dict[str, int],
     profile: Profile,
     errors: list[str],
+    today: date | None,
 ) -> SourceLine | None:
     count = len(errors)
 
@@ -174,11 +158,9 @@ def _line(
         kind = (profile.kind_values or {}).get(cell("type"))
         if kind is None:
             bad("type", "type inconnu")
-    exercice = 0
-    if cell("exercice").isdigit() and 2000 <= int(cell("exercice")) <= 2100:
-        exercice = int(cell("exercice"))
-    else:
-        bad("exercice", "année attendue")
+    exercice = _year(cell("exercice"))
+    if not exercice:
+        bad("exercice", "année attendue (2000 à 2100)")
     section_code = (profile.section_values or {"I": "I", "F": "F"}).get(cell("section"))
     if section_code is None:
         bad("section", "section inconnue (I ou F)")
@@ -186,24 +168,15 @@ def _line(
         on = datetime.strptime(cell("date"), profile.date_format).date()
         if exercice and on.year != exercice and kind == ENGAGEMENT:
             bad("date", f"date hors de l'exercice {exercice}")
+        elif today is not None and on > today:
+            bad("date", f"date postérieure au jour de l'import ({today:%d/%m/%Y})")
     except ValueError:
         on = date.min
         bad("date", f"date attendue au format {profile.date_format}")
     amount = Decimal(0)
-    raw = cell("montant").replace(" ", "").replace("\u00a0", "")
-    if profile.decimal == ",":
-        raw = raw.replace(",", ".") if "." not in raw else "x"
-    try:
-        amount = Decimal(raw)
-        if (
-            not amount.is_finite()
-            or amount <= 0
-            or amount != amount.quantize(Decimal("0.01"))
-        ):
-            bad("montant", "montant positif en euros, au centime")
-        amount = amount.quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        bad("montant", "montant attendu")
+    amount, reason = _amount(cell("montant"), profile.decimal)
+    if reason:
+        bad("montant", reason)
     parts: dict[str, str] = {}
     needed = {
         ENGAGEMENT: ("engagement", "ligne"),
@@ -225,10 +198,14 @@ def _line(
             bad("ligne_engagement", "1 à 12 caractères : lettres, chiffres, _ .")
     ex_eng = 0
     if cell("exercice_engagement"):
-        if cell("exercice_engagement").isdigit():
-            ex_eng = int(cell("exercice_engagement"))
-        else:
-            bad("exercice_engagement", "année attendue")
+        ex_eng = _year(cell("exercice_engagement"))
+        if not ex_eng:
+            bad("exercice_engagement", "année attendue (2000 à 2100)")
+    tiers = cell("tiers")[:200]
+    try:
+        text(tiers, "tiers", max_len=200, required=False)
+    except InvalidValue as exc:
+        bad("tiers", str(exc.params.get("reason", exc)))
     if not cell("ap") and not cell("operation"):
         errors.append(
             f"ligne {number} : ni numéro d'AP ni opération pour rattacher la ligne"
@@ -238,7 +215,7 @@ def _line(
         m57_codes, m57_warnings = _m57(cell, bad, SECTIONS[section_code].value)
     if len(errors) > count or kind is None or section_code is None:
         return None
-    return SourceLine(
+    line = SourceLine(
         number=number,
         kind=kind,
         exercice=exercice,
@@ -253,13 +230,56 @@ def _line(
         piece=parts.get("piece", ""),
         operation=cell("operation"),
         ap=cell("ap"),
-        tiers=cell("tiers")[:200],
+        tiers=tiers,
         imputation=tuple(
             cell(f) for f in ("budget", "sens", "chapitre", "nature", "fonction")
         ),
         m57=m57_codes,
         m57_warnings=m57_warnings,
     )
+    for ref in (line.key, line.commitment):
+        try:
+            code(ref, "reference")  # the rule of a recorded reference
+        except InvalidValue:
+            errors.append(
+                f"ligne {number} : clé {ref} trop longue ({len(ref)} caractères, "
+                "au plus 40) : bordereau, pièce et lignes trop longs ensemble"
+            )
+            return None
+    return line
+
+
+_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
+
+
+# Thousands separators French software writes: space, no-break space, narrow
+# no-break space (the French locale's), thin space.
+_GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009")
+# ASCII digits and one decimal mark: ``Decimal()`` alone would also take "1e3",
+# "1_000", "+5", "Infinity" or other scripts' digits ("١٢٣").
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def _amount(value: str, decimal: str) -> tuple[Decimal, str]:
+    """An amount cell as euros, or the reason it is not one."""
+    raw = value.translate(_GROUPING)
+    if decimal == ",":
+        raw = raw.replace(",", ".") if "." not in raw else "x"
+    if not _NUMBER.fullmatch(raw):
+        return Decimal(0), "montant attendu"
+    amount = Decimal(raw)
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        return Decimal(0), "montant positif en euros, au centime"
+    if amount > MAX_AMOUNT:
+        return Decimal(0), "montant démesuré (au plus 10¹² €)"
+    return amount.quantize(Decimal("0.01")), ""
+
+
+def _year(value: str) -> int:
+    """A year from 2000 to 2100 written in ASCII digits, else 0."""
+    if not _YEAR.fullmatch(value) or not 2000 <= int(value) <= 2100:
+        return 0
+    return int(value)
 
 
 M57_COLUMNS = {"chapter": "chapitre", "nature": "nature", "fonction": "fonction"}
@@ -286,6 +306,18 @@ def _m57(
     return {f: event[f] for f in m57.FIELDS}, imp.warnings
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def recorded_name(file_name: str) -> str:
+    """The file name the import event keeps: control characters replaced and at most
+    255 characters (the end kept, with the extension). An uploaded name is the
+    browser's: a longer one, or one with a control character, was refused by the
+    event after every batch of lines before it was written."""
+    name = _UNPRINTABLE.sub("?", file_name).strip() or "?"
+    return name if len(name) <= 255 else "…" + name[-254:]
+
+
 @dataclass
 class ImportOutcome:
     """A parsed file, its plan, and whether it was written."""
@@ -293,6 +325,7 @@ class ImportOutcome:
     parsed: ParsedFile
     plan: Any = None  # ledger.commands.finance_import.ImportPlan
     written: bool = False
+    dry_run: bool = True
 
     def report(self) -> list[str]:
         """The preview, in French: errors, or each line's fate, then the counts."""
@@ -321,7 +354,13 @@ class ImportOutcome:
             f"{c['create']} à créer, {c['exists']} déjà présentes, "
             f"{c['conflict']} en conflit, {c['unmatched']} sans projet, "
             f"{c['no_commitment']} sans engagement connu"
-            + ("" if self.written else " (aperçu : rien n'a été écrit)")
+            + (
+                ""
+                if self.written
+                else " (aperçu : rien n'a été écrit)"
+                if self.dry_run
+                else " (aucune ligne à enregistrer : rien n'a été écrit)"
+            )
         )
         return out
 
@@ -350,17 +389,20 @@ def run_import(
     """Parse, plan and (unless ``dry_run`` or refused) write an import."""
     settings = ledger.finance_settings()
     profile = find_profile(profile_name, settings.profiles if settings else None)
-    parsed = parse_file(data, file_name, profile)
-    outcome = ImportOutcome(parsed)
+    parsed = parse_file(data, file_name, profile, ledger.clock().date())
+    outcome = ImportOutcome(parsed, dry_run=dry_run)
     if not parsed.ok:
         return outcome
     outcome.plan = ledger.plan_finance_import(parsed.lines)
+    if outcome.plan.errors:  # lines no command could record: refused whole
+        parsed.errors, parsed.lines, outcome.plan = outcome.plan.errors, [], None
+        return outcome
     todo = outcome.plan.count("create") + outcome.plan.imputation_count("impute")
     if dry_run or not todo:
         return outcome
     key = caller.key or f"finance-import-{parsed.sha256[:16]}-{uuid4().hex[:8]}"
     ledger.import_finance(
-        caller, file_name, parsed.sha256, profile.name, outcome.plan, key
+        caller, recorded_name(file_name), parsed.sha256, profile.name, outcome.plan, key
     )
     outcome.written = True
     return outcome

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from domain import m57
+from domain import dates, m57
 from domain.budget import ProjectBudget
 from domain.errors import DomainError
 from domain.finance_import import (
@@ -19,6 +19,8 @@ from domain.finance_import import (
     LineRefused,
     SourceLine,
 )
+from domain.plan import Plan
+from ledger.commands.organisation import Lookups
 from ledger.commands.sessions import SessionCommands
 from ledger.core import Caller, CommandResult, Unit
 from ledger.idempotency import command
@@ -43,6 +45,9 @@ class ImportPlan:
     # (line, project or "", status)
     imputations: dict[int, str] = field(default_factory=dict)
     # line number -> IMPUTE / IMPUTED / IMPUTE_CONFLICT (lines giving M57 codes)
+    errors: list[str] = field(default_factory=list)
+    # lines to create that no command could record (a year outside the plan's
+    # execution years, or no plan): the file is refused whole
 
     def count(self, status: str) -> int:
         return sum(1 for _, _, s in self.lines if s == status)
@@ -123,6 +128,7 @@ class FinanceImportCommands(SessionCommands):
         settings = self.finance_settings()
         mappings = settings.mappings if settings else {}
         plan = ImportPlan()
+        horizon = self.load(Plan, Plan.id_for())
         in_file = {
             (self._match(ln, mappings), ln.key) for ln in lines if ln.kind == ENGAGEMENT
         }
@@ -149,6 +155,8 @@ class FinanceImportCommands(SessionCommands):
             else:
                 status = EXISTS if amount == line.amount else CONFLICT
             plan.lines.append((line, project, status))
+            if status == CREATE:
+                self._check_year(line, horizon, plan.errors)
             if line.m57 is not None and status in (CREATE, EXISTS):
                 had = self._imputed(project).get(f"engagement:{line.key}")
                 plan.imputations[line.number] = (
@@ -156,6 +164,26 @@ class FinanceImportCommands(SessionCommands):
                     IMPUTE_CONFLICT
                 )  # fmt: skip
         return plan
+
+    @staticmethod
+    def _check_year(line: SourceLine, horizon: Plan | None, errors: list[str]) -> None:
+        """A line to create is recorded as a commitment or payment is: on a year of
+        the plan's execution (``Plan.check_executable_year``), a plan being defined."""
+        column = "exercice_engagement" if line.exercice_engagement else "exercice"
+        if horizon is None:
+            errors.append(
+                f"ligne {line.number} : aucun plan n'est défini, rien ne peut être "
+                "engagé ni mandaté (définir le plan et son horizon : Référentiel)"
+            )
+            return
+        try:
+            horizon.check_executable_year(line.budget_year)
+        except DomainError:
+            errors.append(
+                f"ligne {line.number}, colonne « {column} » : exercice "
+                f"{line.budget_year} hors des années d'exécution du plan "
+                f"({horizon.first_executable_year} à {horizon.last_year})"
+            )
 
     def _imputed(self, project: str) -> dict[str, dict[str, Any]]:
         """The project's last imputation per target (its four codes)."""
@@ -228,6 +256,7 @@ class FinanceImportCommands(SessionCommands):
 
         def body(unit: Unit) -> dict[str, Any]:
             imputed = 0
+            horizon = Lookups.plan(unit)
             for line, project, (status, imputation) in batch:
                 budget = unit.get(
                     ProjectBudget,
@@ -236,6 +265,10 @@ class FinanceImportCommands(SessionCommands):
                     label=project,
                 )
                 try:
+                    if status == CREATE:
+                        dates.required_plan(
+                            horizon, "importer une ligne"
+                        ).check_executable_year(line.budget_year)
                     if status != CREATE:
                         pass
                     elif line.kind == ENGAGEMENT:

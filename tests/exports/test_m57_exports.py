@@ -213,3 +213,54 @@ def test_sdsi_export_writes_the_apcp_annex(demo_env: DemoEnv, tmp_path: Path) ->
     assert target.read_bytes() == demo_env.render("apcp", "pdf")
     code, out = _cli(demo_env, "apcp", "--format", "csv")
     assert code == 2 and "ne propose pas le format 'csv'" in out
+
+
+def _fr(value: str) -> Decimal:
+    return Decimal(value.replace("\u202f", "").replace(" ", "").replace(",", "."))
+
+
+def test_budget_export_apcp_annex_and_scdl_dataset_agree_to_the_cent(
+    demo_env: DemoEnv,
+) -> None:
+    """The three finance outputs, each read back from its file: the budget export's
+    lines summed per AP equal the annex's CP per year, AP and paid; the SCDL rows'
+    CP and paid equal those of the imputed budget lines (and the annex's total)."""
+    text = demo_env.render("budget", "csv").decode("utf-8-sig")
+    lines = [
+        r
+        for r in csv.reader(io.StringIO(text, newline=""), delimiter=";")
+        if r[0] == LINE
+    ]
+    cp: dict[tuple[str, int], Decimal] = {}
+    paid: dict[str, Decimal] = {}
+    ap: dict[str, Decimal] = {}
+    for r in lines:
+        code, year = r[INDEX["proposal"]], int(r[INDEX["year"]])
+        cp[code, year] = cp.get((code, year), Decimal(0)) + _fr(r[INDEX["cp"]])
+        paid[code] = paid.get(code, Decimal(0)) + _fr(r[INDEX["paid"]])
+        ap[code] = _fr(r[INDEX["ap_current"]])
+    ws = openpyxl.load_workbook(io.BytesIO(demo_env.render("apcp", "xlsx"))).active
+    header, *body, total = list(ws.iter_rows(values_only=True))
+    years = {i: int(h[3:]) for i, h in enumerate(header) if h.startswith("CP ")}
+    assert {row[0] for row in body} == set(ap)
+    for row in body:
+        code = row[0]
+        assert _cent(row[7]) == ap[code], code
+        assert _cent(row[-2]) == paid[code], code
+        for i, y in years.items():
+            assert _cent(row[i] or 0) == cp.get((code, y), Decimal(0)), (code, y)
+    assert _cent(total[-2]) == sum(paid.values())
+    assert sum(_cent(total[i]) for i in years) == sum(cp.values())
+    scdl = list(
+        csv.DictReader(
+            io.StringIO(demo_env.render("opendata-budget-scdl", "csv").decode("utf-8"))
+        )
+    )
+    imputed = [r for r in lines if r[INDEX["chapter"]]]
+    assert len(scdl) == len(imputed) > 50
+    assert sum(Decimal(r["BGT_MTPREV"]) for r in scdl) == sum(
+        _fr(r[INDEX["cp"]]) for r in imputed
+    )
+    assert sum(Decimal(r["BGT_MTREAL"]) for r in scdl) == sum(
+        _fr(r[INDEX["paid"]]) for r in imputed
+    )

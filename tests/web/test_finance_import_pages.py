@@ -77,3 +77,28 @@ def test_the_preview_shows_each_line_m57_imputation_and_refuses_a_bad_code(
         "(valeur : « 2X »)"
     ) in text(refused)
     assert site.head() == head
+
+
+def test_a_preview_never_confirmed_is_removed_after_a_day(site: Site) -> None:
+    import os
+    import time
+    from pathlib import Path
+
+    from tests.ledger.test_finance_import import HEADER
+
+    folder = Path(site.app.extensions["sdsi"].settings.data_dir) / "finance-imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale, fresh = "a" * 32, "b" * 32
+    for token, age in ((stale, 25 * 3600), (fresh, 3600)):
+        for suffix in (".data", ".name"):
+            path = folder / f"{token}{suffix}"
+            path.write_text("x", encoding="utf-8")
+            os.utime(path, (time.time() - age, time.time() - age))
+    line = (
+        "engagement;2026;principal;I;réel;20;2051;020;ZZZ;;EJ9;;;;;1;02/04/2026;1,00;T"
+    )
+    shown = send(site, "export.csv", f"{HEADER}\r\n{line}\r\n".encode())
+    assert shown.status_code == 200
+    left = {p.name for p in folder.iterdir()}
+    assert {f"{stale}.data", f"{stale}.name"} & left == set()
+    assert {f"{fresh}.data", f"{fresh}.name"} <= left

@@ -6,7 +6,9 @@ as a page, CSV and XLSX."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,10 +35,24 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 SHOWN = 500  # preview lines listed on the page (the counts cover every line)
 
 
+KEPT = 24 * 3600  # seconds a previewed file waits for its confirmation
+
+
 def _uploads() -> Path:
     folder = Path(state().settings.data_dir) / "finance-imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _forget_stale_previews(folder: Path) -> None:
+    """Remove the previewed files never confirmed after :data:`KEPT` seconds (each
+    preview keeps its upload, up to 2 MB: never removed, they filled the disk)."""
+    limit = time.time() - KEPT
+    for path in folder.glob("*.*"):
+        if path.suffix in (".data", ".name") and TOKEN.fullmatch(path.stem):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < limit:
+                    path.unlink()
 
 
 def _profiles() -> list[str]:
@@ -97,6 +113,7 @@ def finance_preview() -> Any:
     if not outcome.parsed.ok:
         return _page(outcome=outcome, status=422)
     token = uuid.uuid4().hex
+    _forget_stale_previews(_uploads())
     (_uploads() / f"{token}.data").write_bytes(data)
     (_uploads() / f"{token}.name").write_text(f"{profile}\n{source}", encoding="utf-8")
     return _page(outcome=outcome, token=token)

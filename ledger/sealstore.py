@@ -187,6 +187,15 @@ class SealStore:
         )
         return int(rows[0]["position"]) if rows else None
 
+    def seal_of(self, identity: Identity) -> SealRow | None:
+        """The seal row of the event ``identity``, if it is sealed."""
+        rows = self._rows(
+            "SELECT position, notification_id, originator_id, originator_version, leaf"
+            " FROM {t:seals} WHERE originator_id = ? AND originator_version = ?",
+            (self._db_id(identity[0]), identity[1]),
+        )
+        return self._seal(rows[0]) if rows else None
+
     # --- events ----------------------------------------------------------------------
 
     def event_present(self, identity: Identity) -> bool:
@@ -356,6 +365,15 @@ class SealStore:
             f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{t:checkpoints}}"
             " WHERE tree_size = ?",
             (tree_size,),
+        )
+        return self._checkpoint(rows[0]) if rows else None
+
+    def first_checkpoint_covering(self, position: int) -> CheckpointRow | None:
+        """The first checkpoint whose tree includes ``position`` (evidence files)."""
+        rows = self._rows(
+            f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{t:checkpoints}}"
+            " WHERE tree_size >= ? ORDER BY seq LIMIT 1",
+            (position,),
         )
         return self._checkpoint(rows[0]) if rows else None
 

@@ -942,7 +942,10 @@ class _Evidence:
 
     def check_proofs(self) -> None:
         doc = self.doc
-        if doc.get("format") != EVIDENCE_FORMAT or doc.get("version") != EVIDENCE_VERSION:
+        if (
+            doc.get("format") != EVIDENCE_FORMAT
+            or doc.get("version") != EVIDENCE_VERSION
+        ):
             raise InputError(
                 f"not an evidence file ({EVIDENCE_FORMAT} version {EVIDENCE_VERSION})"
             )
@@ -1120,15 +1123,24 @@ class _Evidence:
         rows = self.events("grid")
         if number is None:
             if rows:
-                self.problem("grid: the decision names no grid version, the file has one")
+                self.problem(
+                    "grid: the decision names no grid version, the file has one"
+                )
             return None
-        if not rows or any(e["originator_id"] != rows[0][0]["originator_id"] for e, _ in rows):
-            self.problem(f"grid: the events of grid version {number} are missing or mixed")
+        if not rows or any(
+            e["originator_id"] != rows[0][0]["originator_id"] for e, _ in rows
+        ):
+            self.problem(
+                f"grid: the events of grid version {number} are missing or mixed"
+            )
             return None
         if not self._history(rows, "grid", len(rows)):
             return None
         first = rows[0]
-        if not first[0]["topic"].endswith(".Drafted") or first[1].get("number") != number:
+        if (
+            not first[0]["topic"].endswith(".Drafted")
+            or first[1].get("number") != number
+        ):
             self.problem(
                 f"grid: the file's grid is not version {number} "
                 f"(it drafts version {first[1].get('number')!r})"
@@ -1169,9 +1181,10 @@ class _Evidence:
             if not self._history(rows, "score sheet", len(rows)):
                 continue
             opened = rows[0][1]
-            if not rows[0][0]["topic"].endswith(".Opened") or opened.get(
-                "proposal"
-            ) != proposal:
+            if (
+                not rows[0][0]["topic"].endswith(".Opened")
+                or opened.get("proposal") != proposal
+            ):
                 self.problem(f"scores: a score sheet not on {proposal}")
                 continue
             evaluator = opened.get("evaluator")
@@ -1191,8 +1204,14 @@ class _Evidence:
                 levels.setdefault(criterion, []).append(level)
         recomputed = _consolidate(criteria, levels)
         recorded = {
-            c["criterion"]: [c["family"], c["evaluators"], c["total"], c["mean"],
-                             c["lowest"], c["highest"]]
+            c["criterion"]: [
+                c["family"],
+                c["evaluators"],
+                c["total"],
+                c["mean"],
+                c["lowest"],
+                c["highest"],
+            ]
             for c in evidence.get("criteria") or []
         }
         if evidence.get("evaluators") != len(evaluators):
@@ -1305,7 +1324,10 @@ def evidence_main(path: Path, keys: list[Key], as_json: bool) -> int:
             f"{report['fingerprint'][:16]}"
         )
     else:
-        print(f"EVIDENCE VERIFICATION FAILED: {len(report['problems'])} problems")
+        count = len(report["problems"])
+        print(
+            f"EVIDENCE VERIFICATION FAILED: {count} problem{'s' if count > 1 else ''}"
+        )
         for line in report["problems"]:
             print(f"  {line}")
     return EXIT_OK if report["ok"] else EXIT_FAILED

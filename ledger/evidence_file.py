@@ -101,8 +101,7 @@ def decision_at(ledger: Any, position: int) -> tuple[SealRow, Any]:
     stored = _stored(ledger, seal.originator_id, seal.originator_version)
     if stored.topic != DECISION_TOPIC:
         raise NotADecision(
-            f"the event at position {position} is not a COPIL decision "
-            f"({stored.topic})"
+            f"the event at position {position} is not a COPIL decision ({stored.topic})"
         )
     return seal, stored
 
@@ -169,9 +168,12 @@ def checkpoint_for_evidence(
             ) from None
         row = store.first_checkpoint_covering(position)
     if row is None:
-        raise (EvidenceError if seal else NotCovered)(
-            f"no signed checkpoint covers position {position}"
-        )
+        head = store.head()[0]
+        if position > head:
+            raise EvidenceError(
+                f"no event at position {position} (the log holds {head} sealed events)"
+            )
+        raise NotCovered(f"no signed checkpoint covers position {position} yet")
     return row
 
 
@@ -256,7 +258,9 @@ def build_evidence(ledger: Any, position: int, *, seal: bool = True) -> dict[str
         record = _record(entry)
         s = entry.seal
         path = proofs.path(s.position - 1)
-        if not verify_inclusion(s.position - 1, row.tree_size, s.leaf, path, signed.root):
+        if not verify_inclusion(
+            s.position - 1, row.tree_size, s.leaf, path, signed.root
+        ):
             raise IntegrityBroken(
                 f"the event at position {s.position} no longer matches checkpoint "
                 f"#{row.seq}; run `sdsi verify`"
@@ -274,7 +278,9 @@ def build_evidence(ledger: Any, position: int, *, seal: bool = True) -> dict[str
             }
         )
     decision = ledger.mapper.to_domain_event(
-        _stored(ledger, entries[-1].seal.originator_id, entries[-1].seal.originator_version)
+        _stored(
+            ledger, entries[-1].seal.originator_id, entries[-1].seal.originator_version
+        )
     ).decision
     session_code = _session_code(ledger, entries)
     return {
@@ -291,14 +297,18 @@ def build_evidence(ledger: Any, position: int, *, seal: bool = True) -> dict[str
             "grid_version": decision.grid_version,
             "votes": [decision.votes_for, decision.votes_against, decision.abstentions],
         },
-        "fingerprint": fingerprint_of([(e.seal.position, e.seal.leaf) for e in entries]),
+        "fingerprint": fingerprint_of(
+            [(e.seal.position, e.seal.leaf) for e in entries]
+        ),
         "checkpoint": note,
         "events": events,
     }
 
 
 def _session_code(ledger: Any, entries: list[_Entry]) -> str:
-    first = next(e for e in entries if e.role == "session" and e.seal.originator_version == 1)
+    first = next(
+        e for e in entries if e.role == "session" and e.seal.originator_version == 1
+    )
     stored = _stored(ledger, first.seal.originator_id, 1)
     return str(ledger.mapper.to_domain_event(stored).code)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -41,6 +42,7 @@ from ledger.merkle import (
     Range,
     hash_leaf,
     inclusion_ranges,
+    list_leaves,
     range_hashes,
     verify_inclusion,
 )
@@ -110,12 +112,22 @@ def _aggregate_before(
     ledger: Any, store: SealStore, role: str, originator_id: UUID, before: int
 ) -> list[_Entry]:
     """The events of one aggregate sealed before position ``before``."""
+    seals = store.seals_of(str(originator_id), before)
+    if not seals:
+        return []
+    stored = ledger.recorder.select_events(
+        originator_id, lte=seals[-1].originator_version
+    )
+    by_version = {s.originator_version: s for s in stored}
     out = []
-    for stored in ledger.recorder.select_events(originator_id):
-        seal = store.seal_of((str(stored.originator_id), stored.originator_version))
-        if seal is None or seal.position >= before:
-            break  # versions are sealed in order: the rest is after the decision
-        out.append(_Entry(role, seal, stored.topic, bytes(stored.state)))
+    for seal in seals:
+        event = by_version.get(seal.originator_version)
+        if event is None:
+            raise IntegrityBroken(
+                f"the event sealed at position {seal.position} is no longer stored; "
+                "run `sdsi verify`"
+            )
+        out.append(_Entry(role, seal, event.topic, bytes(event.state)))
     return out
 
 
@@ -202,19 +214,27 @@ def fingerprint_of(leaves: list[tuple[int, bytes]]) -> str:
     return digest.hexdigest()
 
 
+# Up to this tree size, a file's audit paths are computed from the leaves read in
+# one pass (32 bytes each: 32 MiB at most); beyond, range by range from the seals.
+LEAVES_IN_MEMORY = 1 << 20
+
+
 class _Proofs:
     """Audit paths in one tree, sharing the subtree hashes they have in common."""
 
     def __init__(self, store: SealStore, size: int) -> None:
-        self.store, self.size = store, size
+        self.size = size
         self.nodes: dict[Range, bytes] = dict(_known_nodes(store))
+        self.leaves: Callable[[int, int], Iterable[bytes]] = store.iter_leaves
+        if size <= LEAVES_IN_MEMORY:
+            self.leaves = list_leaves(list(store.iter_leaves(0, size)))
 
     def path(self, index: int) -> list[bytes]:
         out = []
         for r in inclusion_ranges(index, self.size):
             if r not in self.nodes:
                 try:
-                    self.nodes[r] = range_hashes([r], self.store.iter_leaves)[0]
+                    self.nodes[r] = range_hashes([r], self.leaves)[0]
                 except ValueError as exc:
                     raise IntegrityBroken(f"{exc}; run `sdsi verify`") from None
             out.append(self.nodes[r])

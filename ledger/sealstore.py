@@ -187,14 +187,16 @@ class SealStore:
         )
         return int(rows[0]["position"]) if rows else None
 
-    def seal_of(self, identity: Identity) -> SealRow | None:
-        """The seal row of the event ``identity``, if it is sealed."""
+    def seals_of(self, originator_id: str, before: int) -> list[SealRow]:
+        """The seal rows of one aggregate's events sealed before position
+        ``before``, by version (evidence files)."""
         rows = self._rows(
             "SELECT position, notification_id, originator_id, originator_version, leaf"
-            " FROM {t:seals} WHERE originator_id = ? AND originator_version = ?",
-            (self._db_id(identity[0]), identity[1]),
+            " FROM {t:seals} WHERE originator_id = ? AND position < ?"
+            " ORDER BY originator_version",
+            (self._db_id(originator_id), before),
         )
-        return self._seal(rows[0]) if rows else None
+        return [self._seal(r) for r in rows]
 
     # --- events ----------------------------------------------------------------------
 

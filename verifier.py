@@ -921,9 +921,26 @@ def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
     return int(lines[1][len("index ") :]), path, note
 
 
-def _state_of(event: dict[str, Any]) -> dict[str, Any]:
-    data = json.loads(base64.b64decode(event["state"], validate=True))
-    return _flatten(data) if isinstance(data, dict) else {}
+def _leaf_and_state(
+    position: int, event: dict[str, Any]
+) -> tuple[bytes, dict[str, Any]]:
+    """An event's leaf hash and its flattened state, decoding the state once (the
+    record's ``recorded`` and ``context`` are the flattened state's members)."""
+    state = base64.b64decode(event["state"], validate=True)
+    data = json.loads(state)
+    if not isinstance(data, dict) or set(data) == {"_type_", "_data_"}:
+        raise ValueError("the state is not a JSON object")
+    flat = {k: _flatten(v) for k, v in data.items()}
+    record = {
+        "position": position,
+        "originator_id": str(event["originator_id"]),
+        "originator_version": int(event["originator_version"]),
+        "topic": str(event["topic"]),
+        "recorded": flat.get("timestamp"),
+        "context": flat.get("context"),
+        "state_sha256": hashlib.sha256(state).hexdigest(),
+    }
+    return hash_leaf(canonical_json(record)), flat
 
 
 class _Evidence:
@@ -976,8 +993,7 @@ class _Evidence:
                     f"{event['topic']}"
                 )
             try:
-                leaf = event_leaf(position, event)
-                self.states[position] = _state_of(event)
+                leaf, self.states[position] = _leaf_and_state(position, event)
             except (ValueError, binascii.Error, KeyError, TypeError) as exc:
                 self.problem(f"{where}: altered — its state is unreadable ({exc})")
                 continue

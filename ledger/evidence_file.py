@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
 from domain.grids import GridVersion
 from domain.proposals import Proposal
 from domain.scores import ScoreSheet
@@ -297,12 +299,14 @@ def build_evidence(ledger: Any, position: int, *, seal: bool = True) -> dict[str
                 "tlog_proof": tlog_proof(s.position - 1, path, note),
             }
         )
-    decision = ledger.mapper.to_domain_event(
-        _stored(
-            ledger, entries[-1].seal.originator_id, entries[-1].seal.originator_version
+    decision = _domain_event(ledger, entries[-1]).decision
+    convened = next((e for e in entries if e.role == "session"), None)
+    if convened is None or convened.seal.originator_version != 1:
+        raise IntegrityBroken(
+            f"the session of the decision at position {position} has no convening "
+            "before it; run `sdsi verify`"
         )
-    ).decision
-    session_code = _session_code(ledger, entries)
+    session_code = str(_domain_event(ledger, convened).code)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -325,12 +329,16 @@ def build_evidence(ledger: Any, position: int, *, seal: bool = True) -> dict[str
     }
 
 
-def _session_code(ledger: Any, entries: list[_Entry]) -> str:
-    first = next(
-        e for e in entries if e.role == "session" and e.seal.originator_version == 1
+def _domain_event(ledger: Any, entry: _Entry) -> Any:
+    """The domain event of an entry (upcast as the write side reads it)."""
+    return ledger.mapper.to_domain_event(
+        StoredEvent(
+            originator_id=UUID(entry.seal.originator_id),
+            originator_version=entry.seal.originator_version,
+            topic=entry.topic,
+            state=entry.state,
+        )
     )
-    stored = _stored(ledger, first.seal.originator_id, 1)
-    return str(ledger.mapper.to_domain_event(stored).code)
 
 
 def render_evidence(doc: dict[str, Any]) -> bytes:

@@ -406,8 +406,9 @@ def evidence_table(results: list[dict[str, Any]]) -> str:
             ("evidence-file verification (`verifier.py`)", r["verify"]),
             ("evidence-file writing (`ledger.evidence_file`)", r["build"]),
         ):
+            shown = f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}"
             rows.append(
-                f"| {r['backend']} | {size} | {label} | {rate:,.0f} | "
+                f"| {r['backend']} | {size} | {label} | {shown} | "
                 f"{rate / r['ed25519']:.4f} |"
             )
     return head + "\n".join(rows)

@@ -10,6 +10,7 @@ Usage::
     python verifier.py BUNDLE [--key PUBKEY]... [--checkpoint NOTE]... [--json]
     python verifier.py inclusion PROOF.json --key PUBKEY [--checkpoint NOTE]
     python verifier.py consistency PROOF.json --key PUBKEY
+    python verifier.py evidence EVIDENCE.json --key PUBKEY [--json]
 
 ``PUBKEY`` is the ledger's Ed25519 public key: a PEM file, or a note verifier key
 (``name+keyid+base64``, as a string or in a file). Checkpoints signed by any other key
@@ -31,6 +32,8 @@ import sys
 import uuid
 import zipfile
 from collections.abc import Iterator
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
@@ -872,6 +875,480 @@ def verify_consistency_file(proof: dict[str, Any], keys: list[Key]) -> str:
     return f"verified: the tree of size {n} extends the tree of size {m} ({origin1})"
 
 
+# --- evidence files (one decision, the events it rests on, their proofs) -------------
+# Format: docs/integrity.md, "Evidence files". Every check below lists its problems
+# instead of stopping at the first, so an auditor sees everything that is wrong.
+
+EVIDENCE_FORMAT, EVIDENCE_VERSION = "sdsi-evidence", 1
+EVIDENCE_FINGERPRINT_PREFIX = b"sdsi-evidence-v1\n"
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+DECISION_TOPIC = "domain.sessions:Session.DecisionRecorded"
+SESSION_TOPIC = "domain.sessions:Session."
+GRID_TOPIC = "domain.grids:GridVersion."
+SHEET_TOPIC = "domain.scores:ScoreSheet."
+EVIDENCE_ROLES = {
+    "decision": DECISION_TOPIC,
+    "session": SESSION_TOPIC,
+    "grid": GRID_TOPIC,
+    "scores": SHEET_TOPIC,
+}
+
+
+def evidence_fingerprint(leaves: list[tuple[int, bytes]]) -> str:
+    """SHA-256 of the prefix and one ``POSITION LEAFHEX`` line per event."""
+    digest = hashlib.sha256(EVIDENCE_FINGERPRINT_PREFIX)
+    for position, leaf in sorted(leaves):
+        digest.update(f"{position} {leaf.hex()}\n".encode())
+    return digest.hexdigest()
+
+
+def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
+    """(index, audit path, checkpoint note) of a C2SP ``tlog-proof`` text."""
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or lines[0] != TLOG_PROOF_HEADER:
+        raise ValueError(f"not a {TLOG_PROOF_HEADER} proof")
+    if len(lines) > 1 and lines[1].startswith("extra "):
+        del lines[1]
+    if len(lines) < 2 or not re.fullmatch(r"index (0|[1-9][0-9]*)", lines[1]):
+        raise ValueError("the proof has no valid index line")
+    try:
+        path = [base64.b64decode(line, validate=True) for line in lines[2:]]
+    except binascii.Error:
+        raise ValueError("a proof hash is not base64") from None
+    if any(len(h) != 32 for h in path):
+        raise ValueError("a proof hash is not a SHA-256 hash")
+    return int(lines[1][len("index ") :]), path, note
+
+
+def _leaf_and_state(
+    position: int, event: dict[str, Any]
+) -> tuple[bytes, dict[str, Any]]:
+    """An event's leaf hash and its flattened state, decoding the state once (the
+    record's ``recorded`` and ``context`` are the flattened state's members)."""
+    state = base64.b64decode(event["state"], validate=True)
+    data = json.loads(state)
+    if not isinstance(data, dict) or set(data) == {"_type_", "_data_"}:
+        raise ValueError("the state is not a JSON object")
+    flat = {k: _flatten(v) for k, v in data.items()}
+    record = {
+        "position": position,
+        "originator_id": str(event["originator_id"]),
+        "originator_version": int(event["originator_version"]),
+        "topic": str(event["topic"]),
+        "recorded": flat.get("timestamp"),
+        "context": flat.get("context"),
+        "state_sha256": hashlib.sha256(state).hexdigest(),
+    }
+    return hash_leaf(canonical_json(record)), flat
+
+
+class _Evidence:
+    """One evidence file being checked: its events and the problems found."""
+
+    def __init__(self, doc: dict[str, Any], keys: list[Key]) -> None:
+        self.doc, self.keys = doc, keys
+        self.problems: list[str] = []
+        self.states: dict[int, dict[str, Any]] = {}
+        self.size = 0
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    # the envelope: checkpoint, leaves, proofs, fingerprint
+
+    def check_proofs(self) -> None:
+        doc = self.doc
+        if (
+            doc.get("format") != EVIDENCE_FORMAT
+            or doc.get("version") != EVIDENCE_VERSION
+        ):
+            raise InputError(
+                f"not an evidence file ({EVIDENCE_FORMAT} version {EVIDENCE_VERSION})"
+            )
+        note = doc["checkpoint"]
+        root = None
+        try:
+            origin, self.size, root = open_checkpoint(note, self.keys)
+            if origin != doc.get("log"):
+                self.problem(
+                    f"checkpoint: signed for log {origin!r}, the file says "
+                    f"{doc.get('log')!r}"
+                )
+        except NoteError as exc:
+            self.problem(f"checkpoint: {exc}")
+        leaves: list[tuple[int, bytes]] = []
+        previous = 0
+        for event in doc["events"]:
+            position = int(event["position"])
+            where = f"position {position}"
+            if position <= previous:
+                self.problem(f"{where}: events are not in increasing positions")
+            previous = position
+            if event.get("role") not in EVIDENCE_ROLES or not str(
+                event["topic"]
+            ).startswith(EVIDENCE_ROLES[event["role"]]):
+                self.problem(
+                    f"{where}: a {event.get('role')!r} event cannot be a "
+                    f"{event['topic']}"
+                )
+            try:
+                leaf, self.states[position] = _leaf_and_state(position, event)
+            except (ValueError, binascii.Error, KeyError, TypeError) as exc:
+                self.problem(f"{where}: altered — its state is unreadable ({exc})")
+                continue
+            leaves.append((position, leaf))
+            if leaf.hex() != event.get("leaf_hash"):
+                self.problem(
+                    f"{where}: altered — the event does not hash to its leaf hash "
+                    "(its state, topic, id or version was changed)"
+                )
+            try:
+                index, path, proof_note = parse_tlog_proof(event["tlog_proof"])
+            except ValueError as exc:
+                self.problem(f"{where}: malformed proof — {exc}")
+                continue
+            if index != position - 1:
+                self.problem(
+                    f"{where}: the proof is for index {index}, not {position - 1}"
+                )
+            if proof_note != note:
+                self.problem(f"{where}: the proof's checkpoint is not the file's")
+            if root is not None and not verify_inclusion(
+                position - 1, self.size, leaf, path, root
+            ):
+                self.problem(
+                    f"{where}: NOT in the tree of size {self.size} the checkpoint signs"
+                )
+        if evidence_fingerprint(leaves) != doc.get("fingerprint"):
+            self.problem(
+                "fingerprint: the file's fingerprint is not the one of its events"
+            )
+
+    # the content: does the decision rest on exactly these events?
+
+    def events(self, role: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        return [
+            (e, self.states[int(e["position"])])
+            for e in self.doc["events"]
+            if e.get("role") == role and int(e["position"]) in self.states
+        ]
+
+    def check_content(self) -> None:
+        decisions = self.events("decision")
+        if len(decisions) != 1 or self.doc["events"][-1].get("role") != "decision":
+            self.problem("decision: the file holds one decision, its last event")
+            return
+        event, state = decisions[0]
+        decision = state.get("decision") or {}
+        summary = self.doc["decision"]
+        said = {
+            "position": int(event["position"]),
+            "proposal": decision.get("proposal"),
+            "outcome": decision.get("outcome"),
+            "revision": decision.get("revision"),
+            "grid_version": decision.get("grid_version"),
+            "votes": [
+                decision.get("votes_for"),
+                decision.get("votes_against"),
+                decision.get("abstentions"),
+            ],
+        }
+        for name, value in said.items():
+            if summary.get(name) != value:
+                self.problem(
+                    f"decision: the summary says {name} {summary.get(name)!r}, "
+                    f"the decision event {value!r}"
+                )
+        self.check_session(event, decision, summary)
+        criteria = self.check_grid(decision)
+        if criteria is not None:
+            self.check_scores(decision, criteria)
+
+    def _history(
+        self, rows: list[tuple[dict[str, Any], dict[str, Any]]], what: str, upto: int
+    ) -> bool:
+        versions = [int(e["originator_version"]) for e, _ in rows]
+        if versions != list(range(1, upto + 1)):
+            self.problem(
+                f"{what}: its history is not complete — versions "
+                f"{_ranges(versions)}, expected 1..{upto}"
+            )
+            return False
+        return True
+
+    def check_session(
+        self, event: dict[str, Any], decision: dict[str, Any], summary: dict[str, Any]
+    ) -> None:
+        version = int(event["originator_version"])
+        rows = self.events("session")
+        if any(e["originator_id"] != event["originator_id"] for e, _ in rows):
+            self.problem("session: an event of another session is in the file")
+            return
+        if not self._history(rows, "session", version - 1):
+            return
+        convened = rows[0][1]
+        if not rows[0][0]["topic"].endswith(".Convened"):
+            self.problem("session: its first event is not its convening")
+            return
+        if convened.get("code") != summary.get("session"):
+            self.problem(
+                f"decision: the summary says session {summary.get('session')!r}, "
+                f"the session is {convened.get('code')!r}"
+            )
+        voting = set(convened.get("voting") or [])
+        present: set[str] = set()
+        votes: dict[str, str] = {}
+        proposal = decision.get("proposal")
+        for e, state in rows:
+            kind = e["topic"].rsplit(".", 1)[-1]
+            if kind == "Opened":
+                present = set(state.get("present") or [])
+            elif kind == "AttendanceChanged":
+                (present.add if state.get("present") else present.discard)(
+                    state.get("member")
+                )
+            elif kind == "VoteCast" and state.get("proposal") == proposal:
+                votes[state.get("member")] = state.get("choice")
+            elif kind == "DecisionRecorded" and (
+                (state.get("decision") or {}).get("proposal") == proposal
+            ):
+                self.problem(f"session: {proposal} was already decided before")
+        tally = [
+            sum(1 for c in votes.values() if c == choice)
+            for choice in ("for", "against", "abstain")
+        ]
+        recorded = summary_votes = [
+            decision.get("votes_for"),
+            decision.get("votes_against"),
+            decision.get("abstentions"),
+        ]
+        if tally != recorded:
+            self.problem(
+                f"votes: the session's votes on {proposal} count {tally} "
+                f"(for, against, abstain), the decision records {summary_votes}"
+            )
+        if len(present & voting) != decision.get("present_voting"):
+            self.problem(
+                f"attendance: {len(present & voting)} voting members present by the "
+                f"session's events, the decision records {decision.get('present_voting')}"
+            )
+
+    def check_grid(self, decision: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+        number = decision.get("grid_version")
+        rows = self.events("grid")
+        if number is None:
+            if rows:
+                self.problem(
+                    "grid: the decision names no grid version, the file has one"
+                )
+            return None
+        if not rows or any(
+            e["originator_id"] != rows[0][0]["originator_id"] for e, _ in rows
+        ):
+            self.problem(
+                f"grid: the events of grid version {number} are missing or mixed"
+            )
+            return None
+        if not self._history(rows, "grid", len(rows)):
+            return None
+        first = rows[0]
+        if (
+            not first[0]["topic"].endswith(".Drafted")
+            or first[1].get("number") != number
+        ):
+            self.problem(
+                f"grid: the file's grid is not version {number} "
+                f"(it drafts version {first[1].get('number')!r})"
+            )
+            return None
+        criteria: dict[str, dict[str, Any]] = {}
+        adopted = False
+        for e, state in rows:
+            kind = e["topic"].rsplit(".", 1)[-1]
+            if adopted:
+                self.problem("grid: an event after its adoption")
+            if kind == "Drafted":
+                criteria = {c["code"]: c for c in state.get("criteria") or []}
+            elif kind == "CriterionSet":
+                criteria[state["criterion"]["code"]] = state["criterion"]
+            elif kind == "CriterionRemoved":
+                criteria.pop(state.get("criterion_code"), None)
+            elif kind == "Adopted":
+                adopted = True
+        if not adopted:
+            self.problem(f"grid: version {number} is not adopted in the file")
+        return criteria
+
+    def check_scores(
+        self, decision: dict[str, Any], criteria: dict[str, dict[str, Any]]
+    ) -> None:
+        evidence = decision.get("evidence")
+        if evidence is None:
+            return  # recorded before decisions kept their evidence
+        proposal, revision = decision.get("proposal"), decision.get("revision")
+        number = decision.get("grid_version")
+        sheets: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        for e, state in self.events("scores"):
+            sheets.setdefault(e["originator_id"], []).append((e, state))
+        levels: dict[str, list[int]] = {}
+        evaluators = set()
+        for rows in sheets.values():
+            if not self._history(rows, "score sheet", len(rows)):
+                continue
+            opened = rows[0][1]
+            if (
+                not rows[0][0]["topic"].endswith(".Opened")
+                or opened.get("proposal") != proposal
+            ):
+                self.problem(f"scores: a score sheet not on {proposal}")
+                continue
+            evaluator = opened.get("evaluator")
+            if evaluator in evaluators:
+                self.problem(f"scores: two sheets of {evaluator}")
+            current: dict[str, int] = {}
+            for e, state in rows[1:]:
+                if (
+                    e["topic"].endswith(".Scored")
+                    and state.get("revision") == revision
+                    and state.get("grid_version") == number
+                ):
+                    current[state["score"]["criterion"]] = state["score"]["level"]
+            if current:
+                evaluators.add(evaluator)
+            for criterion, level in current.items():
+                levels.setdefault(criterion, []).append(level)
+        recomputed = _consolidate(criteria, levels)
+        recorded = {
+            c["criterion"]: [
+                c["family"],
+                c["evaluators"],
+                c["total"],
+                c["mean"],
+                c["lowest"],
+                c["highest"],
+            ]
+            for c in evidence.get("criteria") or []
+        }
+        if evidence.get("evaluators") != len(evaluators):
+            self.problem(
+                f"scores: {len(evaluators)} evaluators scored revision {revision} on "
+                f"grid v{number} in the file, the decision records "
+                f"{evidence.get('evaluators')}"
+            )
+        for code in sorted(set(recomputed) | set(recorded)):
+            if recomputed.get(code) != recorded.get(code):
+                self.problem(
+                    f"scores: criterion {code} consolidates to {recomputed.get(code)} "
+                    f"from the file's scores, the decision records {recorded.get(code)}"
+                )
+        for family in ("value", "risk"):
+            mine = _family_score(criteria, levels, family)
+            if mine != evidence.get(family):
+                self.problem(
+                    f"scores: the {family} is {mine} from the file's scores, the "
+                    f"decision records {evidence.get(family)}"
+                )
+
+
+def _mean(levels: list[int]) -> str:
+    exact = Decimal(sum(levels)) / Decimal(len(levels))
+    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
+
+
+def _consolidate(
+    criteria: dict[str, dict[str, Any]], levels: dict[str, list[int]]
+) -> dict[str, list[Any]]:
+    out = {}
+    for code, crit in criteria.items():
+        given = levels.get(code, [])
+        out[code] = [
+            crit.get("family"),
+            len(given),
+            sum(given),
+            _mean(given) if given else None,
+            min(given) if given else None,
+            max(given) if given else None,
+        ]
+    for code in set(levels) - set(criteria):
+        out[code] = ["(not in the grid)", len(levels[code])]
+    return out
+
+
+def _family_score(
+    criteria: dict[str, dict[str, Any]], levels: dict[str, list[int]], family: str
+) -> str | None:
+    """100 × Σ weight × (mean − lowest level) / span / Σ weight, exact, rounded once
+    to the hundredth half to even; None unless every criterion of the family is scored."""
+    total_weight, total = Fraction(0), Fraction(0)
+    for code, crit in criteria.items():
+        if crit.get("family") != family:
+            continue
+        given = levels.get(code)
+        if not given:
+            return None
+        low, high = crit["scale"][0]["level"], crit["scale"][-1]["level"]
+        weight = Fraction(Decimal(str(crit["weight"])))
+        total_weight += weight
+        total += weight * (Fraction(sum(given), len(given)) - low) / (high - low)
+    if not total_weight:
+        return None
+    exact = 100 * total / total_weight
+    value = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
+
+
+def _ranges(versions: list[int]) -> str:
+    return ", ".join(map(str, versions[:20])) + (" …" if len(versions) > 20 else "")
+
+
+def verify_evidence(doc: dict[str, Any], keys: list[Key]) -> dict[str, Any]:
+    """Check an evidence file; its report (``ok``, ``problems``, the decision)."""
+    check = _Evidence(doc, keys)
+    check.check_proofs()
+    check.check_content()
+    return {
+        "ok": not check.problems,
+        "problems": check.problems,
+        "decision": doc["decision"],
+        "events": len(doc["events"]),
+        "tree_size": check.size,
+        "fingerprint": doc.get("fingerprint"),
+    }
+
+
+def evidence_main(path: Path, keys: list[Key], as_json: bool) -> int:
+    """``verifier.py evidence FILE --key KEY``: print the report; the exit status."""
+    if not keys:
+        raise InputError("--key is required to verify an evidence file")
+    try:
+        doc = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise InputError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: not an evidence file")
+    report = verify_evidence(doc, keys)
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    elif report["ok"]:
+        d = report["decision"]
+        print(
+            f"evidence verified: decision at position {d['position']} "
+            f"({d['session']}, {d['proposal']}: {d['outcome']}) and the "
+            f"{report['events'] - 1} events it rests on, in the tree of size "
+            f"{report['tree_size']} signed by {doc['log']}; fingerprint "
+            f"{report['fingerprint'][:16]}"
+        )
+    else:
+        count = len(report["problems"])
+        print(
+            f"EVIDENCE VERIFICATION FAILED: {count} problem{'s' if count > 1 else ''}"
+        )
+        for line in report["problems"]:
+            print(f"  {line}")
+    return EXIT_OK if report["ok"] else EXIT_FAILED
+
+
 # --- command line --------------------------------------------------------------------
 
 
@@ -926,7 +1403,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     mode = (
         argv.pop(0)
-        if argv and argv[0] in ("bundle", "inclusion", "consistency")
+        if argv and argv[0] in ("bundle", "inclusion", "consistency", "evidence")
         else "bundle"
     )
     parser = argparse.ArgumentParser(
@@ -963,6 +1440,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_report(report, bool(args.key), fingerprint)
             return EXIT_OK if report["ok"] else EXIT_FAILED
+        if mode == "evidence":
+            return evidence_main(args.path, keys, args.json)
         if not keys:
             raise InputError("--key is required to verify a proof")
         proof = json.loads(args.path.read_text(encoding="utf-8"))

@@ -295,6 +295,125 @@ def table(results: list[dict[str, Any]]) -> str:
     return head + "\n".join(rows)
 
 
+# --- evidence files (docs/integrity.md, "Evidence files") ---------------------------
+
+
+def ed25519_rate(seconds: float) -> float:
+    """Baseline: plain Ed25519 verifications per second of one checkpoint-sized
+    message (``cryptography``), the cost every evidence check pays at least once."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    message = b"sdsi-ledger.local/ledger\n12345\n" + b"A" * 44 + b"\n"
+    signature, public = key.sign(message), key.public_key()
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for _ in range(200):
+            public.verify(signature, message)
+        count += 200
+    return count / (time.perf_counter() - started)
+
+
+def bench_evidence(backend: str, seconds: float) -> dict[str, Any]:
+    """Load the demo into a fresh ledger, write the evidence file of every decision,
+    then verify them in turn with ``verifier.verify_evidence`` (JSON parsing, every
+    leaf, proof and signature, the content checks) for ``seconds``, right after the
+    Ed25519 baseline of the same length."""
+    import importlib.util
+
+    from ledger.app import open_ledger
+    from ledger.config import Settings
+    from ledger.evidence_file import evidence_file
+    from ledger.keys import ensure_signing_key
+    from ledger.sealstore import SealStore
+    from sdsi.demo.loader import DemoLoader
+
+    spec = importlib.util.spec_from_file_location("verifier", ROOT / "verifier.py")
+    assert spec is not None and spec.loader is not None
+    verifier = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(verifier)
+    with tempfile.TemporaryDirectory(prefix="sdsi-bench-evidence-") as tmp:
+        workdir = Path(tmp)
+        with fresh_database(backend, workdir) as url:
+            env = {
+                "SDSI_DATA_DIR": str(workdir / "data"),
+                "SDSI_DATABASE_URL": url,
+                "SDSI_PASSWORD_HASHING": "fast",
+            }
+            settings = Settings.from_env(env)
+            settings.data_dir.mkdir(parents=True)
+            ensure_signing_key(settings)
+            ledger = open_ledger(settings, create=True)
+            try:
+                ledger.bootstrap_admin("admin", "Administrateur", "bench-password-1")
+                DemoLoader(ledger).run()
+                decisions = _decision_positions(ledger, SealStore)
+                started = time.perf_counter()
+                files = [evidence_file(ledger, p) for p in decisions]
+                building = time.perf_counter() - started
+            finally:
+                ledger.close()
+            keys = verifier.load_keys(str(settings.public_key_file))
+            baseline = ed25519_rate(seconds)
+            count, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                for data in files:
+                    if not verifier.verify_evidence(json.loads(data), keys)["ok"]:
+                        raise RuntimeError("an evidence file did not verify")
+                count += len(files)
+            elapsed = time.perf_counter() - started
+            return {
+                "backend": backend,
+                "files": len(files),
+                "events": sum(len(json.loads(d)["events"]) for d in files),
+                "bytes": sum(len(d) for d in files),
+                "ed25519": baseline,
+                "verify": count / elapsed,
+                "build": len(files) / building,
+            }
+
+
+def _decision_positions(ledger: Any, seal_store: Any) -> list[int]:
+    """The positions of every decision of the log (sealing it first)."""
+    from ledger.evidence_file import DECISION_TOPIC
+    from ledger.sealing import Sealer
+
+    Sealer(ledger).checkpoint_now("bench")
+    out = []
+    store = seal_store(ledger.storage)
+    for seal in store.iter_seals():
+        stored = ledger.recorder.select_events(
+            uuid.UUID(seal.originator_id),
+            gt=seal.originator_version - 1,
+            lte=seal.originator_version,
+        )
+        if stored and stored[0].topic == DECISION_TOPIC:
+            out.append(seal.position)
+    return out
+
+
+def evidence_table(results: list[dict[str, Any]]) -> str:
+    """Evidence-file rates beside plain Ed25519 verifications (same run)."""
+    head = (
+        "| backend | files (events, bytes) | what | per second | ratio to Ed25519 |\n"
+        "|---|---|---|---:|---:|\n"
+    )
+    rows = []
+    for r in results:
+        size = f"{r['files']} ({r['events']:,} events, {r['bytes'] / 1024:,.0f} KiB)"
+        for label, rate in (
+            ("baseline: Ed25519 verification", r["ed25519"]),
+            ("evidence-file verification (`verifier.py`)", r["verify"]),
+            ("evidence-file writing (`ledger.evidence_file`)", r["build"]),
+        ):
+            shown = f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}"
+            rows.append(
+                f"| {r['backend']} | {size} | {label} | {shown} | "
+                f"{rate / r['ed25519']:.4f} |"
+            )
+    return head + "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000")
@@ -304,10 +423,23 @@ def main() -> None:
         action="store_true",
         help="also export a bundle and run verifier.py on it",
     )
+    parser.add_argument(
+        "--evidence",
+        action="store_true",
+        help="only the evidence files: load the demo, verify every decision's file",
+    )
+    parser.add_argument("--seconds", type=float, default=3.0, help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=["baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "baseline":
         worker_baseline()
+        return
+    if args.evidence:
+        runs = []
+        for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+            print(f"{backend}: demo and evidence files…", file=sys.stderr)
+            runs.append(bench_evidence(backend, args.seconds))
+        print(evidence_table(runs))
         return
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]

@@ -57,6 +57,19 @@ def checkpoint_at(ledger: Any, position: int) -> dict[str, Any] | None:
     return found
 
 
+def evidence_fingerprints(ledger: Any, positions: list[int]) -> dict[int, str]:
+    """The evidence fingerprint (``ledger.evidence_file``) of each decision at
+    ``positions`` that is sealed already (the others are left out)."""
+    from ledger.evidence_file import evidence_fingerprint
+
+    out = {}
+    for position in positions:
+        fingerprint = evidence_fingerprint(ledger, position)
+        if fingerprint is not None:
+            out[position] = fingerprint
+    return out
+
+
 @dataclass(frozen=True)
 class SignedNote:
     """A C2SP signed checkpoint split into its parts."""

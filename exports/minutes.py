@@ -21,7 +21,12 @@ from exports.french import (
     number,
     time_of_day,
 )
-from exports.integrity import SignedNote, checkpoint_covering, key_info
+from exports.integrity import (
+    SignedNote,
+    checkpoint_covering,
+    evidence_fingerprints,
+    key_info,
+)
 from exports.rows import Names
 from projections import queries as q
 
@@ -46,6 +51,11 @@ RETURN = "retour en séance"
 EARLY_DEPARTURE = "départ anticipé"
 SUPERSEDED = "vote remplacé par un vote ultérieur"
 LEFT_BEFORE_DECISION = "départ avant la décision"
+# How many hex digits of a decision's evidence fingerprint the minutes print.
+FINGERPRINT_DIGITS = 16
+EVIDENCE_COMMAND = (
+    "python verifier.py evidence preuve-decision-N.json --key signing_key.pub"
+)
 VERIFY_COMMAND = (
     "python verifier.py REGISTRE.zip --key signing_key.pub "
     "--checkpoint point-de-controle.txt"
@@ -132,6 +142,9 @@ class MinutesExporter(Exporter):
         )
         key = key_info(source.ledger) if checkpoint else None
         minutes = _Minutes(store, session, names, snapshot.municipality, snapshot.zone)
+        minutes.fingerprints = evidence_fingerprints(
+            source.ledger, sorted(d["position"] for d in minutes.decisions.values())
+        )
         story = minutes.story(checkpoint, key)
         return pdf.build(
             story,
@@ -163,6 +176,7 @@ class _Minutes:
         self.projects = {p["code"]: p for p in q.portfolio(store)}
         self.decisions = {d["proposal"]: d for d in session["decision_records"]}
         self.votes: dict[str, list[dict[str, Any]]] = {}
+        self.fingerprints: dict[int, str] = {}  # decision position -> evidence's
         for v in session["vote_records"]:
             self.votes.setdefault(v["proposal"], []).append(v)
 
@@ -580,6 +594,15 @@ class _Minutes:
                 f"{self.time(d['decided_at'])})",
             )
         )
+        fingerprint = self.fingerprints.get(d["position"])
+        pairs.append(
+            (
+                "Empreinte de la preuve",
+                fingerprint[:FINGERPRINT_DIGITS]
+                if fingerprint
+                else "disponible une fois la décision scellée",
+            )
+        )
         flow: list[Any] = [pdf.key_values(pairs, [4 * pdf.cm, W - 4.4 * pdf.cm])]
         if d["cp"]:
             rows = [
@@ -668,6 +691,20 @@ class _Minutes:
                     st.body,
                 ),
                 pdf.code(VERIFY_COMMAND),
+            ),
+            pdf.space(4),
+            pdf.together(
+                pdf.para(
+                    "Chaque décision se vérifie aussi seule : son fichier de preuve "
+                    "(« sdsi ledger evidence POSITION », ou la page de la décision) "
+                    "contient la décision, les événements sur lesquels elle repose et "
+                    "leurs preuves d'inclusion ; son empreinte commence par les "
+                    f"{FINGERPRINT_DIGITS} chiffres hexadécimaux imprimés ci-dessus "
+                    "(« Empreinte de la preuve »), et la commande suivante la "
+                    "vérifie et l'affiche :",
+                    st.body,
+                ),
+                pdf.code(EVIDENCE_COMMAND),
             ),
         ]
         return out

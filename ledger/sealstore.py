@@ -187,6 +187,17 @@ class SealStore:
         )
         return int(rows[0]["position"]) if rows else None
 
+    def seals_of(self, originator_id: str, before: int) -> list[SealRow]:
+        """The seal rows of one aggregate's events sealed before position
+        ``before``, by version (evidence files)."""
+        rows = self._rows(
+            "SELECT position, notification_id, originator_id, originator_version, leaf"
+            " FROM {t:seals} WHERE originator_id = ? AND position < ?"
+            " ORDER BY originator_version",
+            (self._db_id(originator_id), before),
+        )
+        return [self._seal(r) for r in rows]
+
     # --- events ----------------------------------------------------------------------
 
     def event_present(self, identity: Identity) -> bool:
@@ -356,6 +367,15 @@ class SealStore:
             f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{t:checkpoints}}"
             " WHERE tree_size = ?",
             (tree_size,),
+        )
+        return self._checkpoint(rows[0]) if rows else None
+
+    def first_checkpoint_covering(self, position: int) -> CheckpointRow | None:
+        """The first checkpoint whose tree includes ``position`` (evidence files)."""
+        rows = self._rows(
+            f"SELECT {self._CHECKPOINT_COLUMNS} FROM {{t:checkpoints}}"
+            " WHERE tree_size >= ? ORDER BY seq LIMIT 1",
+            (position,),
         )
         return self._checkpoint(rows[0]) if rows else None
 

@@ -327,6 +327,32 @@ def proof(cli: CliContext, position: int, seq: int | None) -> None:
         _echo_json(inclusion_proof(cli.ledger, position, checkpoint=seq))
 
 
+@ledger_group.command("evidence")
+@click.argument("position", type=click.IntRange(min=1))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: stdout).",
+)
+@pass_cli
+@handle_errors
+def evidence(cli: CliContext, position: int, output: Path | None) -> None:
+    """Write the evidence file (JSON) of the decision at POSITION: the decision, the
+    events it rests on and their proofs, for `verifier.py evidence`."""
+    from ledger.evidence_file import evidence_file
+
+    with _checked():
+        data = evidence_file(cli.ledger, position)
+    if output is None or str(output) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    output.write_bytes(data)
+    click.echo(f"wrote {output} ({len(data):,} bytes, decision at position {position})")
+
+
 @ledger_group.command("consistency")
 @click.argument("first", type=click.IntRange(min=1))
 @click.argument("second", type=click.IntRange(min=1), required=False)

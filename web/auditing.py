@@ -21,6 +21,7 @@ from web.state import WebState
 
 __all__ = [
     "covered",
+    "decision_evidence",
     "event_at",
     "last_verification",
     "proof_of",
@@ -65,6 +66,26 @@ def proof_of(ledger: Any, position: int) -> tuple[dict[str, Any] | None, str | N
         return inclusion_proof(ledger, position), None
     except ProofError as exc:
         return None, str(exc)
+
+
+def decision_evidence(
+    web: WebState, position: int
+) -> tuple[bytes | None, int, str | None]:
+    """The evidence file of the decision at ``position`` (``ledger.evidence_file``),
+    or why not: (file, 200, None), else (None, 404 or 409, message). Only a position
+    the decisions view holds is looked up (and sealed first if need be)."""
+    from ledger.evidence_file import EvidenceError, evidence_file
+    from projections.views.decisions import queries as dq
+
+    # a position past 64 bits is no row (SQLite would refuse the number: a 500)
+    if position >= 2**63 or dq.decision_at(web.read_model.store, position) is None:
+        return None, 404, f"no decision at position {position}"
+    try:
+        return evidence_file(web.ledger, position), 200, None
+    except EvidenceError as exc:
+        return None, 404, str(exc)
+    except ProofError as exc:  # integrity broken, or no checkpoint can be signed
+        return None, 409, str(exc)
 
 
 def covered(ledger: Any, position: int) -> bool:

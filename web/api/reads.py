@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
+from flask import Response, abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from ledger.evidence_file import evidence_filename
 from projections import plan_scope as ps
 from projections import queries as q
 from projections import reference_queries as rq
@@ -180,6 +181,38 @@ def decisions(args: dict[str, Any]) -> dict[str, Any]:
             until=_iso(args["until"]),
         )
     }
+
+
+@views.route("/decisions/<int:position>/evidence")
+@views.response(
+    200,
+    {"type": "object"},
+    content_type="application/json",
+    description="Le fichier de preuve de la décision (docs/integrity.md, « Evidence "
+    "files »), à vérifier avec ``verifier.py evidence``",
+)
+@errors(views, 401, 403, 404, 409, 503)
+@requires("decisions.view")
+def decision_evidence(position: int) -> Any:
+    """The evidence file of the decision at ``position``: the decision, the events it
+    rests on (its session's history, grid version, score sheets), their inclusion
+    proofs (C2SP tlog-proof) and the signed checkpoint."""
+    from web.auditing import decision_evidence as evidence_of
+    from web.errors import api_error
+
+    data, status, problem = evidence_of(state(), position)
+    if data is None:
+        code = "not_found" if status == 404 else "integrity_broken"
+        return api_error(status, code=code, message=problem or "")
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{evidence_filename(position)}"'
+            )
+        },
+    )
 
 
 @views.route("/sessions")

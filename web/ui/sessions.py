@@ -18,11 +18,12 @@ from domain.localtime import local_date
 from domain.proposals import DECIDED, Status
 from domain.sessions import count_votes, majority
 from domain.values import MAX_AMOUNT
+from ledger.evidence_file import evidence_filename
 from projections import queries as q
 from projections import scenario_queries as sq
 from projections.views.decisions import queries as dq
 from projections.views.portfolio import queries as pq
-from web import paging
+from web import auditing, paging
 from web.api import schemas as s
 from web.auth import requires
 from web.cache import cached_read
@@ -541,6 +542,24 @@ def decision(position: int) -> Page:
     return decision_page(position)
 
 
+@bp.route("/arbitrages/<int:position>/preuve.json")
+@requires("decisions.view")
+def decision_evidence(position: int) -> Any:
+    """The decision's evidence file (download), for ``verifier.py evidence``."""
+    data, status, _problem = auditing.decision_evidence(state(), position)
+    if data is None:
+        abort(status)
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{evidence_filename(position)}"'
+            )
+        },
+    )
+
+
 def decision_page(position: int, status: int = 200) -> Page:
     """The decision page (``status``: of a refused form of it, shown again)."""
     st = store()
@@ -553,4 +572,5 @@ def decision_page(position: int, status: int = 200) -> Page:
         d=found,
         title=pq.titles(st, {found["proposal"]}).get(found["proposal"], ""),
         grids={g["number"]: g for g in q.grids(st)},
+        evidence_name=evidence_filename(position),
     ), status

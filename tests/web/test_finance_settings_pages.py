@@ -262,3 +262,43 @@ def test_codes_are_mapped_to_projects_and_unmapped_from_the_page(site: Site) -> 
     )
     assert gone.status_code == 302  # refused, told, nothing written
     assert "introuvable" in text(client.get("/budget/import/correspondances"))
+
+
+def test_a_file_larger_than_ordinary_forms_is_previewed_and_imported(
+    site: Site,
+) -> None:
+    """An export past the 2 MB of ordinary forms (a year of a finance software's
+    lines, here 300 lines padded by a column the profile does not read) goes through
+    the dry run and the import: every line counted, shown up to the page's limit,
+    then written."""
+    n = len(site.ledger.finance_import_list())
+    pad = "x" * 8000
+    lines = []
+    for i in range(150):
+        lines.append(engagement(f"G{n}x{i}", "1,00") + f";{pad}")
+        lines.append(mandat(f"G{n}x{i}", f"G{n}x{i}", "0,50") + f";{pad}")
+    data = ("\ufeff" + "\r\n".join([HEADER + ";commentaire", *lines]) + "\r\n").encode()
+    assert len(data) > 2 * 1024 * 1024
+    client = site.client(FINANCE)
+    head = site.head()
+    preview = client.post(
+        "/budget/import",
+        data={
+            "csrf_token": csrf(client, "/budget/import"),
+            "profile": "generique",
+            "file": (io.BytesIO(data), "annee.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200, text(preview)[:500]
+    counts = re.findall(r"<td>(\d+)</td>", page(preview).split('id="import-counts"')[1])
+    assert counts[:5] == ["300", "0", "0", "0", "0"]
+    assert site.head() == head
+    confirm = re.search(r'action="(/budget/import/[0-9a-f]{32})"', page(preview))
+    assert confirm is not None
+    done = client.post(
+        confirm.group(1), data={"csrf_token": csrf(client, "/budget/import")}
+    )
+    assert "Import terminé : 300 ligne(s) enregistrée(s)." in text(done)
+    budget = site.ledger.load(ProjectBudget, ProjectBudget.id_for(PROJECT))
+    assert budget.commitments[f"E-2026-G{n}x149-1"]["paid"] == D("0.50")

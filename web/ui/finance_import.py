@@ -24,6 +24,7 @@ from setupfile.finance_file import (
     run_import,
     shipped_profiles,
 )
+from web.attachment_files import accepts_upload
 from web.auth import requires
 from web.domain_messages import localised
 from web.state import state
@@ -79,6 +80,7 @@ def finance_import() -> Any:
 
 
 @bp.route("/budget/import", methods=["POST"])
+@accepts_upload  # a year's export passes the 2 MB of ordinary forms
 @requires("finance.import")
 def finance_preview() -> Any:
     """The dry run of the uploaded file (nothing is written yet)."""

@@ -301,14 +301,29 @@ class ProjectBudget(LedgerAggregate):
         return self.cp.get(cp_key(cp_year, section), ZERO)
 
     def committed(self, cp_year: int, section: Section) -> Decimal:
-        return sum(
-            (
-                c["amount"]
-                for c in self.commitments.values()
-                if c["year"] == cp_year and c["section"] == section.value
-            ),
-            ZERO,
-        )
+        return self._committed_sums().get((cp_year, section.value), ZERO)
+
+    # Running indexes of the commitments, so that recording one more commitment or
+    # payment does not scan them all (an import of 100,000 lines in one project
+    # would be quadratic). Built from ``commitments`` on first use, then kept up to
+    # date by the events' ``apply``: not part of the events, nothing to migrate.
+
+    def _committed_sums(self) -> dict[tuple[int, str], Decimal]:
+        sums = self.__dict__.get("_sums")
+        if sums is None:
+            sums = {}
+            for c in self.commitments.values():
+                k = (c["year"], c["section"])
+                sums[k] = sums.get(k, ZERO) + c["amount"]
+            self.__dict__["_sums"] = sums
+        return sums  # type: ignore[no-any-return]
+
+    def _payment_references(self) -> set[str]:
+        refs = self.__dict__.get("_paid_refs")
+        if refs is None:
+            refs = {r for c in self.commitments.values() for r in c["payments"]}
+            self.__dict__["_paid_refs"] = refs
+        return refs  # type: ignore[no-any-return]
 
     class APVoted(LedgerAggregate.Created):
         proposal: str
@@ -360,6 +375,10 @@ class ProjectBudget(LedgerAggregate):
                 "payments": [],
                 "on": self.on,
             }
+            sums = agg.__dict__.get("_sums")
+            if sums is not None:
+                k = (self.year, self.section.value)
+                sums[k] = sums.get(k, ZERO) + self.amount
 
     class Imputed(LedgerAggregate.Event):
         """The M57 imputation of the project's AP/CP of a section (``target`` is the
@@ -388,6 +407,9 @@ class ProjectBudget(LedgerAggregate):
             c = agg.commitments[self.commitment]
             c["paid"] += self.amount
             c["payments"].append(self.reference)
+            refs = agg.__dict__.get("_paid_refs")
+            if refs is not None:
+                refs.add(self.reference)
 
     @classmethod
     def vote_ap(
@@ -532,7 +554,7 @@ class ProjectBudget(LedgerAggregate):
     ) -> None:
         require("mandater un paiement", Role.FINANCE)
         ref = code(reference, "reference")
-        if any(ref in c["payments"] for c in self.commitments.values()):
+        if ref in self._payment_references():
             raise AlreadyExists(kind="Mandat", id=ref)
         commitment = code(commitment, "commitment")
         c = self.commitments.get(commitment)

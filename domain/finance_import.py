@@ -57,6 +57,21 @@ class LineRefused(DomainError):
     template = "Ligne {line} ({key}) refusée : {reason}"
 
 
+class ImportPartlyWritten(DomainError):
+    """A concurrent command made a later batch of an import fail after its lines
+    were checked: the earlier batches stay written; importing the same file again
+    records the rest (the lines already recorded are recognised by their key)."""
+
+    status = 409
+    code = "finance_import_partly_written"
+    template = (
+        "Import interrompu au lot {batch} sur {batches} : {reason} Les lots 1 à "
+        "{done} sont enregistrés ({written}) ; rien d'autre n'a été écrit. "
+        "Réimportez le même fichier pour compléter l'import : les lignes déjà "
+        "enregistrées sont reconnues à leur clé et ne le seront pas deux fois."
+    )
+
+
 @dataclass(frozen=True)
 class Profile:
     """How a finance software's export is laid out: which column holds which field."""
@@ -225,6 +240,8 @@ class FinanceImports(LedgerAggregate):
     def __init__(self) -> None:
         self.count = 0
         self.last: dict[str, Any] | None = None
+        # every import by key, oldest first (a few per month: kept in the aggregate)
+        self.imports: dict[str, dict[str, Any]] = {}
 
     class Opened(LedgerAggregate.Created):
         def apply(self, agg: FinanceImports) -> None:
@@ -251,7 +268,17 @@ class FinanceImports(LedgerAggregate):
                 "profile": self.profile,
                 "counts": dict(self.counts),
                 "totals": [dict(t) for t in self.totals],
+                "at": self.timestamp,
+                "actor": self.context.actor,
             }
+            agg.imports[self.key] = agg.last
+
+    def find(self, key: str) -> dict[str, Any]:
+        """One import by its key, or :class:`NotFound`."""
+        found = self.imports.get(key)
+        if found is None:
+            raise NotFound(kind="Import financier", id=key)
+        return found
 
     @classmethod
     def open(cls) -> FinanceImports:

@@ -13,7 +13,7 @@ from ledger.commands.convocations import ConvocationCommands
 from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
-from ledger.commands.finance_import import FinanceImportCommands
+from ledger.commands.finance_reports import FinanceReportCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -29,7 +29,7 @@ class Ledger(
     ProposalCommands,
     PlanCycleCommands,
     BudgetCommands,
-    FinanceImportCommands,
+    FinanceReportCommands,
     ScenarioCommands,
     DocumentCommands,
     AttachmentCommands,

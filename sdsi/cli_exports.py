@@ -12,7 +12,26 @@ import click
 from sdsi.cli_common import EXIT_FAILED, CliContext, fail, handle_errors, pass_cli
 
 
-@click.command("export")
+class ExportCommand(click.Command):
+    """``sdsi export``, whose help lists the kinds of the export registry itself, so
+    the list cannot drift from what the command accepts."""
+
+    def format_help_text(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        super().format_help_text(ctx, formatter)
+        from exports.registry import EXPORTERS
+
+        with formatter.section("Kinds (KIND: formats, the first is the default)"):
+            formatter.write_dl(
+                [
+                    (name, f"{', '.join(e.formats)} — {e.label}")
+                    for name, e in EXPORTERS.items()
+                ]
+            )
+
+
+@click.command("export", cls=ExportCommand)
 @click.argument("kind", metavar="KIND")
 @click.option(
     "--format",
@@ -57,10 +76,9 @@ def export(
     output: Path | None,
     catch_up: bool,
 ) -> None:
-    """Write export KIND: budget, apcp, minutes, plan, certificate or opendata.
+    """Write export KIND (budget tables, minutes, plan, certificate, open data).
 
-    Also opendata-deliberations (SCDL), opendata-decisions, opendata-projets,
-    opendata-budget, opendata-votes and opendata-points-de-controle (one dataset each).
+    Every kind is listed below with its formats.
     """
     from exports.base import ExportError, ExportRequest, ExportSource
     from exports.registry import exporter

@@ -50,14 +50,35 @@ def import_file(
         fail("fichier refusé")
 
 
+@finance.command("imports")
+@pass_cli
+@handle_errors
+def imports(cli: CliContext) -> None:
+    """The past imports, newest first: key, date, file, SHA-256 prefix, profile,
+    counts and actor (the key is what ``reconcile --import`` takes)."""
+    for imp in cli.ledger.finance_import_list():
+        c = imp["counts"]
+        click.echo(
+            f"{imp['key']}  {imp['at']:%Y-%m-%d %H:%M} UTC  {imp['file_name']}  "
+            f"{imp['sha256'][:12]}  {imp['profile']}  {c.get('create', 0)} créées, "
+            f"{c.get('exists', 0)} déjà là, {c.get('conflict', 0)} en conflit, "
+            f"{c.get('unmatched', 0)} sans projet  {imp['actor']}"
+        )
+
+
 @finance.command("reconcile")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--import", "import_key", default=None,
+    help="Key of the import to reconcile with (sdsi finance imports); default: the last.",
+)  # fmt: skip
 @pass_cli
 @handle_errors
-def reconcile(cli: CliContext, fmt: str, output: Path) -> None:
-    """The reconciliation of the ledger with the last imported file."""
+def reconcile(cli: CliContext, fmt: str, output: Path, import_key: str | None) -> None:
+    """The reconciliation of the ledger with an imported file (the last by default)."""
     from exports.finance_reconciliation import render
 
-    output.write_bytes(render(cli.ledger.finance_reconciliation(), fmt))
+    rows = cli.ledger.finance_reconciliation(import_key=import_key)
+    output.write_bytes(render(rows, fmt))
     click.echo(f"wrote {output}")

@@ -64,6 +64,42 @@ def find_profile(name: str, saved: dict[str, str] | None = None) -> Profile:
     return shipped[name]
 
 
+def profile_list(ledger: Any) -> list[dict[str, Any]]:
+    """The shipped and saved profiles by name: each with its ``origin``
+    (``shipped``, ``saved``, or ``replaces_shipped`` for a saved one that takes the
+    place of the shipped profile of its name) and its definition."""
+    settings = ledger.finance_settings()
+    saved = settings.profiles if settings else {}
+    shipped = shipped_profiles()
+    out = []
+    for name in sorted({*shipped, *saved}):
+        profile = find_profile(name, saved)
+        origin = (
+            "shipped"
+            if name not in saved
+            else "replaces_shipped"
+            if name in shipped
+            else "saved"
+        )
+        definition = json.loads(profile.definition())
+        out.append(
+            {
+                "name": name,
+                "label": profile.label,
+                "origin": origin,
+                "definition": definition,
+            }
+        )
+    return out
+
+
+def mapping_list(ledger: Any) -> list[dict[str, str]]:
+    """The finance codes mapped to projects, by code."""
+    settings = ledger.finance_settings()
+    mappings = settings.mappings if settings else {}
+    return [{"source": k, "project": mappings[k]} for k in sorted(mappings)]
+
+
 @dataclass
 class ParsedFile:
     """The valid lines of a file, or its errors (never both)."""
@@ -394,8 +430,12 @@ def run_import(
     if not parsed.ok:
         return outcome
     outcome.plan = ledger.plan_finance_import(parsed.lines)
-    if outcome.plan.errors:  # lines no command could record: refused whole
-        parsed.errors, parsed.lines, outcome.plan = outcome.plan.errors, [], None
+    if outcome.plan.errors or outcome.plan.refused:
+        # Lines no command could record (a year outside the plan's execution, no
+        # plan) or a budget rule broken by any line refuse the whole file, as a
+        # malformed line does: every such line named, nothing written.
+        parsed.errors = outcome.plan.errors + [str(e) for e in outcome.plan.refused]
+        parsed.lines, outcome.plan = [], None
         return outcome
     todo = outcome.plan.count("create") + outcome.plan.imputation_count("impute")
     if dry_run or not todo:

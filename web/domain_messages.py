@@ -27,6 +27,12 @@ ENGLISH: dict[str, str] = {
     "not_found": "{kind} not found: {id}.",
     "already_exists": "{kind} already exists: {id}.",
     "finance_line_refused": "Line {line} ({key}) refused: {reason}",
+    "finance_import_partly_written": (
+        "Import interrupted at batch {batch} of {batches}: {reason} Batches 1 to "
+        "{done} are recorded ({written}); nothing else was written. Import the same "
+        "file again to complete the import: the lines already recorded are "
+        "recognised by their key and will not be recorded twice."
+    ),
     "forbidden": "{actor} is not allowed to {action} (roles: {roles}).",
     "unknown_actor": "Unknown or disabled account: {actor}.",
     "reason_required": "A reason is required to {action}.",

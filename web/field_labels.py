@@ -197,6 +197,8 @@ def field_label(path: str) -> str:
     parts = [p for p in re.split(r"[.\[\]]+", path) if p]
     if not parts:
         return _(LABELS["_"])
+    if len(parts) == 2 and parts[0] == "columns":  # a finance import profile's
+        return _("Colonne du champ %(field)s", field=parts[1])
     context: list[str] = []
     keyed = ""
     name = parts[-1]

@@ -86,6 +86,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     ),
     "ui.record_commitment": ("proposal",),
     "ui.record_payment": ("proposal",),
+    "ui.finance_profiles": ("depuis",),
     "ui.decisions": (
         "session",
         "proposal",

@@ -1,8 +1,10 @@
-"""Commands of the import from the finance software: plan (dry run), batches, profiles,
-mappings, and the reconciliation of the ledger with the last imported file."""
+"""Commands of the import from the finance software: plan (dry run, with every line
+checked against the budget rules), batches, profiles and mappings. The reports on the
+imports are in :mod:`ledger.commands.finance_reports`."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,16 +12,19 @@ from decimal import Decimal
 from typing import Any
 
 from domain import dates, m57
+from domain.base import command_context
 from domain.budget import ProjectBudget
 from domain.errors import DomainError
 from domain.finance_import import (
     ENGAGEMENT,
     FinanceImports,
     FinanceSettings,
+    ImportPartlyWritten,
     LineRefused,
     SourceLine,
 )
 from domain.plan import Plan
+from domain.values import CommandContext, Origin, Role
 from ledger.commands.organisation import Lookups
 from ledger.commands.sessions import SessionCommands
 from ledger.core import Caller, CommandResult, Unit
@@ -48,6 +53,8 @@ class ImportPlan:
     errors: list[str] = field(default_factory=list)
     # lines to create that no command could record (a year outside the plan's
     # execution years, or no plan): the file is refused whole
+    refused: list[LineRefused] = field(default_factory=list)
+    # the lines to record that a budget rule refuses (checked before any write)
 
     def count(self, status: str) -> int:
         return sum(1 for _, _, s in self.lines if s == status)
@@ -81,6 +88,65 @@ class ImportPlan:
             {"project": p, "year": str(y), "committed": str(c), "paid": str(d)}
             for (p, y), (c, d) in sorted(sums.items())
         ]
+
+
+def record_line(
+    budget: ProjectBudget,
+    line: SourceLine,
+    status: str,
+    imputations: dict[int, str],
+) -> bool:
+    """Record one line of the plan on its project's budget (the commitment or
+    payment when it is to create, then the engagement's imputation when the plan
+    says so); whether it imputed. A broken rule is :class:`LineRefused`."""
+    try:
+        if status != CREATE:
+            pass
+        elif line.kind == ENGAGEMENT:
+            budget.commit(
+                line.key,
+                line.exercice,
+                line.section,
+                line.amount,
+                line.on,
+                line.tiers or "non renseigné",
+                IMPORT_REASON,
+            )
+        else:
+            budget.pay(line.key, line.commitment, line.amount, line.on, IMPORT_REASON)
+        if imputations.get(line.number) == IMPUTE:
+            budget.impute(commitment=line.key, imputation=line.m57)
+            return True
+    except DomainError as exc:
+        raise LineRefused(line=line.number, key=line.key, reason=str(exc)) from exc
+    return False
+
+
+def line_ranges(numbers: Sequence[int]) -> str:
+    """File line numbers as ranges: ``2-5, 9``."""
+    out: list[str] = []
+    ordered = sorted(set(numbers))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        out.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
+        i = j + 1
+    return ", ".join(out)
+
+
+def written_summary(
+    lines: Sequence[SourceLine], status: dict[int, str], imputations: dict[int, str]
+) -> str:
+    """What the batches recorded, in French: counts, then the file's lines."""
+    created = [ln for ln in lines if status[ln.number] == CREATE]
+    engagements = sum(1 for ln in created if ln.kind == ENGAGEMENT)
+    imputed = sum(1 for ln in lines if imputations.get(ln.number) == IMPUTE)
+    return (
+        f"{engagements} engagement(s), {len(created) - engagements} mandat(s) et "
+        f"{imputed} imputation(s) M57, lignes {line_ranges([ln.number for ln in lines])}"
+    )
 
 
 class FinanceImportCommands(SessionCommands):
@@ -163,6 +229,7 @@ class FinanceImportCommands(SessionCommands):
                     IMPUTE if had is None else IMPUTED if had == line.m57 else
                     IMPUTE_CONFLICT
                 )  # fmt: skip
+        plan.refused = self._check_rules(plan)
         return plan
 
     @staticmethod
@@ -185,6 +252,35 @@ class FinanceImportCommands(SessionCommands):
                 f"({horizon.first_executable_year} à {horizon.last_year})"
             )
 
+    def _check_rules(self, plan: ImportPlan) -> list[LineRefused]:
+        """Every line to record, applied in memory to copies of its project's budget
+        in the order the batches write them, as the write side would: the budget
+        rules a line breaks (a mandat dated before its engagement, a date in the
+        future…) are found before anything is written, so a refused file writes
+        nothing. Role checks are left to the write (the same actor for every batch,
+        so its first batch refuses)."""
+        ctx = CommandContext(
+            actor="finance-import-check",
+            roles=(Role.FINANCE.value,),
+            at=self.clock(),
+            origin=Origin.IMPORT.value,
+            command="import_finance_batch",
+            key="check",
+        )
+        budgets: dict[str, ProjectBudget] = {}
+        status = {ln.number: s for ln, _, s in plan.lines}
+        refused = []
+        with command_context(ctx):
+            for line, project in plan.to_create():
+                budget = budgets.get(project)
+                if budget is None:
+                    budget = budgets[project] = copy.deepcopy(self._budget(project))
+                try:
+                    record_line(budget, line, status[line.number], plan.imputations)
+                except LineRefused as exc:
+                    refused.append(exc)
+        return sorted(refused, key=lambda e: int(e.params["line"]))
+
     def _imputed(self, project: str) -> dict[str, dict[str, Any]]:
         """The project's last imputation per target (its four codes)."""
         cache = self.__dict__.setdefault("_imputed_cache", {})
@@ -205,7 +301,13 @@ class FinanceImportCommands(SessionCommands):
         plan: ImportPlan,
         key: str,
     ) -> list[CommandResult]:
-        """Write the plan's new lines in batches, the last one with the import event."""
+        """Write the plan's new lines in batches, the last one with the import event.
+
+        A plan with refused lines writes nothing. If a concurrent command makes a
+        later batch fail all the same, :class:`ImportPartlyWritten` says which lines
+        the earlier batches recorded (importing the file again completes it)."""
+        if plan.refused:
+            raise plan.refused[0]
         todo = plan.to_create()
         batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)] or [[]]
         summary = {
@@ -226,21 +328,36 @@ class FinanceImportCommands(SessionCommands):
                     f"{ln.key}:{p}:{ln.amount}:{ln.m57}" for ln, p in batch
                 ).encode()
             ).hexdigest()
-            results.append(
-                self.import_finance_batch(
-                    caller.with_key(f"{key}:{n}"),
-                    digest,
-                    [
-                        (
-                            ln,
-                            p,
-                            (status[ln.number], plan.imputations.get(ln.number, "")),
-                        )
-                        for ln, p in batch
-                    ],
-                    final,
+            try:
+                results.append(
+                    self.import_finance_batch(
+                        caller.with_key(f"{key}:{n}"),
+                        digest,
+                        [
+                            (
+                                ln,
+                                p,
+                                (
+                                    status[ln.number],
+                                    plan.imputations.get(ln.number, ""),
+                                ),
+                            )
+                            for ln, p in batch
+                        ],
+                        final,
+                    )
                 )
-            )
+            except DomainError as exc:
+                if n == 1:
+                    raise
+                written = [lp[0] for b in batches[: n - 1] for lp in b]
+                raise ImportPartlyWritten(
+                    batch=n,
+                    batches=len(batches),
+                    reason=str(exc),
+                    done=n - 1,
+                    written=written_summary(written, status, plan.imputations),
+                ) from exc
         return results
 
     @command(exclude=("batch",))
@@ -264,38 +381,16 @@ class FinanceImportCommands(SessionCommands):
                     kind="AP du projet",
                     label=project,
                 )
-                try:
-                    if status == CREATE:
+                if status == CREATE:
+                    try:
                         dates.required_plan(
                             horizon, "importer une ligne"
                         ).check_executable_year(line.budget_year)
-                    if status != CREATE:
-                        pass
-                    elif line.kind == ENGAGEMENT:
-                        budget.commit(
-                            line.key,
-                            line.exercice,
-                            line.section,
-                            line.amount,
-                            line.on,
-                            line.tiers or "non renseigné",
-                            IMPORT_REASON,
-                        )
-                    else:
-                        budget.pay(
-                            line.key,
-                            line.commitment,
-                            line.amount,
-                            line.on,
-                            IMPORT_REASON,
-                        )
-                    if imputation == IMPUTE:
-                        budget.impute(commitment=line.key, imputation=line.m57)
-                        imputed += 1
-                except DomainError as exc:
-                    raise LineRefused(
-                        line=line.number, key=line.key, reason=str(exc)
-                    ) from exc
+                    except DomainError as exc:
+                        raise LineRefused(
+                            line=line.number, key=line.key, reason=str(exc)
+                        ) from exc
+                imputed += record_line(budget, line, status, {line.number: imputation})
             if final is not None:
                 register = unit.find(FinanceImports, FinanceImports.ID) or unit.add(
                     FinanceImports.open()
@@ -345,40 +440,3 @@ class FinanceImportCommands(SessionCommands):
             return {"source": source}
 
         return self.execute("remove_finance_mapping", caller, body)
-
-    def finance_reconciliation(
-        self, totals: list[dict[str, str]] | None = None
-    ) -> list[dict[str, Any]]:
-        """Per project and year: CP, committed and paid in the ledger, against the
-        file's totals (the last import's when ``totals`` is not given)."""
-        if totals is None:
-            register = self.finance_imports()
-            totals = register.last["totals"] if register and register.last else []
-        rows = []
-        for t in totals:
-            budget = self.load(ProjectBudget, ProjectBudget.id_for(t["project"]))
-            y = int(t["year"])
-            cp = committed = paid = ZERO
-            if budget is not None:
-                cp = sum(
-                    (a for k, a in budget.cp.items() if k.startswith(f"{y}/")), ZERO
-                )
-                for c in budget.commitments.values():
-                    if c["year"] == y:
-                        committed += c["amount"]
-                        paid += c["paid"]
-            file_c, file_p = Decimal(t["committed"]), Decimal(t["paid"])
-            rows.append(
-                {
-                    "project": t["project"],
-                    "year": y,
-                    "cp": cp,
-                    "committed": committed,
-                    "paid": paid,
-                    "file_committed": file_c,
-                    "file_paid": file_p,
-                    "diff_committed": committed - file_c,
-                    "diff_paid": paid - file_p,
-                }
-            )
-        return rows

@@ -154,6 +154,16 @@ def test_the_route_table_is_what_the_matrix_covers(site: Site) -> None:
         "ui.proposal",
         "api_proposals.submit",
         "ui.portfolio",
+        # issue 18's finance import: past imports, profiles, code mappings
+        "ui.finance_import_reconciliation",
+        "ui.finance_import_reconciliation_file",
+        "ui.finance_profiles",
+        "ui.finance_mappings",
+        "ui.finance_mapping_remove",
+        "api_finance.list_imports",
+        "api_finance.import_reconciliation",
+        "api_finance.list_profiles",
+        "api_finance.list_mappings",
     ):
         assert expected in endpoints
     assert {m for _, m, _ in checked} >= {"GET", "POST"}

@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections import queries as q
-from tests.web.demo_site import ADMIN, AUDITOR, CHAIR, DSI, shared_site, token
+from tests.web.demo_site import ADMIN, AUDITOR, CHAIR, DSI, FINANCE, shared_site, token
 from tests.web.ui_client import Site
 
-# Demo accounts that, between them, may read everything.
-READERS = (AUDITOR, CHAIR, ADMIN, DSI)
+# Demo accounts that, between them, may read everything (finance alone reads the
+# finance imports).
+READERS = (AUDITOR, CHAIR, ADMIN, DSI, FINANCE)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

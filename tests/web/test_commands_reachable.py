@@ -47,16 +47,6 @@ NOT_IN_API["set_forgotten_password"] = (
     "the link's single-use token is spent (ledger.resets): the token is the only "
     "credential, and one rate-limited door is enough"
 )
-NOT_IN_UI.update(
-    {
-        name: "finance import settings: API only for now (docs/finance-import.md)"
-        for name in (
-            "save_finance_profile",
-            "add_finance_mapping",
-            "remove_finance_mapping",
-        )
-    }
-)
 # Helpers that views call and that send a command on their behalf (with checks the
 # view must not skip, e.g. the sign-in throttle for the current password).
 # The optimiser computes a scenario from the views, then records it with the command.

@@ -6,10 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
+from ledger.core import jsonable
+from setupfile.finance_file import mapping_list, profile_list
+from web.api import responses as r
 from web.api import schemas as s
 from web.api.commands import documented, ledger, run
+from web.api.responses import errors
 from web.auth import requires
 
 finance = Blueprint(
@@ -72,3 +76,107 @@ def add_mapping(data: dict[str, Any]) -> Any:
 def remove_mapping(source: str) -> Any:
     """Remove a finance code's mapping."""
     return run(ledger().remove_finance_mapping, source)
+
+
+# --- reads: imports, their reconciliation, profiles and mappings ------------------
+
+
+class FinanceImportOut(r.Out):
+    """One past import: its file, profile, counts, actor and the file's totals."""
+
+    key = r.Str()
+    at = r.Str(metadata=r.TIME)
+    file_name = r.Str()
+    sha256 = r.Str()
+    profile = r.Str()
+    actor = r.Str()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    totals = fields.List(r.AnyDict())
+
+
+class FinanceImportsOut(r.Out):
+    imports = fields.List(fields.Nested(FinanceImportOut))
+
+
+class ReconciliationRow(r.Out):
+    project = r.Str()
+    year = r.Int()
+    cp = r.Dec()
+    committed = r.Dec()
+    file_committed = r.Dec()
+    diff_committed = r.Dec()
+    paid = r.Dec()
+    file_paid = r.Dec()
+    diff_paid = r.Dec()
+
+
+class ReconciliationOut(r.Out):
+    finance_import = fields.Nested(FinanceImportOut, data_key="import")
+    rows = fields.List(fields.Nested(ReconciliationRow))
+
+
+class ProfileOut(r.Out):
+    name = r.Str()
+    label = r.Str()
+    origin = r.Str(
+        metadata={"description": "livré, enregistré, ou enregistré (remplace le livré)"}
+    )
+    definition = r.AnyDict()
+
+
+class ProfilesOut(r.Out):
+    profiles = fields.List(fields.Nested(ProfileOut))
+
+
+class MappingOut(r.Out):
+    source = r.Str()
+    project = r.Str()
+
+
+class MappingsOut(r.Out):
+    mappings = fields.List(fields.Nested(MappingOut))
+
+
+def read(rule: str, schema: type[Schema], *statuses: int) -> Any:
+    """A read of the finance settings or imports (the write side's registers, as
+    the import itself reads them), for ``permission`` holders."""
+
+    def decorate(view: Any) -> Any:
+        view = finance.response(200, schema)(
+            errors(finance, *r.READ_ERRORS, *statuses)(view)
+        )
+        return finance.route(rule)(view)
+
+    return decorate
+
+
+@read("/finance/imports", FinanceImportsOut)
+@requires("finance.import")
+def list_imports() -> Any:
+    """The past imports, newest first."""
+    return {"imports": jsonable(ledger().finance_import_list())}
+
+
+@read("/finance/imports/<key>/reconciliation", ReconciliationOut, 404)
+@requires("finance.import")
+def import_reconciliation(key: str) -> Any:
+    """The reconciliation of the ledger (now) with one past import's file, per
+    project and year, to the cent."""
+    chosen = ledger().finance_import(key)
+    rows = ledger().finance_reconciliation(import_key=key)
+    return {"finance_import": jsonable(chosen), "rows": jsonable(rows)}
+
+
+@read("/finance/profiles", ProfilesOut)
+@requires("finance.settings")
+def list_profiles() -> Any:
+    """The shipped and saved column-mapping profiles (a saved one replaces the
+    shipped one of its name)."""
+    return {"profiles": profile_list(ledger())}
+
+
+@read("/finance/mappings", MappingsOut)
+@requires("finance.settings")
+def list_mappings() -> Any:
+    """The finance codes mapped to projects."""
+    return {"mappings": mapping_list(ledger())}

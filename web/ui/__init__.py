@@ -18,6 +18,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     errorsummary,
     exports,
     finance_import,
+    finance_settings,
     grids,
     home,
     m57,

@@ -26,12 +26,14 @@ from setupfile.finance_file import (
     run_import,
     shipped_profiles,
 )
+from web.attachment_files import accepts_upload
 from web.auth import requires
 from web.domain_messages import localised
 from web.state import state
 from web.ui.blueprint import bp
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
+IMPORT_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 SHOWN = 500  # preview lines listed on the page (the counts cover every line)
 
 
@@ -74,6 +76,7 @@ def _page(
         shown=SHOWN,
         profiles=_profiles(),
         rows=state().ledger.finance_reconciliation(),
+        imports=state().ledger.finance_import_list(),
     ), status
 
 
@@ -93,6 +96,7 @@ def finance_import() -> Any:
 
 
 @bp.route("/budget/import", methods=["POST"])
+@accepts_upload  # a year's export passes the 2 MB of ordinary forms
 @requires("finance.import")
 def finance_preview() -> Any:
     """The dry run of the uploaded file (nothing is written yet)."""
@@ -159,21 +163,51 @@ def finance_confirm(token: str) -> Any:
     return _page(outcome=outcome)
 
 
-@bp.route("/budget/rapprochement.<fmt>")
-@requires("finance.import")
-def finance_reconciliation(fmt: str) -> Any:
-    """The reconciliation with the last imported file, as CSV or XLSX."""
+def _reconciliation_file(rows: list[dict[str, Any]], fmt: str, name: str) -> Any:
     from exports.finance_reconciliation import render
 
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    response = make_response(render(state().ledger.finance_reconciliation(), fmt))
+    response = make_response(render(rows, fmt))
     response.headers["Content-Type"] = (
         "text/csv; charset=utf-8"
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="rapprochement.{fmt}"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@bp.route("/budget/rapprochement.<fmt>")
+@requires("finance.import")
+def finance_reconciliation(fmt: str) -> Any:
+    """The reconciliation with the last imported file, as CSV or XLSX."""
+    rows = state().ledger.finance_reconciliation()
+    return _reconciliation_file(rows, fmt, "rapprochement")
+
+
+def _chosen(key: str) -> dict[str, Any]:
+    if not IMPORT_KEY.fullmatch(key):
+        abort(404)
+    return state().ledger.finance_import(key)  # NotFound: 404
+
+
+@bp.route("/budget/imports/<key>/rapprochement")
+@requires("finance.import")
+def finance_import_reconciliation(key: str) -> Any:
+    """The reconciliation of the ledger (now) with one past import's file."""
+    chosen = _chosen(key)
+    return render_template(
+        "finance_reconciliation.html",
+        chosen=chosen,
+        rows=state().ledger.finance_reconciliation(import_key=key),
+    )
+
+
+@bp.route("/budget/imports/<key>/rapprochement.<fmt>")
+@requires("finance.import")
+def finance_import_reconciliation_file(key: str, fmt: str) -> Any:
+    """The reconciliation with one past import's file, as CSV or XLSX."""
+    _chosen(key)
+    rows = state().ledger.finance_reconciliation(import_key=key)
+    return _reconciliation_file(rows, fmt, f"rapprochement-{key}")

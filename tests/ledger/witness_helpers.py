@@ -73,11 +73,11 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextmanager
-def served(state_dir: Path) -> Iterator[str]:
+def served(state_dir: Path, port: int = 0) -> Iterator[str]:
     """The witness of ``state_dir`` on a loopback port; yields its URL."""
     app = WitnessApp(WitnessState.open(state_dir))
     server = make_server(
-        "127.0.0.1", 0, app, server_class=_Threading, handler_class=_Quiet
+        "127.0.0.1", port, app, server_class=_Threading, handler_class=_Quiet
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

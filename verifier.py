@@ -973,6 +973,8 @@ def _witness_policy(args: argparse.Namespace) -> tuple[list[Witness], int]:
     witnesses = [load_witness(spec) for spec in args.witness]
     if args.quorum is not None and not witnesses:
         raise InputError("--quorum needs the witnesses' keys (--witness)")
+    if not witnesses:
+        return [], 0
     quorum = len(witnesses) if args.quorum is None else args.quorum
     if not 1 <= quorum <= max(1, len(witnesses)):
         raise InputError(f"--quorum {quorum}: between 1 and {len(witnesses)}")

@@ -134,7 +134,9 @@ def parse_vkey(text: str) -> Cosigner:
         key_id = bytes.fromhex(hex_id)
         blob = base64.b64decode(encoded, validate=True)
     except (ValueError, binascii.Error):
-        raise CosignatureError(f"witness vkey of {name}: bad key ID or base64") from None
+        raise CosignatureError(
+            f"witness vkey of {name}: bad key ID or base64"
+        ) from None
     if blob[:1] != COSIGNATURE_TYPE or len(blob) != 33:
         raise CosignatureError(
             f"witness vkey of {name}: not an Ed25519 cosignature key"

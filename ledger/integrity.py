@@ -78,7 +78,7 @@ def public_key_json(ledger: Any) -> dict[str, str]:
 def latest_checkpoint(ledger: Any) -> dict[str, Any] | None:
     """The latest signed checkpoint, or ``None`` before the first one."""
     row = SealStore(ledger.storage).latest_checkpoint()
-    return None if row is None else checkpoint_json(row)
+    return None if row is None else cosigned_checkpoint_json(ledger, row)
 
 
 def list_checkpoints(

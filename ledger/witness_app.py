@@ -153,9 +153,7 @@ class WitnessApp:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path in ("", "/") and method in ("GET", "HEAD"):
-            return Answer(
-                200, f"{self.state.name}\n{self.state.cosigner.vkey()}\n"
-            )
+            return Answer(200, f"{self.state.name}\n{self.state.cosigner.vkey()}\n")
         if path != "/add-checkpoint":
             return Answer(404, "not found\n")
         if method != "POST":

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ledger.cosignature import Cosigner, CosignatureError, parse_vkey
+from ledger.cosignature import CosignatureError, Cosigner, parse_vkey
 from ledger.errors import ConfigError
 
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -71,7 +71,9 @@ def witnesses_settings(raw: str) -> tuple[WitnessConfig, ...]:
         try:
             cosigner = parse_vkey(vkey)
         except CosignatureError as exc:
-            raise ConfigError(f"SDSI_WITNESSES entry {number} ({label}): {exc}") from None
+            raise ConfigError(
+                f"SDSI_WITNESSES entry {number} ({label}): {exc}"
+            ) from None
         if any(w.label == label or w.name == cosigner.name for w in out):
             raise ConfigError(
                 f"SDSI_WITNESSES: witness {label} ({cosigner.name}) is listed twice"

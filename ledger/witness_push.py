@@ -184,7 +184,9 @@ def _delivery(r: Any) -> Delivery:
 
 
 def _cosignature(r: Any) -> Cosignature:
-    return Cosignature(str(r[0]), int(r[1]), int(r[2]), str(r[3]), int(r[4]), float(r[5]))
+    return Cosignature(
+        str(r[0]), int(r[1]), int(r[2]), str(r[3]), int(r[4]), float(r[5])
+    )
 
 
 def request_body(old: int, proof: list[bytes], note: str) -> bytes:
@@ -226,9 +228,7 @@ class WitnessPusher:
         send: Callable[[str, bytes], tuple[int, str, str]] = post,
     ) -> None:
         self.ledger = ledger
-        self.witnesses = (
-            ledger.settings.witnesses if witnesses is None else witnesses
-        )
+        self.witnesses = ledger.settings.witnesses if witnesses is None else witnesses
         self.store = WitnessStore(ledger.storage)
         self.seals = SealStore(ledger.storage)
         self.clock = clock
@@ -399,7 +399,9 @@ def witnesses_json(ledger: Any) -> dict[str, Any]:
                 },
                 "status": "ok"
                 if up_to_date
-                else ("failing" if d is not None and d.status == "failing" else "pending"),
+                else (
+                    "failing" if d is not None and d.status == "failing" else "pending"
+                ),
                 "attempts": 0 if d is None else d.attempts,
                 "last_error": "" if d is None else d.last_error,
                 "next_attempt_at": None

@@ -28,6 +28,8 @@ log is then trusted as it comes (say so to the logs' operators).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import fcntl
 import os
@@ -45,12 +47,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from ledger.cosignature import Cosigner
-from ledger.notes import (
-    SIGNATURE_TYPE_ED25519,
-    NoteVerifier,
-    key_id,
-    raw_public_key,
-)
+from ledger.notes import SIGNATURE_TYPE_ED25519, NoteVerifier, key_id
 
 KEY_FILE, NAME_FILE, LOGS_FILE = "witness.key", "witness.name", "logs"
 STORE_FILE, MARKER_FILE = "witness.db", "generation"
@@ -102,13 +99,10 @@ def _write_durably(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 def parse_log_key(origin: str, spec: str, base: Path) -> NoteVerifier:
     """A log's key from the ``logs`` file: a vkey (type 0x01) or a PEM file path."""
-    import base64
-    import binascii
-
     if "+" in spec and not spec.endswith(".pem"):
         parts = spec.split("+", 2)
         try:
-            name, hex_id, blob = parts[0], bytes.fromhex(parts[1]), b""
+            name, hex_id = parts[0], bytes.fromhex(parts[1])
             blob = base64.b64decode(parts[2], validate=True)
         except (IndexError, ValueError, binascii.Error):
             raise WitnessStateError(f"logs: {origin}: {spec!r} is not a vkey") from None
@@ -189,7 +183,7 @@ class WitnessState:
     def open(cls, directory: Path, *, reset: bool = False) -> WitnessState:
         """Load a state directory, refusing lost state unless ``reset``."""
         state = cls(directory)
-        state._load_key()
+        state.load_key()
         problem = state._lost()
         if problem and not reset:
             raise WitnessStateError(
@@ -204,7 +198,7 @@ class WitnessState:
         state.load_logs()
         return state
 
-    def _load_key(self) -> None:
+    def load_key(self) -> None:
         try:
             pem = self.path(KEY_FILE).read_bytes()
             self.name = self.path(NAME_FILE).read_text(encoding="utf-8").strip()
@@ -350,9 +344,9 @@ class WitnessState:
         """Record ``generation`` in the marker (never lowering it unless ``force``)."""
         with self._marker_lock():
             current = self._marker()
-            if not force and current and current[0] == self.store_id:
-                if current[1] >= generation:
-                    return
+            same = bool(current) and current[0] == self.store_id  # type: ignore[index]
+            if not force and same and current[1] >= generation:  # type: ignore[index]
+                return
             _write_durably(
                 self.path(MARKER_FILE), f"{self.store_id} {generation}\n".encode()
             )
@@ -367,10 +361,3 @@ class WitnessState:
         finally:
             conn.close()
         return [Held(o, int(s), bytes(r), int(t)) for o, s, r, t in rows]
-
-
-def public_vkey(key: Ed25519PrivateKey, name: str) -> str:
-    return Cosigner(name, key.public_key()).vkey()
-
-
-__all__ = ["Held", "WitnessState", "WitnessStateError", "public_vkey", "raw_public_key"]

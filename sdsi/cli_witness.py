@@ -67,6 +67,7 @@ def add_log(state_dir: Path, origin: str, key: str) -> None:
     from ledger.witness_state import WitnessState
 
     state = WitnessState(state_dir)
+    state.load_key()  # a witness must exist there
     verifier = state.add_log(origin, key)
     click.echo(f"following {origin} (key {verifier.key_id.hex()})")
 
@@ -133,11 +134,17 @@ def status(cli: CliContext) -> None:
     latest = info["latest_checkpoint"]
     click.echo(
         "latest checkpoint: "
-        + ("none" if latest is None else f"#{latest['seq']}, tree size {latest['tree_size']}")
+        + (
+            "none"
+            if latest is None
+            else f"#{latest['seq']}, tree size {latest['tree_size']}"
+        )
     )
     for w in info["witnesses"]:
         c = w["cosigned"]
-        seen = "nothing cosigned" if c is None else f"cosigned tree size {c['tree_size']}"
+        seen = (
+            "nothing cosigned" if c is None else f"cosigned tree size {c['tree_size']}"
+        )
         click.echo(f"{w['label']} ({w['name']}): {w['status']}, {seen}"
                    + (f" — {w['last_error']}" if w["last_error"] else ""))  # fmt: skip
 

@@ -239,7 +239,10 @@ def test_resync_from_the_size_a_409_gives(
             [r] = WitnessPusher(led).run_once()
         finally:
             led.close()
-    assert (r.outcome, r.detail) == ("cosigned", f"tree size {first + 3} (from {first})")
+    assert (r.outcome, r.detail) == (
+        "cosigned",
+        f"tree size {first + 3} (from {first})",
+    )
 
 
 @pytest.fixture

@@ -67,7 +67,9 @@ def check_cosignature_bytes(
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     assert blob[:4] == hashlib.sha256(name.encode() + b"\n\x04" + raw).digest()[:4]
     timestamp = int.from_bytes(blob[4:12], "big")
-    key.verify(blob[12:], f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode())
+    key.verify(
+        blob[12:], f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode()
+    )
     return timestamp
 
 
@@ -93,8 +95,10 @@ def test_every_status_of_add_checkpoint(witness_dir: Path, log: HandLog) -> None
             b"old x\n\n" + log.note().encode(),
             b"old 0\nnot base64!\n\n" + log.note().encode(),
             b"old 0\n" + b"AAAA\n" + b"\n" + log.note().encode(),  # not 32 bytes
-            b"old 0\n" + b"".join([base64.b64encode(bytes(32)) + b"\n"] * 64)
-            + b"\n" + log.note().encode(),
+            b"old 0\n"
+            + b"".join([base64.b64encode(bytes(32)) + b"\n"] * 64)
+            + b"\n"
+            + log.note().encode(),
             b"old 9\n\n" + log.note().encode(),
             b"old 0\n\n" + log.text().encode(),  # no signature
             b"\xff\xfe",
@@ -102,9 +106,16 @@ def test_every_status_of_add_checkpoint(witness_dir: Path, log: HandLog) -> None
             status, _ctype, _text = add_checkpoint(url, body)
             assert status == 400, body[:40]
         # 422: the witness holds nothing, yet a proof is given
-        assert add_checkpoint(
-            url, b"old 0\n" + base64.b64encode(bytes(32)) + b"\n\n" + log.note().encode()
-        )[0] == 422
+        assert (
+            add_checkpoint(
+                url,
+                b"old 0\n"
+                + base64.b64encode(bytes(32))
+                + b"\n\n"
+                + log.note().encode(),
+            )[0]
+            == 422
+        )
         # 200: the first checkpoint, from size 0
         status, ctype, text = add_checkpoint(url, log.body(0))
         assert status == 200
@@ -144,7 +155,9 @@ def test_every_status_of_add_checkpoint(witness_dir: Path, log: HandLog) -> None
     assert [(h.origin, h.tree_size) for h in held] == [(ORIGIN, 8)]
 
 
-def test_signature_by_an_unknown_key_is_ignored(witness_dir: Path, log: HandLog) -> None:
+def test_signature_by_an_unknown_key_is_ignored(
+    witness_dir: Path, log: HandLog
+) -> None:
     """A second signature line by an unknown key does not stop the trusted one."""
     extra = Ed25519PrivateKey.generate()
     from ledger.notes import sign_note
@@ -177,7 +190,9 @@ def test_split_view_is_refused(tmp_path: Path, log: HandLog) -> None:
 
         assert add_checkpoint(w1, request_body(6, fork.proof(6), fork.note()))[0] == 422
         # nor can a proof from A's own tree make B pass
-        assert add_checkpoint(w1, request_body(6, log.proof(4, 6), fork.note()))[0] == 422
+        assert (
+            add_checkpoint(w1, request_body(6, log.proof(4, 6), fork.note()))[0] == 422
+        )
         # B to the other witness is cosigned; then A is refused there
         assert add_checkpoint(w2, fork.body(0))[0] == 200
         assert add_checkpoint(w2, log.body(0))[:3] == (409, SIZE_TYPE, "8\n")
@@ -220,8 +235,10 @@ def serving(state: Path, *extra: str) -> Iterator[str]:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    out, err = process.communicate(timeout=5)
-                    raise AssertionError(f"the witness did not start: {err.decode()}")
+                    _out, err = process.communicate(timeout=5)
+                    raise AssertionError(
+                        f"the witness did not start: {err.decode()}"
+                    ) from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -260,8 +277,10 @@ def test_restarted_witness_keeps_refusing_to_go_back(
         smaller = request_body(6, [], log.note(4))
         assert add_checkpoint(url, smaller)[0] == 400  # old above the size
 
-        assert add_checkpoint(url, request_body(6, fork.proof(6), fork.note()))[0] == 422
-        status, _ctype, text = add_checkpoint(url, log.grow(2).body(6))
+        assert (
+            add_checkpoint(url, request_body(6, fork.proof(6), fork.note()))[0] == 422
+        )
+        status, _ctype, _text = add_checkpoint(url, log.grow(2).body(6))
         assert status == 200
     assert WitnessState.open(witness_dir).held()[0].tree_size == 8
 
@@ -296,7 +315,7 @@ def test_lost_state_refuses_to_start_without_reset(
     assert "not the one the marker records" in _start_fails(witness_dir)
     # --reset: starts from nothing, keeps the old store aside, cosigns anew
     with serving(witness_dir, "--reset") as url:
-        status, _ctype, text = add_checkpoint(url, log.body(0))
+        status, _ctype, _text = add_checkpoint(url, log.body(0))
         assert status == 200
     assert list(witness_dir.glob("witness.db.lost-*"))
     with serving(witness_dir) as url:  # and restarts normally afterwards

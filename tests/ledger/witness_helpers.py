@@ -49,7 +49,9 @@ class HandLog:
         size = len(self.leaves) if size is None else size
         return Checkpoint(self.origin, size, root_of(self.leaves[:size])).text()
 
-    def note(self, size: int | None = None, key: Ed25519PrivateKey | None = None) -> str:
+    def note(
+        self, size: int | None = None, key: Ed25519PrivateKey | None = None
+    ) -> str:
         return sign_note(self.text(size), self.origin, key or self.key)
 
     def proof(self, old: int, new: int | None = None) -> list[bytes]:

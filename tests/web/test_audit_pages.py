@@ -590,7 +590,9 @@ def test_the_witnesses_cosigned_sizes_and_failures_are_shown(
     down = new_witness(tmp_path / "w2", "ccr.example/w", log)
     kept = ledger.settings
     with served(tmp_path / "w1") as url:
-        config = f"prefecture {url} {good}\nchambre http://127.0.0.1:{_free_port()} {down}"
+        config = (
+            f"prefecture {url} {good}\nchambre http://127.0.0.1:{_free_port()} {down}"
+        )
         ledger.settings = dataclasses.replace(
             kept, witnesses=witnesses_settings(config)
         )

@@ -970,7 +970,11 @@ def bundle_witness_check(
 
 
 def _witness_policy(args: argparse.Namespace) -> tuple[list[Witness], int]:
-    witnesses = [load_witness(spec) for spec in args.witness]
+    unique = {}
+    for spec in args.witness:  # the same witness twice counts once
+        witness = load_witness(spec)
+        unique[(witness.name, witness.key_id)] = witness
+    witnesses = list(unique.values())
     if args.quorum is not None and not witnesses:
         raise InputError("--quorum needs the witnesses' keys (--witness)")
     if not witnesses:

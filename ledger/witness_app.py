@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ _REASONS = {
     409: "409 Conflict",
     413: "413 Content Too Large",
     422: "422 Unprocessable Entity",
+    503: "503 Service Unavailable",
 }
 
 
@@ -165,7 +167,10 @@ class WitnessApp:
         if length > MAX_BODY:
             return Answer(413, f"the body is over {MAX_BODY} bytes\n")
         body = environ["wsgi.input"].read(length) if length else b""
-        return self.add_checkpoint(body)
+        try:
+            return self.add_checkpoint(body)
+        except sqlite3.OperationalError as exc:  # busy or full disk: nothing cosigned
+            return Answer(503, f"the witness's store is unavailable: {exc}\n")
 
     def add_checkpoint(self, body: bytes) -> Answer:
         try:

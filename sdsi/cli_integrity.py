@@ -204,7 +204,7 @@ def _witness_policy(specs: tuple[str, ...], quorum: int | None) -> list[Any]:
     if quorum is not None and not specs:
         fail("--quorum needs the witnesses' keys (--witness KEY)")
     try:
-        cosigners = [load_cosigner(spec) for spec in specs]
+        cosigners = list({c.vkey(): c for c in map(load_cosigner, specs)}.values())
     except CosignatureError as exc:
         fail(f"--witness: {exc}")
     if quorum is not None and quorum > len(cosigners):

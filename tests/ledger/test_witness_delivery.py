@@ -181,6 +181,12 @@ def test_quorum_not_met_when_only_one_witness_saw_the_tree(
     code, out = run_verifier(str(bundle), "--key", str(settings.public_key_file),
                              "--witness", vk[0], "--witness", vk[1], "--quorum", "1")  # fmt: skip
     assert code == 0, out
+    # the same witness twice counts once
+    key = str(settings.public_key_file)
+    twice = ["--witness", vk[0], "--witness", vk[0], "--quorum", "2"]
+    done = run("verifier.py", str(bundle), "--key", key, *twice, env={})
+    assert done.returncode == 2
+    assert "--quorum 2: between 1 and 1" in done.stderr
     # a cosignature line altered in the bundle: the manifest and the policy refuse
     lines = (bundle / "cosignatures.jsonl").read_text().splitlines()
     row = json.loads(lines[0])
@@ -287,3 +293,17 @@ def test_split_view_of_two_ledgers_under_one_key_is_refused(
         twin.close()
     assert r.outcome == "failing"
     assert f"the witness holds tree size {_size(sealed)}" in r.detail
+
+
+def test_the_follower_sends_new_checkpoints_to_the_witnesses(
+    sealed: Any,
+    settings: Any,
+    database_url: str,
+    tmp_path: Path,
+    witnesses: dict[str, str],
+) -> None:
+    with served(tmp_path / "w1") as u1:
+        config = f"p {u1} {witnesses['prefecture']}"
+        done = _sdsi(settings, database_url, config, "projections", "follow", "--once")
+    assert done.returncode == 0, done.stderr
+    assert f"witness p: cosigned tree size {_size(sealed)} (from 0)" in done.stdout

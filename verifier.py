@@ -986,9 +986,17 @@ def _witness_policy(args: argparse.Namespace) -> tuple[list[Witness], int]:
 
 
 def _proof_witness_check(
-    mode: str, proof: dict[str, Any], witnesses: list[Witness], quorum: int
+    mode: str,
+    proof: dict[str, Any],
+    witnesses: list[Witness],
+    quorum: int,
+    known: str | None = None,
 ) -> tuple[bool, str]:
+    """The policy on the checkpoint the proof was checked against (``known``, the
+    ``--checkpoint`` note with its cosignature lines, when given)."""
     checkpoint = proof["checkpoint"] if mode == "inclusion" else proof["second"]
+    if known is not None:
+        return witness_check(known, [], witnesses, quorum)
     lines = [str(line) for line in checkpoint.get("cosignatures", [])]
     return witness_check(str(checkpoint["note"]), lines, witnesses, quorum)
 
@@ -1110,7 +1118,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"PROOF VERIFICATION FAILED: {exc}")
             return EXIT_FAILED
         if witnesses:
-            met, said = _proof_witness_check(mode, proof, witnesses, quorum)
+            kept = known[0] if known and mode == "inclusion" else None
+            met, said = _proof_witness_check(mode, proof, witnesses, quorum, kept)
             print(f"{'witnesses' if met else 'WITNESS QUORUM NOT MET'}: {said}")
             return EXIT_OK if met else EXIT_FAILED
         return EXIT_OK

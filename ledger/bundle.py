@@ -116,7 +116,7 @@ def _write_cosignatures(
     ledger: Any, open_member: Callable[[str], IO[bytes]]
 ) -> dict[str, Any]:
     """``cosignatures.jsonl``: every stored witness cosignature."""
-    from ledger.witness_push import WitnessStore
+    from ledger.witness_store import WitnessStore
 
     with open_member(COSIGNATURES) as raw:
         out = _Counted(raw)

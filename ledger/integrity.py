@@ -57,7 +57,7 @@ def checkpoint_json(row: CheckpointRow) -> dict[str, Any]:
 def cosigned_checkpoint_json(ledger: Any, row: CheckpointRow) -> dict[str, Any]:
     """:func:`checkpoint_json` with the witnesses' cosignature lines of the checkpoint
     (``cosignatures``: what ``verifier.py --witness --quorum`` checks)."""
-    from ledger.witness_push import WitnessStore
+    from ledger.witness_store import WitnessStore
 
     lines = [c.line for c in WitnessStore(ledger.storage).cosignatures(row.seq)]
     return {**checkpoint_json(row), "cosignatures": lines}

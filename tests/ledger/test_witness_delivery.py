@@ -18,7 +18,8 @@ from ledger.integrity import public_key_json
 from ledger.keys import ensure_signing_key
 from ledger.sealing import Sealer
 from ledger.witness_config import witnesses_settings
-from ledger.witness_push import WitnessPusher, WitnessStore, witnesses_json
+from ledger.witness_push import WitnessPusher, witnesses_json
+from ledger.witness_store import WitnessStore
 from tests.conftest import ADMIN, _free_port, make_settings
 from tests.ledger.integrity_helpers import cli_env, run, run_verifier
 from tests.ledger.test_witness_server import check_cosignature_bytes

@@ -236,7 +236,7 @@ def _witness_mark(ledger: Any) -> tuple[Any, ...]:
     """What changes when a witness cosigns or a delivery fails (cache key)."""
     if not ledger.settings.witnesses:
         return ()
-    from ledger.witness_push import WitnessStore
+    from ledger.witness_store import WitnessStore
 
     return WitnessStore(ledger.storage).mark()
 

@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.cosignature import quorum_of
@@ -227,6 +228,13 @@ def _size(text: str) -> int:
 # --- reading: the audit page, the API, verification ----------------------------------
 
 
+def iso(timestamp: float | None) -> str | None:
+    """A POSIX time as ISO 8601 UTC (to the second), as the API gives times."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
 def witnesses_json(ledger: Any) -> dict[str, Any]:
     """Per configured witness: the latest tree it cosigned, and the delivery state."""
     store = WitnessStore(ledger.storage)
@@ -248,7 +256,8 @@ def witnesses_json(ledger: Any) -> dict[str, Any]:
                     "seq": c.seq,
                     "tree_size": c.tree_size,
                     "timestamp": c.timestamp,
-                    "received_at": c.received_at,
+                    "cosigned_at": iso(c.timestamp),
+                    "received_at": iso(c.received_at),
                 },
                 "status": "ok"
                 if up_to_date
@@ -259,8 +268,8 @@ def witnesses_json(ledger: Any) -> dict[str, Any]:
                 "last_error": "" if d is None else d.last_error,
                 "next_attempt_at": None
                 if d is None or d.status != "failing"
-                else d.next_attempt_at,
-                "last_attempt_at": None if d is None else d.last_attempt_at,
+                else iso(d.next_attempt_at),
+                "last_attempt_at": None if d is None else iso(d.last_attempt_at),
             }
         )
     return {

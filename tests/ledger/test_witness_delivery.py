@@ -18,7 +18,7 @@ from ledger.integrity import public_key_json
 from ledger.keys import ensure_signing_key
 from ledger.sealing import Sealer
 from ledger.witness_config import witnesses_settings
-from ledger.witness_push import WitnessPusher, witnesses_json
+from ledger.witness_push import WitnessPusher, iso, witnesses_json
 from ledger.witness_store import WitnessStore
 from tests.conftest import ADMIN, _free_port, make_settings
 from tests.ledger.integrity_helpers import cli_env, run, run_verifier
@@ -215,13 +215,13 @@ def test_unreachable_witness_is_retried_with_backoff(
         assert (w["status"], w["attempts"], w["next_attempt_at"]) == (
             "failing",
             1,
-            now[0] + 10,
+            iso(now[0] + 10),
         )
         assert pusher.run_once()[0].outcome == "waiting"
         now[0] += 11
         assert pusher.run_once()[0].outcome == "failing"
         [w] = witnesses_json(led)["witnesses"]
-        assert (w["attempts"], w["next_attempt_at"]) == (2, now[0] + 20)
+        assert (w["attempts"], w["next_attempt_at"]) == (2, iso(now[0] + 20))
         with served(tmp_path / "w1", port):
             assert pusher.run_once()[0].outcome == "waiting"
             now[0] += 21
@@ -303,6 +303,9 @@ def test_the_follower_sends_new_checkpoints_to_the_witnesses(
     tmp_path: Path,
     witnesses: dict[str, str],
 ) -> None:
+    from projections.service import init_views
+
+    init_views(settings, sealed)
     with served(tmp_path / "w1") as u1:
         config = f"p {u1} {witnesses['prefecture']}"
         done = _sdsi(settings, database_url, config, "projections", "follow", "--once")

@@ -869,7 +869,8 @@ class WitnessCosigned(Out):
     seq = Int()
     tree_size = Int()
     timestamp = Int(metadata={"description": "Heure de la cosignature (POSIX)"})
-    received_at = fields.Float()
+    cosigned_at = Opt(metadata=TIME)
+    received_at = Opt(metadata=TIME)
 
 
 class WitnessState(Out):
@@ -881,8 +882,8 @@ class WitnessState(Out):
     status = Str(metadata={"description": "ok, pending ou failing"})
     attempts = Int()
     last_error = Str()
-    next_attempt_at = fields.Float(allow_none=True)
-    last_attempt_at = fields.Float(allow_none=True)
+    next_attempt_at = Opt(metadata=TIME)
+    last_attempt_at = Opt(metadata=TIME)
 
 
 class CheckpointRef(Out):

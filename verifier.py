@@ -12,6 +12,11 @@ Usage::
     python verifier.py consistency PROOF.json --key PUBKEY
     python verifier.py evidence EVIDENCE.json --key PUBKEY [--json]
 
+Witness policy (any mode): ``--witness WKEY`` (repeat) ``--quorum K`` refuses the
+checkpoint (the bundle's latest, or the proof's) unless K of those witnesses cosigned
+it (C2SP tlog-cosignature, Ed25519). ``WKEY`` is a witness vkey
+``name+keyid+base64(0x04||key)``, as a string or in a file.
+
 ``PUBKEY`` is the ledger's Ed25519 public key: a PEM file, or a note verifier key
 (``name+keyid+base64``, as a string or in a file). Checkpoints signed by any other key
 are refused. ``--checkpoint`` names a signed checkpoint obtained earlier (e.g. printed
@@ -365,6 +370,7 @@ class Bundle:
 
     FILES = ("events.jsonl", "leaves.jsonl", "checkpoints.jsonl", "public_key.pem")
     OUTSIDE = "outside.jsonl"  # rows outside the log; absent from older bundles
+    COSIGNATURES = "cosignatures.jsonl"  # witnesses' cosignatures; optional
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -402,7 +408,8 @@ class Bundle:
 
     def files(self) -> tuple[str, ...]:
         listed = self.manifest.get("files", {})
-        return self.FILES + ((self.OUTSIDE,) if self.OUTSIDE in listed else ())
+        optional = (self.OUTSIDE, self.COSIGNATURES)
+        return self.FILES + tuple(name for name in optional if name in listed)
 
     def altered_files(self) -> list[str]:
         altered = []
@@ -1317,8 +1324,15 @@ def verify_evidence(doc: dict[str, Any], keys: list[Key]) -> dict[str, Any]:
     }
 
 
-def evidence_main(path: Path, keys: list[Key], as_json: bool) -> int:
-    """``verifier.py evidence FILE --key KEY``: print the report; the exit status."""
+def evidence_main(
+    path: Path,
+    keys: list[Key],
+    as_json: bool,
+    witnesses: list[Witness] | None = None,
+    quorum: int = 0,
+) -> int:
+    """``verifier.py evidence FILE --key KEY [--witness W… --quorum K]``: print the
+    report; the exit status."""
     if not keys:
         raise InputError("--key is required to verify an evidence file")
     try:
@@ -1328,6 +1342,12 @@ def evidence_main(path: Path, keys: list[Key], as_json: bool) -> int:
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not an evidence file")
     report = verify_evidence(doc, keys)
+    if witnesses:
+        met, said = witness_check(str(doc.get("checkpoint", "")), [], witnesses, quorum)
+        report["witnesses"] = {"ok": met, "detail": said}
+        if not met:
+            report["ok"] = False
+            report["problems"].append(f"witness quorum not met: {said}")
     if as_json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     elif report["ok"]:
@@ -1347,6 +1367,128 @@ def evidence_main(path: Path, keys: list[Key], as_json: bool) -> int:
         for line in report["problems"]:
             print(f"  {line}")
     return EXIT_OK if report["ok"] else EXIT_FAILED
+
+
+# --- witnesses (C2SP tlog-cosignature, Ed25519 v1) ----------------------------------
+
+
+class Witness:
+    """A trusted witness: name and Ed25519 key (cosignature key ID type 0x04)."""
+
+    def __init__(self, name: str, public_key: Ed25519PublicKey) -> None:
+        self.name, self.public_key = name, public_key
+        raw = public_key.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.key_id = hashlib.sha256(name.encode() + b"\n\x04" + raw).digest()[:4]
+
+    def cosigned(self, text: str, line: str) -> bool:
+        """Whether ``line`` is this witness's valid cosignature of ``text``."""
+        match = re.fullmatch(r"— (\S+) (\S+)", line.rstrip("\n"))
+        if not match or match.group(1) != self.name:
+            return False
+        try:
+            blob = base64.b64decode(match.group(2), validate=True)
+        except binascii.Error:
+            return False
+        if len(blob) != 76 or blob[:4] != self.key_id:
+            return False
+        timestamp = int.from_bytes(blob[4:12], "big")
+        message = f"cosignature/v1\ntime {timestamp}\n{text}".encode()
+        try:
+            self.public_key.verify(blob[12:], message)
+        except InvalidSignature:
+            return False
+        return timestamp < 2**63
+
+
+def load_witness(spec: str) -> Witness:
+    """A witness vkey ``name+keyid+base64(0x04||key)``, as a string or a file."""
+    path = Path(spec)
+    text = path.read_text(encoding="utf-8") if path.is_file() else spec
+    parts = text.strip().split("+", 2)
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        blob = base64.b64decode(parts[2], validate=True)
+        if blob[:1] != b"\x04" or len(blob) != 33:
+            raise ValueError
+        witness = Witness(parts[0], Ed25519PublicKey.from_public_bytes(blob[1:]))
+        key_id = bytes.fromhex(parts[1])
+    except (ValueError, binascii.Error):
+        raise InputError(f"{spec}: not a witness vkey (name+keyid+base64)") from None
+    if witness.key_id != key_id:
+        raise InputError(f"{spec}: the witness vkey's key ID does not match its key")
+    return witness
+
+
+def witness_check(
+    note: str, lines: list[str], witnesses: list[Witness], quorum: int
+) -> tuple[bool, str]:
+    """Whether ``quorum`` trusted witnesses cosigned the checkpoint of ``note``
+    (among its own signature lines and ``lines``); and a sentence saying so."""
+    cut = note.rindex("\n\n")
+    text = note[: cut + 1]
+    candidates = note[cut + 2 :].split("\n") + lines
+    valid = [w.name for w in witnesses if any(w.cosigned(text, c) for c in candidates)]
+    size = text.split("\n")[1] if text.count("\n") >= 2 else "?"
+    return len(valid) >= quorum, (
+        f"the checkpoint of tree size {size} has {len(valid)} valid witness"
+        f" cosignature(s) of the {quorum} required"
+        f" (by {', '.join(valid) or 'none'})"
+    )
+
+
+def bundle_witness_check(
+    bundle: Bundle, witnesses: list[Witness], quorum: int
+) -> tuple[bool, str]:
+    """The policy on the bundle's latest checkpoint, with ``cosignatures.jsonl``."""
+    latest = None
+    for line in bundle.lines("checkpoints.jsonl"):
+        if latest is None or int(line["seq"]) > int(latest["seq"]):
+            latest = line
+    if latest is None:
+        return False, "the bundle has no checkpoint: nothing is cosigned"
+    lines = []
+    if bundle.COSIGNATURES in bundle.manifest.get("files", {}):
+        lines = [
+            str(c["line"])
+            for c in bundle.lines(bundle.COSIGNATURES)
+            if int(c["seq"]) == int(latest["seq"])
+        ]
+    return witness_check(str(latest["note"]), lines, witnesses, quorum)
+
+
+def _witness_policy(args: argparse.Namespace) -> tuple[list[Witness], int]:
+    unique = {}
+    for spec in args.witness:  # the same witness twice counts once
+        witness = load_witness(spec)
+        unique[(witness.name, witness.key_id)] = witness
+    witnesses = list(unique.values())
+    if args.quorum is not None and not witnesses:
+        raise InputError("--quorum needs the witnesses' keys (--witness)")
+    if not witnesses:
+        return [], 0
+    quorum = len(witnesses) if args.quorum is None else args.quorum
+    if not 1 <= quorum <= max(1, len(witnesses)):
+        raise InputError(f"--quorum {quorum}: between 1 and {len(witnesses)}")
+    return witnesses, quorum
+
+
+def _proof_witness_check(
+    mode: str,
+    proof: dict[str, Any],
+    witnesses: list[Witness],
+    quorum: int,
+    known: str | None = None,
+) -> tuple[bool, str]:
+    """The policy on the checkpoint the proof was checked against (``known``, the
+    ``--checkpoint`` note with its cosignature lines, when given)."""
+    checkpoint = proof["checkpoint"] if mode == "inclusion" else proof["second"]
+    if known is not None:
+        return witness_check(known, [], witnesses, quorum)
+    lines = [str(line) for line in checkpoint.get("cosignatures", [])]
+    return witness_check(str(checkpoint["note"]), lines, witnesses, quorum)
 
 
 # --- command line --------------------------------------------------------------------
@@ -1421,6 +1563,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a signed checkpoint file obtained earlier",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--witness", action="append", default=[], help="trusted witness vkey"
+    )
+    parser.add_argument(
+        "--quorum", type=int, default=None, help="cosignatures required"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -1428,6 +1576,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         keys = [key for spec in args.key for key in load_keys(spec)]
         known = [p.read_text(encoding="utf-8") for p in args.checkpoint]
+        witnesses, quorum = _witness_policy(args)
         if mode == "bundle":
             bundle = Bundle(args.path)
             fingerprint = ""
@@ -1435,13 +1584,20 @@ def main(argv: list[str] | None = None) -> int:
                 keys = pem_keys(bundle.read("public_key.pem"), "public_key.pem")
                 fingerprint = ", ".join(k.fingerprint() for k in keys)
             report = verify_bundle(bundle, keys, known)
+            if witnesses:
+                met, said = bundle_witness_check(bundle, witnesses, quorum)
+                report["witnesses"] = {"ok": met, "detail": said}
+                report["ok"] = report["ok"] and met
             if args.json:
                 print(json.dumps(report, indent=2, ensure_ascii=False))
             else:
                 _print_report(report, bool(args.key), fingerprint)
+                if witnesses:
+                    verdict = "witnesses" if met else "WITNESS QUORUM NOT MET"
+                    print(f"{verdict}: {said}")
             return EXIT_OK if report["ok"] else EXIT_FAILED
         if mode == "evidence":
-            return evidence_main(args.path, keys, args.json)
+            return evidence_main(args.path, keys, args.json, witnesses, quorum)
         if not keys:
             raise InputError("--key is required to verify a proof")
         proof = json.loads(args.path.read_text(encoding="utf-8"))
@@ -1453,6 +1609,11 @@ def main(argv: list[str] | None = None) -> int:
         except (NoteError, ValueError) as exc:
             print(f"PROOF VERIFICATION FAILED: {exc}")
             return EXIT_FAILED
+        if witnesses:
+            kept = known[0] if known and mode == "inclusion" else None
+            met, said = _proof_witness_check(mode, proof, witnesses, quorum, kept)
+            print(f"{'witnesses' if met else 'WITNESS QUORUM NOT MET'}: {said}")
+            return EXIT_OK if met else EXIT_FAILED
         return EXIT_OK
     except (
         InputError,

@@ -16,6 +16,12 @@ For each backend (a SQLite file, PostgreSQL) and each size, one run:
    itself, not the interpreter's start-up);
 5. with ``--bundle``: ``export_bundle`` to a directory, then ``verifier.py`` on it.
 
+With ``--witness N``, a separate table: N cosigning round-trips with one local witness
+(``sdsi witness serve``, gunicorn, on loopback): each POSTs add-checkpoint for a log
+grown by one leaf (the bodies, with their consistency proofs, are built beforehand)
+and verifies the cosignature returned; its rate is given as a ratio to plain Ed25519
+verifications per second measured in the same run.
+
 Each fresh process's peak RSS comes from ``wait4``: flat memory means about the same
 peak at every size. The ratio column is each rate over the baseline's (target for
 ``sdsi verify``: >= 0.5).
@@ -414,6 +420,91 @@ def evidence_table(results: list[dict[str, Any]]) -> str:
     return head + "\n".join(rows)
 
 
+# --- witness round-trips ------------------------------------------------------------
+
+
+def bench_witness(rounds: int) -> list[tuple[str, float]]:
+    """(what, per second): plain Ed25519 verifications, then cosigning round-trips
+    with one local witness (see the module docstring)."""
+    import hashlib
+    import socket
+    import urllib.request
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger.merkle import consistency_ranges, range_hashes, root_of
+    from ledger.notes import Checkpoint, NoteVerifier, sign_note
+    from ledger.witness_config import witnesses_settings
+    from ledger.witness_push import post, request_body
+    from ledger.witness_state import WitnessState
+
+    key = Ed25519PrivateKey.generate()
+    public, message = key.public_key(), b"x" * 120
+    signature = key.sign(message)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < 1.0:
+        public.verify(signature, message)
+        count += 1
+    plain = count / (time.perf_counter() - started)
+
+    origin = "bench.example/log"
+    leaves: list[bytes] = []
+    bodies, texts = [], []
+    for i in range(rounds):
+        old = len(leaves)
+        leaves.append(hashlib.sha256(f"leaf {i}".encode()).digest())
+        proof = range_hashes(
+            consistency_ranges(old, len(leaves)), lambda a, b: iter(leaves[a:b])
+        )
+        text = Checkpoint(origin, len(leaves), root_of(leaves)).text()
+        texts.append(text)
+        bodies.append(request_body(old, proof, sign_note(text, origin, key)))
+    with tempfile.TemporaryDirectory() as tmp, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        state = WitnessState.init(Path(tmp) / "w", "bench.example/w")
+        state.add_log(origin, NoteVerifier(origin, public).vkey())
+        [witness] = witnesses_settings(
+            f"w http://127.0.0.1:{port} {state.cosigner.vkey()}"
+        )
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sdsi", "witness", "serve", "--state",
+             str(Path(tmp) / "w"), "--listen", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        )  # fmt: skip
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            started = time.perf_counter()
+            for body, text in zip(bodies, texts, strict=True):
+                status, _ctype, line = post(witness.endpoint, body)
+                if status != 200:
+                    raise SystemExit(f"witness answered {status}: {line}")
+                if witness.cosigner.timestamp_of(line, text) is None:
+                    raise SystemExit("the witness's cosignature does not verify")
+            trips = rounds / (time.perf_counter() - started)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return [
+        ("plain Ed25519 verification (baseline)", plain),
+        ("cosigning round-trip, one local witness", trips),
+    ]
+
+
+def witness_table(rows: list[tuple[str, float]]) -> str:
+    base = rows[0][1]
+    head = "| what | per second | ratio to Ed25519 verification |\n|---|---:|---:|\n"
+    return head + "\n".join(
+        f"| {what} | {rate:,.1f} | {rate / base:.4f} |" for what, rate in rows
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000,1000000")
@@ -429,6 +520,13 @@ def main() -> None:
         help="only the evidence files: load the demo, verify every decision's file",
     )
     parser.add_argument("--seconds", type=float, default=3.0, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--witness",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time N cosigning round-trips with one local witness",
+    )
     parser.add_argument("--worker", choices=["baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "baseline":
@@ -441,6 +539,8 @@ def main() -> None:
             runs.append(bench_evidence(backend, args.seconds))
         print(evidence_table(runs))
         return
+    if args.witness:
+        print(witness_table(bench_witness(args.witness)))
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - {"sqlite", "postgres"}

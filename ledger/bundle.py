@@ -68,6 +68,10 @@ OUTSIDE = "outside.jsonl"
 # events record the SHA-256 each must have, so the manifest only counts them).
 ATTACHMENTS_DIR = "attachments/sha256/"
 _SHA256_NAME = re.compile(r"[0-9a-f]{64}")
+# The witnesses' cosignatures of the checkpoints (issue 19): one line per
+# cosignature (witness name, checkpoint number and size, the signature line).
+# Optional (older bundles have none); hashed in the manifest like the others.
+COSIGNATURES = "cosignatures.jsonl"
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----\s*", re.S
 )
@@ -107,6 +111,28 @@ class _Counted:
 
 
 # --- export --------------------------------------------------------------------------
+
+
+def _write_cosignatures(
+    ledger: Any, open_member: Callable[[str], IO[bytes]]
+) -> dict[str, Any]:
+    """``cosignatures.jsonl``: every stored witness cosignature."""
+    from ledger.witness_store import WitnessStore
+
+    with open_member(COSIGNATURES) as raw:
+        out = _Counted(raw)
+        for c in WitnessStore(ledger.storage).iter_all():
+            out.write(
+                _line(
+                    {
+                        "witness": c.witness,
+                        "seq": c.seq,
+                        "tree_size": c.tree_size,
+                        "line": c.line,
+                    }
+                )
+            )
+        return out.summary()
 
 
 def export_bundle(
@@ -211,6 +237,7 @@ def export_bundle(
                     )
                 )
             files[CHECKPOINTS] = out.summary()
+        files[COSIGNATURES] = _write_cosignatures(ledger, open_member)
         verifiers = trusted_verifiers(ledger.settings)
         verifier = verifiers[0]
         with open_member(PUBLIC_KEY) as raw:
@@ -372,7 +399,8 @@ class Bundle:
     def data_files(self) -> tuple[str, ...]:
         """The members the manifest hashes (``outside.jsonl`` only when listed)."""
         listed = self.manifest.get("files", {})
-        return DATA_FILES + ((OUTSIDE,) if OUTSIDE in listed else ())
+        optional = tuple(name for name in (OUTSIDE, COSIGNATURES) if name in listed)
+        return DATA_FILES + optional
 
     def outside(self) -> Iterator[OutsideRow]:
         """The rows outside the log the bundle lists (none in older bundles)."""

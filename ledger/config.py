@@ -20,6 +20,7 @@ from ledger.directory_config import (
 )
 from ledger.errors import ConfigError
 from ledger.mail_config import MailSettings, mail_settings
+from ledger.witness_config import WitnessConfig, witnesses_settings
 
 DEFAULT_DATA_DIR = "./sdsi-data"
 DEFAULT_LEDGER_ORIGIN = "sdsi-ledger.local/ledger"
@@ -213,6 +214,8 @@ class Settings:
     # The local hour (0-23, in ``timezone``) from which the daily notification digests
     # are queued (``projections.notification_mail``).
     digest_hour: int = 7
+    # The witnesses the checkpoints are sent to (SDSI_WITNESSES, ledger.witness_config).
+    witnesses: tuple[WitnessConfig, ...] = ()
     # Extra settings for the eventsourcing library (tests inject recorders with it).
     library_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -253,6 +256,7 @@ class Settings:
             public_hidden=_hidden(env.get("SDSI_PUBLIC_HIDE", "")),
             mail=mail_settings(env),
             digest_hour=_hour(env, "SDSI_DIGEST_HOUR", 7),
+            witnesses=witnesses_settings(env.get("SDSI_WITNESSES", "")),
         )
 
     @property

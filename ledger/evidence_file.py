@@ -192,9 +192,14 @@ def checkpoint_for_evidence(
 
 
 def checkpoint_note_for_evidence(ledger: Any, row: CheckpointRow) -> str:
-    """The signed note of ``row`` as evidence files carry it (the one place where
-    witness cosignature lines are to be appended)."""
-    return row.note
+    """The signed note of ``row`` as evidence files carry it: with the witnesses'
+    cosignature lines stored for that checkpoint (C2SP tlog-cosignature), so that
+    ``verifier.py evidence --witness … --quorum K`` can apply its policy offline.
+    Verifiers ignore signature lines of keys they do not trust (C2SP signed-note)."""
+    from ledger.witness_store import WitnessStore
+
+    lines = sorted(c.line for c in WitnessStore(ledger.storage).cosignatures(row.seq))
+    return row.note + "".join(f"{line}\n" for line in lines)
 
 
 # --- proofs and the file --------------------------------------------------------------

@@ -54,6 +54,15 @@ def checkpoint_json(row: CheckpointRow) -> dict[str, Any]:
     }
 
 
+def cosigned_checkpoint_json(ledger: Any, row: CheckpointRow) -> dict[str, Any]:
+    """:func:`checkpoint_json` with the witnesses' cosignature lines of the checkpoint
+    (``cosignatures``: what ``verifier.py --witness --quorum`` checks)."""
+    from ledger.witness_store import WitnessStore
+
+    lines = [c.line for c in WitnessStore(ledger.storage).cosignatures(row.seq)]
+    return {**checkpoint_json(row), "cosignatures": lines}
+
+
 def public_key_json(ledger: Any) -> dict[str, str]:
     """The key that signs checkpoints: origin, vkey, PEM and fingerprint."""
     settings = ledger.settings
@@ -69,7 +78,7 @@ def public_key_json(ledger: Any) -> dict[str, str]:
 def latest_checkpoint(ledger: Any) -> dict[str, Any] | None:
     """The latest signed checkpoint, or ``None`` before the first one."""
     row = SealStore(ledger.storage).latest_checkpoint()
-    return None if row is None else checkpoint_json(row)
+    return None if row is None else cosigned_checkpoint_json(ledger, row)
 
 
 def list_checkpoints(
@@ -185,7 +194,7 @@ def inclusion_proof(
             "state": base64.b64encode(event.state).decode(),
         },
         "record": record,
-        "checkpoint": checkpoint_json(row),
+        "checkpoint": cosigned_checkpoint_json(ledger, row),
     }
 
 
@@ -226,7 +235,7 @@ def consistency_proof(
         "type": "consistency",
         "log": new_signed.origin,
         "first": checkpoint_json(old),
-        "second": checkpoint_json(new),
+        "second": cosigned_checkpoint_json(ledger, new),
         "proof": [node.hex() for node in proof],
     }
 

@@ -569,6 +569,45 @@ def _notifications(conn: Any, names: Names) -> None:
             )
 
 
+# Version 10. Witnesses (issue 19): the cosignatures each witness returned, and where
+# the delivery to each witness stands (its last known size, failures, next attempt).
+# Plain tables, not events: a cosignature is another body's statement about the log,
+# received after the checkpoint it signs, and kept beside it.
+COSIGNATURES_TABLE = "witness_cosignatures"
+DELIVERIES_TABLE = "witness_deliveries"
+
+
+def _witnesses(conn: Any, names: Names) -> None:
+    """Version 10: witness cosignatures and delivery state."""
+    if names.postgres:
+        txt, integer, real = "text", "bigint", "double precision"
+    else:
+        txt, integer, real = "TEXT", "INTEGER", "REAL"
+    t = names.table
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {t(COSIGNATURES_TABLE)} ("
+        f" witness {txt} NOT NULL, seq {integer} NOT NULL,"
+        f" tree_size {integer} NOT NULL, line {txt} NOT NULL,"
+        f" timestamp {integer} NOT NULL, received_at {real} NOT NULL,"
+        " PRIMARY KEY (witness, seq))"
+    )
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {t(DELIVERIES_TABLE)} ("
+        f" witness {txt} PRIMARY KEY, url {txt} NOT NULL,"
+        f" known_size {integer} NOT NULL DEFAULT 0,"
+        f" status {txt} NOT NULL DEFAULT 'pending',"  # pending | ok | failing
+        f" attempts {integer} NOT NULL DEFAULT 0,"
+        f" next_attempt_at {real} NOT NULL DEFAULT 0,"
+        f" last_error {txt} NOT NULL DEFAULT '', last_attempt_at {real},"
+        f" last_success_at {real})"
+    )
+    if names.postgres:
+        for name in (COSIGNATURES_TABLE, DELIVERIES_TABLE):
+            _grant_app_role(
+                conn, names, t(name), "SELECT, INSERT, UPDATE", serial=False
+            )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -598,6 +637,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "notification preferences, follows, read marks and dispatch cursors",
         _notifications,
     ),
+    Migration(10, "witness cosignatures and their delivery state", _witnesses),
 )
 # The guards ``sdsi init`` puts back when the owner removed them: (version that
 # introduced them, installer).

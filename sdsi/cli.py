@@ -21,6 +21,7 @@ from sdsi import (
     cli_projections,
     cli_setup,
     cli_users,
+    cli_witness,
 )
 from sdsi.cli_common import (
     EXIT_FAILED,
@@ -353,3 +354,4 @@ main.add_command(cli_setup.setup)
 main.add_command(cli_finance.finance)
 main.add_command(cli_optimise.optimise)
 main.add_command(cli_mail.mail)
+cli_witness.register(main)

@@ -116,6 +116,19 @@ def seal(cli: CliContext, follow: bool, poll_interval: float, sign_now: bool) ->
     is_flag=True,
     help="Also check every recorded attachment file against its SHA-256.",
 )
+@click.option(
+    "--witness",
+    "witness_keys",
+    multiple=True,
+    metavar="KEY",
+    help="A trusted witness's vkey (or a file holding it); repeat for each.",
+)
+@click.option(
+    "--quorum",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Cosignatures required of the latest checkpoint (default: all --witness).",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_cli
 @handle_errors
@@ -124,6 +137,8 @@ def verify(
     from_checkpoint: int | None,
     known: tuple[Path, ...],
     attachments: bool,
+    witness_keys: tuple[str, ...],
+    quorum: int | None,
     fmt: str,
 ) -> None:
     """Recompute every seal and check every signed checkpoint (and, with
@@ -131,6 +146,7 @@ def verify(
     from ledger.sealstore import SealStore
     from ledger.verify import verify_ledger
 
+    cosigners = _witness_policy(witness_keys, quorum)
     ledger = cli.ledger
     notes = [(f"checkpoint file {p}", p.read_text(encoding="utf-8")) for p in known]
     total = (
@@ -163,11 +179,49 @@ def verify(
             click.echo(f"attachments: {len(files)} files checked, {len(problems)} bad")
             for problem in problems:
                 click.echo(problem.line())
+    witnessed = None
+    if cosigners:
+        from ledger.witness_push import check_quorum
+
+        witnessed = check_quorum(ledger, cosigners, quorum or len(cosigners))
+        click.echo(f"witnesses: {witnessed[1]}", err=fmt == "json")
     first = report.first
     if first is not None:
         fail(f"integrity check failed at {first.where()} ({first.kind})", EXIT_FAILED)
     if problems:
         fail(f"{len(problems)} attachment file(s) missing or altered", EXIT_FAILED)
+    if witnessed is not None and not witnessed[0]:
+        fail(f"witness quorum not met: {witnessed[1]}", EXIT_FAILED)
+
+
+# --- witnesses -------------------------------------------------------------------------
+
+
+def _witness_policy(specs: tuple[str, ...], quorum: int | None) -> list[Any]:
+    """The trusted witnesses of ``--witness``; a usage error for a bad policy."""
+    from ledger.cosignature import CosignatureError, load_cosigner
+
+    if quorum is not None and not specs:
+        fail("--quorum needs the witnesses' keys (--witness KEY)")
+    try:
+        cosigners = list({c.vkey(): c for c in map(load_cosigner, specs)}.values())
+    except CosignatureError as exc:
+        fail(f"--witness: {exc}")
+    if quorum is not None and quorum > len(cosigners):
+        fail(f"--quorum {quorum} is more than the {len(cosigners)} witnesses given")
+    return cosigners
+
+
+def _push_witnesses(ledger: Any) -> None:
+    """Send the new checkpoint to the witnesses (if any) before a bundle is written,
+    so that it carries their cosignatures; a failing witness is only reported."""
+    if not ledger.settings.witnesses:
+        return
+    from ledger.witness_push import WitnessPusher
+
+    for r in WitnessPusher(ledger).run_once(force=True):
+        if r.outcome not in ("cosigned", "up to date"):
+            click.echo(f"warning: witness {r.label}: {r.outcome} {r.detail}", err=True)
 
 
 def _attachment_problems(ledger: Any) -> tuple[list[Any], list[Any]]:
@@ -210,6 +264,7 @@ def export(cli: CliContext, bundle: Path, seal_first: bool, attachments: bool) -
     with _checked():
         if seal_first:
             Sealer(ledger).checkpoint_now("export")
+            _push_witnesses(ledger)
         total = (
             SealStore(ledger.storage).count_events_after(0)
             if sys.stderr.isatty()

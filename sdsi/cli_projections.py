@@ -71,6 +71,11 @@ def follow(
     if once:
         n = projector.catch_up()
         sealed = sealer.run_once() if sealer else 0
+        if sealer and cli.settings.witnesses:
+            from ledger.witness_push import WitnessPusher
+
+            for r in WitnessPusher(cli.ledger).run_once():
+                click.echo(f"witness {r.label}: {r.outcome} {r.detail}".rstrip())
         click.echo(
             f"caught up: {n} events projected, views at position {projector.cursor().position}"
             + (f", {sealed} events sealed" if sealer else "")
@@ -101,6 +106,11 @@ def _follow(
 
     backoff = Backoff()
     wait: Any = None
+    pusher = None
+    if sealer is not None and cli.settings.witnesses:
+        from ledger.witness_push import WitnessPusher
+
+        pusher = WitnessPusher(cli.ledger)
     while not stop.is_set():
         try:
             if wait is None:
@@ -110,6 +120,8 @@ def _follow(
                     else (lambda seconds: stop.wait(seconds))
                 )
             moved = projector.catch_up(wait=None) + (sealer.run_once() if sealer else 0)
+            if pusher is not None:
+                pusher.run_once()  # failing witnesses wait for their next attempt
             since = backoff.reset()
             if since is not None:
                 click.echo(

@@ -567,3 +567,55 @@ def test_a_bad_moment_is_shown_next_to_its_field(site: Site) -> None:
     )
     assert api.status_code == 422
     assert api.get_json()["error"]["code"] == "invalid_value"
+
+
+# --- witnesses ------------------------------------------------------------------------
+
+
+def test_the_witnesses_cosigned_sizes_and_failures_are_shown(
+    site: Site, tmp_path: Path
+) -> None:
+    """One witness cosigns, one is unreachable: the page and the API say which."""
+    import dataclasses
+
+    from ledger.integrity import public_key_json
+    from ledger.witness_config import witnesses_settings
+    from ledger.witness_push import WitnessPusher
+    from tests.conftest import _free_port
+    from tests.ledger.witness_helpers import new_witness, served
+
+    ledger = site.ledger
+    log = (ledger.settings.ledger_origin, public_key_json(ledger)["vkey"])
+    good = new_witness(tmp_path / "w1", "prefecture.example/w1", log)
+    down = new_witness(tmp_path / "w2", "ccr.example/w", log)
+    kept = ledger.settings
+    with served(tmp_path / "w1") as url:
+        config = (
+            f"prefecture {url} {good}\nchambre http://127.0.0.1:{_free_port()} {down}"
+        )
+        ledger.settings = dataclasses.replace(
+            kept, witnesses=witnesses_settings(config)
+        )
+        try:
+            outcomes = [r.outcome for r in WitnessPusher(ledger).run_once()]
+            assert outcomes == ["cosigned", "failing"]
+            size = Sealer(ledger).latest_checkpoint.tree_size  # type: ignore[union-attr]
+            page = text(site.client(AUDITOR).get("/audit"))
+            api = site.app.test_client().get(
+                "/api/v1/integrity/witnesses", headers=bearer(site, AUDITOR)
+            )
+        finally:
+            ledger.settings = kept
+    assert "Témoins" in page
+    assert f"prefecture prefecture.example/w1 {size} (point #" in page
+    assert "chambre ccr.example/w aucune — en échec (1 tentative(s)" in page
+    assert "unreachable" in page
+    body = api.get_json()
+    assert api.status_code == 200, body
+    assert [(w["label"], w["status"]) for w in body["witnesses"]] == [
+        ("prefecture", "ok"),
+        ("chambre", "failing"),
+    ]
+    assert body["witnesses"][0]["cosigned"]["tree_size"] == size
+    assert body["witnesses"][1]["cosigned"] is None
+    assert body["witnesses"][1]["attempts"] == 1

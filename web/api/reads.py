@@ -429,6 +429,17 @@ def consistency(args: dict[str, Any]) -> dict[str, Any]:
         return _proof_error(exc)
 
 
+@integrity.route("/integrity/witnesses")
+@integrity.response(200, r.WitnessesResponse)
+@errors(integrity, 401, 403, 503)
+@requires("integrity.view")
+def witnesses() -> dict[str, Any]:
+    """Per witness: the latest tree it cosigned, and pending or failing deliveries."""
+    from ledger.witness_push import witnesses_json
+
+    return witnesses_json(state().ledger)
+
+
 def _proof_error(exc: Exception) -> Any:
     """No such position or checkpoint: 404; seals that no longer verify: 409."""
     from ledger.integrity import IntegrityBroken

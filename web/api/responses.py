@@ -860,6 +860,40 @@ class Checkpoint(Out):
     issued_at = Opt(metadata=TIME)
     reason = Opt()
     note = Str(metadata={"description": "La note signée (C2SP), texte exact"})
+    cosignatures = Strs(
+        metadata={"description": "Cosignatures des témoins (lignes C2SP)"}
+    )
+
+
+class WitnessCosigned(Out):
+    seq = Int()
+    tree_size = Int()
+    timestamp = Int(metadata={"description": "Heure de la cosignature (POSIX)"})
+    cosigned_at = Opt(metadata=TIME)
+    received_at = Opt(metadata=TIME)
+
+
+class WitnessState(Out):
+    label = Str()
+    name = Str()
+    url = Str()
+    vkey = Str()
+    cosigned = fields.Nested(WitnessCosigned, allow_none=True)
+    status = Str(metadata={"description": "ok, pending ou failing"})
+    attempts = Int()
+    last_error = Str()
+    next_attempt_at = Opt(metadata=TIME)
+    last_attempt_at = Opt(metadata=TIME)
+
+
+class CheckpointRef(Out):
+    seq = Int()
+    tree_size = Int()
+
+
+class WitnessesResponse(Out):
+    latest_checkpoint = fields.Nested(CheckpointRef, allow_none=True)
+    witnesses = fields.List(fields.Nested(WitnessState))
 
 
 class PublicKey(Out):

@@ -142,6 +142,7 @@ def audit_state() -> tuple[Any, ...]:
             sealed,
             checkpoint,
             verification.get("verified_at"),
+            _witness_mark(web.ledger),
         )
     return g.audit_state  # type: ignore[no-any-return]
 
@@ -224,7 +225,29 @@ def audit() -> Any:
         read_pages=_read_pages(as_of()),
         aggregate_types=AGGREGATE_TYPES,
         can_verify=not as_of(),
+        witnesses=_witnesses(web.ledger),
     )
+
+
+# --- witnesses ---------------------------------------------------------------------
+
+
+def _witness_mark(ledger: Any) -> tuple[Any, ...]:
+    """What changes when a witness cosigns or a delivery fails (cache key)."""
+    if not ledger.settings.witnesses:
+        return ()
+    from ledger.witness_store import WitnessStore
+
+    return WitnessStore(ledger.storage).mark()
+
+
+def _witnesses(ledger: Any) -> list[dict[str, Any]]:
+    """The witnesses' rows of the audit page."""
+    if not ledger.settings.witnesses:
+        return []
+    from ledger.witness_push import witnesses_json
+
+    return witnesses_json(ledger)["witnesses"]  # type: ignore[no-any-return]
 
 
 @bp.route("/audit/verifier", methods=["POST"])

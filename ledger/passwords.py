@@ -36,7 +36,11 @@ def hash_password(password: str, profile: str = "standard") -> str:
 def verify_password(
     stored_hash: str | None, password: str, profile: str = "standard"
 ) -> bool:
-    """Constant-work check; an unknown account still costs one hash."""
+    """Constant-work check; an unknown account still costs one hash. A password
+    that is no text (``None``, a number from a JSON body) matches nothing."""
+    if not isinstance(password, str):
+        hasher(profile).hash("")
+        return False
     if stored_hash is None:
         hasher(profile).hash(password)
         return False

@@ -179,7 +179,7 @@ class InventoryCommands(LedgerCore):
                 for a in (
                     code(x, "applications")
                     for x in as_list(applications or [], "applications")
-                )  # fmt: skip
+                )
             }
             number = 1
             while unit.find(Finding, Finding.id_for(finding_code(number))):

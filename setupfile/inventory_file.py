@@ -259,12 +259,13 @@ def plan_rows(
     return out
 
 
-def apply(ledger: Any, plan: InventoryPlan, caller: Caller) -> dict[str, Any]:
-    """Send the planned lines in one ledger command (nothing when there are none)."""
+def apply_inventory(ledger: Any, plan: InventoryPlan, caller: Caller) -> dict[str, Any]:
+    """Send the planned lines in one ledger command (nothing when there are none):
+    the codes ``created`` and ``changed``, and the command's ``notification_id``."""
     if not plan.ok:
         raise ValueError("a refused import is not applied")
     if not plan.lines:
-        return {"created": [], "changed": []}
+        return {"created": [], "changed": [], "notification_id": None}
     stamped = Caller(
         actor=caller.actor,
         origin=caller.origin or Origin.CLI,
@@ -272,7 +273,8 @@ def apply(ledger: Any, plan: InventoryPlan, caller: Caller) -> dict[str, Any]:
         key=caller.key,
     )
     lines = [{"code": line.code, **_jsonable(line.values)} for line in plan.lines]
-    return dict(ledger.import_inventory(stamped, lines).data)
+    result = ledger.import_inventory(stamped, lines)
+    return {**result.data, "notification_id": result.notification_id}
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

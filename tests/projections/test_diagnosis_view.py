@@ -44,7 +44,7 @@ def _history(led: Any) -> list[Any]:
                 "end_of_support": None,
                 "criticality": 2,
             },
-        ),  # fmt: skip
+        ),
         lambda: led.assess_application(
             DSI, "PAIE", technical_state=3, risk=2, obsolescence=2
         ),

@@ -112,6 +112,11 @@ def description(values: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def users(value: Any) -> int:
+    """A number of users (an integer, or its ASCII digits)."""
+    return _users(value)
+
+
 def _users(value: Any) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())

@@ -26,9 +26,9 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from domain.errors import DomainError, InvalidValue
-from domain.inventory import SCALES, Application, description, level
+from domain.inventory import SCALES, Application, description, level, users
 from domain.organisation import Direction
-from domain.values import Origin, code, iso_date, money
+from domain.values import Origin, code, iso_date, money, text
 from ledger.core import Caller
 from setupfile.sheets import FileRefused, Issue, Row, Sheet, _escape, _rows, _unescape
 
@@ -187,10 +187,30 @@ def _criticality(value: str, column: str) -> int:
         raise InvalidValue(column, value, exc.params["reason"]) from None
 
 
-CHECKS = {
+def _text(limit: int, required: bool = False) -> Any:
+    def check(value: str, column: str) -> str:
+        return text(value, column, max_len=limit, required=required)
+
+    return check
+
+
+def _users(value: str, column: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidValue(column, value, "nombre entier positif attendu")
+    return users(value)
+
+
+# column → how its cell is read (an empty optional cell is not checked)
+CHECKS: dict[str, Any] = {
     "code": code,
     "type": _kind,
+    "nom": _text(200, required=True),
+    "direction": code,
+    "editeur": _text(200),
+    "technologie": _text(200),
+    "version": _text(60),
     "fin_de_support": _date,
+    "utilisateurs": _users,
     "cout_annuel": _amount,
     "criticite": _criticality,
 }
@@ -221,32 +241,32 @@ def plan_rows(
         raw: dict[str, Any] = {}
         for column, name in COLUMNS.items():
             value = row.cells.get(column, "")
-            if column in CHECKS and (value or column in SHEET.required):
-                try:
-                    raw[name] = CHECKS[column](value, column)
-                except DomainError as exc:
-                    error(column, exc.params.get("reason", exc.message))
-                    continue
-            else:
-                raw[name] = value
+            if value == "" and column not in SHEET.required:
+                raw[name] = None
+                continue
+            try:
+                raw[name] = CHECKS[column](value, column)
+            except DomainError as exc:
+                error(column, exc.params.get("reason", exc.message))
         key = raw.get("code")
         if key is not None and key in seen:
             error("code", f"{key} figure deux fois dans le fichier")
         seen.add(key or "")
-        try:
-            values = description(raw) if not errors else None
-        except DomainError as exc:
-            error(FIELD_COLUMNS.get(exc.field or "", ""), exc.params.get("reason", exc.message))  # fmt: skip
-            values = None
-        if values is not None and values["direction"]:
-            found = ledger.load(Direction, Direction.id_for(values["direction"]))
+        if raw.get("direction"):
+            found = ledger.load(Direction, Direction.id_for(raw["direction"]))
             if found is None:
-                error("direction", f"direction inconnue : {values['direction']}")
+                error("direction", f"direction inconnue : {raw['direction']}")
             elif found.closed_at is not None:
-                error("direction", f"la direction {values['direction']} est fermée")
+                error("direction", f"la direction {raw['direction']} est fermée")
         current = ledger.load(Application, Application.id_for(key)) if key else None
         if current is not None and current.retired_at is not None:
             error("code", f"{key} est retiré de l'inventaire : plus rien ne le modifie")
+        values = None
+        if not errors:
+            try:
+                values = description(raw)
+            except DomainError as exc:  # pragma: no cover - the cells were checked
+                error(FIELD_COLUMNS.get(exc.field or "", ""), exc.message)
         out.errors.extend(errors)
         if errors or values is None or key is None:
             continue

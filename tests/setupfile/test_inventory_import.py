@@ -97,7 +97,7 @@ lines = st.fixed_dictionaries(
         "supplier": texts,
         "technology": texts,
         "version": st.from_regex(r"[0-9]{1,2}(\.[0-9]{1,2})?", fullmatch=True)
-        | st.just(""),  # fmt: skip
+        | st.just(""),
         "eos": st.none() | st.dates(date(2000, 1, 1), date(2060, 12, 31)),
         "users": st.none() | st.integers(0, 100_000),
         "cost": st.decimals(0, 10_000_000, places=2),

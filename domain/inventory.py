@@ -37,7 +37,7 @@ from domain.values import (
 )
 
 
-class ComponentKind(DomainEnum):
+class InventoryKind(DomainEnum):
     """An application, or an infrastructure component (servers, network…)."""
 
     APPLICATION = "application"
@@ -93,7 +93,7 @@ def level(value: Any, scale: str) -> int:
 def description(values: dict[str, Any]) -> dict[str, Any]:
     """The checked description of a component from ``values`` (keys of
     :data:`DESCRIPTION`; optional ones may be missing or empty)."""
-    kind = enum_value(ComponentKind, values.get("kind") or "application", "kind")
+    kind = enum_value(InventoryKind, values.get("kind") or "application", "kind")
     end = values.get("end_of_support")
     users = values.get("users")
     cost = values.get("annual_cost")
@@ -131,7 +131,7 @@ class Application(LedgerAggregate):
 
     def __init__(self) -> None:
         self.code = ""
-        self.kind = ComponentKind.APPLICATION
+        self.kind = InventoryKind.APPLICATION
         self.name = ""
         self.direction: str | None = None
         self.supplier = ""
@@ -156,7 +156,7 @@ class Application(LedgerAggregate):
 
     class Registered(LedgerAggregate.Created):
         code: str
-        kind: ComponentKind
+        kind: InventoryKind
         name: str
         direction: str | None
         supplier: str
@@ -175,7 +175,7 @@ class Application(LedgerAggregate):
     class Changed(LedgerAggregate.Event):
         """The whole new description (the history shows what differs)."""
 
-        kind: ComponentKind
+        kind: InventoryKind
         name: str
         direction: str | None
         supplier: str

@@ -218,3 +218,14 @@ def test_suggestions_and_obsolescence_risks_follow_the_documented_rules() -> Non
     later = {**app, "end_of_support": "2027-12-31", "dsi": {**app["dsi"], "obsolescence": 3}}  # fmt: skip
     assert obsolescence_risk(later, today) == ["obsolescence_high"]
     assert obsolescence_risk({**app, "retired": True}, today) == []
+
+
+def test_every_domain_enum_has_its_own_name() -> None:
+    """Stored enums are transcoded by class name (ledger.transcodings): two enums of
+    one name would decode one's values as the other's."""
+    import domain.registry  # noqa: F401 - defines every enum
+    from domain.values import DomainEnum
+    from ledger.transcodings import _subclasses
+
+    names = [c.__name__ for c in _subclasses(DomainEnum)]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []

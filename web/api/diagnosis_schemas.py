@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from domain.findings import FindingKind, LinkEffect
-from domain.inventory import SCALES, ComponentKind
+from domain.inventory import SCALES, InventoryKind
 from web.api import responses as r
 from web.api.responses import DATE, TIME, Dec, Int, Opt, OptInt, Out, Str, Strs
 from web.api.schemas import AsOf, Base, Money, OptionalReason, RequiredReason
@@ -32,7 +32,7 @@ class Description(Base):
 
     kind = fields.String(
         load_default="application",
-        validate=validate.OneOf([k.value for k in ComponentKind]),
+        validate=validate.OneOf([k.value for k in InventoryKind]),
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     direction = fields.String(
@@ -127,7 +127,7 @@ class LinksIn(OptionalReason):
 
 class InventoryQuery(AsOf):
     kind = fields.String(
-        load_default=None, validate=validate.OneOf([k.value for k in ComponentKind])
+        load_default=None, validate=validate.OneOf([k.value for k in InventoryKind])
     )
     direction = fields.String(load_default=None, validate=validate.Length(max=40))
     criticality = fields.Integer(load_default=None, validate=validate.Range(1, 4))

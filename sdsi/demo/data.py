@@ -602,7 +602,7 @@ INVENTORY = [
         "48200.00",
         4,
         ["ACH", "DRH"],
-    ),  # fmt: skip
+    ),
     (
         "PAIE",
         "application",
@@ -616,7 +616,7 @@ INVENTORY = [
         "36500.00",
         4,
         ["FIN"],
-    ),  # fmt: skip
+    ),
     (
         "GTA",
         "application",
@@ -630,7 +630,7 @@ INVENTORY = [
         "12800.00",
         3,
         ["BAT", "EVE"],
-    ),  # fmt: skip
+    ),
     (
         "ETATCIVIL",
         "application",
@@ -644,7 +644,7 @@ INVENTORY = [
         "9400.00",
         4,
         ["JUR"],
-    ),  # fmt: skip
+    ),
     (
         "CIMETIERE",
         "application",
@@ -658,7 +658,7 @@ INVENTORY = [
         "850.00",
         2,
         [],
-    ),  # fmt: skip
+    ),
     (
         "FAMILLE",
         "application",
@@ -672,7 +672,7 @@ INVENTORY = [
         "21300.00",
         3,
         ["PEN", "FIN"],
-    ),  # fmt: skip
+    ),
     (
         "CRECHE",
         "application",
@@ -686,7 +686,7 @@ INVENTORY = [
         "6900.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
     (
         "URBA",
         "application",
@@ -700,7 +700,7 @@ INVENTORY = [
         "15600.00",
         3,
         ["VOI"],
-    ),  # fmt: skip
+    ),
     (
         "SIG",
         "application",
@@ -714,7 +714,7 @@ INVENTORY = [
         "8200.00",
         3,
         ["VOI", "EVE", "BAT"],
-    ),  # fmt: skip
+    ),
     (
         "COURRIER",
         "application",
@@ -728,7 +728,7 @@ INVENTORY = [
         "7300.00",
         2,
         ["COM", "CCAS"],
-    ),  # fmt: skip
+    ),
     (
         "PARAPH",
         "application",
@@ -742,7 +742,7 @@ INVENTORY = [
         "4100.00",
         3,
         ["FIN", "ACH"],
-    ),  # fmt: skip
+    ),
     (
         "ASSEMBLEES",
         "application",
@@ -756,7 +756,7 @@ INVENTORY = [
         "5200.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
     (
         "MARCHES",
         "application",
@@ -770,7 +770,7 @@ INVENTORY = [
         "9800.00",
         3,
         ["FIN"],
-    ),  # fmt: skip
+    ),
     (
         "SOCIAL",
         "application",
@@ -784,7 +784,7 @@ INVENTORY = [
         "11200.00",
         4,
         ["SEN"],
-    ),  # fmt: skip
+    ),
     (
         "SENIORS",
         "application",
@@ -798,7 +798,7 @@ INVENTORY = [
         "3600.00",
         2,
         [],
-    ),  # fmt: skip
+    ),
     (
         "MEDIATHEQUE",
         "application",
@@ -812,7 +812,7 @@ INVENTORY = [
         "8900.00",
         2,
         ["CUL"],
-    ),  # fmt: skip
+    ),
     (
         "BILLETTERIE",
         "application",
@@ -826,7 +826,7 @@ INVENTORY = [
         "4800.00",
         2,
         [],
-    ),  # fmt: skip
+    ),
     (
         "SPORTS",
         "application",
@@ -840,7 +840,7 @@ INVENTORY = [
         "2900.00",
         1,
         ["ASS"],
-    ),  # fmt: skip
+    ),
     (
         "SALLES",
         "application",
@@ -854,7 +854,7 @@ INVENTORY = [
         "0.00",
         1,
         ["CUL"],
-    ),  # fmt: skip
+    ),
     (
         "POLICE",
         "application",
@@ -868,7 +868,7 @@ INVENTORY = [
         "5400.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "VIDEO",
         "application",
@@ -882,7 +882,7 @@ INVENTORY = [
         "14500.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "VOIRIE",
         "application",
@@ -896,7 +896,7 @@ INVENTORY = [
         "6100.00",
         2,
         ["EVE"],
-    ),  # fmt: skip
+    ),
     (
         "GTB",
         "application",
@@ -910,7 +910,7 @@ INVENTORY = [
         "9700.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
     (
         "PATRIMOINE",
         "application",
@@ -924,7 +924,7 @@ INVENTORY = [
         "0.00",
         1,
         ["BAT"],
-    ),  # fmt: skip
+    ),
     (
         "SITEWEB",
         "application",
@@ -938,7 +938,7 @@ INVENTORY = [
         "11000.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
     (
         "INTRANET",
         "application",
@@ -952,7 +952,7 @@ INVENTORY = [
         "3500.00",
         2,
         ["DRH"],
-    ),  # fmt: skip
+    ),
     (
         "GRC",
         "application",
@@ -966,7 +966,7 @@ INVENTORY = [
         "16400.00",
         3,
         ["ECI", "VOI"],
-    ),  # fmt: skip
+    ),
     (
         "ENT",
         "application",
@@ -980,7 +980,7 @@ INVENTORY = [
         "7800.00",
         2,
         [],
-    ),  # fmt: skip
+    ),
     (
         "ARCHIVES",
         "application",
@@ -994,7 +994,7 @@ INVENTORY = [
         "6700.00",
         3,
         ["ECI"],
-    ),  # fmt: skip
+    ),
     (
         "MESSAGERIE",
         "application",
@@ -1008,7 +1008,7 @@ INVENTORY = [
         "23800.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "BUREAUTIQUE",
         "application",
@@ -1022,7 +1022,7 @@ INVENTORY = [
         "41200.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
     (
         "HELPDESK",
         "application",
@@ -1036,7 +1036,7 @@ INVENTORY = [
         "1200.00",
         2,
         [],
-    ),  # fmt: skip
+    ),
     (
         "IAM",
         "application",
@@ -1050,7 +1050,7 @@ INVENTORY = [
         "0.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "SERVEURS",
         "infrastructure",
@@ -1064,7 +1064,7 @@ INVENTORY = [
         "18500.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "STOCKAGE",
         "infrastructure",
@@ -1078,7 +1078,7 @@ INVENTORY = [
         "9600.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "SAUVEGARDE",
         "infrastructure",
@@ -1092,7 +1092,7 @@ INVENTORY = [
         "7400.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "RESEAU",
         "infrastructure",
@@ -1106,7 +1106,7 @@ INVENTORY = [
         "12300.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "PAREFEU",
         "infrastructure",
@@ -1120,7 +1120,7 @@ INVENTORY = [
         "5900.00",
         4,
         [],
-    ),  # fmt: skip
+    ),
     (
         "WIFI",
         "infrastructure",
@@ -1134,7 +1134,7 @@ INVENTORY = [
         "4300.00",
         2,
         ["MED", "SPO"],
-    ),  # fmt: skip
+    ),
     (
         "POSTES",
         "infrastructure",
@@ -1148,7 +1148,7 @@ INVENTORY = [
         "62000.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
     (
         "TELEPHONIE",
         "infrastructure",
@@ -1162,7 +1162,7 @@ INVENTORY = [
         "8800.00",
         3,
         [],
-    ),  # fmt: skip
+    ),
 ]
 # application → the proposals of the catalogue that replace (or change) it
 REPLACED_BY = {

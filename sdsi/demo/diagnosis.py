@@ -103,37 +103,37 @@ FINDINGS = [
         "Socle serveurs et annuaire hors support",
         "La virtualisation et l'annuaire ne reçoivent plus de correctifs de sécurité.",
         ["SERVEURS", "IAM"],
-    ),  # fmt: skip
+    ),
     (
         "weakness",
         "Applications sociales sur des technologies en fin de vie",
         "Le dossier social et le portage de repas reposent sur Windev sans montée de version possible.",
         ["SOCIAL", "SENIORS"],
-    ),  # fmt: skip
+    ),
     (
         "strength",
         "Portail famille apprécié et récent",
         "Le portail famille couvre les besoins de l'éducation et de la petite enfance.",
         ["FAMILLE"],
-    ),  # fmt: skip
+    ),
     (
         "opportunity",
         "Mutualiser la relation citoyen",
         "La GRC peut absorber les demandes de voirie et d'état civil aujourd'hui traitées par courriel.",
         ["GRC", "COURRIER"],
-    ),  # fmt: skip
+    ),
     (
         "risk",
         "Sauvegardes sur bandes non testées",
         "Aucune restauration complète testée depuis 2022 ; le support des lecteurs est terminé.",
         ["SAUVEGARDE"],
-    ),  # fmt: skip
+    ),
     (
         "weakness",
         "Outils bureautiques et postes en fin de support",
         "Messagerie, suite bureautique et Windows 10 arrivent en fin de support en octobre 2025.",
         ["MESSAGERIE", "BUREAUTIQUE", "POSTES"],
-    ),  # fmt: skip
+    ),
 ]
 
 

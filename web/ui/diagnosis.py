@@ -125,6 +125,11 @@ def _description(form: Any) -> dict[str, Any]:
     return scalars(form, "code", *DESCRIPTION_FIELDS, "reason", integers=("users", "criticality"))  # fmt: skip
 
 
+def _without_reason(d: dict[str, Any]) -> dict[str, Any]:
+    """A form's fields as the command's arguments (the reason is the caller's)."""
+    return {k: v for k, v in d.items() if k != "reason"}
+
+
 def _values(d: dict[str, Any]) -> dict[str, Any]:
     return {k: d[k] for k in DESCRIPTION_FIELDS}
 
@@ -238,7 +243,7 @@ def assess_application(code: str) -> Any:
         ds.DsiAssessmentIn(),
         data,
         on_fields(
-            lambda c, d: led().assess_application(c, code, **d),
+            lambda c, d: led().assess_application(c, code, **_without_reason(d)),
             {RecordClosed: "comment"},
         ),
         _("Évaluation de la DSI enregistrée."),
@@ -261,7 +266,9 @@ def assess_application_use(code: str) -> Any:
         ds.UseAssessmentIn(),
         data,
         on_fields(
-            lambda c, d: led().assess_application_use(c, code, direction, **d),
+            lambda c, d: led().assess_application_use(
+                c, code, direction, **_without_reason(d)
+            ),
             {RecordClosed: "comment", NotFound: "comment"},
         ),
         _("Évaluation de la direction %(d)s enregistrée.", d=direction),
@@ -286,9 +293,7 @@ def record_finding() -> Any:
         ds.FindingIn(),
         data,
         on_fields(
-            lambda c, d: led().record_finding(
-                c, **{k: v for k, v in d.items() if k != "reason"}
-            ),
+            lambda c, d: led().record_finding(c, **_without_reason(d)),
             {NotFound: "applications"},
         ),
     )

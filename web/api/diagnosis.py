@@ -7,7 +7,6 @@ takes ``as_of``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import abort
@@ -15,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from projections.views.diagnosis import queries as dq
+from projections.views.diagnosis.queries import day_of
 from web.api import diagnosis_schemas as ds
 from web.api import responses as r
 from web.api.commands import documented, ledger, run
@@ -73,17 +73,6 @@ def read(
 
 def _store(args: dict[str, Any]) -> Any:
     return state().read_model.at(args.get("as_of"))
-
-
-def day_of(as_of: str | None) -> date:
-    """The day the rules are applied on: the date of ``as_of`` when it is a time,
-    else today."""
-    if as_of and not as_of.startswith("position:"):
-        try:
-            return date.fromisoformat(as_of[:10])
-        except ValueError:
-            pass
-    return date.today()
 
 
 def _values(data: dict[str, Any]) -> dict[str, Any]:

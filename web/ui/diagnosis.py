@@ -15,9 +15,9 @@ from flask_login import current_user
 from domain.errors import AlreadyExists, DomainError, NotFound, RecordClosed
 from projections import queries as q
 from projections.views.diagnosis import queries as dq
+from projections.views.diagnosis.queries import day_of
 from web.access import referent_directions
 from web.api import diagnosis_schemas as ds
-from web.api.diagnosis import day_of
 from web.auth import proposal_direction, requires
 from web.cache import cached_read
 from web.domain_messages import localised

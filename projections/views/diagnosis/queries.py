@@ -20,6 +20,17 @@ ENDED = frozenset({"withdrawn", "rejected", "cancelled"})
 FILTERS = ("kind", "direction", "criticality", "q", "status", "risk")
 
 
+def day_of(as_of: str | None) -> date:
+    """The day the rules are applied on for a read ``as_of``: its date when it is a
+    time, else today."""
+    if as_of and not as_of.startswith("position:"):
+        try:
+            return date.fromisoformat(as_of[:10])
+        except ValueError:
+            pass
+    return date.today()
+
+
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
     out = dict(doc)
     out["annual_cost"] = eur(out.pop("annual_cost_c"))

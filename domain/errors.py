@@ -708,3 +708,32 @@ class NotAQuestion(DomainError):
 
     code = "not_a_question"
     template = "Le commentaire {comment} n'est pas une question : il n'a pas de réponse à marquer."
+
+
+# --- diagnosis of the information system -----------------------------------------
+
+
+class NotReferentForAssessment(DomainError):
+    """A direction's assessment of an application is its referent's only."""
+
+    status = 403
+    code = "not_referent_for_assessment"
+    template = (
+        "{actor} n'est pas référent de la direction {direction} : il ne peut pas "
+        "évaluer l'application {application} pour elle."
+    )
+
+
+class UnknownEvidence(DomainError):
+    """A finding rests on an application or assessment that does not exist."""
+
+    status = 422
+    code = "unknown_evidence"
+    template = "Constat : {what} introuvable ({id})."
+
+
+class FindingWithdrawn(DomainError):
+    """A withdrawn finding can no longer be cited nor withdrawn again."""
+
+    code = "finding_withdrawn"
+    template = "Le constat {finding} est retiré."

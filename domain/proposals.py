@@ -560,6 +560,11 @@ class Proposal(LedgerAggregate):
             evaluators_listed=True,
         )
 
+    def check_may_link(self) -> None:
+        """Who may set the applications and findings the proposal cites: its
+        direction's referent or the DSI (``domain.findings.ProposalLinks``)."""
+        _require_direction(self.direction, self.code, "lier une fiche au diagnostic")
+
     def amend(self, content: ProposalContent) -> None:
         _require_direction(self.direction, self.code, "amender une fiche")
         self._check("amend")

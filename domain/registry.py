@@ -10,7 +10,9 @@ from domain.committee import Committee
 from domain.discussion import Comment
 from domain.documents import IssuedDocument
 from domain.finance_import import FinanceImports, FinanceSettings
+from domain.findings import Finding, ProposalLinks
 from domain.grids import GridVersion
+from domain.inventory import Application
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
@@ -41,4 +43,7 @@ AGGREGATES = (
     Comment,
     FinanceImports,
     FinanceSettings,
+    Application,
+    Finding,
+    ProposalLinks,
 )

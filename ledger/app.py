@@ -14,6 +14,7 @@ from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.finance_reports import FinanceReportCommands
+from ledger.commands.inventory import InventoryCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -36,6 +37,7 @@ class Ledger(
     DiscussionCommands,
     AccountCommands,
     ConvocationCommands,
+    InventoryCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

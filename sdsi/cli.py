@@ -15,6 +15,7 @@ from sdsi import (
     cli_exports,
     cli_finance,
     cli_integrity,
+    cli_inventory,
     cli_mail,
     cli_notifications,
     cli_optimise,
@@ -351,6 +352,7 @@ main.add_command(cli_projections.replay)
 cli_integrity.register(main)
 main.add_command(cli_exports.export)
 main.add_command(cli_setup.setup)
+main.add_command(cli_inventory.inventory)
 main.add_command(cli_finance.finance)
 main.add_command(cli_optimise.optimise)
 main.add_command(cli_mail.mail)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from domain.discussion import WRITERS as DISCUSSION_WRITERS
+from domain.findings import AUTHORS as FINDING_AUTHORS
+from domain.inventory import EDITORS as INVENTORY_EDITORS
 from domain.scenarios import MAY_COMPUTE
 from domain.values import (
     BUDGET_READERS,
@@ -95,6 +97,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "strategy.edit": frozenset({"dsi", "chair", "admin"}),  # axes, indicators
     "committee.edit": frozenset({"admin", "chair"}),  # the COPIL's composition
     "setup.import": frozenset({"admin"}),  # the organisation from a set-up file
+    # the diagnosis of the information system (phase 4, domain.inventory)
+    "diagnosis.view": ALL,  # referents read it to assess their direction's use
+    "diagnosis.inventory": Role.names(INVENTORY_EDITORS),  # register, change, import
+    "diagnosis.assess": frozenset({"dsi"}),  # the technical assessment
+    # a referent, for their own direction only: the ledger checks the direction
+    # (domain.inventory), which is the request's, not a proposal's
+    "diagnosis.assess_use": frozenset({"referent"}),
+    "diagnosis.findings": Role.names(FINDING_AUTHORS),
+    "proposal.link": frozenset({"referent", "dsi"}),  # applications and findings cited
 }
 
 # Permissions a referent holds only for proposals of their own direction.
@@ -106,6 +117,7 @@ SCOPED = frozenset(
         "proposal.withdraw",
         "proposal.attach",
         "proposal.discuss",
+        "proposal.link",
     }
 )
 

@@ -186,9 +186,35 @@ FIELDS: dict[str, Any] = {
     "nature": _l("Nature"),
     "operation": _l("Opération"),
     "warnings": _l("Avertissements"),
+    # the diagnosis of the information system (domain.inventory, domain.findings)
+    "annual_cost": _l("Coût annuel"),
+    "applications": _l("Applications"),
+    "assessments": _l("Évaluations citées"),
+    "coverage": _l("Couverture des besoins"),
+    "criticality": _l("Criticité"),
+    "end_of_support": _l("Fin de support"),
+    "findings": _l("Constats"),
+    "obsolescence": _l("Obsolescence"),
+    "product_version": _l("Version"),
+    "risk": _l("Risques"),
+    "satisfaction": _l("Satisfaction"),
+    "statement": _l("Constat détaillé"),
+    "suggestion": _l("Suggestion confirmée"),
+    "technical_state": _l("État technique"),
+    "technology": _l("Technologie"),
+    "users": _l("Utilisateurs"),
 }
-AMOUNTS = {"amount", "ap_amount", "delta", "previous"}
-DATES = {"on", "start", "end", "planned", "actual", "planned_start", "planned_end"}
+AMOUNTS = {"amount", "ap_amount", "delta", "previous", "annual_cost"}
+DATES = {
+    "on",
+    "start",
+    "end",
+    "planned",
+    "actual",
+    "planned_start",
+    "planned_end",
+    "end_of_support",
+}
 CODED = {
     "status": STATUS,
     "outcome": STATUS,

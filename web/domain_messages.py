@@ -64,6 +64,12 @@ ENGLISH: dict[str, str] = {
         "The discussion of grid v{version} is closed: the version is adopted."
     ),
     "comment_hidden": "Comment {comment} is hidden by the chair.",
+    "not_referent_for_assessment": (
+        "{actor} is not the digital referent of the {direction} department: they "
+        "cannot assess application {application} for it."
+    ),
+    "unknown_evidence": "Finding: {what} not found ({id}).",
+    "finding_withdrawn": "Finding {finding} is withdrawn.",
     "not_a_question": (
         "Comment {comment} is not a question: there is no answer to mark."
     ),

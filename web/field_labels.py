@@ -180,6 +180,25 @@ LABELS: dict[str, str] = {
     "qualify": N_("Fiche à qualifier"),
     "score": N_("Fiche à évaluer"),
     "vote": N_("Séance ouverte : scrutin attendu"),
+    # the diagnosis of the information system
+    "annual_cost": N_("Coût annuel"),
+    "applications": N_("Applications"),
+    "assessments": N_("Évaluations citées"),
+    "coverage": N_("Couverture des besoins"),
+    "criticality": N_("Criticité"),
+    "end_of_support": N_("Fin de support"),
+    "findings": N_("Constats"),
+    "obsolescence": N_("Obsolescence"),
+    "product_version": N_("Version"),
+    "risk": N_("Risques"),
+    "satisfaction": N_("Satisfaction"),
+    "statement": N_("Constat détaillé"),
+    "suggestion": N_("Suggestion confirmée"),
+    "technical_state": N_("État technique"),
+    "technology": N_("Technologie"),
+    "users": N_("Nombre d'utilisateurs"),
+    "lines": N_("Lignes"),
+    "q": N_("Recherche"),
 }
 
 # What a key under a mapping field is (``scores.VAL2`` is criterion VAL2).

@@ -112,6 +112,14 @@ EVENT = {
     "Answered": _l("Question marquée répondue"),
     "Hidden": _l("Commentaire masqué"),
     "EmailChanged": _l("Adresse électronique modifiée"),
+    # the diagnosis of the information system
+    "Retired": _l("Retrait de l'inventaire"),
+    "DsiAssessed": _l("Évaluation de la DSI"),
+    "DirectionAssessed": _l("Évaluation d'une direction"),
+    "Recorded": _l("Constat enregistré"),
+    "Withdrawn": _l("Retrait"),
+    "Started": _l("Création"),
+    "LinksSet": _l("Liens avec le diagnostic"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

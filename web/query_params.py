@@ -99,6 +99,9 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "sort",
     ),
     "ui.sessions": ("q", "page", "per_page", "sort"),
+    # the diagnosis' inventory filters (projections.views.diagnosis.queries.FILTERS)
+    "ui.diagnosis": ("kind", "direction", "criticality", "q", "status", "risk"),
+    "ui.inventory_template": ("actuel",),
     "ui.audit": (
         "actor",
         "aggregate",

@@ -32,6 +32,7 @@ from domain.values import Origin
 from ledger.app import Ledger
 from ledger.core import Caller
 from sdsi.demo import data as D
+from sdsi.demo import diagnosis as demo_diagnosis
 from setupfile.importer import apply, plan_rows
 from setupfile.sheets import Row, read
 
@@ -186,6 +187,7 @@ class DemoLoader:
             for copy in range(1, self.scale + 1):
                 self.open_last_session(copy)
             self.cancel_one()
+            demo_diagnosis.load(self)
             self.identify_municipality()
             self.impute_budgets()
         finally:

@@ -55,6 +55,8 @@ HELPERS = {
     "compute_and_record": "record_scenario",
     "convocation.send": "send_convocation",  # then queues the e-mails
     "redeem": "set_forgotten_password",  # spends the reset link's token first
+    # the inventory's file import checks every line, then sends them in one command
+    "apply_inventory": "import_inventory",
 }
 CALL = re.compile(
     r"\b(?:ledger\(\)|led\(\)|led|state\(\)\.ledger|self\.ledger)\.(\w+)\b"

@@ -28,6 +28,7 @@ def init_api(app: Flask) -> None:
         attachments,
         audit,
         commands,
+        diagnosis,
         discussion,
         finance,
         notifications,
@@ -73,6 +74,7 @@ def init_api(app: Flask) -> None:
         *discussion.BLUEPRINTS,
         *public.BLUEPRINTS,
         *finance.BLUEPRINTS,
+        *diagnosis.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)

@@ -13,6 +13,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     budget,
     context,
     convocation,
+    diagnosis,
     discussion,
     documents,
     errorsummary,

@@ -17,6 +17,7 @@ from web.state import state
 from web.ui.actions import run_action
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, run_form, store
+from web.ui.diagnosis import proposal_diagnosis
 from web.ui.forms import INTEGER, proposal_content, rows, scalars
 
 
@@ -63,6 +64,7 @@ def _proposal_page(
         "proposal.html",
         p=doc,
         grids=grids,
+        diag=proposal_diagnosis(st, code),
         budget=doc["budget"],
         failed=failed,
         errors=errors if errors is not None else FormErrors(),

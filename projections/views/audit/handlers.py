@@ -36,6 +36,8 @@ STATE: dict[str, tuple[str, Any]] = {
     "Axis": ("axes", lambda k: (k,)),
     "Indicator": ("indicators", lambda k: (k,)),
     "Municipality": ("municipality", lambda k: ("municipality",)),
+    "Application": ("inventory_apps", lambda k: (k,)),
+    "Finding": ("diagnosis_findings", lambda k: (k,)),
 }
 
 # Aggregates there is one of: their key is their kind.
@@ -60,6 +62,8 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
     "Team.Closed": [("status", "closed")],
     "Axis.Closed": [("status", "closed")],
     "Indicator.Closed": [("status", "closed")],
+    "Application.Retired": [("retired", True)],
+    "Finding.Withdrawn": [("status", "withdrawn")],
 }
 
 

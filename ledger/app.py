@@ -14,6 +14,7 @@ from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.finance_import import FinanceImportCommands
+from ledger.commands.grid_adoption import GridAdoptionCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -34,6 +35,7 @@ class Ledger(
     DocumentCommands,
     AttachmentCommands,
     DiscussionCommands,
+    GridAdoptionCommands,
     AccountCommands,
     ConvocationCommands,
 ):

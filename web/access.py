@@ -18,6 +18,7 @@ from domain.values import (
     BUDGET_READERS,
     CERTIFICATE_READERS,
     MINUTES_READERS,
+    NEVER_VOTING_ROLES,
     READER_ROLES,
     VOTING_ROLES,
     Role,
@@ -78,7 +79,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"auditor", "admin"}),
     "integrity.view": ALL,
     # scenarios (optimiser)
-    "scenario.view": frozenset({"dsi", "chair", "member", "finance", "auditor"}),
+    "scenario.view": frozenset(
+        {"dsi", "chair", "member", "finance", "auditor", "consultant"}
+    ),
     "scenario.run": Role.names(MAY_COMPUTE),  # the aggregate checks the same set
     # administration
     "admin.accounts": frozenset({"admin"}),
@@ -95,6 +98,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "strategy.edit": frozenset({"dsi", "chair", "admin"}),  # axes, indicators
     "committee.edit": frozenset({"admin", "chair"}),  # the COPIL's composition
     "setup.import": frozenset({"admin"}),  # the organisation from a set-up file
+}
+
+# Permissions refused to some roles whatever else their holder is granted: the
+# consultant (AMO) never takes a voting seat (the ledger refuses its votes too).
+EXCLUDED: dict[str, frozenset[str]] = {
+    "session.vote": Role.names(NEVER_VOTING_ROLES),
 }
 
 # Permissions a referent holds only for proposals of their own direction.
@@ -128,6 +137,8 @@ def allowed(
     grants = list(grants)
     roles = role_names(grants)
     holders = PERMISSIONS[permission]
+    if roles & EXCLUDED.get(permission, frozenset()):
+        return False
     if roles & (holders - {"referent"}):
         return True
     if "referent" in holders and "referent" in roles:

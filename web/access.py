@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # grid
     "grid.edit": frozenset({"dsi", "chair"}),
     "grid.adopt": frozenset({"chair"}),
+    # consolidation of a grid draft: the chair accepts or declines propositions
+    "grid.consolidate": frozenset({"chair"}),
     # committee sessions
     "session.manage": frozenset({"chair"}),
     "session.convocation": frozenset({"chair", "dsi"}),  # the chair of that session

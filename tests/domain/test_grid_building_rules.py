@@ -274,7 +274,7 @@ def test_the_draft_is_the_base_grid_plus_the_accepted_propositions(
     assert {c: (k.weight, len(k.scale)) for c, k in found.items()} == {
         c: (Decimal(w), n) for c, (w, n) in expected.items()
     }
-    for code, prop in accepted.items():
+    for prop in accepted.values():
         assert comment(led, prop).settled == "accepted"
 
 

@@ -30,6 +30,7 @@ def init_api(app: Flask) -> None:
         commands,
         discussion,
         finance,
+        grid_adoption,
         notifications,
         public,
         reads,
@@ -71,6 +72,7 @@ def init_api(app: Flask) -> None:
         *scenarios.BLUEPRINTS,
         *attachments.BLUEPRINTS,
         *discussion.BLUEPRINTS,
+        *grid_adoption.BLUEPRINTS,
         *public.BLUEPRINTS,
         *finance.BLUEPRINTS,
     )

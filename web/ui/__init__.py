@@ -18,6 +18,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     errorsummary,
     exports,
     finance_import,
+    grid_building,
     grids,
     home,
     m57,

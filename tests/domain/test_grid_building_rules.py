@@ -88,14 +88,13 @@ def draft(town: Town) -> Town:
         PASSWORD,
         roles=[("consultant", None), ("evaluator", None)],
     )
-    led.add_user(
-        ADMIN,
-        "amo.m",
-        "AMO membre",
-        PASSWORD,
-        roles=[("consultant", None), ("member", None)],
-    )
+    # a COPIL member who becomes the consultant after being seated
+    led.add_user(ADMIN, "amo.m", "AMO membre", PASSWORD, roles=[("member", None)])
     return town
+
+
+def made_consultant(led: Ledger) -> None:
+    led.grant_role(ADMIN, "amo.m", "consultant")
 
 
 # --- propositions and consolidation ---------------------------------------------------
@@ -284,6 +283,7 @@ def test_the_draft_is_the_base_grid_plus_the_accepted_propositions(
 def test_the_copil_votes_the_grid_and_its_decision_adopts_it(draft: Town) -> None:
     led = draft.ledger
     session = draft.convene(voting=[*VOTING, "amo.m"])
+    made_consultant(led)
     led.put_grid_on_agenda(CHAIR, session, 2)
     with refused(led, NotAllowed):  # only the session's chair sets the agenda
         led.put_grid_on_agenda(REF, session, 2)
@@ -361,6 +361,10 @@ def test_the_consultant_scores_only_when_also_an_evaluator(draft: Town) -> None:
 def test_the_consultant_never_votes_on_a_proposal_even_seated(draft: Town) -> None:
     led = draft.ledger
     session = draft.convene(voting=[*VOTING, "amo.m"])
+    made_consultant(led)
+    with refused(led, InvalidValue) as err:  # no voting seat for a consultant
+        draft.convene(voting=[*VOTING, "amo.m"])
+    assert err.value.field == "voting"
     draft.on_agenda_only(draft.qualified("P1", "FIN"), session)
     draft.open(session, [*VOTING, "amo.m"])
     with refused(led, NotAllowed) as err:

@@ -18,6 +18,7 @@ from domain.discussion import Comment
 from domain.errors import (
     DepartsFromMajority,
     GridAlreadyDecided,
+    GridAlreadyOnAgenda,
     GridFrozen,
     GridNotOnAgenda,
     InvalidValue,
@@ -287,6 +288,8 @@ def test_the_copil_votes_the_grid_and_its_decision_adopts_it(draft: Town) -> Non
     led.put_grid_on_agenda(CHAIR, session, 2)
     with refused(led, NotAllowed):  # only the session's chair sets the agenda
         led.put_grid_on_agenda(REF, session, 2)
+    with refused(led, GridAlreadyOnAgenda):
+        led.put_grid_on_agenda(CHAIR, session, 2)
     draft.open(session, [*VOTING, "amo.m", *NON_VOTING])
     with refused(led, NotAllowed):  # a consultant never votes, seat or not
         led.vote_on_grid(by("amo.m"), session, 2, "for")

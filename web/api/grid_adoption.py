@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
 
-from web.api import schemas as s
 from web.api.commands import documented, ledger, run
+from web.api.grid_schemas import GridDecisionIn, GridItemIn, GridVoteIn
 from web.auth import requires
 
 grid_votes = Blueprint(
@@ -20,29 +19,6 @@ grid_votes = Blueprint(
     description="Adoption d'une grille mise au vote du COPIL",
 )
 BLUEPRINTS = (grid_votes,)
-
-
-class GridItemIn(s.Base):
-    """The grid version whose adoption goes on the agenda."""
-
-    number = fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class GridVoteIn(s.Base):
-    """A vote on adopting the grid: for (pour), against (contre), abstain."""
-
-    choice = fields.String(
-        required=True, validate=validate.OneOf(["for", "against", "abstain"])
-    )
-
-
-class GridDecisionIn(s.Base):
-    """The COPIL's decision: adopted or not, why; a justification when it departs
-    from the vote's majority."""
-
-    adopted = fields.Boolean(required=True)
-    rationale = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    justification = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
 @grid_votes.route("/sessions/<code>/grids", methods=["POST"])

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.api import discussion_schemas as api
-from web.api import grid_adoption as votes_api
+from web.api import grid_schemas as votes_api
 from web.auth import requires
 from web.state import state
 from web.ui.actions import run_action

@@ -573,12 +573,7 @@ class Session(LedgerAggregate):
         self._check_grid_item(grid.number)
         if not isinstance(adopted, bool):
             raise InvalidValue("adopted", adopted, "vrai ou faux attendu")
-        if not self.quorum_met:
-            raise QuorumNotMet(
-                session=self.code,
-                present=self.present_voting,
-                required=self.quorum_required,
-            )
+        self._check_quorum()
         why = justification(rationale, "motivation de la décision", field="rationale")
         votes_for, votes_against, abstentions = count_votes(
             self.grid_votes.get(grid.number, {}).values()
@@ -639,12 +634,7 @@ class Session(LedgerAggregate):
             raise NotOnAgenda(proposal=proposal, session=self.code)
         if proposal in self.decisions:
             raise AlreadyDecided(proposal=proposal, session=self.code)
-        if not self.quorum_met:
-            raise QuorumNotMet(
-                session=self.code,
-                present=self.present_voting,
-                required=self.quorum_required,
-            )
+        self._check_quorum()
         outcome = enum_value(Status, outcome, "outcome")
         if outcome not in {*APPROVED, Status.DEFERRED, Status.REJECTED}:
             raise InvalidValue(
@@ -846,6 +836,14 @@ class Session(LedgerAggregate):
             raise NotAVotingMember(member=member, session=self.code)
         if member not in self.present:
             raise MemberAbsent(member=member, session=self.code)
+
+    def _check_quorum(self) -> None:
+        if not self.quorum_met:
+            raise QuorumNotMet(
+                session=self.code,
+                present=self.present_voting,
+                required=self.quorum_required,
+            )
 
     def _check_grid_item(self, number: int) -> None:
         if number not in self.grid_agenda:

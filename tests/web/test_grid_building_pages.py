@@ -189,5 +189,9 @@ def test_the_copil_votes_the_grid_on_the_session_page(site: Site) -> None:
     grid_page = text(page.get("/grille?v=2"))
     assert "Adoptée par la décision du COPIL en séance S-GRILLE" in grid_page
     grids = api(site, CHAIR, "/api/v1/grids", method="GET").get_json()["grids"]
+    read = api(site, MEMBER, "/api/v1/sessions/S-GRILLE", method="GET").get_json()
+    item = read["grid_items"]["2"]
+    assert (item["decision"]["adopted"], item["decision"]["for"]) == (True, 1)
+    assert item["votes"][MEMBER]["choice"] == "for"
     (grid,) = [g for g in grids if g["number"] == 2]
     assert (grid["status"], grid["adopted_by_session"]) == ("adopted", "S-GRILLE")

@@ -14,6 +14,7 @@ import pytest
 
 from ledger.core import Caller
 from tests.domain.builders import GRID
+from tests.exports.conftest import pdf_pages
 from tests.web.ui_client import Site, text
 from tests.web.world import bearer, login, open_world
 
@@ -193,5 +194,13 @@ def test_the_copil_votes_the_grid_on_the_session_page(site: Site) -> None:
     item = read["grid_items"]["2"]
     assert (item["decision"]["adopted"], item["decision"]["for"]) == (True, 1)
     assert item["votes"][MEMBER]["choice"] == "for"
+    minutes = page.get("/exports/minutes.pdf?session=S-GRILLE")
+    assert minutes.status_code == 200
+    lines = " ".join(" ".join(pdf_pages(minutes.data)).split())
+    assert "Point n°1 — adoption de la grille v2" in lines
+    assert (
+        "Décision : grille adoptée (pour 1, contre 0, abstention 0 ; quorum 2/2). "
+        "Motivation : Grille construite avec les directions"
+    ) in lines
     (grid,) = [g for g in grids if g["number"] == 2]
     assert (grid["status"], grid["adopted_by_session"]) == ("adopted", "S-GRILLE")

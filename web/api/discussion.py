@@ -2,7 +2,8 @@
 edit, mark a question answered, hide (the chair).
 
 Readers see what the access matrix lets them: internal comments only for the DSI,
-evaluators, the chair, the administrator and the auditor (``domain.discussion``).
+evaluators, the chair, the consultant, the administrator and the auditor
+(``domain.discussion``).
 New comments and replies are limited per account (``ledger.commands.discussion``):
 past the limit, 429 with ``Retry-After`` and nothing written.
 """

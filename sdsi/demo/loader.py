@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -314,7 +314,8 @@ class DemoLoader:
             self.clock.on(day)
             crit = self._criterion(c, lbl, fam, w, axis)
             result = self.ledger.post_comment(
-                self.as_(who),
+                # a comment's id comes from its command's key: the same on every run
+                replace(self.as_(who), key=f"demo-grid-2-{c}"),
                 "grid",
                 2,
                 kind="proposition",
@@ -332,7 +333,7 @@ class DemoLoader:
         for day, who, proposition, why, reason in D.GRID_V2_DECLINED:
             self.clock.on(day)
             result = self.ledger.post_comment(
-                self.as_(who),
+                replace(self.as_(who), key=f"demo-grid-2-{day.isoformat()}"),
                 "grid",
                 2,
                 kind="proposition",

@@ -17,7 +17,14 @@ from domain.accounts import has_role, require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import AccountDisabled, AlreadyExists, InvalidValue, NotFound
 from domain.records import reason_for
-from domain.values import COMMITTEE_ROLES, VOTING_ROLES, DomainEnum, Role, enum_value
+from domain.values import (
+    COMMITTEE_ROLES,
+    NEVER_VOTING_ROLES,
+    VOTING_ROLES,
+    DomainEnum,
+    Role,
+    enum_value,
+)
 
 KIND = "Membre du COPIL"
 
@@ -165,6 +172,10 @@ def check_seat(
             )
         if seat == "non_voting":
             return
+    if seat == "voting" and any(has_role(grants, r) for r in NEVER_VOTING_ROLES):
+        raise InvalidValue(
+            seat, username, "un consultant (AMO) ne siège jamais avec voix délibérative"
+        )
     roles = VOTING_ROLES if seat == "voting" else COMMITTEE_ROLES
     if not any(has_role(grants, r) for r in roles):
         raise InvalidValue(seat, username, "ce compte n'est pas membre du COPIL")

@@ -7,9 +7,9 @@ subject (a proposal by its code, a grid version by its number); a reply is
 rule (a notification, an export) can be written from the event alone.
 
 Who writes: referents (on their own direction's proposals; on any grid draft), the
-DSI, evaluators, COPIL members and the chair. A comment flagged internal (by the
+DSI, evaluators, COPIL members, the chair and the consultant (AMO). A comment flagged internal (by the
 DSI, an evaluator or the chair) is read only by the DSI, evaluators, the chair, the
-administrator and the auditor; its replies are internal too. A question is marked
+consultant, the administrator and the auditor; its replies are internal too. A question is marked
 answered by its author, the DSI or the chair. Editing keeps every earlier text (each
 ``Edited`` event holds the new one). The chair hides a comment with a reason
 (``Hidden``): its events stay in the ledger, the pages show the reason instead.
@@ -29,12 +29,25 @@ from domain.errors import (
     DiscussionClosed,
     InvalidValue,
     NotAllowed,
+    NotAProposition,
     NotAQuestion,
     NotFound,
     NotReferentOfDirection,
+    PropositionSettled,
     ReasonRequired,
 )
-from domain.values import DomainEnum, Family, Role, code, enum_value, percent, text
+from domain.values import (
+    DomainEnum,
+    Family,
+    Role,
+    as_dict,
+    as_list,
+    code,
+    enum_value,
+    percent,
+    positive_int,
+    text,
+)
 
 MAX_BODY = 5000
 MAX_REASON = 1000
@@ -57,10 +70,20 @@ class CommentKind(DomainEnum):
 
 
 # Who takes part (referents: for their direction's proposals, and on grid drafts).
-WRITERS = frozenset({Role.REFERENT, Role.DSI, Role.EVALUATOR, Role.MEMBER, Role.CHAIR})
-# Who may flag a comment internal, and who reads internal comments.
+WRITERS = frozenset(
+    {
+        Role.REFERENT,
+        Role.DSI,
+        Role.EVALUATOR,
+        Role.MEMBER,
+        Role.CHAIR,
+        Role.CONSULTANT,
+    }
+)
+# Who may flag a comment internal, and who reads internal comments (the consultant
+# reads them, as the DSI does, without flagging its own).
 INTERNAL_WRITERS = frozenset({Role.DSI, Role.EVALUATOR, Role.CHAIR})
-INTERNAL_READERS = INTERNAL_WRITERS | {Role.ADMIN, Role.AUDITOR}
+INTERNAL_READERS = INTERNAL_WRITERS | {Role.ADMIN, Role.AUDITOR, Role.CONSULTANT}
 # Who marks any question answered (besides its author).
 ANSWERERS = frozenset({Role.DSI, Role.CHAIR})
 
@@ -85,7 +108,7 @@ def parse_proposition(raw: Any) -> dict[str, Any]:
     and a weight (%), as plain data (``weight`` an exact decimal text)."""
     if not isinstance(raw, dict):
         raise InvalidValue("proposition", raw, "objet attendu")
-    known = {"criterion_label", "criterion_code", "family", "weight"}
+    known = {"criterion_label", "criterion_code", "family", "weight", "scale"}
     for key in raw:
         if key not in known:
             raise InvalidValue(
@@ -97,7 +120,34 @@ def parse_proposition(raw: Any) -> dict[str, Any]:
     crit_code = raw.get("criterion_code") or None
     family = raw.get("family") or None
     weight = raw.get("weight")
-    return {
+    scale = raw.get("scale")
+    levels = None
+    if scale not in (None, "", []):
+        levels = []
+        for i, lv in enumerate(as_list(scale, "proposition.scale")):
+            lv = as_dict(lv, f"proposition.scale[{i}]", {"level", "descriptor"})
+            levels.append(
+                {
+                    "level": positive_int(
+                        lv.get("level"), f"proposition.scale[{i}].level"
+                    ),
+                    "descriptor": text(
+                        lv.get("descriptor"),
+                        f"proposition.scale[{i}].descriptor",
+                        max_len=300,
+                    ),
+                }
+            )
+        numbers = [lv["level"] for lv in levels]
+        if len(numbers) < 2 or numbers != list(
+            range(numbers[0], numbers[0] + len(numbers))
+        ):
+            raise InvalidValue(
+                "proposition.scale",
+                numbers,
+                "au moins deux niveaux entiers consécutifs, croissants",
+            )
+    out = {
         "criterion_label": label,
         "criterion_code": code(crit_code, "criterion_code") if crit_code else None,
         "family": enum_value(Family, family, "family").value if family else None,
@@ -105,6 +155,9 @@ def parse_proposition(raw: Any) -> dict[str, Any]:
         if weight not in (None, "")
         else None,
     }
+    if levels is not None:  # only when proposed: earlier propositions had no scale
+        out["scale"] = levels
+    return out
 
 
 def _body(value: Any) -> str:
@@ -146,6 +199,9 @@ class Comment(LedgerAggregate):
         self.proposition: dict[str, Any] | None = None
         self.answered_by: str | None = None
         self.hidden_reason: str | None = None
+        # the chair's consolidation of a proposition: "accepted" or "declined"
+        self.settled: str | None = None
+        self.settled_by: str | None = None
 
     @staticmethod
     def id_for(key: str) -> UUID:
@@ -211,6 +267,31 @@ class Comment(LedgerAggregate):
 
         def apply(self, agg: Comment) -> None:
             agg.hidden_reason = self.reason
+
+    class Accepted(LedgerAggregate.Event):
+        """The chair took the proposition into the grid draft (as ``criterion_code``,
+        the draft's ``GridVersion.PropositionAccepted`` names this comment)."""
+
+        subject_kind: str
+        subject_id: str
+        author: str
+        accepted_by: str
+        criterion_code: str
+
+        def apply(self, agg: Comment) -> None:
+            agg.settled, agg.settled_by = "accepted", self.accepted_by
+
+    class Declined(LedgerAggregate.Event):
+        """The chair declined the proposition, for ``reason``."""
+
+        subject_kind: str
+        subject_id: str
+        author: str
+        declined_by: str
+        reason: str
+
+        def apply(self, agg: Comment) -> None:
+            agg.settled, agg.settled_by = "declined", self.declined_by
 
     # --- commands --------------------------------------------------------------------
 
@@ -322,6 +403,49 @@ class Comment(LedgerAggregate):
             raise ReasonRequired("masquer un commentaire")
         if not self.hidden:
             self.trigger_event(self.Hidden, reason=reason, **self._about())
+
+    def accept(self, subject: Subject, criterion_code: str) -> None:
+        """Consolidation: the chair took this proposition into the draft."""
+        self.check_acceptable(subject)
+        self.trigger_event(
+            self.Accepted,
+            accepted_by=current_context().actor,
+            criterion_code=criterion_code,
+            **self._about(),
+        )
+
+    def decline(self, subject: Subject, reason: Any) -> None:
+        """Consolidation: the chair declined this proposition, with a reason."""
+        require("écarter une proposition de la grille", Role.CHAIR)
+        reason = text(reason, "reason", max_len=MAX_REASON, required=False)
+        if not reason:
+            raise ReasonRequired("écarter une proposition de la grille")
+        self._check_settleable(subject)
+        self.trigger_event(
+            self.Declined,
+            declined_by=current_context().actor,
+            reason=reason,
+            **self._about(),
+        )
+
+    def check_acceptable(self, subject: Subject) -> None:
+        """The chair may take this proposition into ``subject``'s draft now."""
+        require("retenir une proposition dans la grille", Role.CHAIR)
+        self._check_settleable(subject)
+
+    def _check_settleable(self, subject: Subject) -> None:
+        self.check_visible()
+        if self.kind != CommentKind.PROPOSITION.value or self.parent is not None:
+            raise NotAProposition(comment=str(self.id))
+        if self.hidden:
+            raise CommentHidden(comment=str(self.id))
+        if self.settled is not None:
+            raise PropositionSettled(
+                comment=str(self.id),
+                settled="retenue" if self.settled == "accepted" else "écartée",
+                by=self.settled_by,
+            )
+        _open(subject)
 
     def check_visible(self) -> None:
         """An internal comment does not exist for those who may not read it."""

@@ -737,3 +737,43 @@ class FindingWithdrawn(DomainError):
 
     code = "finding_withdrawn"
     template = "Le constat {finding} est retiré."
+
+
+class NotAProposition(DomainError):
+    """Only a proposition (a criterion proposed for a grid draft) is consolidated."""
+
+    code = "not_a_proposition"
+    template = (
+        "Le commentaire {comment} n'est pas une proposition de critère : "
+        "il n'y a rien à retenir ni à écarter."
+    )
+
+
+class PropositionSettled(DomainError):
+    """A proposition is accepted or declined once."""
+
+    code = "proposition_settled"
+    template = "La proposition {comment} est déjà {settled} par {by}."
+
+
+class GridNotOnAgenda(DomainError):
+    """Votes and decisions on a grid need it on the session's agenda."""
+
+    code = "grid_not_on_agenda"
+    template = (
+        "La grille v{version} n'est pas à l'ordre du jour de la séance {session}."
+    )
+
+
+class GridAlreadyOnAgenda(DomainError):
+    """A grid version is put once on a session's agenda."""
+
+    code = "grid_already_on_agenda"
+    template = "La grille v{version} est déjà à l'ordre du jour de la séance {session}."
+
+
+class GridAlreadyDecided(DomainError):
+    """The COPIL decides once on a grid version in a session."""
+
+    code = "grid_already_decided"
+    template = "La séance {session} a déjà décidé de la grille v{version}."

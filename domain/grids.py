@@ -107,6 +107,42 @@ class Criterion(ValueObject):
         )
 
 
+PROPOSED_FIELDS = ("code", "label", "family", "weight", "scale")
+
+
+def proposed_criterion(
+    proposition: dict[str, Any], existing: Criterion | None
+) -> dict[str, Any]:
+    """The criterion a proposition asks for, as plain data: what it proposes over
+    the draft's criterion of the same code (a new weight, new descriptors), or a new
+    criterion. Missing parts stay missing (``Criterion.parse`` names them)."""
+    out: dict[str, Any] = {}
+    if existing is not None:
+        out = {
+            "code": existing.code,
+            "label": existing.label,
+            "family": existing.family.value,
+            "weight": format(existing.weight, "f"),
+            "scale": [
+                {"level": lv.level, "descriptor": lv.descriptor}
+                for lv in existing.scale
+            ],
+        }
+        if existing.axis:
+            out["axis"] = existing.axis
+        if existing.indicator:
+            out["indicator"] = existing.indicator
+    given = {
+        "code": proposition.get("criterion_code"),
+        "label": proposition.get("criterion_label"),
+        "family": proposition.get("family"),
+        "weight": proposition.get("weight"),
+        "scale": proposition.get("scale"),
+    }
+    out.update({k: v for k, v in given.items() if v not in (None, "", [])})
+    return out
+
+
 class GridVersion(LedgerAggregate):
     """One version of the evaluation grid; frozen once adopted."""
 
@@ -117,6 +153,7 @@ class GridVersion(LedgerAggregate):
         self.criteria: dict[str, Criterion] = {}
         self.adopted_on: date | None = None
         self.adopted_at: datetime | None = None  # when the adoption was recorded
+        self.adopted_by_session: str | None = None  # adopted by a COPIL decision
 
     @staticmethod
     def id_for(number: int) -> UUID:
@@ -148,12 +185,33 @@ class GridVersion(LedgerAggregate):
         def apply(self, agg: GridVersion) -> None:
             del agg.criteria[self.criterion_code]
 
+    class PropositionAccepted(LedgerAggregate.Event):
+        """The chair took a proposition of the discussion into the draft: the
+        criterion as set, and the proposition (comment id) it came from."""
+
+        criterion: Criterion
+        proposition: str
+
+        def apply(self, agg: GridVersion) -> None:
+            agg.criteria[self.criterion.code] = self.criterion
+
     class Adopted(LedgerAggregate.Event):
         on: date
 
         def apply(self, agg: GridVersion) -> None:
             agg.adopted_on = self.on
             agg.adopted_at = self.timestamp
+
+    class AdoptedByCommittee(LedgerAggregate.Event):
+        """Adopted by a COPIL decision: the session whose decision adopted it."""
+
+        on: date
+        session: str
+
+        def apply(self, agg: GridVersion) -> None:
+            agg.adopted_on = self.on
+            agg.adopted_at = self.timestamp
+            agg.adopted_by_session = self.session
 
     @classmethod
     def draft(
@@ -186,8 +244,39 @@ class GridVersion(LedgerAggregate):
             )
         self.trigger_event(self.CriterionRemoved, criterion_code=criterion_code)
 
+    def accept_proposition(self, criterion: Criterion, proposition: str) -> None:
+        """Consolidation by the chair: ``criterion`` (built from the proposition,
+        possibly adjusted) goes into the draft, naming the proposition."""
+        require("retenir une proposition dans la grille", Role.CHAIR)
+        self._check_draft()
+        self.trigger_event(
+            self.PropositionAccepted, criterion=criterion, proposition=proposition
+        )
+
     def adopt(self, on: Any) -> None:
+        """Direct adoption by the chair."""
         require("adopter une grille", Role.CHAIR)
+        self._check_adoptable()
+        self.trigger_event(self.Adopted, on=dates.fact(on, "on", "une grille adoptée"))
+
+    def adopt_by_committee(self, on: Any, session: str) -> None:
+        """Adoption by the decision of COPIL session ``session`` (recorded by its
+        chair in the same command)."""
+        require("adopter une grille", Role.CHAIR)
+        self._check_adoptable()
+        self.trigger_event(
+            self.AdoptedByCommittee,
+            on=dates.fact(on, "on", "une grille adoptée"),
+            session=session,
+        )
+
+    def check_adoptable(self) -> None:
+        """The rules an adoption checks (a draft with value criteria whose weights
+        total 100 % per family), so a COPIL vote is not put on a grid that could
+        not be adopted."""
+        self._check_adoptable()
+
+    def _check_adoptable(self) -> None:
         self._check_draft()
         if not any(c.family is Family.VALUE for c in self.criteria.values()):
             raise EmptyGrid(version=self.number)
@@ -197,7 +286,6 @@ class GridVersion(LedgerAggregate):
                 raise WeightsDoNotSum(
                     version=self.number, family=family.value, total=sum(weights)
                 )
-        self.trigger_event(self.Adopted, on=dates.fact(on, "on", "une grille adoptée"))
 
     def criterion(self, criterion_code: str) -> Criterion:
         try:

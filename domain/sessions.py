@@ -32,6 +32,10 @@ from domain.errors import (
     DecisionAmountsInvalid,
     DepartsFromMajority,
     DepartsFromScenario,
+    GridAlreadyDecided,
+    GridAlreadyOnAgenda,
+    GridFrozen,
+    GridNotOnAgenda,
     InvalidValue,
     MemberAbsent,
     NoConvocationRecipient,
@@ -52,6 +56,7 @@ from domain.proposals import APPROVED, Status, justification
 from domain.scores import ScoreSheet
 from domain.scoring import Evidence, consolidate
 from domain.values import (
+    NEVER_VOTING_ROLES,
     VOTING_ROLES,
     DomainEnum,
     Role,
@@ -204,6 +209,28 @@ class Decision(ValueObject):
         return departs_from_majority(self.outcome, self.votes_for, self.votes_against)
 
 
+@dataclass(frozen=True)
+class GridDecision(ValueObject):
+    """The COPIL's decision on a grid version put to its vote: adopted or not, why,
+    and the votes and quorum it rested on (the grid is adopted by it)."""
+
+    number: int
+    adopted: bool
+    rationale: str
+    justification: str
+    on: date
+    votes_for: int
+    votes_against: int
+    abstentions: int
+    present_voting: int
+    quorum_required: int
+
+    @property
+    def departs_from_majority(self) -> bool:
+        outcome = Status.APPROVED if self.adopted else Status.REJECTED
+        return departs_from_majority(outcome, self.votes_for, self.votes_against)
+
+
 class Session(LedgerAggregate):
     """A session of the steering committee (séance du COPIL)."""
 
@@ -224,6 +251,10 @@ class Session(LedgerAggregate):
         self.superseded_votes = 0
         self.decisions: dict[str, Decision] = {}
         self.convocations = 0  # how many times the convocation was sent
+        # grid versions whose adoption is put to the vote (issue 20)
+        self.grid_agenda: list[int] = []
+        self.grid_votes: dict[int, dict[str, Choice]] = {}
+        self.grid_decisions: dict[int, GridDecision] = {}
 
     @staticmethod
     def id_for(session_code: str) -> UUID:
@@ -345,6 +376,32 @@ class Session(LedgerAggregate):
 
         def apply(self, agg: Session) -> None:
             agg.decisions[self.decision.proposal] = self.decision
+
+    class GridItemAdded(LedgerAggregate.Event):
+        """The adoption of grid version ``number`` is put on the agenda."""
+
+        number: int
+
+        def apply(self, agg: Session) -> None:
+            agg.grid_agenda.append(self.number)
+
+    class GridVoteCast(LedgerAggregate.Event):
+        """A present voting member's vote on adopting grid version ``number``."""
+
+        number: int
+        member: str
+        choice: Choice
+
+        def apply(self, agg: Session) -> None:
+            item = agg.grid_votes.setdefault(self.number, {})
+            agg.superseded_votes += self.member in item
+            item[self.member] = self.choice
+
+    class GridDecisionRecorded(LedgerAggregate.Event):
+        decision: GridDecision
+
+        def apply(self, agg: Session) -> None:
+            agg.grid_decisions[self.decision.number] = self.decision
 
     class Closed(LedgerAggregate.Event):
         def apply(self, agg: Session) -> None:
@@ -469,17 +526,7 @@ class Session(LedgerAggregate):
     def vote(self, proposal: str, choice: Any) -> None:
         ctx = current_context()
         member = ctx.actor
-        self._check_open()
-        if member not in self.members:
-            raise NotAMember(member=member, session=self.code)
-        if member not in self.voting:
-            raise NotAVotingMember(member=member, session=self.code)
-        # The seat was given to the member's role: once it is revoked (out of
-        # office), the seat no longer votes, even in a session convened before.
-        if not any(has_role(ctx.roles, r) for r in VOTING_ROLES):
-            raise NotAVotingMember(member=member, session=self.code)
-        if member not in self.present:
-            raise MemberAbsent(member=member, session=self.code)
+        self._check_voter()
         if proposal not in self.agenda:
             raise NotOnAgenda(proposal=proposal, session=self.code)
         if proposal in self.decisions:
@@ -489,6 +536,75 @@ class Session(LedgerAggregate):
             self.trigger_event(
                 self.VoteCast, proposal=proposal, member=member, choice=choice
             )
+
+    def add_grid_item(self, grid: GridVersion) -> None:
+        """Put the adoption of a grid draft to the COPIL's vote."""
+        self._require_chair("inscrire l'adoption d'une grille à l'ordre du jour")
+        self._check_not_closed()
+        if grid.adopted:
+            raise GridFrozen(version=grid.number)
+        if grid.number in self.grid_agenda:
+            raise GridAlreadyOnAgenda(version=grid.number, session=self.code)
+        self.trigger_event(self.GridItemAdded, number=grid.number)
+
+    def vote_on_grid(self, number: int, choice: Any) -> None:
+        """A present voting member votes for (pour) adopting the grid or not."""
+        member = current_context().actor
+        self._check_voter()
+        self._check_grid_item(number)
+        choice = enum_value(Choice, choice, "choice")
+        if self.grid_votes.get(number, {}).get(member) is not choice:
+            self.trigger_event(
+                self.GridVoteCast, number=number, member=member, choice=choice
+            )
+
+    def decide_grid(
+        self,
+        grid: GridVersion,
+        adopted: Any,
+        rationale: Any,
+        on: date,
+        justification_text: Any = "",
+    ) -> GridDecision:
+        """Record the COPIL's decision on adopting ``grid`` (the chair, quorum met);
+        against the vote's majority it needs a justification. The ledger adopts the
+        grid by this decision in the same command."""
+        self._require_chair("arbitrer")
+        self._check_open()
+        self._check_grid_item(grid.number)
+        if not isinstance(adopted, bool):
+            raise InvalidValue("adopted", adopted, "vrai ou faux attendu")
+        self._check_quorum()
+        why = justification(rationale, "motivation de la décision", field="rationale")
+        votes_for, votes_against, abstentions = count_votes(
+            self.grid_votes.get(grid.number, {}).values()
+        )
+        outcome = Status.APPROVED if adopted else Status.REJECTED
+        just = text(justification_text, "justification", max_len=4000, required=False)
+        if departs_from_majority(outcome, votes_for, votes_against) and not just:
+            raise DepartsFromMajority(
+                field="justification",
+                outcome=outcome.value,
+                proposal=f"grille v{grid.number}",
+                votes_for=votes_for,
+                votes_against=votes_against,
+            )
+        if adopted:
+            grid.check_adoptable()
+        decision = GridDecision(
+            number=grid.number,
+            adopted=adopted,
+            rationale=why,
+            justification=just,
+            on=on,
+            votes_for=votes_for,
+            votes_against=votes_against,
+            abstentions=abstentions,
+            present_voting=self.present_voting,
+            quorum_required=self.quorum_required,
+        )
+        self.trigger_event(self.GridDecisionRecorded, decision=decision)
+        return decision
 
     def decide(
         self,
@@ -519,12 +635,7 @@ class Session(LedgerAggregate):
             raise NotOnAgenda(proposal=proposal, session=self.code)
         if proposal in self.decisions:
             raise AlreadyDecided(proposal=proposal, session=self.code)
-        if not self.quorum_met:
-            raise QuorumNotMet(
-                session=self.code,
-                present=self.present_voting,
-                required=self.quorum_required,
-            )
+        self._check_quorum()
         outcome = enum_value(Status, outcome, "outcome")
         if outcome not in {*APPROVED, Status.DEFERRED, Status.REJECTED}:
             raise InvalidValue(
@@ -653,7 +764,9 @@ class Session(LedgerAggregate):
     def close(self) -> None:
         self._require_chair("clore la séance")
         self._check_open()
-        undecided = [p for p in self.agenda if p not in self.decisions]
+        undecided = [p for p in self.agenda if p not in self.decisions] + [
+            f"grille v{n}" for n in self.grid_agenda if n not in self.grid_decisions
+        ]
         if undecided:
             raise UndecidedItems(session=self.code, items=", ".join(undecided))
         self.trigger_event(self.Closed)
@@ -706,10 +819,55 @@ class Session(LedgerAggregate):
         if self.status is not SessionStatus.OPEN:
             raise SessionNotOpen(session=self.code, status=self.status.value)
 
+    def _check_voter(self) -> None:
+        """The actor may vote now: never a consultant; a voting member, present,
+        in an open session."""
+        ctx = current_context()
+        member = ctx.actor
+        if any(has_role(ctx.roles, r) for r in NEVER_VOTING_ROLES):
+            raise NotAllowed(
+                actor=member,
+                action="voter en séance du COPIL (le consultant ne vote jamais)",
+                roles=", ".join(ctx.roles),
+            )
+        self._check_open()
+        if member not in self.members:
+            raise NotAMember(member=member, session=self.code)
+        if member not in self.voting:
+            raise NotAVotingMember(member=member, session=self.code)
+        # The seat was given to the member's role: once it is revoked (out of
+        # office), the seat no longer votes, even in a session convened before.
+        if not any(has_role(ctx.roles, r) for r in VOTING_ROLES):
+            raise NotAVotingMember(member=member, session=self.code)
+        if member not in self.present:
+            raise MemberAbsent(member=member, session=self.code)
+
+    def _check_quorum(self) -> None:
+        if not self.quorum_met:
+            raise QuorumNotMet(
+                session=self.code,
+                present=self.present_voting,
+                required=self.quorum_required,
+            )
+
+    def _check_grid_item(self, number: int) -> None:
+        if number not in self.grid_agenda:
+            raise GridNotOnAgenda(version=number, session=self.code)
+        if number in self.grid_decisions:
+            raise GridAlreadyDecided(version=number, session=self.code)
+
     def _check_member(self, member: str) -> None:
         # the chair presides, seated or not
         if member not in self.members and member != self.chair:
             raise NotAMember(field="present", member=member, session=self.code)
 
 
-__all__ = ["Choice", "Decision", "NotAllowed", "QuorumRule", "Session", "SessionStatus"]
+__all__ = [
+    "Choice",
+    "Decision",
+    "GridDecision",
+    "NotAllowed",
+    "QuorumRule",
+    "Session",
+    "SessionStatus",
+]

@@ -48,6 +48,10 @@ class Role(DomainEnum):
     FINANCE = "finance"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # assistance à maîtrise d'ouvrage: an outside consultant who reads the whole plan
+    # and drafts (discussion, grid propositions, deliverables and findings), never
+    # votes, and scores only if also granted evaluator
+    CONSULTANT = "consultant"
 
     @classmethod
     def names(cls, roles: Collection[Role] | None = None) -> frozenset[str]:
@@ -66,16 +70,30 @@ COMMITTEE_ROLES = VOTING_ROLES | {Role.DSI, Role.FINANCE}
 READER_ROLES = frozenset(Role) - {Role.REFERENT}
 # who reads the budget and its export
 BUDGET_READERS = frozenset(
-    {Role.FINANCE, Role.DSI, Role.CHAIR, Role.MEMBER, Role.AUDITOR}
+    {Role.FINANCE, Role.DSI, Role.CHAIR, Role.MEMBER, Role.AUDITOR, Role.CONSULTANT}
 )
 # who downloads the COPIL minutes
 MINUTES_READERS = frozenset(
-    {Role.CHAIR, Role.MEMBER, Role.DSI, Role.FINANCE, Role.AUDITOR, Role.EVALUATOR}
+    {
+        Role.CHAIR,
+        Role.MEMBER,
+        Role.DSI,
+        Role.FINANCE,
+        Role.AUDITOR,
+        Role.EVALUATOR,
+        Role.CONSULTANT,
+    }
 )
 # who downloads the audit certificate
 CERTIFICATE_READERS = frozenset(
-    {Role.AUDITOR, Role.CHAIR, Role.DSI, Role.ADMIN, Role.FINANCE}
+    {Role.AUDITOR, Role.CHAIR, Role.DSI, Role.ADMIN, Role.FINANCE, Role.CONSULTANT}
 )
+# Roles that never vote, whatever else their holder is granted (the consultant
+# advises the COPIL, it does not decide with it).
+NEVER_VOTING_ROLES = frozenset({Role.CONSULTANT})
+# Who drafts the plan's deliverables and the diagnosis' findings (issue 20, parts 1
+# and 3): the DSI and the consultant; the chair or the COPIL validates them.
+DRAFTING_ROLES = frozenset({Role.DSI, Role.CONSULTANT})
 
 
 class Section(DomainEnum):

@@ -203,6 +203,7 @@ class _Minutes:
         out.append(pdf.para("Délibérations", st.h1))
         for n, item in enumerate(s["agenda"], 1):
             out += self.item(n, item)
+        out += self.grid_items(len(s["agenda"]))
         out += self.seal(checkpoint, key)
         out += self.signature()
         return out
@@ -550,6 +551,53 @@ class _Minutes:
                 st.body,
             ),
         ]
+
+    def grid_items(self, before: int) -> list[Any]:
+        """The grid versions whose adoption the session put to the vote (issue 20):
+        the named votes in force and the decision, which adopted the grid or not."""
+        st = self.st
+        out: list[Any] = []
+        items = self.session.get("grid_items", {})
+        for n, key in enumerate(sorted(items, key=int), before + 1):
+            item, number = items[key], int(key)
+            out.append(
+                pdf.para(f"Point n°{n} — adoption de la grille v{number}", st.h2)
+            )
+            votes = sorted(item["votes"].items())
+            rows = [
+                [self.names.person(m), label(CHOICES, v["choice"]), str(v["position"])]
+                for m, v in votes
+            ]
+            if rows:
+                out.append(
+                    pdf.grid(
+                        ["Membre", "Vote", "Position"],
+                        rows,
+                        [6 * pdf.cm, 2.6 * pdf.cm, W - 8.6 * pdf.cm],
+                        right=(2,),
+                    )
+                )
+            else:
+                out.append(pdf.para("Aucun vote exprimé.", st.note))
+            d = item["decision"]
+            if d is None:
+                out.append(pdf.para("Sans décision.", st.body))
+                continue
+            verdict = "grille adoptée" if d["adopted"] else "grille non adoptée"
+            out.append(
+                pdf.para(
+                    f"Décision : {verdict} (pour {d['for']}, contre {d['against']}, "
+                    f"abstention {d['abstain']} ; quorum {d['present_voting']}/"
+                    f"{d['quorum_required']}). Motivation : {d['rationale']}"
+                    + (
+                        f" Justification : {d['justification']}"
+                        if d["justification"]
+                        else ""
+                    ),
+                    st.body,
+                )
+            )
+        return out
 
     def decision(self, d: dict[str, Any] | None) -> list[Any]:
         st = self.st

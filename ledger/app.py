@@ -14,6 +14,7 @@ from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.finance_reports import FinanceReportCommands
+from ledger.commands.grid_adoption import GridAdoptionCommands
 from ledger.commands.inventory import InventoryCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
@@ -35,6 +36,7 @@ class Ledger(
     DocumentCommands,
     AttachmentCommands,
     DiscussionCommands,
+    GridAdoptionCommands,
     AccountCommands,
     ConvocationCommands,
     InventoryCommands,

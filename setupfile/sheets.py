@@ -67,7 +67,7 @@ SHEETS: tuple[Sheet, ...] = (
         ("identifiant", "nom", "courriel", "roles"),
         ("identifiant", "nom"),
         "Comptes et rôles (séparés par des virgules : dsi, chair, member, "
-        "evaluator, finance, auditor, admin, referent:DIRECTION)",
+        "evaluator, finance, auditor, consultant, admin, referent:DIRECTION)",
     ),
 )
 BY_NAME = {s.name: s for s in SHEETS}

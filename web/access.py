@@ -20,6 +20,7 @@ from domain.values import (
     BUDGET_READERS,
     CERTIFICATE_READERS,
     MINUTES_READERS,
+    NEVER_VOTING_ROLES,
     READER_ROLES,
     VOTING_ROLES,
     Role,
@@ -61,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # grid
     "grid.edit": frozenset({"dsi", "chair"}),
     "grid.adopt": frozenset({"chair"}),
+    # consolidation of a grid draft: the chair accepts or declines propositions
+    "grid.consolidate": frozenset({"chair"}),
     # committee sessions
     "session.manage": frozenset({"chair"}),
     "session.convocation": frozenset({"chair", "dsi"}),  # the chair of that session
@@ -80,7 +83,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"auditor", "admin"}),
     "integrity.view": ALL,
     # scenarios (optimiser)
-    "scenario.view": frozenset({"dsi", "chair", "member", "finance", "auditor"}),
+    "scenario.view": frozenset(
+        {"dsi", "chair", "member", "finance", "auditor", "consultant"}
+    ),
     "scenario.run": Role.names(MAY_COMPUTE),  # the aggregate checks the same set
     # administration
     "admin.accounts": frozenset({"admin"}),
@@ -106,6 +111,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "diagnosis.assess_use": frozenset({"referent"}),
     "diagnosis.findings": Role.names(FINDING_AUTHORS),
     "proposal.link": frozenset({"referent", "dsi"}),  # applications and findings cited
+}
+
+# Permissions refused to some roles whatever else their holder is granted: the
+# consultant (AMO) never takes a voting seat (the ledger refuses its votes too).
+EXCLUDED: dict[str, frozenset[str]] = {
+    "session.vote": Role.names(NEVER_VOTING_ROLES),
 }
 
 # Permissions a referent holds only for proposals of their own direction.
@@ -140,6 +151,8 @@ def allowed(
     grants = list(grants)
     roles = role_names(grants)
     holders = PERMISSIONS[permission]
+    if roles & EXCLUDED.get(permission, frozenset()):
+        return False
     if roles & (holders - {"referent"}):
         return True
     if "referent" in holders and "referent" in roles:

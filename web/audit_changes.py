@@ -163,6 +163,8 @@ FIELDS: dict[str, Any] = {
     "year": _l("Exercice"),
     # Discussion (comments, replies, answers, hiding)
     "answered_by": _l("Réponse retenue par"),
+    "accepted_by": _l("Proposition retenue par"),
+    "declined_by": _l("Proposition écartée par"),
     "author": _l("Auteur"),
     "body": _l("Texte"),
     "internal": _l("Interne"),

@@ -73,6 +73,18 @@ ENGLISH: dict[str, str] = {
     "not_a_question": (
         "Comment {comment} is not a question: there is no answer to mark."
     ),
+    "not_a_proposition": (
+        "Comment {comment} is not a criterion proposition: there is nothing to "
+        "accept or decline."
+    ),
+    "proposition_settled": "Proposition {comment} is already {settled} by {by}.",
+    "grid_not_on_agenda": "Grid v{version} is not on the agenda of session {session}.",
+    "grid_already_on_agenda": (
+        "Grid v{version} is already on the agenda of session {session}."
+    ),
+    "grid_already_decided": (
+        "Session {session} has already decided on grid v{version}."
+    ),
     "weights_do_not_sum": (
         "The weights of the “{family}” family in grid v{version} total {total}%, "
         "not 100%."

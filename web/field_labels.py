@@ -14,6 +14,7 @@ LABELS: dict[str, str] = {
     "a": N_("Première version"),
     "actor": N_("Auteur"),
     "actual": N_("Date réelle"),
+    "adopted": N_("Adoptée"),
     "aggregate": N_("Enregistrement"),
     "amount": N_("Montant"),
     "ap_amount": N_("Montant de l'AP"),

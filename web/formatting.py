@@ -64,6 +64,7 @@ ROLE = {
     "finance": _l("Finances"),
     "auditor": _l("Auditeur"),
     "admin": _l("Administrateur"),
+    "consultant": _l("Consultant (AMO)"),
 }
 FAMILY = {"value": _l("Valeur"), "risk": _l("Risque")}
 PHASE = {

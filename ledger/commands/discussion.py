@@ -14,8 +14,9 @@ from uuid import UUID
 
 from domain.discussion import Comment, Subject, SubjectKind
 from domain.errors import NotFound
+from domain.grids import proposed_criterion
 from domain.values import enum_value
-from ledger.commands.organisation import Lookups
+from ledger.commands.organisation import Lookups, criterion_for
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
 from ledger.throttle import Counters, Rule, spend
@@ -63,6 +64,7 @@ def _result(comment: Comment) -> dict[str, Any]:
         "answered": comment.answered_by is not None,
         "hidden": comment.hidden,
         "edits": len(comment.history),
+        "settled": comment.settled,
     }
 
 
@@ -175,6 +177,57 @@ class DiscussionCommands(LedgerCore):
             return _result(comment)
 
         return self.execute("hide_comment", caller, body_)
+
+    # --- consolidation of a grid draft (the chair) -------------------------------------
+
+    @command()
+    def accept_proposition(
+        self,
+        caller: Caller,
+        number: int | str,
+        comment_id: str,
+        *,
+        criterion: dict[str, Any] | None = None,
+    ) -> CommandResult:
+        """Take a proposition into grid draft ``number`` (the chair): ``criterion``
+        as the chair adjusted it, or else the proposition over the draft's criterion
+        of the same code. The draft's change names the proposition."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            subject = _subject(unit, SubjectKind.GRID, number)
+            comment = _comment(unit, subject, comment_id)
+            grid = Lookups.grid(unit, int(subject.id))
+            comment.check_acceptable(subject)
+            raw = criterion
+            if raw is None:
+                prop = comment.proposition or {}
+                existing = grid.criteria.get(prop.get("criterion_code") or "")
+                raw = proposed_criterion(prop, existing)
+            crit = criterion_for(unit, raw, "criterion")
+            comment.accept(subject, crit.code)
+            grid.accept_proposition(crit, str(comment.id))
+            return {
+                **_result(comment),
+                "criterion": crit.code,
+                "criteria": sorted(grid.criteria),
+            }
+
+        return self.execute("accept_proposition", caller, body_)
+
+    @command()
+    def decline_proposition(
+        self, caller: Caller, number: int | str, comment_id: str
+    ) -> CommandResult:
+        """Decline a proposition on grid draft ``number`` (the chair); the caller's
+        reason (required) is shown on it."""
+
+        def body_(unit: Unit) -> dict[str, Any]:
+            subject = _subject(unit, SubjectKind.GRID, number)
+            comment = _comment(unit, subject, comment_id)
+            comment.decline(subject, caller.reason)
+            return _result(comment)
+
+        return self.execute("decline_proposition", caller, body_)
 
 
 # Thirty comments or replies an hour for one account, then a growing wait (capped at

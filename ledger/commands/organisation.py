@@ -416,18 +416,23 @@ class OrganisationCommands(LedgerCore):
         return self.execute("adopt_grid", caller, body)
 
     def _criterion(self, unit: Unit, raw: Any, field: str) -> Criterion:
-        crit = Criterion.parse(raw, field)
-        if crit.axis:
-            Lookups.axis(unit, crit.axis).check_open(
-                "être lié à un critère", f"{field}.axis"
+        return criterion_for(unit, raw, field)
+
+
+def criterion_for(unit: Unit, raw: Any, field: str) -> Criterion:
+    """A criterion from plain data, its axis and indicator open and consistent."""
+    crit = Criterion.parse(raw, field)
+    if crit.axis:
+        Lookups.axis(unit, crit.axis).check_open(
+            "être lié à un critère", f"{field}.axis"
+        )
+    if crit.indicator:
+        ind = Lookups.indicator(unit, crit.indicator)
+        ind.check_open("être lié à un critère", f"{field}.indicator")
+        if crit.axis and ind.axis != crit.axis:
+            raise InvalidValue(
+                f"{field}.indicator",
+                crit.indicator,
+                f"appartient à l'axe {ind.axis}, pas {crit.axis}",
             )
-        if crit.indicator:
-            ind = Lookups.indicator(unit, crit.indicator)
-            ind.check_open("être lié à un critère", f"{field}.indicator")
-            if crit.axis and ind.axis != crit.axis:
-                raise InvalidValue(
-                    f"{field}.indicator",
-                    crit.indicator,
-                    f"appartient à l'axe {ind.axis}, pas {crit.axis}",
-                )
-        return crit
+    return crit

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -300,15 +300,52 @@ class DemoLoader:
                 self.ledger.set_grid_criterion(
                     dsi, 2, self._criterion(c, lbl, fam, w2, axis)
                 )
-        for c, lbl, fam, w, axis in D.CRITERIA_V2_NEW:
-            self.ledger.set_grid_criterion(
-                dsi, 2, self._criterion(c, lbl, fam, w, axis)
-            )
+        self.grid_v2_built_with_the_directions()
         self.clock.on(date(2023, 1, 20))
         self.ledger.adopt_grid(
             self.as_(CHAIR, "révision annuelle de la grille"), 2, date(2023, 1, 20)
         )
         self.stats.add("versions de grille")
+
+    def grid_v2_built_with_the_directions(self) -> None:
+        """The directions' referents, the DSI and the consultant propose on the v2
+        draft (issue 20): the chair takes the new criteria into it, each naming its
+        proposition, and declines the others with a reason."""
+        chair = self.as_(CHAIR)
+        for day, who, (c, lbl, fam, w, axis), why in D.GRID_V2_ACCEPTED:
+            self.clock.on(day)
+            crit = self._criterion(c, lbl, fam, w, axis)
+            result = self.ledger.post_comment(
+                # a comment's id comes from its command's key: the same on every run
+                replace(self.as_(who), key=f"demo-grid-2-{c}"),
+                "grid",
+                2,
+                kind="proposition",
+                body=why,
+                proposition={
+                    "criterion_label": lbl,
+                    "criterion_code": c,
+                    "family": fam,
+                    "weight": w,
+                    "scale": crit["scale"],
+                },
+            )
+            self.clock.on(day + timedelta(days=7))
+            self.ledger.accept_proposition(chair, 2, str(result["id"]), criterion=crit)
+        for day, who, proposition, why, reason in D.GRID_V2_DECLINED:
+            self.clock.on(day)
+            result = self.ledger.post_comment(
+                replace(self.as_(who), key=f"demo-grid-2-{day.isoformat()}"),
+                "grid",
+                2,
+                kind="proposition",
+                body=why,
+                proposition=proposition,
+            )
+            self.clock.on(day + timedelta(days=7))
+            self.ledger.decline_proposition(
+                self.as_(CHAIR, reason), 2, str(result["id"])
+            )
 
     def budget_envelopes(self) -> None:
         """The PPI envelopes of 2021–2026, voted in December 2020."""

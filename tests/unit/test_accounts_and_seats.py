@@ -109,6 +109,7 @@ def test_role_sets_are_named_once() -> None:
         "finance",
         "auditor",
         "admin",
+        "consultant",
     }
     assert Role.names(VOTING_ROLES) == {"member", "chair"}
     assert Role.names(COMMITTEE_ROLES) == {"member", "chair", "dsi", "finance"}
@@ -118,6 +119,7 @@ def test_role_sets_are_named_once() -> None:
         "chair",
         "member",
         "auditor",
+        "consultant",
     }
 
 

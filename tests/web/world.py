@@ -25,6 +25,7 @@ ROLES = (
     "finance",
     "auditor",
     "admin",
+    "consultant",
 )
 OWN_DIRECTION, OTHER_DIRECTION = "DSN", "EDU"
 OWN, OTHER = "P-OWN", "P-OTHER"

@@ -2,7 +2,8 @@
 edit, mark a question answered, hide (the chair).
 
 Readers see what the access matrix lets them: internal comments only for the DSI,
-evaluators, the chair, the administrator and the auditor (``domain.discussion``).
+evaluators, the chair, the consultant, the administrator and the auditor
+(``domain.discussion``).
 New comments and replies are limited per account (``ledger.commands.discussion``):
 past the limit, 429 with ``Retry-After`` and nothing written.
 """
@@ -22,9 +23,11 @@ from web.api import responses as r
 from web.api import schemas as s
 from web.api.commands import documented, ledger, run
 from web.api.discussion_schemas import (
+    AcceptIn,
     AnswerIn,
     BodyIn,
     CommentIn,
+    DeclineIn,
     Discussion,
     HideIn,
 )
@@ -232,3 +235,28 @@ def answer_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> A
 def hide_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> Any:
     """Hide a comment on a grid version (the chair)."""
     return run(ledger().hide_comment, "grid", number, comment_id, reason=data["reason"])
+
+
+# --- consolidation of a grid draft (the chair) ----------------------------------------
+
+
+@discussion.route("/grids/<int:number>/comments/<comment_id>/accept", methods=["POST"])
+@discussion.arguments(AcceptIn)
+@documented(discussion)
+@requires("grid.consolidate")
+def accept_grid_proposition(data: dict[str, Any], number: int, comment_id: str) -> Any:
+    """Take a proposition into the grid draft (the chair): the draft's change names
+    the proposition, which shows it was accepted."""
+    return run(
+        ledger().accept_proposition, number, comment_id, criterion=data["criterion"]
+    )
+
+
+@discussion.route("/grids/<int:number>/comments/<comment_id>/decline", methods=["POST"])
+@discussion.arguments(DeclineIn)
+@documented(discussion)
+@requires("grid.consolidate")
+def decline_grid_proposition(data: dict[str, Any], number: int, comment_id: str) -> Any:
+    """Decline a proposition of the grid draft (the chair), with the reason shown on
+    it."""
+    return run(ledger().decline_proposition, number, comment_id, reason=data["reason"])

@@ -33,6 +33,16 @@ class PropositionIn(s.Base):
         validate=validate.Length(max=20),
         metadata={"description": 'Poids proposé en % (ex. "15" ou "12.5")'},
     )
+    scale = fields.List(
+        fields.Dict(),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "Descripteurs proposés : "
+            '[{"level": 1, "descriptor": "…"}, …] (niveaux consécutifs)'
+        },
+    )
 
 
 BODY = validate.Length(min=1, max=MAX_BODY)
@@ -63,6 +73,29 @@ class BodyIn(s.Base):
 
 class HideIn(s.Base):
     """Why the chair hides a comment (shown instead of it)."""
+
+    reason = fields.String(
+        required=True, validate=validate.Length(min=1, max=MAX_REASON)
+    )
+
+
+class AcceptIn(s.Base):
+    """The chair takes a proposition into the draft: the criterion as adjusted, or
+    nothing to take the proposition as it is over the draft's criterion of the same
+    code."""
+
+    criterion = fields.Dict(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Critère complet (code, label, family, weight, scale, "
+            "axis, indicator) ; absent : la proposition telle quelle"
+        },
+    )
+
+
+class DeclineIn(s.Base):
+    """Why the chair declines a proposition (shown on it)."""
 
     reason = fields.String(
         required=True, validate=validate.Length(min=1, max=MAX_REASON)
@@ -103,6 +136,13 @@ class CommentOut(r.Out):
     at = r.Str()
     edited_at = r.Opt()
     position = r.Int()
+    settled = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Proposition retenue (outcome accepted, criterion) ou "
+            "écartée (outcome declined, reason) par la présidence"
+        },
+    )
 
 
 class Thread(CommentOut):

@@ -808,6 +808,15 @@ class CriterionOut(Out):
     scale = fields.List(fields.Nested(ScaleLevelOut))
     axis = Opt()
     indicator = Opt()
+    proposition = Opt(
+        metadata={"description": "Proposition de la discussion dont il est issu"}
+    )
+
+
+class AcceptedOut(Out):
+    criterion = Str()
+    proposition = Str()
+    position = Int()
 
 
 class Grid(Out):
@@ -820,6 +829,13 @@ class Grid(Out):
     adopted_position = OptInt()
     drafted_position = OptInt()
     positions = Ints()
+    adopted_by_session = Opt(
+        metadata={"description": "Séance du COPIL dont la décision l'a adoptée"}
+    )
+    accepted = fields.List(
+        fields.Nested(AcceptedOut),
+        metadata={"description": "Propositions de la discussion retenues"},
+    )
 
 
 class Grids(Out):

@@ -20,6 +20,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     exports,
     finance_import,
     finance_settings,
+    grid_building,
     grids,
     home,
     m57,

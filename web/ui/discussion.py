@@ -54,6 +54,10 @@ def discussion_of(
         "can_internal": writes and bool(roles & Role.names(INTERNAL_WRITERS)),
         "can_answer": bool(roles & Role.names(ANSWERERS)),
         "can_moderate": allowed(grants, "discussion.moderate"),
+        # the chair consolidates a grid draft's propositions (web.ui.grid_building)
+        "can_consolidate": kind == "grid"
+        and not closed
+        and allowed(grants, "grid.consolidate"),
         "me": current_user.username,
     }
 
@@ -103,6 +107,10 @@ def _act(
     if result is None:
         if failed == "comment":  # the proposition's fields are named alone
             errors = strip_prefix(errors, "proposition.")
+            if any(k.startswith("scale") for k in errors):  # the descriptors' field
+                errors["descriptors"] = next(
+                    v for k, v in errors.items() if k.startswith("scale")
+                )
         return _page(kind, subject, failed, errors, status)
     return _done(kind, subject, message, f"c-{result['parent'] or result['id']}")
 
@@ -114,6 +122,15 @@ def _comment_data(kind: str) -> dict[str, Any]:
         data["proposition"] = {
             k: v for k, v in scalars(request.form, *PROPOSITION_FIELDS).items() if v
         }
+        lines = [
+            line.strip()
+            for line in (request.form.get("descriptors") or "").splitlines()
+            if line.strip()
+        ]
+        if lines:  # one descriptor a line, level 1 first
+            data["proposition"]["scale"] = [
+                {"level": n, "descriptor": text} for n, text in enumerate(lines, 1)
+            ]
     return data
 
 

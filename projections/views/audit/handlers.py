@@ -57,6 +57,7 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
     "Account.Disabled": [("active", False)],
     "Account.Enabled": [("active", True)],
     "GridVersion.Adopted": [("status", "adopted")],
+    "GridVersion.AdoptedByCommittee": [("status", "adopted")],
     "Pole.Closed": [("status", "closed")],
     "Direction.Closed": [("status", "closed")],
     "Team.Closed": [("status", "closed")],

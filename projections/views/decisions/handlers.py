@@ -257,6 +257,44 @@ def convocation_sent(batch: Batch, e: Session.ConvocationSent, m: Meta) -> None:
     )
 
 
+def _grid_item(doc: dict[str, Any], number: int) -> dict[str, Any]:
+    """The session's item on adopting grid ``number`` (keys are text in JSON)."""
+    items = doc.setdefault("grid_items", {})
+    return items.setdefault(
+        str(number), {"number": number, "votes": {}, "decision": None}
+    )
+
+
+@on(Session.GridItemAdded)
+def grid_item_added(batch: Batch, e: Session.GridItemAdded, m: Meta) -> None:
+    _grid_item(_session(batch, m), e.number)["position"] = m.position
+
+
+@on(Session.GridVoteCast)
+def grid_vote(batch: Batch, e: Session.GridVoteCast, m: Meta) -> None:
+    item = _grid_item(_session(batch, m), e.number)
+    item["votes"][e.member] = {"choice": e.choice.value, "position": m.position}
+
+
+@on(Session.GridDecisionRecorded)
+def grid_decision(batch: Batch, e: Session.GridDecisionRecorded, m: Meta) -> None:
+    d = e.decision
+    _grid_item(_session(batch, m), d.number)["decision"] = {
+        "adopted": d.adopted,
+        "rationale": d.rationale,
+        "justification": d.justification,
+        "on": d.on.isoformat(),
+        "for": d.votes_for,
+        "against": d.votes_against,
+        "abstain": d.abstentions,
+        "present_voting": d.present_voting,
+        "quorum_required": d.quorum_required,
+        "by": m.context.actor,
+        "at": m.at,
+        "position": m.position,
+    }
+
+
 @on(Session.Closed)
 def closed(batch: Batch, e: Session.Closed, m: Meta) -> None:
     doc = _session(batch, m)

@@ -30,6 +30,7 @@ def _new(
         "hidden_by": None,
         "hidden_at": None,
         "hidden_reason": None,
+        "settled": None,  # a proposition: {"outcome", "by", "at", "reason", …}
         "at": m.at,
         "edited_at": None,
         "position": m.position,
@@ -71,6 +72,21 @@ def hidden(batch: Batch, e: Comment.Hidden, m: Meta) -> None:
     doc = batch.touch("comments", (str(e.originator_id),))
     doc["hidden_by"], doc["hidden_at"] = m.context.actor, m.at
     doc["hidden_reason"] = e.reason
+
+
+@on(Comment.Accepted, Comment.Declined)
+def settled(batch: Batch, e: Any, m: Meta) -> None:
+    """The chair's consolidation of a proposition, shown on it."""
+    doc = batch.touch("comments", (str(e.originator_id),))
+    accepted = isinstance(e, Comment.Accepted)
+    doc["settled"] = {
+        "outcome": "accepted" if accepted else "declined",
+        "by": e.accepted_by if accepted else e.declined_by,
+        "at": m.at,
+        "criterion": e.criterion_code if accepted else None,
+        "reason": None if accepted else e.reason,
+        "position": m.position,
+    }
 
 
 def _row(d: dict[str, Any]) -> tuple[Any, ...]:

@@ -38,6 +38,9 @@ def _public(d: dict[str, Any]) -> dict[str, Any]:
         "at": d["at"],
         "edited_at": d["edited_at"],
         "position": d["position"],
+        # a proposition's consolidation by the chair (accepted into the draft, or
+        # declined with a reason); absent from documents written before issue 20
+        "settled": d.get("settled"),
     }
 
 

@@ -413,19 +413,40 @@ def grid_drafted(batch: Batch, e: GridVersion.Drafted, m: Meta) -> None:
     )
 
 
-@on(GridVersion.CriterionSet, GridVersion.CriterionRemoved, GridVersion.Adopted)
+@on(
+    GridVersion.CriterionSet,
+    GridVersion.PropositionAccepted,
+    GridVersion.CriterionRemoved,
+    GridVersion.Adopted,
+    GridVersion.AdoptedByCommittee,
+)
 def grid_changed(batch: Batch, e: Any, m: Meta) -> None:
     key = m.key
     grid = batch.touch("grids", (int(key[1:]),))
     grid["positions"].append(m.position)
     if isinstance(e, GridVersion.CriterionSet):
         grid["criteria"][e.criterion.code] = criterion_doc(e.criterion)
+    elif isinstance(e, GridVersion.PropositionAccepted):
+        # the criterion as taken from a proposition of the discussion, naming it
+        grid["criteria"][e.criterion.code] = {
+            **criterion_doc(e.criterion),
+            "proposition": e.proposition,
+        }
+        grid.setdefault("accepted", []).append(
+            {
+                "criterion": e.criterion.code,
+                "proposition": e.proposition,
+                "position": m.position,
+            }
+        )
     elif isinstance(e, GridVersion.CriterionRemoved):
         del grid["criteria"][e.criterion_code]
     else:
         grid.update(
             status="adopted", adopted_on=e.on.isoformat(), adopted_position=m.position
         )
+        # adopted by a COPIL decision (None: by the chair directly)
+        grid["adopted_by_session"] = getattr(e, "session", None)
 
 
 document(

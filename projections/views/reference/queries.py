@@ -89,7 +89,8 @@ def grid_diff(store: ViewStore, a: int, b: int) -> dict[str, Any] | None:
         diffs = {
             k: {"old": ca[code][k], "new": cb[code][k]}
             for k in ca[code]
-            if ca[code][k] != cb[code].get(k)
+            if k != "proposition"  # where it came from, not what it is
+            and ca[code][k] != cb[code].get(k)
         }
         if diffs:
             changed[code] = diffs

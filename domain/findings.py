@@ -27,7 +27,7 @@ from domain.inventory import Application
 from domain.records import reason_for
 from domain.values import DomainEnum, Role, as_list, code, enum_value, text
 
-AUTHORS = (Role.DSI,)  # who records findings (the consultant role will join)
+AUTHORS = (Role.DSI, Role.CONSULTANT)  # who records findings: the DSI and its AMO
 MAX_EVIDENCE = 50
 
 

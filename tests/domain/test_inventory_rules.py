@@ -22,7 +22,15 @@ from domain.errors import (
 )
 from domain.findings import Finding, ProposalLinks
 from domain.inventory import Application
-from tests.domain.builders import DSI, Town, by, names_since, refused
+from tests.domain.builders import (
+    ADMIN,
+    DSI,
+    PASSWORD,
+    Town,
+    by,
+    names_since,
+    refused,
+)
 
 APP = {
     "kind": "application",
@@ -175,6 +183,12 @@ def test_a_finding_rests_on_existing_assessments(town: Town) -> None:
     assert (first["code"], second["code"]) == ("CST-001", "CST-002")
     found = town.ledger.load(Finding, Finding.id_for("CST-001"))
     assert found is not None and found.assessments == ["RH:dsi:1"]
+    # the consultant (AMO) drafts findings too
+    town.ledger.add_user(ADMIN, "amo", "AMO", PASSWORD, roles=[("consultant", None)])
+    third = town.ledger.record_finding(
+        by("amo"), kind="opportunity", title="Mutualiser"
+    )
+    assert third["code"] == "CST-003"
 
 
 def test_a_proposal_links_applications_and_findings_by_its_referent(

@@ -15,6 +15,7 @@ from sdsi import (
     cli_exports,
     cli_finance,
     cli_integrity,
+    cli_keys,
     cli_mail,
     cli_notifications,
     cli_optimise,
@@ -353,3 +354,4 @@ main.add_command(cli_setup.setup)
 main.add_command(cli_finance.finance)
 main.add_command(cli_optimise.optimise)
 main.add_command(cli_mail.mail)
+main.add_command(cli_keys.keys)

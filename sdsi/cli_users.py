@@ -209,6 +209,44 @@ def email(
     click.echo(f"e-mail address of {username}: {shown}")
 
 
+@users.command("erase")
+@click.argument("username")
+@actor_option
+@reason_option
+@pass_cli
+@handle_errors
+def erase(cli: CliContext, username: str, actor: str, reason: str | None) -> None:
+    """Erase the name and e-mail of USERNAME (GDPR art. 17): destroys their data
+    key; every seal still verifies. --reason required; refused for an account that
+    voted in office (docs/privacy.md)."""
+    from projections.erasure import erase_person
+    from projections.service import ReadModel
+
+    read_model = ReadModel(cli.ledger, cli.settings)
+    try:
+        report = erase_person(
+            cli.ledger, read_model, _caller(actor, reason), username, catch_up=True
+        )
+    finally:
+        read_model.close()
+    click.echo(
+        f"{report.username}: personal data erased (key destroyed)"
+        f" at position {report.notification_id}"
+    )
+    for line in report.compacted:
+        click.echo(f"  compacted: {line}")
+    legacy = report.legacy_plaintext_events
+    if legacy:
+        click.echo(
+            f"  WARNING: {legacy} event(s) stored before encryption (issue 19) still"
+            " hold the name or e-mail in clear in the sealed log: they read as"
+            " 'personne effacée' everywhere, but their bytes cannot be rewritten"
+            " without breaking the seals (docs/privacy.md)."
+        )
+    else:
+        click.echo("  no event holds the name or e-mail in clear")
+
+
 @users.command("list")
 @click.option(
     "--history",

@@ -51,19 +51,25 @@ def erase_person(
     )
     if result.replayed:  # the same idempotency key again: nothing more to do
         return report
-    current = False
     if catch_up:
         with contextlib.suppress(OutOfOrder):
             read_model.projector().catch_up()
         current = True
     else:
         current = read_model.wait_for(result.notification_id, timeout=10.0)
-    read_model.forget_past_views()
-    if current:
-        report.compacted.append(read_model.store.compact(PERSONAL_VIEW_TABLES))
-    else:
-        report.compacted.append(
-            "vues en retard : compactage au prochain `sdsi users erase --compact`"
-        )
-    report.compacted.extend(secure_delete(ledger))
+    report.compacted = after_erasure(ledger, read_model, views_current=current)
     return report
+
+
+def after_erasure(ledger: Any, read_model: Any, *, views_current: bool) -> list[str]:
+    """Once ``Account.Erased`` is recorded: this process's cached past views
+    dropped, and the freed pages of the views and the ledger compacted (the views
+    only if they already include the event). What was done, per line."""
+    read_model.forget_past_views()
+    if views_current:
+        done = [read_model.store.compact(PERSONAL_VIEW_TABLES)]
+    else:
+        done = [
+            "vues en retard : relancer `sdsi users compact` quand elles sont à jour"
+        ]
+    return done + secure_delete(ledger)

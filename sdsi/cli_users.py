@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 
@@ -245,6 +246,26 @@ def erase(cli: CliContext, username: str, actor: str, reason: str | None) -> Non
         )
     else:
         click.echo("  no event holds the name or e-mail in clear")
+
+
+@users.command("compact")
+@pass_cli
+@handle_errors
+def compact(cli: CliContext) -> None:
+    """Bring the views up to date and compact the files an erasure freed pages of
+    (when the views lagged at the erasure, or after a restore)."""
+    from projections.erasure import after_erasure
+    from projections.projector import OutOfOrder
+    from projections.service import ReadModel
+
+    read_model = ReadModel(cli.ledger, cli.settings)
+    try:
+        with contextlib.suppress(OutOfOrder):
+            read_model.projector().catch_up()
+        for line in after_erasure(cli.ledger, read_model, views_current=True):
+            click.echo(f"compacted: {line}")
+    finally:
+        read_model.close()
 
 
 @users.command("list")

@@ -229,7 +229,9 @@ def _vote(member: str) -> StoredEvent:
             "actor": member, "roles": ["member"], "at": at, "origin": "cli",
             "command": "cast_vote", "key": "vote-1", "reason": None}},
     }  # fmt: skip
-    return StoredEvent(uuid4(), 1, get_topic(Session.VoteCast), json.dumps(state).encode())
+    return StoredEvent(
+        uuid4(), 1, get_topic(Session.VoteCast), json.dumps(state).encode()
+    )
 
 
 def test_keys_exported_apart_restore_the_names_of_an_imported_bundle(
@@ -242,7 +244,8 @@ def test_keys_exported_apart_restore_the_names_of_an_imported_bundle(
     assert oct(keys.stat().st_mode & 0o777) == "0o600"
     exported = json.loads(keys.read_text())
     assert {k["subject"] for k in exported["keys"]} == {
-        str(Account.id_for("admin")), str(Account.id_for("zoe"))
+        str(Account.id_for("admin")),
+        str(Account.id_for("zoe")),
     }
     # lost keys: the names read as erased; restored from the backup: back again
     ledger.storage.execute("DELETE FROM {t:personal_keys}")

@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from domain.accounts import Account
 from domain.errors import (
@@ -258,3 +261,53 @@ def test_keys_exported_apart_restore_the_names_of_an_imported_bundle(
         assert fresh.load(Account, Account.id_for("zoe")).display_name == NAME
     finally:
         fresh.close()
+
+
+NAMES = st.text(
+    alphabet=st.characters(
+        categories=("L", "M", "Zs", "Pd"), include_characters="'’.-éèêëàâçîïôöùûüÿœæ"
+    ),
+    min_size=1,
+    max_size=60,
+)
+EMAILS = st.emails()
+
+
+@pytest.fixture(scope="module")
+def key_ledger(tmp_path_factory: Any) -> Any:
+    """A SQLite ledger whose key table the generated cases write (real storage)."""
+    from tests.conftest import make_settings
+
+    tmp = tmp_path_factory.mktemp("keys")
+    led = open_ledger(make_settings(tmp / "data", f"sqlite:///{tmp}/ledger.db"),
+                      create=True)  # fmt: skip
+    yield led
+    led.close()
+
+
+@given(name=NAMES, email=EMAILS)
+@hsettings(max_examples=60, deadline=None)
+def test_any_name_or_email_round_trips_then_reads_erased_once_its_key_is_gone(
+    key_ledger: Any, name: str, email: str
+) -> None:
+    from uuid import uuid4
+
+    from domain.personal import Personal
+    from ledger.personal_keys import TABLE
+
+    transcoder = key_ledger.mapper.transcoder
+    subject = uuid4()
+    stored = [transcoder.encode(Personal(subject, v)) for v in (name, email)]
+    for blob, value in zip(stored, (name, email), strict=True):
+        assert leaks(blob, [value]) == [] or len(value) < 3  # a short text may occur
+        decoded = transcoder.decode(blob)
+        assert (decoded.text, decoded.erased, decoded.subject) == (
+            value, False, subject
+        )  # fmt: skip
+    key_ledger.storage.execute(
+        f"UPDATE {{t:{TABLE}}} SET data_key = NULL, erased_at = ? WHERE subject = ?",
+        ("2026-01-01T00:00:00+00:00", str(subject)),
+    )
+    for blob in stored:
+        decoded = transcoder.decode(blob)
+        assert (decoded.erased, decoded.text, decoded.shown) == (True, "", ERASED)

@@ -112,6 +112,7 @@ EVENT = {
     "Answered": _l("Question marquée répondue"),
     "Hidden": _l("Commentaire masqué"),
     "EmailChanged": _l("Adresse électronique modifiée"),
+    "Erased": _l("Données personnelles effacées (RGPD)"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

@@ -109,6 +109,11 @@ def stored_events(ledger: Ledger) -> list[tuple[str, Any, int, dict[str, Any]]]:
             state = json.loads(n.state)
             key = state["context"]["_data_"].pop("key")
             assert key.startswith("auto-")
+            for name, value in state.items():  # random nonces: compare the text
+                if isinstance(value, dict) and value.get("_type_") == "pii":
+                    state[name] = ledger.mapper.transcoder.decode(
+                        json.dumps(value).encode()
+                    ).text
             out.append((n.topic, n.originator_id, n.originator_version, state))
         start = batch[-1].id
     return out

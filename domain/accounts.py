@@ -10,6 +10,7 @@ from uuid import UUID
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.errors import (
     AccountDisabled,
+    AccountErased,
     CurrentPasswordRequired,
     InvalidValue,
     LastAdministrator,
@@ -18,6 +19,7 @@ from domain.errors import (
     RoleAlreadyGranted,
     RoleNotHeld,
 )
+from domain.personal import ERASED, Personal, wrap_legacy
 from domain.values import Origin, Role, code, email_address, enum_value, text
 
 SYSTEM = (
@@ -92,6 +94,8 @@ class Account(LedgerAggregate):
         self.directory_subject = ""
         # An administrator reset the password and asked for a new one at next sign-in.
         self.must_change_password = False
+        # The person's name and e-mail were erased (GDPR art. 17): closed for good.
+        self.erased = False
 
     @staticmethod
     def id_for(name: str) -> UUID:
@@ -104,20 +108,25 @@ class Account(LedgerAggregate):
 
     class Registered(LedgerAggregate.Created):
         username: str
-        display_name: str
-        email: str
+        display_name: Personal
+        email: Personal
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 1 accounts had no e-mail address."""
             state["email"] = ""
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 2 stored the name and e-mail in clear (before issue 19)."""
+            wrap_legacy(state, "display_name", "email")
+
         def apply(self, agg: Account) -> None:
             agg.username = self.username
-            agg.display_name = self.display_name
-            agg.email = self.email
+            agg.display_name = self.display_name.shown
+            agg.email = self.email.address
 
     class RoleGranted(LedgerAggregate.Event):
         role: str
@@ -167,10 +176,26 @@ class Account(LedgerAggregate):
         """The account's e-mail address changed, by the account itself or an
         administrator; "" clears it (nothing is then sent by e-mail)."""
 
-        email: str
+        email: Personal
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 stored the address in clear (before issue 19)."""
+            wrap_legacy(state, "email")
 
         def apply(self, agg: Account) -> None:
-            agg.email = self.email
+            agg.email = self.email.address
+
+    class Erased(LedgerAggregate.Event):
+        """The person's name and e-mail were erased (GDPR art. 17), by an
+        administrator with a reason (both in the context): the ledger destroyed the
+        key of their data in the same transaction. No personal data in it."""
+
+        def apply(self, agg: Account) -> None:
+            agg.display_name, agg.email = ERASED, ""
+            agg.active, agg.erased = False, True
 
     class Disabled(LedgerAggregate.Event):
         def apply(self, agg: Account) -> None:
@@ -196,12 +221,13 @@ class Account(LedgerAggregate):
         name = not_reserved(username(name))
         display_name = text(display_name, "display_name", max_len=120)
         email = email_address(text(email, "email", max_len=254, required=False))
+        subject = cls.id_for(name)
         account = cls._create(
             cls.Registered,
-            id=cls.id_for(name),
+            id=subject,
             username=name,
-            display_name=display_name,
-            email=email,
+            display_name=Personal(subject, display_name),
+            email=Personal(subject, email),
         )
         if directory:
             if directory not in DIRECTORIES:
@@ -219,7 +245,12 @@ class Account(LedgerAggregate):
             return
         require(action, Role.ADMIN)
 
+    def _not_erased(self) -> None:
+        if self.erased:
+            raise AccountErased(username=self.username)
+
     def grant(self, role: Any, scope: str | None = None) -> None:
+        self._not_erased()
         self.may_manage_roles("attribuer un rôle")
         role = enum_value(Role, role, "role")
         scope = self._scope(role, scope)
@@ -257,6 +288,7 @@ class Account(LedgerAggregate):
         with the current one; only the operator's command line (which has the
         database anyway) may reset its own account: the break-glass path."""
         require("réinitialiser le mot de passe d'un compte", Role.ADMIN)
+        self._not_erased()
         ctx = current_context()
         if not ctx.reason:
             raise ReasonRequired("réinitialiser un mot de passe")
@@ -272,9 +304,10 @@ class Account(LedgerAggregate):
         ctx = current_context()
         if ctx.actor != self.username:
             require("changer l'adresse électronique d'un autre compte", Role.ADMIN)
+        self._not_erased()
         email = email_address(text(email, "email", max_len=254, required=False))
         if email != self.email:
-            self.trigger_event(self.EmailChanged, email=email)
+            self.trigger_event(self.EmailChanged, email=Personal(self.id, email))
 
     def disable(self) -> None:
         require("désactiver un compte", Role.ADMIN)
@@ -286,8 +319,19 @@ class Account(LedgerAggregate):
 
     def enable(self) -> None:
         require("réactiver un compte", Role.ADMIN)
+        self._not_erased()
         if not self.active:
             self.trigger_event(self.Enabled)
+
+    def erase(self) -> None:
+        """Erase the person's name and e-mail (GDPR art. 17): an administrator's
+        act, with a reason. The account is disabled for good; its login stays in
+        the events it acted in (see ``docs/privacy.md``)."""
+        require("effacer les données personnelles d'un compte", Role.ADMIN)
+        if not current_context().reason:
+            raise ReasonRequired("effacer un compte")
+        self._not_erased()
+        self.trigger_event(self.Erased)
 
     @staticmethod
     def _scope(role: Role, scope: str | None) -> str | None:

@@ -175,6 +175,27 @@ class AccountDisabled(DomainError):
     template = "Le compte {username} est désactivé."
 
 
+class AccountErased(DomainError):
+    """The account's personal data were erased (GDPR art. 17): it is closed for good."""
+
+    code = "account_erased"
+    template = (
+        "Le compte {username} a été effacé (personne effacée) : il ne peut plus"
+        " être modifié ni effacé à nouveau."
+    )
+
+
+class OfficialRecordKept(DomainError):
+    """The account voted in office: its votes and name stay in the public record."""
+
+    code = "official_record_kept"
+    template = (
+        "{username} a voté en séance ({votes} vote(s)) : le nom d'un élu dans les"
+        " délibérations est conservé (RGPD art. 17.3 b et e, voir docs/privacy.md)."
+        " Effacement refusé."
+    )
+
+
 class WrongPassword(DomainError):
     """A password change gave a current password that is not the account's."""
 

@@ -35,6 +35,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
+    Mapper,
     OperationalError,
 )
 from eventsourcing.utils import Environment, EnvType
@@ -52,6 +53,12 @@ from ledger.errors import (
 )
 from ledger.idempotency import Call, arguments_hash, current_call
 from ledger.outage import OUTAGE_ERRORS, install_idle_check
+from ledger.personal_keys import (
+    Erasure,
+    LedgerMapper,
+    PersonalAsCiphertext,
+    PersonalKeys,
+)
 from ledger.storage import (
     ActorCheck,
     CommandRecord,
@@ -126,6 +133,7 @@ class Unit:
         self.credential: Credential | None = None
         self.end_sessions: EndSessions | None = None
         self.void_resets: str | None = None  # an account whose reset links die
+        self.erasure: Erasure | None = None
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or ``None`` if it does not exist."""
@@ -188,8 +196,11 @@ class LedgerCore(Application[UUID]):
 
     def __init__(self, settings: Settings, env: EnvType) -> None:
         self.settings = settings
+        # the data keys of personal values (the transcoding and mapper use them)
+        self.personal_keys = PersonalKeys()
         super().__init__(env=env)
         self.storage = LedgerStorage(self.recorder)  # type: ignore[arg-type]
+        self.personal_keys.bind(self.storage)
         datastore = getattr(self.recorder, "datastore", None)
         if hasattr(datastore, "pool"):  # PostgreSQL: no dead connection after a restart
             install_idle_check(datastore.pool)
@@ -208,6 +219,15 @@ class LedgerCore(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_all(transcoder)
+        transcoder.register(PersonalAsCiphertext(self.personal_keys))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=LedgerMapper
+        )
+        assert isinstance(mapper, LedgerMapper)
+        mapper.keys = self.personal_keys
+        return mapper
 
     # --- the command loop ----------------------------------------------------------
 
@@ -292,6 +312,7 @@ class LedgerCore(Application[UUID]):
                     sdsi_credential=unit.credential,
                     sdsi_end_sessions=unit.end_sessions,
                     sdsi_void_resets=unit.void_resets,
+                    sdsi_erasure=unit.erasure,
                     sdsi_actor=check,
                     sdsi_reads=unit.reads(),
                 )

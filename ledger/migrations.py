@@ -608,6 +608,24 @@ def _witnesses(conn: Any, names: Names) -> None:
             )
 
 
+# Version 11. Crypto-shredding (issue 19): one data key per data subject (an
+# account's id). Erasure sets the key to NULL and stamps ``erased_at`` (the row stays:
+# the erasure register). Never in bundles; backed up with ``sdsi keys export``.
+KEYS_TABLE = "personal_keys"
+
+
+def _personal_keys(conn: Any, names: Names) -> None:
+    """Version 11: the data keys of personal values, and the erasure register."""
+    txt = "text" if names.postgres else "TEXT"
+    table = names.table(KEYS_TABLE)
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {table} (subject {txt} PRIMARY KEY,"
+        f" data_key {txt}, created_at {txt} NOT NULL, erased_at {txt})"
+    )
+    if names.postgres:
+        _grant_app_role(conn, names, table, "SELECT, INSERT, UPDATE", serial=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2,
@@ -638,6 +656,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         _notifications,
     ),
     Migration(10, "witness cosignatures and their delivery state", _witnesses),
+    Migration(
+        11, "the data keys of personal values and the erasure register", _personal_keys
+    ),
 )
 # The guards ``sdsi init`` puts back when the owner removed them: (version that
 # introduced them, installer).

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.accounts import Account, grant_label
+from domain.personal import ERASED
 from ledger.core import LedgerCore
 
 ACCOUNT_TOPICS = [
@@ -24,6 +25,7 @@ ACCOUNT_TOPICS = [
         Account.PasswordReset,
         Account.DirectoryLinked,
         Account.EmailChanged,
+        Account.Erased,
     )
 ]
 
@@ -54,7 +56,7 @@ def account_history(ledger: LedgerCore) -> list[dict[str, Any]]:
             by_id[ev.originator_id] = ev.username
             accounts[ev.username] = {
                 "username": ev.username,
-                "display_name": ev.display_name,
+                "display_name": ev.display_name.shown,
                 "roles": [],
                 "active": True,
                 "history": [],
@@ -71,6 +73,9 @@ def account_history(ledger: LedgerCore) -> list[dict[str, Any]]:
             acc["active"] = False
         elif isinstance(ev, Account.Enabled):
             acc["active"] = True
+        elif isinstance(ev, Account.Erased):
+            acc["active"] = False
+            acc["display_name"] = ERASED
         acc["history"].append(
             {
                 "at": ev.timestamp.isoformat(),

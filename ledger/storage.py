@@ -35,6 +35,8 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from ledger.errors import EventOutsideLog, LedgerCorrupted
+from ledger.personal_keys import TABLE as KEYS_TABLE
+from ledger.personal_keys import Erasure
 
 # Sealing (see docs/integrity.md): one row per sealed event, in log order, and the
 # signed checkpoints. Both tables, and the event table, are append-only: triggers
@@ -434,6 +436,9 @@ def _write_extras(
             (cred.username, cred.password_hash, cred.changed_at, cred.must_change),
             **execute,
         )
+    erasure: Erasure | None = kwargs.get("sdsi_erasure")
+    if erasure is not None:
+        _erase(c, ph, prefix, erasure, **execute)
     end: EndSessions | None = kwargs.get("sdsi_end_sessions")
     if end is not None:
         c.execute(
@@ -452,6 +457,35 @@ def _write_extras(
             f"UPDATE {prefix}password_resets SET used_at = {ph}"
             f" WHERE username = {ph} AND used_at IS NULL",
             (time.time(), void),
+            **execute,
+        )
+
+
+def _erase(c: Any, ph: str, prefix: str, erasure: Erasure, **execute: Any) -> None:
+    """Destroy the subject's data key (the row stays: the erasure register), and
+    replace the plain text the side tables copied (command results, mail outbox)."""
+    c.execute(
+        f"INSERT INTO {prefix}{KEYS_TABLE} (subject, data_key, created_at, erased_at)"
+        f" VALUES ({ph}, NULL, {ph}, {ph}) ON CONFLICT (subject) DO UPDATE SET"
+        " data_key = NULL, erased_at = EXCLUDED.erased_at",
+        (str(erasure.subject), erasure.at, erasure.at),
+        **execute,
+    )
+    for old, new in erasure.scrub:
+        like = f"%{old}%"
+        c.execute(
+            f"UPDATE {prefix}commands SET result = REPLACE(result, {ph}, {ph})"
+            f" WHERE result LIKE {ph}",
+            (old, new, like),
+            **execute,
+        )
+        c.execute(
+            f"UPDATE {prefix}mail_outbox SET recipient = REPLACE(recipient, {ph}, {ph}),"
+            f" subject = REPLACE(subject, {ph}, {ph}), body = REPLACE(body, {ph}, {ph}),"
+            f" attachments = REPLACE(attachments, {ph}, {ph})"
+            f" WHERE recipient LIKE {ph} OR subject LIKE {ph} OR body LIKE {ph}"
+            f" OR attachments LIKE {ph}",
+            (old, new, old, new, old, new, old, new, like, like, like, like),
             **execute,
         )
 

@@ -99,6 +99,7 @@ class ReadModel:
                 raise
         self._asof: OrderedDict[int, SQLiteViewStore] = OrderedDict()
         self._asof_lock = threading.Lock()
+        self._erased = -1  # erasures counted when the past views were cached
         self._cache_size = cache_size
         self._tmp = Path(tempfile.mkdtemp(prefix="sdsi-asof-"))
         self.times = TimeIndex(ledger.recorder, ledger.mapper)
@@ -131,9 +132,28 @@ class ReadModel:
             return self.store
         return self.replay(position)
 
-    def replay(self, position: int) -> SQLiteViewStore:
-        """A temporary store holding the views as of ``position`` (same projector)."""
+    def forget_past_views(self) -> None:
+        """Drop the cached past views (after an erasure: they may hold its text)."""
         with self._asof_lock:
+            self._drop_past_views()
+
+    def _drop_past_views(self) -> None:
+        for store in self._asof.values():
+            store.close()
+            Path(store.path).unlink(missing_ok=True)
+            Path(store.path + "-wal").unlink(missing_ok=True)
+            Path(store.path + "-shm").unlink(missing_ok=True)
+        self._asof.clear()
+
+    def replay(self, position: int) -> SQLiteViewStore:
+        """A temporary store holding the views as of ``position`` (same projector);
+        the cache is dropped when a person was erased since it was filled (by any
+        process: the erasure register's count changed)."""
+        erased = self.ledger.personal_keys.generation()
+        with self._asof_lock:
+            if erased != self._erased:
+                self._drop_past_views()
+                self._erased = erased
             if position in self._asof:
                 self._asof.move_to_end(position)
                 return self._asof[position]

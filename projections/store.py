@@ -108,6 +108,9 @@ class ViewStore:
                     cur.execute(ddl)
         return sorted(missing)
 
+    def compact(self, tables: Sequence[str]) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def close(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -229,6 +232,14 @@ class SQLiteViewStore(ViewStore):
         finally:
             cur.close()
 
+    def compact(self, tables: Sequence[str]) -> str:
+        """Rewrite the file without its free pages (an erased person's old rows),
+        and empty the WAL: the whole file, whatever ``tables``."""
+        conn = self._connection()
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return f"{self.path}: VACUUM, WAL tronqué"
+
     def fetchall(
         self, statement: str, params: Sequence[Any] = ()
     ) -> list[tuple[Any, ...]]:
@@ -333,6 +344,14 @@ class PostgresViewStore(ViewStore):
         with self.pool.connection() as conn:
             cur = conn.execute(self._ph(self.sql(statement)), tuple(params))
             return [tuple(r) for r in cur.fetchall()]
+
+    def compact(self, tables: Sequence[str]) -> str:
+        """``VACUUM FULL`` of ``tables``: rewritten into new files, the dead tuples
+        (an erased person's old rows) are not copied."""
+        names = ", ".join(self.name(t) for t in tables)
+        with self.pool.connection() as conn:
+            conn.execute(f"VACUUM FULL {names}")
+        return f"VACUUM FULL {names}"
 
     def copy_rows(
         self, cur: Any, table: Table, rows: Sequence[tuple[Any, ...]]

@@ -16,6 +16,7 @@ from sdsi import (
     cli_finance,
     cli_integrity,
     cli_inventory,
+    cli_keys,
     cli_mail,
     cli_notifications,
     cli_optimise,
@@ -357,3 +358,4 @@ main.add_command(cli_finance.finance)
 main.add_command(cli_optimise.optimise)
 main.add_command(cli_mail.mail)
 cli_witness.register(main)
+main.add_command(cli_keys.keys)

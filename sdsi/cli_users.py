@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 
@@ -207,6 +208,64 @@ def email(
     result = cli.ledger.change_email(_caller(actor, reason), username, address)
     shown = result["email"] or "(none)"
     click.echo(f"e-mail address of {username}: {shown}")
+
+
+@users.command("erase")
+@click.argument("username")
+@actor_option
+@reason_option
+@pass_cli
+@handle_errors
+def erase(cli: CliContext, username: str, actor: str, reason: str | None) -> None:
+    """Erase the name and e-mail of USERNAME (GDPR art. 17): destroys their data
+    key; every seal still verifies. --reason required; refused for an account that
+    voted in office (docs/privacy.md)."""
+    from projections.erasure import erase_person
+    from projections.service import ReadModel
+
+    read_model = ReadModel(cli.ledger, cli.settings)
+    try:
+        report = erase_person(
+            cli.ledger, read_model, _caller(actor, reason), username, catch_up=True
+        )
+    finally:
+        read_model.close()
+    click.echo(
+        f"{report.username}: personal data erased (key destroyed)"
+        f" at position {report.notification_id}"
+    )
+    for line in report.compacted:
+        click.echo(f"  compacted: {line}")
+    legacy = report.legacy_plaintext_events
+    if legacy:
+        click.echo(
+            f"  WARNING: {legacy} event(s) stored before encryption (issue 19) still"
+            " hold the name or e-mail in clear in the sealed log: they read as"
+            " 'personne effacée' everywhere, but their bytes cannot be rewritten"
+            " without breaking the seals (docs/privacy.md)."
+        )
+    else:
+        click.echo("  no event holds the name or e-mail in clear")
+
+
+@users.command("compact")
+@pass_cli
+@handle_errors
+def compact(cli: CliContext) -> None:
+    """Bring the views up to date and compact the files an erasure freed pages of
+    (when the views lagged at the erasure, or after a restore)."""
+    from projections.erasure import after_erasure
+    from projections.projector import OutOfOrder
+    from projections.service import ReadModel
+
+    read_model = ReadModel(cli.ledger, cli.settings)
+    try:
+        with contextlib.suppress(OutOfOrder):
+            read_model.projector().catch_up()
+        for line in after_erasure(cli.ledger, read_model, views_current=True):
+            click.echo(f"compacted: {line}")
+    finally:
+        read_model.close()
 
 
 @users.command("list")

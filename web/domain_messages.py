@@ -43,6 +43,15 @@ ENGLISH: dict[str, str] = {
         "away from them."
     ),
     "account_disabled": "The account {username} is disabled.",
+    "account_erased": (
+        "The account {username} was erased (personne effacée): it can no longer be"
+        " changed nor erased again."
+    ),
+    "official_record_kept": (
+        "{username} voted in session ({votes} vote(s)): an official's name in the"
+        " deliberations is kept (GDPR art. 17(3)(b) and (e), see docs/privacy.md)."
+        " Erasure refused."
+    ),
     "current_password_wrong": "The current password of {username} is wrong.",
     "current_password_required": (
         "{username} changes their own password by giving the current one: a reset "

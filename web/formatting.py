@@ -121,6 +121,7 @@ EVENT = {
     "Withdrawn": _l("Retrait"),
     "Started": _l("Création"),
     "LinksSet": _l("Liens avec le diagnostic"),
+    "Erased": _l("Données personnelles effacées (RGPD)"),
 }
 MEMBER_KIND = {
     "elu": _l("Élu"),

@@ -3,26 +3,47 @@ e-mail addresses."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.accounts import Account, remaining_administrator, require, username
+from domain.base import current_context
 from domain.errors import (
     AlreadyExists,
     DomainError,
     NotAllowed,
+    OfficialRecordKept,
     PasswordUnchanged,
     WrongPassword,
 )
+from domain.personal import ERASED
+from domain.sessions import Session
 from domain.values import Role
 from ledger.account_mail import tell_old_address
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import Call, command
 from ledger.passwords import check_strength, hash_password, verify_password
+from ledger.personal_keys import Erasure
 from ledger.storage import Credential, EndSessions
 
 KIND = "Compte"
+
+
+def scrub_pairs(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """The plain text of erased values as side tables may hold it (as is, and as
+    JSON escapes it in command results), each with its replacement."""
+    marker = json.dumps(ERASED)[1:-1]
+    pairs = []
+    for value in values:
+        pairs.append((value, ERASED))
+        escaped = json.dumps(value)[1:-1]
+        if escaped != value:
+            pairs.append((escaped, marker))
+    return tuple(pairs)
 
 
 class AccountCommands(LedgerCore):
@@ -272,6 +293,51 @@ class AccountCommands(LedgerCore):
             return {"username": account.username}
 
         return self.execute("enable_user", caller, body)
+
+    @command()
+    def erase_user(self, caller: Caller, name: str) -> CommandResult:
+        """Erase a person's name and e-mail (GDPR art. 17; admin, reason required):
+        ``Account.Erased`` and the destruction of their data key in one transaction.
+        Refused for an account that voted in office (``docs/privacy.md``)."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            account = self._account(unit, name)
+            require("effacer les données personnelles d'un compte", Role.ADMIN)
+            account._not_erased()
+            votes = self._votes_cast(account.username)
+            if votes:
+                raise OfficialRecordKept(username=account.username, votes=votes)
+            self._keep_an_administrator(unit, account)
+            plain = [v for v in (account.display_name, account.email) if len(v) >= 3]
+            legacy = self._legacy_plaintext_events(account)
+            account.erase()
+            unit.erasure = Erasure(
+                account.id, current_context().at.isoformat(), scrub_pairs(plain)
+            )
+            unit.end_sessions = EndSessions(account.username, "erased", time.time())
+            return {"username": account.username, "legacy_plaintext_events": legacy}
+
+        return self.execute("erase_user", caller, body)
+
+    def _votes_cast(self, login: str) -> int:
+        """How many votes ``login`` cast in COPIL sessions (kept: see privacy.md)."""
+        from ledger.queries import iter_events
+
+        return sum(
+            1
+            for _nid, vote in iter_events(self, [get_topic(Session.VoteCast)])
+            if vote.member == login
+        )
+
+    def _legacy_plaintext_events(self, account: Account) -> int:
+        """The account's events stored before issue 19 with its data in clear: they
+        stay in the sealed log (read as erased, but the bytes remain)."""
+        topics = {get_topic(Account.Registered), get_topic(Account.EmailChanged)}
+        return sum(
+            1
+            for stored in self.recorder.select_events(account.id)
+            if stored.topic in topics and b'"_type_":"pii"' not in stored.state
+        )
 
     def _secrets_match(self, call: Call) -> bool:
         """A repeated password command must carry the password the first one stored

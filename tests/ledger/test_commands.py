@@ -228,10 +228,13 @@ def test_event_stored_by_an_older_class_version_still_loads(ledger) -> None:  # 
         "Ancien compte",
         "",
     )
-    # new events of that class are stored as version 2
+    # new events of that class are stored as version 3: name and e-mail encrypted
     ledger.add_user(ADMIN, "newer", "Nouveau", "newer-password", email="n@example.org")
     stored = ledger.recorder.select_events(Account.id_for("newer"))[0]
-    assert json.loads(stored.state)["class_version"] == 2
+    state = json.loads(stored.state)
+    assert state["class_version"] == 3
+    assert state["display_name"]["_type_"] == "pii"
+    assert b"Nouveau" not in stored.state and b"n@example.org" not in stored.state
 
 
 def test_unknown_actor_and_missing_role_are_refused_and_write_nothing(ledger) -> None:  # type: ignore[no-untyped-def]

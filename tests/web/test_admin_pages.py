@@ -204,6 +204,6 @@ def test_accounts_as_of_a_past_moment_show_the_older_state_without_forms(
     assert before.status_code == 200
     assert "agent.passe" not in text(before)
     now = client.get("/admin/comptes/agent.passe")
-    assert len(post_forms(now)) == 5  # grant, revoke, disable, address, password
+    assert len(post_forms(now)) == 6  # grant, revoke, disable, address, erase, password
     past = client.get(f"/admin/comptes/agent.passe?as_of=position:{grant['position']}")
     assert post_forms(past) == []

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ledger.directory import DirectoryUnavailable
+from projections.erasure import after_erasure
 from web import convocation
 from web.api import schemas as s
 from web.auth import (
@@ -631,6 +632,24 @@ def revoke(data: dict[str, Any], username: str) -> Any:
 def disable(data: dict[str, Any], username: str) -> Any:
     """Disable an account (reason required); the last administrator cannot be."""
     return run(ledger().disable_user, username, reason=data["reason"])
+
+
+@admin.route("/accounts/<username>/erase", methods=["POST"])
+@admin.arguments(s.Reason)
+@documented(admin)
+@requires("admin.accounts")
+def erase(data: dict[str, Any], username: str) -> Any:
+    """Erase the person's name and e-mail (GDPR art. 17; reason required): their
+    data key is destroyed, every seal still verifies. 409 ``account_erased`` when
+    already erased, ``official_record_kept`` for an account that voted in office;
+    ``result.legacy_plaintext_events`` counts the events stored in clear before
+    encryption, which stay in the sealed log (docs/privacy.md)."""
+    body, status = run(ledger().erase_user, username, reason=data["reason"])
+    if status == 201:
+        body["result"]["compacted"] = after_erasure(
+            ledger(), state().read_model, views_current=body["views_updated"]
+        )
+    return body, status
 
 
 @admin.route("/accounts/<username>/enable", methods=["POST"])

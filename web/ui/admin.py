@@ -12,15 +12,19 @@ from flask_babel import gettext as _
 from domain.accounts import username as valid_username
 from domain.errors import (
     AccountDisabled,
+    AccountErased,
     AlreadyExists,
     DomainError,
+    InvalidValue,
     NotFound,
+    OfficialRecordKept,
     RoleAlreadyGranted,
     RoleNotHeld,
 )
 from domain.values import Role
 from ledger.passwords import check_strength
 from projections import queries as q
+from projections.erasure import after_erasure
 from web.api import schemas as s
 from web.auth import requires
 from web.state import state
@@ -31,7 +35,7 @@ from web.ui.forms import scalars
 
 # The roles an administrator grants, in the order the forms list them (the domain's).
 ROLES = tuple(r.value for r in Role)
-FORMS = ("grant", "revoke", "disable", "enable", "reset", "email")
+FORMS = ("grant", "revoke", "disable", "enable", "reset", "email", "erase")
 
 
 def _split(grant: str) -> tuple[str, str | None]:
@@ -225,6 +229,34 @@ def disable_account(username: str) -> Any:
             lambda c, d: led.disable_user(c, username), {AccountDisabled: "reason"}
         ),
         _("Compte %(name)s désactivé.", name=username),
+    )
+
+
+@bp.route("/admin/comptes/<username>/effacer", methods=["POST"])
+@requires("admin.accounts")
+def erase_account(username: str) -> Any:
+    """Erase the person's name and e-mail (GDPR art. 17) once the box confirming
+    it is ticked; reason required. Their data key is destroyed: irreversible."""
+    led = state().ledger
+
+    def send(caller: Any, data: dict[str, Any]) -> Any:
+        if request.form.get("confirm") != "on":
+            raise InvalidValue(
+                "confirm", "", _("cochez la case pour confirmer l'effacement")
+            )
+        result = led.erase_user(caller, username)
+        if not result.replayed:
+            current = state().after_command(result.notification_id)
+            after_erasure(led, state().read_model, views_current=bool(current))
+        return result
+
+    return _act(
+        username,
+        "erase",
+        s.Reason(),
+        scalars(request.form, "reason"),
+        on_fields(send, {AccountErased: "reason", OfficialRecordKept: "reason"}),
+        _("Données personnelles de %(name)s effacées.", name=username),
     )
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.personal import Personal
 from domain.proposals import STATUS_AFTER, Proposal, status_after
 from domain.search import fold
 from projections.registry import Batch, Meta, document, on_every_event
 from projections.views.audit.rendering import (  # noqa: F401 - other views use them from here
     _SCALARS,
     BASE_FIELDS,
+    PERSONAL,
     _short,
+    audit_payload,
     dumps,
     field_names,
     flatten,
@@ -116,11 +119,14 @@ def changes(
         for name in _own_fields(type(event)):
             old = state.get(name, _MISSING)
             if old is not _MISSING and isinstance(old, _SCALARS):
+                new = getattr(event, name)
+                if isinstance(new, Personal):  # neither text kept (privacy.md)
+                    old = PERSONAL
                 out.append(
                     {
                         "field": name,
                         "old": old,
-                        "new": _short(plain(getattr(event, name))),
+                        "new": _short(plain(new)),
                     }
                 )
     return out
@@ -176,7 +182,7 @@ def record(batch: Batch, event: Any, meta: Meta) -> None:
             version=event.originator_version,
             event_type=qualname,
             changes=dumps(found) if found else "[]",  # most events change none
-            payload=meta.state.decode(),
+            payload=audit_payload(event, meta.state),
             search=fold(
                 ctx.actor, meta.key, qualname, ctx.command, ctx.reason, ctx.origin
             ),

@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from domain.personal import Personal
+
 BASE_FIELDS = {
     "originator_id",
     "originator_version",
@@ -32,10 +34,17 @@ def field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+# What the audit trail shows of a personal value (a name, an e-mail): never its text,
+# which would stay in the views after its person's erasure (docs/privacy.md).
+PERSONAL = "[donnée personnelle]"
+
+
 def plain(value: Any) -> Any:
     """A short, JSON-able rendering of an event value."""
     if isinstance(value, _SCALARS):
         return value
+    if isinstance(value, Personal):
+        return PERSONAL
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -66,12 +75,26 @@ def _short(value: Any) -> Any:
 def flatten(value: Any) -> Any:
     """A stored event value without its transcoding wrappers (``_type_``/``_data_``)."""
     if isinstance(value, dict):
+        if set(value) == {"_type_", "_data_"} and value["_type_"] == "pii":
+            return PERSONAL
         if set(value) == {"_type_", "_data_"}:
             return flatten(value["_data_"])
         return {k: flatten(v) for k, v in value.items()}
     if isinstance(value, list):
         return [flatten(v) for v in value]
     return value
+
+
+def audit_payload(event: Any, state: bytes) -> str:
+    """The stored state the audit row keeps, its personal values replaced by
+    :data:`PERSONAL` (legacy events hold them in clear; new ones as ciphertext)."""
+    names = [n for n, v in event.__dict__.items() if isinstance(v, Personal)]
+    if not names:
+        return state.decode()
+    data = orjson.loads(state)
+    for name in names:
+        data[name] = PERSONAL
+    return dumps(data)
 
 
 def payload_changes(

@@ -78,6 +78,7 @@ def holders(batch: Batch, label: str) -> list[str]:
     Account.RoleRevoked,
     Account.Disabled,
     Account.Enabled,
+    Account.Erased,
 )
 def account(batch: Batch, e: Any, m: Meta) -> None:
     book = _book(batch)
@@ -89,7 +90,7 @@ def account(batch: Batch, e: Any, m: Meta) -> None:
         book["grants"].setdefault(user, []).append(grant_label(e.role, e.scope))
     elif isinstance(e, Account.RoleRevoked):
         book["grants"][user].remove(grant_label(e.role, e.scope))
-    elif isinstance(e, Account.Disabled):
+    elif isinstance(e, Account.Disabled | Account.Erased):
         book["inactive"] = sorted({*book["inactive"], user})
     else:
         book["inactive"] = [u for u in book["inactive"] if u != user]

@@ -17,6 +17,7 @@ from domain.committee import Committee
 from domain.grids import GridVersion
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
+from domain.personal import ERASED
 from domain.plan import Phase, Plan
 from domain.proposals import Proposal
 from projections.registry import Batch, Meta, document, on
@@ -469,8 +470,8 @@ def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
         (e.username,),
         {
             "username": e.username,
-            "display_name": e.display_name,
-            "email": e.email,
+            "display_name": e.display_name.shown,
+            "email": e.email.address,
             "roles": [],
             "active": True,
             "created_at": m.at,
@@ -487,6 +488,7 @@ def account_registered(batch: Batch, e: Account.Registered, m: Meta) -> None:
     Account.PasswordChanged,
     Account.PasswordReset,
     Account.EmailChanged,
+    Account.Erased,
 )
 def account_changed(batch: Batch, e: Any, m: Meta) -> None:
     username = m.key
@@ -528,7 +530,23 @@ def account_changed(batch: Batch, e: Any, m: Meta) -> None:
             ),
         )
     elif isinstance(e, Account.EmailChanged):
-        account["email"] = e.email
+        account["email"] = e.email.address
+    elif isinstance(e, Account.Erased):
+        # the plain text leaves the view in the transaction that records the event
+        account.update(display_name=ERASED, email="", active=False, erased=True)
+        batch.append(
+            "grants",
+            GRANTS.row(
+                position=m.position,
+                username=username,
+                action="erase",
+                role=None,
+                scope=None,
+                actor=ctx.actor,
+                reason=ctx.reason,
+                at=m.at,
+            ),
+        )
     else:
         account["password_changed_at"] = m.at
 

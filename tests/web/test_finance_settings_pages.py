@@ -302,3 +302,44 @@ def test_a_file_larger_than_ordinary_forms_is_previewed_and_imported(
     assert "Import terminé : 300 ligne(s) enregistrée(s)." in text(done)
     budget = site.ledger.load(ProjectBudget, ProjectBudget.id_for(PROJECT))
     assert budget.commitments[f"E-2026-G{n}x149-1"]["paid"] == D("0.50")
+
+
+def test_a_profile_changed_between_preview_and_confirm_writes_nothing(
+    site: Site,
+) -> None:
+    """The confirmation reads the file as its preview did: a profile saved again in
+    between (another reading of the columns) refuses it, nothing written."""
+    import json
+    from pathlib import Path
+
+    import setupfile
+
+    shipped = Path(setupfile.__file__).with_name("finance_profiles") / "generique.json"
+    definition = {**json.loads(shipped.read_text(encoding="utf-8")), "name": "copie"}
+    finance = Caller(actor=FINANCE, reason="profil de test")
+    site.ledger.save_finance_profile(finance, definition)
+    n = len(site.ledger.finance_import_list())
+    client = site.client(FINANCE)
+    preview = client.post(
+        "/budget/import",
+        data={
+            "csrf_token": csrf(client, "/budget/import"),
+            "profile": "copie",
+            "file": (io.BytesIO(csv(engagement(f"C{n}", "10,00"))), "c.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200, text(preview)[:500]
+    confirm = re.search(r'action="(/budget/import/[0-9a-f]{32})"', page(preview))
+    assert confirm is not None
+    site.ledger.save_finance_profile(finance, {**definition, "decimal": "."})
+    head = site.head()
+    refused = client.post(
+        confirm.group(1), data={"csrf_token": csrf(client, "/budget/import")}
+    )
+    assert refused.status_code == 409
+    assert (
+        "Le profil « copie » a été modifié depuis l'aperçu : le fichier serait lu "
+        "autrement. Rien n'a été écrit ; refaites l'aperçu."
+    ) in text(refused)
+    assert site.head() == head

@@ -7,6 +7,7 @@ as a page, CSV and XLSX."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import time
 import uuid
@@ -23,6 +24,7 @@ from ledger.core import Caller
 from setupfile.finance_file import (
     ImportOutcome,
     ProfileNotFound,
+    find_profile,
     run_import,
     shipped_profiles,
 )
@@ -119,8 +121,18 @@ def finance_preview() -> Any:
     token = uuid.uuid4().hex
     _forget_stale_previews(_uploads())
     (_uploads() / f"{token}.data").write_bytes(data)
-    (_uploads() / f"{token}.name").write_text(f"{profile}\n{source}", encoding="utf-8")
+    (_uploads() / f"{token}.name").write_text(
+        f"{profile}\n{_profile_print(profile)}\n{source}", encoding="utf-8"
+    )
     return _page(outcome=outcome, token=token)
+
+
+def _profile_print(name: str) -> str:
+    """What the profile ``name`` says now (shipped, or saved in the ledger): the
+    confirmation reads the file as its preview did, or not at all."""
+    saved = state().ledger.finance_settings()
+    profile = find_profile(name, saved.profiles if saved else None)
+    return hashlib.sha256(repr(profile).encode()).hexdigest()
 
 
 @bp.route("/budget/import/<token>", methods=["POST"])
@@ -132,8 +144,18 @@ def finance_confirm(token: str) -> Any:
     data_path, name_path = _uploads() / f"{token}.data", _uploads() / f"{token}.name"
     if not data_path.exists() or not name_path.exists():
         abort(404)
-    profile, source = name_path.read_text(encoding="utf-8").split("\n", 1)
+    profile, shown, source = name_path.read_text(encoding="utf-8").split("\n", 2)
     try:
+        if _profile_print(profile) != shown:
+            return _page(
+                error=_(
+                    "Le profil « %(name)s » a été modifié depuis l'aperçu : le "
+                    "fichier serait lu autrement. Rien n'a été écrit ; refaites "
+                    "l'aperçu.",
+                    name=profile,
+                ),
+                status=409,
+            )
         outcome = run_import(
             state().ledger,
             data_path.read_bytes(),

@@ -602,6 +602,10 @@ class ProjectBudget(LedgerAggregate):
             target, sec = f"engagement:{ref}", c["section"]
         else:
             sec = enum_value(Section, section, "section").value
+            if not any(k.endswith(f"/{sec}") for k in self.cp):
+                raise InvalidValue(
+                    "section", sec, "le projet n'a aucun CP dans cette section"
+                )
             target = sec
         imp = m57.parse(imputation, sec)
         self.trigger_event(self.Imputed, target=target, **imp.as_event())

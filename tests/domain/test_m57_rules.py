@@ -125,3 +125,15 @@ def test_imputation_refusals_write_nothing(town: Town, ledger: Ledger) -> None:
     assert info.value.field == "section"
     with refused(ledger, NotAllowed):
         ledger.impute(DSI, "P1", GOOD, section=INV)
+    # a section where the project has no CP: nothing to impute there
+    budget = ledger.load(ProjectBudget, ProjectBudget.id_for("P1"))
+    assert budget is not None
+    assert not any(k.endswith("/fonctionnement") for k in budget.cp)
+    with refused(ledger, InvalidValue) as info:
+        ledger.impute(
+            FIN, "P1", {"chapter": "011", "nature": "6156"}, section="fonctionnement"
+        )
+    assert (info.value.field, info.value.params["value"]) == (
+        "section",
+        "fonctionnement",
+    )

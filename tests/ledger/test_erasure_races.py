@@ -1,0 +1,60 @@
+"""Erasure racing other commands (issue 19 attack review): a command that read an
+account before its erasure committed, and saves after, is refused with the domain's
+« compte effacé » (a 409 on the web), never a PersonalDataError (a 500). The erase
+runs on a second ledger instance (as another server process would) between the
+command's rule and its save. Both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from domain.accounts import Account
+from domain.errors import AccountErased
+from ledger.app import Ledger, open_ledger
+from ledger.config import Settings
+from ledger.core import Caller
+from tests.conftest import ADMIN
+
+ERASE = Caller(actor="admin", reason="demande RGPD art. 17 n° 2026-21")
+
+
+@pytest.fixture
+def other(settings: Settings) -> Iterator[Ledger]:
+    led = open_ledger(settings)
+    try:
+        yield led
+    finally:
+        led.close()
+
+
+def erase_before_the_save(led: Ledger, other: Ledger, login: str) -> None:
+    """``led``'s first save waits for ``other`` to erase ``login``."""
+    save = led.save
+    done: list[bool] = []
+
+    def save_after_the_erasure(*args: Any, **kwargs: Any) -> Any:
+        if not done:
+            done.append(True)
+            other.erase_user(ERASE, login)
+        return save(*args, **kwargs)
+
+    led.save = save_after_the_erasure  # type: ignore[method-assign]
+
+
+def test_an_email_change_racing_the_erasure_is_refused_not_a_crash(
+    ledger: Ledger, other: Ledger
+) -> None:
+    ledger.add_user(ADMIN, "zoe", "Zoé Course", "zoe-password-1", email="z@x.fr")
+    erase_before_the_save(ledger, other, "zoe")
+    before = ledger.recorder.max_notification_id()
+    with pytest.raises(AccountErased):
+        ledger.change_email(ADMIN, "zoe", "nouvelle@ville.example.fr")
+    # only the erasure landed; nothing of the new e-mail was written
+    events = ledger.recorder.select_events(Account.id_for("zoe"))
+    assert [e.topic.rsplit(".", 1)[-1] for e in events][-1] == "Erased"
+    assert ledger.recorder.max_notification_id() == before + 1
+    assert ledger.account("zoe").erased is True
+    assert ledger.personal_keys.key_of(Account.id_for("zoe")) is None

@@ -491,6 +491,13 @@ def _erase(c: Any, ph: str, prefix: str, erasure: Erasure, **execute: Any) -> No
         )
     if erasure.scrub:
         _scrub_attachments(c, ph, prefix, erasure.scrub, **execute)
+        # a mail still queued for them is never sent (its address is the marker now)
+        c.execute(
+            f"UPDATE {prefix}mail_outbox SET status = 'failed', lease_owner = NULL,"
+            f" last_error = {ph} WHERE status = 'queued' AND recipient LIKE {ph}",
+            ("destinataire effacé (RGPD art. 17)", f"%{erasure.scrub[0][1]}%"),
+            **execute,
+        )
 
 
 def _scrub_attachments(

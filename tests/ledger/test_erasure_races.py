@@ -98,3 +98,14 @@ def test_the_outbox_forgets_old_addresses_and_names_in_folded_ics_attachments(
             seen += base64.b64decode(item["content"]).decode()
     assert [v for v in (name, old, new, "Zoé", "Lefèvre") if v in seen] == []
     assert seen.count("personne effacée") >= 3
+    # the mails to the old address (the change notice, a reset) are not sent to
+    # « personne effacée »: failed, saying why
+    status = ledger.storage.fetchall(
+        "SELECT key, recipient, status, last_error FROM {t:mail_outbox} ORDER BY key"
+    )
+    gone = ("personne effacée", "failed", "destinataire effacé (RGPD art. 17)")
+    assert [(str(r[0]).split(":")[0], *r[1:]) for r in status] == [
+        ("convocation", "autre@ville.example.fr", "queued", ""),
+        ("email-changed", *gone),
+        ("reset", *gone),
+    ]

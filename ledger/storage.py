@@ -513,7 +513,9 @@ def _scrub_attachments(
         **execute,
     )
     for row in c.fetchall():
-        row_id, stored = (row["id"], row["attachments"]) if isinstance(row, dict) else row
+        row_id, stored = (
+            (row["id"], row["attachments"]) if isinstance(row, dict) else row
+        )
         items, changed = json.loads(stored), False
         for item in items:
             content = base64.b64decode(item["content"])

@@ -103,4 +103,8 @@ def test_a_negative_or_bad_content_length_is_refused_before_reading(
         "wsgi.input": stream,
     }
     answer = app.dispatch(environ)
-    assert (answer.status, answer.body, stream.tell()) == (400, "bad Content-Length\n", 0)
+    assert (answer.status, answer.body, stream.tell()) == (
+        400,
+        "bad Content-Length\n",
+        0,
+    )

@@ -57,6 +57,7 @@ from ledger.personal_keys import (
     Erasure,
     LedgerMapper,
     PersonalAsCiphertext,
+    PersonalDataError,
     PersonalKeys,
 )
 from ledger.storage import (
@@ -316,6 +317,13 @@ class LedgerCore(Application[UUID]):
                     sdsi_actor=check,
                     sdsi_reads=unit.reads(),
                 )
+            except PersonalDataError:
+                # A subject of a personal value was erased after the rule read it (an
+                # e-mail change racing ``erase_user``): nothing was written; the next
+                # attempt reads the erased account and its rule refuses.
+                self.stats.conflicts += 1
+                self._actors.pop(caller.actor, None)
+                continue
             except IntegrityError:
                 landed = self.storage.get_command(key)
                 if landed is not None:

@@ -98,7 +98,7 @@ def _stored(ledger: Any, originator_id: str, version: int) -> Any:
 def decision_at(ledger: Any, position: int) -> tuple[SealRow, Any]:
     """The seal and stored event of the decision at ``position``."""
     store = SealStore(ledger.storage)
-    seals = store.seals(position - 1, 1) if position >= 1 else []
+    seals = store.seals(position - 1, 1) if 1 <= position < 2**63 else []
     if not seals or seals[0].position != position:
         raise EvidenceError(f"no sealed event at position {position}")
     seal = seals[0]
@@ -272,6 +272,8 @@ def _record(entry: _Entry) -> dict[str, Any]:
 
 def build_evidence(ledger: Any, position: int, *, seal: bool = True) -> dict[str, Any]:
     """The evidence file of the decision at ``position``, as a JSON-able dict."""
+    if not 1 <= position < 2**63:  # no database holds it (SQLite: OverflowError)
+        raise EvidenceError(f"no sealed event at position {position}")
     if seal:
         checkpoint_for_evidence(ledger, position, seal=True)  # seals up to the head
     entries = rested_on(ledger, position)

@@ -15,6 +15,7 @@ version 1, frozen: later changes are steps of ``ledger/migrations.py``.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -488,6 +489,50 @@ def _erase(c: Any, ph: str, prefix: str, erasure: Erasure, **execute: Any) -> No
             (old, new, old, new, old, new, old, new, like, like, like, like),
             **execute,
         )
+    if erasure.scrub:
+        _scrub_attachments(c, ph, prefix, erasure.scrub, **execute)
+        # a mail still queued for them is never sent (its address is the marker now)
+        c.execute(
+            f"UPDATE {prefix}mail_outbox SET status = 'failed', lease_owner = NULL,"
+            f" last_error = {ph} WHERE status = 'queued' AND recipient LIKE {ph}",
+            ("destinataire effacé (RGPD art. 17)", f"%{erasure.scrub[0][1]}%"),
+            **execute,
+        )
+
+
+def _scrub_attachments(
+    c: Any, ph: str, prefix: str, scrub: Sequence[tuple[str, str]], **execute: Any
+) -> None:
+    """The outbox's attachments are base64 in JSON (``ledger.outbox``), and a
+    convocation's ``.ics`` folds its lines at 75 octets: a name or address there is
+    found only decoded and unfolded. A text attachment that names the person is
+    stored again unfolded, with the marker in its place."""
+    c.execute(
+        f"SELECT id, attachments FROM {prefix}mail_outbox"
+        " WHERE attachments IS NOT NULL AND attachments NOT IN ('', '[]')",
+        **execute,
+    )
+    for row in c.fetchall():
+        row_id, stored = (
+            (row["id"], row["attachments"]) if isinstance(row, dict) else row
+        )
+        items, changed = json.loads(stored), False
+        for item in items:
+            content = base64.b64decode(item["content"])
+            if str(item.get("media_type", "")).startswith("text/"):
+                content = content.replace(b"\r\n ", b"").replace(b"\n ", b"")
+            scrubbed = content
+            for old, new in scrub:
+                scrubbed = scrubbed.replace(old.encode(), new.encode())
+            if scrubbed != content:
+                item["content"] = base64.b64encode(scrubbed).decode("ascii")
+                changed = True
+        if changed:
+            c.execute(
+                f"UPDATE {prefix}mail_outbox SET attachments = {ph} WHERE id = {ph}",
+                (json.dumps(items, separators=(",", ":")), row_id),
+                **execute,
+            )
 
 
 class LedgerStorage:

@@ -164,6 +164,8 @@ class WitnessApp:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return Answer(400, "bad Content-Length\n")
+        if length < 0:  # read(-1) would read the whole stream, past MAX_BODY
+            return Answer(400, "bad Content-Length\n")
         if length > MAX_BODY:
             return Answer(413, f"the body is over {MAX_BODY} bytes\n")
         body = environ["wsgi.input"].read(length) if length else b""

@@ -22,6 +22,10 @@ from sdsi.cli_common import (
     progress,
 )
 
+# a position or checkpoint number: past 64 bits no database can hold it (SQLite
+# would refuse the number with a traceback)
+POSITION = click.IntRange(min=1, max=2**63 - 1)
+
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -363,7 +367,7 @@ def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
 
 
 @ledger_group.command("proof")
-@click.argument("position", type=click.IntRange(min=1))
+@click.argument("position", type=POSITION)
 @click.option(
     "--checkpoint",
     "seq",
@@ -383,7 +387,7 @@ def proof(cli: CliContext, position: int, seq: int | None) -> None:
 
 
 @ledger_group.command("evidence")
-@click.argument("position", type=click.IntRange(min=1))
+@click.argument("position", type=POSITION)
 @click.option(
     "-o",
     "--output",
@@ -409,8 +413,8 @@ def evidence(cli: CliContext, position: int, output: Path | None) -> None:
 
 
 @ledger_group.command("consistency")
-@click.argument("first", type=click.IntRange(min=1))
-@click.argument("second", type=click.IntRange(min=1), required=False)
+@click.argument("first", type=POSITION)
+@click.argument("second", type=POSITION, required=False)
 @pass_cli
 @handle_errors
 def consistency(cli: CliContext, first: int, second: int | None) -> None:

@@ -20,7 +20,7 @@ from domain.errors import (
     PasswordUnchanged,
     WrongPassword,
 )
-from domain.personal import ERASED
+from domain.personal import ERASED, Personal
 from domain.sessions import Session
 from domain.values import Role
 from ledger.account_mail import tell_old_address
@@ -308,7 +308,7 @@ class AccountCommands(LedgerCore):
             if votes:
                 raise OfficialRecordKept(username=account.username, votes=votes)
             self._keep_an_administrator(unit, account)
-            plain = [v for v in (account.display_name, account.email) if len(v) >= 3]
+            plain = [v for v in self._personal_history(account) if len(v) >= 3]
             legacy = self._legacy_plaintext_events(account)
             account.erase()
             unit.erasure = Erasure(
@@ -318,6 +318,17 @@ class AccountCommands(LedgerCore):
             return {"username": account.username, "legacy_plaintext_events": legacy}
 
         return self.execute("erase_user", caller, body)
+
+    def _personal_history(self, account: Account) -> list[str]:
+        """Every name and e-mail the account ever had (the side tables may hold an
+        old address: the mail telling it of a change, a reset sent before)."""
+        values = {account.display_name, account.email}
+        for stored in self.recorder.select_events(account.id):
+            event = self.mapper.to_domain_event(stored)
+            for value in event.__dict__.values():
+                if isinstance(value, Personal) and not value.erased:
+                    values.add(value.text)
+        return sorted((v for v in values if v), key=lambda v: (-len(v), v))
 
     def _votes_cast(self, login: str) -> int:
         """How many votes ``login`` cast in COPIL sessions (kept: see privacy.md)."""

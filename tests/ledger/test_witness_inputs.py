@@ -4,6 +4,7 @@ Generated bodies never make add-checkpoint fail with anything but a 4xx."""
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import ConfigError
-from ledger.witness_app import WitnessApp
+from ledger.witness_app import MAX_BODY, WitnessApp
 from ledger.witness_config import witnesses_settings
 from ledger.witness_state import WitnessState, WitnessStateError
 from tests.ledger.witness_helpers import HandLog, new_witness
@@ -88,3 +89,22 @@ def test_a_log_key_of_the_wrong_type_or_name_is_refused(tmp_path: Path) -> None:
         witnesses_settings(entry)
     [parsed] = witnesses_settings(f"p https://w.example/ {witness}")
     assert parsed.endpoint == "https://w.example/add-checkpoint"
+
+
+@pytest.mark.parametrize("length", ["-1", "-70000", "x"])
+def test_a_negative_or_bad_content_length_is_refused_before_reading(
+    app: WitnessApp, length: str
+) -> None:
+    stream = io.BytesIO(b"x" * (MAX_BODY + 1))
+    environ = {
+        "PATH_INFO": "/add-checkpoint",
+        "REQUEST_METHOD": "POST",
+        "CONTENT_LENGTH": length,
+        "wsgi.input": stream,
+    }
+    answer = app.dispatch(environ)
+    assert (answer.status, answer.body, stream.tell()) == (
+        400,
+        "bad Content-Length\n",
+        0,
+    )

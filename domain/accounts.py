@@ -221,13 +221,13 @@ class Account(LedgerAggregate):
         name = not_reserved(username(name))
         display_name = text(display_name, "display_name", max_len=120)
         email = email_address(text(email, "email", max_len=254, required=False))
-        subject = cls.id_for(name)
+        owner = cls.id_for(name)  # the data subject of its personal values
         account = cls._create(
             cls.Registered,
-            id=subject,
+            id=owner,
             username=name,
-            display_name=Personal(subject, display_name),
-            email=Personal(subject, email),
+            display_name=Personal(owner, display_name),
+            email=Personal(owner, email),
         )
         if directory:
             if directory not in DIRECTORIES:

@@ -144,6 +144,17 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                         table(name), who
                     )
                 )
+        # The witnesses' cosignatures and delivery state (schema version 10), and
+        # the data keys of personal values, which an erasure sets to NULL (11).
+        for name in ("witness_cosignatures", "witness_deliveries", "personal_keys"):
+            qualified = f'"{ledger.storage.schema}".{prefix}{name}'
+            found = conn.execute("SELECT to_regclass(%s)", (qualified,)).fetchone()
+            if found and found[0]:
+                statements.append(
+                    sql.SQL("GRANT SELECT, INSERT, UPDATE ON {} TO {}").format(
+                        table(name), who
+                    )
+                )
         statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(

@@ -61,6 +61,8 @@ def earlier(
     earlier_events = notifications[:prefix]
     assert 0 < len(earlier_events) < demo_env.read_model.head_position()
     other.recorder.insert_events(earlier_events)
+    # the names are ciphertext: their keys travel apart (docs/privacy.md)
+    other.personal_keys.import_(source.personal_keys.export())
     init_views(settings, other)
     rm = ReadModel(other, settings)
     rm.projector().catch_up()

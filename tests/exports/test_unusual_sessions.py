@@ -543,6 +543,10 @@ def item_block(s: Session, n: int, item: str, names: Names) -> list[str]:
     lines += [
         "Position dans le registre",
         f"{d.position} (décision enregistrée le {long_datetime(d.at, PARIS)})",
+        # these sessions are never sealed: no evidence file yet (its fingerprint,
+        # once sealed, is checked in test_minutes_evidence.py)
+        "Empreinte de la preuve",
+        "disponible une fois la décision scellée",
     ]
     if d.outcome in FAVOURABLE:
         lines.append("Crédits de paiement accordés :")

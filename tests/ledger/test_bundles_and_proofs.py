@@ -392,10 +392,16 @@ def test_an_imported_ledger_has_its_views_projected_identical_to_the_original(
     original = ReadModel(ledger, settings)
     original.projector().catch_up()
     Sealer(ledger).checkpoint_now()
-    bundle = tmp_path / "ledger.zip"
+    bundle, keys = tmp_path / "ledger.zip", tmp_path / "keys.json"
     assert sdsi(settings, database_url, "ledger", "export", str(bundle)).returncode == 0
-    imported = sdsi(settings, other_database_url, "ledger", "import", str(bundle))
+    # bundles hold ciphertext only: a restore brings the data keys along
+    assert sdsi(settings, database_url, "keys", "export", str(keys)).returncode == 0
+    imported = sdsi(
+        settings, other_database_url, "ledger", "import", str(bundle), "--keys", str(keys)
+    )
     assert imported.returncode == 0, imported.stderr
+    live = len(ledger.personal_keys.export()["keys"])
+    assert f"{live} key(s) added, 0 erasure(s) applied" in imported.stdout
     head = ledger.head()
     assert f"projected {head} events into the views" in imported.stdout
     status = sdsi(

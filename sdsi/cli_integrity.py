@@ -328,7 +328,9 @@ def import_(
     from ledger.personal_keys import EXPORT_FORMAT, PersonalDataError
 
     keys_data = None
-    if keys_file is not None:  # read before anything is written: a bad file imports nothing
+    if (
+        keys_file is not None
+    ):  # read before anything is written: a bad file imports nothing
         try:
             keys_data = json.loads(keys_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -231,7 +231,7 @@ def test_a_municipality_s_own_administrator_imports_its_set_up_file(
     named = {**cli_env, "SDSI_ACTOR": "admin.dupont"}
     first = sdsi("setup", "import", str(sample), env=named)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[-1] == "177 commande(s) envoyée(s)"
+    assert first.stdout.splitlines()[-1] == "178 commande(s) envoyée(s)"
     again = sdsi("setup", "import", str(sample), env=named)
     assert again.stdout.splitlines()[-1] == "0 commande(s) envoyée(s)"
 

@@ -1220,7 +1220,13 @@ class _Evidence:
                     and state.get("revision") == revision
                     and state.get("grid_version") == number
                 ):
-                    current[state["score"]["criterion"]] = state["score"]["level"]
+                    score = state.get("score")
+                    if not (
+                        isinstance(score, dict) and {"criterion", "level"} <= set(score)
+                    ):  # an altered state: its hash is reported, not a traceback
+                        self.problem(f"scores: a score of {evaluator} is unreadable")
+                        continue
+                    current[score["criterion"]] = score["level"]
             if current:
                 evaluators.add(evaluator)
             for criterion, level in current.items():

@@ -16,7 +16,12 @@ import psycopg
 from psycopg import sql
 
 from ledger.errors import ConfigError
-from ledger.migrations import NOTIFICATION_TABLES
+from ledger.migrations import (
+    COSIGNATURES_TABLE,
+    DELIVERIES_TABLE,
+    KEYS_TABLE,
+    NOTIFICATION_TABLES,
+)
 
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -113,6 +118,11 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
         for name, privileges, serial in (
             ("mail_outbox", "SELECT, INSERT, UPDATE", True),
             ("password_resets", "SELECT, INSERT, UPDATE, DELETE", False),
+            # witness cosignatures and their delivery state (schema version 10)
+            (COSIGNATURES_TABLE, "SELECT, INSERT, UPDATE", False),
+            (DELIVERIES_TABLE, "SELECT, INSERT, UPDATE", False),
+            # data keys, created on first write, destroyed on erasure (version 11)
+            (KEYS_TABLE, "SELECT, INSERT, UPDATE", False),
         ):
             qualified = f'"{ledger.storage.schema}".{prefix}{name}'
             found = conn.execute("SELECT to_regclass(%s)", (qualified,)).fetchone()

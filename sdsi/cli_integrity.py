@@ -305,16 +305,40 @@ def export(cli: CliContext, bundle: Path, seal_first: bool, attachments: bool) -
     is_flag=True,
     help="Accept the bundle's signing key (check its fingerprint first).",
 )
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Load the data keys written by `sdsi keys export` before projecting the"
+    " views, so names and e-mails show at once.",
+)
 @pass_cli
 @handle_errors
-def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
+def import_(
+    cli: CliContext, bundle: Path, trust_key: bool, keys_file: Path | None
+) -> None:
     """Verify BUNDLE, then load it into an empty database (created if needed)."""
     from datetime import UTC, datetime
 
     from ledger.app import open_ledger, probe_postgres
     from ledger.bundle_import import import_bundle
     from ledger.keys import ensure_secret_key, ensure_signing_key
+    from ledger.personal_keys import EXPORT_FORMAT, PersonalDataError
 
+    keys_data = None
+    if (
+        keys_file is not None
+    ):  # read before anything is written: a bad file imports nothing
+        try:
+            keys_data = json.loads(keys_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            fail(f"{keys_file}: {exc}")
+        if not isinstance(keys_data, dict) or keys_data.get("format") != (
+            EXPORT_FORMAT
+        ):
+            fail(f"{keys_file}: not a key export ({EXPORT_FORMAT} expected)")
     settings = cli.settings
     if settings.database.is_postgres:
         probe_postgres(settings.database)
@@ -342,6 +366,17 @@ def import_(cli: CliContext, bundle: Path, trust_key: bool) -> None:
     )
     if result.attachments:
         click.echo(f"restored {result.attachments} attachment files")
+    if keys_data is not None:
+        try:
+            counts = ledger.personal_keys.import_(keys_data)
+        except PersonalDataError as exc:
+            fail(
+                f"{keys_file}: {exc}; the ledger is imported without its keys:"
+                " `sdsi keys import` then `sdsi projections rebuild`"
+            )
+        click.echo(
+            f"{counts['added']} key(s) added, {counts['erased']} erasure(s) applied"
+        )
     # The views, as `sdsi init` makes them, projected from the imported log: replays,
     # rebuilds and the web then work at once.
     from projections.projector import ProjectionError

@@ -57,6 +57,37 @@ def bulk_accounts(ledger: Any, count: int, prefix: str = "user") -> None:
         ledger.save(*accounts)
 
 
+def legacy_registration(username: str, name: str) -> StoredEvent:
+    """An account registration as releases before schema version 11 stored it: the
+    name in clear (a database at an older version has no data-key table, so the
+    current mapper, which encrypts names, cannot write it)."""
+    from eventsourcing.utils import get_topic
+
+    at = {"_type_": "datetime_iso", "_data_": datetime.now(UTC).isoformat()}
+    state = {
+        "timestamp": at,
+        "originator_topic": get_topic(Account),
+        "username": username,
+        "display_name": name,
+        "email": "",
+        "class_version": 2,
+        "context": {"_type_": "vo:CommandContext", "_data_": {
+            "actor": "system", "roles": ["system"], "at": at, "origin": "cli",
+            "command": "add_user", "key": f"k-{uuid4().hex}", "reason": "tests"}},
+    }  # fmt: skip
+    return StoredEvent(
+        Account.id_for(username), 1, get_topic(Account.Registered),
+        json.dumps(state).encode(),
+    )  # fmt: skip
+
+
+def legacy_accounts(ledger: Any, count: int, prefix: str = "user") -> None:
+    """``count`` accounts stored as an old release did (:func:`legacy_registration`)."""
+    ledger.recorder.insert_events(
+        [legacy_registration(f"{prefix}{i:06d}", f"User {i}") for i in range(count)]
+    )
+
+
 def session_closed_state(at: datetime | None = None) -> bytes:
     """A stored state shaped like a domain event's (for a ``Session.Closed`` topic)."""
     at = at or datetime.now(UTC)

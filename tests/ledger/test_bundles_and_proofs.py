@@ -149,6 +149,33 @@ def test_a_bundle_signed_by_an_unknown_key_needs_trust_key(
     assert checked.returncode == 0 and "5 signed" in checked.stdout
 
 
+def test_an_import_with_a_file_that_is_no_key_export_imports_nothing(
+    populated: Any,
+    settings: Any,
+    database_url: str,
+    other_database_url: str,
+    tmp_path: Path,
+) -> None:
+    bundle, wrong = tmp_path / "ledger.zip", tmp_path / "keys.json"
+    assert sdsi(settings, database_url, "ledger", "export", str(bundle)).returncode == 0
+    wrong.write_text('{"keys": []}', encoding="utf-8")
+    refused = sdsi(
+        settings,
+        other_database_url,
+        "ledger",
+        "import",
+        str(bundle),
+        "--keys",
+        str(wrong),
+    )
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        f"sdsi: error: {wrong}: not a key export (sdsi-personal-keys-v1 expected)\n"
+    )
+    again = sdsi(settings, other_database_url, "ledger", "import", str(bundle))
+    assert again.stdout.startswith("imported 20 events, sealed 20, 5 checkpoints")
+
+
 def test_proofs_from_the_cli_verify_with_the_independent_verifier(
     populated: Any, settings: Any, database_url: str, tmp_path: Path
 ) -> None:
@@ -392,10 +419,22 @@ def test_an_imported_ledger_has_its_views_projected_identical_to_the_original(
     original = ReadModel(ledger, settings)
     original.projector().catch_up()
     Sealer(ledger).checkpoint_now()
-    bundle = tmp_path / "ledger.zip"
+    bundle, keys = tmp_path / "ledger.zip", tmp_path / "keys.json"
     assert sdsi(settings, database_url, "ledger", "export", str(bundle)).returncode == 0
-    imported = sdsi(settings, other_database_url, "ledger", "import", str(bundle))
+    # bundles hold ciphertext only: a restore brings the data keys along
+    assert sdsi(settings, database_url, "keys", "export", str(keys)).returncode == 0
+    imported = sdsi(
+        settings,
+        other_database_url,
+        "ledger",
+        "import",
+        str(bundle),
+        "--keys",
+        str(keys),
+    )
     assert imported.returncode == 0, imported.stderr
+    live = len(ledger.personal_keys.export()["keys"])
+    assert f"{live} key(s) added, 0 erasure(s) applied" in imported.stdout
     head = ledger.head()
     assert f"projected {head} events into the views" in imported.stdout
     status = sdsi(

@@ -21,7 +21,6 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from domain.base import command_context
 from domain.organisation import Pole
 from ledger.app import Ledger, open_ledger
 from ledger.errors import IdempotencyKeyReused, SchemaOutdated
@@ -42,9 +41,9 @@ from ledger.migrations import (
 from ledger.verify import verify_ledger
 from tests.conftest import ADMIN, ADMIN_PASSWORD, make_settings
 from tests.ledger.integrity_helpers import (
-    bulk_accounts,
-    context,
     ledger_at_version,
+    legacy_accounts,
+    legacy_registration,
     sdsi_cli,
 )
 
@@ -135,11 +134,7 @@ def hidden_row(
     """A well-formed account registration stored with ``notification_id`` (None:
     the database's), as ``version``, its id in upper case if ``upper`` (SQLite): no
     guard stops any of it at version 1. Returns the aggregate id."""
-    from domain.accounts import Account
-
-    with command_context(context("add_user")):
-        account = Account.register(f"ghost{uuid.uuid4().hex[:8]}", "Fantôme")
-    stored = ledger.mapper.to_stored_event(account.collect_events()[0])
+    stored = legacy_registration(f"ghost{uuid.uuid4().hex[:8]}", "Fantôme")
     storage = ledger.storage
     oid: Any = stored.originator_id if storage.is_postgres else stored.originator_id.hex
     if upper:
@@ -159,7 +154,7 @@ def test_a_first_release_database_is_upgraded_by_sdsi_init_keeping_its_rows(
 ) -> None:
     old = ledger_at_version(settings, 1)
     try:
-        bulk_accounts(old, 3)
+        legacy_accounts(old, 3)
         # A command record of the first release: no arguments hash.
         old.storage.execute(
             "INSERT INTO {t:commands} (key, command, actor, recorded_at,"
@@ -370,7 +365,7 @@ def test_rows_stored_before_the_version_guards_stay_reported_after_the_upgrade(
     ensure_signing_key(settings)
     old = ledger_at_version(settings, 4)
     try:
-        bulk_accounts(old, 2)
+        legacy_accounts(old, 2)
         gap = hidden_row(old, None, version=3)
         odd = hidden_row(old, None, upper=True) if backend == "sqlite" else None
     finally:

@@ -169,7 +169,10 @@ def test_serve_with_four_workers_and_other_writers_keeps_views_equal_to_a_rebuil
     url = (
         f"sqlite:///{tmp_path}/ledger.db"
         if backend == "sqlite"
+        # seven processes share the CI's PostgreSQL (max_connections 100) with the
+        # other xdist worker: small pools, or "too many clients" fails a writer
         else str(request.getfixturevalue("pg_schema_url"))
+        + "&pool_size=2&max_overflow=2"
     )
     _prepare(tmp_path, url)
     env = _env(tmp_path, url)

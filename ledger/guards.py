@@ -165,6 +165,11 @@ def create_app_role(ledger: Any, role: str, password: str | None = None) -> str:
                         table(name), who
                     )
                 )
+        # An erasure replaces the person's name and e-mail in the results of the
+        # commands that wrote them (schema version 11): that column only.
+        statements.append(
+            sql.SQL("GRANT UPDATE (result) ON {} TO {}").format(table("commands"), who)
+        )
         statements += _view_grants(conn, ledger, who)
         if row and row[0]:
             statements.append(

@@ -624,6 +624,10 @@ def _personal_keys(conn: Any, names: Names) -> None:
     )
     if names.postgres:
         _grant_app_role(conn, names, table, "SELECT, INSERT, UPDATE", serial=False)
+        # an erasure replaces the person's values in the commands' results
+        _grant_app_role(
+            conn, names, names.table("commands"), "UPDATE (result)", serial=False
+        )
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -287,6 +287,10 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
         app = open_ledger(make_settings(settings.data_dir, as_role))
         try:
             app.add_user(ADMIN, "agent", "Agent", PASSWORD, roles=[("finance", None)])
+            # an erasure (version 11): the key, the commands' results, the outbox
+            app.add_user(ADMIN, "parti", "Agent Parti", PASSWORD, roles=[])
+            app.erase_user(ADMIN, "parti")
+            assert app.account("parti").display_name == "personne effacée"
             Sealer(app).checkpoint_now()
             # the accessibility statement's messages: received and read, not rewritten
             contact = ContactMessages(app.storage)
@@ -296,7 +300,7 @@ def test_the_app_role_can_append_and_read_but_not_rewrite(
         finally:
             app.close()
         code, report = sdsi_verify(settings, as_role)
-        assert code == 0 and report["tree_size"] == 4
+        assert code == 0 and report["tree_size"] == 6
         schema = settings.database.schema
         refusals = {}
         for statement in (

@@ -1177,11 +1177,12 @@ class _Evidence:
                 self.problem("grid: an event after its adoption")
             if kind == "Drafted":
                 criteria = {c["code"]: c for c in state.get("criteria") or []}
-            elif kind == "CriterionSet":
+            elif kind in ("CriterionSet", "PropositionAccepted"):
+                # a criterion set by the chair, or a proposition taken into the draft
                 criteria[state["criterion"]["code"]] = state["criterion"]
             elif kind == "CriterionRemoved":
                 criteria.pop(state.get("criterion_code"), None)
-            elif kind == "Adopted":
+            elif kind in ("Adopted", "AdoptedByCommittee"):
                 adopted = True
         if not adopted:
             self.problem(f"grid: version {number} is not adopted in the file")

@@ -30,6 +30,13 @@ def test_every_kind_of_demo_decision_has_an_evidence_file_that_verifies(
         report = VERIFIER.verify_evidence(doc, keys)
         assert report["problems"] == [], (outcome, position)
         assert doc["decision"]["outcome"] == outcome
+    # the last decision too: on the grid built with the directions (criteria taken
+    # from accepted propositions), which the verifier must read as the ledger does
+    last = max(d["position"] for d in decisions)
+    doc = json.loads(evidence_file(demo_env.ledger, last, seal=False))
+    grid = [e["topic"] for e in doc["events"] if ":GridVersion." in e["topic"]]
+    assert "domain.grids:GridVersion.PropositionAccepted" in grid
+    assert VERIFIER.verify_evidence(doc, keys)["problems"] == []
 
 
 def test_the_minutes_fingerprints_are_those_of_the_evidence_files(

@@ -21,8 +21,15 @@ from domain.documents import sha256_hex
 from domain.errors import InvalidValue, NotReferentOfDirection, ReasonRequired
 from domain.values import Role, positive_int, text
 
-SUBJECTS = ("proposal", "decision", "session")
-SUBJECT_LABELS = {"proposal": "fiche", "decision": "décision", "session": "séance"}
+# ``deliverable``: a phase's deliverable (ref ``N/phase/key``), joined only by
+# submitting it (``ledger.commands.deliverables``)
+SUBJECTS = ("proposal", "decision", "session", "deliverable")
+SUBJECT_LABELS = {
+    "proposal": "fiche",
+    "decision": "décision",
+    "session": "séance",
+    "deliverable": "livrable",
+}
 
 
 class Attachment(LedgerAggregate):

@@ -240,6 +240,31 @@ class PhaseTransitionRefused(DomainError):
     template = "La phase « {phase} » est « {status} » : impossible de la passer à « {target} »."
 
 
+class DeliverablesMissing(DomainError):
+    """A phase completes only when its expected deliverables are validated, or with
+    a recorded reason (``override``)."""
+
+    code = "deliverables_missing"
+    template = (
+        "La phase « {phase} » ne peut pas être terminée : livrables non validés : "
+        "{missing}. Faites-les valider, ou terminez la phase avec un motif."
+    )
+
+
+class DeliverableRefused(DomainError):
+    """A deliverable cannot be submitted, reviewed or dropped as asked."""
+
+    code = "deliverable_refused"
+    template = "Livrable « {label} » : {why}."
+
+
+class PhaseClosed(DomainError):
+    """The deliverables of a phase done no longer change."""
+
+    code = "phase_closed"
+    template = "La phase « {phase} » est terminée : ses livrables ne changent plus."
+
+
 class YearOutsideHorizon(DomainError):
     """A year lies outside the plan's horizon."""
 

@@ -10,6 +10,7 @@ from domain import dates
 from domain.accounts import require
 from domain.base import LedgerAggregate, natural_id
 from domain.errors import (
+    DeliverablesMissing,
     HorizonBelowCosted,
     InvalidValue,
     PhaseTransitionRefused,
@@ -157,6 +158,19 @@ class Plan(LedgerAggregate):
                 status=PhaseStatus.DONE.value, done_on=self.on
             )
 
+    class PhaseCompletedWithReason(LedgerAggregate.Event):
+        """A phase done although deliverables were not validated: the command's
+        reason (required) says why; ``missing`` names them."""
+
+        phase: Phase
+        on: date
+        missing: list[str]
+
+        def apply(self, agg: Plan) -> None:
+            agg.phases[self.phase.value].update(
+                status=PhaseStatus.DONE.value, done_on=self.on
+            )
+
     @classmethod
     def define(
         cls, name: str, municipality: str, first_year: int, last_year: int
@@ -259,14 +273,32 @@ class Plan(LedgerAggregate):
         self._move(phase, PhaseStatus.PLANNED, PhaseStatus.IN_PROGRESS)
         self.trigger_event(self.PhaseStarted, phase=phase, on=_actual(on))
 
-    def complete_phase(self, phase: Any, on: Any) -> None:
+    def complete_phase(
+        self, phase: Any, on: Any, *, missing: list[str], override: bool = False
+    ) -> None:
+        """The phase is done: ``missing`` (``domain.deliverables.missing_for``) names
+        its expected deliverables not validated; with any, only ``override`` with a
+        reason completes it."""
         require("terminer une phase", Role.DSI, Role.CHAIR)
         phase = enum_value(Phase, phase, "phase")
         self._move(phase, PhaseStatus.IN_PROGRESS, PhaseStatus.DONE)
         day = _actual(on)
         started = self.phases[phase.value]["started_on"]
         dates.not_before(day, started, "on", "son démarrage", "une phase terminée")
-        self.trigger_event(self.PhaseCompleted, phase=phase, on=day)
+        if not missing:
+            self.trigger_event(self.PhaseCompleted, phase=phase, on=day)
+            return
+        if not override:
+            raise DeliverablesMissing(
+                field="deliverables",
+                phase=phase.value,
+                missing=", ".join(f"« {m} »" for m in missing),
+                deliverables=list(missing),
+            )
+        reason_for("terminer une phase sans tous ses livrables validés")
+        self.trigger_event(
+            self.PhaseCompletedWithReason, phase=phase, on=day, missing=list(missing)
+        )
 
     def check_year(self, value: Any, field: str = "year") -> int:
         """A year inside the plan's horizon."""

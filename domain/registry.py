@@ -7,6 +7,7 @@ from domain.attachments import Attachment
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
+from domain.deliverables import PhaseDeliverables
 from domain.discussion import Comment
 from domain.documents import IssuedDocument
 from domain.finance_import import FinanceImports, FinanceSettings
@@ -46,4 +47,5 @@ AGGREGATES = (
     Application,
     Finding,
     ProposalLinks,
+    PhaseDeliverables,
 )

@@ -11,6 +11,7 @@ from ledger.commands.attachments import AttachmentCommands
 from ledger.commands.budget import BudgetCommands
 from ledger.commands.convocations import ConvocationCommands
 from ledger.commands.cycle import PlanCycleCommands
+from ledger.commands.deliverables import DeliverableCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
 from ledger.commands.finance_reports import FinanceReportCommands
@@ -27,6 +28,7 @@ from ledger.migrations import Upgrade, ensure_guards, migrate, schema_version
 
 class Ledger(
     ReferenceCommands,
+    DeliverableCommands,
     OrganisationCommands,
     ProposalCommands,
     PlanCycleCommands,

@@ -1,6 +1,7 @@
 """Thin re-export of ``projections.views.reference.detail`` (the reference records with
 their history) for the pages, the API and the exports that import it by this name."""
 
+from projections.views.reference.deliverables import phase_checklist
 from projections.views.reference.detail import (
     HISTORY_LIMIT,
     NEEDED_ROLES,
@@ -34,6 +35,7 @@ __all__ = [
     "municipality",
     "municipality_record",
     "organisation",
+    "phase_checklist",
     "plan_record",
     "pole",
     "referents",

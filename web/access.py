@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from domain.deliverables import DRAFTING_ROLES as DELIVERABLE_DRAFTERS
+from domain.deliverables import LIST_EDITORS as DELIVERABLE_LIST_EDITORS
+from domain.deliverables import REVIEWERS as DELIVERABLE_REVIEWERS
 from domain.discussion import WRITERS as DISCUSSION_WRITERS
 from domain.findings import AUTHORS as FINDING_AUTHORS
 from domain.inventory import EDITORS as INVENTORY_EDITORS
@@ -96,6 +99,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "municipality.edit": frozenset({"admin"}),
     "plan.edit": frozenset({"admin", "dsi", "chair"}),  # define, retitle, schedule
     "plan.phases": frozenset({"dsi", "chair"}),  # a phase starts, a phase is done
+    # the phases' expected deliverables (domain.deliverables): keep the list, submit
+    # (their owners), validate or send back (the chair; the DSI naming a decision)
+    "plan.deliverables": Role.names(DELIVERABLE_LIST_EDITORS),
+    "plan.deliverables.submit": Role.names(DELIVERABLE_DRAFTERS),
+    "plan.deliverables.review": Role.names(DELIVERABLE_REVIEWERS),
     "plan.extend": frozenset({"admin", "dsi"}),  # a new last year
     "plan.follow": frozenset({"dsi", "chair"}),  # the next plan
     "organisation.edit": frozenset({"dsi", "admin"}),  # pôles, directions, teams

@@ -153,7 +153,12 @@ class AttachmentCommands(LedgerCore):
         }
 
     def _subject_direction(self, unit: Unit, subject: str, ref: str) -> str | None:
-        """The subject exists (else :class:`NotFound`); a proposal's direction."""
+        """The subject exists (else :class:`NotFound`); a proposal's direction. A
+        deliverable's file is joined and replaced only by submitting it."""
+        if subject == "deliverable":
+            raise InvalidValue(
+                "subject", subject, "le fichier d'un livrable se soumet depuis sa phase"
+            )
         if subject == "proposal":
             proposal = unit.get(Proposal, Proposal.id_for(ref), kind="Fiche", label=ref)
             return str(proposal.direction)

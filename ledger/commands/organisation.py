@@ -160,13 +160,6 @@ class OrganisationCommands(LedgerCore):
             "start_phase", caller, lambda u: self._plan(u).start_phase(phase, on)
         )
 
-    @command()
-    def complete_phase(self, caller: Caller, phase: str, on: Any) -> CommandResult:
-        """Mark a phase done."""
-        return self.execute(
-            "complete_phase", caller, lambda u: self._plan(u).complete_phase(phase, on)
-        )
-
     def _plan(self, unit: Unit) -> Plan:
         plan = Lookups.plan(unit)
         if plan is None:

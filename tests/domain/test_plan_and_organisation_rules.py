@@ -91,11 +91,13 @@ def test_phase_goes_planned_then_in_progress_then_done(
     head = ledger.head()
     ledger.schedule_phase(DSI, "cadrage", "2024-01-10", "2024-03-31")
     ledger.start_phase(DSI, "cadrage", "2024-01-12")
-    ledger.complete_phase(DSI, "cadrage", "2024-03-29")
+    ledger.complete_phase(
+        by("dsi", "livrables remis hors outil"), "cadrage", "2024-03-29", override=True
+    )
     assert names_since(ledger, head) == [
         "Plan.PhaseScheduled",
         "Plan.PhaseStarted",
-        "Plan.PhaseCompleted",
+        "Plan.PhaseCompletedWithReason",
     ]
     plan = ledger.load(Plan, Plan.id_for())
     assert plan is not None and plan.phases["cadrage"] == {
@@ -130,7 +132,9 @@ def test_starting_a_phase_twice_is_refused(ledger: Ledger, town: Town) -> None:
 
 def test_restarting_a_done_phase_is_refused(ledger: Ledger, town: Town) -> None:
     ledger.start_phase(DSI, "cadrage", "2024-01-12")
-    ledger.complete_phase(DSI, "cadrage", "2024-02-12")
+    ledger.complete_phase(
+        by("dsi", "livrables remis hors outil"), "cadrage", "2024-02-12", override=True
+    )
     with refused(ledger, PhaseTransitionRefused) as err:
         ledger.start_phase(DSI, "cadrage", "2024-03-01")
     assert err.value.params["status"] == "done"

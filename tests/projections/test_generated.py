@@ -265,7 +265,7 @@ def reference_step(led, i: int, n: int) -> None:  # type: ignore[no-untyped-def]
             DSI, "cadrage", "2024-01-0" + str(1 + n % 9), "2024-03-01"
         ),
         lambda: led.start_phase(DSI, "cadrage", "2024-01-15"),
-        lambda: led.complete_phase(DSI, "cadrage", "2024-02-15"),
+        lambda: led.complete_phase(WHY, "cadrage", "2024-02-15", override=True),
     ]
     steps[(i * 10 + n) % len(steps)]()
 

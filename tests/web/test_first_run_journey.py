@@ -228,7 +228,11 @@ def set_up_the_municipality(api: Api) -> None:
 def reach_a_first_decision(api: Api) -> None:
     """Grid, envelope, a proposal from draft to decision, a commitment."""
     api.post("dsi.moreau", "/plan/phases/cadrage/start", {"on": TODAY.isoformat()})
-    api.post("dsi.moreau", "/plan/phases/cadrage/complete", {"on": TODAY.isoformat()})
+    api.post(
+        "dsi.moreau",
+        "/plan/phases/cadrage/complete",
+        {"on": TODAY.isoformat(), "override": True, "reason": "cadrage sur papier"},
+    )
     api.post(
         "dsi.moreau",
         "/grids",

@@ -68,7 +68,12 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site
     led.define_plan(dsi, "SDSI 2025-2030", "Ville de Test", 2025, 2030)
     led.schedule_phase(dsi, "cadrage", "2025-01-06", "2025-03-31")
     led.start_phase(dsi, "cadrage", "2025-01-13")
-    led.complete_phase(dsi, "cadrage", "2025-04-10")
+    led.complete_phase(
+        Caller(actor="dsi", reason="livrables remis hors outil"),
+        "cadrage",
+        "2025-04-10",
+        override=True,
+    )
     led.schedule_phase(dsi, "revue_documentaire", "2025-03-01", "2025-05-31")
     led.create_pole(dsi, "PRS", "Pôle ressources")
     led.create_direction(dsi, "DSN", "Direction du numérique", "PRS")

@@ -33,6 +33,7 @@ def init_api(app: Flask) -> None:
         finance,
         grid_adoption,
         notifications,
+        phases,
         public,
         reads,
         referential,
@@ -77,6 +78,7 @@ def init_api(app: Flask) -> None:
         *public.BLUEPRINTS,
         *finance.BLUEPRINTS,
         *diagnosis.BLUEPRINTS,
+        *phases.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)

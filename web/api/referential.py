@@ -22,6 +22,7 @@ from projections import reference_queries as rq
 from web.api import responses as r
 from web.api import schemas as s
 from web.api.commands import documented, ledger, run
+from web.api.phase_schemas import PhaseComplete
 from web.api.responses import errors
 from web.auth import requires
 from web.cache import cached_read
@@ -180,10 +181,18 @@ def start_phase(data: dict[str, Any], phase: str) -> Any:
     return run(ledger().start_phase, phase, data["on"], reason=data["reason"])
 
 
-@command("/plan/phases/<phase>/complete", s.PhaseDate, "plan.phases")
+@command("/plan/phases/<phase>/complete", PhaseComplete, "plan.phases")
 def complete_phase(data: dict[str, Any], phase: str) -> Any:
-    """A phase is done (its actual date, not before its start nor in the future)."""
-    return run(ledger().complete_phase, phase, data["on"], reason=data["reason"])
+    """A phase is done (its actual date, not before its start nor in the future):
+    refused (409 ``deliverables_missing``, naming them) while expected deliverables
+    are not validated, unless ``override`` with a ``reason``."""
+    return run(
+        ledger().complete_phase,
+        phase,
+        data["on"],
+        override=data["override"],
+        reason=data["reason"],
+    )
 
 
 # --- pôles ------------------------------------------------------------------------------

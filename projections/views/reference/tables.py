@@ -44,6 +44,10 @@ GRANTS = T(
 COMMITTEE = T(
     "committee", "doc", ("username",), "username kind voting:int sitting:int doc"
 )
+# the expected deliverables of one phase of one plan (``N/phase``)
+DELIVERABLES = T(
+    "phase_deliverables", "doc", ("code",), "code plan_number:int phase doc"
+)
 
 TABLES: tuple[Table, ...] = (
     MUNICIPALITY,
@@ -59,6 +63,7 @@ TABLES: tuple[Table, ...] = (
     ACCOUNTS,
     GRANTS,
     COMMITTEE,
+    DELIVERABLES,
 )
 
 

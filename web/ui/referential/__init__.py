@@ -17,6 +17,7 @@ from web.ui.referential import (  # noqa: F401  (views register on the blueprint
     importing,
     index,
     organisation,
+    phases,
     plan,
     strategy,
 )

@@ -123,7 +123,7 @@ def test_a_phase_completes_once_its_deliverables_are_validated(site: Site) -> No
     note, lettre = cadrage["deliverables"]
     assert {
         k: note[k] for k in ("status", "owner", "sha256", "filename", "reviewed_by")
-    } == {  # fmt: skip
+    } == {
         "status": "validated",
         "owner": "u.consultant",
         "sha256": digest,

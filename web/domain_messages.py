@@ -61,6 +61,12 @@ ENGLISH: dict[str, str] = {
     "phase_transition_refused": (
         "The phase “{phase}” is “{status}”: it cannot be moved to “{target}”."
     ),
+    "deliverables_missing": (
+        "The phase “{phase}” cannot be completed: deliverables not validated: "
+        "{missing}. Have them validated, or complete the phase with a reason."
+    ),
+    "deliverable_refused": "Deliverable “{label}”: {why}.",
+    "phase_closed": "The phase “{phase}” is done: its deliverables no longer change.",
     "year_outside_horizon": (
         "The year {year} is outside the plan's horizon ({first}–{last})."
     ),

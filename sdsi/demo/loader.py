@@ -32,6 +32,7 @@ from domain.values import Origin
 from ledger.app import Ledger
 from ledger.core import Caller
 from sdsi.demo import data as D
+from sdsi.demo import deliverables as demo_deliverables
 from sdsi.demo import diagnosis as demo_diagnosis
 from setupfile.importer import apply, plan_rows
 from setupfile.sheets import Row, read
@@ -248,6 +249,7 @@ class DemoLoader:
             self.clock.on(start)
             self.ledger.start_phase(dsi, phase, start)
             self.clock.on(end)
+            demo_deliverables.deliver(self, phase, end)
             self.ledger.complete_phase(dsi, phase, end)
 
     def strategy(self) -> None:
@@ -1050,10 +1052,12 @@ class DemoLoader:
         if not self.phases_done:
             self.phases_done = True
             for phase in ("diagnostic_si", "evolutions_demandees"):
+                demo_deliverables.deliver(self, phase, day - timedelta(days=60))
                 self.ledger.complete_phase(dsi, phase, day - timedelta(days=60))
             self.ledger.start_phase(
                 dsi, "plan_strategique_numerique", day - timedelta(days=50)
             )
+            demo_deliverables.deliver(self, "plan_strategique_numerique", day)
             self.ledger.complete_phase(dsi, "plan_strategique_numerique", day)
 
     def measure(self, day: date) -> None:

@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -254,3 +255,36 @@ def test_a_proposal_whose_required_project_was_rejected_is_rejected(
             "retenu ; sans elle, le projet ne peut être mené."
         )
         assert demo.proposal(code).status.value == "rejected"
+
+
+# --- the phase deliverables (issue 20) ---------------------------------------------------
+
+
+def test_every_phase_is_done_with_its_deliverables_validated(demo: Loaded) -> None:
+    from domain.attachments import Attachment
+    from domain.deliverables import DEFAULTS, PhaseDeliverables
+    from domain.plan import Plan
+
+    plan = demo.ledger.load(Plan, Plan.id_for())
+    assert {p["status"] for p in plan.phases.values()} == {"done"}
+    kinds = {"document": 0, "record": 0}
+    for phase, defaults in DEFAULTS.items():
+        found = demo.ledger.load(PhaseDeliverables, PhaseDeliverables.id_for(1, phase))
+        assert found.missing() == []
+        assert sorted(found.items) == sorted(k for k, _l, _t in defaults)
+        for item in found.items.values():
+            kinds[item["kind"]] += 1
+            assert (item["owner"], item["reviewed_by"]) == (
+                "amo.bonnet",
+                "dgs.lefebvre",
+            )
+            if item["kind"] == "document":
+                file = demo.ledger.load(Attachment, uuid.UUID(item["attachment"]))
+                assert (file.subject, file.sha256, file.media_type) == (
+                    "deliverable",
+                    item["sha256"],
+                    "application/pdf",
+                )
+            else:
+                assert item["record_kind"] in ("axes", "inventory", "portfolio")
+    assert kinds == {"document": 5, "record": 3}

@@ -327,10 +327,12 @@ class PhaseDeliverables(LedgerAggregate):
     ) -> tuple[dict[str, Any], str, str | None]:
         ctx = current_context()
         require(action, *REVIEWERS)
-        ref = text(decision, "decision", max_len=120, required=False) or None
+        ref = text(decision, "copil_decision", max_len=120, required=False) or None
         if not has_role(ctx.roles, Role.CHAIR) and ref is None:
             raise InvalidValue(
-                "decision", "", "hors présidence du COPIL, citez la décision du COPIL"
+                "copil_decision",
+                "",
+                "hors présidence du COPIL, citez la décision du COPIL",
             )
         item = self.item(key)
         if item["status"] != DeliverableStatus.SUBMITTED.value:

@@ -181,6 +181,11 @@ LABELS: dict[str, str] = {
     "qualify": N_("Fiche à qualifier"),
     "score": N_("Fiche à évaluer"),
     "vote": N_("Séance ouverte : scrutin attendu"),
+    # the phases' deliverables (web.api.phases)
+    "record_kind": N_("Enregistrement désigné"),
+    "record_ref": N_("Référence de l'enregistrement"),
+    "copil_decision": N_("Décision du COPIL"),
+    "without_deliverables": N_("Terminer sans tous les livrables validés"),
     # the diagnosis of the information system
     "annual_cost": N_("Coût annuel"),
     "applications": N_("Applications"),

@@ -182,7 +182,7 @@ def test_bad_submissions_are_refused_naming_the_field(started: Ledger) -> None:
     submit_pdf(started, "note_cadrage")
     with refused(started, InvalidValue) as err:  # the DSI names the COPIL decision
         started.validate_deliverable(DSI, "cadrage", "note_cadrage")
-    assert err.value.field == "decision"
+    assert err.value.field == "copil_decision"
     with refused(started, NotAllowed):
         started.validate_deliverable(AMO, "cadrage", "note_cadrage")
 

@@ -231,7 +231,11 @@ def reach_a_first_decision(api: Api) -> None:
     api.post(
         "dsi.moreau",
         "/plan/phases/cadrage/complete",
-        {"on": TODAY.isoformat(), "override": True, "reason": "cadrage sur papier"},
+        {
+            "on": TODAY.isoformat(),
+            "without_deliverables": True,
+            "reason": "cadrage sur papier",
+        },
     )
     api.post(
         "dsi.moreau",

@@ -101,9 +101,9 @@ def test_a_phase_completes_once_its_deliverables_are_validated(site: Site) -> No
     assert api(site, "consultant", "POST", f"{base}/note_cadrage/validate", {}).status_code == 403  # fmt: skip
     assert api(site, "chair", "POST", f"{base}/note_cadrage/validate", {}).status_code == 201  # fmt: skip
     no_decision = api(site, "dsi", "POST", f"{base}/lettre_mission/validate", {})
-    assert (no_decision.status_code, no_decision.get_json()["error"]["details"]["field"]) == (422, "decision")  # fmt: skip
+    assert (no_decision.status_code, no_decision.get_json()["error"]["details"]["field"]) == (422, "copil_decision")  # fmt: skip
     key = {"Idempotency-Key": "valider-lettre-1"}
-    body = {"decision": "COPIL-2026-01/D3"}
+    body = {"copil_decision": "COPIL-2026-01/D3"}
     first = api(site, "dsi", "POST", f"{base}/lettre_mission/validate", body, headers=key)  # fmt: skip
     again = api(site, "dsi", "POST", f"{base}/lettre_mission/validate", body, headers=key)  # fmt: skip
     assert (first.status_code, again.status_code, again.get_json()["replayed"]) == (
@@ -144,12 +144,22 @@ def test_a_phase_completes_without_its_deliverables_only_with_a_reason(
 ) -> None:
     url = "/plan/phases/revue_documentaire"
     assert api(site, "dsi", "POST", f"{url}/start", {"on": TODAY}).status_code == 201
-    bare = api(site, "dsi", "POST", f"{url}/complete", {"on": TODAY, "override": True})
+    bare = api(
+        site,
+        "dsi",
+        "POST",
+        f"{url}/complete",
+        {"on": TODAY, "without_deliverables": True},
+    )
     assert (bare.status_code, bare.get_json()["error"]["code"]) == (
         422,
         "reason_required",
     )
-    body = {"on": TODAY, "override": True, "reason": "inventaire remis sur papier"}
+    body = {
+        "on": TODAY,
+        "without_deliverables": True,
+        "reason": "inventaire remis sur papier",
+    }
     assert api(site, "dsi", "POST", f"{url}/complete", body).status_code == 201
     revue = phase(site, "revue_documentaire")
     assert revue["status"] == "done"

@@ -51,7 +51,7 @@ class Submission(OptionalReason):
 
 
 class Review(OptionalReason):
-    decision = fields.String(
+    copil_decision = fields.String(
         load_default=None,
         validate=validate.Length(max=120),
         metadata={
@@ -61,7 +61,7 @@ class Review(OptionalReason):
 
 
 class PhaseComplete(PhaseDate):
-    override = fields.Boolean(
+    without_deliverables = fields.Boolean(
         load_default=False,
         metadata={
             "description": "Terminer malgré des livrables non validés (motif exigé)"

@@ -144,7 +144,7 @@ def validate_deliverable(data: dict[str, Any], phase: str, key: str) -> Any:
         ledger().validate_deliverable,
         phase,
         key,
-        data["decision"],
+        data["copil_decision"],
         reason=data["reason"],
     )
 
@@ -156,7 +156,7 @@ def return_deliverable(data: dict[str, Any], phase: str, key: str) -> Any:
         ledger().return_deliverable,
         phase,
         key,
-        data["decision"],
+        data["copil_decision"],
         reason=data["reason"],
     )
 

@@ -185,12 +185,12 @@ def start_phase(data: dict[str, Any], phase: str) -> Any:
 def complete_phase(data: dict[str, Any], phase: str) -> Any:
     """A phase is done (its actual date, not before its start nor in the future):
     refused (409 ``deliverables_missing``, naming them) while expected deliverables
-    are not validated, unless ``override`` with a ``reason``."""
+    are not validated, unless ``without_deliverables`` with a ``reason``."""
     return run(
         ledger().complete_phase,
         phase,
         data["on"],
-        override=data["override"],
+        override=data["without_deliverables"],
         reason=data["reason"],
     )
 

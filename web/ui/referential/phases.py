@@ -197,10 +197,10 @@ def validate_deliverable(phase: str, key: str) -> Any:
         phase,
         _on_item(phase, key, "validate"),
         ps.Review(),
-        scalars(request.form, "decision", "reason"),
+        scalars(request.form, "copil_decision", "reason"),
         on_fields(
-            lambda c, d: led().validate_deliverable(c, phase, key, d["decision"]),
-            {NotFound: "decision"},
+            lambda c, d: led().validate_deliverable(c, phase, key, d["copil_decision"]),
+            {NotFound: "copil_decision"},
         ),
     )
 
@@ -215,10 +215,10 @@ def return_deliverable(phase: str, key: str) -> Any:
         phase,
         _on_item(phase, key, "return"),
         ps.Review(),
-        scalars(request.form, "decision", "reason"),
+        scalars(request.form, "copil_decision", "reason"),
         on_fields(
-            lambda c, d: led().return_deliverable(c, phase, key, d["decision"]),
-            {NotFound: "decision"},
+            lambda c, d: led().return_deliverable(c, phase, key, d["copil_decision"]),
+            {NotFound: "copil_decision"},
         ),
     )
 
@@ -228,7 +228,7 @@ def complete_phase_with_reason(phase: str) -> Any:
     """Complete a phase: its deliverables validated, or with a reason (``override``
     ticked) when some are missing."""
     data = scalars(request.form, "on", "reason")
-    data["override"] = request.form.get("override") == "1"
+    data["without_deliverables"] = request.form.get("without_deliverables") == "1"
     return _act(
         phase,
         "close",
@@ -236,7 +236,7 @@ def complete_phase_with_reason(phase: str) -> Any:
         data,
         on_fields(
             lambda c, d: led().complete_phase(
-                c, phase, d["on"], override=d["override"]
+                c, phase, d["on"], override=d["without_deliverables"]
             ),
             {NotFound: "on"},
         ),

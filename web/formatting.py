@@ -99,6 +99,16 @@ EVENT = {
     "PhaseScheduled": _l("Phase planifiée"),
     "PhaseStarted": _l("Phase démarrée"),
     "PhaseCompleted": _l("Phase terminée"),
+    "PhaseCompletedWithReason": _l(
+        "Phase terminée avec un motif (livrables manquants)"
+    ),
+    "PhaseDeliverables.Listed": _l("Livrables attendus de la phase"),
+    "PhaseDeliverables.Added": _l("Livrable attendu ajouté"),
+    "PhaseDeliverables.Relabelled": _l("Livrable renommé"),
+    "PhaseDeliverables.Dropped": _l("Livrable retiré"),
+    "PhaseDeliverables.Submitted": _l("Livrable soumis"),
+    "PhaseDeliverables.Validated": _l("Livrable validé"),
+    "PhaseDeliverables.Returned": _l("Livrable renvoyé"),
     "MemberAppointed": _l("Nomination"),
     "MemberChanged": _l("Siège modifié"),
     "MemberLeft": _l("Départ"),
@@ -365,7 +375,8 @@ def init_formatting(app: Flask) -> None:
         ),
         family=lambda v: label(FAMILY, v),
         phase=lambda v: label(PHASE, v),
-        event=lambda v: label(EVENT, v.split(".")[-1]),
+        # an aggregate's own name first (``PhaseDeliverables.Submitted``)
+        event=lambda v: label(EVENT, v if v in EVENT else v.split(".")[-1]),
         member_kind=lambda v: label(MEMBER_KIND, v),
         filesize=filesize,
     )

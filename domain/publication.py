@@ -72,10 +72,14 @@ OPEN_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "decisions": ("ap_accordee", "cp_accordes"),
     },
     "budget.axes": {"budget": ("axe", "axe_libelle")},
-    "decision.rationale": {"decisions": ("motif", "justification_ecart")},
+    "decision.rationale": {
+        "decisions": ("motif", "justification_ecart"),
+        "decisions-grille": ("motif", "justification_ecart"),
+    },
     "decision.conditions": {"decisions": ("conditions",)},
     "decision.votes": {
         "decisions": ("votes_pour", "votes_contre", "abstentions", "ecart_majorite"),
+        "decisions-grille": ("pour", "contre", "abstention"),
         "deliberations": ("VOTE_POUR", "VOTE_CONTRE", "VOTE_ABSTENTION"),
     },
     "project.scores": {"decisions": ("valeur", "risque")},

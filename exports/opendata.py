@@ -1,5 +1,5 @@
 """Open data: the COPIL's decisions (in the national SCDL ``deliberations`` schema and
-in full), the projects of the plan, their budget, the named votes and the signed
+in full; its decisions on adopting a value grid apart), the projects of the plan, their budget, the named votes and the signed
 checkpoints, in CSV or JSON, each with its Table Schema.
 
 Each dataset has a Table Schema (frictionless) file shipped in ``exports/schemas``:
@@ -29,6 +29,7 @@ from exports.base import (
     Snapshot,
 )
 from exports.integrity import checkpoints_until
+from exports.open_grid import open_grid_decision_table
 from exports.open_tables import (
     SCDL_DOCUMENTATION,
     SCHEMAS,
@@ -65,6 +66,7 @@ SCDL_PROPERTY = "scdl/budget 0.8.1"
 DATASETS = (
     "deliberations",
     "decisions",
+    "decisions-grille",
     "projets",
     "budget",
     "budget-scdl",
@@ -135,6 +137,8 @@ def _table(
         return scdl_budget_table(store, snapshot.municipality)
     if dataset == "decisions":
         return open_decision_table(store, names)
+    if dataset == "decisions-grille":
+        return open_grid_decision_table(store, names)
     return open_vote_table(store, names)
 
 
@@ -305,6 +309,15 @@ class OpenDataDecisionsExporter(_OneDataset):
     dataset = "decisions"
     label = "Données ouvertes : décisions du COPIL"
     description = "Une ligne par décision : votes, motif, AP et CP accordés."
+
+
+class OpenDataGridDecisionsExporter(_OneDataset):
+    """The decisions on adopting a value grid alone."""
+
+    name = "opendata-decisions-grille"
+    dataset = "decisions-grille"
+    label = "Données ouvertes : décisions du COPIL sur la grille de valeur"
+    description = "Une ligne par décision sur l'adoption d'une grille : votes, motif."
 
 
 class OpenDataBudgetExporter(_OneDataset):

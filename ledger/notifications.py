@@ -19,7 +19,16 @@ from domain.errors import InvalidValue
 from ledger.storage import LedgerStorage
 
 # The kinds of notification (the rules of projections.views.notifications).
-KINDS = ("qualify", "score", "vote", "decision", "override", "follow", "answer")
+KINDS = (
+    "qualify",
+    "score",
+    "vote",
+    "decision",
+    "grid",
+    "override",
+    "follow",
+    "answer",
+)
 DELIVERIES = ("app", "immediate", "digest")
 DEFAULT_DELIVERY = "app"
 MAX_POSITIONS = 500  # positions marked read in one request

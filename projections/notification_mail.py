@@ -37,6 +37,7 @@ KIND_LABELS = {
     "score": "Fiche à évaluer",
     "vote": "Séance ouverte : votre vote est attendu",
     "decision": "Décision sur une fiche de votre direction",
+    "grid": "Décision du COPIL sur la grille de valeur",
     "override": "Forçage d'une règle budgétaire",
     "follow": "Changement d'une fiche suivie",
     "answer": "Réponse à votre question",
@@ -46,6 +47,8 @@ DETAIL_LABELS = {
     "Posted": "commentaire publié",
     "Replied": "réponse publiée",
     "Answered": "question marquée comme répondue",
+    "adopted": "grille adoptée",
+    "not_adopted": "grille non adoptée",
 }
 
 

@@ -18,6 +18,7 @@ from projections import plan_scope as ps
 from projections import queries as q
 from projections.records import document, eur
 from projections.views.budget.axes import axis_year_rows
+from projections.views.decisions.grid_queries import grid_decisions as _grid_history
 from projections.views.portfolio.queries import portfolio_rows
 
 if TYPE_CHECKING:
@@ -202,16 +203,39 @@ def decisions(
             "outcome": d["outcome"],
             "ap": d["ap"],
         }
-        if "decision.votes" in fields:
-            item["votes"] = {
-                "for": d["votes_for"],
-                "against": d["votes_against"],
-                "abstain": d["abstentions"],
-                "present": d["present_voting"],
-            }
-        if "decision.rationale" in fields:
-            item["rationale"] = d["rationale"]
+        _published(item, d, fields)
         if "decision.conditions" in fields:
             item["conditions"] = d["conditions"]
+        out.append(item)
+    return out
+
+
+def _published(
+    item: dict[str, Any], d: dict[str, Any], fields: Collection[str]
+) -> None:
+    """The vote counts and the rationale of decision ``d``, if published."""
+    if "decision.votes" in fields:
+        item["votes"] = {
+            "for": d["votes_for"],
+            "against": d["votes_against"],
+            "abstain": d["abstentions"],
+            "present": d["present_voting"],
+        }
+    if "decision.rationale" in fields:
+        item["rationale"] = d["rationale"]
+
+
+def grid_decisions(store: ViewStore, fields: Collection[str]) -> list[dict[str, Any]]:
+    """The COPIL's decisions on adopting a value grid, newest first: date, session,
+    grid version, adopted or not, and (if published) the vote counts and rationale."""
+    out = []
+    for d in reversed(_grid_history(store)):
+        item: dict[str, Any] = {
+            "date": d["session_date"],
+            "session": d["session"],
+            "grid_version": d["number"],
+            "adopted": d["adopted"],
+        }
+        _published(item, d, fields)
         out.append(item)
     return out

@@ -175,6 +175,7 @@ LABELS: dict[str, str] = {
     "all": N_("Toutes les notifications lues"),
     "answer": N_("Réponse à votre question"),
     "decision": N_("Décision sur une fiche de votre direction"),
+    "grid": N_("Décision du COPIL sur la grille de valeur"),
     "follow": N_("Changement d'une fiche suivie"),
     "ids": N_("Notifications lues"),
     "override": N_("Forçage d'une règle budgétaire"),

@@ -6,8 +6,6 @@ SDSI. Everything here is static; the loader turns it into ledger commands.
 
 from __future__ import annotations
 
-from datetime import date
-
 MUNICIPALITY = "Ville de Saint-Aubin-sur-Loire"
 # Fictional identifiers (check digits valid, INSEE commune number 999 unused in the
 # Loiret): the open data's SCDL deliberations need a SIRET (COLL_SIRET).
@@ -189,44 +187,7 @@ CRITERIA = [
 # added in v2
 CRITERIA_V2_NEW = [("V-SOBR", "Sobriété et inclusion numériques", "value", "17", "A5")]
 
-# The v2 draft built with the directions (issue 20): propositions on its discussion.
-# (day, who, criterion of CRITERIA_V2_NEW, why) — taken into the draft by the chair
-GRID_V2_ACCEPTED = [
-    (
-        date(2022, 11, 22),
-        "ref.dsn",
-        CRITERIA_V2_NEW[0],
-        "Les directions demandent que la sobriété et l'inclusion numériques "
-        "comptent dans la valeur d'un projet (axe A5).",
-    ),
-]
-# (day, who, proposition, why, the chair's reason) — declined
-GRID_V2_DECLINED = [
-    (
-        date(2022, 11, 29),
-        "ref.edu",
-        {
-            "criterion_label": "Bénéfice pour les familles",
-            "criterion_code": "V-FAM",
-            "family": "value",
-            "weight": "10",
-        },
-        "Un critère propre aux services aux familles.",
-        "Couvert par le critère de service rendu aux usagers, commun à toutes "
-        "les directions.",
-    ),
-    (
-        date(2022, 12, 6),
-        "amo.bonnet",
-        {
-            "criterion_label": "Poids du risque de réversibilité",
-            "family": "risk",
-            "weight": "20",
-        },
-        "L'AMO propose de distinguer la réversibilité des contrats.",
-        "Reporté à la prochaine révision, avec la revue des contrats.",
-    ),
-]
+# The v2 draft built with the directions (issue 20): sdsi/demo/grid_building.py.
 
 # Project catalogue: code, title, direction, axis, base cost (k€, investment), teams
 CATALOGUE = [

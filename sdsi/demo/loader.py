@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +34,7 @@ from ledger.core import Caller
 from sdsi.demo import data as D
 from sdsi.demo import deliverables as demo_deliverables
 from sdsi.demo import diagnosis as demo_diagnosis
+from sdsi.demo import grid_building as demo_grid_building
 from setupfile.importer import apply, plan_rows
 from setupfile.sheets import Row, read
 
@@ -289,65 +290,10 @@ class DemoLoader:
         self.stats.add("versions de grille")
 
     def grid_v2(self) -> None:
+        """Grid v2, built with the directions and adopted by a COPIL vote."""
         self.progress("grille v2")
-        dsi = self.as_(DSI)
-        self.clock.on(date(2022, 11, 15))
-        self.ledger.draft_grid(
-            dsi, 2, "Grille révisée 2023 (sobriété numérique)", based_on=1
-        )
-        for c, lbl, fam, _w1, w2, axis in D.CRITERIA:
-            if w2 is None:
-                self.ledger.remove_grid_criterion(dsi, 2, c)
-            else:
-                self.ledger.set_grid_criterion(
-                    dsi, 2, self._criterion(c, lbl, fam, w2, axis)
-                )
-        self.grid_v2_built_with_the_directions()
-        self.clock.on(date(2023, 1, 20))
-        self.ledger.adopt_grid(
-            self.as_(CHAIR, "révision annuelle de la grille"), 2, date(2023, 1, 20)
-        )
+        demo_grid_building.load(self)
         self.stats.add("versions de grille")
-
-    def grid_v2_built_with_the_directions(self) -> None:
-        """The directions' referents, the DSI and the consultant propose on the v2
-        draft (issue 20): the chair takes the new criteria into it, each naming its
-        proposition, and declines the others with a reason."""
-        chair = self.as_(CHAIR)
-        for day, who, (c, lbl, fam, w, axis), why in D.GRID_V2_ACCEPTED:
-            self.clock.on(day)
-            crit = self._criterion(c, lbl, fam, w, axis)
-            result = self.ledger.post_comment(
-                # a comment's id comes from its command's key: the same on every run
-                replace(self.as_(who), key=f"demo-grid-2-{c}"),
-                "grid",
-                2,
-                kind="proposition",
-                body=why,
-                proposition={
-                    "criterion_label": lbl,
-                    "criterion_code": c,
-                    "family": fam,
-                    "weight": w,
-                    "scale": crit["scale"],
-                },
-            )
-            self.clock.on(day + timedelta(days=7))
-            self.ledger.accept_proposition(chair, 2, str(result["id"]), criterion=crit)
-        for day, who, proposition, why, reason in D.GRID_V2_DECLINED:
-            self.clock.on(day)
-            result = self.ledger.post_comment(
-                replace(self.as_(who), key=f"demo-grid-2-{day.isoformat()}"),
-                "grid",
-                2,
-                kind="proposition",
-                body=why,
-                proposition=proposition,
-            )
-            self.clock.on(day + timedelta(days=7))
-            self.ledger.decline_proposition(
-                self.as_(CHAIR, reason), 2, str(result["id"])
-            )
 
     def budget_envelopes(self) -> None:
         """The PPI envelopes of 2021–2026, voted in December 2020."""

@@ -288,3 +288,30 @@ def test_every_phase_is_done_with_its_deliverables_validated(demo: Loaded) -> No
             else:
                 assert item["record_kind"] in ("axes", "inventory", "portfolio")
     assert kinds == {"document": 5, "record": 3}
+
+
+def test_grid_v2_is_built_with_the_directions_and_adopted_by_a_copil_vote(
+    demo: Loaded,
+) -> None:
+    """Issue 20: propositions of referents, the DSI and the consultant, discussed,
+    each settled by the chair (none pending); the COPIL's vote adopts the grid."""
+    from domain.discussion import Comment
+    from domain.grids import GridVersion
+    from sdsi.demo import grid_building as G
+
+    grid = demo.ledger.load(GridVersion, GridVersion.id_for(2))
+    assert (grid.adopted, grid.adopted_by_session) == (True, G.SESSION)
+    session = demo.ledger.load(Session, Session.id_for(G.SESSION))
+    decision = session.grid_decisions[2]
+    assert (decision.votes_for, decision.votes_against, decision.abstentions) == (
+        5,
+        0,
+        1,
+    )
+    settled = []
+    for p in G.PROPOSITIONS:
+        comment = demo.ledger.load(Comment, Comment.id_for(f"demo-grid-2-{p.key}"))  # fmt: skip
+        settled.append(comment.settled)
+    assert settled.count("accepted") == 4 and settled.count("declined") == 4
+    authors = {p.who.split(".")[0] for p in G.PROPOSITIONS}
+    assert authors == {"ref", "dsi", "amo"}

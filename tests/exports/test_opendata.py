@@ -54,6 +54,7 @@ def test_each_dataset_comes_with_a_schema_describing_every_column(
     datasets = [
         "deliberations",
         "decisions",
+        "decisions-grille",
         "projets",
         "budget",
         "budget-scdl",
@@ -68,7 +69,7 @@ def test_each_dataset_comes_with_a_schema_describing_every_column(
     package = json.loads(files["datapackage.json"])
     assert [r["path"] for r in package["resources"]] == [f"{d}.csv" for d in datasets]
     jsons = _zip(demo_env, "json")
-    for dataset in ("decisions", "budget", "votes"):
+    for dataset in ("decisions", "decisions-grille", "budget", "votes"):
         schema = json.loads(files[f"{dataset}.schema.json"])
         names = [f["name"] for f in schema["fields"]]
         header = files[f"{dataset}.csv"].split(b"\r\n", 1)[0].decode().split(",")

@@ -73,6 +73,7 @@ def test_each_role_is_offered_exactly_the_exports_the_access_matrix_allows(
         "opendata",
         "opendata-deliberations",
         "opendata-decisions",
+        "opendata-decisions-grille",
         "opendata-projets",
         "opendata-budget",
         "opendata-budget-scdl",

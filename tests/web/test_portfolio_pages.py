@@ -80,3 +80,19 @@ def test_the_capacity_panel_lists_the_overloads_the_database_selects(
     every = q.capacity(store)
     assert q.capacity(store, overloaded=True) == [c for c in every if c["overload"]]
     assert len(every) > 0
+
+
+def test_the_demo_s_portfolio_lists_the_uncovered_obsolescence_risks(
+    site: Site,
+) -> None:
+    """Issue 20: the demo's diagnosis leaves some obsolescence risks without a
+    proposal; the portfolio's panel lists exactly those, each linked to its page."""
+    from datetime import date
+
+    from projections.views.diagnosis import queries as dq
+
+    expected = [r["code"] for r in dq.uncovered_risks(site.read_model.store, date.today())]  # fmt: skip
+    assert len(expected) >= 3
+    html = page(site.client(DSI).get("/portefeuille"))
+    panel = html.split('id="uncovered-risks"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'href="/diagnostic/applications/([^"]+)"', panel) == expected

@@ -288,7 +288,8 @@ def test_a_fresh_ledger_publishes_an_empty_plan(empty: Site) -> None:
     assert body["axes"] == [] and body["budget"] == []
     assert body["counts"] == {"planned": 0, "in_progress": 0, "done": 0, "cancelled": 0}
     assert empty.client().get("/api/v1/public/decisions").get_json() == {
-        "decisions": []
+        "decisions": [],
+        "grid_decisions": [],
     }
     assert "Aucune décision" in text(empty.client().get("/public/decisions"))
     assert (

@@ -211,7 +211,23 @@ def suggestions(args: dict[str, Any]) -> dict[str, Any]:
 @read("/diagnosis/uncovered-risks", ds.UncoveredRisks)
 def uncovered_risks(args: dict[str, Any]) -> dict[str, Any]:
     """Obsolescence risks that no live proposal replaces or changes."""
+    return _uncovered(args)
+
+
+def _uncovered(args: dict[str, Any]) -> dict[str, Any]:
     return {"risks": dq.uncovered_risks(_store(args), day_of(args.get("as_of")))}
+
+
+@diagnosis.route("/portfolio/uncovered-risks")
+@diagnosis.arguments(AsOf, location="query")
+@errors(diagnosis, *r.READ_ERRORS)
+@diagnosis.response(200, ds.UncoveredRisks)
+@requires("portfolio.view")
+@cached_read()
+def portfolio_uncovered_risks(args: dict[str, Any]) -> dict[str, Any]:
+    """The portfolio's panel: the obsolescence risks no live proposal covers (the
+    same list as ``/diagnosis/uncovered-risks``, for the portfolio's readers)."""
+    return _uncovered(args)
 
 
 # --- proposals' links ------------------------------------------------------------------

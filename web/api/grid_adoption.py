@@ -1,6 +1,7 @@
 """A grid draft's adoption put to the COPIL's vote: on a session's agenda, voted by
 the present voting members (never a consultant), decided by the session's chair —
-the decision adopts the grid (``ledger.commands.grid_adoption``)."""
+the decision adopts the grid (``ledger.commands.grid_adoption``) — and the decisions
+so recorded, read like the decisions on proposals."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from projections.views.decisions.grid_queries import grid_decisions
+from web.api import responses as r
 from web.api.commands import documented, ledger, run
-from web.api.grid_schemas import GridDecisionIn, GridItemIn, GridVoteIn
+from web.api.grid_schemas import (
+    GridDecisionIn,
+    GridDecisionQuery,
+    GridDecisions,
+    GridItemIn,
+    GridVoteIn,
+)
+from web.api.responses import errors
 from web.auth import requires
+from web.cache import cached_read
+from web.state import state
 
 grid_votes = Blueprint(
     "api_grid_votes",
@@ -54,3 +66,16 @@ def decide_grid(data: dict[str, Any], code: str, number: int) -> Any:
         data["rationale"],
         data["justification"],
     )
+
+
+@grid_votes.route("/grid-decisions")
+@grid_votes.arguments(GridDecisionQuery, location="query")
+@errors(grid_votes, *r.READ_ERRORS)
+@grid_votes.response(200, GridDecisions)
+@requires("decisions.view")
+@cached_read()
+def list_grid_decisions(args: dict[str, Any]) -> dict[str, Any]:
+    """The COPIL's decisions on adopting a grid, oldest first (``session``,
+    ``as_of``)."""
+    store = state().read_model.at(args.get("as_of"))
+    return {"decisions": grid_decisions(store, args.get("session"))}

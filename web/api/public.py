@@ -89,8 +89,16 @@ def project(args: dict[str, Any], code: str) -> Any:
 @public
 @cached_read(shared=True)
 def decisions(args: dict[str, Any]) -> Any:
-    """The COPIL's decisions, newest first: date, outcome, vote counts, rationale."""
-    return _read(args, lambda s, f, *_: {"decisions": pub.decisions(s, f)})
+    """The COPIL's decisions, newest first: date, outcome, vote counts, rationale;
+    its decisions on adopting a value grid beside them."""
+    return _read(args, _decisions)
+
+
+def _decisions(store: Any, fields: Any, *_: Any) -> dict[str, Any]:
+    return {
+        "decisions": pub.decisions(store, fields),
+        "grid_decisions": pub.grid_decisions(store, fields),
+    }
 
 
 @blp.route("/checkpoint")

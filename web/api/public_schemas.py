@@ -127,8 +127,21 @@ class PublicProjectDetail(PublicProject):
     decisions = fields.List(fields.Nested(PublicDecision))
 
 
+class PublicGridDecision(Out):
+    date = Opt(metadata=DATE)
+    session = Str()
+    grid_version = Int(metadata={"description": "Version de la grille de valeur"})
+    adopted = fields.Boolean(metadata={"description": "Grille adoptée ou non"})
+    votes = fields.Nested(PublicVotes, metadata={"description": "Si publié"})
+    rationale = Str(metadata={"description": "Si publié"})
+
+
 class PublicDecisions(Out):
     decisions = fields.List(fields.Nested(PublicDecision))
+    grid_decisions = fields.List(
+        fields.Nested(PublicGridDecision),
+        metadata={"description": "Décisions sur l'adoption d'une grille de valeur"},
+    )
 
 
 class PublicCheckpoint(Out):

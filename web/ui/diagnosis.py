@@ -54,7 +54,7 @@ LEVEL_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _scales() -> dict[str, list[tuple[int, str]]]:
+def level_scales() -> dict[str, list[tuple[int, str]]]:
     """Each scale's levels as select options: ``(1, "1 — faible")``…"""
     return {
         name: [(i, f"{i} — {_(label)}") for i, label in enumerate(names, start=1)]
@@ -81,7 +81,7 @@ def _render(
 ) -> Any:
     return render_template(
         template,
-        scales=_scales(),
+        scales=level_scales(),
         direction_options=_directions(),
         sent=sent,
         form=request.form if sent else {},

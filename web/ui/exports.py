@@ -112,6 +112,10 @@ ENGLISH = {
         "Open data: COPIL decisions",
         "One line per decision: votes, reason, AP and CP granted.",
     ),
+    "opendata-decisions-grille": (
+        "Open data: COPIL decisions on the value grid",
+        "One line per decision on adopting a grid: votes, reason.",
+    ),
     "opendata-budget": (
         "Open data: project budgets (SCDL)",
         "One line per project, financial year and section, SCDL budget columns.",

@@ -34,6 +34,7 @@ KIND_LABELS = {
     "score": _l("Fiche à évaluer"),
     "vote": _l("Séance ouverte : votre vote est attendu"),
     "decision": _l("Décision sur une fiche de votre direction"),
+    "grid": _l("Décision du COPIL sur la grille de valeur"),
     "override": _l("Forçage d'une règle budgétaire"),
     "follow": _l("Changement d'une fiche suivie"),
     "answer": _l("Réponse à votre question"),
@@ -59,6 +60,9 @@ EVENT_LABELS = {
     "Posted": _l("commentaire publié"),
     "Replied": _l("réponse publiée"),
     "Answered": _l("question marquée comme répondue"),
+    # the COPIL's decision on a grid
+    "adopted": _l("grille adoptée"),
+    "not_adopted": _l("grille non adoptée"),
 }
 DELIVERY_LABELS = {
     "app": _l("Dans l'application seulement"),

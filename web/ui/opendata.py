@@ -97,6 +97,14 @@ CATALOG = (
         ),
     ),
     Dataset(
+        "decisions-grille",
+        _l("Décisions du comité de pilotage sur la grille de valeur"),
+        _l(
+            "Une ligne par décision sur l'adoption d'une version de la grille de "
+            "valeur construite avec les directions : votes et motif."
+        ),
+    ),
+    Dataset(
         "votes",
         _l("Votes nominatifs du comité de pilotage"),
         _l(

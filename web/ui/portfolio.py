@@ -14,13 +14,16 @@ from exports import portfolio as portfolio_export_file
 from exports.rows import Names
 from projections import plan_scope as ps
 from projections import queries as q
+from projections.views.diagnosis import queries as dq
+from projections.views.diagnosis.queries import day_of
 from web import paging
 from web.auth import requires
 from web.cache import cached_read
 from web.charts import scatter
 from web.state import state
 from web.ui.blueprint import bp
-from web.ui.context import asked_position, store
+from web.ui.context import as_of, asked_position, store
+from web.ui.diagnosis import level_scales
 
 FILTERS = ("status", "pole", "direction", "axis", "year", "grid_version")
 
@@ -55,7 +58,8 @@ def _filters() -> dict[str, Any]:
 @cached_read()
 def portfolio() -> str:
     """The portfolio, filterable, one page of it ranked by value (or sorted by a
-    column); the chart shows every scored proposal from the typed columns."""
+    column); the chart shows every scored proposal from the typed columns; a panel
+    lists the obsolescence risks no live proposal covers."""
     st = store()
     filters = _filters()
     asked = paging.from_args(request.args, q.PORTFOLIO_SORTS)
@@ -103,6 +107,8 @@ def portfolio() -> str:
         overloads=capacity,
         envelopes=q.envelopes(st),
         statuses=list(Status.names()),
+        uncovered=dq.uncovered_risks(st, day_of(as_of())),
+        scales=level_scales(),
     )
 
 

@@ -89,8 +89,15 @@ def public_project(code: str) -> Response:
 @public
 @cached_read(shared=True)
 def public_decisions() -> Response:
-    """Every decision of the COPIL: date, outcome, vote counts, rationale."""
-    return _page("public_decisions.html", lambda s, f, *_: pub.decisions(s, f))
+    """Every decision of the COPIL: date, outcome, vote counts, rationale; its
+    decisions on adopting a value grid."""
+    return _page(
+        "public_decisions.html",
+        lambda s, f, *_: {
+            "decisions": pub.decisions(s, f),
+            "grid_decisions": pub.grid_decisions(s, f),
+        },
+    )
 
 
 @bp.route("/public/verifier")

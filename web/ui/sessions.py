@@ -22,6 +22,7 @@ from ledger.evidence_file import evidence_filename
 from projections import queries as q
 from projections import scenario_queries as sq
 from projections.views.decisions import queries as dq
+from projections.views.decisions.grid_queries import grid_decisions
 from projections.views.portfolio import queries as pq
 from web import auditing, paging
 from web.api import schemas as s
@@ -490,7 +491,8 @@ DECISION_FILTERS = ("session", "proposal", "outcome", "since", "until")
 @requires("decisions.view")
 @cached_read()
 def decisions() -> Page:
-    """Each decision with its votes, scores, grid version, budget state, positions."""
+    """Each decision with its votes, scores, grid version, budget state, positions;
+    the decisions on adopting a grid below."""
     st = store()
     raw = {k: request.args.get(k, "").strip() for k in DECISION_FILTERS}
     errors = FormErrors()
@@ -530,6 +532,7 @@ def decisions() -> Page:
         grids=grids,
         titles=titles,
         outcomes=OUTCOMES,
+        grid_decisions=grid_decisions(st, loaded["session"]),
     ), (422 if errors else 200)
 
 

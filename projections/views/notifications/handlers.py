@@ -137,6 +137,26 @@ def decided(batch: Batch, e: Proposal.Decided, m: Meta) -> list[Notice]:
     return [Notice("decision", referents, m.key, title, link, e.outcome.value)]
 
 
+def grid_decided(
+    batch: Batch, e: Session.GridDecisionRecorded, m: Meta
+) -> list[Notice]:
+    """The COPIL's decision on adopting a grid (built with the directions): every
+    referent, the DSI and the evaluators, who score with it, are told."""
+    book = _book(batch)
+    labels = {"dsi", "evaluator"}
+    inactive = set(book["inactive"])
+    told = sorted(
+        user
+        for user, held in book["grants"].items()
+        if user not in inactive
+        and any(g in labels or g.startswith("referent:") for g in held)
+    )
+    d = e.decision
+    detail = "adopted" if d.adopted else "not_adopted"
+    grid = str(d.number)
+    return [Notice("grid", told, grid, f"Grille v{grid}", f"/grille?v={grid}", detail)]
+
+
 def overridden(batch: Batch, e: Any, m: Meta) -> list[Notice]:
     """A budget rule overridden (allocation, commitment or payment): finance is told."""
     if e.override_reason is None:
@@ -200,6 +220,7 @@ RULES: dict[type, Rule] = {
     Proposal.Qualified: to_score,
     Session.Opened: to_vote,
     Proposal.Decided: decided,
+    Session.GridDecisionRecorded: grid_decided,
     Envelope.Allocated: overridden,
     ProjectBudget.Committed: overridden,
     ProjectBudget.Paid: overridden,

@@ -22,9 +22,15 @@ from web.access import PERMISSIONS, allowed
 
 AMO = login("consultant")
 SEATED = "u.amo.seated"  # a COPIL member, seated, who later becomes the consultant
-# What the consultant does besides reading: findings of the diagnosis, and the
-# discussions of proposals and grid drafts (its propositions included).
-CONSULTANT_WRITES = {"diagnosis.findings", "grid.discuss", "proposal.discuss"}
+# What the consultant does besides reading: findings of the diagnosis, the phases'
+# deliverables it drafts, and the discussions of proposals and grid drafts (its
+# propositions included).
+CONSULTANT_WRITES = {
+    "diagnosis.findings",
+    "grid.discuss",
+    "plan.deliverables.submit",
+    "proposal.discuss",
+}
 # Reads kept from the consultant: the ledger's audit trail is the auditor's.
 NOT_READ = {"audit.view"}
 

@@ -75,6 +75,16 @@ _SHORT_ESCAPES = {
 }
 
 
+def b64(text: Any) -> bytes:
+    """Standard base64, written the one way it encodes (``binascii.Error``
+    otherwise): ``decode`` ignores a last character's unused bits, so a changed
+    byte there would decode to the same hash or signature and go unnoticed."""
+    data = base64.b64decode(text, validate=True)
+    if base64.b64encode(data) != (text.encode() if isinstance(text, str) else text):
+        raise binascii.Error("not canonical base64")
+    return data
+
+
 def _escape(match: re.Match[str]) -> str:
     char = match.group(0)
     return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
@@ -170,7 +180,7 @@ def hash_children(left: bytes, right: bytes) -> bytes:
 
 def event_leaf(position: int, event: dict[str, Any]) -> bytes:
     """Leaf hash of an event line (with its base64 ``state``)."""
-    state = base64.b64decode(event["state"], validate=True)
+    state = b64(event["state"])
     return hash_leaf(canonical_json(leaf_record(position, event, state)))
 
 
@@ -334,7 +344,7 @@ def open_checkpoint(note: str, keys: list[Key]) -> tuple[str, int, bytes]:
         raise NoteError("malformed checkpoint text")
     origin, size = body[0], int(body[1])
     try:
-        root = base64.b64decode(body[2], validate=True)
+        root = b64(body[2])
     except binascii.Error:
         raise NoteError("malformed checkpoint root") from None
     if len(root) != 32:
@@ -346,7 +356,7 @@ def open_checkpoint(note: str, keys: list[Key]) -> tuple[str, int, bytes]:
             raise NoteError(f"malformed signature line {line[:40]!r}")
         name = match.group(1)
         try:
-            blob = base64.b64decode(match.group(2), validate=True)
+            blob = b64(match.group(2))
         except binascii.Error:
             raise NoteError("a signature is not base64") from None
         for key in keys:
@@ -684,7 +694,7 @@ def attachment_problems(bundle: Bundle) -> list[str] | None:
     for event in bundle.lines("events.jsonl"):
         if event.get("topic") not in ATTACHMENT_TOPICS:
             continue
-        state = json.loads(base64.b64decode(event["state"], validate=True))
+        state = json.loads(b64(event["state"]))
         digest = str(state.get("sha256", ""))
         name = str(state.get("filename", ""))
         if digest in seen:
@@ -887,6 +897,18 @@ def verify_consistency_file(proof: dict[str, Any], keys: list[Key]) -> str:
 # instead of stopping at the first, so an auditor sees everything that is wrong.
 
 EVIDENCE_FORMAT, EVIDENCE_VERSION = "sdsi-evidence", 1
+EVIDENCE_LEAF_FORMAT = "sdsi-leaf-v1"
+# What each event of an evidence file holds, and its JSON type (``state``: as the
+# ledger stored it, checked by hashing it).
+EVIDENCE_EVENT_FIELDS = {
+    "role": str,
+    "position": int,
+    "originator_id": str,
+    "originator_version": int,
+    "topic": str,
+    "leaf_hash": str,
+    "tlog_proof": str,
+}
 EVIDENCE_FINGERPRINT_PREFIX = b"sdsi-evidence-v1\n"
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 DECISION_TOPIC = "domain.sessions:Session.DecisionRecorded"
@@ -920,7 +942,7 @@ def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
     if len(lines) < 2 or not re.fullmatch(r"index (0|[1-9][0-9]*)", lines[1]):
         raise ValueError("the proof has no valid index line")
     try:
-        path = [base64.b64decode(line, validate=True) for line in lines[2:]]
+        path = [b64(line) for line in lines[2:]]
     except binascii.Error:
         raise ValueError("a proof hash is not base64") from None
     if any(len(h) != 32 for h in path):
@@ -933,7 +955,7 @@ def _leaf_and_state(
 ) -> tuple[bytes, dict[str, Any]]:
     """An event's leaf hash and its flattened state, decoding the state once (the
     record's ``recorded`` and ``context`` are the flattened state's members)."""
-    state = base64.b64decode(event["state"], validate=True)
+    state = b64(event["state"])
     data = json.loads(state)
     if not isinstance(data, dict) or set(data) == {"_type_", "_data_"}:
         raise ValueError("the state is not a JSON object")
@@ -964,15 +986,20 @@ class _Evidence:
 
     # the envelope: checkpoint, leaves, proofs, fingerprint
 
-    def check_proofs(self) -> None:
+    def check_format(self) -> None:
         doc = self.doc
-        if (
-            doc.get("format") != EVIDENCE_FORMAT
-            or doc.get("version") != EVIDENCE_VERSION
-        ):
+        if doc.get("format") != EVIDENCE_FORMAT or not _typed(doc.get("version"), int):
             raise InputError(
                 f"not an evidence file ({EVIDENCE_FORMAT} version {EVIDENCE_VERSION})"
             )
+        if doc["version"] != EVIDENCE_VERSION:
+            raise InputError(
+                f"evidence file version {doc['version']}: this verifier reads"
+                f" version {EVIDENCE_VERSION}"
+            )
+
+    def check_proofs(self) -> None:
+        doc = self.doc
         note = doc["checkpoint"]
         root = None
         try:
@@ -1061,8 +1088,8 @@ class _Evidence:
                 decision.get("abstentions"),
             ],
         }
-        for name, value in said.items():
-            if summary.get(name) != value:
+        for name, value in said.items():  # as JSON: true is not 1
+            if json.dumps(summary.get(name)) != json.dumps(value):
                 self.problem(
                     f"decision: the summary says {name} {summary.get(name)!r}, "
                     f"the decision event {value!r}"
@@ -1316,11 +1343,60 @@ def _ranges(versions: list[int]) -> str:
     return ", ".join(map(str, versions[:20])) + (" …" if len(versions) > 20 else "")
 
 
+def _typed(value: Any, kind: type) -> bool:
+    """``value`` is of JSON type ``kind`` (a boolean is not a number here)."""
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def evidence_shape(doc: dict[str, Any]) -> list[str]:
+    """What is missing or of the wrong type in an evidence file's envelope, naming
+    the field (a file changed there is refused before any hash is computed)."""
+    wrong = []
+    if doc.get("leaf_format") != EVIDENCE_LEAF_FORMAT:
+        wrong.append(
+            f"leaf_format: {doc.get('leaf_format')!r}, not {EVIDENCE_LEAF_FORMAT!r}"
+        )
+    for name, kind in (("log", str), ("checkpoint", str), ("fingerprint", str)):
+        if not _typed(doc.get(name), kind):
+            wrong.append(f"{name}: missing or not {kind.__name__}")
+    if not isinstance(doc.get("decision"), dict):
+        wrong.append("decision: missing or not an object")
+    events = doc.get("events")
+    if not isinstance(events, list) or not events:
+        return [*wrong, "events: missing or not a list of events"]
+    for i, event in enumerate(events):
+        if not isinstance(event, dict):
+            wrong.append(f"events[{i}]: not an object")
+            continue
+        for name, kind in EVIDENCE_EVENT_FIELDS.items():
+            if not _typed(event.get(name), kind):
+                wrong.append(f"events[{i}].{name}: missing or not {kind.__name__}")
+        if _typed(event.get("position"), int) and not 1 <= event["position"] < 2**63:
+            wrong.append(f"events[{i}].position: {event['position']} is no position")
+    return wrong
+
+
 def verify_evidence(doc: dict[str, Any], keys: list[Key]) -> dict[str, Any]:
     """Check an evidence file; its report (``ok``, ``problems``, the decision)."""
     check = _Evidence(doc, keys)
+    check.check_format()
+    shape = evidence_shape(doc)
+    if shape:
+        return {
+            "ok": False,
+            "problems": [f"altered — {line}" for line in shape],
+            "decision": doc.get("decision"),
+            "events": len(doc["events"]) if isinstance(doc.get("events"), list) else 0,
+            "tree_size": 0,
+            "fingerprint": doc.get("fingerprint"),
+        }
     check.check_proofs()
-    check.check_content()
+    try:
+        check.check_content()
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        # only an altered state gets here (one the ledger did not write, already
+        # reported as not hashing to its leaf): its content cannot be read
+        check.problem(f"content: unreadable ({type(exc).__name__}: {exc})")
     return {
         "ok": not check.problems,
         "problems": check.problems,
@@ -1395,7 +1471,7 @@ class Witness:
         if not match or match.group(1) != self.name:
             return False
         try:
-            blob = base64.b64decode(match.group(2), validate=True)
+            blob = b64(match.group(2))
         except binascii.Error:
             return False
         if len(blob) != 76 or blob[:4] != self.key_id:

@@ -30,6 +30,8 @@ from ledger.merkle import HASH_SIZE
 
 SIGNATURE_TYPE_ED25519 = b"\x01"
 SIGNATURE_PREFIX = "— "  # em dash, space
+# The largest tree size a database column holds (SQLite INTEGER, PostgreSQL BIGINT).
+MAX_TREE_SIZE = 2**63 - 1
 
 
 class NoteError(ValueError):
@@ -65,15 +67,27 @@ class Checkpoint:
                 "a checkpoint has an origin, a size and a root, no empty line"
             )
         origin, size, root = lines[:3]
-        if not size.isdigit() or (size != "0" and size.startswith("0")):
-            raise NoteError(f"checkpoint tree size {size!r} is not a decimal number")
+        tree_size = parse_size(size)
         try:
             raw = base64.b64decode(root, validate=True)
         except binascii.Error:
             raise NoteError("checkpoint root is not base64") from None
         if len(raw) != HASH_SIZE:
             raise NoteError("checkpoint root is not a SHA-256 hash")
-        return cls(origin, int(size), raw, tuple(lines[3:]))
+        return cls(origin, tree_size, raw, tuple(lines[3:]))
+
+
+def parse_size(text: str) -> int:
+    """A tree size written as C2SP does: ASCII decimal digits, no leading zero (not
+    "²" nor "٣", which ``isdigit`` accepts), at most :data:`MAX_TREE_SIZE`."""
+    if not (
+        text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
+    ) or len(text) > len(str(MAX_TREE_SIZE)):
+        raise NoteError(f"tree size {text[:40]!r} is not a decimal number")
+    size = int(text)
+    if size > MAX_TREE_SIZE:
+        raise NoteError(f"tree size {text} is above {MAX_TREE_SIZE}")
+    return size
 
 
 def raw_public_key(key: Ed25519PublicKey) -> bytes:

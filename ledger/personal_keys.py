@@ -161,7 +161,13 @@ class PersonalKeys:
                     KEY_BYTES
                 ):
                     raise ValueError("key length")
-                checked.append((subject, key, str(row["created_at"]), row["erased_at"]))
+                created = _iso(row["created_at"], "created_at")
+                erased_at = row["erased_at"]
+                if erased_at is not None:
+                    erased_at = _iso(erased_at, "erased_at")
+                elif key is None:
+                    raise ValueError("a row without a key must say when it was erased")
+                checked.append((subject, key, created, erased_at))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise PersonalDataError(f"invalid key row {row!r}: {exc}") from None
         with self.storage.cursor(commit=True) as c:
@@ -183,7 +189,10 @@ class PersonalKeys:
                         ),
                         (subject, None if erased_at else key, created, erased_at),
                     )
-                    added += 1
+                    if erased_at:
+                        erased += 1
+                    else:
+                        added += 1
                 elif erased_at and _value(found, 1) is None:
                     c.execute(
                         self.storage.sql(
@@ -194,6 +203,15 @@ class PersonalKeys:
                     )
                     erased += 1
         return {"added": added, "erased": erased}
+
+
+def _iso(value: Any, name: str) -> str:
+    """An ISO 8601 time of a key row, as stored (ValueError naming the field)."""
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: not an ISO 8601 time ({value!r})") from None
+    return str(value)
 
 
 def _value(row: Any, index: int) -> Any:

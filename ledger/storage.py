@@ -483,10 +483,12 @@ def _erase(c: Any, ph: str, prefix: str, erasure: Erasure, **execute: Any) -> No
         c.execute(
             f"UPDATE {prefix}mail_outbox SET recipient = REPLACE(recipient, {ph}, {ph}),"
             f" subject = REPLACE(subject, {ph}, {ph}), body = REPLACE(body, {ph}, {ph}),"
-            f" attachments = REPLACE(attachments, {ph}, {ph})"
+            f" attachments = REPLACE(attachments, {ph}, {ph}),"
+            # the mail server's refusal names the address (SMTPRecipientsRefused)
+            f" last_error = REPLACE(last_error, {ph}, {ph})"
             f" WHERE recipient LIKE {ph} OR subject LIKE {ph} OR body LIKE {ph}"
-            f" OR attachments LIKE {ph}",
-            (old, new, old, new, old, new, old, new, like, like, like, like),
+            f" OR attachments LIKE {ph} OR last_error LIKE {ph}",
+            (*(old, new) * 5, *(like,) * 5),
             **execute,
         )
     if erasure.scrub:

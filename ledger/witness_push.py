@@ -18,6 +18,7 @@ Run by ``sdsi witness push`` and by ``sdsi projections follow`` after each seali
 from __future__ import annotations
 
 import base64
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.cosignature import quorum_of
+from ledger.notes import NoteError, parse_size
 from ledger.sealstore import CheckpointRow, SealStore
 from ledger.witness_config import WitnessConfig
 from ledger.witness_store import Cosignature, Delivery, WitnessStore
@@ -135,8 +137,8 @@ class WitnessPusher:
                     return self._cosigned(witness, d, latest, known, text, now)
                 raise _Refused(f"HTTP {status}: {text.strip()[:300]}")
             raise _Refused("the witness's size keeps changing (409 three times)")
-        except (OSError, _Refused) as exc:
-            message = str(exc) if isinstance(exc, _Refused) else f"unreachable: {exc}"
+        except (OSError, http.client.HTTPException, _Refused) as exc:
+            message = _failure(exc)
             attempts = d.attempts + 1
             delay = min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** (attempts - 1))
             self.store.save(
@@ -218,11 +220,22 @@ class WitnessPusher:
         )
 
 
+def _failure(exc: Exception) -> str:
+    """What went wrong with a witness, for its delivery row (bounded: a witness's
+    answer is a third party's input)."""
+    if isinstance(exc, _Refused):
+        return str(exc)[:500]
+    if isinstance(exc, http.client.HTTPException):  # not OSError: BadStatusLine…
+        return f"not an HTTP answer: {type(exc).__name__}: {str(exc)[:200]}"
+    return f"unreachable: {exc}"[:500]
+
+
 def _size(text: str) -> int:
     value = text.strip()
-    if not value.isdigit():
-        raise _Refused(f"409 with a body that is not a size: {value[:40]!r}")
-    return int(value)
+    try:
+        return parse_size(value)
+    except NoteError:
+        raise _Refused(f"409 with a body that is not a size: {value[:40]!r}") from None
 
 
 # --- reading: the audit page, the API, verification ----------------------------------

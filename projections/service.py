@@ -137,6 +137,18 @@ class ReadModel:
         with self._asof_lock:
             self._drop_past_views()
 
+    def forget_past_views_if_erased(self) -> None:
+        """Drop the cached past views if a person was erased since they were made,
+        by any process (their files would keep the name on disk until this process
+        next replays a moment). Reads nothing while no past view is cached."""
+        if not self._asof:
+            return
+        erased = self.ledger.personal_keys.generation()
+        with self._asof_lock:
+            if erased != self._erased:
+                self._drop_past_views()
+                self._erased = erased
+
     def _drop_past_views(self) -> None:
         for store in self._asof.values():
             store.close()

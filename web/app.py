@@ -105,6 +105,8 @@ def create_app(
     init_paging(app)
     secure_headers(app)
     app.before_request(require_password_change)  # before authorisation and the cache
+    # another process's erasure: this one's past views (files) forget the person
+    app.before_request(lambda: web_state.read_model.forget_past_views_if_erased())
     register_error_handlers(app)
     app.register_blueprint(ui_bp)
     init_api(app)

@@ -79,11 +79,11 @@ def decision_evidence(
 
     # a position past 64 bits is no row (SQLite would refuse the number: a 500)
     if position >= 2**63 or dq.decision_at(web.read_model.store, position) is None:
-        return None, 404, f"no decision at position {position}"
+        return None, 404, f"Aucune décision à la position {position}."
     try:
         return evidence_file(web.ledger, position), 200, None
     except EvidenceError as exc:
-        return None, 404, str(exc)
+        return None, 404, f"Pas de fichier de preuve à la position {position} ({exc})."
     except ProofError as exc:  # integrity broken, or no checkpoint can be signed
         return None, 409, str(exc)
 

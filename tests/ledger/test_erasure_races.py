@@ -109,3 +109,32 @@ def test_the_outbox_forgets_old_addresses_and_names_in_folded_ics_attachments(
         ("email-changed", *gone),
         ("reset", *gone),
     ]
+
+
+def test_an_smtp_refusal_naming_the_address_is_scrubbed_from_the_outbox_error(
+    ledger: Ledger,
+) -> None:
+    """The mail server's refusal (``SMTPRecipientsRefused``: the address and its
+    reply) is kept in ``last_error`` of a mail that failed or waits for a retry: the
+    erasure replaces the address there too (it stayed)."""
+    import smtplib
+
+    from ledger.mailer import _describe
+
+    address = "zoe.refusee@ville.example.fr"
+    ledger.add_user(ADMIN, "zoe", "Zoé Refusée", "zoe-password-1", email=address)
+    Outbox(ledger.storage).add(
+        key="notice:zoe", recipient=address, subject="Avis", text="Bonjour"
+    )
+    refused = smtplib.SMTPRecipientsRefused(
+        {address: (550, f"5.1.1 <{address}>: Recipient address rejected".encode())}
+    )
+    ledger.storage.execute(
+        "UPDATE {t:mail_outbox} SET status = 'failed', last_error = ?",
+        (_describe(refused),),
+    )
+    assert address in _describe(refused)
+    ledger.erase_user(ERASE, "zoe")
+    rows = ledger.storage.fetchall("SELECT recipient, last_error FROM {t:mail_outbox}")
+    assert [address in str(v) for row in rows for v in row] == [False, False]
+    assert "personne effacée" in str(rows[0][1])

@@ -483,3 +483,112 @@ def test_the_seal_store_finds_the_first_checkpoint_covering_a_position(
     assert row is not None and row.tree_size >= position
     earlier = [c for c in store.checkpoints() if c.seq < row.seq]
     assert all(c.tree_size < position for c in earlier)
+
+
+# --- the whole file as bytes, and its envelope's shape ------------------------------------
+
+
+def _main(path: Path, env: Decided) -> tuple[int, str]:
+    """``verifier.py evidence PATH --key …`` in this process: (exit status, output)."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = VERIFIER.main(["evidence", str(path), "--key", str(env.key)])
+    return code, out.getvalue()
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(at=st.integers(0, 10**9), bit=st.integers(0, 7))
+def test_any_bit_flipped_anywhere_in_the_file_is_refused_without_a_traceback(
+    decided: Decided, pristine: dict[str, Any], tmp_path: Path, at: int, bit: int
+) -> None:
+    """Every byte counts, including a base64 text's last character (whose unused
+    bits ``b64decode`` ignored: a changed proof hash or signature was accepted) and
+    a decimal in a state made unreadable (an InvalidOperation traceback)."""
+    raw = bytearray(json.dumps(pristine, indent=1).encode())
+    raw[at % len(raw)] ^= 1 << bit
+    path = tmp_path / "flipped.json"
+    path.write_bytes(bytes(raw))
+    code, said = _main(path, decided)
+    assert code in (1, 2), said
+    assert said.startswith(("EVIDENCE VERIFICATION FAILED", "verifier.py: error: "))
+
+
+def test_a_last_base64_character_with_other_unused_bits_is_refused(
+    decided: Decided, pristine: dict[str, Any]
+) -> None:
+    doc = copy.deepcopy(pristine)
+    event = doc["events"][-1]
+    lines = event["tlog_proof"].split("\n")
+    line = lines[2]  # a hash of the audit path: 43 characters and "="
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet[alphabet.index(line[42]) ^ 1]  # one of the 2 unused bits
+    lines[2] = line[:42] + last + line[43:]
+    assert base64.b64decode(lines[2]) == base64.b64decode(line)
+    event["tlog_proof"] = "\n".join(lines)
+    problems = _problems(decided, doc)
+    assert problems == [
+        f"position {event['position']}: malformed proof — a proof hash is not base64"
+    ]
+
+
+ODD_VALUES = [None, 0, -1, 2**70, 1.5, True, "", "x", "²", [], [1], {}, {"a": 1}]
+
+
+def _paths(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    paths: list[tuple[Any, ...]] = [(k,) for k in doc]
+    paths += [("decision", k) for k in doc["decision"]]
+    last = len(doc["events"]) - 1
+    for i in (0, last // 2, last):
+        paths += [("events", i), *(("events", i, k) for k in doc["events"][i])]
+    return paths
+
+
+def test_any_field_of_another_type_or_missing_is_refused_naming_it(
+    decided: Decided, pristine: dict[str, Any]
+) -> None:
+    """An envelope changed in shape (a field dropped, a number turned into text,
+    the decision into a list…) is refused naming the field; it was an
+    AttributeError traceback or « error: 'decision' »; ``leaf_format`` was not
+    read at all, and ``true`` passed for the revision 1."""
+    for path in _paths(pristine):
+        for value in [*ODD_VALUES, "DELETE"]:
+            doc = copy.deepcopy(pristine)
+            node: Any = doc
+            for step in path[:-1]:
+                node = node[step]
+            if value == "DELETE":
+                del node[path[-1]]
+            elif node[path[-1]] == value and type(node[path[-1]]) is type(value):
+                continue
+            else:
+                node[path[-1]] = value
+            try:
+                report = verify(decided, doc)
+            except VERIFIER.InputError as exc:  # format / version: not such a file
+                assert path in (("format",), ("version",)), (path, value, exc)
+                continue
+            assert report["ok"] is False, (path, value)
+            assert report["problems"], (path, value)
+
+
+def test_the_shape_check_names_the_field(
+    decided: Decided, pristine: dict[str, Any]
+) -> None:
+    doc = copy.deepcopy(pristine)
+    doc["leaf_format"] = "sdsi-leaf-v0"
+    doc["decision"] = []
+    doc["events"][1]["position"] = str(doc["events"][1]["position"])
+    del doc["events"][2]["tlog_proof"]
+    assert _problems(decided, doc) == [
+        "altered — leaf_format: 'sdsi-leaf-v0', not 'sdsi-leaf-v1'",
+        "altered — decision: missing or not an object",
+        "altered — events[1].position: missing or not int",
+        "altered — events[2].tlog_proof: missing or not str",
+    ]

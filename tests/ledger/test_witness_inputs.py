@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import ConfigError
+from ledger.notes import sign_note
 from ledger.witness_app import MAX_BODY, WitnessApp
 from ledger.witness_config import witnesses_settings
 from ledger.witness_state import WitnessState, WitnessStateError
@@ -108,3 +109,30 @@ def test_a_negative_or_bad_content_length_is_refused_before_reading(
         "bad Content-Length\n",
         0,
     )
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        ("\u0663", "tree size '\u0663' is not a decimal number"),  # Arabic-Indic 3
+        ("\u00b2", "tree size '\u00b2' is not a decimal number"),  # superscript 2
+        ("9223372036854775808", "tree size 9223372036854775808 is above"),
+        ("18446744073709551616", "tree size '18446744073709551616' is not a decimal"),
+        ("9" * 5000, "tree size '9999999999"),
+    ],
+)
+def test_a_signed_checkpoint_with_a_size_no_database_holds_is_a_400(
+    tmp_path: Path, size: str, message: str
+) -> None:
+    """Signed by the trusted key, yet not a C2SP size (``isdigit`` takes "٣" and
+    "²"), or past what a database column holds: refused, nothing cosigned (it was
+    an OverflowError, a 500, and "٣" was cosigned as 3)."""
+    log = HandLog(ORIGIN).grow(3)
+    new_witness(tmp_path / "w", "w.example/w", log)
+    witness = WitnessApp(WitnessState.open(tmp_path / "w"))
+    text = f"{ORIGIN}\n{size}\n{base64.b64encode(bytes(32)).decode()}\n"
+    body = b"old 0\n\n" + sign_note(text, ORIGIN, log.key).encode()
+    answer = witness.add_checkpoint(body)
+    assert answer.status == 400, answer
+    assert answer.body.startswith(message), answer.body
+    assert witness.add_checkpoint(log.body(0)).status == 200  # nothing was held

@@ -90,8 +90,8 @@ def test_the_api_answers_404_for_a_position_that_is_no_decision(site: Site) -> N
         )
         assert answer.status_code == 404
         assert answer.get_json()["error"]["code"] == "not_found"
-        assert answer.get_json()["error"]["message"] == (
-            f"no decision at position {position}"
+        assert answer.get_json()["error"]["message"] == (  # in French, as every answer
+            f"Aucune décision à la position {position}."
         )
 
 

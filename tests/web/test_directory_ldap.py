@@ -503,3 +503,23 @@ def test_names_without_a_group_base_are_refused_at_start() -> None:
     )
     by_dn = {**env, "SDSI_LDAP_GROUP_ROLES": f"cn=sdsi-dsi,{GROUPS}=dsi"}
     assert ldap_settings(by_dn) is not None
+
+
+def test_an_erased_directory_account_cannot_sign_in_with_its_directory_password(
+    directory: Directory,
+) -> None:
+    """The directory still knows the person; the ledger erased them (issue 19): the
+    directory's password opens nothing, and the sign-in writes nothing (no role
+    granted back, no name taken again from the directory) — a 401, never a 500."""
+    directory.reset()
+    assert ui_login(directory.app, "dave", PASSWORDS["dave"]).status_code == 302
+    directory.ledger.erase_user(
+        Caller(actor="admin", reason="demande RGPD art. 17"), "dave"
+    )
+    before = directory.position()
+    refused = ui_login(directory.app, "dave", PASSWORDS["dave"])
+    assert refused.status_code == 401
+    assert "Identifiant ou mot de passe incorrect." in text(refused)
+    assert api_login(directory.app, "dave", PASSWORDS["dave"]).status_code == 401
+    assert directory.position() == before
+    assert directory.ledger.account("dave").display_name == "personne effacée"

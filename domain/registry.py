@@ -14,6 +14,7 @@ from domain.findings import Finding, ProposalLinks
 from domain.grids import GridVersion
 from domain.inventory import Application
 from domain.municipality import Municipality
+from domain.reviewed_documents import ReviewedDocument
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
 from domain.proposals import Proposal
@@ -46,4 +47,5 @@ AGGREGATES = (
     Application,
     Finding,
     ProposalLinks,
+    ReviewedDocument,
 )

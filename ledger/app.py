@@ -16,6 +16,7 @@ from ledger.commands.documents import DocumentCommands
 from ledger.commands.finance_reports import FinanceReportCommands
 from ledger.commands.grid_adoption import GridAdoptionCommands
 from ledger.commands.inventory import InventoryCommands
+from ledger.commands.reviewed_documents import ReviewedDocumentCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
@@ -40,6 +41,7 @@ class Ledger(
     AccountCommands,
     ConvocationCommands,
     InventoryCommands,
+    ReviewedDocumentCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

@@ -14,10 +14,10 @@ from domain.findings import Finding, ProposalLinks
 from domain.grids import GridVersion
 from domain.inventory import Application
 from domain.municipality import Municipality
-from domain.reviewed_documents import ReviewedDocument
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
 from domain.proposals import Proposal
+from domain.reviewed_documents import ReviewedDocument
 from domain.scenarios import Scenario
 from domain.scores import ScoreSheet
 from domain.sessions import Session

@@ -16,10 +16,10 @@ from ledger.commands.documents import DocumentCommands
 from ledger.commands.finance_reports import FinanceReportCommands
 from ledger.commands.grid_adoption import GridAdoptionCommands
 from ledger.commands.inventory import InventoryCommands
-from ledger.commands.reviewed_documents import ReviewedDocumentCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
+from ledger.commands.reviewed_documents import ReviewedDocumentCommands
 from ledger.commands.scenarios import ScenarioCommands
 from ledger.config import DatabaseConfig, Settings
 from ledger.errors import NotInitialised, StorageUnavailable

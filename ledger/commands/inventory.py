@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import InvalidValue
 from domain.accounts import require
+from domain.errors import InvalidValue
 from domain.findings import AUTHORS as FINDING_AUTHORS
 from domain.findings import Finding, ProposalLinks, finding_code
 from domain.inventory import Application

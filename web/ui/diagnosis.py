@@ -31,7 +31,7 @@ from web.i18n import N_
 from web.state import state
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, as_of, store
-from web.ui.document_review import cited_documents, citable_documents
+from web.ui.document_review import citable_documents, cited_documents
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
 from web.ui.referential.flows import Errors, led

@@ -197,9 +197,10 @@ def test_the_register_form_refuses_then_registers(site: Site) -> None:
             "author": "Éditeur",
             "title": "Contrat",
             "axes": ["NOPE"],
-        },  # fmt: skip
+        },
     )
-    assert unknown_axis.status_code == 404 or unknown_axis.status_code == 422
+    assert unknown_axis.status_code == 404
+    assert "Axe stratégique introuvable : NOPE." in text(unknown_axis)
     assert site.head() == head
     good = client.post(
         "/revue-documentaire",

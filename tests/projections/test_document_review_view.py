@@ -40,7 +40,7 @@ def _history(led: Any) -> list[Any]:
         lambda: led.change_document(
             Caller("dsi", reason="date exacte"),
             "DOC-002",
-            {**CONTRACT, "date": "2021-02-01"},  # fmt: skip
+            {**CONTRACT, "date": "2021-02-01"},
         ),
         lambda: led.draft_proposal(REF, "P1", "D", content(1, 10000)),
         lambda: led.link_proposal(REF, "P1", documents=["DOC-001", "DOC-002"]),

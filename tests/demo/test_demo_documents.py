@@ -12,8 +12,8 @@ from sdsi.demo import documents as demo_documents
 from tests.demo.test_demo_texture import Loaded, demo, loads  # noqa: F401 - fixtures
 
 
-def _doc(demo: Loaded, code: str) -> ReviewedDocument:
-    return demo.ledger.load(ReviewedDocument, ReviewedDocument.id_for(code))
+def _doc(loaded: Loaded, code: str) -> ReviewedDocument:
+    return loaded.ledger.load(ReviewedDocument, ReviewedDocument.id_for(code))
 
 
 def test_the_register_has_its_twelve_documents_cited_by_findings_and_proposals(

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from domain.reviewed_documents import KIND_LABELS
 from ledger.core import Caller
+from tests.web.test_diagnosis_pages import api
 from tests.web.ui_client import Site, text
-from tests.web.world import OWN, bearer, login, open_world
+from tests.web.world import OWN, login, open_world
 from web.ui.document_review import KIND_NAMES
 
 AUDIT = {
@@ -49,13 +50,6 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Site
     running.caught_up()
     yield running
     running.close()
-
-
-def api(site: Site, who: str, method: str, url: str, body: Any = None) -> Any:
-    client = site.app.test_client()
-    return client.open(
-        "/api/v1" + url, method=method, json=body, headers=bearer(site, login(who))
-    )
 
 
 def test_the_kind_names_shown_are_the_domain_s() -> None:

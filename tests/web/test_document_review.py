@@ -242,3 +242,22 @@ def test_hostile_fields_are_refused_naming_the_field(
     if answer.status_code == 422:
         assert field in error["details"], error
     assert site.head() == head
+
+
+def test_the_register_downloads_as_filtered_in_csv_and_xlsx(site: Site) -> None:
+    from openpyxl import load_workbook
+
+    client = site.client(login("referent"))
+    csv = client.get("/revue-documentaire/registre.csv?q=audit")
+    assert csv.status_code == 200
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].split(";")[:4] == ["Code", "Nature", "Date", "Auteur"]
+    assert [line.split(";")[0] for line in lines[1:]] == ["DOC-001"]
+    assert lines[1].split(";")[1] == "audit"
+    book = load_workbook(io.BytesIO(client.get("/revue-documentaire/registre.xlsx?status=all").data))  # fmt: skip
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    codes = [r[0] for r in rows if r and str(r[0]).startswith("DOC-")]
+    listed = api(site, "chair", "GET", "/reviewed-documents?status=all").get_json()
+    assert codes == [d["code"] for d in listed["documents"]]
+    assert {"DOC-001", "DOC-002", "DOC-003"} <= set(codes)
+    assert client.get("/revue-documentaire/registre.pdf").status_code == 404

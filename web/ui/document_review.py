@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.errors import DocumentWithdrawn, NotFound, RecordClosed
@@ -83,12 +83,18 @@ REFUSALS = {NotFound: "axes", RecordClosed: "axes", DocumentWithdrawn: "reason"}
 # --- the register ------------------------------------------------------------------------
 
 
-def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Any:  # fmt: skip
+def _filters() -> dict[str, str | None]:
+    """The page's search and filters (an unknown kind or status: not filtered)."""
     filters = {k: request.args.get(k, "").strip() or None for k in rq.FILTERS}
     if filters["status"] not in STATUS_NAMES:
         filters["status"] = None
     if filters["kind"] not in KIND_NAMES:
         filters["kind"] = None
+    return filters
+
+
+def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Any:  # fmt: skip
+    filters = _filters()
     return _render(
         "document_review.html",
         status,
@@ -106,6 +112,29 @@ def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent:
 def document_review() -> Any:
     """The register: search box, filters by kind, axis and status."""
     return _index()
+
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.route("/revue-documentaire/registre.<fmt>")
+@requires("document_review.view")
+def document_register_file(fmt: str) -> Any:
+    """The register as the page filters it, in CSV or XLSX."""
+    from exports.document_review import render
+
+    if fmt not in MIMETYPES:
+        abort(404)
+    return Response(
+        render(rq.register(store(), _filters()), fmt),
+        mimetype=MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="revue-documentaire.{fmt}"'
+        },
+    )
 
 
 @bp.route("/revue-documentaire", methods=["POST"])

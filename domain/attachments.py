@@ -1,5 +1,5 @@
 """Attachments: a business case, a quote, a study joined to a proposal, a decision or
-a COPIL session.
+a COPIL session; the file of a document of the review register.
 
 The ledger records what was attached — the subject, the file's SHA-256, size, media
 type (read from its bytes, ``domain.attachment_types``), its file name, who sent it
@@ -19,16 +19,18 @@ from domain.accounts import has_role, require
 from domain.base import LedgerAggregate, current_context, natural_id
 from domain.documents import sha256_hex
 from domain.errors import InvalidValue, NotReferentOfDirection, ReasonRequired
+from domain.reviewed_documents import EDITORS as REGISTER_EDITORS
 from domain.values import Role, positive_int, text
 
 # ``deliverable``: a phase's deliverable (ref ``N/phase/key``), joined only by
 # submitting it (``ledger.commands.deliverables``)
-SUBJECTS = ("proposal", "decision", "session", "deliverable")
+SUBJECTS = ("proposal", "decision", "session", "deliverable", "document")
 SUBJECT_LABELS = {
     "proposal": "fiche",
     "decision": "décision",
     "session": "séance",
     "deliverable": "livrable",
+    "document": "document de la revue documentaire",
 }
 
 
@@ -165,13 +167,16 @@ class Attachment(LedgerAggregate):
 
 def subject_kind(value: Any) -> str:
     if value not in SUBJECTS:
-        raise InvalidValue("subject", value, "fiche, décision ou séance attendue")
+        raise InvalidValue(
+            "subject", value, "fiche, décision, séance ou document attendu"
+        )
     return str(value)
 
 
 def require_may_attach(subject: str, ref: str, direction: str | None) -> None:
     """Proposals: their direction's referent or the DSI; decisions and sessions: the
-    chair or the DSI (who prepares the COPIL's files)."""
+    chair or the DSI (who prepares the COPIL's files); documents of the review
+    register: who keeps it (``domain.reviewed_documents.EDITORS``)."""
     ctx = current_context()
     action = "joindre une pièce à une " + SUBJECT_LABELS.get(subject, subject)
     if subject == "proposal":
@@ -184,6 +189,9 @@ def require_may_attach(subject: str, ref: str, direction: str | None) -> None:
                 actor=ctx.actor, direction=direction, proposal=ref
             )
         require(action, Role.REFERENT, Role.DSI)
+        return
+    if subject == "document":  # the review register's keepers
+        require(action, *REGISTER_EDITORS)
         return
     require(action, Role.CHAIR, Role.DSI)
 

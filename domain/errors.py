@@ -823,3 +823,11 @@ class GridAlreadyDecided(DomainError):
 
     code = "grid_already_decided"
     template = "La séance {session} a déjà décidé de la grille v{version}."
+
+
+class DocumentWithdrawn(DomainError):
+    """A document withdrawn from the review register can no longer be cited, changed
+    nor withdrawn again."""
+
+    code = "document_withdrawn"
+    template = "Le document {document} est retiré du registre de la revue documentaire."

@@ -6,11 +6,13 @@ assessments read (``APP:dsi:2`` — the DSI's second assessment of ``APP``;
 ``APP:DRH:1`` — the first one of the direction DRH). A finding that confirms an
 automatic suggestion (``domain.diagnosis``) names it (``suggestion``), so the
 suggestion is no longer offered. A finding is withdrawn (reason required), never
-deleted; its code (``CST-001``…) is what proposals and, later, documents cite.
+deleted; its code (``CST-001``…) is what proposals cite. A finding may itself cite
+documents of the review register (``DocumentsCited``, ``domain.reviewed_documents``).
 
 A proposal's **links** (``ProposalLinks``, one aggregate per proposal) name the
-applications it replaces or changes and the findings it answers; setting them again
-replaces the whole set (the history keeps every set). They are what tells which
+applications it replaces or changes, the findings it answers and the documents of
+the review register it cites; setting them again replaces the whole set (the history
+keeps every set). They are what tells which
 obsolescence risks no proposal covers.
 """
 
@@ -25,6 +27,7 @@ from domain.base import LedgerAggregate, natural_id
 from domain.errors import FindingWithdrawn, InvalidValue, UnknownEvidence
 from domain.inventory import Application
 from domain.records import reason_for
+from domain.reviewed_documents import cited
 from domain.values import DomainEnum, Role, as_list, code, enum_value, text
 
 AUTHORS = (Role.DSI, Role.CONSULTANT)  # who records findings: the DSI and its AMO
@@ -96,6 +99,7 @@ class Finding(LedgerAggregate):
         self.applications: list[str] = []
         self.assessments: list[str] = []
         self.suggestion: str | None = None
+        self.documents: list[str] = []  # of the review register (DOC-NNN)
         self.withdrawn_at: datetime | None = None
 
     @staticmethod
@@ -120,6 +124,12 @@ class Finding(LedgerAggregate):
     class Withdrawn(LedgerAggregate.Event):
         def apply(self, agg: Finding) -> None:
             agg.withdrawn_at = self.timestamp
+
+    class DocumentsCited(LedgerAggregate.Event):
+        documents: list[str]
+
+        def apply(self, agg: Finding) -> None:
+            agg.documents = list(self.documents)
 
     @classmethod
     def record(
@@ -162,6 +172,18 @@ class Finding(LedgerAggregate):
         reason_for("retirer un constat")
         self.trigger_event(self.Withdrawn)
 
+    def cite(self, documents: list[str]) -> bool:
+        """The documents of the review register the finding rests on (the caller
+        checked each is in the register and current); replaces the previous set,
+        nothing if unchanged."""
+        require("citer des documents dans un constat", *AUTHORS)
+        self.check_current("documents")
+        found = cited(documents)
+        if found == self.documents:
+            return False
+        self.trigger_event(self.DocumentsCited, documents=found)
+        return True
+
     def check_current(self, field: str = "findings") -> None:
         if self.withdrawn_at is not None:
             raise FindingWithdrawn(field=field, finding=self.code)
@@ -174,6 +196,7 @@ class ProposalLinks(LedgerAggregate):
         self.proposal = ""
         self.applications: dict[str, LinkEffect] = {}
         self.findings: list[str] = []
+        self.documents: list[str] = []
 
     @staticmethod
     def id_for(proposal: str) -> UUID:
@@ -193,6 +216,12 @@ class ProposalLinks(LedgerAggregate):
             agg.applications = dict(self.applications)
             agg.findings = list(self.findings)
 
+    class DocumentsCited(LedgerAggregate.Event):
+        documents: list[str]
+
+        def apply(self, agg: ProposalLinks) -> None:
+            agg.documents = list(self.documents)
+
     @classmethod
     def start(cls, proposal: str) -> ProposalLinks:
         return cls._create(cls.Started, id=cls.id_for(proposal), proposal=proposal)
@@ -208,4 +237,14 @@ class ProposalLinks(LedgerAggregate):
         if apps == self.applications and found == self.findings:
             return False
         self.trigger_event(self.LinksSet, applications=apps, findings=found)
+        return True
+
+    def cite(self, documents: list[str]) -> bool:
+        """The documents of the review register the proposal cites (the caller
+        checked who may act and that each document is current); nothing if
+        unchanged."""
+        found = cited(documents)
+        if found == self.documents:
+            return False
+        self.trigger_event(self.DocumentsCited, documents=found)
         return True

@@ -18,6 +18,7 @@ from domain.municipality import Municipality
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan
 from domain.proposals import Proposal
+from domain.reviewed_documents import ReviewedDocument
 from domain.scenarios import Scenario
 from domain.scores import ScoreSheet
 from domain.sessions import Session
@@ -48,4 +49,5 @@ AGGREGATES = (
     Finding,
     ProposalLinks,
     PhaseDeliverables,
+    ReviewedDocument,
 )

@@ -20,6 +20,7 @@ from ledger.commands.inventory import InventoryCommands
 from ledger.commands.organisation import OrganisationCommands
 from ledger.commands.proposals import ProposalCommands
 from ledger.commands.reference import ReferenceCommands
+from ledger.commands.reviewed_documents import ReviewedDocumentCommands
 from ledger.commands.scenarios import ScenarioCommands
 from ledger.config import DatabaseConfig, Settings
 from ledger.errors import NotInitialised, StorageUnavailable
@@ -42,6 +43,7 @@ class Ledger(
     AccountCommands,
     ConvocationCommands,
     InventoryCommands,
+    ReviewedDocumentCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

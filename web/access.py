@@ -18,6 +18,7 @@ from domain.deliverables import REVIEWERS as DELIVERABLE_REVIEWERS
 from domain.discussion import WRITERS as DISCUSSION_WRITERS
 from domain.findings import AUTHORS as FINDING_AUTHORS
 from domain.inventory import EDITORS as INVENTORY_EDITORS
+from domain.reviewed_documents import EDITORS as REGISTER_EDITORS
 from domain.scenarios import MAY_COMPUTE
 from domain.values import (
     BUDGET_READERS,
@@ -119,6 +120,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "diagnosis.assess_use": frozenset({"referent"}),
     "diagnosis.findings": Role.names(FINDING_AUTHORS),
     "proposal.link": frozenset({"referent", "dsi"}),  # applications and findings cited
+    # the document review (phase 2, domain.reviewed_documents): everyone reads the
+    # register (referents cite its documents); its keepers register, change, withdraw
+    # and attach the files
+    "document_review.view": ALL,
+    "document_review.edit": Role.names(REGISTER_EDITORS),
 }
 
 # Permissions refused to some roles whatever else their holder is granted: the

@@ -48,6 +48,7 @@ SUBJECTS = {
     "proposal": Subject("proposal", "proposal.view", "proposal.attach"),
     "session": Subject("session", "session.view", "session.attach"),
     "decision": Subject("decision", "decisions.view", "session.attach"),
+    "document": Subject("document", "document_review.view", "document_review.edit"),
 }
 
 

@@ -205,6 +205,9 @@ FIELDS: dict[str, Any] = {
     "technical_state": _l("État technique"),
     "technology": _l("Technologie"),
     "users": _l("Utilisateurs"),
+    # the document review (domain.reviewed_documents)
+    "documents": _l("Documents de la revue documentaire cités"),
+    "date": _l("Date"),
 }
 AMOUNTS = {"amount", "ap_amount", "delta", "previous", "annual_cost"}
 DATES = {
@@ -216,6 +219,7 @@ DATES = {
     "planned_start",
     "planned_end",
     "end_of_support",
+    "date",
 }
 CODED = {
     "status": STATUS,

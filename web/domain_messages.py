@@ -85,6 +85,7 @@ ENGLISH: dict[str, str] = {
     ),
     "unknown_evidence": "Finding: {what} not found ({id}).",
     "finding_withdrawn": "Finding {finding} is withdrawn.",
+    "document_withdrawn": "Document {document} is withdrawn from the review register.",
     "not_a_question": (
         "Comment {comment} is not a question: there is no answer to mark."
     ),

@@ -206,6 +206,10 @@ LABELS: dict[str, str] = {
     "users": N_("Nombre d'utilisateurs"),
     "lines": N_("Lignes"),
     "q": N_("Recherche"),
+    # the document review
+    "author": N_("Auteur"),
+    "summary": N_("Résumé"),
+    "documents": N_("Documents de la revue documentaire cités"),
 }
 
 # What a key under a mapping field is (``scores.VAL2`` is criterion VAL2).

@@ -101,6 +101,9 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "ui.sessions": ("q", "page", "per_page", "sort"),
     # the diagnosis' inventory filters (projections.views.diagnosis.queries.FILTERS)
     "ui.diagnosis": ("kind", "direction", "criticality", "q", "status", "risk"),
+    # the document review's search and filters (views.document_review.queries.FILTERS)
+    "ui.document_review": ("q", "kind", "axis", "status"),
+    "ui.document_register_file": ("q", "kind", "axis", "status"),
     "ui.inventory_template": ("actuel",),
     "ui.audit": (
         "actor",

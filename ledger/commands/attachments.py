@@ -1,4 +1,5 @@
-"""Commands on attachments: attach a file to a proposal, a decision or a session,
+"""Commands on attachments: attach a file to a proposal, a decision, a session or a
+document of the review register,
 replace it (the previous file kept), remove it.
 
 Every rule is checked before anything is written: the subject exists, the caller
@@ -22,6 +23,7 @@ from domain.proposals import Proposal
 from domain.sessions import Session
 from domain.values import text
 from ledger.attachment_store import FileAttachmentStore
+from ledger.commands.reviewed_documents import reviewed_document
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
 from ledger.throttle import Counters, Rule, spend
@@ -162,6 +164,9 @@ class AttachmentCommands(LedgerCore):
         if subject == "proposal":
             proposal = unit.get(Proposal, Proposal.id_for(ref), kind="Fiche", label=ref)
             return str(proposal.direction)
+        if subject == "document":
+            reviewed_document(unit, ref)
+            return None
         session_code, _, proposal_code = ref.partition("/")
         session = unit.get(
             Session, Session.id_for(session_code), kind="Séance", label=session_code

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.accounts import require
 from domain.errors import InvalidValue
+from domain.findings import AUTHORS as FINDING_AUTHORS
 from domain.findings import Finding, ProposalLinks, finding_code
 from domain.inventory import Application
 from domain.organisation import Direction
 from domain.values import as_dict, as_list, code
 from ledger.commands.organisation import Lookups
+from ledger.commands.reviewed_documents import current_documents
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
 
@@ -169,9 +172,10 @@ class InventoryCommands(LedgerCore):
         applications: list[str] | None = None,
         assessments: list[str] | None = None,
         suggestion: str | None = None,
+        documents: list[str] | None = None,
     ) -> CommandResult:
-        """A finding of the diagnosis with its evidence; its code is the next free
-        ``CST-NNN``."""
+        """A finding of the diagnosis with its evidence (``documents``: codes of the
+        review register it rests on); its code is the next free ``CST-NNN``."""
 
         def body(unit: Unit) -> dict[str, Any]:
             apps = {
@@ -195,6 +199,8 @@ class InventoryCommands(LedgerCore):
                     suggestion=suggestion,
                 )
             )
+            if documents:
+                found.cite(current_documents(unit, documents))
             return {"code": found.code, "kind": found.kind.value}
 
         return self.execute("record_finding", caller, body)
@@ -204,11 +210,30 @@ class InventoryCommands(LedgerCore):
         """A finding no longer holds (reason required)."""
 
         def body(unit: Unit) -> dict[str, Any]:
-            found = _finding(unit, finding)
+            found = finding_of(unit, finding)
             found.withdraw()
             return {"code": found.code}
 
         return self.execute("withdraw_finding", caller, body)
+
+    @command()
+    def cite_documents_in_finding(
+        self, caller: Caller, finding: str, documents: list[str]
+    ) -> CommandResult:
+        """Set the documents of the review register a finding rests on (replaces
+        the previous set; the history keeps it)."""
+
+        def body(unit: Unit) -> dict[str, Any]:
+            require("citer des documents dans un constat", *FINDING_AUTHORS)
+            found = finding_of(unit, finding)
+            changed = found.cite(current_documents(unit, documents))
+            return {
+                "code": found.code,
+                "documents": found.documents,
+                "changed": changed,
+            }
+
+        return self.execute("cite_documents_in_finding", caller, body)
 
     # --- proposals -------------------------------------------------------------------
 
@@ -220,9 +245,12 @@ class InventoryCommands(LedgerCore):
         *,
         applications: dict[str, str] | None = None,
         findings: list[str] | None = None,
+        documents: list[str] | None = None,
     ) -> CommandResult:
         """Set the applications a proposal replaces or changes (``{code: "replaces"
-        | "changes"}``) and the findings it answers (its referent or the DSI)."""
+        | "changes"}``), the findings it answers and — unless ``documents`` is None,
+        which keeps them — the documents of the review register it cites (its
+        referent or the DSI)."""
 
         def body(unit: Unit) -> dict[str, Any]:
             proposal = Lookups.proposal(unit, proposal_code)
@@ -232,19 +260,22 @@ class InventoryCommands(LedgerCore):
                 _application(unit, a)
             cited = [code(f, "findings") for f in as_list(findings or [], "findings")]
             for f in cited:
-                _finding(unit, f).check_current()
+                finding_of(unit, f).check_current()
+            docs = None if documents is None else current_documents(unit, documents)
             links = unit.find(ProposalLinks, ProposalLinks.id_for(proposal.code))
             if links is None:
-                if not apps and not cited:
+                if not apps and not cited and not docs:
                     return {"proposal": proposal.code, "changed": False}
                 links = unit.add(ProposalLinks.start(proposal.code))
             changed = links.set(apps, cited)
+            if docs is not None:
+                changed = links.cite(docs) or changed
             return {"proposal": proposal.code, "changed": changed}
 
         return self.execute("link_proposal", caller, body)
 
 
-def _finding(unit: Unit, finding: str) -> Finding:
+def finding_of(unit: Unit, finding: str) -> Finding:
     return unit.get(
         Finding, Finding.id_for(str(finding)), kind="Constat", label=finding
     )

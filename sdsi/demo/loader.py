@@ -34,6 +34,7 @@ from ledger.core import Caller
 from sdsi.demo import data as D
 from sdsi.demo import deliverables as demo_deliverables
 from sdsi.demo import diagnosis as demo_diagnosis
+from sdsi.demo import documents as demo_documents
 from sdsi.demo import grid_building as demo_grid_building
 from setupfile.importer import apply, plan_rows
 from setupfile.sheets import Row, read
@@ -190,6 +191,7 @@ class DemoLoader:
                 self.open_last_session(copy)
             self.cancel_one()
             demo_diagnosis.load(self)
+            demo_documents.load(self)
             self.identify_municipality()
             self.impute_budgets()
         finally:

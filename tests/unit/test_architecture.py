@@ -54,6 +54,7 @@ UI_READS_FROM_API = {
     "web.api.attachment_schemas",
     "web.api.discussion_schemas",
     "web.api.diagnosis_schemas",
+    "web.api.document_review_schemas",
     "web.api.grid_schemas",
 }
 

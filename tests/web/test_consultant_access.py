@@ -27,6 +27,7 @@ SEATED = "u.amo.seated"  # a COPIL member, seated, who later becomes the consult
 # propositions included).
 CONSULTANT_WRITES = {
     "diagnosis.findings",
+    "document_review.edit",
     "grid.discuss",
     "plan.deliverables.submit",
     "proposal.discuss",

@@ -30,6 +30,7 @@ def init_api(app: Flask) -> None:
         commands,
         diagnosis,
         discussion,
+        document_review,
         finance,
         grid_adoption,
         notifications,
@@ -79,6 +80,7 @@ def init_api(app: Flask) -> None:
         *finance.BLUEPRINTS,
         *diagnosis.BLUEPRINTS,
         *phases.BLUEPRINTS,
+        *document_review.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)

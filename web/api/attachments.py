@@ -103,12 +103,17 @@ def _register(
     """The five operations of one subject's attachments (``prefix``: its path)."""
     arg = "position" if subject == "decision" else "code"
     base = f"{prefix}/attachments"
-    label = {"proposal": "fiche", "session": "séance", "decision": "décision"}[subject]
+    label = {
+        "proposal": "une fiche",
+        "session": "une séance",
+        "decision": "une décision",
+        "document": "un document de la revue documentaire",
+    }[subject]
 
     def listing(**kwargs: Any) -> Any:
         return _listed(subject, ref_of(kwargs[arg]), {arg: kwargs[arg]})
 
-    listing.__doc__ = f"Les pièces jointes d'une {label}, chacune avec ses versions."
+    listing.__doc__ = f"Les pièces jointes d'{label}, chacune avec ses versions."
     attachments.route(base, methods=["GET"], endpoint=f"{subject}_list")(
         attachments.response(200, AttachmentList)(
             attachments.alt_response(404, schema=s.ErrorResponse)(
@@ -134,7 +139,7 @@ def _register(
         )
 
     attach.__doc__ = (
-        f"Joindre un fichier à une {label} (multipart : ``file``, ``description``). "
+        f"Joindre un fichier à {label} (multipart : ``file``, ``description``). "
         "Types acceptés, lus dans le contenu : PDF, PNG, JPEG, ODT, ODS, DOCX, XLSX, "
         "CSV, TXT ; taille au plus SDSI_ATTACHMENT_MAX_BYTES (20 Mo par défaut)."
     )
@@ -251,4 +256,11 @@ _register(
     _decision_ref,
     "decisions.view",
     "session.attach",
+)
+_register(
+    "document",
+    "/reviewed-documents/<code>",
+    lambda code: code,
+    "document_review.view",
+    "document_review.edit",
 )

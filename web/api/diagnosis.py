@@ -192,6 +192,7 @@ def record_finding(data: dict[str, Any]) -> Any:
         applications=data["applications"],
         assessments=data["assessments"],
         suggestion=data["suggestion"],
+        documents=data["documents"],
         reason=data["reason"],
     )
 
@@ -251,12 +252,14 @@ def proposal_links(args: dict[str, Any], code: str) -> dict[str, Any]:
     direction_of=proposal_direction,
 )
 def link_proposal(data: dict[str, Any], code: str) -> Any:
-    """Set the applications the proposal replaces or changes and the findings it
-    answers (replaces the previous set; the history keeps it)."""
+    """Set the applications the proposal replaces or changes, the findings it
+    answers and (``documents``, unless absent) the documents of the review register it
+    cites (replaces the previous set; the history keeps it)."""
     return run(
         ledger().link_proposal,
         code,
         applications=data["applications"],
         findings=data["findings"],
+        documents=data["documents"],
         reason=data["reason"],
     )

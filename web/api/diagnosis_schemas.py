@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from domain.findings import FindingKind, LinkEffect
 from domain.inventory import SCALES, InventoryKind
 from web.api import responses as r
+from web.api.document_review_schemas import Cited
 from web.api.responses import DATE, TIME, Dec, Int, Opt, OptInt, Out, Str, Strs
 from web.api.schemas import AsOf, Base, Money, OptionalReason, RequiredReason
 
@@ -108,6 +109,7 @@ class FindingIn(OptionalReason):
         load_default=None, allow_none=True, validate=validate.Length(max=120),
         metadata={"description": "Clé de la suggestion confirmée (facultatif)"},
     )  # fmt: skip
+    documents = Cited(load_default=list)
 
 
 class LinksIn(OptionalReason):
@@ -122,6 +124,14 @@ class LinksIn(OptionalReason):
         fields.String(validate=CODE),
         load_default=list,
         validate=validate.Length(max=50),
+    )
+    documents = Cited(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Codes des documents de la revue documentaire cités ; "
+            "absent ou null : inchangés"
+        },
     )
 
 
@@ -220,6 +230,7 @@ class FindingOut(Out):
     withdrawn_at = Opt(metadata=TIME)
     withdrawn_reason = Opt()
     proposals = Strs()
+    documents = Strs(metadata={"description": "Documents de la revue cités"})
 
 
 class ApplicationRecord(ApplicationOut):
@@ -271,3 +282,4 @@ class LinksOut(Out):
     proposal = Str()
     applications = r.AnyDict(metadata={"description": "code → replaces | changes"})
     findings = Strs()
+    documents = Strs(metadata={"description": "Documents de la revue cités"})

@@ -15,6 +15,7 @@ from web.ui import (  # noqa: F401  (views register on the blueprint)
     convocation,
     diagnosis,
     discussion,
+    document_review,
     documents,
     errorsummary,
     exports,

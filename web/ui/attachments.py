@@ -1,5 +1,5 @@
-"""The "Pièces jointes" section of the proposal, session and decision pages: upload,
-replace, remove, download.
+"""The "Pièces jointes" section of the proposal, session, decision and reviewed
+document pages: upload, replace, remove, download.
 
 Each subject has its own routes, guarded by its own permissions (read: who may see
 the subject; write: ``proposal.attach`` for a proposal's direction, ``session.attach``
@@ -65,6 +65,10 @@ def _page(subject: str, key: Any, errors: Any, status: int) -> Any:
         from web.ui.sessions import _session_page
 
         return _session_page(key, "attach", errors, status)
+    if subject == "document":
+        from web.ui.document_review import document_page
+
+        return document_page(key, status=status)
     from web.ui.sessions import decision_page
 
     return decision_page(key, status)
@@ -91,6 +95,7 @@ ENDPOINTS = {
     "proposal": ("ui.proposal", "code"),
     "session": ("ui.session", "code"),
     "decision": ("ui.decision", "position"),
+    "document": ("ui.reviewed_document", "code"),
 }
 
 
@@ -223,6 +228,13 @@ _register(
     _decision_ref,
     "decisions.view",
     "session.attach",
+)
+_register(
+    "document",
+    "/revue-documentaire/<code>",
+    _proposal_ref,  # a document's code is its reference
+    "document_review.view",
+    "document_review.edit",
 )
 
 

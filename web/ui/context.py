@@ -36,6 +36,7 @@ NAV = [
     ("ui.budget", N_("Budget"), "budget.view"),
     ("ui.grids", N_("Grille d'évaluation"), "grid.view"),
     ("ui.plan", N_("Plan"), "plan.view"),
+    ("ui.document_review", N_("Revue documentaire"), "document_review.view"),
     ("ui.diagnosis", N_("Diagnostic du SI"), "diagnosis.view"),
     ("ui.referential", N_("Référentiel"), "reference.view"),
     ("ui.scenarios", N_("Scénarios"), "scenario.view"),

@@ -12,7 +12,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain.errors import AlreadyExists, DomainError, NotFound, RecordClosed
+from domain.errors import (
+    AlreadyExists,
+    DocumentWithdrawn,
+    DomainError,
+    NotFound,
+    RecordClosed,
+)
 from projections import queries as q
 from projections.views.diagnosis import queries as dq
 from projections.views.diagnosis.queries import day_of
@@ -25,6 +31,7 @@ from web.i18n import N_
 from web.state import state
 from web.ui.blueprint import bp
 from web.ui.context import FormErrors, as_of, store
+from web.ui.document_review import citable_documents, cited_documents
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
 from web.ui.referential.flows import Errors, led
@@ -105,11 +112,19 @@ def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent:
         errors=Errors(errors or {}),
         filters=filters,
         applications=dq.applications(st, filters, today),
-        findings=dq.findings(st, "all"),
+        findings=_with_documents(st, dq.findings(st, "all")),
+        documents=citable_documents(st),
         suggestions=dq.suggested(st, today),
         risks=dq.uncovered_risks(st, today),
         today=today,
     )
+
+
+def _with_documents(st: Any, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each finding with the documents of the register it cites (titles)."""
+    for f in findings:
+        f["cited"] = cited_documents(st, f["documents"])
+    return findings
 
 
 @bp.route("/diagnostic")
@@ -284,6 +299,7 @@ def record_finding() -> Any:
     """Record a finding (or confirm a suggestion) with its evidence."""
     data = scalars(request.form, "kind", "title", "statement", "suggestion", "reason")
     data["applications"] = [a for a in request.form.getlist("applications") if a]
+    data["documents"] = [d for d in request.form.getlist("documents") if d]
     data["assessments"] = [
         x.strip()
         for x in request.form.get("assessments", "").replace(",", " ").split()
@@ -294,7 +310,7 @@ def record_finding() -> Any:
         data,
         on_fields(
             lambda c, d: led().record_finding(c, **_without_reason(d)),
-            {NotFound: "applications"},
+            {NotFound: "applications", DocumentWithdrawn: "documents"},
         ),
     )
     if result is None:
@@ -333,13 +349,21 @@ def link_proposal(code: str) -> Any:
             if r.get("application")
         },
         "findings": [f for f in request.form.getlist("findings") if f],
+        # the documents' boxes were shown (else the documents cited stay as they are)
+        "documents": [d for d in request.form.getlist("documents") if d]
+        if request.form.get("documents_listed")
+        else None,
         **scalars(request.form, "reason"),
     }
     result, errors, _status = run(
         ds.LinksIn(),
         data,
         lambda c, d: led().link_proposal(
-            c, code, applications=d["applications"], findings=d["findings"]
+            c,
+            code,
+            applications=d["applications"],
+            findings=d["findings"],
+            documents=d["documents"],
         ),
     )
     if result is None:
@@ -353,12 +377,16 @@ def link_proposal(code: str) -> Any:
 
 
 def proposal_diagnosis(st: Any, code: str) -> dict[str, Any]:
-    """What the proposal page shows of the diagnosis: the proposal's links, and the
-    current applications and findings it may cite."""
+    """What the proposal page shows of the diagnosis: the proposal's links, the
+    current applications, findings and reviewed documents it may cite, and the
+    documents it cites (with their titles)."""
+    links = dq.proposal_links(st, code)
     return {
-        "links": dq.proposal_links(st, code),
+        "links": links,
         "applications": dq.applications(st),
         "findings": dq.findings(st),
+        "documents": citable_documents(st),
+        "cited": cited_documents(st, links["documents"]),
     }
 
 

@@ -41,6 +41,7 @@ STATE: dict[str, tuple[str, Any]] = {
     "Municipality": ("municipality", lambda k: ("municipality",)),
     "Application": ("inventory_apps", lambda k: (k,)),
     "Finding": ("diagnosis_findings", lambda k: (k,)),
+    "ReviewedDocument": ("reviewed_documents", lambda k: (k,)),
 }
 
 # Aggregates there is one of: their key is their kind.
@@ -68,6 +69,7 @@ IMPLIED: dict[str, list[tuple[str, Any]]] = {
     "Indicator.Closed": [("status", "closed")],
     "Application.Retired": [("retired", True)],
     "Finding.Withdrawn": [("status", "withdrawn")],
+    "ReviewedDocument.Withdrawn": [("status", "withdrawn")],
 }
 
 

@@ -134,6 +134,7 @@ def finding_recorded(batch: Batch, e: Any, m: Meta) -> None:
             "applications": list(e.applications),
             "assessments": list(e.assessments),
             "suggestion": e.suggestion,
+            "documents": [],
             "status": "current",
             "actor": m.context.actor,
             "at": m.at,
@@ -151,12 +152,17 @@ def finding_withdrawn(batch: Batch, e: Any, m: Meta) -> None:
     doc["withdrawn_at"], doc["withdrawn_reason"] = m.at, m.context.reason
 
 
+@on(Finding.DocumentsCited)
+def finding_cites(batch: Batch, e: Any, m: Meta) -> None:
+    batch.touch("diagnosis_findings", (m.key,))["documents"] = list(e.documents)
+
+
 @on(ProposalLinks.Started)
 def links_started(batch: Batch, e: Any, m: Meta) -> None:
     batch.put(
         "proposal_links",
         (e.proposal,),
-        {"proposal": e.proposal, "applications": {}, "findings": []},
+        {"proposal": e.proposal, "applications": {}, "findings": [], "documents": []},
     )
 
 
@@ -165,6 +171,13 @@ def links_set(batch: Batch, e: Any, m: Meta) -> None:
     doc = batch.touch("proposal_links", (m.key,))
     doc["applications"] = {k: v.value for k, v in sorted(e.applications.items())}
     doc["findings"] = list(e.findings)
+    doc["actor"], doc["at"] = m.context.actor, m.at
+
+
+@on(ProposalLinks.DocumentsCited)
+def links_cite(batch: Batch, e: Any, m: Meta) -> None:
+    doc = batch.touch("proposal_links", (m.key,))
+    doc["documents"] = list(e.documents)
     doc["actor"], doc["at"] = m.context.actor, m.at
 
 

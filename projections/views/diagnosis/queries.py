@@ -131,6 +131,7 @@ def findings(store: ViewStore, status: str = "current") -> list[dict[str, Any]]:
             cited.setdefault(f, []).append(p)
     for f in out:
         f["proposals"] = sorted(cited.get(f["code"], []))
+        f.setdefault("documents", [])
     return out
 
 
@@ -158,11 +159,14 @@ def _links(store: ViewStore) -> dict[str, dict[str, Any]]:
 
 
 def proposal_links(store: ViewStore, proposal: str) -> dict[str, Any]:
-    """What ``proposal`` cites: ``applications`` (code → effect) and ``findings``."""
+    """What ``proposal`` cites: ``applications`` (code → effect), ``findings`` and
+    ``documents`` (of the review register)."""
     found = document(
         store, "SELECT doc FROM {proposal_links} WHERE proposal = ?", [proposal]
     )
-    return found or {"proposal": proposal, "applications": {}, "findings": []}
+    out = found or {"proposal": proposal, "applications": {}, "findings": []}
+    out.setdefault("documents", [])
+    return out
 
 
 def uncovered_risks(store: ViewStore, today: date) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """Thin re-export of ``projections.views.reference.detail`` (the reference records with
 their history) for the pages, the API and the exports that import it by this name."""
 
-from projections.views.reference.deliverables import phase_checklist
+from projections.views.reference.deliverable_queries import phase_checklist
 from projections.views.reference.detail import (
     HISTORY_LIMIT,
     NEEDED_ROLES,

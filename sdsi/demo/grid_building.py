@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sdsi.demo import data as D
-
-if TYPE_CHECKING:
-    from sdsi.demo.loader import Loader
 
 CHAIR = "dgs.lefebvre"
 DSI = "dsi.martin"
@@ -209,7 +206,7 @@ PROPOSITIONS = (
 PROPOSED = {"V-EFF", "V-STRAT"}
 
 
-def draft(loader: Loader) -> None:
+def draft(loader: Any) -> None:
     """The DSI's v2 draft, based on v1, with its own edits."""
     dsi = loader.as_(DSI)
     loader.clock.on(date(2022, 11, 15))
@@ -237,7 +234,7 @@ def _schedule() -> list[tuple[date, int, Proposition, int]]:
     return sorted(steps, key=lambda s: (s[0], s[1], s[2].key))
 
 
-def discuss(loader: Loader) -> None:
+def discuss(loader: Any) -> None:
     """Each proposition posted, its replies, and the chair's settling of it."""
     led = loader.ledger
     ids: dict[str, str] = {}
@@ -270,12 +267,12 @@ def discuss(loader: Loader) -> None:
             led.accept_proposition(loader.as_(CHAIR), 2, ids[p.key], criterion=crit)
 
 
-def _new_criterion(loader: Loader) -> dict[str, Any]:
+def _new_criterion(loader: Any) -> dict[str, Any]:
     code, label, family, weight, axis = D.CRITERIA_V2_NEW[0]
     return loader._criterion(code, label, family, weight, axis)
 
 
-def adopt_by_vote(loader: Loader) -> None:
+def adopt_by_vote(loader: Any) -> None:
     """The COPIL's session on the grid: on the agenda, voted, adopted, closed."""
     led = loader.ledger
     chair = loader.as_(CHAIR)
@@ -302,7 +299,7 @@ def adopt_by_vote(loader: Loader) -> None:
     led.close_session(chair, SESSION)
 
 
-def load(loader: Loader) -> None:
+def load(loader: Any) -> None:
     """Grid v2, from the DSI's draft to its adoption by the COPIL."""
     draft(loader)
     discuss(loader)

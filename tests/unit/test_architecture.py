@@ -56,6 +56,7 @@ UI_READS_FROM_API = {
     "web.api.diagnosis_schemas",
     "web.api.document_review_schemas",
     "web.api.grid_schemas",
+    "web.api.phase_schemas",
 }
 
 # Cycles still in the tree, each with why and when it goes (name → which modules).

@@ -11,22 +11,21 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort
 from flask_smorest import Blueprint
 from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from projections import reference_queries as rq
-from projections.views.attachments import queries as aq
 from web.api import phase_schemas as ps
 from web.api import responses as r
 from web.api.attachment_schemas import FilePart
 from web.api.commands import documented, ledger, run
 from web.api.responses import errors
 from web.api.schemas import AsOf, ErrorResponse
-from web.attachment_files import accepts_upload, find_file, send_file
+from web.attachment_files import accepts_upload
 from web.auth import requires
 from web.cache import cached_read
+from web.deliverable_files import deliverable_download
 from web.state import state
 
 phases = Blueprint(
@@ -173,24 +172,3 @@ def return_deliverable(data: dict[str, Any], phase: str, key: str) -> Any:
 def deliverable_file(phase: str, key: str, sha256: str) -> Response:
     """Download a document deliverable's file (``Content-Disposition: attachment``)."""
     return deliverable_download(phase, key, sha256)
-
-
-def deliverable_download(phase: str, key: str, sha256: str) -> Response:
-    """The file ``sha256`` of deliverable ``key`` of ``phase`` in the current plan, or
-    404 (the pages' download too)."""
-    store = state().read_model.store
-    found = next(
-        (
-            i
-            for p in rq.phase_checklist(store)["phases"]
-            if p["code"] == phase
-            for i in p["deliverables"]
-            if i["key"] == key and i["attachment"]
-        ),
-        None,
-    )
-    record = aq.attachment(store, found["attachment"]) if found else None
-    entry = find_file(record, sha256) if record else None
-    if entry is None:
-        abort(404)
-    return send_file(entry)

@@ -20,9 +20,9 @@ from domain.errors import NotFound
 from projections import reference_queries as rq
 from web.api import phase_schemas as ps
 from web.api import schemas as s
-from web.api.phases import deliverable_download
 from web.attachment_files import accepts_upload, uploaded
 from web.auth import requires
+from web.deliverable_files import deliverable_download
 from web.formatting import local_today
 from web.ui.blueprint import bp
 from web.ui.context import store

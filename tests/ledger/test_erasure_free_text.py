@@ -29,17 +29,19 @@ from projections import queries as q
 from projections.erasure import erase_person
 from projections.service import ReadModel, past_views_root
 from tests.conftest import ADMIN
+from tests.ledger import test_erasure as erasure_tests
 from tests.ledger.integrity_helpers import sdsi_verify, verifier_report
 from tests.ledger.test_discussion_commands import _world
-from tests.ledger.test_erasure import (  # noqa: F401  (fixtures)
+from tests.ledger.test_erasure import (
     ERASE,
     bundle_bytes,
     database_bytes,
-    key_ledger,
     leaks,
     view_dump,
-    views,
 )
+
+views = erasure_tests.views  # the same fixtures
+key_ledger = erasure_tests.key_ledger
 
 NAMING = "Mme Zoé Lefèvre-Ünal a signalé le défaut du serveur"
 NAMING_EDIT = "Mme Zoé Lefèvre-Ünal et M. Yves Témoin ont validé le correctif"

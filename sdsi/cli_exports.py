@@ -72,6 +72,13 @@ class ExportCommand(click.Command):
     help="Account recorded as handed a PDF (its SHA-256 is recorded in the ledger,"
     " as for a web download).",
 )
+@click.option(
+    "--record/--no-record",
+    default=True,
+    show_default=True,
+    help="Record a PDF in the ledger as issued (--no-record: a working copy that"
+    " is not handed out).",
+)
 @pass_cli
 @handle_errors
 def export(
@@ -84,6 +91,7 @@ def export(
     output: Path | None,
     catch_up: bool,
     actor: str,
+    record: bool,
 ) -> None:
     """Write export KIND (budget tables, minutes, plan, certificate, open data).
 
@@ -107,7 +115,8 @@ def export(
         fail(str(exc))
     finally:
         read_model.close()
-    _record(cli, kind, rendered, request, actor)
+    if record:
+        _record(cli, kind, rendered, request, actor)
     if output is not None and str(output) == "-":
         sys.stdout.buffer.write(rendered.content)
         sys.stdout.flush()

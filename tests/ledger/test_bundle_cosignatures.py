@@ -86,7 +86,7 @@ def _target(source: Any, url: str, vkey: str | None) -> Any:
 def test_the_imported_ledger_has_the_bundles_cosignatures(
     source: Any, target_url: str
 ) -> None:
-    settings, bundle, cosigned, vkey = source
+    _settings, bundle, cosigned, vkey = source
     lines = [json.loads(x) for x in (bundle / COSIGNATURES).read_text().splitlines()]
     assert [(r["seq"], r["timestamp"], r["received_at"]) for r in lines] == [
         (c.seq, c.timestamp, 17.5) for c in cosigned
@@ -134,7 +134,7 @@ def test_an_older_bundle_imports_and_verifies_without_the_new_fields(
 def test_a_bad_cosignature_refuses_the_import_and_writes_nothing(
     source: Any, target_url: str, fault: str
 ) -> None:
-    settings, bundle, cosigned, vkey = source
+    _settings, bundle, _cosigned_rows, vkey = source
     rows = [json.loads(x) for x in (bundle / COSIGNATURES).read_text().splitlines()]
     if fault == "forged":
         other = Ed25519PrivateKey.generate()

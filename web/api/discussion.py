@@ -107,15 +107,9 @@ def _reply(send: Any, kind: str, subject: str | int, comment_id: str, data: Any)
     )
 
 
-def _edit(kind: str, subject: str | int, comment_id: str, data: Any) -> Any:
-    return run(
-        ledger().edit_comment,
-        kind,
-        subject,
-        comment_id,
-        body=data["body"],
-        names=data["names"],
-    )
+def _text(data: dict[str, Any]) -> dict[str, Any]:
+    """The new text and the persons it names (``names``: None keeps the flag)."""
+    return {"body": data["body"], "names": data["names"]}
 
 
 def limited(blp: Blueprint) -> Any:
@@ -167,7 +161,7 @@ def reply_proposal_comment(data: dict[str, Any], code: str, comment_id: str) -> 
 @requires("proposal.discuss", direction_of=proposal_direction)
 def edit_proposal_comment(data: dict[str, Any], code: str, comment_id: str) -> Any:
     """Edit one's own comment (the earlier text stays in the history)."""
-    return _edit("proposal", code, comment_id, data)
+    return run(ledger().edit_comment, "proposal", code, comment_id, **_text(data))
 
 
 @discussion.route("/proposals/<code>/comments/<comment_id>/answer", methods=["POST"])
@@ -232,7 +226,7 @@ def reply_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> An
 @requires("grid.discuss")
 def edit_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> Any:
     """Edit one's own comment on a grid version."""
-    return _edit("grid", number, comment_id, data)
+    return run(ledger().edit_comment, "grid", number, comment_id, **_text(data))
 
 
 @discussion.route("/grids/<int:number>/comments/<comment_id>/answer", methods=["POST"])

@@ -14,6 +14,11 @@ answered by its author, the DSI or the chair. Editing keeps every earlier text (
 ``Edited`` event holds the new one). The chair hides a comment with a reason
 (``Hidden``): its events stay in the ledger, the pages show the reason instead.
 A grid's discussion is open while the version is a draft; a proposal's always.
+
+A text that names persons is flagged by its author with their accounts (``named``,
+resolved by the command): it is then sealed under their keys (``domain.personal``)
+and reads « personne effacée » once any of them is erased. An edit keeps the flag
+unless it states another.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from domain.errors import (
     PropositionSettled,
     ReasonRequired,
 )
+from domain.personal import Personal, named_text, shown, subjects_of
 from domain.values import (
     DomainEnum,
     Family,
@@ -160,8 +166,9 @@ def parse_proposition(raw: Any) -> dict[str, Any]:
     return out
 
 
-def _body(value: Any) -> str:
-    return text(value, "body", max_len=MAX_BODY)
+def _body(value: Any, named: tuple[UUID, ...] = ()) -> str | Personal:
+    """The text, sealed under the keys of the persons it names (if flagged)."""
+    return named_text(text(value, "body", max_len=MAX_BODY), named)
 
 
 def _may_write(subject: Subject) -> None:
@@ -194,8 +201,8 @@ class Comment(LedgerAggregate):
         self.parent_author: str | None = None
         self.kind = CommentKind.COMMENT.value
         self.internal = False
-        self.body = ""
-        self.history: list[str] = []  # every earlier text, oldest first
+        self.body: str | Personal = ""  # sealed if flagged as naming persons
+        self.history: list[str | Personal] = []  # every earlier text, oldest first
         self.proposition: dict[str, Any] | None = None
         self.answered_by: str | None = None
         self.hidden_reason: str | None = None
@@ -218,7 +225,7 @@ class Comment(LedgerAggregate):
         author: str
         kind: str
         internal: bool
-        body: str
+        body: str | Personal
         proposition: dict[str, Any] | None
 
         def apply(self, agg: Comment) -> None:
@@ -233,7 +240,7 @@ class Comment(LedgerAggregate):
         parent_id: str
         parent_author: str
         internal: bool
-        body: str
+        body: str | Personal
 
         def apply(self, agg: Comment) -> None:
             agg.subject_kind, agg.subject_id = self.subject_kind, self.subject_id
@@ -244,7 +251,7 @@ class Comment(LedgerAggregate):
         subject_kind: str
         subject_id: str
         author: str
-        body: str
+        body: str | Personal
 
         def apply(self, agg: Comment) -> None:
             agg.history.append(agg.body)
@@ -304,6 +311,7 @@ class Comment(LedgerAggregate):
         body: Any,
         internal: Any = False,
         proposition: Any = None,
+        named: tuple[UUID, ...] = (),
     ) -> Comment:
         """A new top-level comment, question or proposition on ``subject``."""
         _may_write(subject)
@@ -323,7 +331,7 @@ class Comment(LedgerAggregate):
             )
         else:
             prop = None
-        body = _body(body)
+        body = _body(body, named)
         _open(subject)
         ctx = current_context()
         return cls._create(
@@ -339,7 +347,14 @@ class Comment(LedgerAggregate):
         )
 
     @classmethod
-    def reply(cls, subject: Subject, parent: Comment, *, body: Any) -> Comment:
+    def reply(
+        cls,
+        subject: Subject,
+        parent: Comment,
+        *,
+        body: Any,
+        named: tuple[UUID, ...] = (),
+    ) -> Comment:
         """A reply to a top-level comment of ``subject`` (internal if it is)."""
         _may_write(subject)
         parent.check_visible()
@@ -349,7 +364,7 @@ class Comment(LedgerAggregate):
             )
         if parent.hidden:
             raise CommentHidden(comment=str(parent.id))
-        body = _body(body)
+        body = _body(body, named)
         _open(subject)
         ctx = current_context()
         return cls._create(
@@ -364,9 +379,13 @@ class Comment(LedgerAggregate):
             body=body,
         )
 
-    def edit(self, subject: Subject, body: Any) -> None:
+    def edit(
+        self, subject: Subject, body: Any, named: tuple[UUID, ...] | None = None
+    ) -> None:
         """A new text by the author while ``subject``'s discussion is open (not on
-        an adopted grid version); the earlier one stays in the ledger."""
+        an adopted grid version); the earlier one stays in the ledger. ``named``:
+        the persons the new text names (None: those the current one was flagged
+        for)."""
         self.check_visible()
         ctx = current_context()
         if ctx.actor != self.author:
@@ -377,9 +396,21 @@ class Comment(LedgerAggregate):
             )
         if self.hidden:
             raise CommentHidden(comment=str(self.id))
-        body = _body(body)
+        if named is None:
+            if isinstance(self.body, Personal) and self.body.erased:
+                raise InvalidValue(
+                    "names",
+                    "",
+                    "une personne que le texte nommait a été effacée :"
+                    " indiquez les personnes que le nouveau texte nomme",
+                )
+            named = tuple(UUID(s) for s in subjects_of(self.body))
+        body = _body(body, named)
         _open(subject)
-        if body != self.body:
+        if (shown(body), subjects_of(body)) != (
+            shown(self.body),
+            subjects_of(self.body),
+        ):
             self.trigger_event(self.Edited, body=body, **self._about())
 
     def mark_answered(self) -> None:

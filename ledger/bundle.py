@@ -129,6 +129,8 @@ def _write_cosignatures(
                         "seq": c.seq,
                         "tree_size": c.tree_size,
                         "line": c.line,
+                        "timestamp": c.timestamp,
+                        "received_at": c.received_at,
                     }
                 )
             )

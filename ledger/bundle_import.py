@@ -34,6 +34,7 @@ from ledger.bundle import (
     Progress,
     verify_bundle,
 )
+from ledger.bundle_cosignatures import bundle_cosignatures, store_cosignatures
 from ledger.errors import SealingError
 from ledger.leaf import LeafError, canonical_id, leaf_hash_of
 from ledger.merkle import CompactRange
@@ -54,6 +55,7 @@ class ImportResult:
     checkpoints: int
     report: BundleReport
     attachments: int = 0  # attachment files put back in the store
+    cosignatures: int = 0  # witness cosignatures put back (cosignatures.jsonl)
 
 
 @dataclass(frozen=True)
@@ -291,12 +293,14 @@ def import_bundle(
             raise BundleError(
                 "the ledger database is not empty: import needs a fresh one"
             )
-        files = _restore_attachments(ledger, bundle)
         checkpoints = bundle.checkpoints()
+        cosignatures = bundle_cosignatures(ledger, bundle, checkpoints)
+        files = _restore_attachments(ledger, bundle)
         sealer = _ImportSealer(ledger, checkpoints, verifiers)
         try:
             with ledger.storage.cursor(commit=True) as c:
                 count = _load(c, ledger, bundle, sealer, progress)
+                store_cosignatures(c, ledger.storage, cosignatures)
                 if sealer.stored != len(checkpoints):
                     raise BundleError(
                         "the bundle's checkpoints could not all be stored"
@@ -316,6 +320,8 @@ def import_bundle(
             ) from None
         for signer in new:  # only once the import landed
             trust_key(settings, signer.public_key)
-        return ImportResult(count, count, len(checkpoints), report, files)
+        return ImportResult(
+            count, count, len(checkpoints), report, files, len(cosignatures)
+        )
     finally:
         bundle.close()

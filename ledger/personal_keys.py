@@ -12,7 +12,10 @@ ciphertext (``docs/privacy.md``).
   values: ``{"_type_": "pii", "_data_": {"s": subject, "n": nonce, "c": ciphertext}}``,
   AES-GCM with a random 96-bit nonce and the subject as associated data. Leaves hash
   these stored bytes, written once: seals, checkpoints and bundles hold ciphertext.
-  Read back without a key, the value is ``erased``.
+  Read back without a key, the value is ``erased``. A free text flagged as naming
+  several persons (``Personal.also``) is sealed once per key, innermost the last
+  person's (each inner layer stored as nonce ‖ ciphertext), their ids in ``"a"``:
+  it reads only while every one of those keys exists.
 - :class:`LedgerMapper` also reads legacy values (events stored in clear before this
   change) as erased once their subject is in the register.
 """
@@ -230,26 +233,36 @@ class PersonalAsCiphertext(Transcoding):
     def encode(self, obj: Personal) -> dict[str, str]:
         if obj.erased:
             raise PersonalDataError(f"an erased value of {obj.subject} is not written")
+        data = obj.text.encode()
+        for other in reversed(obj.also):  # inner layers: nonce ‖ ciphertext
+            nonce = os.urandom(NONCE_BYTES)
+            key = self.keys.ensure(other)
+            data = nonce + AESGCM(key).encrypt(nonce, data, _aad(other))
         key = self.keys.ensure(obj.subject)
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, obj.text.encode(), _aad(obj.subject))
-        return {"s": str(obj.subject), "n": _b64(nonce), "c": _b64(sealed)}
+        sealed = AESGCM(key).encrypt(nonce, data, _aad(obj.subject))
+        out = {"s": str(obj.subject), "n": _b64(nonce), "c": _b64(sealed)}
+        if obj.also:
+            out["a"] = [str(o) for o in obj.also]  # type: ignore[assignment]
+        return out
 
     def decode(self, data: dict[str, str]) -> Personal:
         subject = UUID(data["s"])
-        key = self.keys.key_of(subject)
-        if key is None:
-            return Personal(subject, "", erased=True)
-        try:
-            text = AESGCM(key).decrypt(
-                base64.b64decode(data["n"]), base64.b64decode(data["c"]), _aad(subject)
-            )
-        except InvalidTag:
-            raise PersonalDataError(
-                f"a personal value of {subject} does not decrypt with its key"
-                " (altered bytes or a foreign key table)"
-            ) from None
-        return Personal(subject, text.decode())
+        also = tuple(UUID(a) for a in data.get("a", ()))
+        nonce, sealed = base64.b64decode(data["n"]), base64.b64decode(data["c"])
+        for layer in (subject, *also):
+            key = self.keys.key_of(layer)
+            if key is None:  # any one of the persons named erased: the text is gone
+                return Personal(subject, "", erased=True, also=also)
+            try:
+                sealed = AESGCM(key).decrypt(nonce, sealed, _aad(layer))
+            except InvalidTag:
+                raise PersonalDataError(
+                    f"a personal value of {layer} does not decrypt with its key"
+                    " (altered bytes or a foreign key table)"
+                ) from None
+            nonce, sealed = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+        return Personal(subject, (nonce + sealed).decode(), also=also)
 
 
 class LedgerMapper(Mapper[UUID]):

@@ -1,7 +1,7 @@
 """Erasure of a person's name and e-mail, end to end (``docs/privacy.md``): the ledger
 command (``Account.Erased`` + the key destroyed, one transaction), the views brought
 past that event (the accounts view drops the plain text in the transaction that
-records it), the past views cached by this process dropped, then the freed pages of
+records it), the past views cached by every process of the ledger deleted, then the freed pages of
 the ledger's and the views' files compacted."""
 
 from __future__ import annotations
@@ -65,11 +65,16 @@ def after_erasure(ledger: Any, read_model: Any, *, views_current: bool) -> list[
     """Once ``Account.Erased`` is recorded: this process's cached past views
     dropped, and the freed pages of the views and the ledger compacted (the views
     only if they already include the event). What was done, per line."""
+    from projections.service import purge_past_views
+
     read_model.forget_past_views()
+    purged = purge_past_views(ledger.settings)
     if views_current:
         done = [read_model.store.compact(PERSONAL_VIEW_TABLES)]
     else:
         done = [
             "vues en retard : relancer `sdsi users compact` quand elles sont à jour"
         ]
+    if purged:
+        done.append(f"vues passées en cache supprimées : {purged} fichier(s)")
     return done + secure_delete(ledger)

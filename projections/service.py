@@ -45,6 +45,32 @@ log = logging.getLogger(__name__)
 _POSITION = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
+def past_views_root(settings: Settings) -> Path:
+    """Where every process of this ledger keeps its cached past views (one folder
+    each, ``asof-POSITION.db`` files): under the data directory, so an erasure made
+    by any process (``sdsi users erase``) finds them all (:func:`purge_past_views`)."""
+    root = Path(settings.data_dir) / "asof-cache"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _unlink_store(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def purge_past_views(settings: Settings) -> int:
+    """After an erasure: delete every process's cached past views of this ledger,
+    which were projected before it and may hold the erased text. A process whose
+    files are gone notices the erasure (the register's count) at its next past view
+    and replays it. How many files were deleted."""
+    gone = 0
+    for path in sorted(past_views_root(settings).glob("*/asof-*.db*")):
+        path.unlink(missing_ok=True)
+        gone += 1
+    return gone
+
+
 class ViewsNotInitialised(Exception):
     """The view tables do not exist: ``sdsi init`` creates them."""
 
@@ -101,7 +127,9 @@ class ReadModel:
         self._asof_lock = threading.Lock()
         self._erased = -1  # erasures counted when the past views were cached
         self._cache_size = cache_size
-        self._tmp = Path(tempfile.mkdtemp(prefix="sdsi-asof-"))
+        self._tmp = Path(
+            tempfile.mkdtemp(prefix="sdsi-asof-", dir=past_views_root(settings))
+        )
         self.times = TimeIndex(ledger.recorder, ledger.mapper)
 
     def projector(self, **kw: Any) -> Projector:
@@ -152,9 +180,7 @@ class ReadModel:
     def _drop_past_views(self) -> None:
         for store in self._asof.values():
             store.close()
-            Path(store.path).unlink(missing_ok=True)
-            Path(store.path + "-wal").unlink(missing_ok=True)
-            Path(store.path + "-shm").unlink(missing_ok=True)
+            _unlink_store(Path(store.path))
         self._asof.clear()
 
     def replay(self, position: int) -> SQLiteViewStore:
@@ -177,7 +203,7 @@ class ReadModel:
             while len(self._asof) > self._cache_size:
                 _pos, old = self._asof.popitem(last=False)
                 old.close()
-                Path(old.path).unlink(missing_ok=True)
+                _unlink_store(Path(old.path))
             return store
 
     # --- status ------------------------------------------------------------------------------

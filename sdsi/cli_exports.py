@@ -64,6 +64,21 @@ class ExportCommand(click.Command):
     show_default=True,
     help="Bring the views up to the head of the log first.",
 )
+@click.option(
+    "--actor",
+    envvar="SDSI_ACTOR",
+    default="admin",
+    show_default=True,
+    help="Account recorded as handed a PDF (its SHA-256 is recorded in the ledger,"
+    " as for a web download).",
+)
+@click.option(
+    "--record/--no-record",
+    default=True,
+    show_default=True,
+    help="Record a PDF in the ledger as issued (--no-record: a working copy that"
+    " is not handed out).",
+)
 @pass_cli
 @handle_errors
 def export(
@@ -75,10 +90,14 @@ def export(
     plan: int | None,
     output: Path | None,
     catch_up: bool,
+    actor: str,
+    record: bool,
 ) -> None:
     """Write export KIND (budget tables, minutes, plan, certificate, open data).
 
-    Every kind is listed below with its formats.
+    Every kind is listed below with its formats. A PDF is recorded in the ledger
+    as issued to --actor (SHA-256, size, file name), as a web download is, before
+    it is written: the audit page's « Documents émis » then checks a copy.
     """
     from exports.base import ExportError, ExportRequest, ExportSource
     from exports.registry import exporter
@@ -96,6 +115,8 @@ def export(
         fail(str(exc))
     finally:
         read_model.close()
+    if record:
+        _record(cli, kind, rendered, request, actor)
     if output is not None and str(output) == "-":
         sys.stdout.buffer.write(rendered.content)
         sys.stdout.flush()
@@ -111,6 +132,32 @@ def export(
             f"{kind}: the ledger's integrity check failed (see the document)",
             EXIT_FAILED,
         )
+
+
+def _record(
+    cli: CliContext, kind: str, rendered: Any, request: Any, actor: str
+) -> None:
+    """A PDF handed out from the command line is recorded like a web download."""
+    from domain.values import Origin
+    from exports.issuing import is_issued, record_issue
+    from ledger.core import Caller
+
+    if not is_issued(rendered):
+        return
+    result = record_issue(
+        cli.ledger,
+        Caller(actor=actor, origin=Origin.CLI),
+        kind,
+        rendered,
+        session=request.session,
+        plan=request.plan,
+        moment=request.as_of,
+    )
+    click.echo(
+        f"issued document recorded: sha256 {result['sha256']}"
+        f" (issuance {result['issuances']}, as {actor})",
+        err=True,
+    )
 
 
 def _read_model(cli: CliContext, catch_up: bool) -> Any:

@@ -366,6 +366,8 @@ def import_(
     )
     if result.attachments:
         click.echo(f"restored {result.attachments} attachment files")
+    if result.cosignatures:
+        click.echo(f"restored {result.cosignatures} witness cosignatures")
     if keys_data is not None:
         try:
             counts = ledger.personal_keys.import_(keys_data)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.accounts import Account
 from domain.discussion import Comment, Subject, SubjectKind
-from domain.errors import NotFound
+from domain.errors import AccountErased, InvalidValue, NotFound
 from domain.grids import proposed_criterion
+from domain.personal import subjects_of
 from domain.values import enum_value
 from ledger.commands.organisation import Lookups, criterion_for
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
@@ -34,6 +36,28 @@ def _subject(unit: Unit, kind: Any, subject_id: Any) -> Subject:
         raise NotFound(kind="Grille", id=str(subject_id))
     grid = Lookups.grid(unit, number)
     return Subject(kind, str(grid.number), closed=grid.adopted)
+
+
+def _named(unit: Unit, names: Any) -> tuple[UUID, ...]:
+    """The accounts a text is flagged as naming (``names``: logins, a list or one
+    text separated by commas or spaces), as the data subjects whose keys seal it."""
+    if names is None or names == "":
+        return ()
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    if not isinstance(names, list | tuple) or not all(
+        isinstance(n, str) for n in names
+    ):
+        raise InvalidValue("names", names, "liste d'identifiants attendue")
+    found = []
+    for login in dict.fromkeys(n.strip() for n in names if n.strip()):
+        account = unit.find(Account, Account.id_for(login))
+        if account is None:
+            raise InvalidValue("names", login, "aucun compte de cet identifiant")
+        if account.erased:
+            raise AccountErased(username=login)
+        found.append(account.id)
+    return tuple(found)
 
 
 def _comment(unit: Unit, subject: Subject, comment_id: Any) -> Comment:
@@ -64,6 +88,7 @@ def _result(comment: Comment) -> dict[str, Any]:
         "answered": comment.answered_by is not None,
         "hidden": comment.hidden,
         "edits": len(comment.history),
+        "names_flagged": len(subjects_of(comment.body)),
         "settled": comment.settled,
     }
 
@@ -82,8 +107,11 @@ class DiscussionCommands(LedgerCore):
         body: str,
         internal: bool = False,
         proposition: dict[str, Any] | None = None,
+        names: list[str] | str | None = None,
     ) -> CommandResult:
-        """Post a comment, a question or (on a grid draft) a criterion proposed."""
+        """Post a comment, a question or (on a grid draft) a criterion proposed;
+        ``names``: the logins of the persons the text names (it is then sealed
+        under their keys, ``docs/privacy.md``)."""
 
         def body_(unit: Unit) -> dict[str, Any]:
             subject = _subject(unit, subject_kind, subject_id)
@@ -94,6 +122,7 @@ class DiscussionCommands(LedgerCore):
                     body=body,
                     internal=internal,
                     proposition=proposition,
+                    named=_named(unit, names),
                 )
             )
             return _result(comment)
@@ -109,13 +138,15 @@ class DiscussionCommands(LedgerCore):
         comment_id: str,
         *,
         body: str,
+        names: list[str] | str | None = None,
     ) -> CommandResult:
         """Reply to a top-level comment (one level of replies)."""
 
         def body_(unit: Unit) -> dict[str, Any]:
             subject = _subject(unit, subject_kind, subject_id)
             parent = _comment(unit, subject, comment_id)
-            return _result(unit.add(Comment.reply(subject, parent, body=body)))
+            reply = Comment.reply(subject, parent, body=body, named=_named(unit, names))
+            return _result(unit.add(reply))
 
         return self.execute("reply_to_comment", caller, body_)
 
@@ -128,13 +159,15 @@ class DiscussionCommands(LedgerCore):
         comment_id: str,
         *,
         body: str,
+        names: list[str] | str | None = None,
     ) -> CommandResult:
-        """A new text for one's own comment (the earlier text stays)."""
+        """A new text for one's own comment (the earlier text stays); ``names``
+        None keeps the persons the current text was flagged for."""
 
         def body_(unit: Unit) -> dict[str, Any]:
             subject = _subject(unit, subject_kind, subject_id)
             comment = _comment(unit, subject, comment_id)
-            comment.edit(subject, body)
+            comment.edit(subject, body, None if names is None else _named(unit, names))
             return _result(comment)
 
         return self.execute("edit_comment", caller, body_)

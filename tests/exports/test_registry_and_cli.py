@@ -108,6 +108,7 @@ def test_sdsi_export_writes_the_file(demo_env: DemoEnv, tmp_path: Path) -> None:
         "COPIL-2021-03-18",
         "--as-of",
         "2022-01-01T00:00:00Z",
+        "--no-record",  # the shared demo stays as it is (recording: test_cli_issued)
         "-o",
         str(tmp_path / "m.pdf"),
     )

@@ -94,12 +94,22 @@ def _post(send: Any, kind: str, subject: str | int, data: dict[str, Any]) -> Any
             body=data["body"],
             internal=data["internal"],
             proposition=data["proposition"],
+            names=data["names"],
         )
     )
 
 
 def _reply(send: Any, kind: str, subject: str | int, comment_id: str, data: Any) -> Any:
-    return _limited(lambda: run(send, kind, subject, comment_id, body=data["body"]))
+    return _limited(
+        lambda: run(
+            send, kind, subject, comment_id, body=data["body"], names=data["names"]
+        )
+    )
+
+
+def _text(data: dict[str, Any]) -> dict[str, Any]:
+    """The new text and the persons it names (``names``: None keeps the flag)."""
+    return {"body": data["body"], "names": data["names"]}
 
 
 def limited(blp: Blueprint) -> Any:
@@ -151,7 +161,7 @@ def reply_proposal_comment(data: dict[str, Any], code: str, comment_id: str) -> 
 @requires("proposal.discuss", direction_of=proposal_direction)
 def edit_proposal_comment(data: dict[str, Any], code: str, comment_id: str) -> Any:
     """Edit one's own comment (the earlier text stays in the history)."""
-    return run(ledger().edit_comment, "proposal", code, comment_id, body=data["body"])
+    return run(ledger().edit_comment, "proposal", code, comment_id, **_text(data))
 
 
 @discussion.route("/proposals/<code>/comments/<comment_id>/answer", methods=["POST"])
@@ -216,7 +226,7 @@ def reply_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> An
 @requires("grid.discuss")
 def edit_grid_comment(data: dict[str, Any], number: int, comment_id: str) -> Any:
     """Edit one's own comment on a grid version."""
-    return run(ledger().edit_comment, "grid", number, comment_id, body=data["body"])
+    return run(ledger().edit_comment, "grid", number, comment_id, **_text(data))
 
 
 @discussion.route("/grids/<int:number>/comments/<comment_id>/answer", methods=["POST"])

@@ -48,6 +48,22 @@ class PropositionIn(s.Base):
 BODY = validate.Length(min=1, max=MAX_BODY)
 
 
+def names_field() -> fields.List:
+    """The flag « this text names persons »: their logins (docs/privacy.md)."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=80)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "Identifiants des personnes que le texte nomme : il est"
+            " alors chiffré sous leurs clés et lu « personne effacée » après"
+            " l'effacement de l'une d'elles (RGPD). À la modification, absent :"
+            " les personnes du texte actuel ; [] : aucune"
+        },
+    )
+
+
 class CommentIn(s.Base):
     """A new comment, question or (on a grid draft) proposition."""
 
@@ -63,12 +79,14 @@ class CommentIn(s.Base):
         },
     )
     proposition = fields.Nested(PropositionIn, load_default=None, allow_none=True)
+    names = names_field()
 
 
 class BodyIn(s.Base):
     """A reply, or the new text of one's own comment."""
 
     body = fields.String(required=True, validate=BODY)
+    names = names_field()
 
 
 class HideIn(s.Base):
@@ -125,6 +143,9 @@ class CommentOut(r.Out):
     body = r.Opt(metadata={"description": "Absent (null) si masqué"})
     proposition = fields.Dict(allow_none=True)
     edited = fields.Boolean()
+    names_flagged = fields.Integer(
+        metadata={"description": "Nombre de personnes que le texte nomme (chiffré)"}
+    )
     history = fields.List(fields.Nested(Version))
     answered = fields.Boolean()
     answered_by = r.Opt()

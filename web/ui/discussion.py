@@ -115,8 +115,17 @@ def _act(
     return _done(kind, subject, message, f"c-{result['parent'] or result['id']}")
 
 
+def _with_names(data: dict[str, Any]) -> dict[str, Any]:
+    """The form's « names the persons » field (logins separated by commas or
+    spaces) as the schema's list; left empty: not given."""
+    names = (request.form.get("names") or "").replace(",", " ").split()
+    if names:
+        data["names"] = names
+    return data
+
+
 def _comment_data(kind: str) -> dict[str, Any]:
-    data = scalars(request.form, "kind", "body")
+    data = _with_names(scalars(request.form, "kind", "body"))
     data["internal"] = request.form.get("internal") == "1"
     if kind == "grid" and data.get("kind") == "proposition":
         data["proposition"] = {
@@ -149,6 +158,7 @@ def _post(send: Any, kind: str, subject: Any) -> Any:
             body=d["body"],
             internal=d["internal"],
             proposition=d["proposition"],
+            names=d["names"],
         ),
         _("Commentaire publié."),
         limited=True,
@@ -161,8 +171,10 @@ def _reply(send: Any, kind: str, subject: Any, comment_id: str) -> Any:
         subject,
         f"reply-{comment_id}",
         api.BodyIn(),
-        scalars(request.form, "body"),
-        lambda c, d: send(c, kind, subject, comment_id, body=d["body"]),
+        _with_names(scalars(request.form, "body")),
+        lambda c, d: send(
+            c, kind, subject, comment_id, body=d["body"], names=d["names"]
+        ),
         _("Réponse publiée."),
         limited=True,
     )
@@ -174,8 +186,10 @@ def _edit(send: Any, kind: str, subject: Any, comment_id: str) -> Any:
         subject,
         f"edit-{comment_id}",
         api.BodyIn(),
-        scalars(request.form, "body"),
-        lambda c, d: send(c, kind, subject, comment_id, body=d["body"]),
+        _with_names(scalars(request.form, "body")),
+        lambda c, d: send(
+            c, kind, subject, comment_id, body=d["body"], names=d["names"]
+        ),
         _("Commentaire modifié ; le texte précédent reste consultable."),
     )
 

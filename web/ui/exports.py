@@ -27,13 +27,13 @@ from domain.errors import InvalidValue
 from domain.errors import NotFound as UnknownRecord
 from exports import registry
 from exports.base import (
-    MIME_TYPES,
     ExportError,
     MissingParameter,
     NotFound,
     Rendered,
     UnsupportedFormat,
 )
+from exports.issuing import is_issued, record_issue
 from ledger.commands.documents import may_issue
 from projections import queries as q
 from web.access import PERMISSIONS
@@ -214,7 +214,7 @@ def _download(name: str) -> Callable[..., Any]:
             return _page({name: {"format": str(exc)}}, 422)
         digest = hashlib.sha256(rendered.content).hexdigest()
         # a HEAD (link checkers, prefetching) hands nothing out: nothing recorded
-        if rendered.mime_type == MIME_TYPES["pdf"] and request.method != "HEAD":
+        if is_issued(rendered) and request.method != "HEAD":
             wait = may_issue(throttle().counters, current_user.username)
             if wait:
                 refused = make_response(
@@ -234,7 +234,7 @@ def _download(name: str) -> Callable[..., Any]:
                 )
                 refused.headers["Retry-After"] = str(wait)
                 return refused
-            _issue(name, rendered, digest, session=session, moment=moment)
+            _issue(name, rendered, session=session, moment=moment)
         response: Response = send_file(
             io.BytesIO(rendered.content),
             mimetype=rendered.mime_type,
@@ -256,27 +256,20 @@ def _download(name: str) -> Callable[..., Any]:
 def _issue(
     name: str,
     rendered: Rendered,
-    digest: str,
     *,
     session: str | None,
     moment: str | None,
 ) -> None:
     """Record in the ledger that the signed-in user was handed this PDF, and wait
     for the views (the audit page then finds it at once)."""
-    subject = []
-    if session:
-        subject.append(f"séance {session}")
-    if (number := plan_number()) is not None:
-        subject.append(f"plan n° {number}")
-    if moment:
-        subject.append(f"au {moment}")
-    result = state().ledger.issue_document(
+    result = record_issue(
+        state().ledger,
         current_user.caller(),
-        digest,
-        kind=name,
-        subject=", ".join(subject),
-        filename=rendered.filename,
-        size=len(rendered.content),
+        name,
+        rendered,
+        session=session,
+        plan=plan_number(),
+        moment=moment,
     )
     state().after_command(result.notification_id)
 

@@ -1,17 +1,36 @@
 """Discussion: each comment's document, with every earlier text it had (``history``),
-who marked it answered and who hid it, why."""
+who marked it answered and who hid it, why. A text flagged as naming persons is kept
+with their ids (``named``); their erasure replaces it by the marker here, in the
+transaction that records ``Account.Erased`` (``comment_names`` finds the comments)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from domain.accounts import Account
 from domain.discussion import Comment
+from domain.personal import ERASED, shown, subjects_of
 from projections.registry import Batch, Meta, document, on
-from projections.views.discussion.tables import COMMENTS
+from projections.views.discussion.tables import COMMENTS, NAMED
+
+
+def _index(batch: Batch, e: Any) -> list[str]:
+    """The subjects ``e``'s text is flagged for, each indexed to the comment."""
+    named = subjects_of(e.body)
+    comment = str(e.originator_id)
+    for subject in named:
+        doc = batch.doc("comment_names", (subject,)) or {
+            "subject": subject,
+            "comments": [],
+        }
+        if comment not in doc["comments"]:
+            doc["comments"] = [*doc["comments"], comment]
+        batch.put("comment_names", (subject,), doc)
+    return named
 
 
 def _new(
-    e: Any, m: Meta, parent: str | None, parent_author: str | None
+    batch: Batch, e: Any, m: Meta, parent: str | None, parent_author: str | None
 ) -> dict[str, Any]:
     return {
         "id": str(e.originator_id),
@@ -22,7 +41,8 @@ def _new(
         "author": e.author,
         "kind": getattr(e, "kind", "comment"),
         "internal": e.internal,
-        "body": e.body,
+        "body": shown(e.body),
+        "named": _index(batch, e),
         "proposition": getattr(e, "proposition", None),
         "history": [],
         "answered_by": None,
@@ -39,7 +59,7 @@ def _new(
 
 @on(Comment.Posted)
 def posted(batch: Batch, e: Comment.Posted, m: Meta) -> None:
-    batch.put("comments", (str(e.originator_id),), _new(e, m, None, None))
+    batch.put("comments", (str(e.originator_id),), _new(batch, e, m, None, None))
 
 
 @on(Comment.Replied)
@@ -47,7 +67,7 @@ def replied(batch: Batch, e: Comment.Replied, m: Meta) -> None:
     batch.put(
         "comments",
         (str(e.originator_id),),
-        _new(e, m, e.parent_id, e.parent_author),
+        _new(batch, e, m, e.parent_id, e.parent_author),
     )
 
 
@@ -56,9 +76,27 @@ def edited(batch: Batch, e: Comment.Edited, m: Meta) -> None:
     doc = batch.touch("comments", (str(e.originator_id),))
     doc["history"] = [
         *doc["history"],
-        {"body": doc["body"], "at": doc["edited_at"] or doc["at"]},
+        {
+            "body": doc["body"],
+            "at": doc["edited_at"] or doc["at"],
+            "named": doc.get("named", []),
+        },
     ]
-    doc["body"], doc["edited_at"] = e.body, m.at
+    doc["body"], doc["edited_at"] = shown(e.body), m.at
+    doc["named"] = _index(batch, e)
+
+
+@on(Account.Erased)
+def erased(batch: Batch, e: Account.Erased, m: Meta) -> None:
+    """Every text flagged as naming the erased person reads as the marker."""
+    subject = str(e.originator_id)
+    index = batch.doc("comment_names", (subject,))
+    for comment in index["comments"] if index else ():
+        doc = batch.touch("comments", (comment,))
+        for text in (doc, *doc["history"]):
+            if subject in text.get("named", ()):
+                text["body"] = ERASED
+        doc["history"] = list(doc["history"])
 
 
 @on(Comment.Answered)
@@ -105,3 +143,4 @@ def _row(d: dict[str, Any]) -> tuple[Any, ...]:
 
 
 document("comments", _row)
+document("comment_names", lambda d: NAMED.row(subject=d["subject"]))

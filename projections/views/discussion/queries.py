@@ -27,6 +27,8 @@ def _public(d: dict[str, Any]) -> dict[str, Any]:
         "body": None if hidden else d["body"],
         "proposition": None if hidden else d["proposition"],
         "edited": bool(d["history"]),
+        # how many persons the text is flagged as naming (sealed under their keys)
+        "names_flagged": len(d.get("named", [])),
         "history": [] if hidden else d["history"],
         "answered": d["answered_by"] is not None,
         "answered_by": d["answered_by"],

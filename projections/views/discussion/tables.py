@@ -14,4 +14,8 @@ COMMENTS = T(
     indexes=(("subject_kind", "subject_id", "position"),),
 )
 
-TABLES: tuple[Table, ...] = (COMMENTS,)
+# Per data subject, the comments whose text (or an earlier text) is flagged as naming
+# them: an erasure finds there which texts to replace by the marker.
+NAMED = T("comment_names", "doc", ("subject",), "subject doc")
+
+TABLES: tuple[Table, ...] = (COMMENTS, NAMED)

@@ -9,6 +9,7 @@ from domain.budget import Envelope, ProjectBudget
 from domain.committee import Committee
 from domain.discussion import Comment
 from domain.documents import IssuedDocument
+from domain.entities import CostSplit, Entity
 from domain.finance_import import FinanceImports, FinanceSettings
 from domain.findings import Finding, ProposalLinks
 from domain.grids import GridVersion
@@ -46,4 +47,6 @@ AGGREGATES = (
     Application,
     Finding,
     ProposalLinks,
+    Entity,
+    CostSplit,
 )

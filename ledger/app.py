@@ -13,6 +13,7 @@ from ledger.commands.convocations import ConvocationCommands
 from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
+from ledger.commands.entities import EntityCommands
 from ledger.commands.finance_reports import FinanceReportCommands
 from ledger.commands.grid_adoption import GridAdoptionCommands
 from ledger.commands.inventory import InventoryCommands
@@ -40,6 +41,7 @@ class Ledger(
     AccountCommands,
     ConvocationCommands,
     InventoryCommands,
+    EntityCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.entities import MAIN
 from projections.records import eur
 from projections.table import Table
 from projections.table import table as T
@@ -13,8 +14,9 @@ from projections.table import table as T
 ENVELOPES = T(
     "envelopes",
     "doc",
-    ("year", "section"),
-    "year:int section bp_c:int dm_c:int total_c:int allocated_c:int overrides:int doc",
+    ("entity", "year", "section"),
+    "entity year:int section bp_c:int dm_c:int total_c:int allocated_c:int "
+    "overrides:int doc",
 )
 ENVELOPE_MOVES = T(
     "envelope_moves",
@@ -44,6 +46,19 @@ PROJECT_LINES = T(
     (("year", "section"),),
     parent="project_budgets",
 )
+# Each entity's share of each project line (a project wholly the municipality's has
+# one row per line, entity ``MAIN``, equal to it); the AP shares ride along.
+ENTITY_LINES = T(
+    "entity_lines",
+    "derived",
+    ("proposal", "entity", "year", "section"),
+    "proposal entity year:int section ap_initial_c:int ap_c:int cp_initial_c:int "
+    "cp_c:int committed_c:int paid_c:int "
+    "override_alloc:int override_commit:int override_pay:int",
+    (("entity", "year", "section"),),
+    parent="project_budgets",
+)
+ENTITIES = T("entities", "doc", ("code",), "code name kind siren status doc")
 COMMITMENTS = T(
     "commitments",
     "derived",
@@ -65,9 +80,19 @@ TABLES: tuple[Table, ...] = (
     ALLOCATIONS,
     PROJECT_BUDGETS,
     PROJECT_LINES,
+    ENTITY_LINES,
+    ENTITIES,
     COMMITMENTS,
     PAYMENTS,
 )
+
+
+def envelope_label_key(label: str) -> tuple[str, int, str]:
+    """The ``envelopes`` key of an envelope's label (``2026/investment`` for the
+    municipality, ``ccas:2026/investment`` for another entity)."""
+    entity, _, rest = label.rpartition(":")
+    year, section = rest.split("/")
+    return (entity or MAIN, int(year), section)
 
 
 @dataclass(frozen=True, slots=True)

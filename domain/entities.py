@@ -224,12 +224,12 @@ class CostSplit(LedgerAggregate):
 
     @classmethod
     def define(cls, proposal: str, shares: dict[str, Decimal]) -> CostSplit:
-        require("répartir le coût d'une fiche", Role.ADMIN, Role.DSI, Role.CHAIR)
+        require("répartir le coût d'une fiche", Role.DSI, Role.CHAIR)
         return cls._create(
             cls.Defined, id=cls.id_for(proposal), proposal=proposal, shares=shares
         )
 
     def change(self, shares: dict[str, Decimal]) -> None:
-        require("répartir le coût d'une fiche", Role.ADMIN, Role.DSI, Role.CHAIR)
+        require("répartir le coût d'une fiche", Role.DSI, Role.CHAIR)
         if shares != self.shares:
             self.trigger_event(self.Changed, shares=shares)

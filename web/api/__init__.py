@@ -30,6 +30,7 @@ def init_api(app: Flask) -> None:
         commands,
         diagnosis,
         discussion,
+        entities,
         finance,
         grid_adoption,
         notifications,
@@ -77,6 +78,7 @@ def init_api(app: Flask) -> None:
         *public.BLUEPRINTS,
         *finance.BLUEPRINTS,
         *diagnosis.BLUEPRINTS,
+        *entities.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)

@@ -48,6 +48,7 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
         "envelope_moves",
         ENVELOPE_MOVES.row(
             position=m.position,
+            entity=e.entity,
             year=e.year,
             section=section,
             kind="BP",
@@ -105,6 +106,7 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
         "envelope_moves",
         ENVELOPE_MOVES.row(
             position=m.position,
+            entity=env.get("entity", MAIN),
             year=env["year"],
             section=env["section"],
             kind="DM",

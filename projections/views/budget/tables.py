@@ -22,7 +22,8 @@ ENVELOPE_MOVES = T(
     "envelope_moves",
     "append",
     ("position",),
-    "position:int year:int section kind amount_c:int deliberation on_date actor at",
+    "position:int entity year:int section kind amount_c:int deliberation on_date "
+    "actor at",
 )
 ALLOCATIONS = T(
     "allocations",
@@ -173,6 +174,7 @@ class MoveRow:
     """A BP or DM movement of an envelope (``envelope_moves``)."""
 
     position: int
+    entity: str
     year: int
     section: str
     kind: str
@@ -184,6 +186,7 @@ class MoveRow:
     def as_dict(self) -> dict[str, Any]:
         return {
             "position": self.position,
+            "entity": self.entity,
             "year": self.year,
             "section": self.section,
             "kind": self.kind,

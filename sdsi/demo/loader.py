@@ -33,6 +33,7 @@ from ledger.app import Ledger
 from ledger.core import Caller
 from sdsi.demo import data as D
 from sdsi.demo import diagnosis as demo_diagnosis
+from sdsi.demo import entities as demo_entities
 from setupfile.importer import apply, plan_rows
 from setupfile.sheets import Row, read
 
@@ -190,6 +191,7 @@ class DemoLoader:
             demo_diagnosis.load(self)
             self.identify_municipality()
             self.impute_budgets()
+            demo_entities.load(self)
         finally:
             self.ledger.clock = lambda: datetime.now(UTC)
         return self.stats

@@ -179,7 +179,7 @@ def test_a_shared_project_draws_each_entity_envelope_by_its_share(town: Town) ->
     main = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV))
     ccas = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV, "CCAS"))
     # 10 000 001 cents: 66.67 % = 6 667 000.6667, 33.33 % = 3 332 999.3333 ->
-    # floors 6 667 000 and 3 332 999, the cent left to the municipality (.6667)
+    # floors 6 667 000 and 3 332 999: two cents left, one to each remainder
     assert main.allocations == {"P1": Decimal("66670.01")}
     assert ccas.allocations == {"P1": Decimal("33330.00")}
     with refused(town.ledger, InvalidValue) as info:

@@ -94,8 +94,8 @@ def test_each_entity_reads_its_envelopes_and_its_share_to_the_cent(
     main = q.budget_consumption(store, entity=MAIN)
     ccas = q.budget_consumption(store, entity="CCAS")
     whole = q.budget_consumption(store)
-    # P1: 10 000 001 cents at 66.67 % -> 6 667 000.67 -> 66 670.01 € (the odd cent
-    # to the larger remainder), 33 330.00 € for the CCAS; committed 3 000 003 cents
+    # P1: 10 000 001 cents at 66.67 % / 33.33 %: floors 6 667 000 / 3 332 999, one
+    # cent left to each -> 66 670.01 € / 33 330.00 €; committed 3 000 003 cents
     # -> 2 000 102.0001 / 999 900.9999 -> 20 001.02 / 9 999.01; paid 1 000 001
     # -> 666 700.6667 / 333 300.3333 -> 6 667.01 / 3 333.00
     assert [

@@ -13,6 +13,7 @@ from domain.errors import AlreadyExists, NotFound
 from projections import queries as q
 from projections import reference_queries as rq
 from web.api import schemas as s
+from web.i18n import N_
 from web.ui.context import store
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
@@ -35,11 +36,11 @@ def _context() -> dict[str, Any]:
 
 
 KINDS = (
-    ("commune", "Commune"),
-    ("ccas", "CCAS"),
-    ("epci", "EPCI (intercommunalité)"),
-    ("syndicat", "Syndicat"),
-    ("autre", "Autre"),
+    ("commune", N_("Commune")),
+    ("ccas", N_("CCAS")),
+    ("epci", N_("EPCI (intercommunalité)")),
+    ("syndicat", N_("Syndicat")),
+    ("autre", N_("Autre")),
 )
 
 _entities_page = page("ref_entities.html", _context)

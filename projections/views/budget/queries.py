@@ -215,7 +215,7 @@ def summed_totals(store: ViewStore, **filters: Any) -> dict[str, Any]:
     integer cents, per year × section, pôle, axis, direction and overall, in one
     statement."""
     where, params = _where(**filters)
-    _FROM, _line = _source(filters)
+    source, _line = _source(filters)
     sums = "SUM(l.cp_c), SUM(l.committed_c), SUM(l.paid_c)"
     levels = (
         ("year_section", "CAST(l.year AS TEXT) || '/' || l.section"),
@@ -225,9 +225,9 @@ def summed_totals(store: ViewStore, **filters: Any) -> dict[str, Any]:
         ("all", "''"),
     )
     sql = " UNION ALL ".join(
-        f"SELECT '{level}', {key}, {sums} {_FROM}{where} GROUP BY {key}"
+        f"SELECT '{level}', {key}, {sums} {source}{where} GROUP BY {key}"
         if level != "all"
-        else f"SELECT '{level}', {key}, {sums} {_FROM}{where}"
+        else f"SELECT '{level}', {key}, {sums} {source}{where}"
         for level, key in levels
     )
     totals: dict[str, dict[str, dict[str, Decimal]]] = {
@@ -252,21 +252,21 @@ def budget_projects(
     :data:`PROJECT_SORTS`; default: by code), summed by the database; the number
     of projects and the page read."""
     where, params = _where(**filters)
-    _FROM, line = _source(filters)
+    source, line = _source(filters)
     order = order_by(page.sort, PROJECT_SORTS, "l.proposal")
     rows = store.fetchall(
         "SELECT l.proposal, MAX(p.title), MAX(p.status), MAX(p.pole), MAX(p.direction), "
         f"MAX({line['ap_initial_c']}), MAX({line['ap_c']}), SUM(l.cp_c), SUM(l.committed_c), "
         "SUM(l.paid_c), MAX(l.override_alloc), MAX(l.override_commit), "
-        f"MAX(l.override_pay), COUNT(*) OVER () {_FROM}{where} "
+        f"MAX(l.override_pay), COUNT(*) OVER () {source}{where} "
         f"GROUP BY l.proposal ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, page.size, page.offset],
     )
     if not rows and page.number > 1:
         count = int(
-            store.fetchall(f"SELECT COUNT(DISTINCT l.proposal) {_FROM}{where}", params)[
-                0
-            ][0]
+            store.fetchall(
+                f"SELECT COUNT(DISTINCT l.proposal) {source}{where}", params
+            )[0][0]
         )
         if count:
             return budget_projects(store, page.clamped(count), **filters)

@@ -155,3 +155,58 @@ def test_the_budget_reads_by_entity(site: Site) -> None:
     assert "Toutes (consolidé)" in text(page)
     bad = client.get("/api/v1/budget?entity=a%20b", headers=api(site, "finance"))
     assert bad.status_code == 422
+
+
+def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(
+    site: Site,
+) -> None:
+    client = site.app.test_client()
+    client.post(
+        "/api/v1/entities",
+        json={
+            "code": "SIVU",
+            "name": "SIVU des écoles",
+            "kind": "syndicat",
+            "siren": "267500015",
+        },
+        headers=api(site, "dsi"),
+    )
+    site.caught_up()
+    dsi = site.client(login("dsi"))
+    head = site.head()
+    bad = dsi.post(
+        "/referentiel/entites/repartition",
+        data={"proposal": OWN, f"share-{MAIN}": "70", "share-SIVU": "20"},
+    )
+    assert bad.status_code == 422
+    assert "totaliser 100" in text(bad)
+    assert site.head() == head
+    done = dsi.post(
+        "/referentiel/entites/repartition",
+        data={"proposal": OWN, f"share-{MAIN}": "70", "share-SIVU": "30"},
+    )
+    assert done.status_code == 302, text(done)[:500]
+    renamed = dsi.post(
+        "/referentiel/entites/modifier",
+        data={
+            "code": "SIVU",
+            "name": "SIVU scolaire",
+            "kind": "syndicat",
+            "siren": "267500015",
+            "reason": "nouveau nom",
+        },
+    )
+    assert renamed.status_code == 302, text(renamed)[:500]
+    closed = dsi.post(
+        "/referentiel/entites/fermer", data={"code": "SIVU", "reason": "dissous"}
+    )
+    assert closed.status_code == 302, text(closed)[:500]
+    site.caught_up()
+    listed = client.get("/api/v1/entities", headers=api(site, "dsi")).get_json()
+    sivu = next(e for e in listed["entities"] if e["code"] == "SIVU")
+    assert (sivu["name"], sivu["status"]) == ("SIVU scolaire", "closed")
+    assert site.events_since(head) == [
+        "CostSplit.Defined",
+        "Entity.Changed",
+        "Entity.Closed",
+    ]

@@ -88,3 +88,67 @@ def assign_direction_entity() -> Any:
         _("Direction rattachée."),
         url_for("ui.ref_entities"),
     )
+
+
+def _entity_code() -> str:
+    return request.form.get("code", "").strip()
+
+
+@post("/referentiel/entites/modifier", "organisation.edit")
+def change_entity() -> Any:
+    """Change an entity's name, kind or SIREN (reason required)."""
+    return act(
+        _entities_page,
+        "change",
+        s.EntityChange(),
+        scalars(request.form, "name", "kind", "siren", "reason"),
+        on_fields(
+            lambda c, d: led().change_entity(
+                c, _entity_code(), d["name"], d["kind"], d["siren"]
+            ),
+            {NotFound: "name"},
+        ),
+        _("Entité modifiée."),
+        url_for("ui.ref_entities"),
+    )
+
+
+@post("/referentiel/entites/fermer", "organisation.edit")
+def close_entity() -> Any:
+    """Close an entity (reason required)."""
+    return act(
+        _entities_page,
+        "close",
+        s.RequiredReason(),
+        scalars(request.form, "reason"),
+        on_fields(
+            lambda c, d: led().close_entity(c, _entity_code()),
+            {NotFound: "reason"},
+        ),
+        _("Entité fermée."),
+        url_for("ui.ref_entities"),
+    )
+
+
+@post("/referentiel/entites/repartition", "proposal.split")
+def set_cost_split() -> Any:
+    """Share a proposal's cost between the entities: one percentage per entity
+    (empty: no share), summing to 100; none at all: back to its direction's."""
+    proposal = request.form.get("proposal", "").strip()
+    shares = [
+        {"entity": e["code"], "percent": request.form.get(f"share-{e['code']}", "")}
+        for e in q.entities(store())
+        if request.form.get(f"share-{e['code']}", "").strip()
+    ]
+    return act(
+        _entities_page,
+        "split",
+        s.CostSplitIn(),
+        {"shares": shares, **scalars(request.form, "reason")},
+        on_fields(
+            lambda c, d: led().set_cost_split(c, proposal, d["shares"]),
+            {NotFound: "proposal"},
+        ),
+        _("Répartition enregistrée."),
+        url_for("ui.ref_entities"),
+    )

@@ -205,8 +205,7 @@ def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(
     listed = client.get("/api/v1/entities", headers=api(site, "dsi")).get_json()
     sivu = next(e for e in listed["entities"] if e["code"] == "SIVU")
     assert (sivu["name"], sivu["status"]) == ("SIVU scolaire", "closed")
-    assert site.events_since(head) == [
-        "CostSplit.Defined",
-        "Entity.Changed",
-        "Entity.Closed",
-    ]
+    events = site.events_since(head)
+    # OWN's split may already exist (the API test shares this site): Defined or Changed
+    assert [e.split(".")[0] for e in events] == ["CostSplit", "Entity", "Entity"]
+    assert events[1:] == ["Entity.Changed", "Entity.Closed"]

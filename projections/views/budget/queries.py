@@ -24,7 +24,8 @@ _LINE = {
 
 # An envelope's amounts consolidated over the entities (each entity votes its own).
 _CONSOLIDATED = {
-    c: f"SUM({c})" for c in ("bp_c", "dm_c", "total_c", "allocated_c", "overrides")
+    c: f"CAST(SUM({c}) AS BIGINT)"
+    for c in ("bp_c", "dm_c", "total_c", "allocated_c", "overrides")
 }
 
 

@@ -18,6 +18,7 @@ from domain import dates, m57
 from domain.accounts import SYSTEM, has_role, require
 from domain.arbitration import Conflict, envelope_conflict
 from domain.base import LedgerAggregate, current_context, natural_id
+from domain.entities import MAIN, whole
 from domain.errors import (
     AlreadyExists,
     BudgetAlreadyVoted,
@@ -83,6 +84,17 @@ def cp_key(cp_year: int, section: Section | str) -> str:
     return f"{cp_year}/{section.value if isinstance(section, Section) else section}"
 
 
+def envelope_key(cp_year: int, section: Section | str, entity: str = MAIN) -> str:
+    """``2026/investment`` for the main entity, ``ccas:2026/investment`` otherwise."""
+    key = cp_key(cp_year, section)
+    return key if entity == MAIN else f"{entity}:{key}"
+
+
+def section_label(section: str, entity: str = MAIN) -> str:
+    """A section as messages name it, with its entity when not the main one."""
+    return section if entity == MAIN else f"{section}, entité {entity}"
+
+
 def check_schedule(proposal: str, ap: Decimal, cp: tuple[CPLine, ...]) -> None:
     """The CP schedule of an AP totals the AP exactly."""
     if ap <= 0:
@@ -122,10 +134,12 @@ class Envelope(LedgerAggregate):
         self.allocations: dict[str, Decimal] = {}
         self.overrides = 0
         self.voted_on: date | None = None
+        self.entity = MAIN
 
     @staticmethod
-    def id_for(envelope_year: int, section: Section | str) -> UUID:
-        return natural_id("envelope", cp_key(envelope_year, section))
+    def id_for(envelope_year: int, section: Section | str, entity: str = MAIN) -> UUID:
+        """The main entity's envelopes keep the ids they had before entities."""
+        return natural_id("envelope", envelope_key(envelope_year, section, entity))
 
     @property
     def total(self) -> Decimal:
@@ -146,7 +160,11 @@ class Envelope(LedgerAggregate):
         if amount <= previous:
             return None
         return envelope_conflict(
-            self.year, self.section.value, self.total, self.allocated - previous, amount
+            self.year,
+            section_label(self.section.value, self.entity),
+            self.total,
+            self.allocated - previous,
+            amount,
         )
 
     class BudgetVoted(LedgerAggregate.Created):
@@ -155,10 +173,18 @@ class Envelope(LedgerAggregate):
         amount: Decimal
         deliberation: str
         on: date
+        entity: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Envelopes voted before entities are the municipality's."""
+            state["entity"] = MAIN
 
         def apply(self, agg: Envelope) -> None:
             agg.year, agg.section, agg.voted = self.year, self.section, self.amount
-            agg.voted_on = self.on
+            agg.voted_on, agg.entity = self.on, self.entity
 
     class Adjusted(LedgerAggregate.Event):
         delta: Decimal
@@ -205,21 +231,24 @@ class Envelope(LedgerAggregate):
         deliberation: str,
         on: Any,
         exists: bool,
+        entity: str = MAIN,
     ) -> Envelope:
+        """``entity``: the code of an open entity (checked by the command)."""
         require("voter le budget primitif", Role.FINANCE)
         y = year(envelope_year, "year")
         s = enum_value(Section, section, "section")
         if exists:
-            raise BudgetAlreadyVoted(year=y, section=s.value)
+            raise BudgetAlreadyVoted(year=y, section=section_label(s.value, entity))
         day = dates.fact(on, "on", "un budget primitif voté")
         return cls._create(
             cls.BudgetVoted,
-            id=cls.id_for(y, s),
+            id=cls.id_for(y, s, entity),
             year=y,
             section=s,
             amount=money(amount, "amount"),
             deliberation=text(deliberation, "deliberation", max_len=120),
             on=day,
+            entity=entity,
         )
 
     def adjust(self, delta: Any, deliberation: str, on: Any) -> None:
@@ -238,7 +267,7 @@ class Envelope(LedgerAggregate):
             raise EnvelopeBelowAllocated(
                 field="delta",
                 year=self.year,
-                section=self.section.value,
+                section=section_label(self.section.value, self.entity),
                 total=self.total + d,
                 allocated=self.allocated,
             )
@@ -267,7 +296,7 @@ class Envelope(LedgerAggregate):
             raise EnvelopeExceeded(
                 field="cp",
                 year=self.year,
-                section=self.section.value,
+                section=section_label(self.section.value, self.entity),
                 proposal=proposal,
                 requested=amount,
                 available=available,
@@ -291,6 +320,8 @@ class ProjectBudget(LedgerAggregate):
         self.commitments: dict[str, dict[str, Any]] = {}
         self.revisions = 0
         self.imputations: dict[str, str] = {}
+        # entity -> percent: how its amounts count against each entity's envelopes
+        self.shares: dict[str, Decimal] = whole(MAIN)
 
     @staticmethod
     def id_for(proposal_code: str) -> UUID:
@@ -344,6 +375,15 @@ class ProjectBudget(LedgerAggregate):
             agg.ap = self.amount
             agg.cp = {cp_key(c.year, c.section): c.amount for c in self.cp}
             agg.revisions += 1
+
+    class SharesSet(LedgerAggregate.Event):
+        """The entities the project's amounts count against, set at its approval
+        (a project without this event is wholly the municipality's)."""
+
+        shares: dict[str, Decimal]
+
+        def apply(self, agg: ProjectBudget) -> None:
+            agg.shares = dict(self.shares)
 
     class CarriedOver(LedgerAggregate.Event):
         """The project carried over into plan ``plan``: its CP not consumed
@@ -424,6 +464,15 @@ class ProjectBudget(LedgerAggregate):
             cp=list(cp),
             session=session,
         )
+
+    def share(self, shares: dict[str, Decimal]) -> None:
+        """Record the approval's split (the main entity's whole share is implied)."""
+        if shares != self.__dict__.get("shares", whole(MAIN)):
+            self.trigger_event(self.SharesSet, shares=shares)
+
+    def entity_shares(self) -> dict[str, Decimal]:
+        """The project's split (aggregates rebuilt before splits lack it)."""
+        return self.__dict__.get("shares") or whole(MAIN)
 
     def revise(self, amount: Any, cp: tuple[CPLine, ...], deliberation: str) -> None:
         require("réviser une AP", Role.FINANCE, Role.CHAIR)

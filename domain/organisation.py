@@ -16,6 +16,7 @@ from domain.accounts import require
 from domain.arbitration import Conflict, capacity_conflict
 from domain.base import LedgerAggregate, natural_id
 from domain.budget import check_override
+from domain.entities import MAIN
 from domain.errors import InvalidValue, PoleHasOpenDirections
 from domain.records import check_open, reason_for
 from domain.values import DomainEnum, Role, code, enum_value, positive_int, text, year
@@ -140,6 +141,7 @@ class Direction(LedgerAggregate):
         self.code = ""
         self.name = ""
         self.pole = ""
+        self.entity = MAIN
         self.closed_at: datetime | None = None
 
     @staticmethod
@@ -150,9 +152,24 @@ class Direction(LedgerAggregate):
         code: str
         name: str
         pole: str
+        entity: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Directions created before entities belong to the municipality."""
+            state["entity"] = MAIN
 
         def apply(self, agg: Direction) -> None:
             agg.code, agg.name, agg.pole = self.code, self.name, self.pole
+            agg.entity = self.entity
+
+    class EntityChanged(LedgerAggregate.Event):
+        entity: str
+
+        def apply(self, agg: Direction) -> None:
+            agg.entity = self.entity
 
     class Moved(LedgerAggregate.Event):
         pole: str
@@ -171,7 +188,10 @@ class Direction(LedgerAggregate):
             agg.closed_at = self.timestamp
 
     @classmethod
-    def create(cls, direction_code: str, name: str, pole: Pole) -> Direction:
+    def create(
+        cls, direction_code: str, name: str, pole: Pole, entity: str = MAIN
+    ) -> Direction:
+        """``entity``: the code of an open entity (checked by the command)."""
         require("créer une direction", Role.ADMIN, Role.DSI)
         direction_code = code(direction_code, "code")
         name = text(name, "name")
@@ -182,7 +202,18 @@ class Direction(LedgerAggregate):
             code=direction_code,
             name=name,
             pole=pole.code,
+            entity=entity,
         )
+
+    def assign_entity(self, entity: str) -> None:
+        """The direction belongs to another entity (reason required); projects
+        already approved keep the split they were approved with."""
+        require("rattacher une direction à une entité", Role.ADMIN, Role.DSI)
+        self.check_open("rattacher à une entité")
+        if entity == self.entity:
+            return
+        reason_for("rattacher une direction à une autre entité")
+        self.trigger_event(self.EntityChanged, entity=entity)
 
     def check_open(self, action: str, field: str | None = None) -> None:
         check_open(self.closed_at, "Direction", self.code, action, field)

@@ -10,6 +10,7 @@ from domain.committee import Committee
 from domain.deliverables import PhaseDeliverables
 from domain.discussion import Comment
 from domain.documents import IssuedDocument
+from domain.entities import CostSplit, Entity
 from domain.finance_import import FinanceImports, FinanceSettings
 from domain.findings import Finding, ProposalLinks
 from domain.grids import GridVersion
@@ -50,4 +51,6 @@ AGGREGATES = (
     ProposalLinks,
     PhaseDeliverables,
     ReviewedDocument,
+    Entity,
+    CostSplit,
 )

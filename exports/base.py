@@ -64,6 +64,8 @@ class ExportRequest:
     # Open data only: the published fields withheld (``SDSI_PUBLIC_HIDE``, the names of
     # ``domain.publication.FIELDS``): their columns are emptied, their datasets left out.
     hidden: frozenset[str] = frozenset()
+    # Budget only: one entity's share (its code), or None for the consolidated budget.
+    entity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,8 @@ class Exporter:
             parts.append(slug(request.session))
         if request.plan is not None:
             parts.append(f"plan-{request.plan}")
+        if request.entity:
+            parts.append(f"entite-{slug(request.entity)}")
         if request.as_of or request.plan is not None:
             parts.append(f"position-{snapshot.position}")
         return "-".join(parts) + f".{self.extension(request.format)}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from domain.values import BUDGET_READERS, Role
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
+from exports.entity_rows import entity_table
 from exports.rows import Names, budget_table, envelope_table, summary_table
 from exports.tabular import french_csv, xlsx
 from projections import plan_scope
@@ -35,8 +37,12 @@ class BudgetExporter(Exporter):
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
         rm = source.read_model
+        filters = {"entity": request.entity} if request.entity else {}
         shown, data = plan_scope.budget(
-            snapshot.store, rm.store, plan_scope.position_asked(rm, request.as_of)
+            snapshot.store,
+            rm.store,
+            plan_scope.position_asked(rm, request.as_of),
+            **filters,
         )
         names = Names.read(snapshot.store)
         plan = (
@@ -45,12 +51,25 @@ class BudgetExporter(Exporter):
             if shown.plan
             else ""
         )
+        entities = q.entities(snapshot.store)
+        who = _entity_label(entities, request.entity)
         table = budget_table(data, names, q.imputations(snapshot.store))
         if request.format == "csv":
             return french_csv(table)
+        sheets = [table, envelope_table(data), summary_table(data, names)]
+        if request.entity is None and len(entities) > 1:
+            sheets.append(entity_table(snapshot.store, entities, data))
         return xlsx(
-            [table, envelope_table(data), summary_table(data, names)],
-            title=f"Consommation budgétaire — {snapshot.municipality}{plan}",
+            sheets,
+            title=f"Consommation budgétaire — {who or snapshot.municipality}{plan}",
             subject=f"Registre SDSI, position {snapshot.position}",
             created=_moment(snapshot),
         )
+
+
+def _entity_label(entities: list[dict[str, Any]], entity: str | None) -> str:
+    """The entity's name (its code if unknown), or "" for the consolidated budget."""
+    if entity is None:
+        return ""
+    found = next((e for e in entities if e["code"] == entity), None)
+    return found["name"] or entity if found else entity

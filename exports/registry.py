@@ -114,8 +114,9 @@ def render(
     session: str | None = None,
     plan: int | None = None,
     hidden: frozenset[str] = frozenset(),
+    entity: str | None = None,
 ) -> Rendered:
     """Render export ``name`` in ``fmt`` as of ``as_of``, of plan ``plan`` (bytes,
-    file name, MIME)."""
-    request = ExportRequest(fmt, as_of, session, plan, hidden)
+    file name, MIME); the budget of one ``entity`` or consolidated."""
+    request = ExportRequest(fmt, as_of, session, plan, hidden, entity)
     return exporter(name).render(ExportSource(read_model), request)

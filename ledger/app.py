@@ -14,6 +14,7 @@ from ledger.commands.cycle import PlanCycleCommands
 from ledger.commands.deliverables import DeliverableCommands
 from ledger.commands.discussion import DiscussionCommands
 from ledger.commands.documents import DocumentCommands
+from ledger.commands.entities import EntityCommands
 from ledger.commands.finance_reports import FinanceReportCommands
 from ledger.commands.grid_adoption import GridAdoptionCommands
 from ledger.commands.inventory import InventoryCommands
@@ -44,6 +45,7 @@ class Ledger(
     ConvocationCommands,
     InventoryCommands,
     ReviewedDocumentCommands,
+    EntityCommands,
 ):
     """The SDSI ledger: one method per command, each writing through ``execute``."""
 

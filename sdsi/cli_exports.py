@@ -52,6 +52,12 @@ class ExportCommand(click.Command):
     help="The plan (default: the one in force; an ended plan as it was at its end).",
 )
 @click.option(
+    "--entity",
+    default=None,
+    metavar="CODE",
+    help="Budget: one entity's share (default: consolidated over every entity).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -88,6 +94,7 @@ def export(
     as_of: str | None,
     session: str | None,
     plan: int | None,
+    entity: str | None,
     output: Path | None,
     catch_up: bool,
     actor: str,
@@ -104,7 +111,9 @@ def export(
 
     try:
         chosen = exporter(kind)
-        request = ExportRequest(fmt or chosen.formats[0], as_of, session, plan)
+        request = ExportRequest(
+            fmt or chosen.formats[0], as_of, session, plan, entity=entity
+        )
         chosen.check(request)  # bad usage fails before the storage is even opened
     except ExportError as exc:
         fail(str(exc))

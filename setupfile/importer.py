@@ -27,6 +27,7 @@ from eventsourcing.utils import get_topic
 
 from domain.accounts import SYSTEM, Account, has_role, not_reserved, username
 from domain.axes import EDITORS, Axis, Indicator
+from domain.entities import MAIN, Entity, entity_code
 from domain.errors import DomainError, NotAllowed, UnknownActor
 from domain.organisation import Direction, Pole, Team
 from domain.plan import Plan as SdsiPlan
@@ -135,6 +136,7 @@ FIELD_COLUMNS = {
     "target": "cible", "value": "valeur", "username": "identifiant",
     "email": "courriel", "role": "roles", "scope": "roles", "password": "identifiant",
     "pole": "pole", "direction": "direction", "kind": "type", "axis": "axe",
+    "entity": "entite",
 }  # fmt: skip
 
 
@@ -318,6 +320,9 @@ class _Planner:
             name = self.cell(row, "nom", text)
             pole = self.cell(row, "pole", code)
             self.ref(row, "pole", pole, "poles", Pole)
+            entity = self.cell(row, "entite", entity_code, optional=True) or MAIN
+            if entity != MAIN:
+                self.known(row, "entite", entity, "entités", Entity)
             if not self.unique(row, "directions", key) or None in (name, pole):
                 continue
             found = self.load(Direction, key)
@@ -326,8 +331,8 @@ class _Planner:
                     row,
                     False,
                     f"la direction {key}",
-                    lambda led, c, k=key, n=name, p=pole: led.create_direction(
-                        c, k, n, p
+                    lambda led, c, k=key, n=name, p=pole, e=entity: (
+                        led.create_direction(c, k, n, p, e)
                     ),
                 )
                 continue
@@ -346,6 +351,15 @@ class _Planner:
                     True,
                     f"le pôle de la direction {key}",
                     lambda led, c, k=key, p=pole: led.move_direction(c, k, p),
+                )
+            if found.entity != entity:
+                self.act(
+                    row,
+                    True,
+                    f"l'entité de la direction {key}",
+                    lambda led, c, k=key, e=entity: led.assign_direction_entity(
+                        c, k, e
+                    ),
                 )
 
     def teams(self) -> None:
@@ -678,7 +692,8 @@ def current_rows(ledger: Any) -> dict[str, list[list[str]]]:
         if isinstance(agg, Pole):
             out["poles"].append([agg.code, agg.name])
         elif isinstance(agg, Direction):
-            out["directions"].append([agg.code, agg.name, agg.pole])
+            entity = "" if agg.entity == MAIN else agg.entity
+            out["directions"].append([agg.code, agg.name, agg.pole, entity])
         elif isinstance(agg, Team):
             out["equipes"].append(
                 [agg.code, agg.name, KIND_LABEL[agg.kind.value], agg.direction or ""]

@@ -36,7 +36,12 @@ class Sheet:
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("poles", ("code", "nom"), ("code", "nom"), "Pôles"),
-    Sheet("directions", ("code", "nom", "pole"), ("code", "nom", "pole"), "Directions"),
+    Sheet(
+        "directions",
+        ("code", "nom", "pole", "entite"),
+        ("code", "nom", "pole"),
+        "Directions (entite : le code de l'entité, vide pour la collectivité)",
+    ),
     Sheet(
         "equipes",
         ("code", "nom", "type", "direction"),

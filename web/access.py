@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "proposal.qualify": frozenset({"dsi"}),
     "proposal.execute": frozenset({"dsi"}),
     "proposal.cancel": frozenset({"dsi", "chair"}),
+    "proposal.split": frozenset({"dsi", "chair"}),  # cost shared between entities
     "proposal.score": frozenset({"evaluator"}),
     # attachments (business case, quotes…): read with their subject
     "proposal.attach": frozenset({"referent", "dsi"}),  # referents: own direction

@@ -78,6 +78,8 @@ LABELS: dict[str, str] = {
     "justification": N_("Justification"),
     "key": N_("Clé"),
     "kind": N_("Type"),
+    "entity": N_("Entité"),
+    "shares": N_("Répartition entre entités"),
     "kind_values": N_("Valeurs du type"),
     "label": N_("Intitulé"),
     "last_year": N_("Dernière année"),

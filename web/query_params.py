@@ -70,6 +70,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "sort",
     ),
     "ui.budget": (
+        "entity",
         "year",
         "section",
         "pole",
@@ -142,7 +143,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
         "bounds-*",
     ),
 }
-EXPORT_PARAMETERS = ("format", "session")
+EXPORT_PARAMETERS = ("format", "session", "entity")  # entity: the budget's
 EXEMPT = frozenset({"static", "ui.static"})
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from domain import dates
 from domain.budget import Envelope, ProjectBudget, parse_cp
+from domain.entities import MAIN, entity_code, split_amount
 from domain.values import Section, enum_value, year
 from ledger.commands.organisation import Lookups
 from ledger.commands.sessions import SessionCommands
@@ -36,17 +37,20 @@ class BudgetCommands(SessionCommands):
         amount: Any,
         deliberation: str,
         on: Any,
+        entity: str | None = None,
     ) -> CommandResult:
-        """Record the primitive budget (BP) envelope of a year and section."""
+        """Record the primitive budget (BP) envelope of a year and section of an
+        entity (default: the municipality)."""
 
         def body(unit: Unit) -> dict[str, Any]:
             y = year(budget_year, "year")
             s = enum_value(Section, section, "section")
+            owner = Lookups.entity(unit, entity)
             dates.required_plan(Lookups.plan(unit), "voter un budget").check_year(y)
-            exists = unit.find(Envelope, Envelope.id_for(y, s)) is not None
-            env = unit.add(Envelope.vote(y, s, amount, deliberation, on, exists))
+            exists = unit.find(Envelope, Envelope.id_for(y, s, owner)) is not None
+            env = unit.add(Envelope.vote(y, s, amount, deliberation, on, exists, owner))
             self._vote_carried(unit, env)
-            return {"year": env.year, "section": env.section, "total": env.total}
+            return _envelope_result(env)
 
         return self.execute("vote_budget", caller, body)
 
@@ -65,8 +69,9 @@ class BudgetCommands(SessionCommands):
             if budget is None:
                 continue
             amount = budget.cp_of(envelope.year, envelope.section)
-            if amount > 0:
-                envelope.carry_in(code, amount, reason)
+            part = split_amount(amount, budget.entity_shares()).get(envelope.entity)
+            if part:
+                envelope.carry_in(code, part, reason)
 
     @command()
     def adjust_budget(
@@ -77,18 +82,20 @@ class BudgetCommands(SessionCommands):
         delta: Any,
         deliberation: str,
         on: Any,
+        entity: str | None = None,
     ) -> CommandResult:
         """Record a DM (décision modificative) on an envelope, with its deliberation."""
 
         def body(unit: Unit) -> dict[str, Any]:
             y = year(budget_year, "year")
             s = enum_value(Section, section, "section")
+            owner = entity_code(entity)
             dates.required_plan(
                 Lookups.plan(unit), "ajuster un budget"
             ).check_executable_year(y)
-            env = self._envelope(unit, y, s)
+            env = self._envelope(unit, y, s, owner)
             env.adjust(delta, deliberation, on)
-            return {"year": env.year, "section": env.section, "total": env.total}
+            return _envelope_result(env)
 
         return self.execute("adjust_budget", caller, body)
 
@@ -112,7 +119,14 @@ class BudgetCommands(SessionCommands):
                 plan.check_executable_year(line.year, f"cp[{i}].year")
             old = {key: _line(key, amount) for key, amount in budget.cp.items()}
             budget.revise(ap_amount, schedule, deliberation)
-            self._allocate(unit, budget.proposal, old, schedule, override_reason)
+            self._allocate(
+                unit,
+                budget.proposal,
+                old,
+                schedule,
+                override_reason,
+                budget.entity_shares(),
+            )
             return {"proposal": budget.proposal, "ap": budget.ap}
 
         return self.execute("revise_ap", caller, body)
@@ -194,6 +208,13 @@ class BudgetCommands(SessionCommands):
             }
 
         return self.execute("impute", caller, body)
+
+
+def _envelope_result(env: Envelope) -> dict[str, Any]:
+    out = {"year": env.year, "section": env.section, "total": env.total}
+    if env.entity != MAIN:
+        out["entity"] = env.entity
+    return out
 
 
 def _line(key: str, amount: Any) -> Any:

@@ -25,6 +25,7 @@ from eventsourcing.utils import get_topic
 
 from domain.axes import Axis, Indicator
 from domain.budget import Envelope, ProjectBudget
+from domain.entities import split_amount
 from domain.errors import NoPlan
 from domain.grids import GridVersion
 from domain.organisation import Team
@@ -127,17 +128,16 @@ class PlanCycleCommands(BudgetCommands):
                 budget = unit.find(ProjectBudget, ProjectBudget.id_for(code))
                 if budget is None:
                     continue
+                shares = budget.entity_shares()
                 for line in budget.carry_over(number, first):
-                    left = unit.find(Envelope, Envelope.id_for(line.year, line.section))
-                    if left is not None:
-                        left.carry_in(
-                            code, budget.cp_of(line.year, line.section), reason
-                        )
-                    arrival = unit.find(Envelope, Envelope.id_for(first, line.section))
-                    if arrival is not None:
-                        arrival.carry_in(
-                            code, budget.cp_of(first, line.section), reason
-                        )
+                    for y in (line.year, first):
+                        parts = split_amount(budget.cp_of(y, line.section), shares)
+                        for entity, part in parts.items():
+                            envelope = unit.find(
+                                Envelope, Envelope.id_for(y, line.section, entity)
+                            )
+                            if envelope is not None:
+                                envelope.carry_in(code, part, reason)
             axes, indicators = self._open_strategy()
             grid = self._grid_to_revise(unit, name)
             plan.follow(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domain.accounts import Account
 from domain.axes import Axis, Indicator
 from domain.committee import Committee
+from domain.entities import MAIN, CostSplit, Entity, entity_code, whole
 from domain.errors import AlreadyExists, InvalidValue, NotFound
 from domain.grids import Criterion, GridVersion
 from domain.municipality import Municipality
@@ -86,6 +88,29 @@ class Lookups:
             kind="Fiche projet",
             label=proposal_code,
         )
+
+    @staticmethod
+    def entity(unit: Unit, entity: Any, field: str = "entity") -> str:
+        """The code of an open entity (``MAIN`` when none is given)."""
+        found = entity_code(entity, field)
+        if found != MAIN:
+            owner = unit.get(Entity, Entity.id_for(found), kind="Entité", label=found)
+            owner.check_open("recevoir une direction, une enveloppe ou une part", field)
+        return found
+
+    @staticmethod
+    def shares(unit: Unit, proposal: Proposal) -> dict[str, Decimal]:
+        """How ``proposal``'s cost is split: its cost split, or wholly its
+        direction's entity."""
+        split = unit.find(CostSplit, CostSplit.id_for(proposal.code))
+        if split is not None and split.shares:
+            return dict(split.shares)
+        direction = (
+            unit.find(Direction, Direction.id_for(proposal.direction))
+            if proposal.direction
+            else None
+        )
+        return whole(direction.entity if direction is not None else MAIN)
 
     @staticmethod
     def adopted_grid(unit: Unit, at: datetime | None = None) -> GridVersion | None:
@@ -181,11 +206,18 @@ class OrganisationCommands(LedgerCore):
 
     @command()
     def create_direction(
-        self, caller: Caller, direction_code: str, name: str, pole_code: str
+        self,
+        caller: Caller,
+        direction_code: str,
+        name: str,
+        pole_code: str,
+        entity: str | None = None,
     ) -> CommandResult:
-        """Create a direction in a pôle."""
+        """Create a direction in a pôle, belonging to ``entity`` (default: the
+        municipality)."""
 
         def body(unit: Unit) -> dict[str, Any]:
+            owner = Lookups.entity(unit, entity)
             pole = Lookups.pole(unit, pole_code)
             Lookups.new(
                 unit,
@@ -194,8 +226,8 @@ class OrganisationCommands(LedgerCore):
                 "Direction",
                 direction_code,
             )
-            direction = unit.add(Direction.create(direction_code, name, pole))
-            return {"code": direction.code, "pole": pole.code}
+            direction = unit.add(Direction.create(direction_code, name, pole, owner))
+            return {"code": direction.code, "pole": pole.code, "entity": owner}
 
         return self.execute("create_direction", caller, body)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from domain import dates
 from domain.arbitration import Conflict, dependency_conflicts
 from domain.base import current_context
-from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp
+from domain.budget import CPLine, Envelope, ProjectBudget, parse_cp, section_label
 from domain.committee import check_seat
+from domain.entities import MAIN, split_amount, whole
 from domain.errors import (
     AccountDisabled,
     BudgetNotVoted,
@@ -266,13 +268,14 @@ class SessionCommands(LedgerCore):
             proposal.decide(session.code, decision.outcome)
             if decision.outcome in APPROVED:
                 reason = decision.override_reason  # set only when a rule was broken
-                self._allocate(unit, proposal.code, {}, schedule, reason)
+                shares = Lookups.shares(unit, proposal)
+                self._allocate(unit, proposal.code, {}, schedule, reason, shares)
                 ap = decision.ap_amount or money(
                     0, "ap_amount"
                 )  # always set for approvals
                 unit.add(
                     ProjectBudget.vote_ap(proposal.code, ap, schedule, session.code)
-                )
+                ).share(shares)
                 for line in proposal.estimates[1]:
                     Lookups.team(unit, line.team).reserve(
                         proposal.code, line.year, line.days, reason
@@ -380,13 +383,12 @@ class SessionCommands(LedgerCore):
             )
             if conflict is not None:
                 out.append(conflict)
+        shares = Lookups.shares(unit, proposal)
         for line in schedule:
-            envelope = unit.find(Envelope, Envelope.id_for(line.year, line.section))
-            conflict = (
-                envelope.conflict(proposal.code, line.amount) if envelope else None
-            )
-            if conflict is not None:
-                out.append(conflict)
+            for envelope, part in entity_envelopes(unit, line, shares):
+                conflict = envelope.conflict(proposal.code, part) if envelope else None
+                if conflict is not None:
+                    out.append(conflict)
         return out
 
     def _scenario_recommendation(
@@ -408,11 +410,15 @@ class SessionCommands(LedgerCore):
 
     # --- budget effects ---------------------------------------------------------------
 
-    def _envelope(self, unit: Unit, year: int, section: Any) -> Envelope:
-        envelope = unit.find(Envelope, Envelope.id_for(year, section))
+    def _envelope(
+        self, unit: Unit, year: int, section: Any, entity: str = MAIN
+    ) -> Envelope:
+        envelope = unit.find(Envelope, Envelope.id_for(year, section, entity))
         if envelope is None:
             raise BudgetNotVoted(
-                field="cp", year=year, section=getattr(section, "value", section)
+                field="cp",
+                year=year,
+                section=section_label(getattr(section, "value", section), entity),
             )
         return envelope
 
@@ -423,12 +429,30 @@ class SessionCommands(LedgerCore):
         old: dict[str, CPLine],
         schedule: tuple[CPLine, ...],
         override_reason: str | None,
+        shares: dict[str, Decimal] | None = None,
     ) -> None:
-        """Set the project's allocation on every envelope its old or new CP touches."""
+        """Set the project's allocation on every envelope its old or new CP touches:
+        each entity's envelope receives the entity's share of the line."""
+        shares = shares or whole(MAIN)
         new = {f"{c.year}/{c.section.value}": c for c in schedule}
         for key in sorted(set(old) | set(new)):
             line = new.get(key) or old[key]
             amount = new[key].amount if key in new else money(0, "amount")
-            self._envelope(unit, line.year, line.section).allocate(
-                proposal_code, amount, override_reason
-            )
+            for entity, part in split_amount(amount, shares).items():
+                envelope_id = Envelope.id_for(line.year, line.section, entity)
+                if not part and unit.find(Envelope, envelope_id) is None:
+                    continue  # a share of nothing needs no envelope
+                self._envelope(unit, line.year, line.section, entity).allocate(
+                    proposal_code, part, override_reason
+                )
+
+
+def entity_envelopes(
+    unit: Unit, line: CPLine, shares: dict[str, Decimal]
+) -> list[tuple[Envelope | None, Decimal]]:
+    """Each entity's envelope of ``line``'s year and section (None: not voted) with
+    the entity's share of the line's amount."""
+    return [
+        (unit.find(Envelope, Envelope.id_for(line.year, line.section, entity)), part)
+        for entity, part in split_amount(line.amount, shares).items()
+    ]

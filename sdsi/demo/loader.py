@@ -35,6 +35,7 @@ from sdsi.demo import data as D
 from sdsi.demo import deliverables as demo_deliverables
 from sdsi.demo import diagnosis as demo_diagnosis
 from sdsi.demo import documents as demo_documents
+from sdsi.demo import entities as demo_entities
 from sdsi.demo import grid_building as demo_grid_building
 from setupfile.importer import apply, plan_rows
 from setupfile.sheets import Row, read
@@ -194,6 +195,7 @@ class DemoLoader:
             demo_documents.load(self)
             self.identify_municipality()
             self.impute_budgets()
+            demo_entities.load(self)
         finally:
             self.ledger.clock = lambda: datetime.now(UTC)
         return self.stats

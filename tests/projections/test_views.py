@@ -78,7 +78,7 @@ def test_incremental_equals_rebuild_equals_as_of_head(
     as_of_head = q.dump(demo.replay(head))
     assert incremental == rebuilt == as_of_head
     assert len(incremental["events"]) == head
-    assert len(incremental["proposals"]) == 60
+    assert len(incremental["proposals"]) == 61  # 60 of the catalogue + PORTAIL-TERR
     rebuilt_store.close()
 
 

@@ -19,7 +19,7 @@ from tests.domain.builders import names_since
 ADMIN = Caller(actor="admin")
 ROWS: dict[str, list[list[str]]] = {
     "poles": [["PRS", "Pôle Ressources"], ["PSF", "Pôle Services"]],
-    "directions": [["FIN", "Finances", "PRS"], ["EDU", "Éducation", "PSF"]],
+    "directions": [["FIN", "Finances", "PRS", ""], ["EDU", "Éducation", "PSF", ""]],
     "equipes": [["DSI-APP", "Applications", "dsi", ""], ["MET-EDU", "Écoles", "metier", "EDU"]],
     "capacites": [["DSI-APP", "2026", "200"], ["DSI-APP", "2027", "180"], ["MET-EDU", "2026", "40"]],
     "axes": [["A1", "Services en ligne", "Démarches dématérialisées"]],

@@ -31,6 +31,7 @@ def init_api(app: Flask) -> None:
         diagnosis,
         discussion,
         document_review,
+        entities,
         finance,
         grid_adoption,
         notifications,
@@ -81,6 +82,7 @@ def init_api(app: Flask) -> None:
         *diagnosis.BLUEPRINTS,
         *phases.BLUEPRINTS,
         *document_review.BLUEPRINTS,
+        *entities.BLUEPRINTS,
     )
     for blp in (*blueprints, *audit.BLUEPRINTS, *notifications.BLUEPRINTS):
         api.register_blueprint(blp)

@@ -425,6 +425,7 @@ def vote_budget(data: dict[str, Any]) -> Any:
         data["amount"],
         data["deliberation"],
         data["on"],
+        data["entity"],
     )
 
 
@@ -441,6 +442,7 @@ def adjust_budget(data: dict[str, Any]) -> Any:
         data["delta"],
         data["deliberation"],
         data["on"],
+        data["entity"],
     )
 
 

@@ -233,6 +233,7 @@ def create_direction(data: dict[str, Any]) -> Any:
         data["code"],
         data["name"],
         data["pole"],
+        data["entity"],
         reason=data["reason"],
     )
 

@@ -470,6 +470,7 @@ class Budget(Paged):
 class Move(Out):
     position = Int()
     kind = Str()
+    entity = Str(metadata={"description": "Entité de l'enveloppe"})
     year = Int()
     section = Str()
     amount = Dec()
@@ -480,6 +481,19 @@ class Move(Out):
 
 class Moves(Out):
     moves = fields.List(fields.Nested(Move))
+
+
+class EntityOut(Out):
+    code = Str(metadata={"description": "Code ; « principale » : la collectivité"})
+    name = Str()
+    kind = Str(metadata={"description": "commune, ccas, epci, syndicat ou autre"})
+    siren = Str()
+    status = Str(metadata={"description": "open ou closed"})
+    main = fields.Boolean(required=True)
+
+
+class Entities(Out):
+    entities = fields.List(fields.Nested(EntityOut))
 
 
 # --- sessions, capacity ---------------------------------------------------------------

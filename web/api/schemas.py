@@ -336,6 +336,11 @@ class BudgetQuery(PlanAsOf):
     pole = fields.String(load_default=None)
     axis = fields.String(load_default=None)
     direction = fields.String(load_default=None)
+    entity = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$"),
+        metadata={"description": "Une entité (code) ; absente : le consolidé"},
+    )
 
 
 class BudgetPaged(BudgetQuery, Paged, Searched):
@@ -645,6 +650,14 @@ class VoteBudget(Base):
         required=True, validate=validate.Length(min=1, max=120)
     )
     on = fields.Date(required=True)
+    entity = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=CODE,
+        metadata={
+            "description": "Entité (code) ; absente : la collectivité principale"
+        },
+    )
 
 
 class AdjustBudget(Base):
@@ -655,6 +668,14 @@ class AdjustBudget(Base):
         required=True, validate=validate.Length(min=1, max=120)
     )
     on = fields.Date(required=True)
+    entity = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=CODE,
+        metadata={
+            "description": "Entité (code) ; absente : la collectivité principale"
+        },
+    )
 
 
 class ReviseAP(Base):
@@ -952,6 +973,61 @@ class PoleIn(OptionalReason):
 
 class DirectionIn(PoleIn):
     pole = fields.String(required=True, validate=CODE)
+    entity = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=CODE,
+        metadata={
+            "description": "Entité (code) ; absente : la collectivité principale"
+        },
+    )
+
+
+ENTITY_KINDS = ["commune", "ccas", "epci", "syndicat", "autre"]
+
+
+class EntityIn(OptionalReason):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(ENTITY_KINDS))
+    siren = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "SIREN : 9 chiffres, clé de Luhn"},
+    )
+
+
+class EntityChange(RequiredReason):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(ENTITY_KINDS))
+    siren = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class DirectionEntity(RequiredReason):
+    entity = fields.String(required=True, validate=CODE)
+
+
+class Share(Base):
+    entity = fields.String(required=True, validate=CODE)
+    percent = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=12),
+        metadata={
+            "description": "Pourcentage, deux décimales au plus",
+            "example": "33.33",
+        },
+    )
+
+
+class CostSplitIn(OptionalReason):
+    shares = fields.List(
+        fields.Nested(Share),
+        required=True,
+        metadata={
+            "description": "Parts par entité totalisant 100 % ; liste vide : la fiche "
+            "revient entièrement à l'entité de sa direction"
+        },
+    )
 
 
 class MoveDirection(RequiredReason):

@@ -95,7 +95,9 @@ def year_chart(data: dict[str, Any], section: str) -> Any:
 
 def _filters() -> tuple[dict[str, Any], FormErrors]:
     """The page's filters (``as_of`` is read by ``store()``), or what is wrong."""
-    raw = scalars(request.args, "year", "section", "pole", "axis", "direction")
+    raw = scalars(
+        request.args, "year", "section", "pole", "axis", "direction", "entity"
+    )
     errors = FormErrors()
     try:
         loaded = s.BudgetQuery().load(raw)
@@ -129,6 +131,7 @@ def budget() -> Any:
         for m in q.budget_moves(st)
         if chosen.get("year") in (None, m["year"])
         and chosen.get("section") in (None, m["section"])
+        and chosen.get("entity") in (None, m["entity"])
     ]
     envelope_total = envelope_totals(data)
     sections = [chosen["section"]] if chosen.get("section") else list(SECTIONS)
@@ -141,6 +144,7 @@ def budget() -> Any:
         filter_errors=filter_errors,
         org=org,
         axes=axes,
+        entities=q.entities(st),
         moves=moves,
         envelope_total=envelope_total,
         by_year=by_year_section(data),

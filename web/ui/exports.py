@@ -194,6 +194,7 @@ def _download(name: str) -> Callable[..., Any]:
                 as_of=moment,
                 session=session,
                 plan=plan_number(),
+                entity=request.args.get("entity", "").strip() or None,
             )
         except UnsupportedFormat:
             return _page(

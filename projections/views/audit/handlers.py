@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.budget import envelope_key
+from domain.entities import MAIN
 from domain.personal import Personal
 from domain.proposals import STATUS_AFTER, Proposal, status_after
 from domain.search import fold
@@ -23,6 +25,7 @@ from projections.views.audit.rendering import (  # noqa: F401 - other views use 
     plain,
 )
 from projections.views.audit.tables import AGGREGATES, EVENTS
+from projections.views.budget.tables import envelope_label_key
 
 # Where each aggregate's current state lives in the views: (table, key from its label).
 STATE: dict[str, tuple[str, Any]] = {
@@ -30,7 +33,7 @@ STATE: dict[str, tuple[str, Any]] = {
     "Session": ("sessions", lambda k: (k,)),
     "Account": ("accounts", lambda k: (k,)),
     "GridVersion": ("grids", lambda k: (int(k[1:]),)),
-    "Envelope": ("envelopes", lambda k: (int(k.split("/")[0]), k.split("/")[1])),
+    "Envelope": ("envelopes", envelope_label_key),
     "ProjectBudget": ("project_budgets", lambda k: (k,)),
     "Team": ("teams", lambda k: (k,)),
     "Direction": ("directions", lambda k: (k,)),
@@ -83,7 +86,7 @@ def natural_key(event: Any) -> str:
     if hasattr(event, "evaluator"):
         return f"{event.proposal}/{event.evaluator}"
     if hasattr(event, "year") and hasattr(event, "section"):
-        return f"{event.year}/{event.section.value}"
+        return envelope_key(event.year, event.section, getattr(event, "entity", MAIN))
     if hasattr(event, "proposal"):
         return str(event.proposal)
     if hasattr(event, "municipality"):

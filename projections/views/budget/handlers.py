@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from domain.budget import Envelope, ProjectBudget
+from domain.entities import MAIN
 from projections.registry import Batch, Meta, cents, document, on
+from projections.views.budget.entities import entity_lines
 from projections.views.budget.tables import (
     ALLOCATIONS,
     COMMITMENTS,
@@ -15,6 +17,7 @@ from projections.views.budget.tables import (
     PAYMENTS,
     PROJECT_BUDGETS,
     PROJECT_LINES,
+    envelope_label_key,
 )
 
 
@@ -27,8 +30,9 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
     section = e.section.value
     batch.put(
         "envelopes",
-        (e.year, section),
+        (e.entity, e.year, section),
         {
+            "entity": e.entity,
             "year": e.year,
             "section": section,
             "bp_c": cents(e.amount),
@@ -44,6 +48,7 @@ def budget_voted(batch: Batch, e: Envelope.BudgetVoted, m: Meta) -> None:
         "envelope_moves",
         ENVELOPE_MOVES.row(
             position=m.position,
+            entity=e.entity,
             year=e.year,
             section=section,
             kind="BP",
@@ -82,9 +87,7 @@ def envelope_doc(env: dict[str, Any]) -> dict[str, Any]:
 
 
 def _envelope(batch: Batch, m: Meta) -> dict[str, Any]:
-    key = m.key
-    year, section = key.split("/")
-    return envelope_doc(batch.touch("envelopes", (int(year), section)))
+    return envelope_doc(batch.touch("envelopes", envelope_label_key(m.key)))
 
 
 def _moved(env: dict[str, Any], position: int) -> None:
@@ -103,6 +106,7 @@ def adjusted(batch: Batch, e: Envelope.Adjusted, m: Meta) -> None:
         "envelope_moves",
         ENVELOPE_MOVES.row(
             position=m.position,
+            entity=env.get("entity", MAIN),
             year=env["year"],
             section=env["section"],
             kind="DM",
@@ -149,6 +153,7 @@ def allocated(batch: Batch, e: Envelope.Allocated, m: Meta) -> None:
 document(
     "envelopes",
     lambda d: ENVELOPES.row(
+        entity=d.get("entity", MAIN),
         year=d["year"],
         section=d["section"],
         bp_c=d["bp_c"],
@@ -170,7 +175,7 @@ def ap_voted(batch: Batch, e: ProjectBudget.APVoted, m: Meta) -> None:
     overrides = {}
     for key in cp:
         year, section = key.split("/")
-        env = batch.doc("envelopes", (int(year), section))
+        env = batch.doc("envelopes", (MAIN, int(year), section))
         reason = envelope_doc(env)["override_reasons"].get(e.proposal) if env else None
         if reason:
             overrides[key] = reason
@@ -315,6 +320,7 @@ def _lines(batch: Batch, d: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
         )
     return {
         "project_lines": lines,
+        "entity_lines": entity_lines(d, lines),
         "commitments": [
             COMMITMENTS.row(
                 proposal=p,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from domain.entities import MAIN
 from projections.paging import Page, matching, order_by
 from projections.records import document, eur, fetch, select
 from projections.views.budget.tables import BudgetLineRow, EnvelopeRow, MoveRow
@@ -21,26 +22,61 @@ _LINE = {
 }
 
 
-def envelope_rows(store: ViewStore, year: int | None = None) -> list[EnvelopeRow]:
-    return fetch(
-        store,
-        EnvelopeRow,
-        f"SELECT {select(EnvelopeRow)} FROM {{envelopes}}"
-        + (" WHERE year = ?" if year is not None else "")
-        + " ORDER BY year, section",
-        (year,) if year is not None else (),
-    )
+# An envelope's amounts consolidated over the entities (each entity votes its own).
+_CONSOLIDATED = {
+    c: f"CAST(SUM({c}) AS BIGINT)"
+    for c in ("bp_c", "dm_c", "total_c", "allocated_c", "overrides")
+}
 
 
-def envelopes(store: ViewStore, year: int | None = None) -> list[dict[str, Any]]:
-    """Envelopes per year and section: BP, DM, total, allocated, available, overrides."""
-    return [r.as_dict() for r in envelope_rows(store, year)]
+def envelope_rows(
+    store: ViewStore, year: int | None = None, entity: str | None = None
+) -> list[EnvelopeRow]:
+    """The envelopes of ``entity``, or consolidated over every entity (None)."""
+    where, params = [], []
+    for col, value in (("year", year), ("entity", entity)):
+        if value is not None:
+            where.append(f"{col} = ?")
+            params.append(value)
+    clause = " WHERE " + " AND ".join(where) if where else ""
+    if entity is not None:
+        sql = f"SELECT {select(EnvelopeRow)} FROM {{envelopes}}{clause}"
+    else:
+        sql = (
+            f"SELECT {select(EnvelopeRow, **_CONSOLIDATED)} FROM {{envelopes}}"
+            f"{clause} GROUP BY year, section"
+        )
+    return fetch(store, EnvelopeRow, sql + " ORDER BY year, section", params)
+
+
+def envelopes(
+    store: ViewStore, year: int | None = None, entity: str | None = None
+) -> list[dict[str, Any]]:
+    """Envelopes per year and section: BP, DM, total, allocated, available,
+    overrides — of one entity, or consolidated (``entity`` None)."""
+    return [r.as_dict() for r in envelope_rows(store, year, entity)]
 
 
 _FROM = (
     "FROM {project_lines} l JOIN {project_budgets} b ON b.proposal = l.proposal "
     "JOIN {proposals} p ON p.code = l.proposal"
 )
+# One entity's share of the lines: ``entity_lines`` carries the AP shares too.
+_FROM_ENTITY = (
+    "FROM {entity_lines} l JOIN {project_budgets} b ON b.proposal = l.proposal "
+    "JOIN {proposals} p ON p.code = l.proposal"
+)
+
+
+def _source(filters: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """Where the lines are read: every project's whole lines (consolidated), or
+    one entity's share of them (``entity`` in ``filters``)."""
+    if filters.get("entity") is None:
+        return _FROM, _LINE
+    ap = {c: f"l.{c}" for c in ("ap_initial_c", "ap_c")}
+    return _FROM_ENTITY, {**_LINE, **ap}
+
+
 _LINE_ORDER = "l.year, l.section, p.pole, p.axis, l.proposal"
 # The sort keys of the lines (``sort``) and of the projects: the column of each.
 LINE_SORTS = {
@@ -78,9 +114,11 @@ def _where(
     direction: str | None = None,
     proposal: str | None = None,
     search: str | None = None,
+    entity: str | None = None,
 ) -> tuple[str, list[Any]]:
     where, params = [], []
     for col, value in (
+        ("l.entity", entity),
         ("l.year", year),
         ("l.section", section),
         ("p.pole", pole),
@@ -99,10 +137,11 @@ def _where(
 
 def budget_line_rows(store: ViewStore, **filters: Any) -> list[BudgetLineRow]:
     where, params = _where(**filters)
+    source, line = _source(filters)
     return fetch(
         store,
         BudgetLineRow,
-        f"SELECT {select(BudgetLineRow, 'l', **_LINE)} {_FROM}{where} ORDER BY {_LINE_ORDER}",
+        f"SELECT {select(BudgetLineRow, 'l', **line)} {source}{where} ORDER BY {_LINE_ORDER}",
         params,
     )
 
@@ -118,14 +157,15 @@ def budget_lines_page(
     """One page of :func:`budget_lines` (sorted by ``page.sort``, a key of
     :data:`LINE_SORTS`), the number of lines, and the page read."""
     where, params = _where(**filters)
+    source, line = _source(filters)
     order = order_by(page.sort, LINE_SORTS, _LINE_ORDER)
     rows = store.fetchall(
-        f"SELECT {select(BudgetLineRow, 'l', **_LINE)}, COUNT(*) OVER () {_FROM}{where} "
+        f"SELECT {select(BudgetLineRow, 'l', **line)}, COUNT(*) OVER () {source}{where} "
         f"ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, page.size, page.offset],
     )
     if not rows and page.number > 1:
-        count = int(store.fetchall(f"SELECT COUNT(*) {_FROM}{where}", params)[0][0])
+        count = int(store.fetchall(f"SELECT COUNT(*) {source}{where}", params)[0][0])
         if count:
             return budget_lines_page(store, page.clamped(count), **filters)
         return [], 0, Page(1, page.size, page.sort)
@@ -144,7 +184,7 @@ def budget_consumption(store: ViewStore, **filters: Any) -> dict[str, Any]:
 
 
 def _envelopes(store: ViewStore, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    env = envelopes(store, filters.get("year"))
+    env = envelopes(store, filters.get("year"), filters.get("entity"))
     if filters.get("section"):
         env = [e for e in env if e["section"] == filters["section"]]
     return env
@@ -176,6 +216,7 @@ def summed_totals(store: ViewStore, **filters: Any) -> dict[str, Any]:
     integer cents, per year × section, pôle, axis, direction and overall, in one
     statement."""
     where, params = _where(**filters)
+    source, _line = _source(filters)
     sums = "SUM(l.cp_c), SUM(l.committed_c), SUM(l.paid_c)"
     levels = (
         ("year_section", "CAST(l.year AS TEXT) || '/' || l.section"),
@@ -185,9 +226,9 @@ def summed_totals(store: ViewStore, **filters: Any) -> dict[str, Any]:
         ("all", "''"),
     )
     sql = " UNION ALL ".join(
-        f"SELECT '{level}', {key}, {sums} {_FROM}{where} GROUP BY {key}"
+        f"SELECT '{level}', {key}, {sums} {source}{where} GROUP BY {key}"
         if level != "all"
-        else f"SELECT '{level}', {key}, {sums} {_FROM}{where}"
+        else f"SELECT '{level}', {key}, {sums} {source}{where}"
         for level, key in levels
     )
     totals: dict[str, dict[str, dict[str, Decimal]]] = {
@@ -212,20 +253,21 @@ def budget_projects(
     :data:`PROJECT_SORTS`; default: by code), summed by the database; the number
     of projects and the page read."""
     where, params = _where(**filters)
+    source, line = _source(filters)
     order = order_by(page.sort, PROJECT_SORTS, "l.proposal")
     rows = store.fetchall(
         "SELECT l.proposal, MAX(p.title), MAX(p.status), MAX(p.pole), MAX(p.direction), "
-        "MAX(b.ap_initial_c), MAX(b.ap_c), SUM(l.cp_c), SUM(l.committed_c), "
+        f"MAX({line['ap_initial_c']}), MAX({line['ap_c']}), SUM(l.cp_c), SUM(l.committed_c), "
         "SUM(l.paid_c), MAX(l.override_alloc), MAX(l.override_commit), "
-        f"MAX(l.override_pay), COUNT(*) OVER () {_FROM}{where} "
+        f"MAX(l.override_pay), COUNT(*) OVER () {source}{where} "
         f"GROUP BY l.proposal ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, page.size, page.offset],
     )
     if not rows and page.number > 1:
         count = int(
-            store.fetchall(f"SELECT COUNT(DISTINCT l.proposal) {_FROM}{where}", params)[
-                0
-            ][0]
+            store.fetchall(
+                f"SELECT COUNT(DISTINCT l.proposal) {source}{where}", params
+            )[0][0]
         )
         if count:
             return budget_projects(store, page.clamped(count), **filters)
@@ -329,3 +371,36 @@ def budget_moves(store: ViewStore) -> list[dict[str, Any]]:
             f"SELECT {select(MoveRow)} FROM {{envelope_moves}} ORDER BY position",
         )
     ]
+
+
+def entities(store: ViewStore) -> list[dict[str, Any]]:
+    """The entities the plan covers: the municipality first (code ``MAIN``, its
+    name and SIREN as defined), then the others by code, with their status."""
+    town = document(store, "SELECT doc FROM {municipality} WHERE id = 'municipality'")
+    plan = document(store, "SELECT doc FROM {plan} WHERE id = 'plan'")
+    name = (town or {}).get("name") or (plan or {}).get("municipality") or ""
+    out = [
+        {
+            "code": MAIN,
+            "name": name,
+            "kind": "commune",
+            "siren": (town or {}).get("siren", ""),
+            "status": "open",
+            "main": True,
+        }
+    ]
+    rows = store.fetchall(
+        "SELECT code, name, kind, siren, status FROM {entities} ORDER BY code"
+    )
+    for code, ename, kind, siren, status in rows:
+        out.append(
+            {
+                "code": code,
+                "name": ename,
+                "kind": kind,
+                "siren": siren,
+                "status": status,
+                "main": False,
+            }
+        )
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.entities import MAIN
 from projections.records import eur
 from projections.table import Table
 from projections.table import table as T
@@ -13,14 +14,16 @@ from projections.table import table as T
 ENVELOPES = T(
     "envelopes",
     "doc",
-    ("year", "section"),
-    "year:int section bp_c:int dm_c:int total_c:int allocated_c:int overrides:int doc",
+    ("entity", "year", "section"),
+    "entity year:int section bp_c:int dm_c:int total_c:int allocated_c:int "
+    "overrides:int doc",
 )
 ENVELOPE_MOVES = T(
     "envelope_moves",
     "append",
     ("position",),
-    "position:int year:int section kind amount_c:int deliberation on_date actor at",
+    "position:int entity year:int section kind amount_c:int deliberation on_date "
+    "actor at",
 )
 ALLOCATIONS = T(
     "allocations",
@@ -44,6 +47,19 @@ PROJECT_LINES = T(
     (("year", "section"),),
     parent="project_budgets",
 )
+# Each entity's share of each project line (a project wholly the municipality's has
+# one row per line, entity ``MAIN``, equal to it); the AP shares ride along.
+ENTITY_LINES = T(
+    "entity_lines",
+    "derived",
+    ("proposal", "entity", "year", "section"),
+    "proposal entity year:int section ap_initial_c:int ap_c:int cp_initial_c:int "
+    "cp_c:int committed_c:int paid_c:int "
+    "override_alloc:int override_commit:int override_pay:int",
+    (("entity", "year", "section"),),
+    parent="project_budgets",
+)
+ENTITIES = T("entities", "doc", ("code",), "code name kind siren status doc")
 COMMITMENTS = T(
     "commitments",
     "derived",
@@ -65,9 +81,19 @@ TABLES: tuple[Table, ...] = (
     ALLOCATIONS,
     PROJECT_BUDGETS,
     PROJECT_LINES,
+    ENTITY_LINES,
+    ENTITIES,
     COMMITMENTS,
     PAYMENTS,
 )
+
+
+def envelope_label_key(label: str) -> tuple[str, int, str]:
+    """The ``envelopes`` key of an envelope's label (``2026/investment`` for the
+    municipality, ``ccas:2026/investment`` for another entity)."""
+    entity, _, rest = label.rpartition(":")
+    year, section = rest.split("/")
+    return (entity or MAIN, int(year), section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +174,7 @@ class MoveRow:
     """A BP or DM movement of an envelope (``envelope_moves``)."""
 
     position: int
+    entity: str
     year: int
     section: str
     kind: str
@@ -159,6 +186,7 @@ class MoveRow:
     def as_dict(self) -> dict[str, Any]:
         return {
             "position": self.position,
+            "entity": self.entity,
             "year": self.year,
             "section": self.section,
             "kind": self.kind,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.entities import MAIN
 from domain.search import fold
 from domain.sessions import QuorumRule, Session
 from projections.registry import Batch, Meta, cents, document, on
@@ -160,7 +161,7 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
     )
     budget = []
     for line in d.cp:
-        env = batch.doc("envelopes", (line.year, line.section.value))
+        env = batch.doc("envelopes", (MAIN, line.year, line.section.value))
         if env is not None:
             total = env["bp_c"] + env["dm_c"]
             allocated = envelope_doc(env)["allocated_c"]

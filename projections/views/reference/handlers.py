@@ -185,7 +185,14 @@ def direction_created(batch: Batch, e: Direction.Created, m: Meta) -> None:
     batch.put(
         "directions",
         (e.code,),
-        {"code": e.code, "name": e.name, "pole": e.pole, "proposals": [], **OPEN},
+        {
+            "code": e.code,
+            "name": e.name,
+            "pole": e.pole,
+            "entity": e.entity,
+            "proposals": [],
+            **OPEN,
+        },
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from web.ui.referential import (  # noqa: F401  (views register on the blueprint)
     committee,
     cycle,
+    entities,
     importing,
     index,
     organisation,

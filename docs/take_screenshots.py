@@ -96,6 +96,11 @@ SHOTS: dict[str, Shot] = {
     "notification-preferences": Shot(REFERENT, "/notifications/preferences"),
     "session-convocation": Shot("dgs.lefebvre", f"/seances/{CONVENED}"),
     "password-forgotten": Shot(None, "/connexion/mot-de-passe-oublie"),
+    # issue 20: the SDSI method end to end
+    "phase-checklist": Shot("dgs.lefebvre", "/referentiel/plan/phases"),
+    "document-review": Shot("dsi.martin", "/revue-documentaire"),
+    "diagnosis": Shot("dsi.martin", "/diagnostic"),
+    "entities": Shot("dsi.martin", "/referentiel/entites"),
 }
 
 

@@ -129,6 +129,8 @@ class DeliverableCommands(AttachmentCommands):
             found = unit.find(
                 PhaseDeliverables, PhaseDeliverables.id_for(plan.number, value)
             )
+            if found is not None:  # changed meanwhile: completing runs again
+                unit.guard(found)
             missing = missing_for(value, found)
             plan.complete_phase(value, on, missing=missing, override=bool(override))
             return {"phase": value, "missing": missing}
@@ -148,8 +150,9 @@ class DeliverableCommands(AttachmentCommands):
     @staticmethod
     def _list(unit: Unit, phase: str) -> tuple[Plan, PhaseDeliverables]:
         """The plan and the phase's list (opened with its defaults when new); a phase
-        done refuses any change."""
-        plan = _plan(unit)
+        done refuses any change — the plan is guarded: a phase completed meanwhile
+        runs the change again, refused."""
+        plan = unit.guard(_plan(unit))
         value = enum_value(Phase, phase, "phase").value
         if plan.phases[value]["status"] == PhaseStatus.DONE.value:
             raise PhaseClosed(field="phase", phase=value)

@@ -130,7 +130,7 @@ class Unit:
     def __init__(self, ledger: LedgerCore) -> None:
         self._ledger = ledger
         self._seen: dict[UUID, LedgerAggregate] = {}
-        self._guarded: dict[UUID, int] = {}
+        self._guarded: dict[UUID, int | None] = {}  # None: must not exist
         self.credential: Credential | None = None
         self.end_sessions: EndSessions | None = None
         self.void_resets: str | None = None  # an account whose reset links die
@@ -166,6 +166,12 @@ class Unit:
         on the new state (the aggregate need not be written)."""
         self._guarded.setdefault(agg.id, agg.version)
         return agg
+
+    def guard_absent(self, aggregate_id: UUID) -> None:
+        """A rule of the command relies on the aggregate not existing: if a
+        concurrent command creates it before this one is saved, the command is retried
+        (as :meth:`guard`)."""
+        self._guarded.setdefault(aggregate_id, None)
 
     def pending(self) -> list[LedgerAggregate]:
         return [a for a in self._seen.values() if a.pending_events]

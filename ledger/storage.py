@@ -151,7 +151,7 @@ class ActorCheck:
     proposal of a dependency): a concurrent change fails the save, which is retried."""
 
     originator_id: UUID
-    version: int
+    version: int | None  # None: the aggregate must still not exist
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,8 @@ class EntityCommands(LedgerCore):
             parsed = parse_shares(shares) if shares not in (None, [], {}) else {}
             for i, entity in enumerate(parsed):
                 Lookups.entity(unit, entity, f"shares[{i}].entity")
+            # approved meanwhile: the split runs again, and is refused
+            unit.guard_absent(ProjectBudget.id_for(proposal.code))
             if unit.find(ProjectBudget, ProjectBudget.id_for(proposal.code)):
                 raise InvalidValue(
                     "shares",

@@ -96,21 +96,30 @@ class Lookups:
         if found != MAIN:
             owner = unit.get(Entity, Entity.id_for(found), kind="Entité", label=found)
             owner.check_open("recevoir une direction, une enveloppe ou une part", field)
+            unit.guard(owner)  # closed meanwhile: the command runs again, refused
         return found
 
     @staticmethod
     def shares(unit: Unit, proposal: Proposal) -> dict[str, Decimal]:
         """How ``proposal``'s cost is split: its cost split, or wholly its
         direction's entity."""
+        # the split and the direction are guarded: changed meanwhile, the command
+        # runs again on the new ones
         split = unit.find(CostSplit, CostSplit.id_for(proposal.code))
-        if split is not None and split.shares:
-            return dict(split.shares)
+        if split is None:
+            unit.guard_absent(CostSplit.id_for(proposal.code))
+        else:
+            unit.guard(split)
+            if split.shares:
+                return dict(split.shares)
         direction = (
             unit.find(Direction, Direction.id_for(proposal.direction))
             if proposal.direction
             else None
         )
-        return whole(direction.entity if direction is not None else MAIN)
+        if direction is None:
+            return whole(MAIN)
+        return whole(unit.guard(direction).entity)
 
     @staticmethod
     def adopted_grid(unit: Unit, at: datetime | None = None) -> GridVersion | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from domain import dates
 from domain.budget import Envelope, ProjectBudget, parse_cp
-from domain.entities import MAIN, entity_code, split_amount
+from domain.entities import MAIN, split_amount
 from domain.values import Section, enum_value, year
 from ledger.commands.organisation import Lookups
 from ledger.commands.sessions import SessionCommands
@@ -89,7 +89,7 @@ class BudgetCommands(SessionCommands):
         def body(unit: Unit) -> dict[str, Any]:
             y = year(budget_year, "year")
             s = enum_value(Section, section, "section")
-            owner = entity_code(entity)
+            owner = Lookups.entity(unit, entity)  # a closed entity: no DM
             dates.required_plan(
                 Lookups.plan(unit), "ajuster un budget"
             ).check_executable_year(y)

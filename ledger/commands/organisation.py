@@ -102,7 +102,14 @@ class Lookups:
     @staticmethod
     def shares(unit: Unit, proposal: Proposal) -> dict[str, Decimal]:
         """How ``proposal``'s cost is split: its cost split, or wholly its
-        direction's entity."""
+        direction's entity — every entity open (a closed one receives nothing new)."""
+        shares = Lookups._shares(unit, proposal)
+        for entity in shares:
+            Lookups.entity(unit, entity, "shares")
+        return shares
+
+    @staticmethod
+    def _shares(unit: Unit, proposal: Proposal) -> dict[str, Decimal]:
         # the split and the direction are guarded: changed meanwhile, the command
         # runs again on the new ones
         split = unit.find(CostSplit, CostSplit.id_for(proposal.code))

@@ -239,3 +239,51 @@ def test_a_proposal_of_a_direction_of_an_entity_is_wholly_that_entity(
     ccas = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV, "CCAS"))
     assert ccas.allocations == {"P2": Decimal("100000.00")}
     assert town.ledger.load(Envelope, Envelope.id_for(YEAR, INV)) is None
+
+
+def test_a_closed_entity_receives_no_share_at_approval_and_no_dm(town: Town) -> None:
+    """Closed after the split was set: the approval naming it is refused, nothing
+    written, as is a DM on its envelope."""
+    declare_ccas(town)
+    town.ledger.vote_budget(
+        FIN, YEAR, INV, "500000.00", "BP CCAS", f"{YEAR - 1}-12-15", "CCAS"
+    )
+    town.envelope()
+    town.qualified("P1")
+    town.ledger.set_cost_split(DSI, "P1", {"CCAS": "50", MAIN: "50"})
+    town.ledger.close_entity(by("admin", "dissous"), "CCAS")
+    session = town.convene()
+    town.ledger.add_agenda_item(by("chair"), session, "P1")
+    town.open(session)
+    with refused(town.ledger, RecordClosed) as info:
+        town.ledger.record_decision(
+            by("chair"),
+            session,
+            "P1",
+            "approved",
+            "arbitrage",
+            ap_amount="100000.00",
+            cp=[{"year": YEAR, "section": INV, "amount": "100000.00"}],
+        )
+    assert info.value.field == "shares"
+    assert info.value.params["id"] == "CCAS"
+    ccas = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV, "CCAS"))
+    assert ccas.allocations == {}
+    with refused(town.ledger, RecordClosed) as info:
+        town.ledger.adjust_budget(
+            FIN, YEAR, INV, "1000.00", "DM 1", f"{YEAR}-06-01", "CCAS"
+        )
+    assert info.value.field == "entity"
+    # the split back to the municipality alone: the approval goes through
+    town.ledger.set_cost_split(by("dsi", "CCAS dissous"), "P1", [])
+    town.ledger.record_decision(
+        by("chair"),
+        session,
+        "P1",
+        "approved",
+        "arbitrage",
+        ap_amount="100000.00",
+        cp=[{"year": YEAR, "section": INV, "amount": "100000.00"}],
+    )
+    main = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV))
+    assert main.allocations == {"P1": Decimal("100000.00")}

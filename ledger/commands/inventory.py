@@ -99,9 +99,15 @@ class InventoryCommands(LedgerCore):
             if len(rows) > MAX_IMPORT:
                 raise InvalidValue("lines", len(rows), f"au plus {MAX_IMPORT} lignes")
             created, changed = [], []
+            seen: set[str] = set()
             for i, line in enumerate(rows):
                 values = as_dict(line, f"lines[{i}]")
                 key = code(values.get("code"), f"lines[{i}].code")
+                if key in seen:  # would register then change it: never idempotent
+                    raise InvalidValue(
+                        f"lines[{i}].code", key, "figure deux fois dans l'import"
+                    )
+                seen.add(key)
                 _owner(unit, values, f"lines[{i}].direction")
                 app = unit.find(Application, Application.id_for(key))
                 if app is None:

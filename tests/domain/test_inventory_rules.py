@@ -243,3 +243,25 @@ def test_every_domain_enum_has_its_own_name() -> None:
 
     names = [c.__name__ for c in _subclasses(DomainEnum)]
     assert sorted(n for n in set(names) if names.count(n) > 1) == []
+
+
+def test_an_import_naming_a_code_twice_is_refused_naming_the_line(
+    town: Town,
+) -> None:
+    """Two lines of one code would both register and change it, and importing the
+    same lines again would change it twice more: never idempotent. Refused whole."""
+    lines = [
+        {"code": "RH", **APP},
+        {"code": "GF", **APP, "name": "Gestion financière"},
+        {"code": "RH", **APP, "name": "Logiciel RH bis"},
+    ]
+    with refused(town.ledger, InvalidValue) as err:
+        town.ledger.import_inventory(DSI, lines)
+    assert err.value.field == "lines[2].code"
+    assert "deux fois" in err.value.message
+    assert town.ledger.load(Application, Application.id_for("RH")) is None
+    out = town.ledger.import_inventory(DSI, lines[:2])
+    assert (out["created"], out["changed"]) == (["RH", "GF"], [])
+    head = town.ledger.head()
+    assert town.ledger.import_inventory(DSI, lines[:2])["changed"] == []
+    assert town.ledger.head() == head

@@ -220,6 +220,9 @@ KEYED = {
     "capacity": N_("de l'année %(key)s"),
 }
 
+# A field whose label differs inside one list (a cost split's ``percent`` is a share).
+WITHIN = {("shares", "percent"): N_("Pourcentage")}
+
 
 def field_label(path: str) -> str:
     """The label of a field named by its path: ``amount`` → « Montant »,
@@ -246,7 +249,10 @@ def field_label(path: str) -> str:
         list_name = parts[-2]
         base = _(LABELS[list_name]) if list_name in LABELS else list_name
         return _("%(list)s, ligne %(n)s", list=base, n=int(name) + 1)
-    if name in LABELS:
+    owner = next((p for p in reversed(parts[:-1]) if not p.isdigit()), "")
+    if (owner, name) in WITHIN:
+        base = _(WITHIN[owner, name])
+    elif name in LABELS:
         base = _(LABELS[name])
     elif parts[:-1] and parts[-2] in KEYED:  # the mapping's entry itself
         base = _(LABELS[parts[-2]])

@@ -163,6 +163,11 @@ def test_fields_are_named_by_their_labels(app: Flask) -> None:
         assert field_label("username") == "Identifiant"
         assert field_label("json") == "Corps de la requête"
         assert field_label("inconnu") == "inconnu"  # as the client sent it
+        # a cost split's share is no progress percentage
+        assert field_label("shares.0.percent") == (
+            "Pourcentage (Répartition entre entités, ligne 1)"
+        )
+        assert field_label("percent") == "Avancement (%)"
     with app.test_request_context("/?lang=en"):
         assert field_label("scores.VAL2.justification") == (
             "Justification of criterion VAL2"

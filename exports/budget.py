@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.values import BUDGET_READERS, Role
-from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
+from exports.base import (
+    Exporter,
+    ExportError,
+    ExportRequest,
+    ExportSource,
+    Snapshot,
+)
 from exports.entity_rows import entity_table
 from exports.rows import Names, budget_table, envelope_table, summary_table
 from exports.tabular import french_csv, xlsx
@@ -37,6 +43,8 @@ class BudgetExporter(Exporter):
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
         rm = source.read_model
+        entities = q.entities(snapshot.store)
+        who = _entity_label(entities, request.entity)
         filters = {"entity": request.entity} if request.entity else {}
         shown, data = plan_scope.budget(
             snapshot.store,
@@ -51,8 +59,6 @@ class BudgetExporter(Exporter):
             if shown.plan
             else ""
         )
-        entities = q.entities(snapshot.store)
-        who = _entity_label(entities, request.entity)
         table = budget_table(data, names, q.imputations(snapshot.store))
         if request.format == "csv":
             return french_csv(table)
@@ -68,8 +74,11 @@ class BudgetExporter(Exporter):
 
 
 def _entity_label(entities: list[dict[str, Any]], entity: str | None) -> str:
-    """The entity's name (its code if unknown), or "" for the consolidated budget."""
+    """The entity's name (its code if it has none), or "" for the consolidated
+    budget; an entity unknown at that moment is refused."""
     if entity is None:
         return ""
     found = next((e for e in entities if e["code"] == entity), None)
-    return found["name"] or entity if found else entity
+    if found is None:  # unknown then: no empty budget passed off as its own
+        raise ExportError(f"Entité inconnue à ce moment du registre : {entity}.")
+    return found["name"] or entity

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from domain.entities import MAIN
-from exports.base import ExportRequest, ExportSource
+from exports.base import ExportError, ExportRequest, ExportSource
 from exports.registry import exporter
 from ledger.app import Ledger
 from projections.service import ReadModel, init_views
@@ -75,3 +75,12 @@ def test_the_consolidated_xlsx_adds_up_the_entities_to_the_cent(
         total = D(str(by["Consolidé"][col]))
         assert D(str(by[MAIN][col])) + D(str(by["CCAS"][col])) == total
     assert D(str(by["Consolidé"][4])) == D("120000.01")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_unknown_entity_is_refused_not_exported_empty(
+    read_model: ReadModel, fmt: str
+) -> None:
+    with pytest.raises(ExportError) as info:
+        render(read_model, fmt, "CCAZ")
+    assert str(info.value) == "Entité inconnue à ce moment du registre : CCAZ."

@@ -155,6 +155,14 @@ def test_the_budget_reads_by_entity(site: Site) -> None:
     assert "Toutes (consolidé)" in text(page)
     bad = client.get("/api/v1/budget?entity=a%20b", headers=api(site, "finance"))
     assert bad.status_code == 422
+    # an entity unknown (or not yet declared at that moment) is no empty budget
+    unknown = client.get("/api/v1/budget?entity=CCAZ", headers=api(site, "finance"))
+    assert unknown.status_code == 404
+    assert unknown.get_json()["error"]["message"] == "Entité introuvable : CCAZ."
+    before = client.get(
+        "/api/v1/budget?entity=CCAS&as_of=2000-01-01", headers=api(site, "finance")
+    )
+    assert before.status_code == 404, before.get_json()
 
 
 def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(

@@ -8,6 +8,7 @@ from flask import Response, abort
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from domain.errors import NotFound
 from ledger.evidence_file import evidence_filename
 from projections import plan_scope as ps
 from projections import queries as q
@@ -129,6 +130,9 @@ def proposal(args: dict[str, Any], code: str) -> dict[str, Any]:
 def budget(args: dict[str, Any]) -> Any:
     """Budget consumption of a plan per project × year × section, a page of lines at a time (``page``, ``per_page``, ``sort``; ``Link`` header), with envelopes and the totals of every line."""
     store, at = _plan_store(args)
+    entity = args.get("entity")
+    if entity is not None and entity not in {e["code"] for e in q.entities(store)}:
+        raise NotFound(kind="Entité", id=entity)  # unknown then: not an empty budget
     asked = paging.from_query(args)
     shown, data, count, page = ps.budget_page(
         store, state().read_model.store, at, asked, **args

@@ -90,6 +90,7 @@ LABELS: dict[str, str] = {
     "member": N_("Membre"),
     "municipality": N_("Collectivité"),
     "name": N_("Nom"),
+    "names": N_("Personnes nommées (identifiants)"),
     "nature": N_("Article M57"),
     "non_voting": N_("Membres sans voix délibérative"),
     "note": N_("Note de qualification"),

@@ -163,6 +163,10 @@ def test_the_budget_reads_by_entity(site: Site) -> None:
         "/api/v1/budget?entity=CCAS&as_of=2000-01-01", headers=api(site, "finance")
     )
     assert before.status_code == 404, before.get_json()
+    # the page says so too, and shows the consolidated budget instead
+    typo = site.client(login("finance")).get("/budget?entity=CCAZ")
+    assert typo.status_code == 422
+    assert "Entité inconnue à cette date : filtre ignoré." in text(typo)
 
 
 def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(

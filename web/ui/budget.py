@@ -116,6 +116,11 @@ def budget() -> Any:
     and charts; live or as of a past moment."""
     st = store()
     chosen, filter_errors = _filters()
+    if chosen.get("entity") and chosen["entity"] not in {
+        e["code"] for e in q.entities(st)
+    }:  # a typo, or an entity not yet declared then: not an empty budget of its own
+        del chosen["entity"]
+        filter_errors["entity"] = _("Entité inconnue à cette date : filtre ignoré.")
     lines_asked = paging.from_args(request.args, q.BUDGET_LINE_SORTS, prefix="detail_")
     shown, data, line_count, lines_page = ps.budget_page(
         st, state().read_model.store, asked_position(), lines_asked, **chosen

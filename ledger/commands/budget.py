@@ -118,7 +118,12 @@ class BudgetCommands(SessionCommands):
             for i, line in enumerate(schedule):
                 plan.check_executable_year(line.year, f"cp[{i}].year")
             old = {key: _line(key, amount) for key, amount in budget.cp.items()}
+            before = budget.ap
             budget.revise(ap_amount, schedule, deliberation)
+            if budget.ap > before:  # more money: every entity sharing it still open
+                for entity, share in budget.entity_shares().items():
+                    if share:
+                        Lookups.entity(unit, entity, "ap_amount")
             self._allocate(
                 unit,
                 budget.proposal,

@@ -287,3 +287,40 @@ def test_a_closed_entity_receives_no_share_at_approval_and_no_dm(town: Town) -> 
     )
     main = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV))
     assert main.allocations == {"P1": Decimal("100000.00")}
+
+
+def test_a_closed_entity_gets_no_more_ap_but_a_lower_one_goes_through(
+    town: Town,
+) -> None:
+    """Approved while open, then closed: an AP revision adding money is refused
+    naming the AP, nothing written; one lowering it goes through, its share too."""
+    declare_ccas(town)
+    town.ledger.vote_budget(
+        FIN, YEAR, INV, "500000.00", "BP CCAS", f"{YEAR - 1}-12-15", "CCAS"
+    )
+    town.envelope()
+    town.qualified("P1")
+    town.ledger.set_cost_split(DSI, "P1", {"CCAS": "50", MAIN: "50"})
+    session = town.convene()
+    town.ledger.add_agenda_item(by("chair"), session, "P1")
+    town.open(session)
+    town.ledger.record_decision(
+        by("chair"),
+        session,
+        "P1",
+        "approved",
+        "arbitrage",
+        ap_amount="100000.00",
+        cp=[{"year": YEAR, "section": INV, "amount": "100000.00"}],
+    )
+    town.ledger.close_entity(by("admin", "dissous"), "CCAS")
+    more = [{"year": YEAR, "section": INV, "amount": "120000.00"}]
+    with refused(town.ledger, RecordClosed) as info:
+        town.ledger.revise_ap(by("fin", "hausse"), "P1", "120000.00", more, "DCM 1")
+    assert (info.value.field, info.value.params["id"]) == ("ap_amount", "CCAS")
+    ccas = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV, "CCAS"))
+    assert ccas.allocations == {"P1": Decimal("50000.00")}
+    less = [{"year": YEAR, "section": INV, "amount": "80000.00"}]
+    town.ledger.revise_ap(by("fin", "baisse"), "P1", "80000.00", less, "DCM 2")
+    ccas = town.ledger.load(Envelope, Envelope.id_for(YEAR, INV, "CCAS"))
+    assert ccas.allocations == {"P1": Decimal("40000.00")}

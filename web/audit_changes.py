@@ -208,6 +208,16 @@ FIELDS: dict[str, Any] = {
     # the document review (domain.reviewed_documents)
     "documents": _l("Documents de la revue documentaire cités"),
     "date": _l("Date"),
+    "attachment": _l("Pièce jointe"),
+    "by": _l("Examiné par"),
+    "entity": _l("Entité"),
+    "items": _l("Livrables attendus"),
+    "missing": _l("Livrables manquants"),
+    "owner": _l("Responsable"),
+    "plan_number": _l("Numéro du plan"),
+    "record_kind": _l("Nature de l'enregistrement"),
+    "record_ref": _l("Référence de l'enregistrement"),
+    "shares": _l("Répartition entre entités"),
 }
 AMOUNTS = {"amount", "ap_amount", "delta", "previous", "annual_cost"}
 DATES = {

@@ -88,7 +88,12 @@ def test_budget_xlsx_has_real_euro_cells_a_frozen_header_and_filters(
     store = demo_env.read_model.store
     data = q.budget_consumption(store)
     wb = openpyxl.load_workbook(io.BytesIO(demo_env.render("budget", "xlsx")))
-    assert wb.sheetnames == ["Consommation budgétaire", "Enveloppes", "Synthèse"]
+    assert wb.sheetnames == [
+        "Consommation budgétaire",
+        "Enveloppes",
+        "Synthèse",
+        "Budget par entité",
+    ]
     ws = wb["Consommation budgétaire"]
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS

@@ -299,7 +299,11 @@ def test_a_refused_first_send_leaves_the_key_free(ledger: Ledger) -> None:
         ledger.create_direction(ADMIN.with_key("k-dir"), "EDU", "Éducation", "NOPE")
     assert getattr(refused.value, "code", None) == "not_found"
     result = ledger.create_direction(ADMIN.with_key("k-dir"), "EDU", "Éducation", "PDG")
-    assert result.replayed is False and result.data == {"code": "EDU", "pole": "PDG"}
+    assert result.replayed is False and result.data == {
+        "code": "EDU",
+        "pole": "PDG",
+        "entity": "principale",
+    }
 
 
 def test_passwords_are_never_hashed_but_a_repeat_must_carry_the_same(

@@ -215,6 +215,7 @@ INVALID: dict[str, list[str]] = {
     "libelle": ["", "x" * 201],
     "pole": ["", "NOPE"],
     "direction": ["NOPE", "a b"],
+    "entite": ["NOPE", "a b"],
     "type": ["", "autre"],
     "equipe": ["", "NOPE"],
     "annee": ["", "abc", "1999", "2101", "20.5"],

@@ -52,7 +52,7 @@ class _Batch:
 
     def __init__(self, env: dict[str, Any]) -> None:
         self.docs: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = {
-            ("envelopes", (2026, "investissement")): env
+            ("envelopes", ("principale", 2026, "investissement")): env
         }
         self.rows: list[tuple[Any, ...]] = []
 

@@ -49,7 +49,7 @@ def test_decision_form_shows_envelopes_tally_and_conflicts_before_submitting(
     assert (cost["year"], cost["section"]) == (2026, "investissement")
     env = next(
         e
-        for e in q.envelopes(st)
+        for e in q.envelopes(st, None, "principale")  # TABLETTE's entity
         if (e["year"], e["section"]) == (2026, "investissement")
     )
     asked = Decimal(cost["amount_c"]) / 100

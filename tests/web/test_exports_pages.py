@@ -118,7 +118,7 @@ def test_budget_xlsx_opens_with_openpyxl(site: Site) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert len(book.sheetnames) == 3
+    assert len(book.sheetnames) == 4  # with « Budget par entité »
     assert book.worksheets[0].max_row > len(q.budget_lines(site.read_model.store))
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.arbitration import envelope_conflict, envelope_left
+from domain.entities import MAIN
 from projections.records import CENT, document
 from projections.views.budget.queries import envelopes
 
@@ -38,7 +39,7 @@ def approval_envelopes(
             key = (int(cost["year"]), str(cost["section"]))
             amount = Decimal(int(cost["amount_c"])) / 100
             asked[key] = asked.get(key, Decimal(0)) + amount
-    by_key = {(e["year"], e["section"]): e for e in envelopes(store)}
+    by_key = {(e["year"], e["section"]): e for e in entity_envelopes(store, doc)}
     out = []
     for (year, section), requested in sorted(asked.items()):
         requested = requested.quantize(CENT)
@@ -67,3 +68,17 @@ def approval_envelopes(
             )
         out.append(row)
     return out
+
+
+def entity_envelopes(
+    store: ViewStore, proposal: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The envelopes of the entity ``proposal``'s direction belongs to: those the
+    ledger's rule checks an approval against (not the territory's consolidated
+    total)."""
+    direction = document(
+        store,
+        "SELECT doc FROM {directions} WHERE code = ?",
+        (proposal.get("direction"),),
+    )
+    return envelopes(store, None, (direction or {}).get("entity") or MAIN)

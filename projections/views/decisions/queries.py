@@ -18,7 +18,7 @@ from domain.scoring import consolidate as consolidate_scores
 from domain.sessions import count_votes
 from projections.paging import Page, matching, order_by
 from projections.records import CENT, document, documents, fetch, scalar, select
-from projections.views.budget.queries import envelopes
+from projections.views.decisions.approval import entity_envelopes
 from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
 from projections.views.portfolio.handlers import evidence_doc, grid_criteria
 
@@ -413,7 +413,9 @@ def approval_conflicts(
         )
         if conflict is not None:
             conflicts.append(conflict)
-    envelopes_by_key = {(e["year"], e["section"]): e for e in envelopes(store)}
+    envelopes_by_key = {
+        (e["year"], e["section"]): e for e in entity_envelopes(store, doc)
+    }
     for line in cp or []:
         env = envelopes_by_key.get((line["year"], line["section"]))
         if env is not None:

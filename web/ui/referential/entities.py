@@ -37,7 +37,7 @@ def _context() -> dict[str, Any]:
 
 KINDS = (
     ("commune", N_("Commune")),
-    ("ccas", N_("CCAS")),
+    ("ccas", N_("CCAS (centre communal d'action sociale)")),
     ("epci", N_("EPCI (intercommunalité)")),
     ("syndicat", N_("Syndicat")),
     ("autre", N_("Autre")),

@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -41,6 +40,7 @@ from ledger.app import open_ledger
 from ledger.core import Caller
 from tests.conftest import make_settings
 from tests.domain.builders import events_since
+from tests.domain.throwaway import databases
 
 PHASES = ("cadrage", "alignement_strategique", "diagnostic_si")
 ACTORS = ("dsi", "chair", "amo", "fin")
@@ -225,28 +225,7 @@ class PhaseMachine(RuleBasedStateMachine):
 def test_phases_never_complete_without_their_deliverables_or_a_reason(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
-    if backend == "postgres":
-        server = request.getfixturevalue("pg_server_url")
-
-        def database() -> tuple[str, Callable[[], None]]:
-            schema = "pm_" + uuid.uuid4().hex[:12]
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f"CREATE SCHEMA {schema}")
-
-            def drop() -> None:
-                with psycopg.connect(server, autocommit=True) as conn:
-                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-            sep = "&" if "?" in server else "?"
-            return f"{server}{sep}schema={schema}", drop
-
-    else:
-
-        def database() -> tuple[str, Callable[[], None]]:
-            directory = Path(f"/tmp/sdsi-pm-db-{uuid.uuid4().hex[:8]}")
-            directory.mkdir()
-            return f"sqlite:///{directory}/ledger.db", lambda: shutil.rmtree(directory)
-
+    database = databases(backend, request, "pm")
     machine = type(
         f"PhaseMachine_{backend}", (PhaseMachine,), {"database": staticmethod(database)}
     )

@@ -56,7 +56,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -98,6 +97,7 @@ from tests.domain.builders import (
     by,
     criterion,
 )
+from tests.domain.throwaway import databases
 
 T = TypeVar("T")
 A = TypeVar("A", bound=LedgerAggregate)
@@ -1297,28 +1297,7 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_random_command_sequences_keep_the_ledger_invariants(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
-    if backend == "postgres":
-        server = request.getfixturevalue("pg_server_url")
-
-        def database() -> tuple[str, Callable[[], None]]:
-            schema = "sm_" + uuid.uuid4().hex[:12]
-            with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f"CREATE SCHEMA {schema}")
-
-            def drop() -> None:
-                with psycopg.connect(server, autocommit=True) as conn:
-                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-            sep = "&" if "?" in server else "?"
-            return f"{server}{sep}schema={schema}", drop
-
-    else:
-
-        def database() -> tuple[str, Callable[[], None]]:
-            directory = Path(f"/tmp/sdsi-sm-db-{uuid.uuid4().hex[:8]}")
-            directory.mkdir()
-            return f"sqlite:///{directory}/ledger.db", lambda: shutil.rmtree(directory)
-
+    database = databases(backend, request, "sm")
     machine = type(
         f"LedgerMachine_{backend}",
         (LedgerMachine,),

@@ -121,7 +121,7 @@ def add_deliverable(phase: str) -> Any:
     )
 
 
-def _on_item(phase: str, key: str, form: str) -> str:
+def _on_item(key: str, form: str) -> str:
     return f"{form}-{key}"
 
 
@@ -130,7 +130,7 @@ def rename_deliverable(phase: str, key: str) -> Any:
     """A new label for an expected deliverable."""
     return _act(
         phase,
-        _on_item(phase, key, "rename"),
+        _on_item(key, "rename"),
         ps.DeliverableLabel(),
         scalars(request.form, "label", "reason"),
         on_fields(
@@ -145,7 +145,7 @@ def drop_deliverable(phase: str, key: str) -> Any:
     """No longer expect a deliverable (reason required)."""
     return _act(
         phase,
-        _on_item(phase, key, "drop"),
+        _on_item(key, "drop"),
         s.RequiredReason(),
         scalars(request.form, "reason"),
         on_fields(
@@ -180,7 +180,7 @@ def submit_deliverable(phase: str, key: str) -> Any:
 
     return _act(
         phase,
-        _on_item(phase, key, "submit"),
+        _on_item(key, "submit"),
         ps.Submission(),
         data,
         on_fields(send, {NotFound: "record_kind"}),
@@ -195,7 +195,7 @@ def validate_deliverable(phase: str, key: str) -> Any:
     """Validate a submitted deliverable."""
     return _act(
         phase,
-        _on_item(phase, key, "validate"),
+        _on_item(key, "validate"),
         ps.Review(),
         scalars(request.form, "copil_decision", "reason"),
         on_fields(
@@ -213,7 +213,7 @@ def return_deliverable(phase: str, key: str) -> Any:
     """Send a submitted deliverable back to its owner (reason required)."""
     return _act(
         phase,
-        _on_item(phase, key, "return"),
+        _on_item(key, "return"),
         ps.Review(),
         scalars(request.form, "copil_decision", "reason"),
         on_fields(

@@ -3,7 +3,10 @@
 Per AP (one per approved project): the AP voted, the AP as revised, the CP of each
 year, what is paid to date and what remains to finance (AP revised minus paid), with
 the M57 imputation of the project and a total line. The figures are the budget view's
-own, to the cent.
+own, to the cent. With an entity (``--entity``, ``entity=``), that entity's share of
+each programme (split by the largest remainder, as the budget by entity); without,
+the consolidated annex, which adds a recap by entity when the plan covers several
+(each entity's totals and the consolidated row, their sum to the cent).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from domain.values import BUDGET_READERS, Role
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
+from exports.entity_rows import apcp_entity_table, entity_name, only, table_grid
 from exports.french import money
 from exports.rows import Column, Table
 from exports.tabular import xlsx
@@ -85,7 +89,8 @@ class APCPAnnexExporter(Exporter):
     label = "Annexe AP/CP (état des autorisations de programme)"
     description = (
         "Par AP : montant voté, révisé, CP par exercice, mandaté à ce jour et reste "
-        "à financer, avec l'imputation M57 ; ligne de total."
+        "à financer, avec l'imputation M57 ; ligne de total. Consolidée (avec un "
+        "récapitulatif par entité) ou la part d'une entité."
     )
     formats = ("xlsx", "pdf")
     roles = Role.names(BUDGET_READERS)
@@ -93,9 +98,14 @@ class APCPAnnexExporter(Exporter):
     def write(
         self, source: ExportSource, snapshot: Snapshot, request: ExportRequest
     ) -> bytes:
-        annex = q.apcp_annex(snapshot.store)
+        entities = q.entities(snapshot.store)
+        who = entity_name(entities, request.entity) or snapshot.municipality
+        annex = q.apcp_annex(snapshot.store, request.entity)
         cols = columns(annex["years"])
         body = rows(annex)
+        recap = None
+        if request.entity is None and len(entities) > 1:
+            recap = apcp_entity_table(snapshot.store, entities, annex)
         subject = f"Registre SDSI, position {snapshot.position}"
         if request.format == "xlsx":
             table = Table(
@@ -106,9 +116,11 @@ class APCPAnnexExporter(Exporter):
                 emphasis=lambda row: row[0] == TOTAL,
             )
             return xlsx(
-                [table], title=f"{TITLE} — {snapshot.municipality}", subject=subject
+                [table, *([recap] if recap else [])],
+                title=f"{TITLE} — {who}",
+                subject=subject,
             )
-        return _pdf(snapshot, cols, body, subject)
+        return _pdf(who, cols, body, subject, recap)
 
 
 def _cell(column: Column, value: Any) -> str:
@@ -120,13 +132,15 @@ def _cell(column: Column, value: Any) -> str:
 
 
 def _pdf(
-    snapshot: Snapshot,
+    who: str,
     cols: tuple[Column, ...],
     body: list[tuple[Any, ...]],
     subject: str,
+    recap: Table | None,
 ) -> bytes:
     """Two tables on a portrait page: the APs (imputation, voted, revised, paid,
-    remaining), then their CP per year, at most ``YEARS_PER_TABLE`` years a table."""
+    remaining), then their CP per year, at most ``YEARS_PER_TABLE`` years a table;
+    then the recap by entity, if any, laid out the same way."""
     st = pdf.styles()
     width = pdf.CONTENT_WIDTH
     by_key = {c.key: i for i, c in enumerate(cols)}
@@ -143,7 +157,7 @@ def _pdf(
     bold = [len(lines) - 1]
     story: list[Any] = [
         pdf.para(TITLE, st.title),
-        pdf.para(f"{snapshot.municipality} — {subject}", st.subtitle),
+        pdf.para(f"{who} — {subject}", st.subtitle),
         pdf.grid(header, lines, [width / 6] * 6, right=[2, 3, 4, 5], bold_rows=bold),
         pdf.space(),
     ]
@@ -165,6 +179,8 @@ def _pdf(
             )
         )
         story.append(pdf.space())
+    if recap is not None:
+        story += _recap(recap)
     story.append(
         pdf.para(
             "Reste à financer : AP révisée moins le mandaté à ce jour. Montants en "
@@ -175,13 +191,33 @@ def _pdf(
     return pdf.build(
         story,
         title=TITLE,
-        municipality=snapshot.municipality,
+        municipality=who,
         footer=subject,
         subject=subject,
     )
 
 
 YEARS_PER_TABLE = 6
+
+
+def _recap(recap: Table) -> list[Any]:
+    """The AP/CP by entity: totals, then CP per year, each row an entity and the
+    last the consolidated one."""
+    st = pdf.styles()
+    width = pdf.CONTENT_WIDTH
+    main = ("entity", "name", "ap_voted", "ap_revised", "paid", "remaining")
+    out: list[Any] = [
+        pdf.para("Récapitulatif par entité", st.h2),
+        table_grid(only(recap, main), [width / 6] * 6),
+        pdf.space(),
+    ]
+    years = [c.key for c in recap.columns if c.key.startswith("cp_")]
+    for start in range(0, len(years), YEARS_PER_TABLE):
+        chunk = ["entity", *years[start : start + YEARS_PER_TABLE]]
+        out.append(pdf.para("Crédits de paiement par entité et par exercice", st.h2))
+        out.append(table_grid(only(recap, chunk), [width / len(chunk)] * len(chunk)))
+        out.append(pdf.space())
+    return out
 
 
 def _imputation(row: tuple[Any, ...]) -> str:

@@ -52,6 +52,15 @@ class NotFound(ExportError):
     """The thing to export (e.g. a session) does not exist at that moment."""
 
 
+class UnknownEntity(ExportError):
+    """The entity asked for (``--entity``, ``entity=``) is unknown at that moment:
+    no empty budget passed off as its own."""
+
+    def __init__(self, entity: str) -> None:
+        self.entity = entity
+        super().__init__(f"Entité inconnue à ce moment du registre : {entity}.")
+
+
 @dataclass(frozen=True)
 class ExportRequest:
     """What to export: the format, the moment (``as_of``), for minutes a session,
@@ -64,7 +73,8 @@ class ExportRequest:
     # Open data only: the published fields withheld (``SDSI_PUBLIC_HIDE``, the names of
     # ``domain.publication.FIELDS``): their columns are emptied, their datasets left out.
     hidden: frozenset[str] = frozenset()
-    # Budget only: one entity's share (its code), or None for the consolidated budget.
+    # Budget and AP/CP annex: one entity's share (its code), or None for the
+    # consolidated figures.
     entity: str | None = None
 
 

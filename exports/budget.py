@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from domain.values import BUDGET_READERS, Role
 from exports.base import (
     Exporter,
-    ExportError,
     ExportRequest,
     ExportSource,
     Snapshot,
 )
-from exports.entity_rows import entity_table
+from exports.entity_rows import entity_name, entity_table
 from exports.rows import Names, budget_table, envelope_table, summary_table
 from exports.tabular import french_csv, xlsx
 from projections import plan_scope
@@ -44,7 +42,7 @@ class BudgetExporter(Exporter):
     ) -> bytes:
         rm = source.read_model
         entities = q.entities(snapshot.store)
-        who = _entity_label(entities, request.entity)
+        who = entity_name(entities, request.entity)
         filters = {"entity": request.entity} if request.entity else {}
         shown, data = plan_scope.budget(
             snapshot.store,
@@ -71,14 +69,3 @@ class BudgetExporter(Exporter):
             subject=f"Registre SDSI, position {snapshot.position}",
             created=_moment(snapshot),
         )
-
-
-def _entity_label(entities: list[dict[str, Any]], entity: str | None) -> str:
-    """The entity's name (its code if it has none), or "" for the consolidated
-    budget; an entity unknown at that moment is refused."""
-    if entity is None:
-        return ""
-    found = next((e for e in entities if e["code"] == entity), None)
-    if found is None:  # unknown then: no empty budget passed off as its own
-        raise ExportError(f"Entité inconnue à ce moment du registre : {entity}.")
-    return found["name"] or entity

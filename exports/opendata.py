@@ -29,6 +29,7 @@ from exports.base import (
     Snapshot,
 )
 from exports.integrity import checkpoints_until
+from exports.open_budget import open_budget_table
 from exports.open_grid import open_grid_decision_table
 from exports.open_tables import (
     SCDL_DOCUMENTATION,
@@ -42,7 +43,6 @@ from exports.rows import (
     SCHEMA_TYPES,
     Names,
     Table,
-    open_budget_table,
     open_decision_table,
     open_vote_table,
 )

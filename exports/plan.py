@@ -15,6 +15,7 @@ from reportlab.lib import colors
 from domain.localtime import local_date
 from exports import pdf
 from exports.base import Exporter, ExportRequest, ExportSource, Snapshot
+from exports.entity_rows import entity_table, only, table_grid
 from exports.french import (
     PHASE_STATUSES,
     PHASES,
@@ -93,6 +94,7 @@ class _Plan:
             p["code"]: q.proposal(store, p["code"]) or {} for p in self.adopted
         }
         self.budget = q.budget_consumption(store)
+        self.entities = q.entities(store)
         # today in the municipality (the snapshot's time, stored UTC)
         self.today = local_date(snapshot.at, snapshot.zone) if snapshot.at else None
 
@@ -511,7 +513,24 @@ class _Plan:
                 right=(2, 3, 4, 5),
             )
         )
-        return out
+        return out + self.budget_by_entity()
+
+    def budget_by_entity(self) -> list[Any]:
+        """The consolidated budget by entity (each one's envelopes and its share of
+        the shared projects), when the plan covers several; the last row, the
+        consolidated one, is their sum."""
+        if len(self.entities) < 2:
+            return []
+        table = entity_table(self.snapshot.store, self.entities, self.budget)
+        rest = (W - 6.4 * pdf.cm) / 5
+        return [
+            pdf.space(4),
+            pdf.para("Budget par entité", self.st.h2),
+            table_grid(
+                only(table, [c.key for c in table.columns if c.key != "siren"]),
+                [2.6 * pdf.cm, 3.8 * pdf.cm, *[rest] * 5],
+            ),
+        ]
 
     def bar_chart(self, years: list[int], values: dict[str, list[Decimal]]) -> Drawing:
         f = pdf.fonts()

@@ -55,7 +55,8 @@ class ExportCommand(click.Command):
     "--entity",
     default=None,
     metavar="CODE",
-    help="Budget: one entity's share (default: consolidated over every entity).",
+    help="Budget and AP/CP annex (budget, apcp): one entity's share (default:"
+    " consolidated over every entity).",
 )
 @click.option(
     "-o",

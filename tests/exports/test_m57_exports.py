@@ -267,3 +267,47 @@ def test_budget_export_apcp_annex_and_scdl_dataset_agree_to_the_cent(
     assert sum(Decimal(r["BGT_MTREAL"]) for r in scdl) == sum(
         _fr(r[INDEX["paid"]]) for r in imputed
     )
+
+
+def test_the_demo_s_annex_reads_by_entity_and_adds_up_to_the_consolidated(
+    demo_env: DemoEnv,
+) -> None:
+    """The territory's demo: PORTAIL-TERR (120 000 € in 2026, shared 45 / 20 / 35 %)
+    in each entity's annex; the consolidated annex's recap, read back, sums to its
+    total line to the cent."""
+    consolidated = demo_env.render("apcp", "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(consolidated))
+    total = list(book.worksheets[0].iter_rows(values_only=True))[-1]
+    header, *recap = list(book["AP-CP par entité"].iter_rows(values_only=True))
+    by = {r[0]: r for r in recap}
+    assert list(by) == ["principale", "CALA", "CCAS-SAL", "Consolidé"]
+    assert header[3:5] == ("AP votée", "AP révisée")
+    entities = ("principale", "CALA", "CCAS-SAL")
+    for col in range(3, len(header)):
+        assert sum(_cent(by[e][col]) for e in entities) == _cent(by["Consolidé"][col])
+    assert _cent(by["Consolidé"][3]) == _cent(total[5])  # AP voted
+    assert _cent(by["Consolidé"][-2]) == _cent(total[-2])  # paid
+    assert _cent(by["Consolidé"][-1]) == _cent(total[-1])  # remaining
+    years = [h for h in header if h.startswith("CP ")]
+    annex_header = list(book.worksheets[0].iter_rows(values_only=True))[0]
+    for h in years:
+        assert _cent(by["Consolidé"][header.index(h)]) == _cent(
+            total[annex_header.index(h)] or 0
+        ), h
+    for code, share in (
+        ("principale", "54000"),
+        ("CCAS-SAL", "24000"),
+        ("CALA", "42000"),
+    ):
+        rows = list(
+            openpyxl.load_workbook(
+                io.BytesIO(demo_env.render("apcp", "xlsx", entity=code))
+            )
+            .worksheets[0]
+            .iter_rows(values_only=True)
+        )
+        portal = next(r for r in rows if r[0] == "PORTAIL-TERR")
+        assert (_cent(portal[5]), _cent(portal[7])) == (Decimal(share), Decimal(share))
+        cp_2026 = rows[0].index("CP 2026")
+        assert _cent(portal[cp_2026]) == Decimal(share)
+        assert _cent(rows[-1][5]) == _cent(by[code][3]), code

@@ -93,31 +93,67 @@ def test_each_dataset_comes_with_a_schema_describing_every_column(
 
 
 def test_budget_dataset_equals_the_projection_to_the_cent(demo_env: DemoEnv) -> None:
+    """One row per entity's share of each line (the entity's own budget lines), in
+    the consolidated lines' order; summed over the entities, each consolidated
+    line to the cent."""
     store = demo_env.read_model.store
     lines = q.budget_lines(store)
+    entities = q.entities(store)
+    shares = {
+        e["code"]: {
+            (ln["year"], ln["section"], ln["proposal"]): ln
+            for ln in q.budget_lines(store, entity=e["code"])
+        }
+        for e in entities
+    }
+    expected = [
+        (e, shares[e["code"]][key])
+        for key in ((ln["year"], ln["section"], ln["proposal"]) for ln in lines)
+        for e in entities
+        if key in shares[e["code"]]
+    ]
     files = _zip(demo_env, "csv")
     rows = _csv(files["budget.csv"])
     records = _json(_zip(demo_env, "json")["budget.json"])["data"]
-    assert len(rows) == len(records) == len(lines)
-    for row, rec, line in zip(rows, records, lines, strict=True):
+    assert len(rows) == len(records) == len(expected) > len(lines)
+    money = (
+        ("BGT_MTPREV", "cp_initial"),
+        ("BGT_CREDOUV", "cp"),
+        ("engage", "committed"),
+        ("BGT_MTREAL", "paid"),
+        ("disponible", "available"),
+        ("ap_votee", "ap_voted"),
+    )
+    summed: dict[tuple[int, str, str], dict[str, Decimal]] = {}
+    for row, rec, (entity, line) in zip(rows, records, expected, strict=True):
         assert (int(row["BGT_ANNEE"]), row["BGT_SECTION"], row["BGT_OPERATION"]) == (
             line["year"],
             line["section"],
             line["proposal"],
         )
+        assert (row["entite"], row["entite_nom"], row["entite_siren"]) == (
+            entity["code"],
+            entity["name"],
+            entity["siren"],
+        )
         assert row["BGT_CODRD"] == "dépense" and row["BGT_OPBUDG"] == "réel"
-        for key, field in (
-            ("BGT_MTPREV", "cp_initial"),
-            ("BGT_CREDOUV", "cp"),
-            ("engage", "committed"),
-            ("BGT_MTREAL", "paid"),
-            ("disponible", "available"),
-            ("ap_votee", "ap_voted"),
-        ):
+        bucket = summed.setdefault(
+            (line["year"], line["section"], line["proposal"]), {}
+        )
+        for key, field in money:
             assert Decimal(row[key]) == line[field], (key, line["proposal"])
             assert rec[key] == line[field]
+            bucket[field] = bucket.get(field, Decimal(0)) + Decimal(row[key])
         assert Decimal(row["BGT_MTRAR3112"]) == line["committed"] - line["paid"]
         assert row["derogation_engagement"] == str(line["override_commitment"]).lower()
+    for line in lines:
+        bucket = summed[line["year"], line["section"], line["proposal"]]
+        for _key, field in money[:-1]:
+            assert bucket[field] == line[field], (line["proposal"], field)
+    # the territory's shared project: one row per entity, 45 / 20 / 35 %
+    portal = [r for r in rows if r["BGT_OPERATION"] == "PORTAIL-TERR"]
+    assert [r["entite"] for r in portal[:3]] == ["principale", "CALA", "CCAS-SAL"]
+    assert portal[1]["entite_siren"] == "200045615"
 
 
 def test_decisions_and_votes_datasets_equal_the_projection(demo_env: DemoEnv) -> None:

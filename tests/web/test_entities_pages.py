@@ -4,9 +4,11 @@ is refused naming the field, in French, nothing written."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import openpyxl
 import pytest
 
 from domain.entities import MAIN
@@ -221,3 +223,35 @@ def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(
     # OWN's split may already exist (the API test shares this site): Defined or Changed
     assert [e.split(".")[0] for e in events] == ["CostSplit", "Entity", "Entity"]
     assert events[1:] == ["Entity.Changed", "Entity.Closed"]
+
+
+def test_the_apcp_annex_downloads_by_entity_and_refuses_an_unknown_one(
+    site: Site,
+) -> None:
+    client = site.app.test_client()
+    declared = client.post(
+        "/api/v1/entities",
+        json={
+            "code": "SYNDIC",
+            "name": "Syndicat de test",
+            "kind": "syndicat",
+            "siren": "254500002",
+        },
+        headers=api(site, "dsi"),
+    )
+    assert declared.status_code in (200, 201), declared.get_json()
+    site.caught_up()
+    finance = site.client(login("finance"))
+    body = finance.get("/budget?entity=SYNDIC").get_data(as_text=True)
+    assert 'href="/exports/apcp.xlsx?entity=SYNDIC"' in body
+    assert 'href="/exports/apcp.pdf?entity=SYNDIC"' in body
+    mine = finance.get("/exports/apcp.xlsx?entity=SYNDIC")
+    assert mine.status_code == 200
+    assert "apcp-entite-syndic.xlsx" in mine.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(mine.get_data())).worksheets[0]
+    assert [r[0] for r in sheet.iter_rows(values_only=True)][1:] == ["Total"]
+    # an entity unknown at that moment: refused (404), never an empty annex
+    for name in ("apcp.xlsx", "apcp.pdf", "budget.csv"):
+        refused = finance.get(f"/exports/{name}?entity=CCAZ")
+        assert refused.status_code == 404, name
+        assert "Entité inconnue à ce moment du registre : CCAZ." in text(refused)

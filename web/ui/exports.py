@@ -31,6 +31,7 @@ from exports.base import (
     MissingParameter,
     NotFound,
     Rendered,
+    UnknownEntity,
     UnsupportedFormat,
 )
 from exports.issuing import is_issued, record_issue
@@ -63,7 +64,8 @@ ENGLISH = {
     "apcp": (
         "AP/CP annex (statement of programme authorisations)",
         "Per AP: amount voted, revised, payment credits per financial year, paid to "
-        "date and remaining to finance, with the M57 classification; total line.",
+        "date and remaining to finance, with the M57 classification; total line. "
+        "Consolidated (with a recap by entity) or one entity's share.",
     ),
     "opendata-budget-scdl": (
         "Open data: budget (national SCDL schema)",
@@ -203,6 +205,8 @@ def _download(name: str) -> Callable[..., Any]:
             )
         except MissingParameter:
             return _page({name: {"session": _("Choisissez une séance.")}}, 422)
+        except UnknownEntity as exc:  # no empty budget passed off as the entity's
+            return _page({name: {"format": str(exc)}}, 404)
         except NotFound:
             return _page(
                 {name: {"session": _("Séance inconnue à ce moment du registre.")}}, 404

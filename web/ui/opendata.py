@@ -82,9 +82,10 @@ CATALOG = (
         "budget",
         _l("Budget par projet et par exercice"),
         _l(
-            "Une ligne par projet, exercice et section : AP votée et actuelle, "
-            "crédits de paiement, engagé, mandaté, disponible (noms du schéma "
-            "national SCDL Budget là où ils s'appliquent)."
+            "Une ligne par projet, exercice, section et entité (la part de chaque "
+            "entité d'un projet partagé, avec son code, son nom et son SIREN) : AP "
+            "votée et actuelle, crédits de paiement, engagé, mandaté, disponible "
+            "(noms du schéma national SCDL Budget là où ils s'appliquent)."
         ),
     ),
     Dataset(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.entities import split_cents
 from projections.records import documents, eur
 from projections.store import ViewStore
+from projections.views.budget.entities import shares_of
 
 ZERO = Decimal("0.00")
 
@@ -31,19 +33,56 @@ def line_imputation(
     return imputations_of.get(section) or {}
 
 
-def apcp_annex(store: ViewStore) -> dict[str, Any]:
+def _amounts(d: dict[str, Any], entity: str | None) -> dict[str, Any] | None:
+    """A project's AP voted and revised, its CP and paid per ``year/section``, in
+    cents: whole (``entity`` None), or that entity's share — each amount split by the
+    largest remainder as the budget view's ``entity_lines`` are, so the entities add
+    up to the whole to the cent; None when the entity has no share of it."""
+    paid: dict[str, int] = {}
+    for c in d["commitments"].values():
+        key = f"{c['year']}/{c['section']}"
+        paid[key] = paid.get(key, 0) + c["paid_c"]
+    whole = {
+        "ap_initial_c": d["ap_initial_c"],
+        "ap_c": d["ap_c"],
+        "cp": dict(d["cp"]),
+        "paid": paid,
+    }
+    if entity is None:
+        return whole
+    shares = shares_of(d)
+    if entity not in shares:
+        return None
+
+    def share(cents: int) -> int:
+        return split_cents(cents, shares)[entity]
+
+    return {
+        "ap_initial_c": share(d["ap_initial_c"]),
+        "ap_c": share(d["ap_c"]),
+        "cp": {k: share(v) for k, v in whole["cp"].items()},
+        "paid": {k: share(v) for k, v in paid.items()},
+    }
+
+
+def apcp_annex(store: ViewStore, entity: str | None = None) -> dict[str, Any]:
     """État des AP/CP: per AP, the amount voted, revised (current), the CP per year,
-    what is paid to date and what remains to finance (current AP minus paid)."""
+    what is paid to date and what remains to finance (current AP minus paid) — of
+    every project whole (consolidated), or ``entity``'s share of the projects it
+    has a share of."""
     rows = []
     years: set[int] = set()
     for d in _docs(store):
+        a = _amounts(d, entity)
+        if a is None:
+            continue
         cp: dict[int, Decimal] = {}
-        for key, cents in d["cp"].items():
+        for key, cents in a["cp"].items():
             y = int(key.split("/")[0])
             cp[y] = cp.get(y, ZERO) + (eur(cents) or ZERO)
         years.update(cp)
-        paid = sum((eur(x["amount_c"]) or ZERO for x in d["payments"].values()), ZERO)
-        ap = eur(d["ap_c"]) or ZERO
+        paid = eur(sum(a["paid"].values())) or ZERO
+        ap = eur(a["ap_c"]) or ZERO
         imps = d.get("imputations", {})
         first = imps.get("investissement") or imps.get("fonctionnement") or {}
         rows.append(
@@ -54,7 +93,7 @@ def apcp_annex(store: ViewStore) -> dict[str, Any]:
                 "nature": first.get("nature", ""),
                 "fonction": first.get("fonction") or "",
                 "operation": first.get("operation") or "",
-                "ap_voted": eur(d["ap_initial_c"]) or ZERO,
+                "ap_voted": eur(a["ap_initial_c"]) or ZERO,
                 "revisions": len(d["revisions"]),
                 "ap_revised": ap,
                 "cp": cp,

@@ -140,7 +140,7 @@ def test_one_entity_s_annex_holds_its_share_of_each_programme(
     assert _cents(tuple(p1[i] or 0 for i in _ANNEX_MONEY)) == _cents(
         ANNEX[entity]
         if entity != MAIN
-        else ("45000.01", "45000.01", "27000.01") + ANNEX[MAIN][3:5] + ("40500.00",)
+        else ("45000.01", "45000.01", "27000.01", *ANNEX[MAIN][3:5], "40500.00")
     )
     total = body[-1]
     assert total[0] == TOTAL

@@ -277,7 +277,7 @@ def test_the_demo_s_annex_reads_by_entity_and_adds_up_to_the_consolidated(
     total line to the cent."""
     consolidated = demo_env.render("apcp", "xlsx")
     book = openpyxl.load_workbook(io.BytesIO(consolidated))
-    total = list(book.worksheets[0].iter_rows(values_only=True))[-1]
+    annex_header, *_aps, total = list(book.worksheets[0].iter_rows(values_only=True))
     header, *recap = list(book["AP-CP par entité"].iter_rows(values_only=True))
     by = {r[0]: r for r in recap}
     assert list(by) == ["principale", "CALA", "CCAS-SAL", "Consolidé"]
@@ -289,7 +289,6 @@ def test_the_demo_s_annex_reads_by_entity_and_adds_up_to_the_consolidated(
     assert _cent(by["Consolidé"][-2]) == _cent(total[-2])  # paid
     assert _cent(by["Consolidé"][-1]) == _cent(total[-1])  # remaining
     years = [h for h in header if h.startswith("CP ")]
-    annex_header = list(book.worksheets[0].iter_rows(values_only=True))[0]
     for h in years:
         assert _cent(by["Consolidé"][header.index(h)]) == _cent(
             total[annex_header.index(h)] or 0

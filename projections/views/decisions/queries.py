@@ -13,7 +13,7 @@ from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
-from domain.sessions import count_votes
+from domain.sessions import SessionStatus, count_votes
 from projections.paging import Page, matching, order_by
 from projections.records import document, documents, fetch, scalar, select
 from projections.views.decisions.approval import envelope_shares
@@ -77,6 +77,16 @@ def attendance_journal(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def sessions(store: ViewStore) -> list[dict[str, Any]]:
     docs = documents(store, "SELECT doc FROM {sessions} ORDER BY on_date, code")
     return [_session_doc(d) for d in docs]
+
+
+def held_sessions(store: ViewStore) -> list[dict[str, Any]]:
+    """The sessions held (opened at least once: open or closed, ``Session.held``),
+    by date: those a deliverable's review may cite (``code``, ``title``, ``on``)."""
+    return [
+        {"code": d["code"], "title": d["title"], "on": d["on"]}
+        for d in documents(store, "SELECT doc FROM {sessions} ORDER BY on_date, code")
+        if d["status"] != SessionStatus.CONVENED.value
+    ]
 
 
 # The sessions list's sort keys (``sort``).

@@ -221,10 +221,10 @@ def test_the_form_panel_flags_the_one_entity_exceeded_as_the_ledger_judges_it(
         "220,00 € 400,00 € dépassement de 180,00 €"
     ) in body
     assert f"{YEAR} Fonctionnement Agglomération de test (AGGLO) 35,00 %" in body
+
     # the ledger: refused without an override on the CCAS's envelope only
-    led = site.ledger
-    with pytest.raises(EnvelopeExceeded) as refused:
-        led.record_decision(
+    def approve(override: str | None = None) -> None:
+        site.ledger.record_decision(
             CHAIR,
             session,
             "P3",
@@ -232,20 +232,15 @@ def test_the_form_panel_flags_the_one_entity_exceeded_as_the_ledger_judges_it(
             "arbitrage",
             ap_amount="2000.00",
             cp=[{"year": YEAR, "section": OPE, "amount": "2000.00"}],
+            override_reason=override,
         )
+
+    with pytest.raises(EnvelopeExceeded) as refused:
+        approve()
     assert str(refused.value) == EXCEEDED
     assert EXCEEDED.replace(".00 €", ",00 €") in body  # the form said the same
     assert site.head() == head
-    led.record_decision(
-        CHAIR,
-        session,
-        "P3",
-        "approved",
-        "arbitrage",
-        ap_amount="2000.00",
-        cp=[{"year": YEAR, "section": OPE, "amount": "2000.00"}],
-        override_reason="priorité sociale",
-    )
+    approve("priorité sociale")
     site.caught_up()
     ccas = next(e for e in q.envelopes(st, YEAR, "CCAS") if e["section"] == OPE)
     assert (ccas["allocated"], ccas["available"]) == (D("480.00"), D("-180.00"))

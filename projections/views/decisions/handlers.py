@@ -160,7 +160,10 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         and k.split("/")[0] == str(d.revision)
         and k.split("/")[1] == grid_key
     )
-    shares = split_of(proposal, batch.doc("directions", (proposal.get("direction"),)))
+    direction = proposal.get("direction")
+    shares = split_of(
+        proposal, batch.doc("directions", (direction,)) if direction else None
+    )
     budget = budget_state(batch, d.cp, shares)
     grid = batch.doc("grids", (d.grid_version,)) if d.grid_version is not None else None
     evidence = {

@@ -95,6 +95,27 @@ def section_label(section: str, entity: str = MAIN) -> str:
     return section if entity == MAIN else f"{section}, entité {entity}"
 
 
+def allocation_conflict(
+    year: int,
+    section: str,
+    entity: str,
+    total: Decimal,
+    allocated: Decimal,
+    previous: Decimal,
+    amount: Decimal,
+) -> Conflict | None:
+    """Allocating ``amount`` to a project on ``entity``'s envelope of ``year`` and
+    ``section`` (``total`` voted, ``allocated`` in all, ``previous`` of it to this
+    project) exceeds it: only an increase can (lowering an allocation of an
+    overdrawn envelope is allowed). The approval's rule, on the write side
+    (:meth:`Envelope.conflict`) and on the decision form's envelope panel."""
+    if amount <= previous:
+        return None
+    return envelope_conflict(
+        year, section_label(section, entity), total, allocated - previous, amount
+    )
+
+
 def check_schedule(proposal: str, ap: Decimal, cp: tuple[CPLine, ...]) -> None:
     """The CP schedule of an AP totals the AP exactly."""
     if ap <= 0:
@@ -156,14 +177,13 @@ class Envelope(LedgerAggregate):
     def conflict(self, proposal: str, amount: Decimal) -> Conflict | None:
         """Allocating ``amount`` to ``proposal`` here exceeds the envelope (only an
         increase can: lowering an allocation of an overdrawn envelope is allowed)."""
-        previous = self.allocations.get(proposal, ZERO)
-        if amount <= previous:
-            return None
-        return envelope_conflict(
+        return allocation_conflict(
             self.year,
-            section_label(self.section.value, self.entity),
+            self.section.value,
+            self.entity,
             self.total,
-            self.allocated - previous,
+            self.allocated,
+            self.allocations.get(proposal, ZERO),
             amount,
         )
 

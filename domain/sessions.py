@@ -261,6 +261,13 @@ class Session(LedgerAggregate):
         return natural_id("session", session_code)
 
     @property
+    def held(self) -> bool:
+        """The session has sat: opened at least once — open now, or closed (a
+        session closes only once open, and never opens again). A session only
+        convened has decided nothing a deliverable's review may cite."""
+        return self.status is not SessionStatus.CONVENED
+
+    @property
     def members(self) -> list[str]:
         return [*self.voting, *self.non_voting]
 

@@ -188,7 +188,7 @@ LABELS: dict[str, str] = {
     # the phases' deliverables (web.api.phases)
     "record_kind": N_("Enregistrement désigné"),
     "record_ref": N_("Référence de l'enregistrement"),
-    "copil_decision": N_("Décision du COPIL"),
+    "copil_decision": N_("Séance du COPIL qui a décidé"),
     "without_deliverables": N_("Terminer sans tous les livrables validés"),
     # the diagnosis of the information system
     "annual_cost": N_("Coût annuel"),

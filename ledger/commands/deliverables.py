@@ -14,8 +14,9 @@ from typing import Any
 
 from domain.attachments import Attachment
 from domain.deliverables import PhaseDeliverables, missing_for
-from domain.errors import NotFound, PhaseClosed
+from domain.errors import InvalidValue, NotFound, PhaseClosed
 from domain.plan import Phase, PhaseStatus, Plan
+from domain.sessions import Session
 from domain.values import enum_value
 from ledger.commands.attachments import AttachmentCommands
 from ledger.commands.organisation import Lookups
@@ -143,6 +144,10 @@ class DeliverableCommands(AttachmentCommands):
         def body(unit: Unit) -> dict[str, Any]:
             agg = self._list(unit, phase)[1]
             getattr(agg, method)(*args)
+            if method in REVIEWS:
+                # after the domain's checks (role, status): a refusal here still
+                # writes nothing, the unit is not saved
+                cited_session(unit, agg.items[str(args[0])]["decision"])
             return _item_result(agg, str(args[0]))
 
         return self.execute(name, caller, body)
@@ -160,6 +165,27 @@ class DeliverableCommands(AttachmentCommands):
         if agg is None:
             agg = unit.add(PhaseDeliverables.open(plan.number, value))
         return plan, agg
+
+
+REVIEWS = ("validate", "send_back")
+
+
+def cited_session(unit: Unit, ref: str | None) -> None:
+    """The COPIL session a review cites (``copil_decision``: a session's code)
+    exists and has been held (opened at least once: open now, or closed); none
+    cited is left to the domain's rule (only the chair may review without one)."""
+    if ref is None:
+        return
+    session = unit.find(Session, Session.id_for(ref))
+    if session is None:
+        raise InvalidValue("copil_decision", ref, "aucune séance du COPIL de ce code")
+    if not session.held:
+        raise InvalidValue(
+            "copil_decision",
+            ref,
+            f"la séance du {session.on:%d/%m/%Y} n'a pas encore été ouverte : "
+            "citez une séance tenue (ouverte ou close)",
+        )
 
 
 def _plan(unit: Unit) -> Plan:

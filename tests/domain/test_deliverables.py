@@ -95,15 +95,14 @@ def test_completing_with_override_needs_a_reason(started: Ledger) -> None:
 
 
 def test_document_submitted_validated_then_the_phase_completes(
-    started: Ledger,
+    started: Ledger, town: Town
 ) -> None:
+    held = town.open(town.convene("COPIL-2024-01"))  # the session the DSI cites
     head = started.head()
     submit_pdf(started, "note_cadrage")
     submit_pdf(started, "lettre_mission", PDF + b"lettre")
     started.validate_deliverable(CHAIR, "cadrage", "note_cadrage")
-    started.validate_deliverable(
-        DSI, "cadrage", "lettre_mission", decision="COPIL-2024-01/D1"
-    )
+    started.validate_deliverable(DSI, "cadrage", "lettre_mission", decision=held)
     started.complete_phase(DSI, "cadrage", "2024-03-01")
     assert names_since(started, head) == [
         "PhaseDeliverables.Listed",
@@ -130,7 +129,7 @@ def test_document_submitted_validated_then_the_phase_completes(
         "reviewed_by": "chair",
     }
     lettre = deliverables(started, "cadrage").items["lettre_mission"]
-    assert (lettre["reviewed_by"], lettre["decision"]) == ("dsi", "COPIL-2024-01/D1")
+    assert (lettre["reviewed_by"], lettre["decision"]) == ("dsi", "COPIL-2024-01")
     with refused(started, PhaseClosed):
         started.add_deliverable(DSI, "cadrage", "annexe", "Annexe", "document")
 
@@ -185,6 +184,24 @@ def test_bad_submissions_are_refused_naming_the_field(started: Ledger) -> None:
     assert err.value.field == "copil_decision"
     with refused(started, NotAllowed):
         started.validate_deliverable(AMO, "cadrage", "note_cadrage")
+
+
+@pytest.mark.parametrize("kind", ["unknown", "convened"])
+def test_a_review_cites_a_session_of_the_copil_that_was_held(
+    started: Ledger, town: Town, kind: str
+) -> None:
+    """The cited session exists and has been opened (open or closed); else the
+    review is refused naming ``copil_decision``, nothing written."""
+    submit_pdf(started, "note_cadrage")
+    cited = "COPIL-X" if kind == "unknown" else town.convene("COPIL-2024-02")
+    for review in (started.validate_deliverable, started.return_deliverable):
+        with refused(started, InvalidValue) as err:
+            review(by("dsi", "à reprendre"), "cadrage", "note_cadrage", cited)
+        assert err.value.field == "copil_decision"
+    town.open(town.convene("COPIL-2024-03"))
+    started.validate_deliverable(DSI, "cadrage", "note_cadrage", "COPIL-2024-03")
+    item = deliverables(started, "cadrage").items["note_cadrage"]
+    assert (item["status"], item["decision"]) == ("validated", "COPIL-2024-03")
 
 
 def test_the_list_is_kept_by_the_dsi_and_the_chair(started: Ledger) -> None:

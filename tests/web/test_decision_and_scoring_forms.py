@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 
+from domain.entities import split_amount
 from projections import queries as q
 from tests.web.demo_site import CHAIR, field_error, page, shared_site
 from tests.web.ui_client import Site
@@ -47,25 +48,40 @@ def test_decision_form_shows_envelopes_tally_and_conflicts_before_submitting(
     st = site.read_model.store
     (cost,) = q.proposal(st, "TABLETTE")["costs"]  # type: ignore[index]
     assert (cost["year"], cost["section"]) == (2026, "investissement")
-    env = next(
-        e
-        for e in q.envelopes(st, None, "principale")  # TABLETTE's entity
-        if (e["year"], e["section"]) == (2026, "investissement")
-    )
     asked = Decimal(cost["amount_c"]) / 100
-    left = env["total"] - env["allocated"] - asked
-    assert left < 0  # the demo's 2026 investment envelope is nearly used up
+    # TABLETTE is shared with the CCAS (demo): each entity's share on its envelope
+    shares = {"principale": Decimal("33.33"), "CCAS-SAL": Decimal("66.67")}
+    names = {e["code"]: e["name"] for e in q.entities(st)}
+    rows = []
+    for entity, part in split_amount(asked, shares).items():
+        env = next(
+            e
+            for e in q.envelopes(st, None, entity)
+            if (e["year"], e["section"]) == (2026, "investissement")
+        )
+        left = env["total"] - env["allocated"] - part
+        rows.append(
+            f"2026 Investissement {names[entity]} ({entity}) "
+            f"{shares[entity]:.2f} % ".replace(".", ",")
+            + f"{money(site, env['total'])} "
+            f"{money(site, env['allocated'])} {money(site, env['available'])} "
+            f"{money(site, part)} "
+            + (
+                f"dépassement de {money(site, -left)}"
+                if left < 0
+                else money(site, left)
+            )
+        )
+        if entity == "principale":
+            assert left < 0  # the town's 2026 investment envelope is nearly used up
     head = site.head()
     body = page(site.client(CHAIR).get(f"/seances/{OPEN}/arbitrer/TABLETTE"))
     assert section(body, "enveloppes") == (
         "Enveloppes de crédits de paiement (CP) par année "
         "Ce que les coûts estimés de la fiche prendraient sur chaque enveloppe "
         "(saisissez les CP pour les vérifier) "
-        "Année Section Enveloppe Déjà allouée Disponible Demandé "
-        "Reste après approbation "
-        f"2026 Investissement {money(site, env['total'])} "
-        f"{money(site, env['allocated'])} {money(site, env['available'])} "
-        f"{money(site, asked)} dépassement de {money(site, -left)}"
+        "Année Section Entité Part Enveloppe Déjà allouée Disponible Demandé "
+        "Reste après approbation " + " ".join(rows)
     )
     tally = plain(re.search(r'<dd id="tally">.*?</dd>', body, re.S).group(0))  # type: ignore[union-attr]
     assert tally == (
@@ -93,9 +109,12 @@ def test_decision_form_checks_the_cp_the_chair_entered(site: Site) -> None:
     assert response.status_code == 422  # no outcome nor rationale: nothing written
     assert section(body, "enveloppes").endswith(
         "Ce que les CP saisis ci-dessous prendraient sur chaque enveloppe "
-        "Année Section Enveloppe Déjà allouée Disponible Demandé "
-        f"Reste après approbation 2027 Investissement aucune enveloppe votée "
-        f"{money(site, Decimal('1000.00'))} —"
+        "Année Section Entité Part Enveloppe Déjà allouée Disponible Demandé "
+        "Reste après approbation "
+        "2027 Investissement Ville de Saint-Aubin-sur-Loire (principale) 33,33 % "
+        f"aucune enveloppe votée {money(site, Decimal('333.30'))} — "
+        "2027 Investissement CCAS de Saint-Aubin-sur-Loire (CCAS-SAL) 66,67 % "
+        f"aucune enveloppe votée {money(site, Decimal('666.70'))} —"
     )
     assert '<p id="conflits" class="flash success">' in body
 

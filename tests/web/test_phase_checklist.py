@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ledger.core import Caller
 from tests.web.ui_client import Site, text
 from tests.web.world import bearer, login, open_world
 
@@ -103,7 +104,8 @@ def test_a_phase_completes_once_its_deliverables_are_validated(site: Site) -> No
     no_decision = api(site, "dsi", "POST", f"{base}/lettre_mission/validate", {})
     assert (no_decision.status_code, no_decision.get_json()["error"]["details"]["field"]) == (422, "copil_decision")  # fmt: skip
     key = {"Idempotency-Key": "valider-lettre-1"}
-    body = {"copil_decision": "COPIL-2026-01/D3"}
+    sessions(site)
+    body = {"copil_decision": HELD}
     first = api(site, "dsi", "POST", f"{base}/lettre_mission/validate", body, headers=key)  # fmt: skip
     again = api(site, "dsi", "POST", f"{base}/lettre_mission/validate", body, headers=key)  # fmt: skip
     assert (first.status_code, again.status_code, again.get_json()["replayed"]) == (
@@ -130,7 +132,7 @@ def test_a_phase_completes_once_its_deliverables_are_validated(site: Site) -> No
         "filename": "note.pdf",
         "reviewed_by": "u.chair",
     }
-    assert (lettre["reviewed_by"], lettre["decision"]) == ("u.dsi", "COPIL-2026-01/D3")
+    assert (lettre["reviewed_by"], lettre["decision"]) == ("u.dsi", HELD)
     file = api(site, "auditor", "GET", f"{base}/note_cadrage/files/{digest}")
     assert (file.status_code, file.get_data()) == (200, PDF)
     closed = api(
@@ -212,3 +214,83 @@ def test_the_page_shows_the_checklist_and_its_forms_act(site: Site) -> None:
     forms = site.client(login("consultant")).get("/referentiel/plan/phases").get_data(as_text=True)  # fmt: skip
     assert "/referentiel/plan/phases/diagnostic_si/livrables/rapport_diagnostic/soumettre" in forms  # fmt: skip
     assert "/referentiel/plan/phases/diagnostic_si/livrables/rapport_diagnostic/valider" not in forms  # fmt: skip
+
+
+HELD, CONVENED = "COPIL-T-TENUE", "COPIL-T-PREVUE"
+
+
+def sessions(site: Site) -> None:
+    """A session held (opened, then closed) and one only convened (once)."""
+    if getattr(site, "copil_sessions", False):
+        return
+    site.copil_sessions = True  # type: ignore[attr-defined]
+    chair = Caller(actor=login("chair"), reason="séances de test")
+    seats = [login("chair"), login("member")]
+    led = site.ledger
+    led.convene_session(chair, HELD, "COPIL de test", "2026-01-15", seats)
+    led.open_session(chair, HELD, seats)
+    led.close_session(chair, HELD)
+    led.convene_session(chair, CONVENED, "COPIL à venir", "2029-06-12", seats)
+    site.caught_up()
+
+
+def test_a_review_cites_a_held_session_of_the_copil(site: Site) -> None:
+    sessions(site)
+    not_held = (
+        "Valeur invalide pour « Séance du COPIL qui a décidé » : « COPIL-T-PREVUE » "
+        "(la séance du 12/06/2029 n'a pas encore été ouverte : citez une séance "
+        "tenue (ouverte ou close))."
+    )
+    unknown = (
+        "Valeur invalide pour « Séance du COPIL qui a décidé » : « COPIL-X » (aucune "
+        "séance du COPIL de ce code)."
+    )
+    # the API: an inventory record submitted, then reviewed citing each kind
+    api_base = "/plan/phases/diagnostic_si"
+    assert api(site, "dsi", "POST", f"{api_base}/start", {"on": TODAY}).status_code == 201  # fmt: skip
+    url = f"{api_base}/deliverables/inventaire_applicatif"
+    assert api(site, "consultant", "POST", f"{url}/submit", {"record_kind": "inventory"}).status_code == 201  # fmt: skip
+    for cited, message in (("COPIL-X", unknown), (CONVENED, not_held)):
+        head = site.head()
+        refused = api(site, "dsi", "POST", f"{url}/validate", {"copil_decision": cited})
+        error = refused.get_json()["error"]
+        assert (refused.status_code, error["details"]["field"], error["message"]) == (
+            422,
+            "copil_decision",
+            message,
+        )
+        assert site.head() == head  # nothing written
+    done = api(site, "dsi", "POST", f"{url}/validate", {"copil_decision": HELD})
+    assert done.status_code == 201, done.get_json()
+    assert done.get_json()["result"]["deliverable"]["decision"] == HELD
+
+    # the page: the select offers the held sessions only, with their date
+    ui_base = "/referentiel/plan/phases/evolutions_demandees"
+    assert api(site, "dsi", "POST", "/plan/phases/evolutions_demandees/start", {"on": TODAY}).status_code == 201  # fmt: skip
+    consultant, dsi = (site.client(login(r)) for r in ("consultant", "dsi"))
+    sent = consultant.post(
+        ui_base + "/livrables/demandes_consolidees/soumettre",
+        data={"record_kind": "portfolio"},
+    )
+    assert sent.status_code == 302
+    site.caught_up()
+    form = dsi.get("/referentiel/plan/phases").get_data(as_text=True)
+    assert f'<option value="{HELD}">{HELD} — COPIL de test (15 janvier 2026)</option>' in form  # fmt: skip
+    assert f'<option value="{CONVENED}"' not in form
+    for cited, message in (("COPIL-X", unknown), (CONVENED, not_held)):
+        head = site.head()
+        page = dsi.post(
+            ui_base + "/livrables/demandes_consolidees/valider",
+            data={"copil_decision": cited},
+        )
+        assert page.status_code == 422
+        assert message.split(" : ", 1)[1] in text(page)
+        assert site.head() == head
+    assert dsi.post(ui_base + "/livrables/demandes_consolidees/valider", data={"copil_decision": HELD}).status_code == 302  # fmt: skip
+    site.caught_up()
+    shown = site.client(login("auditor")).get("/referentiel/plan/phases")
+    assert (
+        "Demandes consolidées (portefeuille) enregistrement validé u.consultant "
+        "portefeuille des demandes u.dsi · séance COPIL-T-TENUE du 15 janvier 2026"
+    ) in text(shown)
+    assert f'<a href="/seances/{HELD}">séance {HELD} du 15 janvier 2026</a>' in shown.get_data(as_text=True)  # fmt: skip

@@ -55,7 +55,11 @@ class Review(OptionalReason):
         load_default=None,
         validate=validate.Length(max=120),
         metadata={
-            "description": "Décision du COPIL (obligatoire hors présidence du COPIL)"
+            "description": "Code de la séance du COPIL qui a décidé (ex. "
+            "« COPIL-2026-11-24 ») : une séance tenue, c'est-à-dire ouverte au "
+            "moins une fois (ouverte ou close) ; obligatoire hors présidence du "
+            "COPIL. Une séance inconnue ou pas encore ouverte est refusée (422, "
+            "champ copil_decision)"
         },
     )
 

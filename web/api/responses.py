@@ -278,7 +278,23 @@ class Decision(Out):
         allow_none=True,
         metadata={"description": "Notes consolidées sur lesquelles la décision repose"},
     )
-    budget_state = fields.List(AnyDict(), allow_none=True)
+    budget_state = fields.List(
+        AnyDict(),
+        allow_none=True,
+        metadata={
+            "description": "Par ligne de CP et par entité de la répartition : "
+            "l'enveloppe de l'entité (total_c, allocated_c, available_c) au moment "
+            "de la décision et la part demandée (requested_c)"
+        },
+    )
+    split = AnyDict(
+        allow_none=True,
+        metadata={
+            "description": "Répartition du coût enregistrée à l'approbation : par "
+            "entité (entity, name, percent), sa part de l'AP (ap_c) et de chaque "
+            "ligne de CP (cp), et le total consolidé (total), leur somme au centime"
+        },
+    )
     votes = fields.List(fields.Nested(VoteRecord))
     positions = AnyDict(
         allow_none=True,

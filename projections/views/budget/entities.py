@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.budget import ProjectBudget
-from domain.entities import MAIN, Entity, entity_order, split_cents
+from domain.entities import MAIN, CostSplit, Entity, entity_order, split_cents, whole
 from domain.organisation import Direction
 from projections.registry import Batch, Meta, document, on
 from projections.views.budget.tables import ENTITIES, ENTITY_LINES, PROJECT_LINES
@@ -17,6 +17,27 @@ _SPLIT = ("cp_initial_c", "cp_c", "committed_c", "paid_c")
 def shares_of(d: dict[str, Any]) -> dict[str, Decimal]:
     """A project document's split (a project without one: wholly the municipality's)."""
     return {k: Decimal(v) for k, v in d.get("shares", {MAIN: "100.00"}).items()}
+
+
+def split_of(
+    proposal: dict[str, Any], direction: dict[str, Any] | None
+) -> dict[str, Decimal]:
+    """The split an approval of ``proposal`` (its view document) applies, as the
+    ledger reads it (``Lookups.shares``): its cost split, or wholly its direction's
+    entity (``direction``: its direction's document, if any)."""
+    split = proposal.get("cost_split") or {}
+    if split:
+        return {k: Decimal(split[k]) for k in sorted(split, key=entity_order)}
+    return whole((direction or {}).get("entity") or MAIN)
+
+
+def entity_name(batch: Batch, entity: str) -> str:
+    """An entity's name as the views know it now (the municipality's for ``MAIN``)."""
+    if entity == MAIN:
+        town = batch.doc("municipality", ("municipality",)) or {}
+        plan = batch.doc("plan", ("plan",)) or {}
+        return str(town.get("name") or plan.get("municipality") or "")
+    return str((batch.doc("entities", (entity,)) or {}).get("name") or entity)
 
 
 def entity_lines(d: dict[str, Any], lines: list[tuple[Any, ...]]) -> list[Any]:
@@ -61,6 +82,14 @@ def shares_set(batch: Batch, e: ProjectBudget.SharesSet, m: Meta) -> None:
             reason = env and env.get("override_reasons", {}).get(project["proposal"])
             if reason:
                 project["alloc_overrides"][key] = reason
+
+
+@on(CostSplit.Defined, CostSplit.Changed)
+def cost_split(batch: Batch, e: Any, m: Meta) -> None:
+    """A proposal's split before its approval (empty: back to its direction's
+    entity), on the proposal's document: the decision form reads it."""
+    proposal = batch.touch("proposals", (m.key,))
+    proposal["cost_split"] = {k: str(v) for k, v in e.shares.items()}
 
 
 @on(Entity.Declared, Entity.Changed)

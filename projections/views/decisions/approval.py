@@ -1,30 +1,48 @@
 """The envelopes an approval would draw on, for the decision form: for each year and
 section of the CP the chair entered (or, before any is entered, of the proposal's
-estimated costs), the envelope's total, what is already allocated, what the approval
-asks and what would remain — the figures the ledger's envelope rule
-(``domain.arbitration.envelope_conflict``) checks when the decision is recorded."""
+estimated costs) and for each entity of the proposal's split, the entity's envelope
+— its total, what is already allocated, the entity's share of what the approval asks
+and what would remain. The split and the rule are the ledger's: the proposal's cost
+split (else wholly its direction's entity, ``split_of``), each line split to the cent
+(``domain.entities.split_amount``) and each share checked against its entity's
+envelope by ``domain.budget.allocation_conflict``, as ``Envelope.conflict`` does when
+the decision is recorded."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.arbitration import envelope_conflict, envelope_left
-from domain.entities import MAIN
+from domain.arbitration import Conflict, envelope_left
+from domain.budget import allocation_conflict
+from domain.entities import split_amount
 from projections.records import CENT, document
-from projections.views.budget.queries import envelopes
+from projections.views.budget.entities import split_of
+from projections.views.budget.queries import entities, envelopes
 
 if TYPE_CHECKING:
     from projections.store import ViewStore
+
+ZERO = Decimal(0)
 
 
 def approval_envelopes(
     store: ViewStore, code: str, cp: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
-    """One row per year and section: ``total``, ``allocated``, ``available``,
-    ``requested``, ``left`` (euros; ``None`` where no envelope is voted),
-    ``exceeded`` and ``source`` (``"cp"``: the CP entered; ``"estimate"``: the
-    proposal's estimated costs, shown before any CP is entered)."""
+    """One row per year, section and entity of the split: ``entity``,
+    ``entity_name``, ``percent``, ``line`` (the whole CP line), ``requested`` (the
+    entity's share of it), ``total``, ``allocated``, ``available``, ``left``
+    (euros; ``None`` where the entity voted no envelope), ``exceeded`` and
+    ``source`` (``"cp"``: the CP entered; ``"estimate"``: the proposal's estimated
+    costs, shown before any CP is entered)."""
+    return [row for row, _conflict in envelope_shares(store, code, cp)]
+
+
+def envelope_shares(
+    store: ViewStore, code: str, cp: list[dict[str, Any]] | None = None
+) -> list[tuple[dict[str, Any], Conflict | None]]:
+    """The rows of :func:`approval_envelopes`, each with the conflict the ledger
+    would raise on that entity's envelope (``None``: none)."""
     doc = document(store, "SELECT doc FROM {proposals} WHERE code = ?", (code,))
     if doc is None:
         return []
@@ -33,52 +51,68 @@ def approval_envelopes(
     if cp:
         for line in cp:
             key = (int(line["year"]), str(line["section"]))
-            asked[key] = asked.get(key, Decimal(0)) + Decimal(str(line["amount"]))
+            asked[key] = asked.get(key, ZERO) + Decimal(str(line["amount"]))
     else:
         for cost in doc.get("costs", []):
             key = (int(cost["year"]), str(cost["section"]))
             amount = Decimal(int(cost["amount_c"])) / 100
-            asked[key] = asked.get(key, Decimal(0)) + amount
-    by_key = {(e["year"], e["section"]): e for e in entity_envelopes(store, doc)}
+            asked[key] = asked.get(key, ZERO) + amount
+    shares = approval_shares(store, doc)
+    names = {e["code"]: e["name"] for e in entities(store)}
+    voted = {
+        entity: {(e["year"], e["section"]): e for e in envelopes(store, None, entity)}
+        for entity in shares
+    }
     out = []
-    for (year, section), requested in sorted(asked.items()):
-        requested = requested.quantize(CENT)
-        env = by_key.get((year, section))
-        row: dict[str, Any] = {
-            "year": year,
-            "section": section,
-            "requested": requested,
-            "source": source,
-            "total": None,
-            "allocated": None,
-            "available": None,
-            "left": None,
-            "exceeded": False,
-        }
-        if env is not None:
-            row.update(
-                total=env["total"],
-                allocated=env["allocated"],
-                available=env["available"],
-                left=envelope_left(env["total"], env["allocated"], requested),
-                exceeded=envelope_conflict(
-                    year, section, env["total"], env["allocated"], requested
+    for (year, section), line in sorted(asked.items()):
+        line = line.quantize(CENT)
+        for entity, requested in split_amount(line, shares).items():
+            row: dict[str, Any] = {
+                "year": year,
+                "section": section,
+                "entity": entity,
+                "entity_name": names.get(entity, entity),
+                "percent": shares[entity],
+                "line": line,
+                "requested": requested,
+                "source": source,
+                "total": None,
+                "allocated": None,
+                "available": None,
+                "left": None,
+                "exceeded": False,
+            }
+            env = voted[entity].get((year, section))
+            conflict = None
+            if env is not None:
+                # a proposal not approved yet has no allocation of its own
+                conflict = allocation_conflict(
+                    year,
+                    section,
+                    entity,
+                    env["total"],
+                    env["allocated"],
+                    ZERO,
+                    requested,
                 )
-                is not None,
-            )
-        out.append(row)
+                row.update(
+                    total=env["total"],
+                    allocated=env["allocated"],
+                    available=env["available"],
+                    left=envelope_left(env["total"], env["allocated"], requested),
+                    exceeded=conflict is not None,
+                )
+            out.append((row, conflict))
     return out
 
 
-def entity_envelopes(
-    store: ViewStore, proposal: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The envelopes of the entity ``proposal``'s direction belongs to: those the
-    ledger's rule checks an approval against (not the territory's consolidated
-    total)."""
+def approval_shares(store: ViewStore, proposal: dict[str, Any]) -> dict[str, Decimal]:
+    """The split an approval of ``proposal`` (its view document) applies: its cost
+    split, or wholly its direction's entity — the envelopes the ledger's rule checks
+    it against (not the territory's consolidated total)."""
     direction = document(
         store,
         "SELECT doc FROM {directions} WHERE code = ?",
         (proposal.get("direction"),),
     )
-    return envelopes(store, None, (direction or {}).get("entity") or MAIN)
+    return split_of(proposal, direction)

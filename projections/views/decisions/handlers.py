@@ -9,11 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domain.entities import MAIN
+from domain.entities import split_amount, split_cents
 from domain.search import fold
 from domain.sessions import QuorumRule, Session
 from projections.registry import Batch, Meta, cents, document, on
 from projections.views.audit.handlers import dumps, plain
+from projections.views.budget.entities import entity_name, split_of
 from projections.views.budget.handlers import envelope_doc
 from projections.views.decisions.tables import DECISIONS, SESSIONS, VOTES
 from projections.views.portfolio.handlers import ensure_consolidated, evidence_doc, x100
@@ -159,23 +160,11 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         and k.split("/")[0] == str(d.revision)
         and k.split("/")[1] == grid_key
     )
-    budget = []
-    for line in d.cp:
-        env = batch.doc("envelopes", (MAIN, line.year, line.section.value))
-        if env is not None:
-            total = env["bp_c"] + env["dm_c"]
-            allocated = envelope_doc(env)["allocated_c"]
-            budget.append(
-                {
-                    "year": line.year,
-                    "section": line.section.value,
-                    "total_c": total,
-                    "allocated_c": allocated,
-                    "available_c": total - allocated,
-                    "requested_c": cents(line.amount),
-                    "positions": env["positions"][-5:],
-                }
-            )
+    direction = proposal.get("direction")
+    shares = split_of(
+        proposal, batch.doc("directions", (direction,)) if direction else None
+    )
+    budget = budget_state(batch, d.cp, shares)
     grid = batch.doc("grids", (d.grid_version,)) if d.grid_version is not None else None
     evidence = {
         "rationale": d.rationale,
@@ -189,6 +178,7 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
         "grid_version": d.grid_version,
         "grid_adopted_position": grid["adopted_position"] if grid else None,
         "budget": budget,
+        "split": cost_split(batch, d, shares),
         "revision": d.revision,
         "votes": doc["votes"].get(d.proposal, {}),
         "positions": {
@@ -238,6 +228,72 @@ def decision(batch: Batch, e: Session.DecisionRecorded, m: Meta) -> None:
             doc=dumps(evidence),
         ),
     )
+
+
+def budget_state(
+    batch: Batch, cp: Any, shares: dict[str, Decimal]
+) -> list[dict[str, Any]]:
+    """Each CP line's share of each entity of the split on that entity's envelope of
+    the line's year and section, as it stood when the decision was recorded."""
+    budget = []
+    for line in cp:
+        for entity, part in split_amount(line.amount, shares).items():
+            key = (entity, line.year, line.section.value)
+            env = batch.doc("envelopes", key)
+            if env is None:
+                continue  # a share of nothing on an envelope never voted
+            total = env["bp_c"] + env["dm_c"]
+            allocated = envelope_doc(env)["allocated_c"]
+            budget.append(
+                {
+                    "year": line.year,
+                    "section": line.section.value,
+                    "entity": entity,
+                    "total_c": total,
+                    "allocated_c": allocated,
+                    "available_c": total - allocated,
+                    "requested_c": cents(part),
+                    "positions": env["positions"][-5:],
+                }
+            )
+    return budget
+
+
+def cost_split(
+    batch: Batch, d: Any, shares: dict[str, Decimal]
+) -> dict[str, Any] | None:
+    """The cost split an approval recorded (``ProjectBudget.SharesSet``): each
+    entity's name and percentage, its share of the AP and of each CP line, to the
+    cent (largest remainder), and the consolidated total — the sum of the shares.
+    ``None`` for a decision that votes no AP."""
+    if d.ap_amount is None:
+        return None
+    ap = split_cents(cents(d.ap_amount), shares)
+    lines = [
+        (c.year, c.section.value, split_cents(cents(c.amount), shares)) for c in d.cp
+    ]
+    return {
+        "entities": [
+            {
+                "entity": entity,
+                "name": entity_name(batch, entity),
+                "percent": str(percent),
+                "ap_c": ap[entity],
+                "cp": [
+                    {"year": y, "section": s, "amount_c": parts[entity]}
+                    for y, s, parts in lines
+                ],
+            }
+            for entity, percent in shares.items()
+        ],
+        "total": {
+            "ap_c": sum(ap.values()),
+            "cp": [
+                {"year": y, "section": s, "amount_c": sum(parts.values())}
+                for y, s, parts in lines
+            ],
+        },
+    }
 
 
 @on(Session.ConvocationSent)

@@ -5,20 +5,18 @@ conflicts an approval would raise."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.arbitration import ACTIVE, Conflict, dependency_conflicts, ordered
 from domain.arbitration import capacity_conflict as capacity_rule
-from domain.arbitration import envelope_conflict as envelope_rule
 from domain.evidence import fingerprint, shown_evidence_doc
 from domain.proposals import Dependency, DependencyKind, Status
 from domain.scoring import Evidence
 from domain.scoring import consolidate as consolidate_scores
-from domain.sessions import count_votes
+from domain.sessions import SessionStatus, count_votes
 from projections.paging import Page, matching, order_by
-from projections.records import CENT, document, documents, fetch, scalar, select
-from projections.views.decisions.approval import entity_envelopes
+from projections.records import document, documents, fetch, scalar, select
+from projections.views.decisions.approval import envelope_shares
 from projections.views.decisions.tables import CapacityRow, DecisionRow, VoteRow
 from projections.views.portfolio.handlers import evidence_doc, grid_criteria
 
@@ -79,6 +77,16 @@ def attendance_journal(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def sessions(store: ViewStore) -> list[dict[str, Any]]:
     docs = documents(store, "SELECT doc FROM {sessions} ORDER BY on_date, code")
     return [_session_doc(d) for d in docs]
+
+
+def held_sessions(store: ViewStore) -> list[dict[str, Any]]:
+    """The sessions held (opened at least once: open or closed, ``Session.held``),
+    by date: those a deliverable's review may cite (``code``, ``title``, ``on``)."""
+    return [
+        {"code": d["code"], "title": d["title"], "on": d["on"]}
+        for d in documents(store, "SELECT doc FROM {sessions} ORDER BY on_date, code")
+        if d["status"] != SessionStatus.CONVENED.value
+    ]
 
 
 # The sessions list's sort keys (``sort``).
@@ -413,21 +421,8 @@ def approval_conflicts(
         )
         if conflict is not None:
             conflicts.append(conflict)
-    envelopes_by_key = {
-        (e["year"], e["section"]): e for e in entity_envelopes(store, doc)
-    }
-    for line in cp or []:
-        env = envelopes_by_key.get((line["year"], line["section"]))
-        if env is not None:
-            conflict = envelope_rule(
-                line["year"],
-                line["section"],
-                env["total"],
-                env["allocated"],
-                Decimal(str(line["amount"])).quantize(CENT),
-            )
-            if conflict is not None:
-                conflicts.append(conflict)
+    if cp:  # each entity's share of each line on its envelope, as the ledger checks
+        conflicts += [c for _row, c in envelope_shares(store, code, cp) if c]
     return [c.as_plain() for c in ordered(conflicts)]
 
 

@@ -119,6 +119,7 @@ class DecisionRow:
             "scores": evidence["scores"],
             "evidence_recorded": not evidence.get("recomputed", True),
             "budget_state": evidence["budget"],
+            "split": evidence.get("split"),
             "votes": votes,
             "positions": evidence["positions"],
             "present": evidence["present"],

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from domain.deliverables import RECORD_KINDS
 from domain.errors import NotFound
+from projections import queries as q
 from projections import reference_queries as rq
 from web.api import phase_schemas as ps
 from web.api import schemas as s
@@ -78,6 +79,7 @@ def _context() -> dict[str, Any]:
         "kind_labels": KIND_LABELS,
         "record_labels": RECORD_LABELS,
         "record_url": record_url,
+        "held_sessions": q.held_sessions(store()),
     }
 
 

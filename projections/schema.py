@@ -3,9 +3,9 @@
 creation of the view schema. :class:`Table` is ``projections.table``'s.
 
 :data:`FINGERPRINT` is the SHA-256 of a canonical description of those tables (names,
-columns and types, keys, indexes): stored in every tracking row when the tables are
-created or rebuilt, it tells whether views built by an earlier release have the shape
-the code reads (``projections.upgrade``).
+columns and types, keys, indexes) and of :data:`HANDLERS_REVISION`: stored in every
+tracking row when the tables are created or rebuilt, it tells whether views built by an
+earlier release have the shape and the contents the code reads (``projections.upgrade``).
 """
 
 from __future__ import annotations
@@ -34,12 +34,19 @@ for _table in TABLES:
     if _table.parent:
         DERIVED.setdefault(_table.parent, []).append(_table)
 
+# Bumped whenever a handler writes something views built before could not have (a field
+# of a document, a row derived differently) although no table changed: the fingerprint
+# changes with it, so existing installations rebuild their views at the next start.
+# 2: proposals' cost split before approval (``cost_split``), decisions' per-entity split.
+HANDLERS_REVISION = 2
+
 VIEWS = ("portfolio", "budget", "decisions", "capacity", "audit")
 
 
-def describe(tables: tuple[Table, ...]) -> str:
-    """The canonical description of ``tables`` (JSON, sorted by table name)."""
-    return json.dumps(
+def describe(tables: tuple[Table, ...], revision: int = HANDLERS_REVISION) -> str:
+    """The canonical description of ``tables`` (JSON, sorted by table name) and of the
+    handlers' ``revision``."""
+    shapes = json.dumps(
         [
             {
                 "name": t.name,
@@ -51,6 +58,7 @@ def describe(tables: tuple[Table, ...]) -> str:
         ],
         separators=(",", ":"),
     )
+    return shapes if revision == 1 else f"{shapes}\nhandlers:{revision}"
 
 
 def fingerprint(tables: tuple[Table, ...]) -> str:

@@ -6,6 +6,7 @@ recreate the tables is refused with the command to run."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -22,7 +23,13 @@ from ledger.app import open_ledger
 from ledger.errors import SchemaOutdated
 from ledger.guards import create_app_role
 from ledger.keys import ensure_secret_key
-from projections.schema import FINGERPRINT, TABLES, describe, fingerprint
+from projections.schema import (
+    FINGERPRINT,
+    HANDLERS_REVISION,
+    TABLES,
+    describe,
+    fingerprint,
+)
 from projections.service import ReadModel, init_views, upgrade_live_views
 from projections.store import open_store
 from projections.table import table
@@ -103,9 +110,18 @@ def test_the_fingerprint_describes_names_columns_types_keys_and_indexes() -> Non
     ]
     prints = {fingerprint((base,)), *(fingerprint((v,)) for v in variants)}
     assert len(prints) == 6
-    assert describe((base,)) == (
+    assert describe((base,), revision=1) == (
         '[{"name":"t","cols":[["id","text"],["n","int"],["doc","text"]],'
         '"key":["id"],"indexes":[["n"]]}]'
+    )
+    # The handlers' revision is part of it: views built by handlers that wrote less
+    # (same tables) are rebuilt all the same.
+    assert describe((base,)) == (
+        describe((base,), revision=1) + f"\nhandlers:{HANDLERS_REVISION}"
+    )
+    assert HANDLERS_REVISION == 2
+    assert hashlib.sha256(describe(TABLES, revision=1).encode()).hexdigest() != (
+        FINGERPRINT
     )
 
 

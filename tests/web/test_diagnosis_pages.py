@@ -8,6 +8,7 @@ whole, and the template downloads."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.inventory import SCALES
+from setupfile.inventory_file import template_xlsx
 from tests.web.ui_client import Site, text
 from tests.web.world import (
     OTHER_DIRECTION,
@@ -166,6 +168,42 @@ def test_the_import_page_refuses_a_wrong_file_whole_then_imports_a_good_one(
         data={"file": (io.BytesIO(good), "inventaire.csv")},
         content_type="multipart/form-data",
     ).status_code == 403  # fmt: skip
+
+
+def damaged_xlsx() -> bytes:
+    """A template whose sheet XML is cut in half: a valid ZIP, an unreadable sheet."""
+    whole = zipfile.ZipFile(
+        io.BytesIO(template_xlsx([["DMG1", "", "N", "", "", "", "", "", "", "", "2"]]))
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as cut:
+        for info in whole.infolist():
+            data = whole.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            cut.writestr(info, data)
+    return out.getvalue()  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("huge.csv", b"code;nom;criticite\r\nBIG;" + b"x" * 200_000 + b";1\r\n", "huge.csv : CSV illisible (field larger than field limit (131072))"),
+        ("damaged.xlsx", None, "damaged.xlsx, feuille inventaire : feuille illisible (fichier endommagé)"),
+    ],
+)  # fmt: skip
+def test_a_file_the_readers_refuse_is_named_never_a_server_error(
+    site: Site, name: str, data: bytes | None, message: str
+) -> None:
+    head = site.head()
+    answer = site.client(login("dsi")).post(
+        "/diagnostic/import",
+        data={"file": (io.BytesIO(data or damaged_xlsx()), name)},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 422
+    assert message in text(answer)
+    assert site.head() == head
 
 
 def test_the_diagnosis_page_filters_and_the_filled_template_reads_back(

@@ -265,8 +265,8 @@ class InventoryCommands(LedgerCore):
             for a in apps:
                 _application(unit, a)
             cited = [code(f, "findings") for f in as_list(findings or [], "findings")]
-            for f in cited:
-                finding_of(unit, f).check_current()
+            for f in cited:  # guarded: withdrawn meanwhile, the command runs again
+                unit.guard(finding_of(unit, f)).check_current()
             docs = None if documents is None else current_documents(unit, documents)
             links = unit.find(ProposalLinks, ProposalLinks.id_for(proposal.code))
             if links is None:

@@ -220,3 +220,16 @@ def test_the_diagnosis_page_filters_and_the_filled_template_reads_back(
     imp = next(r for r in rows if r[0] == "IMP1")
     assert (imp[2], imp[9], imp[10]) == ("Courrier", "1200.00", "2")
     assert client.get("/diagnostic/modele.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "0", "abc"])
+def test_a_criticality_filter_that_is_no_level_is_ignored_never_a_server_error(
+    site: Site, value: str
+) -> None:
+    client = site.client(login("auditor"))
+    unfiltered = client.get("/diagnostic").get_data(as_text=True)
+    answer = client.get(f"/diagnostic?criticality={value}")
+    assert answer.status_code == 200
+    table = 'id="inventory"'
+    shown = answer.get_data(as_text=True).split(table, 1)[1].split("</table>", 1)[0]
+    assert shown == unfiltered.split(table, 1)[1].split("</table>", 1)[0]

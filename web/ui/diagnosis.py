@@ -98,11 +98,17 @@ def _render(
 
 # --- the diagnosis page ------------------------------------------------------------------
 
+# the levels the criticality filter takes (« 99999999999999999999 » or « ² » reached
+# the database as an integer it cannot hold, or failed ``int``: a 500)
+CRITICALITY_FILTER = frozenset(
+    str(n) for n in range(1, len(LEVEL_NAMES["criticality"]) + 1)
+)
+
 
 def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Any:  # fmt: skip
     st = store()
     filters = {k: request.args.get(k, "").strip() or None for k in dq.FILTERS}
-    if filters["criticality"] and not filters["criticality"].isdigit():
+    if filters["criticality"] not in CRITICALITY_FILTER:  # a level, else no filter
         filters["criticality"] = None
     today = _today()
     return _render(

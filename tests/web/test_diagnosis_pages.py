@@ -233,3 +233,16 @@ def test_a_criticality_filter_that_is_no_level_is_ignored_never_a_server_error(
     table = 'id="inventory"'
     shown = answer.get_data(as_text=True).split(table, 1)[1].split("</table>", 1)[0]
     assert shown == unfiltered.split(table, 1)[1].split("</table>", 1)[0]
+
+
+def test_the_diagnosis_read_as_of_the_last_representable_day_answers(
+    site: Site,
+) -> None:
+    far = {**APP, "code": "FAR1", "direction": None, "reason": "horizon"}
+    assert api(site, "dsi", "POST", "/inventory", far).status_code == 201
+    site.caught_up()
+    client = site.client(login("auditor"))
+    assert client.get("/diagnostic?as_of=9999-12-31T23:59:59").status_code == 200
+    for read in ("suggestions", "uncovered-risks"):
+        answer = api(site, "auditor", "GET", f"/diagnosis/{read}?as_of=9999-12-31")
+        assert answer.status_code == 200, answer.get_json()

@@ -341,3 +341,24 @@ def test_an_xlsx_with_a_cell_on_its_last_row_is_refused_at_the_row_limit() -> No
         "fichier illisible : classeur trop long : au plus 200\u202f000 lignes"
     ]
     assert MAX_XLSX_ROWS == 200_000
+
+
+def test_an_xlsx_whose_sheet_is_damaged_is_named_unreadable() -> None:
+    """A valid ZIP whose sheet XML is cut: openpyxl's parser raises a ``SyntaxError``
+    (``ParseError``), which reached the import page as a 500."""
+    wb = Workbook()
+    wb.active.append(HEADER.split(";"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    whole, cut = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(cut, "w") as out:
+        for info in whole.infolist():
+            data = whole.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            out.writestr(info, data)
+    parsed = parse_file(cut.getvalue(), "e.xlsx", find_profile("generique"))
+    assert len(parsed.errors) == 1
+    assert parsed.errors[0].startswith(
+        "fichier illisible : CSV ou XLSX attendu (ParseError : "
+    )

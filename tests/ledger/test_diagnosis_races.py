@@ -1,5 +1,6 @@
 """A document (or a finding) withdrawn while a finding or a proposal cites it: never
-a citation of a withdrawn record.
+a citation of a withdrawn record; a direction closed while the inventory gives it an
+application or its referent assesses one: never a closed direction's.
 
 Citing reads the document (current) and writes the finding or the proposal's links;
 withdrawing writes the document. Each runs on its own ledger instance (as two server
@@ -17,6 +18,7 @@ import pytest
 
 from domain.errors import DomainError
 from domain.findings import Finding, ProposalLinks
+from domain.inventory import Application
 from ledger.app import Ledger, open_ledger
 from ledger.config import Settings
 from tests.domain.builders import DSI, Town, by
@@ -99,3 +101,32 @@ def test_a_finding_withdrawn_while_a_proposal_cites_it_is_never_cited(
     assert refused.value.code == "finding_withdrawn"
     assert citing.stats.conflicts == 1
     assert ledger.load(ProposalLinks, ProposalLinks.id_for("FIN-1")) is None
+
+
+CLOSED_MEANWHILE: dict[str, Callable[[Ledger], Any]] = {
+    "import": lambda led: led.import_inventory(
+        DSI,
+        [{"code": "PAIE", "name": "Paie", "direction": "EDU", "criticality": 3}],
+    ),
+    "assess": lambda led: led.assess_application_use(
+        by("ref.edu"), "COURRIER", "EDU", satisfaction=2, coverage=2
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(CLOSED_MEANWHILE))
+def test_a_direction_closed_meanwhile_receives_no_application_nor_assessment(
+    ledger: Ledger, ready: list[Ledger], what: str
+) -> None:
+    ledger.register_application(DSI, "COURRIER", {"name": "Courrier", "criticality": 2})
+    acting, other = ready
+    withdrawn_before_the_first_save(
+        acting, lambda: other.close_direction(by("admin", "fusion"), "EDU")
+    )
+    with pytest.raises(DomainError) as refused:
+        CLOSED_MEANWHILE[what](acting)
+    assert refused.value.code == "record_closed"
+    assert acting.stats.conflicts == 1
+    assert ledger.load(Application, Application.id_for("PAIE")) is None
+    courrier = ledger.load(Application, Application.id_for("COURRIER"))
+    assert courrier is not None and courrier.direction_assessments == {}

@@ -19,9 +19,13 @@ import pytest
 from domain.errors import DomainError
 from domain.findings import Finding, ProposalLinks
 from domain.inventory import Application
-from ledger.app import Ledger, open_ledger
+from ledger.app import Ledger
 from ledger.config import Settings
 from tests.domain.builders import DSI, Town, by
+from tests.ledger.test_last_administrator_race import (
+    before_the_first_save,
+    other_instances,
+)
 
 WHY = by("dsi", "document remplacé par sa nouvelle version")
 DOC = {
@@ -37,12 +41,7 @@ def ready(ledger: Ledger, settings: Settings) -> Iterator[list[Ledger]]:
     """DOC-001 registered, proposal FIN-1 drafted; two more instances."""
     Town(ledger).draft("FIN-1")
     ledger.register_document(DSI, DOC)
-    instances = [open_ledger(settings) for _ in range(2)]
-    try:
-        yield instances
-    finally:
-        for led in instances:
-            led.close()
+    yield from other_instances(settings)
 
 
 CITES: dict[str, Callable[[Ledger], Any]] = {
@@ -53,31 +52,12 @@ CITES: dict[str, Callable[[Ledger], Any]] = {
 }
 
 
-def withdrawn_before_the_first_save(
-    citing: Ledger, withdraw: Callable[[], Any]
-) -> None:
-    """``citing`` has read what it cites when, before its first save, ``withdraw``
-    runs on another instance (as a second server process would, in between)."""
-    save = citing.save
-    done: list[bool] = []
-
-    def save_after_the_withdrawal(*args: Any, **kwargs: Any) -> Any:
-        if not done:
-            done.append(True)
-            withdraw()
-        return save(*args, **kwargs)
-
-    citing.save = save_after_the_withdrawal  # type: ignore[method-assign]
-
-
 @pytest.mark.parametrize("by_what", sorted(CITES))
 def test_a_document_withdrawn_while_it_is_being_cited_is_never_cited(
     ledger: Ledger, ready: list[Ledger], by_what: str
 ) -> None:
     citing, other = ready
-    withdrawn_before_the_first_save(
-        citing, lambda: other.withdraw_document(WHY, "DOC-001")
-    )
+    before_the_first_save(citing, lambda: other.withdraw_document(WHY, "DOC-001"))
     with pytest.raises(DomainError) as refused:
         CITES[by_what](citing)
     # the citing save conflicted, ran again on the withdrawn document, refused
@@ -93,9 +73,7 @@ def test_a_finding_withdrawn_while_a_proposal_cites_it_is_never_cited(
 ) -> None:
     ledger.record_finding(DSI, kind="risk", title="Serveurs hors support")
     citing, other = ready
-    withdrawn_before_the_first_save(
-        citing, lambda: other.withdraw_finding(WHY, "CST-001")
-    )
+    before_the_first_save(citing, lambda: other.withdraw_finding(WHY, "CST-001"))
     with pytest.raises(DomainError) as refused:
         citing.link_proposal(DSI, "FIN-1", findings=["CST-001"])
     assert refused.value.code == "finding_withdrawn"
@@ -120,7 +98,7 @@ def test_a_direction_closed_meanwhile_receives_no_application_nor_assessment(
 ) -> None:
     ledger.register_application(DSI, "COURRIER", {"name": "Courrier", "criticality": 2})
     acting, other = ready
-    withdrawn_before_the_first_save(
+    before_the_first_save(
         acting, lambda: other.close_direction(by("admin", "fusion"), "EDU")
     )
     with pytest.raises(DomainError) as refused:

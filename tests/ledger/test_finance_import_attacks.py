@@ -19,6 +19,7 @@ from domain.plan import Plan
 from ledger.app import Ledger
 from setupfile.finance_file import find_profile, parse_file, run_import
 from setupfile.finance_rows import MAX_COLUMNS, read_rows
+from tests.damaged_files import cut_sheets
 from tests.domain.builders import Town
 from tests.ledger.test_finance_import import (
     FIN,
@@ -350,14 +351,7 @@ def test_an_xlsx_whose_sheet_is_damaged_is_named_unreadable() -> None:
     wb.active.append(HEADER.split(";"))
     buf = io.BytesIO()
     wb.save(buf)
-    whole, cut = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
-    with zipfile.ZipFile(cut, "w") as out:
-        for info in whole.infolist():
-            data = whole.read(info.filename)
-            if info.filename.startswith("xl/worksheets/"):
-                data = data[: len(data) // 2]
-            out.writestr(info, data)
-    parsed = parse_file(cut.getvalue(), "e.xlsx", find_profile("generique"))
+    parsed = parse_file(cut_sheets(buf.getvalue()), "e.xlsx", find_profile("generique"))
     assert len(parsed.errors) == 1
     assert parsed.errors[0].startswith(
         "fichier illisible : CSV ou XLSX attendu (ParseError : "

@@ -5,7 +5,6 @@ was already written; text that looks like a formula stays text."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from ledger.app import Ledger
 from ledger.core import Caller
 from setupfile.importer import ImportInterrupted, apply, plan_file
 from setupfile.sheets import BY_NAME, FileRefused, read, write_csv, write_xlsx
+from tests.damaged_files import cut_sheets
 from tests.setupfile.test_import import ADMIN, ROWS, imported
 
 REASON = Caller(actor="admin", reason="test")
@@ -189,12 +189,7 @@ def test_a_damaged_sheet_is_refused_naming_it(tmp_path: Path) -> None:
     whole = tmp_path / "whole.xlsx"
     write_xlsx(whole, {"poles": [["PRS", "Pôle"]]})
     damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(damaged, "w") as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename.startswith("xl/worksheets/"):
-                data = data[: len(data) // 2]
-            out.writestr(info, data)
+    damaged.write_bytes(cut_sheets(whole.read_bytes()))
     with pytest.raises(FileRefused) as caught:
         read(damaged, source="setup.xlsx")
     assert str(caught.value).startswith("setup.xlsx, feuille ")

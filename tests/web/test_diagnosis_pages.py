@@ -8,7 +8,6 @@ whole, and the template downloads."""
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from openpyxl import load_workbook
 
 from domain.inventory import SCALES
 from setupfile.inventory_file import template_xlsx
+from tests.damaged_files import cut_sheets
 from tests.web.ui_client import Site, text
 from tests.web.world import (
     OTHER_DIRECTION,
@@ -170,19 +170,9 @@ def test_the_import_page_refuses_a_wrong_file_whole_then_imports_a_good_one(
     ).status_code == 403  # fmt: skip
 
 
-def damaged_xlsx() -> bytes:
-    """A template whose sheet XML is cut in half: a valid ZIP, an unreadable sheet."""
-    whole = zipfile.ZipFile(
-        io.BytesIO(template_xlsx([["DMG1", "", "N", "", "", "", "", "", "", "", "2"]]))
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as cut:
-        for info in whole.infolist():
-            data = whole.read(info.filename)
-            if info.filename.startswith("xl/worksheets/"):
-                data = data[: len(data) // 2]
-            cut.writestr(info, data)
-    return out.getvalue()  # fmt: skip
+DAMAGED = cut_sheets(
+    template_xlsx([["DMG1", "", "N", "", "", "", "", "", "", "", "2"]])
+)
 
 
 @pytest.mark.parametrize(
@@ -198,7 +188,7 @@ def test_a_file_the_readers_refuse_is_named_never_a_server_error(
     head = site.head()
     answer = site.client(login("dsi")).post(
         "/diagnostic/import",
-        data={"file": (io.BytesIO(data or damaged_xlsx()), name)},
+        data={"file": (io.BytesIO(data or DAMAGED), name)},
         content_type="multipart/form-data",
     )
     assert answer.status_code == 422

@@ -236,3 +236,26 @@ def test_the_diagnosis_read_as_of_the_last_representable_day_answers(
     for read in ("suggestions", "uncovered-risks"):
         answer = api(site, "auditor", "GET", f"/diagnosis/{read}?as_of=9999-12-31")
         assert answer.status_code == 200, answer.get_json()
+
+
+def test_the_suggestions_read_in_the_page_s_language(site: Site) -> None:
+    """The domain words a suggestion in French (what a confirmed finding records);
+    the English page showed it in French."""
+    old = {**APP, "code": "VIEUX", "name": "Vieux logiciel", "direction": None}
+    assert api(site, "dsi", "POST", "/inventory", {**old, "end_of_support": "2019-06-30", "reason": "inventaire"}).status_code == 201  # fmt: skip
+    site.caught_up()
+    client = site.client(login("dsi"))
+    french = text(client.get("/diagnostic"))
+    assert "Vieux logiciel : fin de support dépassée" in french
+    assert "Le support de Vieux logiciel a pris fin le 30 juin 2019." in french
+    client.get("/diagnostic?lang=en")
+    english = text(client.get("/diagnostic"))
+    assert "Vieux logiciel: end of support passed" in english
+    assert "Support for Vieux logiciel ended on 30 June 2019." in english
+    assert "fin de support dépassée" not in english
+    # confirming it records the domain's French wording, whatever the page's language
+    suggested = api(site, "dsi", "GET", "/diagnosis/suggestions").get_json()
+    titles = [
+        s["title"] for s in suggested["suggestions"] if s["application"] == "VIEUX"
+    ]
+    assert titles == ["Vieux logiciel : fin de support dépassée"]

@@ -24,9 +24,13 @@ SATISFACTION_HIGH = 4
 
 
 def months_later(day: date, months: int) -> date:
-    """``day`` plus ``months`` (the last day of the month when it has fewer days)."""
+    """``day`` plus ``months`` (the last day of the month when it has fewer days);
+    past the last representable day, that day (a read as of 9999-12-31 applies the
+    rules without overflowing)."""
     total = day.month - 1 + months
     y, m = day.year + total // 12, total % 12 + 1
+    if y > date.max.year:
+        return date.max
     for d in (day.day, 30, 29, 28):
         try:
             return date(y, m, d)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 from uuid import uuid4
+from xml.etree.ElementTree import ParseError
 
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -134,6 +135,7 @@ def parse_file(
         TypeError,
         zipfile.BadZipFile,
         InvalidFileException,
+        ParseError,  # a damaged sheet's XML (a SyntaxError, none of the above)
     ) as exc:
         parsed.errors.append(
             f"fichier illisible : CSV ou XLSX attendu ({type(exc).__name__} : {exc})"

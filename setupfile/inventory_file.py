@@ -30,7 +30,16 @@ from domain.inventory import SCALES, Application, description, level, users
 from domain.organisation import Direction
 from domain.values import Origin, code, iso_date, money, text
 from ledger.core import Caller
-from setupfile.sheets import FileRefused, Issue, Row, Sheet, _escape, _rows, _unescape
+from setupfile.sheets import (
+    FileRefused,
+    Issue,
+    Row,
+    Sheet,
+    _escape,
+    _rows,
+    csv_table,
+    xlsx_table,
+)
 
 # column → the description field it fills
 COLUMNS = {
@@ -132,9 +141,8 @@ def read(data: bytes, filename: str) -> tuple[list[Row], list[Issue]]:
             name = SHEET.name if SHEET.name in names else (names[0] if names else None)
             if name is None:
                 raise FileRefused(f"{filename} : aucune feuille « inventaire »")
-            table = (
-                [_xlsx_cell(c) for c in line]
-                for line in book[name].iter_rows(values_only=True)
+            table = xlsx_table(
+                book[name], f"{filename}, feuille {name}", cell=_xlsx_cell
             )
             rows = _rows(SHEET, table, issues)
         finally:
@@ -148,11 +156,7 @@ def read(data: bytes, filename: str) -> tuple[list[Row], list[Issue]]:
             "(enregistrez-le en « CSV UTF-8 »)"
         ) from None
     delimiter = ";" if text.split("\n", 1)[0].count(";") else ","
-    table = (
-        [_unescape(c) for c in line]
-        for line in csv.reader(io.StringIO(text), delimiter=delimiter)
-    )
-    return _rows(SHEET, table, issues), issues
+    return _rows(SHEET, csv_table(text, delimiter, filename), issues), issues
 
 
 # --- checking ------------------------------------------------------------------------

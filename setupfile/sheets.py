@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,33 @@ def _rows(
     return rows
 
 
+def csv_table(text: str, delimiter: str, source: str) -> list[list[str]]:
+    """The cells of a CSV text, its formula quotes taken off; a text the CSV reader
+    refuses (a cell beyond its size limit, a broken quote) is a :class:`FileRefused`
+    naming ``source``, never an unexpected error."""
+    try:
+        return [
+            [_unescape(c) for c in line]
+            for line in csv.reader(io.StringIO(text), delimiter=delimiter)
+        ]
+    except csv.Error as exc:
+        raise FileRefused(f"{source} : CSV illisible ({exc})") from None
+
+
+def xlsx_table(
+    worksheet: Any, source: str, cell: Callable[[Any], Any] = lambda v: v
+) -> list[list[Any]]:
+    """The cells of a worksheet (each through ``cell``); a sheet whose XML openpyxl
+    cannot parse (a damaged or forged file) is a :class:`FileRefused` naming
+    ``source``, never an unexpected error."""
+    try:
+        return [
+            [cell(v) for v in line] for line in worksheet.iter_rows(values_only=True)
+        ]
+    except Exception:  # openpyxl and its XML parser raise many kinds
+        raise FileRefused(f"{source} : feuille illisible (fichier endommagé)") from None
+
+
 def _unescape(value: str) -> str:
     """A CSV cell as written by :func:`write_csv` (its formula quote taken off)."""
     if value.startswith("'") and value.lstrip("'").startswith(FORMULA_PREFIXES):
@@ -190,7 +217,7 @@ def read(
                         f"{source}/{file.name} : le fichier n'est pas en UTF-8 "
                         "(enregistrez-le en « CSV UTF-8 »)"
                     ) from None
-                table = ([_unescape(c) for c in line] for line in csv.reader(io.StringIO(text), delimiter=";"))  # fmt: skip
+                table = csv_table(text, ";", f"{source}/{file.name}")
                 out[sheet.name] = _rows(sheet, table, issues)
         return out, issues
     try:
@@ -206,9 +233,8 @@ def read(
                 issues.append(Issue(name, 0, "", "feuille inconnue"))
         for sheet in SHEETS:
             if sheet.name in book.sheetnames:
-                out[sheet.name] = _rows(
-                    sheet, book[sheet.name].iter_rows(values_only=True), issues
-                )
+                table = xlsx_table(book[sheet.name], f"{source}, feuille {sheet.name}")
+                out[sheet.name] = _rows(sheet, table, issues)
     finally:
         book.close()
     return out, issues

@@ -42,7 +42,7 @@ STATUS = {
     "planned": _l("Prévue"),
     "in_progress": _l("En cours"),
     "done": _l("Réalisée"),
-    "removed": _l("Retirée"),
+    "withdrawn": _l("Retirée"),
     "cancelled": _l("Annulée"),
     # sessions, grids, phases
     "convened": _l("Convoquée"),

@@ -30,9 +30,10 @@ def _application(unit: Unit, application_code: str) -> Application:
 
 
 def _owner(unit: Unit, values: dict[str, Any], field: str = "direction") -> None:
-    """The owner direction, when given, exists and is open."""
+    """The owner direction, when given, exists and is open (guarded: closed
+    meanwhile, the command runs again, refused)."""
     if values.get("direction"):
-        Lookups.direction(unit, values["direction"]).check_open(
+        unit.guard(Lookups.direction(unit, values["direction"])).check_open(
             "posséder une application", field
         )
 
@@ -158,7 +159,7 @@ class InventoryCommands(LedgerCore):
         def body(unit: Unit) -> dict[str, Any]:
             app = _application(unit, application_code)
             d: Direction = Lookups.direction(unit, code(direction, "direction"))
-            d.check_open("évaluer une application", "direction")
+            unit.guard(d).check_open("évaluer une application", "direction")
             app.assess_for_direction(d.code, satisfaction, coverage, comment)
             made = app.direction_assessments[d.code]
             return {**_summary(app), "direction": d.code, "number": len(made)}
@@ -265,8 +266,8 @@ class InventoryCommands(LedgerCore):
             for a in apps:
                 _application(unit, a)
             cited = [code(f, "findings") for f in as_list(findings or [], "findings")]
-            for f in cited:
-                finding_of(unit, f).check_current()
+            for f in cited:  # guarded: withdrawn meanwhile, the command runs again
+                unit.guard(finding_of(unit, f)).check_current()
             docs = None if documents is None else current_documents(unit, documents)
             links = unit.find(ProposalLinks, ProposalLinks.id_for(proposal.code))
             if links is None:

@@ -31,10 +31,12 @@ def reviewed_document(unit: Unit, document: str) -> ReviewedDocument:
 
 
 def current_documents(unit: Unit, documents: Any) -> list[str]:
-    """``documents`` (codes) as cited: each in the register and not withdrawn."""
+    """``documents`` (codes) as cited: each in the register and not withdrawn —
+    guarded: a document withdrawn before the citing command is saved makes it run
+    again, refused (``tests/ledger/test_diagnosis_races.py``)."""
     found = cited(documents)
     for d in found:
-        reviewed_document(unit, d).check_current()
+        unit.guard(reviewed_document(unit, d)).check_current()
     return found
 
 

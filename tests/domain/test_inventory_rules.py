@@ -215,6 +215,15 @@ def test_months_later_keeps_the_day_or_the_end_of_the_month() -> None:
     assert months_later(date(2025, 1, 15), 12) == date(2026, 1, 15)
 
 
+def test_months_later_stops_at_the_last_representable_day() -> None:
+    """A page read as of 9999-12-31 (``?as_of=`` or ``?date=``) computed the
+    suggestions' and risks' horizon past year 9999: a 500."""
+    assert months_later(date(9999, 12, 31), 18) == date.max
+    assert months_later(date(9998, 6, 30), 18) == date(9999, 12, 30)
+    app = {"code": "A", "name": "A", "criticality": 1, "end_of_support": "9999-12-31"}
+    assert [s.key for s in suggestions(app, date(9999, 12, 31))] == ["support:A"]
+
+
 def test_suggestions_and_obsolescence_risks_follow_the_documented_rules() -> None:
     today = date(2026, 1, 1)
     app = {

@@ -19,6 +19,7 @@ from domain.plan import Plan
 from ledger.app import Ledger
 from setupfile.finance_file import find_profile, parse_file, run_import
 from setupfile.finance_rows import MAX_COLUMNS, read_rows
+from tests.damaged_files import cut_sheets
 from tests.domain.builders import Town
 from tests.ledger.test_finance_import import (
     FIN,
@@ -341,3 +342,17 @@ def test_an_xlsx_with_a_cell_on_its_last_row_is_refused_at_the_row_limit() -> No
         "fichier illisible : classeur trop long : au plus 200\u202f000 lignes"
     ]
     assert MAX_XLSX_ROWS == 200_000
+
+
+def test_an_xlsx_whose_sheet_is_damaged_is_named_unreadable() -> None:
+    """A valid ZIP whose sheet XML is cut: openpyxl's parser raises a ``SyntaxError``
+    (``ParseError``), which reached the import page as a 500."""
+    wb = Workbook()
+    wb.active.append(HEADER.split(";"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    parsed = parse_file(cut_sheets(buf.getvalue()), "e.xlsx", find_profile("generique"))
+    assert len(parsed.errors) == 1
+    assert parsed.errors[0].startswith(
+        "fichier illisible : CSV ou XLSX attendu (ParseError : "
+    )

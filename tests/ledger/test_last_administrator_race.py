@@ -34,6 +34,12 @@ def two_admins(ledger: Ledger, settings: Settings) -> Iterator[list[Ledger]]:
     ledger.add_user(
         ADMIN, "second", "Second admin", "second-password", roles=[("admin", None)]
     )
+    yield from other_instances(settings)
+
+
+def other_instances(settings: Settings) -> Iterator[list[Ledger]]:
+    """Two more ledger instances on the same log (two server processes), closed
+    after the test (``yield from`` it in a fixture)."""
     instances = [open_ledger(settings) for _ in range(2)]
     try:
         yield instances
@@ -42,18 +48,24 @@ def two_admins(ledger: Ledger, settings: Settings) -> Iterator[list[Ledger]]:
             led.close()
 
 
-def racing(led: Ledger, barrier: threading.Barrier) -> None:
-    """Make ``led`` wait for the other instance before its first save only."""
+def before_the_first_save(led: Ledger, action: Callable[[], Any]) -> None:
+    """Run ``action`` when ``led`` is about to save for the first time (after the
+    command read what it reads): another instance's command, or a barrier."""
     save = led.save
-    waited = []
+    done = []
 
-    def save_after_the_barrier(*args: Any, **kwargs: Any) -> Any:
-        if not waited:
-            waited.append(True)
-            barrier.wait()
+    def save_after_the_action(*args: Any, **kwargs: Any) -> Any:
+        if not done:
+            done.append(True)
+            action()
         return save(*args, **kwargs)
 
-    led.save = save_after_the_barrier  # type: ignore[method-assign]
+    led.save = save_after_the_action  # type: ignore[method-assign]
+
+
+def racing(led: Ledger, barrier: threading.Barrier) -> None:
+    """Make ``led`` wait for the other instance before its first save only."""
+    before_the_first_save(led, barrier.wait)
 
 
 @pytest.mark.parametrize("how", sorted(STEP_DOWNS))

@@ -16,6 +16,7 @@ from ledger.app import Ledger
 from ledger.core import Caller
 from setupfile.importer import ImportInterrupted, apply, plan_file
 from setupfile.sheets import BY_NAME, FileRefused, read, write_csv, write_xlsx
+from tests.damaged_files import cut_sheets
 from tests.setupfile.test_import import ADMIN, ROWS, imported
 
 REASON = Caller(actor="admin", reason="test")
@@ -171,6 +172,28 @@ def test_a_file_that_is_not_xlsx_is_named_in_french(tmp_path: Path) -> None:
         "mon fichier.xlsx : ce n'est pas un classeur XLSX lisible (attendu : le modèle "
         "XLSX rempli, ou un dossier de fichiers CSV en ligne de commande)"
     )
+
+
+def test_a_csv_cell_past_the_reader_s_limit_is_refused_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    folder = csv_dir(tmp_path / "csv", {"poles": "code;nom\nPRS;" + "P" * 200_000})
+    with pytest.raises(FileRefused) as caught:
+        read(folder)
+    assert str(caught.value) == (
+        "csv/poles.csv : CSV illisible (field larger than field limit (131072))"
+    )
+
+
+def test_a_damaged_sheet_is_refused_naming_it(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.xlsx"
+    write_xlsx(whole, {"poles": [["PRS", "Pôle"]]})
+    damaged = tmp_path / "damaged.xlsx"
+    damaged.write_bytes(cut_sheets(whole.read_bytes()))
+    with pytest.raises(FileRefused) as caught:
+        read(damaged, source="setup.xlsx")
+    assert str(caught.value).startswith("setup.xlsx, feuille ")
+    assert str(caught.value).endswith(" : feuille illisible (fichier endommagé)")
 
 
 FORMULAS = [

@@ -15,6 +15,8 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.inventory import SCALES
+from setupfile.inventory_file import template_xlsx
+from tests.damaged_files import cut_sheets
 from tests.web.ui_client import Site, text
 from tests.web.world import (
     OTHER_DIRECTION,
@@ -168,6 +170,32 @@ def test_the_import_page_refuses_a_wrong_file_whole_then_imports_a_good_one(
     ).status_code == 403  # fmt: skip
 
 
+DAMAGED = cut_sheets(
+    template_xlsx([["DMG1", "", "N", "", "", "", "", "", "", "", "2"]])
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("huge.csv", b"code;nom;criticite\r\nBIG;" + b"x" * 200_000 + b";1\r\n", "huge.csv : CSV illisible (field larger than field limit (131072))"),
+        ("damaged.xlsx", None, "damaged.xlsx, feuille inventaire : feuille illisible (fichier endommagé)"),
+    ],
+)  # fmt: skip
+def test_a_file_the_readers_refuse_is_named_never_a_server_error(
+    site: Site, name: str, data: bytes | None, message: str
+) -> None:
+    head = site.head()
+    answer = site.client(login("dsi")).post(
+        "/diagnostic/import",
+        data={"file": (io.BytesIO(data or DAMAGED), name)},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 422
+    assert message in text(answer)
+    assert site.head() == head
+
+
 def test_the_diagnosis_page_filters_and_the_filled_template_reads_back(
     site: Site,
 ) -> None:
@@ -182,3 +210,52 @@ def test_the_diagnosis_page_filters_and_the_filled_template_reads_back(
     imp = next(r for r in rows if r[0] == "IMP1")
     assert (imp[2], imp[9], imp[10]) == ("Courrier", "1200.00", "2")
     assert client.get("/diagnostic/modele.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "0", "abc"])
+def test_a_criticality_filter_that_is_no_level_is_ignored_never_a_server_error(
+    site: Site, value: str
+) -> None:
+    client = site.client(login("auditor"))
+    unfiltered = client.get("/diagnostic").get_data(as_text=True)
+    answer = client.get(f"/diagnostic?criticality={value}")
+    assert answer.status_code == 200
+    table = 'id="inventory"'
+    shown = answer.get_data(as_text=True).split(table, 1)[1].split("</table>", 1)[0]
+    assert shown == unfiltered.split(table, 1)[1].split("</table>", 1)[0]
+
+
+def test_the_diagnosis_read_as_of_the_last_representable_day_answers(
+    site: Site,
+) -> None:
+    far = {**APP, "code": "FAR1", "direction": None, "reason": "horizon"}
+    assert api(site, "dsi", "POST", "/inventory", far).status_code == 201
+    site.caught_up()
+    client = site.client(login("auditor"))
+    assert client.get("/diagnostic?as_of=9999-12-31T23:59:59").status_code == 200
+    for read in ("suggestions", "uncovered-risks"):
+        answer = api(site, "auditor", "GET", f"/diagnosis/{read}?as_of=9999-12-31")
+        assert answer.status_code == 200, answer.get_json()
+
+
+def test_the_suggestions_read_in_the_page_s_language(site: Site) -> None:
+    """The domain words a suggestion in French (what a confirmed finding records);
+    the English page showed it in French."""
+    old = {**APP, "code": "VIEUX", "name": "Vieux logiciel", "direction": None}
+    assert api(site, "dsi", "POST", "/inventory", {**old, "end_of_support": "2019-06-30", "reason": "inventaire"}).status_code == 201  # fmt: skip
+    site.caught_up()
+    client = site.client(login("dsi"))
+    french = text(client.get("/diagnostic"))
+    assert "Vieux logiciel : fin de support dépassée" in french
+    assert "Le support de Vieux logiciel a pris fin le 30 juin 2019." in french
+    client.get("/diagnostic?lang=en")
+    english = text(client.get("/diagnostic"))
+    assert "Vieux logiciel: end of support passed" in english
+    assert "Support for Vieux logiciel ended on 30 June 2019." in english
+    assert "fin de support dépassée" not in english
+    # confirming it records the domain's French wording, whatever the page's language
+    suggested = api(site, "dsi", "GET", "/diagnosis/suggestions").get_json()
+    titles = [
+        s["title"] for s in suggested["suggestions"] if s["application"] == "VIEUX"
+    ]
+    assert titles == ["Vieux logiciel : fin de support dépassée"]

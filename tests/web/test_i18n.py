@@ -606,3 +606,17 @@ def test_labels_of_literal_values_follow_each_request_language(site: Site) -> No
                 else ("Investment", "Investissement")
             )
             assert wanted in options and unwanted not in options, (lang, options)
+
+
+def test_every_status_shown_has_its_french_label() -> None:
+    """A proposal withdrawn by its referent read « withdrawn » in the French pages
+    (the portfolio's status filter, its row, the proposal page): every status of a
+    proposal, a session and a phase has its label."""
+    from domain.plan import PhaseStatus
+    from domain.proposals import Status
+    from domain.sessions import SessionStatus
+    from web.formatting import STATUS
+
+    shown = {s.value for enum in (Status, SessionStatus, PhaseStatus) for s in enum}
+    assert shown - set(STATUS) == set()
+    assert str(STATUS["withdrawn"]) == "Retirée"

@@ -27,6 +27,7 @@ from web.api import diagnosis_schemas as ds
 from web.auth import proposal_direction, requires
 from web.cache import cached_read
 from web.domain_messages import localised
+from web.formatting import day
 from web.i18n import N_
 from web.state import state
 from web.ui.blueprint import bp
@@ -98,11 +99,17 @@ def _render(
 
 # --- the diagnosis page ------------------------------------------------------------------
 
+# the levels the criticality filter takes (« 99999999999999999999 » or « ² » reached
+# the database as an integer it cannot hold, or failed ``int``: a 500)
+CRITICALITY_FILTER = frozenset(
+    str(n) for n in range(1, len(LEVEL_NAMES["criticality"]) + 1)
+)
+
 
 def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent: str | None = None) -> Any:  # fmt: skip
     st = store()
     filters = {k: request.args.get(k, "").strip() or None for k in dq.FILTERS}
-    if filters["criticality"] and not filters["criticality"].isdigit():
+    if filters["criticality"] not in CRITICALITY_FILTER:  # a level, else no filter
         filters["criticality"] = None
     today = _today()
     return _render(
@@ -114,10 +121,61 @@ def _index(errors: dict[str, FormErrors] | None = None, status: int = 200, sent:
         applications=dq.applications(st, filters, today),
         findings=_with_documents(st, dq.findings(st, "all")),
         documents=citable_documents(st),
-        suggestions=dq.suggested(st, today),
+        suggestions=shown_suggestions(dq.suggested(st, today), st, today),
         risks=dq.uncovered_risks(st, today),
         today=today,
     )
+
+
+def shown_suggestions(
+    suggestions: list[dict[str, Any]], st: Any, today: date
+) -> list[dict[str, Any]]:
+    """Each suggestion with ``shown_title`` and ``shown_statement`` in the page's
+    language. The domain words them in French (``domain.diagnosis``), which is what a
+    confirmed finding records; the English page read them in French."""
+    apps = {a["code"]: a for a in dq.applications(st, {"status": "all"}, today)}
+    for s in suggestions:
+        rule, code, *rest = s["key"].split(":")
+        app = apps.get(code)
+        s["shown_title"], s["shown_statement"] = (
+            _worded(rule, app, rest[0] if rest else "", today)
+            if app is not None
+            else (s["title"], s["statement"])
+        )
+    return suggestions
+
+
+def _worded(rule: str, app: dict[str, Any], direction: str, today: date) -> tuple[str, str]:  # fmt: skip
+    name = app["name"]
+    if rule == "support":
+        end = date.fromisoformat(app["end_of_support"])
+        if end < today:
+            return _("%(name)s : fin de support dépassée", name=name), _(
+                "Le support de %(name)s a pris fin le %(day)s.", name=name, day=day(end)
+            )
+        return _("%(name)s : fin de support proche", name=name), _(
+            "Le support de %(name)s prend fin le %(day)s.", name=name, day=day(end)
+        )
+    if rule == "fragile":
+        return _(
+            "%(name)s : application critique en mauvais état technique", name=name
+        ), _(
+            "Criticité %(c)d/4 et état technique %(t)d/4 selon la DSI.",
+            c=app["criticality"],
+            t=app["dsi"]["technical_state"],
+        )
+    view = app["directions"][direction]
+    if rule == "unsatisfied":
+        return _(
+            "%(name)s : insatisfaction de la direction %(d)s", name=name, d=direction
+        ), _(
+            "Satisfaction %(s)d/4, couverture des besoins %(c)d/4.",
+            s=view["satisfaction"],
+            c=view["coverage"],
+        )
+    return _(
+        "%(name)s : pleinement satisfaisante pour %(d)s", name=name, d=direction
+    ), _("Satisfaction 4/4 et besoins couverts 4/4.")
 
 
 def _with_documents(st: Any, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

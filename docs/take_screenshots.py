@@ -101,6 +101,7 @@ SHOTS: dict[str, Shot] = {
     "document-review": Shot("dsi.martin", "/revue-documentaire"),
     "diagnosis": Shot("dsi.martin", "/diagnostic"),
     "entities": Shot("dsi.martin", "/referentiel/entites"),
+    "decision-split": Shot("dgs.lefebvre", "{shared_decision}", "#split"),
 }
 
 
@@ -341,6 +342,10 @@ def main() -> None:
             page = browser.page(None, 1280)
             project = first_link(page, url, "/public", "/public/projets/")
             codes["public_project"] = project.rsplit("/", 1)[-1].split("?")[0]
+            page.context.close()
+            page = browser.page("dgs.lefebvre", 1280)
+            shared = "/arbitrages?proposal=PORTAIL-TERR"
+            codes["shared_decision"] = first_link(page, url, shared, "/arbitrages/")
             page.context.close()
         for name in shots:
             shot = SHOTS[name]

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from domain.accounts import require
 from domain.base import LedgerAggregate, natural_id
+from domain.entity_register import code_key
 from domain.errors import InvalidValue
 from domain.municipality import siren
 from domain.records import check_open, reason_for
@@ -98,7 +99,7 @@ class Entity(LedgerAggregate):
     def declare(cls, entity: Any, name: Any, kind: Any, siren_: Any) -> Entity:
         require("déclarer une entité", Role.ADMIN, Role.DSI)
         entity = code(entity, "code")
-        if entity == MAIN:
+        if code_key(entity) == MAIN:  # « PRINCIPALE » too
             raise InvalidValue("code", entity, "code réservé à la collectivité")
         return cls._create(
             cls.Declared,

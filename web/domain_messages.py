@@ -594,6 +594,9 @@ PHRASES: dict[str, str] = {
     "SIREN : 9 chiffres attendus": "SIREN: 9 digits expected",
     "SIRET : 14 chiffres attendus": "SIRET: 14 digits expected",
     "SIREN invalide (clé de contrôle de Luhn)": "invalid SIREN (Luhn check digit)",
+    "SIREN déjà celui de la collectivité principale": (
+        "SIREN already that of the main municipality"
+    ),
     "SIRET invalide (clé de contrôle de Luhn)": "invalid SIRET (Luhn check digit)",
     "code commune INSEE : 5 caractères (département, dont 2A/2B, et numéro)": (
         "INSEE municipality code: 5 characters (department, 2A/2B included, and number)"
@@ -715,6 +718,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"le contenu est un fichier (?P<kind>.+), l'extension doit être "
             r"(?P<ext>.+)",
             "the content is a {kind} file, the extension must be {ext}",
+        ),
+        (
+            r"code déjà pris, à la casse près, par l'entité (?P<code>.+)",
+            "code already taken, ignoring case, by entity {code}",
+        ),
+        (
+            r"SIREN déjà celui de l'entité (?P<code>.+)",
+            "SIREN already that of entity {code}",
         ),
         (
             r"pièce jointe retirée : impossible de (?P<action>.+)",

@@ -317,8 +317,30 @@ def decimal_value(value: Any, field: str) -> Decimal:
     return value
 
 
+# A percentage as text: plain digits, an optional point or comma and at most two
+# decimals — no sign, exponent, underscore or space inside (``Decimal()`` would take
+# them, and read "1e2" or "100.000" as 100). Spaces around are ignored.
+PERCENT_TEXT = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?", re.ASCII)
+PERCENT_EXPECTED = (
+    "pourcentage attendu : chiffres sans signe, point ou virgule, au plus deux "
+    "décimales (ex. 33,33)"
+)
+
+
+def percent_text(value: str, field: str) -> Decimal:
+    """A percentage written as :data:`PERCENT_TEXT` (not checked against 100)."""
+    plain = value.strip()
+    if not PERCENT_TEXT.fullmatch(plain):
+        shown = value[:40] + "…" if len(value) > 40 else value
+        raise InvalidValue(field, shown, PERCENT_EXPECTED)
+    return Decimal(plain.replace(",", "."))
+
+
 def percent(value: Any, field: str) -> Decimal:
-    """A percentage between 0 and 100 with at most 2 decimals."""
+    """A percentage between 0 and 100 with at most 2 decimals (text: as
+    :data:`PERCENT_TEXT`)."""
+    if isinstance(value, str):
+        value = percent_text(value, field)
     value = decimal_value(value, field)
     if not Decimal(0) <= value <= Decimal(100) or value != value.quantize(
         CENT, rounding=ROUND_DOWN

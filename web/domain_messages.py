@@ -520,6 +520,14 @@ PHRASES: dict[str, str] = {
         "amount as an exact decimal, never a float"
     ),
     "montant décimal attendu": "decimal amount expected",
+    "pourcentage attendu : chiffres sans signe, point ou virgule, au plus deux "
+    "décimales (ex. 33,33)": (
+        "percentage expected: unsigned digits, a point or comma, at most two "
+        "decimals (e.g. 33.33)"
+    ),
+    "pourcentage de 0,01 à 100 avec au plus deux décimales": (
+        "percentage from 0.01 to 100 with at most two decimals"
+    ),
     "chaîne décimale attendue : chiffres, point, au plus 2 décimales": (
         "decimal string expected: digits, a point, at most 2 decimal places"
     ),

@@ -156,18 +156,32 @@ def money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     return value.quantize(CENT) if value else Decimal("0.00")  # never "-0.00"
 
 
+# ``date.fromisoformat`` also reads "20260101" and "2026-W01-1": only AAAA-MM-JJ.
+ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # the years a date of the SI's records may have
+
+
 def iso_date(value: Any, field: str) -> date:
     """An ISO date (``YYYY-MM-DD``)."""
     if isinstance(value, datetime):
         raise InvalidValue(field, value, "date attendue, pas un horodatage")
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and ISO_DATE_TEXT.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
     raise InvalidValue(field, value, "date au format AAAA-MM-JJ attendue")
+
+
+def record_date(value: Any, field: str) -> date:
+    """An ISO date (:func:`iso_date`) whose year is 1900 to 2100 (a document's date,
+    an end of support: "0001-01-01" or "9999-12-31" is a typing slip)."""
+    when = iso_date(value, field)
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise InvalidValue(field, when.isoformat(), "année de 1900 à 2100 attendue")
+    return when
 
 
 def code(value: Any, field: str) -> str:

@@ -537,6 +537,10 @@ PHRASES: dict[str, str] = {
     "montant invalide": "invalid amount",
     "date attendue, pas un horodatage": "a date expected, not a timestamp",
     "date au format AAAA-MM-JJ attendue": "date expected in YYYY-MM-DD format",
+    "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue": (
+        "date expected in YYYY-MM-DD or DD/MM/YYYY format"
+    ),
+    "année de 1900 à 2100 attendue": "year from 1900 to 2100 expected",
     "code de 1 à 40 caractères : lettres, chiffres, _ . -": (
         "code of 1 to 40 characters: letters, digits, _ . -"
     ),

@@ -293,3 +293,35 @@ def test_the_suggestions_read_in_the_page_s_language(site: Site) -> None:
         s["title"] for s in suggested["suggestions"] if s["application"] == "VIEUX"
     ]
     assert titles == ["Vieux logiciel : fin de support dépassée"]
+
+
+def test_the_import_errors_read_in_the_page_s_language(site: Site) -> None:
+    """« inventaire, ligne N, colonne … » stayed French on the English page."""
+    wrong = "code;nom;criticite;fin_de_support\r\nLANG1;;2;20260101\r\n".encode()
+    client = site.client(login("dsi"))
+    head = site.head()
+
+    def refused() -> str:
+        answer = client.post(
+            "/diagnostic/import",
+            data={"file": (io.BytesIO(wrong), "inventaire.csv")},
+            content_type="multipart/form-data",
+        )
+        assert answer.status_code == 422
+        return text(answer)
+
+    french = refused()
+    assert "inventaire, ligne 2, colonne nom : obligatoire" in french
+    assert (
+        "inventaire, ligne 2, colonne fin_de_support : date au format AAAA-MM-JJ ou "
+        "JJ/MM/AAAA attendue" in french
+    )
+    client.get("/diagnostic?lang=en")
+    english = refused()
+    assert "inventaire, line 2, column nom: required" in english
+    assert (
+        "inventaire, line 2, column fin_de_support: date expected in YYYY-MM-DD or "
+        "DD/MM/YYYY format" in english
+    )
+    assert "ligne 2" not in english
+    assert site.head() == head

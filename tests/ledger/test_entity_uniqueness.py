@@ -10,10 +10,11 @@ import pytest
 
 from domain.entities import Entity
 from domain.errors import AlreadyExists, InvalidValue
-from ledger.app import Ledger, open_ledger
+from ledger.app import Ledger
 from ledger.config import Settings
 from tests.domain.builders import ADMIN, Town, by, refused
 from tests.ledger.test_cost_split_race import in_order
+from tests.ledger.test_last_administrator_race import other_instances
 
 CCAS = "267500015"
 AGGLO = "200054781"
@@ -51,19 +52,16 @@ def test_a_siren_is_unique_across_the_municipality_and_open_entities(
 ) -> None:
     led = Town(ledger).ledger
     led.define_municipality(ADMIN, "Ville de test", TOWN, "45234")
-    with refused(led, InvalidValue) as info:
-        led.declare_entity(ADMIN, "CCAS", "CCAS de Test", "ccas", TOWN)
-    assert (info.value.field, info.value.params["reason"]) == (
-        "siren",
-        "SIREN déjà celui de la collectivité principale",
-    )
-    led.declare_entity(ADMIN, "CCAS", "CCAS de Test", "ccas", CCAS)
-    with refused(led, InvalidValue) as info:
-        led.declare_entity(ADMIN, "EPCI", "Agglo", "epci", CCAS)
-    assert (info.value.field, info.value.params["reason"]) == (
-        "siren",
-        "SIREN déjà celui de l'entité CCAS",
-    )
+    for taken, holder in ((TOWN, "de la collectivité principale"), (CCAS, None)):
+        if holder is None:  # the CCAS's, once declared
+            led.declare_entity(ADMIN, "CCAS", "CCAS de Test", "ccas", CCAS)
+            holder = "de l'entité CCAS"
+        with refused(led, InvalidValue) as info:
+            led.declare_entity(ADMIN, "EPCI", "Agglo", "epci", taken)
+        assert (info.value.field, info.value.params["reason"]) == (
+            "siren",
+            f"SIREN déjà celui {holder}",
+        )
     led.declare_entity(ADMIN, "EPCI", "Agglo", "epci", AGGLO)
     with refused(led, InvalidValue) as info:  # a changed SIREN is checked too
         led.change_entity(by("admin", "erreur"), "EPCI", "Agglo", "epci", CCAS)
@@ -87,12 +85,7 @@ def test_a_siren_is_unique_across_the_municipality_and_open_entities(
 @pytest.fixture
 def two(ledger: Ledger, settings: Settings) -> Iterator[list[Ledger]]:
     Town(ledger)
-    instances = [open_ledger(settings) for _ in range(2)]
-    try:
-        yield instances
-    finally:
-        for led in instances:
-            led.close()
+    yield from other_instances(settings)
 
 
 @pytest.mark.parametrize(

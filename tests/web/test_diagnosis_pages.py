@@ -297,7 +297,7 @@ def test_the_suggestions_read_in_the_page_s_language(site: Site) -> None:
 
 def test_the_import_errors_read_in_the_page_s_language(site: Site) -> None:
     """« inventaire, ligne N, colonne … » stayed French on the English page."""
-    wrong = "code;nom;criticite;fin_de_support\r\nLANG1;;2;20260101\r\n".encode()
+    wrong = b"code;nom;criticite;fin_de_support\r\nLANG1;;2;20260101\r\n"
     client = site.client(login("dsi"))
     head = site.head()
 

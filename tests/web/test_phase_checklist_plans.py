@@ -44,7 +44,10 @@ def test_the_api_reads_the_checklist_of_the_plan_asked(site: Site) -> None:
     unknown = checklist(site, "?plan=7")
     assert unknown.status_code == 404
     error = unknown.get_json()["error"]
-    assert (error["code"], error["message"]) == ("not_found", "Plan introuvable : n° 7.")
+    assert (error["code"], error["message"]) == (
+        "not_found",
+        "Plan introuvable : n° 7.",
+    )
     assert error["details"]["field"] == "plan"
     wrong = checklist(site, "?plan=un")
     assert wrong.status_code == 422

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
+from domain.base import command_context
 from domain.entities import Entity
+from domain.entity_register import EntityRegister
 from domain.errors import AlreadyExists, InvalidValue
+from domain.values import CommandContext
 from ledger.app import Ledger
 from ledger.config import Settings
 from tests.domain.builders import ADMIN, Town, by, refused
@@ -126,3 +130,31 @@ def test_two_processes_declaring_the_same_code_or_siren_one_is_refused(
     assert outcomes[1].field == field
     assert ledger.load(Entity, Entity.id_for(second[0])) is None
     assert sum(led.stats.conflicts for led in two) == 1
+
+
+def test_a_ledger_written_before_the_register_opens_it_with_its_entities(
+    ledger: Ledger,
+) -> None:
+    """Entities declared before the register existed (no ``EntityRegister``) still
+    hold their code and SIREN: the first declaration opens the register with them."""
+    Town(ledger)
+    ctx = CommandContext(
+        actor="admin", roles=("admin",), at=datetime.now(UTC), origin="cli",
+        command="declare_entity", key="legacy",
+    )  # fmt: skip
+    with command_context(ctx):
+        ledger.save(Entity.declare("ccas", "CCAS", "ccas", CCAS))
+    assert ledger.load(EntityRegister, EntityRegister.ID) is None
+    with refused(ledger, InvalidValue) as info:
+        ledger.declare_entity(ADMIN, "CCAS", "CCAS bis", "ccas", AGGLO)
+    assert info.value.field == "code"
+    with refused(ledger, InvalidValue) as info:
+        ledger.declare_entity(ADMIN, "EPCI", "Agglo", "epci", CCAS)
+    assert info.value.field == "siren"
+    ledger.declare_entity(ADMIN, "EPCI", "Agglo", "epci", AGGLO)
+    register = ledger.load(EntityRegister, EntityRegister.ID)
+    assert register is not None
+    assert (register.codes, register.sirens) == (
+        {"ccas": "ccas", "epci": "EPCI"},
+        {CCAS: "ccas", AGGLO: "EPCI"},
+    )

@@ -22,10 +22,21 @@ from uuid import UUID
 
 from domain.accounts import require
 from domain.base import LedgerAggregate, natural_id
+from domain.entity_register import code_key
 from domain.errors import InvalidValue
 from domain.municipality import siren
 from domain.records import check_open, reason_for
-from domain.values import DomainEnum, Role, as_dict, as_list, code, enum_value, text
+from domain.values import (
+    PERCENT_EXPECTED,
+    DomainEnum,
+    Role,
+    as_dict,
+    as_list,
+    code,
+    enum_value,
+    percent_text,
+    text,
+)
 
 MAIN = "principale"  # the main entity's code: the municipality itself
 HUNDRED = Decimal("100.00")
@@ -98,7 +109,7 @@ class Entity(LedgerAggregate):
     def declare(cls, entity: Any, name: Any, kind: Any, siren_: Any) -> Entity:
         require("déclarer une entité", Role.ADMIN, Role.DSI)
         entity = code(entity, "code")
-        if entity == MAIN:
+        if code_key(entity) == MAIN:  # « PRINCIPALE » too
             raise InvalidValue("code", entity, "code réservé à la collectivité")
         return cls._create(
             cls.Declared,
@@ -156,13 +167,8 @@ def parse_shares(value: Any, field: str = "shares") -> dict[str, Decimal]:
 
 def _percent(value: Any, field: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise InvalidValue(field, value, "pourcentage attendu (ex. « 33.33 »)")
-    try:
-        p = Decimal(str(value).strip().replace(",", "."))
-    except ArithmeticError:
-        raise InvalidValue(
-            field, value, "pourcentage attendu (ex. « 33.33 »)"
-        ) from None
+        raise InvalidValue(field, value, PERCENT_EXPECTED)
+    p = percent_text(value, field) if isinstance(value, str) else Decimal(value)
     if not p.is_finite() or p <= 0 or p > HUNDRED or p != p.quantize(CENT):
         raise InvalidValue(
             field, value, "pourcentage de 0,01 à 100 avec au plus deux décimales"

@@ -30,9 +30,9 @@ from domain.values import (
     Role,
     code,
     enum_value,
-    iso_date,
     money,
     positive_int,
+    record_date,
     text,
 )
 
@@ -105,7 +105,7 @@ def description(values: dict[str, Any]) -> dict[str, Any]:
         "supplier": text(values.get("supplier"), "supplier", required=False),
         "technology": text(values.get("technology"), "technology", required=False),
         "product_version": text(values.get("product_version"), "product_version", max_len=60, required=False),
-        "end_of_support": iso_date(end, "end_of_support") if end else None,
+        "end_of_support": record_date(end, "end_of_support") if end else None,
         "users": _users(users) if users not in (None, "") else None,
         "annual_cost": money(cost, "annual_cost") if cost not in (None, "") else Decimal("0.00"),
         "criticality": level(values.get("criticality"), "criticality"),

@@ -11,6 +11,7 @@ from domain.deliverables import PhaseDeliverables
 from domain.discussion import Comment
 from domain.documents import IssuedDocument
 from domain.entities import CostSplit, Entity
+from domain.entity_register import EntityRegister
 from domain.finance_import import FinanceImports, FinanceSettings
 from domain.findings import Finding, ProposalLinks
 from domain.grids import GridVersion
@@ -52,5 +53,6 @@ AGGREGATES = (
     PhaseDeliverables,
     ReviewedDocument,
     Entity,
+    EntityRegister,
     CostSplit,
 )

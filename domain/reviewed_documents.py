@@ -32,7 +32,7 @@ from domain.values import (
     as_list,
     code,
     enum_value,
-    iso_date,
+    record_date,
     text,
 )
 
@@ -83,9 +83,7 @@ def description(values: dict[str, Any]) -> dict[str, Any]:
     day = values.get("date")
     if day in (None, ""):
         raise InvalidValue("date", day, "obligatoire")
-    when = iso_date(day, "date")
-    if not 1900 <= when.year <= 2100:
-        raise InvalidValue("date", when.isoformat(), "année de 1900 à 2100 attendue")
+    when = record_date(day, "date")
     return {
         "kind": enum_value(ReviewedKind, values.get("kind"), "kind"),
         "date": when,

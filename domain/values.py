@@ -156,18 +156,32 @@ def money(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     return value.quantize(CENT) if value else Decimal("0.00")  # never "-0.00"
 
 
+# ``date.fromisoformat`` also reads "20260101" and "2026-W01-1": only AAAA-MM-JJ.
+ISO_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # the years a date of the SI's records may have
+
+
 def iso_date(value: Any, field: str) -> date:
     """An ISO date (``YYYY-MM-DD``)."""
     if isinstance(value, datetime):
         raise InvalidValue(field, value, "date attendue, pas un horodatage")
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and ISO_DATE_TEXT.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
     raise InvalidValue(field, value, "date au format AAAA-MM-JJ attendue")
+
+
+def record_date(value: Any, field: str) -> date:
+    """An ISO date (:func:`iso_date`) whose year is 1900 to 2100 (a document's date,
+    an end of support: "0001-01-01" or "9999-12-31" is a typing slip)."""
+    when = iso_date(value, field)
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise InvalidValue(field, when.isoformat(), "année de 1900 à 2100 attendue")
+    return when
 
 
 def code(value: Any, field: str) -> str:
@@ -317,8 +331,30 @@ def decimal_value(value: Any, field: str) -> Decimal:
     return value
 
 
+# A percentage as text: plain digits, an optional point or comma and at most two
+# decimals — no sign, exponent, underscore or space inside (``Decimal()`` would take
+# them, and read "1e2" or "100.000" as 100). Spaces around are ignored.
+PERCENT_TEXT = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?", re.ASCII)
+PERCENT_EXPECTED = (
+    "pourcentage attendu : chiffres sans signe, point ou virgule, au plus deux "
+    "décimales (ex. 33,33)"
+)
+
+
+def percent_text(value: str, field: str) -> Decimal:
+    """A percentage written as :data:`PERCENT_TEXT` (not checked against 100)."""
+    plain = value.strip()
+    if not PERCENT_TEXT.fullmatch(plain):
+        shown = value[:40] + "…" if len(value) > 40 else value
+        raise InvalidValue(field, shown, PERCENT_EXPECTED)
+    return Decimal(plain.replace(",", "."))
+
+
 def percent(value: Any, field: str) -> Decimal:
-    """A percentage between 0 and 100 with at most 2 decimals."""
+    """A percentage between 0 and 100 with at most 2 decimals (text: as
+    :data:`PERCENT_TEXT`)."""
+    if isinstance(value, str):
+        value = percent_text(value, field)
     value = decimal_value(value, field)
     if not Decimal(0) <= value <= Decimal(100) or value != value.quantize(
         CENT, rounding=ROUND_DOWN

@@ -28,7 +28,7 @@ from openpyxl import Workbook, load_workbook
 from domain.errors import DomainError, InvalidValue
 from domain.inventory import SCALES, Application, description, level, users
 from domain.organisation import Direction
-from domain.values import Origin, code, iso_date, money, text
+from domain.values import Origin, code, money, record_date, text
 from ledger.core import Caller
 from setupfile.sheets import (
     FileRefused,
@@ -70,13 +70,15 @@ HELP = {
     "editeur": "éditeur ou fournisseur",
     "technologie": "technologie principale",
     "version": "version en service",
-    "fin_de_support": "date de fin de support : AAAA-MM-JJ ou JJ/MM/AAAA",
+    "fin_de_support": "date de fin de support : AAAA-MM-JJ ou JJ/MM/AAAA (années "
+    "1900 à 2100)",
     "utilisateurs": "nombre d'utilisateurs (entier)",
     "cout_annuel": "coût annuel en euros, au centime (12500,50 ou 12500.50)",
     "criticite": "1 faible, 2 moyenne, 3 élevée, 4 vitale (chiffre ou mot)",
 }
 KINDS = {"application": "application", "infrastructure": "infrastructure", "infra": "infrastructure"}  # fmt: skip
-_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+DATE_FORMATS = "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue"
+_FRENCH_DATE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 
@@ -163,13 +165,21 @@ def read(data: bytes, filename: str) -> tuple[list[Row], list[Issue]]:
 
 
 def _date(value: str, column: str) -> date:
+    """JJ/MM/AAAA or AAAA-MM-JJ (a date cell of a spreadsheet arrives as the
+    latter), years 1900 to 2100."""
     m = _FRENCH_DATE.fullmatch(value)
     if m:
         try:
-            return date(int(m[3]), int(m[2]), int(m[1]))
+            return record_date(date(int(m[3]), int(m[2]), int(m[1])), column)
         except ValueError:
             pass
-    return iso_date(value, column)
+    try:
+        return record_date(value, column)
+    except InvalidValue as exc:
+        reason = exc.params["reason"]
+        if reason.startswith("date au format"):
+            reason = DATE_FORMATS
+        raise InvalidValue(column, value, reason) from None
 
 
 def _amount(value: str, column: str) -> Any:

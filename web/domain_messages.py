@@ -520,6 +520,14 @@ PHRASES: dict[str, str] = {
         "amount as an exact decimal, never a float"
     ),
     "montant décimal attendu": "decimal amount expected",
+    "pourcentage attendu : chiffres sans signe, point ou virgule, au plus deux "
+    "décimales (ex. 33,33)": (
+        "percentage expected: unsigned digits, a point or comma, at most two "
+        "decimals (e.g. 33.33)"
+    ),
+    "pourcentage de 0,01 à 100 avec au plus deux décimales": (
+        "percentage from 0.01 to 100 with at most two decimals"
+    ),
     "chaîne décimale attendue : chiffres, point, au plus 2 décimales": (
         "decimal string expected: digits, a point, at most 2 decimal places"
     ),
@@ -529,6 +537,10 @@ PHRASES: dict[str, str] = {
     "montant invalide": "invalid amount",
     "date attendue, pas un horodatage": "a date expected, not a timestamp",
     "date au format AAAA-MM-JJ attendue": "date expected in YYYY-MM-DD format",
+    "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue": (
+        "date expected in YYYY-MM-DD or DD/MM/YYYY format"
+    ),
+    "année de 1900 à 2100 attendue": "year from 1900 to 2100 expected",
     "code de 1 à 40 caractères : lettres, chiffres, _ . -": (
         "code of 1 to 40 characters: letters, digits, _ . -"
     ),
@@ -594,6 +606,9 @@ PHRASES: dict[str, str] = {
     "SIREN : 9 chiffres attendus": "SIREN: 9 digits expected",
     "SIRET : 14 chiffres attendus": "SIRET: 14 digits expected",
     "SIREN invalide (clé de contrôle de Luhn)": "invalid SIREN (Luhn check digit)",
+    "SIREN déjà celui de la collectivité principale": (
+        "SIREN already that of the main municipality"
+    ),
     "SIRET invalide (clé de contrôle de Luhn)": "invalid SIRET (Luhn check digit)",
     "code commune INSEE : 5 caractères (département, dont 2A/2B, et numéro)": (
         "INSEE municipality code: 5 characters (department, 2A/2B included, and number)"
@@ -715,6 +730,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"le contenu est un fichier (?P<kind>.+), l'extension doit être "
             r"(?P<ext>.+)",
             "the content is a {kind} file, the extension must be {ext}",
+        ),
+        (
+            r"code déjà pris, à la casse près, par l'entité (?P<code>.+)",
+            "code already taken, ignoring case, by entity {code}",
+        ),
+        (
+            r"SIREN déjà celui de l'entité (?P<code>.+)",
+            "SIREN already that of entity {code}",
         ),
         (
             r"pièce jointe retirée : impossible de (?P<action>.+)",

@@ -4,12 +4,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.budget import ProjectBudget
 from domain.entities import CostSplit, Entity, parse_shares
+from domain.entity_register import EntityRegister, register_args
 from domain.errors import InvalidValue
+from domain.municipality import Municipality
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
+from ledger.queries import iter_events
+
+
+def entity_register(
+    ledger: LedgerCore, unit: Unit, *, write: bool = True
+) -> EntityRegister:
+    """The register of the entities' codes and SIRENs, guarded. A ledger without
+    one opens it with the entities it has (``write``: to be saved with the command;
+    else only read, its absence guarded)."""
+    found = unit.find(EntityRegister, EntityRegister.ID)
+    if found is not None:
+        return unit.guard(found)
+    topics = [get_topic(Entity.Declared)]
+    ids = [ev.originator_id for _n, ev in iter_events(ledger, topics)]
+    entities = [unit.get(Entity, i, kind="Entité", label=i) for i in ids]
+    register = EntityRegister.open(register_args(entities))
+    if write:
+        return unit.add(register)
+    unit.guard_absent(EntityRegister.ID)
+    return register
+
+
+def municipality_siren(unit: Unit) -> str:
+    """The municipality's SIREN (empty before it is defined), guarded."""
+    town = Lookups.municipality(unit)
+    if town is None:
+        unit.guard_absent(Municipality.id_for())
+        return ""
+    return unit.guard(town).siren
 
 
 def _entity(entity: Entity) -> dict[str, Any]:
@@ -39,6 +72,10 @@ class EntityCommands(LedgerCore):
         def body(unit: Unit) -> dict[str, Any]:
             entity = Entity.declare(entity_code, name, kind, siren)  # checks fields
             Lookups.new(unit, Entity, entity.id, "Entité", entity.code)
+            register = entity_register(self, unit)
+            register.check_code(entity.code)
+            register.check_siren(entity.siren, entity.code, municipality_siren(unit))
+            register.claim(entity.code, entity.siren)
             return _entity(unit.add(entity))
 
         return self.execute("declare_entity", caller, body)
@@ -51,7 +88,13 @@ class EntityCommands(LedgerCore):
 
         def body(unit: Unit) -> dict[str, Any]:
             entity = self._entity(unit, entity_code)
+            before = entity.siren
             entity.change(name, kind, siren)
+            if entity.siren != before:
+                register = entity_register(self, unit)
+                town = municipality_siren(unit)
+                register.check_siren(entity.siren, entity.code, town)
+                register.change_siren(entity.code, entity.siren)
             return _entity(entity)
 
         return self.execute("change_entity", caller, body)
@@ -63,6 +106,7 @@ class EntityCommands(LedgerCore):
         def body(unit: Unit) -> dict[str, Any]:
             entity = self._entity(unit, entity_code)
             entity.close()
+            entity_register(self, unit).release(entity.code)  # its SIREN is free
             return {"code": entity.code}
 
         return self.execute("close_entity", caller, body)

@@ -21,6 +21,7 @@ from domain.committee import Committee
 from domain.errors import AlreadyExists, NotFound
 from domain.municipality import Municipality
 from domain.organisation import Direction, Pole
+from ledger.commands.entities import entity_register
 from ledger.commands.organisation import Lookups
 from ledger.core import Caller, CommandResult, LedgerCore, Unit
 from ledger.idempotency import command
@@ -43,6 +44,7 @@ class ReferenceCommands(LedgerCore):
             town = Municipality.define(name, siren, siret, insee)  # checks the fields
             if Lookups.municipality(unit) is not None:
                 raise AlreadyExists(kind="Collectivité", id=town.name)
+            entity_register(self, unit, write=False).check_siren(town.siren, "", "")
             return self._municipality(unit.add(town))
 
         return self.execute("define_municipality", caller, body)
@@ -58,6 +60,7 @@ class ReferenceCommands(LedgerCore):
             if town is None:
                 raise NotFound(kind="Collectivité", id="—")
             town.change(name, siren, siret, insee)
+            entity_register(self, unit, write=False).check_siren(town.siren, "", "")
             return self._municipality(town)
 
         return self.execute("change_municipality", caller, body)

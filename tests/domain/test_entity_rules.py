@@ -57,7 +57,10 @@ def test_shares_are_percentages_summing_to_exactly_one_hundred() -> None:
         ({"CCAS": "50", MAIN: "49.99"}, "shares", "totaliser 100"),
         ({"CCAS": "0", MAIN: "100"}, "shares[0].percent", "0,01 à 100"),
         ({"CCAS": "33.333", MAIN: "66.667"}, "shares[0].percent", "deux décimales"),
-        ({"CCAS": "-10", MAIN: "110"}, "shares[0].percent", "0,01 à 100"),
+        ({"CCAS": "-10", MAIN: "110"}, "shares[0].percent", "chiffres sans signe"),
+        ({"CCAS": "1e2"}, "shares[0].percent", "au plus deux décimales"),
+        ({"CCAS": "100.000"}, "shares[0].percent", "au plus deux décimales"),
+        ({"CCAS": "5 0", MAIN: "50"}, "shares[0].percent", "chiffres sans signe"),
         ({"CCAS": "beaucoup", MAIN: "100"}, "shares[0].percent", "pourcentage"),
         ([], "shares", "au moins une entité"),
         (

@@ -214,12 +214,21 @@ def test_scale_level_without_descriptor_is_refused(ledger: Ledger, town: Town) -
 def test_weight_outside_0_to_100_with_two_decimals_is_refused(
     ledger: Ledger, town: Town
 ) -> None:
-    for weight in ("0", "100.5", "33.333", 33.5, "-10"):
+    # out of range: the value read; not written as a percentage is (a sign, a third
+    # decimal): the text as typed
+    for weight, value in (
+        ("0", Decimal(0)),
+        ("100.5", Decimal("100.5")),
+        ("33.333", "33.333"),
+        (33.5, 33.5),
+        ("-10", "-10"),
+        ("1e2", "1e2"),
+    ):
         with refused(ledger, InvalidValue) as err:
             ledger.draft_grid(DSI, 1, "G", criteria=[criterion("VAL1", weight=weight)])
         assert (err.value.field, err.value.params["value"]) == (
             "criteria[0].weight",
-            weight if isinstance(weight, float) else Decimal(weight),
+            value,
         )
 
 

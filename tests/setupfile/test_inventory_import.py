@@ -5,9 +5,10 @@ column; the template and ``sdsi inventory import`` work end to end."""
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from domain.inventory import Application
 from ledger.app import Ledger, open_ledger
@@ -185,6 +186,60 @@ def test_a_wrong_file_is_refused_whole_with_every_error_by_line_and_column(
     assert str(plan.errors[0]).startswith("inventaire, ligne 3, colonne type : ")
     assert plan.lines == []
     assert town.head() == head
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("1/1/0001", "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue"),
+        ("01/01/0001", "année de 1900 à 2100 attendue"),
+        ("01/01/9999", "année de 1900 à 2100 attendue"),
+        ("9999-12-31", "année de 1900 à 2100 attendue"),
+        ("2026-W01-1", "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue"),
+        ("20260101", "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue"),
+        ("١٢/٠١/٢٠٢٦", "date au format AAAA-MM-JJ ou JJ/MM/AAAA attendue"),
+    ],
+)
+def test_an_end_of_support_is_one_of_the_two_formats_years_1900_to_2100(
+    town: Ledger, written: str, reason: str
+) -> None:
+    row = [f"D{next(COUNTER)}", "", "Appli", "", "", "", "", written, "", "", "2"]
+    head = town.head()
+    plan = plan_bytes(town, template_csv([row]), "dates.csv")
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "fin_de_support")]
+    assert reason in str(plan.errors[0])
+    assert str(plan.errors[0]).startswith("inventaire, ligne 2, colonne fin_de_support")
+    assert plan.lines == []
+    assert town.head() == head
+
+
+@pytest.mark.parametrize(
+    ("cell", "ok"),
+    [
+        (date(2027, 6, 30), True),
+        (datetime(2027, 6, 30), True),
+        (date(2101, 1, 1), False),
+    ],
+)
+def test_a_date_cell_of_a_spreadsheet_is_read_within_the_years(
+    town: Ledger, cell: date, ok: bool
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "inventaire"
+    sheet.append(list(SHEET.columns))
+    code = f"X{next(COUNTER)}"
+    sheet.append([code, "", "Appli", "", "", "", "", cell, None, None, 2])
+    out = io.BytesIO()
+    book.save(out)
+    plan = plan_bytes(town, out.getvalue(), "dates.xlsx")
+    if ok:
+        assert plan.errors == []
+        assert [line.code for line in plan.lines] == [code]
+    else:
+        assert [(e.row, e.column) for e in plan.errors] == [(2, "fin_de_support")]
+        assert "année de 1900 à 2100 attendue" in str(plan.errors[0])
+        assert plan.lines == []
 
 
 def test_french_writing_is_read_dates_amounts_and_level_names(town: Ledger) -> None:

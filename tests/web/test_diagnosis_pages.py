@@ -137,6 +137,40 @@ def test_the_diagnosis_end_to_end_through_the_api(site: Site) -> None:
     assert "PAIE" in proposal and code in proposal
 
 
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("0001-01-01", "année de 1900 à 2100 attendue"),
+        ("9999-12-31", "année de 1900 à 2100 attendue"),
+        ("20260101", "Date attendue (AAAA-MM-JJ)."),
+        ("2026-W01-1", "Date attendue (AAAA-MM-JJ)."),
+    ],
+)
+def test_an_end_of_support_is_an_iso_date_of_1900_to_2100(
+    site: Site, written: str, message: str
+) -> None:
+    head = site.head()
+    body = {**APP, "code": "DATES", "end_of_support": written}
+    bad = api(site, "dsi", "POST", "/inventory", body)
+    assert bad.status_code == 422, bad.get_json()
+    error = bad.get_json()["error"]
+    if message.startswith("Date"):  # the schema's grammar
+        assert error["details"] == {"end_of_support": [message]}, error
+    else:  # the domain's range
+        assert error["details"]["field"] == "end_of_support", error
+        assert error["details"]["reason"] == message, error
+    assert site.head() == head
+    wrong = f"code;nom;criticite;fin_de_support\r\nDATES;Courrier;2;{written}\r\n"
+    page = site.client(login("dsi")).post(
+        "/diagnostic/import",
+        data={"file": (io.BytesIO(wrong.encode()), "inventaire.csv")},
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 422
+    assert "inventaire, ligne 2, colonne fin_de_support" in text(page)
+    assert site.head() == head
+
+
 def test_the_import_page_refuses_a_wrong_file_whole_then_imports_a_good_one(
     site: Site,
 ) -> None:
@@ -259,3 +293,35 @@ def test_the_suggestions_read_in_the_page_s_language(site: Site) -> None:
         s["title"] for s in suggested["suggestions"] if s["application"] == "VIEUX"
     ]
     assert titles == ["Vieux logiciel : fin de support dépassée"]
+
+
+def test_the_import_errors_read_in_the_page_s_language(site: Site) -> None:
+    """« inventaire, ligne N, colonne … » stayed French on the English page."""
+    wrong = b"code;nom;criticite;fin_de_support\r\nLANG1;;2;20260101\r\n"
+    client = site.client(login("dsi"))
+    head = site.head()
+
+    def refused() -> str:
+        answer = client.post(
+            "/diagnostic/import",
+            data={"file": (io.BytesIO(wrong), "inventaire.csv")},
+            content_type="multipart/form-data",
+        )
+        assert answer.status_code == 422
+        return text(answer)
+
+    french = refused()
+    assert "inventaire, ligne 2, colonne nom : obligatoire" in french
+    assert (
+        "inventaire, ligne 2, colonne fin_de_support : date au format AAAA-MM-JJ ou "
+        "JJ/MM/AAAA attendue" in french
+    )
+    client.get("/diagnostic?lang=en")
+    english = refused()
+    assert "inventaire, line 2, column nom: required" in english
+    assert (
+        "inventaire, line 2, column fin_de_support: date expected in YYYY-MM-DD or "
+        "DD/MM/YYYY format" in english
+    )
+    assert "ligne 2" not in english
+    assert site.head() == head

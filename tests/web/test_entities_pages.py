@@ -119,6 +119,35 @@ def test_a_cost_split_must_sum_to_one_hundred(site: Site) -> None:
     ]
 
 
+@pytest.mark.parametrize("written", ["1e2", "100.000", "+100", "1 00", "１００"])
+def test_a_percentage_is_plain_digits_with_two_decimals_at_most(
+    site: Site, written: str
+) -> None:
+    """ "1e2" and "100.000" are 100 to ``Decimal()``; the docs say two decimals."""
+    client = site.app.test_client()
+    head = site.head()
+    bad = client.put(
+        f"/api/v1/proposals/{OWN}/cost-split",
+        json={"shares": [{"entity": MAIN, "percent": written}]},
+        headers=api(site, "dsi"),
+    )
+    assert bad.status_code == 422, bad.get_json()
+    error = bad.get_json()["error"]
+    assert error["details"]["field"] == "shares[0].percent"
+    assert error["details"]["reason"] == (
+        "pourcentage attendu : chiffres sans signe, point ou virgule, au plus deux "
+        "décimales (ex. 33,33)"
+    )
+    assert site.head() == head
+    form = site.client(login("dsi")).post(
+        "/referentiel/entites/repartition",
+        data={"proposal": OWN, f"share-{MAIN}": written},
+    )
+    assert form.status_code == 422
+    assert "chiffres sans signe, point ou virgule, au plus deux décimales" in text(form)
+    assert site.head() == head
+
+
 def test_the_budget_reads_by_entity(site: Site) -> None:
     client = site.app.test_client()
     client.post(
@@ -181,7 +210,7 @@ def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(
             "code": "SIVU",
             "name": "SIVU des écoles",
             "kind": "syndicat",
-            "siren": "267500015",
+            "siren": "213500002",
         },
         headers=api(site, "dsi"),
     )
@@ -206,7 +235,7 @@ def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(
             "code": "SIVU",
             "name": "SIVU scolaire",
             "kind": "syndicat",
-            "siren": "267500015",
+            "siren": "213500002",
             "reason": "nouveau nom",
         },
     )
@@ -221,8 +250,9 @@ def test_the_referential_forms_split_a_cost_and_change_and_close_an_entity(
     assert (sivu["name"], sivu["status"]) == ("SIVU scolaire", "closed")
     events = site.events_since(head)
     # OWN's split may already exist (the API test shares this site): Defined or Changed
-    assert [e.split(".")[0] for e in events] == ["CostSplit", "Entity", "Entity"]
-    assert events[1:] == ["Entity.Changed", "Entity.Closed"]
+    assert [e.split(".")[0] for e in events][:3] == ["CostSplit", "Entity", "Entity"]
+    # closing frees the entity's SIREN in the register of codes and SIRENs
+    assert events[1:] == ["Entity.Changed", "Entity.Closed", "EntityRegister.Released"]
 
 
 def test_the_apcp_annex_downloads_by_entity_and_refuses_an_unknown_one(

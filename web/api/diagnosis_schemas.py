@@ -10,7 +10,14 @@ from domain.inventory import SCALES, InventoryKind
 from web.api import responses as r
 from web.api.document_review_schemas import Cited
 from web.api.responses import DATE, TIME, Dec, Int, Opt, OptInt, Out, Str, Strs
-from web.api.schemas import AsOf, Base, Money, OptionalReason, RequiredReason
+from web.api.schemas import (
+    AsOf,
+    Base,
+    IsoDate,
+    Money,
+    OptionalReason,
+    RequiredReason,
+)
 
 __all__ = ["RequiredReason"]  # the withdraw and retire bodies
 
@@ -43,7 +50,7 @@ class Description(Base):
     supplier = fields.String(load_default="", validate=validate.Length(max=200))
     technology = fields.String(load_default="", validate=validate.Length(max=200))
     product_version = fields.String(load_default="", validate=validate.Length(max=60))
-    end_of_support = fields.Date(load_default=None, allow_none=True, metadata=DATE)
+    end_of_support = IsoDate(load_default=None, allow_none=True, metadata=DATE)
     users = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(0, 10_000_000)
     )

@@ -9,7 +9,14 @@ from marshmallow import fields, validate
 
 from domain.reviewed_documents import MAX_AXES, MAX_CITED, ReviewedKind
 from web.api.responses import DATE, TIME, Int, Opt, Out, Str, Strs
-from web.api.schemas import AsOf, Base, OptionalReason, RequiredReason, Searched
+from web.api.schemas import (
+    AsOf,
+    Base,
+    IsoDate,
+    OptionalReason,
+    RequiredReason,
+    Searched,
+)
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_.\-]{1,40}$", error="Code : 1 à 40 caractères.")
 KINDS = [k.value for k in ReviewedKind]
@@ -38,7 +45,7 @@ class Description(Base):
         metadata={"description": "plan, audit, study, contract, report, "
                   "deliberation, note ou other"},
     )  # fmt: skip
-    date = fields.Date(required=True, metadata=DATE)
+    date = IsoDate(required=True, metadata=DATE)
     author = fields.String(
         required=True,
         validate=validate.Length(min=1, max=200),

@@ -16,12 +16,13 @@ from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from projections import reference_queries as rq
+from projections.plan_scope import as_of_for
 from web.api import phase_schemas as ps
 from web.api import responses as r
 from web.api.attachment_schemas import FilePart
 from web.api.commands import documented, ledger, run
 from web.api.responses import errors
-from web.api.schemas import AsOf, ErrorResponse
+from web.api.schemas import ErrorResponse, PlanAsOf
 from web.attachment_files import accepts_upload
 from web.auth import requires
 from web.cache import cached_read
@@ -56,16 +57,19 @@ def command(
 
 
 @phases.route("/plan/phases")
-@phases.arguments(AsOf, location="query")
+@phases.arguments(PlanAsOf, location="query")
 @phases.response(200, ps.PhaseChecklist)
-@errors(phases, *r.READ_ERRORS)
+@errors(phases, *r.READ_ERRORS, 404)
 @requires("reference.view")
 @cached_read()
 def checklist(args: dict[str, Any]) -> dict[str, Any]:
-    """The phase checklist: each phase's status and dates, its expected deliverables
-    (status, owner, document or record, review), those not validated, and the reason
-    a phase was completed without them."""
-    return rq.phase_checklist(state().read_model.at(args.get("as_of")))
+    """The phase checklist of a plan (``plan``: its number, default the plan in
+    force; a plan that ended is read as it stood at its end; unknown: 404): each
+    phase's status and dates, its expected deliverables (status, owner, document or
+    record, review), those not validated, and the reason a phase was completed
+    without them."""
+    rm = state().read_model
+    return rq.phase_checklist(rm.at(as_of_for(rm, args.get("as_of"), args.get("plan"))))
 
 
 @command(BASE, ps.DeliverableIn, "plan.deliverables")

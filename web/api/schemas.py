@@ -14,6 +14,7 @@ from domain.proposals import DECIDED, Status
 from domain.values import (
     AMOUNT_PATTERN,
     DECIMAL_TEXT,
+    ISO_DATE_TEXT,
     UNSIGNED_AMOUNT_PATTERN,
     Role,
     decimal_value,
@@ -105,6 +106,18 @@ class DecimalValue(fields.Field):
         self, value: Any, attr: str | None, obj: Any, **kwargs: Any
     ) -> str | None:
         return None if value is None else format(Decimal(value), "f")
+
+
+class IsoDate(fields.Date):
+    """A date written AAAA-MM-JJ only (``fields.Date`` also reads "20260101" and
+    "2026-W01-1"); the domain then checks its range where it has one."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Any:
+        if isinstance(value, str) and not ISO_DATE_TEXT.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'

@@ -35,6 +35,7 @@ from web.ui.context import FormErrors, as_of, store
 from web.ui.document_review import citable_documents, cited_documents
 from web.ui.formhelp import on_fields, run
 from web.ui.forms import rows, scalars
+from web.ui.import_issues import issue_lines
 from web.ui.referential.flows import Errors, led
 
 DESCRIPTION_FIELDS = tuple(ds.Description._declared_fields)
@@ -476,6 +477,8 @@ def import_inventory() -> Any:
                     report, refused = [str(exc)], True
                 else:
                     report, refused = plan.report(), not plan.ok
+                    if plan.errors:  # by line and column, in the page's language
+                        report = issue_lines(plan.errors)
                     if plan.ok and not request.form.get("dry_run"):
                         caller = current_user.caller(
                             key=request.form.get("idempotency_key") or None

@@ -19,14 +19,16 @@ from domain.deliverables import RECORD_KINDS
 from domain.errors import NotFound
 from projections import queries as q
 from projections import reference_queries as rq
+from projections.plan_scope import scope as plan_scope
 from web.api import phase_schemas as ps
 from web.api import schemas as s
 from web.attachment_files import accepts_upload, uploaded
 from web.auth import requires
 from web.deliverable_files import deliverable_download
 from web.formatting import local_today
+from web.state import state
 from web.ui.blueprint import bp
-from web.ui.context import store
+from web.ui.context import asked_position, store
 from web.ui.formhelp import on_fields
 from web.ui.forms import scalars
 from web.ui.referential.flows import act, led, page, post, shown
@@ -72,8 +74,10 @@ def record_url(kind: str | None) -> str | None:
 
 
 def _context() -> dict[str, Any]:
+    shown = plan_scope(store(), state().read_model.store, asked_position())
     return {
         "today": local_today().isoformat(),
+        "plan_shown": shown.plan,  # ``?plan=N``: the heading names a plan that ended
         **rq.phase_checklist(store()),
         "status_labels": STATUS_LABELS,
         "kind_labels": KIND_LABELS,

@@ -185,6 +185,14 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
         led.close()
 
 
+def ci_sized(full: int, ci: int) -> int:
+    """How many examples a generated test runs: ``ci`` under ``CI=true`` (sized for
+    the CI's time budget), ``full`` elsewhere or with ``SDSI_TEST_FULL_SIZE=1``."""
+    if os.environ.get("CI") == "true" and os.environ.get("SDSI_TEST_FULL_SIZE") != "1":
+        return ci
+    return full
+
+
 def wait_until(predicate: callable, timeout: float = 10.0) -> bool:  # type: ignore[valid-type]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

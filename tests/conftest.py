@@ -75,10 +75,15 @@ def pg_server_url() -> Iterator[str]:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist, a worker hands where its PostgreSQL cases ran to the
-    controller, which prints the summary line."""
+    controller, which prints the summary line; the controller (or the only process)
+    drops the demo templates the run built (tests/demo_template.py)."""
     output = getattr(session.config, "workeroutput", None)
     if output is not None:
         output["pg_source"] = dict(PG_SOURCE)
+    else:  # the controller, or the only process: the workers are done
+        from tests.demo_template import drop_templates
+
+        drop_templates(session.config)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -241,7 +241,7 @@ MODULE_SECONDS = {
     "tests/projections/test_processes.py": 40,
     "tests/faults/test_sqlite_writers.py": 40,
     "tests/ledger/test_sealing.py": 40,
-    "tests/ledger/test_throttle.py": 35,
+    "tests/ledger/test_throttle.py": 20,
     "tests/exports/test_unusual_sessions.py": 30,
     "tests/ledger/test_migrations.py": 30,
 }

@@ -75,10 +75,15 @@ def pg_server_url() -> Iterator[str]:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist, a worker hands where its PostgreSQL cases ran to the
-    controller, which prints the summary line."""
+    controller, which prints the summary line; the controller (or the only process)
+    drops the demo templates the run built (tests/demo_template.py)."""
     output = getattr(session.config, "workeroutput", None)
     if output is not None:
         output["pg_source"] = dict(PG_SOURCE)
+    else:  # the controller, or the only process: the workers are done
+        from tests.demo_template import drop_templates
+
+        drop_templates(session.config)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -185,6 +190,14 @@ def ledger(settings: Settings) -> Iterator[Ledger]:
         led.close()
 
 
+def ci_sized(full: int, ci: int) -> int:
+    """How many examples a generated test runs: ``ci`` under ``CI=true`` (sized for
+    the CI's time budget), ``full`` elsewhere or with ``SDSI_TEST_FULL_SIZE=1``."""
+    if os.environ.get("CI") == "true" and os.environ.get("SDSI_TEST_FULL_SIZE") != "1":
+        return ci
+    return full
+
+
 def wait_until(predicate: callable, timeout: float = 10.0) -> bool:  # type: ignore[valid-type]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -200,13 +213,37 @@ def wait_until(predicate: callable, timeout: float = 10.0) -> bool:  # type: ign
 # module, so a module's expensive fixtures (a demo copy, a live server) are built once,
 # on one worker; tests marked ``xdist_group(name)`` form one unit whatever their module
 # (the Redis tests share db 15 and empty it: they never run at the same time). The
-# biggest units go first, so the two workers finish close together: browser and fault
-# modules count more per test than the rest.
-HEAVY_PER_TEST = {
-    "tests/web/e2e/": 12,
-    "tests/faults/": 15,
-    "tests/projections/": 4,
-    "tests/web/": 2,
+# longest units go first, so the two workers finish close together: a unit's cost is
+# the seconds it took in CI (MODULE_SECONDS, for the modules whose few tests take long:
+# a long one scheduled last would leave a core idle) or else its tests' count times
+# the usual seconds per test of its directory (SECONDS_PER_TEST). Only the order
+# depends on these figures, never what runs.
+SECONDS_PER_TEST = {
+    "tests/web/e2e/": 8.0,
+    "tests/faults/": 20.0,
+    "tests/projections/": 2.5,
+    "tests/web/": 1.2,
+}
+OTHER_SECONDS_PER_TEST = 0.7
+MODULE_SECONDS = {
+    "tests/ledger/test_tamper.py": 130,
+    "tests/faults/test_postgres_outages.py": 125,
+    "tests/ledger/test_bundle_import.py": 120,
+    "tests/ledger/test_bundles_and_proofs.py": 115,
+    "tests/ledger/test_cli.py": 80,
+    "tests/web/test_schemathesis.py": 75,
+    "tests/domain/test_state_machine.py": 60,
+    "tests/web/test_erasure_pages.py": 55,
+    "tests/demo/test_demo_documents.py": 50,
+    "tests/domain/test_demo_replay.py": 50,
+    "tests/ledger/test_witness_delivery.py": 45,
+    "tests/demo/test_demo_texture.py": 45,
+    "tests/projections/test_processes.py": 40,
+    "tests/faults/test_sqlite_writers.py": 40,
+    "tests/ledger/test_sealing.py": 40,
+    "tests/ledger/test_throttle.py": 20,
+    "tests/exports/test_unusual_sessions.py": 30,
+    "tests/ledger/test_migrations.py": 30,
 }
 
 
@@ -216,11 +253,19 @@ def _unit_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
 
 
-def _weight(nodeid: str) -> int:
-    for prefix, weight in HEAVY_PER_TEST.items():
+def _seconds(nodeid: str) -> float:
+    """What one test adds to its unit's cost (its module's, if that is measured)."""
+    module = nodeid.split("::", 1)[0]
+    tests = _TESTS_OF.get(module)
+    if module in MODULE_SECONDS and tests:
+        return MODULE_SECONDS[module] / tests
+    for prefix, seconds in SECONDS_PER_TEST.items():
         if nodeid.startswith(prefix):
-            return weight
-    return 1
+            return seconds
+    return OTHER_SECONDS_PER_TEST
+
+
+_TESTS_OF: dict[str, int] = {}  # tests per module, of the collection being scheduled
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -242,12 +287,15 @@ def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
             self.collection = list(next(iter(self.registered_collections.values())))
             if not self.collection:
                 return
+            for nodeid in self.collection:
+                module = nodeid.split("::", 1)[0]
+                _TESTS_OF[module] = _TESTS_OF.get(module, 0) + 1
             units: dict[str, dict[str, bool]] = {}
-            cost: dict[str, int] = {}
+            cost: dict[str, float] = {}
             for nodeid in self.collection:
                 unit = _unit_of(nodeid)
                 units.setdefault(unit, {})[nodeid] = False
-                cost[unit] = cost.get(unit, 0) + _weight(nodeid)
+                cost[unit] = cost.get(unit, 0.0) + _seconds(nodeid)
             for unit in sorted(units, key=lambda u: -cost[u]):
                 self.workqueue[unit] = units[unit]
             for _ in range(len(self.nodes) - len(self.workqueue)):

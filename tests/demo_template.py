@@ -17,11 +17,19 @@ Three stages, each built from a copy of the previous one on first use:
 - ``sealed``: the same, then a seal (``Sealer.run_once``).
 
 Copies are opened with ``open_ledger(settings)`` (an existing database, as ``sdsi
-serve`` opens it). Under pytest-xdist each worker builds its own templates.
+serve`` opens it). Under pytest-xdist the workers share the templates: the first to
+need one builds it in the run's common temporary directory, holding a file lock the
+other waits on, and records it there (``<stage>.json``); the templates' databases are
+dropped by the controller at the end of the run (``drop_templates``, from
+``tests/conftest.py``), or by the only process without xdist.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -85,21 +93,63 @@ def _server(request: pytest.FixtureRequest, backend: str) -> str | None:
     return str(request.getfixturevalue("pg_server_url"))
 
 
+def _shared_root(config: pytest.Config) -> Path:
+    """The directory the templates are built in: the run's own temporary directory,
+    which under pytest-xdist is the controller's, parent of every worker's."""
+    base = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+    return (base.parent if hasattr(config, "workerinput") else base) / "demo-templates"
+
+
 def _template(request: pytest.FixtureRequest, backend: str, stage: str) -> Template:
-    """The template of ``stage`` for ``backend``, built on first use in this process
-    and dropped at the end of the session."""
+    """The template of ``stage`` for ``backend``: built by the first process of the
+    run that needs it (the others wait for it, then use it), dropped at the end of
+    the run (``drop_templates``)."""
     key = (backend, stage)
     if key in _TEMPLATES:
         return _TEMPLATES[key]
+    server = _server(request, backend)
+    root = _shared_root(request.config)
+    root.mkdir(parents=True, exist_ok=True)
+    # one template per PostgreSQL server (workers that each start a throw-away
+    # cluster do not share theirs)
+    where = hashlib.sha256((server or "").encode()).hexdigest()[:8]
+    name = f"{backend}-{stage}-{where}"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        record = root / f"{name}.json"
+        if record.exists():
+            found = json.loads(record.read_text())
+            made = Template(backend, Path(found["directory"]), found["database"])
+        else:
+            directory = root / f"{name}-{uuid.uuid4().hex[:8]}"
+            made = _build(request, backend, stage, server, directory)
+            record.write_text(
+                json.dumps(
+                    {
+                        "directory": str(directory),
+                        "database": made.database,
+                        "server": server,
+                    }
+                )
+            )
+    _TEMPLATES[key] = made
+    return made
+
+
+def _build(
+    request: pytest.FixtureRequest,
+    backend: str,
+    stage: str,
+    server: str | None,
+    directory: Path,
+) -> Template:
     from ledger.app import open_ledger
     from ledger.keys import ensure_secret_key, ensure_signing_key
     from ledger.sealing import Sealer
     from projections.service import ReadModel, init_views
     from sdsi.demo.loader import DemoLoader
 
-    server = _server(request, backend)
-    factory = request.getfixturevalue("tmp_path_factory")
-    directory = factory.mktemp(f"demo-template-{backend}-{stage}")
+    directory.mkdir()
     if stage == "raw":
         database = _new_database(server, None) if server else None
         settings = make_settings(
@@ -133,11 +183,21 @@ def _template(request: pytest.FixtureRequest, backend: str, stage: str) -> Templ
                 Sealer(led).run_once()
         finally:
             led.close()
-    made = Template(backend, directory, database)
-    if server is not None and database is not None:
-        request.session.addfinalizer(lambda: _drop_database(server, database))
-    _TEMPLATES[key] = made
-    return made
+    return Template(backend, directory, database)
+
+
+def drop_templates(config: pytest.Config) -> None:
+    """Drop the databases of the run's templates (at the end of the run, by the
+    controller under pytest-xdist, else by the only process)."""
+    root = _shared_root(config)
+    if not root.is_dir():
+        return
+    for record in sorted(root.glob("*.json")):
+        found = json.loads(record.read_text())
+        if found["server"] and found["database"]:
+            # a throw-away cluster may be gone already, its databases with it
+            with contextlib.suppress(psycopg.Error):
+                _drop_database(found["server"], found["database"])
 
 
 def _copy_into(template: Template, directory: Path, server: str | None) -> str | None:

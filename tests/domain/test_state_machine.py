@@ -40,8 +40,9 @@ error of the first one otherwise). Grid versions get adopted between scorings an
 sessions, evaluators score some or all criteria, members come and go, proposals
 require or exclude each other and load a team with a yearly capacity.
 
-Sized for CI (both backends well under two minutes); ``HYPOTHESIS_PROFILE=long`` runs
-many more and longer sequences locally.
+Sized for CI: 50 sequences of 50 steps per backend, 25 under ``CI=true`` (both
+backends under a minute; ``SDSI_TEST_FULL_SIZE=1`` runs the 50 there too);
+``HYPOTHESIS_PROFILE=long`` runs many more and longer sequences locally.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ from projections import queries as q
 from projections.projector import Projector
 from projections.store import SQLiteViewStore, ViewStore
 from projections.views import load_handlers
-from tests.conftest import make_settings
+from tests.conftest import ci_sized, make_settings
 from tests.domain.builders import (
     CHAIR,
     INV,
@@ -104,7 +105,7 @@ A = TypeVar("A", bound=LedgerAggregate)
 
 settings.register_profile(
     "sdsi-ci",
-    max_examples=50,
+    max_examples=ci_sized(50, 25),
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -13,6 +13,7 @@ import random
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -170,7 +171,7 @@ def test_pages_and_api_answer_503_while_the_database_is_down(
     data = tmp_path / "data"
     prepare(data, url)
     follower = follow(data, url)
-    server, base = serve(data, url, workers=2)
+    server, base = serve(data, url, workers=5)
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
@@ -196,19 +197,27 @@ def test_pages_and_api_answer_503_while_the_database_is_down(
             assert signed_in.status == 200
         assert get("/portefeuille")[0] == 200
         cluster.crash()
-        for path in ("/portefeuille", "/connexion", "/"):
-            status, body, retry = get(path)
+        # Sent together, one per worker: each waits out the pool's connection attempts
+        # (seconds) before its 503, and nothing here depends on their order.
+        pages = ("/portefeuille", "/connexion", "/")
+        with ThreadPoolExecutor(len(pages) + 2) as down:
+            answers = [down.submit(get, path) for path in pages]
+            read = down.submit(request, base, "/api/v1/portfolio", None, token)
+            command = down.submit(
+                request,
+                base,
+                "/api/v1/proposals",
+                {"code": "X1", "direction": "D", **content(1, 1000)},
+                token,
+                key="k-x1",
+            )
+        for path, answer in zip(pages, answers, strict=True):
+            status, body, retry = answer.result()
             assert (status, retry) == (503, "5"), (path, status, body[:300])
             assert "Base de données indisponible" in body
-        status, body = request(base, "/api/v1/portfolio", None, token)
+        status, body = read.result()
         assert status == 503 and body["error"]["code"] == "unavailable"
-        status, body = request(
-            base,
-            "/api/v1/proposals",
-            {"code": "X1", "direction": "D", **content(1, 1000)},
-            token,
-            key="k-x1",
-        )
+        status, body = command.result()
         assert status == 503, body
         cluster.start()
         cluster.wait_up()

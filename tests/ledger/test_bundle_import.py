@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from ledger.keys import ensure_signing_key
 from ledger.notes import trusted_verifiers
 from ledger.sealing import Sealer
 from ledger.sealstore import SealStore
-from tests.conftest import make_settings
+from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.ledger.integrity_helpers import (
     Tamperer,
     bulk_accounts,
@@ -58,32 +59,69 @@ class Source:
         return make_settings(self.settings.data_dir, url)
 
 
-@pytest.fixture
-def source(
-    ledger: Any,
-    settings: Any,
-    backend: str,
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-) -> Source:
-    ensure_signing_key(settings)
-    bulk_accounts(ledger, SEALED)
-    Sealer(ledger, every_events=1000).checkpoint_now()
-    bulk_accounts(ledger, 5, prefix="late")
-    bundle = tmp_path / "bundle"
-    manifest = export_bundle(ledger, bundle)
+@pytest.fixture(scope="module")
+def exported() -> dict[str, Source]:
+    """The module's bundles, one per backend, exported on first use (see ``source``)."""
+    return {}
+
+
+def _export(backend: str, tmp: Path, request: pytest.FixtureRequest) -> Source:
+    """A ledger of SEALED + 5 accounts, checkpointed, exported to ``tmp/bundle``."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp}/ledger.db"
+    else:
+        url = str(request.getfixturevalue("pg_module_schema_url"))
+    settings = make_settings(tmp / "data", url)
+    ledger = open_ledger(settings, create=True)
+    try:
+        ledger.bootstrap_admin("admin", "Administrateur", ADMIN_PASSWORD)
+        ensure_signing_key(settings)
+        bulk_accounts(ledger, SEALED)
+        Sealer(ledger, every_events=1000).checkpoint_now()
+        bulk_accounts(ledger, 5, prefix="late")
+        manifest = export_bundle(ledger, tmp / "bundle")
+    finally:
+        ledger.close()
     server = request.getfixturevalue("pg_server_url") if backend == "postgres" else None
     latest = manifest["latest_checkpoint"]
     return Source(
         settings,
-        bundle,
-        tmp_path,
+        tmp / "bundle",
+        tmp,
         backend,
         server,
         manifest["sealed"],
         manifest["events"],
         manifest["checkpoints"],
         latest["root"],
+    )
+
+
+@pytest.fixture
+def source(
+    backend: str,
+    tmp_path: Path,
+    exported: dict[str, Source],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Source:
+    """A copy of the module's bundle and of its data directory (keys) in
+    ``tmp_path``, as if exported afresh: the tests alter them at will.
+
+    Writing 2,100 accounts, sealing and exporting them takes seconds (about ten on
+    PostgreSQL); every test imports the same bundle, so it is made once per backend
+    and module, and only the files are copied per test."""
+    if backend not in exported:
+        tmp = tmp_path_factory.mktemp(f"bundle-source-{backend}")
+        exported[backend] = _export(backend, tmp, request)
+    made = exported[backend]
+    shutil.copytree(made.settings.data_dir, tmp_path / "data")
+    shutil.copytree(made.bundle, tmp_path / "bundle")
+    return replace(
+        made,
+        settings=replace(made.settings, data_dir=tmp_path / "data"),
+        bundle=tmp_path / "bundle",
+        tmp=tmp_path,
     )
 
 

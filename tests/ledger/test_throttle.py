@@ -32,7 +32,7 @@ from ledger.throttle import (
     RedisCounters,
     Rule,
 )
-from tests.conftest import make_settings
+from tests.conftest import ci_sized, make_settings
 
 REDIS_URL = os.environ.get("SDSI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # These tests empty Redis db 15, as does the other module using it: under pytest-xdist
@@ -135,9 +135,12 @@ def machine(
     return Logins
 
 
-def run(make: Callable[[Callable[[], float]], Any], examples: int = 40) -> None:
+def run(
+    make: Callable[[Callable[[], float]], Any], examples: int = ci_sized(40, 20)
+) -> None:
     """The machine with the three counters together, then with each alone (so
-    that each one's cap and window are reached often)."""
+    that each one's cap and window are reached often); fewer sequences under
+    ``CI=true`` (tests/conftest.py)."""
     for policy in (SMALL, *((r,) for r in SMALL)):
         cls = machine(make, policy)
         cls.TestCase.settings = settings(

@@ -20,9 +20,10 @@ from projections import queries as q
 from projections.projector import Projector
 from projections.service import ReadModel, init_views
 from projections.store import SQLiteViewStore
-from tests.conftest import make_settings
+from tests.conftest import ci_sized, make_settings
 
-EXAMPLES = int(os.environ.get("SDSI_PROJECTION_EXAMPLES", "6"))
+# fewer under CI=true (tests/conftest.py); SDSI_PROJECTION_EXAMPLES sets any number
+EXAMPLES = int(os.environ.get("SDSI_PROJECTION_EXAMPLES") or ci_sized(6, 4))
 CHAIR, DSI, REF, FIN = Caller("chair"), Caller("dsi"), Caller("ref"), Caller("fin")
 EVALUATORS = [Caller("ev1"), Caller("ev2")]
 MEMBERS = ["chair", "m1", "m2"]

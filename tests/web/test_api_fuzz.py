@@ -17,6 +17,7 @@ from marshmallow import Schema
 from werkzeug.routing import Rule
 
 from ledger.core import Caller
+from tests.conftest import ci_sized
 from tests.web.ui_client import Site
 from tests.web.world import (
     OTHER,
@@ -30,7 +31,7 @@ from tests.web.world import (
 from web.api import schemas
 
 EVERYONE = "u.all"
-EXAMPLES_PER_ROUTE = 12
+EXAMPLES_PER_ROUTE = ci_sized(12, 8)  # fewer under CI=true (tests/conftest.py)
 # Routes whose valid calls run the optimiser (seconds each): fuzzed with invalid data.
 SLOW = ("/scenarios",)
 

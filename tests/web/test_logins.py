@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from ledger.config import ConfigError, Settings
 from ledger.core import Caller
 from ledger.throttle import POLICY
+from tests.conftest import ci_sized
 from tests.ledger.test_throttle import Model
 from tests.web.ui_client import Site
 from tests.web.world import PASSWORD, SPARE, login, open_world
@@ -516,7 +517,9 @@ def test_an_account_keeps_at_most_twenty_open_sessions_the_oldest_ending(
     assert answers == [401] + [200] * 20
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=ci_sized(15, 8), deadline=None, suppress_health_check=list(HealthCheck)
+)
 @given(
     password=st.text(
         st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

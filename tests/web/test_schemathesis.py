@@ -30,7 +30,7 @@ from ledger.app import open_ledger
 from ledger.core import Caller
 from ledger.sealing import Sealer
 from projections import queries as q
-from tests.conftest import make_settings
+from tests.conftest import ci_sized, make_settings
 from tests.demo_template import demo_copy
 from tests.web.ui_client import Site, open_site
 from tests.web.world import bearer
@@ -55,8 +55,12 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 5}
-REAL_EXAMPLES = 6
+# Cases per operation and generation mode; fewer under CI=true (tests/conftest.py).
+EXAMPLES = {
+    GenerationMode.POSITIVE: ci_sized(6, 4),
+    GenerationMode.NEGATIVE: ci_sized(5, 3),
+}
+REAL_EXAMPLES = ci_sized(6, 4)
 # Operations that verify the whole ledger or run the optimiser many times: fewer cases.
 EXPENSIVE = {
     "POST /api/v1/audit/verification": 2,

@@ -47,10 +47,11 @@ def keep_screenshot(page: Page, name: str) -> None:
     small = image.convert("RGB").quantize(
         colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
-    out = io.BytesIO()
-    small.save(out, format="PNG", compress_level=9)
     path = SCREENSHOTS / f"{name}.png"
     if not path.exists() or changed(Image.open(path), small):
+        # encoded only when kept: compression level 9 takes up to half a second
+        out = io.BytesIO()
+        small.save(out, format="PNG", compress_level=9)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path.write_bytes(out.getvalue())
 

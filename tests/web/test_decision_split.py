@@ -16,10 +16,21 @@ from typing import Any
 import pytest
 
 from domain.entities import MAIN
-from domain.errors import EnvelopeExceeded
+from domain.errors import EnvelopeExceeded, RecordClosed
 from projections import queries as q
 from tests.conftest import ADMIN_PASSWORD, make_settings
-from tests.domain.builders import ADMIN, CHAIR, DSI, FIN, INV, OPE, YEAR, Town, cp
+from tests.domain.builders import (
+    ADMIN,
+    CHAIR,
+    DSI,
+    FIN,
+    INV,
+    OPE,
+    YEAR,
+    Town,
+    by,
+    cp,
+)
 from tests.web.ui_client import Site, open_site, text
 from tests.web.world import bearer
 
@@ -244,3 +255,46 @@ def test_the_form_panel_flags_the_one_entity_exceeded_as_the_ledger_judges_it(
     site.caught_up()
     ccas = next(e for e in q.envelopes(st, YEAR, "CCAS") if e["section"] == OPE)
     assert (ccas["allocated"], ccas["available"]) == (D("480.00"), D("-180.00"))
+
+
+def test_the_form_panel_flags_an_entity_closed_since_the_split_as_the_ledger_refuses(
+    site: Site,
+) -> None:
+    """A split naming an entity closed since: the panel says the approval will be
+    refused (the ledger refuses it, field ``shares``), not a plain envelope row."""
+    led = site.ledger
+    led.declare_entity(ADMIN, "SYND", "Syndicat de test", "syndicat", "254500002")
+    led.vote_budget(FIN, YEAR, OPE, "1000.00", "BP SYND", f"{YEAR - 1}-12-15", "SYND")
+    town = Town.__new__(Town)
+    town.ledger = led
+    town.qualified("P4")
+    led.set_cost_split(
+        DSI,
+        "P4",
+        [{"entity": MAIN, "percent": "50"}, {"entity": "SYND", "percent": "50"}],
+    )
+    session = site.sessions["open"]  # type: ignore[attr-defined]
+    town.on_agenda_only("P4", session)
+    led.close_entity(by("admin", "dissous"), "SYND")
+    site.caught_up()
+    line = [{"year": YEAR, "section": OPE, "amount": "100.00"}]
+    panel = q.approval_envelopes(site.read_model.store, "P4", line)
+    assert [(r["entity"], r["closed"]) for r in panel] == [
+        (MAIN, False),
+        ("SYND", True),
+    ]
+    head = site.head()
+    with pytest.raises(RecordClosed) as refused:
+        led.record_decision(
+            CHAIR, session, "P4", "approved", "arbitrage", ap_amount="100.00", cp=line
+        )
+    assert refused.value.field == "shares"
+    assert site.head() == head
+    page = site.client("chair").post(
+        f"/seances/{session}/arbitrer/P4",
+        data={"cp-0-year": str(YEAR), "cp-0-section": OPE, "cp-0-amount": "100.00"},
+    )
+    assert page.status_code == 422, text(page)
+    assert (
+        "Syndicat de test (SYND) entité fermée : l'approbation sera refusée 50,00 %"
+    ) in text(page)

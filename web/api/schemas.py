@@ -15,6 +15,8 @@ from domain.values import (
     AMOUNT_PATTERN,
     DECIMAL_TEXT,
     ISO_DATE_TEXT,
+    PERCENT_EXPECTED,
+    PERCENT_TEXT,
     UNSIGNED_AMOUNT_PATTERN,
     Role,
     decimal_value,
@@ -118,6 +120,30 @@ class IsoDate(fields.Date):
         if isinstance(value, str) and not ISO_DATE_TEXT.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class PercentValue(fields.Field):
+    """A percentage as the domain reads it (:data:`domain.values.PERCENT_TEXT`): a
+    string (``"33.33"``, ``"33,33"``) or an integer (``40``), handed to the domain
+    unchanged, which checks it and names the field; floats and booleans refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "pattern": "^" + PERCENT_TEXT.pattern + "$",
+            "example": "33.33",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str | int:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(PERCENT_EXPECTED)
+        if isinstance(value, str) and len(value) > 12:
+            raise ValidationError(PERCENT_EXPECTED)
+        return value
 
 
 DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'
@@ -1022,12 +1048,11 @@ class DirectionEntity(RequiredReason):
 
 class Share(Base):
     entity = fields.String(required=True, validate=CODE)
-    percent = fields.String(
+    percent = PercentValue(
         required=True,
-        validate=validate.Length(min=1, max=12),
         metadata={
-            "description": "Pourcentage, deux décimales au plus",
-            "example": "33.33",
+            "description": "Pourcentage, deux décimales au plus : chaîne (ex. "
+            '"33.33") ou entier (ex. 40)',
         },
     )
 

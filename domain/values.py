@@ -362,7 +362,7 @@ def percent(value: Any, field: str) -> Decimal:
         raise InvalidValue(
             field, value, "pourcentage entre 0 et 100, au plus 2 décimales"
         )
-    return value.quantize(CENT)
+    return value.quantize(CENT) if value else Decimal("0.00")  # never "-0.00"
 
 
 def as_list(value: Any, field: str) -> list[Any]:

@@ -21,6 +21,7 @@ from domain.values import (
     Role,
     decimal_value,
     money,
+    percent_text,
 )
 from projections.views.budget.queries import LINE_SORTS as BUDGET_LINE_SORTS
 from projections.views.portfolio.queries import SORTS as PORTFOLIO_SORTS
@@ -125,9 +126,13 @@ class IsoDate(fields.Date):
 class PercentValue(fields.Field):
     """A percentage as the domain reads it (:data:`domain.values.PERCENT_TEXT`): a
     string (``"33.33"``, ``"33,33"``) or an integer (``40``), handed to the domain
-    unchanged, which checks it and names the field; floats and booleans refused."""
+    unchanged, which checks it and names the field; floats and booleans refused.
+    ``checked``: the text is checked here and read as a ``Decimal`` (for a range
+    validator), so "-0", "100.000" or "40.5000" never reach the domain as numbers
+    that skipped its grammar."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, checked: bool = False, **kwargs: Any) -> None:
+        self.checked = checked
         metadata = {
             "type": "string",
             "pattern": "^" + PERCENT_TEXT.pattern + "$",
@@ -143,7 +148,16 @@ class PercentValue(fields.Field):
             raise ValidationError(PERCENT_EXPECTED)
         if isinstance(value, str) and len(value) > 12:
             raise ValidationError(PERCENT_EXPECTED)
-        return value
+        if not self.checked:
+            return value
+        if isinstance(value, int):
+            return Decimal(value)
+        if value != value.strip():  # JSON is not a form: no spaces around
+            raise ValidationError(PERCENT_EXPECTED)
+        try:
+            return percent_text(value, attr or "percent")
+        except InvalidValue as exc:
+            raise ValidationError(exc.params.get("reason", PERCENT_EXPECTED)) from None
 
 
 DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'
@@ -542,7 +556,8 @@ class ReachMilestone(Base):
 
 
 class Progress(Base):
-    percent = DecimalValue(
+    percent = PercentValue(
+        checked=True,
         required=True,
         validate=validate.Range(0, 100),
         metadata={

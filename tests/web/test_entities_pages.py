@@ -315,3 +315,8 @@ def test_the_apcp_annex_downloads_by_entity_and_refuses_an_unknown_one(
         refused = finance.get(f"/exports/{name}?entity=CCAZ")
         assert refused.status_code == 404, name
         assert "Entité inconnue à ce moment du registre : CCAZ." in text(refused)
+    # in the page's language; a long value is not echoed whole
+    finance.get("/exports?lang=en")
+    english = text(finance.get("/exports/apcp.xlsx?entity=" + "X" * 500))
+    assert f"Entity unknown at that point of the ledger: {'X' * 40}…." in english
+    assert "X" * 41 not in english

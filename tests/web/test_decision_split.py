@@ -19,18 +19,7 @@ from domain.entities import MAIN
 from domain.errors import EnvelopeExceeded, RecordClosed
 from projections import queries as q
 from tests.conftest import ADMIN_PASSWORD, make_settings
-from tests.domain.builders import (
-    ADMIN,
-    CHAIR,
-    DSI,
-    FIN,
-    INV,
-    OPE,
-    YEAR,
-    Town,
-    by,
-    cp,
-)
+from tests.domain.builders import ADMIN, CHAIR, DSI, FIN, INV, OPE, YEAR, Town, cp
 from tests.web.ui_client import Site, open_site, text
 from tests.web.world import bearer
 
@@ -275,7 +264,7 @@ def test_the_form_panel_flags_an_entity_closed_since_the_split_as_the_ledger_ref
     )
     session = site.sessions["open"]  # type: ignore[attr-defined]
     town.on_agenda_only("P4", session)
-    led.close_entity(by("admin", "dissous"), "SYND")
+    led.close_entity(ADMIN, "SYND")
     site.caught_up()
     line = [{"year": YEAR, "section": OPE, "amount": "100.00"}]
     panel = q.approval_envelopes(site.read_model.store, "P4", line)

@@ -90,9 +90,10 @@ def level(value: Any, scale: str) -> int:
     return value
 
 
-def description(values: dict[str, Any]) -> dict[str, Any]:
+def description(values: dict[str, Any], kept_end: date | None = None) -> dict[str, Any]:
     """The checked description of a component from ``values`` (keys of
-    :data:`DESCRIPTION`; optional ones may be missing or empty)."""
+    :data:`DESCRIPTION`; optional ones may be missing or empty); ``kept_end``: the
+    component's end of support now, kept as it is (:func:`record_date`)."""
     kind = enum_value(InventoryKind, values.get("kind") or "application", "kind")
     end = values.get("end_of_support")
     users = values.get("users")
@@ -105,7 +106,7 @@ def description(values: dict[str, Any]) -> dict[str, Any]:
         "supplier": text(values.get("supplier"), "supplier", required=False),
         "technology": text(values.get("technology"), "technology", required=False),
         "product_version": text(values.get("product_version"), "product_version", max_len=60, required=False),
-        "end_of_support": record_date(end, "end_of_support") if end else None,
+        "end_of_support": record_date(end, "end_of_support", kept_end) if end else None,
         "users": _users(users) if users not in (None, "") else None,
         "annual_cost": money(cost, "annual_cost") if cost not in (None, "") else Decimal("0.00"),
         "criticality": level(values.get("criticality"), "criticality"),
@@ -243,7 +244,7 @@ class Application(LedgerAggregate):
         """Record a new description (reason required); nothing if it is the same."""
         require("modifier un composant de l'inventaire", *EDITORS)
         self.check_open("modifier")
-        new = description(values)
+        new = description(values, self.end_of_support)
         if new == self.state():
             return False
         reason_for("modifier un composant de l'inventaire")

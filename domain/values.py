@@ -175,11 +175,13 @@ def iso_date(value: Any, field: str) -> date:
     raise InvalidValue(field, value, "date au format AAAA-MM-JJ attendue")
 
 
-def record_date(value: Any, field: str) -> date:
+def record_date(value: Any, field: str, kept: date | None = None) -> date:
     """An ISO date (:func:`iso_date`) whose year is 1900 to 2100 (a document's date,
-    an end of support: "0001-01-01" or "9999-12-31" is a typing slip)."""
+    an end of support: "0001-01-01" or "9999-12-31" is a typing slip). ``kept``: the
+    date the record holds now, accepted as it is even outside those years (recorded
+    before they were checked: a record is never stuck on its own past value)."""
     when = iso_date(value, field)
-    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+    if when != kept and not FIRST_YEAR <= when.year <= LAST_YEAR:
         raise InvalidValue(field, when.isoformat(), "année de 1900 à 2100 attendue")
     return when
 
@@ -362,7 +364,7 @@ def percent(value: Any, field: str) -> Decimal:
         raise InvalidValue(
             field, value, "pourcentage entre 0 et 100, au plus 2 décimales"
         )
-    return value.quantize(CENT)
+    return value.quantize(CENT) if value else Decimal("0.00")  # never "-0.00"
 
 
 def as_list(value: Any, field: str) -> list[Any]:

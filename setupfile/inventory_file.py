@@ -164,17 +164,17 @@ def read(data: bytes, filename: str) -> tuple[list[Row], list[Issue]]:
 # --- checking ------------------------------------------------------------------------
 
 
-def _date(value: str, column: str) -> date:
+def _date(value: str, column: str, kept: date | None = None) -> date:
     """JJ/MM/AAAA or AAAA-MM-JJ (a date cell of a spreadsheet arrives as the
-    latter), years 1900 to 2100."""
+    latter), years 1900 to 2100 — or ``kept``, the component's date now."""
     m = _FRENCH_DATE.fullmatch(value)
     if m:
         try:
-            return record_date(date(int(m[3]), int(m[2]), int(m[1])), column)
+            return record_date(date(int(m[3]), int(m[2]), int(m[1])), column, kept)
         except ValueError:
             pass
     try:
-        return record_date(value, column)
+        return record_date(value, column, kept)
     except InvalidValue as exc:
         reason = exc.params["reason"]
         if reason.startswith("date au format"):
@@ -240,6 +240,15 @@ def plan_file(ledger: Any, path: Path) -> InventoryPlan:
     return plan_bytes(ledger, path.read_bytes(), path.name)
 
 
+def _current(ledger: Any, cell: str) -> Application | None:
+    """The component of the code ``cell`` names, if the code is valid and known."""
+    try:
+        key = CHECKS["code"](cell, "code")
+    except DomainError:
+        return None
+    return ledger.load(Application, Application.id_for(key)) if key else None  # type: ignore[no-any-return]
+
+
 def plan_rows(
     ledger: Any, rows: list[Row], source: str, issues: list[Issue] | None = None
 ) -> InventoryPlan:
@@ -252,6 +261,8 @@ def plan_rows(
         def error(column: str, message: str) -> None:
             errors.append(Issue(SHEET.name, row.number, column, message))  # noqa: B023
 
+        current = _current(ledger, row.cells.get("code", ""))
+        kept = current.end_of_support if current is not None else None
         raw: dict[str, Any] = {}
         for column, name in COLUMNS.items():
             value = row.cells.get(column, "")
@@ -259,7 +270,10 @@ def plan_rows(
                 raw[name] = None
                 continue
             try:
-                raw[name] = CHECKS[column](value, column)
+                if column == "fin_de_support":
+                    raw[name] = _date(value, column, kept)
+                else:
+                    raw[name] = CHECKS[column](value, column)
             except DomainError as exc:
                 error(column, exc.params.get("reason", exc.message))
         key = raw.get("code")
@@ -272,13 +286,12 @@ def plan_rows(
                 error("direction", f"direction inconnue : {raw['direction']}")
             elif found.closed_at is not None:
                 error("direction", f"la direction {raw['direction']} est fermée")
-        current = ledger.load(Application, Application.id_for(key)) if key else None
         if current is not None and current.retired_at is not None:
             error("code", f"{key} est retiré de l'inventaire : plus rien ne le modifie")
         values = None
         if not errors:
             try:
-                values = description(raw)
+                values = description(raw, kept)
             except DomainError as exc:  # pragma: no cover - the cells were checked
                 error(FIELD_COLUMNS.get(exc.field or "", ""), exc.message)
         out.errors.extend(errors)

@@ -294,3 +294,43 @@ def test_the_cli_imports_then_finds_nothing_to_change(
     assert bad.exit_code == 2
     assert "ligne 2, colonne nom" in bad.output
     assert "ligne 2, colonne criticite" in bad.output
+
+
+def test_an_end_of_support_recorded_before_the_years_were_checked_is_kept(
+    town: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A component whose end of support was recorded as 9999-12-31 by a release that
+    did not check the years: editing it or importing its line again keeps that date
+    (a record is never stuck on its own past value); a new such date is refused."""
+    import domain.values
+
+    code = f"K{next(COUNTER)}"
+    with monkeypatch.context() as earlier_release:
+        earlier_release.setattr(domain.values, "LAST_YEAR", 9999)
+        town.register_application(
+            DSI,
+            code,
+            {"name": "Appli", "end_of_support": "9999-12-31", "criticality": 2},
+        )
+    row = [code, "", "Appli", "", "", "", "", "31/12/9999", "", "", "2"]
+    again = plan_bytes(town, template_csv([row]), "kept.csv")
+    assert (again.errors, again.lines) == ([], [])
+    changed = plan_bytes(town, template_csv([[*row[:-1], "3"]]), "kept.csv")
+    assert changed.errors == []
+    assert [(ln.code, ln.values["end_of_support"]) for ln in changed.lines] == [
+        (code, date(9999, 12, 31))
+    ]
+    edited = town.change_application(
+        Caller("dsi", reason="criticité revue"),
+        code,
+        {"name": "Appli", "end_of_support": "9999-12-31", "criticality": 3},
+    )
+    assert edited.data["changed"] is True
+    other = [f"N{next(COUNTER)}", *row[1:]]
+    refused = plan_bytes(town, template_csv([other]), "new.csv")
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "fin_de_support")]
+    assert "année de 1900 à 2100 attendue" in str(refused.errors[0])
+    moved = plan_bytes(
+        town, template_csv([[*row[:7], "31/12/9998", *row[8:]]]), "m.csv"
+    )
+    assert [(e.row, e.column) for e in moved.errors] == [(2, "fin_de_support")]

@@ -6,6 +6,7 @@ floats (a quorum of ``1e-999999999`` stopped every view for good)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import fields
 
+from domain.values import percent
 from tests.web.ui_client import Site
 from tests.web.world import OWN, bearer, login, open_world
-from web.api.schemas import Base, Query, QueryInt, _leaves
+from web.api.schemas import Base, Progress, Query, QueryInt, _leaves
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -125,7 +127,10 @@ def test_a_quorum_takes_exact_decimals_only(site: Site, quorum: dict[str, Any]) 
     assert site.head() == head
 
 
-@pytest.mark.parametrize("percent", ["5e1", "٥٠", "4_2", 41.5, " 40 ", "1e-5"])
+@pytest.mark.parametrize(
+    "percent",
+    ["5e1", "٥٠", "4_2", 41.5, " 40 ", "1e-5", "-0", "100.000", "40.5000", "+40"],
+)
 def test_progress_takes_exact_decimals_only(site: Site, percent: Any) -> None:
     head = site.head()
     response = site.client().post(
@@ -136,6 +141,19 @@ def test_progress_takes_exact_decimals_only(site: Site, percent: Any) -> None:
     assert response.status_code == 422, response.get_json()
     assert "percent" in response.get_json()["error"]["details"]
     assert site.head() == head
+
+
+@pytest.mark.parametrize(
+    ("percent", "read"), [("42,5", "42.5"), ("100", "100"), (0, "0"), (100, "100")]
+)
+def test_progress_reads_a_plain_percentage(percent: Any, read: str) -> None:
+    """The grammar of every percentage (``domain.values.PERCENT_TEXT``), integers
+    too, read by the schema before its range check."""
+    assert Progress().load({"percent": percent}) == {"percent": Decimal(read)}
+
+
+def test_a_percentage_is_never_negative_zero() -> None:
+    assert str(percent(Decimal("-0"), "progress")) == "0.00"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from domain.entities import MAIN
-from domain.errors import EnvelopeExceeded
+from domain.errors import BudgetNotVoted, EnvelopeExceeded, RecordClosed
 from projections import queries as q
 from tests.conftest import ADMIN_PASSWORD, make_settings
 from tests.domain.builders import ADMIN, CHAIR, DSI, FIN, INV, OPE, YEAR, Town, cp
@@ -244,3 +244,93 @@ def test_the_form_panel_flags_the_one_entity_exceeded_as_the_ledger_judges_it(
     site.caught_up()
     ccas = next(e for e in q.envelopes(st, YEAR, "CCAS") if e["section"] == OPE)
     assert (ccas["allocated"], ccas["available"]) == (D("480.00"), D("-180.00"))
+
+
+def test_the_form_panel_flags_an_entity_closed_since_the_split_as_the_ledger_refuses(
+    site: Site,
+) -> None:
+    """A split naming an entity closed since: the panel says the approval will be
+    refused (the ledger refuses it, field ``shares``), not a plain envelope row."""
+    led = site.ledger
+    led.declare_entity(ADMIN, "SYND", "Syndicat de test", "syndicat", "254500002")
+    led.vote_budget(FIN, YEAR, OPE, "1000.00", "BP SYND", f"{YEAR - 1}-12-15", "SYND")
+    town = Town.__new__(Town)
+    town.ledger = led
+    town.qualified("P4")
+    led.set_cost_split(
+        DSI,
+        "P4",
+        [{"entity": MAIN, "percent": "50"}, {"entity": "SYND", "percent": "50"}],
+    )
+    session = site.sessions["open"]  # type: ignore[attr-defined]
+    town.on_agenda_only("P4", session)
+    led.close_entity(ADMIN, "SYND")
+    site.caught_up()
+    line = [{"year": YEAR, "section": OPE, "amount": "100.00"}]
+    panel = q.approval_envelopes(site.read_model.store, "P4", line)
+    assert [(r["entity"], r["closed"]) for r in panel] == [
+        (MAIN, False),
+        ("SYND", True),
+    ]
+    head = site.head()
+    with pytest.raises(RecordClosed) as refused:
+        led.record_decision(
+            CHAIR, session, "P4", "approved", "arbitrage", ap_amount="100.00", cp=line
+        )
+    assert refused.value.field == "shares"
+    assert site.head() == head
+    page = site.client("chair").post(
+        f"/seances/{session}/arbitrer/P4",
+        data={"cp-0-year": str(YEAR), "cp-0-section": OPE, "cp-0-amount": "100.00"},
+    )
+    assert page.status_code == 422, text(page)
+    assert (
+        "Syndicat de test (SYND) entité fermée : l'approbation sera refusée 50,00 %"
+    ) in text(page)
+
+
+def test_the_form_panel_says_a_share_without_an_envelope_will_be_refused(
+    site: Site,
+) -> None:
+    """A split naming an entity that voted no envelope for a CP line: the panel and
+    the form say the approval will be refused (the ledger refuses it, no override
+    lets it through), never « no rule broken »."""
+    led = site.ledger
+    led.declare_entity(ADMIN, "SIVOM", "Syndicat sans budget", "syndicat", "254500010")
+    town = Town.__new__(Town)
+    town.ledger = led
+    town.qualified("P5")
+    led.set_cost_split(
+        DSI,
+        "P5",
+        [{"entity": MAIN, "percent": "50"}, {"entity": "SIVOM", "percent": "50"}],
+    )
+    session = site.sessions["open"]  # type: ignore[attr-defined]
+    town.on_agenda_only("P5", session)
+    site.caught_up()
+    line = [{"year": YEAR, "section": OPE, "amount": "100.00"}]
+    panel = q.approval_envelopes(site.read_model.store, "P5", line)
+    assert [(r["entity"], r["total"], r["requested"]) for r in panel] == [
+        (MAIN, panel[0]["total"], Decimal("50.00")),
+        ("SIVOM", None, Decimal("50.00")),
+    ]
+    assert panel[0]["total"] is not None
+    head = site.head()
+    for override in (None, "forçage demandé"):
+        with pytest.raises(BudgetNotVoted) as refused:
+            led.record_decision(
+                CHAIR, session, "P5", "approved", "arbitrage", ap_amount="100.00",
+                cp=line, override_reason=override,
+            )  # fmt: skip
+        assert refused.value.field == "cp"
+    assert site.head() == head
+    page = site.client("chair").post(
+        f"/seances/{session}/arbitrer/P5",
+        data={"cp-0-year": str(YEAR), "cp-0-section": OPE, "cp-0-amount": "100.00"},
+    )
+    assert page.status_code == 422, text(page)
+    shown = text(page)
+    assert "aucune enveloppe votée : l'approbation sera refusée" in shown
+    assert "aucun forçage ne le permet" in shown
+    assert "Une approbation n'enfreindrait aucune" not in shown
+    assert site.head() == head

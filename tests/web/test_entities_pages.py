@@ -117,6 +117,36 @@ def test_a_cost_split_must_sum_to_one_hundred(site: Site) -> None:
         {"entity": MAIN, "percent": "60.00"},
         {"entity": "CCAS", "percent": "40.00"},
     ]
+    # a JSON number is a percentage too (as the progress's), a float never
+    numbers = client.put(
+        f"/api/v1/proposals/{OWN}/cost-split",
+        json={
+            "shares": [
+                {"entity": MAIN, "percent": 55},
+                {"entity": "CCAS", "percent": 45},
+            ]
+        },
+        headers=api(site, "chair"),
+    )
+    assert numbers.status_code == 201, numbers.get_json()
+    assert numbers.get_json()["result"]["shares"] == [
+        {"entity": MAIN, "percent": "55.00"},
+        {"entity": "CCAS", "percent": "45.00"},
+    ]
+    head = site.head()
+    for wrong in (45.5, True, None, ["45"]):
+        floated = client.put(
+            f"/api/v1/proposals/{OWN}/cost-split",
+            json={
+                "shares": [
+                    {"entity": MAIN, "percent": 54.5},
+                    {"entity": "CCAS", "percent": wrong},
+                ]
+            },
+            headers=api(site, "chair"),
+        )
+        assert floated.status_code == 422, floated.get_json()
+        assert site.head() == head
 
 
 @pytest.mark.parametrize("written", ["1e2", "100.000", "+100", "1 00", "１００"])
@@ -285,3 +315,8 @@ def test_the_apcp_annex_downloads_by_entity_and_refuses_an_unknown_one(
         refused = finance.get(f"/exports/{name}?entity=CCAZ")
         assert refused.status_code == 404, name
         assert "Entité inconnue à ce moment du registre : CCAZ." in text(refused)
+    # in the page's language; a long value is not echoed whole
+    finance.get("/exports?lang=en")
+    english = text(finance.get("/exports/apcp.xlsx?entity=" + "X" * 500))
+    assert f"Entity unknown at that point of the ledger: {'X' * 40}…." in english
+    assert "X" * 41 not in english

@@ -15,10 +15,13 @@ from domain.values import (
     AMOUNT_PATTERN,
     DECIMAL_TEXT,
     ISO_DATE_TEXT,
+    PERCENT_EXPECTED,
+    PERCENT_TEXT,
     UNSIGNED_AMOUNT_PATTERN,
     Role,
     decimal_value,
     money,
+    percent_text,
 )
 from projections.views.budget.queries import LINE_SORTS as BUDGET_LINE_SORTS
 from projections.views.portfolio.queries import SORTS as PORTFOLIO_SORTS
@@ -118,6 +121,43 @@ class IsoDate(fields.Date):
         if isinstance(value, str) and not ISO_DATE_TEXT.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class PercentValue(fields.Field):
+    """A percentage as the domain reads it (:data:`domain.values.PERCENT_TEXT`): a
+    string (``"33.33"``, ``"33,33"``) or an integer (``40``), handed to the domain
+    unchanged, which checks it and names the field; floats and booleans refused.
+    ``checked``: the text is checked here and read as a ``Decimal`` (for a range
+    validator), so "-0", "100.000" or "40.5000" never reach the domain as numbers
+    that skipped its grammar."""
+
+    def __init__(self, *, checked: bool = False, **kwargs: Any) -> None:
+        self.checked = checked
+        metadata = {
+            "type": "string",
+            "pattern": "^" + PERCENT_TEXT.pattern + "$",
+            "example": "33.33",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str | int:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValidationError(PERCENT_EXPECTED)
+        if isinstance(value, str) and len(value) > 12:
+            raise ValidationError(PERCENT_EXPECTED)
+        if not self.checked:
+            return value
+        if isinstance(value, int):
+            return Decimal(value)
+        if value != value.strip():  # JSON is not a form: no spaces around
+            raise ValidationError(PERCENT_EXPECTED)
+        try:
+            return percent_text(value, attr or "percent")
+        except InvalidValue as exc:
+            raise ValidationError(exc.params.get("reason", PERCENT_EXPECTED)) from None
 
 
 DECIMAL_EXPECTED = 'Nombre décimal attendu (ex. "12.5"), jamais un nombre flottant.'
@@ -516,7 +556,8 @@ class ReachMilestone(Base):
 
 
 class Progress(Base):
-    percent = DecimalValue(
+    percent = PercentValue(
+        checked=True,
         required=True,
         validate=validate.Range(0, 100),
         metadata={
@@ -1022,12 +1063,11 @@ class DirectionEntity(RequiredReason):
 
 class Share(Base):
     entity = fields.String(required=True, validate=CODE)
-    percent = fields.String(
+    percent = PercentValue(
         required=True,
-        validate=validate.Length(min=1, max=12),
         metadata={
-            "description": "Pourcentage, deux décimales au plus",
-            "example": "33.33",
+            "description": "Pourcentage, deux décimales au plus : chaîne (ex. "
+            '"33.33") ou entier (ex. 40)',
         },
     )
 

@@ -206,7 +206,18 @@ def _download(name: str) -> Callable[..., Any]:
         except MissingParameter:
             return _page({name: {"session": _("Choisissez une séance.")}}, 422)
         except UnknownEntity as exc:  # no empty budget passed off as the entity's
-            return _page({name: {"format": str(exc)}}, 404)
+            shown = exc.entity if len(exc.entity) <= 40 else exc.entity[:40] + "…"
+            return _page(
+                {
+                    name: {
+                        "format": _(
+                            "Entité inconnue à ce moment du registre : %(entity)s.",
+                            entity=shown,
+                        )
+                    }
+                },
+                404,
+            )
         except NotFound:
             return _page(
                 {name: {"session": _("Séance inconnue à ce moment du registre.")}}, 404

@@ -32,7 +32,8 @@ def approval_envelopes(
     """One row per year, section and entity of the split: ``entity``,
     ``entity_name``, ``percent``, ``line`` (the whole CP line), ``requested`` (the
     entity's share of it), ``total``, ``allocated``, ``available``, ``left``
-    (euros; ``None`` where the entity voted no envelope), ``exceeded`` and
+    (euros; ``None`` where the entity voted no envelope), ``exceeded``, ``closed``
+    (the entity is closed: the ledger refuses the approval, field ``shares``) and
     ``source`` (``"cp"``: the CP entered; ``"estimate"``: the proposal's estimated
     costs, shown before any CP is entered)."""
     return [row for row, _conflict in envelope_shares(store, code, cp)]
@@ -58,7 +59,9 @@ def envelope_shares(
             amount = Decimal(int(cost["amount_c"])) / 100
             asked[key] = asked.get(key, ZERO) + amount
     shares = approval_shares(store, doc)
-    names = {e["code"]: e["name"] for e in entities(store)}
+    known = entities(store)
+    names = {e["code"]: e["name"] for e in known}
+    closed = {e["code"] for e in known if e["status"] == "closed"}
     voted = {
         entity: {(e["year"], e["section"]): e for e in envelopes(store, None, entity)}
         for entity in shares
@@ -81,6 +84,8 @@ def envelope_shares(
                 "available": None,
                 "left": None,
                 "exceeded": False,
+                # the ledger refuses an approval that gives a closed entity a share
+                "closed": entity in closed,
             }
             env = voted[entity].get((year, section))
             conflict = None

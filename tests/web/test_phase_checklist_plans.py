@@ -65,3 +65,16 @@ def test_the_page_heading_names_a_plan_that_ended(site: Site) -> None:
     assert "Liste de contrôle des phases du plan n° 2" not in text(
         client.get("/referentiel/plan/phases?plan=2")
     )
+
+
+def test_an_ended_plan_s_checklist_offers_no_form(site: Site) -> None:
+    """The forms act on the plan in force: the checklist of a plan that ended is
+    read only (no action on its deliverables, no phase to complete)."""
+    client = site.client(login("dsi"))
+    old = text(client.get("/referentiel/plan/phases?plan=1"))
+    assert "Un plan achevé ne change plus" in old
+    assert "Actions sur les livrables" not in old
+    assert "Terminer la phase" not in old
+    now = text(client.get("/referentiel/plan/phases"))
+    assert "Actions sur les livrables" in now
+    assert "Un plan achevé ne change plus" not in now

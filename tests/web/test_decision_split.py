@@ -246,6 +246,22 @@ def test_the_form_panel_flags_the_one_entity_exceeded_as_the_ledger_judges_it(
     assert (ccas["allocated"], ccas["available"]) == (D("480.00"), D("-180.00"))
 
 
+def half_shared_on_agenda(site: Site, code: str, entity: str) -> str:
+    """``code`` qualified, shared 50/50 between the municipality and ``entity``, on
+    the agenda of the open session (returned)."""
+    town = Town.__new__(Town)
+    town.ledger = site.ledger
+    town.qualified(code)
+    site.ledger.set_cost_split(
+        DSI,
+        code,
+        [{"entity": MAIN, "percent": "50"}, {"entity": entity, "percent": "50"}],
+    )
+    session: str = site.sessions["open"]  # type: ignore[attr-defined]
+    town.on_agenda_only(code, session)
+    return session
+
+
 def test_the_form_panel_flags_an_entity_closed_since_the_split_as_the_ledger_refuses(
     site: Site,
 ) -> None:
@@ -254,16 +270,7 @@ def test_the_form_panel_flags_an_entity_closed_since_the_split_as_the_ledger_ref
     led = site.ledger
     led.declare_entity(ADMIN, "SYND", "Syndicat de test", "syndicat", "254500002")
     led.vote_budget(FIN, YEAR, OPE, "1000.00", "BP SYND", f"{YEAR - 1}-12-15", "SYND")
-    town = Town.__new__(Town)
-    town.ledger = led
-    town.qualified("P4")
-    led.set_cost_split(
-        DSI,
-        "P4",
-        [{"entity": MAIN, "percent": "50"}, {"entity": "SYND", "percent": "50"}],
-    )
-    session = site.sessions["open"]  # type: ignore[attr-defined]
-    town.on_agenda_only("P4", session)
+    session = half_shared_on_agenda(site, "P4", "SYND")
     led.close_entity(ADMIN, "SYND")
     site.caught_up()
     line = [{"year": YEAR, "section": OPE, "amount": "100.00"}]
@@ -297,16 +304,7 @@ def test_the_form_panel_says_a_share_without_an_envelope_will_be_refused(
     lets it through), never « no rule broken »."""
     led = site.ledger
     led.declare_entity(ADMIN, "SIVOM", "Syndicat sans budget", "syndicat", "254500010")
-    town = Town.__new__(Town)
-    town.ledger = led
-    town.qualified("P5")
-    led.set_cost_split(
-        DSI,
-        "P5",
-        [{"entity": MAIN, "percent": "50"}, {"entity": "SIVOM", "percent": "50"}],
-    )
-    session = site.sessions["open"]  # type: ignore[attr-defined]
-    town.on_agenda_only("P5", session)
+    session = half_shared_on_agenda(site, "P5", "SIVOM")
     site.caught_up()
     line = [{"year": YEAR, "section": OPE, "amount": "100.00"}]
     panel = q.approval_envelopes(site.read_model.store, "P5", line)

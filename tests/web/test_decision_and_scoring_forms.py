@@ -112,11 +112,15 @@ def test_decision_form_checks_the_cp_the_chair_entered(site: Site) -> None:
         "Année Section Entité Part Enveloppe Déjà allouée Disponible Demandé "
         "Reste après approbation "
         "2027 Investissement Ville de Saint-Aubin-sur-Loire (principale) 33,33 % "
-        f"aucune enveloppe votée {money(site, Decimal('333.30'))} — "
+        "aucune enveloppe votée : l'approbation sera refusée "
+        f"{money(site, Decimal('333.30'))} — "
         "2027 Investissement CCAS de Saint-Aubin-sur-Loire (CCAS-SAL) 66,67 % "
-        f"aucune enveloppe votée {money(site, Decimal('666.70'))} —"
+        "aucune enveloppe votée : l'approbation sera refusée "
+        f"{money(site, Decimal('666.70'))} —"
     )
-    assert '<p id="conflits" class="flash success">' in body
+    # no envelope voted for 2027: the ledger refuses the approval, no override helps
+    assert '<p id="conflits" class="flash success">' not in body
+    assert '<p id="sans-enveloppe" class="flash error">' in body
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,6 @@ import argparse
 import io
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openpyxl import Workbook
 
+from benchmarks.finance_import import timed
 from benchmarks.write import measure, open_bench
 from domain.values import Origin
 from ledger.core import Caller
@@ -76,12 +76,6 @@ def xlsx_file(lines: list[list[str]]) -> bytes:
 def imported(ledger: Any, body: bytes, name: str) -> dict[str, Any]:
     """Plan then apply the import of ``body``."""
     return apply_inventory(ledger, plan_bytes(ledger, body, name), DSI)
-
-
-def timed(fn, *args, **kw):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = fn(*args, **kw)
-    return result, time.perf_counter() - start
 
 
 def run(backend: str, components: int, seconds: float) -> list[str]:
